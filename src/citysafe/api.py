@@ -1,0 +1,61 @@
+"""Assembles every domain's router into the FastAPI app."""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
+from citysafe.core.config import Settings, get_settings
+from citysafe.core.context import AppContext
+from citysafe.core.events import bus
+from citysafe.core.problems import install_problem_handlers
+from citysafe.registry import load_models
+from citysafe.web import install_console
+
+API_PREFIX = "/api/v1"
+
+# Each domain's views module has one ``router``; listed here in the order of DESIGN.md's layers.
+API_ROUTER_MODULES = (
+    "citysafe.auth.views",
+    "citysafe.regions.views",
+    "citysafe.orgs.views",
+)
+CONSOLE_ROUTER_MODULES = (
+    "citysafe.web.shell",
+)
+
+
+def _routers(modules: tuple[str, ...]) -> list[APIRouter]:
+    return [importlib.import_module(name).router for name in modules]
+
+
+def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:
+    load_models()
+    context = ctx or AppContext.from_settings(settings or get_settings())
+    bus.bind(context.session_factory)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="citysafe", version="0.1.0", lifespan=lifespan,
+        description="城市安全风险综合监管平台 API — risk, hazards, fire monitoring, emergency.",
+    )
+    app.state.ctx = context
+    install_problem_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", tags=["system"], operation_id="health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in _routers(API_ROUTER_MODULES):
+        api.include_router(router)
+    app.include_router(api)
+    install_console(app, list(_routers(CONSOLE_ROUTER_MODULES)))
+    return app

@@ -1,0 +1,66 @@
+"""Request dependencies shared by every domain's views: the unit of work and the acting principal.
+
+Typed ``Annotated`` aliases keep handlers short: ``def view(db: DbSession, who: CurrentPrincipal)``.
+The session commits when the handler returns, before the response is sent, so a refused write (say a
+scope violation found at flush) still becomes a problem response and nothing half-done is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from citysafe.auth import service
+from citysafe.auth.schemas import Principal
+from citysafe.core.context import AppContext
+from citysafe.core.errors import Unauthenticated
+
+SESSION_COOKIE = "citysafe_session"
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def app_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    session = app_context(request).session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Context = Annotated[AppContext, Depends(app_context)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def current_principal(
+    request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)] = None,
+) -> Principal:
+    raw = token or request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        raise Unauthenticated(detail="authentication required", detail_zh="请先登录")
+    return service.principal_from_token(db, signer=app_context(request).signer, token=raw)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def requires(permission: str) -> Callable[[Principal], Principal]:
+    """A dependency that passes the principal through when it holds ``permission``."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        service.require(principal, permission)
+        return principal
+
+    return check

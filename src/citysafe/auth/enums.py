@@ -1,0 +1,75 @@
+"""Roles (DESIGN.md §1) and what each may do."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PROVINCE_OFFICE = "province_office"
+    CITY_OFFICE = "city_office"
+    DISTRICT_OFFICE = "district_office"
+    DEPARTMENT = "department"
+    FIRE_RESCUE = "fire_rescue"
+    OPERATOR = "operator"
+    ENTERPRISE = "enterprise"
+    GRID_OFFICER = "grid_officer"
+    CITIZEN = "citizen"
+
+
+ROLE_NAMES_ZH = {
+    Role.ADMIN: "系统管理员",
+    Role.PROVINCE_OFFICE: "省安委办",
+    Role.CITY_OFFICE: "市安委办",
+    Role.DISTRICT_OFFICE: "区县安委办",
+    Role.DEPARTMENT: "行业部门",
+    Role.FIRE_RESCUE: "消防救援",
+    Role.OPERATOR: "监控中心值班员",
+    Role.ENTERPRISE: "企业/联网单位",
+    Role.GRID_OFFICER: "网格员",
+    Role.CITIZEN: "公众",
+}
+
+OFFICE_ROLES = frozenset({Role.ADMIN, Role.PROVINCE_OFFICE, Role.CITY_OFFICE, Role.DISTRICT_OFFICE})
+
+
+class Permission(StrEnum):
+    MANAGE_USERS = "users:manage"
+    READ_AUDIT = "audit:read"
+    WRITE_ORGANIZATIONS = "organizations:write"
+    READ_ORGANIZATIONS = "organizations:read"
+    OPERATE_ALARMS = "alarms:operate"
+    MANAGE_DEVICES = "devices:manage"
+    WRITE_RISK = "risk:write"
+    WRITE_HAZARDS = "hazards:write"
+    REPORT_HAZARDS = "hazards:report"
+    VERIFY_HAZARDS = "hazards:verify"
+    RECTIFY_HAZARDS = "hazards:rectify"
+    ENFORCE = "enforcement:write"
+
+
+_ALL = frozenset(Permission)
+_OFFICE = _ALL - {Permission.MANAGE_USERS}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: _ALL,
+    Role.PROVINCE_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
+    Role.CITY_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
+    Role.DISTRICT_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
+    Role.DEPARTMENT: frozenset({
+        Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
+        Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+    }),
+    Role.FIRE_RESCUE: frozenset({
+        Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
+        Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+    }),
+    Role.OPERATOR: frozenset({Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.REPORT_HAZARDS}),
+    Role.ENTERPRISE: frozenset({
+        Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
+        Permission.MANAGE_DEVICES,
+    }),
+    Role.GRID_OFFICER: frozenset({Permission.READ_ORGANIZATIONS, Permission.REPORT_HAZARDS}),
+    Role.CITIZEN: frozenset(),
+}

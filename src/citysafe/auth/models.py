@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from citysafe.core.db import Base, RegionScoped, Timestamped
+
+
+class User(RegionScoped, Timestamped, Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # An enterprise user acts for one organisation; the scope filter narrows to it.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", use_alter=True))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from citysafe.auth.enums import Role
+from citysafe.core.validators import validate_division_code
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    region_code: str
+    display_name: str = ""
+    organization_id: int | None = None
+    phone: str = ""
+
+    @field_validator("region_code")
+    @classmethod
+    def _division(cls, value: str) -> str:
+        return validate_division_code(value)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region_code: str
+    organization_id: int | None
+    active: bool
+    created_at: datetime
+
+
+class Principal(BaseModel):
+    """Who is acting: what every authorised request carries."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    region_code: str
+    organization_id: int | None = None
+    permissions: frozenset[str] = frozenset()
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    region_code: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

@@ -1,0 +1,175 @@
+"""The ``citysafe`` command. Bad input exits 2 with one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from citysafe.core.config import Settings, get_settings
+from citysafe.core.errors import CitysafeError
+
+app = typer.Typer(help="citysafe — 城市安全风险综合监管平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="database schema", no_args_is_help=True)
+user_app = typer.Typer(help="accounts", no_args_is_help=True)
+regions_app = typer.Typer(help="administrative divisions", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(regions_app, name="regions")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def user_errors(func: F) -> F:
+    """Turn the errors a user can cause into one line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CitysafeError as exc:
+            fail(exc.detail.splitlines()[0] if exc.detail else exc.title)
+        except (ValueError, KeyError, OSError) as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False))
+
+
+def _context(settings: Settings | None = None) -> Any:
+    from citysafe.core.context import AppContext
+    from citysafe.registry import load_models
+
+    load_models()
+    return AppContext.from_settings(settings or get_settings())
+
+
+@db_app.command("upgrade")
+@user_errors
+def db_upgrade() -> None:
+    """Apply every migration (SQLite under ./var by default, or CITYSAFE_DATABASE_URL)."""
+    from citysafe.core.migrate import upgrade
+
+    ctx = _context()
+    upgrade(ctx.engine)
+    typer.echo(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@user_app.command("create")
+@user_errors
+def user_create(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin, city_office, district_office, department, operator, …")],
+    region: Annotated[str, typer.Option(help="division code of the user's scope")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    organization_id: Annotated[int | None, typer.Option("--organization-id")] = None,
+    display_name: Annotated[str, typer.Option("--display-name")] = "",
+) -> None:
+    """Create a user; with --password-stdin the first line of stdin is the password."""
+    from pydantic import ValidationError
+
+    from citysafe.auth import service as auth_service
+    from citysafe.auth.schemas import UserCreate
+    from citysafe.core.db import unit_of_work
+    from citysafe.regions import service as regions_service
+
+    if not password_stdin:
+        fail("give the password on stdin with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user_in = UserCreate(username=name, password=password, role=role, region_code=region,  # type: ignore[arg-type]
+                             organization_id=organization_id, display_name=display_name)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        return
+    ctx = _context()
+    with unit_of_work(ctx.session_factory, actor="cli") as session:
+        regions_service.get(session, code=user_in.region_code)
+        user = auth_service.create_user(session, user_in=user_in)
+        typer.echo(f"created user {user.username} (id {user.id}, role {user.role}, region {user.region_code})")
+
+
+@regions_app.command("import")
+@user_errors
+def regions_import(
+    divisions: Annotated[Path, typer.Option(help="CSV with code,name,level,parent_code")],
+    boundaries: Annotated[Path | None, typer.Option(help="GeoJSON with adcode/code per feature")] = None,
+    crs: Annotated[str, typer.Option(help="CRS of the boundaries: gcj02 or wgs84")] = "wgs84",
+    source: Annotated[str, typer.Option(help="where the boundaries come from")] = "",
+) -> None:
+    """Import another province's (or a city's street/community) divisions and boundaries."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.regions import service as regions_service
+
+    ctx = _context()
+    with unit_of_work(ctx.session_factory, actor="cli") as session:
+        report = regions_service.import_files(session, divisions=divisions, boundaries=boundaries, crs=crs,
+                                              source=source)
+    print_json(report.model_dump())
+
+
+def _serve(host: str, port: int, settings: Settings) -> None:
+    import uvicorn
+
+    from citysafe.api import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve an existing database (run `citysafe db upgrade` first)."""
+    _serve(host, port, get_settings())
+
+
+@app.command()
+@user_errors
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("var/demo"),
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="build the demo database and exit")] = False,
+) -> None:
+    """Create a fresh demo city (Nanjing, Jiangsu) in an embedded database and serve it."""
+    from citysafe import demo as demo_city
+    from citysafe.core.db import unit_of_work
+    from citysafe.core.migrate import upgrade
+
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    settings = Settings(data_dir=data_dir, database_url="")
+    ctx = _context(settings)
+    upgrade(ctx.engine)
+    with unit_of_work(ctx.session_factory, actor="demo") as session:
+        accounts = demo_city.seed(session)
+    url = f"http://{host}:{port}/"
+    typer.echo(f"\ncitysafe demo city ready: {url}")
+    typer.echo(f"  database: {ctx.engine.url.render_as_string(hide_password=True)}")
+    typer.echo(f"  password for every demo account: {accounts.admin_password}")
+    for username, role, region in accounts.accounts:
+        typer.echo(f"  user {username:<10} role {role:<16} region {region}")
+    if not no_serve:
+        _serve(host, port, settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,111 @@
+"""Append-only audit log of every change: who, when, what, before and after.
+
+Captured in the flush itself, so an audit entry exists exactly when its change was committed.
+The table lives in core because every domain's writes pass through here; the auth domain serves it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, event, insert, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from citysafe.core.clock import utcnow
+from citysafe.core.db import Base, RegionScoped, UTCDateTime
+
+_SKIPPED_ATTRIBUTES = {"password_hash", "updated_at"}
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    entity: Mapped[str] = mapped_column(String(60), index=True)
+    entity_id: Mapped[str] = mapped_column(String(60), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return json.loads(json.dumps(value, default=str))
+    return str(value)
+
+
+def _column_values(obj: Any) -> dict[str, Any]:
+    mapper = inspect(obj).mapper
+    return {
+        attr.key: _plain(getattr(obj, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in _SKIPPED_ATTRIBUTES
+    }
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in _SKIPPED_ATTRIBUTES:
+            continue
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
+            after[attr.key] = _plain(history.added[0]) if history.added else None
+    return before, after
+
+
+def _identity(obj: Any) -> str:
+    key = inspect(obj).identity
+    return "/".join(str(part) for part in key) if key else ""
+
+
+def _actor(session: Session) -> str:
+    return str(session.info.get("actor", "system"))
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit(session: Session, _ctx: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    at = utcnow()
+    actor = _actor(session)
+
+    def add(obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        if not getattr(obj, "__audited__", False):
+            return
+        rows.append({
+            "at": at, "actor": actor, "action": action, "entity": type(obj).__tablename__,
+            "entity_id": _identity(obj),
+            "region_code": obj.region_code if isinstance(obj, RegionScoped) else None,
+            "before": before, "after": after,
+        })
+
+    for obj in session.new:
+        add(obj, "create", None, _column_values(obj))
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                add(obj, "update", before, after)
+    for obj in session.deleted:
+        add(obj, "delete", _column_values(obj), None)
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)

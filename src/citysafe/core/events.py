@@ -1,0 +1,143 @@
+"""Domain events: published inside the unit of work, delivered after it commits.
+
+``publish`` writes the event to the outbox table in the same transaction as the change that caused it,
+so no event announces a change that was rolled back. After the commit the in-process bus hands it to
+subscribed handlers, each in its own unit of work; a handler that fails leaves the outbox row
+undelivered for ``deliver_pending`` to retry. A multi-process deployment relays the outbox to NATS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Integer, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from citysafe.core.clock import utcnow
+from citysafe.core.db import Base, UTCDateTime, unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    """Base of every event; subclasses are frozen, past-tense and carry only plain data."""
+
+    name: ClassVar[str] = "domain_event"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in dataclasses.asdict(self).items()
+        }
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+Handler = Callable[[Session, DomainEvent], None]
+
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+def register_event(cls: type[DomainEvent]) -> type[DomainEvent]:
+    _EVENT_TYPES[cls.name] = cls
+    return cls
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._factory: sessionmaker[Session] | None = None
+
+    def bind(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+
+    def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        if handler not in self._handlers[event_type.name]:
+            self._handlers[event_type.name].append(handler)
+
+    def clear(self) -> None:
+        self._handlers.clear()
+
+    def has_handlers(self, name: str) -> bool:
+        return bool(self._handlers.get(name))
+
+    def deliver(self, outbox_id: int, name: str, payload: dict[str, Any]) -> bool:
+        """Run every handler of one event in one unit of work; mark the outbox row delivered."""
+        if self._factory is None:
+            return False
+        event_type = _EVENT_TYPES.get(name)
+        try:
+            with unit_of_work(self._factory, actor="system:events") as session:
+                if event_type is not None:
+                    evt = _rebuild(event_type, payload)
+                    for handler in self._handlers.get(name, []):
+                        handler(session, evt)
+                row = session.get(OutboxEvent, outbox_id)
+                if row is not None:
+                    row.delivered_at = utcnow()
+        except Exception:
+            log.exception("event %s (outbox %s) failed; left for retry", name, outbox_id)
+            return False
+        return True
+
+    def deliver_pending(self, limit: int = 500) -> int:
+        """Retry events left undelivered (a crash or a failed handler); returns how many went out."""
+        if self._factory is None:
+            return 0
+        with self._factory() as session:
+            rows = session.execute(
+                select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
+                .where(OutboxEvent.delivered_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
+            ).all()
+        return sum(self.deliver(r.id, r.name, r.payload) for r in rows)
+
+
+def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEvent:
+    fields = {f.name: f for f in dataclasses.fields(event_type)}
+    values: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key not in fields:
+            continue
+        if isinstance(value, str) and "datetime" in str(fields[key].type):
+            values[key] = datetime.fromisoformat(value)
+        else:
+            values[key] = value
+    return event_type(**values)
+
+
+bus = EventBus()
+
+
+def publish(session: Session, evt: DomainEvent) -> None:
+    """Record ``evt`` in this transaction's outbox; handlers run after the commit."""
+    row = OutboxEvent(name=evt.name, payload=evt.payload())
+    session.add(row)
+    session.info.setdefault("outbox", []).append(row)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    rows: list[OutboxEvent] = session.info.pop("outbox", [])
+    for row in rows:
+        if bus.has_handlers(row.name):
+            bus.deliver(row.id, row.name, row.payload)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("outbox", None)

@@ -1,0 +1,87 @@
+"""Turning every failure into RFC 9457 problem+json, in English and Chinese, with no stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+_ZH_BY_TYPE = {
+    "missing": "必填项缺失",
+    "string_too_short": "长度不足",
+    "string_too_long": "长度超限",
+    "string_pattern_mismatch": "格式不正确",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "json_invalid": "JSON 格式错误",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "datetime_parsing": "时间格式不正确",
+    "too_long": "条目过多",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+}
+
+_STATUS_ZH = {401: "需要登录", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法", 413: "内容过大",
+              415: "不支持的内容类型", 429: "请求过于频繁"}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form")]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
+    fields = []
+    for err in errors:
+        message = str(err.get("msg", "invalid"))
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        zh = _ZH_BY_TYPE.get(str(err.get("type")), message)
+        fields.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), message, zh))
+    summary = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
+    summary_zh = "；".join(f"{f.field}：{f.message_zh}" for f in fields[:5])
+    return ValidationFailed(detail=summary, detail_zh=summary_zh, fields=fields)
+
+
+def problem_response(error: CitysafeError, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(error.problem(str(request.url.path)), status_code=error.status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CitysafeError)
+    async def _domain(request: Request, exc: CitysafeError) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(validation_problem(list(exc.errors())), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = CitysafeError(detail=str(exc.detail), detail_zh=_STATUS_ZH.get(exc.status_code, str(exc.detail)),
+                              status=exc.status_code, slug=f"http-{exc.status_code}",
+                              title=str(exc.detail), title_zh=_STATUS_ZH.get(exc.status_code, "请求有误"))
+        return problem_response(error, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = CitysafeError(detail="internal error; it has been logged", detail_zh="服务器内部错误，已记录",
+                              status=500, slug="internal", title="Internal error", title_zh="内部错误")
+        return problem_response(error, request)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from citysafe.core.validators import validate_division_code, validate_uscc
+from citysafe.orgs.enums import OrganizationKind
+
+
+class Location(BaseModel):
+    """A point; ``crs`` says how it was given (GCJ-02 from AMap/Tencent pickers is converted)."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
+
+
+class Contact(BaseModel):
+    name: str = Field(max_length=50)
+    phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\- ]*$")
+    role: str = Field(default="", max_length=50)
+
+
+class OrganizationBase(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganizationKind
+    region_code: str
+    uscc: str | None = None
+    sector: str = Field(default="", max_length=60)
+    address: str = Field(default="", max_length=300)
+    location: Location | None = None
+    contacts: list[Contact] = Field(default_factory=list, max_length=20)
+
+    @field_validator("region_code")
+    @classmethod
+    def _division(cls, value: str) -> str:
+        return validate_division_code(value)
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str | None) -> str | None:
+        return validate_uscc(value) if value else None
+
+
+class OrganizationCreate(OrganizationBase):
+    pass
+
+
+class OrganizationUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganizationKind | None = None
+    region_code: str | None = None
+    uscc: str | None = None
+    sector: str | None = Field(default=None, max_length=60)
+    address: str | None = Field(default=None, max_length=300)
+    location: Location | None = None
+    contacts: list[Contact] | None = None
+
+    @field_validator("region_code")
+    @classmethod
+    def _division(cls, value: str | None) -> str | None:
+        return validate_division_code(value) if value else None
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str | None) -> str | None:
+        return validate_uscc(value) if value else None
+
+
+class OrganizationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    region_code: str
+    uscc: str | None
+    sector: str
+    address: str
+    lon: float | None
+    lat: float | None
+    contacts: list[Contact]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationFilter(BaseModel):
+    q: str | None = None
+    kind: OrganizationKind | None = None
+    region: str | None = None
+    sector: str | None = None
+    uscc: str | None = None

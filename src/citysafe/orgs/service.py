@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.geo import gcj02_to_wgs84
+from citysafe.core.pagination import PageParams, paginate
+from citysafe.core.scope import current_scope, region_clause
+from citysafe.core.validators import region_prefix
+from citysafe.orgs.models import Organization
+from citysafe.orgs.schemas import Location, OrganizationCreate, OrganizationFilter, OrganizationUpdate
+from citysafe.regions import service as regions_service
+
+
+def _check_region(session: Session, region_code: str) -> None:
+    scope = current_scope(session)
+    if scope is not None and not scope.covers(region_code):
+        raise Forbidden(detail=f"region {region_code} is outside your scope",
+                        detail_zh=f"行政区划 {region_code} 不在您的管辖范围内")
+    try:
+        regions_service.get(session, code=region_code)
+    except Exception as exc:
+        raise field_error("region_code", f"unknown division {region_code}", f"未知的行政区划 {region_code}") from exc
+
+
+def _check_uscc_free(session: Session, uscc: str | None, own_id: int | None = None) -> None:
+    if not uscc:
+        return
+    other = session.scalars(select(Organization.id).where(Organization.uscc == uscc)
+                            .execution_options(skip_scope=True)).first()
+    if other is not None and other != own_id:
+        raise Conflict(detail=f"an organisation with credit code {uscc} exists",
+                       detail_zh=f"统一社会信用代码 {uscc} 已登记")
+
+
+def _wgs84(location: Location | None) -> tuple[float | None, float | None]:
+    if location is None:
+        return None, None
+    if location.crs == "gcj02":
+        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
+        return round(lon, 7), round(lat, 7)
+    return location.lon, location.lat
+
+
+def create(session: Session, *, org_in: OrganizationCreate) -> Organization:
+    _check_region(session, org_in.region_code)
+    _check_uscc_free(session, org_in.uscc)
+    lon, lat = _wgs84(org_in.location)
+    org = Organization(
+        name=org_in.name, kind=org_in.kind.value, region_code=org_in.region_code, uscc=org_in.uscc,
+        sector=org_in.sector, address=org_in.address, lon=lon, lat=lat,
+        contacts=[c.model_dump() for c in org_in.contacts],
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def get(session: Session, *, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise not_found("organization", "单位", org_id)
+    return org
+
+
+def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -> Organization:
+    changes = org_in.model_dump(exclude_unset=True)
+    if changes.get("region_code"):
+        _check_region(session, changes["region_code"])
+    if "uscc" in changes:
+        _check_uscc_free(session, changes["uscc"], org.id)
+    if "location" in changes:
+        org.lon, org.lat = _wgs84(org_in.location)
+        changes.pop("location")
+    if "contacts" in changes and org_in.contacts is not None:
+        changes["contacts"] = [c.model_dump() for c in org_in.contacts]
+    if "kind" in changes and org_in.kind is not None:
+        changes["kind"] = org_in.kind.value
+    for key, value in changes.items():
+        if value is not None or key == "uscc":
+            setattr(org, key, value)
+    session.flush()
+    return org
+
+
+def list_organizations(
+    session: Session, *, filters: OrganizationFilter, params: PageParams,
+) -> tuple[list[Organization], int]:
+    stmt = select(Organization).order_by(Organization.id)
+    if filters.q:
+        stmt = stmt.where(Organization.name.contains(filters.q) | Organization.address.contains(filters.q))
+    if filters.kind:
+        stmt = stmt.where(Organization.kind == filters.kind.value)
+    if filters.region:
+        stmt = stmt.where(region_clause(Organization.region_code, region_prefix(filters.region)))
+    if filters.sector:
+        stmt = stmt.where(Organization.sector == filters.sector)
+    if filters.uscc:
+        stmt = stmt.where(Organization.uscc == filters.uscc.upper())
+    return paginate(session, stmt, params)

@@ -1,0 +1,35 @@
+"""Every domain's tables, imported in one place so the metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from citysafe.core.db import Base
+
+MODEL_MODULES = (
+    "citysafe.core.audit",
+    "citysafe.core.events",
+    "citysafe.regions.models",
+    "citysafe.orgs.models",
+    "citysafe.auth.models",
+)
+
+
+def load_models() -> type[Base]:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return Base
+
+
+def optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None

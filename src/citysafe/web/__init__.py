@@ -1,0 +1,29 @@
+"""The console: server-rendered pages (Jinja2 + htmx) calling the same services as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from citysafe.web.common import LoginRequired, login_redirect
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install_console(app: FastAPI, routers: list[object]) -> None:
+    from fastapi import APIRouter
+
+    for router in routers:
+        assert isinstance(router, APIRouter)
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.page_paths = frozenset(
+        getattr(route, "path", "") for route in app.routes if getattr(route, "include_in_schema", True) is False
+    )
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _exc: LoginRequired) -> Response:
+        return login_redirect(request)

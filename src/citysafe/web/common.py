@@ -1,0 +1,67 @@
+"""What every console page shares: templates, the logged-in principal, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from citysafe.auth import service as auth_service
+from citysafe.auth.deps import SESSION_COOKIE, app_context
+from citysafe.auth.enums import ROLE_NAMES_ZH
+from citysafe.auth.schemas import Principal
+from citysafe.core.clock import format_local
+from citysafe.core.errors import Unauthenticated
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["local_time"] = format_local
+
+# (path, Chinese label, English label): the domains of the plan, in the order a city office works.
+NAVIGATION: list[tuple[str, str, str]] = [
+    ("/", "首页", "Home"),
+    ("/map", "区划地图", "Regions"),
+    ("/risk", "风险地图", "Risk map"),
+    ("/hazards", "隐患排查", "Hazards"),
+    ("/firewatch", "消防监测", "Fire monitoring"),
+    ("/emergency", "应急管理", "Emergency"),
+    ("/supervision", "监督考核", "Supervision"),
+    ("/orgs", "单位管理", "Organisations"),
+    ("/evaluation", "示范城市评价", "Evaluation"),
+    ("/audit", "操作日志", "Audit"),
+]
+
+
+class LoginRequired(Exception):
+    """Raised by pages when no valid session cookie is present; answered with a redirect to /login."""
+
+
+def page_principal(request: Request, db: Session) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired
+    try:
+        return auth_service.principal_from_token(db, signer=app_context(request).signer, token=token)
+    except Unauthenticated as exc:
+        raise LoginRequired from exc
+
+
+def render(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
+    settings = app_context(request).settings
+    base = {
+        "principal": principal,
+        "role_name": ROLE_NAMES_ZH.get(principal.role, principal.role) if principal else "",
+        "navigation": NAVIGATION,
+        "current_path": request.url.path,
+        "available_pages": getattr(request.app.state, "page_paths", frozenset()),
+        "tile_url": settings.tile_url,
+        "tile_attribution": settings.tile_attribution,
+    }
+    return TEMPLATES.TemplateResponse(request, template, base | context)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

@@ -1,0 +1,62 @@
+"""The console shell: login, logout, home, and the region map with drill-down."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from citysafe.auth import service as auth_service
+from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
+from citysafe.core.errors import Unauthenticated
+from citysafe.regions import service as regions_service
+from citysafe.web.common import page_principal, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    # Only local paths: an open redirect to another host would be a phishing aid.
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
+    return render(request, "shell/login.html", None, next=_safe_next(next), error="")
+
+
+@router.post("/login")
+def login(
+    request: Request, db: DbSession,
+    username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",  # noqa: A002
+) -> Response:
+    try:
+        user = auth_service.authenticate(db, username=username, password=password)
+    except Unauthenticated:
+        return render(request, "shell/login.html", None, next=_safe_next(next), error="用户名或密码错误")
+    ctx = app_context(request)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
+                        samesite="lax", max_age=ctx.settings.token_ttl_seconds)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession) -> Response:
+    principal = page_principal(request, db)
+    region = regions_service.read(db, code=principal.region_code)
+    return render(request, "shell/home.html", principal, region=region)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def region_map(request: Request, db: DbSession, code: str | None = None) -> Response:
+    principal = page_principal(request, db)
+    return render(request, "shell/map.html", principal, start_code=code or principal.region_code)

@@ -1,0 +1,141 @@
+"""Shared fixtures: every test that touches the database runs on SQLite and on PostgreSQL.
+
+One schema per backend and test session (built by the Alembic history, so the migrations are tested
+too), with Jiangsu's divisions loaded once; after each test every other table is emptied.
+PostgreSQL is required: set CITYSAFE_TEST_POSTGRES_URL to point elsewhere. Running without it needs
+an explicit CITYSAFE_TEST_BACKENDS=sqlite, so a missing server can never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+
+from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
+from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
+from citysafe.core.security import TokenSigner
+from citysafe.registry import load_models
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CITYSAFE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [b for b in os.environ.get("CITYSAFE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+KEPT_TABLES = {"region", "alembic_version"}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def _prepare(engine: Engine) -> None:
+    from citysafe.core.migrate import upgrade
+    from citysafe.regions import service as regions_service
+
+    upgrade(engine)
+    with unit_of_work(make_session_factory(engine), actor="tests") as session:
+        regions_service.import_packaged_jiangsu(session)
+
+
+@pytest.fixture(scope="session")
+def _engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    load_models()
+    engines: dict[str, Engine] = {}
+    pg_name = f"citysafe_test_{uuid.uuid4().hex[:8]}"
+    admin: Engine | None = None
+    if "sqlite" in BACKENDS:
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        engines["sqlite"] = create_db_engine(f"sqlite:///{path}")
+        _prepare(engines["sqlite"])
+    if "postgresql" in BACKENDS:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+        url = admin.url.set(database=pg_name).render_as_string(hide_password=False)
+        engines["postgresql"] = create_db_engine(url, pool_size=5)
+        _prepare(engines["postgresql"])
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    metadata = load_models().metadata
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    # SQLite ignores PRAGMA foreign_keys inside a transaction, and the driver runs in autocommit mode.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            cursor.execute(f'DELETE FROM "{table.name}"')
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+    finally:
+        raw.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def ctx(backend: str, _engines: dict[str, Engine], tmp_path: Path) -> Iterator[AppContext]:
+    engine = _engines[backend]
+    settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(hide_password=False),
+                        secret_key="test-secret")
+    context = AppContext(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+                         signer=TokenSigner("test-secret", 3600))
+    yield context
+    _empty_tables(engine)
+
+
+@pytest.fixture
+def client(ctx: AppContext) -> Iterator[TestClient]:
+    from citysafe.api import create_app
+
+    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+UserFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def make_user(ctx: AppContext, client: TestClient) -> UserFactory:
+    """Create a user and return bearer headers for it (through the real token endpoint)."""
+    from citysafe.auth import service as auth_service
+    from citysafe.auth.schemas import UserCreate
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "admin", region: str = "320000", **extra: Any) -> dict[str, str]:
+        username = extra.pop("username", f"{role}{next(counter)}")
+        with unit_of_work(ctx.session_factory, actor="tests") as session:
+            auth_service.create_user(session, user_in=UserCreate(
+                username=username, password="correct-horse", role=role, region_code=region, **extra))
+        response = client.post("/api/v1/auth/token", data={"username": username, "password": "correct-horse"})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
