@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
@@ -26,6 +26,11 @@ API_ROUTER_MODULES = (
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
 )
+# Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
+HANDLER_MODULES: tuple[str, ...] = ()
+# Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
+# (gateways, live streams, timers), entered when the app starts and left when it stops.
+SERVICE_MODULES: tuple[str, ...] = ()
 
 
 def _routers(modules: tuple[str, ...]) -> list[APIRouter]:
@@ -37,9 +42,15 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     context = ctx or AppContext.from_settings(settings or get_settings())
     bus.bind(context.session_factory)
 
+    for name in HANDLER_MODULES:
+        importlib.import_module(name).register(bus)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with AsyncExitStack() as stack:
+            for name in SERVICE_MODULES:
+                await stack.enter_async_context(importlib.import_module(name).running(app, context))
+            yield
 
     app = FastAPI(
         title="citysafe", version="0.1.0", lifespan=lifespan,

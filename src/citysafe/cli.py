@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import shutil
 import sys
@@ -22,6 +23,10 @@ regions_app = typer.Typer(help="administrative divisions", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(regions_app, name="regions")
+# Domain command groups live in citysafe.commands.<domain> (composition layer), one line each here.
+COMMAND_MODULES: tuple[tuple[str, str], ...] = ()  # (module, group name)
+for _module, _group in COMMAND_MODULES:
+    app.add_typer(importlib.import_module(_module).app, name=_group)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,7 +96,7 @@ def user_create(
         fail("give the password on stdin with --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user_in = UserCreate(username=name, password=password, role=role, region_code=region,  # type: ignore[arg-type]
+        user_in = UserCreate(username=name, password=password, role=role, region_code=region,
                              organization_id=organization_id, display_name=display_name)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -84,9 +84,10 @@ def seed_organizations(session: Session, rng: random.Random, per_district: int =
             region_code = rng.choice(streets)
             org_in = OrganizationCreate(
                 name=f"{name}（{district.name}）", kind=kind, region_code=region_code,
-                uscc=fake_uscc(rng, district.code), sector=sector, address=f"南京市{district.name}{rng.randint(1, 999)}号",
+                uscc=fake_uscc(rng, district.code), sector=sector,
+                address=f"南京市{district.name}{rng.randint(1, 999)}号",
                 location=Location(lon=lon, lat=lat),
-                contacts=[Contact(name=rng.choice(["王", "李", "张", "刘", "陈"]) + rng.choice(["伟", "芳", "强", "静"]),
+                contacts=[Contact(name=rng.choice("王李张刘陈") + rng.choice("伟芳强静"),
                                   phone=f"1{rng.randint(3000000000, 9999999999)}", role="安全负责人")],
             )
             orgs_service.create(session, org_in=org_in)

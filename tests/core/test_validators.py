@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citysafe.core.validators import region_prefix, uscc_check_char, validate_division_code, validate_uscc, within_region
+from citysafe.core.validators import (
+    region_prefix,
+    uscc_check_char,
+    validate_division_code,
+    validate_uscc,
+    within_region,
+)
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

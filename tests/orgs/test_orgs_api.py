@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-
 from tests.conftest import UserFactory
 
 

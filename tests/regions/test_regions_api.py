@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from shapely.geometry import Point, shape
-
 from tests.conftest import UserFactory
 
 

@@ -11,7 +11,7 @@ from citysafe.core.validators import validate_division_code
 
 class Token(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
 
 
 class UserCreate(BaseModel):

@@ -49,6 +49,8 @@ class OutboxEvent(Base):
 
 
 Handler = Callable[[Session, DomainEvent], None]
+# For events of a domain on the same layer, which the subscriber may not import: the payload as a dict.
+PayloadHandler = Callable[[Session, dict[str, Any]], None]
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 
@@ -61,6 +63,7 @@ def register_event(cls: type[DomainEvent]) -> type[DomainEvent]:
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._payload_handlers: dict[str, list[PayloadHandler]] = defaultdict(list)
         self._factory: sessionmaker[Session] | None = None
 
     def bind(self, factory: sessionmaker[Session]) -> None:
@@ -70,11 +73,17 @@ class EventBus:
         if handler not in self._handlers[event_type.name]:
             self._handlers[event_type.name].append(handler)
 
+    def subscribe_name(self, name: str, handler: PayloadHandler) -> None:
+        """Subscribe by event name, receiving the payload: no import of the publishing domain needed."""
+        if handler not in self._payload_handlers[name]:
+            self._payload_handlers[name].append(handler)
+
     def clear(self) -> None:
         self._handlers.clear()
+        self._payload_handlers.clear()
 
     def has_handlers(self, name: str) -> bool:
-        return bool(self._handlers.get(name))
+        return bool(self._handlers.get(name)) or bool(self._payload_handlers.get(name))
 
     def deliver(self, outbox_id: int, name: str, payload: dict[str, Any]) -> bool:
         """Run every handler of one event in one unit of work; mark the outbox row delivered."""
@@ -87,6 +96,8 @@ class EventBus:
                     evt = _rebuild(event_type, payload)
                     for handler in self._handlers.get(name, []):
                         handler(session, evt)
+                for payload_handler in self._payload_handlers.get(name, []):
+                    payload_handler(session, dict(payload))
                 row = session.get(OutboxEvent, outbox_id)
                 if row is not None:
                     row.delivered_at = utcnow()

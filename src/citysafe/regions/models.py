@@ -29,4 +29,4 @@ class Region(RegionScoped, Base):
     boundary_source: Mapped[str | None] = mapped_column(String(200))
 
     # The scope filter reads ``region_code``; a division's own code is its region.
-    region_code: Mapped[str] = synonym("code")  # type: ignore[assignment]
+    region_code: Mapped[str] = synonym("code")

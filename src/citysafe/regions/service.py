@@ -55,8 +55,8 @@ def read(session: Session, *, code: str) -> RegionRead:
     has_bbox = region.min_lon is not None
     return RegionRead(
         code=region.code, name=region.name, level=region.level, parent_code=region.parent_code,
-        centroid=(region.centroid_lon, region.centroid_lat) if has_centroid else None,  # type: ignore[arg-type]
-        bbox=(region.min_lon, region.min_lat, region.max_lon, region.max_lat) if has_bbox else None,  # type: ignore[arg-type]
+        centroid=(region.centroid_lon, region.centroid_lat) if has_centroid else None,
+        bbox=(region.min_lon, region.min_lat, region.max_lon, region.max_lat) if has_bbox else None,
         has_boundary=has_bbox,
         path=[_brief(r) for r in path_to(session, region=region)],
         children=[_brief(r) for r in children(session, code=code)],
@@ -181,7 +181,8 @@ def import_divisions(
             continue
         values = _geometry_columns(geometry) | {"boundary_source": source or None}
         session.execute(update(Region).where(Region.code == code).values(**values))
-    return ImportReport(divisions=len(rows), boundaries=len(boundaries or {}) - len(skipped), skipped_boundaries=skipped)
+    imported = len(boundaries or {}) - len(skipped)
+    return ImportReport(divisions=len(rows), boundaries=imported, skipped_boundaries=skipped)
 
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:

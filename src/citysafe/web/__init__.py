@@ -16,13 +16,14 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install_console(app: FastAPI, routers: list[object]) -> None:
     from fastapi import APIRouter
 
+    page_paths: set[str] = set()
     for router in routers:
         assert isinstance(router, APIRouter)
         app.include_router(router)
+        page_paths.update(getattr(route, "path", "") for route in router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.state.page_paths = frozenset(
-        getattr(route, "path", "") for route in app.routes if getattr(route, "include_in_schema", True) is False
-    )
+    # Navigation shows only the pages that exist, so an unfinished domain never shows a dead link.
+    app.state.page_paths = frozenset(page_paths)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _exc: LoginRequired) -> Response:

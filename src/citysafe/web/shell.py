@@ -22,14 +22,14 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
+def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "shell/login.html", None, next=_safe_next(next), error="")
 
 
 @router.post("/login")
 def login(
     request: Request, db: DbSession,
-    username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",  # noqa: A002
+    username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
         user = auth_service.authenticate(db, username=username, password=password)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a command needs, only when missing. Usage: ensure-system.sh demo|test
+set -euo pipefail
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# WeasyPrint renders PDFs with Pango; a CJK font makes Chinese text render in them and in screenshots.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do have "$pkg" || need+=("$pkg"); done
+if [ "${1:-}" = "test" ]; then
+  for pkg in chromium poppler-utils; do have "$pkg" || need+=("$pkg"); done
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,1 @@
+"""Command groups of the `citysafe` CLI, one module per domain (composition layer)."""

@@ -1,0 +1,64 @@
+"""Browser tests: a real uvicorn server on a loopback port, driven by Debian's Chromium via Playwright.
+
+Screenshots go to ``artifacts/`` at the repository root and are kept as test artefacts.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from citysafe.core.context import AppContext
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture
+def backend() -> str:
+    # The browser flows exercise the console, not the database: the embedded one is enough here.
+    return "sqlite"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(ctx: AppContext) -> Iterator[str]:
+    from citysafe.api import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx=ctx), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(400):
+        if server.started:
+            started.set()
+            break
+        thread.join(0.025)
+    assert started.is_set(), "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page.set_default_timeout(20_000)
+        yield page
+        browser.close()
