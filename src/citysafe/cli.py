@@ -128,6 +128,19 @@ def regions_import(
     print_json(report.model_dump())
 
 
+@regions_app.command("load-jiangsu")
+@user_errors
+def regions_load_jiangsu() -> None:
+    """Load the packaged divisions and district boundaries of Jiangsu (GCJ-02 converted to WGS84)."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.regions import service as regions_service
+
+    ctx = _context()
+    with unit_of_work(ctx.session_factory, actor="cli") as session:
+        report = regions_service.import_packaged_jiangsu(session)
+    print_json(report.model_dump())
+
+
 def _serve(host: str, port: int, settings: Settings) -> None:
     import uvicorn
 

@@ -1,0 +1,3 @@
+from citysafe.cli import main
+
+main()

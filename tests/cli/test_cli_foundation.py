@@ -1,0 +1,99 @@
+"""The `citysafe` command as a user runs it: a real process, a real embedded database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CITYSAFE = [sys.executable, "-m", "citysafe"]
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CITYSAFE, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return os.environ | {"CITYSAFE_DATA_DIR": str(tmp_path), "CITYSAFE_DATABASE_URL": ""}
+
+
+def test_db_upgrade_and_user_create(env: dict[str, str]) -> None:
+    upgraded = run(["db", "upgrade"], env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    loaded = run(["regions", "load-jiangsu"], env)
+    assert loaded.returncode == 0 and '"divisions": 23563' in loaded.stdout, loaded.stderr
+    created = run(["user", "create", "wang", "--role", "district_office", "--region", "320102",
+                   "--password-stdin"], env, stdin="a-long-password\n")
+    assert created.returncode == 0, created.stderr
+    assert "created user wang" in created.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "emperor", "--region", "320102"], "role"),
+    (["--role", "admin", "--region", "12ab"], "region_code"),
+])
+def test_bad_user_input_exits_2_with_one_line(env: dict[str, str], args: list[str], message: str) -> None:
+    assert run(["db", "upgrade"], env).returncode == 0
+    result = run(["user", "create", "li", *args, "--password-stdin"], env, stdin="a-long-password\n")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_short_password_is_refused(env: dict[str, str]) -> None:
+    assert run(["db", "upgrade"], env).returncode == 0
+    result = run(["user", "create", "li", "--role", "admin", "--region", "320000", "--password-stdin"], env,
+                 stdin="short\n")
+    assert result.returncode == 2 and "password" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    data_dir = tmp_path / "demo"
+    built = run(["demo", "--no-serve", "--data-dir", str(data_dir)], env)
+    assert built.returncode == 0, built.stderr
+    password = next(line.split(":", 1)[1].strip() for line in built.stdout.splitlines() if "password" in line)
+    port = _free_port()
+    serve_env = env | {"CITYSAFE_DATA_DIR": str(data_dir)}
+    process = subprocess.Popen([*CITYSAFE, "serve", "--port", str(port)], env=serve_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                # not listening yet: wait briefly on the process itself rather than sleeping
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=0.1)
+        yield base, password
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_demo_then_serve(demo_server: tuple[str, str]) -> None:
+    base, password = demo_server
+    assert httpx.get(f"{base}/api/v1/health").json() == {"status": "ok"}
+    token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "xuanwu", "password": password}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    orgs = httpx.get(f"{base}/api/v1/organizations", headers=headers).json()
+    assert orgs["total"] > 0
+    assert all(o["region_code"].startswith("320102") for o in orgs["items"])
+    assert httpx.get(f"{base}/api/v1/organizations").status_code == 401

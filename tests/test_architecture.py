@@ -1,0 +1,36 @@
+"""DESIGN.md §3: a domain may use another domain only through its public modules.
+
+import-linter (run by `make test`) checks the layers; this checks the other half of the rule, which
+import-linter cannot express without one contract per pair of domains.
+"""
+
+from __future__ import annotations
+
+import grimp
+
+DOMAINS = {"core", "regions", "auth", "orgs", "risk", "hazards", "firewatch", "emergency", "evaluation",
+           "public", "reporting"}
+PUBLIC_MODULES = {"service", "schemas", "events", "enums", "deps"}
+
+
+def _domain_and_module(name: str) -> tuple[str, str] | None:
+    parts = name.split(".")
+    if len(parts) < 2 or parts[1] not in DOMAINS:
+        return None
+    return parts[1], parts[2] if len(parts) > 2 else ""
+
+
+def test_domains_use_each_other_only_through_public_modules() -> None:
+    graph = grimp.build_graph("citysafe")
+    offending = []
+    for importer in graph.modules:
+        source = _domain_and_module(importer)
+        if source is None or source[0] == "core":
+            continue
+        for imported in graph.find_modules_directly_imported_by(importer):
+            target = _domain_and_module(imported)
+            if target is None or target[0] in {source[0], "core"}:
+                continue
+            if target[1] not in PUBLIC_MODULES:
+                offending.append(f"{importer} -> {imported}")
+    assert offending == [], "reach into another domain's internals:\n" + "\n".join(sorted(offending))
