@@ -6,7 +6,8 @@ cells (resolution 8), to the districts and to generated demo streets (Voronoi, ~
 with GeoPandas ``sjoin`` as the baseline. Prints one JSON document: seconds per step (median of
 ``--repeats`` runs), peak memory, the baseline and the speed-up, and whether both agree.
 
-Targets (issue "Risk"): H3 + districts + streets ≤ 5 s for 1,000,000 points; ≥ 5× the baseline.
+Targets (issue "Risk"): H3 + districts + streets ≤ 5 s for 1,000,000 points; ≥ 5× the baseline
+on the polygon joins (both sides index the points once and join them to both layers).
 
     .venv/bin/python bench/risk_map.py [--points 1000000] [--repeats 3]
 
@@ -27,6 +28,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ import numpy as np
 import shapely
 
 from citysafe.core.geo import convert_geometry
-from citysafe.risk.calc.aggregate import Aggregation, aggregate_h3, aggregate_polygons
+from citysafe.risk.calc.aggregate import Aggregation, PointGrid, aggregate_h3, aggregate_polygons
 from citysafe.risk.calc.voronoi import voronoi_cells
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,12 +96,17 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]
     return statistics.median(times), [round(t, 3) for t in times], result
 
 
-def geopandas_baseline(lon: np.ndarray, lat: np.ndarray, ranks: np.ndarray, polygons: list[Any]) -> Any:
+def baseline_points(lon: np.ndarray, lat: np.ndarray, ranks: np.ndarray) -> Any:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"rank": ranks}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def geopandas_join(points: Any, polygons: list[Any]) -> Any:
     """The usual GeoPandas way: sjoin points within polygons, then group by polygon."""
     import geopandas as gpd
     import pandas as pd
 
-    points = gpd.GeoDataFrame({"rank": ranks}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     units = gpd.GeoDataFrame({"unit": np.arange(len(polygons))}, geometry=polygons, crs="EPSG:4326")
     joined = gpd.sjoin(points, units, how="inner", predicate="within")
     counts = pd.crosstab(joined["unit"], joined["rank"]).reindex(
@@ -158,42 +165,54 @@ def main() -> None:
     steps: dict[str, dict[str, Any]] = {}
     med, runs, h3_agg = timed(lambda: aggregate_h3(lon, lat, ranks, args.h3_resolution), args.repeats)
     steps["h3"] = {"median_s": round(med, 3), "runs_s": runs, "units": len(h3_agg)}
+    # One point grid serves every polygon layer of the map.
+    med, runs, grid = timed(lambda: PointGrid(lon, lat), args.repeats)
+    steps["point_grid"] = {"median_s": round(med, 3), "runs_s": runs, "cells": grid.ncols * grid.nrows}
     med, runs, district_agg = timed(
-        lambda: aggregate_polygons(lon, lat, ranks, districts, codes, spatial_unit="district"), args.repeats)
+        lambda: aggregate_polygons(grid, None, ranks, districts, codes, spatial_unit="district"), args.repeats)
     steps["districts"] = {"median_s": round(med, 3), "runs_s": runs, "units": len(district_agg),
                           "unassigned_points": district_agg.unassigned}
     med, runs, street_agg = timed(
-        lambda: aggregate_polygons(lon, lat, ranks, streets, street_ids, spatial_unit="street"), args.repeats)
+        lambda: aggregate_polygons(grid, None, ranks, streets, street_ids, spatial_unit="street"), args.repeats)
     steps["streets"] = {"median_s": round(med, 3), "runs_s": runs, "units": len(street_agg),
                         "unassigned_points": street_agg.unassigned}
-    med, runs, _ = timed(
-        lambda: aggregate_polygons(lon, lat, ranks, districts, codes, rule="weighted"), args.repeats)
-    steps["districts_weighted_rule"] = {"median_s": round(med, 3), "runs_s": runs}
-    med, runs, _ = timed(
-        lambda: aggregate_polygons(lon, lat, ranks, districts, codes, engine="strtree"), 1)
-    steps["districts_strtree_engine"] = {"median_s": round(med, 3), "runs_s": runs}
-    total = steps["h3"]["median_s"] + steps["districts"]["median_s"] + steps["streets"]["median_s"]
+    total = sum(steps[k]["median_s"] for k in ("h3", "point_grid", "districts", "streets"))
+    polygon_ours = sum(steps[k]["median_s"] for k in ("point_grid", "districts", "streets"))
+
+    # Variants, for the record: each layer on its own (grid built inside), the weighted rule, and the
+    # STRtree bulk-query engine (what the grid engine replaced).
+    variants: dict[str, dict[str, Any]] = {}
+    for name, polys, ids in (("districts", districts, codes), ("streets", streets, street_ids)):
+        med, runs, _ = timed(partial(aggregate_polygons, lon, lat, ranks, polys, ids), args.repeats)
+        variants[f"{name}_standalone"] = {"median_s": round(med, 3), "runs_s": runs}
+    med, runs, _ = timed(lambda: aggregate_polygons(grid, None, ranks, districts, codes, rule="weighted"),
+                         args.repeats)
+    variants["districts_weighted_rule"] = {"median_s": round(med, 3), "runs_s": runs}
+    med, runs, _ = timed(lambda: aggregate_polygons(lon, lat, ranks, districts, codes, engine="strtree"), 1)
+    variants["districts_strtree_engine"] = {"median_s": round(med, 3), "runs_s": runs}
     rss_after_ours = maxrss_mb()
 
-    # Python-heap + numpy peak of one run of the three steps (GEOS memory is not traced).
+    # Python-heap + numpy peak of one run of the map's steps (GEOS memory is not traced).
     tracemalloc.start()
     aggregate_h3(lon, lat, ranks, args.h3_resolution)
-    aggregate_polygons(lon, lat, ranks, districts, codes)
-    aggregate_polygons(lon, lat, ranks, streets, street_ids)
+    traced_grid = PointGrid(lon, lat)
+    aggregate_polygons(traced_grid, None, ranks, districts, codes)
+    aggregate_polygons(traced_grid, None, ranks, streets, street_ids)
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    del traced_grid
 
     baseline: dict[str, dict[str, Any]] = {}
-    med, runs, base_d = timed(lambda: geopandas_baseline(lon, lat, ranks, districts), args.baseline_repeats)
-    baseline["districts"] = {"median_s": round(med, 3), "runs_s": runs,
-                             "speedup": round(med / steps["districts"]["median_s"], 1),
-                             "agreement": agreement(district_agg, base_d)}
-    med, runs, base_s = timed(lambda: geopandas_baseline(lon, lat, ranks, streets), args.baseline_repeats)
-    baseline["streets"] = {"median_s": round(med, 3), "runs_s": runs,
-                           "speedup": round(med / steps["streets"]["median_s"], 1),
-                           "agreement": agreement(street_agg, base_s)}
-    polygon_ours = steps["districts"]["median_s"] + steps["streets"]["median_s"]
-    polygon_base = baseline["districts"]["median_s"] + baseline["streets"]["median_s"]
+    med, runs, points_gdf = timed(lambda: baseline_points(lon, lat, ranks), args.baseline_repeats)
+    baseline["points_geodataframe"] = {"median_s": round(med, 3), "runs_s": runs}
+    for name, polys, agg in (("districts", districts, district_agg), ("streets", streets, street_agg)):
+        med, runs, base = timed(partial(geopandas_join, points_gdf, polys), args.baseline_repeats)
+        # One layer on its own: GeoDataFrame + sjoin against our grid + aggregation, both from raw arrays.
+        alone = baseline["points_geodataframe"]["median_s"] + med
+        baseline[name] = {"median_s": round(med, 3), "runs_s": runs,
+                          "speedup_standalone": round(alone / variants[f"{name}_standalone"]["median_s"], 1),
+                          "agreement": agreement(agg, base)}
+    polygon_base = sum(baseline[k]["median_s"] for k in ("points_geodataframe", "districts", "streets"))
 
     import geopandas
 
@@ -208,8 +227,11 @@ def main() -> None:
         "setup_s": {k: round(v, 3) for k, v in setup.items()},
         "steps": steps,
         "total_s": round(total, 3),
+        "variants": variants,
         "target_total_s": 5.0,
         "baseline_geopandas_sjoin": baseline,
+        # Same work on both sides: points indexed once (grid / GeoDataFrame), joined to both layers.
+        "polygon_pipeline_s": {"ours": round(polygon_ours, 3), "baseline": round(polygon_base, 3)},
         "polygon_speedup": round(polygon_base / polygon_ours, 1),
         "target_speedup": 5.0,
         "memory": {"peak_rss_mb_after_setup": rss_after_setup, "peak_rss_mb_after_ours": rss_after_ours,

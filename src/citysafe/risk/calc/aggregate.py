@@ -4,12 +4,12 @@ Everything is vectorised over numpy arrays so a province's million sources aggre
 
 * H3 cells: one ``latlng_to_cell`` per point (the integer API, no string round trip), then
   ``np.unique`` groups them.
-* Polygons: an x-sorted sweep. Points are sorted by longitude once; each polygon takes the slice
-  of points inside its bounding box by binary search and tests only those with
-  ``shapely.intersects_xy`` on the prepared polygon. This avoids building a million GEOS points,
-  which is what a point-tree join such as GeoPandas ``sjoin`` or ``STRtree.query(points)`` spends
-  most of its time on. The STRtree bulk query is kept as ``engine="strtree"``; both give identical
-  answers (tests/risk/calc compare them with a naive loop).
+* Polygons: points are bucketed once into a regular grid (:class:`PointGrid`, reusable across
+  layers); each polygon takes the points of the grid cells under its bounding box and tests only
+  those with ``shapely.intersects_xy`` on the prepared polygon. This avoids building a million
+  GEOS points, which is where a point-tree join such as GeoPandas ``sjoin`` or
+  ``STRtree.query(points)`` spends most of its time. The STRtree bulk query is kept as
+  ``engine="strtree"``; both give identical answers (tests/risk/calc compare them with a naive loop).
 * A point on a shared border, or where simplified boundaries overlap, belongs to the first polygon
   (lowest index) that covers it, so every point is counted at most once. Points covered by none
   are reported as ``unassigned``.
@@ -37,7 +37,7 @@ from h3.api import basic_int as h3i
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 
 Rule = Literal["highest", "weighted"]
-Engine = Literal["sweep", "strtree"]
+Engine = Literal["grid", "strtree"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -157,10 +157,66 @@ def assign_h3(lon: npt.ArrayLike, lat: npt.ArrayLike, resolution: int) -> npt.ND
     return np.array(cells, dtype=np.uint64)
 
 
-def assign_polygons(lon: npt.ArrayLike, lat: npt.ArrayLike, polygons: Sequence[Any], *,
-                    engine: Engine = "sweep") -> IntArray:
-    """Index of the first polygon covering each point (boundary included), −1 where none does."""
-    x, y = _coords(lon, lat)
+class PointGrid:
+    """A bucket grid over points, built once and reused for every polygon layer.
+
+    Points are sorted by the grid cell they fall in (row-major), so the points of any run of cells
+    in one row are one contiguous slice of ``order``. A polygon's candidates are the slices of the
+    rows its bounding box spans: roughly the points in its bounding box, found without scanning the
+    whole array. The cell size defaults to about ``points_per_cell`` points per cell on average.
+    """
+
+    def __init__(self, lon: npt.ArrayLike, lat: npt.ArrayLike, *, cell_size: float | None = None,
+                 points_per_cell: int = 16) -> None:
+        self.x, self.y = _coords(lon, lat)
+        n = self.x.size
+        x0, y0 = (float(self.x.min()), float(self.y.min())) if n else (0.0, 0.0)
+        x1, y1 = (float(self.x.max()), float(self.y.max())) if n else (0.0, 0.0)
+        if cell_size is None:
+            area = max((x1 - x0) * (y1 - y0), 1e-12)
+            cell_size = max(np.sqrt(area * points_per_cell / max(n, 1)), 1e-6)
+        if not np.isfinite(cell_size) or cell_size <= 0:
+            raise ValueError(f"cell_size must be a positive number of degrees; got {cell_size!r}")
+        self.x0, self.y0, self.size = x0, y0, float(cell_size)
+        self.ncols = int((x1 - x0) // self.size) + 1
+        self.nrows = int((y1 - y0) // self.size) + 1
+        col = ((self.x - x0) // self.size).astype(np.int64)
+        row = ((self.y - y0) // self.size).astype(np.int64)
+        key = row * self.ncols + col
+        self.order: IntArray = np.argsort(key).astype(np.int64, copy=False)
+        counts = np.bincount(key, minlength=self.nrows * self.ncols)
+        self.starts: IntArray = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    def candidates(self, minx: float, miny: float, maxx: float, maxy: float) -> IntArray:
+        """Indices of the points in the grid cells that the box touches (a superset of the box)."""
+        c0 = max(int((minx - self.x0) // self.size), 0)
+        c1 = min(int((maxx - self.x0) // self.size), self.ncols - 1)
+        r0 = max(int((miny - self.y0) // self.size), 0)
+        r1 = min(int((maxy - self.y0) // self.size), self.nrows - 1)
+        if c0 > c1 or r0 > r1:
+            return np.empty(0, dtype=np.int64)
+        first = np.arange(r0, r1 + 1) * self.ncols
+        lo = self.starts[first + c0]
+        hi = self.starts[first + c1 + 1]
+        return np.concatenate([self.order[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+
+
+def assign_polygons(lon: npt.ArrayLike | PointGrid, lat: npt.ArrayLike | None, polygons: Sequence[Any], *,
+                    engine: Engine = "grid") -> IntArray:
+    """Index of the first polygon covering each point (boundary included), −1 where none does.
+
+    Pass a :class:`PointGrid` as ``lon`` (and ``None`` as ``lat``) to reuse one grid for several
+    polygon layers.
+    """
+    grid: PointGrid | None = None
+    if isinstance(lon, PointGrid):
+        grid = lon
+        x, y = grid.x, grid.y
+    else:
+        x, y = _coords(lon, lat if lat is not None else [])
     geoms = np.asarray(polygons, dtype=object)
     if geoms.ndim != 1 or (geoms.size and not np.all(shapely.is_geometry(geoms))):
         raise ValueError("polygons must be a sequence of shapely geometries")
@@ -173,24 +229,22 @@ def assign_polygons(lon: npt.ArrayLike, lat: npt.ArrayLike, polygons: Sequence[A
         hit = first != np.iinfo(np.int64).max
         result[hit] = first[hit]
         return result
-    if engine != "sweep":
-        raise ValueError(f"engine must be 'sweep' or 'strtree'; got {engine!r}")
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
+    if engine != "grid":
+        raise ValueError(f"engine must be 'grid' or 'strtree'; got {engine!r}")
+    if not x.size:
+        return result
+    grid = grid or PointGrid(x, y)
     shapely.prepare(geoms)  # idempotent; makes each point-in-polygon test O(log vertices)
-    bounds = shapely.bounds(geoms)
-    for i, (minx, miny, maxx, maxy) in enumerate(bounds.tolist()):
+    for i, (minx, miny, maxx, maxy) in enumerate(shapely.bounds(geoms).tolist()):
         if not np.isfinite(minx):  # empty geometry
             continue
-        lo = int(np.searchsorted(xs, minx, side="left"))
-        hi = int(np.searchsorted(xs, maxx, side="right"))
-        cand = order[lo:hi]
-        cy = y[cand]
-        cand = cand[(cy >= miny) & (cy <= maxy)]
-        cand = cand[result[cand] < 0]  # first polygon wins; also skips settled points
+        cand = grid.candidates(minx, miny, maxx, maxy)
+        cand = cand[result[cand] < 0]  # the first polygon wins; also skips settled points
+        cx, cy = x[cand], y[cand]
+        keep = (cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy)
+        cand, cx, cy = cand[keep], cx[keep], cy[keep]
         if cand.size:
-            inside = shapely.intersects_xy(geoms[i], x[cand], y[cand])
-            result[cand[inside]] = i
+            result[cand[shapely.intersects_xy(geoms[i], cx, cy)]] = i
     return result
 
 
@@ -201,6 +255,8 @@ def summarise(unit: IntArray, n_units: int, ranks: IntArray, rule: Rule = "highe
     inside = unit >= 0
     u = unit[inside]
     r = ranks[inside]
+    if u.size and u.max() >= n_units:
+        raise ValueError(f"unit index {int(u.max())} out of range for {n_units} units")
     counts = np.bincount(u * 4 + (r - 1), minlength=n_units * 4).reshape(n_units, 4).astype(np.int64)
     if rule == "highest":
         rank = ((counts > 0) * np.arange(1, 5)).max(axis=1, initial=0).astype(np.int8)
@@ -259,12 +315,17 @@ def aggregate_h3(lon: npt.ArrayLike, lat: npt.ArrayLike, ranks: npt.ArrayLike, r
                        _record(rule, params, spatial_unit=f"h3:{resolution}"))
 
 
-def aggregate_polygons(lon: npt.ArrayLike, lat: npt.ArrayLike, ranks: npt.ArrayLike, polygons: Sequence[Any],
+def aggregate_polygons(lon: npt.ArrayLike | PointGrid, lat: npt.ArrayLike | None, ranks: npt.ArrayLike,
+                       polygons: Sequence[Any],
                        ids: Sequence[Any] | None = None, rule: Rule = "highest", *,
                        weights: npt.ArrayLike | None = None, categories: npt.ArrayLike | None = None,
-                       params: WeightedRule | None = None, engine: Engine = "sweep",
+                       params: WeightedRule | None = None, engine: Engine = "grid",
                        spatial_unit: str = "polygon") -> Aggregation:
-    """Aggregate to every given polygon (units without sources get level rank 0)."""
+    """Aggregate to every given polygon (units without sources get level rank 0).
+
+    ``lon`` may be a :class:`PointGrid` of the points (then ``lat`` is ``None``) to share one grid
+    between the district, street and grid layers of a map.
+    """
     unit = assign_polygons(lon, lat, polygons, engine=engine)
     r = _ranks(ranks, unit.size)
     unit_ids = np.asarray(list(ids) if ids is not None else range(len(polygons)), dtype=object)

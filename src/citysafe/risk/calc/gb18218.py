@@ -272,7 +272,10 @@ def grade_name(grade: int) -> str:
 
 
 def _positive(value: object, name: str, *, allow_zero: bool = False) -> Decimal:
-    number = to_decimal(value, name)
+    try:
+        number = to_decimal(value, name)
+    except ValueError as err:
+        raise Gb18218Error(str(err)) from None
     if number < 0 or (number == 0 and not allow_zero):
         raise Gb18218Error(f"{name} must be {'non-negative' if allow_zero else 'positive'}; got {value!r}")
     return number

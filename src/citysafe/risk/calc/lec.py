@@ -1,6 +1,6 @@
 """LEC (作业条件危险性评价法, Graham–Kinney): D = L × E × C, and its mapping to the four colours.
 
-Everything here follows docs risk-methods.md §2.3:
+Everything here follows shared/specs/risk-methods.md §2.3:
 
 * L, E and C take only the discrete scores of the published tables; any other value is an input
   error, not something to interpolate.
@@ -28,6 +28,9 @@ from decimal import Decimal
 
 from citysafe.risk.calc._bands import Bands, format_decimal, to_decimal
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
+
+#: A score as a number; str is accepted too, as in "0.5" from a spreadsheet cell.
+Score = float | Decimal | str
 
 METHOD = "lec"
 VERSION = "1.0.0"
@@ -148,7 +151,7 @@ def graham_class(d: float | Decimal) -> tuple[str, str]:
     return GRAHAM_CLASSES[GRAHAM_BANDS.band(to_decimal(d, "D"))]
 
 
-def assess_lec(l: float, e: float, c: float, preset: str | LecPreset = "A") -> LecResult:  # noqa: E741
+def assess_lec(l: Score, e: Score, c: Score, preset: str | LecPreset = "A") -> LecResult:  # noqa: E741
     """D = L × E × C with validated scores, its level under ``preset`` and its Graham class."""
     ls = _score(l, "L", L_SCORES)
     es = _score(e, "E", E_SCORES)
