@@ -24,7 +24,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(regions_app, name="regions")
 # Domain command groups live in citysafe.commands.<domain> (composition layer), one line each here.
-COMMAND_MODULES: tuple[tuple[str, str], ...] = ()  # (module, group name)
+COMMAND_MODULES: tuple[tuple[str, str], ...] = (  # (module, group name)
+    ("citysafe.commands.gb26875", "gb26875"),
+)
 for _module, _group in COMMAND_MODULES:
     app.add_typer(importlib.import_module(_module).app, name=_group)
 
