@@ -45,3 +45,25 @@ def test_no_stack_trace_on_unknown_path(client: TestClient) -> None:
     response = client.get("/api/v1/nope")
     assert response.status_code == 404 and "Traceback" not in response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def login(client: TestClient, username: str, password: str) -> int:
+    return client.post("/api/v1/auth/token", data={"username": username, "password": password}).status_code
+
+
+def test_repeated_failures_lock_the_account(client: TestClient, make_user: UserFactory) -> None:
+    make_user("admin", "320000", username="target")
+    for _ in range(5):
+        assert login(client, "target", "guess-guess") == 401
+    locked = client.post("/api/v1/auth/token", data={"username": "target", "password": "correct-horse"})
+    assert locked.status_code == 429 and locked.json()["detail_zh"] == "登录失败次数过多，请稍后再试"
+
+
+def test_success_resets_the_failure_count(client: TestClient, make_user: UserFactory) -> None:
+    make_user("admin", "320000", username="forgetful")
+    for _ in range(4):
+        login(client, "forgetful", "guess-guess")
+    assert login(client, "forgetful", "correct-horse") == 200
+    for _ in range(4):
+        login(client, "forgetful", "guess-guess")
+    assert login(client, "forgetful", "correct-horse") == 200

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped
+from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
 
 
 class User(RegionScoped, Timestamped, Base):
@@ -18,3 +20,6 @@ class User(RegionScoped, Timestamped, Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", use_alter=True))
     phone: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Consecutive failed logins; past the limit the account is locked for a while (brute-force guard).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,8 @@ from citysafe.auth.enums import ROLE_PERMISSIONS, Role
 from citysafe.auth.models import User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
-from citysafe.core.errors import Conflict, Forbidden, Unauthenticated, field_error, not_found
+from citysafe.core.clock import utcnow
+from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error, not_found
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope
 from citysafe.core.security import TokenSigner, hash_password, password_stamp, verify_password
@@ -42,10 +43,32 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     session.flush()
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
+    """The user with these credentials; repeated failures lock the account for ``LOCKOUT``.
+
+    A failed attempt is counted even though the request answers 401, so the caller must commit it
+    (the login views do: the counter is written before the error response is built).
+    """
+    moment = now or utcnow()
     user = session.scalars(select(User).where(User.username == username).execution_options(skip_scope=True)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
         raise _UNKNOWN_CREDENTIALS
+    if user.locked_until is not None and user.locked_until > moment:
+        raise TooManyAttempts(detail="too many failed logins; try again later",
+                              detail_zh="登录失败次数过多，请稍后再试")
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = moment + LOCKOUT
+            user.failed_logins = 0
+        session.flush()
+        raise _UNKNOWN_CREDENTIALS
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
     return user
 
 

@@ -3,23 +3,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from citysafe.auth import service
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import AuditRead, Principal, Token, UserCreate, UserRead
+from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.core.pagination import Page, PageParams
+from citysafe.core.problems import problem_response
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=Token, operation_id="auth_token")
+@router.post("/auth/token", response_model=Token, operation_id="auth_token",
+             responses={401: {"description": "wrong credentials"}, 429: {"description": "locked out"}})
 def login_for_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ctx: Context,
-) -> Token:
-    user = service.authenticate(db, username=form.username, password=form.password)
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ctx: Context,
+) -> Token | JSONResponse:
+    try:
+        user = service.authenticate(db, username=form.username, password=form.password)
+    except (Unauthenticated, TooManyAttempts) as exc:
+        # Answered, not raised: the unit of work then commits the failed-attempt counter.
+        return problem_response(exc, request)
     return Token(access_token=service.issue_token(ctx.signer, user))
 
 

@@ -90,6 +90,14 @@ class Conflict(CitysafeError):
     title_zh: str = "状态冲突"
 
 
+@dataclass
+class TooManyAttempts(CitysafeError):
+    status: int = 429
+    slug: str = "too-many-attempts"
+    title: str = "Too many attempts"
+    title_zh: str = "尝试次数过多"
+
+
 def field_error(field_name: str, message: str, message_zh: str = "") -> ValidationFailed:
     """A validation error about one field, worded for the user in both languages."""
     return ValidationFailed(

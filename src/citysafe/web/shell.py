@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
-from citysafe.core.errors import Unauthenticated
+from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
 
@@ -33,8 +33,8 @@ def login(
 ) -> Response:
     try:
         user = auth_service.authenticate(db, username=username, password=password)
-    except Unauthenticated:
-        return render(request, "shell/login.html", None, next=_safe_next(next), error="用户名或密码错误")
+    except (Unauthenticated, TooManyAttempts) as exc:
+        return render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
     ctx = app_context(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,

@@ -30,6 +30,8 @@ def upgrade() -> None:
     sa.Column('organization_id', sa.Integer(), nullable=True),
     sa.Column('phone', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'),
+    sa.Column('locked_until', citysafe.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('region_code', sa.String(length=20), nullable=False),
     sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
