@@ -1,24 +1,24 @@
 """Coverage-guided fuzzing of the GB/T 26875.3 codec with atheris (optional; not run by the tests).
 
     .venv/bin/pip install atheris
-    .venv/bin/python bench/fuzz_gb26875.py -atheris_runs=200000      # or -max_total_time=60
+    .venv/bin/python bench/fuzz_gb26875.py -max_total_time=60      # or -atheris_runs=200000
 
 Each input is checked two ways: as one frame for ``decode_frame`` (only ``FrameError`` may escape, and a
 frame that decodes must re-encode to the same bytes), and as a stream fed to ``StreamFramer`` in
 chunks whose sizes come from the input (nothing may escape, and the buffer must stay below one
-maximum frame). Every 8th input is also wrapped in a checksum-valid frame so the tolerant ADU
+maximum frame). About one input in eight is also wrapped in a checksum-valid frame so the tolerant ADU
 decoder is reached, not only the framing checks. A crash prints the input and writes it to
 ``crash-*`` as libFuzzer does; reproduce with ``python bench/fuzz_gb26875.py crash-<hash>``.
-At the end it prints one JSON line with the inputs tried and the time taken.
+libFuzzer reports the runs done and exits from C, so there is no JSON summary here: this is a fuzzer,
+not a benchmark. A 300 s run (about 320,000 inputs) found nothing when this file was written.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 
-import atheris
+import atheris  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
 with atheris.instrument_imports():
     from citysafe.firewatch.protocols.gb26875 import (
@@ -31,16 +31,12 @@ with atheris.instrument_imports():
         item_to_dict,
     )
 
-_STATS = {"inputs": 0}
-
-
 def _wrap(adu: bytes) -> bytes:
     body = b"\x01\x00\x01\x01" + bytes(6) + bytes(12) + len(adu).to_bytes(2, "little") + b"\x02" + adu
     return b"@@" + body + bytes((checksum(body),)) + b"##"
 
 
 def test_one_input(data: bytes) -> None:
-    _STATS["inputs"] += 1
     candidates = [data]
     if data and data[0] % 8 == 0:
         candidates.append(_wrap(data[1:1025]))
@@ -63,13 +59,8 @@ def test_one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    started = time.perf_counter()
     atheris.Setup(sys.argv, test_one_input)
-    try:
-        atheris.Fuzz()
-    finally:
-        print(json.dumps({"fuzz": "gb26875", "inputs": _STATS["inputs"],
-                          "seconds": round(time.perf_counter() - started, 1)}))
+    atheris.Fuzz()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TypedDict
 
 import pytest
 from gb26875_helpers import T0, vector_bytes, wrap_adu
@@ -14,6 +15,7 @@ from citysafe.firewatch.protocols.gb26875 import (
     OBJECT_CLASSES,
     UPLOAD_TYPES,
     Adu,
+    AduObject,
     AduType,
     AnalogValue,
     BadChecksum,
@@ -183,12 +185,18 @@ def test_ack_echoes_serial_and_version_and_swaps_addresses() -> None:
 def test_nak_of_a_frame() -> None:
     frame = decode_frame(GOOD)
     nak = build_nak(frame, T)
-    assert nak.command == Command.NAK == 6
+    assert nak.command == 6
     assert nak.sent == T
     assert decode_frame(encode_frame(nak)) == nak
 
 
-def _addr() -> dict[str, int]:
+class _Addr(TypedDict):
+    serial: int
+    source: int
+    destination: int
+
+
+def _addr() -> _Addr:
     return {"serial": 3, "source": 88888, "destination": 889}
 
 
@@ -213,7 +221,7 @@ def test_duty_check_timeout_bounds(minutes: int) -> None:
         build_duty_check(sent=NOW, timeout_minutes=minutes, **_addr())
 
 
-DOWNLINK_OBJECTS: dict[int, object] = {
+DOWNLINK_OBJECTS: dict[int, AduObject] = {
     61: SystemRef(1, 2),
     62: ComponentRef(1, 2, 0x00060011),
     63: ComponentRef(1, 2, 7),
@@ -232,7 +240,7 @@ DOWNLINK_OBJECTS: dict[int, object] = {
     91: DutyCheck(30),
 }
 
-UPLOAD_OBJECTS: dict[int, object] = {
+UPLOAD_OBJECTS: dict[int, AduObject] = {
     1: SystemStatus(1, 2, 0x0001, T),
     2: ComponentStatus(1, 2, 40, 0x0002000A, 0x0002, encode_description("一层走廊"), T),
     3: AnalogValue(11, 2, 99, 5, 5, -12, T),
@@ -258,7 +266,7 @@ def test_every_standard_type_has_a_builder_case() -> None:
 
 @pytest.mark.parametrize("adu_type", sorted(DOWNLINK_OBJECTS))
 def test_every_downlink_type_round_trips(adu_type: int) -> None:
-    frame = build_downlink(adu_type, [DOWNLINK_OBJECTS[adu_type]], sent=NOW, **_addr())  # type: ignore[list-item]
+    frame = build_downlink(adu_type, [DOWNLINK_OBJECTS[adu_type]], sent=NOW, **_addr())
     assert frame.command == (Command.CONTROL if adu_type in (89, 90, 91) else Command.REQUEST)
     assert decode_frame(encode_frame(frame)) == frame
     assert frame_to_dict(frame)["adu_type"] == adu_type
@@ -267,7 +275,7 @@ def test_every_downlink_type_round_trips(adu_type: int) -> None:
 @pytest.mark.parametrize("adu_type", sorted(UPLOAD_OBJECTS))
 def test_every_upload_type_round_trips(adu_type: int) -> None:
     obj = UPLOAD_OBJECTS[adu_type]
-    frame = build_upload(adu_type, [obj, obj], sent=NOW, serial=1, source=889, destination=88888)  # type: ignore[list-item]
+    frame = build_upload(adu_type, [obj, obj], sent=NOW, serial=1, source=889, destination=88888)
     assert frame.command == Command.SEND_DATA
     decoded = decode_frame(encode_frame(frame))
     assert decoded == frame
@@ -303,6 +311,7 @@ def test_upload_as_a_response_to_a_read() -> None:
         (lambda: encode_frame(Frame(1, 0, 0, 2, T, Adu(256, 0))), "not a byte"),
         (lambda: encode_frame(Frame(1, 0, 0, 2, T, Adu.raw(0xCC, 1, bytes(1023)))), "1024"),
         (lambda: encode_description("一" * 16), "32 bytes"),
+        (lambda: encode_description("\ud800"), "GB18030"),
         (lambda: ComponentStatus(1, 1, 1, 1, 1, b"short"), "31 bytes"),
         (lambda: DeviceTime(b"\x00"), "6 bytes"),
         (lambda: DeviceTime.of(datetime(1999, 12, 31)), "1999"),

@@ -27,7 +27,6 @@ from citysafe.firewatch.protocols.gb26875 import (
 from citysafe.firewatch.protocols.gb26875.tables import is_reserved_command
 
 
-
 def _component(desc: bytes, time: bytes = T0, status: int = 2) -> bytes:
     """ADU of type 2 with one smoke-detector object and the given 31-byte description."""
     assert len(desc) == 31
@@ -155,7 +154,7 @@ def test_config_texts_are_cleaned_too() -> None:
     frame = _roundtrip(wrap_adu(bytes((6, 1, 1, 2, len(text))) + text))
     assert frame.adu is not None
     assert frame.adu.objects == (SystemConfig(1, 2, text),)
-    assert frame.adu.objects[0].description == "火灾报警 系统"  # type: ignore[union-attr]
+    assert frame.adu.objects[0].description == "火灾报警 系统"
     uitd = _roundtrip(wrap_adu(bytes((26, 1, 3)) + b"abc"))
     assert uitd.adu is not None
     assert uitd.adu.objects == (UitdConfig(b"abc"),)

@@ -12,7 +12,6 @@ from citysafe.firewatch.protocols.gb26875 import (
     BadTail,
     Frame,
     FramerItem,
-    LengthMismatch,
     Preamble,
     StreamFramer,
     TooLong,
@@ -133,19 +132,26 @@ def test_false_start_marker_spanning_a_real_frame() -> None:
     # A false "@@" whose length field spans into a real frame: report it, then read the real one.
     fake = b"@@" + bytes(22) + (10).to_bytes(2, "little") + b"\x02"
     items = StreamFramer().feed(fake + GOOD[1])
-    assert _kinds(items) == ["LengthMismatch", "Frame"]
-    assert items[0].data == fake  # type: ignore[union-attr]
+    assert _kinds(items) == ["BadTail", "Frame"]
+    assert items[1] == decode_frame(GOOD[1])
 
 
 def test_frame_cut_short_by_the_next_frame_does_not_stall() -> None:
-    # The device resets mid-frame and sends the next frame; waiting for the missing bytes would
-    # stall it (it waits for our ACK). The complete following frame is recognised at once.
+    # The device resets mid-frame and sends the next frame; the framer must not wait for bytes
+    # that will never come (the device waits for our ACK before it sends more).
     framer = StreamFramer()
-    items = framer.feed(GOOD[0][:50] + GOOD[1])
-    assert _kinds(items) == ["LengthMismatch", "Frame"]
-    assert isinstance(items[0], LengthMismatch)
-    assert items[0].data == GOOD[0][:50]
+    assert framer.feed(GOOD[0][:50]) == []
+    items = framer.feed(GOOD[1])
+    # Here the cut frame's declared length is covered by the next frame, so its tail is wrong.
+    assert _kinds(items) == ["BadTail", "Frame"]
+    assert items[1] == decode_frame(GOOD[1])
     assert framer.buffered == 0
+
+
+def test_frame_cut_short_inside_one_feed_is_a_bad_tail_then_the_frame() -> None:
+    items = StreamFramer().feed(GOOD[0][:50] + GOOD[1])
+    assert _kinds(items) == ["BadTail", "Frame"]
+    assert items[1] == decode_frame(GOOD[1])
 
 
 def test_long_frame_cut_short_by_a_short_frame_does_not_stall() -> None:

@@ -62,7 +62,7 @@ device_time = st.one_of(
 )
 description = st.one_of(
     st.binary(min_size=31, max_size=31),
-    st.text(max_size=10).filter(lambda t: "\x00" not in t).map(encode_description),
+    st.text(max_size=7).map(encode_description),  # <= 4 bytes a character in GB18030
 )
 text = st.binary(max_size=60)
 

@@ -32,6 +32,7 @@ MAX_PREAMBLE: Final = 256
 # so nothing more will come to complete it).
 _PREAMBLE: Final = re.compile(rb"TD[\x20-\x7e\t\r\n]{0,%d}" % (MAX_PREAMBLE - 2))
 _AT: Final = 0x40
+_LOOKAHEAD: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,16 +108,11 @@ class StreamFramer:
                 out.append(_decode_framed(bytes(buf[pos:end]), length))
                 pos = end
             except BadTail as exc:
-                # The length was wrong or the "@@" was not a frame start. A real frame may begin
-                # inside the candidate: report the candidate as cut short if one does, else resume
-                # the search just after this "@@".
-                following = self._next_complete_frame(buf, pos + 2, n)
-                if 0 <= following < end:
-                    out.append(self._cut_short(buf, pos, following, end))
-                    pos = following
-                else:
-                    out.append(exc)
-                    pos += 1
+                # The length was wrong or the "@@" was not a frame start: a real frame may begin
+                # inside the candidate, so resume the search just after this "@@". (No look-ahead
+                # here: it would make crafted "@@"-dense input quadratic.)
+                out.append(exc)
+                pos += 1
             except FrameError as exc:  # bad checksum: the frame is delimited, skip all of it
                 out.append(exc)
                 pos = end
@@ -159,10 +155,14 @@ class StreamFramer:
 
         Used only while an earlier frame is incomplete: if a whole valid frame already follows it,
         the earlier one was cut short and waiting for its missing bytes would stall the device
-        (it waits for our ACK before it sends more). Scans at most one frame length of bytes.
+        (it waits for our ACK before it sends more). The region is under one frame long and at
+        most ``_LOOKAHEAD`` candidates are checksummed, so crafted input cannot make a feed costly;
+        the real next frame is normally the first "@@" after the cut.
         """
         q = buf.find(START, pos)
-        while q >= 0 and n - q >= FRAME_OVERHEAD:
+        for _ in range(_LOOKAHEAD):
+            if q < 0 or n - q < FRAME_OVERHEAD:
+                break
             length = buf[q + 24] | buf[q + 25] << 8
             end = q + FRAME_OVERHEAD + length
             if (
