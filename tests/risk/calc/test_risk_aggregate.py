@@ -143,6 +143,8 @@ def test_point_grid_is_reused_across_layers() -> None:
     a = aggregate_polygons(grid, None, np.ones(500, dtype=int), SQUARES)
     b = aggregate_polygons(lon, lat, np.ones(500, dtype=int), SQUARES)
     assert a.counts.tolist() == b.counts.tolist()
+    assert (assign_polygons(grid, None, SQUARES, engine="strtree").tolist()
+            == assign_polygons(grid, None, SQUARES).tolist() == assign_polygons(lon, lat, SQUARES).tolist())
     with pytest.raises(ValueError, match="cell_size"):
         PointGrid(lon, lat, cell_size=0)
 
