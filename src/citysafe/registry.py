@@ -13,6 +13,8 @@ MODEL_MODULES = (
     "citysafe.regions.models",
     "citysafe.orgs.models",
     "citysafe.auth.models",
+    "citysafe.firewatch.models",
+    "citysafe.firewatch.records",
 )
 
 

@@ -25,6 +25,32 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     nats_url: str = ""
     mqtt_url: str = ""
+    # firewatch (fire remote monitoring); thresholds are defaults, overridable per IoT device.
+    firewatch_unregistered_region: str = Field(default="", description="region of unbound devices; empty = root")
+    firewatch_dedup_window_seconds: int = 600
+    firewatch_flap_changes: int = 6
+    firewatch_flap_window_minutes: int = 10
+    firewatch_corroboration_seconds: int = 300
+    firewatch_remind_minutes: int = 3
+    firewatch_escalate_minutes: int = 5
+    firewatch_fault_overdue_hours: int = 72
+    firewatch_offline_minutes: int = 150
+    firewatch_retention_days: int = 366
+    firewatch_timer_seconds: int = 30
+    firewatch_forwarder: str = Field(default="log", description="119 forwarder: log or webhook")
+    firewatch_forward_url: str = ""
+    firewatch_forward_timeout_seconds: float = 3.0
+    firewatch_mqtt_topics: str = "citysafe/iot/#"
+    firewatch_http_token: str = Field(default="", description="shared token for HTTP push; empty = login only")
+    firewatch_hydrant_low_mpa: float = 0.10
+    firewatch_hydrant_high_mpa: float = 1.0
+    firewatch_sprinkler_low_mpa: float = 0.10
+    firewatch_sprinkler_high_mpa: float = 1.2
+    firewatch_residual_current_ma: float = 300.0
+    firewatch_cable_temperature_c: float = 70.0
+    firewatch_gas_level1_lel: float = 25.0
+    firewatch_gas_level2_lel: float = 50.0
+    firewatch_water_level_low_m: float = 1.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:

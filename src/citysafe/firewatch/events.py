@@ -1,0 +1,154 @@
+"""Events firewatch publishes (outbox, delivered after commit).
+
+Subscribers on the same layer subscribe by name and receive ``payload()`` (datetimes as ISO strings):
+
+* ``AlarmRaised``  — a new alarm was opened (every new fire alarm, also of unregistered devices).
+* ``AlarmUpdated`` — an open alarm changed: another occurrence (``occurrences`` is the new count), a
+  workflow step, corroboration or flapping. The live board updates its counter from it.
+* ``AlarmCleared`` — the device reported the point normal again; ``closed`` says whether that closed
+  the alarm (faults do; fires stay open for the operator's decision).
+* ``FireConfirmed`` — an operator confirmed a fire; forwarded to 119 and opens an emergency incident.
+* ``UnitOffline`` — a UITD or IoT device stopped reporting for longer than its offline limit.
+* ``FaultOverdue`` — a fault stayed open past the configured limit; hazards opens a ticket from it.
+* ``AlarmEscalated`` — an unacknowledged alarm went up one level of the region hierarchy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from citysafe.core.events import DomainEvent, register_event
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmRaised(DomainEvent):
+    name: ClassVar[str] = "AlarmRaised"
+
+    alarm_id: int
+    kind: str
+    state: str
+    region_code: str
+    unit_organization_id: int | None
+    unit_id: int | None
+    unit_name: str
+    lon: float | None
+    lat: float | None
+    device_address: str
+    component: str
+    description: str
+    received_at: str
+    device_time: str | None
+    occurrences: int
+    corroborated: bool
+    maintenance: bool
+    unregistered: bool
+    source: str
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmUpdated(DomainEvent):
+    name: ClassVar[str] = "AlarmUpdated"
+
+    alarm_id: int
+    kind: str
+    state: str
+    region_code: str
+    unit_organization_id: int | None
+    unit_id: int | None
+    lon: float | None
+    lat: float | None
+    device_address: str
+    received_at: str
+    occurrences: int
+    corroborated: bool
+    flapping: bool
+    change: str  # occurrence | acknowledged | verified | confirmed | false_alarm | test | corroborated | bound
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmCleared(DomainEvent):
+    name: ClassVar[str] = "AlarmCleared"
+
+    alarm_id: int
+    kind: str
+    state: str
+    region_code: str
+    unit_organization_id: int | None
+    unit_id: int | None
+    lon: float | None
+    lat: float | None
+    device_address: str
+    received_at: str
+    closed: bool
+
+
+@register_event
+@dataclass(frozen=True)
+class FireConfirmed(DomainEvent):
+    name: ClassVar[str] = "FireConfirmed"
+
+    alarm_id: int
+    kind: str
+    region_code: str
+    unit_organization_id: int | None
+    unit_id: int | None
+    unit_name: str
+    address: str
+    lon: float | None
+    lat: float | None
+    device_address: str
+    component: str
+    description: str
+    first_received_at: str
+    confirmed_at: str
+    confirmed_by: str
+    note: str
+
+
+@register_event
+@dataclass(frozen=True)
+class UnitOffline(DomainEvent):
+    name: ClassVar[str] = "UnitOffline"
+
+    alarm_id: int
+    region_code: str
+    unit_organization_id: int | None
+    unit_id: int | None
+    unit_name: str
+    device_address: str
+    last_seen_at: str | None
+    lon: float | None
+    lat: float | None
+
+
+@register_event
+@dataclass(frozen=True)
+class FaultOverdue(DomainEvent):
+    name: ClassVar[str] = "FaultOverdue"
+
+    alarm_id: int
+    unit_organization_id: int | None
+    region_code: str
+    description: str
+    device_address: str
+    component: str
+    opened_at: str
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmEscalated(DomainEvent):
+    name: ClassVar[str] = "AlarmEscalated"
+
+    alarm_id: int
+    kind: str
+    region_code: str
+    escalated_region_code: str
+    level: int
+    unit_organization_id: int | None
+    device_address: str
+    first_received_at: str
