@@ -156,9 +156,14 @@ def _serve(host: str, port: int, settings: Settings) -> None:
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    gb26875_port: Annotated[int | None, typer.Option(
+        "--gb26875-port", help="also accept GB/T 26875.3 UITD connections on this TCP port (same host)")] = None,
 ) -> None:
     """Serve an existing database (run `citysafe db upgrade` first)."""
-    _serve(host, port, get_settings())
+    settings = get_settings()
+    if gb26875_port is not None:
+        settings = settings.model_copy(update={"gb26875_port": gb26875_port, "gb26875_host": host})
+    _serve(host, port, settings)
 
 
 @app.command()

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     root_region: str = "320000"
     upload_max_bytes: int = 10 * 1024 * 1024
     nats_url: str = ""
+    # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).
+    gb26875_host: str = "127.0.0.1"
+    gb26875_port: int | None = None
+    gb26875_patrol_seconds: int = Field(default=3600, gt=0, le=7200, description="patrol period, ≤ 2 h (GB 50440)")
+    gb26875_clock_sync_seconds: int = 24 * 3600
+    gb26875_partitions: int = Field(default=8, gt=0, description="JetStream subject partitions by UITD address")
     mqtt_url: str = ""
     # firewatch (fire remote monitoring); thresholds are defaults, overridable per IoT device.
     firewatch_unregistered_region: str = Field(default="", description="region of unbound devices; empty = root")

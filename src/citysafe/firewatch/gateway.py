@@ -1,0 +1,441 @@
+"""GB/T 26875.3 TCP gateway: thousands of UITD connections on one asyncio loop, ACK after durable store.
+
+Each connection frames its bytes by the length field (``StreamFramer``) inside ``data_received``; the
+frames of every connection that arrive in one turn of the event loop go to the sink together (group
+commit: one transaction in the embedded mode, one burst of JetStream publishes at scale), and only
+when the sink says they are durable are they ACKed. While one batch is being written the next one
+keeps filling, so the batch size follows the load and the loop never waits on the database.
+
+What a peer can do wrong costs only that peer: the framer holds at most one incomplete frame, a peer
+with too many frames awaiting ACK stops being read until they are written, a peer that does not read
+its ACKs is dropped after ``write_timeout``, a silent one after ``idle_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from citysafe.core.clock import Clock, to_local
+from citysafe.core.context import AppContext
+from citysafe.firewatch.ingest import ReceivedFrame
+from citysafe.firewatch.protocols.gb26875 import (
+    Command,
+    DeviceTime,
+    Frame,
+    Preamble,
+    StreamFramer,
+    build_ack,
+    build_nak,
+    encode_frame,
+)
+from citysafe.firewatch.protocols.gb26875.tables import is_reserved_command
+
+__all__ = ["Connection", "FrameSink", "Gateway", "GatewayConfig", "GatewayStats", "device_time", "running"]
+
+log = logging.getLogger(__name__)
+
+PREAMBLE_REPLY: Final = b"OK!"
+# Frames a device answers us with; they settle a downlink request instead of being ACKed.
+_REPLIES: Final = frozenset((Command.ACK, Command.NAK))
+
+
+class FrameSink(Protocol):
+    """Where frames go before they are ACKed: the database (embedded) or JetStream (scale)."""
+
+    async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
+        """Make ``items`` durable; True for each one stored (or known as a duplicate), False to withhold its ACK."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class FrameObserver(Protocol):
+    """The downlink scheduler's view of the traffic (``downlink.Downlink``)."""
+
+    def on_frame(self, conn: Connection, frame: Frame) -> None: ...
+
+    def on_disconnect(self, conn: Connection) -> None: ...
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    # Frames of one connection awaiting their ACK before it stops being read (a device sends one at a
+    # time and waits, so only a misbehaving or replaying peer ever gets near this).
+    max_inflight_per_connection: int = 256
+    # Largest group commit; more pending frames wait for the next transaction.
+    max_batch: int = 4096
+    write_timeout: float = 10.0
+    # A UITD answers patrols and sends heartbeats; a connection silent this long is dead.
+    idle_timeout: float = 3 * 3600.0
+    write_buffer_high: int = 64 * 1024
+    max_connections: int = 50_000
+
+
+@dataclass
+class GatewayStats:
+    connections: int = 0
+    accepted: int = 0
+    frames: int = 0
+    acked: int = 0
+    withheld: int = 0
+    naks: int = 0
+    preambles: int = 0
+    dropped_bytes: int = 0
+    batches: int = 0
+    largest_batch: int = 0
+    timeouts: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def device_time(clock: Clock) -> DeviceTime:
+    """The time label the centre sends: China local time, as every device expects (spec §2.6)."""
+    return DeviceTime.of(to_local(clock.now()).replace(tzinfo=None))
+
+
+class Connection(asyncio.Protocol):
+    """One UITD's TCP connection."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.framer = StreamFramer()
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self.address: int | None = None  # the UITD's source address, once a frame has shown it
+        self.centre_address = 0  # the destination the UITD uses for us
+        self.inflight = 0
+        self.last_received = 0.0
+        self.serial = 0  # our own counter for downlink frames (each initiator keeps its own)
+        self._write_timer: asyncio.TimerHandle | None = None
+        self._reading_paused = False
+        self._writing_paused = False
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        gateway = self.gateway
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        if len(gateway.connections) >= gateway.config.max_connections:
+            log.warning("refusing %s: %d connections open", self.peer, len(gateway.connections))
+            transport.abort()
+            return
+        transport.set_write_buffer_limits(high=gateway.config.write_buffer_high)
+        self.last_received = gateway.loop.time()
+        gateway.connections.add(self)
+        gateway.stats.accepted += 1
+        gateway.stats.connections = len(gateway.connections)
+
+    def data_received(self, data: bytes) -> None:
+        gateway = self.gateway
+        self.last_received = gateway.loop.time()
+        received_at: datetime | None = None
+        replies: list[bytes] = []
+        framer = self.framer
+        discarded = framer.discarded_bytes
+        for item in framer.feed(data):
+            if isinstance(item, Frame):
+                command = item.command
+                if command in _REPLIES:
+                    gateway.observe(self, item)
+                elif is_reserved_command(command):
+                    # §6.5 lists an unknown command byte among the validation errors: NAK it.
+                    replies.append(encode_frame(build_nak(item, gateway.now_label())))
+                    gateway.stats.naks += 1
+                else:
+                    if received_at is None:
+                        received_at = gateway.clock.now()
+                    gateway.submit(self, item, received_at)
+            elif isinstance(item, Preamble):
+                replies.append(PREAMBLE_REPLY)
+                gateway.stats.preambles += 1
+            else:
+                header = item.header
+                if header is not None:
+                    replies.append(encode_frame(build_nak(header, gateway.now_label())))
+                    gateway.stats.naks += 1
+                else:
+                    gateway.stats.dropped_bytes += len(item.data)
+        if framer.discarded_bytes != discarded:
+            gateway.stats.dropped_bytes += framer.discarded_bytes - discarded
+        if replies:
+            self.write(b"".join(replies))
+        if self.inflight >= gateway.config.max_inflight_per_connection:
+            self._pause_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        gateway = self.gateway
+        gateway.connections.discard(self)
+        gateway.stats.connections = len(gateway.connections)
+        if self.address is not None and gateway.by_address.get(self.address) is self:
+            del gateway.by_address[self.address]
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+        if gateway.observer is not None:
+            gateway.observer.on_disconnect(self)
+        self.transport = None
+
+    def pause_writing(self) -> None:
+        # The peer is not reading its ACKs: read nothing more from it and give it write_timeout to drain.
+        self._writing_paused = True
+        self._pause_reading()
+        self._write_timer = self.gateway.loop.call_later(self.gateway.config.write_timeout, self._write_timed_out)
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+        self._maybe_resume_reading()
+
+    # -- gateway side -------------------------------------------------------------------------------
+    @property
+    def open(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def next_serial(self) -> int:
+        serial = self.serial
+        self.serial = (serial + 1) & 0xFFFF
+        return serial
+
+    def settled(self, count: int) -> None:
+        """``count`` of this connection's frames left the sink (ACKed or withheld)."""
+        self.inflight -= count
+        self._maybe_resume_reading()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _pause_reading(self) -> None:
+        if not self._reading_paused and self.transport is not None and not self.transport.is_closing():
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def _maybe_resume_reading(self) -> None:
+        if (
+            self._reading_paused
+            and not self._writing_paused
+            and self.inflight < self.gateway.config.max_inflight_per_connection
+            and self.transport is not None
+            and not self.transport.is_closing()
+        ):
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    def _write_timed_out(self) -> None:
+        log.warning("dropping %s: it has not read its replies for %.0f s", self.peer,
+                    self.gateway.config.write_timeout)
+        self.gateway.stats.timeouts += 1
+        self.close()
+
+
+@dataclass
+class _Pending:
+    conn: Connection
+    item: ReceivedFrame
+    ack: bool
+
+
+@dataclass
+class Gateway:
+    """The listener, its connections and the group-commit pipeline in front of a ``FrameSink``."""
+
+    sink: FrameSink
+    clock: Clock
+    config: GatewayConfig = field(default_factory=GatewayConfig)
+    observer: FrameObserver | None = None
+    connections: set[Connection] = field(default_factory=set)
+    by_address: dict[int, Connection] = field(default_factory=dict)
+    stats: GatewayStats = field(default_factory=GatewayStats)
+
+    def __post_init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._server: asyncio.Server | None = None
+        self._pending: list[_Pending] = []
+        self._scheduled = False
+        self._writing: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._label_second = -1.0
+        self._label = device_time(self.clock)
+        self._on_batch: list[Callable[[int], None]] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    async def start(self) -> int:
+        self._server = await self.loop.create_server(
+            lambda: Connection(self), self.config.host, self.config.port, backlog=4096, reuse_address=True,
+        )
+        self._sweeper = asyncio.create_task(self._sweep_idle(), name="gb26875-idle-sweep")
+        port = int(self._server.sockets[0].getsockname()[1])
+        log.info("GB/T 26875.3 gateway listening on %s:%d", self.config.host, port)
+        return port
+
+    async def stop(self) -> None:
+        """Stop accepting, drop the connections, let the batch being written finish, close the sink."""
+        if self._server is not None:
+            self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._sweeper
+        for conn in list(self.connections):
+            conn.close()
+        if self._writing is not None:
+            with suppress(Exception):
+                await self._writing
+        if self._server is not None:
+            await self._server.wait_closed()
+        await self.sink.aclose()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def on_batch(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(n)`` after each group commit of ``n`` frames (benchmarks and tests watch this)."""
+        self._on_batch.append(callback)
+
+    def now_label(self) -> DeviceTime:
+        """The centre's current time label, computed at most once per second of loop time."""
+        now = self.loop.time()
+        if now - self._label_second >= 0.5:
+            self._label_second = now
+            self._label = device_time(self.clock)
+        return self._label
+
+    # -- traffic ------------------------------------------------------------------------------------
+    def observe(self, conn: Connection, frame: Frame) -> None:
+        if self.observer is not None:
+            self.observer.on_frame(conn, frame)
+
+    def submit(self, conn: Connection, frame: Frame, received_at: datetime) -> None:
+        self.stats.frames += 1
+        conn.inflight += 1
+        if conn.address != frame.source:
+            if conn.address is not None and self.by_address.get(conn.address) is conn:
+                del self.by_address[conn.address]
+            conn.address = frame.source
+        # The newest connection claiming an address is the one downlink frames go to.
+        self.by_address[frame.source] = conn
+        conn.centre_address = frame.destination
+        self.observe(conn, frame)
+        # A response (cmd 5) to our own request is stored but not ACKed: request/response has no ACK.
+        ack = frame.command != Command.RESPONSE
+        self._pending.append(_Pending(conn, ReceivedFrame(frame.raw, frame, conn.peer, received_at), ack))
+        if not self._scheduled and self._writing is None:
+            self._scheduled = True
+            # Runs after every callback already ready in this turn: the data of all connections that
+            # became readable together is in the batch.
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if self._writing is not None or not self._pending:
+            return
+        limit = self.config.max_batch
+        batch, self._pending = self._pending[:limit], self._pending[limit:]
+        self._writing = self.loop.create_task(self._commit(batch))
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            stored: Sequence[bool] = await self.sink.store([p.item for p in batch])
+        except Exception:
+            log.exception("storing %d frames failed; withholding their ACKs", len(batch))
+            stored = [False] * len(batch)
+        self._writing = None
+        self._acknowledge(batch, stored)
+        self.stats.batches += 1
+        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+        for callback in self._on_batch:
+            callback(len(batch))
+        if self._pending and not self._scheduled:
+            self._flush()
+
+    def _acknowledge(self, batch: list[_Pending], stored: Sequence[bool]) -> None:
+        label = self.now_label()
+        acks: dict[Connection, list[bytes]] = {}
+        counts: dict[Connection, int] = {}
+        for pending, ok in zip(batch, stored, strict=True):
+            conn = pending.conn
+            counts[conn] = counts.get(conn, 0) + 1
+            if not ok:
+                self.stats.withheld += 1  # the device retransmits; a later batch may succeed
+            elif pending.ack:
+                acks.setdefault(conn, []).append(encode_frame(build_ack(pending.item.frame, label)))
+        for conn, frames in acks.items():
+            conn.write(b"".join(frames))
+            self.stats.acked += len(frames)
+        for conn, count in counts.items():
+            conn.settled(count)
+
+    async def _sweep_idle(self) -> None:
+        # One sweep for all connections instead of a timer per connection re-armed on every read.
+        period = max(0.05, min(60.0, self.config.idle_timeout / 4))
+        while True:
+            await asyncio.sleep(period)
+            deadline = self.loop.time() - self.config.idle_timeout
+            for conn in [c for c in self.connections if c.last_received < deadline]:
+                log.info("closing %s (address %s): silent for %.0f s", conn.peer, conn.address,
+                         self.config.idle_timeout)
+                self.stats.timeouts += 1
+                conn.close()
+
+
+def config_from_settings(ctx: AppContext) -> GatewayConfig:
+    settings = ctx.settings
+    return GatewayConfig(host=settings.gb26875_host, port=settings.gb26875_port or 0,
+                         idle_timeout=float(max(3 * settings.gb26875_patrol_seconds, 600)))
+
+
+def make_sink(ctx: AppContext) -> FrameSink:
+    """JetStream when ``nats_url`` is set (workers ingest), else the embedded database."""
+    if ctx.settings.nats_url:
+        from citysafe.firewatch.worker import JetStreamSink
+
+        return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions)
+    from citysafe.firewatch.worker import DatabaseSink
+
+    return DatabaseSink(ctx.session_factory, ctx.clock)
+
+
+@asynccontextmanager
+async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
+    """The gateway as a service of the web app, when ``gb26875_port`` is set."""
+    if ctx.settings.gb26875_port is None:
+        yield
+        return
+    from citysafe.firewatch.downlink import Downlink
+
+    sink = make_sink(ctx)
+    start = getattr(sink, "start", None)
+    if start is not None:
+        await start()
+    gateway = Gateway(sink=sink, clock=ctx.clock, config=config_from_settings(ctx))
+    downlink = Downlink.from_settings(gateway, ctx)
+    gateway.observer = downlink
+    await gateway.start()
+    downlink.start()
+    ctx.extras["gb26875_gateway"] = gateway
+    ctx.extras["gb26875_downlink"] = downlink
+    try:
+        yield
+    finally:
+        ctx.extras.pop("gb26875_gateway", None)
+        ctx.extras.pop("gb26875_downlink", None)
+        await downlink.stop()
+        await gateway.stop()

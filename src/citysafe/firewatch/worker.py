@@ -1,0 +1,204 @@
+"""Where gateway frames become durable: the embedded database, or NATS JetStream and ingest workers.
+
+Embedded (one process): ``DatabaseSink`` writes each group commit in one transaction on a single
+writer thread, so the event loop never blocks and SQLite never sees two writers.
+
+At scale: the gateway's ``JetStreamSink`` publishes every frame to a file-backed stream and waits for
+the stream's ack before the device's ACK; the subject carries a partition of the UITD address so one
+worker keeps each device's order. ``run_worker`` (``citysafe gb26875 worker``) pulls batches, ingests
+each batch in one transaction and acks the messages only after the commit: a crash in between
+redelivers them and ingest's de-duplication drops what was already stored. The message id is the
+frame's dedup key, so JetStream itself also drops a device's retransmissions within its window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from citysafe.core.clock import Clock
+from citysafe.core.db import unit_of_work
+from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
+from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame, dedup_key
+
+__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "run_worker", "subject_for"]
+
+log = logging.getLogger(__name__)
+
+STREAM: Final = "CITYSAFE_GB26875"
+SUBJECT_PREFIX: Final = "citysafe.gb26875.raw"
+_PEER: Final = "Citysafe-Peer"
+_RECEIVED: Final = "Citysafe-Received-At"
+_MSG_ID: Final = "Nats-Msg-Id"
+
+
+class DatabaseSink:
+    """Group commit through ``ingest_frames`` on one writer thread."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = session_factory
+        self._clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gb26875-writer")
+
+    async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.write, list(items))
+
+    async def aclose(self) -> None:
+        # Waits for the transaction in progress: its frames are ACKed only if it commits.
+        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
+
+    def write(self, items: list[ReceivedFrame]) -> list[bool]:
+        """Store ``items`` in one transaction; on failure find and withhold only the frames that fail."""
+        if not items:
+            return []
+        try:
+            with unit_of_work(self._factory, actor="gateway:gb26875") as session:
+                ingest_frames(session, items=items, clock=self._clock)
+        except OperationalError:
+            # The database itself is failing (disk, lock, connection): splitting would not help.
+            log.exception("group commit of %d frames failed", len(items))
+            return [False] * len(items)
+        except Exception:
+            if len(items) == 1:
+                log.exception("frame from %s could not be stored: %s", items[0].peer, items[0].raw.hex())
+                return [False]
+            # One bad frame must not keep a whole batch (other devices' alarms) from being ACKed:
+            # halve until the culprit is alone. k bad frames cost about 2·k·log2(n) transactions.
+            half = len(items) // 2
+            return self.write(items[:half]) + self.write(items[half:])
+        return [True] * len(items)
+
+
+def subject_for(address: int, partitions: int) -> str:
+    return f"{SUBJECT_PREFIX}.{address % partitions:03d}"
+
+
+class JetStreamSink:
+    """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that)."""
+
+    def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0) -> None:
+        self._url = url
+        self._partitions = partitions
+        self._timeout = timeout
+        self._nc: Any = None
+        self._js: Any = None
+
+    async def start(self) -> None:
+        import nats
+
+        self._nc = await nats.connect(self._url, name="citysafe-gb26875-gateway", max_reconnect_attempts=-1)
+        self._js = self._nc.jetstream(publish_async_max_pending=20_000)
+        await ensure_stream(self._js)
+
+    async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
+        js = self._js
+        futures = []
+        for item in items:
+            source, serial, digest = dedup_key(item.frame)
+            headers = {
+                _MSG_ID: f"{source:012x}-{serial:04x}-{digest.hex()}",
+                _PEER: item.peer,
+                _RECEIVED: item.received_at.isoformat(),
+            }
+            futures.append(await js.publish_async(subject_for(source, self._partitions), item.raw, headers=headers))
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._timeout)
+        except TimeoutError:
+            log.warning("JetStream did not ack %d frames within %.0f s", len(items), self._timeout)
+            return [f.done() and not f.cancelled() and f.exception() is None for f in futures]
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            log.warning("JetStream refused %d of %d frames: %s", len(failed), len(items), failed[0])
+        return [not isinstance(r, BaseException) for r in results]
+
+    async def aclose(self) -> None:
+        if self._nc is not None:
+            await self._nc.drain()
+
+
+async def ensure_stream(js: Any) -> None:
+    from nats.js.api import StorageType, StreamConfig
+    from nats.js.errors import NotFoundError
+
+    # A device retransmits within about 30 s (3 tries, ≤ 10 s apart); two minutes covers a reconnect too.
+    config = StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.*"], storage=StorageType.FILE,
+                          duplicate_window=120.0, max_age=7 * 24 * 3600.0)
+    try:
+        await js.stream_info(STREAM)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+def _received(msg: Any) -> ReceivedFrame | None:
+    headers = msg.headers or {}
+    try:
+        frame = decode_frame(msg.data)
+    except FrameError:
+        log.error("dropping undecodable message %s: %s", msg.subject, bytes(msg.data).hex())
+        return None
+    raw_time = headers.get(_RECEIVED)
+    received_at = datetime.fromisoformat(raw_time) if raw_time else datetime.now(UTC)
+    return ReceivedFrame(raw=bytes(msg.data), frame=frame, peer=headers.get(_PEER, "nats"), received_at=received_at)
+
+
+async def run_worker(
+    sink: DatabaseSink,
+    *,
+    url: str,
+    partitions: Sequence[int],
+    partition_count: int,
+    stop: asyncio.Event,
+    batch: int = 1000,
+    on_batch: Any = None,
+) -> None:
+    """Ingest the given partitions until ``stop`` is set. One durable consumer per partition."""
+    import nats
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.api import ConsumerConfig
+
+    nc = await nats.connect(url, name="citysafe-gb26875-worker", max_reconnect_attempts=-1)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js)
+        consumer = ConsumerConfig(max_deliver=20, ack_wait=30.0, max_ack_pending=20_000)
+        subs = [
+            await js.pull_subscribe(f"{SUBJECT_PREFIX}.{p:03d}", durable=f"citysafe-ingest-{p:03d}", stream=STREAM,
+                                    config=consumer)
+            for p in partitions
+            if 0 <= p < partition_count
+        ]
+        if not subs:
+            raise ValueError(f"no partition in 0..{partition_count - 1} to consume")
+        while not stop.is_set():
+            busy = False
+            for sub in subs:
+                try:
+                    msgs = await sub.fetch(batch, timeout=0.2)
+                except NatsTimeout:
+                    continue
+                busy = True
+                pairs = [(msg, _received(msg)) for msg in msgs]
+                items = [item for _, item in pairs if item is not None]
+                stored = iter(await sink.store(items))
+                for msg, item in pairs:
+                    if item is None:
+                        await msg.term()  # not a frame: redelivery cannot help
+                    elif next(stored):
+                        await msg.ack()
+                    else:
+                        # Redelivered after the delay (ingest de-duplicates); max_deliver bounds a poison frame.
+                        await msg.nak(delay=1.0)
+                if on_batch is not None:
+                    on_batch(len(items))
+            if not busy:
+                await asyncio.sleep(0)
+    finally:
+        await nc.drain()
