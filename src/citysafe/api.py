@@ -22,6 +22,7 @@ API_ROUTER_MODULES = (
     "citysafe.auth.views",
     "citysafe.regions.views",
     "citysafe.orgs.views",
+    "citysafe.firewatch.live",
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
@@ -30,7 +31,10 @@ CONSOLE_ROUTER_MODULES = (
 HANDLER_MODULES: tuple[str, ...] = ()
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
-SERVICE_MODULES: tuple[str, ...] = ()
+SERVICE_MODULES: tuple[str, ...] = (
+    "citysafe.firewatch.live",  # before the gateway: alarms it stores must find the hub running
+    "citysafe.firewatch.gateway",
+)
 
 
 def _routers(modules: tuple[str, ...]) -> list[APIRouter]:

@@ -71,3 +71,57 @@ def decode(
             _fail(f"argument {position}: {exc.kind}: {exc.reason}")
             return
         _emit(frame_to_dict(frame), indent)
+
+
+@app.command("worker")
+def worker(
+    partition: Annotated[list[int] | None, typer.Option(
+        "--partition", help="partition to consume (repeatable); default all of CITYSAFE_GB26875_PARTITIONS")] = None,
+    batch: Annotated[int, typer.Option(help="frames per transaction at most")] = 1000,
+) -> None:
+    """Ingest the raw frames gateways publish to NATS JetStream (CITYSAFE_NATS_URL) into the database."""
+    import asyncio
+    import importlib
+    import logging
+    import signal
+
+    from citysafe.api import HANDLER_MODULES
+    from citysafe.core.config import get_settings
+    from citysafe.core.context import AppContext
+    from citysafe.core.events import bus
+    from citysafe.firewatch.worker import DatabaseSink, relay_events, run_worker
+    from citysafe.registry import load_models
+
+    settings = get_settings()
+    if not settings.nats_url:
+        _fail("set CITYSAFE_NATS_URL (e.g. nats://127.0.0.1:4222): the worker consumes what gateways publish there")
+    count = settings.gb26875_partitions
+    chosen = partition or list(range(count))
+    if bad := [p for p in chosen if not 0 <= p < count]:
+        _fail(f"partition {bad[0]} is outside 0..{count - 1}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_models()
+    ctx = AppContext.from_settings(settings)
+    bus.bind(ctx.session_factory)
+    for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
+        importlib.import_module(name).register(bus)
+
+    async def main() -> None:
+        import nats
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
+        relay_events(bus, events, loop)
+        sink = DatabaseSink(ctx.session_factory, ctx.clock)
+        typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
+        try:
+            await run_worker(sink, url=settings.nats_url, partitions=chosen, partition_count=count, stop=stop,
+                             batch=batch)
+        finally:
+            await sink.aclose()
+            await events.drain()
+
+    asyncio.run(main())

@@ -14,9 +14,11 @@ frame's dedup key, so JetStream itself also drops a device's retransmissions wit
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -25,10 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citysafe.core.clock import Clock
 from citysafe.core.db import unit_of_work
+from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame, dedup_key
 
-__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "run_worker", "subject_for"]
+__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "StreamNames", "relay_events", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +80,29 @@ class DatabaseSink:
         return [True] * len(items)
 
 
-def subject_for(address: int, partitions: int) -> str:
-    return f"{SUBJECT_PREFIX}.{address % partitions:03d}"
+@dataclass(frozen=True)
+class StreamNames:
+    """Where the raw frames go; tests use their own names so runs never see each other's messages."""
+
+    stream: str = STREAM
+    subject_prefix: str = SUBJECT_PREFIX
+    durable_prefix: str = "citysafe-ingest"
+
+    def subject(self, partition: int) -> str:
+        return f"{self.subject_prefix}.{partition:03d}"
+
+    def subject_for(self, address: int, partitions: int) -> str:
+        """Partitioned by UITD address: one consumer per partition keeps each device's order."""
+        return self.subject(address % partitions)
 
 
 class JetStreamSink:
     """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that)."""
 
-    def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0,
+                 names: StreamNames | None = None) -> None:
         self._url = url
+        self.names = names or StreamNames()
         self._partitions = partitions
         self._timeout = timeout
         self._nc: Any = None
@@ -96,7 +113,7 @@ class JetStreamSink:
 
         self._nc = await nats.connect(self._url, name="citysafe-gb26875-gateway", max_reconnect_attempts=-1)
         self._js = self._nc.jetstream(publish_async_max_pending=20_000)
-        await ensure_stream(self._js)
+        await ensure_stream(self._js, self.names)
 
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         js = self._js
@@ -108,7 +125,8 @@ class JetStreamSink:
                 _PEER: item.peer,
                 _RECEIVED: item.received_at.isoformat(),
             }
-            futures.append(await js.publish_async(subject_for(source, self._partitions), item.raw, headers=headers))
+            subject = self.names.subject_for(source, self._partitions)
+            futures.append(await js.publish_async(subject, item.raw, headers=headers))
         try:
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._timeout)
         except TimeoutError:
@@ -124,15 +142,15 @@ class JetStreamSink:
             await self._nc.drain()
 
 
-async def ensure_stream(js: Any) -> None:
+async def ensure_stream(js: Any, names: StreamNames) -> None:
     from nats.js.api import StorageType, StreamConfig
     from nats.js.errors import NotFoundError
 
     # A device retransmits within about 30 s (3 tries, ≤ 10 s apart); two minutes covers a reconnect too.
-    config = StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.*"], storage=StorageType.FILE,
+    config = StreamConfig(name=names.stream, subjects=[f"{names.subject_prefix}.*"], storage=StorageType.FILE,
                           duplicate_window=120.0, max_age=7 * 24 * 3600.0)
     try:
-        await js.stream_info(STREAM)
+        await js.stream_info(names.stream)
     except NotFoundError:
         await js.add_stream(config)
 
@@ -157,7 +175,8 @@ async def run_worker(
     partition_count: int,
     stop: asyncio.Event,
     batch: int = 1000,
-    on_batch: Any = None,
+    names: StreamNames | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> None:
     """Ingest the given partitions until ``stop`` is set. One durable consumer per partition."""
     import nats
@@ -167,11 +186,12 @@ async def run_worker(
     nc = await nats.connect(url, name="citysafe-gb26875-worker", max_reconnect_attempts=-1)
     try:
         js = nc.jetstream()
-        await ensure_stream(js)
+        names = names or StreamNames()
+        await ensure_stream(js, names)
         consumer = ConsumerConfig(max_deliver=20, ack_wait=30.0, max_ack_pending=20_000)
         subs = [
-            await js.pull_subscribe(f"{SUBJECT_PREFIX}.{p:03d}", durable=f"citysafe-ingest-{p:03d}", stream=STREAM,
-                                    config=consumer)
+            await js.pull_subscribe(names.subject(p), durable=f"{names.durable_prefix}-{p:03d}",
+                                    stream=names.stream, config=consumer)
             for p in partitions
             if 0 <= p < partition_count
         ]
@@ -202,3 +222,29 @@ async def run_worker(
                 await asyncio.sleep(0)
     finally:
         await nc.drain()
+
+
+def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Forward this process's live alarm events to NATS, where every web process's live hub listens.
+
+    Bus handlers run on the committing (writer) thread; the publish is handed to the loop."""
+    from citysafe.firewatch.live import LIVE_EVENTS, NATS_SUBJECT
+
+    pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    def start(subject: str, data: bytes) -> None:
+        task = loop.create_task(nc.publish(subject, data))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    def forwarder(name: str) -> Callable[[Session, dict[str, Any]], None]:
+        subject = f"{NATS_SUBJECT}.{name}"
+
+        def handler(_session: Session, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            loop.call_soon_threadsafe(start, subject, data)
+
+        return handler
+
+    for name in LIVE_EVENTS:
+        event_bus.subscribe_name(name, forwarder(name))

@@ -1,0 +1,175 @@
+"""The gateway in front of the real ingest path (SQLite and PostgreSQL): ACK after commit, dedup,
+alarms reaching the live hub, patrol, clock sync and 查岗 over loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from citysafe.core.clock import FixedClock
+from citysafe.core.context import AppContext
+from citysafe.core.events import bus
+from citysafe.firewatch import live
+from citysafe.firewatch.downlink import Downlink, DownlinkConfig
+from citysafe.firewatch.gateway import Gateway, GatewayConfig
+from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, UitdStatus, encode_description
+from citysafe.firewatch.records import DutyCheck, RawFrame
+from citysafe.firewatch.simulator import SimulatedUitd
+from citysafe.firewatch.worker import DatabaseSink
+
+T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
+WAIT = 20.0
+ADDRESS = 0x0000_2026_0301
+
+
+def fire(component: int = 0x0001_0007) -> ComponentStatus:
+    return ComponentStatus(1, 1, 40, component, 0x0002, encode_description("3层东侧走廊"),
+                           DeviceTime.of(datetime(2026, 3, 1, 9, 59, 58)))
+
+
+def heartbeat() -> UitdStatus:
+    return UitdStatus(0x01, DeviceTime.of(datetime(2026, 3, 1, 10, 0)))
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), WAIT)
+
+
+async def query(ctx: AppContext, fn: Callable[[Any], Any]) -> Any:
+    def run() -> Any:
+        with ctx.session_factory() as session:
+            return fn(session)
+
+    return await asyncio.to_thread(run)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def gateway(ctx: AppContext, clock: FixedClock) -> AsyncIterator[Gateway]:
+    bus.bind(ctx.session_factory)
+    gw = Gateway(sink=DatabaseSink(ctx.session_factory, clock), clock=clock, config=GatewayConfig(port=0))
+    downlink = Downlink(gw, clock, DownlinkConfig(), ctx.session_factory)
+    gw.observer = downlink
+    await gw.start()
+    yield gw
+    await gw.stop()
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[live.LiveHub]:
+    hub = live.LiveHub(asyncio.get_running_loop())
+    live.register(bus)
+    live._HUBS.add(hub)
+    yield hub
+    live._HUBS.discard(hub)
+
+
+async def device(gateway: Gateway, **kwargs: Any) -> SimulatedUitd:
+    uitd = SimulatedUitd(ADDRESS, host="127.0.0.1", port=gateway.port, centre=88888, ack_timeout=WAIT, **kwargs)
+    await uitd.connect()
+    return uitd
+
+
+async def test_a_fire_is_committed_before_its_ack_and_reaches_the_live_hub(
+    ctx: AppContext, gateway: Gateway, hub: live.LiveHub,
+) -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    hub.listen(lambda name, payload: seen.append((name, payload)))
+    uitd = await device(gateway)
+    result = await uitd.send(2, [fire()])
+    assert result.acked and result.attempts == 1
+    # the ACK came, so the frame is committed: a fresh session sees it
+    rows = await query(ctx, lambda s: s.scalars(select(RawFrame)).all())
+    assert [(r.source_address, r.serial, r.command, r.adu_type) for r in rows] == [(ADDRESS, 0, 2, 2)]
+    assert rows[0].received_at == T0
+    assert rows[0].peer.startswith("127.0.0.1:")
+    await until(lambda: any(name == "AlarmRaised" for name, _ in seen))
+    raised = next(p for name, p in seen if name == "AlarmRaised")
+    assert raised["kind"] == "fire"
+    assert raised["device_address"] == str(ADDRESS)
+    await uitd.close()
+
+
+async def test_a_retransmission_is_acked_again_but_stored_once(ctx: AppContext, gateway: Gateway) -> None:
+    uitd = await device(gateway)
+    frame = uitd.build(2, [fire()], serial=41)
+    # the device missed our first ACK and sends the same bytes again: both are ACKed
+    assert await uitd.transmit(frame)
+    assert await uitd.transmit(frame)
+    count = await query(ctx, lambda s: s.scalar(select(func.count()).select_from(RawFrame)))
+    assert count == 1
+    await uitd.close()
+
+
+async def test_patrol_and_clock_sync_are_sent_on_schedule_and_answered(
+    ctx: AppContext, gateway: Gateway, clock: FixedClock,
+) -> None:
+    downlink = gateway.observer
+    assert isinstance(downlink, Downlink)
+    uitd = await device(gateway)
+    assert (await uitd.send(21, [heartbeat()])).acked
+    sent = downlink.tick()  # a device that just showed up gets its clock set
+    assert [s.kind for s in sent] == ["clock_sync"]
+    await until(lambda: downlink.stats.answered == 1)
+    clock.advance(minutes=59)
+    assert downlink.tick() == []
+    clock.advance(minutes=1)
+    sent = downlink.tick()
+    assert [(s.kind, s.address) for s in sent] == [("patrol", ADDRESS)]
+    await until(lambda: downlink.stats.answered == 2)
+    # the type-21 response (cmd 5) is stored like an upload, so the unit's last-seen time moves
+    await until(lambda: gateway.stats.frames == 2 and gateway.stats.batches == 2)
+    commands = await query(ctx, lambda s: s.scalars(select(RawFrame.command).order_by(RawFrame.id)).all())
+    assert commands == [2, 5]
+    assert gateway.stats.acked == 1  # responses are not ACKed
+    await uitd.close()
+
+
+async def test_unanswered_patrol_is_counted_as_missed(ctx: AppContext, gateway: Gateway, clock: FixedClock) -> None:
+    downlink = gateway.observer
+    assert isinstance(downlink, Downlink)
+    uitd = await device(gateway)
+    assert (await uitd.send(21, [heartbeat()])).acked
+    uitd._on_frame = lambda frame: None  # type: ignore[method-assign]  # a device that stopped answering
+    downlink.tick()
+    clock.advance(minutes=61)
+    downlink.tick()
+    clock.advance(minutes=2)
+    downlink.tick()
+    assert downlink.stats.missed == 2
+    assert downlink.stats.answered == 0
+    await uitd.close()
+
+
+async def test_duty_check_reply_is_matched_to_the_check(ctx: AppContext, gateway: Gateway) -> None:
+    downlink = gateway.observer
+    assert isinstance(downlink, Downlink)
+    uitd = await device(gateway, operator_delay=0.0)
+    assert (await uitd.send(21, [heartbeat()])).acked
+    assert await downlink.duty_check(0x7777, 5) is None  # not connected
+    sent = await downlink.duty_check(ADDRESS, 5)
+    assert sent is not None and sent.kind == "duty_check"
+    await until(lambda: gateway.stats.acked == 2)  # the operator's type-24 reply was stored and ACKed
+
+    def checks(session: Any) -> list[DutyCheck]:
+        return list(session.scalars(select(DutyCheck)).all())
+
+    (check,) = await query(ctx, checks)
+    assert check.uitd_address == ADDRESS
+    assert check.timeout_minutes == 5
+    assert check.replied_at == T0
+    assert check.late is False
+    await uitd.close()
