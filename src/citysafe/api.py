@@ -22,6 +22,7 @@ API_ROUTER_MODULES = (
     "citysafe.auth.views",
     "citysafe.regions.views",
     "citysafe.orgs.views",
+    "citysafe.firewatch.views",
     "citysafe.firewatch.live",
 )
 CONSOLE_ROUTER_MODULES = (

@@ -81,6 +81,7 @@ def _owners(session: Session, addresses: set[int], first_seen: dict[int, datetim
                       last_peer=peers[a][:80]) for a in unknown]
         session.add_all(found)
         session.flush()
+        regcache.bump(session)  # other processes' caches must learn about the new rows too
         for uitd in found:
             info = regcache.UitdInfo(uitd.id, uitd.address, False, None, None, uitd.region_code, "", None, None)
             regcache.remember_uitd(session, info)

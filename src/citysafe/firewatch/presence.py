@@ -134,3 +134,10 @@ def record_duty_replies(session: Session, *, address: int, replies: Sequence[Dut
         sent = [dataclasses.replace(s, answered=True) if s.check_id == match.check_id else s for s in sent]
         answered.append(check.id)
     return answered
+
+
+def list_duty_checks(session: Session, *, address: int | None, limit: int) -> list[DutyCheck]:
+    stmt = select(DutyCheck).order_by(DutyCheck.sent_at.desc(), DutyCheck.id.desc()).limit(limit)
+    if address is not None:
+        stmt = stmt.where(DutyCheck.uitd_address == address)
+    return list(session.execute(stmt).scalars())
