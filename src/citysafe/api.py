@@ -24,12 +24,15 @@ API_ROUTER_MODULES = (
     "citysafe.orgs.views",
     "citysafe.firewatch.views",
     "citysafe.firewatch.live",
+    "citysafe.risk.views",
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
 )
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = (
+    "citysafe.risk.handlers",
+)
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
 SERVICE_MODULES: tuple[str, ...] = (

@@ -27,7 +27,9 @@ from citysafe.regions import service as regions_service
 from citysafe.regions.models import Region
 
 DEMO_CITY = "320100"  # 南京市
-DEMO_SEEDERS: tuple[tuple[str, str], ...] = ()
+DEMO_SEEDERS: tuple[tuple[str, str], ...] = (
+    ("citysafe.risk.demo", "seed_demo"),
+)
 
 _SECTORS = [
     ("危险化学品", OrganizationKind.ENTERPRISE, ["化工有限公司", "石化储运有限公司", "新材料科技有限公司"]),

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "citysafe.auth.models",
     "citysafe.firewatch.models",
     "citysafe.firewatch.records",
+    "citysafe.risk.models",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,14 @@ class Settings(BaseSettings):
     gb26875_clock_sync_seconds: int = 24 * 3600
     gb26875_partitions: int = Field(default=8, gt=0, description="JetStream subject partitions by UITD address")
     mqtt_url: str = ""
+    # Risk map and dynamic levels (citysafe.risk): the default H3 resolution of the map, the rules by
+    # which open hazards and live alarms raise a source's level (empty: the built-in rules), the
+    # weighted aggregation rule's parameters, and the GB 18218 grade → level mapping (empty: built-in).
+    risk_h3_resolution: int = 7
+    risk_dynamic_rules: list[dict[str, Any]] = Field(default_factory=list)
+    risk_weighted_rule: dict[str, Any] = Field(default_factory=dict)
+    risk_gb18218_grade_levels: dict[str, str] = Field(default_factory=dict)
+    risk_match_radius_m: float = 150.0
     # firewatch (fire remote monitoring); thresholds are defaults, overridable per IoT device.
     firewatch_unregistered_region: str = Field(default="", description="region of unbound devices; empty = root")
     firewatch_dedup_window_seconds: int = 600

@@ -1,0 +1,153 @@
+"""Configurable rules of the risk domain: the dynamic level, GB 18218 grades as colours, the weighted map.
+
+Pure: plain data in, levels and reasons out. The rulebooks come from settings (``CITYSAFE_RISK_*``)
+and fall back to the built-in ones below, and each is recorded with whatever it produced (a source's
+level reasons, a map's parameters) so a result can always be explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from citysafe.risk.calc.aggregate import WeightedRule
+from citysafe.risk.calc.levels import RiskLevel, raise_level
+from citysafe.risk.enums import CATEGORY_CODES, Category
+
+
+class DynamicRule(BaseModel):
+    """Raise a source's level while at least ``min_count`` matching factors are active."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40)
+    factor: Literal["hazard", "alarm"]
+    subkinds: tuple[str, ...] = Field(min_length=1, description="hazard level or alarm kind, e.g. major, fire")
+    min_count: int = Field(default=1, ge=1)
+    raise_steps: int = Field(default=0, ge=0, le=3)
+    raise_to: RiskLevel | None = None
+    reason_zh: str = Field(description="shown to users; {count} and {refs} are filled in")
+    reason_en: str = ""
+
+    @model_validator(mode="after")
+    def _one_action(self) -> DynamicRule:
+        if (self.raise_steps == 0) == (self.raise_to is None):
+            raise ValueError(f"rule {self.name}: give exactly one of raise_steps (≥1) or raise_to")
+        return self
+
+    def apply(self, assessed: RiskLevel | None) -> RiskLevel:
+        if self.raise_to is not None:
+            return max(self.raise_to, assessed) if assessed else self.raise_to
+        # An unassessed source is raised from the lowest level, so a live problem never stays invisible.
+        return raise_level(assessed or RiskLevel.BLUE, self.raise_steps)
+
+
+DEFAULT_DYNAMIC_RULES: tuple[DynamicRule, ...] = (
+    DynamicRule(name="open_major_hazard", factor="hazard", subkinds=("major",), raise_steps=1,
+                reason_zh="存在未销号重大事故隐患{count}项（{refs}），风险等级上调一级",
+                reason_en="{count} open major hazard(s) ({refs}): raised one level"),
+    DynamicRule(name="open_general_hazards", factor="hazard", subkinds=("general",), min_count=3, raise_steps=1,
+                reason_zh="未销号一般隐患{count}项（≥3项，{refs}），风险等级上调一级",
+                reason_en="{count} open general hazards (≥3, {refs}): raised one level"),
+    DynamicRule(name="active_fire_alarm", factor="alarm", subkinds=("fire",), raise_to=RiskLevel.RED,
+                reason_zh="火警未处置完毕（{refs}），风险等级升为重大风险",
+                reason_en="active fire alarm ({refs}): raised to red"),
+    DynamicRule(name="many_active_faults", factor="alarm", subkinds=("fault",), min_count=3, raise_steps=1,
+                reason_zh="消防设施故障{count}处未修复（≥3处，{refs}），风险等级上调一级",
+                reason_en="{count} unrepaired fire-system faults (≥3, {refs}): raised one level"),
+)
+
+
+def dynamic_rules(configured: Sequence[Mapping[str, Any]] | None) -> tuple[DynamicRule, ...]:
+    """The configured rulebook, or the built-in one when none is configured."""
+    if not configured:
+        return DEFAULT_DYNAMIC_RULES
+    return tuple(DynamicRule.model_validate(dict(rule)) for rule in configured)
+
+
+@dataclass(frozen=True)
+class ActiveFactor:
+    kind: str  # hazard | alarm
+    subkind: str
+    ref_id: str
+
+
+def dynamic_level(assessed: RiskLevel | None, factors: Iterable[ActiveFactor],
+                  rules: Sequence[DynamicRule]) -> tuple[RiskLevel | None, list[dict[str, Any]]]:
+    """The current level and the reasons for it.
+
+    Every rule whose condition holds proposes a level; the highest proposal wins (rules do not stack:
+    two rules of "one level up" still mean one level up). Reasons list every rule that held, so the
+    console can show all of them, with a flag on those that decided the level.
+    """
+    factors = list(factors)
+    proposals: list[tuple[RiskLevel, DynamicRule, list[str]]] = []
+    for rule in rules:
+        refs = sorted(f.ref_id for f in factors if f.kind == rule.factor and f.subkind in rule.subkinds)
+        if len(refs) >= rule.min_count:
+            proposals.append((rule.apply(assessed), rule, refs))
+    if not proposals:
+        return assessed, []
+    top = max(level for level, _, _ in proposals)
+    current = max(top, assessed) if assessed else top
+    reasons = []
+    for level, rule, refs in proposals:
+        shown = "、".join(refs[:5]) + (f" 等{len(refs)}项" if len(refs) > 5 else "")
+        reasons.append({
+            "rule": rule.name, "factor": rule.factor, "count": len(refs), "refs": refs[:20],
+            "level": level.value, "decisive": level == current and (assessed is None or level > assessed),
+            "reason_zh": rule.reason_zh.format(count=len(refs), refs=shown),
+            "reason_en": (rule.reason_en or rule.reason_zh).format(count=len(refs), refs=", ".join(refs[:5])),
+        })
+    return current, reasons
+
+
+# --- GB 18218 grade → four-colour level --------------------------------------------------------------
+
+#: Common provincial practice in 双重预防 guidance: 一级、二级重大危险源 are judged 重大风险 and 三级、
+#: 四级 较大风险 directly (the exact clause differs by province, hence configurable; unverified [U]).
+DEFAULT_GRADE_LEVELS: Mapping[int, RiskLevel] = {1: RiskLevel.RED, 2: RiskLevel.RED,
+                                                   3: RiskLevel.ORANGE, 4: RiskLevel.ORANGE}
+
+
+def grade_levels(configured: Mapping[str, str] | None) -> dict[int, RiskLevel]:
+    if not configured:
+        return dict(DEFAULT_GRADE_LEVELS)
+    mapping = {int(grade): RiskLevel.parse(level) for grade, level in configured.items()}
+    if set(mapping) != {1, 2, 3, 4}:
+        raise ValueError("the GB 18218 grade mapping needs a level for each of grades 1, 2, 3 and 4")
+    return mapping
+
+
+# --- the weighted map rule ---------------------------------------------------------------------------
+
+class WeightedRuleConfig(BaseModel):
+    """Settings form of the aggregation's weighted rule; category weights keyed by category name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level_scores: tuple[float, float, float, float] = (1.0, 2.0, 3.0, 4.0)
+    thresholds: tuple[float, float, float] = (1.5, 2.5, 3.5)
+    statistic: Literal["mean", "sum"] = "mean"
+    category_weights: dict[Category, float] = Field(default_factory=lambda: {
+        # AHP-style weights of the four domains: industrial accidents and crowded places weigh most.
+        Category.INDUSTRIAL: 1.5, Category.CROWDED: 1.3, Category.PUBLIC_FACILITY: 1.0, Category.NATURAL: 1.0,
+    })
+
+    @field_validator("category_weights")
+    @classmethod
+    def _non_negative(cls, value: dict[Category, float]) -> dict[Category, float]:
+        if any(w < 0 for w in value.values()):
+            raise ValueError("category weights must be non-negative")
+        return value
+
+    def to_rule(self) -> WeightedRule:
+        return WeightedRule(level_scores=self.level_scores, thresholds=self.thresholds, statistic=self.statistic,
+                            category_weights={CATEGORY_CODES[c]: w for c, w in self.category_weights.items()})
+
+
+def weighted_rule(configured: Mapping[str, Any] | None) -> WeightedRuleConfig:
+    return WeightedRuleConfig.model_validate(dict(configured or {}))

@@ -1,0 +1,45 @@
+"""The risk rulebooks in force, read from settings once per use and validated loudly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from citysafe.core.config import Settings
+from citysafe.risk.calc.levels import RiskLevel
+from citysafe.risk.rules import (
+    DynamicRule,
+    WeightedRuleConfig,
+    dynamic_rules,
+    grade_levels,
+    weighted_rule,
+)
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    h3_resolution: int
+    rules: tuple[DynamicRule, ...]
+    grade_levels: dict[int, RiskLevel]
+    weighted: WeightedRuleConfig
+    match_radius_m: float
+
+    def describe(self) -> dict[str, Any]:
+        """The rulebooks as plain data, for the API, the console and every white paper's appendix."""
+        return {
+            "h3_resolution": self.h3_resolution,
+            "dynamic_rules": [r.model_dump(mode="json") for r in self.rules],
+            "gb18218_grade_levels": {str(g): lvl.value for g, lvl in sorted(self.grade_levels.items())},
+            "weighted": self.weighted.model_dump(mode="json"),
+            "match_radius_m": self.match_radius_m,
+        }
+
+
+def from_settings(settings: Settings) -> RiskConfig:
+    return RiskConfig(
+        h3_resolution=settings.risk_h3_resolution,
+        rules=dynamic_rules(settings.risk_dynamic_rules),
+        grade_levels=grade_levels(settings.risk_gb18218_grade_levels),
+        weighted=weighted_rule(settings.risk_weighted_rule),
+        match_radius_m=settings.risk_match_radius_m,
+    )

@@ -1,0 +1,150 @@
+"""Live factors from other domains (open hazards, active alarms) and the sources they raise.
+
+Hazards and fire monitoring publish ``HazardReported``/``HazardClosed`` and ``AlarmRaised``/
+``AlarmCleared``; risk keeps one row per ticket or alarm while it is open. A factor applies to every
+source of its organisation; a report without an organisation applies to the nearest source within
+the match radius of its position. Every change recomputes the affected sources' current level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.geo import haversine_m
+from citysafe.risk.models import RiskFactor, RiskSource
+from citysafe.risk.rules import DynamicRule
+from citysafe.risk.service.assessments import refresh_current
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def nearest_source(session: Session, *, lon: float, lat: float, radius_m: float) -> RiskSource | None:
+    dlat = radius_m / 111_000
+    dlon = radius_m / (111_000 * max(math.cos(math.radians(lat)), 0.1))
+    stmt = (select(RiskSource).where(RiskSource.status == "active",
+                                     RiskSource.lon.between(lon - dlon, lon + dlon),
+                                     RiskSource.lat.between(lat - dlat, lat + dlat))
+            .execution_options(skip_scope=True))
+    best: tuple[float, RiskSource] | None = None
+    for source in session.scalars(stmt):
+        distance = haversine_m(lon, lat, source.lon, source.lat)
+        if distance <= radius_m and (best is None or distance < best[0]):
+            best = (distance, source)
+    return best[1] if best else None
+
+
+def affected_sources(session: Session, factor: RiskFactor) -> list[RiskSource]:
+    cond = []
+    if factor.organization_id is not None:
+        cond.append(RiskSource.organization_id == factor.organization_id)
+    if factor.source_id is not None:
+        cond.append(RiskSource.id == factor.source_id)
+    if not cond:
+        return []
+    from sqlalchemy import or_
+
+    stmt = select(RiskSource).where(or_(*cond)).execution_options(skip_scope=True).order_by(RiskSource.id)
+    return list(session.scalars(stmt))
+
+
+def open_factor(session: Session, *, kind: str, ref_id: str, subkind: str, organization_id: int | None,
+                lon: float | None, lat: float | None, region_code: str, detail: Mapping[str, Any],
+                at: datetime, rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor:
+    """Record (or re-open, or update) the factor ``kind``/``ref_id`` and raise the sources it touches."""
+    factor = session.scalars(select(RiskFactor).where(RiskFactor.kind == kind, RiskFactor.ref_id == ref_id)
+                             .execution_options(skip_scope=True)).first()
+    before = affected_sources(session, factor) if factor is not None else []
+    if factor is None:
+        factor = RiskFactor(kind=kind, ref_id=ref_id, opened_at=at, region_code=region_code)
+        session.add(factor)
+    factor.subkind = subkind
+    factor.organization_id = organization_id
+    factor.lon, factor.lat = lon, lat
+    factor.detail = dict(detail)
+    factor.cleared_at = None
+    factor.source_id = None
+    if organization_id is None and lon is not None and lat is not None:
+        near = nearest_source(session, lon=lon, lat=lat, radius_m=radius_m)
+        factor.source_id = near.id if near else None
+        if near is not None and not region_code:
+            factor.region_code = near.region_code
+    session.flush()
+    touched = {s.id: s for s in [*before, *affected_sources(session, factor)]}
+    refresh_current(session, sources=list(touched.values()), rules=rules)
+    return factor
+
+
+def clear_factor(session: Session, *, kind: str, ref_id: str, at: datetime,
+                 rules: Sequence[DynamicRule]) -> RiskFactor | None:
+    factor = session.scalars(select(RiskFactor).where(RiskFactor.kind == kind, RiskFactor.ref_id == ref_id)
+                             .execution_options(skip_scope=True)).first()
+    if factor is None or factor.cleared_at is not None:
+        return factor
+    factor.cleared_at = at
+    session.flush()
+    refresh_current(session, sources=affected_sources(session, factor), rules=rules)
+    return factor
+
+
+def on_hazard_reported(session: Session, payload: Mapping[str, Any], *, at: datetime,
+                       rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor | None:
+    ref = str(payload.get("ticket_id") or "")
+    if not ref:
+        return None
+    level = str(payload.get("level") or "general")
+    detail = {k: payload.get(k) for k in ("category", "source", "level") if payload.get(k) is not None}
+    return open_factor(session, kind="hazard", ref_id=ref, subkind=level,
+                       organization_id=_int(payload.get("organization_id")),
+                       lon=_float(payload.get("lon")), lat=_float(payload.get("lat")),
+                       region_code=str(payload.get("region_code") or ""), detail=detail, at=at, rules=rules,
+                       radius_m=radius_m)
+
+
+def on_alarm_raised(session: Session, payload: Mapping[str, Any], *, at: datetime,
+                    rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor | None:
+    ref = str(payload.get("alarm_id") or "")
+    if not ref:
+        return None
+    return open_factor(session, kind="alarm", ref_id=ref, subkind=str(payload.get("kind") or "fire"),
+                       organization_id=_int(payload.get("unit_organization_id")),
+                       lon=_float(payload.get("lon")), lat=_float(payload.get("lat")),
+                       region_code=str(payload.get("region_code") or ""),
+                       detail={"kind": payload.get("kind")}, at=at, rules=rules, radius_m=radius_m)
+
+
+def list_factors(session: Session, *, source: RiskSource, include_cleared: bool = False) -> list[RiskFactor]:
+    from sqlalchemy import or_
+
+    cond = [RiskFactor.source_id == source.id]
+    if source.organization_id is not None:
+        cond.append(RiskFactor.organization_id == source.organization_id)
+    stmt = select(RiskFactor).where(or_(*cond)).execution_options(skip_scope=True)
+    if not include_cleared:
+        stmt = stmt.where(RiskFactor.cleared_at.is_(None))
+    return list(session.scalars(stmt.order_by(RiskFactor.opened_at.desc(), RiskFactor.id.desc())))
+
+
+def factor_dict(factor: RiskFactor) -> dict[str, Any]:
+    return {"kind": factor.kind, "ref_id": factor.ref_id, "subkind": factor.subkind,
+            "organization_id": factor.organization_id, "source_id": factor.source_id,
+            "opened_at": factor.opened_at.isoformat(),
+            "cleared_at": factor.cleared_at.isoformat() if factor.cleared_at else None, "detail": factor.detail}

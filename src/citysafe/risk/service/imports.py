@@ -1,0 +1,345 @@
+"""Importing risk sources: validate every row, report row by row, and write only a clean file.
+
+Validation runs to the end even after the first error so one round of corrections fixes the file; if
+any row has an error nothing is written (the caller's transaction holds only reads by then).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.errors import CitysafeError
+from citysafe.core.events import publish
+from citysafe.core.pagination import PageParams
+from citysafe.core.scope import current_scope
+from citysafe.orgs import service as orgs_service
+from citysafe.orgs.schemas import OrganizationFilter
+from citysafe.regions import service as regions_service
+from citysafe.risk.calc.levels import RiskLevel
+from citysafe.risk.enums import KINDS, parse_category, parse_kind
+from citysafe.risk.events import RiskSourcesImported
+from citysafe.risk.models import RiskImport, RiskSource
+from citysafe.risk.rules import DynamicRule
+from citysafe.risk.schemas import ImportProblem, ImportReport, SourceCreate
+from citysafe.risk.service import boundaries, sources
+from citysafe.risk.service.assessments import Outcome, build, evaluate, refresh_assessed, refresh_current
+from citysafe.risk.service.geometry import GeometryError, Placed, from_wkt, place, point
+from citysafe.risk.service.importfile import RawRow, read_rows
+
+_METHODS = {"lec": "lec", "作业条件危险性评价法": "lec", "matrix": "matrix", "风险矩阵": "matrix",
+            "风险矩阵法": "matrix", "ls": "matrix", "gb18218": "gb18218", "gb18218-2018": "gb18218",
+            "重大危险源辨识": "gb18218",
+            "given": "given", "直接定级": "given", "第三方评估": "given"}
+_CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "wgs-84": "wgs84", "火星坐标": "gcj02"}
+
+
+class RowError(Exception):
+    def __init__(self, field: str, message: str, message_zh: str) -> None:
+        super().__init__(message)
+        self.field, self.message, self.message_zh = field, message, message_zh
+
+
+@dataclass
+class CheckedRow:
+    raw: RawRow
+    source_in: SourceCreate
+    placed: Placed
+    given_region: str | None
+    org_name: str
+    outcome: Outcome | None
+    existing: RiskSource | None = None
+    region_code: str = ""
+
+
+def _number(values: Mapping[str, str], key: str, label: str) -> float | None:
+    text = values.get(key, "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise RowError(key, f"{label} must be a number; got {text!r}", f"{label}须为数字，实际为“{text}”") from None
+
+
+def _params(values: Mapping[str, str], method: str) -> dict[str, Any]:
+    preset = values.get("preset", "").upper() or None
+    if method == "lec":
+        return {"l": _number(values, "l", "L"), "e": _number(values, "e", "E"), "c": _number(values, "c", "C"),
+                "preset": preset or "A"}
+    if method == "matrix":
+        li, se = _number(values, "likelihood", "可能性等级"), _number(values, "severity", "严重性等级")
+        return {"likelihood": int(li) if li is not None and li.is_integer() else li,
+                "severity": int(se) if se is not None and se.is_integer() else se, "preset": preset or "M1"}
+    if method == "gb18218":
+        holdings = []
+        for part in values.get("substances", "").replace("；", ";").replace("，", ";").replace(",", ";").split(";"):
+            if not part.strip():
+                continue
+            name, sep, qty = part.replace("＝", "=").partition("=")
+            if not sep:
+                raise RowError("substances", f"{part!r}: expected NAME=TONNES", f"“{part}”格式应为 名称=吨数")
+            try:
+                holdings.append({"substance": name.strip(), "quantity_t": float(qty)})
+            except ValueError:
+                raise RowError("substances", f"{part!r}: quantity is not a number", f"“{part}”的数量不是数字") from None
+        residents = _number(values, "residents", "500米内人数")
+        return {"holdings": holdings, "population": int(residents) if residents is not None else None}
+    return {"level": values.get("level", ""), "basis": values.get("basis", "")}
+
+
+def _geometry(raw: RawRow, crs: str) -> Placed:
+    values = raw.values
+    if raw.geometry is not None:
+        geometry = raw.geometry
+    elif values.get("geometry"):
+        text = values["geometry"]
+        geometry = json.loads(text) if text.lstrip().startswith("{") else from_wkt(text)
+    elif values.get("lon") or values.get("lat"):
+        lon, lat = _number(values, "lon", "经度"), _number(values, "lat", "纬度")
+        if lon is None or lat is None:
+            raise RowError("lon", "give both longitude and latitude", "经度、纬度须同时填写")
+        geometry = point(lon, lat)
+    else:
+        raise RowError("geometry", "give 经度/纬度 or a WKT geometry", "缺少位置：请填写经度、纬度或几何（WKT）")
+    return place(geometry, crs)
+
+
+class _Orgs:
+    """Organisations by credit code, looked up once each (within the importer's scope)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.cache = session, dict[str, tuple[int, str] | None]()
+
+    def find(self, uscc: str) -> tuple[int, str] | None:
+        key = uscc.strip().upper()
+        if key not in self.cache:
+            items, _ = orgs_service.list_organizations(self.session, filters=OrganizationFilter(uscc=key),
+                                                       params=PageParams(page=1, size=1))
+            self.cache[key] = (items[0].id, items[0].name) if items else None
+        return self.cache[key]
+
+
+def check_row(session: Session, raw: RawRow, *, crs: str, orgs: _Orgs, grade_levels: Mapping[int, RiskLevel],
+              ) -> CheckedRow:
+    values = raw.values
+    if not values.get("name"):
+        raise RowError("name", "name is required", "名称为必填项")
+    try:
+        kind = parse_kind(values.get("kind", ""))
+        if values.get("category") and parse_category(values["category"]) != KINDS[kind].category:
+            raise RowError("category", f"kind {kind} belongs to {KINDS[kind].category.value}",
+                           f"风险类型“{KINDS[kind].name_zh}”不属于风险领域“{values['category']}”")
+    except ValueError as exc:
+        raise RowError("kind", str(exc), f"风险类型无法识别：“{values.get('kind', '')}”（见模板“代码表”）") from None
+    row_crs = _CRS.get(values.get("crs", "").replace(" ", "").lower(), "") if values.get("crs") else crs
+    if not row_crs:
+        raise RowError("crs", f"unknown coordinate system {values['crs']!r}", "坐标系须为 WGS84 或 GCJ02")
+    try:
+        placed = _geometry(raw, row_crs)
+    except GeometryError as exc:
+        raise RowError("geometry", str(exc), exc.message_zh) from None
+    except json.JSONDecodeError:
+        raise RowError("geometry", "geometry is neither WKT nor GeoJSON", "几何既不是 WKT 也不是 GeoJSON") from None
+    org: tuple[int, str] | None = None
+    if values.get("uscc"):
+        org = orgs.find(values["uscc"])
+        if org is None:
+            raise RowError("uscc", f"no registered organisation with credit code {values['uscc']}",
+                           f"未找到统一社会信用代码为 {values['uscc']} 的已登记单位")
+    if not values.get("responsible_unit") and org is None:
+        raise RowError("responsible_unit", "responsible unit is required", "责任单位为必填项")
+    method_text = values.get("method", "").replace(" ", "").lower()
+    outcome = None
+    if method_text:
+        method = _METHODS.get(method_text)
+        if method is None:
+            raise RowError("method", f"unknown method {values['method']!r}",
+                           f"评估方法“{values['method']}”无法识别：LEC / 风险矩阵 / GB18218 / 直接定级")
+        try:
+            outcome = evaluate(method, _params(values, method), grade_levels=grade_levels)
+        except ValueError as exc:
+            line = str(exc).splitlines()[0]
+            raise RowError("method", line, f"评估参数有误：{line}") from None
+    try:
+        source_in = SourceCreate(
+            code=values.get("code") or None, name=values["name"], kind=kind, geometry=placed.geometry,
+            region_code=values.get("region_code") or None, address=values.get("address", ""),
+            organization_id=org[0] if org else None, responsible_unit=values.get("responsible_unit", ""),
+            supervising_department=values.get("supervising_department", ""),
+            attributes={"note": values["note"]} if values.get("note") else {})
+    except ValueError as exc:
+        raise RowError("code", str(exc).splitlines()[-1], "编号或行政区划代码格式有误") from None
+    return CheckedRow(raw, source_in, placed, source_in.region_code, org[1] if org else "", outcome)
+
+
+def _locate(session: Session, rows: Sequence[CheckedRow], scope_code: str, problems: list[ImportProblem]) -> None:
+    """Fill in each row's division: vectorised over the file, county first, then street."""
+    root = regions_service.get(session, code=scope_code)
+    pending = [r for r in rows if r.given_region is None]
+    if root.level in ("province", "city"):
+        counties = boundaries.locate(session, region=root, level="district",
+                                     lon=[r.placed.lon for r in pending], lat=[r.placed.lat for r in pending])
+    else:
+        counties = [root.code[:6]] * len(pending)
+    by_county: dict[str, list[CheckedRow]] = defaultdict(list)
+    for row, county in zip(pending, counties, strict=True):
+        if county is None:
+            problems.append(_problem(row.raw.row, RowError(
+                "lon", f"no county of your region contains {row.placed.lon}, {row.placed.lat}",
+                f"坐标 {row.placed.lon}, {row.placed.lat} 不在您管辖的区县范围内（请核对坐标系 GCJ02/WGS84）")))
+        elif root.level in ("street", "community"):
+            row.region_code = root.code
+        else:
+            by_county[county].append(row)
+    for county, group in by_county.items():
+        streets = boundaries.locate(session, region=regions_service.get(session, code=county), level="street",
+                                    lon=[r.placed.lon for r in group], lat=[r.placed.lat for r in group])
+        for row, street in zip(group, streets, strict=True):
+            row.region_code = street or county
+    for row in rows:
+        if row.given_region is None:
+            continue
+        try:
+            row.region_code = sources.resolve_region(session, lon=row.placed.lon, lat=row.placed.lat,
+                                                     given=row.given_region, scope_code=scope_code)
+        except CitysafeError as exc:
+            problems.append(ImportProblem(row=row.raw.row, field="region_code", message=exc.detail,
+                                          message_zh=exc.detail_zh or exc.detail))
+
+
+def _problem(row: int, exc: RowError) -> ImportProblem:
+    return ImportProblem(row=row, field=exc.field, message=exc.message, message_zh=exc.message_zh)
+
+
+def _check_codes(session: Session, rows: Sequence[CheckedRow], problems: list[ImportProblem]) -> None:
+    seen: dict[str, int] = {}
+    for row in rows:
+        code = row.source_in.code
+        if not code:
+            continue
+        if code in seen:
+            problems.append(_problem(row.raw.row, RowError("code", f"code {code} repeats row {seen[code]}",
+                                                           f"编号 {code} 与第 {seen[code]} 行重复")))
+            continue
+        seen[code] = row.raw.row
+        row.existing = sources.get_by_code(session, code=code)
+        if row.existing is None and sources.code_taken(session, code):
+            problems.append(_problem(row.raw.row, RowError("code", f"code {code} belongs to another region",
+                                                           f"编号 {code} 已被其他辖区的风险源使用")))
+
+
+def import_sources(session: Session, *, filename: str, content: bytes, crs: str, scope_code: str, actor: str,
+                   actor_name: str, at: datetime, grade_levels: Mapping[int, RiskLevel],
+                   rules: Sequence[DynamicRule], dry_run: bool = False) -> ImportReport:
+    fmt, raws = read_rows(filename, content)
+    problems: list[ImportProblem] = []
+    checked: list[CheckedRow] = []
+    orgs = _Orgs(session)
+    for raw in raws:
+        try:
+            checked.append(check_row(session, raw, crs=crs, orgs=orgs, grade_levels=grade_levels))
+        except RowError as exc:
+            problems.append(_problem(raw.row, exc))
+    _check_codes(session, checked, problems)
+    _locate(session, checked, scope_code, problems)
+    report = ImportReport(ok=not problems and bool(raws), dry_run=dry_run, file_format=fmt, crs=crs, rows=len(raws),
+                          errors=sorted(problems, key=lambda p: p.row))
+    if not raws:
+        report.errors.append(ImportProblem(row=0, field="file", message="the file has no data rows",
+                                           message_zh="文件中没有数据行"))
+    if report.errors or dry_run:
+        return report
+    record = RiskImport(filename=filename[:200], file_format=fmt, crs=crs, rows=len(raws), created=0, updated=0,
+                        assessed=0, imported_by=actor, imported_at=at, region_code=scope_code)
+    session.add(record)
+    session.flush()
+    touched = _write(session, checked, record, actor=actor, actor_name=actor_name, at=at, report=report)
+    refresh_current(session, sources=touched, rules=rules, announce=False)
+    record.created, record.updated, record.assessed = report.created, report.updated, report.assessed
+    report.import_id = record.id
+    publish(session, RiskSourcesImported(import_id=record.id, region_code=scope_code, created=report.created,
+                                         updated=report.updated, assessed=report.assessed))
+    return report
+
+
+def _write(session: Session, rows: Sequence[CheckedRow], record: RiskImport, *, actor: str, actor_name: str,
+           at: datetime, report: ImportReport) -> list[RiskSource]:
+    new_rows = [r for r in rows if r.existing is None]
+    codes: dict[str, list[str]] = {}
+    for county, count in _count_by_county(new_rows).items():
+        codes[county] = sources.next_codes(session, region_code=county, count=count)
+    touched: list[RiskSource] = []
+    for row in rows:
+        if row.existing is None:
+            code = row.source_in.code or codes[row.region_code[:6]].pop(0)
+            source = sources.new_source(source_in=row.source_in, placed=row.placed, region_code=row.region_code,
+                                        code=code, org_name=row.org_name, import_id=record.id)
+            session.add(source)
+            report.created += 1
+        else:
+            source = row.existing
+            _update_from_row(source, row, record)
+            report.updated += 1
+        touched.append(source)
+    session.flush()
+    for row, source in zip(rows, touched, strict=True):
+        if row.outcome is None:
+            continue
+        if row.existing is not None and _same_as_latest(session, source, row.outcome):
+            report.unchanged += 1  # re-importing the same register must not pile up identical assessments
+            continue
+        session.add(build(source=source, outcome=row.outcome, assessor=actor, assessor_name=actor_name, at=at,
+                          note=f"导入：{record.filename} 第 {row.raw.row} 行"))
+        if row.existing is None:
+            source.assessed_level = row.outcome.level.value if row.outcome.level else None
+            source.assessed_at = at
+        else:
+            refresh_assessed(session, source=source)
+        report.assessed += 1
+    session.flush()
+    return touched
+
+
+def _count_by_county(rows: Sequence[CheckedRow]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if not row.source_in.code:
+            counts[row.region_code[:6]] += 1
+    return counts
+
+
+def _update_from_row(source: RiskSource, row: CheckedRow, record: RiskImport) -> None:
+    data = row.source_in
+    kind = KINDS[data.kind]
+    source.name, source.kind, source.category = data.name, kind.code, kind.category.value
+    source.geometry, source.geometry_type = row.placed.geometry, row.placed.geometry_type.value
+    source.lon, source.lat, source.region_code = row.placed.lon, row.placed.lat, row.region_code
+    source.h3_r6, source.h3_r7, source.h3_r8, source.h3_r9 = (row.placed.h3[r] for r in (6, 7, 8, 9))
+    source.address = data.address or source.address
+    source.organization_id = data.organization_id if data.organization_id is not None else source.organization_id
+    source.responsible_unit = data.responsible_unit or row.org_name or source.responsible_unit
+    source.supervising_department = data.supervising_department or source.supervising_department
+    source.attributes = {**(source.attributes or {}), **data.attributes}
+    source.status, source.import_id = "active", record.id
+
+
+def _same_as_latest(session: Session, source: RiskSource, outcome: Outcome) -> bool:
+    from citysafe.risk.models import RiskAssessment
+
+    latest = session.scalars(select(RiskAssessment).where(RiskAssessment.source_id == source.id,
+                                                          RiskAssessment.method == outcome.method)
+                             .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())).first()
+    return latest is not None and latest.inputs == outcome.inputs and latest.preset == outcome.preset
+
+
+def scope_code_of(session: Session, fallback: str) -> str:
+    scope = current_scope(session)
+    return scope.region_code if scope is not None else fallback

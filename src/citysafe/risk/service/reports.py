@@ -1,0 +1,34 @@
+"""Records of built white papers: the parameters each was built with and where its files are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.errors import not_found
+from citysafe.risk.models import RiskReport
+
+
+def record(session: Session, *, region_code: str, year: int, title: str, params: dict[str, Any],
+           summary: dict[str, Any], directory: str, files: dict[str, str], created_by: str,
+           at: datetime) -> RiskReport:
+    report = RiskReport(kind="whitepaper", region_code=region_code, year=year, title=title, params=params,
+                        summary=summary, directory=directory, files=files, created_by=created_by, created_at=at)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def get(session: Session, *, report_id: int) -> RiskReport:
+    report = session.get(RiskReport, report_id)
+    if report is None:
+        raise not_found("white paper", "白皮书", report_id)
+    return report
+
+
+def list_reports(session: Session, *, limit: int = 50) -> list[RiskReport]:
+    stmt = select(RiskReport).order_by(RiskReport.created_at.desc(), RiskReport.id.desc()).limit(limit)
+    return list(session.scalars(stmt))

@@ -1,0 +1,223 @@
+"""Risk API: the source registry, assessments, imports, four-colour maps and statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
+from citysafe.core.pagination import Page, PageParams
+from citysafe.risk.calc import gb18218, lec, matrix
+from citysafe.risk.calc.levels import LEVELS_ASCENDING
+from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
+from citysafe.risk.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    CalcRequest,
+    ImportReport,
+    MapQuery,
+    SourceCreate,
+    SourceDetail,
+    SourceFilter,
+    SourceRead,
+    SourceUpdate,
+)
+from citysafe.risk.service import assessments, config, dynamic, imports, maps, sources, stats, workbook
+
+router = APIRouter(prefix="/risk", tags=["risk"])
+Writer = Annotated[Principal, Depends(requires(Permission.WRITE_RISK))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _detail(db: DbSession, source_id: int) -> SourceDetail:
+    source = sources.get(db, source_id=source_id, with_geometry=True)
+    base = SourceRead.model_validate(source).model_dump()
+    return SourceDetail(
+        **base, geometry=source.geometry, region_path=sources.region_path(db, code=source.region_code),
+        assessments=[AssessmentRead.model_validate(a) for a in assessments.history(db, source_id=source.id)],
+        active_factors=[dynamic.factor_dict(f) for f in dynamic.list_factors(db, source=source)],
+    )
+
+
+@router.get("/categories", operation_id="risk_categories")
+def get_categories(principal: CurrentPrincipal) -> dict[str, Any]:
+    """The four risk domains, the kinds of source in each, and the four levels with their colours."""
+    return {
+        "categories": [{"code": c.value, "name_zh": zh} for c, zh in CATEGORIES.items()],
+        "kinds": [{"code": k.code, "category": k.category.value, "name_zh": k.name_zh, "geometry": k.geometry.value,
+                   "department": k.department, "method": k.method} for k in KINDS.values()],
+        "levels": [{"level": lvl.value, "name_zh": lvl.name_zh, "colour": LEVEL_COLOURS[lvl]}
+                   for lvl in reversed(LEVELS_ASCENDING)],
+    }
+
+
+@router.get("/methods", operation_id="risk_methods")
+def get_methods(principal: CurrentPrincipal) -> dict[str, Any]:
+    """Assessment methods, versions, presets and score tables (for assessment forms)."""
+    return {
+        "lec": {"version": lec.VERSION, "presets": {n: {"bands": p.bands.describe(), "source": p.source}
+                                                    for n, p in lec.PRESETS.items()},
+                "l": {str(k): v for k, v in lec.L_SCORES.items()}, "e": {str(k): v for k, v in lec.E_SCORES.items()},
+                "c": {str(k): v for k, v in lec.C_SCORES.items()}},
+        "matrix": {"version": matrix.VERSION, "presets": {
+            n: {"grid": [[lvl.value for lvl in row] for row in p.grid], "source": p.source}
+            for n, p in matrix.PRESETS.items()}},
+        "gb18218": {"version": gb18218.VERSION, "standard": gb18218.STANDARD,
+                    "substances": len(gb18218.substances())},
+        "given": {"version": assessments.GIVEN_VERSION},
+    }
+
+
+@router.get("/rules", operation_id="risk_rules")
+def get_rules(principal: CurrentPrincipal, ctx: Context) -> dict[str, Any]:
+    """The rulebooks in force: dynamic level rules, GB 18218 grade mapping, weighted map rule."""
+    return config.from_settings(ctx.settings).describe()
+
+
+@router.post("/calc", operation_id="risk_calc")
+def calculate(body: CalcRequest, principal: CurrentPrincipal, ctx: Context) -> dict[str, Any]:
+    """Run a calculator without storing anything (a preview before assessing)."""
+    cfg = config.from_settings(ctx.settings)
+    outcome = assessments.evaluate_or_error(AssessmentCreate(method=body.method, params=body.params),
+                                            grade_levels=cfg.grade_levels)
+    return {"method": outcome.method, "version": outcome.version, "preset": outcome.preset,
+            "inputs": outcome.inputs, "result": outcome.result,
+            "level": outcome.level.value if outcome.level else None}
+
+
+@router.get("/sources", response_model=Page[SourceRead], operation_id="risk_sources_list")
+def list_sources(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
+                 filters: Annotated[SourceFilter, Query()]) -> Page[SourceRead]:
+    items, total = sources.list_sources(db, filters=filters, params=params)
+    return Page(items=[SourceRead.model_validate(s) for s in items], total=total, page=params.page, size=params.size)
+
+
+@router.post("/sources", response_model=SourceDetail, status_code=201, operation_id="risk_sources_create")
+def create_source(body: SourceCreate, db: DbSession, principal: Writer, ctx: Context) -> SourceDetail:
+    source = sources.create(db, source_in=body, scope_code=principal.region_code)
+    cfg = config.from_settings(ctx.settings)
+    if body.assessment is not None:
+        assessments.assess_source(db, source=source, assessment_in=body.assessment, assessor=principal.username,
+                                  assessor_name=principal.display_name, at=ctx.clock.now(),
+                                  grade_levels=cfg.grade_levels, rules=cfg.rules)
+    else:
+        assessments.refresh_current(db, sources=[source], rules=cfg.rules)
+    return _detail(db, source.id)
+
+
+@router.get("/sources.geojson", operation_id="risk_sources_geojson")
+def sources_geojson(db: DbSession, principal: CurrentPrincipal, region: str,
+                    category: Annotated[list[str] | None, Query()] = None,
+                    kind: Annotated[list[str] | None, Query()] = None,
+                    level: Annotated[list[str] | None, Query()] = None, full: bool = False,
+                    limit: Annotated[int, Query(ge=1, le=20000)] = 5000) -> dict[str, Any]:
+    """Sources of a region as GeoJSON points (``full``: their own lines and areas)."""
+    return maps.sources_geojson(db, region_code=region, categories=category, kinds=kind, levels=level, full=full,
+                                limit=limit)
+
+
+@router.get("/sources.xlsx", operation_id="risk_sources_export")
+def export_sources(db: DbSession, principal: CurrentPrincipal, filters: Annotated[SourceFilter, Query()]) -> Response:
+    """The register in the import template's columns (edit and import again to update)."""
+    rows = sources.export_rows(db, filters=filters)
+    return Response(workbook.export_bytes(rows), media_type=XLSX,
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''risk-sources.xlsx"})
+
+
+@router.get("/sources/{source_id}", response_model=SourceDetail, operation_id="risk_sources_get")
+def get_source(source_id: int, db: DbSession, principal: CurrentPrincipal) -> SourceDetail:
+    return _detail(db, source_id)
+
+
+@router.patch("/sources/{source_id}", response_model=SourceDetail, operation_id="risk_sources_update")
+def update_source(source_id: int, body: SourceUpdate, db: DbSession, principal: Writer) -> SourceDetail:
+    source = sources.get(db, source_id=source_id)
+    sources.update(db, source=source, source_in=body, scope_code=principal.region_code)
+    return _detail(db, source_id)
+
+
+@router.get("/sources/{source_id}/assessments", response_model=list[AssessmentRead],
+            operation_id="risk_assessments_list")
+def list_assessments(source_id: int, db: DbSession, principal: CurrentPrincipal) -> list[AssessmentRead]:
+    sources.get(db, source_id=source_id)
+    return [AssessmentRead.model_validate(a) for a in assessments.history(db, source_id=source_id)]
+
+
+@router.post("/sources/{source_id}/assessments", response_model=AssessmentRead, status_code=201,
+             operation_id="risk_assessments_create")
+def assess(source_id: int, body: AssessmentCreate, db: DbSession, principal: Writer, ctx: Context) -> AssessmentRead:
+    cfg = config.from_settings(ctx.settings)
+    source = sources.get(db, source_id=source_id)
+    record = assessments.assess_source(db, source=source, assessment_in=body, assessor=principal.username,
+                                       assessor_name=principal.display_name, at=ctx.clock.now(),
+                                       grade_levels=cfg.grade_levels, rules=cfg.rules)
+    return AssessmentRead.model_validate(record)
+
+
+@router.get("/import/template.xlsx", operation_id="risk_import_template")
+def import_template(principal: CurrentPrincipal) -> Response:
+    """The Excel import template: columns with notes, a code sheet, drop-downs and examples."""
+    return Response(workbook.template_bytes(), media_type=XLSX,
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''risk-sources-template.xlsx"})
+
+
+@router.post("/imports", response_model=ImportReport, operation_id="risk_import")
+async def import_file(db: DbSession, principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
+                      crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[bool, Form()] = False) -> ImportReport:
+    """Import an Excel, CSV or GeoJSON file. Any row error: 422 with every row's problems, nothing written."""
+    if crs not in ("wgs84", "gcj02"):
+        raise field_error("crs", "must be wgs84 or gcj02", "坐标系须为 wgs84 或 gcj02")
+    content = await file.read(ctx.settings.upload_max_bytes + 1)
+    if len(content) > ctx.settings.upload_max_bytes:
+        raise field_error("file", "file is too large", "文件过大")
+    cfg = config.from_settings(ctx.settings)
+    report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
+                                    scope_code=principal.region_code, actor=principal.username,
+                                    actor_name=principal.display_name, at=ctx.clock.now(),
+                                    grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
+    if report.errors:
+        failed = ValidationFailed(
+            detail=f"{len(report.errors)} problem(s) in {report.rows} row(s); nothing was imported",
+            detail_zh=f"共 {report.rows} 行，发现 {len(report.errors)} 处错误，未导入任何数据",
+            fields=[FieldProblem(f"row {p.row}: {p.field}", p.message, p.message_zh) for p in report.errors])
+        raise failed
+    return report
+
+
+@router.get("/map", operation_id="risk_map")
+def risk_map(db: DbSession, principal: CurrentPrincipal, ctx: Context,
+             query: Annotated[MapQuery, Query()]) -> Response:
+    """Four-colour map of a region: a GeoJSON FeatureCollection of districts, streets or H3 cells, each
+    with ``level`` and counts by level; the aggregation parameters travel with it."""
+    cfg = config.from_settings(ctx.settings)
+    result = maps.build_map(db, query=query, default_resolution=cfg.h3_resolution, weighted=cfg.weighted)
+    return Response(maps.to_geojson_text(result), media_type="application/geo+json")
+
+
+@router.get("/stats", operation_id="risk_stats")
+def risk_stats(db: DbSession, principal: CurrentPrincipal, region: str,
+               basis: Annotated[str, Query(pattern="^(current|assessed)$")] = "current") -> dict[str, Any]:
+    """Counts by level × category, × child division and × kind, for dashboards."""
+    def table(crosstab: stats.Crosstab) -> list[dict[str, Any]]:
+        return [{"code": key, "name": label, "counts": counts} for key, label, counts in crosstab.rows]
+
+    return {
+        "summary": stats.counts_summary(db, region_code=region, basis=basis),
+        "by_category": table(stats.by_category(db, region_code=region, basis=basis)),
+        "by_division": table(stats.by_division(db, region_code=region, basis=basis)),
+        "by_kind": table(stats.by_kind(db, region_code=region, basis=basis)),
+    }
+
+
+@router.get("/major", operation_id="risk_major_list")
+def major_list(db: DbSession, principal: CurrentPrincipal, region: str,
+               level: Annotated[list[str] | None, Query()] = None,
+               limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
+    """重大 and 较大 risks with their responsible units (most severe first)."""
+    wanted = tuple(level or ("red", "orange"))
+    return [vars(s) for s in stats.major_sources(db, region_code=region, levels=wanted, limit=limit)]
