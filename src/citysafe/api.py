@@ -32,6 +32,7 @@ CONSOLE_ROUTER_MODULES = (
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
 HANDLER_MODULES: tuple[str, ...] = (
     "citysafe.risk.handlers",
+    "citysafe.firewatch.handlers",
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.

@@ -149,16 +149,29 @@ def transition(session: Session, *, alarm_id: int, action: str, actor: str, at: 
     session.flush()
     publish(session, updated_event(alarm, to_state if to_state in TERMINAL_STATES else action + "d"))
     if action == "confirm":
-        unit = session.get(FireUnit, alarm.unit_id) if alarm.unit_id else None
-        publish(session, FireConfirmed(
-            alarm_id=alarm.id, kind=alarm.kind, region_code=alarm.region_code,
-            unit_organization_id=alarm.organization_id, unit_id=alarm.unit_id, unit_name=alarm.unit_name,
-            address=unit.address if unit else "", lon=alarm.lon, lat=alarm.lat,
-            device_address=alarm.device_address, component=alarm.component, description=alarm.description,
-            first_received_at=alarm.first_received_at.isoformat(), confirmed_at=at.isoformat(),
-            confirmed_by=actor, note=note,
-        ))
+        publish(session, _fire_confirmed(session, alarm, at=at, actor=actor, note=note))
     return alarm
+
+
+def _fire_confirmed(session: Session, alarm: Alarm, *, at: datetime, actor: str, note: str) -> FireConfirmed:
+    unit = session.get(FireUnit, alarm.unit_id) if alarm.unit_id else None
+    return FireConfirmed(
+        alarm_id=alarm.id, kind=alarm.kind, region_code=alarm.region_code,
+        unit_organization_id=alarm.organization_id, unit_id=alarm.unit_id, unit_name=alarm.unit_name,
+        address=unit.address if unit else "", lon=alarm.lon, lat=alarm.lat,
+        device_address=alarm.device_address, component=alarm.component, description=alarm.description,
+        first_received_at=alarm.first_received_at.isoformat(), confirmed_at=at.isoformat(),
+        confirmed_by=actor, note=note,
+    )
+
+
+def confirmed_notice(session: Session, alarm: Alarm) -> dict[str, Any]:
+    """The 119 notice of an already confirmed alarm (for a retried forwarding)."""
+    action = session.execute(select(AlarmAction).where(AlarmAction.alarm_id == alarm.id,
+                                                       AlarmAction.action == "confirm")
+                             .order_by(AlarmAction.id.desc())).scalars().first()
+    return _fire_confirmed(session, alarm, at=alarm.decided_at or alarm.last_received_at,
+                           actor=action.actor if action else "", note=action.note if action else "").payload()
 
 
 def false_alarm_stats(session: Session, *, since: datetime | None, until: datetime | None,
