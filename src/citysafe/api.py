@@ -23,6 +23,9 @@ API_ROUTER_MODULES = (
     "citysafe.regions.views",
     "citysafe.orgs.views",
     "citysafe.firewatch.views",
+    "citysafe.firewatch.views_registry",
+    "citysafe.firewatch.views_ingest",
+    "citysafe.firewatch.views",
     "citysafe.firewatch.live",
     "citysafe.risk.views",
 )
@@ -39,6 +42,8 @@ HANDLER_MODULES: tuple[str, ...] = (
 SERVICE_MODULES: tuple[str, ...] = (
     "citysafe.firewatch.live",  # before the gateway: alarms it stores must find the hub running
     "citysafe.firewatch.gateway",
+    "citysafe.firewatch.timers",
+    "citysafe.firewatch.mqtt",
 )
 
 
