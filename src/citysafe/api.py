@@ -25,7 +25,6 @@ API_ROUTER_MODULES = (
     "citysafe.firewatch.views",
     "citysafe.firewatch.views_registry",
     "citysafe.firewatch.views_ingest",
-    "citysafe.firewatch.views",
     "citysafe.firewatch.live",
     "citysafe.risk.views",
 )
