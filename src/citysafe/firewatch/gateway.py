@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 from citysafe.core.clock import Clock, to_local
 from citysafe.core.context import AppContext
@@ -121,7 +121,8 @@ class Connection(asyncio.Protocol):
 
     # -- asyncio.Protocol ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports do not subclass asyncio.Transport, so no isinstance check here.
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         gateway = self.gateway
         peer = transport.get_extra_info("peername")
