@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import publish
@@ -22,7 +22,7 @@ from citysafe.firewatch.enums import AlarmKind, AlarmState
 from citysafe.firewatch.events import AlarmCleared, AlarmRaised, AlarmUpdated
 from citysafe.firewatch.models import MaintenanceWindow
 from citysafe.firewatch.observe import Observation
-from citysafe.firewatch.records import Alarm, AlarmOccurrence, PointState
+from citysafe.firewatch.records import Alarm, AlarmOccurrence, PointState, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,11 +201,12 @@ class _Batch:
         session = self.session
         session.flush()
         if self.occurrences:
-            session.execute(insert(AlarmOccurrence), [{"alarm_id": a.id, **v} for a, v in self.occurrences])
+            session.connection().execute(insert(table_of(AlarmOccurrence)),
+                                         [{"alarm_id": a.id, **v} for a, v in self.occurrences])
         if self.new_states:
-            session.execute(insert(PointState), list(self.new_states.values()))
+            session.connection().execute(insert(table_of(PointState)), list(self.new_states.values()))
         if self.changed_states:
-            table = cast(Table, PointState.__table__)
+            table = table_of(PointState)
             stmt = (update(table).where(table.c.id == bindparam("state_id"))
                     .values(active=bindparam("active"), changes=bindparam("changes"),
                             flapping=bindparam("flapping"), status=bindparam("status"),

@@ -24,10 +24,10 @@ from citysafe.firewatch import regcache
 from citysafe.firewatch.alarms import Owner, PointReport, apply_reports
 from citysafe.firewatch.config import FirewatchConfig, current_config
 from citysafe.firewatch.models import Uitd
-from citysafe.firewatch.observe import FrameFacts, device_utc, frame_facts
+from citysafe.firewatch.observe import FrameFacts, Observation, device_utc, frame_facts
 from citysafe.firewatch.presence import record_duty_replies, restore_online
 from citysafe.firewatch.protocols.gb26875 import Frame, dedup_key
-from citysafe.firewatch.records import RawFrame, Reading
+from citysafe.firewatch.records import RawFrame, Reading, table_of
 
 # last_seen_at of a UITD is rewritten at most this often by one process; offline limits are minutes.
 SEEN_WRITE_INTERVAL_S = 30.0
@@ -81,7 +81,7 @@ def _owners(session: Session, addresses: set[int], first_seen: dict[int, datetim
                       last_peer=peers[a][:80]) for a in unknown]
         session.add_all(found)
         session.flush()
-        regcache.bump(session)  # other processes' caches must learn about the new rows too
+        regcache.bump(session, cache_still_valid=True)  # other processes' caches must learn of the rows too
         for uitd in found:
             info = regcache.UitdInfo(uitd.id, uitd.address, False, None, None, uitd.region_code, "", None, None)
             regcache.remember_uitd(session, info)
@@ -108,18 +108,20 @@ def _touch(session: Session, items: Sequence[ReceivedFrame], owners: dict[int, r
             .values(last_seen_at=bindparam("seen"), last_peer=bindparam("peer")), rows)
 
 
-def _reports(session: Session, index: int, item: ReceivedFrame, facts: FrameFacts, owner: regcache.UitdInfo,
-             raw_frame_id: int) -> list[PointReport]:
+def _component_key(owner: regcache.UitdInfo, obs: Observation) -> regcache.ComponentKey | None:
+    if obs.component_address is None or obs.system_type is None or obs.system_address is None:
+        return None
+    return owner.uitd_id, obs.system_type, obs.system_address, obs.component_address
+
+
+def _reports(index: int, item: ReceivedFrame, facts: FrameFacts, owner: regcache.UitdInfo, raw_frame_id: int,
+             comps: dict[regcache.ComponentKey, regcache.ComponentInfo | None]) -> list[PointReport]:
     who = Owner(owner.region_code, owner.unit_id, owner.organization_id, owner.unit_name, owner.lon, owner.lat,
                 unregistered=not owner.registered)
-    comp_keys = {(owner.uitd_id, o.system_type, o.system_address, o.component_address)
-                 for o in facts.observations if o.component_address is not None}
-    comps = regcache.components(session, comp_keys) if comp_keys else {}  # type: ignore[arg-type]
     reports = []
     for obs in facts.observations:
-        comp = None
-        if obs.component_address is not None:
-            comp = comps.get((owner.uitd_id, obs.system_type, obs.system_address, obs.component_address))  # type: ignore[arg-type]
+        key = _component_key(owner, obs)
+        comp = comps.get(key) if key is not None else None
         label = comp.label if comp else _component_label(obs.component_type, obs.component_address)
         reports.append(PointReport(
             index=index, obs=obs, received_at=item.received_at, source="gb26875",
@@ -177,21 +179,29 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
             "adu_type": frame.adu.type if frame.adu is not None else None, "adu_hash": keys[index][2],
             "device_time": device_utc(frame.sent), "peer": item.peer[:80], "raw": item.raw,
         })
-    ids: list[int] = []
+    frame_ids: dict[int, int] = {}
     if rows:
-        ids = list(session.scalars(insert(RawFrame).returning(RawFrame.id, sort_by_parameter_order=True), rows))
-    frame_ids = dict(zip(fresh, ids, strict=True))
+        # RETURNING without sort_by_parameter_order: SQLite has no sentinel to keep the order, and
+        # asking for it makes SQLAlchemy insert row by row. The fresh keys are unique in the batch, so
+        # the ids are matched back by key instead.
+        raw = table_of(RawFrame)
+        stmt = insert(raw).returning(raw.c.id, raw.c.source_address, raw.c.serial, raw.c.adu_hash)
+        by_key = {(r.source_address, r.serial, r.adu_hash): r.id for r in session.connection().execute(stmt, rows)}
+        frame_ids = {index: by_key[keys[index]] for index in fresh}
 
     _touch(session, items, owners)
     restore_online(session, [o for o in owners.values() if o.offline], at=max(i.received_at for i in items))
 
+    all_facts = [(index, frame_facts(items[index].frame)) for index in fresh]
+    comp_keys = {ck for index, facts in all_facts for obs in facts.observations
+                 if (ck := _component_key(owners[items[index].frame.source], obs)) is not None}
+    comps = regcache.components(session, comp_keys) if comp_keys else {}
     reports: list[PointReport] = []
     readings: list[dict[str, Any]] = []
-    for index in fresh:
+    for index, facts in all_facts:
         item = items[index]
-        facts = frame_facts(item.frame)
         if facts.observations:
-            reports.extend(_reports(session, index, item, facts, owners[item.frame.source], frame_ids[index]))
+            reports.extend(_reports(index, item, facts, owners[item.frame.source], frame_ids[index], comps))
         for r in facts.readings:
             readings.append({"received_at": item.received_at, "device_time": r.device_time, "device_id": r.device_id,
                              "quantity": r.quantity[:40], "value": r.value, "unit": r.unit,
@@ -200,7 +210,7 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
             record_duty_replies(session, address=item.frame.source, replies=facts.duty_replies,
                                 received_at=item.received_at, raw_frame_id=frame_ids[index])
     if readings:
-        session.execute(insert(Reading), readings)
+        session.connection().execute(insert(table_of(Reading)), readings)
     applied = apply_reports(session, reports, config=cfg)
 
     outcomes: list[IngestOutcome] = []

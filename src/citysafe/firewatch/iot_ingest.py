@@ -20,7 +20,7 @@ from citysafe.firewatch.config import FirewatchConfig, current_config
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind
 from citysafe.firewatch.models import Building, FireUnit, IotDevice
 from citysafe.firewatch.presence import restore_iot_online
-from citysafe.firewatch.records import IotMessage, Reading
+from citysafe.firewatch.records import IotMessage, Reading, table_of
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         ) for obs in facts.observations)
         outcomes[index] = IotOutcome(facts.device_id, message_id)
     if readings:
-        session.execute(insert(Reading), readings)
+        session.connection().execute(insert(table_of(Reading)), readings)
     restore_iot_online(session, list(back_online.values()), at=max(i.received_at for _, i, _ in parsed))
     applied = apply_reports(session, reports, config=cfg)
     result: list[IotOutcome] = []

@@ -9,7 +9,7 @@ them are ``AlarmAction`` rows, which are audited.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,8 +22,9 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    Table,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel
 
 from citysafe.core.db import Base, RegionScoped, UTCDateTime
 from citysafe.core.scope import OrgScoped
@@ -112,6 +113,9 @@ class Alarm(RegionScoped, OrgScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Lets SQLite return the ids of a batch of new alarms from one multi-row INSERT (SQLAlchemy's
+    # "insertmanyvalues" needs a client-side sentinel there; without it the flush inserts row by row).
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
     point_key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), index=True)
     cause: Mapped[str] = mapped_column(String(40), default="")
@@ -225,3 +229,8 @@ class DutyCheck(Base):
     reply_seconds: Mapped[float | None] = mapped_column(Float)
     operator: Mapped[int | None] = mapped_column(SmallInteger)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model: bulk statements on it skip the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from threading import Lock
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.firewatch.models import Building, Component, FireSystem, FireUnit, RegistryVersion, Uitd
@@ -53,6 +53,7 @@ class _EngineCache:
 
 
 _caches: dict[int, _EngineCache] = {}
+_PENDING = "firewatch.regcache.pending"
 _lock = Lock()
 
 
@@ -70,13 +71,39 @@ def clear() -> None:
         _caches.clear()
 
 
-def bump(session: Session) -> None:
-    """Mark the registry changed; call from every registry write and offline marking (same transaction)."""
+def bump(session: Session, *, cache_still_valid: bool = False) -> None:
+    """Mark the registry changed; call from every registry write and offline marking (same transaction).
+
+    ``cache_still_valid``: the caller has put its change into this process's cache itself (ingest
+    discovering a device). If nobody else moved the token since this cache was validated, the cache
+    adopts the new token once the transaction commits instead of being dropped at the next batch.
+    """
     token = secrets.randbits(62)
-    result = session.execute(update(RegistryVersion).where(RegistryVersion.id == 1).values(token=token))
+    cache = _cache(session)
+    if cache_still_valid and cache.token is not None:
+        result = session.execute(update(RegistryVersion).where(RegistryVersion.id == 1,
+                                                               RegistryVersion.token == cache.token)
+                                 .values(token=token).execution_options(synchronize_session=False))
+        if getattr(result, "rowcount", 0) == 1:
+            session.info.setdefault(_PENDING, []).append((cache, cache.token, token))
+            return
+    result = session.execute(update(RegistryVersion).where(RegistryVersion.id == 1).values(token=token)
+                             .execution_options(synchronize_session=False))
     if getattr(result, "rowcount", 0) == 0:
         session.add(RegistryVersion(id=1, token=token))
         session.flush()
+
+
+@event.listens_for(Session, "after_commit")
+def _adopt_tokens(session: Session) -> None:
+    for cache, old, new in session.info.pop(_PENDING, []):
+        if cache.token == old:
+            cache.token = new
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_tokens(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def validate(session: Session) -> None:
