@@ -22,6 +22,7 @@ API_ROUTER_MODULES = (
     "citysafe.auth.views",
     "citysafe.regions.views",
     "citysafe.orgs.views",
+    "citysafe.hazards.views",
     "citysafe.firewatch.views",
     "citysafe.firewatch.views_registry",
     "citysafe.firewatch.views_ingest",
@@ -35,6 +36,7 @@ CONSOLE_ROUTER_MODULES = (
 HANDLER_MODULES: tuple[str, ...] = (
     "citysafe.risk.handlers",
     "citysafe.firewatch.handlers",
+    "citysafe.hazards.handlers",
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
@@ -43,6 +45,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "citysafe.firewatch.gateway",
     "citysafe.firewatch.timers",
     "citysafe.firewatch.mqtt",
+    "citysafe.hazards.overdue",
 )
 
 

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     VERIFY_HAZARDS = "hazards:verify"
     RECTIFY_HAZARDS = "hazards:rectify"
     ENFORCE = "enforcement:write"
+    WORK_PERMITS = "hazards:permits"  # apply for, approve, gas-test and close dangerous-work permits
 
 
 _ALL = frozenset(Permission)
@@ -69,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ENTERPRISE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
         Permission.MANAGE_DEVICES,
+        Permission.WORK_PERMITS,  # hazards: an enterprise runs its own dangerous-work permits
     }),
     Role.GRID_OFFICER: frozenset({Permission.READ_ORGANIZATIONS, Permission.REPORT_HAZARDS}),
     Role.CITIZEN: frozenset(),

@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     root_region: str = "320000"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
+    # one region level, how often the overdue sweep runs, and optional replacements for the packaged
+    # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).
+    hazard_deadline_days_general: int = Field(default=30, gt=0)
+    hazard_deadline_days_major: int = Field(default=90, gt=0)
+    hazard_escalation_days: float = Field(default=7, gt=0)
+    hazard_sweep_seconds: float = Field(default=300, gt=0)
+    hazard_standards_file: Path | None = None
+    hazard_permit_rules_file: Path | None = None
+    hazard_export_max_rows: int = Field(default=100_000, gt=0)
     nats_url: str = ""
     # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).
     gb26875_host: str = "127.0.0.1"

@@ -111,6 +111,80 @@ def descendants_at_level(session: Session, *, code: str, level: str) -> list[Reg
     return list(session.scalars(stmt.order_by(Region.code)))
 
 
+def add_division(
+    session: Session, *, code: str, name: str, level: str, parent_code: str,
+    boundary: dict[str, Any] | None = None, source: str = "",
+) -> Region:
+    """One new division (e.g. a grid below a community), with its WGS84 boundary if given."""
+    get(session, code=parent_code)
+    if session.get(Region, code) is not None:
+        raise field_error("code", f"division {code} exists", f"区划代码 {code} 已存在")
+    region = Region(code=code, name=name, level=level, parent_code=parent_code)
+    if boundary is not None:
+        set_boundary(region, boundary=boundary, source=source)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def set_boundary(region: Region, *, boundary: dict[str, Any], source: str = "") -> None:
+    """Give ``region`` a WGS84 GeoJSON boundary, with its centroid and bounding box."""
+    for key, value in _geometry_columns(boundary).items():
+        setattr(region, key, value)
+    region.boundary_source = source or None
+
+
+def free_child_code(session: Session, *, parent_code: str, digits: int) -> str:
+    """The next unused code of ``digits`` more digits below ``parent_code`` (e.g. 001, 002 … for grids)."""
+    upper = parent_code + "9" * digits
+    taken = session.scalars(
+        select(Region.code).where(Region.code > parent_code, Region.code <= upper, Region.parent_code == parent_code)
+        .execution_options(skip_scope=True)
+    ).all()
+    used = {int(c[len(parent_code):]) for c in taken if len(c) == len(parent_code) + digits}
+    number = next((n for n in range(1, 10**digits) if n not in used), None)
+    if number is None:
+        raise field_error("parent_code", f"no free code left below {parent_code}", f"{parent_code} 下级代码已用尽")
+    return f"{parent_code}{number:0{digits}d}"
+
+
+def names(session: Session, *, codes: Iterable[str]) -> dict[str, str]:
+    """Names of the given divisions that exist (and lie in the caller's scope), by code."""
+    unique = sorted(set(codes))
+    if not unique:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(unique))).tuples().all())
+
+
+def boundaries_at_level(session: Session, *, code: str, level: str) -> dict[str, Any]:
+    """Boundaries of the divisions of ``level`` inside ``code``, as a GeoJSON FeatureCollection."""
+    from citysafe.core.validators import region_prefix
+
+    prefix = region_prefix(code)
+    rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(
+        Region.level == level, Region.code >= prefix, Region.code < prefix + "~", Region.boundary.is_not(None))
+        .order_by(Region.code))
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+
+
+def locate(session: Session, *, lon: float, lat: float, level: str, within: str) -> RegionBrief | None:
+    """The division of ``level`` inside ``within`` whose boundary covers the WGS84 point, if any."""
+    from shapely.geometry import Point
+
+    from citysafe.core.validators import region_prefix
+
+    prefix = region_prefix(within)
+    rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(
+        Region.level == level, Region.code >= prefix, Region.code < prefix + "~",
+        Region.min_lon <= lon, Region.max_lon >= lon, Region.min_lat <= lat, Region.max_lat >= lat)
+        .order_by(Region.code))
+    point = Point(lon, lat)
+    for region in rows:
+        if region.boundary is not None and shape(region.boundary).covers(point):
+            return _brief(region)
+    return None
+
+
 # --- import -----------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Community grids (网格): polygons below communities, their officers, and the places assigned to them."""

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from citysafe.hazards.calc.permits import PermitAction, PermitState
+from citysafe.hazards.schemas import Location, OrganizationBrief
+
+
+class WorkType(StrEnum):
+    HOT_WORK = "hot_work"
+    CONFINED_SPACE = "confined_space"
+    BLIND_PLATE = "blind_plate"
+    WORK_AT_HEIGHT = "work_at_height"
+    LIFTING = "lifting"
+    TEMPORARY_POWER = "temporary_power"
+    EXCAVATION = "excavation"
+    ROAD_BREAKING = "road_breaking"
+
+
+class PermitCreate(BaseModel):
+    work_type: WorkType
+    grade: str = Field(default="single", max_length=20, description="e.g. special/level1/level2 for hot work")
+    organization_id: int | None = Field(default=None, description="an enterprise applies for its own unit")
+    area: str = Field(min_length=1, max_length=200, description="作业地点/装置部位")
+    location: Location | None = None
+    content: str = Field(min_length=1, max_length=4000)
+    safety_measures: str = Field(default="", max_length=8000)
+    work_leader: str = Field(default="", max_length=100)
+    guardian: str = Field(min_length=1, max_length=100, description="监护人")
+    workers: str = Field(default="", max_length=500)
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime
+
+
+class PermitActionIn(BaseModel):
+    action: PermitAction
+    note: str = Field(default="", max_length=2000)
+
+
+class GasTestIn(BaseModel):
+    sampled_at: AwareDatetime | None = Field(default=None, description="default: now")
+    point: str = Field(default="", max_length=200)
+    oxygen_pct: float | None = Field(default=None, ge=0, le=100)
+    combustible_pct_lel: float | None = Field(default=None, ge=0, le=100)
+    h2s_mg_m3: float | None = Field(default=None, ge=0)
+    co_mg_m3: float | None = Field(default=None, ge=0)
+    tester_name: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=1000)
+
+
+class ApprovalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    title: str
+    approver_name: str
+    decision: str
+    note: str
+    at: datetime
+
+
+class GasTestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sampled_at: datetime
+    point: str
+    oxygen_pct: float | None
+    combustible_pct_lel: float | None
+    h2s_mg_m3: float | None
+    co_mg_m3: float | None
+    tester_name: str
+    passed: bool
+    problems: list[str]
+
+
+class ConflictRead(BaseModel):
+    other_id: int
+    other_number: str
+    other_work_type: str
+    reason: str
+    reason_zh: str
+
+
+class PermitRead(BaseModel):
+    id: int
+    number: str
+    work_type: str
+    work_type_name: str
+    grade: str
+    grade_name: str
+    state: PermitState
+    state_name: str
+    organization: OrganizationBrief
+    region_code: str
+    area: str
+    lon: float | None
+    lat: float | None
+    content: str
+    safety_measures: str
+    work_leader: str
+    guardian: str
+    workers: str
+    applicant_name: str
+    valid_from: datetime
+    valid_to: datetime
+    approval_chain: list[str]
+    approvals: list[ApprovalRead]
+    next_approval: str | None
+    gas_test_required: bool
+    gas_tests: list[GasTestRead]
+    gas_ready: bool = Field(description="a passing gas test recent enough to start work")
+    gas_retest_due: bool = Field(description="active work whose last gas test is older than the retest interval")
+    expired: bool
+    conflicts: list[ConflictRead]
+    started_at: datetime | None
+    closed_at: datetime | None
+    close_note: str
+    created_at: datetime

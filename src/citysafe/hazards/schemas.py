@@ -1,0 +1,62 @@
+"""Pieces every part of the hazards API shares: locations, region codes, organisation briefs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from citysafe.core.errors import field_error
+from citysafe.core.validators import validate_division_code
+
+_GRID_RE = re.compile(r"^\d{15}$")
+
+
+def validate_region_code(value: str) -> str:
+    """A division code (6, 9 or 12 digits) or a grid code (a 12-digit community code plus 3 digits)."""
+    value = value.strip()
+    if _GRID_RE.match(value):
+        validate_division_code(value[:12])
+        return value
+    return validate_division_code(value)
+
+
+def region_query(value: str | None, field: str = "region") -> str | None:
+    """A region code from a query string, refused as a problem naming ``field`` when malformed."""
+    if not value:
+        return None
+    try:
+        return validate_region_code(value)
+    except ValueError as exc:
+        raise field_error(field, str(exc), "区划代码格式不正确（6、9、12 位行政区划代码或 15 位网格代码）") from exc
+
+
+class Location(BaseModel):
+    """A point as given; ``crs`` "gcj02" (AMap, Tencent, most phone map SDKs) is converted to WGS84."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
+
+
+class PunishmentBrief(BaseModel):
+    id: int
+    reason: str
+    ends_at: datetime
+
+
+class OrganizationBrief(BaseModel):
+    """An organisation as shown beside a record, with its place on the joint-punishment list if any."""
+
+    id: int
+    name: str
+    punished: bool = False
+    punishments: list[PunishmentBrief] = Field(default_factory=list)
+
+
+class NamedCount(BaseModel):
+    key: str
+    name: str
+    count: int

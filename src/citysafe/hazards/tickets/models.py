@@ -1,0 +1,144 @@
+"""Hazard tickets, their timeline, their evidence files and their escalations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from citysafe.core.clock import utcnow
+from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
+from citysafe.core.scope import OrgScoped
+
+# 64-bit keys on PostgreSQL (a province accumulates tickets for years); SQLite's rowid is 64-bit anyway.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class HazardTicket(RegionScoped, OrgScoped, Timestamped, Base):
+    """One hazard (隐患). ``region_code`` is where it is: a grid when its location falls in one."""
+
+    __tablename__ = "hazard_ticket"
+    __table_args__ = (
+        # The list and the statistics filter by scope (a region_code range), state, level and category, and
+        # sort by report time; these serve those shapes on PostgreSQL and SQLite (see bench/hazards.py).
+        Index("ix_hazard_ticket_region_created", "region_code", "created_at"),
+        Index("ix_hazard_ticket_state_region", "state", "region_code", "created_at"),
+        Index("ix_hazard_ticket_stats", "region_code", "state", "level", "category", "deadline", "close_seconds"),
+        Index("ix_hazard_ticket_created_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Codes of the judging-standard criteria the hazard meets (any one makes it major).
+    criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
+    place_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # Kept with the ticket: a user may see a ticket in its district whose unit is registered elsewhere.
+    organization_name: Mapped[str] = mapped_column(String(200), default="")
+    responsible_name: Mapped[str] = mapped_column(String(100), default="")
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_place.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_task.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored at closing so that statistics sum integers instead of date arithmetic that differs by database.
+    close_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    closed_late: Mapped[bool | None] = mapped_column(Boolean)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_region_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Idempotency key of a ticket opened by another system (e.g. "firewatch-alarm:42").
+    source_ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # The rectification plan a major hazard needs (整改方案): measures, funds, person, deadline, safeguards.
+    plan_measures: Mapped[str | None] = mapped_column(Text)
+    plan_funds: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    plan_responsible: Mapped[str | None] = mapped_column(String(100))
+    plan_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    plan_safeguards: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def number(self) -> str:
+        return f"YH{self.id:08d}"
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.plan_measures and self.plan_responsible and self.plan_deadline and self.plan_safeguards
+                    and self.plan_funds is not None)
+
+
+class HazardStep(RegionScoped, Base):
+    """One entry of a ticket's timeline: who did what, when, with which note and evidence."""
+
+    __tablename__ = "hazard_step"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("hazard_ticket.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    actor_role: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HazardAttachment(RegionScoped, Base):
+    """A stored photo or document. Uploaded first (owned by its uploader), then attached to a ticket step."""
+
+    __tablename__ = "hazard_attachment"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_ticket.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_step.id", ondelete="SET NULL"))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class HazardEscalation(RegionScoped, Base):
+    """One announced escalation step; unique per ticket and step, so each step is announced once."""
+
+    __tablename__ = "hazard_escalation"
+    __table_args__ = (UniqueConstraint("ticket_id", "step"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("hazard_ticket.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    target_region_code: Mapped[str] = mapped_column(String(20))
+    overdue_hours: Mapped[float]
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,127 @@
+"""Ticket endpoints: report, list, read, move through the loop, upload evidence, statistics, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.errors import Forbidden
+from citysafe.core.pagination import PageParams
+from citysafe.hazards import rules
+from citysafe.hazards.tickets import export, files, queries, reads, service, stats
+from citysafe.hazards.tickets.schemas import (
+    AttachmentRead,
+    HazardStats,
+    TicketCreate,
+    TicketDetail,
+    TicketFilter,
+    TicketPage,
+    TransitionIn,
+)
+
+router = APIRouter(tags=["hazards"])
+Reporter = Annotated[Principal, Depends(requires(Permission.REPORT_HAZARDS))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ACTING = (Permission.REPORT_HAZARDS, Permission.RECTIFY_HAZARDS, Permission.VERIFY_HAZARDS, Permission.WRITE_HAZARDS)
+
+
+def _acting(principal: CurrentPrincipal) -> Principal:
+    """Anyone who takes part in the loop may upload evidence."""
+    if not any(principal.can(p) for p in _ACTING):
+        raise Forbidden(detail="your role takes no part in hazard work", detail_zh="当前角色不参与隐患排查治理")
+    return principal
+
+
+@router.post("/tickets", response_model=TicketDetail, status_code=201, operation_id="hazards_tickets_create")
+def create_ticket(ticket_in: TicketCreate, db: DbSession, ctx: Context, principal: Reporter) -> TicketDetail:
+    now = ctx.clock.now()
+    ticket = service.report(db, ticket_in=ticket_in, principal=principal, settings=ctx.settings, now=now)
+    return reads.ticket_detail(db, ticket=ticket, principal=principal, settings=ctx.settings, now=now)
+
+
+@router.get("/tickets", response_model=TicketPage, operation_id="hazards_tickets_list")
+def list_tickets(
+    db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
+    filters: Annotated[TicketFilter, Query()], cursor: str | None = None,
+    sort: Literal["-created_at", "created_at", "deadline", "-deadline"] = "-created_at",
+) -> TicketPage:
+    now = ctx.clock.now()
+    rows, total, estimated, next_cursor = queries.page(db, filters=filters, params=params, principal=principal,
+                                                       now=now, cursor=cursor, sort=sort)
+    return TicketPage(items=reads.ticket_reads(db, rows, now), total=total, total_estimated=estimated,
+                      page=params.page, size=params.size, next_cursor=next_cursor)
+
+
+@router.get("/tickets/export.xlsx", operation_id="hazards_tickets_export",
+            responses={200: {"content": {XLSX: {}}, "description": "the tickets and their statistics"}})
+def export_tickets(
+    db: DbSession, ctx: Context, principal: CurrentPrincipal, filters: Annotated[TicketFilter, Query()],
+) -> Response:
+    now = ctx.clock.now()
+    summary = stats.hazard_stats(db, filters=filters, principal=principal, now=now,
+                                 scope_region=principal.region_code)
+    body = export.export_workbook(db, filters=filters, principal=principal, now=now, stats=summary,
+                                  max_rows=ctx.settings.hazard_export_max_rows)
+    filename = f"hazards-{filters.region or principal.region_code}-{now:%Y%m%d}.xlsx"
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail, operation_id="hazards_tickets_get")
+def get_ticket(ticket_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> TicketDetail:
+    ticket = service.get(db, ticket_id=ticket_id)
+    return reads.ticket_detail(db, ticket=ticket, principal=principal, settings=ctx.settings, now=ctx.clock.now())
+
+
+@router.post("/tickets/{ticket_id}/transitions", response_model=TicketDetail,
+             operation_id="hazards_tickets_transition")
+def transition_ticket(
+    ticket_id: int, change: TransitionIn, db: DbSession, ctx: Context, principal: CurrentPrincipal,
+) -> TicketDetail:
+    """Move a ticket one step (assign, start, submit, pass, fail, resume, close, dismiss, extend, regrade…)."""
+    now = ctx.clock.now()
+    ticket = service.get(db, ticket_id=ticket_id)
+    service.transition(db, ticket=ticket, change=change, principal=principal, settings=ctx.settings, now=now)
+    return reads.ticket_detail(db, ticket=ticket, principal=principal, settings=ctx.settings, now=now)
+
+
+@router.get("/stats", response_model=HazardStats, operation_id="hazards_stats")
+def hazard_stats(
+    db: DbSession, ctx: Context, principal: CurrentPrincipal, filters: Annotated[TicketFilter, Query()],
+) -> HazardStats:
+    return stats.hazard_stats(db, filters=filters, principal=principal, now=ctx.clock.now(),
+                              scope_region=principal.region_code)
+
+
+@router.post("/attachments", response_model=AttachmentRead, status_code=201, operation_id="hazards_attachments_upload")
+def upload_attachment(
+    db: DbSession, ctx: Context, principal: Annotated[Principal, Depends(_acting)],
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or PDF, judged by content")],
+) -> AttachmentRead:
+    """Store a photo or document; pass its id in ``attachment_ids`` when reporting or moving a ticket."""
+    limit = ctx.settings.upload_max_bytes
+    data = file.file.read(limit + 1)
+    attachment = files.store(db, data=data, filename=file.filename or "", field="file", root=ctx.settings.data_dir,
+                             max_bytes=limit, region_code=principal.region_code, uploaded_by=principal.user_id,
+                             now=ctx.clock.now())
+    return reads.attachment_read(attachment)
+
+
+@router.get("/attachments/{attachment_id}", operation_id="hazards_attachments_get",
+            responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}}})
+def get_attachment(attachment_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> FileResponse:
+    attachment = files.get_for_download(db, attachment_id=attachment_id, user_id=principal.user_id)
+    path = files.path_of(ctx.settings.data_dir, attachment)
+    return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename,
+                        content_disposition_type="inline",
+                        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/standards", operation_id="hazards_standards")
+def judging_standards(ctx: Context, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """The major-hazard judging standards in force: a ticket meeting any criterion is major."""
+    return rules.standards(ctx.settings).as_dicts()
