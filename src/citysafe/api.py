@@ -28,6 +28,7 @@ API_ROUTER_MODULES = (
     "citysafe.firewatch.views_ingest",
     "citysafe.firewatch.live",
     "citysafe.risk.views",
+    "citysafe.reporting.views",
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
