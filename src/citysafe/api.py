@@ -32,6 +32,7 @@ API_ROUTER_MODULES = (
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
+    "citysafe.web.risk",
 )
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
 HANDLER_MODULES: tuple[str, ...] = (

@@ -26,15 +26,15 @@ LEVEL_MIX: dict[str, tuple[float, float, float, float]] = {
     "hazchem_firm": (0.05, 0.22, 0.43, 0.30), "industrial_firm": (0.02, 0.12, 0.38, 0.48),
     "oil_gas_pipeline": (0.20, 0.50, 0.30, 0.0), "tailings_pond": (0.25, 0.50, 0.25, 0.0),
     "spoil_site": (0.07, 0.30, 0.43, 0.20), "large_event": (0.15, 0.45, 0.40, 0.0),
-    "small_venue": (0.004, 0.05, 0.34, 0.606), "high_rise": (0.02, 0.15, 0.45, 0.38),
-    "group_rental": (0.02, 0.18, 0.50, 0.30), "mixed_use": (0.03, 0.22, 0.50, 0.25),
-    "crowded_place": (0.02, 0.14, 0.44, 0.40), "utility_tunnel": (0.0, 0.30, 0.50, 0.20),
-    "gas_network": (0.05, 0.25, 0.45, 0.25), "water_network": (0.0, 0.08, 0.42, 0.50),
+    "small_venue": (0.0, 0.04, 0.33, 0.63), "high_rise": (0.006, 0.14, 0.45, 0.404),
+    "group_rental": (0.004, 0.16, 0.50, 0.336), "mixed_use": (0.01, 0.20, 0.50, 0.29),
+    "crowded_place": (0.006, 0.14, 0.44, 0.414), "utility_tunnel": (0.0, 0.30, 0.50, 0.20),
+    "gas_network": (0.02, 0.22, 0.46, 0.30), "water_network": (0.0, 0.08, 0.42, 0.50),
     "drainage_network": (0.0, 0.10, 0.45, 0.45), "heat_network": (0.0, 0.20, 0.50, 0.30),
-    "public_transport": (0.01, 0.12, 0.47, 0.40), "tunnel": (0.05, 0.35, 0.45, 0.15),
-    "bridge": (0.04, 0.26, 0.45, 0.25), "waterlogging": (0.05, 0.25, 0.45, 0.25),
+    "public_transport": (0.0, 0.10, 0.47, 0.43), "tunnel": (0.05, 0.35, 0.45, 0.15),
+    "bridge": (0.02, 0.24, 0.46, 0.28), "waterlogging": (0.02, 0.22, 0.46, 0.30),
     "flood": (0.15, 0.40, 0.35, 0.10), "earthquake": (0.0, 0.50, 0.50, 0.0),
-    "geological_hazard": (0.03, 0.20, 0.47, 0.30),
+    "geological_hazard": (0.02, 0.18, 0.48, 0.32),
 }
 
 SURNAMES = (

@@ -129,8 +129,10 @@ class WeightedRuleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    level_scores: tuple[float, float, float, float] = (1.0, 2.0, 3.0, 4.0)
-    thresholds: tuple[float, float, float] = (1.5, 2.5, 3.5)
+    # Scores grow by an order of magnitude per level (1, 3, 9, 27) as risk values do, so a unit's mean
+    # reflects how much major and large risk it holds rather than collapsing every mixed unit to yellow.
+    level_scores: tuple[float, float, float, float] = (1.0, 3.0, 9.0, 27.0)
+    thresholds: tuple[float, float, float] = (2.5, 5.0, 10.0)
     statistic: Literal["mean", "sum"] = "mean"
     category_weights: dict[Category, float] = Field(default_factory=lambda: {
         # AHP-style weights of the four domains: industrial accidents and crowded places weigh most.

@@ -1,0 +1,195 @@
+"""Console pages of the risk domain: the four-colour map, the source register, a source's assessments,
+imports with their validation report, and the white paper button. They call the same services as the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from citysafe.auth import service as auth_service
+from citysafe.auth.deps import DbSession, app_context
+from citysafe.auth.enums import Permission
+from citysafe.core.clock import to_local
+from citysafe.core.errors import CitysafeError
+from citysafe.core.pagination import PageParams
+from citysafe.regions import service as regions_service
+from citysafe.reporting.views import WhitepaperRequest, build_whitepaper
+from citysafe.risk.calc import lec, matrix
+from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
+from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
+from citysafe.risk.schemas import AssessmentCreate, SourceFilter
+from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
+from citysafe.web.common import TEMPLATES, page_principal, render
+
+router = APIRouter(include_in_schema=False)
+LEVELS = list(reversed(LEVELS_ASCENDING))
+_METHOD_NAMES = {"lec": "LEC 作业条件危险性评价法", "matrix": "风险矩阵法（5×5）",
+                 "gb18218": "GB 18218-2018 重大危险源", "given": "直接定级（第三方评估）"}
+
+
+def _common() -> dict[str, Any]:
+    return {"levels": LEVELS, "level_colours": {lvl.value: LEVEL_COLOURS[lvl] for lvl in LEVELS},
+            "categories": CATEGORIES, "kinds": KINDS, "method_names": _METHOD_NAMES}
+
+
+@router.get("/risk", response_class=HTMLResponse)
+def risk_map_page(request: Request, db: DbSession, region: str | None = None) -> Response:
+    principal = page_principal(request, db)
+    start = regions_service.read(db, code=region or principal.region_code)
+    return render(request, "risk/map.html", principal, start=start, can_write=principal.can(Permission.WRITE_RISK),
+                  **_common())
+
+
+@router.get("/risk/sources", response_class=HTMLResponse)
+def sources_page(request: Request, db: DbSession, filters: Annotated[SourceFilter, Query()],
+                 page: int = 1) -> Response:
+    principal = page_principal(request, db)
+    params = PageParams(page=max(page, 1), size=50)
+    items, total = sources.list_sources(db, filters=filters, params=params)
+    region = regions_service.read(db, code=filters.region or principal.region_code)
+    query = str(request.url.query)
+    return render(request, "risk/sources.html", principal, items=items, total=total, page=params.page,
+                  pages=max((total + params.size - 1) // params.size, 1), filters=filters, region=region,
+                  query=query, **_common())
+
+
+def _source_context(db: DbSession, source_id: int) -> dict[str, Any]:
+    source = sources.get(db, source_id=source_id, with_geometry=True)
+    return {"source": source, "path": sources.region_path(db, code=source.region_code),
+            "history": assessments.history(db, source_id=source.id),
+            "factors": dynamic.list_factors(db, source=source, include_cleared=True),
+            "lec_tables": (lec.L_SCORES, lec.E_SCORES, lec.C_SCORES), "lec_presets": list(lec.PRESETS),
+            "matrix_presets": list(matrix.PRESETS)}
+
+
+@router.get("/risk/sources/{source_id}", response_class=HTMLResponse)
+def source_page(request: Request, source_id: int, db: DbSession, error: str = "") -> Response:
+    principal = page_principal(request, db)
+    return render(request, "risk/source.html", principal, error=error, can_write=principal.can(Permission.WRITE_RISK),
+                  **_source_context(db, source_id), **_common())
+
+
+def _assessment_params(form: dict[str, str]) -> dict[str, Any]:
+    method = form.get("method", "")
+    if method == "lec":
+        return {"l": form.get("l"), "e": form.get("e"), "c": form.get("c"), "preset": form.get("lec_preset", "A")}
+    if method == "matrix":
+        return {"likelihood": form.get("likelihood"), "severity": form.get("severity"),
+                "preset": form.get("matrix_preset", "M1")}
+    if method == "gb18218":
+        holdings = []
+        for line in form.get("substances", "").replace("；", ";").replace("\n", ";").split(";"):
+            name, _, qty = line.replace("＝", "=").partition("=")
+            if name.strip():
+                holdings.append({"substance": name.strip(), "quantity_t": qty.strip() or "0"})
+        residents = form.get("residents", "").strip()
+        return {"holdings": holdings, "population": int(residents) if residents.isdigit() else residents or None}
+    return {"level": form.get("level"), "basis": form.get("basis", "")}
+
+
+@router.post("/risk/sources/{source_id}/assess")
+async def assess_source(request: Request, source_id: int, db: DbSession) -> Response:
+    principal = page_principal(request, db)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    ctx = app_context(request)
+    cfg = config.from_settings(ctx.settings)
+    try:
+        auth_service.require(principal, Permission.WRITE_RISK)
+        body = AssessmentCreate(method=form.get("method", "lec"),
+                                params=_assessment_params(form), note=form.get("note", "")[:500])
+        assessments.assess_source(db, source=sources.get(db, source_id=source_id), assessment_in=body,
+                                  assessor=principal.username, assessor_name=principal.display_name,
+                                  at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules)
+    except (CitysafeError, ValueError) as exc:
+        db.rollback()
+        message = exc.detail_zh or exc.detail if isinstance(exc, CitysafeError) else str(exc).splitlines()[0]
+        page = render(request, "risk/source.html", principal, error=message, form=form,
+                      can_write=principal.can(Permission.WRITE_RISK), **_source_context(db, source_id), **_common())
+        page.status_code = 422
+        return page
+    return RedirectResponse(f"/risk/sources/{source_id}#history", status_code=303)
+
+
+@router.get("/risk/import", response_class=HTMLResponse)
+def import_page(request: Request, db: DbSession) -> Response:
+    principal = page_principal(request, db)
+    return render(request, "risk/import.html", principal, report=None, error="", **_common())
+
+
+@router.post("/risk/import", response_class=HTMLResponse)
+async def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, File()],
+                        crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[str, Form()] = "") -> Response:
+    principal = page_principal(request, db)
+    ctx = app_context(request)
+    cfg = config.from_settings(ctx.settings)
+    try:
+        auth_service.require(principal, Permission.WRITE_RISK)
+        if crs not in ("wgs84", "gcj02"):
+            crs = "wgs84"
+        content = await file.read(ctx.settings.upload_max_bytes + 1)
+        if len(content) > ctx.settings.upload_max_bytes:
+            raise CitysafeError(detail="file is too large", detail_zh="文件过大")
+        report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
+                                        scope_code=principal.region_code, actor=principal.username,
+                                        actor_name=principal.display_name, at=ctx.clock.now(),
+                                        grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=bool(dry_run))
+    except CitysafeError as exc:
+        db.rollback()
+        return render(request, "risk/import.html", principal, report=None, error=exc.detail_zh or exc.detail,
+                      **_common())
+    if report.errors:
+        db.rollback()
+    page = render(request, "risk/import.html", principal, report=report, error="", filename=file.filename,
+                  **_common())
+    if report.errors:
+        page.status_code = 422
+    return page
+
+
+def _whitepaper_regions(db: DbSession, code: str) -> list[Any]:
+    region = regions_service.get(db, code=code)
+    out = [region] if region.level in ("province", "city", "district") else []
+    if region.level in ("province", "city"):
+        out += [r for r in regions_service.children(db, code=code) if r.level in ("city", "district")]
+    return out
+
+
+@router.get("/risk/whitepaper", response_class=HTMLResponse)
+def whitepaper_page(request: Request, db: DbSession, error: str = "") -> Response:
+    principal = page_principal(request, db)
+    now = to_local(app_context(request).clock.now())
+    return render(request, "risk/whitepaper.html", principal, reports=reports.list_reports(db), error=error,
+                  regions=_whitepaper_regions(db, principal.region_code), this_year=now.year,
+                  summary=stats.counts_summary(db, region_code=principal.region_code),
+                  can_write=principal.can(Permission.WRITE_RISK), **_common())
+
+
+@router.post("/risk/whitepaper")
+def whitepaper_build(request: Request, db: DbSession, region: Annotated[str, Form()],
+                     year: Annotated[int, Form()]) -> Response:
+    principal = page_principal(request, db)
+    try:
+        auth_service.require(principal, Permission.WRITE_RISK)
+        built = build_whitepaper(db, app_context(request), principal, WhitepaperRequest(region=region, year=year))
+    except (CitysafeError, ValueError) as exc:
+        db.rollback()
+        message = exc.detail_zh or exc.detail if isinstance(exc, CitysafeError) else "参数有误"
+        return RedirectResponse(f"/risk/whitepaper?error={quote(message)}", status_code=303)
+    return RedirectResponse(f"/risk/whitepaper#report-{built.id}", status_code=303)
+
+
+def level_name(value: str | None) -> str:
+    return RiskLevel(value).name_zh if value else "未评估"
+
+
+def fmt_time(value: datetime | None) -> str:
+    return f"{to_local(value):%Y-%m-%d %H:%M}" if value else ""
+
+
+TEMPLATES.env.filters["risk_level"] = level_name
+TEMPLATES.env.filters["risk_time"] = fmt_time

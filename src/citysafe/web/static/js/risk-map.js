@@ -1,0 +1,244 @@
+// Four-colour risk map: city → district → street → source drill-down over /api/v1/risk/map.
+// Region boundaries are the base layer (no basemap needed); a tile URL can be configured.
+(function () {
+  "use strict";
+  const el = document.getElementById("map");
+  const map = L.map(el, { zoomSnap: 0.25, preferCanvas: true });
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
+  }
+  const COLOURS = { red: "#e02424", orange: "#f28c28", yellow: "#f5d32c", blue: "#2f6fde" };
+  const NONE = "#d9dde3";
+  const NAMES = { red: "重大风险", orange: "较大风险", yellow: "一般风险", blue: "低风险" };
+  const RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };
+  const $ = (id) => document.getElementById(id);
+  const state = { code: el.dataset.start, unit: null, kinds: {} };
+  let unitLayer = null, sourceLayer = null, outlineLayer = null;
+
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) =>
+    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const badge = (level) => level ? `<span class="lv lv-${level}">${NAMES[level]}</span>` : '<span class="lv lv-none">未评估</span>';
+
+  async function getJSON(url) {
+    const r = await fetch(url, { credentials: "same-origin" });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { const e = new Error(body.detail_zh || body.detail || r.status); e.status = r.status; throw e; }
+    return body;
+  }
+
+  function params(extra) {
+    const p = new URLSearchParams(extra);
+    document.querySelectorAll("#categories input:checked").forEach((i) => p.append("category", i.value));
+    return p;
+  }
+
+  const legend = L.control({ position: "bottomright" });
+  legend.onAdd = () => {
+    const div = L.DomUtil.create("div", "legend");
+    div.innerHTML = "<b>风险等级</b><br>" + Object.keys(COLOURS).map((k) =>
+      `<i style="background:${COLOURS[k]}"></i>${NAMES[k]}`).join("<br>") + `<br><i style="background:${NONE}"></i>无风险源`;
+    return div;
+  };
+  legend.addTo(map);
+
+  function setTotals(t) {
+    document.querySelectorAll("#totals b").forEach((b) => { b.textContent = t ? t[b.dataset.level] : "–"; });
+  }
+
+  function crumbs(region) {
+    const nav = $("crumbs");
+    nav.innerHTML = "";
+    for (const p of region.path.concat([region])) {
+      const a = document.createElement("a");
+      a.textContent = p.name; a.href = "#";
+      a.onclick = (e) => { e.preventDefault(); show(p.code); };
+      nav.appendChild(a);
+    }
+  }
+
+  function defaultUnit(level) {
+    if (level === "province" || level === "city") return "district";
+    if (level === "district") return "street";
+    return null; // a street or community: its sources
+  }
+
+  function clearLayers() {
+    for (const layer of [unitLayer, sourceLayer, outlineLayer]) if (layer) map.removeLayer(layer);
+    unitLayer = sourceLayer = outlineLayer = null;
+  }
+
+  function unitTooltip(p) {
+    const c = p.counts || {};
+    return `<b>${esc(p.name || p.code)}</b> ${badge(p.level)}<br>重大 ${c.red || 0} · 较大 ${c.orange || 0} · ` +
+      `一般 ${c.yellow || 0} · 低 ${c.blue || 0}` + (p.index != null ? `<br>综合指数 ${p.index.toFixed(2)}` : "");
+  }
+
+  function listUnits(features, unit) {
+    const ul = $("units");
+    ul.innerHTML = "";
+    $("list-title").textContent = unit === "h3" ? "高风险网格" : "下级区域（按风险等级排序）";
+    const sorted = features.slice().sort((a, b) => (RANK[b.properties.level] || 0) - (RANK[a.properties.level] || 0)
+      || b.properties.count_total - a.properties.count_total);
+    for (const f of sorted.slice(0, unit === "h3" ? 30 : 300)) {
+      const p = f.properties;
+      const li = document.createElement("li");
+      li.innerHTML = `<a href="#"><span>${esc(p.name || p.code)}</span><span>${badge(p.level)} <small>${p.count_total}</small></span></a>`;
+      li.querySelector("a").onclick = (e) => { e.preventDefault(); drill(f, unit); };
+      ul.appendChild(li);
+    }
+  }
+
+  function drill(feature, unit) {
+    if (unit === "h3") { map.fitBounds(L.geoJSON(feature).getBounds(), { maxZoom: 15 }); return; }
+    show(feature.properties.code);
+  }
+
+  async function showUnits(region) {
+    const unitSelect = $("unit");
+    let unit = state.unit || unitSelect.value;
+    const query = { region: region.code, unit, rule: $("rule").value, basis: $("basis").value };
+    if (unit === "h3") query.res = $("res").value;
+    let data;
+    const notes = [];
+    try {
+      data = await getJSON("/api/v1/risk/map?" + params(query));
+    } catch (e) {
+      if (e.status !== 422 || unit === "h3") throw e;
+      notes.push(`${e.message}；已改用 H3 网格显示。`);
+      unit = "h3";
+      data = await getJSON("/api/v1/risk/map?" + params({ ...query, unit: "h3", res: $("res").value }));
+    }
+    unitSelect.value = unit;
+    clearLayers();
+    unitLayer = L.geoJSON(data, {
+      style: (f) => ({ color: "#ffffff", weight: unit === "h3" ? 0.6 : 1.2, fillOpacity: 0.78,
+                        fillColor: COLOURS[f.properties.level] || NONE }),
+      onEachFeature: (f, layer) => {
+        if (unit === "district" && f.properties.name) {
+          layer.bindTooltip(esc(f.properties.name), { permanent: true, direction: "center", className: "unit-label" });
+          layer.bindPopup(unitTooltip(f.properties));
+          layer.on("mouseover", () => layer.openPopup());
+        } else {
+          layer.bindTooltip(unitTooltip(f.properties), { sticky: true });
+        }
+        layer.on("click", () => drill(f, unit));
+      },
+    }).addTo(map);
+    if (unit !== "district" && (region.level === "city" || region.level === "province")) {
+      // District borders over streets or cells keep the city readable.
+      const own = await getJSON(`/api/v1/regions/${region.code}/children/boundaries`).catch(() => null);
+      if (own && own.features.length) {
+        outlineLayer = L.geoJSON(own, { style: { color: "#1f2937", weight: 1.6, fill: false }, interactive: false }).addTo(map);
+      }
+    }
+    setTotals(data.totals);
+    notes.push(...data.notes);
+    if (data.aggregation.rule === "weighted") notes.push("加权综合指数：等级分值按领域权重加权平均后分级。");
+    $("notes").innerHTML = notes.map((n) => `<div class="note">${esc(n)}</div>`).join("");
+    $("region-meta").textContent = `${region.code} · 风险源 ${data.totals.total} 处` +
+      (data.totals.unassessed ? ` · 未评估 ${data.totals.unassessed}` : "");
+    listUnits(data.features, unit);
+    const bounds = unitLayer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    else if (region.bbox) map.fitBounds([[region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]]]);
+    if ($("show-sources").checked) await showSources(region, false);
+    el.dataset.loaded = `${region.code}:${unit}`;
+  }
+
+  async function showSources(region, asList) {
+    const data = await getJSON("/api/v1/risk/sources.geojson?" + params({ region: region.code, limit: 5000 }));
+    const order = (f) => RANK[f.properties.level] || 0;
+    data.features.sort((a, b) => order(a) - order(b));
+    if (sourceLayer) map.removeLayer(sourceLayer);
+    sourceLayer = L.geoJSON(data, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+        radius: f.properties.level === "red" ? 6 : 4, weight: f.properties.raised ? 3 : 1,
+        color: f.properties.raised ? "#111827" : "#ffffff", fillOpacity: 0.95,
+        fillColor: COLOURS[f.properties.level] || NONE }),
+      onEachFeature: (f, layer) => {
+        layer.bindTooltip(`${esc(f.properties.name)} ${badge(f.properties.level)}`);
+        layer.on("click", () => detail(f.properties.id));
+      },
+    }).addTo(map);
+    if (!asList) return;
+    const ul = $("units");
+    ul.innerHTML = "";
+    $("list-title").textContent = `风险源（${data.features.length}${data.truncated ? "+" : ""}）`;
+    for (const f of data.features.slice().reverse().slice(0, 400)) {
+      const p = f.properties;
+      const li = document.createElement("li");
+      li.innerHTML = `<a href="#" data-source="${p.id}"><span>${esc(p.name)}<br><small>${esc(p.kind_zh)}</small></span>${badge(p.level)}</a>`;
+      li.querySelector("a").onclick = (e) => { e.preventDefault(); detail(p.id); };
+      ul.appendChild(li);
+    }
+  }
+
+  async function showStreet(region) {
+    clearLayers();
+    const own = await getJSON(`/api/v1/regions/${region.code}/boundary`).catch(() => null);
+    if (own) outlineLayer = L.geoJSON(own, { style: { color: "#1f2937", weight: 2, fillOpacity: 0.06 } }).addTo(map);
+    const data = await getJSON("/api/v1/risk/map?" + params({ region: region.code, unit: "street",
+      rule: $("rule").value, basis: $("basis").value })).catch(() => null);
+    setTotals(data && data.totals);
+    $("notes").innerHTML = data ? data.notes.map((n) => `<div class="note">${esc(n)}</div>`).join("") : "";
+    $("region-meta").textContent = region.code + (data ? ` · 风险源 ${data.totals.total} 处` : "");
+    await showSources(region, true);
+    const bounds = outlineLayer ? outlineLayer.getBounds() : sourceLayer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    el.dataset.loaded = `${region.code}:sources`;
+  }
+
+  async function detail(id) {
+    const box = $("detail");
+    box.classList.add("open");
+    box.innerHTML = "加载中…";
+    const s = await getJSON(`/api/v1/risk/sources/${id}`);
+    const kind = state.kinds[s.kind] || {};
+    const reasons = s.level_reasons.map((r) => `<li>${esc(r.reason_zh)}</li>`).join("");
+    const rows = s.assessments.slice(0, 8).map((a) => `<tr><td>${esc(a.assessed_at.slice(0, 10))}</td>` +
+      `<td>${esc(a.method.toUpperCase())}${a.preset ? "-" + esc(a.preset) : ""}</td><td>${resultText(a)}</td>` +
+      `<td>${badge(a.level)}</td><td>${esc(a.assessor_name)}</td></tr>`).join("");
+    box.innerHTML = `<button class="secondary" style="float:right" id="detail-close">关闭</button>` +
+      `<h3 id="detail-name">${esc(s.name)}</h3><p class="muted" style="margin:0 0 .4rem">${esc(s.code)} · ${esc(kind.name_zh || s.kind)}</p>` +
+      `<dl class="kv"><dt>当前等级</dt><dd id="detail-level">${badge(s.current_level)}</dd><dt>评定等级</dt><dd>${badge(s.assessed_level)}</dd>` +
+      `<dt>所在区划</dt><dd>${s.region_path.map((p) => esc(p.name)).join(" / ")}</dd>` +
+      `<dt>责任单位</dt><dd>${esc(s.responsible_unit)}</dd><dt>监管部门</dt><dd>${esc(s.supervising_department)}</dd></dl>` +
+      (reasons ? `<p style="margin:.5rem 0 .2rem"><b>动态调整原因</b></p><ul class="reasons" id="detail-reasons">${reasons}</ul>` : "") +
+      `<p style="margin:.5rem 0 .2rem"><b>评估记录</b></p><table><tr><th>日期</th><th>方法</th><th>结果</th><th>等级</th><th>评估人</th></tr>${rows}</table>` +
+      `<p><a href="/risk/sources/${s.id}">查看详情、重新评估 ›</a></p>`;
+    $("detail-close").onclick = () => box.classList.remove("open");
+  }
+
+  function resultText(a) {
+    const r = a.result || {};
+    if (a.method === "lec") return `D=${r.d}`;
+    if (a.method === "matrix") return `R=${r.r}`;
+    if (a.method === "gb18218") return r.grade ? `${r.grade_name}，R=${Number(r.r).toFixed(1)}` : `S=${Number(r.s).toFixed(2)}`;
+    return esc((a.inputs || {}).basis || "");
+  }
+
+  async function show(code) {
+    state.code = code;
+    const region = await getJSON(`/api/v1/regions/${code}`);
+    $("region-name").textContent = region.name;
+    crumbs(region);
+    $("detail").classList.remove("open");
+    const unit = defaultUnit(region.level);
+    if (unit === null) { await showStreet(region); return; }
+    state.unit = null;
+    $("unit").value = unit;
+    await showUnits(region);
+  }
+
+  function refresh() {
+    state.unit = $("unit").value;
+    getJSON(`/api/v1/regions/${state.code}`).then((region) =>
+      defaultUnit(region.level) === null ? showStreet(region) : showUnits(region)).catch(fail);
+  }
+  function fail(e) { $("region-meta").textContent = "加载失败：" + e.message; }
+
+  for (const id of ["unit", "rule", "basis", "res", "show-sources"]) $(id).addEventListener("change", refresh);
+  $("categories").addEventListener("change", refresh);
+  getJSON("/api/v1/risk/categories").then((c) => { for (const k of c.kinds) state.kinds[k.code] = k; }).catch(() => {});
+  show(state.code).catch(fail);
+})();
