@@ -124,9 +124,11 @@ class SimulatedUitd:
     async def _ensure_connected(self) -> None:
         delay = 0.2
         while not self.connected and not self._closed:
+            again = self._writer is not None
             try:
                 await self.connect()
-                self.stats.reconnects += 1
+                if again:
+                    self.stats.reconnects += 1
             except OSError:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
