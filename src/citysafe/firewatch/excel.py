@@ -175,7 +175,7 @@ class _Importer:
             self.units[name] = found
         return self.units[name]
 
-    def run(self, key: str, rows: list[Row], make: Callable[[dict[str, Any]], None]) -> None:
+    def run(self, key: str, rows: list[Row], make: Callable[[dict[str, Any]], bool | None]) -> None:
         title, columns = SHEETS[key]
         headers = {c.key: c.header for c in columns}
         for number, record in rows:
@@ -186,8 +186,8 @@ class _Importer:
                 continue
             try:
                 with self.session.begin_nested():
-                    make(record)
-                self.counts[key] += 1
+                    created = make(record)
+                self.counts[key] += created is not False
             except ValidationError as exc:
                 for err in exc.errors():
                     loc = [str(p) for p in err["loc"]]
@@ -199,8 +199,11 @@ class _Importer:
             except (ValueError, KeyError) as exc:
                 self.problem(title, number, "", str(exc))
 
-    def add_unit(self, r: dict[str, Any]) -> None:
+    def add_unit(self, r: dict[str, Any]) -> bool:
+        """A unit already registered under this name is referred to, not created again (re-imports)."""
         name, uscc = _text(r["name"]), _text(r.get("uscc")) or None
+        if self.unit(name) is not None:
+            return False
         existing = orgs_service.list_organizations(self.session, filters=OrganizationFilter(uscc=uscc),
                                                    params=PageParams(size=1))[0] if uscc else []
         location = Location(lon=r["lon"], lat=r["lat"], crs=_text(r.get("crs")) or "wgs84") if r.get(
@@ -212,6 +215,7 @@ class _Importer:
                              contact_name=_text(r.get("contact_name")), contact_phone=_text(r.get("contact_phone")),
                              offline_minutes=r.get("offline_minutes") or None)
         self.units[name] = rs.create_unit(self.session, unit_in=unit_in)
+        return True
 
     def _require_unit(self, name: Any) -> FireUnit:
         unit = self.unit(_text(name))

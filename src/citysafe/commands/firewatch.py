@@ -1,0 +1,126 @@
+"""`citysafe firewatch …`: registry template and import, binding unregistered devices, the periodic
+rules and retention pruning, run by hand (the running service does the latter two on a timer)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from citysafe.core.errors import CitysafeError
+
+app = typer.Typer(help="networked fire monitoring: registry, binding, retention", no_args_is_help=True)
+
+
+def _fail(message: str) -> NoReturn:
+    # Same shape as cli.fail, which this module cannot import (cli imports the command modules).
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _emit(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _context() -> Any:
+    from citysafe.core.config import get_settings
+    from citysafe.core.context import AppContext
+    from citysafe.registry import load_models
+
+    load_models()
+    return AppContext.from_settings(get_settings())
+
+
+@app.command("template")
+def template_command(out: Annotated[Path, typer.Argument(help="where to write the .xlsx")]) -> None:
+    """Write the empty registry workbook (units, buildings, UITDs, components, IoT devices)."""
+    from citysafe.firewatch.excel import template
+
+    try:
+        out.write_bytes(template())
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(f"wrote {out}")
+
+
+@app.command("import")
+def import_command(
+    workbook: Annotated[Path, typer.Argument(help="a filled-in registry workbook")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only, change nothing")] = False,
+) -> None:
+    """Import a registry workbook; prints the report as JSON, exits 2 when any row has a problem."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.firewatch.excel import import_workbook
+
+    try:
+        data = workbook.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {workbook}: {exc.strerror}")
+    ctx = _context()
+    with unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
+        report = import_workbook(session, data=data, dry_run=dry_run)
+    _emit(report.model_dump())
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@app.command("bind")
+def bind_command(
+    device: Annotated[str, typer.Argument(help="UITD address (decimal or 0x hex) or IoT device id")],
+    unit: Annotated[int, typer.Option("--unit", help="networked unit id")],
+    iot: Annotated[bool, typer.Option("--iot", help="the device is an IoT device id")] = False,
+) -> None:
+    """Attach a device (typically one first seen unregistered) and its past alarms to a unit."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.firewatch import registry_service as rs
+    from citysafe.firewatch.excel import parse_address
+
+    ctx = _context()
+    try:
+        with unit_of_work(ctx.session_factory, actor="cli:firewatch-bind") as session:
+            if iot:
+                _, count = rs.bind_iot_device(session, device_id=device, unit_id=unit)
+            else:
+                _, count = rs.bind_uitd(session, address=parse_address(device), unit_id=unit)
+    except CitysafeError as exc:
+        _fail(exc.detail)
+    except ValueError as exc:
+        _fail(str(exc))
+    _emit({"device": device, "unit_id": unit, "alarms_attached": count})
+
+
+@app.command("prune")
+def prune_command(
+    days: Annotated[int | None, typer.Option("--days", min=1, help="keep this many days (default: settings)")] = None,
+) -> None:
+    """Delete raw frames, IoT messages, readings and closed alarms older than the retention period."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.firewatch.retention import prune
+
+    ctx = _context()
+    keep = timedelta(days=days if days is not None else ctx.settings.firewatch_retention_days)
+    with unit_of_work(ctx.session_factory, actor="cli:firewatch-prune") as session:
+        counts = prune(session, now=ctx.clock.now(), retention=keep)
+    _emit({"kept_days": keep.days, "deleted": counts})
+
+
+@app.command("tick")
+def tick_command() -> None:
+    """Run the periodic rules once now: reminders, escalation, overdue faults, offline, 119 retries."""
+    from citysafe.core.db import unit_of_work
+    from citysafe.firewatch.config import FirewatchConfig
+    from citysafe.firewatch.forwarding import build_forwarder
+    from citysafe.firewatch.timers import tick
+
+    ctx = _context()
+    try:
+        forwarder = build_forwarder(ctx.settings)
+    except ValueError as exc:
+        _fail(str(exc))
+    with unit_of_work(ctx.session_factory, actor="cli:firewatch-tick") as session:
+        report = tick(session, now=ctx.clock.now(), config=FirewatchConfig.from_settings(ctx.settings),
+                      forwarder=forwarder)
+    _emit(vars(report))
