@@ -138,3 +138,20 @@ def test_gas_can_be_confirmed_but_fault_cannot(client: TestClient, ctx: AppConte
     client.post(f"{API}/alarms/{fault}/verify", json={"method": "phone", "note": "维保确认"}, headers=headers)
     refused = client.post(f"{API}/alarms/{fault}/confirm", headers=headers)
     assert refused.status_code == 409 and refused.json()["detail_zh"]
+
+
+def test_point_states_show_shielded_and_started(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+    make_unit(ctx, address=100001)
+    clock = FixedClock(T0)
+    ingest(ctx, [component_frame(100001, 0x0009, component_address=1),     # shielded
+                 component_frame(100001, 0x0061, component_address=2)], clock)  # started + feedback
+    headers = make_user("operator", "320100")
+    points = client.get(f"{API}/devices/100001/points", headers=headers).json()
+    assert {p["point_key"]: p["active"] for p in points} == {"100001/1/1/1": ["shielded"],
+                                                             "100001/1/1/2": ["feedback", "started"]}
+    assert client.get(f"{API}/alarms", headers=headers).json()["total"] == 0  # states, not alarms
+    clock.advance(seconds=10)
+    ingest(ctx, [component_frame(100001, NORMAL, component_address=1)], clock)
+    points = client.get(f"{API}/devices/100001/points", headers=headers).json()
+    assert points[0]["active"] == []
+    assert client.get(f"{API}/devices/424242/points", headers=headers).status_code == 404

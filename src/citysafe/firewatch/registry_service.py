@@ -22,7 +22,7 @@ from citysafe.core.validators import region_prefix
 from citysafe.firewatch import regcache
 from citysafe.firewatch.alarms import updated_event
 from citysafe.firewatch.models import Building, Component, FireSystem, FireUnit, IotDevice, MaintenanceWindow, Uitd
-from citysafe.firewatch.records import Alarm
+from citysafe.firewatch.records import Alarm, PointState
 from citysafe.firewatch.registry_schemas import (
     BuildingCreate,
     ComponentCreate,
@@ -290,4 +290,18 @@ def list_maintenance(session: Session, *, active_at: datetime | None) -> list[Ma
     stmt = select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc())
     if active_at is not None:
         stmt = stmt.where(MaintenanceWindow.starts_at <= active_at, MaintenanceWindow.ends_at > active_at)
+    return list(session.execute(stmt).scalars())
+
+
+def point_states(session: Session, *, device: str) -> list[PointState]:
+    """The engine's state of every point of a device the caller can see (UITD address or IoT device id)."""
+    if device.isdigit() and session.scalars(select(Uitd.id).where(Uitd.address == int(device))).first():
+        prefix = device
+    elif session.scalars(select(IotDevice.id).where(IotDevice.device_id == device)).first():
+        prefix = f"iot:{device}"
+    else:
+        raise not_found("device", "设备", device)
+    stmt = (select(PointState).where((PointState.point_key == prefix)
+                                     | PointState.point_key.startswith(prefix + "/", autoescape=True))
+            .order_by(PointState.point_key))
     return list(session.execute(stmt).scalars())

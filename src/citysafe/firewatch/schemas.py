@@ -162,3 +162,15 @@ class DutyCheckRead(BaseModel):
     reply_seconds: float | None
     operator: int | None
     late: bool
+
+
+class PointStateRead(BaseModel):
+    """A point's current conditions: fire, fault, supervisory, shielded, started, feedback … (empty = normal)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    point_key: str
+    active: list[str]
+    flapping: list[str]
+    status: int | None
+    updated_at: datetime

@@ -32,6 +32,7 @@ from citysafe.firewatch.registry_schemas import (
     UnitCreate,
     UnitRead,
 )
+from citysafe.firewatch.schemas import PointStateRead
 
 router = APIRouter(prefix="/firewatch", tags=["firewatch registry"])
 Manager = Annotated[Principal, Depends(requires(Permission.MANAGE_DEVICES))]
@@ -116,6 +117,12 @@ def list_iot_devices(db: DbSession, principal: CurrentPrincipal, params: Annotat
 def bind_iot_device(device_id: str, body: BindIn, db: DbSession, principal: Manager) -> BindResult:
     device, count = rs.bind_iot_device(db, device_id=device_id, unit_id=body.unit_id)
     return BindResult(device_address=device.device_id, unit_id=body.unit_id, alarms_attached=count)
+
+
+@router.get("/devices/{device}/points", response_model=list[PointStateRead], operation_id="firewatch_points")
+def device_points(device: str, db: DbSession, principal: CurrentPrincipal) -> list[PointStateRead]:
+    """Current conditions of each point of a device (UITD decimal address or IoT device id)."""
+    return [PointStateRead.model_validate(p) for p in rs.point_states(db, device=device)]
 
 
 @router.post("/maintenance", response_model=MaintenanceRead, status_code=201,
