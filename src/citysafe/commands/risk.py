@@ -99,8 +99,10 @@ def _holding(text: str) -> dict[str, Any]:
 
 @app.command("gb18218")
 def gb18218_command(
-    substance: Annotated[list[str] | None, typer.Option("--substance", help="NAME=TONNES; repeat for a mixture")] = None,
-    residents: Annotated[str | None, typer.Option("--residents", help="people within 500 m outside the boundary")] = None,
+    substance: Annotated[list[str] | None,
+                         typer.Option("--substance", help="NAME=TONNES; repeat for a mixture")] = None,
+    residents: Annotated[str | None,
+                         typer.Option("--residents", help="people within 500 m outside the boundary")] = None,
 ) -> None:
     """GB 18218-2018: identify a major hazard installation (S = Σq/Q ≥ 1) and grade it (R = αΣβq/Q)
     → {"s", "major_hazard", "alpha", "r", "grade"}; grade and r are null when it is not a major hazard."""

@@ -124,8 +124,7 @@ def methods(doc: Document, f: Facts) -> None:
              + f" 加权平均，指数以 {'/'.join(f'{t:g}' for t in f.cfg.weighted.thresholds)} 为界分为四级。")
     doc.para("风险等级实行动态管理：风险源所在单位存在未销号重大事故隐患、火警未处置或多处消防设施故障时，"
              "按以下规则临时上调当前等级，相关因素消除后自动恢复，评定等级保留在案：")
-    doc.bullets([r.reason_zh.format(count="N", refs="…").replace("N项（…）", "").replace("（…）", "")
-                 + f"（规则 {r.name}）" for r in f.cfg.rules])
+    doc.bullets([f"{r.describe_zh()}（规则 {r.name}）。" for r in f.cfg.rules])
 
 
 def _lec_rows() -> list[list[Cell]]:

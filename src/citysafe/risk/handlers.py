@@ -4,6 +4,11 @@ Subscribed by event name (payload dicts), so risk depends on no code of those do
 are the published contract: ``HazardReported``/``HazardClosed`` carry ticket_id, region_code,
 organization_id, level (general|major), category, source, lon, lat; ``AlarmRaised``/``AlarmCleared``
 carry alarm_id, kind (fire, fault …), region_code, unit_organization_id, lon, lat.
+
+A hazard re-judged general ↔ major (``HazardLevelChanged``) updates its factor. An alarm stops raising
+when it ends: ``AlarmCleared`` that closed it (a fire whose detector returned to normal stays open for
+the operator, ``closed`` false), or ``AlarmUpdated`` into a terminal state (confirmed — the emergency
+incident takes over —, false alarm, test, restored).
 """
 
 from __future__ import annotations
@@ -38,14 +43,25 @@ def on_alarm_raised(session: Session, payload: dict[str, Any]) -> None:
     dynamic.on_alarm_raised(session, payload, at=utcnow(), rules=cfg.rules, radius_m=cfg.match_radius_m)
 
 
+TERMINAL_ALARM_STATES = frozenset({"confirmed", "false_alarm", "test", "restored"})
+
+
 def on_alarm_cleared(session: Session, payload: dict[str, Any]) -> None:
-    if payload.get("alarm_id"):
+    if payload.get("alarm_id") and payload.get("closed", True):
+        dynamic.clear_factor(session, kind="alarm", ref_id=str(payload["alarm_id"]), at=utcnow(),
+                             rules=_config().rules)
+
+
+def on_alarm_updated(session: Session, payload: dict[str, Any]) -> None:
+    if payload.get("alarm_id") and payload.get("state") in TERMINAL_ALARM_STATES:
         dynamic.clear_factor(session, kind="alarm", ref_id=str(payload["alarm_id"]), at=utcnow(),
                              rules=_config().rules)
 
 
 def register(bus: EventBus) -> None:
     bus.subscribe_name("HazardReported", on_hazard_reported)
+    bus.subscribe_name("HazardLevelChanged", on_hazard_reported)  # same ticket, new level: the factor follows
     bus.subscribe_name("HazardClosed", on_hazard_closed)
     bus.subscribe_name("AlarmRaised", on_alarm_raised)
+    bus.subscribe_name("AlarmUpdated", on_alarm_updated)
     bus.subscribe_name("AlarmCleared", on_alarm_cleared)

@@ -18,6 +18,9 @@ from citysafe.risk.calc.levels import RiskLevel, raise_level
 from citysafe.risk.enums import CATEGORY_CODES, Category
 
 
+_SUBKIND_NAMES = {"major": "重大事故隐患", "general": "一般隐患", "fire": "火警", "fault": "消防设施故障"}
+
+
 class DynamicRule(BaseModel):
     """Raise a source's level while at least ``min_count`` matching factors are active."""
 
@@ -38,6 +41,14 @@ class DynamicRule(BaseModel):
             raise ValueError(f"rule {self.name}: give exactly one of raise_steps (≥1) or raise_to")
         return self
 
+    def describe_zh(self) -> str:
+        """The rule in words, e.g. 存在未销号的重大事故隐患（≥1项）时，风险等级上调一级."""
+        names = "、".join(_SUBKIND_NAMES.get(s, s) for s in self.subkinds)
+        state = "未销号的" if self.factor == "hazard" else "未处置完毕的"
+        unit = "项" if self.factor == "hazard" else "处"
+        action = f"升为{self.raise_to.name_zh}" if self.raise_to else f"上调{'一二三'[self.raise_steps - 1]}级"
+        return f"存在{state}{names}（≥{self.min_count}{unit}）时，风险等级{action}"
+
     def apply(self, assessed: RiskLevel | None) -> RiskLevel:
         if self.raise_to is not None:
             return max(self.raise_to, assessed) if assessed else self.raise_to
@@ -47,16 +58,16 @@ class DynamicRule(BaseModel):
 
 DEFAULT_DYNAMIC_RULES: tuple[DynamicRule, ...] = (
     DynamicRule(name="open_major_hazard", factor="hazard", subkinds=("major",), raise_steps=1,
-                reason_zh="存在未销号重大事故隐患{count}项（{refs}），风险等级上调一级",
+                reason_zh="存在未销号重大事故隐患{count}项（工单 {refs}），风险等级上调一级",
                 reason_en="{count} open major hazard(s) ({refs}): raised one level"),
     DynamicRule(name="open_general_hazards", factor="hazard", subkinds=("general",), min_count=3, raise_steps=1,
-                reason_zh="未销号一般隐患{count}项（≥3项，{refs}），风险等级上调一级",
+                reason_zh="未销号一般隐患{count}项（≥3项，工单 {refs}），风险等级上调一级",
                 reason_en="{count} open general hazards (≥3, {refs}): raised one level"),
     DynamicRule(name="active_fire_alarm", factor="alarm", subkinds=("fire",), raise_to=RiskLevel.RED,
-                reason_zh="火警未处置完毕（{refs}），风险等级升为重大风险",
+                reason_zh="火警未处置完毕（警情 {refs}），风险等级升为重大风险",
                 reason_en="active fire alarm ({refs}): raised to red"),
     DynamicRule(name="many_active_faults", factor="alarm", subkinds=("fault",), min_count=3, raise_steps=1,
-                reason_zh="消防设施故障{count}处未修复（≥3处，{refs}），风险等级上调一级",
+                reason_zh="消防设施故障{count}处未修复（≥3处，警情 {refs}），风险等级上调一级",
                 reason_en="{count} unrepaired fire-system faults (≥3, {refs}): raised one level"),
 )
 
