@@ -230,3 +230,18 @@ def test_outcomes_follow_item_order_in_a_mixed_batch(ctx: AppContext) -> None:
     assert [o.duplicate for o in outcomes] == [False, False, False, True, False]
     assert [len(o.alarms_raised) for o in outcomes] == [0, 1, 1, 0, 1]
     assert len({o.raw_frame_id for o in outcomes}) == 4
+
+
+def test_a_rolled_back_batch_leaves_no_ghost_device_in_the_cache(ctx: AppContext) -> None:
+    clock = FixedClock(T0)
+    session = ctx.session_factory()
+    try:
+        ingest_frames(session, items=[received(component_frame(950, FIRE), T0)], clock=clock)
+        session.rollback()  # e.g. the disk filled up at commit: the gateway does not ACK
+    finally:
+        session.close()
+    [again] = ingest(ctx, [component_frame(950, FIRE, serial=0)], clock)
+    assert not again.duplicate and len(again.alarms_raised) == 1
+    [uitd] = _all(ctx, select(Uitd))
+    [alarm] = _all(ctx, select(Alarm))
+    assert uitd.address == 950 and uitd.last_seen_at == T0 and alarm.uitd_address == 950

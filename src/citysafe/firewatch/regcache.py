@@ -54,6 +54,7 @@ class _EngineCache:
 
 _caches: dict[int, _EngineCache] = {}
 _PENDING = "firewatch.regcache.pending"
+_TOUCHED = "firewatch.regcache.touched"
 _lock = Lock()
 
 
@@ -96,6 +97,7 @@ def bump(session: Session, *, cache_still_valid: bool = False) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _adopt_tokens(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
     for cache, old, new in session.info.pop(_PENDING, []):
         if cache.token == old:
             cache.token = new
@@ -103,7 +105,15 @@ def _adopt_tokens(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_tokens(session: Session) -> None:
+    # What the rolled-back batch put in the cache (new UITDs, last-seen stamps) never reached the
+    # database: drop those caches whole rather than serve ids of rows that do not exist.
     session.info.pop(_PENDING, None)
+    touched = session.info.pop(_TOUCHED, set())
+    if touched:
+        with _lock:
+            for key, cache in list(_caches.items()):
+                if id(cache) in touched:
+                    del _caches[key]
 
 
 def validate(session: Session) -> None:
@@ -141,12 +151,17 @@ def uitds(session: Session, addresses: set[int]) -> dict[int, UitdInfo]:
 
 
 def remember_uitd(session: Session, info: UitdInfo) -> None:
-    _cache(session).uitds[info.address] = info
+    """Put a row this transaction wrote into the cache; dropped again if the transaction rolls back."""
+    cache = _cache(session)
+    cache.uitds[info.address] = info
+    session.info.setdefault(_TOUCHED, set()).add(id(cache))
 
 
 def seen_written(session: Session) -> dict[int, float]:
     """Address → epoch seconds of the last last_seen_at this process wrote (cleared with the cache)."""
-    return _cache(session).seen_written
+    cache = _cache(session)
+    session.info.setdefault(_TOUCHED, set()).add(id(cache))
+    return cache.seen_written
 
 
 def components(session: Session, keys: set[ComponentKey]) -> dict[ComponentKey, ComponentInfo | None]:
