@@ -1,9 +1,10 @@
 """Handing confirmed fires to the 119 centre (城市消防通信指挥中心) through a pluggable forwarder.
 
-GB 50440 asks for a confirmed fire to reach 119 within 3 s. Forwarding runs after the confirmation
-commits (``FireConfirmed`` handler), so an operator's click never waits on the 119 link and a slow link
-never holds a database lock; the delay from confirmation to hand-over is recorded per attempt. A failed
-attempt is retried by the periodic job until one succeeds.
+GB 50440 asks for a confirmed fire to reach 119 within 3 s. Forwarding runs as the ``FireConfirmed``
+handler, i.e. only once the confirmation has committed: a confirmation that rolled back is never sent,
+and a slow 119 link never holds a database lock (the operator's request waits at most the forwarder's
+timeout). The delay from confirmation to hand-over is recorded per attempt; a failed attempt is retried
+by the periodic job (``timers.tick``) until one succeeds.
 
 Adapters: ``log`` (writes the notice to the log; for sites whose 119 link is a phone call), ``webhook``
 (POSTs JSON to a configured URL) and ``FakeForwarder`` for tests.
