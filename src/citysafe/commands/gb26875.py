@@ -114,7 +114,7 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
-        relay_events(bus, events, loop)
+        detach = relay_events(bus, events, loop)
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
         try:
@@ -122,6 +122,7 @@ def worker(
                              batch=batch)
         finally:
             await sink.aclose()
+            detach()
             await events.drain()
 
     asyncio.run(main())

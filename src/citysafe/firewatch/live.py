@@ -85,7 +85,8 @@ class LiveHub:
         """Thread-safe: hand an event to the loop (from the bus, on the committing thread)."""
         if self._loop.is_closed():
             return
-        self._loop.call_soon_threadsafe(self._fan_out, name, payload)
+        with suppress(RuntimeError):  # the loop closed in between: nobody is listening any more
+            self._loop.call_soon_threadsafe(self._fan_out, name, payload)
 
     def listen(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
         """Call ``listener(name, payload)`` on the loop for every event (tests, NATS relay)."""

@@ -14,6 +14,7 @@ frame's dedup key, so JetStream itself also drops a device's retransmissions wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -167,6 +168,28 @@ def _received(msg: Any) -> ReceivedFrame | None:
     return ReceivedFrame(raw=bytes(msg.data), frame=frame, peer=headers.get(_PEER, "nats"), received_at=received_at)
 
 
+async def _consume(sub: Any, sink: DatabaseSink, stop: asyncio.Event, batch: int,
+                   on_batch: Callable[[int], None] | None) -> None:
+    while not stop.is_set():
+        try:
+            msgs = await sub.fetch(batch, timeout=1.0)
+        except TimeoutError:  # nats' own TimeoutError subclasses it; nothing arrived
+            continue
+        pairs = [(msg, _received(msg)) for msg in msgs]
+        items = [item for _, item in pairs if item is not None]
+        stored = iter(await sink.store(items))
+        for msg, item in pairs:
+            if item is None:
+                await msg.term()  # not a frame: redelivery cannot help
+            elif next(stored):
+                await msg.ack()
+            else:
+                # Redelivered after the delay (ingest de-duplicates); max_deliver bounds a poison frame.
+                await msg.nak(delay=1.0)
+        if on_batch is not None:
+            on_batch(len(items))
+
+
 async def run_worker(
     sink: DatabaseSink,
     *,
@@ -178,9 +201,12 @@ async def run_worker(
     names: StreamNames | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> None:
-    """Ingest the given partitions until ``stop`` is set. One durable consumer per partition."""
+    """Ingest the given partitions until ``stop`` is set.
+
+    One durable consumer and one fetch loop per partition, so each device's frames stay in order;
+    the loops share the sink's single writer thread, which serialises their transactions.
+    """
     import nats
-    from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import ConsumerConfig
 
     nc = await nats.connect(url, name="citysafe-gb26875-worker", max_reconnect_attempts=-1)
@@ -197,39 +223,25 @@ async def run_worker(
         ]
         if not subs:
             raise ValueError(f"no partition in 0..{partition_count - 1} to consume")
-        while not stop.is_set():
-            busy = False
-            for sub in subs:
-                try:
-                    msgs = await sub.fetch(batch, timeout=0.2)
-                except NatsTimeout:
-                    continue
-                busy = True
-                pairs = [(msg, _received(msg)) for msg in msgs]
-                items = [item for _, item in pairs if item is not None]
-                stored = iter(await sink.store(items))
-                for msg, item in pairs:
-                    if item is None:
-                        await msg.term()  # not a frame: redelivery cannot help
-                    elif next(stored):
-                        await msg.ack()
-                    else:
-                        # Redelivered after the delay (ingest de-duplicates); max_deliver bounds a poison frame.
-                        await msg.nak(delay=1.0)
-                if on_batch is not None:
-                    on_batch(len(items))
-            if not busy:
-                await asyncio.sleep(0)
+        try:
+            await asyncio.gather(*(_consume(sub, sink, stop, batch, on_batch) for sub in subs))
+        finally:
+            for sub in subs:  # a pull subscription left open makes drain() wait out its whole timeout
+                await sub.unsubscribe()
     finally:
         await nc.drain()
 
 
-def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) -> None:
+def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
     """Forward this process's live alarm events to NATS, where every web process's live hub listens.
 
-    Bus handlers run on the committing (writer) thread; the publish is handed to the loop."""
+    Bus handlers run on the committing (writer) thread; the publish is handed to the loop. The bus
+    cannot unsubscribe, so the returned ``detach()`` turns the handlers into no-ops (and they are
+    no-ops once the loop is closed): a handler that raised would roll back the other handlers' work.
+    """
     from citysafe.firewatch.live import LIVE_EVENTS, NATS_SUBJECT
 
+    active = [True]
     pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     def start(subject: str, data: bytes) -> None:
@@ -241,10 +253,18 @@ def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) 
         subject = f"{NATS_SUBJECT}.{name}"
 
         def handler(_session: Session, payload: dict[str, Any]) -> None:
+            if not active[0] or loop.is_closed():
+                return
             data = json.dumps(payload, ensure_ascii=False).encode()
-            loop.call_soon_threadsafe(start, subject, data)
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(start, subject, data)
 
         return handler
 
     for name in LIVE_EVENTS:
         event_bus.subscribe_name(name, forwarder(name))
+
+    def detach() -> None:
+        active[0] = False
+
+    return detach

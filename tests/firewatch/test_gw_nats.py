@@ -1,0 +1,163 @@
+"""The multi-process path against the real NATS JetStream on 127.0.0.1:4222: the gateway ACKs after the
+stream's ack, a worker ingests into the database, live events travel back over NATS to a web hub.
+
+Each test uses its own stream and subjects, so runs never consume each other's messages."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from citysafe.core.clock import FixedClock
+from citysafe.core.context import AppContext
+from citysafe.core.events import bus
+from citysafe.firewatch import live
+from citysafe.firewatch.gateway import Gateway, GatewayConfig
+from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
+from citysafe.firewatch.records import RawFrame
+from citysafe.firewatch.simulator import SimulatedUitd
+from citysafe.firewatch.worker import DatabaseSink, JetStreamSink, StreamNames, relay_events, run_worker
+
+NATS_URL = "nats://127.0.0.1:4222"
+T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
+WAIT = 20.0
+PARTITIONS = 4
+
+
+def fire(point: int) -> ComponentStatus:
+    return ComponentStatus(1, 1, 40, point, 0x0003, encode_description(f"{point}号探测器"),
+                           DeviceTime.of(datetime(2026, 3, 1, 10, 0)))
+
+
+async def until(condition: Callable[[], Awaitable[bool]]) -> None:
+    async def poll() -> None:
+        while not await condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), WAIT)
+
+
+def frames_stored(ctx: AppContext, expected: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await raw_frames(ctx) == expected
+
+    return check
+
+
+@pytest.fixture
+async def names() -> AsyncIterator[StreamNames]:
+    tag = uuid.uuid4().hex[:10]
+    names = StreamNames(stream=f"TEST_GB26875_{tag}", subject_prefix=f"test.{tag}.raw",
+                        durable_prefix=f"test-{tag}")
+    yield names
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(names.stream)
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+async def pipeline(ctx: AppContext, names: StreamNames) -> AsyncIterator[tuple[Gateway, JetStreamSink]]:
+    clock = FixedClock(T0)
+    bus.bind(ctx.session_factory)
+    sink = JetStreamSink(NATS_URL, partitions=PARTITIONS, names=names)
+    await sink.start()
+    gateway = Gateway(sink=sink, clock=clock, config=GatewayConfig(port=0))
+    await gateway.start()
+    stop = asyncio.Event()
+    writer = DatabaseSink(ctx.session_factory, clock)
+    worker = asyncio.create_task(run_worker(writer, url=NATS_URL, partitions=range(PARTITIONS),
+                                            partition_count=PARTITIONS, stop=stop, names=names))
+    yield gateway, sink
+    stop.set()
+    await asyncio.wait_for(worker, WAIT)
+    await writer.aclose()
+    await gateway.stop()
+
+
+async def raw_frames(ctx: AppContext) -> int:
+    def count() -> int:
+        with ctx.session_factory() as session:
+            return int(session.scalar(select(func.count()).select_from(RawFrame)) or 0)
+
+    return await asyncio.to_thread(count)
+
+
+async def test_frames_go_through_jetstream_to_the_worker_and_the_database(
+    ctx: AppContext, pipeline: tuple[Gateway, JetStreamSink], names: StreamNames,
+) -> None:
+    gateway, _ = pipeline
+    uitds = [SimulatedUitd(0x00AB_0000_0000 + i, host="127.0.0.1", port=gateway.port, ack_timeout=WAIT)
+             for i in range(6)]
+    for uitd in uitds:
+        await uitd.connect()
+        for point in range(3):
+            assert (await uitd.send(2, [fire(point)])).acked
+    await until(frames_stored(ctx, 18))
+    nc = await nats.connect(NATS_URL)
+    try:
+        info = await nc.jetstream().stream_info(names.stream, subjects_filter=">")
+    finally:
+        await nc.close()
+    # partitioned by UITD address: devices 0 and 4 share partition 0, and so on
+    assert info.state.messages == 18
+    assert info.state.subjects == {f"{names.subject_prefix}.000": 6, f"{names.subject_prefix}.001": 6,
+                                   f"{names.subject_prefix}.002": 3, f"{names.subject_prefix}.003": 3}
+    for uitd in uitds:
+        await uitd.close()
+
+
+async def test_a_retransmission_is_acked_and_dropped_by_the_stream(
+    ctx: AppContext, pipeline: tuple[Gateway, JetStreamSink], names: StreamNames,
+) -> None:
+    gateway, _ = pipeline
+    uitd = SimulatedUitd(0x00AB_0000_0100, host="127.0.0.1", port=gateway.port, ack_timeout=WAIT)
+    await uitd.connect()
+    frame = uitd.build(2, [fire(9)], serial=77)
+    assert await uitd.transmit(frame)
+    assert await uitd.transmit(frame)  # the device missed the first ACK
+    await until(frames_stored(ctx, 1))
+    nc = await nats.connect(NATS_URL)
+    try:
+        assert (await nc.jetstream().stream_info(names.stream)).state.messages == 1
+    finally:
+        await nc.close()
+    assert await raw_frames(ctx) == 1
+    await uitd.close()
+
+
+async def test_alarm_events_reach_a_web_process_hub_over_nats(
+    ctx: AppContext, pipeline: tuple[Gateway, JetStreamSink],
+) -> None:
+    gateway, _ = pipeline
+    hub = live.LiveHub(asyncio.get_running_loop())
+    seen: list[tuple[str, dict[str, Any]]] = []
+    hub.listen(lambda name, payload: seen.append((name, payload)))
+    subscriber = await live._relay_from_nats(hub, NATS_URL)  # what a web process's live service does
+    publisher = await nats.connect(NATS_URL)
+    detach = relay_events(bus, publisher, asyncio.get_running_loop())  # what the worker command does
+    try:
+        uitd = SimulatedUitd(0x00AB_0000_0200, host="127.0.0.1", port=gateway.port, ack_timeout=WAIT)
+        await uitd.connect()
+        assert (await uitd.send(2, [fire(5)])).acked
+
+        async def raised() -> bool:
+            return any(name == "AlarmRaised" for name, _ in seen)
+
+        await until(raised)
+        payload = next(p for name, p in seen if name == "AlarmRaised")
+        assert payload["kind"] == "fire"
+        assert payload["device_address"] == str(0x00AB_0000_0200)
+        await uitd.close()
+    finally:
+        detach()
+        await publisher.drain()
+        await subscriber.drain()
