@@ -128,9 +128,12 @@ async def test_mqtt_smoke_alarm_reaches_the_engine(mqtt_ctx: tuple[AppContext, s
 
     ctx, root = mqtt_ctx
     device = f"SMK-{uuid.uuid4().hex[:6]}"
-    raised = threading.Event()
+    raised, frame_raised = threading.Event(), threading.Event()
     seen: list[dict[str, Any]] = []
+    frame_seen: list[dict[str, Any]] = []
+    address = 700000 + uuid.uuid4().int % 99999
     _waiters.append((device, raised, seen))
+    _waiters.append((str(address), frame_raised, frame_seen))
     app = create_app(ctx=ctx)
     try:
         async with mqtt.running(app, ctx):
@@ -139,8 +142,12 @@ async def test_mqtt_smoke_alarm_reaches_the_engine(mqtt_ctx: tuple[AppContext, s
             await _publish(f"{root}/smoke/{device}", b"not json")
             await _publish(f"{root}/smoke/{device}", {"event": "alarm", "battery_pct": 90, "ts": 1772330400})
             assert await asyncio.to_thread(raised.wait, 10), "AlarmRaised for the MQTT smoke alarm"
+            await _publish(f"{root}/uitd/{address}", component_frame(address, FIRE))
+            assert await asyncio.to_thread(frame_raised.wait, 10), "AlarmRaised for a GB frame over MQTT"
     finally:
         _waiters.remove((device, raised, seen))
+        _waiters.remove((str(address), frame_raised, frame_seen))
+    assert frame_seen[0]["source"] == "gb26875" and frame_seen[0]["kind"] == "fire"
     [payload] = seen
     assert payload["kind"] == "fire" and payload["source"] == "iot" and payload["unregistered"]
     # the stored count moves after the commit that announced the alarm; the database is the witness

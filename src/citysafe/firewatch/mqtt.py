@@ -1,6 +1,9 @@
 """The MQTT subscriber: IoT devices (or their platform) publish JSON to ``…/<kind>/<device id>`` topics
 (docs/iot-payloads.md); each batch of queued messages is ingested in one unit of work on a worker thread.
 
+A payload that is a GB/T 26875.3 frame (starts with ``@@``: a UITD bridged onto MQTT) goes through
+``ingest_frames`` like one from the TCP gateway, with peer ``mqtt:<topic>``.
+
 Enabled when ``settings.mqtt_url`` is set (``mqtt://[user:password@]host[:port]``); topics from
 ``settings.firewatch_mqtt_topics`` (comma-separated filters). On a lost connection it reconnects with a
 growing pause. A payload that is not JSON or not the schema is logged and counted, never fatal.
@@ -23,7 +26,9 @@ from fastapi import FastAPI
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
 from citysafe.firewatch.iot_ingest import ReceivedMessage, ingest_messages, topic_parts
+from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -46,10 +51,20 @@ class Subscriber:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stats: MqttStats = field(default_factory=MqttStats)
 
-    def _decode(self, message: aiomqtt.Message) -> ReceivedMessage | None:
+    def _decode(self, message: aiomqtt.Message) -> ReceivedMessage | ReceivedFrame | None:
         topic = str(message.topic)
         kind, device_id = topic_parts(topic)
         raw = message.payload
+        if isinstance(raw, bytes | bytearray) and raw[:2] == b"@@":
+            # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
+            try:
+                frame = decode_frame(bytes(raw))
+            except FrameError as exc:
+                self.stats.rejected += 1
+                log.warning("MQTT %s: broken GB/T 26875.3 frame: %s", topic, exc)
+                return None
+            return ReceivedFrame(raw=bytes(raw), frame=frame, peer=f"mqtt:{topic}"[:80],
+                                 received_at=self.ctx.clock.now())
         try:
             payload = json.loads(raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else str(raw))
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
@@ -59,10 +74,14 @@ class Subscriber:
         return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=self.ctx.clock.now(),
                                device_id=device_id, kind=kind)
 
-    def _ingest(self, items: list[ReceivedMessage]) -> None:
+    def _ingest(self, items: list[ReceivedMessage | ReceivedFrame]) -> None:
+        messages = [i for i in items if isinstance(i, ReceivedMessage)]
+        frames = [i for i in items if isinstance(i, ReceivedFrame)]
         with unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
-            outcomes = ingest_messages(session, items=items, clock=self.ctx.clock, config=self.config)
-        for item, outcome in zip(items, outcomes, strict=True):
+            ingest_frames(session, items=frames, clock=self.ctx.clock, config=self.config)
+            outcomes = ingest_messages(session, items=messages, clock=self.ctx.clock, config=self.config)
+        self.stats.stored += len(frames)
+        for item, outcome in zip(messages, outcomes, strict=True):
             if outcome.error:
                 self.stats.rejected += 1
                 log.warning("MQTT %s: %s", item.source, outcome.error)
