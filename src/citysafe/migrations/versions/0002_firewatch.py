@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """firewatch: device registry, raw frames, alarms
 
 Revision ID: 0002_firewatch
