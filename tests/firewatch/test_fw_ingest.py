@@ -245,3 +245,24 @@ def test_a_rolled_back_batch_leaves_no_ghost_device_in_the_cache(ctx: AppContext
     [uitd] = _all(ctx, select(Uitd))
     [alarm] = _all(ctx, select(Alarm))
     assert uitd.address == 950 and uitd.last_seen_at == T0 and alarm.uitd_address == 950
+
+
+def test_system_and_uitd_fire_flags_do_not_double_a_component_fire(ctx: AppContext) -> None:
+    from tests.firewatch.fw_support import CENTRE, local, next_serial
+
+    from citysafe.firewatch.protocols.gb26875 import DeviceTime, SystemStatus, build_upload, encode_frame
+
+    def system_fire(address: int) -> bytes:
+        obj = SystemStatus(1, 1, 0x0003, DeviceTime.of(local(T0)))
+        return encode_frame(build_upload(1, [obj], serial=next_serial(address), source=address, destination=CENTRE,
+                                         sent=local(T0)))
+
+    clock = FixedClock(T0)
+    # the summary flags arrive first in the batch; the component's fire still gets the one alarm
+    outcomes = ingest(ctx, [system_fire(960), uitd_status_frame(960, 0x03), component_frame(960, FIRE)], clock)
+    assert [len(o.alarms_raised) for o in outcomes] == [0, 0, 1]
+    [alarm] = _all(ctx, select(Alarm))
+    assert alarm.component_address is not None
+    # a summary fire alone (a panel that sends no component detail) is raised all the same
+    [alone] = ingest(ctx, [system_fire(961)], clock)
+    assert len(alone.alarms_raised) == 1

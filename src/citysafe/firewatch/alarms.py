@@ -62,6 +62,13 @@ class Applied:
     cleared: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
+def _is_summary_fire(report: PointReport) -> bool:
+    """A fire flag of a whole system (type 1) or UITD (type 21) status: a summary of component fires."""
+    obs = report.obs
+    return (report.uitd_address is not None and obs.component_address is None and not obs.momentary
+            and AlarmKind.FIRE.value in obs.observed)
+
+
 def snapshot_of(row: PointState | None) -> engine.PointSnapshot:
     if row is None:
         return engine.EMPTY
@@ -87,6 +94,7 @@ class _Batch:
         self.updated: dict[int, Alarm] = {}
         self.cleared: list[tuple[Alarm, datetime]] = []
         self.windows: list[MaintenanceWindow] | None = None
+        self.component_fires: set[int] = set()  # UITDs with an open fire alarm on a component
         # alarms each batch item raised / cleared; turned into ids once the flush assigned them
         self.by_item_raised: dict[int, list[Alarm]] = defaultdict(list)
         self.by_item_cleared: dict[int, list[Alarm]] = defaultdict(list)
@@ -101,7 +109,15 @@ class _Batch:
             stmt = select(Alarm).where(Alarm.point_key.in_(alarm_keys), Alarm.is_open.is_(True))
             for alarm in self.session.execute(stmt.execution_options(skip_scope=True)).scalars():
                 self.open[alarm.point_key][alarm.kind] = alarm
-        return relevant
+        summary = {r.uitd_address for r in relevant if _is_summary_fire(r)}
+        if summary:
+            fires = select(Alarm.uitd_address).where(
+                Alarm.uitd_address.in_(summary), Alarm.kind == AlarmKind.FIRE.value, Alarm.is_open.is_(True),
+                Alarm.component_address.is_not(None)).execution_options(skip_scope=True)
+            self.component_fires = {a for a in self.session.execute(fires).scalars() if a is not None}
+        # Component reports first: a panel's system/UITD fire flag that arrives in the same batch as the
+        # component fire it sums up then finds that alarm (the order within each point is unchanged).
+        return sorted(relevant, key=_is_summary_fire)
 
     def in_maintenance(self, report: PointReport) -> bool:
         if self.windows is None:
@@ -153,6 +169,10 @@ class _Batch:
 
     def _raise(self, report: PointReport, decision: engine.Decision) -> None:
         obs, owner = report.obs, report.owner
+        if decision.kind == AlarmKind.FIRE and _is_summary_fire(report) and report.uitd_address in self.component_fires:
+            return  # the fire is already open on the component that caused it; one fire, one alarm
+        if decision.kind == AlarmKind.FIRE and obs.component_address is not None and report.uitd_address:
+            self.component_fires.add(report.uitd_address)
         alarm = Alarm(
             point_key=obs.point_key, kind=decision.kind, cause=obs.cause, state=AlarmState.NEW.value,
             is_open=True, source=report.source, device_address=report.device_address,
