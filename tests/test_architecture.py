@@ -17,8 +17,10 @@ def _domain_and_module(name: str) -> tuple[str, str] | None:
     parts = name.split(".")
     if len(parts) < 2 or parts[1] not in DOMAINS:
         return None
-    # The public module is named by the last part, so sub-domains (hazards.tickets.service) count too.
-    return parts[1], parts[-1] if len(parts) > 2 else ""
+    # Any part after the domain may name the public module: sub-domains (hazards.tickets.service) and
+    # service packages (risk.service.maps) count as public.
+    public = next((p for p in parts[2:] if p in PUBLIC_MODULES), parts[-1] if len(parts) > 2 else "")
+    return parts[1], public
 
 
 def test_domains_use_each_other_only_through_public_modules() -> None:
