@@ -27,11 +27,13 @@ API_ROUTER_MODULES = (
     "citysafe.firewatch.views_registry",
     "citysafe.firewatch.views_ingest",
     "citysafe.firewatch.live",
+    "citysafe.firewatch.downlink",
     "citysafe.risk.views",
     "citysafe.reporting.views",
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
+    "citysafe.web.firewatch",
     "citysafe.web.risk",
 )
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.

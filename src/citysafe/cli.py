@@ -26,6 +26,7 @@ app.add_typer(regions_app, name="regions")
 # Domain command groups live in citysafe.commands.<domain> (composition layer), one line each here.
 COMMAND_MODULES: tuple[tuple[str, str], ...] = (  # (module, group name)
     ("citysafe.commands.gb26875", "gb26875"),
+    ("citysafe.commands.simulate", "simulate"),
     ("citysafe.commands.firewatch", "firewatch"),
     ("citysafe.commands.risk", "risk"),
 )

@@ -46,8 +46,10 @@ __all__ = ["SendResult", "SimulatedUitd", "SimulatorStats", "Traffic", "run"]
 
 log = logging.getLogger(__name__)
 
-FIRE: Final = 0x0002
-FAULT: Final = 0x0004
+# Status words with bit 0 (normal operation) set, as the non-fire public samples send them; a fire is
+# bit 1 whatever bit 0 says (the gateway and engine never read 0x0002 as a drill).
+FIRE: Final = 0x0003
+FAULT: Final = 0x0005
 NORMAL: Final = 0x0001
 DUTY_REPLY_BIT: Final = 0x20
 _PLACES: Final = ("东侧走廊", "西侧楼梯间", "电梯前室", "配电房", "厨房", "库房", "会议室", "大堂", "地下车库",
@@ -68,6 +70,7 @@ class SimulatorStats:
     downlink: int = 0      # patrol, clock sync and 查岗 frames answered
     reconnects: int = 0
     fires: int = 0
+    mqtt_published: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -224,49 +227,51 @@ class SimulatedUitd:
 
 @dataclass
 class Traffic:
-    """What one unit reports next; a fire or fault is followed later by its restore."""
+    """What one unit reports next; a fire or fault is followed later by its restore.
+
+    The panel has ``loops`` × ``points`` components at ``(loop << 16) | point``; ``component_type``
+    None means smoke detectors on loops 1-2 and manual call points on the others.
+    """
 
     rng: random.Random = field(default_factory=random.Random)
     fire_share: float = 0.03
     fault_share: float = 0.08
-    components: int = 60
-    _open: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # address → [(component, status)]
+    loops: int = 4
+    points: int = 60
+    component_type: int | None = None
+    _open: dict[int, list[int]] = field(default_factory=dict)  # address → components in fire or fault
 
     def next(self, address: int, now: datetime) -> tuple[int, list[AduObject]]:
         t = DeviceTime.of(now)
         roll = self.rng.random()
         opened = self._open.setdefault(address, [])
-        if roll < self.fire_share:
-            component = self._component()
-            opened.append((component, FIRE))
-            return 2, [self._status(component, FIRE, t)]
-        roll -= self.fire_share
-        if roll < self.fault_share:
-            component = self._component()
-            opened.append((component, FAULT))
-            return 2, [self._status(component, FAULT, t)]
-        roll -= self.fault_share
+        if roll < self.fire_share + self.fault_share:
+            return self.alarm(address, now, FIRE if roll < self.fire_share else FAULT)
+        roll -= self.fire_share + self.fault_share
         if roll < 0.08 and opened:
-            component, _ = opened.pop(0)
-            return 2, [self._status(component, NORMAL, t)]
+            return 2, [self._status(opened.pop(0), NORMAL, t)]
         if roll < 0.20:
-            loop_point = self._component()
-            return 3, [AnalogValue(1, 1, 99, loop_point, 5, self.rng.randint(2800, 4200), t)]  # kPa ×0.1
+            return 3, [AnalogValue(1, 1, 99, self._component(), 5, self.rng.randint(2800, 4200), t)]  # ×0.1 kPa
         if roll < 0.30:
             return 1, [SystemStatus(1, 1, NORMAL, t)]
         if roll < 0.31:
             return 4, [Operation(1, 1, 0x01, 1, t)]  # reset at the panel
         return 21, [UitdStatus(NORMAL, t)]  # heartbeat
 
+    def alarm(self, address: int, now: datetime, status: int = FIRE) -> tuple[int, list[AduObject]]:
+        component = self._component()
+        self._open.setdefault(address, []).append(component)
+        return 2, [self._status(component, status, DeviceTime.of(now))]
+
     def _component(self) -> int:
-        loop = self.rng.randint(1, 4)
-        point = self.rng.randint(1, self.components)
-        return loop << 16 | point
+        return self.rng.randint(1, self.loops) << 16 | self.rng.randint(1, self.points)
 
     def _status(self, component: int, status: int, t: DeviceTime) -> ComponentStatus:
-        point = component & 0xFFFF
-        text = f"{point % 20 + 1}层{_PLACES[point % len(_PLACES)]}"
-        part = 40 if component >> 16 < 3 else 23  # smoke detectors, manual call points on loop 3-4
+        loop, point = component >> 16, component & 0xFFFF
+        if self.component_type is not None:  # a known panel (the demo's): name the point as the panel does
+            part, text = self.component_type, f"{loop}回路{point}号"
+        else:
+            part, text = (40 if loop <= 2 else 23), f"{point % 20 + 1}层{_PLACES[point % len(_PLACES)]}"
         return ComponentStatus(1, 1, part, component, status, encode_description(text), t)
 
 
@@ -280,10 +285,13 @@ async def run(
     host: str, port: int, *, addresses: Sequence[int], rate: float, duration: float | None = None,
     stop: asyncio.Event | None = None, seed: int | None = None, ack_timeout: float = 10.0,
     stats: SimulatorStats | None = None, traffic: Traffic | None = None, backlog: int = 50,
+    first_fire: bool = False, mqtt: tuple[str, int] | None = None, mqtt_rate: float = 1.0,
+    iot_devices: Sequence[tuple[str, str]] = (),
 ) -> SimulatorStats:
     """Connect one ``SimulatedUitd`` per address and send ``rate`` frames per second among them in total
     until ``duration`` seconds passed or ``stop`` is set. A unit whose ACKs lag keeps at most ``backlog``
-    reports queued (like a device's buffer); the rest are not generated."""
+    reports queued (like a device's buffer); the rest are not generated. With ``first_fire`` a fire goes
+    out right after connecting (the demo); with ``mqtt`` the ``iot_devices`` publish JSON there too."""
     stats = stats or SimulatorStats()
     traffic = traffic or Traffic(random.Random(seed))
     rng = random.Random(seed)
@@ -293,6 +301,11 @@ async def run(
     for batch_start in range(0, len(uitds), 200):  # do not hit the listen backlog with thousands at once
         await asyncio.gather(*(u._ensure_connected() for u in uitds[batch_start:batch_start + 200]))
     workers = [asyncio.create_task(_unit_loop(u, q)) for u, q in zip(uitds, queues, strict=True)]
+    if mqtt is not None and iot_devices:
+        workers.append(asyncio.create_task(_publish_iot(mqtt, iot_devices, mqtt_rate, rng, stats)))
+    if first_fire and uitds:
+        stats.fires += 1
+        queues[0].put_nowait(traffic.alarm(uitds[0].address, china_now()))
     loop = asyncio.get_running_loop()
     started = loop.time()
     generated = 0
@@ -320,3 +333,47 @@ async def run(
         await asyncio.gather(*workers, return_exceptions=True)
         await asyncio.gather(*(u.close() for u in uitds), return_exceptions=True)
     return stats
+
+
+# -- fire-IoT devices over MQTT (docs/iot-payloads.md) ---------------------------------------------
+# The demo registers these (firewatch.demo): prefix, kind, how many.
+DEMO_IOT: Final = (("NJ-SMK", "smoke", 10), ("NJ-HP", "hydrant_pressure", 10), ("NJ-EF", "electrical_fire", 5),
+                   ("NJ-GAS", "combustible_gas", 3), ("NJ-WL", "water_level", 3))
+
+
+def demo_iot_devices() -> list[tuple[str, str]]:
+    return [(f"{prefix}-{n:03d}", kind) for prefix, kind, upto in DEMO_IOT for n in range(1, upto + 1)]
+
+
+def iot_payload(device_id: str, kind: str, rng: random.Random, alarm_share: float = 0.05) -> dict[str, object]:
+    """One message in citysafe's schema; now and then a value past its default threshold."""
+    alarm = rng.random() < alarm_share
+    body: dict[str, object] = {"device_id": device_id, "kind": kind, "ts": round(datetime.now().timestamp())}
+    if kind == "smoke":
+        body.update(event="alarm" if alarm else "heartbeat", battery_pct=rng.randint(60, 100))
+    elif kind in ("hydrant_pressure", "sprinkler_pressure"):
+        body["pressure_mpa"] = 0.07 if alarm else round(rng.uniform(0.25, 0.45), 3)
+    elif kind == "electrical_fire":
+        body["residual_current_ma"] = 320 if alarm else rng.randint(20, 150)
+        body["temperature_c"] = [round(rng.uniform(30, 45), 1) for _ in range(4)]
+    elif kind == "combustible_gas":
+        body["gas_lel"] = 27.5 if alarm else round(rng.uniform(0, 5), 1)
+    else:
+        body["level_m"] = 0.8 if alarm else round(rng.uniform(2.0, 2.6), 2)
+    return body
+
+
+async def _publish_iot(broker: tuple[str, int], devices: Sequence[tuple[str, str]], rate: float,
+                       rng: random.Random, stats: SimulatorStats) -> None:
+    import json
+
+    import aiomqtt
+
+    async with aiomqtt.Client(hostname=broker[0], port=broker[1], identifier=f"citysafe-sim-{rng.getrandbits(32):x}") \
+            as client:
+        while True:
+            device_id, kind = rng.choice(list(devices))
+            payload = json.dumps(iot_payload(device_id, kind, rng), ensure_ascii=False)
+            await client.publish(f"citysafe/iot/{kind}/{device_id}", payload, qos=1)
+            stats.mqtt_published += 1
+            await asyncio.sleep(1 / rate)

@@ -1,0 +1,75 @@
+"""`citysafe simulate`: simulated UITDs (GB/T 26875.3 over TCP) and fire-IoT devices (MQTT JSON).
+
+The defaults match the demo city (firewatch.demo): UITD addresses 100001…, a panel of 2 loops × 8
+photoelectric smoke detectors (component type 42), IoT devices NJ-SMK-001… on the MQTT broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import signal
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="simulated fire-monitoring devices", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def parse_endpoint(text: str, option: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        _fail(f"{option} must be HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+@app.callback(invoke_without_command=True)
+def simulate(
+    target: Annotated[str, typer.Option(help="the GB/T 26875.3 gateway, HOST:PORT (serve --gb26875-port)")],
+    units: Annotated[int, typer.Option(min=1, max=100_000, help="simulated UITDs, one TCP connection each")] = 40,
+    rate: Annotated[float, typer.Option(min=0.0, help="frames per second, all units together")] = 5.0,
+    duration: Annotated[float | None, typer.Option(help="seconds to run; default until Ctrl-C")] = None,
+    mqtt: Annotated[str | None, typer.Option(help="also publish fire-IoT JSON to this broker, HOST:PORT")] = None,
+    mqtt_rate: Annotated[float, typer.Option(min=0.01, help="IoT messages per second")] = 1.0,
+    first_address: Annotated[int, typer.Option(help="address of the first UITD; the others follow")] = 100001,
+    fire_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of frames that are fires")] = 0.03,
+    fault_share: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.08,
+    first_fire: Annotated[bool, typer.Option(help="send a fire as soon as connected")] = True,
+    ack_timeout: Annotated[float, typer.Option(min=0.1, help="seconds before a retransmission")] = 10.0,
+    seed: Annotated[int | None, typer.Option(help="random seed, for a repeatable run")] = None,
+) -> None:
+    """Run simulated UITDs against a gateway: heartbeats, status, analog values, faults and fires,
+    retransmitting what is not ACKed; prints the totals as JSON when it stops."""
+    from citysafe.firewatch.simulator import SimulatorStats, Traffic, demo_iot_devices, run
+
+    host, port = parse_endpoint(target, "--target")
+    broker = parse_endpoint(mqtt, "--mqtt") if mqtt else None
+    stats = SimulatorStats()
+
+    async def main() -> None:
+        try:  # a simulated device would retry for ever; tell a mistyped target at once instead
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+            writer.close()
+        except (OSError, TimeoutError) as exc:
+            _fail(f"cannot reach the gateway at {host}:{port}: {getattr(exc, 'strerror', None) or 'timed out'}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        traffic = Traffic(random.Random(seed), fire_share=fire_share, fault_share=fault_share, loops=2, points=8,
+                          component_type=42)
+        typer.echo(f"simulating {units} UITDs ({first_address}…{first_address + units - 1}) at {rate:g} frames/s "
+                   f"against {host}:{port}" + (f", IoT over MQTT {broker[0]}:{broker[1]}" if broker else ""),
+                   err=True)
+        await run(host, port, addresses=range(first_address, first_address + units), rate=rate, duration=duration,
+                  stop=stop, seed=seed, ack_timeout=ack_timeout, stats=stats, traffic=traffic, first_fire=first_fire,
+                  mqtt=broker, mqtt_rate=mqtt_rate, iot_devices=demo_iot_devices() if broker else ())
+
+    asyncio.run(main())
+    typer.echo(json.dumps(stats.as_dict()))
