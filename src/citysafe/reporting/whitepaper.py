@@ -113,7 +113,7 @@ def gather(session: Session, *, settings: Settings, region_code: str, year: int,
         facts.notes.extend(n for n in facts.maps[key].notes if n not in facts.notes)
     # The weighted index is drawn on the finest divisions available: averaged over a whole district it
     # levels out, over streets it shows where major and large risks concentrate.
-    finest = "street" if "street" in facts.maps else child or "h3"
+    finest = next((facts.maps[k].unit for k in ("street", "division") if k in facts.maps), "h3")
     weighted = MapQuery(region=region.code, unit=finest, rule="weighted")
     facts.maps["weighted"] = maps.build_map(session, query=weighted, default_resolution=cfg.h3_resolution,
                                             weighted=cfg.weighted)

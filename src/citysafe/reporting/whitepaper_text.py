@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from citysafe.reporting.whitepaper import Facts
 
 LEVELS = (RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE)
+MAP_WIDTH_CM = 14.0  # two maps with captions fit on one A4 page
 _LIGHT = {RiskLevel.RED: "#f9c9c9", RiskLevel.ORANGE: "#fbdcbc", RiskLevel.YELLOW: "#fbf0b6",
           RiskLevel.BLUE: "#c9dbf7"}
 _CONTROL = {RiskLevel.RED: ("市级", "立即采取措施降低风险，市级挂牌督办，落实“一源一策”"),
@@ -192,13 +193,13 @@ def results(doc: Document, f: Facts, *, figures: dict[str, bytes]) -> None:
     doc.para(f"风险源空间分布见图 {first}；按“就高”规则绘制的四色空间分布图见图 {first + 1}"
              + (f"至图 {first + maps_drawn}" if maps_drawn > 1 else "")
              + f"，加权综合指数图见图 {first + maps_drawn + 1}。")
-    doc.figure(f"{f.name}风险源空间分布", figures["points"])
+    doc.figure(f"{f.name}风险源空间分布", figures["points"], width_cm=MAP_WIDTH_CM)
     for key, caption in (("division", f"{f.name}安全风险四色图（{f.child_word}）"),
                          ("street", f"{f.name}安全风险四色图（街道）"), ("h3", f"{f.name}安全风险四色网格图")):
         if key in figures:
             note = "；".join(f.notes) if key == "street" and f.notes else ""
-            doc.figure(caption, figures[key], note=note)
-    doc.figure(f"{f.name}区域综合风险指数图（加权）", figures["weighted"],
+            doc.figure(caption, figures[key], note=note, width_cm=MAP_WIDTH_CM)
+    doc.figure(f"{f.name}区域综合风险指数图（加权）", figures["weighted"], width_cm=MAP_WIDTH_CM,
                note="加权规则：等级分值按领域权重加权平均后分级，一处重大风险不会使整个区域直接变红，用于比较区域综合风险水平。")
 
 

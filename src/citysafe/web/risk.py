@@ -24,6 +24,7 @@ from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.schemas import AssessmentCreate, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
+from citysafe.risk.service.importfile import COLUMNS
 from citysafe.web.common import TEMPLATES, page_principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,8 @@ _METHOD_NAMES = {"lec": "LEC 作业条件危险性评价法", "matrix": "风险�
 
 def _common() -> dict[str, Any]:
     return {"levels": LEVELS, "level_colours": {lvl.value: LEVEL_COLOURS[lvl] for lvl in LEVELS},
-            "categories": CATEGORIES, "kinds": KINDS, "method_names": _METHOD_NAMES}
+            "categories": CATEGORIES, "kinds": KINDS, "method_names": _METHOD_NAMES,
+            "column_names": {c.key: c.header for c in COLUMNS}}
 
 
 @router.get("/risk", response_class=HTMLResponse)
