@@ -176,6 +176,7 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
     data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("var/demo"),
     no_serve: Annotated[bool, typer.Option("--no-serve", help="build the demo database and exit")] = False,
+    simulate: Annotated[bool, typer.Option(help="simulated fire-alarm devices sending to the demo")] = True,
 ) -> None:
     """Create a fresh demo city (Nanjing, Jiangsu) in an embedded database and serve it."""
     from citysafe import demo as demo_city
@@ -196,6 +197,10 @@ def demo(
     for username, role, region in accounts.accounts:
         typer.echo(f"  user {username:<10} role {role:<16} region {region}")
     if not no_serve:
+        if simulate:
+            from citysafe.commands.simulate import start_for_demo
+
+            settings = start_for_demo(settings, host)
         _serve(host, port, settings)
 
 

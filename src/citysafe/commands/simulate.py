@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from citysafe.core.config import Settings
+
 app = typer.Typer(help="simulated fire-monitoring devices", no_args_is_help=True)
 
 
@@ -43,6 +45,7 @@ def simulate(
     first_fire: Annotated[bool, typer.Option(help="send a fire as soon as connected")] = True,
     ack_timeout: Annotated[float, typer.Option(min=0.1, help="seconds before a retransmission")] = 10.0,
     seed: Annotated[int | None, typer.Option(help="random seed, for a repeatable run")] = None,
+    wait: Annotated[float, typer.Option(min=0.0, help="seconds to wait for the gateway to come up")] = 0.0,
 ) -> None:
     """Run simulated UITDs against a gateway: heartbeats, status, analog values, faults and fires,
     retransmitting what is not ACKed; prints the totals as JSON when it stops."""
@@ -52,12 +55,22 @@ def simulate(
     broker = parse_endpoint(mqtt, "--mqtt") if mqtt else None
     stats = SimulatorStats()
 
+    async def reachable() -> None:
+        # A simulated device would retry for ever; a mistyped target is reported instead (after --wait).
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+                writer.close()
+                return
+            except (OSError, TimeoutError) as exc:
+                if asyncio.get_running_loop().time() >= deadline:
+                    reason = getattr(exc, "strerror", None) or "timed out"
+                    _fail(f"cannot reach the gateway at {host}:{port}: {reason}")
+                await asyncio.sleep(0.25)
+
     async def main() -> None:
-        try:  # a simulated device would retry for ever; tell a mistyped target at once instead
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
-            writer.close()
-        except (OSError, TimeoutError) as exc:
-            _fail(f"cannot reach the gateway at {host}:{port}: {getattr(exc, 'strerror', None) or 'timed out'}")
+        await reachable()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -73,3 +86,21 @@ def simulate(
 
     asyncio.run(main())
     typer.echo(json.dumps(stats.as_dict()))
+
+
+def start_for_demo(settings: Settings, host: str) -> Settings:
+    """For `citysafe demo`: a gateway on a free port and the simulator against it in a child process, so
+    live alarms reach the console within seconds. Returns the settings to serve with."""
+    import atexit
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port = int(sock.getsockname()[1])
+    child = subprocess.Popen([sys.executable, "-m", "citysafe", "simulate", "--target", f"{host}:{port}",  # noqa: S603
+                              "--units", "40", "--rate", "2", "--wait", "60"])
+    atexit.register(child.terminate)
+    typer.echo(f"  GB/T 26875.3 gateway: {host}:{port}, 40 simulated UITDs sending (alarms on /firewatch)")
+    return settings.model_copy(update={"gb26875_port": port, "gb26875_host": host})
