@@ -68,8 +68,8 @@ def test_whitepaper_button_and_pdf_pages(live_server: str, browser_page: Any, ar
     assert len(pages) >= 25  # cover, contents, nine chapters, the lists of major and large risks
     text = subprocess.run(["pdftotext", str(out / "whitepaper.pdf"), "-"], capture_output=True, check=True,
                           text=True).stdout
-    for words in ("城市概况", "评估方法", "风险等级 × 领域", "风险等级 × 区县", "四色图", "重大风险清单", "较大风险清单",
-                  "风险防控对策", "公众安全指引", "街道边界为演示用 Voronoi 自动生成"):
+    for words in ("城市概况", "评估方法", "风险等级 × 领域", "风险等级 × 区县", "四色图", "重大风险清单",
+                  "较大风险清单", "风险防控对策", "公众安全指引", "街道边界为演示用 Voronoi 自动生成"):
         assert words in text, words
     # Chinese glyphs really rendered: the cover is mostly the dark band, a map page is mostly colour.
     cover = ImageStat.Stat(Image.open(pages[0]).convert("L"))

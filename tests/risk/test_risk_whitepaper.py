@@ -10,11 +10,10 @@ from pathlib import Path
 import docx
 from fastapi.testclient import TestClient
 from risk_helpers import FUZIMIAO, JIANGNING, LIUHE_PARK, XUANWU_LAKE, SourceFactory, lec, matrix
-
 from tests.conftest import UserFactory
 
-CHAPTERS = ["前言", "城市概况", "评估方法", "风险辨识结果", "风险评估结果", "重大和较大风险", "风险防控对策", "公众安全指引",
-            "附录"]
+CHAPTERS = ["前言", "城市概况", "评估方法", "风险辨识结果", "风险评估结果", "重大和较大风险", "风险防控对策",
+            "公众安全指引", "附录"]
 
 
 def seed(add_source: SourceFactory) -> None:
