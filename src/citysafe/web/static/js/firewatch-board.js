@@ -21,6 +21,7 @@
     ["test", "测试", ["new", "acknowledged", "verified"], "secondary"],
   ];
   const PATHS = { false_alarm: "false-alarm" };
+  const CHANGES = { raise: "报警", occur: "再次报警", clear: "复位" };
 
   function filterValues() {
     const f = new FormData(filters);
@@ -172,7 +173,7 @@
     }
     alarms.set(d.id, Object.assign(alarms.get(d.id) || {}, d));
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
-      `<tr><td>${FW.time(o.received_at)}</td><td>${FW.esc(o.change)}</td><td>${FW.esc(o.description)}</td></tr>`).join("");
+      `<tr><td>${FW.time(o.received_at)}</td><td>${FW.esc(CHANGES[o.change] || o.change)}</td><td>${FW.esc(o.description)}</td></tr>`).join("");
     const acts = (d.actions || []).map((x) =>
       `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
     detail.innerHTML = `

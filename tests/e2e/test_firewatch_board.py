@@ -1,0 +1,126 @@
+"""A simulated fire arrives over GB/T 26875.3 on the live board in Chromium (server-sent events, alarm
+sound) and the operator takes it through 受理 → 核实 → 确认火警."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from citysafe.auth import service as auth_service
+from citysafe.auth.schemas import UserCreate
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description, encode_frame
+from citysafe.firewatch.simulator import SimulatedUitd
+
+pytestmark = pytest.mark.e2e
+
+UITD = 100001
+POINT = 1 << 16 | 3
+
+
+@pytest.fixture
+def ctx(ctx: AppContext) -> AppContext:
+    """The live server runs the gateway (as `serve --gb26875-port`); one networked unit in 玄武区."""
+    from citysafe.firewatch import registry_service as rs
+    from citysafe.firewatch.registry_schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
+    from citysafe.orgs.enums import OrganizationKind
+    from citysafe.orgs.schemas import Location, OrganizationCreate
+
+    ctx.settings = ctx.settings.model_copy(update={"gb26875_port": 0})
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        unit = rs.create_unit(session, unit_in=UnitCreate(organization=OrganizationCreate(
+            name="南京钟山商业广场", kind=OrganizationKind.NETWORKED_UNIT, region_code="320102",
+            address="南京市玄武区中山路1号", location=Location(lon=118.79, lat=32.05)),
+            contact_name="值班室", contact_phone="02584000000"))
+        building = rs.add_building(session, unit=unit, building_in=BuildingCreate(name="主楼", floors_above=8))
+        uitd = rs.register_uitd(session, uitd_in=UitdCreate(address=UITD, unit_id=unit.id, vendor="示例厂商"))
+        rs.add_component(session, uitd=uitd, component_in=ComponentCreate(
+            system_type=1, system_address=1, component_type=42, component_address=POINT,
+            description="1回路3号光电感烟", building_id=building.id, floor="3层", zone="B区"))
+        auth_service.create_user(session, user_in=UserCreate(
+            username="duty", password="correct-horse", role="operator", region_code="320100",
+            display_name="监控中心值班员"))
+    return ctx
+
+
+def send_fire(port: int) -> bytes:
+    """A UITD reports a fire and waits for the ACK (in its own thread and loop: Playwright's is sync)."""
+
+    async def run() -> bytes:
+        uitd = SimulatedUitd(UITD, host="127.0.0.1", port=port, ack_timeout=10)
+        await uitd.connect()
+        obj = ComponentStatus(1, 1, 42, POINT, 0x0003, encode_description("3层B区商铺"),
+                              DeviceTime.of(datetime(2026, 3, 1, 10, 0)))
+        result = await uitd.send(2, [obj])
+        await uitd.close()
+        assert result.acked
+        return encode_frame(result.frame)
+
+    out: list[bytes] = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(run())))
+    thread.start()
+    thread.join(30)
+    assert out, "the simulated UITD got no ACK"
+    return out[0]
+
+
+def test_a_fire_arrives_live_and_is_confirmed(
+    ctx: AppContext, live_server: str, browser_page: Any, artifacts_dir: Path,
+) -> None:
+    page = browser_page
+    page.goto(f"{live_server}/firewatch")
+    page.fill("input[name=username]", "duty")
+    page.fill("input[name=password]", "correct-horse")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#fw-alarms[data-ready='1']")
+    page.wait_for_selector("#fw-live.on")  # the event stream is connected
+    assert page.locator("#fw-alarms tbody tr").count() == 0
+    page.click("#fw-sound")
+    page.wait_for_selector("#fw-sound[aria-pressed='true']")
+    beeps_before = page.evaluate("window.fwBeeps")
+
+    raw = send_fire(ctx.extras["gb26875_gateway"].port)
+
+    row = page.locator("#fw-alarms tbody tr[data-kind='fire']")
+    row.wait_for()
+    assert row.count() == 1
+    assert "南京钟山商业广场" in row.inner_text()
+    assert "主楼 3层 B区" in row.inner_text()
+    page.wait_for_function(f"window.fwBeeps > {beeps_before}")  # the alarm sound went off
+    assert "火警" in page.locator("#fw-banner.on").inner_text()
+    page.screenshot(path=str(artifacts_dir / "firewatch-board-fire-arrived.png"))
+
+    row.click()
+    page.wait_for_selector("#fw-detail [data-testid=raw-frame]")
+    assert page.locator("[data-testid=raw-frame]").inner_text().replace("\n", "") == raw.hex().upper()
+    decoded = page.locator("[data-testid=decoded]").inner_text()
+    assert '"fire"' in decoded and '"command": 2' in decoded
+    page.click("#fw-actions button[data-action=acknowledge]")
+    page.wait_for_selector("#fw-detail[data-state='acknowledged']")
+    page.click("#fw-actions button[data-action=verify]")
+    page.select_option("#fw-act-form select[name=method]", "phone")
+    page.fill("#fw-act-form textarea[name=note]", "电话联系单位值班员，现场确认起火")
+    page.click("#fw-act-form button[type=submit]")
+    page.wait_for_selector("#fw-detail[data-state='verified']")
+    page.click("#fw-actions button[data-action=confirm]")
+    page.fill("#fw-act-form textarea[name=note]", "已通知119")
+    page.click("#fw-act-form button[type=submit]")
+    page.wait_for_selector("#fw-detail[data-state='confirmed']")
+    assert page.locator("#fw-detail .st-confirmed").first.inner_text() == "确认火警"
+    assert page.locator("#fw-banner.on").count() == 0
+    page.screenshot(path=str(artifacts_dir / "firewatch-board-fire-confirmed.png"))
+
+    from citysafe.core.pagination import PageParams
+    from citysafe.firewatch.schemas import AlarmFilter
+    from citysafe.firewatch.service import list_alarms
+
+    with ctx.session_factory() as session:
+        alarms, total = list_alarms(session, filters=AlarmFilter(kind="fire"), params=PageParams())
+    assert total == 1
+    assert alarms[0].state == "confirmed"
