@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from citysafe.core.context import AppContext
+from citysafe.hazards.tickets import cache
 
 
 def tiny_png(colour: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> bytes:
@@ -41,11 +42,20 @@ def square(lon: float, lat: float, half: float = 0.0015) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _remove_grids(ctx: AppContext) -> Iterator[None]:
-    # Grids are rows of the region table, which the shared fixtures keep between tests.
+def _fresh_cache() -> None:
+    # The tables are emptied between tests behind the statistics cache's back.
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _remove_grids(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Grids are rows of the region table, which the shared fixtures keep between tests. Pure tests (no
+    # database) are left alone, so they run once rather than once per backend.
+    ctx: AppContext | None = request.getfixturevalue("ctx") if "ctx" in request.fixturenames else None
     yield
-    with ctx.engine.begin() as conn:
-        conn.execute(text("DELETE FROM region WHERE level = 'grid'"))
+    if ctx is not None:
+        with ctx.engine.begin() as conn:
+            conn.execute(text("DELETE FROM region WHERE level = 'grid'"))
 
 
 Headers = dict[str, str]

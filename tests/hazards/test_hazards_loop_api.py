@@ -145,7 +145,8 @@ def test_dismiss_regrade_extend(client: TestClient, ctx: AppContext, make_user: 
     dismissed = act(client, first["id"], office, "dismiss", note="经核查不属于安全隐患")
     assert dismissed.json()["state"] == "dismissed"
 
-    second = client.post(TICKETS, headers=grid, json={"category": "group_rental", "description": "彩钢板隔断住人"}).json()
+    second = client.post(TICKETS, headers=grid, json={"category": "group_rental",
+                                                      "description": "彩钢板隔断住人"}).json()
     assert second["level"] == "general"
     regraded = act(client, second["id"], office, "regrade", criteria=["FIRE-10"], note="符合重大火灾隐患直接判定要素")
     assert regraded.status_code == 200, regraded.text

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     hazard_standards_file: Path | None = None
     hazard_permit_rules_file: Path | None = None
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
+    hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""
     # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).
     gb26875_host: str = "127.0.0.1"

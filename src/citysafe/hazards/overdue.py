@@ -27,6 +27,7 @@ from citysafe.hazards import rules
 from citysafe.hazards.calc.escalation import DueTicket, Escalation, next_escalation_at, plan_escalations
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES
 from citysafe.hazards.events import HazardOverdue
+from citysafe.hazards.tickets import cache
 from citysafe.hazards.tickets.models import HazardEscalation, HazardTicket
 from citysafe.hazards.tickets.service import event_fields
 
@@ -61,6 +62,8 @@ def sweep(session: Session, *, now: datetime, settings: Settings, limit: int = B
         publish(session, HazardOverdue(**event_fields(ticket), step=escalation.step,
                                        escalation_region_code=escalation.region_code,
                                        deadline=ticket.deadline.isoformat(), overdue_hours=hours))
+    if announced:
+        cache.mark_changed(session)
     for ticket in tickets.values():
         ticket.next_escalation_at = next_escalation_at(ticket.region_code, ticket.deadline, ticket.escalation_step,
                                                        policy)
@@ -82,6 +85,7 @@ def run_once(ctx: AppContext) -> int:
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     """Sweep at start-up and then every ``hazard_sweep_seconds`` until the app stops."""
+    cache.clear()  # an app starting (perhaps on another database) trusts nothing cached before it
     stop = asyncio.Event()
     swept = asyncio.Event()  # set after each sweep: lets tests and health checks wait without sleeping
 

@@ -169,7 +169,10 @@ def gas_problems(limits: GasLimits, reading: GasReading) -> list[str]:
 
 def gas_ready(limits: GasLimits, tests: Iterable[tuple[datetime, bool]], now: datetime) -> bool:
     """Work may start only after a passing test no older than the configured minutes, and no failure since."""
-    latest = max(tests, default=None, key=lambda t: t[0])
+    latest: tuple[datetime, bool] | None = None
+    for test in tests:  # the latest sample; of samples taken at the same moment, the one recorded last
+        if latest is None or test[0] >= latest[0]:
+            latest = test
     return (latest is not None and latest[1]
             and timedelta(0) <= now - latest[0] <= timedelta(minutes=limits.before_start_minutes))
 

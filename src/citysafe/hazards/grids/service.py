@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from shapely.geometry import shape
@@ -33,6 +34,20 @@ from citysafe.regions.enums import RegionLevel
 GRID_SOURCE = "grid drawn in citysafe"
 # Sibling grids may share edges; more than this share of either's area in common is an overlap.
 _OVERLAP_TOLERANCE = 0.01
+
+
+# Names of divisions by code, kept for the life of the process: every ticket list shows them and they
+# change only when a grid is drawn or renamed here (which clears this). Filled through scoped sessions,
+# so a code's name is learned only when someone who can see it asks.
+_names: dict[str, str] = {}
+
+
+def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    wanted = set(codes)
+    missing = [c for c in wanted if c not in _names]
+    if missing:
+        _names.update(regions_service.names(session, codes=missing))
+    return {c: _names[c] for c in wanted if c in _names}
 
 
 def wgs84_point(location: Location | None) -> tuple[float | None, float | None]:
@@ -90,6 +105,7 @@ def create_grid(session: Session, *, grid_in: GridCreate) -> GridRead:
     code = regions_service.free_child_code(session, parent_code=community.code, digits=3)
     regions_service.add_division(session, code=code, name=grid_in.name, level=RegionLevel.GRID.value,
                                  parent_code=community.code, boundary=boundary, source=GRID_SOURCE)
+    _names.clear()
     return grid_read(session, code=code)
 
 
@@ -104,6 +120,7 @@ def update_grid(session: Session, *, code: str, grid_in: GridUpdate) -> GridRead
     grid = _grid(session, code)
     if grid_in.name is not None:
         grid.name = grid_in.name
+        _names.clear()
     if grid_in.boundary is not None:
         boundary, geom = _polygon(grid_in.boundary, grid_in.crs)
         _check_no_overlap(session, grid.parent_code or "", geom, grid.code)

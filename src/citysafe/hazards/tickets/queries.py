@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
@@ -15,12 +15,14 @@ from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES
+from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, TERMINAL_STATES
+from citysafe.hazards.tickets import cache, tally
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.hazards.tickets.schemas import TicketFilter
 
 # Counting beyond this many matches costs more than the page; past it PostgreSQL's estimate is reported.
 EXACT_COUNT_LIMIT = 10_000
+_TALLY_FILTERS = {"state", "open", "level", "category", "source", "region"}
 
 
 def _open_values() -> list[str]:
@@ -96,12 +98,11 @@ def count(session: Session, stmt: Select[Any]) -> tuple[int, bool]:
 
 
 def _estimate(session: Session, stmt: Select[Any]) -> int:
-    # The scope criteria are added by the ORM at execution, so compile through the ORM's own statement:
-    # execute EXPLAIN over the compiled SQL with the same parameters the list query uses.
-    query = stmt.order_by(None).with_only_columns(HazardTicket.id)
-    compiled = _scoped(session, query).compile(dialect=session.get_bind().dialect)
-    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params).scalar_one()
-    return int(plan[0]["Plan"]["Plan Rows"])
+    """PostgreSQL's row estimate for the filtered query (EXPLAIN runs the planner, not the query)."""
+    query = _scoped(session, stmt.order_by(None).with_only_columns(HazardTicket.id))
+    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params)
+    return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
 
 
 def _scoped(session: Session, stmt: Select[Any]) -> Select[Any]:
@@ -117,14 +118,39 @@ def _scoped(session: Session, stmt: Select[Any]) -> Select[Any]:
     return stmt
 
 
+def _tally_states(filters: TicketFilter) -> list[str] | None:
+    states = {s.value for s in filters.state} if filters.state else None
+    if filters.open is not None:
+        wanted = set(_open_values()) if filters.open else {s.value for s in TERMINAL_STATES}
+        states = wanted if states is None else states & wanted
+    return sorted(states) if states is not None else None
+
+
+def total(session: Session, *, filters: TicketFilter, principal: Principal | None, now: datetime,
+          cache_seconds: float = 0) -> tuple[int, bool]:
+    """The list's total: exact from the tally when its filters allow, else counted (or estimated)."""
+    def compute() -> tuple[int, bool]:
+        used = {name for name, value in filters.model_dump().items() if value is not None}
+        if used <= _TALLY_FILTERS and tally.usable(session, filters.region):
+            return tally.total(session, region=filters.region, states=_tally_states(filters),
+                               level=filters.level.value if filters.level else None,
+                               category=filters.category.value if filters.category else None,
+                               source=filters.source.value if filters.source else None), False
+        return count(session, filtered(filters, principal=principal, now=now))
+
+    key = ("total", filters.model_dump_json(), principal.user_id if filters.mine and principal else None)
+    return cache.cached(session, key, cache_seconds, compute)
+
+
 def page(
     session: Session, *, filters: TicketFilter, params: PageParams, principal: Principal | None, now: datetime,
-    cursor: str | None = None, sort: str = "-created_at",
+    cursor: str | None = None, sort: str = "-created_at", cache_seconds: float = 0,
 ) -> tuple[list[HazardTicket], int, bool, str | None]:
     """One page (by keyset cursor when given, else by page number), the total, and the next cursor."""
     t = HazardTicket
     stmt = filtered(filters, principal=principal, now=now)
-    total, estimated = count(session, stmt)
+    total_count, estimated = total(session, filters=filters, principal=principal, now=now,
+                                   cache_seconds=cache_seconds)
     orders = {
         "-created_at": (t.created_at.desc(), t.id.desc()), "created_at": (t.created_at.asc(), t.id.asc()),
         "deadline": (t.deadline.asc(), t.id.asc()), "-deadline": (t.deadline.desc(), t.id.desc()),
@@ -139,6 +165,10 @@ def page(
         listing = listing.where(or_(t.created_at < created, and_(t.created_at == created, t.id < ident)))
     else:
         listing = listing.offset(params.offset)
-    rows = list(session.scalars(listing.limit(params.size)))
+    # The page's ids first, from an index alone (ix_hazard_ticket_list / _by_deadline carry the filtered
+    # columns), then only those rows: filtering a million rows on the heap costs a hundred times more.
+    ids = list(session.scalars(listing.with_only_columns(t.id).limit(params.size)))
+    by_id = {row.id: row for row in session.scalars(select(t).where(t.id.in_(ids)))} if ids else {}
+    rows = [by_id[i] for i in ids if i in by_id]
     next_cursor = encode_cursor(rows[-1]) if len(rows) == params.size and sort == "-created_at" else None
-    return rows, total, estimated, next_cursor
+    return rows, total_count, estimated, next_cursor

@@ -24,6 +24,7 @@ from citysafe.hazards.calc.lifecycle import (
 from citysafe.hazards.enforcement.models import JointPunishment
 from citysafe.hazards.enforcement.service import org_brief, punishments_by_org
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, SOURCE_NAMES_ZH, zh
+from citysafe.hazards.grids import service as grids_service
 from citysafe.hazards.tickets.models import HazardAttachment, HazardStep, HazardTicket
 from citysafe.hazards.tickets.schemas import (
     ActionOption,
@@ -35,7 +36,6 @@ from citysafe.hazards.tickets.schemas import (
     TicketRead,
 )
 from citysafe.hazards.tickets.service import capacities_for
-from citysafe.regions import service as regions_service
 
 ACTION_NAMES_ZH_ALL = {**ACTION_NAMES_ZH, "report": "上报"}
 
@@ -45,7 +45,7 @@ def is_overdue(ticket: HazardTicket, now: datetime) -> bool:
 
 
 def region_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
-    return regions_service.names(session, codes=codes)
+    return grids_service.region_names(session, codes)
 
 
 def _read(ticket: HazardTicket, now: datetime, names: dict[str, str],

@@ -30,7 +30,7 @@ from citysafe.hazards.calc.lifecycle import (
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, HazardSource, zh
 from citysafe.hazards.events import HazardClosed, HazardLevelChanged, HazardReported
 from citysafe.hazards.grids import service as grids_service
-from citysafe.hazards.tickets import files
+from citysafe.hazards.tickets import files, tally
 from citysafe.hazards.tickets.models import HazardStep, HazardTicket
 from citysafe.hazards.tickets.schemas import RectificationPlan, TicketCreate, TransitionIn
 from citysafe.orgs import service as orgs_service
@@ -184,6 +184,7 @@ def report(
         source_ref=source_ref, created_at=now, updated_at=now)
     session.add(ticket)
     session.flush()
+    tally.move(session, before=None, after=tally.key_of(ticket))
     _schedule(ticket, settings)
     _step(session, ticket, action="report", from_state=None, principal=principal, note=ticket_in.description,
           data={"source": source.value, "level": level}, now=now, attachment_ids=list(ticket_in.attachment_ids))
@@ -230,10 +231,14 @@ def transition(
         new_state = decide(State(ticket.state), action, capacities_for(principal, ticket), facts)
     except TransitionRefused as refused:
         raise _refusal(refused) from refused
-    previous_level, from_state = ticket.level, ticket.state
+    previous_level, from_state, before = ticket.level, ticket.state, tally.key_of(ticket)
     data = _apply(session, ticket, change, principal, settings, now)
     ticket.state = new_state.value
     ticket.updated_at = now
+    tally.move(session, before=before, after=tally.key_of(ticket))
+    if new_state is State.CLOSED and ticket.close_seconds is not None:
+        tally.record_close(session, key=tally.key_of(ticket), close_seconds=ticket.close_seconds,
+                           on_time=not ticket.closed_late)
     _schedule(ticket, settings)
     _step(session, ticket, action=action.value, from_state=from_state, principal=principal, note=change.note,
           data=data, now=now, attachment_ids=list(change.attachment_ids))

@@ -37,6 +37,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hazard_checklist_owner_region_code'), ['owner_region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_checklist_place_type'), ['place_type'], unique=False)
 
+    op.create_table('hazard_tally',
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('category', sa.String(length=30), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('tickets', sa.BigInteger(), nullable=False),
+    sa.Column('close_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('closed_counted', sa.BigInteger(), nullable=False),
+    sa.Column('closed_on_time', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('region_code', 'state', 'level', 'category', 'source', name=op.f('pk_hazard_tally'))
+    )
     op.create_table('enforcement_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -345,15 +357,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_ref', name=op.f('uq_hazard_ticket_source_ref'))
     )
     with op.batch_alter_table('hazard_ticket', schema=None) as batch_op:
-        batch_op.create_index('ix_hazard_ticket_created_id', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_hazard_ticket_by_deadline', ['deadline', 'id'], unique=False, postgresql_include=['region_code', 'state', 'level', 'category', 'source'])
         batch_op.create_index(batch_op.f('ix_hazard_ticket_escalation_region_code'), ['escalation_region_code'], unique=False)
+        batch_op.create_index('ix_hazard_ticket_list', ['created_at', 'id'], unique=False, postgresql_include=['region_code', 'state', 'level', 'category', 'source', 'deadline'])
         batch_op.create_index(batch_op.f('ix_hazard_ticket_next_escalation_at'), ['next_escalation_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_ticket_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_ticket_place_id'), ['place_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_ticket_region_code'), ['region_code'], unique=False)
-        batch_op.create_index('ix_hazard_ticket_region_created', ['region_code', 'created_at'], unique=False)
-        batch_op.create_index('ix_hazard_ticket_state_region', ['state', 'region_code', 'created_at'], unique=False)
-        batch_op.create_index('ix_hazard_ticket_stats', ['region_code', 'state', 'level', 'category', 'deadline', 'close_seconds'], unique=False)
+        batch_op.create_index('ix_hazard_ticket_running', ['state', 'region_code', 'deadline'], unique=False, postgresql_include=['level', 'category', 'source', 'created_at', 'id'])
+        batch_op.create_index('ix_hazard_ticket_stats', ['region_code', 'state', 'level', 'category', 'source', 'deadline', 'close_seconds', 'closed_late'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_ticket_task_id'), ['task_id'], unique=False)
 
     op.create_table('hazard_escalation',
@@ -434,14 +446,14 @@ def downgrade() -> None:
     with op.batch_alter_table('hazard_ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_task_id'))
         batch_op.drop_index('ix_hazard_ticket_stats')
-        batch_op.drop_index('ix_hazard_ticket_state_region')
-        batch_op.drop_index('ix_hazard_ticket_region_created')
+        batch_op.drop_index('ix_hazard_ticket_running', postgresql_include=['level', 'category', 'source', 'created_at', 'id'])
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_region_code'))
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_place_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_organization_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_next_escalation_at'))
+        batch_op.drop_index('ix_hazard_ticket_list', postgresql_include=['region_code', 'state', 'level', 'category', 'source', 'deadline'])
         batch_op.drop_index(batch_op.f('ix_hazard_ticket_escalation_region_code'))
-        batch_op.drop_index('ix_hazard_ticket_created_id')
+        batch_op.drop_index('ix_hazard_ticket_by_deadline', postgresql_include=['region_code', 'state', 'level', 'category', 'source'])
 
     op.drop_table('hazard_ticket')
     with op.batch_alter_table('work_permit_gas_test', schema=None) as batch_op:
@@ -508,6 +520,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enforcement_record_inspected_at'))
 
     op.drop_table('enforcement_record')
+    op.drop_table('hazard_tally')
     with op.batch_alter_table('hazard_checklist', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hazard_checklist_place_type'))
         batch_op.drop_index(batch_op.f('ix_hazard_checklist_owner_region_code'))
