@@ -50,6 +50,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "citysafe.firewatch.timers",
     "citysafe.firewatch.mqtt",
     "citysafe.hazards.overdue",
+    "citysafe.risk.warmup",
 )
 
 

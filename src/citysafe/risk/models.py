@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
@@ -125,3 +125,17 @@ class RiskReport(RegionScoped, Base):
     files: Mapped[dict[str, str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RiskVersion(Base):
+    """A counter per county, bumped in the transaction of every change to its sources.
+
+    Map requests compare the counters of their region with those of a cached result, so a city map is
+    served from memory until a source in the city changes, by any process, and never after.
+    """
+
+    __tablename__ = "risk_version"
+    __audited__ = False
+
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

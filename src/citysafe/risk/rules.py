@@ -17,7 +17,6 @@ from citysafe.risk.calc.aggregate import WeightedRule
 from citysafe.risk.calc.levels import RiskLevel, raise_level
 from citysafe.risk.enums import CATEGORY_CODES, Category
 
-
 _SUBKIND_NAMES = {"major": "重大事故隐患", "general": "一般隐患", "fire": "火警", "fault": "消防设施故障"}
 
 

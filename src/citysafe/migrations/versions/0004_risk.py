@@ -37,6 +37,11 @@ def upgrade() -> None:
     with op.batch_alter_table('risk_import', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_import_region_code'), ['region_code'], unique=False)
 
+    op.create_table('risk_version',
+    sa.Column('county', sa.String(length=6), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('county', name=op.f('pk_risk_version'))
+    )
     op.create_table('risk_report',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -182,3 +187,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_risk_import_region_code'))
 
     op.drop_table('risk_import')
+    op.drop_table('risk_version')

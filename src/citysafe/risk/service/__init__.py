@@ -2,8 +2,8 @@
 
 ``sources`` (the registry), ``assessments`` (assess and derive levels), ``dynamic`` (hazards and alarms
 raising levels), ``maps`` (four-colour maps), ``stats`` (counts and lists), ``imports`` and ``workbook``
-(files), ``boundaries`` (map units and demo streets), ``reports`` (white paper records), and ``config``
-(the rulebooks in force).
+(files), ``boundaries`` (map units and demo streets), ``reports`` (white paper records), ``versions``
+(change counters for caches) and ``config`` (the rulebooks in force).
 """
 
 from citysafe.risk.service import (
@@ -16,8 +16,9 @@ from citysafe.risk.service import (
     reports,
     sources,
     stats,
+    versions,
     workbook,
 )
 
 __all__ = ["assessments", "boundaries", "config", "dynamic", "imports", "maps", "reports", "sources", "stats",
-           "workbook"]
+           "versions", "workbook"]

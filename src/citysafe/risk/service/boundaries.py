@@ -69,6 +69,7 @@ class MapUnit:
 
 _cache: dict[str, tuple[tuple[Any, ...], MapUnit]] = {}
 _lock = threading.Lock()
+_generation = [0]  # bumped whenever a cached unit is (re)loaded: maps built on older units are stale
 
 
 def _signature(row: DivisionRow) -> tuple[Any, ...]:
@@ -123,6 +124,7 @@ def map_units(session: Session, rows: Sequence[DivisionRow]) -> list[MapUnit]:
         with _lock:
             for row in missing:
                 _cache[row.code] = (_signature(row), _make_unit(row, geometries[row.code]))
+            _generation[0] += 1
     return [_cache[r.code][1] for r in with_boundary]
 
 
@@ -175,6 +177,11 @@ def generate_demo_streets(session: Session, *, city_code: str) -> int:
     return report.boundaries
 
 
+def generation() -> int:
+    return _generation[0]
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _generation[0] += 1

@@ -9,6 +9,8 @@ filters, level basis) travel with it in ``aggregation`` so a printed map can be 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.errors import field_error
-from citysafe.core.scope import region_clause
+from citysafe.core.scope import current_scope, region_clause
 from citysafe.core.validators import region_prefix
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.aggregate import (
@@ -32,7 +34,7 @@ from citysafe.risk.enums import CATEGORY_CODES, KINDS, LEVEL_COLOURS, Category, 
 from citysafe.risk.models import H3_RESOLUTIONS, RiskSource
 from citysafe.risk.rules import WeightedRuleConfig
 from citysafe.risk.schemas import MapQuery
-from citysafe.risk.service import boundaries
+from citysafe.risk.service import boundaries, versions
 
 _RANK = {lvl.value: lvl.rank for lvl in LEVELS_ASCENDING}
 _UNIT_NAMES_ZH = {"district": "区县", "street": "街道乡镇", "community": "社区村", "grid": "网格",
@@ -141,9 +143,42 @@ def _divisions(session: Session, region: Any, unit: str, points: Points, assesse
     return features, agg.unassigned, notes
 
 
+_results: OrderedDict[tuple[Any, ...], MapResult] = OrderedDict()
+_results_lock = threading.Lock()
+_RESULTS_KEPT = 128
+
+
 def build_map(session: Session, *, query: MapQuery, default_resolution: int,
               weighted: WeightedRuleConfig) -> MapResult:
+    """The map of ``query``, from memory when nothing it depends on has changed since it was built.
+
+    It depends on the region's sources (their counties' change counters), the division boundaries (the
+    boundary cache's generation), the reader's organisation scope and the rule's parameters.
+    """
     region = regions_service.get(session, code=query.region)
+    if query.unit not in ("h3", region.level):
+        boundaries.units_at_level(session, region=region, level=query.unit)  # revalidates the boundary cache
+    scope = current_scope(session)
+    key = (str(session.get_bind().engine.url), region.code, query.model_dump_json(), default_resolution,
+           weighted.model_dump_json(),
+           scope.organization_id if scope else None, boundaries.generation(),
+           versions.data_version(session, prefix=region_prefix(region.code)))
+    with _results_lock:
+        cached = _results.get(key)
+        if cached is not None:
+            _results.move_to_end(key)
+            return cached
+    result = _build_map(session, region=region, query=query, default_resolution=default_resolution,
+                        weighted=weighted)
+    with _results_lock:
+        _results[key] = result
+        while len(_results) > _RESULTS_KEPT:
+            _results.popitem(last=False)
+    return result
+
+
+def _build_map(session: Session, *, region: Any, query: MapQuery, default_resolution: int,
+               weighted: WeightedRuleConfig) -> MapResult:
     categories = [parse_category(c).value for c in query.category] if query.category else None
     resolution = query.res or default_resolution
     points = load_points(session, prefix=region_prefix(region.code), categories=categories, kinds=query.kind,
