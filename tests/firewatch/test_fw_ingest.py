@@ -266,3 +266,19 @@ def test_system_and_uitd_fire_flags_do_not_double_a_component_fire(ctx: AppConte
     # a summary fire alone (a panel that sends no component detail) is raised all the same
     [alone] = ingest(ctx, [system_fire(961)], clock)
     assert len(alone.alarms_raised) == 1
+
+
+def test_dedup_probes_the_dedup_index_on_sqlite(ctx: AppContext) -> None:
+    if ctx.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL chooses plans from table statistics")
+    from citysafe.firewatch.ingest import _dedup_statement
+
+    statement = _dedup_statement(16)
+    compiled = statement.compile(ctx.engine)
+    params = compiled.construct_params({f"{p}{i}": 0 for i in range(16) for p in "srd"})
+    with ctx.engine.connect() as conn:
+        sql = f"EXPLAIN QUERY PLAN {compiled.string}"
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(sql, tuple(
+            params[name] for name in compiled.positiontup or ())))
+    # a time-window or full scan here was quadratic: every batch read the whole last ten minutes
+    assert "ix_fw_raw_frame_dedup" in plan and "SCAN fw_raw_frame" not in plan and "SCAN r" not in plan

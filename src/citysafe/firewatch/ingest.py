@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from functools import lru_cache
+from typing import Any, Final, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import BigInteger, Integer, Table, TextualSelect, bindparam, column, insert, text, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import Clock
+from citysafe.core.db import UTCDateTime
 from citysafe.firewatch import regcache
 from citysafe.firewatch.alarms import Owner, PointReport, apply_reports
 from citysafe.firewatch.config import FirewatchConfig, current_config
@@ -31,7 +33,6 @@ from citysafe.firewatch.records import RawFrame, Reading, table_of
 
 # last_seen_at of a UITD is rewritten at most this often by one process; offline limits are minutes.
 SEEN_WRITE_INTERVAL_S = 30.0
-_DEDUP_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,45 @@ def _key(frame: Frame) -> Key:
 
 
 def _stored(session: Session, keys: list[Key], since: datetime) -> dict[Key, int]:
+    """Keys of ``keys`` already stored since ``since``: one indexed probe per key.
+
+    Written as a join against a VALUES list (a CTE, as SQLite names VALUES columns only there) rather
+    than ``(a, b, c) IN (…)`` with a time filter: given those, SQLite plans a scan (of the table, or of
+    the whole time window, millions of rows at full load) instead of probing the dedup index. The time
+    window is applied here instead.
+    """
     found: dict[Key, int] = {}
-    cols = (RawFrame.source_address, RawFrame.serial, RawFrame.adu_hash)
-    for start in range(0, len(keys), _DEDUP_CHUNK):
-        chunk = keys[start:start + _DEDUP_CHUNK]
-        rows = session.execute(
-            select(RawFrame.id, *cols).where(tuple_(*cols).in_(chunk), RawFrame.received_at >= since)
-        ).all()
-        for row in rows:
-            found.setdefault((row.source_address, row.serial, row.adu_hash), row.id)
+    for start in range(0, len(keys), _DEDUP_SHAPES[-1]):
+        chunk = keys[start:start + _DEDUP_SHAPES[-1]]
+        size = next(n for n in _DEDUP_SHAPES if n >= len(chunk))
+        params: dict[str, int] = {}
+        for i, (src, ser, dig) in enumerate(chunk + [_NO_KEY] * (size - len(chunk))):
+            params[f"s{i}"], params[f"r{i}"], params[f"d{i}"] = src, ser, dig
+        for row in session.connection().execute(_dedup_statement(size), params):
+            if row.received_at >= since:
+                found.setdefault((row.source_address, row.serial, row.adu_hash), row.id)
     return found
+
+
+# A few fixed statement shapes (the last chunk is padded with a key no frame has), so SQLAlchemy
+# compiles each once: rendering a fresh VALUES list of hundreds of rows per batch costs more than the query.
+_DEDUP_SHAPES: Final = (16, 128, 900)
+_NO_KEY: Final = (-1, -1, 0)
+
+
+@lru_cache(maxsize=len(_DEDUP_SHAPES))
+def _dedup_statement(size: int) -> TextualSelect:
+    # Text, not a Core VALUES construct: SQLAlchemy does not cache statements with a VALUES CTE, and
+    # compiling ~2700 bound parameters per batch cost more than the query itself.
+    rows = ", ".join(f"(:s{i}, :r{i}, :d{i})" for i in range(size))
+    sql = (f"WITH wanted (src, ser, dig) AS (VALUES {rows}) "
+           "SELECT r.id, r.source_address, r.serial, r.adu_hash, r.received_at "
+           "FROM wanted JOIN fw_raw_frame AS r "
+           "ON r.source_address = wanted.src AND r.serial = wanted.ser AND r.adu_hash = wanted.dig")
+    binds = [bindparam(f"{p}{i}", type_=Integer if p == "r" else BigInteger) for i in range(size) for p in "srd"]
+    return text(sql).bindparams(*binds).columns(
+        column("id", BigInteger), column("source_address", BigInteger), column("serial", Integer),
+        column("adu_hash", BigInteger), column("received_at", UTCDateTime()))
 
 
 def _owners(session: Session, addresses: set[int], first_seen: dict[int, datetime], peers: dict[int, str],
@@ -114,10 +144,13 @@ def _component_key(owner: regcache.UitdInfo, obs: Observation) -> regcache.Compo
     return owner.uitd_id, obs.system_type, obs.system_address, obs.component_address
 
 
-def _reports(index: int, item: ReceivedFrame, facts: FrameFacts, owner: regcache.UitdInfo, raw_frame_id: int,
-             comps: dict[regcache.ComponentKey, regcache.ComponentInfo | None]) -> list[PointReport]:
-    who = Owner(owner.region_code, owner.unit_id, owner.organization_id, owner.unit_name, owner.lon, owner.lat,
-                unregistered=not owner.registered)
+def _owner(owner: regcache.UitdInfo) -> Owner:
+    return Owner(owner.region_code, owner.unit_id, owner.organization_id, owner.unit_name, owner.lon, owner.lat,
+                 unregistered=not owner.registered)
+
+
+def _reports(index: int, item: ReceivedFrame, facts: FrameFacts, owner: regcache.UitdInfo, who: Owner,
+             raw_frame_id: int, comps: dict[regcache.ComponentKey, regcache.ComponentInfo | None]) -> list[PointReport]:
     reports = []
     for obs in facts.observations:
         key = _component_key(owner, obs)
@@ -196,12 +229,14 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
     comp_keys = {ck for index, facts in all_facts for obs in facts.observations
                  if (ck := _component_key(owners[items[index].frame.source], obs)) is not None}
     comps = regcache.components(session, comp_keys) if comp_keys else {}
+    whos = {address: _owner(info) for address, info in owners.items()}
     reports: list[PointReport] = []
     readings: list[dict[str, Any]] = []
     for index, facts in all_facts:
         item = items[index]
         if facts.observations:
-            reports.extend(_reports(index, item, facts, owners[item.frame.source], frame_ids[index], comps))
+            source = item.frame.source
+            reports.extend(_reports(index, item, facts, owners[source], whos[source], frame_ids[index], comps))
         for r in facts.readings:
             readings.append({"received_at": item.received_at, "device_time": r.device_time, "device_id": r.device_id,
                              "quantity": r.quantity[:40], "value": r.value, "unit": r.unit,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from citysafe.core.clock import SHANGHAI
 from citysafe.firewatch.enums import PointCondition as C
@@ -27,6 +28,7 @@ from citysafe.firewatch.protocols.gb26875.tables import (
     COMPONENT_STATUS_BITS,
     SYSTEM_STATUS_BITS,
     UITD_STATUS_BITS,
+    FlagBit,
     analog_type_info,
     component_type_name,
     flag_labels,
@@ -84,8 +86,19 @@ NOTHING = FrameFacts()
 
 def device_utc(time: DeviceTime | None) -> datetime | None:
     """A device time label (China local time by convention) as aware UTC; None when invalid."""
-    value = None if time is None else time.value
+    return None if time is None else _label_utc(time.raw)
+
+
+@lru_cache(maxsize=8192)
+def _label_utc(raw: bytes) -> datetime | None:
+    # Labels have one-second resolution, so at thousands of frames a second most repeat: cached.
+    value = DeviceTime(raw).value
     return None if value is None else value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _labels(bits: tuple[FlagBit, ...], status: int, conditions: frozenset[str]) -> tuple[str, ...]:
+    # Only an abnormal status ever becomes an alarm text; normal reports (nearly all) skip the work.
+    return flag_labels(bits, status) if conditions else ()
 
 
 def _common(status: int) -> set[str]:
@@ -147,20 +160,23 @@ def frame_facts(frame: Frame) -> FrameFacts:
     for obj in adu.objects:
         if isinstance(obj, ComponentStatus):
             key = f"{addr}/{obj.system_type}/{obj.system_address}/{obj.component_address}"
+            conditions = component_conditions(obj.component_type, obj.status)
             obs.append(Observation(
-                key, component_conditions(obj.component_type, obj.status), False, obj.status,
-                flag_labels(COMPONENT_STATUS_BITS, obj.status), device_utc(obj.time),
+                key, conditions, False, obj.status,
+                _labels(COMPONENT_STATUS_BITS, obj.status, conditions), device_utc(obj.time),
                 obj.system_type, obj.system_address, obj.component_type, obj.component_address,
                 obj.description, test_mode=not obj.status & 1,
             ))
         elif isinstance(obj, UitdStatus):
-            obs.append(Observation(addr, uitd_conditions(obj.status), False, obj.status,
-                                   flag_labels(UITD_STATUS_BITS, obj.status), device_utc(obj.time),
+            conditions = uitd_conditions(obj.status)
+            obs.append(Observation(addr, conditions, False, obj.status,
+                                   _labels(UITD_STATUS_BITS, obj.status, conditions), device_utc(obj.time),
                                    description="用户信息传输装置", test_mode=not obj.status & 1))
         elif isinstance(obj, SystemStatus):
+            conditions = system_conditions(obj.status)
             obs.append(Observation(
-                f"{addr}/{obj.system_type}/{obj.system_address}", system_conditions(obj.status), False,
-                obj.status, flag_labels(SYSTEM_STATUS_BITS, obj.status), device_utc(obj.time),
+                f"{addr}/{obj.system_type}/{obj.system_address}", conditions, False,
+                obj.status, _labels(SYSTEM_STATUS_BITS, obj.status, conditions), device_utc(obj.time),
                 obj.system_type, obj.system_address, description=system_type_name(obj.system_type),
                 test_mode=not obj.status & 1,
             ))
