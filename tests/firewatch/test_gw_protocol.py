@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citysafe.core.clock import FixedClock
-from citysafe.firewatch.gateway import Gateway, GatewayConfig
+from citysafe.firewatch.gateway import Gateway, GatewayConfig, ack_bytes
 from citysafe.firewatch.ingest import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
@@ -24,6 +26,7 @@ from citysafe.firewatch.protocols.gb26875 import (
     Frame,
     StreamFramer,
     UitdStatus,
+    build_ack,
     build_upload,
     decode_frame,
     encode_description,
@@ -305,3 +308,16 @@ async def test_frames_are_acked_in_order_per_connection(gateway: Gateway, sink: 
     assert serials == list(range(10))
     assert decode_frame(sink.frames[3].raw).serial == 3
     peer.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(serial=st.integers(0, 0xFFFF), version=st.tuples(st.integers(0, 255), st.integers(0, 255)),
+       source=st.integers(0, (1 << 48) - 1), destination=st.integers(0, (1 << 48) - 1),
+       adu=st.binary(max_size=64), label=st.binary(min_size=6, max_size=6))
+def test_fast_ack_is_byte_for_byte_the_codec_ack(serial: int, version: tuple[int, int], source: int,
+                                                  destination: int, adu: bytes, label: bytes) -> None:
+    body = (serial.to_bytes(2, "little") + bytes(version) + bytes(6) + source.to_bytes(6, "little")
+            + destination.to_bytes(6, "little") + len(adu).to_bytes(2, "little") + b"\x02" + adu)
+    raw = b"@@" + body + bytes((sum(body) & 0xFF,)) + b"##"
+    frame = decode_frame(raw)
+    assert ack_bytes(raw, label) == encode_frame(build_ack(frame, DeviceTime(label)))

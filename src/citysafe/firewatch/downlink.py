@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 PATROL: Final = "patrol"
 CLOCK_SYNC: Final = "clock_sync"
+_ANSWERS_WITHOUT_DATA: Final = frozenset((Command.ACK, Command.NAK))
+_ANSWERS: Final = frozenset((Command.ACK, Command.NAK, Command.RESPONSE))
 DUTY_CHECK: Final = "duty_check"
 
 
@@ -136,15 +138,18 @@ class Downlink:
 
     # -- traffic from the gateway -------------------------------------------------------------------
     def on_frame(self, conn: Connection, frame: Frame) -> None:
+        # Called for every frame: the common case (an upload from a known device) returns at once.
         device = self._devices.get(conn)
-        now = self.clock.now()
+        command = frame.command
         if device is None:
-            if frame.command in (Command.ACK, Command.NAK):
+            if command in _ANSWERS_WITHOUT_DATA:
                 return  # an ACK before the device has shown its address cannot answer us
             # A device that just connected: set its clock at the next tick, patrol after a period.
+            now = self.clock.now()
             device = self._devices[conn] = _Device(next_patrol=now + self.config.patrol, next_clock_sync=now)
-        if frame.command not in (Command.ACK, Command.NAK, Command.RESPONSE):
+        if command not in _ANSWERS:
             return
+        now = self.clock.now()
         sent = device.outstanding.pop(frame.serial, None)
         if sent is None:
             return

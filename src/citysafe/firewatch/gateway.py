@@ -30,13 +30,12 @@ from citysafe.firewatch.protocols.gb26875 import (
     Frame,
     Preamble,
     StreamFramer,
-    build_ack,
     build_nak,
     encode_frame,
 )
 from citysafe.firewatch.protocols.gb26875.tables import is_reserved_command
 
-__all__ = ["Connection", "FrameSink", "Gateway", "GatewayConfig", "GatewayStats", "device_time", "running"]
+__all__ = ["Connection", "FrameSink", "Gateway", "GatewayConfig", "GatewayStats", "ack_bytes", "device_time", "running"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,14 @@ class GatewayStats:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+def ack_bytes(raw: bytes, label: bytes) -> bytes:
+    """The ACK of a received frame, cut from the frame's own bytes: serial and version echoed, addresses
+    swapped, empty ADU, command 3. Byte for byte what ``encode_frame(build_ack(frame, label))`` gives
+    (test_gw_protocol checks it) without the round trip through objects, thousands of times a second."""
+    body = raw[2:6] + label + raw[18:24] + raw[12:18] + b"\x00\x00\x03"
+    return b"@@" + body + bytes((sum(body) & 0xFF,)) + b"##"
 
 
 def device_time(clock: Clock) -> DeviceTime:
@@ -368,7 +375,7 @@ class Gateway:
             self._flush()
 
     def _acknowledge(self, batch: list[_Pending], stored: Sequence[bool]) -> None:
-        label = self.now_label()
+        label = self.now_label().raw
         acks: dict[Connection, list[bytes]] = {}
         counts: dict[Connection, int] = {}
         for pending, ok in zip(batch, stored, strict=True):
@@ -377,7 +384,7 @@ class Gateway:
             if not ok:
                 self.stats.withheld += 1  # the device retransmits; a later batch may succeed
             elif pending.ack:
-                acks.setdefault(conn, []).append(encode_frame(build_ack(pending.item.frame, label)))
+                acks.setdefault(conn, []).append(ack_bytes(pending.item.raw, label))
         for conn, frames in acks.items():
             conn.write(b"".join(frames))
             self.stats.acked += len(frames)
