@@ -47,6 +47,8 @@ _REPLIES: Final = frozenset((Command.ACK, Command.NAK))
 class FrameSink(Protocol):
     """Where frames go before they are ACKed: the database (embedded) or JetStream (scale)."""
 
+    async def start(self) -> None: ...
+
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         """Make ``items`` durable; True for each one stored (or known as a duplicate), False to withhold its ACK."""
         ...
@@ -410,17 +412,6 @@ def config_from_settings(ctx: AppContext) -> GatewayConfig:
                          idle_timeout=float(max(3 * settings.gb26875_patrol_seconds, 600)))
 
 
-def make_sink(ctx: AppContext) -> FrameSink:
-    """JetStream when ``nats_url`` is set (workers ingest), else the embedded database."""
-    if ctx.settings.nats_url:
-        from citysafe.firewatch.worker import JetStreamSink
-
-        return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions)
-    from citysafe.firewatch.worker import DatabaseSink
-
-    return DatabaseSink(ctx.session_factory, ctx.clock)
-
-
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     """The gateway as a service of the web app, when ``gb26875_port`` is set."""
@@ -428,11 +419,10 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
         yield
         return
     from citysafe.firewatch.downlink import Downlink
+    from citysafe.firewatch.worker import sink_for
 
-    sink = make_sink(ctx)
-    start = getattr(sink, "start", None)
-    if start is not None:
-        await start()
+    sink = sink_for(ctx)
+    await sink.start()
     gateway = Gateway(sink=sink, clock=ctx.clock, config=config_from_settings(ctx))
     downlink = Downlink.from_settings(gateway, ctx)
     gateway.observer = downlink

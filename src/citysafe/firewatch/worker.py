@@ -27,12 +27,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from citysafe.core.clock import Clock
+from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame, dedup_key
 
-__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "StreamNames", "relay_events", "run_worker"]
+__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "StreamNames", "relay_events", "run_worker", "sink_for"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class DatabaseSink:
         self._factory = session_factory
         self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gb26875-writer")
+
+    async def start(self) -> None:
+        return None
 
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         loop = asyncio.get_running_loop()
@@ -79,6 +83,13 @@ class DatabaseSink:
             half = len(items) // 2
             return self.write(items[:half]) + self.write(items[half:])
         return [True] * len(items)
+
+
+def sink_for(ctx: AppContext) -> DatabaseSink | JetStreamSink:
+    """JetStream when ``nats_url`` is set (workers ingest), else the embedded database."""
+    if ctx.settings.nats_url:
+        return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions)
+    return DatabaseSink(ctx.session_factory, ctx.clock)
 
 
 @dataclass(frozen=True)
