@@ -359,6 +359,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "firewatch GB/T 26875.3 gateway",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "devices": args.devices, "duration_s": args.duration,
+        # the machine may be shared: the load before the run says how much of it was ours
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     with tempfile.TemporaryDirectory(prefix="citysafe-bench-") as tmp:
         proc, http_port, gw_port, _env = start_citysafe(Path(tmp))
@@ -382,6 +384,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     ceiling = result["ceiling_bare_framing_and_ack"]["acked_frames_per_s"]
     p99 = result["alarm_visibility"]["alarm_visible_latency_ms"]["p99"]
     result["share_of_ceiling"] = round(done / ceiling, 3) if ceiling else None
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = {
         "frames_per_s_ge_5000": done >= 5000,
         "alarm_visible_p99_le_1s_at_rate": p99 is not None and p99 <= 1000,
