@@ -321,3 +321,31 @@ def test_fast_ack_is_byte_for_byte_the_codec_ack(serial: int, version: tuple[int
     raw = b"@@" + body + bytes((sum(body) & 0xFF,)) + b"##"
     frame = decode_frame(raw)
     assert ack_bytes(raw, label) == encode_frame(build_ack(frame, DeviceTime(label)))
+
+
+def test_the_same_on_uvloop() -> None:
+    """`citysafe serve` runs on uvloop (uvicorn's default), whose transports differ from asyncio's."""
+    import uvloop
+
+    async def scenario() -> None:
+        sink = MemorySink()
+        gw = Gateway(sink=sink, clock=FixedClock(T0), config=GatewayConfig(port=0))
+        await gw.start()
+        try:
+            peer = await Peer.connect(gw.port)
+            await peer.expect_ok()
+            bad = bytearray(encode_frame(upload(2)))
+            bad[-3] ^= 0xFF
+            frame = encode_frame(upload(3))
+            peer.send(b"\xff\x00garbage" + bytes(bad) + frame[:20])
+            nak = await peer.next_frame()
+            assert (nak.command, nak.serial) == (6, 2)
+            peer.send(frame[20:])
+            ack = await peer.next_frame()
+            assert (ack.command, ack.serial, ack.destination) == (3, 3, 889)
+            assert [i.frame.serial for i in sink.frames] == [3]
+            peer.close()
+        finally:
+            await gw.stop()
+
+    uvloop.run(scenario())
