@@ -33,6 +33,7 @@ API_ROUTER_MODULES = (
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",
+    "citysafe.web.hazards",
     "citysafe.web.firewatch",
     "citysafe.web.risk",
 )

@@ -29,32 +29,42 @@ from citysafe.hazards.enforcement.schemas import (
 from citysafe.hazards.enums import ENFORCEMENT_KIND_NAMES_ZH, PENALTY_NAMES_ZH, zh
 from citysafe.hazards.grids.service import resolve_region
 from citysafe.hazards.schemas import OrganizationBrief, PunishmentBrief
+from citysafe.hazards.tickets import cache
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.orgs import service as orgs_service
 
 
-def punishments_by_org(session: Session, *, org_ids: Iterable[int], now: datetime) -> dict[int, list[JointPunishment]]:
+def _active(session: Session, now: datetime, org_ids: list[int] | None) -> dict[int, list[PunishmentBrief]]:
+    stmt = (select(JointPunishment).where(JointPunishment.revoked_at.is_(None), JointPunishment.starts_at <= now,
+                                          JointPunishment.ends_at > now)
+            .order_by(JointPunishment.ends_at.desc()).execution_options(skip_scope=True))
+    if org_ids is not None:
+        stmt = stmt.where(JointPunishment.organization_id.in_(org_ids))
+    out: dict[int, list[PunishmentBrief]] = defaultdict(list)
+    for row in session.scalars(stmt):
+        out[row.organization_id].append(PunishmentBrief(id=row.id, reason=row.reason, ends_at=row.ends_at))
+    return dict(out)
+
+
+def punishments_by_org(session: Session, *, org_ids: Iterable[int | None], now: datetime,
+                       cache_seconds: float = 0) -> dict[int, list[PunishmentBrief]]:
     """Active list entries of these organisations, whatever the reader's region: the list is public
-    (信用中国 publishes it), and a unit punished in one district must be visible in the next."""
+    (信用中国 publishes it), and a unit punished in one district must be visible in the next. With a
+    cache, the whole (short) list of units under punishment is kept and looked up."""
     ids = sorted({i for i in org_ids if i is not None})
     if not ids:
         return {}
-    rows = session.scalars(
-        select(JointPunishment).where(JointPunishment.organization_id.in_(ids), JointPunishment.revoked_at.is_(None),
-                                      JointPunishment.starts_at <= now, JointPunishment.ends_at > now)
-        .order_by(JointPunishment.ends_at.desc()).execution_options(skip_scope=True))
-    out: dict[int, list[JointPunishment]] = defaultdict(list)
-    for row in rows:
-        out[row.organization_id].append(row)
-    return out
+    if cache_seconds > 0:
+        everyone = cache.cached(session, ("punished",), cache_seconds, lambda: _active(session, now, None))
+        return {i: everyone[i] for i in ids if i in everyone}
+    return _active(session, now, ids)
 
 
-def org_brief(org_id: int | None, name: str, punished: dict[int, list[JointPunishment]]) -> OrganizationBrief | None:
+def org_brief(org_id: int | None, name: str, punished: dict[int, list[PunishmentBrief]]) -> OrganizationBrief | None:
     if org_id is None:
         return None
     entries = punished.get(org_id, [])
-    return OrganizationBrief(id=org_id, name=name, punished=bool(entries), punishments=[
-        PunishmentBrief(id=p.id, reason=p.reason, ends_at=p.ends_at) for p in entries])
+    return OrganizationBrief(id=org_id, name=name, punished=bool(entries), punishments=list(entries))
 
 
 # --- enforcement records ----------------------------------------------------------------------------
@@ -162,6 +172,7 @@ def create_punishment(session: Session, *, punishment_in: PunishmentCreate, prin
         created_by=principal.display_name)
     session.add(entry)
     session.flush()
+    cache.mark_changed(session)
     return entry
 
 
@@ -178,6 +189,7 @@ def revoke_punishment(session: Session, *, entry: JointPunishment, reason: str, 
     entry.revoked_at = now
     entry.revoke_reason = reason
     session.flush()
+    cache.mark_changed(session)
     return entry
 
 

@@ -21,10 +21,10 @@ from citysafe.hazards.calc.lifecycle import (
     State,
     available_actions,
 )
-from citysafe.hazards.enforcement.models import JointPunishment
 from citysafe.hazards.enforcement.service import org_brief, punishments_by_org
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, SOURCE_NAMES_ZH, zh
 from citysafe.hazards.grids import service as grids_service
+from citysafe.hazards.schemas import PunishmentBrief
 from citysafe.hazards.tickets.models import HazardAttachment, HazardStep, HazardTicket
 from citysafe.hazards.tickets.schemas import (
     ActionOption,
@@ -49,7 +49,7 @@ def region_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
 
 
 def _read(ticket: HazardTicket, now: datetime, names: dict[str, str],
-          punished: dict[int, list[JointPunishment]]) -> dict[str, Any]:
+          punished: dict[int, list[PunishmentBrief]]) -> dict[str, Any]:
     return {
         "id": ticket.id, "number": ticket.number, "source": ticket.source,
         "source_name": zh(SOURCE_NAMES_ZH, ticket.source), "category": ticket.category,
@@ -66,9 +66,11 @@ def _read(ticket: HazardTicket, now: datetime, names: dict[str, str],
     }
 
 
-def ticket_reads(session: Session, tickets: Sequence[HazardTicket], now: datetime) -> list[TicketRead]:
+def ticket_reads(session: Session, tickets: Sequence[HazardTicket], now: datetime,
+                 cache_seconds: float = 0) -> list[TicketRead]:
     names = region_names(session, [t.region_code for t in tickets])
-    punished = punishments_by_org(session, org_ids=[t.organization_id for t in tickets if t.organization_id], now=now)
+    punished = punishments_by_org(session, org_ids=[t.organization_id for t in tickets], now=now,
+                                  cache_seconds=cache_seconds)
     return [TicketRead(**_read(t, now, names, punished)) for t in tickets]
 
 

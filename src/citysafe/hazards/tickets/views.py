@@ -61,7 +61,8 @@ def list_tickets(
     rows, total, estimated, next_cursor = queries.page(
         db, filters=filters, params=params, principal=principal, now=now, cursor=cursor, sort=sort,
         cache_seconds=ctx.settings.hazard_stats_cache_seconds)
-    return _json(TicketPage(items=reads.ticket_reads(db, rows, now), total=total, total_estimated=estimated,
+    items = reads.ticket_reads(db, rows, now, cache_seconds=ctx.settings.hazard_stats_cache_seconds)
+    return _json(TicketPage(items=items, total=total, total_estimated=estimated,
                             page=params.page, size=params.size, next_cursor=next_cursor))
 
 

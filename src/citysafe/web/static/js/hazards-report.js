@@ -1,0 +1,31 @@
+// Mobile report page: the phone's position (browsers give WGS84, as the server stores) and photo previews.
+(function () {
+  const geo = document.getElementById("geo");
+  const lon = document.getElementById("lon");
+  const lat = document.getElementById("lat");
+  if (!navigator.geolocation) {
+    geo.textContent = "此设备不支持定位，将按所选单位或您的辖区登记位置";
+  } else {
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        lon.value = pos.coords.longitude.toFixed(7);
+        lat.value = pos.coords.latitude.toFixed(7);
+        geo.textContent = `已定位：${lon.value}, ${lat.value}（精度约 ${Math.round(pos.coords.accuracy)} 米）`;
+        geo.dataset.located = "1";
+      },
+      (err) => { geo.textContent = "未能定位（" + err.message + "），将按所选单位或您的辖区登记位置"; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  }
+  const input = document.querySelector("input[name=photos]");
+  const preview = document.getElementById("preview");
+  input.addEventListener("change", () => {
+    preview.innerHTML = "";
+    for (const file of input.files) {
+      const img = document.createElement("img");
+      img.alt = file.name;
+      img.src = URL.createObjectURL(file);
+      preview.appendChild(img);
+    }
+  });
+})();
