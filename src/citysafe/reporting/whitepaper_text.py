@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from citysafe.reporting.document import Cell, Document, cells
-from citysafe.risk.calc import gb18218, lec, matrix
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS, Category, RiskLevel
+from citysafe.risk.service import methods as catalogue
 
 if TYPE_CHECKING:
     from citysafe.reporting.whitepaper import Facts
@@ -90,11 +90,13 @@ def methods(doc: Document, f: Facts) -> None:
     doc.para("各类风险源按其特点选用以下经版本管理的评估方法，每次评估均记录方法、版本、分级预设、输入参数、结果、"
              "评估人和时间，可追溯、可复核：")
     doc.bullets([
-        f"作业条件危险性评价法（LEC，版本 {lec.VERSION}）：D = L × E × C，L、E、C 取值见表 {doc.next_table()}，"
+        f"作业条件危险性评价法（LEC，版本 {catalogue.LEC_VERSION}）：D = L × E × C，"
+        f"L、E、C 取值见表 {doc.next_table()}，"
         f"D 值按分级预设划分四级（表 {doc.next_table() + 1}）；主要用于危险化学品企业和工贸企业。",
-        f"风险矩阵法（LS，版本 {matrix.VERSION}）：按可能性 L（1–5）与后果严重性 S（1–5）查 5×5 矩阵定级"
+        f"风险矩阵法（LS，版本 {catalogue.MATRIX_VERSION}）：按可能性 L（1–5）与后果严重性 S（1–5）查 5×5 矩阵定级"
         f"（表 {doc.next_table() + 2}）；主要用于人员密集场所、公共设施和自然灾害。",
-        f"{gb18218.STANDARD}《危险化学品重大危险源辨识》（版本 {gb18218.VERSION}）：S = Σqᵢ/Qᵢ ≥ 1 即构成重大危险源，"
+        f"{catalogue.GB18218_STANDARD}《危险化学品重大危险源辨识》（版本 {catalogue.GB18218_VERSION}）："
+        "S = Σqᵢ/Qᵢ ≥ 1 即构成重大危险源，"
         f"按 R = α·Σβᵢqᵢ/Qᵢ 分为一至四级（表 {doc.next_table() + 3}），"
         "一级、二级判定为重大风险，三级、四级判定为较大风险。",
         "直接定级：采用第三方专项评估（如自然灾害综合风险普查）结论，记录定级依据。",
@@ -102,13 +104,13 @@ def methods(doc: Document, f: Facts) -> None:
     doc.table("LEC 法取值", ["L 事故发生的可能性", "分值", "E 暴露频繁程度", "分值", "C 后果", "分值"],
               _lec_rows(), widths=[2.2, 0.6, 2, 0.6, 2, 0.6], compact=True)
     doc.table("LEC 法 D 值分级预设", ["预设", "重大（红）", "较大（橙）", "一般（黄）", "低（蓝）"],
-              [[Cell(name, align="center"), *[Cell(t, align="center") for t in reversed(p.bands.describe())]]
-               for name, p in lec.PRESETS.items()],
+              [[Cell(name, align="center"), *[Cell(t, align="center") for t in bands]]
+               for name, bands in catalogue.lec_bands().items()],
               note="预设 A 右闭区间（与 Graham 分级一致）；预设 B 左闭区间。本次评估采用预设 A。")
-    preset = matrix.PRESETS["M1"]
     doc.table("风险矩阵（预设 M1）", ["可能性＼严重性", "1", "2", "3", "4", "5"],
               [[Cell(f"L = {li}", align="center", bold=True),
-                *[Cell(f"{li * si}", fill=LEVEL_COLOURS[preset.level(li, si)], align="center") for si in range(1, 6)]]
+                *[Cell(f"{li * si}", fill=LEVEL_COLOURS[catalogue.matrix_level("M1", li, si)], align="center")
+                  for si in range(1, 6)]]
                for li in range(5, 0, -1)], note="格内数字为 R = L × S，颜色为等级；等级以查表为准。")
     doc.table("GB 18218-2018 重大危险源分级", ["分级", "R 值", "风险等级（本平台）"],
               [[Cell(name, align="center"), Cell(text, align="center"),
@@ -129,7 +131,7 @@ def methods(doc: Document, f: Facts) -> None:
 
 
 def _lec_rows() -> list[list[Cell]]:
-    ls, es, cs = list(lec.L_SCORES.items()), list(lec.E_SCORES.items()), list(lec.C_SCORES.items())
+    ls, es, cs = catalogue.lec_tables()
     rows = []
     for i in range(max(len(ls), len(es), len(cs))):
         row: list[Cell] = []

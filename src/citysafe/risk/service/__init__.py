@@ -13,6 +13,7 @@ from citysafe.risk.service import (
     dynamic,
     imports,
     maps,
+    methods,
     reports,
     sources,
     stats,
@@ -20,5 +21,5 @@ from citysafe.risk.service import (
     workbook,
 )
 
-__all__ = ["assessments", "boundaries", "config", "dynamic", "imports", "maps", "reports", "sources", "stats",
-           "versions", "workbook"]
+__all__ = ["assessments", "boundaries", "config", "dynamic", "imports", "maps", "methods", "reports", "sources",
+           "stats", "versions", "workbook"]
