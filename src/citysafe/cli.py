@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (  # (module, group name)
     ("citysafe.commands.simulate", "simulate"),
     ("citysafe.commands.firewatch", "firewatch"),
     ("citysafe.commands.risk", "risk"),
+    ("citysafe.commands.hazards", "hazards"),
 )
 for _module, _group in COMMAND_MODULES:
     app.add_typer(importlib.import_module(_module).app, name=_group)

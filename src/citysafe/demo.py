@@ -30,6 +30,7 @@ DEMO_CITY = "320100"  # 南京市
 DEMO_SEEDERS: tuple[tuple[str, str], ...] = (
     ("citysafe.risk.demo", "seed_demo"),
     ("citysafe.firewatch.demo", "seed_demo"),
+    ("citysafe.hazards.demo", "seed_demo"),
 )
 
 _SECTORS = [
