@@ -74,3 +74,39 @@ def test_other_pages_render(client: TestClient, ctx: AppContext, make_user: User
         response = client.get(path)
         assert response.status_code == 200, path
         assert needle in response.text, path
+
+
+def test_grid_officer_fills_a_checklist_in_the_console(client: TestClient, ctx: AppContext,
+                                                        make_user: UserFactory) -> None:
+    from tests.hazards.conftest import INSIDE_SQUARE, XUANWU_SQUARE
+
+    with unit_of_work(ctx.session_factory) as session:
+        checklists.seed_defaults(session, owner_region_code="320000", settings=ctx.settings)
+    office = make_user("district_office", "320102")
+    grid = client.post("/api/v1/hazards/grids", headers=office, json={
+        "community_code": "320102002001", "name": "网格", "boundary": XUANWU_SQUARE}).json()["code"]
+    officer_headers = make_user("grid_officer", "320102002", username="zhou")
+    me = client.get("/api/v1/auth/me", headers=officer_headers).json()
+    client.post(f"/api/v1/hazards/grids/{grid}/officers", headers=office, json={"user_id": me["user_id"]})
+    client.post("/api/v1/hazards/places", headers=office, json={
+        "name": "小美发店", "place_type": "nine_small", "location": {"lon": INSIDE_SQUARE[0], "lat": INSIDE_SQUARE[1]}})
+    client.post("/api/v1/hazards/plans", headers=office, json={
+        "name": "九小排查", "place_type": "nine_small", "assignee_kind": "grid",
+        "period_start": "2030-01-01T00:00:00+08:00", "period_end": "2030-02-01T00:00:00+08:00"})
+    client.cookies.clear()
+    assert client.post("/login", data={"username": "zhou", "password": "correct-horse"},
+                       follow_redirects=False).status_code == 303
+    tasks = client.get("/hazards/tasks")
+    assert "小美发店" in tasks.text and "九小排查" in tasks.text
+    task_id = client.get("/api/v1/hazards/tasks", params={"mine": "true"}).json()["items"][0]["id"]
+    form = client.get(f"/hazards/tasks/{task_id}")
+    assert 'name="result_NS-02"' in form.text
+    codes = [f"NS-0{i}" for i in range(1, 10)]
+    data = {f"result_{c}": "pass" for c in codes} | {"result_NS-02": "fail", "note_NS-02": "后门被货物堵死"}
+    missing_note = client.post(f"/hazards/tasks/{task_id}", data=data | {"note_NS-02": ""}, follow_redirects=False)
+    assert "error=" in missing_note.headers["location"]
+    done = client.post(f"/hazards/tasks/{task_id}", data=data,
+                       files=[("photo_NS-02", ("p.png", tiny_png(), "image/png"))], follow_redirects=False)
+    assert "ok=" in done.headers["location"], done.headers["location"]
+    page = client.get(done.headers["location"])
+    assert "查看隐患" in page.text and "后门被货物堵死" in page.text

@@ -131,3 +131,19 @@ def test_background_loop_sweeps_at_start(ctx: AppContext) -> None:
 
 def test_handlers_are_registered_by_name(client: TestClient) -> None:
     assert bus.has_handlers("FaultOverdue")
+
+
+def test_open_hazards_for_other_domains(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+    from citysafe.hazards import service as hazards_service
+
+    office = make_user("city_office", "320100")
+    for region in ("320102002", "320104002"):
+        client.post("/api/v1/hazards/tickets", headers=office, json={
+            "category": "flood", "description": "积水", "region_code": region, "location": {"lon": 118.8, "lat": 32.0}})
+    first = client.get("/api/v1/hazards/tickets", headers=office, params={"region": "320104"}).json()["items"][0]
+    client.post(f"/api/v1/hazards/tickets/{first['id']}/transitions", headers=office,
+                json={"action": "dismiss", "note": "误报"})
+    with unit_of_work(ctx.session_factory) as session:
+        found = hazards_service.open_hazards(session, now=T0, within="320100")
+        assert [h.region_code for h in found] == ["320102002"] and found[0].lon == 118.8
+        assert hazards_service.open_hazards(session, now=T0, within="320104") == []

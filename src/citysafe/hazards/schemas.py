@@ -60,3 +60,18 @@ class NamedCount(BaseModel):
     key: str
     name: str
     count: int
+
+
+class OpenHazard(BaseModel):
+    """An open ticket as other domains see it (the risk map raises a source's level by these)."""
+
+    ticket_id: int
+    region_code: str
+    organization_id: int | None
+    level: str
+    category: str
+    source: str
+    lon: float | None
+    lat: float | None
+    deadline: datetime
+    overdue: bool
