@@ -148,3 +148,23 @@ def test_whitepaper_command_writes_html_pdf_and_docx(ctx: AppContext, client: Te
     missing = run("whitepaper", "--region", "320400", "--year", "2026", "--out", str(tmp_path / "x"), env=env)
     assert missing.returncode == 2 and "尚未登记风险源" not in missing.stderr  # English one-liner on the CLI
     assert "no risk sources are registered" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_import_command_reports_and_refuses_a_bad_file(ctx: AppContext, tmp_path: Path) -> None:
+    env = os.environ | {"CITYSAFE_DATABASE_URL": ctx.settings.database_url, "CITYSAFE_DATA_DIR": str(tmp_path)}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("名称*,风险类型*,经度,纬度,责任单位*\n好的,九小场所,118.78,32.04,王某\n缺类型,,118.78,32.04,李某\n",
+                   encoding="utf-8")
+    refused = run("import", str(bad), "--region", "320100", env=env)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "row 3 kind" in refused.stderr and json.loads(refused.stdout)["errors"][0]["row"] == 3
+    good = tmp_path / "good.csv"
+    good.write_text("名称*,风险类型*,经度,纬度,责任单位*,评估方法,可能性等级,严重性等级\n"
+                    "好的,九小场所,118.78,32.04,王某,风险矩阵,2,2\n", encoding="utf-8")
+    imported = run("import", str(good), "--region", "320100", env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["created"] == 1 and json.loads(imported.stdout)["assessed"] == 1
+    far = tmp_path / "far.csv"
+    far.write_text("名称*,风险类型*,经度,纬度,责任单位*\n化工园,危化品企业,118.845,32.255,某公司\n", encoding="utf-8")
+    outside = run("import", str(far), "--region", "320102", env=env)  # the point lies in 六合区, not 玄武区
+    assert outside.returncode == 2 and "row 2 lon: no county of your region contains" in outside.stderr

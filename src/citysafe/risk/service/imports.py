@@ -188,7 +188,11 @@ def _locate(session: Session, rows: Sequence[CheckedRow], scope_code: str, probl
         counties = boundaries.locate(session, region=root, level="district",
                                      lon=[r.placed.lon for r in pending], lat=[r.placed.lat for r in pending])
     else:
-        counties = [root.code[:6]] * len(pending)
+        # A county, street or community office imports its own division: each point must lie in the county.
+        own = boundaries.map_units(session, [regions_service.get(session, code=root.code[:6])])
+        inside = [not own or boundaries.distance_outside(own[0], r.placed.lon, r.placed.lat)
+                  <= sources.DISTRICT_TOLERANCE_DEG for r in pending]
+        counties = [root.code[:6] if ok else None for ok in inside]
     by_county: dict[str, list[CheckedRow]] = defaultdict(list)
     for row, county in zip(pending, counties, strict=True):
         if county is None:
