@@ -89,7 +89,7 @@
   }
 
   function drill(feature, unit) {
-    if (unit === "h3") { map.fitBounds(L.geoJSON(feature).getBounds(), { maxZoom: 15 }); return; }
+    if (unit === "h3") { map.fitBounds(L.geoJSON(feature).getBounds(), { maxZoom: 15, animate: false }); return; }
     show(feature.properties.code);
   }
 
@@ -139,8 +139,8 @@
       (data.totals.unassessed ? ` · 未评估 ${data.totals.unassessed}` : "");
     listUnits(data.features, unit);
     const bounds = unitLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
-    else if (region.bbox) map.fitBounds([[region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]]]);
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
+    else if (region.bbox) map.fitBounds([[region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]]], { animate: false });
     if ($("show-sources").checked) await showSources(region, false);
     el.dataset.loaded = `${region.code}:${unit}`;
   }
@@ -184,7 +184,7 @@
     $("region-meta").textContent = region.code + (data ? ` · 风险源 ${data.totals.total} 处` : "");
     await showSources(region, true);
     const bounds = outlineLayer ? outlineLayer.getBounds() : sourceLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
     el.dataset.loaded = `${region.code}:sources`;
   }
 
