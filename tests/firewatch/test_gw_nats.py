@@ -6,11 +6,18 @@ Each test uses its own stream and subjects, so runs never consume each other's m
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 import nats
 import pytest
 from sqlalchemy import func, select
@@ -53,9 +60,7 @@ def frames_stored(ctx: AppContext, expected: int) -> Callable[[], Awaitable[bool
 
 @pytest.fixture
 async def names() -> AsyncIterator[StreamNames]:
-    tag = uuid.uuid4().hex[:10]
-    names = StreamNames(stream=f"TEST_GB26875_{tag}", subject_prefix=f"test.{tag}.raw",
-                        durable_prefix=f"test-{tag}")
+    names = StreamNames.of(f"TEST_GB26875_{uuid.uuid4().hex[:10]}")
     yield names
     nc = await nats.connect(NATS_URL)
     try:
@@ -161,3 +166,68 @@ async def test_alarm_events_reach_a_web_process_hub_over_nats(
         detach()
         await publisher.drain()
         await subscriber.drain()
+
+
+@pytest.mark.slow
+async def test_serve_and_a_worker_process_share_the_work_over_nats(tmp_path: Path, names: StreamNames) -> None:
+    """`citysafe serve --gb26875-port` publishes, `citysafe gb26875 worker` ingests, and the fire comes
+    back to the web process's live stream over NATS: three processes as in a province deployment."""
+    citysafe = str(Path(sys.executable).parent / "citysafe")
+    env = {**os.environ, "CITYSAFE_DATA_DIR": str(tmp_path), "CITYSAFE_DATABASE_URL": "", "CITYSAFE_NATS_URL": NATS_URL,
+           "CITYSAFE_GB26875_NATS_STREAM": names.stream, "CITYSAFE_GB26875_PARTITIONS": "2"}
+    for args in (["db", "upgrade"], ["regions", "load-jiangsu"]):
+        subprocess.run([citysafe, *args], env=env, check=True, capture_output=True)
+    subprocess.run([citysafe, "user", "create", "watch", "--role", "admin", "--region", "320000", "--password-stdin"],
+                   env=env, check=True, capture_output=True, input=b"correct-horse\n")
+    http_port, gw_port = _free_port(), _free_port()
+    log = (tmp_path / "processes.log").open("wb")
+    serve = subprocess.Popen([citysafe, "serve", "--port", str(http_port), "--gb26875-port", str(gw_port)],
+                             env=env, stdout=log, stderr=log)
+    worker = subprocess.Popen([citysafe, "gb26875", "worker"], env=env, stdout=log, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{http_port}"
+        async with httpx.AsyncClient(timeout=httpx.Timeout(WAIT, read=None)) as client:
+            async def up() -> bool:
+                try:
+                    return (await client.get(f"{base}/api/v1/health")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await until(up)
+            token = (await client.post(f"{base}/api/v1/auth/token",
+                                       data={"username": "watch", "password": "correct-horse"})).json()["access_token"]
+            async with client.stream("GET", f"{base}/api/v1/firewatch/stream",
+                                     headers={"Authorization": f"Bearer {token}"}) as stream:
+                lines = stream.aiter_lines()
+                assert (await anext(lines)).startswith("event: hello")
+                uitd = SimulatedUitd(0x00AB_0000_0300, host="127.0.0.1", port=gw_port, ack_timeout=WAIT)
+                await uitd.connect()
+                assert (await uitd.send(2, [fire(11)])).acked
+                await uitd.close()
+
+                async def alarm() -> dict[str, Any]:
+                    event = ""
+                    async for line in lines:
+                        if line.startswith("event:"):
+                            event = line[6:].strip()
+                        elif line.startswith("data:") and event == "AlarmRaised":
+                            payload: dict[str, Any] = json.loads(line[5:])
+                            if payload["device_address"] == str(0x00AB_0000_0300):
+                                return payload
+                    raise AssertionError("stream ended")
+
+                payload = await asyncio.wait_for(alarm(), WAIT)
+        assert payload["kind"] == "fire"
+    finally:
+        for proc in (worker, serve):
+            proc.terminate()
+        for proc in (worker, serve):
+            proc.wait(WAIT)
+        log.close()
+    assert worker.returncode == 0  # SIGTERM is a clean stop for the worker
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -89,7 +89,7 @@ def worker(
     from citysafe.core.config import get_settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
-    from citysafe.firewatch.worker import DatabaseSink, relay_events, run_worker
+    from citysafe.firewatch.worker import DatabaseSink, StreamNames, relay_events, run_worker
     from citysafe.registry import load_models
 
     settings = get_settings()
@@ -119,7 +119,7 @@ def worker(
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
         try:
             await run_worker(sink, url=settings.nats_url, partitions=chosen, partition_count=count, stop=stop,
-                             batch=batch)
+                             batch=batch, names=StreamNames.of(settings.gb26875_nats_stream))
         finally:
             await sink.aclose()
             detach()

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     gb26875_patrol_seconds: int = Field(default=3600, gt=0, le=7200, description="patrol period, ≤ 2 h (GB 50440)")
     gb26875_clock_sync_seconds: int = 24 * 3600
     gb26875_partitions: int = Field(default=8, gt=0, description="JetStream subject partitions by UITD address")
+    gb26875_nats_stream: str = Field(default="CITYSAFE_GB26875", pattern=r"^[A-Za-z0-9_-]+$",
+                                     description="JetStream stream of raw frames; its subjects derive from it")
     mqtt_url: str = ""
     # Risk map and dynamic levels (citysafe.risk): the default H3 resolution of the map, the rules by
     # which open hazards and live alarms raise a source's level (empty: the built-in rules), the

@@ -88,7 +88,8 @@ class DatabaseSink:
 def sink_for(ctx: AppContext) -> DatabaseSink | JetStreamSink:
     """JetStream when ``nats_url`` is set (workers ingest), else the embedded database."""
     if ctx.settings.nats_url:
-        return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions)
+        return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions,
+                             names=StreamNames.of(ctx.settings.gb26875_nats_stream))
     return DatabaseSink(ctx.session_factory, ctx.clock)
 
 
@@ -98,7 +99,13 @@ class StreamNames:
 
     stream: str = STREAM
     subject_prefix: str = SUBJECT_PREFIX
-    durable_prefix: str = "citysafe-ingest"
+    durable_prefix: str = "citysafe-gb26875-ingest"
+
+    @classmethod
+    def of(cls, stream: str) -> StreamNames:
+        """Names derived from the stream's (settings.gb26875_nats_stream); the default gives the defaults."""
+        base = stream.lower().replace("_", ".")
+        return cls(stream=stream, subject_prefix=f"{base}.raw", durable_prefix=f"{base.replace('.', '-')}-ingest")
 
     def subject(self, partition: int) -> str:
         return f"{self.subject_prefix}.{partition:03d}"
