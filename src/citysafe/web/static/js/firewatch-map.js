@@ -81,7 +81,7 @@
     cluster.addLayers(fresh);
     if (fresh.length && el.dataset.loaded === "0") {
       const bounds = L.latLngBounds(fresh.map((m) => m.getLatLng()));
-      if (bounds.isValid()) map.fitBounds(bounds.pad(0.1));
+      if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { animate: false }); // stable first frame, no stretched canvas
     }
     legend();
     document.getElementById("fw-map-meta").textContent = `共 ${units.size} 个联网单位`;
