@@ -268,11 +268,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=12, help="passes over every request kind per client")
+    parser.add_argument("--rounds", type=int, default=20, help="passes over every request kind per client")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
     args = parser.parse_args()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     admin, name, url = create_database()
     try:
         loading = load(url, args.tickets, args.seed)
@@ -287,7 +288,8 @@ def main() -> None:
                          "in_process_service_median_ms": baseline_sql},
             "meets_target": all(default["families"][f]["p95"] <= 200 for f in ("list", "stats")),
             "phases": phases,
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                        "load_average_at_start": load_at_start},
             "database": name if args.keep else "dropped",
         }
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -319,6 +321,8 @@ def run_phase(url: str, args: argparse.Namespace, env: dict[str, str]) -> dict[s
         families.setdefault(family, []).extend(timings[scenario])
     requests = sum(map(len, timings.values()))
     return {"settings": env or "defaults", "requests": requests, "wall_s": round(wall, 1),
+            # The machine may be shared: its load while this phase ran says how much of it the bench had.
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "requests_per_s": round(requests / wall, 1),
             "families": {family: percentiles(values) for family, values in families.items()},
             "endpoints": {scenario: percentiles(values) for scenario, values in timings.items()}}

@@ -95,3 +95,16 @@ def test_citizen_role_may_not_upload(client: TestClient, make_user: UserFactory)
     response = client.post(UPLOAD, headers=make_user("citizen", "320102"),
                            files={"file": ("p.png", tiny_png(), "image/png")})
     assert response.status_code == 403
+
+
+def test_a_refused_step_leaves_no_file(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+    grid = make_user("grid_officer", "320102")
+    client.cookies.clear()
+    make_user("grid_officer", "320102", username="li")
+    client.post("/login", data={"username": "li", "password": "correct-horse"})
+    refused = client.post("/hazards/report", data={"category": "nine_small", "description": "x",
+                                                    "organization_id": "999999"},
+                          files=[("photos", ("p.png", tiny_png(), "image/png"))])
+    assert refused.status_code == 422  # the unit does not exist: nothing is kept, not even the photo
+    assert not list((Path(ctx.settings.data_dir) / "uploads").rglob("*.png"))
+    assert client.get("/api/v1/hazards/tickets", headers=grid).json()["total"] == 0

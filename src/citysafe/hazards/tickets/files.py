@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed, field_error, not_found
@@ -18,6 +18,7 @@ from citysafe.hazards.calc.magic import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, s
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
 
 UPLOAD_SUBDIR = Path("uploads") / "hazards"
+_WRITTEN = "hazards.files_written"
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
@@ -64,12 +65,25 @@ def store(
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    session.info.setdefault(_WRITTEN, []).append(target)
     attachment = HazardAttachment(
         content_type=kind.content_type, size=len(data), sha256=digest, path=relative.as_posix(),
         filename=_safe_name(filename, kind), uploaded_by=uploaded_by, uploaded_at=now, region_code=region_code)
     session.add(attachment)
     session.flush()
     return attachment
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_files(session: Session) -> None:
+    # A refused report or step leaves no file behind: the rows that would have named them are gone too.
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def claim(session: Session, *, ids: Sequence[int], user_id: int | None, ticket: HazardTicket,
