@@ -181,9 +181,11 @@ def start_server(url: str, port: int, workers: int, data_dir: str,
                 return server
         except httpx.HTTPError:
             pass
-        if server.poll() is not None:
-            raise SystemExit("the server exited during start-up")
-        time.sleep(0.1)  # waiting for another process to listen: no clock to inject here
+        try:  # not listening yet: wait briefly on the process itself (and notice if it died)
+            server.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+        raise SystemExit("the server exited during start-up")
     server.kill()
     raise SystemExit("the server did not start")
 
