@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Events left undelivered by a crash or a failed handler go out before new work starts.
+        await asyncio.to_thread(bus.deliver_pending)
         async with AsyncExitStack() as stack:
             for name in SERVICE_MODULES:
                 await stack.enter_async_context(importlib.import_module(name).running(app, context))

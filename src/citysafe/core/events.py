@@ -92,9 +92,12 @@ class EventBus:
         event_type = _EVENT_TYPES.get(name)
         try:
             with unit_of_work(self._factory, actor="system:events") as session:
-                if event_type is not None:
+                typed_handlers = self._handlers.get(name, [])
+                # Rebuild the typed event only for typed handlers: by-name subscribers take the payload
+                # as it is, so a payload the class cannot rebuild never blocks them.
+                if event_type is not None and typed_handlers:
                     evt = _rebuild(event_type, payload)
-                    for handler in self._handlers.get(name, []):
+                    for handler in typed_handlers:
                         handler(session, evt)
                 for payload_handler in self._payload_handlers.get(name, []):
                     payload_handler(session, dict(payload))
@@ -106,16 +109,25 @@ class EventBus:
             return False
         return True
 
-    def deliver_pending(self, limit: int = 500) -> int:
-        """Retry events left undelivered (a crash or a failed handler); returns how many went out."""
+    def deliver_pending(self, batch: int = 500) -> int:
+        """Retry every event left undelivered (a crash or a failed handler); returns how many went out.
+
+        Walks the outbox by id, so an event whose handler keeps failing is tried once per call, not forever.
+        """
         if self._factory is None:
             return 0
-        with self._factory() as session:
-            rows = session.execute(
-                select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
-                .where(OutboxEvent.delivered_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
-            ).all()
-        return sum(self.deliver(r.id, r.name, r.payload) for r in rows)
+        delivered, after_id = 0, 0
+        while True:
+            with self._factory() as session:
+                rows = session.execute(
+                    select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
+                    .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.id > after_id)
+                    .order_by(OutboxEvent.id).limit(batch)
+                ).all()
+            if not rows:
+                return delivered
+            delivered += sum(self.deliver(r.id, r.name, r.payload) for r in rows)
+            after_id = rows[-1].id
 
 
 def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEvent:

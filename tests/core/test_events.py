@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.core.events import DomainEvent, EventBus, OutboxEvent, bus, publish, register_event
+
+
+@register_event
+@dataclass(frozen=True)
+class ThingHappened(DomainEvent):
+    name: ClassVar[str] = "ThingHappened"
+    thing_id: int
+    region_code: str
+
+
+def test_handlers_run_after_commit_and_by_name(ctx: AppContext) -> None:
+    seen_typed: list[int] = []
+    seen_payload: list[dict[str, Any]] = []
+
+    def typed(session: Session, evt: DomainEvent) -> None:
+        assert isinstance(evt, ThingHappened)
+        seen_typed.append(evt.thing_id)
+
+    bus.bind(ctx.session_factory)
+    bus.subscribe(ThingHappened, typed)
+    bus.subscribe_name("ThingHappened", lambda _s, payload: seen_payload.append(payload))
+    try:
+        with unit_of_work(ctx.session_factory) as session:
+            publish(session, ThingHappened(thing_id=7, region_code="320102"))
+            assert seen_typed == []  # nothing before the commit
+        assert seen_typed == [7]
+        assert seen_payload == [{"thing_id": 7, "region_code": "320102"}]
+    finally:
+        bus.clear()
+
+
+def test_rolled_back_events_are_never_delivered(ctx: AppContext) -> None:
+    seen: list[dict[str, Any]] = []
+    bus.bind(ctx.session_factory)
+    bus.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload))
+    try:
+        try:
+            with unit_of_work(ctx.session_factory) as session:
+                publish(session, ThingHappened(thing_id=1, region_code="320102"))
+                raise RuntimeError("abort")
+        except RuntimeError:
+            pass
+        assert seen == []
+        with ctx.session_factory() as session:
+            assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+    finally:
+        bus.clear()
+
+
+def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_name(ctx: AppContext) -> None:
+    local = EventBus()
+    local.bind(ctx.session_factory)
+    with unit_of_work(ctx.session_factory) as session:  # no handlers yet: stays in the outbox
+        for i in range(3):
+            publish(session, ThingHappened(thing_id=i, region_code="320102"))
+        session.add(OutboxEvent(name="ThingHappened", payload={"unexpected": True}))
+    seen: list[dict[str, Any]] = []
+    local.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload))
+    assert local.deliver_pending(batch=2) == 4
+    assert [p.get("thing_id") for p in seen] == [0, 1, 2, None]
+    assert local.deliver_pending() == 0
