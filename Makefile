@@ -27,7 +27,7 @@ test: $(STAMP)
 	scripts/ensure-system.sh test
 	scripts/ensure-services.sh
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider --durations=15
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
