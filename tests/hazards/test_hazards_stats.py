@@ -123,7 +123,8 @@ def test_stats_endpoint_numbers(client: TestClient, ctx: AppContext, make_user: 
     assert len(rest["items"]) == 1 and rest["items"][0]["id"] not in {t["id"] for t in listing["items"]}
 
 
-def test_cache_is_cleared_by_a_committed_change(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+def test_cached_answers_follow_every_committed_change(client: TestClient, ctx: AppContext,
+                                                      make_user: UserFactory) -> None:
     ctx.settings.hazard_stats_cache_seconds = 300
     office = make_user("city_office", "320100")
     assert client.get("/api/v1/hazards/stats", headers=office).json()["total"] == 0
@@ -131,6 +132,12 @@ def test_cache_is_cleared_by_a_committed_change(client: TestClient, ctx: AppCont
         "category": "flood", "description": "积水", "region_code": "320102002"})
     assert client.get("/api/v1/hazards/stats", headers=office).json()["total"] == 1
     assert client.get("/api/v1/hazards/tickets", headers=office).json()["total"] == 1
+    # a change made elsewhere (another worker, the CLI) is seen at once, not after the TTL
+    with unit_of_work(ctx.session_factory, actor="elsewhere") as session:
+        tickets.report(session, principal=None, settings=ctx.settings, now=T0, ticket_in=TicketCreate(
+            category=HazardCategory.FLOOD, description="另一处积水", region_code="320104002"))
+    assert client.get("/api/v1/hazards/stats", headers=office).json()["total"] == 2
+    assert client.get("/api/v1/hazards/tickets", headers=office).json()["total"] == 2
 
 
 def test_excel_export(client: TestClient, make_user: UserFactory) -> None:
@@ -167,3 +174,22 @@ def test_list_filters_and_scope(client: TestClient, make_user: UserFactory) -> N
     assert mine["total"] == 2 and {t["region_code"][:6] for t in mine["items"]} == {"320102"}
     bad = client.get("/api/v1/hazards/tickets", headers=office, params={"region": "12x"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "region"
+
+
+def test_cache_reuses_until_something_changes(ctx: AppContext) -> None:
+    from citysafe.hazards.tickets import cache
+
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with unit_of_work(ctx.session_factory) as session:
+        assert cache.cached(session, ("k",), 60, compute) == 1
+        assert cache.cached(session, ("k",), 60, compute) == 1  # reused
+        assert cache.cached(session, ("k",), 0, compute) == 2  # off
+        tickets.report(session, principal=None, settings=ctx.settings, now=T0, ticket_in=TicketCreate(
+            category=HazardCategory.OTHER, description="x", region_code="320102002"))
+    with unit_of_work(ctx.session_factory) as session:
+        assert cache.cached(session, ("k",), 60, compute) == 3  # a step was written: recomputed

@@ -62,8 +62,6 @@ def sweep(session: Session, *, now: datetime, settings: Settings, limit: int = B
         publish(session, HazardOverdue(**event_fields(ticket), step=escalation.step,
                                        escalation_region_code=escalation.region_code,
                                        deadline=ticket.deadline.isoformat(), overdue_hours=hours))
-    if announced:
-        cache.mark_changed(session)
     for ticket in tickets.values():
         ticket.next_escalation_at = next_escalation_at(ticket.region_code, ticket.deadline, ticket.escalation_step,
                                                        policy)

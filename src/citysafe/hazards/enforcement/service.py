@@ -172,7 +172,6 @@ def create_punishment(session: Session, *, punishment_in: PunishmentCreate, prin
         created_by=principal.display_name)
     session.add(entry)
     session.flush()
-    cache.mark_changed(session)
     return entry
 
 
@@ -189,7 +188,6 @@ def revoke_punishment(session: Session, *, entry: JointPunishment, reason: str, 
     entry.revoked_at = now
     entry.revoke_reason = reason
     session.flush()
-    cache.mark_changed(session)
     return entry
 
 

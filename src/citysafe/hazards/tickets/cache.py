@@ -1,9 +1,11 @@
-"""A short-lived cache of statistics and list totals, cleared by every committed ticket change.
+"""A cache of statistics, list totals and the punishment list that is never stale, only reused.
 
 Dashboards ask the same questions again and again (every office user opening the hazard page asks for
-its region's statistics). Answers are kept for ``hazard_stats_cache_seconds`` per scope and filters and
-dropped as soon as a ticket change commits in this process; another process's change shows within the
-TTL. Each answer carries its ``as_of`` time, so a reader knows how fresh it is. 0 switches it off.
+its region's statistics). An answer is reused while nothing it depends on has changed: each lookup reads
+a *generation* — the newest timeline step and escalation in the reader's scope, and the newest change to
+the joint-punishment list — in one index-only query, so a change committed by any process (or any
+worker) invalidates it at once. ``hazard_stats_cache_seconds`` bounds how long an unchanged answer is
+kept (overdue counts move with the clock); 0 switches the cache off.
 """
 
 from __future__ import annotations
@@ -14,56 +16,49 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.scope import current_scope
+from citysafe.hazards.enforcement.models import JointPunishment
+from citysafe.hazards.tickets.models import HazardEscalation, HazardStep
 
 T = TypeVar("T")
 _MAX_ENTRIES = 2048
 _lock = threading.Lock()
-_entries: OrderedDict[tuple[Any, ...], tuple[float, int, Any]] = OrderedDict()
-_generation = 0
+_PUNISHMENTS = JointPunishment.__table__
+_entries: OrderedDict[tuple[Any, ...], tuple[float, tuple[Any, ...], Any]] = OrderedDict()
 
 
-def mark_changed(session: Session) -> None:
-    """Called with every ticket change: the cache is cleared when (and only if) the change commits."""
-    session.info["hazards.changed"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    global _generation
-    if session.info.pop("hazards.changed", False):
-        with _lock:
-            _generation += 1
-            _entries.clear()
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("hazards.changed", None)
+def generation(session: Session) -> tuple[Any, ...]:
+    """What has changed last, as this session sees it: every ticket change writes a timeline step."""
+    return tuple(session.execute(select(
+        select(func.max(HazardStep.id)).scalar_subquery(),
+        select(func.max(HazardEscalation.id)).scalar_subquery(),
+        # The punishment list is public: a change anywhere matters to everyone's organisation badges, so it
+        # is read through the table (no scope criteria apply) rather than the mapped class.
+        select(func.max(_PUNISHMENTS.c.updated_at)).scalar_subquery(),
+    )).one())
 
 
 def cached(session: Session, key: tuple[Any, ...], ttl: float, compute: Callable[[], T]) -> T:
-    """``compute()``'s answer for this scope and ``key``, reused for ``ttl`` seconds."""
+    """``compute()``'s answer for this scope and ``key``, reused while nothing changed (at most ``ttl`` s)."""
     if ttl <= 0:
         return compute()
     scope = current_scope(session)
     full_key = (scope.region_code if scope else None, scope.organization_id if scope else None, *key)
     now = time.monotonic()
+    current = generation(session)
     with _lock:
         hit = _entries.get(full_key)
-        generation = _generation
-        if hit is not None and hit[0] > now and hit[1] == generation:
+        if hit is not None and hit[0] > now and hit[1] == current:
             _entries.move_to_end(full_key)
             return cast(T, hit[2])
     value = compute()
     with _lock:
-        if generation == _generation:  # nothing committed meanwhile: the answer is still current
-            _entries[full_key] = (now + ttl, generation, value)
-            while len(_entries) > _MAX_ENTRIES:
-                _entries.popitem(last=False)
+        _entries[full_key] = (now + ttl, current, value)
+        while len(_entries) > _MAX_ENTRIES:
+            _entries.popitem(last=False)
     return value
 
 

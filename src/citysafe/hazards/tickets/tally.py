@@ -16,7 +16,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from citysafe.hazards.tickets import cache
 from citysafe.hazards.tickets.models import HazardTally, HazardTicket
 
 DISTRICT_DIGITS = 6
@@ -57,7 +56,6 @@ def _key(key: TallyKey) -> dict[str, str]:
 
 def move(session: Session, *, before: TallyKey | None, after: TallyKey) -> None:
     """Record a new ticket (``before`` None) or a change of its state or level."""
-    cache.mark_changed(session)
     if before == after:
         return
     if before is not None:
