@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.scope import current_scope
@@ -30,15 +30,29 @@ _PUNISHMENTS = JointPunishment.__table__
 _entries: OrderedDict[tuple[Any, ...], tuple[float, tuple[Any, ...], Any]] = OrderedDict()
 
 
+_MEMO = "hazards.generation"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_generation(session: Session, _flush_context: Any) -> None:
+    session.info.pop(_MEMO, None)  # this session wrote something: look again
+
+
 def generation(session: Session) -> tuple[Any, ...]:
-    """What has changed last, as this session sees it: every ticket change writes a timeline step."""
-    return tuple(session.execute(select(
+    """What has changed last, as this session sees it: every ticket change writes a timeline step. Read
+    once per session (one request) until it writes."""
+    memo = session.info.get(_MEMO)
+    if memo is not None:
+        return cast(tuple[Any, ...], memo)
+    value = tuple(session.execute(select(
         select(func.max(HazardStep.id)).scalar_subquery(),
         select(func.max(HazardEscalation.id)).scalar_subquery(),
         # The punishment list is public: a change anywhere matters to everyone's organisation badges, so it
         # is read through the table (no scope criteria apply) rather than the mapped class.
         select(func.max(_PUNISHMENTS.c.updated_at)).scalar_subquery(),
     )).one())
+    session.info[_MEMO] = value
+    return value
 
 
 def cached(session: Session, key: tuple[Any, ...], ttl: float, compute: Callable[[], T]) -> T:
