@@ -132,7 +132,10 @@ def test_random_runs_close_only_through_reinspection(steps: list[tuple[Action, f
         assert State.SUBMITTED in trace[:closed] and State.ASSIGNED in trace[:closed]
         assert trace[closed:] == [State.CLOSED] * (len(trace) - closed)  # terminal
     if State.DISMISSED in trace:
-        assert trace[1] is State.DISMISSED  # only a fresh report can be dismissed
+        dismissed = trace.index(State.DISMISSED)
+        # only a report not yet assigned can be dismissed (re-grading it first is allowed), and it stays so
+        assert set(trace[:dismissed]) == {State.REPORTED}
+        assert trace[dismissed:] == [State.DISMISSED] * (len(trace) - dismissed)
 
 
 @given(state=states, capacities=capacity_sets, level=st.sampled_from(["general", "major"]))
