@@ -29,7 +29,9 @@ def app_context(request: Request) -> AppContext:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    session = app_context(request).session_factory()
+    # Requests begin deferred on SQLite: a view may open its own short unit of work (recording a
+    # downlink command, say) while this session is open, which an IMMEDIATE lock held here would block.
+    session = app_context(request).read_session_factory()
     try:
         yield session
         session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citysafe.core.clock import Clock, SystemClock
 from citysafe.core.config import Settings
-from citysafe.core.db import create_db_engine, make_session_factory
+from citysafe.core.db import create_db_engine, make_read_session_factory, make_session_factory
 from citysafe.core.security import TokenSigner
 
 
@@ -23,6 +23,14 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
     # Long-lived services a domain starts (alarm hub, gateways); keyed by domain name.
     extras: dict[str, Any] = field(default_factory=dict)
+    _read_factory: sessionmaker[Session] | None = None
+
+    @property
+    def read_session_factory(self) -> sessionmaker[Session]:
+        """Deferred-begin sessions for HTTP requests (see ``core.db.make_read_session_factory``)."""
+        if self._read_factory is None:
+            self._read_factory = make_read_session_factory(self.engine)
+        return self._read_factory
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> AppContext:

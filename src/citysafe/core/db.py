@@ -92,11 +92,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when
+        # another writer (the fire gateway) committed in between; taking the write lock at BEGIN makes
+        # background writers (gateway, workers, timers) wait their turn instead. Request sessions opt out
+        # (``make_read_session_factory``): they must not hold the lock while a view runs its own short
+        # unit of work, and a rare busy snapshot there answers 503 "retry" (core/problems.py).
+        immediate = conn.get_execution_options().get("sqlite_immediate", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that begin deferred on SQLite: reads never wait for writers (used by HTTP requests)."""
+    return sessionmaker(bind=engine.execution_options(sqlite_immediate=False), expire_on_commit=False,
+                        autoflush=True)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed
@@ -78,6 +79,18 @@ def install_problem_handlers(app: FastAPI) -> None:
                               status=exc.status_code, slug=f"http-{exc.status_code}",
                               title=str(exc.detail), title_zh=_STATUS_ZH.get(exc.status_code, "请求有误"))
         return problem_response(error, request)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig).lower():
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s %s; client asked to retry", request.method, request.url.path)
+        error = CitysafeError(detail="the database is busy; nothing was changed, please retry",
+                              detail_zh="数据库繁忙，本次操作未生效，请重试", status=503, slug="busy",
+                              title="Busy", title_zh="系统繁忙")
+        response = problem_response(error, request)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
