@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, undefer
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Role
+from citysafe.auth.models import User
 from citysafe.auth.schemas import UserCreate
 from citysafe.core.validators import uscc_check_char
 from citysafe.orgs import service as orgs_service
@@ -125,4 +126,6 @@ def seed(session: Session, *, seed_value: int = 2020, admin_password: str | None
     accounts = seed_accounts(session, admin_password or secrets.token_urlsafe(9))
     for module_name, function_name in DEMO_SEEDERS:
         getattr(importlib.import_module(module_name), function_name)(session, rng)
-    return accounts
+    # Domain seeders add accounts of their own (enterprise staff …); every one shares the password.
+    users = session.scalars(select(User).order_by(User.id)).all()
+    return DemoAccounts(accounts.admin_password, [(u.username, u.role, u.region_code) for u in users])
