@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -327,7 +328,9 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30)
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        time.sleep(0.1)
+        # Not listening yet: wait on the process itself (it may exit) rather than sleep blindly.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.1)
     raise SystemExit(f"nothing listens on {port}")
 
 
