@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
 
 from citysafe.core.db import Base
 
@@ -33,11 +32,3 @@ def load_models() -> type[Base]:
                 raise
     return Base
 
-
-def optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None

@@ -15,8 +15,9 @@ from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
 from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error, not_found
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import Scope, bind_scope
+from citysafe.core.scope import Scope, bind_scope, region_clause
 from citysafe.core.security import TokenSigner, hash_password, password_stamp, verify_password
+from citysafe.core.validators import region_prefix
 
 _UNKNOWN_CREDENTIALS = Unauthenticated(detail="wrong username or password", detail_zh="用户名或密码错误")
 
@@ -129,9 +130,6 @@ def list_audit(
     actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
 ) -> tuple[list[AuditEntry], int]:
     """Audit entries of changes inside the principal's region (entries with no region: admins only)."""
-    from citysafe.core.scope import region_clause
-    from citysafe.core.validators import region_prefix
-
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     region_filter: Any = region_clause(AuditEntry.region_code, region_prefix(principal.region_code))
     if principal.role == Role.ADMIN:

@@ -12,7 +12,6 @@ China; measured by tests/core/test_geo.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import h3
@@ -96,10 +95,6 @@ def convert_geometry(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
 
 def h3_cell(lon: float, lat: float, resolution: int) -> str:
     return str(h3.latlng_to_cell(lat, lon, resolution))
-
-
-def h3_cells(points: Iterable[Sequence[float]], resolution: int) -> list[str]:
-    return [str(h3.latlng_to_cell(lat, lon, resolution)) for lon, lat in points]
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

@@ -54,6 +54,8 @@ def _org_scoped_classes() -> list[type[OrgScoped]]:
 
 
 def region_clause(column: Any, prefix: str) -> ColumnElement[bool]:
+    """``column`` lies in the subtree of ``prefix`` (the scope filter's lambda spells the same range out,
+    because SQLAlchemy's lambda caching needs the comparison written inline)."""
     return and_(column >= prefix, column < prefix + _UPPER_SENTINEL)
 
 
@@ -78,7 +80,7 @@ def _filter_to_scope(state: ORMExecuteState) -> None:
     options = [
         with_loader_criteria(
             RegionScoped,
-            lambda cls: and_(cls.region_code >= prefix, cls.region_code < prefix + "~"),
+            lambda cls: and_(cls.region_code >= prefix, cls.region_code < prefix + _UPPER_SENTINEL),
             include_aliases=True,
         )
     ]

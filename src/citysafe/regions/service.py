@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, undefer
 
 from citysafe.core.errors import ValidationFailed, field_error, not_found
 from citysafe.core.geo import convert_geometry
-from citysafe.core.validators import validate_division_code
+from citysafe.core.scope import region_clause
+from citysafe.core.validators import region_prefix, validate_division_code
 from citysafe.regions.enums import RegionLevel
 from citysafe.regions.models import Region
 from citysafe.regions.schemas import ImportReport, RegionBrief, RegionRead
@@ -104,10 +105,7 @@ def search(session: Session, *, q: str = "", level: str | None = None, limit: in
 
 
 def descendants_at_level(session: Session, *, code: str, level: str) -> list[Region]:
-    from citysafe.core.validators import region_prefix
-
-    prefix = region_prefix(code)
-    stmt = select(Region).where(Region.level == level, Region.code >= prefix, Region.code < prefix + "~")
+    stmt = select(Region).where(Region.level == level, region_clause(Region.code, region_prefix(code)))
     return list(session.scalars(stmt.order_by(Region.code)))
 
 
@@ -228,9 +226,8 @@ def parse_boundaries(text: str, crs: str) -> dict[str, dict[str, Any]]:
 
 def _geometry_columns(geometry: dict[str, Any]) -> dict[str, Any]:
     geom = shape(geometry)
-    point = geom.representative_point() if not geom.is_valid else geom.centroid
-    if not geom.contains(point):
-        point = geom.representative_point()
+    # The centroid of a crescent-shaped district can fall outside it; then take a point inside.
+    point = geom.centroid if geom.is_valid and geom.contains(geom.centroid) else geom.representative_point()
     min_lon, min_lat, max_lon, max_lat = geom.bounds
     return {"boundary": geometry, "centroid_lon": round(point.x, 6), "centroid_lat": round(point.y, 6),
             "min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
