@@ -70,3 +70,29 @@ def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_nam
     assert local.deliver_pending(batch=2) == 4
     assert [p.get("thing_id") for p in seen] == [0, 1, 2, None]
     assert local.deliver_pending() == 0
+
+
+def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx: AppContext) -> None:
+    """The gateway's writer process answers its caller between commit and handlers (ingest_process)."""
+    handled: list[int] = []
+    observed: list[tuple[str, int]] = []
+    bus.bind(ctx.session_factory)
+    bus.subscribe_name("ThingHappened", lambda _s, payload: handled.append(payload["thing_id"]))
+    bus.observe_commits(lambda name, payload: observed.append((name, payload["thing_id"])))
+    bus.defer()
+    try:
+        for thing in (1, 2, 3):
+            with unit_of_work(ctx.session_factory) as session:
+                publish(session, ThingHappened(thing_id=thing, region_code="320102"))
+        assert observed == [("ThingHappened", 1), ("ThingHappened", 2), ("ThingHappened", 3)]
+        assert handled == []
+        assert bus.deliver_deferred(2) == 2
+        assert handled == [1, 2]
+        assert bus.deliver_deferred() == 1
+        assert handled == [1, 2, 3]
+        with ctx.session_factory() as session:  # delivered means marked so: deliver_pending skips them
+            assert session.scalar(select(func.count()).select_from(OutboxEvent)
+                                  .where(OutboxEvent.delivered_at.is_(None))) == 0
+    finally:
+        bus.clear()
+    assert bus.deferred is None

@@ -126,3 +126,32 @@ def worker(
             await events.drain()
 
     asyncio.run(main())
+
+
+@app.command("ingest-writer", hidden=True)
+def ingest_writer() -> None:
+    """The child process `serve --gb26875-port` writes gateway frames with (a pipe protocol on stdin/stdout)."""
+    import importlib
+    import logging
+
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from citysafe.api import HANDLER_MODULES
+    from citysafe.core.clock import Clock
+    from citysafe.core.config import Settings
+    from citysafe.core.context import AppContext
+    from citysafe.core.events import bus
+    from citysafe.firewatch.ingest_process import serve_pipe
+    from citysafe.registry import load_models
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
+    load_models()
+
+    def make_writer(settings: Settings) -> tuple[sessionmaker[Session], Clock]:
+        ctx = AppContext.from_settings(settings)
+        bus.bind(ctx.session_factory)
+        for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
+            importlib.import_module(name).register(bus)
+        return ctx.session_factory, ctx.clock
+
+    serve_pipe(bus, make_writer=make_writer)

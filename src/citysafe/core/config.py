@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     gb26875_port: int | None = None
     gb26875_patrol_seconds: int = Field(default=3600, gt=0, le=7200, description="patrol period, ≤ 2 h (GB 50440)")
     gb26875_clock_sync_seconds: int = 24 * 3600
+    gb26875_writer: Literal["process", "thread"] = Field(
+        default="process", description="who writes gateway frames: a child process (two cores) or a thread")
     gb26875_partitions: int = Field(default=8, gt=0, description="JetStream subject partitions by UITD address")
     gb26875_nats_stream: str = Field(default="CITYSAFE_GB26875", pattern=r"^[A-Za-z0-9_-]+$",
                                      description="JetStream stream of raw frames; its subjects derive from it")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -51,6 +51,7 @@ class OutboxEvent(Base):
 Handler = Callable[[Session, DomainEvent], None]
 # For events of a domain on the same layer, which the subscriber may not import: the payload as a dict.
 PayloadHandler = Callable[[Session, dict[str, Any]], None]
+PayloadObserver = Callable[[str, dict[str, Any]], None]
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 
@@ -65,6 +66,10 @@ class EventBus:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
         self._payload_handlers: dict[str, list[PayloadHandler]] = defaultdict(list)
         self._factory: sessionmaker[Session] | None = None
+        # Set by ``defer()``: committed events wait here for ``deliver_deferred`` instead of being
+        # delivered inside the commit (a writer process answers its caller first).
+        self.deferred: deque[tuple[int, str, dict[str, Any]]] | None = None
+        self._commit_observers: list[PayloadObserver] = []
 
     def bind(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
@@ -81,6 +86,8 @@ class EventBus:
     def clear(self) -> None:
         self._handlers.clear()
         self._payload_handlers.clear()
+        self._commit_observers.clear()
+        self.deferred = None
 
     def has_handlers(self, name: str) -> bool:
         return bool(self._handlers.get(name)) or bool(self._payload_handlers.get(name))
@@ -108,6 +115,39 @@ class EventBus:
             log.exception("event %s (outbox %s) failed; left for retry", name, outbox_id)
             return False
         return True
+
+    def observe_commits(self, observer: PayloadObserver) -> None:
+        """Call ``observer(name, payload)`` for every event as its transaction commits, before any
+        delivery (a writer process forwards live alarms to the web process this way)."""
+        self._commit_observers.append(observer)
+
+    def committed(self, rows: list[OutboxEvent]) -> None:
+        """The events of a transaction that just committed: tell the observers, then deliver or queue."""
+        for observer in self._commit_observers:
+            for row in rows:
+                observer(row.name, row.payload)
+        if self.deferred is not None:
+            self.deferred.extend((row.id, row.name, row.payload) for row in rows)
+            return
+        for row in rows:
+            if self.has_handlers(row.name):
+                self.deliver(row.id, row.name, row.payload)
+
+    def defer(self) -> None:
+        """From now on queue committed events in ``deferred``; ``deliver_deferred`` runs their handlers."""
+        if self.deferred is None:
+            self.deferred = deque()
+
+    def deliver_deferred(self, limit: int | None = None) -> int:
+        """Deliver up to ``limit`` queued events (all when None), oldest first; returns how many were taken."""
+        queue = self.deferred
+        taken = 0
+        while queue and (limit is None or taken < limit):
+            outbox_id, name, payload = queue.popleft()
+            taken += 1
+            if self.has_handlers(name):
+                self.deliver(outbox_id, name, payload)
+        return taken
 
     def deliver_pending(self, batch: int = 500) -> int:
         """Retry every event left undelivered (a crash or a failed handler); returns how many went out.
@@ -156,9 +196,8 @@ def publish(session: Session, evt: DomainEvent) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     rows: list[OutboxEvent] = session.info.pop("outbox", [])
-    for row in rows:
-        if bus.has_handlers(row.name):
-            bus.deliver(row.id, row.name, row.payload)
+    if rows:
+        bus.committed(rows)
 
 
 @event.listens_for(Session, "after_rollback")

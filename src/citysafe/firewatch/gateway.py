@@ -278,7 +278,9 @@ class Gateway:
         self._server: asyncio.Server | None = None
         self._pending: list[_Pending] = []
         self._scheduled = False
-        self._writing: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Task[None]] = set()
+        # A sink that can take the next batch while it writes one says so (ingest_process.ProcessSink).
+        self._max_writing = max(1, int(getattr(self.sink, "concurrent_batches", 1)))
         self._sweeper: asyncio.Task[None] | None = None
         self._label_second = -1.0
         self._label = device_time(self.clock)
@@ -304,9 +306,8 @@ class Gateway:
                 await self._sweeper
         for conn in list(self.connections):
             conn.close()
-        if self._writing is not None:
-            with suppress(Exception):
-                await self._writing
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
         await self.sink.aclose()
@@ -347,7 +348,7 @@ class Gateway:
         # A response (cmd 5) to our own request is stored but not ACKed: request/response has no ACK.
         ack = frame.command != Command.RESPONSE
         self._pending.append(_Pending(conn, ReceivedFrame(frame.raw, frame, conn.peer, received_at), ack))
-        if not self._scheduled and self._writing is None:
+        if not self._scheduled and len(self._writing) < self._max_writing:
             self._scheduled = True
             # Runs after every callback already ready in this turn: the data of all connections that
             # became readable together is in the batch.
@@ -355,11 +356,13 @@ class Gateway:
 
     def _flush(self) -> None:
         self._scheduled = False
-        if self._writing is not None or not self._pending:
+        if len(self._writing) >= self._max_writing or not self._pending:
             return
         limit = self.config.max_batch
         batch, self._pending = self._pending[:limit], self._pending[limit:]
-        self._writing = self.loop.create_task(self._commit(batch))
+        task = self.loop.create_task(self._commit(batch))
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
@@ -367,7 +370,7 @@ class Gateway:
         except Exception:
             log.exception("storing %d frames failed; withholding their ACKs", len(batch))
             stored = [False] * len(batch)
-        self._writing = None
+        self._writing.discard(cast(asyncio.Task[None], asyncio.current_task()))
         self._acknowledge(batch, stored)
         self.stats.batches += 1
         self.stats.largest_batch = max(self.stats.largest_batch, len(batch))

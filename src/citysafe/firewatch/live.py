@@ -32,7 +32,8 @@ from citysafe.core.errors import CitysafeError
 from citysafe.core.events import EventBus, bus
 from citysafe.core.scope import Scope
 
-__all__ = ["LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "register", "router", "running"]
+__all__ = ["LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "broadcast", "register", "router",
+           "running"]
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,15 @@ class LiveHub:
 _HUBS: set[LiveHub] = set()
 
 
+def broadcast(name: str, payload: dict[str, Any]) -> None:
+    """Hand a live event to every hub of this process (from any thread; also the ingest writer's relay)."""
+    for hub in list(_HUBS):
+        hub.publish(name, payload)
+
+
 def _dispatcher(name: str) -> Callable[[Session, dict[str, Any]], None]:
     def handler(_session: Session, payload: dict[str, Any]) -> None:
-        for hub in list(_HUBS):
-            hub.publish(name, payload)
+        broadcast(name, payload)
 
     handler.__name__ = f"live_{name}"
     return handler

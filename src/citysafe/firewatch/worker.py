@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +33,11 @@ from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame, dedup_key
 
-__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "StreamNames", "relay_events", "run_worker", "sink_for"]
+if TYPE_CHECKING:
+    from citysafe.firewatch.gateway import FrameSink
+
+__all__ = ["STREAM", "DatabaseSink", "JetStreamSink", "StreamNames", "relay_events", "run_worker", "sink_for",
+           "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -64,32 +68,41 @@ class DatabaseSink:
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
 
     def write(self, items: list[ReceivedFrame]) -> list[bool]:
-        """Store ``items`` in one transaction; on failure find and withhold only the frames that fail."""
-        if not items:
-            return []
-        try:
-            with unit_of_work(self._factory, actor="gateway:gb26875") as session:
-                ingest_frames(session, items=items, clock=self._clock)
-        except OperationalError:
-            # The database itself is failing (disk, lock, connection): splitting would not help.
-            log.exception("group commit of %d frames failed", len(items))
-            return [False] * len(items)
-        except Exception:
-            if len(items) == 1:
-                log.exception("frame from %s could not be stored: %s", items[0].peer, items[0].raw.hex())
-                return [False]
-            # One bad frame must not keep a whole batch (other devices' alarms) from being ACKed:
-            # halve until the culprit is alone. k bad frames cost about 2·k·log2(n) transactions.
-            half = len(items) // 2
-            return self.write(items[:half]) + self.write(items[half:])
-        return [True] * len(items)
+        return write_batch(self._factory, self._clock, items)
 
 
-def sink_for(ctx: AppContext) -> DatabaseSink | JetStreamSink:
-    """JetStream when ``nats_url`` is set (workers ingest), else the embedded database."""
+def write_batch(factory: sessionmaker[Session], clock: Clock, items: list[ReceivedFrame]) -> list[bool]:
+    """Store ``items`` in one transaction; on failure find and withhold only the frames that fail."""
+    if not items:
+        return []
+    try:
+        with unit_of_work(factory, actor="gateway:gb26875") as session:
+            ingest_frames(session, items=items, clock=clock)
+    except OperationalError:
+        # The database itself is failing (disk, lock, connection): splitting would not help.
+        log.exception("group commit of %d frames failed", len(items))
+        return [False] * len(items)
+    except Exception:
+        if len(items) == 1:
+            log.exception("frame from %s could not be stored: %s", items[0].peer, items[0].raw.hex())
+            return [False]
+        # One bad frame must not keep a whole batch (other devices' alarms) from being ACKed:
+        # halve until the culprit is alone. k bad frames cost about 2·k·log2(n) transactions.
+        half = len(items) // 2
+        return write_batch(factory, clock, items[:half]) + write_batch(factory, clock, items[half:])
+    return [True] * len(items)
+
+
+def sink_for(ctx: AppContext) -> FrameSink:
+    """JetStream when ``nats_url`` is set (workers ingest); else the database, written by a child
+    process (``gb26875_writer = "process"``, the default) or by a thread of this one."""
     if ctx.settings.nats_url:
         return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions,
                              names=StreamNames.of(ctx.settings.gb26875_nats_stream))
+    if ctx.settings.gb26875_writer == "process":
+        from citysafe.firewatch.ingest_process import ProcessSink
+
+        return ProcessSink(ctx.settings)
     return DatabaseSink(ctx.session_factory, ctx.clock)
 
 
