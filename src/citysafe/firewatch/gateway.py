@@ -3,12 +3,14 @@
 Each connection frames its bytes by the length field (``StreamFramer``) inside ``data_received``; the
 frames of every connection that arrive in one turn of the event loop go to the sink together (group
 commit: one transaction in the embedded mode, one burst of JetStream publishes at scale), and only
-when the sink says they are durable are they ACKed. While one batch is being written the next one
-keeps filling, so the batch size follows the load and the loop never waits on the database.
+when the sink says they are durable are they ACKed. While a batch is being written the next one
+keeps filling (a sink with ``concurrent_batches = 2`` — the writer process — takes it at once and
+writes it next), so the batch size follows the load and the loop never waits on the database.
 
-What a peer can do wrong costs only that peer: the framer holds at most one incomplete frame, a peer
-with too many frames awaiting ACK stops being read until they are written, a peer that does not read
-its ACKs is dropped after ``write_timeout``, a silent one after ``idle_timeout``.
+What a peer can do wrong costs only that peer (``connection.Connection``): the framer holds at most
+one incomplete frame, a peer with too many frames awaiting ACK stops being read until they are
+written, a peer that does not read its ACKs is dropped after ``write_timeout``, a silent one after
+``idle_timeout``.
 """
 
 from __future__ import annotations
@@ -19,29 +21,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Protocol, cast
+from typing import Any, Protocol, cast
 
 from citysafe.core.clock import Clock, to_local
 from citysafe.core.context import AppContext
+from citysafe.firewatch.connection import Connection
 from citysafe.firewatch.ingest import ReceivedFrame
-from citysafe.firewatch.protocols.gb26875 import (
-    Command,
-    DeviceTime,
-    Frame,
-    Preamble,
-    StreamFramer,
-    build_nak,
-    encode_frame,
-)
-from citysafe.firewatch.protocols.gb26875.tables import is_reserved_command
+from citysafe.firewatch.protocols.gb26875 import Command, DeviceTime, Frame
 
 __all__ = ["Connection", "FrameSink", "Gateway", "GatewayConfig", "GatewayStats", "ack_bytes", "device_time", "running"]
 
 log = logging.getLogger(__name__)
-
-PREAMBLE_REPLY: Final = b"OK!"
-# Frames a device answers us with; they settle a downlink request instead of being ACKed.
-_REPLIES: Final = frozenset((Command.ACK, Command.NAK))
 
 
 class FrameSink(Protocol):
@@ -109,149 +99,6 @@ def ack_bytes(raw: bytes, label: bytes) -> bytes:
 def device_time(clock: Clock) -> DeviceTime:
     """The time label the centre sends: China local time, as every device expects (spec §2.6)."""
     return DeviceTime.of(to_local(clock.now()).replace(tzinfo=None))
-
-
-class Connection(asyncio.Protocol):
-    """One UITD's TCP connection."""
-
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
-        self.framer = StreamFramer()
-        self.transport: asyncio.Transport | None = None
-        self.peer = "?"
-        self.address: int | None = None  # the UITD's source address, once a frame has shown it
-        self.centre_address = 0  # the destination the UITD uses for us
-        self.inflight = 0
-        self.last_received = 0.0
-        self.serial = 0  # our own counter for downlink frames (each initiator keeps its own)
-        self._write_timer: asyncio.TimerHandle | None = None
-        self._reading_paused = False
-        self._writing_paused = False
-
-    # -- asyncio.Protocol ---------------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports do not subclass asyncio.Transport, so no isinstance check here.
-        transport = cast(asyncio.Transport, transport)
-        self.transport = transport
-        gateway = self.gateway
-        peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        if len(gateway.connections) >= gateway.config.max_connections:
-            log.warning("refusing %s: %d connections open", self.peer, len(gateway.connections))
-            transport.abort()
-            return
-        transport.set_write_buffer_limits(high=gateway.config.write_buffer_high)
-        self.last_received = gateway.loop.time()
-        gateway.connections.add(self)
-        gateway.stats.accepted += 1
-        gateway.stats.connections = len(gateway.connections)
-
-    def data_received(self, data: bytes) -> None:
-        gateway = self.gateway
-        self.last_received = gateway.loop.time()
-        received_at: datetime | None = None
-        replies: list[bytes] = []
-        framer = self.framer
-        discarded = framer.discarded_bytes
-        for item in framer.feed(data):
-            if isinstance(item, Frame):
-                command = item.command
-                if command in _REPLIES:
-                    gateway.observe(self, item)
-                elif is_reserved_command(command):
-                    # §6.5 lists an unknown command byte among the validation errors: NAK it.
-                    replies.append(encode_frame(build_nak(item, gateway.now_label())))
-                    gateway.stats.naks += 1
-                else:
-                    if received_at is None:
-                        received_at = gateway.clock.now()
-                    gateway.submit(self, item, received_at)
-            elif isinstance(item, Preamble):
-                replies.append(PREAMBLE_REPLY)
-                gateway.stats.preambles += 1
-            else:
-                header = item.header
-                if header is not None:
-                    replies.append(encode_frame(build_nak(header, gateway.now_label())))
-                    gateway.stats.naks += 1
-                else:
-                    gateway.stats.dropped_bytes += len(item.data)
-        if framer.discarded_bytes != discarded:
-            gateway.stats.dropped_bytes += framer.discarded_bytes - discarded
-        if replies:
-            self.write(b"".join(replies))
-        if self.inflight >= gateway.config.max_inflight_per_connection:
-            self._pause_reading()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        gateway = self.gateway
-        gateway.connections.discard(self)
-        gateway.stats.connections = len(gateway.connections)
-        if self.address is not None and gateway.by_address.get(self.address) is self:
-            del gateway.by_address[self.address]
-        if self._write_timer is not None:
-            self._write_timer.cancel()
-        if gateway.observer is not None:
-            gateway.observer.on_disconnect(self)
-        self.transport = None
-
-    def pause_writing(self) -> None:
-        # The peer is not reading its ACKs: read nothing more from it and give it write_timeout to drain.
-        self._writing_paused = True
-        self._pause_reading()
-        self._write_timer = self.gateway.loop.call_later(self.gateway.config.write_timeout, self._write_timed_out)
-
-    def resume_writing(self) -> None:
-        self._writing_paused = False
-        if self._write_timer is not None:
-            self._write_timer.cancel()
-            self._write_timer = None
-        self._maybe_resume_reading()
-
-    # -- gateway side -------------------------------------------------------------------------------
-    @property
-    def open(self) -> bool:
-        return self.transport is not None and not self.transport.is_closing()
-
-    def write(self, data: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
-
-    def next_serial(self) -> int:
-        serial = self.serial
-        self.serial = (serial + 1) & 0xFFFF
-        return serial
-
-    def settled(self, count: int) -> None:
-        """``count`` of this connection's frames left the sink (ACKed or withheld)."""
-        self.inflight -= count
-        self._maybe_resume_reading()
-
-    def close(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
-
-    def _pause_reading(self) -> None:
-        if not self._reading_paused and self.transport is not None and not self.transport.is_closing():
-            self._reading_paused = True
-            self.transport.pause_reading()
-
-    def _maybe_resume_reading(self) -> None:
-        if (
-            self._reading_paused
-            and not self._writing_paused
-            and self.inflight < self.gateway.config.max_inflight_per_connection
-            and self.transport is not None
-            and not self.transport.is_closing()
-        ):
-            self._reading_paused = False
-            self.transport.resume_reading()
-
-    def _write_timed_out(self) -> None:
-        log.warning("dropping %s: it has not read its replies for %.0f s", self.peer,
-                    self.gateway.config.write_timeout)
-        self.gateway.stats.timeouts += 1
-        self.close()
 
 
 @dataclass

@@ -91,6 +91,7 @@ class ProcessSink:
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         if not items:
             return []
+        reply: asyncio.Future[bytes] | None = None
         try:
             async with self._spawning:
                 if self._proc is None or self._proc.returncode is not None:
@@ -100,13 +101,15 @@ class ProcessSink:
             proc = self._proc
             assert proc is not None
             assert proc.stdin is not None
-            reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+            reply = asyncio.get_running_loop().create_future()
             self._replies.append(reply)
             proc.stdin.write(_pack(("batch", [(item.raw, item.peer, item.received_at) for item in items])))
             await proc.stdin.drain()
             flags = await asyncio.wait_for(reply, self._reply_timeout)
         except (OSError, EOFError, TimeoutError, asyncio.IncompleteReadError) as exc:
             log.error("ingest writer failed on a batch of %d frames (%s); withholding their ACKs", len(items), exc)
+            if reply is not None and reply.done() and not reply.cancelled():
+                reply.exception()  # the child died while this batch was still being sent: seen, not lost
             await self._stop_child(kill=True)
             return [False] * len(items)
         return [flag == 1 for flag in flags]
