@@ -133,6 +133,7 @@ def ingest_writer() -> None:
     """The child process `serve --gb26875-port` writes gateway frames with (a pipe protocol on stdin/stdout)."""
     import importlib
     import logging
+    from collections.abc import Callable
 
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -141,17 +142,25 @@ def ingest_writer() -> None:
     from citysafe.core.config import Settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
+    from citysafe.core.wal import checkpoint_in_background
     from citysafe.firewatch.ingest_process import serve_pipe
     from citysafe.registry import load_models
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
     load_models()
 
+    stops: list[Callable[[], None]] = []
+
     def make_writer(settings: Settings) -> tuple[sessionmaker[Session], Clock]:
         ctx = AppContext.from_settings(settings)
+        stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
         bus.bind(ctx.session_factory)
         for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
             importlib.import_module(name).register(bus)
         return ctx.session_factory, ctx.clock
 
-    serve_pipe(bus, make_writer=make_writer)
+    try:
+        serve_pipe(bus, make_writer=make_writer)
+    finally:
+        for stop in stops:
+            stop()
