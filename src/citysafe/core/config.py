@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -71,6 +73,10 @@ class Settings(BaseSettings):
     firewatch_forward_url: str = ""
     firewatch_forward_timeout_seconds: float = 3.0
     firewatch_mqtt_topics: str = "citysafe/iot/#"
+    firewatch_mqtt_client_id: str = Field(
+        default="", max_length=23, pattern=r"^[0-9A-Za-z_-]*$",
+        description="MQTT client id; the broker keeps this installation's session (unacked and queued "
+                    "messages) under it. Empty: one generated once and kept in data_dir")
     firewatch_http_token: str = Field(default="", description="shared token for HTTP push; empty = login only")
     firewatch_hydrant_low_mpa: float = 0.10
     firewatch_hydrant_high_mpa: float = 1.0
@@ -100,6 +106,28 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             key_file.chmod(0o600)
         return key_file.read_text(encoding="utf-8").strip()
+
+    def resolved_mqtt_client_id(self) -> str:
+        """The configured MQTT client id, else one generated once and kept in the data dir.
+
+        Stable across restarts, since the broker queues messages for a persistent session under this id; and
+        random rather than derived from a path or URL, which two installations (hosts, containers) often
+        share — two subscribers with one id would take the session from each other in turn.
+        """
+        if self.firewatch_mqtt_client_id:
+            return self.firewatch_mqtt_client_id
+        import secrets
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        id_file = self.data_dir / "mqtt-client-id"
+        if not id_file.exists():
+            # Written aside and linked into place: of two processes starting at once, one id wins whole.
+            draft = id_file.with_name(f".mqtt-client-id.{os.getpid()}")
+            draft.write_text(f"citysafe-{secrets.token_hex(6)}", encoding="utf-8")
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, id_file)
+            draft.unlink()
+        return id_file.read_text(encoding="utf-8").strip()
 
 
 @lru_cache(maxsize=1)
