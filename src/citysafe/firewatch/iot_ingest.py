@@ -1,6 +1,11 @@
 """IoT messages (MQTT or HTTP) in: stored as received, normalised (``iot.parse_payload``), applied to
 the same alarm engine as GB/T 26875.3 frames. A device nobody registered is created unregistered in
 the configured region and its alarms raised all the same, like an unknown UITD's.
+
+A message marked ``redelivered`` (MQTT: DUP or retained) may have been stored before, by a run that
+committed but crashed before its PUBACK: it is stored only if no message with the same device id, source
+(topic) and payload was stored within the de-duplication window. Only such messages are checked, as an
+identical fresh payload (a heartbeat without ``ts``) is a new report, not a copy.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class ReceivedMessage:
     received_at: datetime           # aware UTC
     device_id: str | None = None    # from the topic, when it names one
     kind: str | None = None         # from the topic, when it names one
+    redelivered: bool = False       # may be a copy of one stored before (MQTT DUP or retained)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class IotOutcome:
     error: str | None = None
     alarms_raised: list[int] = field(default_factory=list)
     alarms_cleared: list[int] = field(default_factory=list)
+    duplicate: bool = False         # a redelivered copy: ``message_id`` is the one stored first
 
 
 def topic_parts(topic: str) -> tuple[str | None, str | None]:
@@ -64,6 +71,29 @@ def _label(device: IotDevice, building: Building | None) -> tuple[str, str | Non
     return label[:200], f"{where}/{device.floor}/{device.zone}" if device.zone else None
 
 
+def _stored_copies(session: Session, items: Sequence[ReceivedMessage], since: datetime) -> dict[int, int]:
+    """Index of each redelivered item → id of the same message stored since ``since``.
+
+    Compared in Python on the few rows of the devices concerned: payloads are JSON, which the two
+    databases compare differently (or not at all), and redeliveries are rare.
+    """
+    wanted = {index: item for index, item in enumerate(items) if item.redelivered}
+    ids = {i for i in (_claimed_id(item) for item in wanted.values()) if i}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(IotMessage.id, IotMessage.device_id, IotMessage.source, IotMessage.payload)
+        .where(IotMessage.device_id.in_(ids), IotMessage.received_at >= since).order_by(IotMessage.id)
+    ).all()
+    found: dict[int, int] = {}
+    for index, item in wanted.items():
+        key = (_claimed_id(item), item.source[:200], item.payload)
+        first = next((row.id for row in rows if (row.device_id, row.source, row.payload) == key), None)
+        if first is not None:
+            found[index] = first
+    return found
+
+
 def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock: Clock,
                     config: FirewatchConfig | None = None) -> list[IotOutcome]:
     """Store and apply one batch of IoT messages; one outcome per item (an ``error`` for a bad payload,
@@ -80,7 +110,11 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     devices = {d.device_id: (d, u, b) for d, u, b in rows}
     parsed: list[tuple[int, ReceivedMessage, iot.IotFacts]] = []
     outcomes: list[IotOutcome | None] = [None] * len(items)
+    copies = _stored_copies(session, items, min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window)
     for index, item in enumerate(items):
+        if index in copies:
+            outcomes[index] = IotOutcome(_claimed_id(item), copies[index], duplicate=True)
+            continue
         known = devices.get(_claimed_id(item) or "")
         try:
             facts = iot.parse_payload(item.payload, device_id=item.device_id,
@@ -134,5 +168,5 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     for index, outcome in enumerate(outcomes):
         assert outcome is not None
         result.append(IotOutcome(outcome.device_id, outcome.message_id, outcome.error,
-                                 applied.raised.get(index, []), applied.cleared.get(index, [])))
+                                 applied.raised.get(index, []), applied.cleared.get(index, []), outcome.duplicate))
     return result
