@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiomqtt
+
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -88,3 +90,9 @@ def make_unit(ctx: AppContext, *, name: str = "南京金陵购物中心", region
                 description=f"感烟探测器{comp_address}", building_id=building.id, floor=floor, zone=zone))
         return {"unit_id": unit.id, "organization_id": unit.organization_id, "building_id": building.id,
                 "uitd_id": uitd.id}
+
+
+async def forget_mqtt_session(client_id: str) -> None:
+    """Drop the persistent session the subscriber left in Mosquitto (a clean-session connect ends it)."""
+    async with aiomqtt.Client("127.0.0.1", 1883, identifier=client_id, clean_session=True):
+        pass

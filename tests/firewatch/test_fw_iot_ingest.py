@@ -7,6 +7,7 @@ import base64
 import json
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiomqtt
@@ -14,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.conftest import UserFactory
-from tests.firewatch.fw_support import FIRE, T0, component_frame, make_unit
+from tests.firewatch.fw_support import FIRE, T0, component_frame, forget_mqtt_session, make_unit
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -108,12 +109,13 @@ def test_ctwing_push_of_a_gb26875_frame_and_of_vendor_json(client: TestClient, c
 
 
 @pytest.fixture
-def mqtt_ctx(ctx: AppContext) -> tuple[AppContext, str]:
+async def mqtt_ctx(ctx: AppContext) -> AsyncIterator[tuple[AppContext, str]]:
     root = f"citysafe-test/{uuid.uuid4().hex}"
     ctx.settings = ctx.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883",
                                                    "firewatch_mqtt_topics": f"{root}/#"})
     bus.subscribe_name("AlarmRaised", _on_raised)
-    return ctx, root
+    yield ctx, root
+    await forget_mqtt_session(ctx.settings.resolved_mqtt_client_id())
 
 
 async def _publish(topic: str, payload: dict[str, Any] | bytes) -> None:

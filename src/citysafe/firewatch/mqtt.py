@@ -1,12 +1,22 @@
 """The MQTT subscriber: IoT devices (or their platform) publish JSON to ``…/<kind>/<device id>`` topics
 (docs/iot-payloads.md); each batch of queued messages is ingested in one unit of work on a worker thread.
 
+Delivery is at least once, with nothing lost across a crash: a QoS-1 message is acknowledged (PUBACK)
+only after the transaction holding it has committed, as the TCP gateway ACKs frames. Until then the
+broker keeps it in this client's persistent session (a stable client id, ``clean_session=False``) and
+sends it again on the next connection, as it queues whatever arrives while citysafe is down. A batch
+whose transaction fails is not acknowledged: the connection is dropped and re-opened after a pause, so
+the broker redelivers it. A redelivered copy (DUP flag) of a message that had committed before a crash is
+recognised and not stored twice (``iot_ingest``; GB/T 26875.3 frames by their own de-duplication).
+A payload that cannot be stored however often it is sent (not JSON, a broken frame, off the schema) is
+logged, counted and acknowledged: redelivery would not help.
+
 A payload that is a GB/T 26875.3 frame (starts with ``@@``: a UITD bridged onto MQTT) goes through
 ``ingest_frames`` like one from the TCP gateway, with peer ``mqtt:<topic>``.
 
 Enabled when ``settings.mqtt_url`` is set (``mqtt://[user:password@]host[:port]``); topics from
-``settings.firewatch_mqtt_topics`` (comma-separated filters). On a lost connection it reconnects with a
-growing pause. A payload that is not JSON or not the schema is logged and counted, never fatal.
+``settings.firewatch_mqtt_topics`` (comma-separated filters), client id from
+``settings.resolved_mqtt_client_id()``. On a lost connection it reconnects with a growing pause.
 """
 
 from __future__ import annotations
@@ -15,12 +25,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import aiomqtt
+import paho.mqtt.client as paho
 from fastapi import FastAPI
 
 from citysafe.core.context import AppContext
@@ -38,9 +49,48 @@ MAX_BATCH = 500
 class MqttStats:
     received: int = 0
     stored: int = 0
+    duplicates: int = 0     # redelivered copies of messages already stored
     rejected: int = 0
+    failed_batches: int = 0
     reconnects: int = 0
     last_error: str = ""
+
+
+class BatchNotStored(Exception):
+    """A batch's transaction failed: it stays unacknowledged, for the broker to deliver again."""
+
+
+class Acknowledger:
+    """Manual PUBACKs and the DUP flag of one connection.
+
+    aiomqtt 2.5 offers neither (its Message drops ``dup``; it has no ``manual_ack`` option nor ``ack``), so
+    both go through its paho client, the private ``_client``: touched here and nowhere else.
+    """
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self._paho: paho.Client = client._client
+        # Before connecting: a resumed session's messages arrive right after CONNACK.
+        self._paho.manual_ack_set(True)
+        self._dup: set[int] = set()  # packet ids of messages received with DUP, until acknowledged
+        deliver = self._paho.on_message
+        assert deliver is not None
+
+        def on_message(client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+            # The broker reuses a packet id only after its PUBACK, so the id names the message until then.
+            if message.dup:
+                self._dup.add(message.mid)
+            deliver(client, userdata, message)
+
+        self._paho.on_message = on_message
+
+    def redelivered(self, message: aiomqtt.Message) -> bool:
+        return message.mid in self._dup
+
+    def ack(self, messages: Sequence[aiomqtt.Message]) -> None:
+        # In order of receipt, as MQTT 3.1.1 §4.6 asks; QoS 0 needs none (paho ignores it).
+        for message in messages:
+            self._paho.ack(message.mid, message.qos)
+            self._dup.discard(message.mid)
 
 
 @dataclass
@@ -48,10 +98,14 @@ class Subscriber:
     ctx: AppContext
     config: FirewatchConfig
     topics: list[str]
+    client_id: str
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stats: MqttStats = field(default_factory=MqttStats)
+    first_pause: float = 1.0   # seconds before reconnecting; doubles up to a minute while it keeps failing
+    _failing: bool = field(default=False, init=False, repr=False)  # the last batch was not stored
 
-    def _decode(self, message: aiomqtt.Message) -> ReceivedMessage | ReceivedFrame | None:
+    def _decode(self, message: aiomqtt.Message, redelivered: bool) -> ReceivedMessage | ReceivedFrame | str:
+        """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
         topic = str(message.topic)
         kind, device_id = topic_parts(topic)
         raw = message.payload
@@ -60,71 +114,87 @@ class Subscriber:
             try:
                 frame = decode_frame(bytes(raw))
             except FrameError as exc:
-                self.stats.rejected += 1
-                log.warning("MQTT %s: broken GB/T 26875.3 frame: %s", topic, exc)
-                return None
+                return f"broken GB/T 26875.3 frame: {exc}"
             return ReceivedFrame(raw=bytes(raw), frame=frame, peer=f"mqtt:{topic}"[:80],
                                  received_at=self.ctx.clock.now())
         try:
             payload = json.loads(raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else str(raw))
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
-            self.stats.rejected += 1
-            log.warning("MQTT %s: payload is not JSON", topic)
-            return None
+            return "payload is not JSON"
+        # A retained message is sent again on every (re)subscription: it may be a copy as well.
         return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=self.ctx.clock.now(),
-                               device_id=device_id, kind=kind)
+                               device_id=device_id, kind=kind, redelivered=redelivered or message.retain)
 
     def _ingest(self, items: list[ReceivedMessage | ReceivedFrame]) -> None:
         messages = [i for i in items if isinstance(i, ReceivedMessage)]
         frames = [i for i in items if isinstance(i, ReceivedFrame)]
         with unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
-            ingest_frames(session, items=frames, clock=self.ctx.clock, config=self.config)
+            frame_outcomes = ingest_frames(session, items=frames, clock=self.ctx.clock, config=self.config)
             outcomes = ingest_messages(session, items=messages, clock=self.ctx.clock, config=self.config)
-        self.stats.stored += len(frames)
+        # Counted after the commit: a failed batch comes back and is counted then.
+        copies = sum(o.duplicate for o in frame_outcomes)
         for item, outcome in zip(messages, outcomes, strict=True):
             if outcome.error:
                 self.stats.rejected += 1
                 log.warning("MQTT %s: %s", item.source, outcome.error)
-            else:
-                self.stats.stored += 1
+            copies += outcome.duplicate
+        self.stats.duplicates += copies
+        self.stats.stored += len(items) - copies - sum(bool(o.error) for o in outcomes)
 
     async def run(self) -> None:
         url = urlparse(self.ctx.settings.mqtt_url)
-        pause = 1.0
+        pause = self.first_pause
         while True:
+            client = aiomqtt.Client(
+                url.hostname or "127.0.0.1", url.port or 1883,
+                username=unquote(url.username) if url.username else None,
+                password=unquote(url.password) if url.password else None,
+                # A persistent session (MQTT 3.1.1): the broker keeps unacknowledged and newly arriving
+                # messages for this id while we are away, and delivers them when we come back.
+                identifier=self.client_id, clean_session=False, protocol=aiomqtt.ProtocolVersion.V311,
+            )
+            acks = Acknowledger(client)
             try:
-                async with aiomqtt.Client(
-                    url.hostname or "127.0.0.1", url.port or 1883,
-                    username=unquote(url.username) if url.username else None,
-                    password=unquote(url.password) if url.password else None,
-                    identifier=f"citysafe-firewatch-{uuid.uuid4().hex[:12]}",
-                ) as client:
+                async with client:
                     for topic in self.topics:
                         await client.subscribe(topic, qos=1)
                     self.ready.set()
-                    pause = 1.0
-                    await self._consume(client)
-            except aiomqtt.MqttError as exc:
+                    if not self._failing:  # a database that keeps failing gets ever longer pauses, too
+                        pause = self.first_pause
+                    await self._consume(client, acks)
+            except (aiomqtt.MqttError, BatchNotStored) as exc:
                 self.ready.clear()
                 self.stats.reconnects += 1
                 self.stats.last_error = str(exc)
-                log.warning("MQTT connection lost (%s); reconnecting in %.0fs", exc, pause)
+                log.warning("MQTT connection dropped (%s); reconnecting in %.1fs", exc, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 60.0)
 
-    async def _consume(self, client: aiomqtt.Client) -> None:
+    async def _consume(self, client: aiomqtt.Client, acks: Acknowledger) -> None:
         messages = client.messages
         while True:
             batch = [await anext(messages)]
             while len(messages) and len(batch) < MAX_BATCH:  # drain what is queued, without waiting
                 batch.append(await anext(messages))
             self.stats.received += len(batch)
-            items = [i for i in (self._decode(m) for m in batch) if i is not None]
+            decoded = [(m, self._decode(m, acks.redelivered(m))) for m in batch]
+            items = [i for _, i in decoded if not isinstance(i, str)]
             if items:
                 try:
                     await asyncio.to_thread(self._ingest, items)
-                except Exception:
+                except Exception as exc:
+                    self._failing = True
+                    self.stats.failed_batches += 1
                     log.exception("MQTT batch of %d messages could not be stored", len(items))
+                    # Leaving the connection (no PUBACK for this batch nor for what is queued behind it)
+                    # makes the broker send them all again once we reconnect.
+                    raise BatchNotStored(f"batch not stored: {exc}") from exc
+                self._failing = False
+            acks.ack(batch)
+            for message, reason in decoded:
+                if isinstance(reason, str):
+                    self.stats.rejected += 1
+                    log.warning("MQTT %s: %s", message.topic, reason)
 
 
 @contextlib.asynccontextmanager
@@ -133,7 +203,8 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         yield
         return
     topics = [t.strip() for t in ctx.settings.firewatch_mqtt_topics.split(",") if t.strip()]
-    subscriber = Subscriber(ctx, FirewatchConfig.from_settings(ctx.settings), topics)
+    subscriber = Subscriber(ctx, FirewatchConfig.from_settings(ctx.settings), topics,
+                            ctx.settings.resolved_mqtt_client_id())
     ctx.extras["firewatch.mqtt"] = subscriber
     task = asyncio.create_task(subscriber.run())
     try:

@@ -1,0 +1,154 @@
+"""MQTT delivery against the real Mosquitto: a message is acknowledged only once it is committed, so a
+failed batch comes back, a copy of a committed one is not stored twice, messages sent while citysafe is
+down arrive after it starts, and a malformed one is acknowledged (counted, never sent again)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from tests.firewatch.fw_support import forget_mqtt_session
+
+from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
+from citysafe.firewatch import mqtt
+from citysafe.firewatch.records import IotMessage
+
+
+@pytest.fixture
+async def mqtt_ctx(ctx: AppContext) -> AsyncIterator[tuple[AppContext, str]]:
+    """The context with a topic root and a client id of this test alone: no run sees another's messages."""
+    root = f"citysafe-test/{uuid.uuid4().hex}"
+    client_id = f"cs-test-{uuid.uuid4().hex[:12]}"
+    ctx.settings = ctx.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883",
+                                                   "firewatch_mqtt_topics": f"{root}/#",
+                                                   "firewatch_mqtt_client_id": client_id})
+    yield ctx, root
+    await forget_mqtt_session(client_id)
+
+
+@contextlib.asynccontextmanager
+async def subscribed(ctx: AppContext) -> AsyncIterator[mqtt.Subscriber]:
+    """The service as ``serve`` runs it, until its subscriptions are in place."""
+    async with mqtt.running(FastAPI(), ctx):
+        subscriber: mqtt.Subscriber = ctx.extras["firewatch.mqtt"]
+        subscriber.first_pause = 0.1  # read when the task first runs, below
+        await asyncio.wait_for(subscriber.ready.wait(), timeout=10)
+        yield subscriber
+
+
+async def publish(topic: str, *payloads: dict[str, Any] | bytes) -> None:
+    async with aiomqtt.Client("127.0.0.1", 1883, identifier=f"test-{uuid.uuid4().hex[:8]}") as publisher:
+        for payload in payloads:
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            await publisher.publish(topic, data, qos=1)
+
+
+def stored(ctx: AppContext, device: str) -> int:
+    with ctx.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(IotMessage).where(IotMessage.device_id == device)) or 0
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+    assert condition(), what
+
+
+def device_id() -> str:
+    return f"SMK-{uuid.uuid4().hex[:8]}"
+
+
+async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
+        mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, root = mqtt_ctx
+    real, calls = mqtt.ingest_messages, []
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mqtt, "ingest_messages", fails_once)
+    device, later = device_id(), device_id()
+    async with subscribed(ctx) as subscriber:
+        await publish(f"{root}/smoke/{device}", {"event": "alarm", "ts": 1772330400})
+        await until(lambda: stored(ctx, device) == 1, "the failed message, redelivered")
+        # Messages are handled in order: once a later one is stored, no second copy of the first is coming.
+        await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
+        await until(lambda: stored(ctx, later) == 1, "the later message")
+    assert stored(ctx, device) == 1
+    assert subscriber.stats.failed_batches == 1 and subscriber.stats.reconnects == 1
+    assert subscriber.stats.duplicates == 0
+
+
+async def test_a_copy_of_a_committed_message_is_not_stored_twice(
+        mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash after the commit and before the PUBACK: the broker sends the message again, with DUP."""
+    ctx, root = mqtt_ctx
+    real, calls = mqtt.Subscriber._ingest, []
+
+    def commits_then_fails_once(self: mqtt.Subscriber, items: Any) -> None:
+        real(self, items)
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("crashed before the acknowledgement")
+
+    monkeypatch.setattr(mqtt.Subscriber, "_ingest", commits_then_fails_once)
+    device, later = device_id(), device_id()
+    async with subscribed(ctx) as subscriber:
+        await publish(f"{root}/hydrant_pressure/{device}", {"pressure_mpa": 0.32})
+        await until(lambda: subscriber.stats.duplicates == 1, "the redelivered copy, recognised")
+        await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
+        await until(lambda: stored(ctx, later) == 1, "the later message")
+    assert stored(ctx, device) == 1
+    assert subscriber.stats.failed_batches == 1
+
+
+async def test_messages_published_while_stopped_arrive_after_restart(mqtt_ctx: tuple[AppContext, str]) -> None:
+    ctx, root = mqtt_ctx
+    async with subscribed(ctx):
+        pass  # the broker now holds the session and its subscriptions
+    first, second = device_id(), device_id()
+    await publish(f"{root}/smoke/{first}", {"event": "alarm", "seq": 1})
+    await publish(f"{root}/water_level/{second}", {"level_m": 2.5}, {"level_m": 2.4})
+    async with subscribed(ctx) as subscriber:
+        await until(lambda: stored(ctx, first) == 1 and stored(ctx, second) == 2, "the messages queued meanwhile")
+    assert subscriber.stats.duplicates == 0
+
+
+async def test_malformed_payloads_are_acknowledged_and_counted(mqtt_ctx: tuple[AppContext, str]) -> None:
+    ctx, root = mqtt_ctx
+    device = device_id()
+    async with subscribed(ctx) as subscriber:
+        # One at a time, so that each is a batch of its own: one with nothing to store is acknowledged too.
+        for count, payload in enumerate((b"not json", b"@@ broken frame", {"event": "exploded"}), start=1):
+            await publish(f"{root}/smoke/{device}", payload)
+            await until(lambda count=count: subscriber.stats.rejected == count, f"rejection {count}")
+    assert stored(ctx, device) == 0
+    # Unacknowledged messages would come again, first thing, on the resumed session.
+    later = device_id()
+    async with subscribed(ctx) as again:
+        await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
+        await until(lambda: stored(ctx, later) == 1, "the later message")
+    assert again.stats.received == 1 and again.stats.rejected == 0
+
+
+def test_the_default_client_id_is_kept_per_data_dir(tmp_path: Path) -> None:
+    one, other = Settings(data_dir=tmp_path / "one"), Settings(data_dir=tmp_path / "other")
+    first = one.resolved_mqtt_client_id()
+    assert Settings(data_dir=tmp_path / "one").resolved_mqtt_client_id() == first  # a restart keeps its session
+    assert other.resolved_mqtt_client_id() != first
+    assert len(first) <= 23 and first.startswith("citysafe-")  # MQTT 3.1.1 servers must accept 23 characters
+    assert Settings(data_dir=tmp_path / "one", firewatch_mqtt_client_id="site-a").resolved_mqtt_client_id() == "site-a"
