@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from tests.firewatch.fw_support import (
     FAULT,
     FIRE,
@@ -74,6 +74,26 @@ def test_retransmission_is_a_duplicate_in_the_batch_and_across_batches(ctx: AppC
     assert later.duplicate and later.raw_frame_id == first.raw_frame_id and later.alarms_raised == []
     assert _all(ctx, select(func.count(RawFrame.id))) == [1]
     assert _all(ctx, select(Alarm.occurrences)) == [1]
+
+
+def test_outcome_ids_are_the_rows_stored_also_after_pruning(ctx: AppContext) -> None:
+    # SQLite numbers the new rows itself instead of reading them back (ingest.insert_numbered): a pruned
+    # newest row or a retransmission in the batch must not shift an id onto another frame's row.
+    clock = FixedClock(T0)
+    first = ingest(ctx, [uitd_status_frame(970 + n) for n in range(5)], clock)
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        session.execute(delete(RawFrame).where(RawFrame.id.in_([first[0].raw_frame_id, first[-1].raw_frame_id])))
+    raws = [uitd_status_frame(980 + n % 7) for n in range(40)] + [component_frame(990, FIRE)]
+    raws.insert(10, raws[3])  # a retransmission within the batch
+    clock.advance(seconds=1)
+    outcomes = ingest(ctx, raws, clock)
+    with ctx.session_factory() as session:
+        stored = {row.id: (row.raw, row.received_at) for row in session.execute(select(RawFrame.id, RawFrame.raw,
+                                                                                         RawFrame.received_at))}
+    assert [stored[o.raw_frame_id] for o in outcomes if o.raw_frame_id] == [(raw, clock.now()) for raw in raws]
+    assert [o.duplicate for o in outcomes].count(True) == 1 and len(stored) == 3 + len(raws) - 1
+    [alarm] = _all(ctx, select(Alarm))
+    assert alarm.raw_frame_id == outcomes[-1].raw_frame_id and outcomes[-1].alarms_raised == [alarm.id]
 
 
 def test_same_serial_after_the_dedup_window_is_a_new_frame(ctx: AppContext) -> None:
@@ -271,14 +291,10 @@ def test_system_and_uitd_fire_flags_do_not_double_a_component_fire(ctx: AppConte
 def test_dedup_probes_the_dedup_index_on_sqlite(ctx: AppContext) -> None:
     if ctx.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL chooses plans from table statistics")
-    from citysafe.firewatch.ingest import _dedup_statement
+    from citysafe.firewatch.ingest import dedup_sql
 
-    statement = _dedup_statement(16)
-    compiled = statement.compile(ctx.engine)
-    params = compiled.construct_params({f"{p}{i}": 0 for i in range(16) for p in "srd"})
     with ctx.engine.connect() as conn:
-        sql = f"EXPLAIN QUERY PLAN {compiled.string}"
-        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(sql, tuple(
-            params[name] for name in compiled.positiontup or ())))
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {dedup_sql(16, 'qmark')}", (0,) * 48))
     # a time-window or full scan here was quadratic: every batch read the whole last ten minutes
     assert "ix_fw_raw_frame_dedup" in plan and "SCAN fw_raw_frame" not in plan and "SCAN r" not in plan

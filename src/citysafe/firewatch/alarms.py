@@ -8,11 +8,12 @@ and normal statuses of points that never alarmed costs the one point-state query
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import publish
@@ -69,11 +70,51 @@ def _is_summary_fire(report: PointReport) -> bool:
             and AlarmKind.FIRE.value in obs.observed)
 
 
-def snapshot_of(row: PointState | None) -> engine.PointSnapshot:
+class StoredState(Protocol):
+    """A point's stored state as ``load_states`` reads it (the columns the engine needs)."""
+
+    id: int
+    active: list[str]
+    changes: list[list[Any]]
+    flapping: list[str]
+
+
+def snapshot_of(row: StoredState | None) -> engine.PointSnapshot:
     if row is None:
         return engine.EMPTY
     return engine.PointSnapshot(frozenset(row.active), tuple((str(k), float(t)) for k, t in row.changes),
                                 frozenset(row.flapping))
+
+
+_STATES = table_of(PointState)
+# Built once: a statement constructed per batch costs more to build and cache-key than to run.
+_STATES_OF = select(_STATES.c.id, _STATES.c.point_key, _STATES.c.active, _STATES.c.changes,
+                    _STATES.c.flapping).where(_STATES.c.point_key.in_(bindparam("keys", expanding=True)))
+
+_UPDATE_STATE = update(_STATES).where(_STATES.c.id == bindparam("state_id")).values(
+    active=bindparam("active"), changes=bindparam("changes"), flapping=bindparam("flapping"),
+    status=bindparam("status"), updated_at=bindparam("updated_at"))
+_WINDOWS_TABLE = table_of(MaintenanceWindow)
+# Read-only columns of the maintenance windows open at "at" (Core: nothing here changes them).
+_WINDOWS = select(_WINDOWS_TABLE.c.unit_id, _WINDOWS_TABLE.c.device_address, _WINDOWS_TABLE.c.starts_at,
+                  _WINDOWS_TABLE.c.ends_at).where(_WINDOWS_TABLE.c.starts_at <= bindparam("at"),
+                                                  _WINDOWS_TABLE.c.ends_at > bindparam("at"))
+_OPEN_ALARMS = select(Alarm).where(Alarm.point_key.in_(bindparam("keys", expanding=True)),
+                                   Alarm.is_open.is_(True)).execution_options(skip_scope=True)
+
+
+def load_states(session: Session, keys: Collection[str]) -> dict[str, StoredState]:
+    """Stored states of those of ``keys`` that have one (Core rows, not ORM objects: read-only here)."""
+    if not keys:
+        return {}
+    rows = session.connection().execute(_STATES_OF, {"keys": list(keys)})
+    return {row.point_key: cast(StoredState, row) for row in rows}
+
+
+def is_relevant(obs: Observation, states: Mapping[str, StoredState]) -> bool:
+    """Whether a report of ``obs`` can change anything: it observes a condition, or the point has a
+    state that a normal report may clear or age. Everything else (nearly all traffic) is skipped."""
+    return bool(obs.observed) or obs.momentary or obs.point_key in states
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -85,7 +126,7 @@ class _Batch:
         self.session = session
         self.config = config
         self.rules = engine.Rules(config.flap_changes, config.flap_window)
-        self.states: dict[str, PointState] = {}
+        self.states: Mapping[str, StoredState] = {}
         self.new_states: dict[str, dict[str, Any]] = {}
         self.changed_states: dict[str, dict[str, Any]] = {}
         self.open: dict[str, dict[str, Alarm]] = defaultdict(dict)
@@ -93,21 +134,18 @@ class _Batch:
         self.raised: list[Alarm] = []
         self.updated: dict[int, Alarm] = {}
         self.cleared: list[tuple[Alarm, datetime]] = []
-        self.windows: list[MaintenanceWindow] | None = None
+        self.windows: list[Row[Any]] | None = None
         self.component_fires: set[int] = set()  # UITDs with an open fire alarm on a component
         # alarms each batch item raised / cleared; turned into ids once the flush assigned them
         self.by_item_raised: dict[int, list[Alarm]] = defaultdict(list)
         self.by_item_cleared: dict[int, list[Alarm]] = defaultdict(list)
 
-    def load(self, reports: list[PointReport]) -> list[PointReport]:
-        keys = {r.obs.point_key for r in reports}
-        rows = self.session.execute(select(PointState).where(PointState.point_key.in_(keys))).scalars()
-        self.states = {row.point_key: row for row in rows}
-        relevant = [r for r in reports if r.obs.observed or r.obs.momentary or r.obs.point_key in self.states]
+    def load(self, reports: list[PointReport], states: Mapping[str, StoredState] | None) -> list[PointReport]:
+        self.states = load_states(self.session, {r.obs.point_key for r in reports}) if states is None else states
+        relevant = [r for r in reports if is_relevant(r.obs, self.states)]
         if relevant:
-            alarm_keys = {r.obs.point_key for r in relevant}
-            stmt = select(Alarm).where(Alarm.point_key.in_(alarm_keys), Alarm.is_open.is_(True))
-            for alarm in self.session.execute(stmt.execution_options(skip_scope=True)).scalars():
+            alarm_keys = list({r.obs.point_key for r in relevant})
+            for alarm in self.session.execute(_OPEN_ALARMS, {"keys": alarm_keys}).scalars():
                 self.open[alarm.point_key][alarm.kind] = alarm
         summary = {r.uitd_address for r in relevant if _is_summary_fire(r)}
         if summary:
@@ -121,10 +159,7 @@ class _Batch:
 
     def in_maintenance(self, report: PointReport) -> bool:
         if self.windows is None:
-            at = report.received_at
-            self.windows = list(self.session.execute(
-                select(MaintenanceWindow).where(MaintenanceWindow.starts_at <= at, MaintenanceWindow.ends_at > at)
-                .execution_options(skip_scope=True)).scalars())
+            self.windows = list(self.session.connection().execute(_WINDOWS, {"at": report.received_at}))
         unit_id = report.owner.unit_id
         return any(
             w.starts_at <= report.received_at < w.ends_at
@@ -224,14 +259,9 @@ class _Batch:
             session.connection().execute(insert(table_of(AlarmOccurrence)),
                                          [{"alarm_id": a.id, **v} for a, v in self.occurrences])
         if self.new_states:
-            session.connection().execute(insert(table_of(PointState)), list(self.new_states.values()))
+            session.connection().execute(insert(_STATES), list(self.new_states.values()))
         if self.changed_states:
-            table = table_of(PointState)
-            stmt = (update(table).where(table.c.id == bindparam("state_id"))
-                    .values(active=bindparam("active"), changes=bindparam("changes"),
-                            flapping=bindparam("flapping"), status=bindparam("status"),
-                            updated_at=bindparam("updated_at")))
-            session.connection().execute(stmt, list(self.changed_states.values()))
+            session.connection().execute(_UPDATE_STATE, list(self.changed_states.values()))
         self._corroborate()
         self._publish()
 
@@ -286,12 +316,17 @@ def updated_event(alarm: Alarm, change: str) -> AlarmUpdated:
     )
 
 
-def apply_reports(session: Session, reports: list[PointReport], *, config: FirewatchConfig) -> Applied:
-    """Run the engine over ``reports`` (in order) and write what it decided."""
+def apply_reports(session: Session, reports: list[PointReport], *, config: FirewatchConfig,
+                  states: Mapping[str, StoredState] | None = None) -> Applied:
+    """Run the engine over ``reports`` (in order) and write what it decided.
+
+    ``states``: what ``load_states`` returned for (at least) the reports' points, when the caller read
+    them already to leave out the reports that are not ``is_relevant``.
+    """
     if not reports:
         return Applied()
     batch = _Batch(session, config)
-    for report in batch.load(reports):
+    for report in batch.load(reports, states):
         batch.apply(report)
     if batch.occurrences or batch.new_states or batch.changed_states:
         batch.flush()

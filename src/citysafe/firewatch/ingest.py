@@ -11,25 +11,26 @@ as ``registered = False`` in the configured region: a fire alarm is never droppe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final, cast
 
-from sqlalchemy import BigInteger, Integer, Table, TextualSelect, bindparam, column, insert, text, update
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import Clock
 from citysafe.core.db import UTCDateTime
 from citysafe.firewatch import regcache
-from citysafe.firewatch.alarms import Owner, PointReport, apply_reports
+from citysafe.firewatch.alarms import Owner, PointReport, apply_reports, is_relevant, load_states
 from citysafe.firewatch.config import FirewatchConfig, current_config
 from citysafe.firewatch.models import Uitd
-from citysafe.firewatch.observe import FrameFacts, Observation, device_utc, frame_facts
+from citysafe.firewatch.observe import NOTHING, Observation, device_utc, frame_facts
 from citysafe.firewatch.presence import record_duty_replies, restore_online
 from citysafe.firewatch.protocols.gb26875 import Frame, dedup_key
-from citysafe.firewatch.records import RawFrame, Reading, table_of
+from citysafe.firewatch.records import RawFrame, Reading, insert_numbered, table_of
 
 # last_seen_at of a UITD is rewritten at most this often by one process; offline limits are minutes.
 SEEN_WRITE_INTERVAL_S = 30.0
@@ -59,71 +60,102 @@ def _key(frame: Frame) -> Key:
     return source, serial, int.from_bytes(digest, "big", signed=True)
 
 
-def _stored(session: Session, keys: list[Key], since: datetime) -> dict[Key, int]:
+def _stored(connection: Connection, keys: list[Key], since: datetime) -> dict[Key, int]:
     """Keys of ``keys`` already stored since ``since``: one indexed probe per key.
 
     Written as a join against a VALUES list (a CTE, as SQLite names VALUES columns only there) rather
     than ``(a, b, c) IN (…)`` with a time filter: given those, SQLite plans a scan (of the table, or of
     the whole time window, millions of rows at full load) instead of probing the dedup index. The time
-    window is applied here instead.
+    window is applied here instead, on the few rows found.
     """
     found: dict[Key, int] = {}
+    dialect = connection.dialect
+    received_at = _time_result(dialect)
     for start in range(0, len(keys), _DEDUP_SHAPES[-1]):
         chunk = keys[start:start + _DEDUP_SHAPES[-1]]
         size = next(n for n in _DEDUP_SHAPES if n >= len(chunk))
-        params: dict[str, int] = {}
-        for i, (src, ser, dig) in enumerate(chunk + [_NO_KEY] * (size - len(chunk))):
-            params[f"s{i}"], params[f"r{i}"], params[f"d{i}"] = src, ser, dig
-        for row in session.connection().execute(_dedup_statement(size), params):
-            if row.received_at >= since:
-                found.setdefault((row.source_address, row.serial, row.adu_hash), row.id)
+        params = tuple(v for key in chunk for v in key) + _NO_KEY * (size - len(chunk))
+        for row_id, source, serial, digest, at in connection.exec_driver_sql(
+                dedup_sql(size, dialect.paramstyle), params):
+            if (stored_at := received_at(at)) is not None and stored_at >= since:
+                found.setdefault((source, serial, digest), row_id)
     return found
 
 
-# A few fixed statement shapes (the last chunk is padded with a key no frame has), so SQLAlchemy
-# compiles each once: rendering a fresh VALUES list of hundreds of rows per batch costs more than the query.
+# A few fixed statement shapes (the last chunk is padded with a key no frame has), so the driver
+# prepares each once: rendering a fresh VALUES list of hundreds of rows per batch costs more than the query.
 _DEDUP_SHAPES: Final = (16, 128, 900)
 _NO_KEY: Final = (-1, -1, 0)
 
 
-@lru_cache(maxsize=len(_DEDUP_SHAPES))
-def _dedup_statement(size: int) -> TextualSelect:
-    # Text, not a Core VALUES construct: SQLAlchemy does not cache statements with a VALUES CTE, and
-    # compiling ~2700 bound parameters per batch cost more than the query itself.
-    rows = ", ".join(f"(:s{i}, :r{i}, :d{i})" for i in range(size))
-    sql = (f"WITH wanted (src, ser, dig) AS (VALUES {rows}) "
-           "SELECT r.id, r.source_address, r.serial, r.adu_hash, r.received_at "
-           "FROM wanted JOIN fw_raw_frame AS r "
-           "ON r.source_address = wanted.src AND r.serial = wanted.ser AND r.adu_hash = wanted.dig")
-    binds = [bindparam(f"{p}{i}", type_=Integer if p == "r" else BigInteger) for i in range(size) for p in "srd"]
-    return text(sql).bindparams(*binds).columns(
-        column("id", BigInteger), column("source_address", BigInteger), column("serial", Integer),
-        column("adu_hash", BigInteger), column("received_at", UTCDateTime()))
+@lru_cache(maxsize=2 * len(_DEDUP_SHAPES))
+def dedup_sql(size: int, paramstyle: str) -> str:
+    # Driver SQL with positional parameters, not a SQLAlchemy construct: building and processing a dict
+    # of ~2700 bound parameters per batch cost more than the query itself.
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}[paramstyle]
+    rows = ", ".join([f"({mark}, {mark}, {mark})"] * size)
+    return (f"WITH wanted (src, ser, dig) AS (VALUES {rows}) "
+            "SELECT r.id, r.source_address, r.serial, r.adu_hash, r.received_at "
+            "FROM wanted JOIN fw_raw_frame AS r "
+            "ON r.source_address = wanted.src AND r.serial = wanted.ser AND r.adu_hash = wanted.dig")
 
 
-def _owners(session: Session, addresses: set[int], first_seen: dict[int, datetime], peers: dict[int, str],
-            config: FirewatchConfig) -> dict[int, regcache.UitdInfo]:
-    known = regcache.uitds(session, addresses)
-    unknown = sorted(addresses - known.keys())
+@lru_cache(maxsize=8)
+def _time_result(dialect: Dialect) -> Callable[[Any], datetime | None]:
+    """What SQLAlchemy would make of a UTCDateTime column the driver returned (text on SQLite)."""
+    process = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert process is not None
+    return process
+
+
+# Raw-frame columns in the order of the rows _frame_row builds.
+_FRAME_COLUMNS: Final = ("received_at", "source_address", "destination_address", "serial", "command", "adu_type",
+                         "adu_hash", "device_time", "peer", "raw")
+
+
+def _frame_row(item: ReceivedFrame, key: Key) -> tuple[Any, ...]:
+    frame = item.frame
+    return (item.received_at, frame.source, frame.destination, frame.serial, frame.command,
+            frame.adu.type if frame.adu is not None else None, key[2], device_utc(frame.sent), item.peer[:80],
+            item.raw)
+
+
+def _store(connection: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert the fresh raw frames; returns their ids in the order of ``rows``."""
+    raw = table_of(RawFrame)
+    if not rows:
+        return []
+    if connection.dialect.name == "sqlite":
+        return insert_numbered(connection, raw, _FRAME_COLUMNS, rows)
+    # RETURNING without sort_by_parameter_order, which would make SQLAlchemy insert row by row where it
+    # has no sentinel: the fresh keys are unique in the batch, so the ids are matched back by key.
+    stmt = insert(raw).returning(raw.c.id, raw.c.source_address, raw.c.serial, raw.c.adu_hash)
+    by_key = {(r.source_address, r.serial, r.adu_hash): r.id
+              for r in connection.execute(stmt, [dict(zip(_FRAME_COLUMNS, row, strict=True)) for row in rows])}
+    return [by_key[row[1], row[3], row[6]] for row in rows]
+
+
+def _owners(session: Session, first: dict[int, ReceivedFrame], config: FirewatchConfig) -> dict[int, regcache.UitdInfo]:
+    """The UITD of every source address (``first``: its first frame in the batch), created if unknown."""
+    known = regcache.uitds(session, first.keys())
+    unknown = sorted(first.keys() - known.keys())
     if unknown:
         found = [Uitd(address=a, registered=False, region_code=config.unregistered_region,
-                      description="未登记设备", first_seen_at=first_seen[a], last_seen_at=first_seen[a],
-                      last_peer=peers[a][:80]) for a in unknown]
+                      description="未登记设备", first_seen_at=first[a].received_at, last_seen_at=first[a].received_at,
+                      last_peer=first[a].peer[:80]) for a in unknown]
         session.add_all(found)
         session.flush()
         regcache.bump(session, cache_still_valid=True)  # other processes' caches must learn of the rows too
         for uitd in found:
             info = regcache.UitdInfo(uitd.id, uitd.address, False, None, None, uitd.region_code, "", None, None)
             regcache.remember_uitd(session, info)
-            regcache.seen_written(session)[uitd.address] = first_seen[uitd.address].timestamp()
+            regcache.seen_written(session)[uitd.address] = first[uitd.address].received_at.timestamp()
             known[uitd.address] = info
     return known
 
 
-def _touch(session: Session, items: Sequence[ReceivedFrame], owners: dict[int, regcache.UitdInfo]) -> None:
-    latest: dict[int, ReceivedFrame] = {}
-    for item in items:
-        latest[item.frame.source] = item
+def _touch(session: Session, latest: dict[int, ReceivedFrame], owners: dict[int, regcache.UitdInfo]) -> None:
+    """Write last_seen_at / last_peer of each source (``latest``: its last frame), at most every 30 s."""
     written = regcache.seen_written(session)
     rows = []
     for address, item in latest.items():
@@ -132,10 +164,12 @@ def _touch(session: Session, items: Sequence[ReceivedFrame], owners: dict[int, r
             rows.append({"uitd_id": owners[address].uitd_id, "seen": item.received_at, "peer": item.peer[:80]})
             written[address] = stamp
     if rows:
-        table = cast(Table, Uitd.__table__)
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("uitd_id"))
-            .values(last_seen_at=bindparam("seen"), last_peer=bindparam("peer")), rows)
+        session.connection().execute(_TOUCH, rows)
+
+
+_UITDS = cast(Table, Uitd.__table__)
+_TOUCH = update(_UITDS).where(_UITDS.c.id == bindparam("uitd_id")).values(
+    last_seen_at=bindparam("seen"), last_peer=bindparam("peer"))
 
 
 def _component_key(owner: regcache.UitdInfo, obs: Observation) -> regcache.ComponentKey | None:
@@ -149,18 +183,26 @@ def _owner(owner: regcache.UitdInfo) -> Owner:
                  unregistered=not owner.registered)
 
 
-def _reports(index: int, item: ReceivedFrame, facts: FrameFacts, owner: regcache.UitdInfo, who: Owner,
-             raw_frame_id: int, comps: dict[regcache.ComponentKey, regcache.ComponentInfo | None]) -> list[PointReport]:
+def _reports(session: Session, items: Sequence[ReceivedFrame], observations: list[tuple[int, Observation]],
+             owners: dict[int, regcache.UitdInfo], frame_ids: dict[int, int]) -> list[PointReport]:
+    """Point reports of ``observations`` (item index, observation), with owner and registered component."""
+    comp_keys = {ck for index, obs in observations
+                 if (ck := _component_key(owners[items[index].frame.source], obs)) is not None}
+    comps = regcache.components(session, comp_keys) if comp_keys else {}
+    whos: dict[int, Owner] = {}
     reports = []
-    for obs in facts.observations:
+    for index, obs in observations:
+        item = items[index]
+        owner = owners[item.frame.source]
+        who = whos.get(owner.address) or whos.setdefault(owner.address, _owner(owner))
         key = _component_key(owner, obs)
         comp = comps.get(key) if key is not None else None
         label = comp.label if comp else _component_label(obs.component_type, obs.component_address)
         reports.append(PointReport(
             index=index, obs=obs, received_at=item.received_at, source="gb26875",
-            device_address=str(owner.address), owner=who, uitd_address=owner.address, raw_frame_id=raw_frame_id,
-            component_id=comp.component_id if comp else None, component_label=label,
-            zone_key=comp.zone_key if comp else None,
+            device_address=str(owner.address), owner=who, uitd_address=owner.address,
+            raw_frame_id=frame_ids[index], component_id=comp.component_id if comp else None,
+            component_label=label, zone_key=comp.zone_key if comp else None,
         ))
     return reports
 
@@ -187,14 +229,11 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
     regcache.validate(session)
     since = min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window
     keys = [_key(i.frame) for i in items]
-    stored = _stored(session, list(dict.fromkeys(keys)), since)
+    connection = session.connection()
+    stored = _stored(connection, list(dict.fromkeys(keys)), since)
 
-    first_seen: dict[int, datetime] = {}
-    peers: dict[int, str] = {}
-    for item in items:
-        first_seen.setdefault(item.frame.source, item.received_at)
-        peers.setdefault(item.frame.source, item.peer)
-    owners = _owners(session, set(first_seen), first_seen, peers, cfg)
+    first = {item.frame.source: item for item in reversed(items)}
+    owners = _owners(session, first, cfg)
 
     fresh: list[int] = []
     batch_seen: dict[Key, int] = {}
@@ -202,41 +241,23 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
         if key not in stored and key not in batch_seen:
             batch_seen[key] = index
             fresh.append(index)
-    rows: list[dict[str, Any]] = []
-    for index in fresh:
-        item = items[index]
-        frame = item.frame
-        rows.append({
-            "received_at": item.received_at, "source_address": frame.source,
-            "destination_address": frame.destination, "serial": frame.serial, "command": frame.command,
-            "adu_type": frame.adu.type if frame.adu is not None else None, "adu_hash": keys[index][2],
-            "device_time": device_utc(frame.sent), "peer": item.peer[:80], "raw": item.raw,
-        })
-    frame_ids: dict[int, int] = {}
-    if rows:
-        # RETURNING without sort_by_parameter_order: SQLite has no sentinel to keep the order, and
-        # asking for it makes SQLAlchemy insert row by row. The fresh keys are unique in the batch, so
-        # the ids are matched back by key instead.
-        raw = table_of(RawFrame)
-        stmt = insert(raw).returning(raw.c.id, raw.c.source_address, raw.c.serial, raw.c.adu_hash)
-        by_key = {(r.source_address, r.serial, r.adu_hash): r.id for r in session.connection().execute(stmt, rows)}
-        frame_ids = {index: by_key[keys[index]] for index in fresh}
+    frame_ids = dict(zip(fresh, _store(connection, [_frame_row(items[i], keys[i]) for i in fresh]), strict=True))
 
-    _touch(session, items, owners)
-    restore_online(session, [o for o in owners.values() if o.offline], at=max(i.received_at for i in items))
+    _touch(session, {item.frame.source: item for item in items}, owners)
+    if offline := [o for o in owners.values() if o.offline]:
+        restore_online(session, offline, at=max(i.received_at for i in items))
 
-    all_facts = [(index, frame_facts(items[index].frame)) for index in fresh]
-    comp_keys = {ck for index, facts in all_facts for obs in facts.observations
-                 if (ck := _component_key(owners[items[index].frame.source], obs)) is not None}
-    comps = regcache.components(session, comp_keys) if comp_keys else {}
-    whos = {address: _owner(info) for address, info in owners.items()}
-    reports: list[PointReport] = []
+    all_facts = [(index, facts) for index in fresh if (facts := frame_facts(items[index].frame)) is not NOTHING]
+    # Most observations are normal statuses of points with no stored state: the engine would skip
+    # them, so no report is built for them at all (the state query decides which those are).
+    states = load_states(session, {obs.point_key for _, facts in all_facts for obs in facts.observations})
+    relevant = [(index, obs) for index, facts in all_facts for obs in facts.observations if is_relevant(obs, states)]
+    reports = _reports(session, items, relevant, owners, frame_ids)
     readings: list[dict[str, Any]] = []
     for index, facts in all_facts:
+        if not facts.readings and not facts.duty_replies:
+            continue
         item = items[index]
-        if facts.observations:
-            source = item.frame.source
-            reports.extend(_reports(index, item, facts, owners[source], whos[source], frame_ids[index], comps))
         for r in facts.readings:
             readings.append({"received_at": item.received_at, "device_time": r.device_time, "device_id": r.device_id,
                              "quantity": r.quantity[:40], "value": r.value, "unit": r.unit,
@@ -245,8 +266,8 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
             record_duty_replies(session, address=item.frame.source, replies=facts.duty_replies,
                                 received_at=item.received_at, raw_frame_id=frame_ids[index])
     if readings:
-        session.connection().execute(insert(table_of(Reading)), readings)
-    applied = apply_reports(session, reports, config=cfg)
+        connection.execute(insert(table_of(Reading)), readings)
+    applied = apply_reports(session, reports, config=cfg, states=states)
 
     outcomes: list[IngestOutcome] = []
     for index, key in enumerate(keys):

@@ -8,7 +8,9 @@ them are ``AlarmAction`` rows, which are audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -24,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel
 
 from citysafe.core.db import Base, RegionScoped, UTCDateTime
@@ -234,3 +237,40 @@ class DutyCheck(Base):
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model: bulk statements on it skip the ORM's per-row bookkeeping."""
     return cast(Table, model.__table__)
+
+
+@lru_cache(maxsize=32)
+def _bind_processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[
+        tuple[int, Callable[[Any], Any]], ...]:
+    # The dialect's own type (``dialect_impl``): UTCDateTime turns into SQLite's DATETIME text format,
+    # LargeBinary into the driver's Binary; the generic types would hand the driver raw Python values.
+    found = ((i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns))
+    return tuple((i, p) for i, p in found if p is not None)
+
+
+def insert_numbered(connection: Connection, table: Table, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> list[int]:
+    """SQLite only: insert ``rows`` (values in ``columns`` order) and return their ids, in order.
+
+    One prepared statement run by the driver's executemany, each value converted once the way the
+    column's type would: SQLAlchemy's executemany with RETURNING re-renders and re-processes every row
+    and cost several times the insert itself. Instead of RETURNING, the ids are numbered here just as
+    SQLite numbers an INTEGER PRIMARY KEY (max + 1, …). That needs the write lock from the max() on,
+    which ingest holds (BEGIN IMMEDIATE, core/db.py); a deferred transaction that lost a race fails on
+    its stale snapshot or on the primary key instead and rolls back: ids are never matched wrongly.
+    """
+    assert connection.dialect.name == "sqlite", "qmark placeholders and rowid numbering are SQLite's"
+    if not rows:
+        return []
+    first = int(connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}").scalar_one())
+    processors = _bind_processors(connection.dialect, table, tuple(columns))
+    # Column by column, each distinct value converted once: device time labels have one-second
+    # resolution and the frames of one read share their receive time, so most values of a batch repeat.
+    values: list[Sequence[Any]] = [range(first, first + len(rows)), *zip(*rows, strict=True)]
+    for i, process in processors:
+        converted = {value: process(value) for value in set(values[i + 1])}
+        values[i + 1] = [converted[value] for value in values[i + 1]]
+    marks = ", ".join("?" * (len(columns) + 1))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES ({marks})",
+                               list(zip(*values, strict=True)))
+    return list(range(first, first + len(rows)))

@@ -9,6 +9,7 @@ its own transaction, so the cache never outlives a committed registry change by 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from threading import Lock
 
@@ -136,7 +137,7 @@ def _uitd_info(uitd: Uitd, unit: FireUnit | None) -> UitdInfo:
     )
 
 
-def uitds(session: Session, addresses: set[int]) -> dict[int, UitdInfo]:
+def uitds(session: Session, addresses: Collection[int]) -> dict[int, UitdInfo]:
     """Known UITDs among ``addresses`` (one query for those not cached yet)."""
     cache = _cache(session)
     missing = [a for a in addresses if a not in cache.uitds]
