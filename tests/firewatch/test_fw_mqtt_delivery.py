@@ -99,11 +99,12 @@ async def test_a_copy_of_a_committed_message_is_not_stored_twice(
     ctx, root = mqtt_ctx
     real, calls = mqtt.Subscriber._ingest, []
 
-    def commits_then_fails_once(self: mqtt.Subscriber, items: Any) -> None:
-        real(self, items)
+    def commits_then_fails_once(self: mqtt.Subscriber, items: Any) -> Any:
+        result = real(self, items)
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("crashed before the acknowledgement")
+        return result
 
     monkeypatch.setattr(mqtt.Subscriber, "_ingest", commits_then_fails_once)
     device, later = device_id(), device_id()

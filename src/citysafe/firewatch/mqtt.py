@@ -125,21 +125,16 @@ class Subscriber:
         return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=self.ctx.clock.now(),
                                device_id=device_id, kind=kind, redelivered=redelivered or message.retain)
 
-    def _ingest(self, items: list[ReceivedMessage | ReceivedFrame]) -> None:
+    def _ingest(self, items: list[ReceivedMessage | ReceivedFrame]) -> tuple[int, list[tuple[str, str]]]:
+        """Store one batch in one transaction; returns how many were copies, and (source, why) of each
+        message that the schema rejected."""
         messages = [i for i in items if isinstance(i, ReceivedMessage)]
         frames = [i for i in items if isinstance(i, ReceivedFrame)]
         with unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
             frame_outcomes = ingest_frames(session, items=frames, clock=self.ctx.clock, config=self.config)
             outcomes = ingest_messages(session, items=messages, clock=self.ctx.clock, config=self.config)
-        # Counted after the commit: a failed batch comes back and is counted then.
-        copies = sum(o.duplicate for o in frame_outcomes)
-        for item, outcome in zip(messages, outcomes, strict=True):
-            if outcome.error:
-                self.stats.rejected += 1
-                log.warning("MQTT %s: %s", item.source, outcome.error)
-            copies += outcome.duplicate
-        self.stats.duplicates += copies
-        self.stats.stored += len(items) - copies - sum(bool(o.error) for o in outcomes)
+        copies = sum(o.duplicate for o in frame_outcomes) + sum(o.duplicate for o in outcomes)
+        return copies, [(item.source, o.error) for item, o in zip(messages, outcomes, strict=True) if o.error]
 
     async def run(self) -> None:
         url = urlparse(self.ctx.settings.mqtt_url)
@@ -179,9 +174,12 @@ class Subscriber:
             self.stats.received += len(batch)
             decoded = [(m, self._decode(m, acks.redelivered(m))) for m in batch]
             items = [i for _, i in decoded if not isinstance(i, str)]
+            rejected = [(f"mqtt:{m.topic}", why) for m, why in decoded if isinstance(why, str)]
+            copies = 0                               # of the items: copies of messages stored before,
+            invalid: list[tuple[str, str]] = []      # and the messages the schema rejected
             if items:
                 try:
-                    await asyncio.to_thread(self._ingest, items)
+                    copies, invalid = await asyncio.to_thread(self._ingest, items)
                 except Exception as exc:
                     self._failing = True
                     self.stats.failed_batches += 1
@@ -191,10 +189,12 @@ class Subscriber:
                     raise BatchNotStored(f"batch not stored: {exc}") from exc
                 self._failing = False
             acks.ack(batch)
-            for message, reason in decoded:
-                if isinstance(reason, str):
-                    self.stats.rejected += 1
-                    log.warning("MQTT %s: %s", message.topic, reason)
+            # Counted once acknowledged: a batch that failed comes again and is counted then.
+            for source, why in rejected + invalid:
+                log.warning("MQTT %s: %s", source, why)
+            self.stats.rejected += len(rejected) + len(invalid)
+            self.stats.duplicates += copies
+            self.stats.stored += len(items) - copies - len(invalid)
 
 
 @contextlib.asynccontextmanager
