@@ -143,8 +143,11 @@ class _Batch:
     def load(self, reports: list[PointReport], states: Mapping[str, StoredState] | None) -> list[PointReport]:
         self.states = load_states(self.session, {r.obs.point_key for r in reports}) if states is None else states
         relevant = [r for r in reports if is_relevant(r.obs, self.states)]
-        if relevant:
-            alarm_keys = list({r.obs.point_key for r in relevant})
+        # Open alarms matter only where a report observes something or a stored condition may disappear:
+        # a normal report on a calm point decides nothing, whatever is open there (a fire stays open).
+        alarm_keys = list({r.obs.point_key for r in relevant if r.obs.observed or r.obs.momentary
+                           or self.states[r.obs.point_key].active})
+        if alarm_keys:
             for alarm in self.session.execute(_OPEN_ALARMS, {"keys": alarm_keys}).scalars():
                 self.open[alarm.point_key][alarm.kind] = alarm
         summary = {r.uitd_address for r in relevant if _is_summary_fire(r)}

@@ -117,10 +117,14 @@ def _forget_tokens(session: Session) -> None:
                     del _caches[key]
 
 
+# Built once and run on the connection: it runs first in every ingest batch, however small.
+_TOKEN = select(RegistryVersion.token).where(RegistryVersion.id == 1)
+
+
 def validate(session: Session) -> None:
     """Drop this engine's cache when the registry changed since it was filled."""
     cache = _cache(session)
-    token = session.execute(select(RegistryVersion.token).where(RegistryVersion.id == 1)).scalar()
+    token = session.connection().execute(_TOKEN).scalar()
     if token != cache.token:
         cache.uitds.clear()
         cache.components.clear()
