@@ -349,6 +349,13 @@ def start_citysafe(data_dir: Path) -> tuple[subprocess.Popen[bytes], int, int, d
     return proc, http_port, gw_port, env
 
 
+def gateway_counters(base_url: str, token: str) -> dict[str, int]:
+    response = httpx.get(f"{base_url}/api/v1/firewatch/gateway", headers={"Authorization": f"Bearer {token}"})
+    response.raise_for_status()
+    counters: dict[str, int] = response.json()["gateway"]
+    return counters
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -371,7 +378,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             base_url = f"http://127.0.0.1:{http_port}"
             token = httpx.post(f"{base_url}/api/v1/auth/token",
                                data={"username": "bench", "password": PASSWORD}).json()["access_token"]
+            before = gateway_counters(base_url, token)
             result["citysafe"] = await throughput(gw_port, args.devices, args.duration, seed=1)
+            after = gateway_counters(base_url, token)
+            batches = after["batches"] - before["batches"]
+            # group commits of the throughput phase (its warm-up included): how much each transaction carried
+            result["citysafe"]["group_commits"] = {
+                "count": batches, "mean_frames": round((after["frames"] - before["frames"]) / batches, 1) if batches
+                else None, "largest": after["largest_batch"]}
             result["alarm_visibility"] = await alarm_visibility(
                 gw_port, base_url, token, args.devices, args.duration, args.rate, args.fire_share, seed=2)
         finally:
