@@ -84,7 +84,7 @@ def _stored(connection: Connection, keys: list[Key], since: datetime) -> dict[Ke
 
 # A few fixed statement shapes (the last chunk is padded with a key no frame has), so the driver
 # prepares each once: rendering a fresh VALUES list of hundreds of rows per batch costs more than the query.
-_DEDUP_SHAPES: Final = (16, 128, 900)
+_DEDUP_SHAPES: Final = (16, 64, 256, 512, 900)
 _NO_KEY: Final = (-1, -1, 0)
 
 

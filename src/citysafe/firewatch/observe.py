@@ -80,8 +80,7 @@ class DutyReply:
     device_time: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFacts:
+class FrameFacts(NamedTuple):  # one per frame received: a NamedTuple for the same reason as Observation
     observations: tuple[Observation, ...] = ()
     readings: tuple[AnalogReading, ...] = ()
     duty_replies: tuple[DutyReply, ...] = ()
