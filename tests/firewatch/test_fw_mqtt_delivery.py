@@ -1,6 +1,7 @@
 """MQTT delivery against the real Mosquitto: a message is acknowledged only once it is committed, so a
-failed batch comes back, a copy of a committed one is not stored twice, messages sent while citysafe is
-down arrive after it starts, and a malformed one is acknowledged (counted, never sent again)."""
+batch the database failed comes back, a copy of a committed one is not stored twice, messages sent while
+citysafe is down arrive after it starts, and a malformed one or one ingest raises on is acknowledged
+(counted, never sent again) without holding up the rest of its batch."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ import aiomqtt
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from tests.firewatch.fw_support import forget_mqtt_session
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.firewatch import mqtt
+from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.iot_ingest import ReceivedMessage
 from citysafe.firewatch.records import IotMessage
 
 
@@ -69,6 +73,10 @@ def device_id() -> str:
     return f"SMK-{uuid.uuid4().hex[:8]}"
 
 
+def database_down() -> OperationalError:
+    return OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+
 async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
         mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, root = mqtt_ctx
@@ -77,7 +85,7 @@ async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
     def fails_once(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
-            raise RuntimeError("the database went away")
+            raise database_down()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mqtt, "ingest_messages", fails_once)
@@ -103,7 +111,7 @@ async def test_a_copy_of_a_committed_message_is_not_stored_twice(
         result = real(self, items)
         calls.append(1)
         if len(calls) == 1:
-            raise RuntimeError("crashed before the acknowledgement")
+            raise database_down()  # as good as a crash before the acknowledgement
         return result
 
     monkeypatch.setattr(mqtt.Subscriber, "_ingest", commits_then_fails_once)
@@ -153,3 +161,61 @@ def test_the_default_client_id_is_kept_per_data_dir(tmp_path: Path) -> None:
     assert other.resolved_mqtt_client_id() != first
     assert len(first) <= 23 and first.startswith("citysafe-")  # MQTT 3.1.1 servers must accept 23 characters
     assert Settings(data_dir=tmp_path / "one", firewatch_mqtt_client_id="site-a").resolved_mqtt_client_id() == "site-a"
+
+
+POISON = {"event": "alarm", "poison": True}
+
+
+def raises_on_poison(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``ingest_messages`` that fails on a batch holding the poison payload (a bug, not a schema error)."""
+    def ingest(*args: Any, items: list[ReceivedMessage], **kwargs: Any) -> Any:
+        if any(item.payload == POISON for item in items):
+            raise KeyError("a bug the payload trips")
+        return real(*args, items=items, **kwargs)
+    return ingest
+
+
+def test_a_failing_batch_is_halved_until_the_culprit_is_alone(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mqtt, "ingest_messages", raises_on_poison(mqtt.ingest_messages))
+    subscriber = mqtt.Subscriber(ctx, FirewatchConfig(), [], "unused")
+    devices = [device_id() for _ in range(5)]
+    items = [ReceivedMessage(payload=POISON if i == 3 else {"event": "heartbeat"}, source=f"mqtt:t/smoke/{d}",
+                             received_at=ctx.clock.now(), device_id=d, kind="smoke")
+             for i, d in enumerate(devices)]
+    copies, invalid, poisoned = subscriber._store(items)
+    assert (copies, invalid, poisoned) == (0, [], [items[3]])
+    assert [stored(ctx, d) for d in devices] == [1, 1, 1, 0, 1]
+
+
+def test_a_lost_database_splits_nothing(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise database_down()
+
+    monkeypatch.setattr(mqtt, "ingest_messages", down)
+    subscriber = mqtt.Subscriber(ctx, FirewatchConfig(), [], "unused")
+    items = [ReceivedMessage(payload={}, source="mqtt:t", received_at=ctx.clock.now()) for _ in range(4)]
+    with pytest.raises(OperationalError):
+        subscriber._store(items)
+
+
+async def test_a_poison_message_is_set_aside_and_the_rest_of_its_batch_stored(
+        mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, root = mqtt_ctx
+    monkeypatch.setattr(mqtt, "ingest_messages", raises_on_poison(mqtt.ingest_messages))
+    async with subscribed(ctx):
+        pass  # the session exists: what is published now waits in the broker and arrives as one batch
+    good, bad = device_id(), device_id()
+    await publish(f"{root}/smoke/{good}", {"event": "heartbeat", "seq": 1})
+    await publish(f"{root}/smoke/{bad}", POISON)
+    await publish(f"{root}/smoke/{good}", {"event": "heartbeat", "seq": 2})
+    async with subscribed(ctx) as subscriber:
+        await until(lambda: subscriber.stats.poisoned == 1 and stored(ctx, good) == 2, "the good ones stored")
+    assert stored(ctx, bad) == 0
+    assert subscriber.stats.stored == 2 and subscriber.stats.reconnects == 0 and subscriber.stats.failed_batches == 0
+    # Set aside means acknowledged: the resumed session brings back nothing of it.
+    later = device_id()
+    async with subscribed(ctx) as again:
+        await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
+        await until(lambda: stored(ctx, later) == 1, "the later message")
+    assert again.stats.received == 1 and again.stats.poisoned == 0

@@ -9,7 +9,12 @@ whose transaction fails is not acknowledged: the connection is dropped and re-op
 the broker redelivers it. A redelivered copy (DUP flag) of a message that had committed before a crash is
 recognised and not stored twice (``iot_ingest``; GB/T 26875.3 frames by their own de-duplication).
 A payload that cannot be stored however often it is sent (not JSON, a broken frame, off the schema) is
-logged, counted and acknowledged: redelivery would not help.
+logged, counted and acknowledged: redelivery would not help. So is one on which ingest itself raises (a
+"poison" message): a batch whose transaction fails with anything but an ``OperationalError`` is halved
+until the culprit is alone, as the TCP gateway's ``write_batch`` does, the rest is stored and acknowledged
+and the culprit set aside (logged with its topic and the start of its payload, counted in ``poisoned``);
+otherwise it would come back first on every connection and hold up everything queued behind it. An
+``OperationalError`` (database down or locked) says nothing about the messages: nothing is acknowledged.
 
 A payload that is a GB/T 26875.3 frame (starts with ``@@``: a UITD bridged onto MQTT) goes through
 ``ingest_frames`` like one from the TCP gateway, with peer ``mqtt:<topic>``.
@@ -33,6 +38,7 @@ from urllib.parse import unquote, urlparse
 import aiomqtt
 import paho.mqtt.client as paho
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -43,6 +49,8 @@ from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+EXCERPT = 300  # characters of a set-aside payload in the log
+Item = ReceivedMessage | ReceivedFrame
 
 
 @dataclass
@@ -51,6 +59,7 @@ class MqttStats:
     stored: int = 0
     duplicates: int = 0     # redelivered copies of messages already stored
     rejected: int = 0
+    poisoned: int = 0       # messages ingest raised on, set aside (acknowledged, not stored)
     failed_batches: int = 0
     reconnects: int = 0
     last_error: str = ""
@@ -125,7 +134,7 @@ class Subscriber:
         return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=self.ctx.clock.now(),
                                device_id=device_id, kind=kind, redelivered=redelivered or message.retain)
 
-    def _ingest(self, items: list[ReceivedMessage | ReceivedFrame]) -> tuple[int, list[tuple[str, str]]]:
+    def _ingest(self, items: list[Item]) -> tuple[int, list[tuple[str, str]]]:
         """Store one batch in one transaction; returns how many were copies, and (source, why) of each
         message that the schema rejected."""
         messages = [i for i in items if isinstance(i, ReceivedMessage)]
@@ -135,6 +144,28 @@ class Subscriber:
             outcomes = ingest_messages(session, items=messages, clock=self.ctx.clock, config=self.config)
         copies = sum(o.duplicate for o in frame_outcomes) + sum(o.duplicate for o in outcomes)
         return copies, [(item.source, o.error) for item, o in zip(messages, outcomes, strict=True) if o.error]
+
+    def _store(self, items: list[Item]) -> tuple[int, list[tuple[str, str]], list[Item]]:
+        """``_ingest`` the batch, halving it on a failure until the message that fails is alone; returns the
+        copies, the schema's rejections and the messages set aside.
+
+        An ``OperationalError`` propagates (whatever halves committed before it come again as copies). Any
+        other failure is taken to be the messages': k bad ones cost about 2·k·log2(n) transactions.
+        """
+        try:
+            copies, invalid = self._ingest(items)
+            return copies, invalid, []
+        except OperationalError:
+            raise
+        except Exception:
+            if len(items) == 1:
+                log.exception("MQTT %s: ingest failed on this message; set aside (acknowledged, not stored): %s",
+                              _source(items[0]), _excerpt(items[0]))
+                return 0, [], items
+        # Split outside the handler, so that the culprit's traceback is not chained to its batch's.
+        half = len(items) // 2
+        head, tail = self._store(items[:half]), self._store(items[half:])
+        return head[0] + tail[0], head[1] + tail[1], head[2] + tail[2]
 
     async def run(self) -> None:
         url = urlparse(self.ctx.settings.mqtt_url)
@@ -176,11 +207,12 @@ class Subscriber:
             items = [i for _, i in decoded if not isinstance(i, str)]
             rejected = [(f"mqtt:{m.topic}", why) for m, why in decoded if isinstance(why, str)]
             copies = 0                               # of the items: copies of messages stored before,
-            invalid: list[tuple[str, str]] = []      # and the messages the schema rejected
+            invalid: list[tuple[str, str]] = []      # the messages the schema rejected,
+            poisoned: list[Item] = []                # and those ingest raised on
             if items:
                 try:
-                    copies, invalid = await asyncio.to_thread(self._ingest, items)
-                except Exception as exc:
+                    copies, invalid, poisoned = await asyncio.to_thread(self._store, items)
+                except OperationalError as exc:
                     self._failing = True
                     self.stats.failed_batches += 1
                     log.exception("MQTT batch of %d messages could not be stored", len(items))
@@ -193,8 +225,21 @@ class Subscriber:
             for source, why in rejected + invalid:
                 log.warning("MQTT %s: %s", source, why)
             self.stats.rejected += len(rejected) + len(invalid)
+            self.stats.poisoned += len(poisoned)
             self.stats.duplicates += copies
-            self.stats.stored += len(items) - copies - len(invalid)
+            self.stats.stored += len(items) - copies - len(invalid) - len(poisoned)
+
+
+def _source(item: Item) -> str:
+    return item.source if isinstance(item, ReceivedMessage) else item.peer
+
+
+def _excerpt(item: Item) -> str:
+    if isinstance(item, ReceivedMessage):
+        text = json.dumps(item.payload, ensure_ascii=False, default=str)
+    else:
+        text = item.raw.hex()
+    return text if len(text) <= EXCERPT else text[:EXCERPT] + f"… ({len(text)} characters)"
 
 
 @contextlib.asynccontextmanager
