@@ -242,15 +242,16 @@ def table_of(model: type[Base]) -> Table:
 @lru_cache(maxsize=32)
 def _bind_processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[
         tuple[int, Callable[[Any], Any]], ...]:
-    # The dialect's own type (``dialect_impl``): UTCDateTime turns into SQLite's DATETIME text format,
-    # LargeBinary into the driver's Binary; the generic types would hand the driver raw Python values.
+    # The dialect's own type (``dialect_impl``), as SQLAlchemy would bind it: UTCDateTime becomes SQLite's
+    # DATETIME text (the generic DateTime has no processor and would hand the driver a datetime).
     found = ((i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns))
     return tuple((i, p) for i, p in found if p is not None)
 
 
 def insert_numbered(connection: Connection, table: Table, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> list[int]:
-    """SQLite only: insert ``rows`` (values in ``columns`` order) and return their ids, in order.
+    """SQLite only: insert ``rows`` (values in ``columns`` order) into ``table`` with its ``id`` INTEGER
+    PRIMARY KEY, and return the ids of the rows, in order.
 
     One prepared statement run by the driver's executemany, each value converted once the way the
     column's type would: SQLAlchemy's executemany with RETURNING re-renders and re-processes every row
