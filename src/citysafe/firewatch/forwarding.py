@@ -58,13 +58,24 @@ class WebhookForwarder:
         self.url, self.timeout = url, timeout
 
     def forward(self, notice: dict[str, Any]) -> ForwardResult:
-        try:
-            response = httpx.post(self.url, json=notice, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            return ForwardResult(False, error=f"{type(exc).__name__}: {exc}"[:500])
-        if response.status_code >= 300:
-            return ForwardResult(False, error=f"HTTP {response.status_code}: {response.text[:200]}")
-        return ForwardResult(True, reference=response.headers.get("x-reference", f"HTTP {response.status_code}"))
+        return post_json(self.url, notice, self.timeout)
+
+
+def post_json(url: str, body: dict[str, Any], timeout: float,
+              transport: httpx.BaseTransport | None = None) -> ForwardResult:
+    """POST ``body``; any answer but 2xx, and any transport error, is a failure with its reason.
+
+    The receiver's ``x-reference`` header, when it sends one, is kept as the attempt's reference.
+    ``transport``: tests pass an ``httpx.MockTransport``.
+    """
+    try:
+        with httpx.Client(transport=transport, timeout=timeout) as client:
+            response = client.post(url, json=body)
+    except httpx.HTTPError as exc:
+        return ForwardResult(False, error=f"{type(exc).__name__}: {exc}"[:500])
+    if response.status_code >= 300:
+        return ForwardResult(False, error=f"HTTP {response.status_code}: {response.text[:200]}")
+    return ForwardResult(True, reference=response.headers.get("x-reference", f"HTTP {response.status_code}"))
 
 
 @dataclass
