@@ -56,7 +56,10 @@ def test_unacknowledged_fire_reminds_then_escalates_up_the_regions(ctx: AppConte
     escalations = _events(ctx, "AlarmEscalated")
     assert [e["escalated_region_code"] for e in escalations] == ["320102", "320100"]
     with ctx.session_factory() as session:
-        actions = session.execute(select(AlarmAction.action).where(AlarmAction.alarm_id == alarm_id)
+        # Without "notify": whether handlers.py notified depends on an earlier test of this process having
+        # bound the event bus to this database (test_fw_notify.py covers notifications).
+        actions = session.execute(select(AlarmAction.action).where(AlarmAction.alarm_id == alarm_id,
+                                                                   AlarmAction.action != "notify")
                                   .order_by(AlarmAction.id)).scalars().all()
     assert actions == ["remind", "escalate", "escalate"]
 

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     firewatch_forwarder: str = Field(default="log", description="119 forwarder: log or webhook")
     firewatch_forward_url: str = ""
     firewatch_forward_timeout_seconds: float = 3.0
+    # Who is told of an alarm left unacknowledged (firewatch/notify.py, docs/notifications.md).
+    firewatch_notifier: str = Field(default="log", description="reminder/escalation notifier: log or webhook")
+    firewatch_notify_url: str = ""
+    firewatch_notify_timeout_seconds: float = 5.0
     firewatch_mqtt_topics: str = "citysafe/iot/#"
     firewatch_mqtt_client_id: str = Field(
         default="", max_length=23, pattern=r"^[0-9A-Za-z_-]*$",

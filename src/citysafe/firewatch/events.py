@@ -66,6 +66,7 @@ class AlarmUpdated(DomainEvent):
     corroborated: bool
     flapping: bool
     change: str  # occurrence | acknowledged | verified | confirmed | false_alarm | test | corroborated | bound
+    #              | reminded (the timer: still unacknowledged; notify.py tells the unit)
 
 
 @register_event

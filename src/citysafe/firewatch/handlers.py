@@ -1,4 +1,6 @@
-"""Firewatch's reactions to events: a confirmed fire is forwarded to 119 once the confirmation commits."""
+"""Firewatch's reactions to events, each run once the change that caused it has committed: a confirmed
+fire is forwarded to 119; a reminder or an escalation of an unacknowledged alarm is notified to the
+people on duty (notify.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import DomainEvent, EventBus
-from citysafe.firewatch import forwarding
-from citysafe.firewatch.events import FireConfirmed
+from citysafe.firewatch import forwarding, notify
+from citysafe.firewatch.events import AlarmEscalated, AlarmUpdated, FireConfirmed
 
 
 def _forward_confirmed(session: Session, event: DomainEvent) -> None:
@@ -16,5 +18,19 @@ def _forward_confirmed(session: Session, event: DomainEvent) -> None:
     forwarding.forward(session, notice=event.payload(), confirmed_at=datetime.fromisoformat(event.confirmed_at))
 
 
+def _notify_reminded(session: Session, event: DomainEvent) -> None:
+    assert isinstance(event, AlarmUpdated)
+    if event.change == notify.REMINDED:  # every other update (occurrences above all) is none of its business
+        notify.notify_reminded(session, alarm_id=event.alarm_id)
+
+
+def _notify_escalated(session: Session, event: DomainEvent) -> None:
+    assert isinstance(event, AlarmEscalated)
+    notify.notify_escalated(session, alarm_id=event.alarm_id, level=event.level,
+                            region_code=event.escalated_region_code)
+
+
 def register(bus: EventBus) -> None:
     bus.subscribe(FireConfirmed, _forward_confirmed)
+    bus.subscribe(AlarmUpdated, _notify_reminded)
+    bus.subscribe(AlarmEscalated, _notify_escalated)

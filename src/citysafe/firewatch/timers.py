@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import publish
-from citysafe.firewatch import forwarding, retention
+from citysafe.firewatch import forwarding, notify, retention
 from citysafe.firewatch.alarms import updated_event
 from citysafe.firewatch.config import FirewatchConfig, use_config
 from citysafe.firewatch.enums import DECISION_KINDS, AlarmKind, AlarmState
@@ -74,7 +74,7 @@ def _remind_and_escalate(session: Session, now: datetime, config: FirewatchConfi
         if alarm.reminded_at is None:
             alarm.reminded_at = now
             _action(session, alarm, "remind", now)
-            publish(session, updated_event(alarm, "reminded"))
+            publish(session, updated_event(alarm, notify.REMINDED))  # handlers.py notifies the unit
             report.reminded.append(alarm.id)
         if alarm.kind not in DECISION_KINDS:
             continue
@@ -85,7 +85,7 @@ def _remind_and_escalate(session: Session, now: datetime, config: FirewatchConfi
         alarm.escalation_level += 1
         alarm.escalated_region_code, alarm.escalated_at = target, now
         _action(session, alarm, "escalate", now, level=alarm.escalation_level, region=target)
-        publish(session, AlarmEscalated(
+        publish(session, AlarmEscalated(  # handlers.py notifies the division's duty officer
             alarm_id=alarm.id, kind=alarm.kind, region_code=alarm.region_code, escalated_region_code=target,
             level=alarm.escalation_level, unit_organization_id=alarm.organization_id,
             device_address=alarm.device_address, first_received_at=alarm.first_received_at.isoformat()))
@@ -156,15 +156,16 @@ def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
 
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
-    """Install the config and 119 forwarder of this process and run the timers until the app stops.
+    """Install the config, 119 forwarder and notifier of this process and run the timers until the app stops.
 
-    A forwarder placed in ``ctx.extras["firewatch.forwarder"]`` (tests: ``FakeForwarder``) wins over
-    the one the settings name.
+    A forwarder or notifier placed in ``ctx.extras["firewatch.forwarder"]`` / ``["firewatch.notifier"]``
+    (tests: ``FakeForwarder``, ``FakeNotifier``) wins over the one the settings name.
     """
     config = FirewatchConfig.from_settings(ctx.settings)
     use_config(config)
     chosen = ctx.extras.get("firewatch.forwarder") or forwarding.build_forwarder(ctx.settings)
     forwarding.use_forwarder(chosen, ctx.clock)
+    notify.use_notifier(ctx.extras.get("firewatch.notifier") or notify.build_notifier(ctx.settings), ctx.clock)
     task = asyncio.create_task(_loop(ctx, config, float(ctx.settings.firewatch_timer_seconds)))
     try:
         yield
@@ -173,3 +174,4 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         use_config(None)
+        notify.use_notifier(None)

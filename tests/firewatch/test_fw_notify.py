@@ -1,0 +1,213 @@
+"""Notifications of unacknowledged fire alarms: the timer's reminder tells the unit's contact, each
+escalation the division it went up to; every attempt is on the alarm's timeline, a failed one too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from tests.firewatch.fw_support import FAULT, FIRE, T0, component_frame, ingest, make_unit
+
+from citysafe.core.clock import FixedClock
+from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.core.events import bus
+from citysafe.firewatch import handlers, notify
+from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
+from citysafe.firewatch.records import AlarmAction
+from citysafe.firewatch.timers import TickReport, tick
+from citysafe.firewatch.workflow import alarm_detail, transition
+
+CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timedelta(minutes=5))
+CLOCK = FixedClock(T0)  # the notifier's: set to each tick's time, as the running service's clock would be
+
+
+@pytest.fixture
+def fake(ctx: AppContext) -> Iterator[FakeNotifier]:
+    """Events of this test's database delivered to firewatch's handlers, notices to a fake."""
+    notifier = FakeNotifier()
+    bus.bind(ctx.session_factory)
+    handlers.register(bus)
+    notify.use_notifier(notifier, CLOCK)
+    yield notifier
+    notify.use_notifier(None)
+
+
+def _tick(ctx: AppContext, minutes: float) -> TickReport:
+    CLOCK.set(T0 + timedelta(minutes=minutes))
+    with unit_of_work(ctx.session_factory, actor="system:timer") as session:
+        return tick(session, now=CLOCK.now(), config=CONFIG)
+
+
+def _fire(ctx: AppContext, address: int = 100001, status: int = FIRE) -> int:
+    return ingest(ctx, [component_frame(address, status, description="3层A区感烟")], FixedClock(T0))[0].alarms_raised[0]
+
+
+def _notified(ctx: AppContext, alarm_id: int) -> list[AlarmAction]:
+    with ctx.session_factory() as session:
+        return list(session.execute(select(AlarmAction).where(AlarmAction.alarm_id == alarm_id,
+                                                              AlarmAction.action == "notify")
+                                    .order_by(AlarmAction.id)).scalars())
+
+
+def test_a_reminder_notifies_the_unit_contact_once(ctx: AppContext, fake: FakeNotifier) -> None:
+    ids = make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    assert _tick(ctx, 2).reminded == [] and fake.notices == []
+    assert _tick(ctx, 3).reminded == [alarm_id]
+    assert _tick(ctx, 4).reminded == []
+    [notice] = fake.notices
+    assert notice == {
+        "type": "reminder", "alarm_id": alarm_id, "kind": "fire", "kind_name": "火警",
+        "unit_id": ids["unit_id"], "unit_name": "南京金陵购物中心", "address": "玄武区中山路1号",
+        "device_address": "100001", "component": notice["component"], "description": "3层A区感烟",
+        "first_received_at": "2026-03-01T10:00:00+08:00", "level": 0,
+        "region_code": "320102002", "region_name": "梅园新村街道",
+        "to": {"region_code": None, "phones": ["13800000000"], "name": "王伟"}, "message": notice["message"],
+    }
+    assert notice["message"].startswith("【消防远程监控】南京金陵购物中心（玄武区中山路1号），")
+    assert "火警未确认" in notice["message"] and "2026-03-01 10:00:00" in notice["message"]
+    [action] = _notified(ctx, alarm_id)
+    assert action.actor == "system:fake" and action.at == T0 + timedelta(minutes=3) and action.to_state == "new"
+    assert action.data["ok"] is True and action.data["channel"] == "unit_contact"
+    assert action.data["to"]["phones"] == ["13800000000"]
+    assert action.note == "已通知单位联系人 王伟 13800000000"
+
+
+def test_each_escalation_notifies_the_division_it_went_up_to(ctx: AppContext, fake: FakeNotifier) -> None:
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    assert _tick(ctx, 5).escalated == [alarm_id]  # reminded and escalated in one run
+    assert _tick(ctx, 10).escalated == [alarm_id]
+    assert [(n["type"], n["level"], n["region_code"], n["region_name"]) for n in fake.notices] == [
+        ("reminder", 0, "320102002", "梅园新村街道"), ("escalation", 1, "320102", "玄武区"),
+        ("escalation", 2, "320100", "南京市")]
+    first = fake.notices[1]
+    assert first["to"] == {"region_code": "320102", "phones": [], "name": "玄武区值班人员"}
+    assert "火警未确认，已升级至玄武区（第1级）" in first["message"]
+    with ctx.session_factory() as session:
+        timeline = [(a.action, a.data.get("level")) for a in alarm_detail(session, alarm_id=alarm_id).actions]
+    assert timeline == [("remind", None), ("escalate", 1), ("notify", 0), ("notify", 1), ("escalate", 2),
+                        ("notify", 2)]
+    assert [a.data["channel"] for a in _notified(ctx, alarm_id)] == ["unit_contact", "region_duty", "region_duty"]
+
+
+def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake: FakeNotifier) -> None:
+    """Another writer (the gateway's) gets the database at once while the SMS gateway is being called."""
+    sqlite = ctx.engine.dialect.name == "sqlite"
+    took_lock: list[bool] = []
+    send = fake.notify
+
+    def notify_while_writing(notice: dict[str, Any]) -> notify.NotifyResult:
+        with ctx.engine.connect() as conn:
+            pragma = conn.connection.cursor().execute if sqlite else None  # beside SQLAlchemy's transaction
+            if pragma:
+                pragma("PRAGMA busy_timeout=200")  # fail fast instead of waiting 30 s
+            try:
+                conn.exec_driver_sql("SELECT 1")  # begins: BEGIN IMMEDIATE on SQLite, the write lock
+                conn.commit()
+                took_lock.append(True)
+            finally:
+                if pragma:
+                    pragma("PRAGMA busy_timeout=30000")
+        return send(notice)
+
+    fake.notify = notify_while_writing  # type: ignore[method-assign]
+    make_unit(ctx, address=100001)
+    _fire(ctx)
+    _tick(ctx, 5)
+    assert took_lock == [True, True] and len(fake.notices) == 2
+
+
+def test_nothing_is_notified_for_an_alarm_acknowledged_in_time(ctx: AppContext, fake: FakeNotifier) -> None:
+    make_unit(ctx, address=100001)
+    alarm_id = _fire(ctx)
+    with unit_of_work(ctx.session_factory) as session:
+        transition(session, alarm_id=alarm_id, action="acknowledge", actor="op", at=T0 + timedelta(minutes=1))
+    report = _tick(ctx, 30)
+    assert report.reminded == [] and report.escalated == []
+    assert fake.notices == [] and _notified(ctx, alarm_id) == []
+
+
+def test_a_notice_delivered_after_the_alarm_was_acknowledged_is_dropped(ctx: AppContext, fake: FakeNotifier) -> None:
+    """An event delivered late (retried after a crash) finds the alarm acknowledged meanwhile."""
+    make_unit(ctx, address=100001)
+    alarm_id = _fire(ctx)
+    with unit_of_work(ctx.session_factory) as session:
+        transition(session, alarm_id=alarm_id, action="acknowledge", actor="op", at=T0 + timedelta(minutes=4))
+    with unit_of_work(ctx.session_factory) as session:
+        assert notify.notify_escalated(session, alarm_id=alarm_id, level=1, region_code="320102") is None
+    assert fake.notices == []
+
+
+def test_no_contact_phone_and_non_fire_kinds(ctx: AppContext, fake: FakeNotifier) -> None:
+    unregistered = _fire(ctx, address=555)  # no unit, so no one to phone: recorded as not notified
+    fault = _fire(ctx, address=556, status=FAULT)  # reminded on the board only
+    assert set(_tick(ctx, 3).reminded) == {unregistered, fault}
+    assert fake.notices == [] and _notified(ctx, fault) == []
+    [action] = _notified(ctx, unregistered)
+    assert action.data["ok"] is False and "联系电话" in action.note
+
+
+def test_the_webhook_posts_the_notice(ctx: AppContext) -> None:
+    received: list[dict[str, Any]] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(json.loads(request.content))
+        return httpx.Response(202, headers={"x-reference": "sms-42"})
+
+    bus.bind(ctx.session_factory)
+    handlers.register(bus)
+    notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
+    try:
+        make_unit(ctx, address=100001)
+        alarm_id = _fire(ctx)
+        _tick(ctx, 3)
+    finally:
+        notify.use_notifier(None)
+    [body] = received
+    assert body["alarm_id"] == alarm_id and body["to"]["phones"] == ["13800000000"] and body["message"]
+    [action] = _notified(ctx, alarm_id)
+    assert action.actor == "system:webhook" and action.data["ok"] and action.data["reference"] == "sms-42"
+
+
+@pytest.mark.parametrize("answer", ["503", "unreachable"])
+def test_a_failing_webhook_is_recorded_and_the_tick_goes_on(ctx: AppContext, answer: str) -> None:
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if answer == "unreachable":
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(503, text="busy")
+
+    bus.bind(ctx.session_factory)
+    handlers.register(bus)
+    notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
+    try:
+        make_unit(ctx, address=100001, region="320102002")
+        alarm_id = _fire(ctx)
+        assert _tick(ctx, 5).escalated == [alarm_id]
+        assert _tick(ctx, 10).escalated == [alarm_id]  # the failures rolled nothing back
+    finally:
+        notify.use_notifier(None)
+    actions = _notified(ctx, alarm_id)
+    assert [a.data["ok"] for a in actions] == [False, False, False]
+    assert all(a.note.startswith("通知") and "失败" in a.note for a in actions)
+    assert ("503" if answer == "503" else "ConnectError") in actions[1].data["error"]
+
+
+def test_notifier_from_settings() -> None:
+    assert isinstance(build_notifier(Settings()), LogNotifier)
+    assert LogNotifier().notify({"to": {"phones": ["1"]}, "message": "测试"}).ok
+    hook = build_notifier(Settings(firewatch_notifier="webhook", firewatch_notify_url="http://127.0.0.1:1/x",
+                                   firewatch_notify_timeout_seconds=2))
+    assert isinstance(hook, WebhookNotifier) and hook.timeout == 2
+    with pytest.raises(ValueError, match="NOTIFY_URL"):
+        build_notifier(Settings(firewatch_notifier="webhook"))
+    with pytest.raises(ValueError, match="unknown"):
+        build_notifier(Settings(firewatch_notifier="pigeon"))
