@@ -113,6 +113,8 @@ def test_a_fire_arrives_live_and_is_confirmed(
     page.click("#fw-act-form button[type=submit]")
     page.wait_for_selector("#fw-detail[data-state='confirmed']")
     assert page.locator("#fw-detail .st-confirmed").first.inner_text() == "确认火警"
+    steps = page.locator("#fw-detail").inner_text()  # 处置记录 names each step, the 119 hand-over too
+    assert all(label in steps for label in ("受理", "核实", "转发119"))
     assert page.locator("#fw-banner.on").count() == 0
     page.screenshot(path=str(artifacts_dir / "firewatch-board-fire-confirmed.png"))
 

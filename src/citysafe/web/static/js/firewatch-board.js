@@ -22,6 +22,10 @@
   ];
   const PATHS = { false_alarm: "false-alarm" };
   const CHANGES = { raise: "报警", occur: "再次报警", clear: "复位" };
+  // 处置记录: the operator's steps and what the system did on its own (timer, 119, notifications).
+  const ACTION_NAMES = Object.assign(Object.fromEntries(ACTIONS.map(([name, label]) => [name, label])), {
+    remind: "超时提醒", escalate: "逐级上报", forward_119: "转发119", notify: "已通知",
+  });
 
   function filterValues() {
     const f = new FormData(filters);
@@ -175,7 +179,8 @@
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
       `<tr><td>${FW.time(o.received_at)}</td><td>${FW.esc(CHANGES[o.change] || o.change)}</td><td>${FW.esc(o.description)}</td></tr>`).join("");
     const acts = (d.actions || []).map((x) =>
-      `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
+      `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(ACTION_NAMES[x.action] || x.action)}</td>` +
+      `<td>${FW.esc(x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
     detail.innerHTML = `
       <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
