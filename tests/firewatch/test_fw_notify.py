@@ -211,3 +211,19 @@ def test_notifier_from_settings() -> None:
         build_notifier(Settings(firewatch_notifier="webhook"))
     with pytest.raises(ValueError, match="unknown"):
         build_notifier(Settings(firewatch_notifier="pigeon"))
+
+
+def test_no_handler_listens_to_occurrences() -> None:
+    """Every occurrence of an open alarm publishes AlarmUpdated; in the gateway's writer process each delivered
+    event costs a transaction, so the domains' reactions (notify included) must not subscribe to it."""
+    import importlib
+
+    from citysafe.api import HANDLER_MODULES
+    from citysafe.core.events import EventBus
+
+    fresh = EventBus()
+    for name in HANDLER_MODULES:
+        importlib.import_module(name).register(fresh)
+    assert not fresh.has_handlers("AlarmUpdated")
+    assert fresh.has_handlers("AlarmReminded")
+    assert fresh.has_handlers("AlarmEscalated")

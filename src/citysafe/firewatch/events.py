@@ -153,3 +153,19 @@ class AlarmEscalated(DomainEvent):
     unit_organization_id: int | None
     device_address: str
     first_received_at: str
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmReminded(DomainEvent):
+    """The timer's reminder of an alarm still unacknowledged (the board learns it from ``AlarmUpdated``).
+
+    An event of its own so that its handler (notify.py) subscribes to nothing else: ``AlarmUpdated``
+    fires on every occurrence, and each delivered event costs the gateway's writer a transaction.
+    """
+
+    name: ClassVar[str] = "AlarmReminded"
+
+    alarm_id: int
+    kind: str
+    region_code: str

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.events import DomainEvent, EventBus
 from citysafe.firewatch import forwarding, notify
-from citysafe.firewatch.events import AlarmEscalated, AlarmUpdated, FireConfirmed
+from citysafe.firewatch.events import AlarmEscalated, AlarmReminded, FireConfirmed
 
 
 def _forward_confirmed(session: Session, event: DomainEvent) -> None:
@@ -19,9 +19,8 @@ def _forward_confirmed(session: Session, event: DomainEvent) -> None:
 
 
 def _notify_reminded(session: Session, event: DomainEvent) -> None:
-    assert isinstance(event, AlarmUpdated)
-    if event.change == notify.REMINDED:  # every other update (occurrences above all) is none of its business
-        notify.notify_reminded(session, alarm_id=event.alarm_id)
+    assert isinstance(event, AlarmReminded)
+    notify.notify_reminded(session, alarm_id=event.alarm_id)
 
 
 def _notify_escalated(session: Session, event: DomainEvent) -> None:
@@ -32,5 +31,5 @@ def _notify_escalated(session: Session, event: DomainEvent) -> None:
 
 def register(bus: EventBus) -> None:
     bus.subscribe(FireConfirmed, _forward_confirmed)
-    bus.subscribe(AlarmUpdated, _notify_reminded)
+    bus.subscribe(AlarmReminded, _notify_reminded)
     bus.subscribe(AlarmEscalated, _notify_escalated)

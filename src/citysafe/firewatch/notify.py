@@ -1,12 +1,12 @@
 """Telling the duty people about a fire alarm nobody acknowledged: the unit's own contact (its fire-control
 room) when the timer reminds, the duty officer of the division the alarm went up to when it escalates.
 
-The timer (``timers._remind_and_escalate``) only publishes ``AlarmUpdated`` (change ``reminded``) and
-``AlarmEscalated``; the handlers here run after that has committed, so a tick that rolled back phones no
-one. A slow SMS/voice gateway must not hold a database lock meanwhile: the handler's own session would
-take SQLite's write lock on its first statement (background sessions BEGIN IMMEDIATE), so what the notice
-needs is read through a session of its own that begins deferred and is closed before the call, and the
-attempt is written after it.
+The timer (``timers._remind_and_escalate``) only publishes ``AlarmReminded`` (beside the board's
+``AlarmUpdated`` with change ``reminded``) and ``AlarmEscalated``; the handlers here run after that has
+committed, so a tick that rolled back phones no one. A slow SMS/voice gateway must not hold a database lock
+meanwhile: the handler's own session would take SQLite's write lock on its first statement (background
+sessions BEGIN IMMEDIATE), so what the notice needs is read through a session of its own that begins
+deferred and is closed before the call, and the attempt is written after it.
 
 Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, to, channel}``) on
 the alarm's timeline. A failed attempt is logged and recorded with ``ok`` false, and not retried: the
@@ -38,7 +38,7 @@ from citysafe.regions import service as regions_service
 
 log = logging.getLogger(__name__)
 
-REMINDED: Final = "reminded"  # AlarmUpdated.change of the timer's reminder
+REMINDED: Final = "reminded"  # AlarmUpdated.change of the timer's reminder (for the board)
 UNIT_CONTACT: Final = "unit_contact"  # channels: who a notice is for
 REGION_DUTY: Final = "region_duty"
 

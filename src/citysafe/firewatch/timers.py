@@ -26,7 +26,7 @@ from citysafe.firewatch import forwarding, notify, retention
 from citysafe.firewatch.alarms import updated_event
 from citysafe.firewatch.config import FirewatchConfig, use_config
 from citysafe.firewatch.enums import DECISION_KINDS, AlarmKind, AlarmState
-from citysafe.firewatch.events import AlarmCleared, AlarmEscalated, FaultOverdue
+from citysafe.firewatch.events import AlarmCleared, AlarmEscalated, AlarmReminded, FaultOverdue
 from citysafe.firewatch.presence import mark_offline
 from citysafe.firewatch.records import Alarm, AlarmAction
 from citysafe.firewatch.workflow import confirmed_notice
@@ -74,7 +74,9 @@ def _remind_and_escalate(session: Session, now: datetime, config: FirewatchConfi
         if alarm.reminded_at is None:
             alarm.reminded_at = now
             _action(session, alarm, "remind", now)
-            publish(session, updated_event(alarm, notify.REMINDED))  # handlers.py notifies the unit
+            publish(session, updated_event(alarm, notify.REMINDED))  # for the board
+            # handlers.py notifies the unit on this one (AlarmUpdated fires on every occurrence)
+            publish(session, AlarmReminded(alarm_id=alarm.id, kind=alarm.kind, region_code=alarm.region_code))
             report.reminded.append(alarm.id)
         if alarm.kind not in DECISION_KINDS:
             continue
