@@ -96,3 +96,21 @@ def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx:
     finally:
         bus.clear()
     assert bus.deferred is None
+
+
+def test_a_handler_runs_only_for_the_payloads_it_wants(ctx: AppContext) -> None:
+    seen: list[int] = []
+    bus.bind(ctx.session_factory)
+    bus.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload["thing_id"]),
+                       when=lambda payload: payload["thing_id"] % 2 == 0)
+    try:
+        for thing in (1, 2, 3, 4):
+            with unit_of_work(ctx.session_factory) as session:
+                publish(session, ThingHappened(thing_id=thing, region_code="320102"))
+        assert seen == [2, 4]
+        assert not bus.wants("ThingHappened", {"thing_id": 3})
+        with ctx.session_factory() as session:  # unwanted events cost no delivery transaction
+            delivered = session.scalars(select(OutboxEvent.payload).where(OutboxEvent.delivered_at.is_not(None)))
+            assert sorted(p["thing_id"] for p in delivered) == [2, 4]
+    finally:
+        bus.clear()

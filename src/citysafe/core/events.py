@@ -52,6 +52,7 @@ Handler = Callable[[Session, DomainEvent], None]
 # For events of a domain on the same layer, which the subscriber may not import: the payload as a dict.
 PayloadHandler = Callable[[Session, dict[str, Any]], None]
 PayloadObserver = Callable[[str, dict[str, Any]], None]
+Wanted = Callable[[dict[str, Any]], bool]
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 
@@ -63,8 +64,10 @@ def register_event(cls: type[DomainEvent]) -> type[DomainEvent]:
 
 class EventBus:
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Handler]] = defaultdict(list)
-        self._payload_handlers: dict[str, list[PayloadHandler]] = defaultdict(list)
+        # Each handler with its ``when``: a test of the payload, so an event no handler wants costs no
+        # transaction (AlarmUpdated fires on every alarm occurrence; risk wants only the terminal ones).
+        self._handlers: dict[str, list[tuple[Handler, Wanted | None]]] = defaultdict(list)
+        self._payload_handlers: dict[str, list[tuple[PayloadHandler, Wanted | None]]] = defaultdict(list)
         self._factory: sessionmaker[Session] | None = None
         # Set by ``defer()``: committed events wait here for ``deliver_deferred`` instead of being
         # delivered inside the commit (a writer process answers its caller first).
@@ -74,14 +77,17 @@ class EventBus:
     def bind(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
 
-    def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
-        if handler not in self._handlers[event_type.name]:
-            self._handlers[event_type.name].append(handler)
+    def subscribe(self, event_type: type[DomainEvent], handler: Handler, *, when: Wanted | None = None) -> None:
+        """Run ``handler`` for every event of the type (only those whose payload passes ``when``, if given)."""
+        entries = self._handlers[event_type.name]
+        if all(h is not handler for h, _ in entries):
+            entries.append((handler, when))
 
-    def subscribe_name(self, name: str, handler: PayloadHandler) -> None:
+    def subscribe_name(self, name: str, handler: PayloadHandler, *, when: Wanted | None = None) -> None:
         """Subscribe by event name, receiving the payload: no import of the publishing domain needed."""
-        if handler not in self._payload_handlers[name]:
-            self._payload_handlers[name].append(handler)
+        entries = self._payload_handlers[name]
+        if all(h is not handler for h, _ in entries):
+            entries.append((handler, when))
 
     def clear(self) -> None:
         self._handlers.clear()
@@ -92,6 +98,11 @@ class EventBus:
     def has_handlers(self, name: str) -> bool:
         return bool(self._handlers.get(name)) or bool(self._payload_handlers.get(name))
 
+    def wants(self, name: str, payload: dict[str, Any]) -> bool:
+        """Whether any handler would run for this event."""
+        entries = [*self._handlers.get(name, ()), *self._payload_handlers.get(name, ())]
+        return any(when is None or when(payload) for _, when in entries)
+
     def deliver(self, outbox_id: int, name: str, payload: dict[str, Any]) -> bool:
         """Run every handler of one event in one unit of work; mark the outbox row delivered."""
         if self._factory is None:
@@ -99,15 +110,16 @@ class EventBus:
         event_type = _EVENT_TYPES.get(name)
         try:
             with unit_of_work(self._factory, actor="system:events") as session:
-                typed_handlers = self._handlers.get(name, [])
+                typed_handlers = [h for h, when in self._handlers.get(name, ()) if when is None or when(payload)]
                 # Rebuild the typed event only for typed handlers: by-name subscribers take the payload
                 # as it is, so a payload the class cannot rebuild never blocks them.
                 if event_type is not None and typed_handlers:
                     evt = _rebuild(event_type, payload)
                     for handler in typed_handlers:
                         handler(session, evt)
-                for payload_handler in self._payload_handlers.get(name, []):
-                    payload_handler(session, dict(payload))
+                for payload_handler, when in self._payload_handlers.get(name, ()):
+                    if when is None or when(payload):
+                        payload_handler(session, dict(payload))
                 row = session.get(OutboxEvent, outbox_id)
                 if row is not None:
                     row.delivered_at = utcnow()
@@ -126,12 +138,12 @@ class EventBus:
         for observer in self._commit_observers:
             for row in rows:
                 observer(row.name, row.payload)
+        wanted = [row for row in rows if self.wants(row.name, row.payload)]
         if self.deferred is not None:
-            self.deferred.extend((row.id, row.name, row.payload) for row in rows)
+            self.deferred.extend((row.id, row.name, row.payload) for row in wanted)
             return
-        for row in rows:
-            if self.has_handlers(row.name):
-                self.deliver(row.id, row.name, row.payload)
+        for row in wanted:
+            self.deliver(row.id, row.name, row.payload)
 
     def defer(self) -> None:
         """From now on queue committed events in ``deferred``; ``deliver_deferred`` runs their handlers."""
@@ -145,8 +157,7 @@ class EventBus:
         while queue and (limit is None or taken < limit):
             outbox_id, name, payload = queue.popleft()
             taken += 1
-            if self.has_handlers(name):
-                self.deliver(outbox_id, name, payload)
+            self.deliver(outbox_id, name, payload)
         return taken
 
     def deliver_pending(self, batch: int = 500) -> int:

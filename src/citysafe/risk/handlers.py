@@ -52,8 +52,13 @@ def on_alarm_cleared(session: Session, payload: dict[str, Any]) -> None:
                              rules=_config().rules)
 
 
+def ended(payload: dict[str, Any]) -> bool:
+    """An update that ends an alarm; the bus delivers no other (each occurrence publishes one)."""
+    return bool(payload.get("alarm_id")) and payload.get("state") in TERMINAL_ALARM_STATES
+
+
 def on_alarm_updated(session: Session, payload: dict[str, Any]) -> None:
-    if payload.get("alarm_id") and payload.get("state") in TERMINAL_ALARM_STATES:
+    if ended(payload):
         dynamic.clear_factor(session, kind="alarm", ref_id=str(payload["alarm_id"]), at=utcnow(),
                              rules=_config().rules)
 
@@ -63,5 +68,5 @@ def register(bus: EventBus) -> None:
     bus.subscribe_name("HazardLevelChanged", on_hazard_reported)  # same ticket, new level: the factor follows
     bus.subscribe_name("HazardClosed", on_hazard_closed)
     bus.subscribe_name("AlarmRaised", on_alarm_raised)
-    bus.subscribe_name("AlarmUpdated", on_alarm_updated)
+    bus.subscribe_name("AlarmUpdated", on_alarm_updated, when=ended)
     bus.subscribe_name("AlarmCleared", on_alarm_cleared)
