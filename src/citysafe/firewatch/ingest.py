@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -74,7 +75,7 @@ def _stored(connection: Connection, keys: list[Key], since: datetime) -> dict[Ke
     for start in range(0, len(keys), _DEDUP_SHAPES[-1]):
         chunk = keys[start:start + _DEDUP_SHAPES[-1]]
         size = next(n for n in _DEDUP_SHAPES if n >= len(chunk))
-        params = tuple(v for key in chunk for v in key) + _NO_KEY * (size - len(chunk))
+        params = tuple(chain.from_iterable(chunk)) + _NO_KEY * (size - len(chunk))
         for row_id, source, serial, digest, at in connection.exec_driver_sql(
                 dedup_sql(size, dialect.paramstyle), params):
             if (stored_at := received_at(at)) is not None and stored_at >= since:
