@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect
@@ -45,8 +45,9 @@ class ReceivedFrame:
     received_at: datetime   # aware UTC, the platform's receive time
 
 
-@dataclass(frozen=True)
-class IngestOutcome:
+class IngestOutcome(NamedTuple):
+    """What became of one frame (a NamedTuple: one is built per frame, and a frozen dataclass costs 4x)."""
+
     duplicate: bool                 # a retransmission already stored (same source, serial, ADU bytes)
     raw_frame_id: int | None        # the stored frame (for a duplicate: the one stored first)
     alarms_raised: list[int]        # ids of alarms opened or re-occurred by this frame

@@ -64,12 +64,12 @@ def _pack(message: tuple[Any, ...]) -> bytes:
 class ProcessSink:
     """A ``FrameSink`` whose transactions run in a child process.
 
-    Two batches may be in flight (``concurrent_batches``): the child writes one while the next one
-    crosses the pipe, so it does not idle while the gateway sends ACKs and gathers the next batch.
+    Several batches may be in flight (``concurrent_batches``): the child writes one while the next ones
+    cross the pipe, so it does not idle while the gateway sends ACKs and gathers the next batch.
     The child answers in order, so each reply settles the oldest waiting batch.
     """
 
-    concurrent_batches: Final = 2
+    concurrent_batches: Final = 8
 
     def __init__(self, settings: Settings, *, command: Sequence[str] = WRITER_COMMAND,
                  reply_timeout: float = 60.0, on_events: Callable[[str, dict[str, Any]], None] = broadcast) -> None:
@@ -256,11 +256,20 @@ def serve_pipe(event_bus: EventBus, *,
         if message[0] != "batch":
             log.warning("ingest writer: ignoring a %r message", message[0])
             continue
+        # Group commit across batches: those that queued up while the last transaction ran are written
+        # in this one, so the busier the gateway, the fewer (and larger) the transactions.
+        batches = [message[1]]
+        while (more := pipe.receive(wait=False)) is not None:
+            if more[0] == "batch":
+                batches.append(more[1])
         assert event_bus.deferred is not None
         before = len(event_bus.deferred)
-        flags = _write(factory, clock, message[1])
+        flags = _write(factory, clock, [frame for batch in batches for frame in batch])
         flush_events()  # before the flags: a fire is on the live board no later than it is ACKed
-        pipe.send(("stored", flags))
+        start = 0
+        for batch in batches:  # one reply per batch, in order: each settles the oldest waiting one
+            pipe.send(("stored", flags[start:start + len(batch)]))
+            start += len(batch)
         # Keep pace with what this batch queued, so an alarm storm cannot grow the queue without bound.
         event_bus.deliver_deferred(max(_EVENTS_BETWEEN_BATCHES, len(event_bus.deferred) - before))
         flush_events()

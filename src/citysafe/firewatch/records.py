@@ -244,7 +244,10 @@ def _bind_processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -
         tuple[int, Callable[[Any], Any]], ...]:
     # The dialect's own type (``dialect_impl``), as SQLAlchemy would bind it: UTCDateTime becomes SQLite's
     # DATETIME text (the generic DateTime has no processor and would hand the driver a datetime).
-    found = ((i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns))
+    # Binary columns are left out: the stdlib driver takes bytes as they are, and wrapping every raw frame
+    # in sqlite3.Binary (a memoryview) only costs time.
+    found = ((i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns)
+             if not isinstance(table.c[name].type, LargeBinary))
     return tuple((i, p) for i, p in found if p is not None)
 
 
