@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from citysafe.core import heap
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         async with AsyncExitStack() as stack:
             for name in SERVICE_MODULES:
                 await stack.enter_async_context(importlib.import_module(name).running(app, context))
+            if context.settings.settle_heap:
+                heap.settle()  # a server process (serve, demo): see core/heap.py
             yield
 
     app = FastAPI(

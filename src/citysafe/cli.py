@@ -152,6 +152,7 @@ def _serve(host: str, port: int, settings: Settings) -> None:
 
     from citysafe.api import create_app
 
+    settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
     hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""
+    # Set by `serve` and `demo` (not by tests, which start many apps in one process): freeze the heap
+    # startup loaded and collect less often (core/heap.py).
+    settle_heap: bool = False
     # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).
     gb26875_host: str = "127.0.0.1"
     gb26875_port: int | None = None

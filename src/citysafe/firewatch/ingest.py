@@ -12,7 +12,6 @@ as ``registered = False`` in the configured region: a fire alarm is never droppe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain
@@ -37,8 +36,9 @@ from citysafe.firewatch.records import RawFrame, Reading, insert_numbered, table
 SEEN_WRITE_INTERVAL_S = 30.0
 
 
-@dataclass(frozen=True)
-class ReceivedFrame:
+class ReceivedFrame(NamedTuple):
+    """One frame as the gateway (or MQTT, HTTP) received it; a NamedTuple, as one is built per frame."""
+
     raw: bytes              # the whole frame as received
     frame: Frame            # decoded by the codec (citysafe.firewatch.protocols.gb26875)
     peer: str               # "ip:port" of the TCP peer, or "mqtt:<topic>" / "http"

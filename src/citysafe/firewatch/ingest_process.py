@@ -37,6 +37,7 @@ from typing import Any, BinaryIO, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from citysafe.core import heap
 from citysafe.core.clock import Clock
 from citysafe.core.config import Settings
 from citysafe.core.events import EventBus
@@ -238,6 +239,7 @@ def serve_pipe(event_bus: EventBus, *,
 
     event_bus.observe_commits(forward_live)
     event_bus.defer()
+    heap.settle()  # what startup loaded lives as long as the process: out of the collector's way
     pipe.send(("ready",))
 
     def flush_events() -> None:
