@@ -86,6 +86,7 @@ def worker(
     import signal
 
     from citysafe.api import HANDLER_MODULES
+    from citysafe.core import heap
     from citysafe.core.config import get_settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
@@ -116,6 +117,7 @@ def worker(
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
         detach = relay_events(bus, events, loop)
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
+        heap.settle()  # a long-running ingest process (core/heap.py)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
         try:
             await run_worker(sink, url=settings.nats_url, partitions=chosen, partition_count=count, stop=stop,
