@@ -59,7 +59,10 @@ async def test_batches_commit_in_the_child_and_alarms_come_back_before_the_flags
         seen.append((name, payload))
         flags_at_event.append(len(stored_batches))
 
-    sink = ProcessSink(ctx.settings, on_events=on_events)
+    # Settings made in code reach the child (not only what its environment says): this UITD is unregistered
+    # and lands in the configured region.
+    settings = ctx.settings.model_copy(update={"firewatch_unregistered_region": "320102"})
+    sink = ProcessSink(settings, on_events=on_events)
     await sink.start()
     try:
         first = [item(1, [heartbeat()], 21), item(2, [fire(7, "3层东侧走廊")], 2)]
@@ -68,6 +71,7 @@ async def test_batches_commit_in_the_child_and_alarms_come_back_before_the_flags
         assert count(ctx, RawFrame) == 2
         raised = [p for name, p in seen if name == "AlarmRaised"]
         assert [p["description"] for p in raised] == ["3层东侧走廊"]
+        assert [p["region_code"] for p in raised] == ["320102"]
         assert flags_at_event == [0] * len(seen)  # the event arrived before the batch's flags
 
         # Two batches in flight at once: each reply settles its own batch, in order; the second

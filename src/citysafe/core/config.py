@@ -137,6 +137,17 @@ class Settings(BaseSettings):
         return id_file.read_text(encoding="utf-8").strip()
 
 
+_installed: Settings | None = None
+
+
+def install_settings(settings: Settings) -> None:
+    """Make ``get_settings()`` return ``settings`` in this process: a child process (the gateway's ingest
+    writer) runs with its parent's settings, which ``serve`` and ``demo`` may have set in code."""
+    global _installed
+    _installed = settings
+    get_settings.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return _installed if _installed is not None else Settings()

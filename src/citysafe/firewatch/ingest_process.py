@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citysafe.core import heap
 from citysafe.core.clock import Clock
-from citysafe.core.config import Settings
+from citysafe.core.config import Settings, install_settings
 from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest import ReceivedFrame
 from citysafe.firewatch.live import LIVE_EVENTS, broadcast
@@ -230,7 +230,9 @@ def serve_pipe(event_bus: EventBus, *,
     first = pipe.receive(wait=True)
     if first is None or first[0] != "settings":
         raise SystemExit("ingest writer: expected the settings first")
-    factory, clock = make_writer(Settings.model_validate(first[1]))
+    settings = Settings.model_validate(first[1])
+    install_settings(settings)  # thresholds, dedup window, risk rules: the parent's, not this environment's
+    factory, clock = make_writer(settings)
     outgoing: list[tuple[str, dict[str, Any]]] = []
 
     def forward_live(name: str, payload: dict[str, Any]) -> None:
