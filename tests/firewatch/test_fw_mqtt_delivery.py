@@ -17,7 +17,7 @@ import aiomqtt
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from tests.firewatch.fw_support import forget_mqtt_session
 
 from citysafe.core.config import Settings
@@ -188,14 +188,21 @@ def test_a_failing_batch_is_halved_until_the_culprit_is_alone(
     assert [stored(ctx, d) for d in devices] == [1, 1, 1, 0, 1]
 
 
-def test_a_lost_database_splits_nothing(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+def schema_mismatch() -> ProgrammingError:
+    return ProgrammingError("INSERT INTO fw_iot_message", {}, Exception("column \"kind\" does not exist"))
+
+
+@pytest.mark.parametrize("trouble", [database_down, schema_mismatch], ids=["database down", "schema mismatch"])
+def test_a_failing_database_splits_nothing(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch, trouble: Callable[[], Exception]) -> None:
+    """Every message would fail alone too: splitting would set them all aside as poison and lose them."""
     def down(*args: Any, **kwargs: Any) -> Any:
-        raise database_down()
+        raise trouble()
 
     monkeypatch.setattr(mqtt, "ingest_messages", down)
     subscriber = mqtt.Subscriber(ctx, FirewatchConfig(), [], "unused")
     items = [ReceivedMessage(payload={}, source="mqtt:t", received_at=ctx.clock.now()) for _ in range(4)]
-    with pytest.raises(OperationalError):
+    with pytest.raises(type(trouble())):
         subscriber._store(items)
 
 

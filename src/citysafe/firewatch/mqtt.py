@@ -10,11 +10,12 @@ the broker redelivers it. A redelivered copy (DUP flag) of a message that had co
 recognised and not stored twice (``iot_ingest``; GB/T 26875.3 frames by their own de-duplication).
 A payload that cannot be stored however often it is sent (not JSON, a broken frame, off the schema) is
 logged, counted and acknowledged: redelivery would not help. So is one on which ingest itself raises (a
-"poison" message): a batch whose transaction fails with anything but an ``OperationalError`` is halved
+"poison" message): a batch whose transaction fails with anything but ``DATABASE_TROUBLE`` is halved
 until the culprit is alone, as the TCP gateway's ``write_batch`` does, the rest is stored and acknowledged
 and the culprit set aside (logged with its topic and the start of its payload, counted in ``poisoned``);
-otherwise it would come back first on every connection and hold up everything queued behind it. An
-``OperationalError`` (database down or locked) says nothing about the messages: nothing is acknowledged.
+otherwise it would come back first on every connection and hold up everything queued behind it. The
+database's own failures (down, locked, a schema that does not match the code) say nothing about the
+messages: nothing is acknowledged.
 
 A payload that is a GB/T 26875.3 frame (starts with ``@@``: a UITD bridged onto MQTT) goes through
 ``ingest_frames`` like one from the TCP gateway, with peer ``mqtt:<topic>``.
@@ -38,7 +39,7 @@ from urllib.parse import unquote, urlparse
 import aiomqtt
 import paho.mqtt.client as paho
 from fastapi import FastAPI
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -48,6 +49,11 @@ from citysafe.firewatch.iot_ingest import ReceivedMessage, ingest_messages, topi
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
 log = logging.getLogger(__name__)
+# Failures of the database itself, not of a message: down or locked (Operational), the driver's link
+# (Interface), or a schema the code does not match (Programming, e.g. after a migration went wrong).
+# A batch that meets one is not split, and nothing is acknowledged: setting every message aside as
+# "poison" would lose them all.
+DATABASE_TROUBLE = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 MAX_BATCH = 500
 EXCERPT = 300  # characters of a set-aside payload in the log
 Item = ReceivedMessage | ReceivedFrame
@@ -149,13 +155,13 @@ class Subscriber:
         """``_ingest`` the batch, halving it on a failure until the message that fails is alone; returns the
         copies, the schema's rejections and the messages set aside.
 
-        An ``OperationalError`` propagates (whatever halves committed before it come again as copies). Any
+        A ``DATABASE_TROUBLE`` error propagates (whatever halves committed before it come again as copies). Any
         other failure is taken to be the messages': k bad ones cost about 2·k·log2(n) transactions.
         """
         try:
             copies, invalid = self._ingest(items)
             return copies, invalid, []
-        except OperationalError:
+        except DATABASE_TROUBLE:
             raise
         except Exception:
             if len(items) == 1:
@@ -212,7 +218,7 @@ class Subscriber:
             if items:
                 try:
                     copies, invalid, poisoned = await asyncio.to_thread(self._store, items)
-                except OperationalError as exc:
+                except DATABASE_TROUBLE as exc:
                     self._failing = True
                     self.stats.failed_batches += 1
                     log.exception("MQTT batch of %d messages could not be stored", len(items))
