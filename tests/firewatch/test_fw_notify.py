@@ -20,6 +20,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.events import bus
 from citysafe.firewatch import handlers, notify
 from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.models import FireUnit
 from citysafe.firewatch.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
 from citysafe.firewatch.records import AlarmAction
 from citysafe.firewatch.timers import TickReport, tick
@@ -124,6 +125,9 @@ def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake:
     _fire(ctx)
     _tick(ctx, 5)
     assert took_lock == [True, True] and len(fake.notices) == 2
+    fake.fail = 1  # the second escalation's notice fails; its retry must not run inside the tick either
+    assert _tick(ctx, 10).escalated and _tick(ctx, 11).renotified
+    assert took_lock == [True] * 4 and len(fake.notices) == 3
 
 
 def test_nothing_is_notified_for_an_alarm_acknowledged_in_time(ctx: AppContext, fake: FakeNotifier) -> None:
@@ -154,6 +158,80 @@ def test_no_contact_phone_and_non_fire_kinds(ctx: AppContext, fake: FakeNotifier
     assert fake.notices == [] and _notified(ctx, fault) == []
     [action] = _notified(ctx, unregistered)
     assert action.data["ok"] is False and "联系电话" in action.note
+
+
+def _attempts(ctx: AppContext, alarm_id: int) -> list[tuple[str, int, bool]]:
+    return [(a.data["channel"], a.data["level"], a.data["ok"]) for a in _notified(ctx, alarm_id)]
+
+
+def test_a_failed_escalation_notice_is_retried_by_the_next_tick(ctx: AppContext, fake: FakeNotifier) -> None:
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    assert _tick(ctx, 3).reminded == [alarm_id]
+    fake.fail = 1
+    report = _tick(ctx, 5)
+    assert report.escalated == [alarm_id] and report.renotified == []  # failed after this tick committed
+    assert _tick(ctx, 6).renotified == [alarm_id]
+    assert _tick(ctx, 7).renotified == []  # went out: nothing more to retry
+    assert [(n["type"], n["level"], n["region_code"]) for n in fake.notices] == [
+        ("reminder", 0, "320102002"), ("escalation", 1, "320102")]
+    assert _attempts(ctx, alarm_id) == [("unit_contact", 0, True), ("region_duty", 1, False),
+                                        ("region_duty", 1, True)]
+    retry = _notified(ctx, alarm_id)[-1]
+    assert retry.at == T0 + timedelta(minutes=6) and retry.data["attempt"] == 2
+    assert retry.data["to"] == {"region_code": "320102", "phones": [], "name": "玄武区值班人员"}
+
+
+def test_retries_stop_at_the_maximum(ctx: AppContext, fake: FakeNotifier) -> None:
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    _tick(ctx, 3)
+    fake.fail = 100
+    _tick(ctx, 5)  # the first attempt of the level 1 notice
+    retried = [_tick(ctx, 5 + minute / 2).renotified for minute in range(1, 9)]  # minutes 5.5 … 9
+    assert retried == [[alarm_id]] * (notify.MAX_ATTEMPTS - 1) + [[]] * (9 - notify.MAX_ATTEMPTS)
+    assert _attempts(ctx, alarm_id)[1:] == [("region_duty", 1, False)] * notify.MAX_ATTEMPTS
+    assert fake.notices[1:] == []
+
+
+def test_no_retry_once_the_alarm_is_acknowledged(ctx: AppContext, fake: FakeNotifier) -> None:
+    make_unit(ctx, address=100001)
+    alarm_id = _fire(ctx)
+    fake.fail = 2  # the reminder and the first escalation
+    _tick(ctx, 5)
+    with unit_of_work(ctx.session_factory) as session:
+        transition(session, alarm_id=alarm_id, action="acknowledge", actor="op", at=T0 + timedelta(minutes=5.5))
+    assert _tick(ctx, 6).renotified == []
+    assert fake.notices == [] and [ok for _, _, ok in _attempts(ctx, alarm_id)] == [False, False]
+
+
+def test_a_retry_published_twice_is_made_once(ctx: AppContext, fake: FakeNotifier) -> None:
+    """A tick that publishes the same retry before the first was delivered, or an outbox redelivery,
+    must not phone the duty officer twice."""
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    _tick(ctx, 3)
+    fake.fail = 1
+    _tick(ctx, 5)
+    retry = notify.NoticeRetryDue(alarm_id=alarm_id, channel="region_duty", level=1, region_code="320102",
+                                  attempt=2)
+    for _ in range(2):
+        with unit_of_work(ctx.session_factory) as session:
+            notify.notify_again(session, retry)
+    assert len(fake.notices) == 2 and len(_notified(ctx, alarm_id)) == 3
+    assert _tick(ctx, 6).renotified == []
+
+
+def test_a_reminder_with_no_phone_is_not_retried(ctx: AppContext, fake: FakeNotifier) -> None:
+    ids = make_unit(ctx, address=100001)
+    with unit_of_work(ctx.session_factory) as session:
+        session.get(FireUnit, ids["unit_id"]).contact_phone = ""  # type: ignore[union-attr]
+    alarm_id = _fire(ctx)
+    unregistered = _fire(ctx, address=555)
+    assert set(_tick(ctx, 3).reminded) == {alarm_id, unregistered}
+    assert _tick(ctx, 4).renotified == []
+    assert _attempts(ctx, alarm_id) == [("unit_contact", 0, False)] == _attempts(ctx, unregistered)
+    assert fake.notices == []
 
 
 def test_the_webhook_posts_the_notice(ctx: AppContext) -> None:
@@ -196,7 +274,9 @@ def test_a_failing_webhook_is_recorded_and_the_tick_goes_on(ctx: AppContext, ans
     finally:
         notify.use_notifier(None)
     actions = _notified(ctx, alarm_id)
-    assert [a.data["ok"] for a in actions] == [False, False, False]
+    # reminder and level 1 at minute 5; level 2 and the retries of the first two at minute 10
+    assert [(a.data["level"], a.data["ok"]) for a in actions] == [(0, False), (1, False), (2, False),
+                                                                  (0, False), (1, False)]
     assert all(a.note.startswith("通知") and "失败" in a.note for a in actions)
     assert ("503" if answer == "503" else "ConnectError") in actions[1].data["error"]
 

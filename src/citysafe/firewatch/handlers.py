@@ -1,6 +1,6 @@
 """Firewatch's reactions to events, each run once the change that caused it has committed: a confirmed
 fire is forwarded to 119; a reminder or an escalation of an unacknowledged alarm is notified to the
-people on duty (notify.py)."""
+people on duty (notify.py), and a notice that failed is tried again when the timer says it is due."""
 
 from __future__ import annotations
 
@@ -29,7 +29,13 @@ def _notify_escalated(session: Session, event: DomainEvent) -> None:
                             region_code=event.escalated_region_code)
 
 
+def _notify_again(session: Session, event: DomainEvent) -> None:
+    assert isinstance(event, notify.NoticeRetryDue)
+    notify.notify_again(session, event)
+
+
 def register(bus: EventBus) -> None:
     bus.subscribe(FireConfirmed, _forward_confirmed)
     bus.subscribe(AlarmReminded, _notify_reminded)
     bus.subscribe(AlarmEscalated, _notify_escalated)
+    bus.subscribe(notify.NoticeRetryDue, _notify_again)

@@ -8,9 +8,13 @@ meanwhile: the handler's own session would take SQLite's write lock on its first
 sessions BEGIN IMMEDIATE), so what the notice needs is read through a session of its own that begins
 deferred and is closed before the call, and the attempt is written after it.
 
-Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, to, channel}``) on
-the alarm's timeline. A failed attempt is logged and recorded with ``ok`` false, and not retried: the
-alarm stays unacknowledged on the board, and its next escalation notifies one level up.
+Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, to, channel, level,
+reference, error}``) on the alarm's timeline. A failed attempt is logged and recorded with ``ok`` false.
+The timer retries it (``retry_failed``, once per tick, at most ``MAX_ATTEMPTS`` attempts per alarm, channel
+and level) while the alarm is unacknowledged and that notice has not gone out. Like the first attempt, a
+retry is not made inside the tick's transaction, which holds the write lock: the tick publishes
+``NoticeRetryDue`` and the attempt runs as its handler, after the commit. A reminder that failed because
+the unit has no contact phone is not retried: there is no one to call until the registry has a number.
 
 Only fire-type alarms (``DECISION_KINDS``: fire, gas, electrical) are notified; reminders of faults and
 other alarms stay on the board. The notice's JSON is described in docs/notifications.md.
@@ -23,13 +27,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import SHANGHAI, Clock, SystemClock
 from citysafe.core.config import Settings, get_settings
+from citysafe.core.events import DomainEvent, publish, register_event
 from citysafe.firewatch.enums import DECISION_KINDS, KIND_NAMES_ZH, AlarmKind, AlarmState
 from citysafe.firewatch.forwarding import ForwardResult, post_json
 from citysafe.firewatch.models import FireUnit
@@ -41,6 +47,7 @@ log = logging.getLogger(__name__)
 REMINDED: Final = "reminded"  # AlarmUpdated.change of the timer's reminder (for the board)
 UNIT_CONTACT: Final = "unit_contact"  # channels: who a notice is for
 REGION_DUTY: Final = "region_duty"
+MAX_ATTEMPTS: Final = 5  # per alarm, channel and level, the first attempt included
 
 # The same outcome as a 119 attempt: ok, the gateway's reference, or why it failed.
 NotifyResult = ForwardResult
@@ -130,8 +137,66 @@ def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code
     return _notify(session, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
 
 
+@register_event
+@dataclass(frozen=True)
+class NoticeRetryDue(DomainEvent):
+    """The timer found this notice failed: make ``attempt`` (2, 3, …). Firewatch's own, only notify handles
+    it (events.py lists what other domains subscribe to)."""
+
+    name: ClassVar[str] = "NoticeRetryDue"
+
+    alarm_id: int
+    channel: str
+    level: int
+    region_code: str | None  # the division of an escalation notice; None for the unit's reminder
+    attempt: int
+
+
+def retry_failed(session: Session) -> list[int]:
+    """Publish a ``NoticeRetryDue`` for every failed notice of an unacknowledged alarm that is due another
+    attempt; returns the alarm ids, one per notice."""
+    rows = session.execute(
+        select(AlarmAction.alarm_id, AlarmAction.data).join(Alarm, Alarm.id == AlarmAction.alarm_id)
+        .where(AlarmAction.action == "notify", Alarm.is_open.is_(True), Alarm.state == AlarmState.NEW.value,
+               Alarm.kind.in_(sorted(DECISION_KINDS)))
+        .order_by(AlarmAction.id).execution_options(skip_scope=True)
+    ).all()
+    notices: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
+    for alarm_id, data in rows:
+        notices.setdefault((alarm_id, data.get("channel", ""), int(data.get("level", 0))), []).append(data)
+    due: list[int] = []
+    for (alarm_id, channel, level), attempts in notices.items():
+        latest = attempts[-1]
+        if latest.get("ok") or len(attempts) >= MAX_ATTEMPTS or _nobody_to_call(channel, latest):
+            continue
+        publish(session, NoticeRetryDue(alarm_id=alarm_id, channel=channel, level=level,
+                                        region_code=latest.get("to", {}).get("region_code"),
+                                        attempt=len(attempts) + 1))
+        due.append(alarm_id)
+    return due
+
+
+def notify_again(session: Session, event: NoticeRetryDue) -> AlarmAction | None:
+    """Make the attempt ``event`` asks for, unless it was made already or is no longer wanted."""
+    return _notify(session, alarm_id=event.alarm_id, channel=event.channel, level=event.level,
+                   region_code=event.region_code, attempt=event.attempt)
+
+
+def _nobody_to_call(channel: str, data: dict[str, Any]) -> bool:
+    # The reminder recorded without calling the gateway: the unit (or the unregistered device's none)
+    # has no contact phone, and trying again would record the same failure every tick.
+    return channel == UNIT_CONTACT and not data.get("to", {}).get("phones")
+
+
+def _attempts(reader: Session, alarm_id: int, channel: str, level: int) -> list[dict[str, Any]]:
+    datas = reader.execute(select(AlarmAction.data).where(AlarmAction.alarm_id == alarm_id,
+                                                          AlarmAction.action == "notify")
+                           .order_by(AlarmAction.id)).scalars()
+    return [d for d in datas if d.get("channel") == channel and int(d.get("level", 0)) == level]
+
+
 def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
-            region_code: str | None) -> AlarmAction | None:
+            region_code: str | None, attempt: int = 1) -> AlarmAction | None:
     with _reader(session) as reader:
         alarm = reader.get(Alarm, alarm_id)
         if alarm is None or alarm.kind not in DECISION_KINDS:
@@ -140,6 +205,13 @@ def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
             # Acknowledged (or closed) between the tick and this delivery, e.g. one retried after a crash.
             log.info("alarm %s no longer unacknowledged: not notified", alarm_id)
             return None
+        if attempt > 1:
+            # The attempt number makes a retry happen once: a retry event published again by a tick
+            # before the first was delivered (or redelivered after a crash) finds it made and drops.
+            earlier = _attempts(reader, alarm_id, channel, level)
+            if len(earlier) != attempt - 1 or earlier[-1].get("ok"):
+                log.info("retry %s of alarm %s %s/%s already made: dropped", attempt, alarm_id, channel, level)
+                return None
         notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code)
         state = alarm.state
     notifier = current_notifier()
@@ -158,7 +230,8 @@ def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
                          actor=f"system:{notifier.name}", at=_current.clock.now(),
                          note=_note(notice, result)[:1000],
                          data={"ok": result.ok, "to": to, "channel": channel, "level": level,
-                               "reference": result.reference[:200], "error": result.error[:500]})
+                               "attempt": attempt, "reference": result.reference[:200],
+                               "error": result.error[:500]})
     session.add(action)
     session.flush()
     return action

@@ -1,5 +1,6 @@
 """The periodic side of firewatch: reminders and escalation of unacknowledged alarms, overdue faults,
-offline devices, settling of flapping alarms, 119 retries and retention pruning.
+offline devices, settling of flapping alarms, retries of failed notices and 119 hand-overs, and retention
+pruning.
 
 ``tick`` and ``retention.prune`` are plain functions of a session and a time (tests drive them with a
 fixed clock); ``running`` is the app service that calls them on a timer, each run in its own unit of work.
@@ -54,6 +55,7 @@ class TickReport:
     overdue: list[int] = field(default_factory=list)
     offline: list[int] = field(default_factory=list)
     settled: list[int] = field(default_factory=list)
+    renotified: list[int] = field(default_factory=list)  # one alarm id per failed notice tried again
     forwarded: int = 0
 
 
@@ -124,6 +126,8 @@ def tick(session: Session, *, now: datetime, config: FirewatchConfig,
     _overdue_faults(session, now, config, report)
     report.offline = mark_offline(session, now=now, config=config)
     _settle_flapping(session, now, config, report)
+    # Only published here; the attempts run after this commit, like the first ones (see notify.py).
+    report.renotified = notify.retry_failed(session)
     report.forwarded = forwarding.retry_failed(session, notice_for=lambda a: confirmed_notice(session, a),
                                                forwarder=forwarder)
     session.flush()
