@@ -20,6 +20,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.events import bus
 from citysafe.firewatch import handlers, notify
 from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.events import NoticeRetryDue
 from citysafe.firewatch.models import FireUnit
 from citysafe.firewatch.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
 from citysafe.firewatch.records import AlarmAction
@@ -213,7 +214,7 @@ def test_a_retry_published_twice_is_made_once(ctx: AppContext, fake: FakeNotifie
     _tick(ctx, 3)
     fake.fail = 1
     _tick(ctx, 5)
-    retry = notify.NoticeRetryDue(alarm_id=alarm_id, channel="region_duty", level=1, region_code="320102",
+    retry = NoticeRetryDue(alarm_id=alarm_id, channel="region_duty", level=1, region_code="320102",
                                   attempt=2)
     for _ in range(2):
         with unit_of_work(ctx.session_factory) as session:

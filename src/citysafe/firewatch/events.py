@@ -11,6 +11,8 @@ Subscribers on the same layer subscribe by name and receive ``payload()`` (datet
 * ``UnitOffline`` — a UITD or IoT device stopped reporting for longer than its offline limit.
 * ``FaultOverdue`` — a fault stayed open past the configured limit; hazards opens a ticket from it.
 * ``AlarmEscalated`` — an unacknowledged alarm went up one level of the region hierarchy.
+* ``AlarmReminded`` — the timer's reminder of an unacknowledged alarm (notify.py tells the unit).
+* ``NoticeRetryDue`` — a notice of an unacknowledged alarm failed and is due another attempt (notify.py).
 """
 
 from __future__ import annotations
@@ -169,3 +171,17 @@ class AlarmReminded(DomainEvent):
     alarm_id: int
     kind: str
     region_code: str
+
+
+@register_event
+@dataclass(frozen=True)
+class NoticeRetryDue(DomainEvent):
+    """The timer found a notice failed: make ``attempt`` (2, 3, …). Firewatch's own: notify.py handles it."""
+
+    name: ClassVar[str] = "NoticeRetryDue"
+
+    alarm_id: int
+    channel: str
+    level: int
+    region_code: str | None  # the division of an escalation notice; None for the unit's reminder
+    attempt: int

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.events import DomainEvent, EventBus
 from citysafe.firewatch import forwarding, notify
-from citysafe.firewatch.events import AlarmEscalated, AlarmReminded, FireConfirmed
+from citysafe.firewatch.events import AlarmEscalated, AlarmReminded, FireConfirmed, NoticeRetryDue
 
 
 def _forward_confirmed(session: Session, event: DomainEvent) -> None:
@@ -30,7 +30,7 @@ def _notify_escalated(session: Session, event: DomainEvent) -> None:
 
 
 def _notify_again(session: Session, event: DomainEvent) -> None:
-    assert isinstance(event, notify.NoticeRetryDue)
+    assert isinstance(event, NoticeRetryDue)
     notify.notify_again(session, event)
 
 
@@ -38,4 +38,4 @@ def register(bus: EventBus) -> None:
     bus.subscribe(FireConfirmed, _forward_confirmed)
     bus.subscribe(AlarmReminded, _notify_reminded)
     bus.subscribe(AlarmEscalated, _notify_escalated)
-    bus.subscribe(notify.NoticeRetryDue, _notify_again)
+    bus.subscribe(NoticeRetryDue, _notify_again)

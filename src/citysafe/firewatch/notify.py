@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Protocol
+from typing import Any, Final, Protocol
 
 import httpx
 from sqlalchemy import select
@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import SHANGHAI, Clock, SystemClock
 from citysafe.core.config import Settings, get_settings
-from citysafe.core.events import DomainEvent, publish, register_event
+from citysafe.core.events import publish
 from citysafe.firewatch.enums import DECISION_KINDS, KIND_NAMES_ZH, AlarmKind, AlarmState
+from citysafe.firewatch.events import NoticeRetryDue
 from citysafe.firewatch.forwarding import ForwardResult, post_json
 from citysafe.firewatch.models import FireUnit
 from citysafe.firewatch.records import Alarm, AlarmAction
@@ -135,21 +136,6 @@ def notify_reminded(session: Session, *, alarm_id: int) -> AlarmAction | None:
 def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code: str) -> AlarmAction | None:
     """Tell the duty officer of ``region_code`` that the alarm went up to it (escalation ``level``)."""
     return _notify(session, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
-
-
-@register_event
-@dataclass(frozen=True)
-class NoticeRetryDue(DomainEvent):
-    """The timer found this notice failed: make ``attempt`` (2, 3, …). Firewatch's own, only notify handles
-    it (events.py lists what other domains subscribe to)."""
-
-    name: ClassVar[str] = "NoticeRetryDue"
-
-    alarm_id: int
-    channel: str
-    level: int
-    region_code: str | None  # the division of an escalation notice; None for the unit's reminder
-    attempt: int
 
 
 def retry_failed(session: Session) -> list[int]:
