@@ -114,3 +114,21 @@ def test_a_handler_runs_only_for_the_payloads_it_wants(ctx: AppContext) -> None:
             assert sorted(p["thing_id"] for p in delivered) == [2, 4]
     finally:
         bus.clear()
+
+
+def test_pending_events_nobody_wants_are_settled_without_running_anything(ctx: AppContext) -> None:
+    local = EventBus()
+    local.bind(ctx.session_factory)
+    seen: list[int] = []
+    local.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload["thing_id"]),
+                         when=lambda payload: payload["thing_id"] == 1)
+    with unit_of_work(ctx.session_factory) as session:
+        for i in range(3):
+            session.add(OutboxEvent(name="ThingHappened", payload={"thing_id": i, "region_code": "320102"}))
+        session.add(OutboxEvent(name="NobodyListens", payload={}))
+    assert local.deliver_pending(batch=3) == 4
+    assert seen == [1]
+    with ctx.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)
+                              .where(OutboxEvent.delivered_at.is_(None))) == 0
+    assert local.deliver_pending() == 0

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Integer, String, event, select
+from sqlalchemy import JSON, BigInteger, Integer, Row, String, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citysafe.core.clock import utcnow
@@ -161,13 +161,15 @@ class EventBus:
         return taken
 
     def deliver_pending(self, batch: int = 500) -> int:
-        """Retry every event left undelivered (a crash or a failed handler); returns how many went out.
+        """Retry every event left undelivered (a crash or a failed handler); returns how many were settled.
 
         Walks the outbox by id, so an event whose handler keeps failing is tried once per call, not forever.
+        Events no handler wants (``committed`` leaves them in the outbox) are marked delivered a page at a
+        time, not one transaction each: alarm occurrences alone can leave millions of them.
         """
         if self._factory is None:
             return 0
-        delivered, after_id = 0, 0
+        settled, after_id = 0, 0
         while True:
             with self._factory() as session:
                 rows = session.execute(
@@ -176,8 +178,16 @@ class EventBus:
                     .order_by(OutboxEvent.id).limit(batch)
                 ).all()
             if not rows:
-                return delivered
-            delivered += sum(self.deliver(r.id, r.name, r.payload) for r in rows)
+                return settled
+            wanted: list[Row[tuple[int, str, dict[str, Any]]]] = []
+            unwanted: list[Row[tuple[int, str, dict[str, Any]]]] = []
+            for r in rows:
+                (wanted if self.wants(r.name, r.payload) else unwanted).append(r)
+            if unwanted:
+                with unit_of_work(self._factory, actor="system:events") as session:
+                    session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in unwanted]))
+                                    .values(delivered_at=utcnow()))
+            settled += len(unwanted) + sum(self.deliver(r.id, r.name, r.payload) for r in wanted)
             after_id = rows[-1].id
 
 
