@@ -44,6 +44,8 @@ WAIT = 10.0  # generous bound for awaiting a condition; never an assertion about
 class MemorySink:
     """Stores in a list; ``gate`` holds store() open so a test can look at the moment before it returns."""
 
+    concurrent_batches = 1
+
     def __init__(self) -> None:
         self.batches: list[list[ReceivedFrame]] = []
         self.gate: asyncio.Event | None = None

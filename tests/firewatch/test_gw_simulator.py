@@ -35,6 +35,8 @@ WAIT = 20.0
 
 
 class Sink:
+    concurrent_batches = 1
+
     def __init__(self, refuse_first: int = 0) -> None:
         self.items: list[ReceivedFrame] = []
         self.refuse_first = refuse_first

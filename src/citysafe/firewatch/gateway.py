@@ -4,7 +4,7 @@ Each connection frames its bytes by the length field (``StreamFramer``) inside `
 frames of every connection that arrive in one turn of the event loop go to the sink together (group
 commit: one transaction in the embedded mode, one burst of JetStream publishes at scale), and only
 when the sink says they are durable are they ACKed. While a batch is being written the next one
-keeps filling (a sink with ``concurrent_batches = 2`` — the writer process — takes it at once and
+keeps filling (a sink with ``concurrent_batches`` > 1 — the writer process — takes it at once and
 writes it next), so the batch size follows the load and the loop never waits on the database.
 
 What a peer can do wrong costs only that peer (``connection.Connection``): the framer holds at most
@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 
 class FrameSink(Protocol):
     """Where frames go before they are ACKed: the database (embedded) or JetStream (scale)."""
+
+    # How many batches the gateway may hand over before the first is stored (the writer process takes
+    # several: while it writes one, the next ones are already on their way).
+    concurrent_batches: int
 
     async def start(self) -> None: ...
 
@@ -126,8 +130,7 @@ class Gateway:
         self._pending: list[_Pending] = []
         self._scheduled = False
         self._writing: set[asyncio.Task[None]] = set()
-        # A sink that can take the next batch while it writes one says so (ingest_process.ProcessSink).
-        self._max_writing = max(1, int(getattr(self.sink, "concurrent_batches", 1)))
+        self._max_writing = max(1, self.sink.concurrent_batches)
         self._sweeper: asyncio.Task[None] | None = None
         self._label_second = -1.0
         self._label = device_time(self.clock)

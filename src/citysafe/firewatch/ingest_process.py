@@ -70,7 +70,7 @@ class ProcessSink:
     The child answers in order, so each reply settles the oldest waiting batch.
     """
 
-    concurrent_batches: Final = 8
+    concurrent_batches = 8
 
     def __init__(self, settings: Settings, *, command: Sequence[str] = WRITER_COMMAND,
                  reply_timeout: float = 60.0, on_events: Callable[[str, dict[str, Any]], None] = broadcast) -> None:

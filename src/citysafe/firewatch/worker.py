@@ -51,6 +51,8 @@ _MSG_ID: Final = "Nats-Msg-Id"
 class DatabaseSink:
     """Group commit through ``ingest_frames`` on one writer thread."""
 
+    concurrent_batches = 1  # one thread writes one transaction at a time
+
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self._factory = session_factory
         self._clock = clock
@@ -130,6 +132,8 @@ class StreamNames:
 
 class JetStreamSink:
     """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that)."""
+
+    concurrent_batches = 1
 
     def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0,
                  names: StreamNames | None = None) -> None:
