@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from citysafe.commands.support import app_context, emit, fail
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.errors import CitysafeError
 
@@ -37,11 +37,6 @@ for _module, _group in COMMAND_MODULES:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 def user_errors(func: F) -> F:
     """Turn the errors a user can cause into one line and exit code 2."""
 
@@ -50,23 +45,11 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CitysafeError as exc:
-            fail(exc.detail.splitlines()[0] if exc.detail else exc.title)
+            fail(exc.detail or exc.title)  # fail keeps the first line
         except (ValueError, KeyError, OSError) as exc:
-            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            fail(str(exc) or type(exc).__name__)
 
     return wrapper  # type: ignore[return-value]
-
-
-def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
-
-
-def _context(settings: Settings | None = None) -> Any:
-    from citysafe.core.context import AppContext
-    from citysafe.registry import load_models
-
-    load_models()
-    return AppContext.from_settings(settings or get_settings())
 
 
 @db_app.command("upgrade")
@@ -75,7 +58,7 @@ def db_upgrade() -> None:
     """Apply every migration (SQLite under ./var by default, or CITYSAFE_DATABASE_URL)."""
     from citysafe.core.migrate import upgrade
 
-    ctx = _context()
+    ctx = app_context()
     upgrade(ctx.engine)
     typer.echo(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is up to date")
 
@@ -108,7 +91,7 @@ def user_create(
         first = exc.errors()[0]
         fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
         return
-    ctx = _context()
+    ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli") as session:
         regions_service.get(session, code=user_in.region_code)
         user = auth_service.create_user(session, user_in=user_in)
@@ -127,11 +110,11 @@ def regions_import(
     from citysafe.core.db import unit_of_work
     from citysafe.regions import service as regions_service
 
-    ctx = _context()
+    ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli") as session:
         report = regions_service.import_files(session, divisions=divisions, boundaries=boundaries, crs=crs,
                                               source=source)
-    print_json(report.model_dump())
+    emit(report.model_dump())
 
 
 @regions_app.command("load-jiangsu")
@@ -141,10 +124,10 @@ def regions_load_jiangsu() -> None:
     from citysafe.core.db import unit_of_work
     from citysafe.regions import service as regions_service
 
-    ctx = _context()
+    ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli") as session:
         report = regions_service.import_packaged_jiangsu(session)
-    print_json(report.model_dump())
+    emit(report.model_dump())
 
 
 def _serve(host: str, port: int, settings: Settings) -> None:
@@ -188,7 +171,7 @@ def demo(
     if data_dir.exists():
         shutil.rmtree(data_dir)
     settings = Settings(data_dir=data_dir, database_url="")
-    ctx = _context(settings)
+    ctx = app_context(settings)
     upgrade(ctx.engine)
     with unit_of_work(ctx.session_factory, actor="demo") as session:
         accounts = demo_city.seed(session)

@@ -3,35 +3,16 @@ rules and retention pruning, run by hand (the running service does the latter tw
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
 
+from citysafe.commands.support import app_context, emit, fail
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="networked fire monitoring: registry, binding, retention", no_args_is_help=True)
-
-
-def _fail(message: str) -> NoReturn:
-    # Same shape as cli.fail, which this module cannot import (cli imports the command modules).
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _emit(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, default=str))
-
-
-def _context() -> Any:
-    from citysafe.core.config import get_settings
-    from citysafe.core.context import AppContext
-    from citysafe.registry import load_models
-
-    load_models()
-    return AppContext.from_settings(get_settings())
 
 
 @app.command("template")
@@ -42,7 +23,7 @@ def template_command(out: Annotated[Path, typer.Argument(help="where to write th
     try:
         out.write_bytes(template())
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror}")
+        fail(f"cannot write {out}: {exc.strerror}")
     typer.echo(f"wrote {out}")
 
 
@@ -58,11 +39,11 @@ def import_command(
     try:
         data = workbook.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {workbook}: {exc.strerror}")
-    ctx = _context()
+        fail(f"cannot read {workbook}: {exc.strerror}")
+    ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
         report = import_workbook(session, data=data, dry_run=dry_run)
-    _emit(report.model_dump())
+    emit(report.model_dump())
     if report.errors:
         raise typer.Exit(2)
 
@@ -78,7 +59,7 @@ def bind_command(
     from citysafe.firewatch import registry_service as rs
     from citysafe.firewatch.excel import parse_address
 
-    ctx = _context()
+    ctx = app_context()
     try:
         with unit_of_work(ctx.session_factory, actor="cli:firewatch-bind") as session:
             if iot:
@@ -86,10 +67,10 @@ def bind_command(
             else:
                 _, count = rs.bind_uitd(session, address=parse_address(device), unit_id=unit)
     except CitysafeError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     except ValueError as exc:
-        _fail(str(exc))
-    _emit({"device": device, "unit_id": unit, "alarms_attached": count})
+        fail(str(exc))
+    emit({"device": device, "unit_id": unit, "alarms_attached": count})
 
 
 @app.command("prune")
@@ -100,11 +81,11 @@ def prune_command(
     from citysafe.core.db import unit_of_work
     from citysafe.firewatch.retention import prune
 
-    ctx = _context()
+    ctx = app_context()
     keep = timedelta(days=days if days is not None else ctx.settings.firewatch_retention_days)
     with unit_of_work(ctx.session_factory, actor="cli:firewatch-prune") as session:
         counts = prune(session, now=ctx.clock.now(), retention=keep)
-    _emit({"kept_days": keep.days, "deleted": counts})
+    emit({"kept_days": keep.days, "deleted": counts})
 
 
 @app.command("tick")
@@ -115,12 +96,12 @@ def tick_command() -> None:
     from citysafe.firewatch.forwarding import build_forwarder
     from citysafe.firewatch.timers import tick
 
-    ctx = _context()
+    ctx = app_context()
     try:
         forwarder = build_forwarder(ctx.settings)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with unit_of_work(ctx.session_factory, actor="cli:firewatch-tick") as session:
         report = tick(session, now=ctx.clock.now(), config=FirewatchConfig.from_settings(ctx.settings),
                       forwarder=forwarder)
-    _emit(vars(report))
+    emit(vars(report))

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
 import typer
 
+from citysafe.commands.support import emit, fail
 from citysafe.firewatch.protocols.gb26875 import FrameError, StreamFramer, decode_frame, frame_to_dict, item_to_dict
 
 app = typer.Typer(help="GB/T 26875.3 protocol tools", no_args_is_help=True)
 
 # Captures are pasted from logs and Wireshark: tolerate spaces, colons, dashes and a 0x prefix.
 _SEPARATORS = re.compile(r"[\s:\-]+")
-
-
-def _fail(message: str) -> None:
-    # Same shape as cli.fail (which this module cannot import: cli imports the command modules).
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _parse_hex(text: str, position: int) -> bytes:
@@ -31,12 +25,7 @@ def _parse_hex(text: str, position: int) -> bytes:
     except ValueError:
         bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), None)
         why = f"non-hex character {bad!r}" if bad is not None else f"odd number of hex digits ({len(cleaned)})"
-        _fail(f"argument {position}: not hex: {why}")
-        raise  # unreachable: _fail exits
-
-
-def _emit(value: object, indent: int | None) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=indent))
+        fail(f"argument {position}: not hex: {why}")
 
 
 @app.command("decode")
@@ -57,20 +46,19 @@ def decode(
         framer = StreamFramer()
         items = framer.feed(b"".join(data))
         for item in items:
-            _emit(item_to_dict(item), indent)
+            emit(item_to_dict(item), indent=indent)
         broken = [item for item in items if isinstance(item, FrameError)]
         if framer.buffered:
-            _fail(f"{framer.buffered} trailing bytes are an incomplete frame")
+            fail(f"{framer.buffered} trailing bytes are an incomplete frame")
         if broken:
-            _fail(f"{len(broken)} invalid frame(s); first: {broken[0].reason}")
+            fail(f"{len(broken)} invalid frame(s); first: {broken[0].reason}")
         return
     for position, raw in enumerate(data, start=1):
         try:
             frame = decode_frame(raw)
         except FrameError as exc:
-            _fail(f"argument {position}: {exc.kind}: {exc.reason}")
-            return
-        _emit(frame_to_dict(frame), indent)
+            fail(f"argument {position}: {exc.kind}: {exc.reason}")
+        emit(frame_to_dict(frame), indent=indent)
 
 
 @app.command("worker")
@@ -95,11 +83,11 @@ def worker(
 
     settings = get_settings()
     if not settings.nats_url:
-        _fail("set CITYSAFE_NATS_URL (e.g. nats://127.0.0.1:4222): the worker consumes what gateways publish there")
+        fail("set CITYSAFE_NATS_URL (e.g. nats://127.0.0.1:4222): the worker consumes what gateways publish there")
     count = settings.gb26875_partitions
     chosen = partition or list(range(count))
     if bad := [p for p in chosen if not 0 <= p < count]:
-        _fail(f"partition {bad[0]} is outside 0..{count - 1}")
+        fail(f"partition {bad[0]} is outside 0..{count - 1}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_models()
     ctx = AppContext.from_settings(settings)

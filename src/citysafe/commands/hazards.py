@@ -4,33 +4,14 @@ with one line on stderr."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
 
+from citysafe.commands.support import app_context, emit, fail
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="隐患排查治理：检查表、逾期督办、统计重算、判定标准", no_args_is_help=True)
-
-
-def _fail(message: str) -> NoReturn:
-    # Same shape as cli.fail, which this module cannot import (cli imports the command modules).
-    typer.echo(f"error: {message.splitlines()[0] if message else 'invalid input'}", err=True)
-    raise typer.Exit(2)
-
-
-def _emit(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
-
-
-def _context() -> Any:
-    from citysafe.core.config import get_settings
-    from citysafe.core.context import AppContext
-    from citysafe.registry import load_models
-
-    load_models()
-    return AppContext.from_settings(get_settings())
 
 
 @app.command("seed-checklists")
@@ -42,14 +23,14 @@ def seed_checklists(
     from citysafe.hazards.inspection import checklists
     from citysafe.hazards.schemas import validate_region_code
 
-    ctx = _context()
+    ctx = app_context()
     try:
         owner = validate_region_code(region) if region else ctx.settings.root_region
         with unit_of_work(ctx.session_factory, actor="cli") as session:
             added = checklists.seed_defaults(session, owner_region_code=owner, settings=ctx.settings)
     except (CitysafeError, ValueError) as exc:
-        _fail(str(exc))
-    _emit({"owner_region_code": owner, "added": added})
+        fail(str(exc))
+    emit({"owner_region_code": owner, "added": added})
 
 
 @app.command()
@@ -57,7 +38,7 @@ def sweep() -> None:
     """Announce every overdue escalation step due now (the server does this every hazard_sweep_seconds)."""
     from citysafe.hazards import overdue
 
-    _emit({"announced": overdue.run_once(_context())})
+    emit({"announced": overdue.run_once(app_context())})
 
 
 @app.command("rebuild-stats")
@@ -69,11 +50,11 @@ def rebuild_stats() -> None:
     from citysafe.hazards.tickets import tally
     from citysafe.hazards.tickets.models import HazardTally
 
-    ctx = _context()
+    ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli") as session:
         tally.rebuild(session)
         rows, tickets = session.execute(select(func.count(), func.coalesce(func.sum(HazardTally.tickets), 0))).one()
-    _emit({"tally_rows": int(rows), "tickets": int(tickets)})
+    emit({"tally_rows": int(rows), "tickets": int(tickets)})
 
 
 @app.command()
@@ -83,9 +64,9 @@ def standards() -> None:
     from citysafe.hazards import rules
 
     try:
-        _emit(rules.standards(get_settings()).as_dicts())
+        emit(rules.standards(get_settings()).as_dicts())
     except (OSError, ValueError, KeyError) as exc:
-        _fail(f"cannot read the judging standards: {exc}")
+        fail(f"cannot read the judging standards: {exc}")
 
 
 @app.command("permit-rules")
@@ -95,6 +76,6 @@ def permit_rules() -> None:
     from citysafe.hazards import rules
 
     try:
-        _emit(rules.permit_rules(get_settings()).as_dict())
+        emit(rules.permit_rules(get_settings()).as_dict())
     except (OSError, ValueError, KeyError) as exc:
-        _fail(f"cannot read the permit rules: {exc}")
+        fail(f"cannot read the permit rules: {exc}")

@@ -6,53 +6,34 @@ traceback, so they can be scripted and their output diffed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from citysafe.commands.support import app_context, emit, fail
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="城市安全风险：评估计算器、风险源导入、四色图、白皮书", no_args_is_help=True)
 
 
-def _fail(message: str) -> NoReturn:
-    # Same shape as cli.fail, which this module cannot import (cli imports the command modules).
-    typer.echo(f"error: {message.splitlines()[0] if message else 'invalid input'}", err=True)
-    raise typer.Exit(2)
-
-
-def _emit(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
-
-
-def _context() -> Any:
-    from citysafe.core.config import get_settings
-    from citysafe.core.context import AppContext
-    from citysafe.registry import load_models
-
-    load_models()
-    return AppContext.from_settings(get_settings())
-
-
 # Options are read as text and checked here rather than by click, whose errors span several lines.
 def _number(value: str | None, option: str) -> float:
     if value is None:
-        _fail(f"missing {option}")
+        fail(f"missing {option}")
     try:
         number = float(value)
     except ValueError:
-        _fail(f"{option} must be a number; got {value!r}")
+        fail(f"{option} must be a number; got {value!r}")
     if number != number or number in (float("inf"), float("-inf")):
-        _fail(f"{option} must be a finite number; got {value!r}")
+        fail(f"{option} must be a finite number; got {value!r}")
     return number
 
 
 def _integer(value: str | None, option: str) -> int:
     number = _number(value, option)
     if not number.is_integer():
-        _fail(f"{option} must be a whole number; got {value!r}")
+        fail(f"{option} must be a whole number; got {value!r}")
     return int(number)
 
 
@@ -70,8 +51,8 @@ def lec_command(
     try:
         result = assess_lec(*scores, preset)
     except ValueError as exc:
-        _fail(str(exc))
-    _emit({"d": result.d, "level": result.level.value, "preset": result.preset})
+        fail(str(exc))
+    emit({"d": result.d, "level": result.level.value, "preset": result.preset})
 
 
 @app.command("matrix")
@@ -86,14 +67,14 @@ def matrix_command(
     try:
         result = assess_matrix(_integer(likelihood, "--l"), _integer(severity, "--s"), preset)
     except ValueError as exc:
-        _fail(str(exc))
-    _emit({"r": result.r, "level": result.level.value, "preset": result.preset})
+        fail(str(exc))
+    emit({"r": result.r, "level": result.level.value, "preset": result.preset})
 
 
 def _holding(text: str) -> dict[str, Any]:
     name, sep, tonnes = text.replace("＝", "=").rpartition("=")
     if not sep or not name.strip():
-        _fail(f"bad --substance {text!r}: expected NAME=TONNES, e.g. 氯=25")
+        fail(f"bad --substance {text!r}: expected NAME=TONNES, e.g. 氯=25")
     return {"substance": name.strip(), "quantity_t": _number(tonnes.strip(), f"--substance {name.strip()}")}
 
 
@@ -109,15 +90,15 @@ def gb18218_command(
     from citysafe.risk.calc.gb18218 import Gb18218Error, Holding, alpha_for_population, assess_gb18218
 
     if not substance:
-        _fail("give at least one --substance NAME=TONNES")
+        fail("give at least one --substance NAME=TONNES")
     holdings = [Holding(**_holding(text)) for text in substance]
     people = _integer(residents, "--residents")
     try:
         alpha = alpha_for_population(people)
         result = assess_gb18218(holdings, people)
     except Gb18218Error as exc:
-        _fail(str(exc))
-    _emit({"s": result.s, "major_hazard": result.is_major, "alpha": float(alpha), "r": result.r,
+        fail(str(exc))
+    emit({"s": result.s, "major_hazard": result.is_major, "alpha": float(alpha), "r": result.r,
            "grade": result.grade})
 
 
@@ -132,7 +113,7 @@ def template_command(
     try:
         out.write_bytes(workbook.template_bytes())
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror}")
+        fail(f"cannot write {out}: {exc.strerror}")
     typer.echo(str(out))
 
 
@@ -149,12 +130,12 @@ def import_command(
     from citysafe.risk.service import config, imports
 
     if crs not in ("wgs84", "gcj02"):
-        _fail("--crs must be wgs84 or gcj02")
+        fail("--crs must be wgs84 or gcj02")
     try:
         content = file.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror}")
-    ctx = _context()
+        fail(f"cannot read {file}: {exc.strerror}")
+    ctx = app_context()
     cfg = config.from_settings(ctx.settings)
     try:
         with unit_of_work(ctx.session_factory, actor="cli") as session:
@@ -163,11 +144,11 @@ def import_command(
                                             actor="cli", actor_name="命令行导入", at=ctx.clock.now(),
                                             grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
     except CitysafeError as exc:
-        _fail(exc.detail)
-    _emit(report.model_dump())
+        fail(exc.detail)
+    emit(report.model_dump())
     if report.errors:
         first = report.errors[0]
-        _fail(f"{len(report.errors)} problem(s), nothing imported; first: row {first.row} {first.field}: "
+        fail(f"{len(report.errors)} problem(s), nothing imported; first: row {first.row} {first.field}: "
               f"{first.message}")
 
 
@@ -179,13 +160,13 @@ def streets_command(
     from citysafe.core.db import unit_of_work
     from citysafe.risk.service import boundaries
 
-    ctx = _context()
+    ctx = app_context()
     try:
         with unit_of_work(ctx.session_factory, actor="cli") as session:
             count = boundaries.generate_demo_streets(session, city_code=city)
     except CitysafeError as exc:
-        _fail(exc.detail)
-    _emit({"city": city, "streets": count, "boundary_source": boundaries.GENERATED_STREETS_SOURCE})
+        fail(exc.detail)
+    emit({"city": city, "streets": count, "boundary_source": boundaries.GENERATED_STREETS_SOURCE})
 
 
 @app.command("whitepaper")
@@ -201,17 +182,17 @@ def whitepaper_command(
 
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not wanted or any(f not in ("html", "pdf", "docx") for f in wanted):
-        _fail("--formats takes html, pdf and/or docx")
+        fail("--formats takes html, pdf and/or docx")
     if not 1990 <= year <= 2100:
-        _fail("--year must be a calendar year such as 2025")
-    ctx = _context()
+        fail("--year must be a calendar year such as 2025")
+    ctx = app_context()
     try:
         with unit_of_work(ctx.session_factory, actor="cli") as session:
             built = whitepaper.build(session, settings=ctx.settings, region_code=region, year=year, out_dir=out,
                                      formats=wanted, author="cli", at=ctx.clock.now())
     except CitysafeError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     except OSError as exc:
-        _fail(f"cannot write to {out}: {exc.strerror or exc}")
-    _emit({"report_id": built.report_id, "files": {k: str(v) for k, v in built.files.items()},
+        fail(f"cannot write to {out}: {exc.strerror or exc}")
+    emit({"report_id": built.report_id, "files": {k: str(v) for k, v in built.files.items()},
            "summary": built.summary})

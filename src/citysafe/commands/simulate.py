@@ -14,20 +14,16 @@ from typing import Annotated
 
 import typer
 
+from citysafe.commands.support import fail
 from citysafe.core.config import Settings
 
 app = typer.Typer(help="simulated fire-monitoring devices", no_args_is_help=True)
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 def parse_endpoint(text: str, option: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        _fail(f"{option} must be HOST:PORT, got {text!r}")
+        fail(f"{option} must be HOST:PORT, got {text!r}")
     return host, int(port)
 
 
@@ -66,7 +62,7 @@ def simulate(
             except (OSError, TimeoutError) as exc:
                 if asyncio.get_running_loop().time() >= deadline:
                     reason = getattr(exc, "strerror", None) or "timed out"
-                    _fail(f"cannot reach the gateway at {host}:{port}: {reason}")
+                    fail(f"cannot reach the gateway at {host}:{port}: {reason}")
                 await asyncio.sleep(0.25)
 
     async def main() -> None:
