@@ -5,6 +5,7 @@ Screenshots go to ``artifacts/`` at the repository root and are kept as test art
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,8 +13,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from tests.e2e.e2e_support import clear_generated_streets
 
+from citysafe.auth import service as auth_service
+from citysafe.auth.schemas import UserCreate
 from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.risk.demo import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
@@ -62,3 +68,15 @@ def browser_page() -> Iterator[Any]:
         page.set_default_timeout(20_000)
         yield page
         browser.close()
+
+
+@pytest.fixture
+def demo_city(ctx: AppContext) -> Iterator[int]:
+    """The risk demo register of Nanjing and a city_office user; returns the number of sources."""
+    with unit_of_work(ctx.session_factory, actor="demo") as session:
+        count = seed_demo(session, random.Random(2020))
+        auth_service.create_user(session, user_in=UserCreate(
+            username="nanjing", password="correct-horse", role="city_office", region_code="320100",
+            display_name="南京市安委办"))
+    yield count
+    clear_generated_streets(ctx)

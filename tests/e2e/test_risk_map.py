@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
-
-from citysafe.auth import service as auth_service
-from citysafe.auth.schemas import UserCreate
-from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
-from citysafe.regions.models import Region
-from citysafe.risk.demo import seed_demo
-from citysafe.risk.service import boundaries
+from tests.e2e.e2e_support import login_city_office
 
 pytestmark = pytest.mark.e2e
-
-
-def clear_generated_streets(ctx: AppContext) -> None:
-    """The region table outlives each test: take the demo's generated street boundaries away again."""
-    with unit_of_work(ctx.session_factory) as session:
-        session.execute(update(Region).where(Region.boundary_source == boundaries.GENERATED_STREETS_SOURCE).values(
-            boundary=None, boundary_source=None, centroid_lon=None, centroid_lat=None, min_lon=None, min_lat=None,
-            max_lon=None, max_lat=None))
-    boundaries.clear_cache()
-
-
-@pytest.fixture
-def demo_city(ctx: AppContext) -> Iterator[int]:
-    with unit_of_work(ctx.session_factory, actor="demo") as session:
-        count = seed_demo(session, random.Random(2020))
-        auth_service.create_user(session, user_in=UserCreate(
-            username="nanjing", password="correct-horse", role="city_office", region_code="320100",
-            display_name="南京市安委办"))
-    yield count
-    clear_generated_streets(ctx)
-
-
-def login(page: Any, base: str, target: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", "nanjing")
-    page.fill("input[name=password]", "correct-horse")
-    page.click("button[type=submit]")
 
 
 def test_drill_down_from_city_to_a_source(live_server: str, browser_page: Any, artifacts_dir: Path,
                                           demo_city: int) -> None:
     page = browser_page
-    login(page, live_server, "/risk")
+    login_city_office(page, live_server, "/risk")
     page.wait_for_selector("#map[data-loaded='320100:district']")
     assert page.locator("#region-name").inner_text() == "南京市"
     assert page.locator("#units li").count() == 11
@@ -97,7 +60,7 @@ def test_drill_down_from_city_to_a_source(live_server: str, browser_page: Any, a
 def test_category_filter_and_weighted_rule_change_the_map(live_server: str, browser_page: Any,
                                                           demo_city: int) -> None:
     page = browser_page
-    login(page, live_server, "/risk")
+    login_city_office(page, live_server, "/risk")
     page.wait_for_selector("#map[data-loaded='320100:district']")
     before = int(page.locator("#totals b[data-level=blue]").inner_text())
     page.evaluate("document.getElementById('map').dataset.loaded = ''")
@@ -113,7 +76,7 @@ def test_category_filter_and_weighted_rule_change_the_map(live_server: str, brow
 def test_import_page_reports_rows_and_imports_nothing(live_server: str, browser_page: Any, artifacts_dir: Path,
                                                       demo_city: int, tmp_path: Path) -> None:
     page = browser_page
-    login(page, live_server, "/risk/import")
+    login_city_office(page, live_server, "/risk/import")
     page.wait_for_selector("#import-form")
     template = page.request.get(f"{live_server}/api/v1/risk/import/template.xlsx")
     assert template.ok and template.body()[:2] == b"PK"

@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-import random
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image, ImageStat
-from sqlalchemy import update
-
-from citysafe.auth import service as auth_service
-from citysafe.auth.schemas import UserCreate
-from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
-from citysafe.regions.models import Region
-from citysafe.risk.demo import seed_demo
-from citysafe.risk.service import boundaries
+from tests.e2e.e2e_support import login_city_office
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_city(ctx: AppContext) -> Iterator[int]:
-    with unit_of_work(ctx.session_factory, actor="demo") as session:
-        count = seed_demo(session, random.Random(2020))
-        auth_service.create_user(session, user_in=UserCreate(
-            username="nanjing", password="correct-horse", role="city_office", region_code="320100",
-            display_name="南京市安委办"))
-    yield count
-    with unit_of_work(ctx.session_factory) as session:  # the region table outlives the test
-        session.execute(update(Region).where(Region.boundary_source == boundaries.GENERATED_STREETS_SOURCE).values(
-            boundary=None, boundary_source=None, centroid_lon=None, centroid_lat=None, min_lon=None, min_lat=None,
-            max_lon=None, max_lat=None))
-    boundaries.clear_cache()
 
 
 def test_whitepaper_button_and_pdf_pages(live_server: str, browser_page: Any, artifacts_dir: Path,
                                          demo_city: int) -> None:
     page = browser_page
     page.set_default_timeout(120_000)  # building the PDF of a city takes a while
-    page.goto(f"{live_server}/login?next=/risk/whitepaper")
-    page.fill("input[name=username]", "nanjing")
-    page.fill("input[name=password]", "correct-horse")
-    page.click("button[type=submit]")
+    login_city_office(page, live_server, "/risk/whitepaper")
     page.wait_for_selector("#whitepaper-form")
     page.select_option("select[name=region]", "320100")
     page.fill("input[name=year]", "2026")
