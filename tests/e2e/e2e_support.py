@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from tests.risk.risk_helpers import clear_generated_streets
 
-from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
-from citysafe.regions.models import Region
-from citysafe.risk.service import boundaries
-
-
-def clear_generated_streets(ctx: AppContext) -> None:
-    """The region table outlives each test: take the demo's generated street boundaries away again."""
-    with unit_of_work(ctx.session_factory) as session:
-        session.execute(update(Region).where(Region.boundary_source == boundaries.GENERATED_STREETS_SOURCE).values(
-            boundary=None, boundary_source=None, centroid_lon=None, centroid_lat=None, min_lon=None, min_lat=None,
-            max_lon=None, max_lat=None))
-    boundaries.clear_cache()
+__all__ = ["clear_generated_streets", "login_city_office"]
 
 
 def login_city_office(page: Any, base: str, target: str) -> None:
