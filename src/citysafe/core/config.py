@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -103,16 +104,9 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The configured key, else one generated once and kept beside the embedded database."""
-        if self.secret_key:
-            return self.secret_key
         import secrets
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.data_dir / "secret.key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            key_file.chmod(0o600)
-        return key_file.read_text(encoding="utf-8").strip()
+        return self.secret_key or self._kept("secret.key", lambda: secrets.token_urlsafe(48), private=True)
 
     def resolved_mqtt_client_id(self) -> str:
         """The configured MQTT client id, else one generated once and kept in the data dir.
@@ -121,20 +115,24 @@ class Settings(BaseSettings):
         random rather than derived from a path or URL, which two installations (hosts, containers) often
         share — two subscribers with one id would take the session from each other in turn.
         """
-        if self.firewatch_mqtt_client_id:
-            return self.firewatch_mqtt_client_id
         import secrets
 
+        return self.firewatch_mqtt_client_id or self._kept("mqtt-client-id", lambda: f"citysafe-{secrets.token_hex(6)}")
+
+    def _kept(self, name: str, generate: Callable[[], str], *, private: bool = False) -> str:
+        """The value in ``data_dir/name``, generated and written there the first time it is asked for."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        id_file = self.data_dir / "mqtt-client-id"
-        if not id_file.exists():
-            # Written aside and linked into place: of two processes starting at once, one id wins whole.
-            draft = id_file.with_name(f".mqtt-client-id.{os.getpid()}")
-            draft.write_text(f"citysafe-{secrets.token_hex(6)}", encoding="utf-8")
+        path = self.data_dir / name
+        if not path.exists():
+            # Written aside and linked into place: of two processes starting at once, one value wins whole.
+            draft = path.with_name(f".{name}.{os.getpid()}")
+            draft.write_text(generate(), encoding="utf-8")
+            if private:
+                draft.chmod(0o600)
             with contextlib.suppress(FileExistsError):
-                os.link(draft, id_file)
+                os.link(draft, path)
             draft.unlink()
-        return id_file.read_text(encoding="utf-8").strip()
+        return path.read_text(encoding="utf-8").strip()
 
 
 _installed: Settings | None = None
