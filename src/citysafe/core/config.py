@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -95,6 +95,38 @@ class Settings(BaseSettings):
     firewatch_gas_level1_lel: float = 25.0
     firewatch_gas_level2_lel: float = 50.0
     firewatch_water_level_low_m: float = 1.0
+
+    # Messages that leave the platform (citysafe.core.outbound, docs/outbound.md). Channel lists are
+    # comma-separated names among log, webhook, email, sms; an unknown name stops build_outbound.
+    outbound_channels: str = Field(default="log", description="enabled channels, e.g. 'log,webhook,email,sms'")
+    outbound_refuse_drills: str = Field(
+        default="", description="channels that refuse drill/test messages (not_sent), e.g. 'webhook' to a live 119")
+    outbound_test_only: str = Field(
+        default="", description="channels that send only drill/test messages, e.g. a staging SMS gateway")
+    outbound_max_attempts: int = Field(default=3, ge=1, le=10,
+                                       description="attempts per recipient, the first included")
+    outbound_backoff_seconds: float = Field(default=1.0, ge=0,
+                                            description="pause before the first retry; doubles each retry")
+    outbound_http_concurrency: int = Field(default=8, ge=1, le=64,
+                                           description="webhook/SMS POSTs in flight at once for one message")
+    outbound_webhook_timeout_seconds: float = Field(default=5.0, gt=0, description="per webhook POST")
+    outbound_webhook_token: SecretStr = Field(default=SecretStr(""),
+                                              description="sent as 'Authorization: Bearer …' when set")
+    outbound_smtp_host: str = Field(default="", description="SMTP server; required when 'email' is enabled")
+    outbound_smtp_port: int = Field(default=587, gt=0, le=65535, description="587 submission, 465 ssl, 25 relay")
+    outbound_smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls", description="starttls (587), ssl = implicit TLS (465), none (a local relay)")
+    outbound_smtp_from: str = Field(default="", description="From address, e.g. '城市安全平台 <noreply@example.cn>'")
+    outbound_smtp_username: str = Field(default="", description="SMTP login; empty: no login")
+    outbound_smtp_password: SecretStr = Field(default=SecretStr(""))
+    outbound_smtp_timeout_seconds: float = Field(default=10.0, gt=0, description="per SMTP connection step")
+    outbound_sms_url: str = Field(default="", description="SMS gateway endpoint; required when 'sms' is enabled")
+    outbound_sms_token: SecretStr = Field(default=SecretStr(""),
+                                          description="sent as 'Authorization: Bearer …' when set")
+    outbound_sms_sign: str = Field(default="", description="SMS signature (签名) the gateway shows as 【…】")
+    outbound_sms_headers: dict[str, str] = Field(default_factory=dict,
+                                                 description="extra request headers (JSON), e.g. an app key")
+    outbound_sms_timeout_seconds: float = Field(default=5.0, gt=0, description="per SMS gateway POST")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
