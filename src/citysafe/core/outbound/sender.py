@@ -71,6 +71,8 @@ class Outbound:
     def send(self, message: Message, *, max_attempts: int | None = None) -> DeliveryReport:
         """Deliver ``message`` to each recipient, retrying transient failures up to ``max_attempts`` attempts
         per recipient (default: the retry policy's). Blocks for the attempts and the pauses between them."""
+        if max_attempts is not None and max_attempts < 1:
+            raise ValueError(f"max_attempts must be ≥ 1, not {max_attempts}")
         adapter = self._adapters.get(message.channel)
         refusal = _refusal(message, adapter)
         if adapter is None or refusal:

@@ -85,7 +85,7 @@ class SmtpAdapter:
         except (OSError, smtplib.SMTPException) as exc:
             return {r: _failure(r, "connect", exc) for r in recipients}
         done: dict[str, Attempt] = {}
-        with smtp:
+        try:
             for index, recipient in enumerate(recipients):
                 try:
                     done[recipient] = self._send_one(smtp, message, recipient)
@@ -94,6 +94,8 @@ class SmtpAdapter:
                     for rest in recipients[index:]:
                         done[rest] = _failure(rest, "send", exc)
                     break
+        finally:
+            _quit(smtp)
         return done
 
     def _connect(self, timeout: float) -> smtplib.SMTP:
@@ -132,6 +134,15 @@ class SmtpAdapter:
         if code != 250:
             return _refused(recipient, "DATA", code, reply)
         return Attempt(recipient, "delivered", reference=str(mail["Message-ID"]))
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    # Not ``with smtp``: its QUIT raises on an odd reply or a reset, which would turn mails the server
+    # already accepted into failures.
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def _address_problem(recipient: str) -> str:
