@@ -31,6 +31,7 @@ class Mailbox:
 
     refuse: dict[str, list[str]] = field(default_factory=dict)  # address → replies, one per attempt
     received: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+    data_replies: list[str] = field(default_factory=list)  # replies to DATA before accepting
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           rcpt_options: list[str]) -> str:
@@ -41,6 +42,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.data_replies:
+            return self.data_replies.pop(0)
         mail = email.message_from_bytes(envelope.content, _class=EmailMessage, policy=default)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), mail))
         return "250 2.0.0 queued"
@@ -118,6 +121,15 @@ def test_a_refused_mailbox_fails_alone_and_greylisting_is_retried() -> None:
         assert sleep.pauses == [2]
         assert sorted(to[0] for _, to, _ in mailbox.received) == ["grey@example.cn", "li@example.cn",
                                                                   "zhang@example.cn"]
+
+
+def test_a_temporary_refusal_of_the_data_is_retried_and_a_permanent_one_is_not() -> None:
+    mailbox = Mailbox(data_replies=["452 4.3.1 insufficient storage", "554 5.6.0 message rejected"])
+    for server in _serve(mailbox):
+        report = sender(server.port).send(mail("zhang@example.cn", "li@example.cn"))
+        zhang, li = report.results
+        assert (zhang.status, zhang.attempts) == ("delivered", 2)  # 452 first, accepted on the retry
+        assert (li.status, li.attempts, li.error) == ("failed", 1, "DATA refused: 554 5.6.0 message rejected")
 
 
 def test_a_malformed_address_fails_without_a_connection(server: SmtpServer) -> None:
