@@ -9,7 +9,7 @@ from __future__ import annotations
 import grimp
 
 DOMAINS = {"core", "regions", "auth", "orgs", "risk", "hazards", "firewatch", "emergency", "evaluation",
-           "public", "reporting"}
+           "public", "knowledge"}
 PUBLIC_MODULES = {"service", "schemas", "events", "enums", "deps"}
 
 

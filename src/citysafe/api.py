@@ -31,7 +31,7 @@ API_ROUTER_MODULES = (
     "citysafe.firewatch.live",
     "citysafe.firewatch.downlink",
     "citysafe.risk.views",
-    "citysafe.reporting.views",
+    "citysafe.risk.whitepaper.views",
 )
 CONSOLE_ROUTER_MODULES = (
     "citysafe.web.shell",

@@ -178,7 +178,7 @@ def whitepaper_command(
 ) -> None:
     """Write the 城市安全风险白皮书 (HTML, PDF, DOCX) for a region and year."""
     from citysafe.core.db import unit_of_work
-    from citysafe.reporting import whitepaper
+    from citysafe.risk.whitepaper import service as whitepaper
 
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not wanted or any(f not in ("html", "pdf", "docx") for f in wanted):

@@ -18,13 +18,13 @@ from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.regions import service as regions_service
-from citysafe.reporting.views import WhitepaperRequest, build_whitepaper
 from citysafe.risk.calc import lec, matrix
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.schemas import AssessmentCreate, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
 from citysafe.risk.service.importfile import COLUMNS
+from citysafe.risk.whitepaper.views import WhitepaperRequest, build_whitepaper
 from citysafe.web.common import TEMPLATES, page_principal, render
 
 router = APIRouter(include_in_schema=False)

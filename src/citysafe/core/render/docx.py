@@ -1,5 +1,6 @@
-"""DOCX rendering with python-docx, following common government document practice: 宋体 body with a
-two-character first-line indent, 黑体 headings, table captions above tables and figure captions below.
+"""A :class:`~citysafe.core.render.document.Document` as DOCX, built with python-docx from the same blocks
+and following common government document practice: 宋体 body with a two-character first-line indent, 黑体
+headings, table captions above tables and figure captions below.
 
 Word picks fonts on the reader's machine, so the East Asian font names are the ones Chinese Windows and
 WPS ship (宋体, 黑体); Latin text uses Times New Roman / Arial.
@@ -8,6 +9,7 @@ WPS ship (宋体, 黑体); Latin text uses Times New Roman / Arial.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import docx as python_docx
 from docx.document import Document as DocxDocument
@@ -18,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from citysafe.reporting.document import Bullets, Document, Figure, Heading, PageBreak, Paragraph, Table
+from citysafe.core.render.document import Bullets, Document, Figure, Heading, PageBreak, Paragraph, Table
 
 BODY_FONT, HEADING_FONT = ("Times New Roman", "宋体"), ("Arial", "黑体")
 NAVY = RGBColor(0x0B, 0x3B, 0x66)
@@ -197,3 +199,8 @@ def build_docx(doc: Document) -> DocxDocument:
         elif isinstance(block, PageBreak):
             docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     return docx
+
+
+def write_docx(doc: Document, path: Path) -> Path:
+    build_docx(doc).save(str(path))
+    return path

@@ -1,21 +1,17 @@
 """The chapters of the 城市安全风险白皮书, following the template of risk-methods.md §4.
 
 前言 · 城市概况 · 评估方法 · 风险辨识结果 · 风险评估结果（含四色图）· 重大和较大风险 · 风险防控对策 ·
-公众安全指引 · 附录. Every number in the prose is read from :class:`~citysafe.reporting.whitepaper.Facts`.
+公众安全指引 · 附录. Every number in the prose is read from :class:`~citysafe.risk.whitepaper.facts.Facts`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from citysafe.reporting.document import Cell, Document, cells
+from citysafe.core.render.document import Cell, Document, cells
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS, Category, RiskLevel
 from citysafe.risk.service import methods as catalogue
+from citysafe.risk.whitepaper.facts import LEVELS, Facts
+from citysafe.risk.whitepaper.guide import COUNTERMEASURES, GUIDANCE, HOTLINES
 
-if TYPE_CHECKING:
-    from citysafe.reporting.whitepaper import Facts
-
-LEVELS = (RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE)
 MAP_WIDTH_CM = 14.0  # two maps with captions fit on one A4 page
 _LIGHT = {RiskLevel.RED: "#f9c9c9", RiskLevel.ORANGE: "#fbdcbc", RiskLevel.YELLOW: "#fbf0b6",
           RiskLevel.BLUE: "#c9dbf7"}
@@ -224,8 +220,6 @@ def major_risks(doc: Document, f: Facts) -> None:
 
 
 def countermeasures(doc: Document, f: Facts) -> None:
-    from citysafe.reporting.whitepaper_guide import COUNTERMEASURES
-
     doc.chapter("风险防控对策")
     doc.section("落实分级管控责任")
     doc.para(f"按照“分区域、分级别、网格化、实名制”原则，重大风险（{len(f.red)}处）由市级挂牌督办、落实"
@@ -245,8 +239,6 @@ def countermeasures(doc: Document, f: Facts) -> None:
 
 
 def public_guidance(doc: Document, f: Facts) -> None:
-    from citysafe.reporting.whitepaper_guide import GUIDANCE, HOTLINES
-
     doc.chapter("公众安全指引")
     doc.para("安全是每个人的事。以下常识帮助市民识别身边的风险、掌握避险方法：")
     for title, items in GUIDANCE:

@@ -1,4 +1,4 @@
-"""Report API: build the city safety risk white paper and download its files."""
+"""White paper API: build the city safety risk white paper and download its files (``/reports/…``)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import to_local
 from citysafe.core.errors import not_found
-from citysafe.reporting import whitepaper
 from citysafe.risk.schemas import ReportRead
 from citysafe.risk.service import reports
+from citysafe.risk.whitepaper import service as whitepaper
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_RISK))]
