@@ -69,7 +69,6 @@ def worker(
 ) -> None:
     """Ingest the raw frames gateways publish to NATS JetStream (CITYSAFE_NATS_URL) into the database."""
     import asyncio
-    import importlib
     import logging
     import signal
 
@@ -78,7 +77,8 @@ def worker(
     from citysafe.core.config import get_settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
-    from citysafe.firewatch.worker import DatabaseSink, StreamNames, relay_events, run_worker
+    from citysafe.firewatch.gateway.sinks import DatabaseSink
+    from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
     from citysafe.registry import load_models
 
     settings = get_settings()
@@ -92,8 +92,8 @@ def worker(
     load_models()
     ctx = AppContext.from_settings(settings)
     bus.bind(ctx.session_factory)
-    for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
-        importlib.import_module(name).register(bus)
+    for module in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
+        module.register(bus)
 
     async def main() -> None:
         import nats
@@ -121,7 +121,6 @@ def worker(
 @app.command("ingest-writer", hidden=True)
 def ingest_writer() -> None:
     """The child process `serve --gb26875-port` writes gateway frames with (a pipe protocol on stdin/stdout)."""
-    import importlib
     import logging
     from collections.abc import Callable
 
@@ -133,7 +132,7 @@ def ingest_writer() -> None:
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
     from citysafe.core.wal import checkpoint_in_background
-    from citysafe.firewatch.ingest_process import serve_pipe
+    from citysafe.firewatch.ingest.writer import serve_pipe
     from citysafe.registry import load_models
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
@@ -145,8 +144,8 @@ def ingest_writer() -> None:
         ctx = AppContext.from_settings(settings)
         stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
         bus.bind(ctx.session_factory)
-        for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
-            importlib.import_module(name).register(bus)
+        for module in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
+            module.register(bus)
         return ctx.session_factory, ctx.clock
 
     try:
