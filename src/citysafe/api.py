@@ -15,7 +15,6 @@ from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
 from citysafe.core.problems import install_problem_handlers
-from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -25,14 +24,12 @@ from citysafe.firewatch.ingest import views as firewatch_ingest_views
 from citysafe.firewatch.live import hub as firewatch_live
 from citysafe.firewatch.live import views as firewatch_live_views
 from citysafe.firewatch.registry import views as firewatch_registry_views
-from citysafe.hazards import handlers as hazards_handlers
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
-from citysafe.registry import load_models
+from citysafe.registry import load_models, register_handlers
 from citysafe.reporting import views as reporting_views
-from citysafe.risk import handlers as risk_handlers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.web import firewatch as web_firewatch
@@ -63,12 +60,6 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch.router,
     web_risk.router,
 )
-# Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
-HANDLER_MODULES: tuple[ModuleType, ...] = (
-    risk_handlers,
-    firewatch_handlers,
-    hazards_handlers,
-)
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
 SERVICE_MODULES: tuple[ModuleType, ...] = (
@@ -86,8 +77,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     context = ctx or AppContext.from_settings(settings or get_settings())
     bus.bind(context.session_factory)
 
-    for module in HANDLER_MODULES:
-        module.register(bus)
+    register_handlers(bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

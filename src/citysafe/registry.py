@@ -1,4 +1,8 @@
-"""Every domain's tables, imported in one place so the metadata (and Alembic) sees them all."""
+"""Every domain's tables and event handlers, imported in one place.
+
+The metadata (and Alembic) sees all the tables; every process that commits (the web app, the gateway's
+writer process, the NATS worker) subscribes the same reactions, without importing the web app.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from types import ModuleType
 from citysafe.auth import models as auth_models
 from citysafe.core import audit, events
 from citysafe.core.db import Base
+from citysafe.core.events import EventBus
+from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import models as firewatch_alarm_models
 from citysafe.firewatch.ingest import models as firewatch_ingest_models
 from citysafe.firewatch.registry import models as firewatch_registry_models
+from citysafe.hazards import handlers as hazards_handlers
 from citysafe.hazards.enforcement import models as enforcement_models
 from citysafe.hazards.grids import models as grids_models
 from citysafe.hazards.inspection import models as inspection_models
@@ -17,6 +24,7 @@ from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
 from citysafe.orgs import models as orgs_models
 from citysafe.regions import models as regions_models
+from citysafe.risk import handlers as risk_handlers
 from citysafe.risk import models as risk_models
 
 MODEL_MODULES: tuple[ModuleType, ...] = (
@@ -35,8 +43,19 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_alarm_models,
     risk_models,
 )
+# Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
+HANDLER_MODULES: tuple[ModuleType, ...] = (
+    risk_handlers,
+    firewatch_handlers,
+    hazards_handlers,
+)
 
 
 def load_models() -> type[Base]:
     """The declarative base, every domain's tables registered on its metadata (importing this module did it)."""
     return Base
+
+
+def register_handlers(event_bus: EventBus) -> None:
+    for module in HANDLER_MODULES:
+        module.register(event_bus)

@@ -298,13 +298,11 @@ def test_notifier_from_settings() -> None:
 def test_no_handler_listens_to_occurrences() -> None:
     """Every occurrence of an open alarm publishes AlarmUpdated; in the gateway's writer process each delivered
     event costs a transaction, so the domains' reactions (notify included) want only the updates that end one."""
-
-    from citysafe.api import HANDLER_MODULES
     from citysafe.core.events import EventBus
+    from citysafe.registry import register_handlers
 
     fresh = EventBus()
-    for module in HANDLER_MODULES:
-        module.register(fresh)
+    register_handlers(fresh)
     assert not fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "new", "change": "occurrence"})
     assert fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "false_alarm", "change": "false_alarm"})
     assert fresh.has_handlers("AlarmReminded")

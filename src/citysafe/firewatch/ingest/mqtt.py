@@ -11,7 +11,7 @@ recognised and not stored twice (``ingest.iot_store``; GB/T 26875.3 frames by th
 A payload that cannot be stored however often it is sent (not JSON, a broken frame, off the schema) is
 logged, counted and acknowledged: redelivery would not help. So is one on which ingest itself raises (a
 "poison" message): a batch whose transaction fails with anything but ``DATABASE_TROUBLE`` is halved
-until the culprit is alone, as the TCP gateway's ``write_batch`` does, the rest is stored and acknowledged
+until the culprit is alone, as the gateway's ``ingest.writer.write_batch`` does, the rest is stored and acknowledged
 and the culprit set aside (logged with its topic and the start of its payload, counted in ``poisoned``);
 otherwise it would come back first on every connection and hold up everything queued behind it. The
 database's own failures (down, locked, a schema that does not match the code) say nothing about the
