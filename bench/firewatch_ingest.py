@@ -1,4 +1,4 @@
-"""Micro-benchmark of firewatch.ingest.ingest_frames alone (frames decoded beforehand, as the gateway
+"""Micro-benchmark of firewatch.ingest.service.ingest_frames alone (frames decoded beforehand, as the gateway
 hands them over), on an embedded SQLite file in WAL mode, group-committed in batches.
 
 Traffic mix per batch: mostly UITD heartbeats (type 21), normal component statuses, and a share of
@@ -26,9 +26,9 @@ from sqlalchemy import insert
 from citysafe.core.clock import FixedClock
 from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
 from citysafe.core.migrate import upgrade
-from citysafe.firewatch import regcache
-from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
-from citysafe.firewatch.models import FireUnit, Uitd
+from citysafe.firewatch.bulk import table_of
+from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
     DeviceTime,
@@ -39,7 +39,8 @@ from citysafe.firewatch.protocols.gb26875 import (
     encode_description,
     encode_frame,
 )
-from citysafe.firewatch.records import RawFrame, table_of
+from citysafe.firewatch.registry import cache as regcache
+from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.registry import load_models
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Benchmark: the gateway's writer process alone (firewatch.ingest_process.ProcessSink), no TCP.
+"""Benchmark: the gateway's writer process alone (firewatch.gateway.sinks.ProcessSink), no TCP.
 
 The traffic of bench/firewatch.py (400 unregistered UITDs: heartbeats, system status, analog values,
 component status), cut into batches of ``--batch`` frames as the gateway's group commits are, goes to a
@@ -32,10 +32,9 @@ from citysafe.core.clock import SystemClock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.migrate import upgrade
-from citysafe.firewatch.ingest import ReceivedFrame
-from citysafe.firewatch.ingest_process import ProcessSink
+from citysafe.firewatch.gateway.sinks import DatabaseSink, ProcessSink
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import decode_frame
-from citysafe.firewatch.worker import DatabaseSink
 from citysafe.registry import load_models
 from firewatch import BASE_ADDRESS, templates
 

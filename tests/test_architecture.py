@@ -37,3 +37,25 @@ def test_domains_use_each_other_only_through_public_modules() -> None:
             if target[1] not in PUBLIC_MODULES:
                 offending.append(f"{importer} -> {imported}")
     assert offending == [], "reach into another domain's internals:\n" + "\n".join(sorted(offending))
+
+
+# Packages whose modules must not import each other in a cycle: the whole application.
+ACYCLIC_SCOPE = ("citysafe",)
+
+
+def _in_scope(module: str) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in ACYCLIC_SCOPE)
+
+
+def test_no_import_cycles() -> None:
+    """No module imports, directly or through others, a module that imports it (function-level and
+    TYPE_CHECKING imports count: grimp sees them, so they cannot hide a cycle either)."""
+    graph = grimp.build_graph("citysafe")
+    offending = sorted(
+        f"{importer} -> {imported}"
+        for importer in graph.modules
+        if _in_scope(importer)
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if _in_scope(imported) and graph.chain_exists(importer=imported, imported=importer)
+    )
+    assert offending == [], "imports that close a cycle:\n" + "\n".join(offending)

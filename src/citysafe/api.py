@@ -3,62 +3,73 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 
+from citysafe.auth import views as auth_views
 from citysafe.core import heap
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
 from citysafe.core.problems import install_problem_handlers
-from citysafe.registry import load_models
+from citysafe.firewatch.alarms import timers as firewatch_timers
+from citysafe.firewatch.alarms import views as firewatch_alarm_views
+from citysafe.firewatch.gateway import service as firewatch_gateway
+from citysafe.firewatch.gateway import views as firewatch_gateway_views
+from citysafe.firewatch.ingest import mqtt as firewatch_mqtt
+from citysafe.firewatch.ingest import views as firewatch_ingest_views
+from citysafe.firewatch.live import hub as firewatch_live
+from citysafe.firewatch.live import views as firewatch_live_views
+from citysafe.firewatch.registry import views as firewatch_registry_views
+from citysafe.hazards import overdue as hazards_overdue
+from citysafe.hazards import views as hazards_views
+from citysafe.orgs import views as orgs_views
+from citysafe.regions import views as regions_views
+from citysafe.registry import load_models, register_handlers
+from citysafe.risk import views as risk_views
+from citysafe.risk import warmup as risk_warmup
+from citysafe.risk.whitepaper import views as whitepaper_views
+from citysafe.web import firewatch as web_firewatch
+from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
+from citysafe.web import risk as web_risk
+from citysafe.web import shell as web_shell
 
 API_PREFIX = "/api/v1"
 
 # Each domain's views module has one ``router``; listed here in the order of DESIGN.md's layers.
-API_ROUTER_MODULES = (
-    "citysafe.auth.views",
-    "citysafe.regions.views",
-    "citysafe.orgs.views",
-    "citysafe.hazards.views",
-    "citysafe.firewatch.views",
-    "citysafe.firewatch.views_registry",
-    "citysafe.firewatch.views_ingest",
-    "citysafe.firewatch.live",
-    "citysafe.firewatch.downlink",
-    "citysafe.risk.views",
-    "citysafe.risk.whitepaper.views",
+API_ROUTERS: tuple[APIRouter, ...] = (
+    auth_views.router,
+    regions_views.router,
+    orgs_views.router,
+    hazards_views.router,
+    firewatch_alarm_views.router,
+    firewatch_registry_views.router,
+    firewatch_ingest_views.router,
+    firewatch_live_views.router,
+    firewatch_gateway_views.router,
+    risk_views.router,
+    whitepaper_views.router,
 )
-CONSOLE_ROUTER_MODULES = (
-    "citysafe.web.shell",
-    "citysafe.web.hazards",
-    "citysafe.web.firewatch",
-    "citysafe.web.risk",
-)
-# Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
-HANDLER_MODULES: tuple[str, ...] = (
-    "citysafe.risk.handlers",
-    "citysafe.firewatch.handlers",
-    "citysafe.hazards.handlers",
+CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
+    web_shell.router,
+    web_hazards.router,
+    web_firewatch.router,
+    web_risk.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
-SERVICE_MODULES: tuple[str, ...] = (
-    "citysafe.firewatch.live",  # before the gateway: alarms it stores must find the hub running
-    "citysafe.firewatch.gateway",
-    "citysafe.firewatch.timers",
-    "citysafe.firewatch.mqtt",
-    "citysafe.hazards.overdue",
-    "citysafe.risk.warmup",
+SERVICE_MODULES: tuple[ModuleType, ...] = (
+    firewatch_live,  # before the gateway: alarms it stores must find the hub running
+    firewatch_gateway,
+    firewatch_timers,
+    firewatch_mqtt,
+    hazards_overdue,
+    risk_warmup,
 )
-
-
-def _routers(modules: tuple[str, ...]) -> list[APIRouter]:
-    return [importlib.import_module(name).router for name in modules]
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:
@@ -66,16 +77,15 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     context = ctx or AppContext.from_settings(settings or get_settings())
     bus.bind(context.session_factory)
 
-    for name in HANDLER_MODULES:
-        importlib.import_module(name).register(bus)
+    register_handlers(bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Events left undelivered by a crash or a failed handler go out before new work starts.
         await asyncio.to_thread(bus.deliver_pending)
         async with AsyncExitStack() as stack:
-            for name in SERVICE_MODULES:
-                await stack.enter_async_context(importlib.import_module(name).running(app, context))
+            for module in SERVICE_MODULES:
+                await stack.enter_async_context(module.running(app, context))
             if context.settings.settle_heap:
                 heap.settle()  # a server process (serve, demo): see core/heap.py
             yield
@@ -93,8 +103,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in _routers(API_ROUTER_MODULES):
+    for router in API_ROUTERS:
         api.include_router(router)
     app.include_router(api)
-    install_console(app, list(_routers(CONSOLE_ROUTER_MODULES)))
+    install_console(app, list(CONSOLE_ROUTERS))
     return app

@@ -73,7 +73,7 @@ def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_nam
 
 
 def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx: AppContext) -> None:
-    """The gateway's writer process answers its caller between commit and handlers (ingest_process)."""
+    """The gateway's writer process answers its caller between commit and handlers (firewatch.ingest.writer)."""
     handled: list[int] = []
     observed: list[tuple[str, int]] = []
     bus.bind(ctx.session_factory)

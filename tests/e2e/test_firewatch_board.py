@@ -27,8 +27,8 @@ POINT = 1 << 16 | 3
 @pytest.fixture
 def ctx(ctx: AppContext) -> AppContext:
     """The live server runs the gateway (as `serve --gb26875-port`); one networked unit in 玄武区."""
-    from citysafe.firewatch import registry_service as rs
-    from citysafe.firewatch.registry_schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
+    from citysafe.firewatch.registry import service as rs
+    from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
     from citysafe.orgs.enums import OrganizationKind
     from citysafe.orgs.schemas import Location, OrganizationCreate
 

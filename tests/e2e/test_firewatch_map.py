@@ -23,7 +23,7 @@ UNITS = 3000
 @pytest.fixture
 def ctx(ctx: AppContext) -> AppContext:
     """Thousands of units around Nanjing, written in bulk (the registry API would take minutes here)."""
-    from citysafe.firewatch.models import FireUnit
+    from citysafe.firewatch.registry.models import FireUnit
     from citysafe.orgs.models import Organization
 
     rng = random.Random(5)
@@ -58,7 +58,7 @@ def test_thousands_of_units_cluster_on_the_map(ctx: AppContext, live_server: str
     # an alarm event recolours its unit at once (published into the live hub as the bus would)
     page.wait_for_selector("#fw-live.on")
     with ctx.session_factory() as session:
-        from citysafe.firewatch.models import FireUnit
+        from citysafe.firewatch.registry.models import FireUnit
 
         unit = session.execute(select(FireUnit).order_by(FireUnit.id).limit(1)).scalar_one()
     ctx.extras["firewatch_live"].publish("AlarmRaised", {

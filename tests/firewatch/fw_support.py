@@ -11,7 +11,7 @@ import aiomqtt
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.ingest import IngestOutcome, ReceivedFrame, ingest_frames
+from citysafe.firewatch.ingest.service import IngestOutcome, ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
     DeviceTime,
@@ -73,8 +73,8 @@ def ingest(ctx: AppContext, raws: Iterable[bytes], clock: FixedClock, **kwargs: 
 def make_unit(ctx: AppContext, *, name: str = "南京金陵购物中心", region: str = "320102002", address: int = 100001,
               zone_components: Iterable[tuple[int, str, str]] = ()) -> dict[str, int]:
     """A networked unit with one building and a registered UITD; components as (address, floor, zone)."""
-    from citysafe.firewatch import registry_service as rs
-    from citysafe.firewatch.registry_schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
+    from citysafe.firewatch.registry import service as rs
+    from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
     from citysafe.orgs.schemas import Location, OrganizationCreate
 
     with unit_of_work(ctx.session_factory, actor="tests") as session:

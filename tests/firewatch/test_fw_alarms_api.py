@@ -8,8 +8,8 @@ from tests.firewatch.fw_support import FIRE, NORMAL, T0, component_frame, ingest
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.firewatch import forwarding
-from citysafe.firewatch.forwarding import FakeForwarder
+from citysafe.firewatch.alarms import forwarding
+from citysafe.firewatch.alarms.forwarding import FakeForwarder
 
 API = "/api/v1/firewatch"
 
@@ -73,8 +73,8 @@ def test_workflow_to_confirmed_fire_forwards_to_119(client: TestClient, ctx: App
 def test_failed_forwarding_is_retried_by_the_timer(client: TestClient, ctx: AppContext,
                                                    make_user: UserFactory) -> None:
     from citysafe.core.db import unit_of_work
+    from citysafe.firewatch.alarms.timers import tick
     from citysafe.firewatch.config import FirewatchConfig
-    from citysafe.firewatch.timers import tick
 
     fake = FakeForwarder(fail=1)
     forwarding.use_forwarder(fake)

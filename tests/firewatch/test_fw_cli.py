@@ -83,7 +83,7 @@ def test_migration_matches_the_firewatch_models(ctx: AppContext) -> None:
 
 
 def test_template_lists_the_type_codes() -> None:
-    from citysafe.firewatch.excel import template
+    from citysafe.firewatch.registry.excel import template
 
     guide = load_workbook(io.BytesIO(template()))["填写说明"]
     text = "\n".join(str(row[0].value or "") for row in guide.iter_rows())
@@ -99,7 +99,7 @@ def test_demo_seed_follows_the_address_scheme(ctx: AppContext) -> None:
     from citysafe import demo as demo_city
     from citysafe.core.db import unit_of_work
     from citysafe.firewatch import demo, service
-    from citysafe.firewatch.models import Component, IotDevice, Uitd
+    from citysafe.firewatch.registry.models import Component, IotDevice, Uitd
 
     with unit_of_work(ctx.session_factory, actor="demo") as session:
         demo_city.seed_organizations(session, random.Random(2020))

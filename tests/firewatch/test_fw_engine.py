@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citysafe.firewatch import engine, patrol
+from citysafe.firewatch.alarms import engine, patrol
+from citysafe.firewatch.alarms.timers import parent_region
 from citysafe.firewatch.enums import ALARM_KINDS, DECISION_KINDS
-from citysafe.firewatch.timers import parent_region
 
 T = datetime(2026, 3, 1, tzinfo=UTC)
 CONDITIONS = ["fire", "fault", "supervisory", "shielded", "started", "gas"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from citysafe.core.config import Settings
-from citysafe.firewatch.forwarding import LogForwarder, WebhookForwarder, build_forwarder
+from citysafe.firewatch.alarms.forwarding import LogForwarder, WebhookForwarder, build_forwarder
 
 received: list[dict[str, Any]] = []
 

@@ -24,11 +24,12 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import OutboxEvent
+from citysafe.firewatch.alarms.models import Alarm, AlarmOccurrence, DutyCheck, PointState
+from citysafe.firewatch.alarms.presence import record_duty_check_sent
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.ingest import ingest_frames
-from citysafe.firewatch.models import Uitd
-from citysafe.firewatch.presence import record_duty_check_sent
-from citysafe.firewatch.records import Alarm, AlarmOccurrence, DutyCheck, PointState, RawFrame
+from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.service import ingest_frames
+from citysafe.firewatch.registry.models import Uitd
 
 FM12 = bytes.fromhex(
     "404001000101203A091A090C790300000000385B0100000030000202010101280A000200020020202020202020202020202020"
@@ -291,7 +292,7 @@ def test_system_and_uitd_fire_flags_do_not_double_a_component_fire(ctx: AppConte
 def test_dedup_probes_the_dedup_index_on_sqlite(ctx: AppContext) -> None:
     if ctx.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL chooses plans from table statistics")
-    from citysafe.firewatch.ingest import dedup_sql
+    from citysafe.firewatch.ingest.service import dedup_sql
 
     with ctx.engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(

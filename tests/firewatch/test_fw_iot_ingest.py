@@ -20,7 +20,7 @@ from tests.firewatch.fw_support import FIRE, T0, component_frame, forget_mqtt_se
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
-from citysafe.firewatch.records import IotMessage
+from citysafe.firewatch.ingest.models import IotMessage
 
 API = "/api/v1/firewatch"
 
@@ -126,7 +126,7 @@ async def _publish(topic: str, payload: dict[str, Any] | bytes) -> None:
 
 async def test_mqtt_smoke_alarm_reaches_the_engine(mqtt_ctx: tuple[AppContext, str]) -> None:
     from citysafe.api import create_app
-    from citysafe.firewatch import mqtt
+    from citysafe.firewatch.ingest import mqtt
 
     ctx, root = mqtt_ctx
     device = f"SMK-{uuid.uuid4().hex[:6]}"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from citysafe.firewatch import iot
 from citysafe.firewatch.config import Thresholds
+from citysafe.firewatch.ingest import iot
 
 
 def _point(facts: iot.IotFacts, suffix: str = "") -> frozenset[str] | None:

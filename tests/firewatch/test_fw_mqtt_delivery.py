@@ -22,10 +22,10 @@ from tests.firewatch.fw_support import forget_mqtt_session
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
-from citysafe.firewatch import mqtt
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.iot_ingest import ReceivedMessage
-from citysafe.firewatch.records import IotMessage
+from citysafe.firewatch.ingest import mqtt
+from citysafe.firewatch.ingest.iot_store import ReceivedMessage
+from citysafe.firewatch.ingest.models import IotMessage
 
 
 @pytest.fixture

@@ -18,14 +18,15 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import bus
-from citysafe.firewatch import handlers, notify
+from citysafe.firewatch import handlers
+from citysafe.firewatch.alarms import notify
+from citysafe.firewatch.alarms.models import AlarmAction
+from citysafe.firewatch.alarms.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
+from citysafe.firewatch.alarms.timers import TickReport, tick
+from citysafe.firewatch.alarms.workflow import alarm_detail, transition
 from citysafe.firewatch.config import FirewatchConfig
 from citysafe.firewatch.events import NoticeRetryDue
-from citysafe.firewatch.models import FireUnit
-from citysafe.firewatch.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
-from citysafe.firewatch.records import AlarmAction
-from citysafe.firewatch.timers import TickReport, tick
-from citysafe.firewatch.workflow import alarm_detail, transition
+from citysafe.firewatch.registry.models import FireUnit
 
 CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timedelta(minutes=5))
 CLOCK = FixedClock(T0)  # the notifier's: set to each tick's time, as the running service's clock would be
@@ -297,14 +298,11 @@ def test_notifier_from_settings() -> None:
 def test_no_handler_listens_to_occurrences() -> None:
     """Every occurrence of an open alarm publishes AlarmUpdated; in the gateway's writer process each delivered
     event costs a transaction, so the domains' reactions (notify included) want only the updates that end one."""
-    import importlib
-
-    from citysafe.api import HANDLER_MODULES
     from citysafe.core.events import EventBus
+    from citysafe.registry import register_handlers
 
     fresh = EventBus()
-    for name in HANDLER_MODULES:
-        importlib.import_module(name).register(fresh)
+    register_handlers(fresh)
     assert not fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "new", "change": "occurrence"})
     assert fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "false_alarm", "change": "false_alarm"})
     assert fresh.has_handlers("AlarmReminded")

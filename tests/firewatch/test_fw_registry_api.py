@@ -12,7 +12,7 @@ from tests.firewatch.fw_support import FIRE, T0, component_frame, ingest
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.firewatch.excel import SHEETS
+from citysafe.firewatch.registry.excel import SHEETS
 
 API = "/api/v1/firewatch"
 

@@ -13,10 +13,11 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import OutboxEvent
+from citysafe.firewatch.alarms.models import Alarm, AlarmAction, AlarmOccurrence
+from citysafe.firewatch.alarms.retention import prune
+from citysafe.firewatch.alarms.timers import TickReport, tick
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.records import Alarm, AlarmAction, AlarmOccurrence, RawFrame
-from citysafe.firewatch.retention import prune
-from citysafe.firewatch.timers import TickReport, tick
+from citysafe.firewatch.ingest.models import RawFrame
 
 CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timedelta(minutes=5),
                          fault_overdue_after=timedelta(hours=72), offline_after=timedelta(minutes=150))
@@ -65,7 +66,7 @@ def test_unacknowledged_fire_reminds_then_escalates_up_the_regions(ctx: AppConte
 
 
 def test_acknowledged_alarm_does_not_escalate(ctx: AppContext) -> None:
-    from citysafe.firewatch.workflow import transition
+    from citysafe.firewatch.alarms.workflow import transition
 
     alarm_id = ingest(ctx, [component_frame(700, FIRE)], FixedClock(T0))[0].alarms_raised[0]
     with unit_of_work(ctx.session_factory) as session:
@@ -75,8 +76,8 @@ def test_acknowledged_alarm_does_not_escalate(ctx: AppContext) -> None:
 
 
 def test_maintenance_window_marks_alarms_and_mutes_the_timer(ctx: AppContext) -> None:
-    from citysafe.firewatch import registry_service as rs
-    from citysafe.firewatch.registry_schemas import MaintenanceCreate
+    from citysafe.firewatch.registry import service as rs
+    from citysafe.firewatch.registry.schemas import MaintenanceCreate
 
     ids = make_unit(ctx, address=100003)
     with unit_of_work(ctx.session_factory) as session:
@@ -125,7 +126,7 @@ def test_silent_uitd_goes_offline_and_comes_back(ctx: AppContext) -> None:
 
 
 def test_unit_offline_limit_overrides_default(ctx: AppContext) -> None:
-    from citysafe.firewatch.models import FireUnit
+    from citysafe.firewatch.registry.models import FireUnit
 
     ids = make_unit(ctx, address=100006)
     with unit_of_work(ctx.session_factory) as session:

@@ -32,9 +32,9 @@ UITD = 100001  # unit 1 (玄武区), with an open fire alarm
 
 
 def _seed(ctx: AppContext) -> None:
-    from citysafe.firewatch import registry_service as rs
-    from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
-    from citysafe.firewatch.registry_schemas import ComponentCreate, UitdCreate, UnitCreate
+    from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
+    from citysafe.firewatch.registry import service as rs
+    from citysafe.firewatch.registry.schemas import ComponentCreate, UitdCreate, UnitCreate
     from citysafe.orgs.enums import OrganizationKind
     from citysafe.orgs.schemas import Location, OrganizationCreate
 

@@ -25,12 +25,14 @@ from sqlalchemy import func, select
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
-from citysafe.firewatch import live
-from citysafe.firewatch.gateway import Gateway, GatewayConfig
+from citysafe.firewatch.gateway.connection import GatewayConfig
+from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.gateway.sinks import DatabaseSink, JetStreamSink
+from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
+from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
-from citysafe.firewatch.records import RawFrame
 from citysafe.firewatch.simulator import SimulatedUitd
-from citysafe.firewatch.worker import DatabaseSink, JetStreamSink, StreamNames, relay_events, run_worker
 
 NATS_URL = "nats://127.0.0.1:4222"
 T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)

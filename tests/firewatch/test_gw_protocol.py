@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citysafe.core.clock import FixedClock
-from citysafe.firewatch.gateway import Gateway, GatewayConfig, ack_bytes
-from citysafe.firewatch.ingest import ReceivedFrame
+from citysafe.firewatch.gateway.connection import GatewayConfig
+from citysafe.firewatch.gateway.server import Gateway, ack_bytes
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
     DeviceTime,

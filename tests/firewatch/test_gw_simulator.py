@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 
 from citysafe.cli import app
 from citysafe.core.clock import FixedClock
-from citysafe.firewatch.gateway import Gateway, GatewayConfig
-from citysafe.firewatch.ingest import ReceivedFrame
-from citysafe.firewatch.iot import parse_payload
+from citysafe.firewatch.gateway.connection import GatewayConfig
+from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.ingest.iot import parse_payload
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.simulator import (
     FIRE,
     SimulatedUitd,

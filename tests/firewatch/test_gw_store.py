@@ -14,13 +14,15 @@ from sqlalchemy import func, select
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.events import bus
-from citysafe.firewatch import live
-from citysafe.firewatch.downlink import Downlink, DownlinkConfig
-from citysafe.firewatch.gateway import Gateway, GatewayConfig
+from citysafe.firewatch.alarms.models import DutyCheck
+from citysafe.firewatch.gateway.connection import GatewayConfig
+from citysafe.firewatch.gateway.downlink import Downlink, DownlinkConfig
+from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.gateway.sinks import DatabaseSink
+from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, UitdStatus, encode_description
-from citysafe.firewatch.records import DutyCheck, RawFrame
 from citysafe.firewatch.simulator import SimulatedUitd
-from citysafe.firewatch.worker import DatabaseSink
 
 T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
 WAIT = 20.0

@@ -1,4 +1,4 @@
-"""The gateway's writer process (ingest_process.ProcessSink) against a real child on SQLite and
+"""The gateway's writer process (gateway.sinks.ProcessSink) against a real child on SQLite and
 PostgreSQL: flags only for committed frames, live events relayed up the pipe before the flags, order
 kept with two batches in flight, and a child that dies costs only the batch in flight."""
 
@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from citysafe.core.context import AppContext
-from citysafe.firewatch.ingest import ReceivedFrame
-from citysafe.firewatch.ingest_process import ProcessSink
+from citysafe.firewatch.alarms.models import Alarm
+from citysafe.firewatch.gateway.sinks import ProcessSink
+from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
     DeviceTime,
@@ -24,7 +26,6 @@ from citysafe.firewatch.protocols.gb26875 import (
     encode_description,
     encode_frame,
 )
-from citysafe.firewatch.records import Alarm, RawFrame
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 LOCAL = datetime(2026, 3, 1, 10, 0)

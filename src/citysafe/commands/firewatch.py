@@ -18,7 +18,7 @@ app = typer.Typer(help="networked fire monitoring: registry, binding, retention"
 @app.command("template")
 def template_command(out: Annotated[Path, typer.Argument(help="where to write the .xlsx")]) -> None:
     """Write the empty registry workbook (units, buildings, UITDs, components, IoT devices)."""
-    from citysafe.firewatch.excel import template
+    from citysafe.firewatch.registry.excel import template
 
     try:
         out.write_bytes(template())
@@ -34,7 +34,7 @@ def import_command(
 ) -> None:
     """Import a registry workbook; prints the report as JSON, exits 2 when any row has a problem."""
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch.excel import import_workbook
+    from citysafe.firewatch.registry.excel import import_workbook
 
     try:
         data = workbook.read_bytes()
@@ -56,8 +56,8 @@ def bind_command(
 ) -> None:
     """Attach a device (typically one first seen unregistered) and its past alarms to a unit."""
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch import registry_service as rs
-    from citysafe.firewatch.excel import parse_address
+    from citysafe.firewatch.registry import service as rs
+    from citysafe.firewatch.registry.excel import parse_address
 
     ctx = app_context()
     try:
@@ -79,7 +79,7 @@ def prune_command(
 ) -> None:
     """Delete raw frames, IoT messages, readings and closed alarms older than the retention period."""
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch.retention import prune
+    from citysafe.firewatch.alarms.retention import prune
 
     ctx = app_context()
     keep = timedelta(days=days if days is not None else ctx.settings.firewatch_retention_days)
@@ -92,9 +92,9 @@ def prune_command(
 def tick_command() -> None:
     """Run the periodic rules once now: reminders, escalation, overdue faults, offline, 119 retries."""
     from citysafe.core.db import unit_of_work
+    from citysafe.firewatch.alarms.forwarding import build_forwarder
+    from citysafe.firewatch.alarms.timers import tick
     from citysafe.firewatch.config import FirewatchConfig
-    from citysafe.firewatch.forwarding import build_forwarder
-    from citysafe.firewatch.timers import tick
 
     ctx = app_context()
     try:

@@ -69,17 +69,16 @@ def worker(
 ) -> None:
     """Ingest the raw frames gateways publish to NATS JetStream (CITYSAFE_NATS_URL) into the database."""
     import asyncio
-    import importlib
     import logging
     import signal
 
-    from citysafe.api import HANDLER_MODULES
     from citysafe.core import heap
     from citysafe.core.config import get_settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
-    from citysafe.firewatch.worker import DatabaseSink, StreamNames, relay_events, run_worker
-    from citysafe.registry import load_models
+    from citysafe.firewatch.gateway.sinks import DatabaseSink
+    from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
+    from citysafe.registry import load_models, register_handlers
 
     settings = get_settings()
     if not settings.nats_url:
@@ -92,8 +91,7 @@ def worker(
     load_models()
     ctx = AppContext.from_settings(settings)
     bus.bind(ctx.session_factory)
-    for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
-        importlib.import_module(name).register(bus)
+    register_handlers(bus)  # the same reactions to alarm events as in the web process
 
     async def main() -> None:
         import nats
@@ -121,20 +119,18 @@ def worker(
 @app.command("ingest-writer", hidden=True)
 def ingest_writer() -> None:
     """The child process `serve --gb26875-port` writes gateway frames with (a pipe protocol on stdin/stdout)."""
-    import importlib
     import logging
     from collections.abc import Callable
 
     from sqlalchemy.orm import Session, sessionmaker
 
-    from citysafe.api import HANDLER_MODULES
     from citysafe.core.clock import Clock
     from citysafe.core.config import Settings
     from citysafe.core.context import AppContext
     from citysafe.core.events import bus
     from citysafe.core.wal import checkpoint_in_background
-    from citysafe.firewatch.ingest_process import serve_pipe
-    from citysafe.registry import load_models
+    from citysafe.firewatch.ingest.writer import serve_pipe
+    from citysafe.registry import load_models, register_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
     load_models()
@@ -145,8 +141,7 @@ def ingest_writer() -> None:
         ctx = AppContext.from_settings(settings)
         stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
         bus.bind(ctx.session_factory)
-        for name in HANDLER_MODULES:  # the same reactions to alarm events as in the web process
-            importlib.import_module(name).register(bus)
+        register_handlers(bus)  # the same reactions to alarm events as in the web process
         return ctx.session_factory, ctx.clock
 
     try:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Final
 
 from citysafe.core.config import Settings, get_settings
+
+# The thresholds an IoT device may override for itself (``IotDevice.thresholds``, read by ``ingest.iot``).
+THRESHOLD_KEYS: Final = frozenset({"low_mpa", "high_mpa", "residual_current_ma", "temperature_c",
+                                   "level1_lel", "level2_lel", "low_m"})
 
 
 @dataclass(frozen=True)

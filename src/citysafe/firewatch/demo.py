@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.pagination import PageParams
-from citysafe.firewatch import registry_service as rs
-from citysafe.firewatch.ingest import ReceivedFrame, ingest_frames
-from citysafe.firewatch.iot_ingest import ReceivedMessage, ingest_messages
-from citysafe.firewatch.models import FireUnit
+from citysafe.firewatch.alarms.workflow import transition
+from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages
+from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import (
     ComponentStatus,
     DeviceTime,
@@ -32,14 +31,9 @@ from citysafe.firewatch.protocols.gb26875 import (
     encode_description,
     encode_frame,
 )
-from citysafe.firewatch.registry_schemas import (
-    BuildingCreate,
-    ComponentCreate,
-    IotDeviceCreate,
-    UitdCreate,
-    UnitCreate,
-)
-from citysafe.firewatch.workflow import transition
+from citysafe.firewatch.registry import service as rs
+from citysafe.firewatch.registry.models import FireUnit
+from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, IotDeviceCreate, UitdCreate, UnitCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import Location, OrganizationCreate, OrganizationFilter

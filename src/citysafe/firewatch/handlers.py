@@ -1,6 +1,6 @@
 """Firewatch's reactions to events, each run once the change that caused it has committed: a confirmed
 fire is forwarded to 119; a reminder or an escalation of an unacknowledged alarm is notified to the
-people on duty (notify.py), and a notice that failed is tried again when the timer says it is due."""
+people on duty (alarms/notify.py), and a notice that failed is tried again when the timer says it is due."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import DomainEvent, EventBus
-from citysafe.firewatch import forwarding, notify
+from citysafe.firewatch.alarms import forwarding, notify
 from citysafe.firewatch.events import AlarmEscalated, AlarmReminded, FireConfirmed, NoticeRetryDue
 
 

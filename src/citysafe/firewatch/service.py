@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
-from citysafe.firewatch import registry_service, workflow
-from citysafe.firewatch.records import Alarm
-from citysafe.firewatch.schemas import AlarmFilter, AlarmRead
+from citysafe.firewatch.alarms import workflow
+from citysafe.firewatch.alarms.models import Alarm
+from citysafe.firewatch.alarms.schemas import AlarmFilter, AlarmRead
+from citysafe.firewatch.registry import service as registry_service
 
 __all__ = ["OpenAlarm", "alarm_counts_by_organization", "list_alarms", "open_alarms", "registry_service"]
 

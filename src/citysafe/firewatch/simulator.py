@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -365,9 +366,7 @@ def iot_payload(device_id: str, kind: str, rng: random.Random, alarm_share: floa
 
 async def _publish_iot(broker: tuple[str, int], devices: Sequence[tuple[str, str]], rate: float,
                        rng: random.Random, stats: SimulatorStats) -> None:
-    import json
-
-    import aiomqtt
+    import aiomqtt  # optional: only the IoT traffic needs it
 
     async with aiomqtt.Client(hostname=broker[0], port=broker[1], identifier=f"citysafe-sim-{rng.getrandbits(32):x}") \
             as client:

@@ -13,15 +13,14 @@
      └── EncodeError         a value cannot be put on the wire (out of range, wrong object kind)
 
 Decoding raises only FrameError subclasses, and only for framing: once the checksum passes, ADU
-content never raises (see ``adu.decode_adu``).
+content never raises (see ``adu.decode_adu``). ``EncodeError`` is defined below the objects (which
+raise it) in ``encode_error`` and re-exported here; a FrameError parses its ``header`` with the model.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from citysafe.firewatch.protocols.gb26875.model import Header
+from citysafe.firewatch.protocols.gb26875.encode_error import EncodeError
+from citysafe.firewatch.protocols.gb26875.model import Header, parse_header
 
 __all__ = [
     "BadChecksum",
@@ -50,9 +49,6 @@ class FrameError(ValueError):
 
     @property
     def header(self) -> Header | None:
-        # Imported here because the model imports nothing from errors and must stay importable alone.
-        from citysafe.firewatch.protocols.gb26875.model import parse_header
-
         return parse_header(self.data)
 
     @property
@@ -83,7 +79,3 @@ class BadTail(FrameError):
 
 class BadChecksum(FrameError):
     """The checksum byte does not match."""
-
-
-class EncodeError(ValueError):
-    """A value that cannot be encoded (out of range or the wrong object kind for the ADU type)."""

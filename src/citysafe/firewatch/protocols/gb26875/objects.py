@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from citysafe.firewatch.protocols.gb26875.errors import EncodeError
+from citysafe.firewatch.protocols.gb26875.encode_error import EncodeError
 
 __all__ = [
     "DESCRIPTION_SIZE",

@@ -1,0 +1,264 @@
+"""Telling the duty people about a fire alarm nobody acknowledged: the unit's own contact (its fire-control
+room) when the timer reminds, the duty officer of the division the alarm went up to when it escalates.
+
+The timer (``timers._remind_and_escalate``) only publishes ``AlarmReminded`` (beside the board's
+``AlarmUpdated`` with change ``reminded``) and ``AlarmEscalated``; the handlers here run after that has
+committed, so a tick that rolled back phones no one. A slow SMS/voice gateway must not hold a database lock
+meanwhile: the handler's own session would take SQLite's write lock on its first statement (background
+sessions BEGIN IMMEDIATE), so what the notice needs is read through a session of its own that begins
+deferred and is closed before the call, and the attempt is written after it.
+
+Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, to, channel, level,
+reference, error}``) on the alarm's timeline. A failed attempt is logged and recorded with ``ok`` false.
+The timer retries it (``retry_failed``, once per tick, at most ``MAX_ATTEMPTS`` attempts per alarm, channel
+and level) while the alarm is unacknowledged and that notice has not gone out. Like the first attempt, a
+retry is not made inside the tick's transaction, which holds the write lock: the tick publishes
+``NoticeRetryDue`` and the attempt runs as its handler, after the commit. A reminder that failed because
+the unit has no contact phone is not retried: there is no one to call until the registry has a number.
+
+Only fire-type alarms (``DECISION_KINDS``: fire, gas, electrical) are notified; reminders of faults and
+other alarms stay on the board. The notice's JSON is described in docs/notifications.md.
+
+Adapters: ``log`` (the default: writes the notice to the log), ``webhook`` (POSTs it as JSON to an
+SMS/voice gateway, which maps a region code to its duty roster) and ``FakeNotifier`` for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.clock import SHANGHAI, Clock, SystemClock
+from citysafe.core.config import Settings, get_settings
+from citysafe.core.events import publish
+from citysafe.firewatch.alarms.forwarding import ForwardResult, post_json
+from citysafe.firewatch.alarms.models import Alarm, AlarmAction
+from citysafe.firewatch.enums import DECISION_KINDS, KIND_NAMES_ZH, AlarmKind, AlarmState
+from citysafe.firewatch.events import NoticeRetryDue
+from citysafe.firewatch.registry.models import FireUnit
+from citysafe.regions import service as regions_service
+
+log = logging.getLogger(__name__)
+
+REMINDED: Final = "reminded"  # AlarmUpdated.change of the timer's reminder (for the board)
+UNIT_CONTACT: Final = "unit_contact"  # channels: who a notice is for
+REGION_DUTY: Final = "region_duty"
+MAX_ATTEMPTS: Final = 5  # per alarm, channel and level, the first attempt included
+
+# The same outcome as a 119 attempt: ok, the gateway's reference, or why it failed.
+NotifyResult = ForwardResult
+
+
+class Notifier(Protocol):
+    name: str
+
+    def notify(self, notice: dict[str, Any]) -> NotifyResult: ...
+
+
+class LogNotifier:
+    name = "log"
+
+    def notify(self, notice: dict[str, Any]) -> NotifyResult:
+        log.warning("notice to %s: %s", notice["to"], notice["message"])
+        return NotifyResult(True, reference="logged")
+
+
+class WebhookNotifier:
+    name = "webhook"
+
+    def __init__(self, url: str, timeout: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.url, self.timeout, self.transport = url, timeout, transport
+
+    def notify(self, notice: dict[str, Any]) -> NotifyResult:
+        return post_json(self.url, notice, self.timeout, self.transport)
+
+
+@dataclass
+class FakeNotifier:
+    """Records notices; ``fail`` makes the next attempts fail."""
+
+    name: str = "fake"
+    fail: int = 0
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def notify(self, notice: dict[str, Any]) -> NotifyResult:
+        if self.fail > 0:
+            self.fail -= 1
+            return NotifyResult(False, error="SMS gateway down (fake)")
+        self.notices.append(dict(notice))
+        return NotifyResult(True, reference=f"fake-{len(self.notices)}")
+
+
+def build_notifier(settings: Settings) -> Notifier:
+    if settings.firewatch_notifier == "webhook":
+        if not settings.firewatch_notify_url:
+            raise ValueError("firewatch_notifier=webhook needs CITYSAFE_FIREWATCH_NOTIFY_URL")
+        return WebhookNotifier(settings.firewatch_notify_url, settings.firewatch_notify_timeout_seconds)
+    if settings.firewatch_notifier != "log":
+        raise ValueError(f"unknown notifier {settings.firewatch_notifier!r} (log or webhook)")
+    return LogNotifier()
+
+
+@dataclass
+class _Current:
+    notifier: Notifier | None = None
+    clock: Clock = field(default_factory=SystemClock)
+
+
+_current = _Current()
+
+
+def use_notifier(notifier: Notifier | None, clock: Clock | None = None) -> None:
+    """Install the process's notifier and clock (the timers service does, from settings or ctx.extras);
+    None uninstalls both."""
+    _current.notifier = notifier
+    _current.clock = clock or SystemClock()
+
+
+def current_notifier() -> Notifier:
+    # A process that installed none (events left over from a crash go out before the services start)
+    # uses the one the environment's settings name, rather than only logging what should be an SMS.
+    if _current.notifier is None:
+        _current.notifier = build_notifier(get_settings())
+    return _current.notifier
+
+
+def notify_reminded(session: Session, *, alarm_id: int) -> AlarmAction | None:
+    """Tell the unit's contact that its alarm is still unacknowledged; None when there is nothing to tell."""
+    return _notify(session, alarm_id=alarm_id, channel=UNIT_CONTACT, level=0, region_code=None)
+
+
+def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code: str) -> AlarmAction | None:
+    """Tell the duty officer of ``region_code`` that the alarm went up to it (escalation ``level``)."""
+    return _notify(session, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
+
+
+def retry_failed(session: Session) -> list[int]:
+    """Publish a ``NoticeRetryDue`` for every failed notice of an unacknowledged alarm that is due another
+    attempt; returns the alarm ids, one per notice."""
+    rows = session.execute(
+        select(AlarmAction.alarm_id, AlarmAction.data).join(Alarm, Alarm.id == AlarmAction.alarm_id)
+        .where(AlarmAction.action == "notify", Alarm.is_open.is_(True), Alarm.state == AlarmState.NEW.value,
+               Alarm.kind.in_(sorted(DECISION_KINDS)))
+        .order_by(AlarmAction.id).execution_options(skip_scope=True)
+    ).all()
+    notices: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
+    for alarm_id, data in rows:
+        notices.setdefault((alarm_id, data.get("channel", ""), int(data.get("level", 0))), []).append(data)
+    due: list[int] = []
+    for (alarm_id, channel, level), attempts in notices.items():
+        latest = attempts[-1]
+        if latest.get("ok") or len(attempts) >= MAX_ATTEMPTS or _nobody_to_call(channel, latest):
+            continue
+        publish(session, NoticeRetryDue(alarm_id=alarm_id, channel=channel, level=level,
+                                        region_code=latest.get("to", {}).get("region_code"),
+                                        attempt=len(attempts) + 1))
+        due.append(alarm_id)
+    return due
+
+
+def notify_again(session: Session, event: NoticeRetryDue) -> AlarmAction | None:
+    """Make the attempt ``event`` asks for, unless it was made already or is no longer wanted."""
+    return _notify(session, alarm_id=event.alarm_id, channel=event.channel, level=event.level,
+                   region_code=event.region_code, attempt=event.attempt)
+
+
+def _nobody_to_call(channel: str, data: dict[str, Any]) -> bool:
+    # The reminder recorded without calling the gateway: the unit (or the unregistered device's none)
+    # has no contact phone, and trying again would record the same failure every tick.
+    return channel == UNIT_CONTACT and not data.get("to", {}).get("phones")
+
+
+def _attempts(reader: Session, alarm_id: int, channel: str, level: int) -> list[dict[str, Any]]:
+    datas = reader.execute(select(AlarmAction.data).where(AlarmAction.alarm_id == alarm_id,
+                                                          AlarmAction.action == "notify")
+                           .order_by(AlarmAction.id)).scalars()
+    return [d for d in datas if d.get("channel") == channel and int(d.get("level", 0)) == level]
+
+
+def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
+            region_code: str | None, attempt: int = 1) -> AlarmAction | None:
+    with _reader(session) as reader:
+        alarm = reader.get(Alarm, alarm_id)
+        if alarm is None or alarm.kind not in DECISION_KINDS:
+            return None
+        if not alarm.is_open or alarm.state != AlarmState.NEW.value:
+            # Acknowledged (or closed) between the tick and this delivery, e.g. one retried after a crash.
+            log.info("alarm %s no longer unacknowledged: not notified", alarm_id)
+            return None
+        if attempt > 1:
+            # The attempt number makes a retry happen once: a retry event published again by a tick
+            # before the first was delivered (or redelivered after a crash) finds it made and drops.
+            earlier = _attempts(reader, alarm_id, channel, level)
+            if len(earlier) != attempt - 1 or earlier[-1].get("ok"):
+                log.info("retry %s of alarm %s %s/%s already made: dropped", attempt, alarm_id, channel, level)
+                return None
+        notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code)
+        state = alarm.state
+    notifier = current_notifier()
+    to = notice["to"]
+    if channel == UNIT_CONTACT and not to["phones"]:
+        result = NotifyResult(False, error="单位未登记联系电话 (the unit has no contact phone)")
+    else:
+        try:
+            result = notifier.notify(notice)
+        except Exception as exc:  # an adapter's bug must not undo the other handlers of this event
+            log.exception("notifier %s raised on alarm %s", notifier.name, alarm_id)
+            result = NotifyResult(False, error=f"{type(exc).__name__}: {exc}")
+    if not result.ok:
+        log.error("notifying %s of alarm %s failed: %s", to, alarm_id, result.error)
+    action = AlarmAction(alarm_id=alarm_id, action="notify", from_state=state, to_state=state,
+                         actor=f"system:{notifier.name}", at=_current.clock.now(),
+                         note=_note(notice, result)[:1000],
+                         data={"ok": result.ok, "to": to, "channel": channel, "level": level,
+                               "attempt": attempt, "reference": result.reference[:200],
+                               "error": result.error[:500]})
+    session.add(action)
+    session.flush()
+    return action
+
+
+def _reader(session: Session) -> Session:
+    """A session on the handler's database that begins deferred: on SQLite its reads take no write lock."""
+    return Session(bind=session.get_bind().execution_options(sqlite_immediate=False))
+
+
+def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_code: str | None) -> dict[str, Any]:
+    unit = reader.get(FireUnit, alarm.unit_id) if alarm.unit_id else None
+    region = region_code or alarm.region_code
+    region_name = regions_service.names(reader, codes=[region]).get(region, "")
+    first = alarm.first_received_at.astimezone(SHANGHAI)
+    unit_name = alarm.unit_name or (unit.name if unit else "") or "未登记设备"
+    address = unit.address if unit else ""
+    kind_name = KIND_NAMES_ZH.get(AlarmKind(alarm.kind), alarm.kind)
+    where = alarm.component or alarm.description or f"设备{alarm.device_address}"
+    place = f"{unit_name}（{address}）" if address else unit_name
+    if channel == UNIT_CONTACT:
+        to: dict[str, Any] = {"region_code": None, "phones": [unit.contact_phone] if unit and unit.contact_phone
+                              else [], "name": unit.contact_name if unit else ""}
+        message = (f"【消防远程监控】{place}，{where}{kind_name}未确认，请消防控制室立即核实处置。"
+                   f"首次报警 {first:%Y-%m-%d %H:%M:%S}，告警编号 {alarm.id}。")
+    else:
+        to = {"region_code": region, "phones": [], "name": f"{region_name or region}值班人员"}
+        message = (f"【消防远程监控】{place}，{where}{kind_name}未确认，已升级至{region_name or region}"
+                   f"（第{level}级），请立即督促处置。首次报警 {first:%Y-%m-%d %H:%M:%S}，告警编号 {alarm.id}。")
+    return {
+        "type": "reminder" if channel == UNIT_CONTACT else "escalation",
+        "alarm_id": alarm.id, "kind": alarm.kind, "kind_name": kind_name,
+        "unit_id": alarm.unit_id, "unit_name": unit_name, "address": address,
+        "device_address": alarm.device_address, "component": alarm.component, "description": alarm.description,
+        "first_received_at": first.isoformat(timespec="seconds"), "level": level,
+        "region_code": region, "region_name": region_name, "to": to, "message": message,
+    }
+
+
+def _note(notice: dict[str, Any], result: NotifyResult) -> str:
+    to = notice["to"]
+    who = (f"单位联系人 {to['name']} {'、'.join(to['phones'])}".strip() if notice["type"] == "reminder"
+           else f"{notice['region_name'] or to['region_code']}值班人员（第{notice['level']}级升级）")
+    return f"已通知{who}" if result.ok else f"通知{who}失败：{result.error}"

@@ -1,0 +1,88 @@
+"""Alarm API: lists and detail for anyone in scope, the workflow for alarm operators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.pagination import Page, PageParams
+from citysafe.firewatch.alarms import presence, workflow
+from citysafe.firewatch.alarms.schemas import (
+    AlarmDetail,
+    AlarmFilter,
+    AlarmRead,
+    DutyCheckRead,
+    FalseAlarmStats,
+    NoteIn,
+    VerifyIn,
+)
+
+router = APIRouter(prefix="/firewatch", tags=["firewatch"])
+Operator = Annotated[Principal, Depends(requires(Permission.OPERATE_ALARMS))]
+
+
+@router.get("/alarms", response_model=Page[AlarmRead], operation_id="firewatch_alarms_list")
+def list_alarms(
+    db: DbSession, principal: CurrentPrincipal,
+    params: Annotated[PageParams, Query()], filters: Annotated[AlarmFilter, Query()],
+) -> Page[AlarmRead]:
+    items, total = workflow.list_alarms(db, filters=filters, params=params)
+    return Page(items=[AlarmRead.model_validate(a) for a in items], total=total, page=params.page, size=params.size)
+
+
+@router.get("/alarms/{alarm_id}", response_model=AlarmDetail, operation_id="firewatch_alarms_get")
+def get_alarm(alarm_id: int, db: DbSession, principal: CurrentPrincipal) -> AlarmDetail:
+    return workflow.alarm_detail(db, alarm_id=alarm_id)
+
+
+def _step(db: DbSession, ctx: Context, principal: Principal, alarm_id: int, action: str, note: str = "",
+          method: str = "") -> AlarmRead:
+    alarm = workflow.transition(db, alarm_id=alarm_id, action=action, actor=principal.username,
+                                at=ctx.clock.now(), note=note, method=method)
+    return AlarmRead.model_validate(alarm)
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead, operation_id="firewatch_alarms_acknowledge")
+def acknowledge(alarm_id: int, db: DbSession, ctx: Context, principal: Operator,
+                body: NoteIn | None = None) -> AlarmRead:
+    return _step(db, ctx, principal, alarm_id, "acknowledge", body.note if body else "")
+
+
+@router.post("/alarms/{alarm_id}/verify", response_model=AlarmRead, operation_id="firewatch_alarms_verify")
+def verify(alarm_id: int, body: VerifyIn, db: DbSession, ctx: Context, principal: Operator) -> AlarmRead:
+    return _step(db, ctx, principal, alarm_id, "verify", body.note, body.method.value)
+
+
+@router.post("/alarms/{alarm_id}/confirm", response_model=AlarmRead, operation_id="firewatch_alarms_confirm")
+def confirm(alarm_id: int, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
+    return _step(db, ctx, principal, alarm_id, "confirm", body.note if body else "")
+
+
+@router.post("/alarms/{alarm_id}/false-alarm", response_model=AlarmRead, operation_id="firewatch_alarms_false")
+def false_alarm(alarm_id: int, db: DbSession, ctx: Context, principal: Operator,
+                body: NoteIn | None = None) -> AlarmRead:
+    return _step(db, ctx, principal, alarm_id, "false_alarm", body.note if body else "")
+
+
+@router.post("/alarms/{alarm_id}/test", response_model=AlarmRead, operation_id="firewatch_alarms_test")
+def mark_test(alarm_id: int, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
+    return _step(db, ctx, principal, alarm_id, "test", body.note if body else "")
+
+
+@router.get("/stats/false-alarms", response_model=FalseAlarmStats, operation_id="firewatch_stats_false_alarms")
+def false_alarm_stats(
+    db: DbSession, principal: CurrentPrincipal, since: datetime | None = None, until: datetime | None = None,
+    region: str | None = None,
+) -> FalseAlarmStats:
+    return workflow.false_alarm_stats(db, since=since, until=until, region=region)
+
+
+@router.get("/duty-checks", response_model=list[DutyCheckRead], operation_id="firewatch_duty_checks")
+def duty_checks(db: DbSession, principal: Operator, address: int | None = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DutyCheckRead]:
+    return [DutyCheckRead.model_validate(c) for c in presence.list_duty_checks(db, address=address, limit=limit)]

@@ -1,0 +1,65 @@
+"""Bulk writes for the high-volume tables of ingest and the alarm store (SQLite and PostgreSQL).
+
+``table_of`` gives the Core table of a model, so bulk statements skip the ORM's per-row bookkeeping;
+``insert_numbered`` is SQLite's fast path for inserting rows and knowing their ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, Final, cast
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, Table
+from sqlalchemy.engine import Connection, Dialect
+
+from citysafe.core.db import Base
+
+# Ids of the high-volume tables: 64-bit, but SQLite's INTEGER PRIMARY KEY (its rowid) there.
+BIGID: Final = BigInteger().with_variant(Integer, "sqlite")
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model: bulk statements on it skip the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)
+
+
+@lru_cache(maxsize=32)
+def _bind_processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[
+        tuple[int, Callable[[Any], Any]], ...]:
+    # The dialect's own type (``dialect_impl``), as SQLAlchemy would bind it: UTCDateTime becomes SQLite's
+    # DATETIME text (the generic DateTime has no processor and would hand the driver a datetime).
+    # Binary columns are left out: the stdlib driver takes bytes as they are, and wrapping every raw frame
+    # in sqlite3.Binary (a memoryview) only costs time.
+    found = ((i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for i, name in enumerate(columns)
+             if not isinstance(table.c[name].type, LargeBinary))
+    return tuple((i, p) for i, p in found if p is not None)
+
+
+def insert_numbered(connection: Connection, table: Table, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> list[int]:
+    """SQLite only: insert ``rows`` (values in ``columns`` order) into ``table`` with its ``id`` INTEGER
+    PRIMARY KEY, and return the ids of the rows, in order.
+
+    One prepared statement run by the driver's executemany, each value converted once the way the
+    column's type would: SQLAlchemy's executemany with RETURNING re-renders and re-processes every row
+    and cost several times the insert itself. Instead of RETURNING, the ids are numbered here just as
+    SQLite numbers an INTEGER PRIMARY KEY (max + 1, …). That needs the write lock from the max() on,
+    which ingest holds (BEGIN IMMEDIATE, core/db.py); a deferred transaction that lost a race fails on
+    its stale snapshot or on the primary key instead and rolls back: ids are never matched wrongly.
+    """
+    assert connection.dialect.name == "sqlite", "qmark placeholders and rowid numbering are SQLite's"
+    if not rows:
+        return []
+    first = int(connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}").scalar_one())
+    processors = _bind_processors(connection.dialect, table, tuple(columns))
+    # Column by column, each distinct value converted once: device time labels have one-second
+    # resolution and the frames of one read share their receive time, so most values of a batch repeat.
+    values: list[Sequence[Any]] = [range(first, first + len(rows)), *zip(*rows, strict=True)]
+    for i, process in processors:
+        converted = {value: process(value) for value in set(values[i + 1])}
+        values[i + 1] = [converted[value] for value in values[i + 1]]
+    marks = ", ".join("?" * (len(columns) + 1))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES ({marks})",
+                               list(zip(*values, strict=True)))
+    return list(range(first, first + len(rows)))

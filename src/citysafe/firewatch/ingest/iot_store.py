@@ -1,0 +1,173 @@
+"""IoT messages (MQTT or HTTP) in: stored as received, normalised (``iot.parse_payload``), applied to
+the same alarm engine as GB/T 26875.3 frames. A device nobody registered is created unregistered in
+the configured region and its alarms raised all the same, like an unknown UITD's.
+
+A message marked ``redelivered`` (MQTT: DUP or retained) may have been stored before, by a run that
+committed but crashed before its PUBACK: it is stored only if no message with the same device id, source
+(topic) and payload was stored within the de-duplication window. Only such messages are checked, as an
+identical fresh payload (a heartbeat without ``ts``) is a new report, not a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from citysafe.core.clock import Clock
+from citysafe.firewatch.alarms.presence import restore_iot_online
+from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports
+from citysafe.firewatch.bulk import table_of
+from citysafe.firewatch.config import FirewatchConfig, current_config
+from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind
+from citysafe.firewatch.ingest import iot
+from citysafe.firewatch.ingest.models import IotMessage, Reading
+from citysafe.firewatch.registry.models import Building, FireUnit, IotDevice
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    payload: Any                    # the decoded JSON
+    source: str                     # "mqtt:<topic>" or "http" / "http:ctwing"
+    received_at: datetime           # aware UTC
+    device_id: str | None = None    # from the topic, when it names one
+    kind: str | None = None         # from the topic, when it names one
+    redelivered: bool = False       # may be a copy of one stored before (MQTT DUP or retained)
+
+
+@dataclass(frozen=True)
+class IotOutcome:
+    device_id: str | None
+    message_id: int | None
+    error: str | None = None
+    alarms_raised: list[int] = field(default_factory=list)
+    alarms_cleared: list[int] = field(default_factory=list)
+    duplicate: bool = False         # a redelivered copy: ``message_id`` is the one stored first
+
+
+def topic_parts(topic: str) -> tuple[str | None, str | None]:
+    """(kind, device id) of ``…/<kind>/<device id>``; kind None when that level is not a known kind."""
+    levels = [p for p in topic.split("/") if p]
+    if not levels:
+        return None, None
+    kind = levels[-2] if len(levels) >= 2 and levels[-2] in {k.value for k in IotKind} else None
+    return kind, levels[-1]
+
+
+def _claimed_id(item: ReceivedMessage) -> str | None:
+    payload = item.payload
+    own = payload.get("device_id") if isinstance(payload, dict) else None
+    return str(own) if own else item.device_id
+
+
+def _label(device: IotDevice, building: Building | None) -> tuple[str, str | None]:
+    place = " ".join(p for p in (building.name if building else "", device.floor, device.zone) if p)
+    kind_name = next((name for kind, name in IOT_KIND_NAMES_ZH.items() if kind.value == device.kind), device.kind)
+    label = " ".join(p for p in (place, kind_name, device.description or device.device_id) if p)
+    where = f"b{device.building_id}" if device.building_id else f"i{device.id}"
+    return label[:200], f"{where}/{device.floor}/{device.zone}" if device.zone else None
+
+
+def _stored_copies(session: Session, items: Sequence[ReceivedMessage], since: datetime) -> dict[int, int]:
+    """Index of each redelivered item → id of the same message stored since ``since``.
+
+    Compared in Python on the few rows of the devices concerned: payloads are JSON, which the two
+    databases compare differently (or not at all), and redeliveries are rare.
+    """
+    wanted = {index: item for index, item in enumerate(items) if item.redelivered}
+    ids = {i for i in (_claimed_id(item) for item in wanted.values()) if i}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(IotMessage.id, IotMessage.device_id, IotMessage.source, IotMessage.payload)
+        .where(IotMessage.device_id.in_(ids), IotMessage.received_at >= since).order_by(IotMessage.id)
+    ).all()
+    found: dict[int, int] = {}
+    for index, item in wanted.items():
+        key = (_claimed_id(item), item.source[:200], item.payload)
+        first = next((row.id for row in rows if (row.device_id, row.source, row.payload) == key), None)
+        if first is not None:
+            found[index] = first
+    return found
+
+
+def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock: Clock,
+                    config: FirewatchConfig | None = None) -> list[IotOutcome]:
+    """Store and apply one batch of IoT messages; one outcome per item (an ``error`` for a bad payload,
+    which is then not stored: there is nothing in it to alarm on)."""
+    if not items:
+        return []
+    cfg = config or current_config()
+    ids = {i for i in (_claimed_id(item) for item in items) if i}
+    rows = session.execute(
+        select(IotDevice, FireUnit, Building).outerjoin(FireUnit, FireUnit.id == IotDevice.unit_id)
+        .outerjoin(Building, Building.id == IotDevice.building_id)
+        .where(IotDevice.device_id.in_(ids)).execution_options(skip_scope=True)
+    ).all()
+    devices = {d.device_id: (d, u, b) for d, u, b in rows}
+    parsed: list[tuple[int, ReceivedMessage, iot.IotFacts]] = []
+    outcomes: list[IotOutcome | None] = [None] * len(items)
+    copies = _stored_copies(session, items, min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window)
+    for index, item in enumerate(items):
+        if index in copies:
+            outcomes[index] = IotOutcome(_claimed_id(item), copies[index], duplicate=True)
+            continue
+        known = devices.get(_claimed_id(item) or "")
+        try:
+            facts = iot.parse_payload(item.payload, device_id=item.device_id,
+                                      kind=known[0].kind if known else item.kind, limits=cfg.thresholds,
+                                      overrides=known[0].thresholds if known else None)
+        except iot.IotPayloadError as exc:
+            outcomes[index] = IotOutcome(_claimed_id(item), None, error=str(exc))
+            continue
+        if facts.device_id not in devices:
+            device = IotDevice(device_id=facts.device_id, kind=facts.kind, registered=False,
+                               region_code=cfg.unregistered_region, description="未登记设备", thresholds={})
+            session.add(device)
+            session.flush()
+            devices[facts.device_id] = (device, None, None)
+        parsed.append((index, item, facts))
+    if not parsed:
+        return [o or IotOutcome(None, None, error="not processed") for o in outcomes]
+    message_ids = list(session.scalars(insert(IotMessage).returning(IotMessage.id, sort_by_parameter_order=True), [
+        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
+         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
+        for _, item, facts in parsed]))
+    readings: list[dict[str, Any]] = []
+    reports: list[PointReport] = []
+    back_online: dict[str, IotDevice] = {}
+    for (index, item, facts), message_id in zip(parsed, message_ids, strict=True):
+        device, unit, building = devices[facts.device_id]
+        if device.last_seen_at is None or device.last_seen_at < item.received_at:
+            device.last_seen_at = item.received_at
+        if device.offline_since is not None:
+            back_online[device.device_id] = device
+        readings.extend({"received_at": item.received_at, "device_time": facts.device_time,
+                         "device_id": facts.device_id, "quantity": r.quantity, "value": r.value, "unit": r.unit,
+                         "raw_frame_id": None, "iot_message_id": message_id} for r in facts.readings)
+        owner = Owner(device.region_code, device.unit_id, device.organization_id, unit.name if unit else "",
+                      device.lon if device.lon is not None else (unit.lon if unit else None),
+                      device.lat if device.lat is not None else (unit.lat if unit else None),
+                      unregistered=not device.registered)
+        label, zone_key = _label(device, building)
+        value = facts.readings[0].value if facts.readings else None
+        reports.extend(PointReport(
+            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=device.device_id,
+            owner=owner, iot_device_id=device.device_id, iot_message_id=message_id, component_label=label,
+            zone_key=zone_key if not obs.point_key.endswith("/fault") else None, value=value,
+        ) for obs in facts.observations)
+        outcomes[index] = IotOutcome(facts.device_id, message_id)
+    if readings:
+        session.connection().execute(insert(table_of(Reading)), readings)
+    restore_iot_online(session, list(back_online.values()), at=max(i.received_at for _, i, _ in parsed))
+    applied = apply_reports(session, reports, config=cfg)
+    result: list[IotOutcome] = []
+    for index, outcome in enumerate(outcomes):
+        assert outcome is not None
+        result.append(IotOutcome(outcome.device_id, outcome.message_id, outcome.error,
+                                 applied.raised.get(index, []), applied.cleared.get(index, []), outcome.duplicate))
+    return result

@@ -1,0 +1,315 @@
+"""The device registry: units, buildings, UITDs, systems, components, IoT devices, maintenance windows.
+
+Every write bumps the registry token (``registry.cache.bump``) in the same transaction, so the ingest
+path's cache follows. Binding a device discovered before it was registered attaches its past alarms
+(their unit, organisation, region and location) so they show up where the unit belongs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from citysafe.core.errors import Conflict, field_error, not_found
+from citysafe.core.events import publish
+from citysafe.core.pagination import PageParams, paginate
+from citysafe.core.scope import region_clause
+from citysafe.core.validators import region_prefix
+from citysafe.firewatch.alarms.models import Alarm, PointState
+from citysafe.firewatch.alarms.store import updated_event
+from citysafe.firewatch.registry import cache as regcache
+from citysafe.firewatch.registry.models import (
+    Building,
+    Component,
+    FireSystem,
+    FireUnit,
+    IotDevice,
+    MaintenanceWindow,
+    Uitd,
+)
+from citysafe.firewatch.registry.schemas import (
+    BuildingCreate,
+    ComponentCreate,
+    IotDeviceCreate,
+    MaintenanceCreate,
+    UitdCreate,
+    UnitCreate,
+)
+from citysafe.orgs import service as orgs_service
+from citysafe.orgs.schemas import Location
+
+T = TypeVar("T", Uitd, IotDevice)
+
+
+def _wgs84(location: Location | None) -> tuple[float | None, float | None]:
+    if location is None:
+        return None, None
+    from citysafe.core.geo import gcj02_to_wgs84
+
+    if location.crs == "gcj02":
+        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
+        return round(lon, 7), round(lat, 7)
+    return location.lon, location.lat
+
+
+def create_unit(session: Session, *, unit_in: UnitCreate) -> FireUnit:
+    if unit_in.organization is not None:
+        org = orgs_service.create(session, org_in=unit_in.organization)
+    else:
+        org = orgs_service.get(session, org_id=unit_in.organization_id or 0)
+    if session.scalars(select(FireUnit.id).where(FireUnit.organization_id == org.id)
+                       .execution_options(skip_scope=True)).first() is not None:
+        raise Conflict(detail=f"organisation {org.id} is already a networked unit",
+                       detail_zh=f"单位 {org.name} 已是联网单位")
+    unit = FireUnit(organization_id=org.id, name=org.name, region_code=org.region_code, address=org.address,
+                    lon=org.lon, lat=org.lat, contact_name=unit_in.contact_name, contact_phone=unit_in.contact_phone,
+                    offline_minutes=unit_in.offline_minutes, active=True)
+    session.add(unit)
+    session.flush()
+    regcache.bump(session)
+    return unit
+
+
+def get_unit(session: Session, *, unit_id: int) -> FireUnit:
+    unit = session.get(FireUnit, unit_id)
+    if unit is None:
+        raise not_found("networked unit", "联网单位", unit_id)
+    return unit
+
+
+def list_units(session: Session, *, q: str | None, region: str | None,
+               params: PageParams) -> tuple[list[FireUnit], int]:
+    stmt = select(FireUnit).order_by(FireUnit.id)
+    if q:
+        stmt = stmt.where(FireUnit.name.contains(q) | FireUnit.address.contains(q))
+    if region:
+        stmt = stmt.where(region_clause(FireUnit.region_code, region_prefix(region)))
+    return paginate(session, stmt, params)
+
+
+def add_building(session: Session, *, unit: FireUnit, building_in: BuildingCreate) -> Building:
+    if session.scalars(select(Building.id).where(Building.unit_id == unit.id, Building.name == building_in.name)
+                       ).first() is not None:
+        raise Conflict(detail=f"building {building_in.name} exists", detail_zh=f"建筑 {building_in.name} 已存在")
+    lon, lat = _wgs84(building_in.location)
+    building = Building(unit_id=unit.id, organization_id=unit.organization_id, region_code=unit.region_code,
+                        name=building_in.name, floors_above=building_in.floors_above,
+                        floors_below=building_in.floors_below, lon=lon if lon is not None else unit.lon,
+                        lat=lat if lat is not None else unit.lat)
+    session.add(building)
+    session.flush()
+    regcache.bump(session)
+    return building
+
+
+def _attach(device: Uitd | IotDevice, unit: FireUnit) -> None:
+    device.unit_id, device.organization_id, device.region_code = unit.id, unit.organization_id, unit.region_code
+    device.registered = True
+
+
+def register_uitd(session: Session, *, uitd_in: UitdCreate) -> Uitd:
+    """Register a UITD; one already seen (unregistered) is bound to the unit instead, with its alarms."""
+    unit = get_unit(session, unit_id=uitd_in.unit_id)
+    existing = session.scalars(select(Uitd).where(Uitd.address == uitd_in.address)
+                               .execution_options(skip_scope=True)).first()
+    if existing is not None and existing.registered:
+        raise Conflict(detail=f"UITD {uitd_in.address} is registered", detail_zh=f"传输装置 {uitd_in.address} 已登记")
+    if existing is not None:
+        uitd = bind_uitd(session, address=uitd_in.address, unit_id=unit.id)[0]
+        uitd.vendor, uitd.model, uitd.description = uitd_in.vendor, uitd_in.model, uitd_in.description
+        session.flush()
+        return uitd
+    uitd = Uitd(address=uitd_in.address, vendor=uitd_in.vendor, model=uitd_in.model, description=uitd_in.description,
+                region_code=unit.region_code)
+    _attach(uitd, unit)
+    session.add(uitd)
+    session.flush()
+    regcache.bump(session)
+    return uitd
+
+
+def get_uitd(session: Session, *, address: int) -> Uitd:
+    uitd = session.scalars(select(Uitd).where(Uitd.address == address)).first()
+    if uitd is None:
+        raise not_found("UITD", "用户信息传输装置", address)
+    return uitd
+
+
+def list_uitds(session: Session, *, registered: bool | None, unit_id: int | None,
+               params: PageParams) -> tuple[list[Uitd], int]:
+    stmt = select(Uitd).order_by(Uitd.id)
+    if registered is not None:
+        stmt = stmt.where(Uitd.registered.is_(registered))
+    if unit_id is not None:
+        stmt = stmt.where(Uitd.unit_id == unit_id)
+    return paginate(session, stmt, params)
+
+
+def _attach_alarms(session: Session, condition: ColumnElement[bool], unit: FireUnit) -> int:
+    # The past alarms of an unregistered device lie in the unregistered region, usually outside the
+    # binding user's scope; they move into the unit's region (inside it, checked at flush).
+    alarms = session.execute(select(Alarm).where(condition).execution_options(skip_scope=True)).scalars().all()
+    for alarm in alarms:
+        alarm.unit_id, alarm.organization_id, alarm.unit_name = unit.id, unit.organization_id, unit.name
+        alarm.region_code, alarm.lon, alarm.lat, alarm.unregistered = unit.region_code, unit.lon, unit.lat, False
+    session.flush()
+    for alarm in alarms:
+        if alarm.is_open:
+            publish(session, updated_event(alarm, "bound"))
+    return len(alarms)
+
+
+def _claimable(session: Session, stmt: Select[tuple[T]]) -> T | None:
+    """An unregistered device, wherever it was parked: anyone managing devices may claim it for a unit
+    in their scope (the installer knows the address printed on it). Registered ones need scope."""
+    found = session.scalars(stmt.execution_options(skip_scope=True)).first()
+    return found if found is not None and not getattr(found, "registered", True) else None
+
+
+def bind_uitd(session: Session, *, address: int, unit_id: int) -> tuple[Uitd, int]:
+    """Attach a UITD (typically one discovered unregistered) and all its past alarms to a unit."""
+    unit = get_unit(session, unit_id=unit_id)
+    uitd = _claimable(session, select(Uitd).where(Uitd.address == address)) or get_uitd(session, address=address)
+    _attach(uitd, unit)
+    session.execute(update(FireSystem).where(FireSystem.uitd_id == uitd.id)
+                    .values(region_code=unit.region_code, organization_id=unit.organization_id))
+    session.execute(update(Component).where(Component.uitd_id == uitd.id)
+                    .values(region_code=unit.region_code, organization_id=unit.organization_id))
+    count = _attach_alarms(session, Alarm.uitd_address == address, unit)
+    regcache.bump(session)
+    return uitd, count
+
+
+def _system(session: Session, uitd: Uitd, system_type: int, system_address: int, name: str) -> FireSystem:
+    system = session.scalars(select(FireSystem).where(
+        FireSystem.uitd_id == uitd.id, FireSystem.system_type == system_type,
+        FireSystem.system_address == system_address)).first()
+    if system is None:
+        system = FireSystem(uitd_id=uitd.id, organization_id=uitd.organization_id, region_code=uitd.region_code,
+                            system_type=system_type, system_address=system_address, name=name)
+        session.add(system)
+        session.flush()
+    elif name and not system.name:
+        system.name = name
+    return system
+
+
+def add_component(session: Session, *, uitd: Uitd, component_in: ComponentCreate) -> Component:
+    c = component_in
+    if c.building_id is not None:
+        building = session.get(Building, c.building_id)
+        if building is None or building.unit_id != uitd.unit_id:
+            raise field_error("building_id", "not a building of this UITD's unit", "该建筑不属于此传输装置所在单位")
+    system = _system(session, uitd, c.system_type, c.system_address, c.system_name)
+    if session.scalars(select(Component.id).where(Component.system_id == system.id,
+                                                  Component.component_address == c.component_address)).first():
+        raise Conflict(detail=f"component {c.component_address} exists in system {c.system_type}/{c.system_address}",
+                       detail_zh=f"部件 {c.component_address} 已登记")
+    component = Component(system_id=system.id, uitd_id=uitd.id, organization_id=uitd.organization_id,
+                          region_code=uitd.region_code, component_type=c.component_type,
+                          component_address=c.component_address, description=c.description,
+                          building_id=c.building_id, floor=c.floor, zone=c.zone)
+    session.add(component)
+    session.flush()
+    regcache.bump(session)
+    return component
+
+
+def list_components(session: Session, *, uitd: Uitd) -> list[Component]:
+    return list(session.execute(select(Component).where(Component.uitd_id == uitd.id)
+                                .order_by(Component.id)).scalars())
+
+
+def register_iot_device(session: Session, *, device_in: IotDeviceCreate) -> IotDevice:
+    unit = get_unit(session, unit_id=device_in.unit_id)
+    existing = session.scalars(select(IotDevice).where(IotDevice.device_id == device_in.device_id)
+                               .execution_options(skip_scope=True)).first()
+    if existing is not None and existing.registered:
+        raise Conflict(detail=f"IoT device {device_in.device_id} is registered",
+                       detail_zh=f"物联网设备 {device_in.device_id} 已登记")
+    lon, lat = _wgs84(device_in.location)
+    device = existing or IotDevice(device_id=device_in.device_id, region_code=unit.region_code)
+    _attach(device, unit)
+    device.kind, device.building_id, device.floor, device.zone = (
+        device_in.kind.value, device_in.building_id, device_in.floor, device_in.zone)
+    device.description, device.vendor, device.thresholds = device_in.description, device_in.vendor, device_in.thresholds
+    device.lon, device.lat = (lon, lat) if lon is not None else (unit.lon, unit.lat)
+    session.add(device)
+    session.flush()
+    if existing is not None:
+        _attach_alarms(session, Alarm.iot_device_id == device.device_id, unit)
+    regcache.bump(session)
+    return device
+
+
+def bind_iot_device(session: Session, *, device_id: str, unit_id: int) -> tuple[IotDevice, int]:
+    unit = get_unit(session, unit_id=unit_id)
+    device = _claimable(session, select(IotDevice).where(IotDevice.device_id == device_id)) or session.scalars(
+        select(IotDevice).where(IotDevice.device_id == device_id)).first()
+    if device is None:
+        raise not_found("IoT device", "物联网设备", device_id)
+    _attach(device, unit)
+    count = _attach_alarms(session, Alarm.iot_device_id == device_id, unit)
+    regcache.bump(session)
+    return device, count
+
+
+def list_iot_devices(session: Session, *, registered: bool | None, unit_id: int | None,
+                     params: PageParams) -> tuple[list[IotDevice], int]:
+    stmt = select(IotDevice).order_by(IotDevice.id)
+    if registered is not None:
+        stmt = stmt.where(IotDevice.registered.is_(registered))
+    if unit_id is not None:
+        stmt = stmt.where(IotDevice.unit_id == unit_id)
+    return paginate(session, stmt, params)
+
+
+def create_maintenance(session: Session, *, window_in: MaintenanceCreate, actor: str) -> MaintenanceWindow:
+    org: int | None
+    if window_in.unit_id is not None:
+        unit = get_unit(session, unit_id=window_in.unit_id)
+        region, org = unit.region_code, unit.organization_id
+    else:
+        region, org = _device_owner(session, window_in.device_address or "")
+    window = MaintenanceWindow(unit_id=window_in.unit_id, device_address=window_in.device_address,
+                               organization_id=org, region_code=region, starts_at=window_in.starts_at,
+                               ends_at=window_in.ends_at, reason=window_in.reason, created_by=actor)
+    session.add(window)
+    session.flush()
+    return window
+
+
+def _device_owner(session: Session, device_address: str) -> tuple[str, int | None]:
+    if device_address.isdigit():
+        uitd = session.scalars(select(Uitd).where(Uitd.address == int(device_address))).first()
+        if uitd is not None:
+            return uitd.region_code, uitd.organization_id
+    device = session.scalars(select(IotDevice).where(IotDevice.device_id == device_address)).first()
+    if device is None:
+        raise field_error("device_address", f"no device {device_address}", f"未找到设备 {device_address}")
+    return device.region_code, device.organization_id
+
+
+def list_maintenance(session: Session, *, active_at: datetime | None) -> list[MaintenanceWindow]:
+    stmt = select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc())
+    if active_at is not None:
+        stmt = stmt.where(MaintenanceWindow.starts_at <= active_at, MaintenanceWindow.ends_at > active_at)
+    return list(session.execute(stmt).scalars())
+
+
+def point_states(session: Session, *, device: str) -> list[PointState]:
+    """The engine's state of every point of a device the caller can see (UITD address or IoT device id)."""
+    if device.isdigit() and session.scalars(select(Uitd.id).where(Uitd.address == int(device))).first():
+        prefix = device
+    elif session.scalars(select(IotDevice.id).where(IotDevice.device_id == device)).first():
+        prefix = f"iot:{device}"
+    else:
+        raise not_found("device", "设备", device)
+    stmt = (select(PointState).where((PointState.point_key == prefix)
+                                     | PointState.point_key.startswith(prefix + "/", autoescape=True))
+            .order_by(PointState.point_key))
+    return list(session.execute(stmt).scalars())

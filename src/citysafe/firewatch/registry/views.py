@@ -1,0 +1,153 @@
+"""Registry API: networked units, buildings, UITDs, components, IoT devices, binding, maintenance
+windows, and the Excel template and import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
+
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.errors import field_error
+from citysafe.core.pagination import Page, PageParams
+from citysafe.firewatch.alarms.schemas import PointStateRead
+from citysafe.firewatch.registry import excel
+from citysafe.firewatch.registry import service as rs
+from citysafe.firewatch.registry.schemas import (
+    BindIn,
+    BindResult,
+    BuildingCreate,
+    BuildingRead,
+    ComponentCreate,
+    ComponentRead,
+    ImportReport,
+    IotDeviceCreate,
+    IotDeviceRead,
+    MaintenanceCreate,
+    MaintenanceRead,
+    UitdCreate,
+    UitdRead,
+    UnitCreate,
+    UnitRead,
+)
+
+router = APIRouter(prefix="/firewatch", tags=["firewatch registry"])
+Manager = Annotated[Principal, Depends(requires(Permission.MANAGE_DEVICES))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/units", response_model=UnitRead, status_code=201, operation_id="firewatch_units_create")
+def create_unit(unit_in: UnitCreate, db: DbSession, principal: Manager) -> UnitRead:
+    return UnitRead.model_validate(rs.create_unit(db, unit_in=unit_in))
+
+
+@router.get("/units", response_model=Page[UnitRead], operation_id="firewatch_units_list")
+def list_units(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
+               q: str | None = None, region: str | None = None) -> Page[UnitRead]:
+    items, total = rs.list_units(db, q=q, region=region, params=params)
+    return Page(items=[UnitRead.model_validate(u) for u in items], total=total, page=params.page, size=params.size)
+
+
+@router.get("/units/{unit_id}", response_model=UnitRead, operation_id="firewatch_units_get")
+def get_unit(unit_id: int, db: DbSession, principal: CurrentPrincipal) -> UnitRead:
+    return UnitRead.model_validate(rs.get_unit(db, unit_id=unit_id))
+
+
+@router.post("/units/{unit_id}/buildings", response_model=BuildingRead, status_code=201,
+             operation_id="firewatch_buildings_create")
+def add_building(unit_id: int, building_in: BuildingCreate, db: DbSession, principal: Manager) -> BuildingRead:
+    unit = rs.get_unit(db, unit_id=unit_id)
+    return BuildingRead.model_validate(rs.add_building(db, unit=unit, building_in=building_in))
+
+
+@router.post("/uitds", response_model=UitdRead, status_code=201, operation_id="firewatch_uitds_create")
+def register_uitd(uitd_in: UitdCreate, db: DbSession, principal: Manager) -> UitdRead:
+    return UitdRead.model_validate(rs.register_uitd(db, uitd_in=uitd_in))
+
+
+@router.get("/uitds", response_model=Page[UitdRead], operation_id="firewatch_uitds_list")
+def list_uitds(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
+               registered: bool | None = None, unit: int | None = None) -> Page[UitdRead]:
+    items, total = rs.list_uitds(db, registered=registered, unit_id=unit, params=params)
+    return Page(items=[UitdRead.model_validate(u) for u in items], total=total, page=params.page, size=params.size)
+
+
+@router.get("/uitds/{address}", response_model=UitdRead, operation_id="firewatch_uitds_get")
+def get_uitd(address: int, db: DbSession, principal: CurrentPrincipal) -> UitdRead:
+    return UitdRead.model_validate(rs.get_uitd(db, address=address))
+
+
+@router.post("/uitds/{address}/bind", response_model=BindResult, operation_id="firewatch_uitds_bind")
+def bind_uitd(address: int, body: BindIn, db: DbSession, principal: Manager) -> BindResult:
+    uitd, count = rs.bind_uitd(db, address=address, unit_id=body.unit_id)
+    return BindResult(device_address=str(uitd.address), unit_id=body.unit_id, alarms_attached=count)
+
+
+@router.post("/uitds/{address}/components", response_model=ComponentRead, status_code=201,
+             operation_id="firewatch_components_create")
+def add_component(address: int, component_in: ComponentCreate, db: DbSession, principal: Manager) -> ComponentRead:
+    uitd = rs.get_uitd(db, address=address)
+    return ComponentRead.model_validate(rs.add_component(db, uitd=uitd, component_in=component_in))
+
+
+@router.get("/uitds/{address}/components", response_model=list[ComponentRead],
+            operation_id="firewatch_components_list")
+def list_components(address: int, db: DbSession, principal: CurrentPrincipal) -> list[ComponentRead]:
+    uitd = rs.get_uitd(db, address=address)
+    return [ComponentRead.model_validate(c) for c in rs.list_components(db, uitd=uitd)]
+
+
+@router.post("/iot-devices", response_model=IotDeviceRead, status_code=201, operation_id="firewatch_iot_create")
+def register_iot_device(device_in: IotDeviceCreate, db: DbSession, principal: Manager) -> IotDeviceRead:
+    return IotDeviceRead.model_validate(rs.register_iot_device(db, device_in=device_in))
+
+
+@router.get("/iot-devices", response_model=Page[IotDeviceRead], operation_id="firewatch_iot_list")
+def list_iot_devices(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
+                     registered: bool | None = None, unit: int | None = None) -> Page[IotDeviceRead]:
+    items, total = rs.list_iot_devices(db, registered=registered, unit_id=unit, params=params)
+    return Page(items=[IotDeviceRead.model_validate(d) for d in items], total=total, page=params.page,
+                size=params.size)
+
+
+@router.post("/iot-devices/{device_id}/bind", response_model=BindResult, operation_id="firewatch_iot_bind")
+def bind_iot_device(device_id: str, body: BindIn, db: DbSession, principal: Manager) -> BindResult:
+    device, count = rs.bind_iot_device(db, device_id=device_id, unit_id=body.unit_id)
+    return BindResult(device_address=device.device_id, unit_id=body.unit_id, alarms_attached=count)
+
+
+@router.get("/devices/{device}/points", response_model=list[PointStateRead], operation_id="firewatch_points")
+def device_points(device: str, db: DbSession, principal: CurrentPrincipal) -> list[PointStateRead]:
+    """Current conditions of each point of a device (UITD decimal address or IoT device id)."""
+    return [PointStateRead.model_validate(p) for p in rs.point_states(db, device=device)]
+
+
+@router.post("/maintenance", response_model=MaintenanceRead, status_code=201,
+             operation_id="firewatch_maintenance_create")
+def create_maintenance(window_in: MaintenanceCreate, db: DbSession, principal: Manager) -> MaintenanceRead:
+    return MaintenanceRead.model_validate(rs.create_maintenance(db, window_in=window_in, actor=principal.username))
+
+
+@router.get("/maintenance", response_model=list[MaintenanceRead], operation_id="firewatch_maintenance_list")
+def list_maintenance(db: DbSession, principal: CurrentPrincipal,
+                     active_at: datetime | None = None) -> list[MaintenanceRead]:
+    return [MaintenanceRead.model_validate(w) for w in rs.list_maintenance(db, active_at=active_at)]
+
+
+@router.get("/registry/template", operation_id="firewatch_registry_template",
+            responses={200: {"content": {XLSX: {}}}})
+def registry_template(principal: CurrentPrincipal) -> Response:
+    return Response(excel.template(), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="firewatch-registry-template.xlsx"'})
+
+
+@router.post("/registry/import", response_model=ImportReport, operation_id="firewatch_registry_import")
+async def registry_import(file: UploadFile, db: DbSession, ctx: Context, principal: Manager,
+                          dry_run: bool = False) -> ImportReport:
+    data = await file.read(ctx.settings.upload_max_bytes + 1)
+    if len(data) > ctx.settings.upload_max_bytes:
+        raise field_error("file", "file too large", "文件过大")
+    return excel.import_workbook(db, data=data, dry_run=dry_run)
