@@ -13,7 +13,8 @@ from citysafe.auth.models import User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
-from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope, region_clause
 from citysafe.core.security import TokenSigner, hash_password, password_stamp, verify_password
@@ -115,10 +116,7 @@ def require(principal: Principal, permission: str) -> None:
 
 
 def get_user(session: Session, *, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise not_found("user", "用户", user_id)
-    return user
+    return get_or_404(session, User, user_id, what="user", what_zh="用户")
 
 
 def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:

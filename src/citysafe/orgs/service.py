@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.geo import gcj02_to_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import current_scope, region_clause
@@ -58,10 +59,7 @@ def create(session: Session, *, org_in: OrganizationCreate) -> Organization:
 
 
 def get(session: Session, *, org_id: int) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise not_found("organization", "单位", org_id)
-    return org
+    return get_or_404(session, Organization, org_id, what="organization", what_zh="单位")
 
 
 def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -> Organization:

@@ -14,6 +14,7 @@ from shapely.geometry import shape
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, undefer
 
+from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import ValidationFailed, field_error, not_found
 from citysafe.core.geo import convert_geometry
 from citysafe.core.scope import region_clause
@@ -27,10 +28,7 @@ _LEVELS = {level.value for level in RegionLevel}
 
 
 def get(session: Session, *, code: str) -> Region:
-    region = session.get(Region, code)
-    if region is None:
-        raise not_found("region", "行政区划", code)
-    return region
+    return get_or_404(session, Region, code, what="region", what_zh="行政区划")
 
 
 def children(session: Session, *, code: str) -> list[Region]:
@@ -69,9 +67,8 @@ def _brief(region: Region) -> RegionBrief:
 
 
 def boundary_feature(session: Session, *, code: str) -> dict[str, Any]:
-    region = session.scalars(select(Region).options(undefer(Region.boundary)).where(Region.code == code)).first()
-    if region is None:
-        raise not_found("region", "行政区划", code)
+    region = first_or_404(session, select(Region).options(undefer(Region.boundary)).where(Region.code == code),
+                          key=code, what="region", what_zh="行政区划")
     if region.boundary is None:
         raise not_found("boundary of region", "行政区划边界", code)
     return _feature(region)

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
-from citysafe.core.errors import Conflict, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
@@ -102,10 +103,7 @@ def create_record(session: Session, *, record_in: EnforcementCreate, principal: 
 
 
 def get_record(session: Session, *, record_id: int) -> EnforcementRecord:
-    record = session.get(EnforcementRecord, record_id)
-    if record is None:
-        raise not_found("enforcement record", "执法记录", record_id)
-    return record
+    return get_or_404(session, EnforcementRecord, record_id, what="enforcement record", what_zh="执法记录")
 
 
 def add_penalty(session: Session, *, record: EnforcementRecord, penalty_in: PenaltyCreate) -> EnforcementRecord:
@@ -176,10 +174,7 @@ def create_punishment(session: Session, *, punishment_in: PunishmentCreate, prin
 
 
 def get_punishment(session: Session, *, punishment_id: int) -> JointPunishment:
-    entry = session.get(JointPunishment, punishment_id)
-    if entry is None:
-        raise not_found("joint-punishment entry", "联合惩戒记录", punishment_id)
-    return entry
+    return get_or_404(session, JointPunishment, punishment_id, what="joint-punishment entry", what_zh="联合惩戒记录")
 
 
 def revoke_punishment(session: Session, *, entry: JointPunishment, reason: str, now: datetime) -> JointPunishment:

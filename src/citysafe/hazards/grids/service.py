@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
+from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, field_error, not_found
 from citysafe.core.geo import convert_geometry, gcj02_to_wgs84
 from citysafe.core.pagination import PageParams, paginate
@@ -88,9 +89,8 @@ def _check_no_overlap(session: Session, community_code: str, geom: BaseGeometry,
 
 
 def grid_read(session: Session, *, code: str) -> GridRead:
+    _grid(session, code)
     region = regions_service.read(session, code=code)
-    if region.level != RegionLevel.GRID.value:
-        raise not_found("grid", "网格", code)
     return GridRead(code=region.code, name=region.name, parent_code=region.parent_code, centroid=region.centroid,
                     bbox=region.bbox, officers=[OfficerRead.model_validate(o) for o in officers(session, codes=[code])])
 
@@ -175,9 +175,8 @@ def officers(session: Session, *, codes: list[str]) -> list[GridOfficer]:
 
 
 def remove_officer(session: Session, *, code: str, officer_id: int) -> None:
-    officer = session.get(GridOfficer, officer_id)
-    if officer is None or officer.region_code != code:
-        raise not_found("grid officer", "网格员", officer_id)
+    officer = get_or_404(session, GridOfficer, officer_id, what="grid officer", what_zh="网格员",
+                         visible=lambda o: o.region_code == code)
     session.delete(officer)
     session.flush()
 
@@ -222,10 +221,7 @@ def create_place(session: Session, *, place_in: PlaceCreate, fallback_region: st
 
 
 def get_place(session: Session, *, place_id: int) -> HazardPlace:
-    place = session.get(HazardPlace, place_id)
-    if place is None:
-        raise not_found("place", "场所", place_id)
-    return place
+    return get_or_404(session, HazardPlace, place_id, what="place", what_zh="场所")
 
 
 def update_place(session: Session, *, place: HazardPlace, place_in: PlaceUpdate) -> HazardPlace:

@@ -13,7 +13,8 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.config import Settings
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
@@ -77,10 +78,7 @@ def create_plan(session: Session, *, plan_in: PlanCreate, principal: Principal) 
 
 
 def get_plan(session: Session, *, plan_id: int) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise not_found("inspection plan", "排查计划", plan_id)
-    return plan
+    return get_or_404(session, InspectionPlan, plan_id, what="inspection plan", what_zh="排查计划")
 
 
 def list_plans(session: Session, *, params: PageParams) -> tuple[list[InspectionPlan], int]:
@@ -142,10 +140,7 @@ def list_tasks(
 
 
 def get_task(session: Session, *, task_id: int) -> InspectionTask:
-    task = session.get(InspectionTask, task_id)
-    if task is None:
-        raise not_found("inspection task", "排查任务", task_id)
-    return task
+    return get_or_404(session, InspectionTask, task_id, what="inspection task", what_zh="排查任务")
 
 
 def _may_complete(session: Session, task: InspectionTask, principal: Principal) -> None:

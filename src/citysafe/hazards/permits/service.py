@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.config import Settings
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.hazards import rules
 from citysafe.hazards.calc import permits as calc
@@ -70,10 +71,7 @@ def apply(session: Session, *, permit_in: PermitCreate, principal: Principal, se
 
 
 def get(session: Session, *, permit_id: int) -> WorkPermit:
-    permit = session.get(WorkPermit, permit_id)
-    if permit is None:
-        raise not_found("work permit", "作业票", permit_id)
-    return permit
+    return get_or_404(session, WorkPermit, permit_id, what="work permit", what_zh="作业票")
 
 
 def _approvals(session: Session, permit_ids: Sequence[int]) -> dict[int, list[PermitApproval]]:

@@ -12,7 +12,8 @@ from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import as_utc
 from citysafe.core.config import Settings
-from citysafe.core.errors import CitysafeError, Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import CitysafeError, Conflict, Forbidden, field_error
 from citysafe.core.events import publish
 from citysafe.hazards import rules
 from citysafe.hazards.calc.escalation import next_escalation_at
@@ -196,10 +197,7 @@ def report(
 
 
 def get(session: Session, *, ticket_id: int) -> HazardTicket:
-    ticket = session.get(HazardTicket, ticket_id)
-    if ticket is None:
-        raise not_found("hazard ticket", "隐患", ticket_id)
-    return ticket
+    return get_or_404(session, HazardTicket, ticket_id, what="hazard ticket", what_zh="隐患")
 
 
 def _refusal(refused: TransitionRefused) -> CitysafeError:

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
-from citysafe.core.errors import Forbidden, field_error, not_found
+from citysafe.core.db import first_or_404
+from citysafe.core.errors import Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import current_scope, region_clause
 from citysafe.core.validators import region_prefix
@@ -29,10 +30,7 @@ def get(session: Session, *, source_id: int, with_geometry: bool = False) -> Ris
     stmt = select(RiskSource).where(RiskSource.id == source_id)
     if with_geometry:
         stmt = stmt.options(undefer(RiskSource.geometry))
-    source = session.scalars(stmt).first()
-    if source is None:
-        raise not_found("risk source", "风险源", source_id)
-    return source
+    return first_or_404(session, stmt, key=source_id, what="risk source", what_zh="风险源")
 
 
 def get_by_code(session: Session, *, code: str) -> RiskSource | None:
