@@ -11,7 +11,7 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.risk.calc import gb18218, lec, matrix
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
@@ -93,8 +93,7 @@ def calculate(body: CalcRequest, principal: CurrentPrincipal, ctx: Context) -> d
 @router.get("/sources", response_model=Page[SourceRead], operation_id="risk_sources_list")
 def list_sources(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
                  filters: Annotated[SourceFilter, Query()]) -> Page[SourceRead]:
-    items, total = sources.list_sources(db, filters=filters, params=params)
-    return Page(items=[SourceRead.model_validate(s) for s in items], total=total, page=params.page, size=params.size)
+    return page_of(sources.list_sources(db, filters=filters, params=params), params, SourceRead.model_validate)
 
 
 @router.post("/sources", response_model=SourceDetail, status_code=201, operation_id="risk_sources_create")

@@ -56,7 +56,7 @@ def sources_page(request: Request, db: DbSession, filters: Annotated[SourceFilte
     region = regions_service.read(db, code=filters.region or principal.region_code)
     query = str(request.url.query)
     return render(request, "risk/sources.html", principal, items=items, total=total, page=params.page,
-                  pages=max((total + params.size - 1) // params.size, 1), filters=filters, region=region,
+                  pages=params.pages(total), filters=filters, region=region,
                   query=query, **_common())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -141,7 +141,7 @@ def list_records(
     return paginate(session, stmt, params)
 
 
-def record_reads(session: Session, records: list[EnforcementRecord], now: datetime) -> list[EnforcementRead]:
+def record_reads(session: Session, records: Sequence[EnforcementRecord], now: datetime) -> list[EnforcementRead]:
     punished = punishments_by_org(session, org_ids=[r.organization_id for r in records if r.organization_id], now=now)
     return [EnforcementRead(
         id=r.id, number=r.number, kind=r.kind, kind_name=zh(ENFORCEMENT_KIND_NAMES_ZH, r.kind),

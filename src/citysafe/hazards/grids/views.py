@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from citysafe.auth.deps import CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.hazards.grids import service
 from citysafe.hazards.grids.schemas import (
     GridCreate,
@@ -101,9 +101,9 @@ def list_places(
     region: str | None = None, place_type: str | None = None, q: str | None = None,
     organization_id: int | None = None,
 ) -> Page[PlaceRead]:
-    items, total = service.list_places(db, params=params, region=region_query(region),
-                                       place_type=place_type, q=q, organization_id=organization_id)
-    return Page(items=[PlaceRead.model_validate(p) for p in items], total=total, page=params.page, size=params.size)
+    found = service.list_places(db, params=params, region=region_query(region),
+                                place_type=place_type, q=q, organization_id=organization_id)
+    return page_of(found, params, PlaceRead.model_validate)
 
 
 @router.get("/places/{place_id}", response_model=PlaceRead, operation_id="hazards_places_get")

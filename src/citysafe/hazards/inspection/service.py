@@ -3,6 +3,7 @@ a ticket carrying the place, the task and (when the item names one) the major-ha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -101,7 +102,7 @@ def progress(session: Session, *, plan_ids: list[int], now: datetime) -> dict[in
     return out
 
 
-def plan_reads(session: Session, plans: list[InspectionPlan], now: datetime) -> list[PlanRead]:
+def plan_reads(session: Session, plans: Sequence[InspectionPlan], now: datetime) -> list[PlanRead]:
     done = progress(session, plan_ids=[p.id for p in plans], now=now)
     return [PlanRead(
         id=p.id, name=p.name, place_type=p.place_type, place_type_name=zh(PLACE_TYPE_NAMES_ZH, p.place_type),
