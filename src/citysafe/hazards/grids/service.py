@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service as auth_service
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, field_error, not_found
-from citysafe.core.geo import convert_geometry, gcj02_to_wgs84
+from citysafe.core.geo import convert_geometry, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
@@ -27,7 +27,6 @@ from citysafe.hazards.grids.schemas import (
     PlaceCreate,
     PlaceUpdate,
 )
-from citysafe.hazards.schemas import Location
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 from citysafe.regions.enums import RegionLevel
@@ -49,15 +48,6 @@ def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     if missing:
         _names.update(regions_service.names(session, codes=missing))
     return {c: _names[c] for c in wanted if c in _names}
-
-
-def wgs84_point(location: Location | None) -> tuple[float | None, float | None]:
-    if location is None:
-        return None, None
-    if location.crs == "gcj02":
-        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
-        return round(lon, 7), round(lat, 7)
-    return location.lon, location.lat
 
 
 def _polygon(boundary: dict[str, Any], crs: str) -> tuple[dict[str, Any], BaseGeometry]:
@@ -205,7 +195,7 @@ def resolve_region(session: Session, *, region_code: str | None, lon: float | No
 
 
 def create_place(session: Session, *, place_in: PlaceCreate, fallback_region: str) -> HazardPlace:
-    lon, lat = wgs84_point(place_in.location)
+    lon, lat = location_wgs84(place_in.location)
     org_region = None
     if place_in.organization_id is not None:
         org_region = orgs_service.get(session, org_id=place_in.organization_id).region_code
@@ -234,7 +224,7 @@ def update_place(session: Session, *, place: HazardPlace, place_in: PlaceUpdate)
     if place_in.place_type is not None:
         place.place_type = place_in.place_type.value
     if place_in.location is not None:
-        place.lon, place.lat = wgs84_point(place_in.location)
+        place.lon, place.lat = location_wgs84(place_in.location)
     if place_in.location is not None or place_in.region_code:
         place.region_code = resolve_region(session, region_code=place_in.region_code, lon=place.lon, lat=place.lat,
                                            fallback=place.region_code)

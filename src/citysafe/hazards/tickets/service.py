@@ -15,6 +15,7 @@ from citysafe.core.config import Settings
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, Conflict, Forbidden, field_error
 from citysafe.core.events import publish
+from citysafe.core.geo import location_wgs84
 from citysafe.hazards import rules
 from citysafe.hazards.calc.escalation import next_escalation_at
 from citysafe.hazards.calc.judging import UnknownCriterion, judge_level
@@ -145,7 +146,7 @@ def _where(session: Session, ticket_in: TicketCreate, principal: Principal | Non
     if org_id is None and place is not None:
         org_id = place.organization_id
     org = orgs_service.get(session, org_id=org_id) if org_id is not None else None
-    lon, lat = grids_service.wgs84_point(ticket_in.location)
+    lon, lat = location_wgs84(ticket_in.location)
     for known in (place, org):
         if lon is None and known is not None:
             lon, lat = known.lon, known.lat
