@@ -7,8 +7,7 @@ from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import current_scope, region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import current_scope, in_region
 from citysafe.orgs.models import Organization
 from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter, OrganizationUpdate
 from citysafe.regions import service as regions_service
@@ -82,7 +81,7 @@ def list_organizations(
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind.value)
     if filters.region:
-        stmt = stmt.where(region_clause(Organization.region_code, region_prefix(filters.region)))
+        stmt = stmt.where(in_region(Organization.region_code, filters.region))
     if filters.sector:
         stmt = stmt.where(Organization.sector == filters.sector)
     if filters.uscc:

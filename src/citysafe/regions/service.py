@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, undefer
 from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import ValidationFailed, field_error, not_found
 from citysafe.core.geo import convert_geometry
-from citysafe.core.scope import region_clause
+from citysafe.core.scope import in_region
 from citysafe.core.validators import region_prefix, validate_division_code
 from citysafe.regions.enums import RegionLevel
 from citysafe.regions.models import Region
@@ -102,7 +102,7 @@ def search(session: Session, *, q: str = "", level: str | None = None, limit: in
 
 
 def descendants_at_level(session: Session, *, code: str, level: str) -> list[Region]:
-    stmt = select(Region).where(Region.level == level, region_clause(Region.code, region_prefix(code)))
+    stmt = select(Region).where(Region.level == level, in_region(Region.code, code))
     return list(session.scalars(stmt.order_by(Region.code)))
 
 
@@ -153,7 +153,6 @@ def names(session: Session, *, codes: Iterable[str]) -> dict[str, str]:
 
 def boundaries_at_level(session: Session, *, code: str, level: str) -> dict[str, Any]:
     """Boundaries of the divisions of ``level`` inside ``code``, as a GeoJSON FeatureCollection."""
-    from citysafe.core.validators import region_prefix
 
     prefix = region_prefix(code)
     rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(
@@ -166,7 +165,6 @@ def locate(session: Session, *, lon: float, lat: float, level: str, within: str)
     """The division of ``level`` inside ``within`` whose boundary covers the WGS84 point, if any."""
     from shapely.geometry import Point
 
-    from citysafe.core.validators import region_prefix
 
     prefix = region_prefix(within)
     rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(

@@ -14,9 +14,8 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES
+from citysafe.core.scope import in_region
+from citysafe.hazards.calc.lifecycle import OPEN_STATES
 from citysafe.hazards.enforcement.models import EnforcementPenalty, EnforcementRecord, JointPunishment
 from citysafe.hazards.enforcement.schemas import (
     EnforcementCreate,
@@ -32,6 +31,7 @@ from citysafe.hazards.grids.service import resolve_region
 from citysafe.hazards.schemas import OrganizationBrief, PunishmentBrief
 from citysafe.hazards.tickets import cache
 from citysafe.hazards.tickets.models import HazardTicket
+from citysafe.hazards.tickets.queries import overdue_clause
 from citysafe.orgs import service as orgs_service
 
 
@@ -129,7 +129,7 @@ def list_records(
     if organization_id is not None:
         stmt = stmt.where(EnforcementRecord.organization_id == organization_id)
     if region:
-        stmt = stmt.where(region_clause(EnforcementRecord.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(EnforcementRecord.region_code, region))
     if sector:
         stmt = stmt.where(EnforcementRecord.sector == sector)
     if q:
@@ -194,7 +194,7 @@ def list_punishments(
     if organization_id is not None:
         stmt = stmt.where(JointPunishment.organization_id == organization_id)
     if region:
-        stmt = stmt.where(region_clause(JointPunishment.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(JointPunishment.region_code, region))
     live = (JointPunishment.revoked_at.is_(None) & (JointPunishment.starts_at <= now) & (JointPunishment.ends_at > now))
     if active is True:
         stmt = stmt.where(live)
@@ -215,12 +215,11 @@ def punishment_read(entry: JointPunishment, now: datetime) -> PunishmentRead:
 def standing(session: Session, *, org_id: int, now: datetime) -> OrganizationStanding:
     org = orgs_service.get(session, org_id=org_id)
     open_states = [s.value for s in OPEN_STATES]
-    running = [s.value for s in DEADLINE_STATES]
     tickets = HazardTicket
     row = session.execute(select(
         func.count().filter(tickets.state.in_(open_states)),
         func.count().filter(tickets.state.in_(open_states), tickets.level == "major"),
-        func.count().filter(tickets.state.in_(running), tickets.deadline < now),
+        func.count().filter(overdue_clause(now)),
     ).where(tickets.organization_id == org_id)).one()
     records = session.execute(select(func.count()).select_from(EnforcementRecord)
                               .where(EnforcementRecord.organization_id == org_id)).scalar_one()

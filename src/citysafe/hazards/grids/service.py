@@ -15,8 +15,7 @@ from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, field_error, not_found
 from citysafe.core.geo import convert_geometry, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.hazards.grids.models import GridOfficer, HazardPlace
 from citysafe.hazards.grids.schemas import (
     GridCreate,
@@ -238,7 +237,7 @@ def list_places(
 ) -> tuple[list[HazardPlace], int]:
     stmt = select(HazardPlace).order_by(HazardPlace.id)
     if region:
-        stmt = stmt.where(region_clause(HazardPlace.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(HazardPlace.region_code, region))
     if place_type:
         stmt = stmt.where(HazardPlace.place_type == place_type)
     if q:

@@ -17,8 +17,7 @@ from citysafe.core.config import Settings
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.hazards.enums import PLACE_TYPE_CATEGORY, PLACE_TYPE_NAMES_ZH, HazardSource, TaskAssignee, zh
 from citysafe.hazards.grids import service as grids_service
 from citysafe.hazards.grids.models import HazardPlace
@@ -39,7 +38,7 @@ def _places(session: Session, plan_in: PlanCreate, region: str) -> list[HazardPl
         return places
     return list(session.scalars(select(HazardPlace).where(
         HazardPlace.place_type == plan_in.place_type.value,
-        region_clause(HazardPlace.region_code, region_prefix(region))).order_by(HazardPlace.id)))
+        in_region(HazardPlace.region_code, region)).order_by(HazardPlace.id)))
 
 
 def create_plan(session: Session, *, plan_in: PlanCreate, principal: Principal) -> InspectionPlan:
