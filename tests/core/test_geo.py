@@ -32,3 +32,20 @@ def test_convert_geometry_nested() -> None:
     first = out["coordinates"][0][0]
     assert first != [118.8, 32.0] and abs(first[0] - 118.8) < 0.01
     assert convert_geometry(polygon, "wgs84") == polygon
+
+
+def test_to_wgs84_converts_gcj02_checks_and_keeps_wgs84() -> None:
+    from citysafe.core.geo import Location, location_wgs84, to_wgs84
+
+    glon, glat = wgs84_to_gcj02(118.7969, 32.0603)
+    lon, lat = to_wgs84(glon, glat, "gcj02")
+    assert abs(lon - 118.7969) < 1e-6 and abs(lat - 32.0603) < 1e-6
+    assert to_wgs84(118.7969, 32.0603, "wgs84") == (118.7969, 32.0603)
+    assert location_wgs84(Location(lon=glon, lat=glat, crs="gcj02")) == (lon, lat)
+    assert location_wgs84(None) == (None, None)
+    for bad in ((118.0, 32.0, "bd09"), (190.0, 32.0, "wgs84"), (118.0, -91.0, "gcj02")):
+        try:
+            to_wgs84(*bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} accepted")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import Unauthenticated
 
 SESSION_COOKIE = "citysafe_session"
@@ -31,15 +32,8 @@ def app_context(request: Request) -> AppContext:
 def db_session(request: Request) -> Iterator[Session]:
     # Requests begin deferred on SQLite: a view may open its own short unit of work (recording a
     # downlink command, say) while this session is open, which an IMMEDIATE lock held here would block.
-    session = app_context(request).read_session_factory()
-    try:
+    with unit_of_work(app_context(request).read_session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 Context = Annotated[AppContext, Depends(app_context)]

@@ -13,11 +13,11 @@ from citysafe.auth.models import User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
-from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import Scope, bind_scope, region_clause
+from citysafe.core.scope import Scope, bind_scope, in_region
 from citysafe.core.security import TokenSigner, hash_password, password_stamp, verify_password
-from citysafe.core.validators import region_prefix
 
 _UNKNOWN_CREDENTIALS = Unauthenticated(detail="wrong username or password", detail_zh="用户名或密码错误")
 
@@ -115,10 +115,7 @@ def require(principal: Principal, permission: str) -> None:
 
 
 def get_user(session: Session, *, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise not_found("user", "用户", user_id)
-    return user
+    return get_or_404(session, User, user_id, what="user", what_zh="用户")
 
 
 def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:
@@ -131,7 +128,7 @@ def list_audit(
 ) -> tuple[list[AuditEntry], int]:
     """Audit entries of changes inside the principal's region (entries with no region: admins only)."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    region_filter: Any = region_clause(AuditEntry.region_code, region_prefix(principal.region_code))
+    region_filter: Any = in_region(AuditEntry.region_code, principal.region_code)
     if principal.role == Role.ADMIN:
         region_filter = region_filter | AuditEntry.region_code.is_(None)
     stmt = stmt.where(region_filter)

@@ -12,7 +12,7 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import AuditRead, Principal, Token, UserCreate, UserRead
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.problems import problem_response
 
 router = APIRouter(tags=["auth"])
@@ -49,8 +49,7 @@ def list_users(
     db: DbSession, principal: Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))],
     params: Annotated[PageParams, Query()],
 ) -> Page[UserRead]:
-    items, total = service.list_users(db, params=params)
-    return Page(items=[UserRead.model_validate(u) for u in items], total=total, page=params.page, size=params.size)
+    return page_of(service.list_users(db, params=params), params, UserRead.model_validate)
 
 
 @router.get("/audit", response_model=Page[AuditRead], operation_id="audit_list")
@@ -60,8 +59,8 @@ def list_audit(
     entity: str | None = None, actor: str | None = None,
     since: datetime | None = None, until: datetime | None = None,
 ) -> Page[AuditRead]:
-    items, total = service.list_audit(db, principal=principal, params=params, entity=entity, actor=actor,
-                                      since=since, until=until)
-    return Page(items=[AuditRead.model_validate(a) for a in items], total=total, page=params.page, size=params.size)
+    found = service.list_audit(db, principal=principal, params=params, entity=entity, actor=actor,
+                               since=since, until=until)
+    return page_of(found, params, AuditRead.model_validate)
 
 

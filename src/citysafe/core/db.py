@@ -6,18 +6,21 @@ its audit entries and its outbox events land in one transaction or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, String, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from citysafe.core.clock import as_utc, utcnow
+from citysafe.core.errors import not_found
+
+M = TypeVar("M")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -124,3 +127,25 @@ def unit_of_work(factory: sessionmaker[Session], **info: Any) -> Iterator[Sessio
         raise
     finally:
         session.close()
+
+
+def get_or_404(session: Session, model: type[M], key: Any, *, what: str, what_zh: str,
+               visible: Callable[[M], bool] | None = None) -> M:
+    """``session.get(model, key)``, or the bilingual 404 ``not_found(what, what_zh, key)``.
+
+    The scope filter (``core.scope``) applies to the load as to every query, so an object outside the
+    caller's scope answers 404 like a missing one. ``visible`` narrows further (an officer of another grid,
+    an attachment of a ticket the caller cannot see): when it says False the answer is the same 404.
+    """
+    obj = session.get(model, key)
+    if obj is None or (visible is not None and not visible(obj)):
+        raise not_found(what, what_zh, key)
+    return obj
+
+
+def first_or_404(session: Session, stmt: Select[tuple[M]], *, key: Any, what: str, what_zh: str) -> M:
+    """The first row of ``stmt`` (a select by id with loader options, say), or the same 404 as ``get_or_404``."""
+    obj = session.scalars(stmt).first()
+    if obj is None:
+        raise not_found(what, what_zh, key)
+    return obj

@@ -12,9 +12,12 @@ China; measured by tests/core/test_geo.py.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import h3
+from pydantic import BaseModel, Field
+
+Crs = Literal["wgs84", "gcj02"]
 
 # Krasovsky 1940 ellipsoid, as used by the published GCJ-02 transform.
 _A = 6378245.0
@@ -71,6 +74,36 @@ def gcj02_to_wgs84(lon: float, lat: float, *, tolerance: float = 1e-10, max_iter
         if abs(dlon) < tolerance and abs(dlat) < tolerance:
             break
     return wlon, wlat
+
+
+class Location(BaseModel):
+    """A point as given; ``crs`` "gcj02" (AMap, Tencent, most phone map SDKs) is converted to WGS84."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = "wgs84"
+
+
+def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A point given in ``crs`` as it is stored: checked, and GCJ-02 converted to WGS84 (rounded to 1e-7°, ~1 cm).
+
+    ValueError for an unknown CRS or a longitude/latitude out of range.
+    """
+    if crs not in ("wgs84", "gcj02"):
+        raise ValueError(f"unsupported CRS {crs!r}: expected 'wgs84' or 'gcj02'")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"longitude {lon} / latitude {lat} out of range")
+    if crs == "wgs84":
+        return lon, lat
+    wlon, wlat = gcj02_to_wgs84(lon, lat)
+    return round(wlon, 7), round(wlat, 7)
+
+
+def location_wgs84(location: Location | None) -> tuple[float | None, float | None]:
+    """The stored (WGS84) longitude and latitude of an optional ``Location``; (None, None) without one."""
+    if location is None:
+        return None, None
+    return to_wgs84(location.lon, location.lat, location.crs)
 
 
 def convert_coordinates(coords: Any, crs: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -9,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_PAGE_SIZE = 500
 
 
@@ -19,6 +21,10 @@ class PageParams(BaseModel):
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
+
+    def pages(self, total: int) -> int:
+        """How many pages ``total`` rows fill (at least one, so an empty list still has its page 1)."""
+        return max(1, -(-total // self.size))
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,3 +39,15 @@ def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[l
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = session.execute(stmt.limit(params.size).offset(params.offset)).scalars().all()
     return list(rows), int(total)
+
+
+def page_of(found: tuple[Sequence[R], int], params: PageParams, read: Callable[[R], T]) -> Page[T]:
+    """The page a list endpoint answers: a service's ``(rows, total)`` with each row read into its schema."""
+    return page_of_all(found, params, lambda rows: [read(row) for row in rows])
+
+
+def page_of_all(found: tuple[Sequence[R], int], params: PageParams,
+                read_all: Callable[[Sequence[R]], list[T]]) -> Page[T]:
+    """As ``page_of``, for a reader that takes the whole page at once (to load what the rows refer to in one go)."""
+    rows, total = found
+    return Page(items=read_all(rows), total=total, page=params.page, size=params.size)

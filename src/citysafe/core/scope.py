@@ -59,6 +59,11 @@ def region_clause(column: Any, prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix + _UPPER_SENTINEL)
 
 
+def in_region(column: Any, code: str) -> ColumnElement[bool]:
+    """``column`` holds a division inside ``code`` (the filter of every list's ``region=`` parameter)."""
+    return region_clause(column, region_prefix(code))
+
+
 def bind_scope(session: Session, scope: Scope | None) -> None:
     """Restrict this session to ``scope``; ``None`` is the system's own unrestricted access."""
     session.info["scope"] = scope

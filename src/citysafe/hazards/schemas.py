@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -31,14 +30,6 @@ def region_query(value: str | None, field: str = "region") -> str | None:
         return validate_region_code(value)
     except ValueError as exc:
         raise field_error(field, str(exc), "区划代码格式不正确（6、9、12 位行政区划代码或 15 位网格代码）") from exc
-
-
-class Location(BaseModel):
-    """A point as given; ``crs`` "gcj02" (AMap, Tencent, most phone map SDKs) is converted to WGS84."""
-
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    crs: Literal["wgs84", "gcj02"] = "wgs84"
 
 
 class PunishmentBrief(BaseModel):

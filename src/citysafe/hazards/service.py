@@ -10,9 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES
+from citysafe.core.scope import in_region
+from citysafe.hazards.calc.lifecycle import OPEN_STATES, is_overdue
 from citysafe.hazards.schemas import OpenHazard
 from citysafe.hazards.tickets.models import HazardTicket
 
@@ -29,11 +28,10 @@ def open_hazards(
                    t.state)
             .where(t.state.in_([s.value for s in OPEN_STATES])).order_by(t.created_at, t.id).limit(limit))
     if within:
-        stmt = stmt.where(region_clause(t.region_code, region_prefix(within)))
+        stmt = stmt.where(in_region(t.region_code, within))
     if organization_ids is not None:
         stmt = stmt.where(t.organization_id.in_(list(organization_ids)))
-    running = {s.value for s in DEADLINE_STATES}
     return [OpenHazard(ticket_id=row.id, region_code=row.region_code, organization_id=row.organization_id,
                        level=row.level, category=row.category, source=row.source, lon=row.lon, lat=row.lat,
-                       deadline=row.deadline, overdue=row.state in running and row.deadline < now)
+                       deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, now))
             for row in session.execute(stmt)]

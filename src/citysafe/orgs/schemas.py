@@ -1,20 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.geo import Location as Location  # re-exported: other domains import it from here
 from citysafe.core.validators import validate_division_code, validate_uscc
 from citysafe.orgs.enums import OrganizationKind
-
-
-class Location(BaseModel):
-    """A point; ``crs`` says how it was given (GCJ-02 from AMap/Tencent pickers is converted)."""
-
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    crs: Literal["wgs84", "gcj02"] = "wgs84"
 
 
 class Contact(BaseModel):

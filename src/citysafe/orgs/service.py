@@ -3,13 +3,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
-from citysafe.core.geo import gcj02_to_wgs84
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
+from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import current_scope, region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import current_scope, in_region
 from citysafe.orgs.models import Organization
-from citysafe.orgs.schemas import Location, OrganizationCreate, OrganizationFilter, OrganizationUpdate
+from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter, OrganizationUpdate
 from citysafe.regions import service as regions_service
 
 
@@ -34,19 +34,10 @@ def _check_uscc_free(session: Session, uscc: str | None, own_id: int | None = No
                        detail_zh=f"统一社会信用代码 {uscc} 已登记")
 
 
-def _wgs84(location: Location | None) -> tuple[float | None, float | None]:
-    if location is None:
-        return None, None
-    if location.crs == "gcj02":
-        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
-        return round(lon, 7), round(lat, 7)
-    return location.lon, location.lat
-
-
 def create(session: Session, *, org_in: OrganizationCreate) -> Organization:
     _check_region(session, org_in.region_code)
     _check_uscc_free(session, org_in.uscc)
-    lon, lat = _wgs84(org_in.location)
+    lon, lat = location_wgs84(org_in.location)
     org = Organization(
         name=org_in.name, kind=org_in.kind.value, region_code=org_in.region_code, uscc=org_in.uscc,
         sector=org_in.sector, address=org_in.address, lon=lon, lat=lat,
@@ -58,10 +49,7 @@ def create(session: Session, *, org_in: OrganizationCreate) -> Organization:
 
 
 def get(session: Session, *, org_id: int) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise not_found("organization", "单位", org_id)
-    return org
+    return get_or_404(session, Organization, org_id, what="organization", what_zh="单位")
 
 
 def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -> Organization:
@@ -71,7 +59,7 @@ def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -
     if "uscc" in changes:
         _check_uscc_free(session, changes["uscc"], org.id)
     if "location" in changes:
-        org.lon, org.lat = _wgs84(org_in.location)
+        org.lon, org.lat = location_wgs84(org_in.location)
         changes.pop("location")
     if "contacts" in changes and org_in.contacts is not None:
         changes["contacts"] = [c.model_dump() for c in org_in.contacts]
@@ -93,7 +81,7 @@ def list_organizations(
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind.value)
     if filters.region:
-        stmt = stmt.where(region_clause(Organization.region_code, region_prefix(filters.region)))
+        stmt = stmt.where(in_region(Organization.region_code, filters.region))
     if filters.sector:
         stmt = stmt.where(Organization.sector == filters.sector)
     if filters.uscc:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.orgs import service
 from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter, OrganizationRead, OrganizationUpdate
 
@@ -25,9 +25,8 @@ def list_organizations(
     db: DbSession, principal: CurrentPrincipal,
     params: Annotated[PageParams, Query()], filters: Annotated[OrganizationFilter, Query()],
 ) -> Page[OrganizationRead]:
-    items, total = service.list_organizations(db, filters=filters, params=params)
-    return Page(items=[OrganizationRead.model_validate(o) for o in items], total=total,
-                page=params.page, size=params.size)
+    return page_of(service.list_organizations(db, filters=filters, params=params), params,
+                   OrganizationRead.model_validate)
 
 
 @router.get("/{org_id}", response_model=OrganizationRead, operation_id="organizations_get")

@@ -14,9 +14,10 @@ from shapely.geometry import shape
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, undefer
 
+from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import ValidationFailed, field_error, not_found
 from citysafe.core.geo import convert_geometry
-from citysafe.core.scope import region_clause
+from citysafe.core.scope import in_region
 from citysafe.core.validators import region_prefix, validate_division_code
 from citysafe.regions.enums import RegionLevel
 from citysafe.regions.models import Region
@@ -27,10 +28,7 @@ _LEVELS = {level.value for level in RegionLevel}
 
 
 def get(session: Session, *, code: str) -> Region:
-    region = session.get(Region, code)
-    if region is None:
-        raise not_found("region", "行政区划", code)
-    return region
+    return get_or_404(session, Region, code, what="region", what_zh="行政区划")
 
 
 def children(session: Session, *, code: str) -> list[Region]:
@@ -69,9 +67,8 @@ def _brief(region: Region) -> RegionBrief:
 
 
 def boundary_feature(session: Session, *, code: str) -> dict[str, Any]:
-    region = session.scalars(select(Region).options(undefer(Region.boundary)).where(Region.code == code)).first()
-    if region is None:
-        raise not_found("region", "行政区划", code)
+    region = first_or_404(session, select(Region).options(undefer(Region.boundary)).where(Region.code == code),
+                          key=code, what="region", what_zh="行政区划")
     if region.boundary is None:
         raise not_found("boundary of region", "行政区划边界", code)
     return _feature(region)
@@ -105,7 +102,7 @@ def search(session: Session, *, q: str = "", level: str | None = None, limit: in
 
 
 def descendants_at_level(session: Session, *, code: str, level: str) -> list[Region]:
-    stmt = select(Region).where(Region.level == level, region_clause(Region.code, region_prefix(code)))
+    stmt = select(Region).where(Region.level == level, in_region(Region.code, code))
     return list(session.scalars(stmt.order_by(Region.code)))
 
 
@@ -156,7 +153,6 @@ def names(session: Session, *, codes: Iterable[str]) -> dict[str, str]:
 
 def boundaries_at_level(session: Session, *, code: str, level: str) -> dict[str, Any]:
     """Boundaries of the divisions of ``level`` inside ``code``, as a GeoJSON FeatureCollection."""
-    from citysafe.core.validators import region_prefix
 
     prefix = region_prefix(code)
     rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(
@@ -169,7 +165,6 @@ def locate(session: Session, *, lon: float, lat: float, level: str, within: str)
     """The division of ``level`` inside ``within`` whose boundary covers the WGS84 point, if any."""
     from shapely.geometry import Point
 
-    from citysafe.core.validators import region_prefix
 
     prefix = region_prefix(within)
     rows = session.scalars(select(Region).options(undefer(Region.boundary)).where(

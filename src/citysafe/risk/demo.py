@@ -96,6 +96,15 @@ class _Builder:
         return seed
 
 
+def _new_firm_name(rng: random.Random, suffixes: list[str], used: set[str]) -> str:
+    """A firm name not handed out before (南京 + brand + one of ``suffixes``), remembered in ``used``."""
+    name = f"南京{b.brand(rng)}{rng.choice(suffixes)}"
+    while name in used:
+        name = f"南京{b.brand(rng)}{rng.choice(suffixes)}"
+    used.add(name)
+    return name
+
+
 def _industrial(bl: _Builder) -> None:
     rng = bl.rng
     suffixes = ["化工有限公司", "化学品储运有限公司", "新材料科技有限公司", "精细化工有限公司", "气体有限公司",
@@ -103,10 +112,7 @@ def _industrial(bl: _Builder) -> None:
     firms: list[tuple[str, tuple[float, float]]] = []
     used: set[str] = set()
     for _ in range(COUNTS["hazchem_firm"]):
-        name = f"南京{b.brand(rng)}{rng.choice(suffixes)}"
-        while name in used:
-            name = f"南京{b.brand(rng)}{rng.choice(suffixes)}"
-        used.add(name)
+        name = _new_firm_name(rng, suffixes, used)
         lon, lat = bl.spot(places.CHEMICAL_PARKS)
         firms.append((name, (lon, lat)))
         bl.add("hazchem_firm", b.point(lon, lat), name, name, firm=name, firm_sector="危险化学品")
@@ -121,10 +127,7 @@ def _industrial(bl: _Builder) -> None:
              "食品有限公司（涉氨制冷）", "铝业有限公司（粉尘涉爆）", "纺织有限公司",
              "冷链物流有限公司（涉氨制冷）", "建材有限公司", "电子科技有限公司"]
     for _ in range(COUNTS["industrial_firm"]):
-        name = f"南京{b.brand(rng)}{rng.choice(trade)}"
-        while name in used:
-            name = f"南京{b.brand(rng)}{rng.choice(trade)}"
-        used.add(name)
+        name = _new_firm_name(rng, trade, used)
         lon, lat = bl.spot(places.INDUSTRIAL_ZONES)
         bl.add("industrial_firm", b.point(lon, lat), name, name, firm=name, firm_sector="冶金工贸")
     pipelines = [("西气东输南京支线", [(118.55, 31.70), (118.70, 31.85), (118.83, 31.93)]),

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from citysafe.core.geo import Crs
 from citysafe.core.validators import validate_division_code
 from citysafe.risk.enums import KINDS
 
-Crs = Literal["wgs84", "gcj02"]
 Method = Literal["lec", "matrix", "gb18218", "given"]
 
 

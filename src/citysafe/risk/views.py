@@ -11,9 +11,9 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
-from citysafe.core.pagination import Page, PageParams
-from citysafe.risk.calc import gb18218, lec, matrix
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
+from citysafe.risk.calc.registry import METHODS
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.schemas import (
     AssessmentCreate,
@@ -59,18 +59,7 @@ def get_categories(principal: CurrentPrincipal) -> dict[str, Any]:
 @router.get("/methods", operation_id="risk_methods")
 def get_methods(principal: CurrentPrincipal) -> dict[str, Any]:
     """Assessment methods, versions, presets and score tables (for assessment forms)."""
-    return {
-        "lec": {"version": lec.VERSION, "presets": {n: {"bands": p.bands.describe(), "source": p.source}
-                                                    for n, p in lec.PRESETS.items()},
-                "l": {str(k): v for k, v in lec.L_SCORES.items()}, "e": {str(k): v for k, v in lec.E_SCORES.items()},
-                "c": {str(k): v for k, v in lec.C_SCORES.items()}},
-        "matrix": {"version": matrix.VERSION, "presets": {
-            n: {"grid": [[lvl.value for lvl in row] for row in p.grid], "source": p.source}
-            for n, p in matrix.PRESETS.items()}},
-        "gb18218": {"version": gb18218.VERSION, "standard": gb18218.STANDARD,
-                    "substances": len(gb18218.substances())},
-        "given": {"version": assessments.GIVEN_VERSION},
-    }
+    return {method.code: method.describe() for method in METHODS}
 
 
 @router.get("/rules", operation_id="risk_rules")
@@ -93,8 +82,7 @@ def calculate(body: CalcRequest, principal: CurrentPrincipal, ctx: Context) -> d
 @router.get("/sources", response_model=Page[SourceRead], operation_id="risk_sources_list")
 def list_sources(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
                  filters: Annotated[SourceFilter, Query()]) -> Page[SourceRead]:
-    items, total = sources.list_sources(db, filters=filters, params=params)
-    return Page(items=[SourceRead.model_validate(s) for s in items], total=total, page=params.page, size=params.size)
+    return page_of(sources.list_sources(db, filters=filters, params=params), params, SourceRead.model_validate)
 
 
 @router.post("/sources", response_model=SourceDetail, status_code=201, operation_id="risk_sources_create")

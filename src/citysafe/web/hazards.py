@@ -120,7 +120,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
     export_query = urlencode({k: v for k, v in filters.model_dump(mode="json").items() if v not in (None, [])},
                              doseq=True)
     return render(request, "hazards/list.html", principal, items=reads.ticket_reads(db, rows, now), total=total,
-                  estimated=estimated, page=params.page, pages=max(1, -(-total // params.size)), tabs=TABS,
+                  estimated=estimated, page=params.page, pages=params.pages(total), tabs=TABS,
                   tab=chosen[0], q=q, category=category, level=level, region=region, summary=summary,
                   export_url=f"/api/v1/hazards/tickets/export.xlsx?{export_query}", error=error,
                   ok=request.query_params.get("ok", ""), local=format_local,

@@ -18,8 +18,10 @@ from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.regions import service as regions_service
-from citysafe.risk.calc import lec, matrix
+from citysafe.risk.calc import lec
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
+from citysafe.risk.calc.method import ParamError
+from citysafe.risk.calc.registry import METHODS, REGISTRY, find_method, method_label, preset_name
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.schemas import AssessmentCreate, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
@@ -29,8 +31,7 @@ from citysafe.web.common import TEMPLATES, page_principal, render
 
 router = APIRouter(include_in_schema=False)
 LEVELS = list(reversed(LEVELS_ASCENDING))
-_METHOD_NAMES = {"lec": "LEC 作业条件危险性评价法", "matrix": "风险矩阵法（5×5）",
-                 "gb18218": "GB 18218-2018 重大危险源", "given": "直接定级（第三方评估）"}
+_METHOD_NAMES = {m.code: m.name_zh for m in METHODS}
 
 
 def _common() -> dict[str, Any]:
@@ -56,7 +57,7 @@ def sources_page(request: Request, db: DbSession, filters: Annotated[SourceFilte
     region = regions_service.read(db, code=filters.region or principal.region_code)
     query = str(request.url.query)
     return render(request, "risk/sources.html", principal, items=items, total=total, page=params.page,
-                  pages=max((total + params.size - 1) // params.size, 1), filters=filters, region=region,
+                  pages=params.pages(total), filters=filters, region=region,
                   query=query, **_common())
 
 
@@ -65,8 +66,9 @@ def _source_context(db: DbSession, source_id: int) -> dict[str, Any]:
     return {"source": source, "path": sources.region_path(db, code=source.region_code),
             "history": assessments.history(db, source_id=source.id),
             "factors": dynamic.list_factors(db, source=source, include_cleared=True),
-            "lec_tables": (lec.L_SCORES, lec.E_SCORES, lec.C_SCORES), "lec_presets": list(lec.PRESETS),
-            "matrix_presets": list(matrix.PRESETS)}
+            "lec_tables": (lec.L_SCORES, lec.E_SCORES, lec.C_SCORES),
+            "lec_presets": [p.code for p in REGISTRY["lec"].presets],
+            "matrix_presets": [p.code for p in REGISTRY["matrix"].presets]}
 
 
 @router.get("/risk/sources/{source_id}", response_class=HTMLResponse)
@@ -77,21 +79,11 @@ def source_page(request: Request, source_id: int, db: DbSession, error: str = ""
 
 
 def _assessment_params(form: dict[str, str]) -> dict[str, Any]:
-    method = form.get("method", "")
-    if method == "lec":
-        return {"l": form.get("l"), "e": form.get("e"), "c": form.get("c"), "preset": form.get("lec_preset", "A")}
-    if method == "matrix":
-        return {"likelihood": form.get("likelihood"), "severity": form.get("severity"),
-                "preset": form.get("matrix_preset", "M1")}
-    if method == "gb18218":
-        holdings = []
-        for line in form.get("substances", "").replace("；", ";").replace("\n", ";").split(";"):
-            name, _, qty = line.replace("＝", "=").partition("=")
-            if name.strip():
-                holdings.append({"substance": name.strip(), "quantity_t": qty.strip() or "0"})
-        residents = form.get("residents", "").strip()
-        return {"holdings": holdings, "population": int(residents) if residents.isdigit() else residents or None}
-    return {"level": form.get("level"), "basis": form.get("basis", "")}
+    """The form's fields read as the method reads an import row (each method's preset has its own select)."""
+    method = find_method(form.get("method", "")) or REGISTRY["given"]
+    values = {k: v.strip() for k, v in form.items()}
+    values["preset"] = values.get(f"{method.code}_preset", "")
+    return method.from_cells(values)
 
 
 @router.post("/risk/sources/{source_id}/assess")
@@ -107,9 +99,12 @@ async def assess_source(request: Request, source_id: int, db: DbSession) -> Resp
         assessments.assess_source(db, source=sources.get(db, source_id=source_id), assessment_in=body,
                                   assessor=principal.username, assessor_name=principal.display_name,
                                   at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules)
-    except (CitysafeError, ValueError) as exc:
+    except (CitysafeError, ValueError, ParamError) as exc:
         db.rollback()
-        message = exc.detail_zh or exc.detail if isinstance(exc, CitysafeError) else str(exc).splitlines()[0]
+        if isinstance(exc, CitysafeError):
+            message = exc.detail_zh or exc.detail
+        else:
+            message = exc.message_zh if isinstance(exc, ParamError) else str(exc).splitlines()[0]
         page = render(request, "risk/source.html", principal, error=message, form=form,
                       can_write=principal.can(Permission.WRITE_RISK), **_source_context(db, source_id), **_common())
         page.status_code = 422
@@ -195,3 +190,5 @@ def fmt_time(value: datetime | None) -> str:
 
 TEMPLATES.env.filters["risk_level"] = level_name
 TEMPLATES.env.filters["risk_time"] = fmt_time
+TEMPLATES.env.filters["risk_method"] = method_label
+TEMPLATES.env.filters["risk_preset"] = preset_name

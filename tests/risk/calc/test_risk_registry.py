@@ -1,18 +1,31 @@
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
 
-from citysafe.risk.calc.registry import REGISTRY, LecParams, assess, get_calculator
+from citysafe.risk.calc.levels import RiskLevel
+from citysafe.risk.calc.method import ParamError
+from citysafe.risk.calc.registry import (
+    METHODS,
+    REGISTRY,
+    LecParams,
+    assess,
+    find_method,
+    get_method,
+    method_label,
+    preset_name,
+)
+from citysafe.risk.schemas import CalcRequest, Method
 
 
 def test_registry_names_and_versions() -> None:
-    assert set(REGISTRY) == {"lec", "matrix", "gb18218"}
-    for name, calc in REGISTRY.items():
-        assert calc.method == name
-        assert calc.version and calc.title
+    assert set(REGISTRY) == {"lec", "matrix", "gb18218", "given"}
+    for name, method in REGISTRY.items():
+        assert method.code == name
+        assert method.version and method.title and method.name_zh and method.parameters
 
 
 def test_lec_record_round_trips_through_json() -> None:
@@ -65,4 +78,50 @@ def test_invalid_score_surfaces_the_calculator_message() -> None:
 
 def test_unknown_method() -> None:
     with pytest.raises(ValueError, match="unknown assessment method 'fmea'"):
-        get_calculator("fmea")
+        get_method("fmea")
+
+
+def test_the_api_literals_name_the_registry() -> None:
+    assert set(get_args(Method)) == set(REGISTRY)
+    assert set(get_args(CalcRequest.model_fields["method"].annotation)) == set(REGISTRY) - {"given"}
+
+
+def test_names_and_aliases_find_one_method() -> None:
+    for text, code in (("LEC", "lec"), ("风险矩阵", "matrix"), (" L S ", "matrix"), ("GB18218-2018", "gb18218"),
+                       ("直接定级", "given"), ("第三方评估", "given")):
+        found = find_method(text)
+        assert found is not None and found.code == code
+    assert find_method("fmea") is None
+
+
+def test_presets_have_chinese_names_for_pages() -> None:
+    assert preset_name("matrix", "M1") == "风险矩阵 M1（R=L×S：低1–3、一般4–9、较大10–16、重大20–25）"
+    assert preset_name("matrix", "M2") == "风险矩阵 M2（R=L×S：低1–8、一般9–12、较大15–16、重大20–25）"
+    assert preset_name("lec", "A").startswith("LEC 预设 A（蓝 D≤70")
+    assert method_label("matrix", "M1") == "风险矩阵法（5×5） · M1"
+    assert method_label("fmea") == "fmea" and preset_name("gb18218", None) == ""
+    assert [m.default_preset for m in METHODS] == ["A", "M1", None, None]
+
+
+def test_cells_are_read_as_each_method_defines_them() -> None:
+    assert REGISTRY["matrix"].from_cells({"likelihood": "3", "severity": "4.0"}) == {
+        "likelihood": 3, "severity": 4, "preset": "M1"}
+    assert REGISTRY["gb18218"].from_cells({"substances": "氯=5；氨=5\n甲烷＝1", "residents": "12"}) == {
+        "holdings": [{"substance": "氯", "quantity_t": 5.0}, {"substance": "氨", "quantity_t": 5.0},
+                     {"substance": "甲烷", "quantity_t": 1.0}], "population": 12}
+    with pytest.raises(ParamError) as bad:
+        REGISTRY["gb18218"].from_cells({"substances": "氯"})
+    assert bad.value.field == "substances" and "名称=吨数" in bad.value.message_zh
+
+
+def test_a_given_level_and_a_graded_installation() -> None:
+    given = assess("given", {"level": "较大", "basis": " 第三方报告 "})
+    assert given.level is RiskLevel.ORANGE and given.inputs == {"level": "orange", "basis": "第三方报告"}
+    with pytest.raises(ValueError, match="basis"):
+        assess("given", {"level": "red"})
+    major = assess("gb18218", {"holdings": [{"substance": "氯", "quantity_t": 5},
+                                            {"substance": "氨", "quantity_t": 5}], "population": 0})
+    graded = REGISTRY["gb18218"].grade(major, {1: RiskLevel.RED, 2: RiskLevel.RED, 3: RiskLevel.ORANGE,
+                                               4: RiskLevel.YELLOW})
+    assert graded.level is RiskLevel.YELLOW and graded.result["level_from_grade"] == "yellow"
+    assert REGISTRY["lec"].grade(assess("lec", {"l": 6, "e": 6, "c": 3}), {}).level is RiskLevel.YELLOW

@@ -24,6 +24,7 @@ hazard cannot be rectified or submitted without its rectification plan.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -199,3 +200,8 @@ def available_actions(state: State, capacities: frozenset[Capacity], level: str)
 
 def is_open(state: str) -> bool:
     return state not in TERMINAL_STATES
+
+
+def is_overdue(state: str, deadline: datetime, now: datetime) -> bool:
+    """Past its deadline while the deadline still runs (``tickets.queries.overdue_clause`` says it in SQL)."""
+    return state in DEADLINE_STATES and deadline < now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
-from citysafe.core.errors import Conflict, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES
+from citysafe.core.scope import in_region
+from citysafe.hazards.calc.lifecycle import OPEN_STATES
 from citysafe.hazards.enforcement.models import EnforcementPenalty, EnforcementRecord, JointPunishment
 from citysafe.hazards.enforcement.schemas import (
     EnforcementCreate,
@@ -31,6 +31,7 @@ from citysafe.hazards.grids.service import resolve_region
 from citysafe.hazards.schemas import OrganizationBrief, PunishmentBrief
 from citysafe.hazards.tickets import cache
 from citysafe.hazards.tickets.models import HazardTicket
+from citysafe.hazards.tickets.queries import overdue_clause
 from citysafe.orgs import service as orgs_service
 
 
@@ -102,10 +103,7 @@ def create_record(session: Session, *, record_in: EnforcementCreate, principal: 
 
 
 def get_record(session: Session, *, record_id: int) -> EnforcementRecord:
-    record = session.get(EnforcementRecord, record_id)
-    if record is None:
-        raise not_found("enforcement record", "执法记录", record_id)
-    return record
+    return get_or_404(session, EnforcementRecord, record_id, what="enforcement record", what_zh="执法记录")
 
 
 def add_penalty(session: Session, *, record: EnforcementRecord, penalty_in: PenaltyCreate) -> EnforcementRecord:
@@ -131,7 +129,7 @@ def list_records(
     if organization_id is not None:
         stmt = stmt.where(EnforcementRecord.organization_id == organization_id)
     if region:
-        stmt = stmt.where(region_clause(EnforcementRecord.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(EnforcementRecord.region_code, region))
     if sector:
         stmt = stmt.where(EnforcementRecord.sector == sector)
     if q:
@@ -143,7 +141,7 @@ def list_records(
     return paginate(session, stmt, params)
 
 
-def record_reads(session: Session, records: list[EnforcementRecord], now: datetime) -> list[EnforcementRead]:
+def record_reads(session: Session, records: Sequence[EnforcementRecord], now: datetime) -> list[EnforcementRead]:
     punished = punishments_by_org(session, org_ids=[r.organization_id for r in records if r.organization_id], now=now)
     return [EnforcementRead(
         id=r.id, number=r.number, kind=r.kind, kind_name=zh(ENFORCEMENT_KIND_NAMES_ZH, r.kind),
@@ -176,10 +174,7 @@ def create_punishment(session: Session, *, punishment_in: PunishmentCreate, prin
 
 
 def get_punishment(session: Session, *, punishment_id: int) -> JointPunishment:
-    entry = session.get(JointPunishment, punishment_id)
-    if entry is None:
-        raise not_found("joint-punishment entry", "联合惩戒记录", punishment_id)
-    return entry
+    return get_or_404(session, JointPunishment, punishment_id, what="joint-punishment entry", what_zh="联合惩戒记录")
 
 
 def revoke_punishment(session: Session, *, entry: JointPunishment, reason: str, now: datetime) -> JointPunishment:
@@ -199,7 +194,7 @@ def list_punishments(
     if organization_id is not None:
         stmt = stmt.where(JointPunishment.organization_id == organization_id)
     if region:
-        stmt = stmt.where(region_clause(JointPunishment.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(JointPunishment.region_code, region))
     live = (JointPunishment.revoked_at.is_(None) & (JointPunishment.starts_at <= now) & (JointPunishment.ends_at > now))
     if active is True:
         stmt = stmt.where(live)
@@ -220,12 +215,11 @@ def punishment_read(entry: JointPunishment, now: datetime) -> PunishmentRead:
 def standing(session: Session, *, org_id: int, now: datetime) -> OrganizationStanding:
     org = orgs_service.get(session, org_id=org_id)
     open_states = [s.value for s in OPEN_STATES]
-    running = [s.value for s in DEADLINE_STATES]
     tickets = HazardTicket
     row = session.execute(select(
         func.count().filter(tickets.state.in_(open_states)),
         func.count().filter(tickets.state.in_(open_states), tickets.level == "major"),
-        func.count().filter(tickets.state.in_(running), tickets.deadline < now),
+        func.count().filter(overdue_clause(now)),
     ).where(tickets.organization_id == org_id)).one()
     records = session.execute(select(func.count()).select_from(EnforcementRecord)
                               .where(EnforcementRecord.organization_id == org_id)).scalar_one()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of, page_of_all
 from citysafe.hazards.enforcement import service
 from citysafe.hazards.enforcement.schemas import (
     EnforcementCreate,
@@ -40,11 +40,10 @@ def list_records(
     kind: EnforcementKind | None = None, organization_id: int | None = None, region: str | None = None,
     sector: str | None = None, q: str | None = None, since: datetime | None = None, until: datetime | None = None,
 ) -> Page[EnforcementRead]:
-    items, total = service.list_records(db, params=params, kind=kind.value if kind else None,
-                                        organization_id=organization_id, region=region_query(region), sector=sector,
-                                        q=q, since=since, until=until)
-    return Page(items=service.record_reads(db, items, ctx.clock.now()), total=total, page=params.page,
-                size=params.size)
+    found = service.list_records(db, params=params, kind=kind.value if kind else None,
+                                 organization_id=organization_id, region=region_query(region), sector=sector,
+                                 q=q, since=since, until=until)
+    return page_of_all(found, params, lambda rows: service.record_reads(db, rows, ctx.clock.now()))
 
 
 @router.get("/enforcement/{record_id}", response_model=EnforcementRead, operation_id="hazards_enforcement_get")
@@ -81,10 +80,9 @@ def list_punishments(
     active: bool | None = None, organization_id: int | None = None, region: str | None = None,
 ) -> Page[PunishmentRead]:
     now = ctx.clock.now()
-    items, total = service.list_punishments(db, params=params, now=now, active=active,
-                                            organization_id=organization_id, region=region_query(region))
-    return Page(items=[service.punishment_read(e, now) for e in items], total=total, page=params.page,
-                size=params.size)
+    found = service.list_punishments(db, params=params, now=now, active=active,
+                                     organization_id=organization_id, region=region_query(region))
+    return page_of(found, params, lambda entry: service.punishment_read(entry, now))
 
 
 @router.post("/joint-punishments/{punishment_id}/revoke", response_model=PunishmentRead,

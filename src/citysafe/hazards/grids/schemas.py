@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.geo import Crs, Location
 from citysafe.core.validators import validate_division_code
 from citysafe.hazards.enums import PlaceType
-from citysafe.hazards.schemas import Location, validate_region_code
+from citysafe.hazards.schemas import validate_region_code
 
 
 class GridCreate(BaseModel):
     community_code: str
     name: str = Field(min_length=1, max_length=100)
     boundary: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon (or a Feature holding one)")
-    crs: Literal["wgs84", "gcj02"] = "wgs84"
+    crs: Crs = "wgs84"
 
     @field_validator("community_code")
     @classmethod
@@ -28,7 +29,7 @@ class GridCreate(BaseModel):
 class GridUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     boundary: dict[str, Any] | None = None
-    crs: Literal["wgs84", "gcj02"] = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class OfficerCreate(BaseModel):

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
+from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, field_error, not_found
-from citysafe.core.geo import convert_geometry, gcj02_to_wgs84
+from citysafe.core.geo import convert_geometry, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.hazards.grids.models import GridOfficer, HazardPlace
 from citysafe.hazards.grids.schemas import (
     GridCreate,
@@ -26,7 +26,6 @@ from citysafe.hazards.grids.schemas import (
     PlaceCreate,
     PlaceUpdate,
 )
-from citysafe.hazards.schemas import Location
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 from citysafe.regions.enums import RegionLevel
@@ -48,15 +47,6 @@ def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     if missing:
         _names.update(regions_service.names(session, codes=missing))
     return {c: _names[c] for c in wanted if c in _names}
-
-
-def wgs84_point(location: Location | None) -> tuple[float | None, float | None]:
-    if location is None:
-        return None, None
-    if location.crs == "gcj02":
-        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
-        return round(lon, 7), round(lat, 7)
-    return location.lon, location.lat
 
 
 def _polygon(boundary: dict[str, Any], crs: str) -> tuple[dict[str, Any], BaseGeometry]:
@@ -88,9 +78,8 @@ def _check_no_overlap(session: Session, community_code: str, geom: BaseGeometry,
 
 
 def grid_read(session: Session, *, code: str) -> GridRead:
+    _grid(session, code)
     region = regions_service.read(session, code=code)
-    if region.level != RegionLevel.GRID.value:
-        raise not_found("grid", "网格", code)
     return GridRead(code=region.code, name=region.name, parent_code=region.parent_code, centroid=region.centroid,
                     bbox=region.bbox, officers=[OfficerRead.model_validate(o) for o in officers(session, codes=[code])])
 
@@ -175,9 +164,8 @@ def officers(session: Session, *, codes: list[str]) -> list[GridOfficer]:
 
 
 def remove_officer(session: Session, *, code: str, officer_id: int) -> None:
-    officer = session.get(GridOfficer, officer_id)
-    if officer is None or officer.region_code != code:
-        raise not_found("grid officer", "网格员", officer_id)
+    officer = get_or_404(session, GridOfficer, officer_id, what="grid officer", what_zh="网格员",
+                         visible=lambda o: o.region_code == code)
     session.delete(officer)
     session.flush()
 
@@ -206,7 +194,7 @@ def resolve_region(session: Session, *, region_code: str | None, lon: float | No
 
 
 def create_place(session: Session, *, place_in: PlaceCreate, fallback_region: str) -> HazardPlace:
-    lon, lat = wgs84_point(place_in.location)
+    lon, lat = location_wgs84(place_in.location)
     org_region = None
     if place_in.organization_id is not None:
         org_region = orgs_service.get(session, org_id=place_in.organization_id).region_code
@@ -222,10 +210,7 @@ def create_place(session: Session, *, place_in: PlaceCreate, fallback_region: st
 
 
 def get_place(session: Session, *, place_id: int) -> HazardPlace:
-    place = session.get(HazardPlace, place_id)
-    if place is None:
-        raise not_found("place", "场所", place_id)
-    return place
+    return get_or_404(session, HazardPlace, place_id, what="place", what_zh="场所")
 
 
 def update_place(session: Session, *, place: HazardPlace, place_in: PlaceUpdate) -> HazardPlace:
@@ -238,7 +223,7 @@ def update_place(session: Session, *, place: HazardPlace, place_in: PlaceUpdate)
     if place_in.place_type is not None:
         place.place_type = place_in.place_type.value
     if place_in.location is not None:
-        place.lon, place.lat = wgs84_point(place_in.location)
+        place.lon, place.lat = location_wgs84(place_in.location)
     if place_in.location is not None or place_in.region_code:
         place.region_code = resolve_region(session, region_code=place_in.region_code, lon=place.lon, lat=place.lat,
                                            fallback=place.region_code)
@@ -252,7 +237,7 @@ def list_places(
 ) -> tuple[list[HazardPlace], int]:
     stmt = select(HazardPlace).order_by(HazardPlace.id)
     if region:
-        stmt = stmt.where(region_clause(HazardPlace.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(HazardPlace.region_code, region))
     if place_type:
         stmt = stmt.where(HazardPlace.place_type == place_type)
     if q:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from citysafe.auth.deps import CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.geo import Crs, to_wgs84
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.hazards.grids import service
 from citysafe.hazards.grids.schemas import (
     GridCreate,
@@ -21,7 +22,7 @@ from citysafe.hazards.grids.schemas import (
     PlaceRead,
     PlaceUpdate,
 )
-from citysafe.hazards.schemas import Location, region_query
+from citysafe.hazards.schemas import region_query
 
 router = APIRouter(tags=["hazards: grids"])
 GridManager = Annotated[Principal, Depends(requires(Permission.WRITE_HAZARDS))]
@@ -52,12 +53,10 @@ def grid_features(db: DbSession, principal: CurrentPrincipal, within: str | None
 @router.get("/grids/locate", response_model=GridRead | None, operation_id="hazards_grids_locate")
 def locate_grid(
     db: DbSession, principal: CurrentPrincipal, lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)], crs: Literal["wgs84", "gcj02"] = "wgs84",
+    lat: Annotated[float, Query(ge=-90, le=90)], crs: Crs = "wgs84",
 ) -> GridRead | None:
     """The grid covering a point (a phone's position), or null."""
-    wlon, wlat = service.wgs84_point(Location(lon=lon, lat=lat, crs=crs))
-    assert wlon is not None
-    assert wlat is not None
+    wlon, wlat = to_wgs84(lon, lat, crs)
     code = service.locate(db, lon=wlon, lat=wlat, within=principal.region_code)
     return service.grid_read(db, code=code) if code else None
 
@@ -101,9 +100,9 @@ def list_places(
     region: str | None = None, place_type: str | None = None, q: str | None = None,
     organization_id: int | None = None,
 ) -> Page[PlaceRead]:
-    items, total = service.list_places(db, params=params, region=region_query(region),
-                                       place_type=place_type, q=q, organization_id=organization_id)
-    return Page(items=[PlaceRead.model_validate(p) for p in items], total=total, page=params.page, size=params.size)
+    found = service.list_places(db, params=params, region=region_query(region),
+                                place_type=place_type, q=q, organization_id=organization_id)
+    return page_of(found, params, PlaceRead.model_validate)
 
 
 @router.get("/places/{place_id}", response_model=PlaceRead, operation_id="hazards_places_get")

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.config import Settings
-from citysafe.core.errors import Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Forbidden, field_error
 from citysafe.core.validators import region_prefix
 from citysafe.hazards import rules
 from citysafe.hazards.inspection.models import Checklist, ChecklistItem
@@ -46,10 +47,7 @@ def create(session: Session, *, checklist_in: ChecklistCreate, principal: Princi
 
 
 def get(session: Session, *, checklist_id: int) -> Checklist:
-    checklist = session.get(Checklist, checklist_id)
-    if checklist is None:
-        raise not_found("checklist", "检查表", checklist_id)
-    return checklist
+    return get_or_404(session, Checklist, checklist_id, what="checklist", what_zh="检查表")
 
 
 def update(session: Session, *, checklist: Checklist, checklist_in: ChecklistUpdate, principal: Principal,

@@ -3,6 +3,7 @@ a ticket carrying the place, the task and (when the item names one) the major-ha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,10 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.config import Settings
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.hazards.enums import PLACE_TYPE_CATEGORY, PLACE_TYPE_NAMES_ZH, HazardSource, TaskAssignee, zh
 from citysafe.hazards.grids import service as grids_service
 from citysafe.hazards.grids.models import HazardPlace
@@ -37,7 +38,7 @@ def _places(session: Session, plan_in: PlanCreate, region: str) -> list[HazardPl
         return places
     return list(session.scalars(select(HazardPlace).where(
         HazardPlace.place_type == plan_in.place_type.value,
-        region_clause(HazardPlace.region_code, region_prefix(region))).order_by(HazardPlace.id)))
+        in_region(HazardPlace.region_code, region)).order_by(HazardPlace.id)))
 
 
 def create_plan(session: Session, *, plan_in: PlanCreate, principal: Principal) -> InspectionPlan:
@@ -77,10 +78,7 @@ def create_plan(session: Session, *, plan_in: PlanCreate, principal: Principal) 
 
 
 def get_plan(session: Session, *, plan_id: int) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise not_found("inspection plan", "排查计划", plan_id)
-    return plan
+    return get_or_404(session, InspectionPlan, plan_id, what="inspection plan", what_zh="排查计划")
 
 
 def list_plans(session: Session, *, params: PageParams) -> tuple[list[InspectionPlan], int]:
@@ -103,7 +101,7 @@ def progress(session: Session, *, plan_ids: list[int], now: datetime) -> dict[in
     return out
 
 
-def plan_reads(session: Session, plans: list[InspectionPlan], now: datetime) -> list[PlanRead]:
+def plan_reads(session: Session, plans: Sequence[InspectionPlan], now: datetime) -> list[PlanRead]:
     done = progress(session, plan_ids=[p.id for p in plans], now=now)
     return [PlanRead(
         id=p.id, name=p.name, place_type=p.place_type, place_type_name=zh(PLACE_TYPE_NAMES_ZH, p.place_type),
@@ -142,10 +140,7 @@ def list_tasks(
 
 
 def get_task(session: Session, *, task_id: int) -> InspectionTask:
-    task = session.get(InspectionTask, task_id)
-    if task is None:
-        raise not_found("inspection task", "排查任务", task_id)
-    return task
+    return get_or_404(session, InspectionTask, task_id, what="inspection task", what_zh="排查任务")
 
 
 def _may_complete(session: Session, task: InspectionTask, principal: Principal) -> None:

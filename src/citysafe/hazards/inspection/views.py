@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of, page_of_all
 from citysafe.hazards.enums import PlaceType, TaskState
 from citysafe.hazards.inspection import checklists, service
 from citysafe.hazards.inspection.models import InspectionTask
@@ -76,8 +76,8 @@ def create_plan(plan_in: PlanCreate, db: DbSession, ctx: Context, principal: Pla
 @router.get("/plans", response_model=Page[PlanRead], operation_id="hazards_plans_list")
 def list_plans(db: DbSession, ctx: Context, principal: CurrentPrincipal,
                params: Annotated[PageParams, Query()]) -> Page[PlanRead]:
-    items, total = service.list_plans(db, params=params)
-    return Page(items=service.plan_reads(db, items, ctx.clock.now()), total=total, page=params.page, size=params.size)
+    return page_of_all(service.list_plans(db, params=params), params,
+                       lambda rows: service.plan_reads(db, rows, ctx.clock.now()))
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, operation_id="hazards_plans_get")
@@ -92,9 +92,9 @@ def list_tasks(
 ) -> Page[TaskRead]:
     """Tasks in scope; ``mine=true`` keeps those assigned to the caller, its grids or its department."""
     now = ctx.clock.now()
-    items, total = service.list_tasks(db, params=params, principal=principal, now=now, plan_id=plan_id,
-                                      state=state.value if state else None, mine=mine, overdue=overdue)
-    return Page(items=[task_read(t, now) for t in items], total=total, page=params.page, size=params.size)
+    found = service.list_tasks(db, params=params, principal=principal, now=now, plan_id=plan_id,
+                               state=state.value if state else None, mine=mine, overdue=overdue)
+    return page_of(found, params, lambda task: task_read(task, now))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetail, operation_id="hazards_tasks_get")

@@ -5,8 +5,9 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from citysafe.core.geo import Location
 from citysafe.hazards.calc.permits import PermitAction, PermitState
-from citysafe.hazards.schemas import Location, OrganizationBrief
+from citysafe.hazards.schemas import OrganizationBrief
 
 
 class WorkType(StrEnum):

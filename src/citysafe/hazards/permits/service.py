@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.config import Settings
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, Forbidden, field_error
+from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.hazards import rules
 from citysafe.hazards.calc import permits as calc
 from citysafe.hazards.calc.permits import OPEN_PERMIT_STATES, PermitAction, PermitRuleError, PermitState
 from citysafe.hazards.enforcement.service import org_brief, punishments_by_org
-from citysafe.hazards.grids import service as grids_service
 from citysafe.hazards.permits.models import GasTest, PermitApproval, WorkPermit
 from citysafe.hazards.permits.schemas import (
     ApprovalRead,
@@ -55,7 +56,7 @@ def apply(session: Session, *, permit_in: PermitCreate, principal: Principal, se
         raise _rule_error(exc) from exc
     if permit_in.valid_to <= now:
         raise field_error("valid_to", "the validity window has already ended", "作业票有效期已过")
-    lon, lat = grids_service.wgs84_point(permit_in.location)
+    lon, lat = location_wgs84(permit_in.location)
     permit = WorkPermit(
         work_type=permit_in.work_type.value, grade=permit_in.grade, state=PermitState.PENDING.value,
         organization_id=org.id, organization_name=org.name, region_code=org.region_code, area=permit_in.area,
@@ -70,10 +71,7 @@ def apply(session: Session, *, permit_in: PermitCreate, principal: Principal, se
 
 
 def get(session: Session, *, permit_id: int) -> WorkPermit:
-    permit = session.get(WorkPermit, permit_id)
-    if permit is None:
-        raise not_found("work permit", "作业票", permit_id)
-    return permit
+    return get_or_404(session, WorkPermit, permit_id, what="work permit", what_zh="作业票")
 
 
 def _approvals(session: Session, permit_ids: Sequence[int]) -> dict[int, list[PermitApproval]]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of_all
 from citysafe.hazards import rules
 from citysafe.hazards.calc.permits import PermitState
 from citysafe.hazards.permits import service
@@ -45,12 +45,10 @@ def list_permits(
     flag: Literal["expired", "conflict", "gas_retest"] | None = None,
 ) -> Page[PermitRead]:
     now = ctx.clock.now()
-    items, total = service.list_permits(db, params=params, settings=ctx.settings, now=now,
-                                        work_type=work_type.value if work_type else None,
-                                        state=state.value if state else None, organization_id=organization_id,
-                                        flag=flag)
-    return Page(items=service.permit_reads(db, items, ctx.settings, now), total=total, page=params.page,
-                size=params.size)
+    found = service.list_permits(db, params=params, settings=ctx.settings, now=now,
+                                 work_type=work_type.value if work_type else None,
+                                 state=state.value if state else None, organization_id=organization_id, flag=flag)
+    return page_of_all(found, params, lambda rows: service.permit_reads(db, rows, ctx.settings, now))
 
 
 @router.get("/permits/{permit_id}", response_model=PermitRead, operation_id="hazards_permits_get")

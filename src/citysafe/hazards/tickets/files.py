@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed, field_error, not_found
 from citysafe.hazards.calc.magic import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, sniff
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
@@ -110,15 +111,12 @@ def claim(session: Session, *, ids: Sequence[int], user_id: int | None, ticket: 
 
 def get_for_download(session: Session, *, attachment_id: int, user_id: int) -> HazardAttachment:
     """An attachment the user may see: its ticket is visible to them (scope applies), or it is their upload."""
-    attachment = session.get(HazardAttachment, attachment_id)
-    if attachment is None:
-        raise not_found("attachment", "附件", attachment_id)
-    if attachment.ticket_id is None:
-        if attachment.uploaded_by != user_id:
-            raise not_found("attachment", "附件", attachment_id)
-    elif session.get(HazardTicket, attachment.ticket_id) is None:
-        raise not_found("attachment", "附件", attachment_id)
-    return attachment
+    def visible(attachment: HazardAttachment) -> bool:
+        if attachment.ticket_id is None:
+            return attachment.uploaded_by == user_id
+        return session.get(HazardTicket, attachment.ticket_id) is not None
+
+    return get_or_404(session, HazardAttachment, attachment_id, what="attachment", what_zh="附件", visible=visible)
 
 
 def path_of(root: Path, attachment: HazardAttachment) -> Path:

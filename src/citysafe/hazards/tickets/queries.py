@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
+from sqlalchemy.sql.elements import ColumnElement
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region, region_clause
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, TERMINAL_STATES
 from citysafe.hazards.tickets import cache, tally
 from citysafe.hazards.tickets.models import HazardTicket
@@ -29,6 +29,11 @@ LIST_COLUMNS = (HazardTicket.source, HazardTicket.category, HazardTicket.level, 
                 HazardTicket.created_at, HazardTicket.closed_at, HazardTicket.escalation_step,
                 HazardTicket.escalation_region_code)
 _TALLY_FILTERS = {"state", "open", "level", "category", "source", "region"}
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """SQL for ``lifecycle.is_overdue``: past its deadline while the deadline still runs."""
+    return and_(HazardTicket.state.in_([s.value for s in DEADLINE_STATES]), HazardTicket.deadline < now)
 
 
 def _open_values() -> list[str]:
@@ -51,7 +56,7 @@ def filtered(filters: TicketFilter, *, principal: Principal | None, now: datetim
     if filters.source:
         stmt = stmt.where(t.source == filters.source.value)
     if filters.region:
-        stmt = stmt.where(region_clause(t.region_code, region_prefix(filters.region)))
+        stmt = stmt.where(in_region(t.region_code, filters.region))
     if filters.organization_id is not None:
         stmt = stmt.where(t.organization_id == filters.organization_id)
     if filters.place_id is not None:
@@ -60,7 +65,7 @@ def filtered(filters: TicketFilter, *, principal: Principal | None, now: datetim
         stmt = stmt.where(t.task_id == filters.task_id)
     running = [s.value for s in DEADLINE_STATES]
     if filters.overdue is True:
-        stmt = stmt.where(t.state.in_(running), t.deadline < now)
+        stmt = stmt.where(overdue_clause(now))
     elif filters.overdue is False:
         stmt = stmt.where(or_(t.state.not_in(running), t.deadline >= now))
     if filters.escalated and principal is not None:

@@ -16,11 +16,11 @@ from citysafe.core.config import Settings
 from citysafe.hazards import rules
 from citysafe.hazards.calc.lifecycle import (
     ACTION_NAMES_ZH,
-    DEADLINE_STATES,
     STATE_NAMES_ZH,
     State,
     available_actions,
 )
+from citysafe.hazards.calc.lifecycle import is_overdue as lifecycle_overdue
 from citysafe.hazards.enforcement.service import org_brief, punishments_by_org
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, SOURCE_NAMES_ZH, zh
 from citysafe.hazards.grids import service as grids_service
@@ -41,7 +41,7 @@ ACTION_NAMES_ZH_ALL = {**ACTION_NAMES_ZH, "report": "上报"}
 
 
 def is_overdue(ticket: HazardTicket, now: datetime) -> bool:
-    return ticket.state in DEADLINE_STATES and ticket.deadline < now
+    return lifecycle_overdue(ticket.state, ticket.deadline, now)
 
 
 def region_names(session: Session, codes: Sequence[str]) -> dict[str, str]:

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.geo import Location
 from citysafe.hazards.calc.lifecycle import Action, State
 from citysafe.hazards.enums import HazardCategory, HazardLevel, HazardSource
-from citysafe.hazards.schemas import Location, NamedCount, OrganizationBrief, validate_region_code
+from citysafe.hazards.schemas import NamedCount, OrganizationBrief, validate_region_code
 
 
 class RectificationPlan(BaseModel):

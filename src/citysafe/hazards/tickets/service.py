@@ -12,8 +12,10 @@ from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import as_utc
 from citysafe.core.config import Settings
-from citysafe.core.errors import CitysafeError, Conflict, Forbidden, field_error, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import CitysafeError, Conflict, Forbidden, field_error
 from citysafe.core.events import publish
+from citysafe.core.geo import location_wgs84
 from citysafe.hazards import rules
 from citysafe.hazards.calc.escalation import next_escalation_at
 from citysafe.hazards.calc.judging import UnknownCriterion, judge_level
@@ -144,7 +146,7 @@ def _where(session: Session, ticket_in: TicketCreate, principal: Principal | Non
     if org_id is None and place is not None:
         org_id = place.organization_id
     org = orgs_service.get(session, org_id=org_id) if org_id is not None else None
-    lon, lat = grids_service.wgs84_point(ticket_in.location)
+    lon, lat = location_wgs84(ticket_in.location)
     for known in (place, org):
         if lon is None and known is not None:
             lon, lat = known.lon, known.lat
@@ -196,10 +198,7 @@ def report(
 
 
 def get(session: Session, *, ticket_id: int) -> HazardTicket:
-    ticket = session.get(HazardTicket, ticket_id)
-    if ticket is None:
-        raise not_found("hazard ticket", "隐患", ticket_id)
-    return ticket
+    return get_or_404(session, HazardTicket, ticket_id, what="hazard ticket", what_zh="隐患")
 
 
 def _refusal(refused: TransitionRefused) -> CitysafeError:

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
-from citysafe.core.scope import region_clause
+from citysafe.core.scope import in_region
 from citysafe.core.validators import region_prefix
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, STATE_NAMES_ZH, State
 from citysafe.hazards.enums import (
@@ -31,7 +31,7 @@ from citysafe.hazards.enums import (
 from citysafe.hazards.schemas import NamedCount
 from citysafe.hazards.tickets import cache, tally
 from citysafe.hazards.tickets.models import HazardTally, HazardTicket
-from citysafe.hazards.tickets.queries import filtered
+from citysafe.hazards.tickets.queries import filtered, overdue_clause
 from citysafe.hazards.tickets.reads import region_names
 from citysafe.hazards.tickets.schemas import HazardStats, RegionCount, TicketFilter
 
@@ -90,7 +90,7 @@ def _uses_tally(session: Session, filters: TicketFilter, region: str) -> bool:
 def _from_tally(session: Session, totals: _Totals, filters: TicketFilter, region: str, width: int) -> None:
     t = HazardTally
     child = func.substr(t.region_code, 1, width)
-    where = [region_clause(t.region_code, region_prefix(region))]
+    where = [in_region(t.region_code, region)]
     if filters.state:
         where.append(t.state.in_([s.value for s in filters.state]))
     if filters.open is not None:
@@ -113,7 +113,7 @@ def _overdue(session: Session, totals: _Totals, filters: TicketFilter, principal
              now: datetime, width: int) -> None:
     t = HazardTicket
     child = func.substr(t.region_code, 1, width)
-    stmt = (filtered(filters, principal=principal, now=now).where(t.state.in_(_RUNNING), t.deadline < now)
+    stmt = (filtered(filters, principal=principal, now=now).where(overdue_clause(now))
             .with_only_columns(child, func.count()).group_by(child))
     for key, n in session.execute(stmt):
         totals.add_overdue(key, int(n))
@@ -123,7 +123,7 @@ def _from_tickets(session: Session, totals: _Totals, filters: TicketFilter, prin
                   now: datetime, width: int) -> None:
     t = HazardTicket
     child = func.substr(t.region_code, 1, width)
-    overdue = func.sum(case((t.state.in_(_RUNNING) & (t.deadline < now), 1), else_=0))
+    overdue = func.sum(case((overdue_clause(now), 1), else_=0))
     on_time = func.sum(case((t.closed_late.is_(False), 1), else_=0))
     grouped = (filtered(filters, principal=principal, now=now)
                .with_only_columns(child, t.state, t.level, t.category, t.source, func.count(), overdue,

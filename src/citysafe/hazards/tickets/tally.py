@@ -83,13 +83,12 @@ def usable(session: Session, region: str | None) -> bool:
 def total(session: Session, *, region: str | None, states: list[str] | None, level: str | None,
           category: str | None, source: str | None) -> int:
     """Tickets matching the filters, summed from the tally (the caller checked ``usable``)."""
-    from citysafe.core.scope import region_clause
-    from citysafe.core.validators import region_prefix
+    from citysafe.core.scope import in_region
 
     t = HazardTally
     stmt = select(func.coalesce(func.sum(t.tickets), 0))
     if region:
-        stmt = stmt.where(region_clause(t.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(t.region_code, region))
     if states is not None:
         stmt = stmt.where(t.state.in_(states))
     for column, value in ((t.level, level), (t.category, category), (t.source, source)):

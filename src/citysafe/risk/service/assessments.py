@@ -8,7 +8,6 @@ adds the live factors (open hazards, active alarms) by the dynamic rules; the as
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,23 +18,13 @@ from sqlalchemy.orm import Session
 from citysafe.core.errors import field_error
 from citysafe.core.events import publish
 from citysafe.risk.calc.levels import RiskLevel, max_level
-from citysafe.risk.calc.registry import assess as run_calculator
+from citysafe.risk.calc.registry import Assessment, get_method
 from citysafe.risk.events import RiskAssessed, RiskLevelChanged
 from citysafe.risk.models import RiskAssessment, RiskFactor, RiskSource
 from citysafe.risk.rules import ActiveFactor, DynamicRule, dynamic_level
 from citysafe.risk.schemas import AssessmentCreate
 
-GIVEN_VERSION = "1"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    method: str
-    version: str
-    preset: str | None
-    inputs: dict[str, Any]
-    result: dict[str, Any]
-    level: RiskLevel | None
+Outcome = Assessment  # what ``evaluate`` answers: the method's assessment, graded
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -46,26 +35,12 @@ def _first_error(exc: ValidationError) -> str:
 
 def evaluate(method: str, params: Mapping[str, Any], *, grade_levels: Mapping[int, RiskLevel]) -> Outcome:
     """Run ``method`` on ``params``; ValueError with a one-line reason on bad input."""
-    if method == "given":
-        level = params.get("level")
-        if level is None:
-            raise ValueError("a given level needs params.level (red, orange, yellow, blue or 重大/较大/一般/低)")
-        parsed = RiskLevel.parse(level)
-        basis = str(params.get("basis", "")).strip()
-        if not basis:
-            raise ValueError("a given level needs params.basis: the report or decision it comes from")
-        inputs = {"level": parsed.value, "basis": basis[:300]}
-        return Outcome("given", GIVEN_VERSION, None, inputs, {"level": parsed.value}, parsed)
+    chosen = get_method(method)
     try:
-        record = run_calculator(method, dict(params))
+        record = chosen.assess(dict(params))
     except ValidationError as exc:
         raise ValueError(_first_error(exc)) from None
-    level = record.level
-    result = dict(record.result)
-    if method == "gb18218" and result.get("grade") is not None:
-        level = grade_levels[int(result["grade"])]
-        result["level_from_grade"] = level.value
-    return Outcome(record.method, record.version, record.preset, record.inputs, result, level)
+    return chosen.grade(record, grade_levels)
 
 
 def evaluate_or_error(assessment_in: AssessmentCreate, *, grade_levels: Mapping[int, RiskLevel]) -> Outcome:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +23,8 @@ from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.levels import RiskLevel
+from citysafe.risk.calc.method import ParamError, number_cell
+from citysafe.risk.calc.registry import METHODS, find_method
 from citysafe.risk.enums import KINDS, parse_category, parse_kind
 from citysafe.risk.events import RiskSourcesImported
 from citysafe.risk.models import RiskImport, RiskSource
@@ -34,17 +35,10 @@ from citysafe.risk.service.assessments import Outcome, build, evaluate, refresh_
 from citysafe.risk.service.geometry import GeometryError, Placed, from_wkt, place, point
 from citysafe.risk.service.importfile import RawRow, read_rows
 
-_METHODS = {"lec": "lec", "作业条件危险性评价法": "lec", "matrix": "matrix", "风险矩阵": "matrix",
-            "风险矩阵法": "matrix", "ls": "matrix", "gb18218": "gb18218", "gb18218-2018": "gb18218",
-            "重大危险源辨识": "gb18218",
-            "given": "given", "直接定级": "given", "第三方评估": "given"}
 _CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "wgs-84": "wgs84", "火星坐标": "gcj02"}
 
 
-class RowError(Exception):
-    def __init__(self, field: str, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.field, self.message, self.message_zh = field, message, message_zh
+RowError = ParamError  # a row's cell that cannot be read: its field and the reason in both languages
 
 
 @dataclass
@@ -59,42 +53,6 @@ class CheckedRow:
     region_code: str = ""
 
 
-def _number(values: Mapping[str, str], key: str, label: str) -> float | None:
-    text = values.get(key, "")
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise RowError(key, f"{label} must be a number; got {text!r}", f"{label}须为数字，实际为“{text}”") from None
-
-
-def _params(values: Mapping[str, str], method: str) -> dict[str, Any]:
-    preset = values.get("preset", "").upper() or None
-    if method == "lec":
-        return {"l": _number(values, "l", "L"), "e": _number(values, "e", "E"), "c": _number(values, "c", "C"),
-                "preset": preset or "A"}
-    if method == "matrix":
-        li, se = _number(values, "likelihood", "可能性等级"), _number(values, "severity", "严重性等级")
-        return {"likelihood": int(li) if li is not None and li.is_integer() else li,
-                "severity": int(se) if se is not None and se.is_integer() else se, "preset": preset or "M1"}
-    if method == "gb18218":
-        holdings = []
-        for part in values.get("substances", "").replace("；", ";").replace("，", ";").replace(",", ";").split(";"):
-            if not part.strip():
-                continue
-            name, sep, qty = part.replace("＝", "=").partition("=")
-            if not sep:
-                raise RowError("substances", f"{part!r}: expected NAME=TONNES", f"“{part}”格式应为 名称=吨数")
-            try:
-                holdings.append({"substance": name.strip(), "quantity_t": float(qty)})
-            except ValueError:
-                raise RowError("substances", f"{part!r}: quantity is not a number", f"“{part}”的数量不是数字") from None
-        residents = _number(values, "residents", "500米内人数")
-        return {"holdings": holdings, "population": int(residents) if residents is not None else None}
-    return {"level": values.get("level", ""), "basis": values.get("basis", "")}
-
-
 def _geometry(raw: RawRow, crs: str) -> Placed:
     values = raw.values
     if raw.geometry is not None:
@@ -103,7 +61,7 @@ def _geometry(raw: RawRow, crs: str) -> Placed:
         text = values["geometry"]
         geometry = json.loads(text) if text.lstrip().startswith("{") else from_wkt(text)
     elif values.get("lon") or values.get("lat"):
-        lon, lat = _number(values, "lon", "经度"), _number(values, "lat", "纬度")
+        lon, lat = number_cell(values, "lon", "经度"), number_cell(values, "lat", "纬度")
         if lon is None or lat is None:
             raise RowError("lon", "give both longitude and latitude", "经度、纬度须同时填写")
         geometry = point(lon, lat)
@@ -156,15 +114,15 @@ def check_row(session: Session, raw: RawRow, *, crs: str, orgs: _Orgs, grade_lev
                            f"未找到统一社会信用代码为 {values['uscc']} 的已登记单位")
     if not values.get("responsible_unit") and org is None:
         raise RowError("responsible_unit", "responsible unit is required", "责任单位为必填项")
-    method_text = values.get("method", "").replace(" ", "").lower()
     outcome = None
-    if method_text:
-        method = _METHODS.get(method_text)
+    if values.get("method", "").strip():
+        method = find_method(values["method"])
         if method is None:
             raise RowError("method", f"unknown method {values['method']!r}",
-                           f"评估方法“{values['method']}”无法识别：LEC / 风险矩阵 / GB18218 / 直接定级")
+                           f"评估方法“{values['method']}”无法识别：{' / '.join(m.short_zh for m in METHODS)}")
+        params = method.from_cells(values)
         try:
-            outcome = evaluate(method, _params(values, method), grade_levels=grade_levels)
+            outcome = evaluate(method.code, params, grade_levels=grade_levels)
         except ValueError as exc:
             line = str(exc).splitlines()[0]
             raise RowError("method", line, f"评估参数有误：{line}") from None

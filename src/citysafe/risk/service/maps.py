@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.errors import field_error
-from citysafe.core.scope import current_scope, region_clause
+from citysafe.core.scope import current_scope
 from citysafe.core.validators import region_prefix
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.aggregate import (
@@ -33,8 +33,8 @@ from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.enums import CATEGORY_CODES, KINDS, LEVEL_COLOURS, Category, parse_category
 from citysafe.risk.models import H3_RESOLUTIONS, RiskSource
 from citysafe.risk.rules import WeightedRuleConfig
-from citysafe.risk.schemas import MapQuery
-from citysafe.risk.service import boundaries, versions
+from citysafe.risk.schemas import MapQuery, SourceFilter
+from citysafe.risk.service import boundaries, sources, versions
 
 _RANK = {lvl.value: lvl.rank for lvl in LEVELS_ASCENDING}
 _UNIT_NAMES_ZH = {"district": "区县", "street": "街道乡镇", "community": "社区村", "grid": "网格",
@@ -67,17 +67,13 @@ class MapResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load_points(session: Session, *, prefix: str, categories: list[str] | None, kinds: list[str] | None,
+def load_points(session: Session, *, region_code: str, categories: list[str] | None, kinds: list[str] | None,
                 basis: str, resolution: int | None) -> Points:
     level_col = RiskSource.current_level if basis == "current" else RiskSource.assessed_level
     cols: list[Any] = [RiskSource.lon, RiskSource.lat, level_col, RiskSource.category]
     if resolution in H3_RESOLUTIONS:
         cols.append(getattr(RiskSource, f"h3_r{resolution}"))
-    stmt = select(*cols).where(region_clause(RiskSource.region_code, prefix), RiskSource.status == "active")
-    if categories:
-        stmt = stmt.where(RiskSource.category.in_(categories))
-    if kinds:
-        stmt = stmt.where(RiskSource.kind.in_(kinds))
+    stmt = sources.filtered(select(*cols), SourceFilter(region=region_code, category=categories, kind=kinds))
     rows = session.execute(stmt).all()
     codes = {c.value: n for c, n in CATEGORY_CODES.items()}
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
@@ -181,7 +177,7 @@ def _build_map(session: Session, *, region: Any, query: MapQuery, default_resolu
                weighted: WeightedRuleConfig) -> MapResult:
     categories = [parse_category(c).value for c in query.category] if query.category else None
     resolution = query.res or default_resolution
-    points = load_points(session, prefix=region_prefix(region.code), categories=categories, kinds=query.kind,
+    points = load_points(session, region_code=region.code, categories=categories, kinds=query.kind,
                          basis=query.basis, resolution=resolution if query.unit == "h3" else None)
     assessed = points.rank > 0
     unassigned = 0
@@ -240,14 +236,8 @@ def sources_geojson(session: Session, *, region_code: str, categories: list[str]
                        RiskSource.geometry_type, RiskSource.responsible_unit]
     if full:
         cols.append(RiskSource.geometry)
-    stmt = select(*cols).where(region_clause(RiskSource.region_code, region_prefix(region_code)),
-                               RiskSource.status == "active")
-    if categories:
-        stmt = stmt.where(RiskSource.category.in_([parse_category(c).value for c in categories]))
-    if kinds:
-        stmt = stmt.where(RiskSource.kind.in_(kinds))
-    if levels:
-        stmt = stmt.where(RiskSource.current_level.in_(levels))
+    stmt = sources.filtered(select(*cols), SourceFilter(region=region_code, category=categories, kind=kinds,
+                                                       level=levels))
     rows = session.execute(stmt.order_by(RiskSource.id).limit(limit + 1)).all()
     features = []
     for row in rows[:limit]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.errors import not_found
+from citysafe.core.db import get_or_404
 from citysafe.risk.models import RiskReport
 
 
@@ -23,10 +23,7 @@ def record(session: Session, *, region_code: str, year: int, title: str, params:
 
 
 def get(session: Session, *, report_id: int) -> RiskReport:
-    report = session.get(RiskReport, report_id)
-    if report is None:
-        raise not_found("white paper", "白皮书", report_id)
-    return report
+    return get_or_404(session, RiskReport, report_id, what="white paper", what_zh="白皮书")
 
 
 def list_reports(session: Session, *, limit: int = 50) -> list[RiskReport]:

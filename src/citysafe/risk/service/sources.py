@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
-from citysafe.core.errors import Forbidden, field_error, not_found
+from citysafe.core.db import first_or_404
+from citysafe.core.errors import Forbidden, field_error
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import current_scope, region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import current_scope, in_region
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 from citysafe.risk.enums import KINDS, parse_category
@@ -29,10 +29,7 @@ def get(session: Session, *, source_id: int, with_geometry: bool = False) -> Ris
     stmt = select(RiskSource).where(RiskSource.id == source_id)
     if with_geometry:
         stmt = stmt.options(undefer(RiskSource.geometry))
-    source = session.scalars(stmt).first()
-    if source is None:
-        raise not_found("risk source", "风险源", source_id)
-    return source
+    return first_or_404(session, stmt, key=source_id, what="risk source", what_zh="风险源")
 
 
 def get_by_code(session: Session, *, code: str) -> RiskSource | None:
@@ -179,7 +176,7 @@ def filtered(stmt: Select[Any], filters: SourceFilter) -> Select[Any]:
         stmt = stmt.where(or_(RiskSource.name.contains(like), RiskSource.code == like,
                               RiskSource.responsible_unit.contains(like), RiskSource.address.contains(like)))
     if filters.region:
-        stmt = stmt.where(region_clause(RiskSource.region_code, region_prefix(filters.region)))
+        stmt = stmt.where(in_region(RiskSource.region_code, filters.region))
     if filters.category:
         stmt = stmt.where(RiskSource.category.in_([parse_category(c).value for c in filters.category]))
     if filters.kind:
