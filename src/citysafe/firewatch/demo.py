@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import FixedClock
+from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch.alarms.workflow import transition
 from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages
@@ -36,7 +37,7 @@ from citysafe.firewatch.registry.models import FireUnit
 from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, IotDeviceCreate, UitdCreate, UnitCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
-from citysafe.orgs.schemas import Location, OrganizationCreate, OrganizationFilter
+from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter
 
 UNITS = 40
 BASE_ADDRESS = 100000

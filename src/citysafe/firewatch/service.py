@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.pagination import PageParams
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import workflow
 from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.alarms.schemas import AlarmFilter, AlarmRead
@@ -42,7 +41,7 @@ def open_alarms(session: Session, *, region: str | None = None, kinds: set[str] 
     """Open alarms (newest first), optionally within a region and of some kinds."""
     stmt = select(Alarm).where(Alarm.is_open.is_(True)).order_by(Alarm.first_received_at.desc()).limit(limit)
     if region:
-        stmt = stmt.where(region_clause(Alarm.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(Alarm.region_code, region))
     if kinds:
         stmt = stmt.where(Alarm.kind.in_(sorted(kinds)))
     return [OpenAlarm(a.id, a.kind, a.state, a.region_code, a.organization_id, a.unit_id, a.lon, a.lat,

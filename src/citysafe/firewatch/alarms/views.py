@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.firewatch.alarms import presence, workflow
 from citysafe.firewatch.alarms.schemas import (
     AlarmDetail,
@@ -32,7 +32,7 @@ def list_alarms(
     params: Annotated[PageParams, Query()], filters: Annotated[AlarmFilter, Query()],
 ) -> Page[AlarmRead]:
     items, total = workflow.list_alarms(db, filters=filters, params=params)
-    return Page(items=[AlarmRead.model_validate(a) for a in items], total=total, page=params.page, size=params.size)
+    return page_of((items, total), params, AlarmRead.model_validate)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmDetail, operation_id="firewatch_alarms_get")

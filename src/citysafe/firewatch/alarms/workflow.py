@@ -15,11 +15,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from citysafe.core.errors import Conflict, not_found
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict
 from citysafe.core.events import publish
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction, AlarmOccurrence, Forwarding
 from citysafe.firewatch.alarms.schemas import (
     ActionRead,
@@ -55,7 +55,7 @@ def list_alarms(session: Session, *, filters: AlarmFilter, params: PageParams) -
     if filters.kind:
         stmt = stmt.where(Alarm.kind == filters.kind.value)
     if filters.region:
-        stmt = stmt.where(region_clause(Alarm.region_code, region_prefix(filters.region)))
+        stmt = stmt.where(in_region(Alarm.region_code, filters.region))
     if filters.unit is not None:
         stmt = stmt.where(Alarm.unit_id == filters.unit)
     if filters.device:
@@ -70,10 +70,7 @@ def list_alarms(session: Session, *, filters: AlarmFilter, params: PageParams) -
 
 
 def get_alarm(session: Session, *, alarm_id: int) -> Alarm:
-    alarm = session.get(Alarm, alarm_id)
-    if alarm is None:
-        raise not_found("alarm", "报警", alarm_id)
-    return alarm
+    return get_or_404(session, Alarm, alarm_id, what="alarm", what_zh="报警")
 
 
 def _decode(raw: bytes) -> dict[str, Any] | None:
@@ -184,7 +181,7 @@ def false_alarm_stats(session: Session, *, since: datetime | None, until: dateti
     if until:
         conditions.append(Alarm.first_received_at < until)
     if region:
-        conditions.append(region_clause(Alarm.region_code, region_prefix(region)))
+        conditions.append(in_region(Alarm.region_code, region))
     false_n = func.sum(case((Alarm.state == S.FALSE_ALARM.value, 1), else_=0)).label("false_n")
     test_n = func.sum(case((Alarm.state == S.TEST.value, 1), else_=0)).label("test_n")
     conf_n = func.sum(case((Alarm.state == S.CONFIRMED.value, 1), else_=0)).label("conf_n")

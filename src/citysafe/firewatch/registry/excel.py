@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.errors import CitysafeError
+from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH
 from citysafe.firewatch.protocols.gb26875.tables import COMPONENT_TYPES, SYSTEM_TYPES
@@ -35,7 +36,7 @@ from citysafe.firewatch.registry.schemas import (
     UnitCreate,
 )
 from citysafe.orgs import service as orgs_service
-from citysafe.orgs.schemas import Location, OrganizationCreate, OrganizationFilter
+from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from citysafe.core.geo import Location
 from citysafe.firewatch.config import THRESHOLD_KEYS
 from citysafe.firewatch.enums import IotKind
-from citysafe.orgs.schemas import Location, OrganizationCreate
+from citysafe.orgs.schemas import OrganizationCreate
 
 MAX_ADDRESS = (1 << 48) - 1
 

@@ -14,11 +14,12 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import Conflict, field_error, not_found
 from citysafe.core.events import publish
+from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams, paginate
-from citysafe.core.scope import region_clause
-from citysafe.core.validators import region_prefix
+from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms.models import Alarm, PointState
 from citysafe.firewatch.alarms.store import updated_event
 from citysafe.firewatch.registry import cache as regcache
@@ -40,20 +41,8 @@ from citysafe.firewatch.registry.schemas import (
     UnitCreate,
 )
 from citysafe.orgs import service as orgs_service
-from citysafe.orgs.schemas import Location
 
 T = TypeVar("T", Uitd, IotDevice)
-
-
-def _wgs84(location: Location | None) -> tuple[float | None, float | None]:
-    if location is None:
-        return None, None
-    from citysafe.core.geo import gcj02_to_wgs84
-
-    if location.crs == "gcj02":
-        lon, lat = gcj02_to_wgs84(location.lon, location.lat)
-        return round(lon, 7), round(lat, 7)
-    return location.lon, location.lat
 
 
 def create_unit(session: Session, *, unit_in: UnitCreate) -> FireUnit:
@@ -75,10 +64,7 @@ def create_unit(session: Session, *, unit_in: UnitCreate) -> FireUnit:
 
 
 def get_unit(session: Session, *, unit_id: int) -> FireUnit:
-    unit = session.get(FireUnit, unit_id)
-    if unit is None:
-        raise not_found("networked unit", "联网单位", unit_id)
-    return unit
+    return get_or_404(session, FireUnit, unit_id, what="networked unit", what_zh="联网单位")
 
 
 def list_units(session: Session, *, q: str | None, region: str | None,
@@ -87,7 +73,7 @@ def list_units(session: Session, *, q: str | None, region: str | None,
     if q:
         stmt = stmt.where(FireUnit.name.contains(q) | FireUnit.address.contains(q))
     if region:
-        stmt = stmt.where(region_clause(FireUnit.region_code, region_prefix(region)))
+        stmt = stmt.where(in_region(FireUnit.region_code, region))
     return paginate(session, stmt, params)
 
 
@@ -95,7 +81,7 @@ def add_building(session: Session, *, unit: FireUnit, building_in: BuildingCreat
     if session.scalars(select(Building.id).where(Building.unit_id == unit.id, Building.name == building_in.name)
                        ).first() is not None:
         raise Conflict(detail=f"building {building_in.name} exists", detail_zh=f"建筑 {building_in.name} 已存在")
-    lon, lat = _wgs84(building_in.location)
+    lon, lat = location_wgs84(building_in.location)
     building = Building(unit_id=unit.id, organization_id=unit.organization_id, region_code=unit.region_code,
                         name=building_in.name, floors_above=building_in.floors_above,
                         floors_below=building_in.floors_below, lon=lon if lon is not None else unit.lon,
@@ -133,10 +119,8 @@ def register_uitd(session: Session, *, uitd_in: UitdCreate) -> Uitd:
 
 
 def get_uitd(session: Session, *, address: int) -> Uitd:
-    uitd = session.scalars(select(Uitd).where(Uitd.address == address)).first()
-    if uitd is None:
-        raise not_found("UITD", "用户信息传输装置", address)
-    return uitd
+    return first_or_404(session, select(Uitd).where(Uitd.address == address), key=address, what="UITD",
+                        what_zh="用户信息传输装置")
 
 
 def list_uitds(session: Session, *, registered: bool | None, unit_id: int | None,
@@ -231,7 +215,7 @@ def register_iot_device(session: Session, *, device_in: IotDeviceCreate) -> IotD
     if existing is not None and existing.registered:
         raise Conflict(detail=f"IoT device {device_in.device_id} is registered",
                        detail_zh=f"物联网设备 {device_in.device_id} 已登记")
-    lon, lat = _wgs84(device_in.location)
+    lon, lat = location_wgs84(device_in.location)
     device = existing or IotDevice(device_id=device_in.device_id, region_code=unit.region_code)
     _attach(device, unit)
     device.kind, device.building_id, device.floor, device.zone = (

@@ -12,7 +12,7 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import field_error
-from citysafe.core.pagination import Page, PageParams
+from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.firewatch.alarms.schemas import PointStateRead
 from citysafe.firewatch.registry import excel
 from citysafe.firewatch.registry import service as rs
@@ -48,7 +48,7 @@ def create_unit(unit_in: UnitCreate, db: DbSession, principal: Manager) -> UnitR
 def list_units(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
                q: str | None = None, region: str | None = None) -> Page[UnitRead]:
     items, total = rs.list_units(db, q=q, region=region, params=params)
-    return Page(items=[UnitRead.model_validate(u) for u in items], total=total, page=params.page, size=params.size)
+    return page_of((items, total), params, UnitRead.model_validate)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead, operation_id="firewatch_units_get")
@@ -72,7 +72,7 @@ def register_uitd(uitd_in: UitdCreate, db: DbSession, principal: Manager) -> Uit
 def list_uitds(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
                registered: bool | None = None, unit: int | None = None) -> Page[UitdRead]:
     items, total = rs.list_uitds(db, registered=registered, unit_id=unit, params=params)
-    return Page(items=[UitdRead.model_validate(u) for u in items], total=total, page=params.page, size=params.size)
+    return page_of((items, total), params, UitdRead.model_validate)
 
 
 @router.get("/uitds/{address}", response_model=UitdRead, operation_id="firewatch_uitds_get")
@@ -109,8 +109,7 @@ def register_iot_device(device_in: IotDeviceCreate, db: DbSession, principal: Ma
 def list_iot_devices(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
                      registered: bool | None = None, unit: int | None = None) -> Page[IotDeviceRead]:
     items, total = rs.list_iot_devices(db, registered=registered, unit_id=unit, params=params)
-    return Page(items=[IotDeviceRead.model_validate(d) for d in items], total=total, page=params.page,
-                size=params.size)
+    return page_of((items, total), params, IotDeviceRead.model_validate)
 
 
 @router.post("/iot-devices/{device_id}/bind", response_model=BindResult, operation_id="firewatch_iot_bind")
