@@ -27,10 +27,10 @@ test: $(STAMP)
 	scripts/ensure-system.sh test
 	scripts/ensure-services.sh
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -p no:cacheprovider --durations=15
+	$(BIN)/pytest -p no:cacheprovider --durations=15 --cov=citysafe --cov-report=term:skip-covered
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:
-	rm -rf $(VENV) var artifacts .mypy_cache .ruff_cache
+	rm -rf $(VENV) var artifacts .mypy_cache .ruff_cache .coverage .coverage.*

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import os
 import socket
 import subprocess
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.waiting import until
 
 CITYSAFE = [sys.executable, "-m", "citysafe"]
 
@@ -72,16 +73,16 @@ def demo_server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, str]
     process = subprocess.Popen([*CITYSAFE, "serve", "--port", str(port)], env=serve_env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
+        try:
+            return httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False  # not listening yet
+
     try:
-        for _ in range(300):
-            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                # not listening yet: wait briefly on the process itself rather than sleeping
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=0.1)
+        asyncio.run(until(healthy, what=f"citysafe serve answering {base}/api/v1/health", timeout=60, interval=0.1))
         yield base, password
     finally:
         process.terminate()

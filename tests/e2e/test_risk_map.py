@@ -9,7 +9,8 @@ import httpx
 import pytest
 from tests.e2e.e2e_support import login_city_office
 
-pytestmark = pytest.mark.e2e
+# The demo_city fixture seeds the whole risk demo register: 70-80 s of setup on a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_drill_down_from_city_to_a_source(live_server: str, browser_page: Any, artifacts_dir: Path,

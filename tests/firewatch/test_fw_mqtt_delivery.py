@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from tests.firewatch.fw_support import forget_mqtt_session
+from tests.support.waiting import until
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
@@ -62,13 +63,6 @@ def stored(ctx: AppContext, device: str) -> int:
         return session.scalar(select(func.count()).select_from(IotMessage).where(IotMessage.device_id == device)) or 0
 
 
-async def until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
-    assert condition(), what
-
-
 def device_id() -> str:
     return f"SMK-{uuid.uuid4().hex[:8]}"
 
@@ -92,10 +86,10 @@ async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
     device, later = device_id(), device_id()
     async with subscribed(ctx) as subscriber:
         await publish(f"{root}/smoke/{device}", {"event": "alarm", "ts": 1772330400})
-        await until(lambda: stored(ctx, device) == 1, "the failed message, redelivered")
+        await until(lambda: stored(ctx, device) == 1, what="the failed message, redelivered")
         # Messages are handled in order: once a later one is stored, no second copy of the first is coming.
         await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
-        await until(lambda: stored(ctx, later) == 1, "the later message")
+        await until(lambda: stored(ctx, later) == 1, what="the later message")
     assert stored(ctx, device) == 1
     assert subscriber.stats.failed_batches == 1 and subscriber.stats.reconnects == 1
     assert subscriber.stats.duplicates == 0
@@ -118,9 +112,9 @@ async def test_a_copy_of_a_committed_message_is_not_stored_twice(
     device, later = device_id(), device_id()
     async with subscribed(ctx) as subscriber:
         await publish(f"{root}/hydrant_pressure/{device}", {"pressure_mpa": 0.32})
-        await until(lambda: subscriber.stats.duplicates == 1, "the redelivered copy, recognised")
+        await until(lambda: subscriber.stats.duplicates == 1, what="the redelivered copy, recognised")
         await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
-        await until(lambda: stored(ctx, later) == 1, "the later message")
+        await until(lambda: stored(ctx, later) == 1, what="the later message")
     assert stored(ctx, device) == 1
     assert subscriber.stats.failed_batches == 1
 
@@ -133,7 +127,7 @@ async def test_messages_published_while_stopped_arrive_after_restart(mqtt_ctx: t
     await publish(f"{root}/smoke/{first}", {"event": "alarm", "seq": 1})
     await publish(f"{root}/water_level/{second}", {"level_m": 2.5}, {"level_m": 2.4})
     async with subscribed(ctx) as subscriber:
-        await until(lambda: stored(ctx, first) == 1 and stored(ctx, second) == 2, "the messages queued meanwhile")
+        await until(lambda: stored(ctx, first) == 1 and stored(ctx, second) == 2, what="the messages queued meanwhile")
     assert subscriber.stats.duplicates == 0
 
 
@@ -144,13 +138,13 @@ async def test_malformed_payloads_are_acknowledged_and_counted(mqtt_ctx: tuple[A
         # One at a time, so that each is a batch of its own: one with nothing to store is acknowledged too.
         for count, payload in enumerate((b"not json", b"@@ broken frame", {"event": "exploded"}), start=1):
             await publish(f"{root}/smoke/{device}", payload)
-            await until(lambda count=count: subscriber.stats.rejected == count, f"rejection {count}")
+            await until(lambda count=count: subscriber.stats.rejected == count, what=f"rejection {count}")
     assert stored(ctx, device) == 0
     # Unacknowledged messages would come again, first thing, on the resumed session.
     later = device_id()
     async with subscribed(ctx) as again:
         await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
-        await until(lambda: stored(ctx, later) == 1, "the later message")
+        await until(lambda: stored(ctx, later) == 1, what="the later message")
     assert again.stats.received == 1 and again.stats.rejected == 0
 
 
@@ -217,12 +211,12 @@ async def test_a_poison_message_is_set_aside_and_the_rest_of_its_batch_stored(
     await publish(f"{root}/smoke/{bad}", POISON)
     await publish(f"{root}/smoke/{good}", {"event": "heartbeat", "seq": 2})
     async with subscribed(ctx) as subscriber:
-        await until(lambda: subscriber.stats.poisoned == 1 and stored(ctx, good) == 2, "the good ones stored")
+        await until(lambda: subscriber.stats.poisoned == 1 and stored(ctx, good) == 2, what="the good ones stored")
     assert stored(ctx, bad) == 0
     assert subscriber.stats.stored == 2 and subscriber.stats.reconnects == 0 and subscriber.stats.failed_batches == 0
     # Set aside means acknowledged: the resumed session brings back nothing of it.
     later = device_id()
     async with subscribed(ctx) as again:
         await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
-        await until(lambda: stored(ctx, later) == 1, "the later message")
+        await until(lambda: stored(ctx, later) == 1, what="the later message")
     assert again.stats.received == 1 and again.stats.poisoned == 0

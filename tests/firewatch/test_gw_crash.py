@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from tests.support.waiting import until
 
 from citysafe.firewatch.protocols.gb26875 import AnalogValue, DeviceTime, Frame, decode_frame, dedup_key, encode_frame
 from citysafe.firewatch.simulator import SimulatedUitd
@@ -59,18 +60,16 @@ class Server:
         log.close()
 
     async def listening(self) -> None:
-        async def poll() -> None:
-            while True:
-                assert self.proc is not None and self.proc.poll() is None, "server exited"
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.gateway_port)
-                except OSError:
-                    await asyncio.sleep(0.05)
-                    continue
-                writer.close()
-                return
+        async def accepting() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, "server exited"
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.gateway_port)
+            except OSError:
+                return False
+            writer.close()
+            return True
 
-        await asyncio.wait_for(poll(), WAIT)
+        await until(accepting, what="citysafe serve accepting on its GB26875 port", timeout=WAIT, interval=0.05)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -129,6 +128,8 @@ def stored(data_dir: Path) -> list[tuple[int, bytes]]:
     return [(r[0], bytes(r[1])) for r in rows]
 
 
+# 51 s on a loaded machine; its own waits (WAIT each) should fail with their message before the plugin does.
+@pytest.mark.timeout(300)
 async def test_no_acked_frame_is_lost_and_none_is_doubled_across_kill_9(server: Server) -> None:
     server.start()
     await server.listening()
@@ -136,22 +137,21 @@ async def test_no_acked_frame_is_lost_and_none_is_doubled_across_kill_9(server: 
     tasks = [asyncio.create_task(d.run()) for d in devices]
 
     async def acked_at_least(n: int) -> None:
-        while sum(len(d.acked) for d in devices) < n:
-            await asyncio.sleep(0.01)
+        await until(lambda: sum(len(d.acked) for d in devices) >= n, what=f"{n} frames ACKed", timeout=WAIT)
 
     # Several kills at random moments: some frames are inside a transaction, some committed but not
     # yet ACKed, and each restart recovers the SQLite WAL left behind.
     last_ids: list[int] = []
     acked_before = 0
     for _ in range(KILLS):
-        await asyncio.wait_for(acked_at_least(acked_before + 250), WAIT)
+        await acked_at_least(acked_before + 250)
         server.kill()
         Device.kills += 1
         acked_before = sum(len(d.acked) for d in devices)
         last_ids.append(max((i for i, _ in stored(server.data_dir)), default=0))
         server.start()
         await server.listening()
-    await asyncio.wait_for(acked_at_least(acked_before + 250), WAIT)
+    await acked_at_least(acked_before + 250)
     for d in devices:
         d.stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), WAIT)

@@ -21,6 +21,7 @@ import httpx
 import nats
 import pytest
 from sqlalchemy import func, select
+from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -43,14 +44,6 @@ PARTITIONS = 4
 def fire(point: int) -> ComponentStatus:
     return ComponentStatus(1, 1, 40, point, 0x0003, encode_description(f"{point}号探测器"),
                            DeviceTime.of(datetime(2026, 3, 1, 10, 0)))
-
-
-async def until(condition: Callable[[], Awaitable[bool]]) -> None:
-    async def poll() -> None:
-        while not await condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), WAIT)
 
 
 def frames_stored(ctx: AppContext, expected: int) -> Callable[[], Awaitable[bool]]:
@@ -108,7 +101,7 @@ async def test_frames_go_through_jetstream_to_the_worker_and_the_database(
         await uitd.connect()
         for point in range(3):
             assert (await uitd.send(2, [fire(point)])).acked
-    await until(frames_stored(ctx, 18))
+    await until(frames_stored(ctx, 18), what="18 frames in the database")
     nc = await nats.connect(NATS_URL)
     try:
         info = await nc.jetstream().stream_info(names.stream, subjects_filter=">")
@@ -131,7 +124,7 @@ async def test_a_retransmission_is_acked_and_dropped_by_the_stream(
     frame = uitd.build(2, [fire(9)], serial=77)
     assert await uitd.transmit(frame)
     assert await uitd.transmit(frame)  # the device missed the first ACK
-    await until(frames_stored(ctx, 1))
+    await until(frames_stored(ctx, 1), what="the frame in the database")
     nc = await nats.connect(NATS_URL)
     try:
         assert (await nc.jetstream().stream_info(names.stream)).state.messages == 1
@@ -159,7 +152,7 @@ async def test_alarm_events_reach_a_web_process_hub_over_nats(
         async def raised() -> bool:
             return any(name == "AlarmRaised" for name, _ in seen)
 
-        await until(raised)
+        await until(raised, what="AlarmRaised relayed over NATS")
         payload = next(p for name, p in seen if name == "AlarmRaised")
         assert payload["kind"] == "fire"
         assert payload["device_address"] == str(0x00AB_0000_0200)
@@ -195,7 +188,7 @@ async def test_serve_and_a_worker_process_share_the_work_over_nats(tmp_path: Pat
                 except httpx.TransportError:
                     return False
 
-            await until(up)
+            await until(up, what="citysafe serve answering /api/v1/health", interval=0.1)
             token = (await client.post(f"{base}/api/v1/auth/token",
                                        data={"username": "watch", "password": "correct-horse"})).json()["access_token"]
             async with client.stream("GET", f"{base}/api/v1/firewatch/stream",

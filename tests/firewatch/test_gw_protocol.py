@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
 from citysafe.firewatch.gateway.connection import GatewayConfig
@@ -178,8 +179,7 @@ async def test_refused_store_withholds_the_ack(gateway: Gateway, sink: MemorySin
     peer = await Peer.connect(gateway.port)
     peer.send(encode_frame(upload(6)))
     await asyncio.wait_for(sink.entered.wait(), WAIT)
-    while gateway.stats.withheld == 0:
-        await asyncio.sleep(0)
+    await until(lambda: gateway.stats.withheld > 0, what="the refused frame withheld", timeout=WAIT, interval=0)
     await peer.expect_ok()
     sink.refuse = False
     peer.send(encode_frame(upload(6)))  # the device's retransmission
@@ -218,8 +218,9 @@ async def test_half_frames_are_completed_by_later_bytes(gateway: Gateway, sink: 
     for cut in (1, 20, 27, len(frame) - 1):
         peer.send(frame[:cut])
         (conn,) = gateway.connections
-        while conn.framer.buffered != cut:  # the gateway has read the first piece and holds it
-            await asyncio.sleep(0)
+        # the gateway has read the first piece and holds it
+        await until(lambda conn=conn, cut=cut: conn.framer.buffered == cut,
+                    what=f"the first {cut} bytes buffered", timeout=WAIT, interval=0)
         peer.send(frame[cut:])
         ack = await peer.next_frame()
         assert ack.serial == 9
@@ -272,8 +273,9 @@ async def test_a_stalled_peer_does_not_delay_others(gateway: Gateway, sink: Memo
             await flood_writer.drain()
 
     flooding = asyncio.create_task(flood())
-    while gateway.stats.acked < 2000:
-        await asyncio.sleep(0.01)
+    await until(lambda: gateway.stats.acked >= 2000 or flooding.done(), what="2000 of the flood's frames ACKed",
+                timeout=WAIT)
+    assert gateway.stats.acked >= 2000, f"the flooder stopped early: {flooding!r}"
     good = await Peer.connect(gateway.port)
     for serial in range(3):
         good.send(heartbeat(serial, 3))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -36,14 +37,6 @@ def fire(component: int = 0x0001_0007) -> ComponentStatus:
 
 def heartbeat() -> UitdStatus:
     return UitdStatus(0x01, DeviceTime.of(datetime(2026, 3, 1, 10, 0)))
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), WAIT)
 
 
 async def query(ctx: AppContext, fn: Callable[[Any], Any]) -> Any:
@@ -98,7 +91,7 @@ async def test_a_fire_is_committed_before_its_ack_and_reaches_the_live_hub(
     assert [(r.source_address, r.serial, r.command, r.adu_type) for r in rows] == [(ADDRESS, 0, 2, 2)]
     assert rows[0].received_at == T0
     assert rows[0].peer.startswith("127.0.0.1:")
-    await until(lambda: any(name == "AlarmRaised" for name, _ in seen))
+    await until(lambda: any(name == "AlarmRaised" for name, _ in seen), what="AlarmRaised on the live hub")
     raised = next(p for name, p in seen if name == "AlarmRaised")
     assert raised["kind"] == "fire"
     assert raised["device_address"] == str(ADDRESS)
@@ -125,15 +118,16 @@ async def test_patrol_and_clock_sync_are_sent_on_schedule_and_answered(
     assert (await uitd.send(21, [heartbeat()])).acked
     sent = downlink.tick()  # a device that just showed up gets its clock set
     assert [s.kind for s in sent] == ["clock_sync"]
-    await until(lambda: downlink.stats.answered == 1)
+    await until(lambda: downlink.stats.answered == 1, what="the clock sync answered")
     clock.advance(minutes=59)
     assert downlink.tick() == []
     clock.advance(minutes=1)
     sent = downlink.tick()
     assert [(s.kind, s.address) for s in sent] == [("patrol", ADDRESS)]
-    await until(lambda: downlink.stats.answered == 2)
+    await until(lambda: downlink.stats.answered == 2, what="the patrol answered")
     # the type-21 response (cmd 5) is stored like an upload, so the unit's last-seen time moves
-    await until(lambda: gateway.stats.frames == 2 and gateway.stats.batches == 2)
+    await until(lambda: gateway.stats.frames == 2 and gateway.stats.batches == 2,
+                what="the patrol response stored")
     commands = await query(ctx, lambda s: s.scalars(select(RawFrame.command).order_by(RawFrame.id)).all())
     assert commands == [2, 5]
     assert gateway.stats.acked == 1  # responses are not ACKed
@@ -164,7 +158,8 @@ async def test_duty_check_reply_is_matched_to_the_check(ctx: AppContext, gateway
     assert await downlink.duty_check(0x7777, 5) is None  # not connected
     sent = await downlink.duty_check(ADDRESS, 5)
     assert sent is not None and sent.kind == "duty_check"
-    await until(lambda: gateway.stats.acked == 2)  # the operator's type-24 reply was stored and ACKed
+    # the operator's type-24 reply was stored and ACKed
+    await until(lambda: gateway.stats.acked == 2, what="the duty-check reply ACKed")
 
     def checks(session: Any) -> list[DutyCheck]:
         return list(session.scalars(select(DutyCheck)).all())

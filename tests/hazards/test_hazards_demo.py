@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from citysafe.core.config import Settings
 
 
+@pytest.mark.timeout(300)  # builds the whole demo city in a subprocess: 68 s on a loaded machine
 def test_demo_city_has_the_whole_loop(tmp_path: Path) -> None:
     data_dir = tmp_path / "demo"
     env = os.environ | {"CITYSAFE_DATABASE_URL": "", "CITYSAFE_DATA_DIR": str(data_dir)}

@@ -27,6 +27,7 @@ def demo(ctx: AppContext) -> Iterator[int]:
     clear_generated_streets(ctx)
 
 
+@pytest.mark.timeout(300)  # the demo fixture seeds the whole risk register: 52-77 s of setup on a loaded machine
 def test_demo_register(ctx: AppContext, client: TestClient, city: dict[str, str], demo: int) -> None:
     assert demo > 4000
     with unit_of_work(ctx.session_factory) as session:
