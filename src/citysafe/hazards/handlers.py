@@ -1,7 +1,8 @@
 """Reactions to other domains' events: a fire-facility fault left open too long becomes a hazard ticket.
 
 Firewatch sits on the same layer, so its event is taken by name (``FaultOverdue``) as a payload dict:
-``alarm_id, unit_organization_id, region_code, description, device_address, component, opened_at``.
+``alarm_id, unit_organization_id, region_code, description, device_address, component, opened_at``;
+tests/contracts feeds the real event's payload to this handler, so a renamed field fails there.
 One ticket per alarm: the alarm id is the ticket's ``source_ref`` (unique), so a redelivered event finds
 its ticket and does nothing.
 """

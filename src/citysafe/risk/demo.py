@@ -22,6 +22,8 @@ from citysafe.core.clock import utcnow
 from citysafe.core.config import get_settings
 from citysafe.core.events import OutboxEvent
 from citysafe.core.pagination import PageParams
+from citysafe.firewatch.events import AlarmRaised
+from citysafe.hazards.events import HazardReported
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import Contact, Location, OrganizationCreate, OrganizationFilter
@@ -296,8 +298,12 @@ def _demo_factors(session: Session, rng: random.Random, created: list[RiskSource
     pending = session.scalars(select(OutboxEvent).where(
         OutboxEvent.name.in_(("HazardReported", "AlarmRaised")), OutboxEvent.delivered_at.is_(None))).all()
     for event in pending:
-        handler = dynamic.on_hazard_reported if event.name == "HazardReported" else dynamic.on_alarm_raised
-        handler(session, event.payload, at=at, rules=cfg.rules, radius_m=cfg.match_radius_m)
+        if event.name == "HazardReported":
+            dynamic.on_hazard_reported(session, HazardReported(**event.payload), at=at, rules=cfg.rules,
+                                       radius_m=cfg.match_radius_m)
+        else:
+            dynamic.on_alarm_raised(session, AlarmRaised(**event.payload), at=at, rules=cfg.rules,
+                                    radius_m=cfg.match_radius_m)
     if pending:
         return
     firms = [s for s in created if s.kind == "hazchem_firm" and s.organization_id is not None]
