@@ -37,9 +37,9 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.migrate import upgrade
+from citysafe.demo.risk import seed_demo
 from citysafe.regions import service as regions_service
 from citysafe.registry import load_models
-from citysafe.risk.demo import seed_demo
 
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account in a throwaway database
 CASES = {

@@ -19,7 +19,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.risk.demo import seed_demo
+from citysafe.demo.risk import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",

@@ -96,9 +96,10 @@ def test_demo_seed_follows_the_address_scheme(ctx: AppContext) -> None:
 
     from sqlalchemy import select
 
-    from citysafe import demo as demo_city
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch import demo, service
+    from citysafe.demo import city as demo_city
+    from citysafe.demo import firewatch as demo
+    from citysafe.firewatch import service
     from citysafe.firewatch.registry.models import Component, IotDevice, Uitd
 
     with unit_of_work(ctx.session_factory, actor="demo") as session:

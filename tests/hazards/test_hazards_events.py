@@ -15,22 +15,11 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import OutboxEvent, bus, publish
+from citysafe.firewatch.events import FaultOverdue
 from citysafe.hazards import handlers, overdue
 from citysafe.hazards.tickets.models import HazardEscalation, HazardTicket
 
 T0 = datetime(2025, 5, 1, 1, 0, tzinfo=UTC)
-
-
-class _FaultOverdue:
-    """Stands in for firewatch's event: published by name with the agreed payload keys."""
-
-    name = "FaultOverdue"
-
-    def __init__(self, **payload: Any) -> None:
-        self._payload = payload
-
-    def payload(self) -> dict[str, Any]:
-        return self._payload
 
 
 def _events(ctx: AppContext, name: str) -> list[dict[str, Any]]:
@@ -47,7 +36,7 @@ def test_fault_overdue_opens_one_ticket_per_alarm(client: TestClient, ctx: AppCo
                "component": "点型感烟火灾探测器 1-2-005", "opened_at": "2025-04-28T08:00:00+00:00"}
     for _ in range(2):  # delivered twice (a retry after a crash): still one ticket
         with unit_of_work(ctx.session_factory, actor="firewatch") as session:
-            publish(session, _FaultOverdue(**payload))  # type: ignore[arg-type]
+            publish(session, FaultOverdue(**payload))
     with unit_of_work(ctx.session_factory) as session:
         rows = list(session.scalars(select(HazardTicket)))
     assert len(rows) == 1

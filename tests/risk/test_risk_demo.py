@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.risk.demo import seed_demo
+from citysafe.demo.risk import seed_demo
 from citysafe.risk.enums import KINDS
 from citysafe.risk.models import RiskAssessment, RiskSource
 

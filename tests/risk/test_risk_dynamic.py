@@ -1,14 +1,13 @@
-"""Dynamic level: open hazards and active alarms, published through the event bus by name, raise sources.
+"""Dynamic level: open hazards and active alarms, published through the event bus, raise sources.
 
-Hazards and fire monitoring are other teams' domains; these tests publish their events' payloads through
-``citysafe.core.events`` exactly as those domains do (outbox in a transaction, delivery after commit)
-without importing them.
+Hazards and fire monitoring are other teams' domains; these tests publish their real events through
+``citysafe.core.events`` exactly as those domains do (outbox in a transaction, delivery after commit).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,27 +18,25 @@ from risk_helpers import FUZIMIAO, LIUHE_PARK, SourceFactory, lec, matrix
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import DomainEvent, publish
+from citysafe.firewatch.events import AlarmCleared, AlarmRaised, AlarmUpdated
+from citysafe.hazards.events import HazardClosed, HazardLevelChanged, HazardReported
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.rules import DEFAULT_DYNAMIC_RULES, ActiveFactor, DynamicRule, dynamic_level
 from citysafe.risk.service import dynamic
 
+EVENTS: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
+    HazardReported, HazardLevelChanged, HazardClosed, AlarmRaised, AlarmUpdated, AlarmCleared)}
 
-@dataclasses.dataclass(frozen=True)
-class Announced(DomainEvent):
-    """Stands in for another domain's event: only its name and payload travel through the outbox."""
 
-    name: ClassVar[str] = "unset"
-    data: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def payload(self) -> dict[str, Any]:
-        return dict(self.data)
+def event_of(name: str, payload: dict[str, Any]) -> DomainEvent:
+    """The real event of that name, its fields taken from ``payload`` (a renamed field fails here)."""
+    cls = EVENTS[name]
+    return cls(**{f.name: payload[f.name] for f in dataclasses.fields(cls)})
 
 
 def announce(ctx: AppContext, name: str, payload: dict[str, Any]) -> None:
-    event = Announced(data=payload)
-    object.__setattr__(event, "name", name)  # the outbox row carries the other domain's event name
     with unit_of_work(ctx.session_factory, actor="tests") as session:
-        publish(session, event)
+        publish(session, event_of(name, payload))
 
 
 def hazard(ticket_id: int, organization_id: int | None, level: str = "major", region_code: str = "320116",
@@ -142,7 +139,7 @@ def test_configured_rules_apply(ctx: AppContext, add_source: SourceFactory, firm
                           reason_zh="设施故障{count}处（{refs}）"),)
     source = add_source(at=LIUHE_PARK, organization_id=firm["id"], assessment=lec(1, 6, 3))
     with unit_of_work(ctx.session_factory) as session:
-        dynamic.on_alarm_raised(session, alarm(5, "fault", firm["id"], None),
+        dynamic.on_alarm_raised(session, event_of("AlarmRaised", alarm(5, "fault", firm["id"], None)),
                                 at=ctx.clock.now(), rules=strict, radius_m=100)
     with unit_of_work(ctx.session_factory) as session:
         from citysafe.risk.service import sources

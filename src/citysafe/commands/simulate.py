@@ -1,6 +1,6 @@
 """`citysafe simulate`: simulated UITDs (GB/T 26875.3 over TCP) and fire-IoT devices (MQTT JSON).
 
-The defaults match the demo city (firewatch.demo): UITD addresses 100001…, a panel of 2 loops × 8
+The defaults match the demo city (citysafe.demo.firewatch): UITD addresses 100001…, a panel of 2 loops × 8
 photoelectric smoke detectors (component type 42), IoT devices NJ-SMK-001… on the MQTT broker.
 """
 

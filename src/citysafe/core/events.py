@@ -62,6 +62,16 @@ def register_event(cls: type[DomainEvent]) -> type[DomainEvent]:
     return cls
 
 
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    """One handler subscribed on a bus: typed (gets the event) or by name (gets the payload dict)."""
+
+    name: str
+    handler: Handler | PayloadHandler
+    when: Wanted | None
+    by_name: bool
+
+
 class EventBus:
     def __init__(self) -> None:
         # Each handler with its ``when``: a test of the payload, so an event no handler wants costs no
@@ -94,6 +104,12 @@ class EventBus:
         self._payload_handlers.clear()
         self._commit_observers.clear()
         self.deferred = None
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every subscription on this bus, typed ones first (contract tests walk them)."""
+        typed = [Subscription(name, h, when, False) for name, entries in self._handlers.items() for h, when in entries]
+        return typed + [Subscription(name, h, when, True)
+                        for name, entries in self._payload_handlers.items() for h, when in entries]
 
     def has_handlers(self, name: str) -> bool:
         return bool(self._handlers.get(name)) or bool(self._payload_handlers.get(name))

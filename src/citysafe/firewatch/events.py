@@ -1,6 +1,10 @@
 """Events firewatch publishes (outbox, delivered after commit).
 
-Subscribers on the same layer subscribe by name and receive ``payload()`` (datetimes as ISO strings):
+Every event about an alarm derives from ``_AlarmEvent`` (alarm id, kind, region code, the unit's
+organisation, device address); the live board's three (raised, updated, cleared) from ``_AlarmStateEvent``,
+which adds state, unit, point and time. Risk (a higher layer) subscribes to the classes; hazards (the same
+layer) subscribes by name and receives ``payload()`` (datetimes as ISO strings), and
+``tests/contracts`` feeds each real event's payload to each by-name subscriber (docs/events.md):
 
 * ``AlarmRaised``  — a new alarm was opened (every new fire alarm, also of unregistered devices).
 * ``AlarmUpdated`` — an open alarm changed: another occurrence (``occurrences`` is the new count), a
@@ -23,24 +27,39 @@ from typing import ClassVar
 from citysafe.core.events import DomainEvent, register_event
 
 
-@register_event
 @dataclass(frozen=True)
-class AlarmRaised(DomainEvent):
-    name: ClassVar[str] = "AlarmRaised"
+class _AlarmEvent(DomainEvent):
+    """What every event about one alarm carries: which alarm, of what kind, where and whose.
+
+    ``unit_organization_id`` is the networked unit's organisation (None for an unregistered device).
+    """
 
     alarm_id: int
     kind: str
-    state: str
     region_code: str
     unit_organization_id: int | None
+    device_address: str
+
+
+@dataclass(frozen=True)
+class _AlarmStateEvent(_AlarmEvent):
+    """An alarm's state as the live board shows it: its state, unit, point on the map and time."""
+
+    state: str
     unit_id: int | None
-    unit_name: str
     lon: float | None
     lat: float | None
-    device_address: str
+    received_at: str
+
+
+@register_event
+@dataclass(frozen=True)
+class AlarmRaised(_AlarmStateEvent):
+    name: ClassVar[str] = "AlarmRaised"
+
+    unit_name: str
     component: str
     description: str
-    received_at: str
     device_time: str | None
     occurrences: int
     corroborated: bool
@@ -51,19 +70,9 @@ class AlarmRaised(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
-class AlarmUpdated(DomainEvent):
+class AlarmUpdated(_AlarmStateEvent):
     name: ClassVar[str] = "AlarmUpdated"
 
-    alarm_id: int
-    kind: str
-    state: str
-    region_code: str
-    unit_organization_id: int | None
-    unit_id: int | None
-    lon: float | None
-    lat: float | None
-    device_address: str
-    received_at: str
     occurrences: int
     corroborated: bool
     flapping: bool
@@ -73,37 +82,22 @@ class AlarmUpdated(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
-class AlarmCleared(DomainEvent):
+class AlarmCleared(_AlarmStateEvent):
     name: ClassVar[str] = "AlarmCleared"
 
-    alarm_id: int
-    kind: str
-    state: str
-    region_code: str
-    unit_organization_id: int | None
-    unit_id: int | None
-    lon: float | None
-    lat: float | None
-    device_address: str
-    received_at: str
     closed: bool
 
 
 @register_event
 @dataclass(frozen=True)
-class FireConfirmed(DomainEvent):
+class FireConfirmed(_AlarmEvent):
     name: ClassVar[str] = "FireConfirmed"
 
-    alarm_id: int
-    kind: str
-    region_code: str
-    unit_organization_id: int | None
     unit_id: int | None
     unit_name: str
     address: str
     lon: float | None
     lat: float | None
-    device_address: str
     component: str
     description: str
     first_received_at: str
@@ -144,16 +138,11 @@ class FaultOverdue(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
-class AlarmEscalated(DomainEvent):
+class AlarmEscalated(_AlarmEvent):
     name: ClassVar[str] = "AlarmEscalated"
 
-    alarm_id: int
-    kind: str
-    region_code: str
     escalated_region_code: str
     level: int
-    unit_organization_id: int | None
-    device_address: str
     first_received_at: str
 
 

@@ -7,7 +7,7 @@ Everything here honours the session's region/organisation scope like any other q
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,9 +17,22 @@ from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import workflow
 from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.alarms.schemas import AlarmFilter, AlarmRead
+from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages
+from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
+from citysafe.firewatch.protocols.gb26875 import (
+    ComponentStatus,
+    DeviceTime,
+    build_upload,
+    decode_frame,
+    encode_description,
+    encode_frame,
+)
 from citysafe.firewatch.registry import service as registry_service
 
-__all__ = ["OpenAlarm", "alarm_counts_by_organization", "list_alarms", "open_alarms", "registry_service"]
+__all__ = ["OpenAlarm", "ReceivedFrame", "ReceivedMessage", "alarm_counts_by_organization", "component_status_frame",
+           "ingest_frames", "ingest_messages", "list_alarms", "open_alarms", "registry_service", "transition_alarm"]
+
+CHINA_OFFSET = timedelta(hours=8)  # device clocks run on Beijing time (GB/T 26875.3 time labels carry no zone)
 
 
 @dataclass(frozen=True)
@@ -64,3 +77,22 @@ def alarm_counts_by_organization(session: Session, *, since: datetime, kinds: se
 def list_alarms(session: Session, *, filters: AlarmFilter, params: PageParams) -> tuple[list[AlarmRead], int]:
     items, total = workflow.list_alarms(session, filters=filters, params=params)
     return [AlarmRead.model_validate(a) for a in items], total
+
+
+def transition_alarm(session: Session, *, alarm_id: int, action: str, actor: str, at: datetime,
+                     note: str = "") -> AlarmRead:
+    """One workflow step of an alarm (acknowledge, verify, confirm, false_alarm …) by ``actor`` at ``at``."""
+    return AlarmRead.model_validate(workflow.transition(session, alarm_id=alarm_id, action=action, actor=actor,
+                                                        at=at, note=note))
+
+
+def component_status_frame(*, source: int, destination: int, serial: int, at: datetime, system_type: int,
+                           system_address: int, component_type: int, component_address: int, status: int,
+                           peer: str) -> ReceivedFrame:
+    """A GB/T 26875.3 upload of one component's status, as the UITD at ``source`` would have sent it at ``at``
+    (aware): encoded, decoded back and ready for ``ingest_frames`` (replays and the demo city)."""
+    local = at.astimezone(UTC).replace(tzinfo=None) + CHINA_OFFSET
+    obj = ComponentStatus(system_type, system_address, component_type, component_address, status,
+                          encode_description(""), DeviceTime.of(local))
+    raw = encode_frame(build_upload(2, [obj], serial=serial, source=source, destination=destination, sent=local))
+    return ReceivedFrame(raw=raw, frame=decode_frame(raw), peer=peer, received_at=at)

@@ -337,7 +337,7 @@ async def run(
 
 
 # -- fire-IoT devices over MQTT (docs/iot-payloads.md) ---------------------------------------------
-# The demo registers these (firewatch.demo): prefix, kind, how many.
+# The demo registers these (citysafe.demo.firewatch): prefix, kind, how many.
 DEMO_IOT: Final = (("NJ-SMK", "smoke", 10), ("NJ-HP", "hydrant_pressure", 10), ("NJ-EF", "electrical_fire", 5),
                    ("NJ-GAS", "combustible_gas", 3), ("NJ-WL", "water_level", 3))
 

@@ -1,4 +1,5 @@
-"""Events the hazards domain publishes. Other domains subscribe by name and receive the payload dict.
+"""Events the hazards domain publishes. Higher layers (risk) subscribe to the classes; a domain on the same
+layer would subscribe by name and get the payload dict, under a contract test (docs/events.md).
 
 Every payload carries ``ticket_id, region_code, organization_id, level, category, source, lon, lat`` so
 a consumer (the risk map's dynamic levels, dashboards) needs no query back into this domain.

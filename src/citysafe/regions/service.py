@@ -35,6 +35,13 @@ def children(session: Session, *, code: str) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)))
 
 
+def children_with_boundaries(session: Session, *, code: str) -> list[Region]:
+    """The divisions directly under ``code`` that have a boundary (loaded), in code order."""
+    stmt = (select(Region).options(undefer(Region.boundary))
+            .where(Region.parent_code == code, Region.boundary.is_not(None)).order_by(Region.code))
+    return list(session.scalars(stmt))
+
+
 def path_to(session: Session, *, region: Region) -> list[Region]:
     """Ancestors from the top of the caller's scope down to ``region`` (outside ones are absent)."""
     chain: list[Region] = []

@@ -1,4 +1,4 @@
-"""Events the risk domain publishes (past tense, plain data); higher layers react to them by name."""
+"""Events the risk domain publishes (past tense, plain data); higher layers import and subscribe to them."""
 
 from __future__ import annotations
 

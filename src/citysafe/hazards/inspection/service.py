@@ -28,6 +28,10 @@ from citysafe.hazards.tickets import service as tickets_service
 from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 
+# The checklists, for callers outside the inspection package (the demo city seeds the defaults).
+seed_default_checklists = checklists.seed_defaults
+get_checklist = checklists.get
+
 
 def _places(session: Session, plan_in: PlanCreate, region: str) -> list[HazardPlace]:
     if plan_in.place_ids:

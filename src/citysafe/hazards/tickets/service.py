@@ -51,6 +51,10 @@ _DEFAULT_SOURCE: dict[Role, HazardSource] = {
 SYSTEM_NAME = "系统"
 
 
+# Keep an uploaded photo or document (evidence), to be claimed by a ticket or a step.
+store_attachment = files.store
+
+
 def capacities_for(principal: Principal | None, ticket: HazardTicket) -> frozenset[Capacity]:
     if principal is None:
         return frozenset({Capacity.SYSTEM})

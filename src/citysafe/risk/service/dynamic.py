@@ -1,9 +1,10 @@
 """Live factors from other domains (open hazards, active alarms) and the sources they raise.
 
 Hazards and fire monitoring publish ``HazardReported``/``HazardClosed`` and ``AlarmRaised``/
-``AlarmCleared``; risk keeps one row per ticket or alarm while it is open. A factor applies to every
-source of its organisation; a report without an organisation applies to the nearest source within
-the match radius of its position. Every change recomputes the affected sources' current level.
+``AlarmCleared``; risk sits above both and takes the event classes themselves. It keeps one row per
+ticket or alarm while it is open. A factor applies to every source of its organisation; a report without
+an organisation applies to the nearest source within the match radius of its position. Every change
+recomputes the affected sources' current level.
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.geo import haversine_m
+from citysafe.firewatch.events import AlarmRaised
+from citysafe.hazards.events import HazardLevelChanged, HazardReported
 from citysafe.risk.models import RiskFactor, RiskSource
 from citysafe.risk.rules import DynamicRule
 from citysafe.risk.service.assessments import refresh_current
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _float(value: Any) -> float | None:
@@ -105,30 +101,21 @@ def clear_factor(session: Session, *, kind: str, ref_id: str, at: datetime,
     return factor
 
 
-def on_hazard_reported(session: Session, payload: Mapping[str, Any], *, at: datetime,
-                       rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor | None:
-    ref = str(payload.get("ticket_id") or "")
-    if not ref:
-        return None
-    level = str(payload.get("level") or "general")
-    detail = {k: payload.get(k) for k in ("category", "source", "level") if payload.get(k) is not None}
-    return open_factor(session, kind="hazard", ref_id=ref, subkind=level,
-                       organization_id=_int(payload.get("organization_id")),
-                       lon=_float(payload.get("lon")), lat=_float(payload.get("lat")),
-                       region_code=str(payload.get("region_code") or ""), detail=detail, at=at, rules=rules,
+def on_hazard_reported(session: Session, event: HazardReported | HazardLevelChanged, *, at: datetime,
+                       rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor:
+    """An open ticket (reported, or re-judged general ↔ major): its factor follows the ticket's level."""
+    detail = {"category": event.category, "source": event.source, "level": event.level}
+    return open_factor(session, kind="hazard", ref_id=str(event.ticket_id), subkind=event.level or "general",
+                       organization_id=event.organization_id, lon=_float(event.lon), lat=_float(event.lat),
+                       region_code=event.region_code or "", detail=detail, at=at, rules=rules, radius_m=radius_m)
+
+
+def on_alarm_raised(session: Session, event: AlarmRaised, *, at: datetime, rules: Sequence[DynamicRule],
+                    radius_m: float) -> RiskFactor:
+    return open_factor(session, kind="alarm", ref_id=str(event.alarm_id), subkind=event.kind or "fire",
+                       organization_id=event.unit_organization_id, lon=_float(event.lon), lat=_float(event.lat),
+                       region_code=event.region_code or "", detail={"kind": event.kind}, at=at, rules=rules,
                        radius_m=radius_m)
-
-
-def on_alarm_raised(session: Session, payload: Mapping[str, Any], *, at: datetime,
-                    rules: Sequence[DynamicRule], radius_m: float) -> RiskFactor | None:
-    ref = str(payload.get("alarm_id") or "")
-    if not ref:
-        return None
-    return open_factor(session, kind="alarm", ref_id=ref, subkind=str(payload.get("kind") or "fire"),
-                       organization_id=_int(payload.get("unit_organization_id")),
-                       lon=_float(payload.get("lon")), lat=_float(payload.get("lat")),
-                       region_code=str(payload.get("region_code") or ""),
-                       detail={"kind": payload.get("kind")}, at=at, rules=rules, radius_m=radius_m)
 
 
 def list_factors(session: Session, *, source: RiskSource, include_cleared: bool = False) -> list[RiskFactor]:

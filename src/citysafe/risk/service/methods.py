@@ -32,3 +32,13 @@ def lec_bands() -> dict[str, list[str]]:
 
 def matrix_level(preset: str, likelihood: int, severity: int) -> RiskLevel:
     return matrix.PRESETS[preset].level(likelihood, severity)
+
+
+def lec_level(l: float, e: float, c: float, preset: str = "A") -> RiskLevel:  # noqa: E741
+    """The level of D = L × E × C under an LEC preset (the scores must be the table's)."""
+    return lec.assess_lec(l, e, c, preset).level
+
+
+def matrix_cells(preset: str) -> dict[tuple[int, int], RiskLevel]:
+    """A 5×5 matrix preset as {(likelihood, severity): level}."""
+    return matrix.PRESETS[preset].lookup()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -13,10 +16,12 @@ from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import current_scope, in_region
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
-from citysafe.risk.enums import KINDS, parse_category
+from citysafe.risk.enums import KINDS, RiskLevel, parse_category
 from citysafe.risk.models import RiskAssessment, RiskSource
+from citysafe.risk.rules import DynamicRule
 from citysafe.risk.schemas import SourceCreate, SourceFilter, SourceUpdate
 from citysafe.risk.service import boundaries
+from citysafe.risk.service.assessments import build, evaluate, refresh_current
 from citysafe.risk.service.geometry import GeometryError, Placed, place
 
 CODE_PREFIX = "FX"  # 风险 (risk): FX + six-digit county code + six-digit sequence
@@ -128,6 +133,42 @@ def new_source(*, source_in: SourceCreate, placed: Placed, region_code: str, cod
         assessed_level=None, current_level=None, level_reasons=[], attributes=source_in.attributes,
         status="active", import_id=import_id,
     )
+
+
+@dataclass(frozen=True)
+class AssessedSource:
+    """A source to register with its first assessment, its place and code already settled (bulk loads)."""
+
+    source_in: SourceCreate
+    placed: Placed
+    region_code: str
+    code: str
+    method: str
+    params: Mapping[str, Any]
+    assessed_at: datetime
+
+
+def register_assessed(session: Session, *, items: Sequence[AssessedSource], assessor: str, assessor_name: str,
+                      rules: Sequence[DynamicRule], grade_levels: Mapping[int, RiskLevel]) -> list[RiskSource]:
+    """Register many sources, each assessed by its method, in a few flushes (the demo city's register).
+
+    Current levels are computed at once and not announced one by one (``refresh_current(announce=False)``).
+    """
+    created = [new_source(source_in=item.source_in, placed=item.placed, region_code=item.region_code, code=item.code,
+                          org_name=item.source_in.responsible_unit or "") for item in items]
+    session.add_all(created)
+    session.flush()
+    records = []
+    for item, source in zip(items, created, strict=True):
+        outcome = evaluate(item.method, item.params, grade_levels=grade_levels)
+        records.append(build(source=source, outcome=outcome, assessor=assessor, assessor_name=assessor_name,
+                             at=item.assessed_at))
+        source.assessed_level = outcome.level.value if outcome.level else None
+        source.assessed_at = item.assessed_at
+    session.add_all(records)
+    session.flush()
+    refresh_current(session, sources=created, rules=rules, announce=False)
+    return created
 
 
 def create(session: Session, *, source_in: SourceCreate, scope_code: str) -> RiskSource:

@@ -15,25 +15,15 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
-from citysafe.firewatch.alarms.workflow import transition
-from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages
-from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
-from citysafe.firewatch.protocols.gb26875 import (
-    ComponentStatus,
-    DeviceTime,
-    build_upload,
-    decode_frame,
-    encode_description,
-    encode_frame,
-)
+from citysafe.firewatch import service as fw
 from citysafe.firewatch.registry import service as rs
-from citysafe.firewatch.registry.models import FireUnit
 from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, IotDeviceCreate, UitdCreate, UnitCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
@@ -53,7 +43,7 @@ def component_address(loop: int, point: int) -> int:
     return (loop << 16) | point
 
 
-def _units(session: Session, rng: random.Random) -> list[FireUnit]:
+def _units(session: Session, rng: random.Random) -> list[Any]:  # the registry's units
     orgs, _ = orgs_service.list_organizations(
         session, filters=OrganizationFilter(kind=OrganizationKind.NETWORKED_UNIT), params=PageParams(size=UNITS))
     units = [rs.create_unit(session, unit_in=UnitCreate(organization_id=org.id, contact_name="值班室",
@@ -70,7 +60,7 @@ def _units(session: Session, rng: random.Random) -> list[FireUnit]:
     return units
 
 
-def _devices(session: Session, n: int, unit: FireUnit) -> None:
+def _devices(session: Session, n: int, unit: Any) -> None:
     building = rs.add_building(session, unit=unit, building_in=BuildingCreate(name="主楼", floors_above=12,
                                                                               floors_below=2))
     uitd = rs.register_uitd(session, uitd_in=UitdCreate(address=uitd_address(n), unit_id=unit.id, vendor="示例厂商",
@@ -93,12 +83,10 @@ def _devices(session: Session, n: int, unit: FireUnit) -> None:
                 "floor": "1层", "zone": "A区", "description": description}))
 
 
-def _frame(address: int, serial: int, at: datetime, loop: int, point: int, status: int) -> ReceivedFrame:
-    local = at.astimezone(UTC).replace(tzinfo=None) + timedelta(hours=8)
-    obj = ComponentStatus(1, 1, 42, component_address(loop, point), status, encode_description(""),
-                          DeviceTime.of(local))
-    raw = encode_frame(build_upload(2, [obj], serial=serial, source=address, destination=CENTRE, sent=local))
-    return ReceivedFrame(raw=raw, frame=decode_frame(raw), peer="demo", received_at=at)
+def _frame(address: int, serial: int, at: datetime, loop: int, point: int, status: int) -> fw.ReceivedFrame:
+    return fw.component_status_frame(source=address, destination=CENTRE, serial=serial, at=at, system_type=1,
+                                     system_address=1, component_type=42,
+                                     component_address=component_address(loop, point), status=status, peer="demo")
 
 
 def seed_demo(session: Session, rng: random.Random) -> None:
@@ -114,11 +102,12 @@ def seed_demo(session: Session, rng: random.Random) -> None:
         _frame(uitd_address(1), 1, now - timedelta(minutes=2), 1, 1, 0x0003),  # an open fire, new
         _frame(900001, 1, now - timedelta(minutes=1), 1, 7, 0x0003),           # an unregistered device
     ]
-    outcomes = ingest_frames(session, items=frames, clock=clock)
+    outcomes = fw.ingest_frames(session, items=frames, clock=clock)
     decided = outcomes[0].alarms_raised[0]
     for step, minutes in (("acknowledge", 1), ("false_alarm", 6)):
-        transition(session, alarm_id=decided, action=step, actor="operator", at=earlier + timedelta(minutes=minutes),
-                   note="厨房油烟误报" if step == "false_alarm" else "")
-    ingest_messages(session, items=[ReceivedMessage(
+        note = "厨房油烟误报" if step == "false_alarm" else ""
+        fw.transition_alarm(session, alarm_id=decided, action=step, actor="operator",
+                            at=earlier + timedelta(minutes=minutes), note=note)
+    fw.ingest_messages(session, items=[fw.ReceivedMessage(
         payload={"device_id": "NJ-HP-002", "kind": "hydrant_pressure", "pressure_mpa": 0.07},
         source="demo", received_at=now - timedelta(minutes=20))], clock=clock)

@@ -1,38 +1,24 @@
-"""The demo city: Jiangsu's divisions, organisations in Nanjing, and accounts to log in with.
-
-Each domain adds its own demo data through ``DEMO_SEEDERS`` (module path, function name), called in
-order with a session and a seeded random generator, so the demo city is the same on every machine.
-"""
+"""The demo city's foundation: organisations in Nanjing's districts and the accounts to log in with."""
 
 from __future__ import annotations
 
-import importlib
 import random
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import Point, shape
-from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Role
-from citysafe.auth.models import User
 from citysafe.auth.schemas import UserCreate
 from citysafe.core.validators import uscc_check_char
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import Contact, Location, OrganizationCreate
 from citysafe.regions import service as regions_service
-from citysafe.regions.models import Region
 
 DEMO_CITY = "320100"  # 南京市
-DEMO_SEEDERS: tuple[tuple[str, str], ...] = (
-    ("citysafe.risk.demo", "seed_demo"),
-    ("citysafe.firewatch.demo", "seed_demo"),
-    ("citysafe.hazards.demo", "seed_demo"),
-)
 
 _SECTORS = [
     ("危险化学品", OrganizationKind.ENTERPRISE, ["化工有限公司", "石化储运有限公司", "新材料科技有限公司"]),
@@ -72,15 +58,9 @@ def random_point_in(rng: random.Random, geometry: dict[str, Any]) -> tuple[float
     return point.x, point.y
 
 
-def _districts(session: Session) -> list[Region]:
-    stmt = (select(Region).options(undefer(Region.boundary))
-            .where(Region.parent_code == DEMO_CITY, Region.boundary.is_not(None)).order_by(Region.code))
-    return list(session.scalars(stmt))
-
-
 def seed_organizations(session: Session, rng: random.Random, per_district: int = 6) -> int:
     created = 0
-    for district in _districts(session):
+    for district in regions_service.children_with_boundaries(session, code=DEMO_CITY):
         streets = [r.code for r in regions_service.children(session, code=district.code)] or [district.code]
         for _ in range(per_district):
             sector, kind, suffixes = rng.choice(_SECTORS)
@@ -117,15 +97,3 @@ def seed_accounts(session: Session, admin_password: str) -> DemoAccounts:
         ))
     return DemoAccounts(admin_password, [(u, r.value, c) for u, r, c in accounts])
 
-
-def seed(session: Session, *, seed_value: int = 2020, admin_password: str | None = None) -> DemoAccounts:
-    rng = random.Random(seed_value)
-    regions_service.import_packaged_jiangsu(session)
-    session.flush()
-    seed_organizations(session, rng)
-    accounts = seed_accounts(session, admin_password or secrets.token_urlsafe(9))
-    for module_name, function_name in DEMO_SEEDERS:
-        getattr(importlib.import_module(module_name), function_name)(session, rng)
-    # Domain seeders add accounts of their own (enterprise staff …); every one shares the password.
-    users = session.scalars(select(User).order_by(User.id)).all()
-    return DemoAccounts(accounts.admin_password, [(u.username, u.role, u.region_code) for u in users])

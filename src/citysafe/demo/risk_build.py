@@ -14,10 +14,9 @@ from functools import lru_cache
 from itertools import pairwise, product
 from typing import Any
 
-from citysafe.core.validators import uscc_check_char
-from citysafe.risk.calc import lec, matrix
-from citysafe.risk.calc.levels import RiskLevel
-from citysafe.risk.demo_places import Cluster
+from citysafe.demo.places import Cluster
+from citysafe.risk.enums import RiskLevel
+from citysafe.risk.service import methods
 
 LEVELS = (RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE)
 
@@ -57,13 +56,6 @@ def brand(rng: random.Random) -> str:
 
 def person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "某"
-
-
-def fake_uscc(rng: random.Random, region_code: str) -> str:
-    """A credit code with a valid check character (not a real company's)."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "91" + region_code[:6] + "".join(rng.choice(alphabet) for _ in range(9))
-    return body + uscc_check_char(body)
 
 
 # --- geometry --------------------------------------------------------------------------------------------
@@ -132,7 +124,7 @@ def _lec_combos(preset: str) -> dict[RiskLevel, list[tuple[float, float, float]]
     out: dict[RiskLevel, list[tuple[float, float, float]]] = {lvl: [] for lvl in LEVELS}
     # Plausible scores only: nobody scores a city's sources "practically impossible" or "catastrophe".
     for li, ei, ci in product((10, 6, 3, 1, 0.5), (10, 6, 3, 2, 1), (40, 15, 7, 3, 1)):
-        out[lec.assess_lec(li, ei, ci, preset).level].append((li, ei, ci))
+        out[methods.lec_level(li, ei, ci, preset)].append((li, ei, ci))
     return out
 
 
@@ -142,7 +134,7 @@ def lec_params(rng: random.Random, level: RiskLevel, preset: str = "A") -> dict[
 
 
 def matrix_params(rng: random.Random, level: RiskLevel, preset: str = "M1") -> dict[str, Any]:
-    cells = [cell for cell, lvl in matrix.PRESETS[preset].lookup().items() if lvl == level]
+    cells = [cell for cell, lvl in methods.matrix_cells(preset).items() if lvl == level]
     likelihood, severity = rng.choice(cells)
     return {"likelihood": likelihood, "severity": severity, "preset": preset}
 

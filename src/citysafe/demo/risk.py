@@ -3,13 +3,14 @@
 Streets first: the packaged data has district boundaries only, so each Nanjing district is split into
 Voronoi cells, one per street in the divisions list, stored as street boundaries whose source says they
 are generated (the map says so too). Then every kind of the four domains is scattered around its
-anchors (``demo_places``), located in its street, given a responsible unit (firms become registered
+anchors (``places``), located in its street, given a responsible unit (firms become registered
 organisations) and assessed with its usual method, so the map and the white paper read like a city's.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,21 +23,20 @@ from citysafe.core.clock import utcnow
 from citysafe.core.config import get_settings
 from citysafe.core.events import OutboxEvent
 from citysafe.core.pagination import PageParams
+from citysafe.demo import places
+from citysafe.demo import risk_build as b
+from citysafe.demo.city import DEMO_CITY, fake_uscc
+from citysafe.firewatch.events import AlarmRaised
+from citysafe.hazards.events import HazardReported
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import Contact, Location, OrganizationCreate, OrganizationFilter
 from citysafe.regions import service as regions_service
-from citysafe.risk import demo_build as b
-from citysafe.risk import demo_places as places
-from citysafe.risk.calc.levels import RiskLevel
-from citysafe.risk.enums import KINDS
-from citysafe.risk.models import RiskSource
+from citysafe.risk.enums import KINDS, RiskLevel
 from citysafe.risk.schemas import SourceCreate
 from citysafe.risk.service import boundaries, config, dynamic, sources
-from citysafe.risk.service.assessments import build, evaluate, refresh_current
 from citysafe.risk.service.geometry import place
 
-DEMO_CITY = "320100"
 S = "{street}"  # placeholder in demo names for the street a source falls in
 ASSESSOR = ("demo-assessor", "南京市安全生产技术服务中心（第三方评估）")
 # How many sources of each kind the demo city registers.
@@ -283,7 +283,7 @@ def _register_firms(session: Session, rng: random.Random, seeds: list[Seed]) -> 
         lon, lat = seed.geometry["coordinates"] if seed.geometry["type"] == "Point" else (None, None)
         org = orgs_service.create(session, org_in=OrganizationCreate(
             name=seed.firm, kind=OrganizationKind.ENTERPRISE, region_code=seed.region_code,
-            uscc=b.fake_uscc(rng, seed.region_code), sector=seed.firm_sector,
+            uscc=fake_uscc(rng, seed.region_code), sector=seed.firm_sector,
             address=f"南京市{seed.region_code}{rng.randint(1, 999)}号",
             location=Location(lon=lon, lat=lat) if lon is not None else None,
             contacts=[Contact(name=b.person(rng).replace("某", rng.choice("伟芳强静军敏")), role="安全负责人",
@@ -292,15 +292,19 @@ def _register_firms(session: Session, rng: random.Random, seeds: list[Seed]) -> 
     return ids
 
 
-def _demo_factors(session: Session, rng: random.Random, created: list[RiskSource], cfg: config.RiskConfig) -> None:
+def _demo_factors(session: Session, rng: random.Random, created: Sequence[Any], cfg: config.RiskConfig) -> None:
     """Live factors for the demo: first any hazards and alarms other demo seeders announced, then, where
     none exist, a few labelled demo ones so the dynamic level can be seen on the map."""
     at = utcnow()
     pending = session.scalars(select(OutboxEvent).where(
         OutboxEvent.name.in_(("HazardReported", "AlarmRaised")), OutboxEvent.delivered_at.is_(None))).all()
     for event in pending:
-        handler = dynamic.on_hazard_reported if event.name == "HazardReported" else dynamic.on_alarm_raised
-        handler(session, event.payload, at=at, rules=cfg.rules, radius_m=cfg.match_radius_m)
+        if event.name == "HazardReported":
+            dynamic.on_hazard_reported(session, HazardReported(**event.payload), at=at, rules=cfg.rules,
+                                       radius_m=cfg.match_radius_m)
+        else:
+            dynamic.on_alarm_raised(session, AlarmRaised(**event.payload), at=at, rules=cfg.rules,
+                                    radius_m=cfg.match_radius_m)
     if pending:
         return
     firms = [s for s in created if s.kind == "hazchem_firm" and s.organization_id is not None]
@@ -336,26 +340,18 @@ def seed_demo(session: Session, rng: random.Random) -> int:
         count = sum(1 for seed, _ in kept if seed.region_code[:6] == county)
         codes[county] = sources.next_codes(session, region_code=county, count=count)
     streets = _street_names(session)
-    created: list[RiskSource] = []
+    now = utcnow()
+    items = []
     for seed, p in kept:
         org_id = seed.attributes.pop("organization_id", None) or (firm_ids.get(seed.firm) if seed.firm else None)
         source_in = SourceCreate(name=seed.name.replace(S, streets.get(seed.region_code, ""))[:200], kind=seed.kind,
                                  geometry=p.geometry, organization_id=org_id, responsible_unit=seed.responsible,
                                  attributes=seed.attributes)
-        created.append(sources.new_source(source_in=source_in, placed=p, region_code=seed.region_code,
-                                          code=codes[seed.region_code[:6]].pop(0), org_name=seed.responsible))
-    session.add_all(created)
-    session.flush()
-    now = utcnow()
-    records = []
-    for (seed, _), source in zip(kept, created, strict=True):
-        outcome = evaluate(seed.method, seed.params, grade_levels=cfg.grade_levels)
-        at = now - timedelta(days=rng.randint(5, 300), minutes=rng.randint(0, 600))
-        records.append(build(source=source, outcome=outcome, assessor=ASSESSOR[0], assessor_name=ASSESSOR[1], at=at))
-        source.assessed_level = outcome.level.value if outcome.level else None
-        source.assessed_at = at
-    session.add_all(records)
-    session.flush()
-    refresh_current(session, sources=created, rules=cfg.rules, announce=False)
+        at = now - timedelta(days=rng.randint(5, 300), minutes=rng.randint(0, 600))  # assessed in the past months
+        items.append(sources.AssessedSource(
+            source_in=source_in, placed=p, region_code=seed.region_code, code=codes[seed.region_code[:6]].pop(0),
+            method=seed.method, params=seed.params, assessed_at=at))
+    created = sources.register_assessed(session, items=items, assessor=ASSESSOR[0], assessor_name=ASSESSOR[1],
+                                        rules=cfg.rules, grade_levels=cfg.grade_levels)
     _demo_factors(session, rng, created, cfg)
     return len(created)

@@ -19,18 +19,16 @@ from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.clock import utcnow
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.pagination import PageParams
-from citysafe.hazards import handlers, overdue
+from citysafe.hazards import service as hazards_service
 from citysafe.hazards.enforcement import service as enforcement
 from citysafe.hazards.enforcement.schemas import EnforcementCreate, PunishmentCreate
 from citysafe.hazards.enums import HazardCategory
 from citysafe.hazards.grids import service as grids
 from citysafe.hazards.grids.schemas import GridCreate, OfficerCreate, PlaceCreate
-from citysafe.hazards.inspection import checklists
 from citysafe.hazards.inspection import service as inspection
 from citysafe.hazards.inspection.schemas import PlanCreate, TaskResultIn
 from citysafe.hazards.permits import service as permits
 from citysafe.hazards.permits.schemas import GasTestIn, PermitActionIn, PermitCreate
-from citysafe.hazards.tickets import files
 from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate, TransitionIn
 from citysafe.orgs import service as orgs_service
@@ -107,9 +105,9 @@ class _Demo:
         return auth_service.principal_for(user)
 
     def photo(self, who: Principal, region: str, at: datetime) -> list[int]:
-        stored = files.store(self.session, data=_png(self.rng), filename="现场照片.png", field="file", root=self.root,
-                             max_bytes=self.settings.upload_max_bytes, region_code=region, uploaded_by=who.user_id,
-                             now=at)
+        stored = tickets.store_attachment(self.session, data=_png(self.rng), filename="现场照片.png", field="file",
+                                          root=self.root, max_bytes=self.settings.upload_max_bytes,
+                                          region_code=region, uploaded_by=who.user_id, now=at)
         return [stored.id]
 
     def grids_and_places(self) -> list[Any]:
@@ -178,7 +176,7 @@ class _Demo:
             self.ticket_through(ticket_in, reporter, at, steps=self.rng.choices(range(6), [2, 2, 2, 1, 1, 6])[0])
 
     def inspection(self, places: list[Any]) -> None:
-        checklists.seed_defaults(self.session, owner_region_code="320000", settings=self.settings)
+        inspection.seed_default_checklists(self.session, owner_region_code="320000", settings=self.settings)
         start = self.now - timedelta(days=20)
         inspection.create_plan(self.session, principal=self.office, plan_in=PlanCreate(
             name="“九小”场所消防安全专项排查", place_type="nine_small", assignee_kind="grid", period_start=start,
@@ -186,7 +184,7 @@ class _Demo:
         pending, _ = inspection.list_tasks(self.session, params=PageParams(size=50), principal=self.office,
                                            now=self.now)
         for task in [t for t in pending if t.grid_code in self.officer_grids][:2]:
-            items: list[dict[str, Any]] = [{"code": i.code, "result": "pass"} for i in checklists.get(
+            items: list[dict[str, Any]] = [{"code": i.code, "result": "pass"} for i in inspection.get_checklist(
                 self.session, checklist_id=task.checklist_id).items]
             items[1] = {"code": items[1]["code"], "result": "fail", "note": "安全出口堆放杂物",
                         "attachment_ids": self.photo(self.grid_officer, task.region_code, self.now)}
@@ -242,8 +240,8 @@ def seed_demo(session: Session, rng: random.Random) -> None:
     demo.inspection(places)
     demo.permits()
     demo.enforcement()
-    handlers.open_ticket_for_fault(session, {
+    hazards_service.open_ticket_for_fault(session, {
         "alarm_id": 900001, "unit_organization_id": demo.xuanwu_orgs[0].id, "region_code": "320102002",
         "description": "喷淋泵控制柜故障", "device_address": "UITD-DEMO-01", "component": "喷淋泵",
         "opened_at": (demo.now - timedelta(days=4)).isoformat()}, settings=demo.settings, now=demo.now)
-    overdue.sweep(session, now=demo.now, settings=demo.settings, limit=10_000)
+    hazards_service.sweep_overdue(session, now=demo.now, settings=demo.settings, limit=10_000)

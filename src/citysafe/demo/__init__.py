@@ -1,0 +1,43 @@
+"""The demo city (Nanjing, Jiangsu): every domain's demo data, built through the domains' services.
+
+``seed`` loads Jiangsu's divisions, the organisations and accounts (``city``), then each domain's demo in
+``SEEDERS`` order with one seeded random generator, so the demo city is the same on every machine.
+Modules: ``city`` (organisations, accounts), ``risk`` (the risk register; ``risk_build`` and ``places``
+hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from citysafe.auth import service as auth_service
+from citysafe.core.pagination import PageParams
+from citysafe.demo import firewatch, hazards, risk
+from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
+from citysafe.regions import service as regions_service
+
+__all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "seed"]
+
+# Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it).
+SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
+    risk.seed_demo,
+    firewatch.seed_demo,
+    hazards.seed_demo,
+)
+
+
+def seed(session: Session, *, seed_value: int = 2020, admin_password: str | None = None) -> DemoAccounts:
+    rng = random.Random(seed_value)
+    regions_service.import_packaged_jiangsu(session)
+    session.flush()
+    seed_organizations(session, rng)
+    accounts = seed_accounts(session, admin_password or secrets.token_urlsafe(9))
+    for seeder in SEEDERS:
+        seeder(session, rng)
+    # Domain seeders add accounts of their own (enterprise staff …); every one shares the password.
+    users, _ = auth_service.list_users(session, params=PageParams(size=500))
+    return DemoAccounts(accounts.admin_password, [(u.username, u.role, u.region_code) for u in users])
