@@ -20,10 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from citysafe.core.events import DomainEvent, register_event
+from citysafe.core.events import DomainEvent
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmRaised(DomainEvent):
     name: ClassVar[str] = "AlarmRaised"
@@ -49,7 +48,6 @@ class AlarmRaised(DomainEvent):
     source: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmUpdated(DomainEvent):
     name: ClassVar[str] = "AlarmUpdated"
@@ -71,7 +69,6 @@ class AlarmUpdated(DomainEvent):
     #              | reminded (the timer: still unacknowledged; notify.py tells the unit)
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmCleared(DomainEvent):
     name: ClassVar[str] = "AlarmCleared"
@@ -89,7 +86,6 @@ class AlarmCleared(DomainEvent):
     closed: bool
 
 
-@register_event
 @dataclass(frozen=True)
 class FireConfirmed(DomainEvent):
     name: ClassVar[str] = "FireConfirmed"
@@ -112,7 +108,6 @@ class FireConfirmed(DomainEvent):
     note: str
 
 
-@register_event
 @dataclass(frozen=True)
 class UnitOffline(DomainEvent):
     name: ClassVar[str] = "UnitOffline"
@@ -128,7 +123,6 @@ class UnitOffline(DomainEvent):
     lat: float | None
 
 
-@register_event
 @dataclass(frozen=True)
 class FaultOverdue(DomainEvent):
     name: ClassVar[str] = "FaultOverdue"
@@ -142,7 +136,6 @@ class FaultOverdue(DomainEvent):
     opened_at: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmEscalated(DomainEvent):
     name: ClassVar[str] = "AlarmEscalated"
@@ -157,7 +150,6 @@ class AlarmEscalated(DomainEvent):
     first_received_at: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmReminded(DomainEvent):
     """The timer's reminder of an alarm still unacknowledged (the board learns it from ``AlarmUpdated``).
@@ -173,7 +165,6 @@ class AlarmReminded(DomainEvent):
     region_code: str
 
 
-@register_event
 @dataclass(frozen=True)
 class NoticeRetryDue(DomainEvent):
     """The timer found a notice failed: make ``attempt`` (2, 3, …). Firewatch's own: notify.py handles it."""
@@ -185,3 +176,8 @@ class NoticeRetryDue(DomainEvent):
     level: int
     region_code: str | None  # the division of an escalation notice; None for the unit's reminder
     attempt: int
+
+
+# The events this domain publishes, composed into every application's bus by ``citysafe.registry``.
+EVENTS: tuple[type[DomainEvent], ...] = (AlarmRaised, AlarmUpdated, AlarmCleared, FireConfirmed, UnitOffline,
+                                         FaultOverdue, AlarmEscalated, AlarmReminded, NoticeRetryDue)

@@ -9,15 +9,15 @@ its ticket and does nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.clock import format_local, utcnow
-from citysafe.core.config import Settings, get_settings
+from citysafe.core.clock import format_local
+from citysafe.core.config import Settings
+from citysafe.core.context import context_of
 from citysafe.core.errors import NotFound
 from citysafe.core.events import EventBus
 from citysafe.hazards.enums import HazardCategory, HazardSource
@@ -29,10 +29,6 @@ from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
 log = logging.getLogger(__name__)
-
-# Handlers get a session and a payload; settings and time come from here so tests can pin them.
-settings_provider: Callable[[], Settings] = get_settings
-clock: Callable[[], datetime] = utcnow
 
 
 def _region(session: Session, code: Any) -> str | None:
@@ -85,7 +81,8 @@ def open_ticket_for_fault(session: Session, payload: dict[str, Any], *, settings
 
 
 def on_fault_overdue(session: Session, payload: dict[str, Any]) -> None:
-    open_ticket_for_fault(session, payload, settings=settings_provider(), now=clock())
+    ctx = context_of(session)  # settings and time of the session's application (tests pin its clock)
+    open_ticket_for_fault(session, payload, settings=ctx.settings, now=ctx.clock.now())
 
 
 def register(bus: EventBus) -> None:

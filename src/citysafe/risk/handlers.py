@@ -18,28 +18,29 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import utcnow
-from citysafe.core.config import get_settings
+from citysafe.core.context import context_of
 from citysafe.core.events import EventBus
 from citysafe.risk.service import config, dynamic
 
 
-def _config() -> config.RiskConfig:
-    return config.from_settings(get_settings())
+def _config(session: Session) -> config.RiskConfig:
+    """The rulebooks of the session's application."""
+    return config.from_settings(context_of(session).settings)
 
 
 def on_hazard_reported(session: Session, payload: dict[str, Any]) -> None:
-    cfg = _config()
+    cfg = _config(session)
     dynamic.on_hazard_reported(session, payload, at=utcnow(), rules=cfg.rules, radius_m=cfg.match_radius_m)
 
 
 def on_hazard_closed(session: Session, payload: dict[str, Any]) -> None:
     if payload.get("ticket_id"):
         dynamic.clear_factor(session, kind="hazard", ref_id=str(payload["ticket_id"]), at=utcnow(),
-                             rules=_config().rules)
+                             rules=_config(session).rules)
 
 
 def on_alarm_raised(session: Session, payload: dict[str, Any]) -> None:
-    cfg = _config()
+    cfg = _config(session)
     dynamic.on_alarm_raised(session, payload, at=utcnow(), rules=cfg.rules, radius_m=cfg.match_radius_m)
 
 
@@ -49,7 +50,7 @@ TERMINAL_ALARM_STATES = frozenset({"confirmed", "false_alarm", "test", "restored
 def on_alarm_cleared(session: Session, payload: dict[str, Any]) -> None:
     if payload.get("alarm_id") and payload.get("closed", True):
         dynamic.clear_factor(session, kind="alarm", ref_id=str(payload["alarm_id"]), at=utcnow(),
-                             rules=_config().rules)
+                             rules=_config(session).rules)
 
 
 def ended(payload: dict[str, Any]) -> bool:
@@ -60,7 +61,7 @@ def ended(payload: dict[str, Any]) -> bool:
 def on_alarm_updated(session: Session, payload: dict[str, Any]) -> None:
     if ended(payload):
         dynamic.clear_factor(session, kind="alarm", ref_id=str(payload["alarm_id"]), at=utcnow(),
-                             rules=_config().rules)
+                             rules=_config(session).rules)
 
 
 def register(bus: EventBus) -> None:
