@@ -41,12 +41,11 @@ class AppContext:
     settings: Settings
     engine: Engine
     signer: TokenSigner
-    # Made from the engine when not given; a factory passed in is adopted (stamped, outbox installed) and
-    # belongs to this context from then on.
-    session_factory: sessionmaker[Session] = None  # type: ignore[assignment]
     clock: Clock = field(default_factory=SystemClock)
     # The domains' event types, by which typed handlers get their events back (``citysafe.registry``).
     event_types: Iterable[type[DomainEvent]] = ()
+    # Made from the engine, never shared: another context on the same engine has factories of its own.
+    session_factory: sessionmaker[Session] = field(init=False)
     bus: EventBus = field(init=False)
     # Long-lived services a domain starts (alarm hub, gateways) and the objects of ``Slot``s; by name.
     extras: dict[str, Any] = field(default_factory=dict)
@@ -55,8 +54,7 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.bus = EventBus(self.event_types)
-        if self.session_factory is None:
-            self.session_factory = make_session_factory(self.engine)
+        self.session_factory = make_session_factory(self.engine)
         self._adopt(self.session_factory)
         self.bus.bind(self.session_factory)
 
