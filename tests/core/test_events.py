@@ -138,3 +138,27 @@ def test_pending_events_nobody_wants_are_settled_without_running_anything(ctx: A
         assert session.scalar(select(func.count()).select_from(OutboxEvent)
                               .where(OutboxEvent.delivered_at.is_(None))) == 0
     assert local.deliver_pending() == 0
+
+
+def test_a_bus_knows_only_the_event_types_it_was_given() -> None:
+    bus = EventBus((ThingHappened,))
+    assert dict(bus.event_types) == {"ThingHappened": ThingHappened}
+    bus.subscribe(ThingHappened, lambda _s, _e: None)
+
+    @dataclass(frozen=True)
+    class Unknown(DomainEvent):
+        name: ClassVar[str] = "Unknown"
+
+    with pytest.raises(ValueError, match="not among this bus's event types"):
+        bus.subscribe(Unknown, lambda _s, _e: None)
+
+
+def test_a_handler_by_name_can_be_unsubscribed() -> None:
+    bus = EventBus()
+
+    def handler(_session: Session, _payload: dict[str, Any]) -> None: ...
+
+    bus.subscribe_name("ThingHappened", handler)
+    assert bus.has_handlers("ThingHappened")
+    bus.unsubscribe_name("ThingHappened", handler)
+    assert not bus.has_handlers("ThingHappened")
