@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from citysafe.core.clock import FixedClock
-from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
+from citysafe.core.config import Settings
+from citysafe.core.db import create_db_engine, unit_of_work
 from citysafe.core.migrate import upgrade
 from citysafe.firewatch.bulk import table_of
 from citysafe.firewatch.ingest.models import RawFrame
@@ -41,7 +42,7 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.registry import cache as regcache
 from citysafe.firewatch.registry.models import FireUnit, Uitd
-from citysafe.registry import load_models
+from citysafe.registry import load_models, new_context
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 UITDS = 500
@@ -148,9 +149,10 @@ def main() -> None:
                                received_at=START + timedelta(milliseconds=n)) for n, r in enumerate(raws)]
         with tempfile.TemporaryDirectory() as tmp:
             base_engine = fresh_db(Path(tmp), "baseline.db")
-            baseline_s = run_baseline(make_session_factory(base_engine), items, args.batch)
+            settings = Settings(data_dir=Path(tmp), secret_key="bench")  # noqa: S106
+            baseline_s = run_baseline(new_context(settings, engine=base_engine).session_factory, items, args.batch)
             engine = fresh_db(Path(tmp), "ingest.db")
-            factory = make_session_factory(engine)
+            factory = new_context(settings, engine=engine).session_factory
             register(factory)
             ingest_s, alarms = run_ingest(factory, items, args.batch)
             base_engine.dispose()

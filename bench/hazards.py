@@ -41,10 +41,11 @@ from sqlalchemy import Engine, create_engine, text
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
-from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
+from citysafe.core.config import Settings
+from citysafe.core.db import create_db_engine, unit_of_work
 from citysafe.core.migrate import upgrade
 from citysafe.hazards.enums import HazardCategory, HazardSource
-from citysafe.registry import load_models
+from citysafe.registry import load_models, new_context
 
 ADMIN_URL = os.environ.get("CITYSAFE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway account in a throwaway database
@@ -123,6 +124,12 @@ COLUMNS = ("source, category, level, state, title, description, criteria, place_
            "escalation_step, region_code, created_at, updated_at")
 
 
+def _factory(engine: Engine) -> Any:
+    """Sessions of an application context on ``engine`` (the services reach their caches through it)."""
+    return new_context(Settings(database_url=engine.url.render_as_string(hide_password=False),
+                                secret_key="bench"), engine=engine).session_factory  # noqa: S106
+
+
 def load(url: str, n: int, seed: int) -> dict[str, float]:
     load_models()
     engine = create_db_engine(url)
@@ -130,7 +137,7 @@ def load(url: str, n: int, seed: int) -> dict[str, float]:
     upgrade(engine)
     from citysafe.regions import service as regions_service
 
-    with unit_of_work(make_session_factory(engine), actor="bench") as session:
+    with unit_of_work(_factory(engine), actor="bench") as session:
         regions_service.import_packaged_jiangsu(session)
         for username, (role, region) in USERS.items():
             auth_service.create_user(session, user_in=UserCreate(username=username, password=PASSWORD, role=role,
@@ -152,7 +159,7 @@ def load(url: str, n: int, seed: int) -> dict[str, float]:
     started = time.perf_counter()
     from citysafe.hazards.tickets import tally
 
-    with unit_of_work(make_session_factory(engine), actor="bench") as session:
+    with unit_of_work(_factory(engine), actor="bench") as session:
         tally.rebuild(session)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
@@ -236,7 +243,7 @@ def in_process_baseline(url: str, repeats: int = 7) -> dict[str, float]:
     from citysafe.hazards.tickets.schemas import TicketFilter
 
     engine = create_db_engine(url)
-    factory = make_session_factory(engine)
+    factory = _factory(engine)
     out: dict[str, float] = {}
     now = datetime.now(UTC)
     for name, family, username, path in SCENARIOS:

@@ -22,7 +22,7 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
 from citysafe.core.security import TokenSigner
-from citysafe.registry import load_models
+from citysafe.registry import EVENT_TYPES, load_models
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CITYSAFE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -98,8 +98,9 @@ def ctx(backend: str, _engines: dict[str, Engine], tmp_path: Path) -> Iterator[A
     engine = _engines[backend]
     settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(hide_password=False),
                         secret_key="test-secret")
-    context = AppContext(settings=settings, engine=engine, session_factory=make_session_factory(engine),
-                         signer=TokenSigner("test-secret", 3600))
+    # A fresh application per test (its own bus, caches and configs) on the backend's shared engine.
+    context = AppContext(settings=settings, engine=engine, signer=TokenSigner("test-secret", 3600),
+                         event_types=EVENT_TYPES)
     yield context
     _empty_tables(engine)
 

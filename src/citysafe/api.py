@@ -13,7 +13,6 @@ from citysafe.auth import views as auth_views
 from citysafe.core import heap
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
-from citysafe.core.events import bus
 from citysafe.core.problems import install_problem_handlers
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
@@ -28,7 +27,7 @@ from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
-from citysafe.registry import load_models, register_handlers
+from citysafe.registry import new_context, register_handlers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
@@ -73,16 +72,15 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:
-    load_models()
-    context = ctx or AppContext.from_settings(settings or get_settings())
-    bus.bind(context.session_factory)
-
-    register_handlers(bus)
+    """The app of one application context (``ctx``, else a new one on ``settings`` or the environment's):
+    its bus, caches and services belong to this app alone."""
+    context = ctx or new_context(settings or get_settings())
+    register_handlers(context.bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Events left undelivered by a crash or a failed handler go out before new work starts.
-        await asyncio.to_thread(bus.deliver_pending)
+        await asyncio.to_thread(context.bus.deliver_pending)
         async with AsyncExitStack() as stack:
             for module in SERVICE_MODULES:
                 await stack.enter_async_context(module.running(app, context))

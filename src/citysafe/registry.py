@@ -1,21 +1,29 @@
-"""Every domain's tables and event handlers, imported in one place.
+"""Every domain's tables, event types and event handlers, imported in one place.
 
-The metadata (and Alembic) sees all the tables; every process that commits (the web app, the gateway's
-writer process, the NATS worker) subscribes the same reactions, without importing the web app.
+The metadata (and Alembic) sees all the tables; every application context gets every domain's event
+types (``new_context``); every process that commits (the web app, the gateway's writer process, the NATS
+worker) subscribes the same reactions to its context's bus, without importing the web app.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
+from sqlalchemy import Engine
+
 from citysafe.auth import models as auth_models
 from citysafe.core import audit, events
+from citysafe.core.clock import Clock
+from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
 from citysafe.core.db import Base
-from citysafe.core.events import EventBus
+from citysafe.core.events import DomainEvent, EventBus
+from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import models as firewatch_alarm_models
 from citysafe.firewatch.ingest import models as firewatch_ingest_models
 from citysafe.firewatch.registry import models as firewatch_registry_models
+from citysafe.hazards import events as hazards_events
 from citysafe.hazards import handlers as hazards_handlers
 from citysafe.hazards.enforcement import models as enforcement_models
 from citysafe.hazards.grids import models as grids_models
@@ -24,6 +32,7 @@ from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
 from citysafe.orgs import models as orgs_models
 from citysafe.regions import models as regions_models
+from citysafe.risk import events as risk_events
 from citysafe.risk import handlers as risk_handlers
 from citysafe.risk import models as risk_models
 
@@ -43,6 +52,12 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_alarm_models,
     risk_models,
 )
+# Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
+EVENT_TYPES: tuple[type[DomainEvent], ...] = (
+    *firewatch_events.EVENTS,
+    *hazards_events.EVENTS,
+    *risk_events.EVENTS,
+)
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
 HANDLER_MODULES: tuple[ModuleType, ...] = (
     risk_handlers,
@@ -54,6 +69,13 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
 def load_models() -> type[Base]:
     """The declarative base, every domain's tables registered on its metadata (importing this module did it)."""
     return Base
+
+
+def new_context(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> AppContext:
+    """An application context on ``settings`` whose bus knows every domain's events (no handlers yet:
+    whoever runs them calls ``register_handlers(ctx.bus)``)."""
+    load_models()
+    return AppContext.from_settings(settings, engine=engine, clock=clock, event_types=EVENT_TYPES)
 
 
 def register_handlers(event_bus: EventBus) -> None:

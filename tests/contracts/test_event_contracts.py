@@ -37,7 +37,7 @@ from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationCreate
-from citysafe.registry import register_handlers
+from citysafe.registry import EVENT_TYPES, register_handlers
 from citysafe.risk import events as rk
 
 OPENED = datetime(2025, 4, 28, 8, 0, tzinfo=UTC)
@@ -63,12 +63,17 @@ EVENT_CLASSES = _event_classes()
 
 
 def _bus() -> EventBus:
-    bus = EventBus()
+    bus = EventBus(EVENT_TYPES)
     register_handlers(bus)
     return bus
 
 
 SUBSCRIPTIONS = _bus().subscriptions()
+
+
+def test_every_event_class_is_on_every_applications_bus() -> None:
+    """A domain's ``events.EVENTS`` lists each class it defines, so typed handlers get them back."""
+    assert {cls.name: cls for cls in EVENT_TYPES} == EVENT_CLASSES
 
 
 def _label(sub: Subscription) -> str:

@@ -3,15 +3,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.core.events import DomainEvent, EventBus, OutboxEvent, bus, publish, register_event
+from citysafe.core.events import DomainEvent, EventBus, OutboxEvent, publish
 
 
-@register_event
 @dataclass(frozen=True)
 class ThingHappened(DomainEvent):
     name: ClassVar[str] = "ThingHappened"
@@ -19,7 +19,13 @@ class ThingHappened(DomainEvent):
     region_code: str
 
 
-def test_handlers_run_after_commit_and_by_name(ctx: AppContext) -> None:
+@pytest.fixture
+def things(ctx: AppContext) -> AppContext:
+    """An application on the test's database whose bus knows ThingHappened."""
+    return AppContext(settings=ctx.settings, engine=ctx.engine, signer=ctx.signer, event_types=(ThingHappened,))
+
+
+def test_handlers_run_after_commit_and_by_name(things: AppContext) -> None:
     seen_typed: list[int] = []
     seen_payload: list[dict[str, Any]] = []
 
@@ -27,11 +33,11 @@ def test_handlers_run_after_commit_and_by_name(ctx: AppContext) -> None:
         assert isinstance(evt, ThingHappened)
         seen_typed.append(evt.thing_id)
 
-    bus.bind(ctx.session_factory)
+    bus = things.bus
     bus.subscribe(ThingHappened, typed)
     bus.subscribe_name("ThingHappened", lambda _s, payload: seen_payload.append(payload))
     try:
-        with unit_of_work(ctx.session_factory) as session:
+        with unit_of_work(things.session_factory) as session:
             publish(session, ThingHappened(thing_id=7, region_code="320102"))
             assert seen_typed == []  # nothing before the commit
         assert seen_typed == [7]
@@ -40,26 +46,26 @@ def test_handlers_run_after_commit_and_by_name(ctx: AppContext) -> None:
         bus.clear()
 
 
-def test_rolled_back_events_are_never_delivered(ctx: AppContext) -> None:
+def test_rolled_back_events_are_never_delivered(things: AppContext) -> None:
     seen: list[dict[str, Any]] = []
-    bus.bind(ctx.session_factory)
+    bus = things.bus
     bus.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload))
     try:
         try:
-            with unit_of_work(ctx.session_factory) as session:
+            with unit_of_work(things.session_factory) as session:
                 publish(session, ThingHappened(thing_id=1, region_code="320102"))
                 raise RuntimeError("abort")
         except RuntimeError:
             pass
         assert seen == []
-        with ctx.session_factory() as session:
+        with things.session_factory() as session:
             assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
     finally:
         bus.clear()
 
 
 def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_name(ctx: AppContext) -> None:
-    local = EventBus()
+    local = EventBus((ThingHappened,))
     local.bind(ctx.session_factory)
     with unit_of_work(ctx.session_factory) as session:  # no handlers yet: stays in the outbox
         for i in range(3):
@@ -72,17 +78,17 @@ def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_nam
     assert local.deliver_pending() == 0
 
 
-def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx: AppContext) -> None:
+def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(things: AppContext) -> None:
     """The gateway's writer process answers its caller between commit and handlers (firewatch.ingest.writer)."""
     handled: list[int] = []
     observed: list[tuple[str, int]] = []
-    bus.bind(ctx.session_factory)
+    bus = things.bus
     bus.subscribe_name("ThingHappened", lambda _s, payload: handled.append(payload["thing_id"]))
     bus.observe_commits(lambda name, payload: observed.append((name, payload["thing_id"])))
     bus.defer()
     try:
         for thing in (1, 2, 3):
-            with unit_of_work(ctx.session_factory) as session:
+            with unit_of_work(things.session_factory) as session:
                 publish(session, ThingHappened(thing_id=thing, region_code="320102"))
         assert observed == [("ThingHappened", 1), ("ThingHappened", 2), ("ThingHappened", 3)]
         assert handled == []
@@ -90,7 +96,7 @@ def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx:
         assert handled == [1, 2]
         assert bus.deliver_deferred() == 1
         assert handled == [1, 2, 3]
-        with ctx.session_factory() as session:  # delivered means marked so: deliver_pending skips them
+        with things.session_factory() as session:  # delivered means marked so: deliver_pending skips them
             assert session.scalar(select(func.count()).select_from(OutboxEvent)
                                   .where(OutboxEvent.delivered_at.is_(None))) == 0
     finally:
@@ -98,18 +104,18 @@ def test_deferred_events_are_observed_at_commit_and_handled_only_when_asked(ctx:
     assert bus.deferred is None
 
 
-def test_a_handler_runs_only_for_the_payloads_it_wants(ctx: AppContext) -> None:
+def test_a_handler_runs_only_for_the_payloads_it_wants(things: AppContext) -> None:
     seen: list[int] = []
-    bus.bind(ctx.session_factory)
+    bus = things.bus
     bus.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload["thing_id"]),
                        when=lambda payload: payload["thing_id"] % 2 == 0)
     try:
         for thing in (1, 2, 3, 4):
-            with unit_of_work(ctx.session_factory) as session:
+            with unit_of_work(things.session_factory) as session:
                 publish(session, ThingHappened(thing_id=thing, region_code="320102"))
         assert seen == [2, 4]
         assert not bus.wants("ThingHappened", {"thing_id": 3})
-        with ctx.session_factory() as session:  # unwanted events cost no delivery transaction
+        with things.session_factory() as session:  # unwanted events cost no delivery transaction
             delivered = session.scalars(select(OutboxEvent.payload).where(OutboxEvent.delivered_at.is_not(None)))
             assert sorted(p["thing_id"] for p in delivered) == [2, 4]
     finally:
@@ -117,7 +123,7 @@ def test_a_handler_runs_only_for_the_payloads_it_wants(ctx: AppContext) -> None:
 
 
 def test_pending_events_nobody_wants_are_settled_without_running_anything(ctx: AppContext) -> None:
-    local = EventBus()
+    local = EventBus((ThingHappened,))
     local.bind(ctx.session_factory)
     seen: list[int] = []
     local.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload["thing_id"]),
@@ -132,3 +138,27 @@ def test_pending_events_nobody_wants_are_settled_without_running_anything(ctx: A
         assert session.scalar(select(func.count()).select_from(OutboxEvent)
                               .where(OutboxEvent.delivered_at.is_(None))) == 0
     assert local.deliver_pending() == 0
+
+
+def test_a_bus_knows_only_the_event_types_it_was_given() -> None:
+    bus = EventBus((ThingHappened,))
+    assert dict(bus.event_types) == {"ThingHappened": ThingHappened}
+    bus.subscribe(ThingHappened, lambda _s, _e: None)
+
+    @dataclass(frozen=True)
+    class Unknown(DomainEvent):
+        name: ClassVar[str] = "Unknown"
+
+    with pytest.raises(ValueError, match="not among this bus's event types"):
+        bus.subscribe(Unknown, lambda _s, _e: None)
+
+
+def test_a_handler_by_name_can_be_unsubscribed() -> None:
+    bus = EventBus()
+
+    def handler(_session: Session, _payload: dict[str, Any]) -> None: ...
+
+    bus.subscribe_name("ThingHappened", handler)
+    assert bus.has_handlers("ThingHappened")
+    bus.unsubscribe_name("ThingHappened", handler)
+    assert not bus.has_handlers("ThingHappened")

@@ -17,7 +17,6 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.core.events import bus
 from citysafe.firewatch import handlers
 from citysafe.firewatch.alarms import notify
 from citysafe.firewatch.alarms.models import AlarmAction
@@ -36,8 +35,7 @@ CLOCK = FixedClock(T0)  # the notifier's: set to each tick's time, as the runnin
 def fake(ctx: AppContext) -> Iterator[FakeNotifier]:
     """Events of this test's database delivered to firewatch's handlers, notices to a fake."""
     notifier = FakeNotifier()
-    bus.bind(ctx.session_factory)
-    handlers.register(bus)
+    handlers.register(ctx.bus)
     notify.use_notifier(notifier, CLOCK)
     yield notifier
     notify.use_notifier(None)
@@ -243,8 +241,7 @@ def test_the_webhook_posts_the_notice(ctx: AppContext) -> None:
         received.append(json.loads(request.content))
         return httpx.Response(202, headers={"x-reference": "sms-42"})
 
-    bus.bind(ctx.session_factory)
-    handlers.register(bus)
+    handlers.register(ctx.bus)
     notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
     try:
         make_unit(ctx, address=100001)
@@ -265,8 +262,7 @@ def test_a_failing_webhook_is_recorded_and_the_tick_goes_on(ctx: AppContext, ans
             raise httpx.ConnectError("connection refused", request=request)
         return httpx.Response(503, text="busy")
 
-    bus.bind(ctx.session_factory)
-    handlers.register(bus)
+    handlers.register(ctx.bus)
     notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
     try:
         make_unit(ctx, address=100001, region="320102002")
@@ -299,9 +295,9 @@ def test_no_handler_listens_to_occurrences() -> None:
     """Every occurrence of an open alarm publishes AlarmUpdated; in the gateway's writer process each delivered
     event costs a transaction, so the domains' reactions (notify included) want only the updates that end one."""
     from citysafe.core.events import EventBus
-    from citysafe.registry import register_handlers
+    from citysafe.registry import EVENT_TYPES, register_handlers
 
-    fresh = EventBus()
+    fresh = EventBus(EVENT_TYPES)
     register_handlers(fresh)
     assert not fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "new", "change": "occurrence"})
     assert fresh.wants("AlarmUpdated", {"alarm_id": 1, "state": "false_alarm", "change": "false_alarm"})

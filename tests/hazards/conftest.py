@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from citysafe.core.context import AppContext
-from citysafe.hazards.tickets import cache
 
 
 def tiny_png(colour: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> bytes:
@@ -39,12 +38,6 @@ def square(lon: float, lat: float, half: float = 0.0015) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[
         [lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half],
         [lon - half, lat - half]]]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    # The tables are emptied between tests behind the statistics cache's back.
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

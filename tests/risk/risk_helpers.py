@@ -34,4 +34,4 @@ def clear_generated_streets(ctx: AppContext) -> None:
         session.execute(update(Region).where(Region.boundary_source == boundaries.GENERATED_STREETS_SOURCE).values(
             boundary=None, boundary_source=None, centroid_lon=None, centroid_lat=None, min_lon=None, min_lat=None,
             max_lon=None, max_lat=None))
-    boundaries.clear_cache()
+    boundaries.clear_cache(ctx)

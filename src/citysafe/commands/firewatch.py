@@ -94,7 +94,7 @@ def tick_command() -> None:
     from citysafe.core.db import unit_of_work
     from citysafe.firewatch.alarms.forwarding import build_forwarder
     from citysafe.firewatch.alarms.timers import tick
-    from citysafe.firewatch.config import FirewatchConfig
+    from citysafe.firewatch.config import CONFIG
 
     ctx = app_context()
     try:
@@ -102,6 +102,6 @@ def tick_command() -> None:
     except ValueError as exc:
         fail(str(exc))
     with unit_of_work(ctx.session_factory, actor="cli:firewatch-tick") as session:
-        report = tick(session, now=ctx.clock.now(), config=FirewatchConfig.from_settings(ctx.settings),
+        report = tick(session, now=ctx.clock.now(), config=CONFIG.get(ctx),
                       forwarder=forwarder)
     emit(vars(report))

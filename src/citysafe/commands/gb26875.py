@@ -74,11 +74,9 @@ def worker(
 
     from citysafe.core import heap
     from citysafe.core.config import get_settings
-    from citysafe.core.context import AppContext
-    from citysafe.core.events import bus
     from citysafe.firewatch.gateway.sinks import DatabaseSink
     from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
-    from citysafe.registry import load_models, register_handlers
+    from citysafe.registry import new_context, register_handlers
 
     settings = get_settings()
     if not settings.nats_url:
@@ -88,10 +86,8 @@ def worker(
     if bad := [p for p in chosen if not 0 <= p < count]:
         fail(f"partition {bad[0]} is outside 0..{count - 1}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    load_models()
-    ctx = AppContext.from_settings(settings)
-    bus.bind(ctx.session_factory)
-    register_handlers(bus)  # the same reactions to alarm events as in the web process
+    ctx = new_context(settings)
+    register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
 
     async def main() -> None:
         import nats
@@ -101,7 +97,7 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
-        detach = relay_events(bus, events, loop)
+        detach = relay_events(ctx.bus, events, loop)
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
         heap.settle()  # a long-running ingest process (core/heap.py)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
@@ -122,30 +118,24 @@ def ingest_writer() -> None:
     import logging
     from collections.abc import Callable
 
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from citysafe.core.clock import Clock
     from citysafe.core.config import Settings
     from citysafe.core.context import AppContext
-    from citysafe.core.events import bus
     from citysafe.core.wal import checkpoint_in_background
     from citysafe.firewatch.ingest.writer import serve_pipe
-    from citysafe.registry import load_models, register_handlers
+    from citysafe.registry import new_context, register_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
-    load_models()
 
     stops: list[Callable[[], None]] = []
 
-    def make_writer(settings: Settings) -> tuple[sessionmaker[Session], Clock]:
-        ctx = AppContext.from_settings(settings)
+    def make_context(settings: Settings) -> AppContext:
+        ctx = new_context(settings)  # the parent's settings, sent over the pipe
         stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
-        bus.bind(ctx.session_factory)
-        register_handlers(bus)  # the same reactions to alarm events as in the web process
-        return ctx.session_factory, ctx.clock
+        register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
+        return ctx
 
     try:
-        serve_pipe(bus, make_writer=make_writer)
+        serve_pipe(make_context=make_context)
     finally:
         for stop in stops:
             stop()

@@ -27,10 +27,10 @@ def emit(value: Any, *, indent: int | None = None) -> None:
 
 
 def app_context(settings: Settings | None = None) -> AppContext:
-    """The models loaded and a context on ``settings`` (the environment's when None)."""
-    from citysafe.core.config import get_settings
-    from citysafe.core.context import AppContext
-    from citysafe.registry import load_models
+    """The models loaded and a context on ``settings`` (the environment's when None).
 
-    load_models()
-    return AppContext.from_settings(settings or get_settings())
+    Its bus has no handlers: events a command commits wait in the outbox for the server's delivery."""
+    from citysafe.core.config import get_settings
+    from citysafe.registry import new_context
+
+    return new_context(settings or get_settings())

@@ -1,11 +1,14 @@
-"""Settings, read once from the environment (prefix ``CITYSAFE_``) and passed down explicitly."""
+"""Settings, read from the environment (prefix ``CITYSAFE_``) at the edges and passed down explicitly.
+
+``get_settings()`` reads the environment afresh; only entry points call it (the CLI, ``create_app()``
+without settings, Alembic). Everything below takes the settings of its application's context.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -167,17 +170,6 @@ class Settings(BaseSettings):
         return path.read_text(encoding="utf-8").strip()
 
 
-_installed: Settings | None = None
-
-
-def install_settings(settings: Settings) -> None:
-    """Make ``get_settings()`` return ``settings`` in this process: a child process (the gateway's ingest
-    writer) runs with its parent's settings, which ``serve`` and ``demo`` may have set in code."""
-    global _installed
-    _installed = settings
-    get_settings.cache_clear()
-
-
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return _installed if _installed is not None else Settings()
+    """The environment's settings, read now (not cached: nothing in the process keeps them)."""
+    return Settings()

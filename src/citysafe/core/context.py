@@ -1,9 +1,26 @@
-"""What a running process holds: settings, engine, session factory, token signer, clock."""
+"""What a running application holds: settings, engine, session factories, event bus, clock, and the
+per-application objects of the domains (caches, configs, hubs).
+
+No module keeps mutable state at module level (DESIGN.md §3): two contexts in one process share nothing.
+
+How a service reaches what its application holds — one pattern, used everywhere:
+
+- Every session factory of a context stamps its sessions with the context (``session.info[CONTEXT]``),
+  and its outbox hooks deliver committed events to that context's bus (``core.events.install_outbox``).
+- A domain declares a ``Slot`` at module level — an immutable name and a factory, no state — and
+  reads its object for the session's application with ``SLOT.of(session)`` (or ``SLOT.get(ctx)`` where
+  it holds the context: start-up code, background loops). The object is made on first use by
+  ``factory(ctx)`` and kept in ``ctx.extras`` under the slot's name; ``SLOT.set(ctx, value)`` replaces it.
+- Handlers and services that need the settings or the clock of their application use
+  ``context_of(session).settings`` / ``.clock``.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Generic, TypeVar, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,32 +28,89 @@ from sqlalchemy.orm import Session, sessionmaker
 from citysafe.core.clock import Clock, SystemClock
 from citysafe.core.config import Settings
 from citysafe.core.db import create_db_engine, make_read_session_factory, make_session_factory
+from citysafe.core.events import DomainEvent, EventBus, install_outbox
 from citysafe.core.security import TokenSigner
 
+T = TypeVar("T")
 
-@dataclass
+CONTEXT: Final = "citysafe.context"  # the key of the owning AppContext in every session's ``info``
+
+
+@dataclass(eq=False)
 class AppContext:
     settings: Settings
     engine: Engine
-    session_factory: sessionmaker[Session]
     signer: TokenSigner
     clock: Clock = field(default_factory=SystemClock)
-    # Long-lived services a domain starts (alarm hub, gateways); keyed by domain name.
+    # The domains' event types, by which typed handlers get their events back (``citysafe.registry``).
+    event_types: Iterable[type[DomainEvent]] = ()
+    # Made from the engine, never shared: another context on the same engine has factories of its own.
+    session_factory: sessionmaker[Session] = field(init=False)
+    bus: EventBus = field(init=False)
+    # Long-lived services a domain starts (alarm hub, gateways) and the objects of ``Slot``s; by name.
     extras: dict[str, Any] = field(default_factory=dict)
-    _read_factory: sessionmaker[Session] | None = None
+    _read_factory: sessionmaker[Session] | None = field(default=None, init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.bus = EventBus(self.event_types)
+        self.session_factory = make_session_factory(self.engine)
+        self._adopt(self.session_factory)
+        self.bus.bind(self.session_factory)
+
+    def _adopt(self, factory: sessionmaker[Session]) -> None:
+        factory.configure(info={**factory.kw.get("info", {}), CONTEXT: self})
+        install_outbox(factory, self.bus)
 
     @property
     def read_session_factory(self) -> sessionmaker[Session]:
         """Deferred-begin sessions for HTTP requests (see ``core.db.make_read_session_factory``)."""
-        if self._read_factory is None:
-            self._read_factory = make_read_session_factory(self.engine)
-        return self._read_factory
+        with self._lock:
+            if self._read_factory is None:
+                factory = make_read_session_factory(self.engine)
+                self._adopt(factory)
+                self._read_factory = factory
+            return self._read_factory
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> AppContext:
-        engine = create_db_engine(settings.resolved_database_url())
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None,
+                      event_types: Iterable[type[DomainEvent]] = ()) -> AppContext:
         return cls(
-            settings=settings, engine=engine, session_factory=make_session_factory(engine),
+            settings=settings, engine=engine or create_db_engine(settings.resolved_database_url()),
             signer=TokenSigner(settings.resolved_secret_key(), settings.token_ttl_seconds),
-            clock=clock or SystemClock(),
+            clock=clock or SystemClock(), event_types=event_types,
         )
+
+    def slot_value(self, slot: Slot[T]) -> T:
+        with self._lock:
+            if slot.name not in self.extras:
+                self.extras[slot.name] = slot.make(self)
+            return cast(T, self.extras[slot.name])
+
+
+def context_of(session: Session) -> AppContext:
+    """The application whose session factory made ``session``."""
+    ctx = session.info.get(CONTEXT)
+    if ctx is None:
+        raise LookupError("this session was not made by an AppContext's session factory")
+    return cast(AppContext, ctx)
+
+
+class Slot(Generic[T]):
+    """A per-application object of a domain (a cache, a config), made on first use. Holds no state."""
+
+    __slots__ = ("make", "name")
+
+    def __init__(self, name: str, make: Callable[[AppContext], T]) -> None:
+        self.name = name
+        self.make = make
+
+    def get(self, ctx: AppContext) -> T:
+        return ctx.slot_value(self)
+
+    def of(self, session: Session) -> T:
+        return context_of(session).slot_value(self)
+
+    def set(self, ctx: AppContext, value: T) -> None:
+        with ctx._lock:
+            ctx.extras[self.name] = value

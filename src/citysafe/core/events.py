@@ -1,9 +1,10 @@
 """Domain events: published inside the unit of work, delivered after it commits.
 
 ``publish`` writes the event to the outbox table in the same transaction as the change that caused it,
-so no event announces a change that was rolled back. After the commit the in-process bus hands it to
-subscribed handlers, each in its own unit of work; a handler that fails leaves the outbox row
-undelivered for ``deliver_pending`` to retry. A multi-process deployment relays the outbox to NATS.
+so no event announces a change that was rolled back. After the commit the application's bus (one per
+``AppContext``, hooked to its session factories by ``install_outbox``) hands it to subscribed handlers,
+each in its own unit of work; a handler that fails leaves the outbox row undelivered for
+``deliver_pending`` to retry. A multi-process deployment relays the outbox to NATS.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Integer, Row, String, event, select, update
@@ -54,13 +56,6 @@ PayloadHandler = Callable[[Session, dict[str, Any]], None]
 PayloadObserver = Callable[[str, dict[str, Any]], None]
 Wanted = Callable[[dict[str, Any]], bool]
 
-_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
-
-
-def register_event(cls: type[DomainEvent]) -> type[DomainEvent]:
-    _EVENT_TYPES[cls.name] = cls
-    return cls
-
 
 @dataclasses.dataclass(frozen=True)
 class Subscription:
@@ -73,7 +68,10 @@ class Subscription:
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, event_types: Iterable[type[DomainEvent]] = ()) -> None:
+        # The event classes typed handlers get back (each domain's ``events.EVENTS``, composed in
+        # ``citysafe.registry``): fixed when the bus is made.
+        self.event_types = MappingProxyType({cls.name: cls for cls in event_types})
         # Each handler with its ``when``: a test of the payload, so an event no handler wants costs no
         # transaction (AlarmUpdated fires on every alarm occurrence; risk wants only the terminal ones).
         self._handlers: dict[str, list[tuple[Handler, Wanted | None]]] = defaultdict(list)
@@ -89,6 +87,8 @@ class EventBus:
 
     def subscribe(self, event_type: type[DomainEvent], handler: Handler, *, when: Wanted | None = None) -> None:
         """Run ``handler`` for every event of the type (only those whose payload passes ``when``, if given)."""
+        if self.event_types.get(event_type.name) is not event_type:
+            raise ValueError(f"{event_type.__name__} is not among this bus's event types")
         entries = self._handlers[event_type.name]
         if all(h is not handler for h, _ in entries):
             entries.append((handler, when))
@@ -98,6 +98,10 @@ class EventBus:
         entries = self._payload_handlers[name]
         if all(h is not handler for h, _ in entries):
             entries.append((handler, when))
+
+    def unsubscribe_name(self, name: str, handler: PayloadHandler) -> None:
+        entries = self._payload_handlers.get(name, [])
+        entries[:] = [(h, when) for h, when in entries if h is not handler]
 
     def clear(self) -> None:
         self._handlers.clear()
@@ -123,7 +127,7 @@ class EventBus:
         """Run every handler of one event in one unit of work; mark the outbox row delivered."""
         if self._factory is None:
             return False
-        event_type = _EVENT_TYPES.get(name)
+        event_type = self.event_types.get(name)
         try:
             with unit_of_work(self._factory, actor="system:events") as session:
                 typed_handlers = [h for h, when in self._handlers.get(name, ()) if when is None or when(payload)]
@@ -220,9 +224,6 @@ def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEv
     return event_type(**values)
 
 
-bus = EventBus()
-
-
 def publish(session: Session, evt: DomainEvent) -> None:
     """Record ``evt`` in this transaction's outbox; handlers run after the commit."""
     row = OutboxEvent(name=evt.name, payload=evt.payload())
@@ -230,13 +231,19 @@ def publish(session: Session, evt: DomainEvent) -> None:
     session.info.setdefault("outbox", []).append(row)
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    rows: list[OutboxEvent] = session.info.pop("outbox", [])
-    if rows:
-        bus.committed(rows)
+def install_outbox(factory: sessionmaker[Session], event_bus: EventBus) -> None:
+    """Hand the events of every transaction committed by ``factory``'s sessions to ``event_bus``.
 
+    Listens on the factory (its own Session subclass), not on the Session class: sessions of another
+    application's factory deliver to that application's bus.
+    """
+    def after_commit(session: Session) -> None:
+        rows: list[OutboxEvent] = session.info.pop("outbox", [])
+        if rows:
+            event_bus.committed(rows)
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("outbox", None)
+    def after_rollback(session: Session) -> None:
+        session.info.pop("outbox", None)
+
+    event.listen(factory, "after_commit", after_commit)
+    event.listen(factory, "after_rollback", after_rollback)

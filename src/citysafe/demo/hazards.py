@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.clock import utcnow
-from citysafe.core.config import Settings, get_settings
+from citysafe.core.config import Settings
+from citysafe.core.context import context_of
 from citysafe.core.pagination import PageParams
 from citysafe.hazards import service as hazards_service
 from citysafe.hazards.enforcement import service as enforcement
@@ -79,7 +80,7 @@ def _upload_root(session: Session, settings: Settings) -> Path:
 
 class _Demo:
     def __init__(self, session: Session, rng: random.Random) -> None:
-        self.session, self.rng, self.settings, self.now = session, rng, get_settings(), utcnow()
+        self.session, self.rng, self.settings, self.now = session, rng, context_of(session).settings, utcnow()
         self.root = _upload_root(session, self.settings)
         users = {u.username: u for u in auth_service.list_users(session, params=PageParams(size=500))[0]}
         self.users = users

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import utcnow
-from citysafe.core.config import get_settings
+from citysafe.core.context import context_of
 from citysafe.core.events import OutboxEvent
 from citysafe.core.pagination import PageParams
 from citysafe.demo import places
@@ -322,7 +322,7 @@ def _demo_factors(session: Session, rng: random.Random, created: Sequence[Any], 
 
 def seed_demo(session: Session, rng: random.Random) -> int:
     """Demo streets and the demo city's risk register; returns the number of sources."""
-    cfg = config.from_settings(get_settings())
+    cfg = config.from_settings(context_of(session).settings)
     city = regions_service.get(session, code=DEMO_CITY)
     boundaries.generate_demo_streets(session, city_code=DEMO_CITY)
     inside = shapely.union_all([u.geom for u in boundaries.units_at_level(session, region=city, level="district")])

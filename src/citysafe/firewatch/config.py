@@ -1,5 +1,8 @@
 """Firewatch settings as one frozen value, so the engine and the ingest path read no environment.
 
+Each application has its own (``CONFIG``, made from its context's settings); the ingest path reads the
+one of its session's application with ``config_of(session)``.
+
 Defaults follow docs/specs (GB 50974 hydrant ≥ 0.10 MPa, GB 50116 residual current 300-500 mA, GB/T 50493
 gas tiers 25/50 %LEL). They are site defaults, not law: every IoT device may override its thresholds.
 """
@@ -10,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
-from citysafe.core.config import Settings, get_settings
+from sqlalchemy.orm import Session
+
+from citysafe.core.config import Settings
+from citysafe.core.context import Slot
 
 # The thresholds an IoT device may override for itself (``IotDevice.thresholds``, read by ``ingest.iot``).
 THRESHOLD_KEYS: Final = frozenset({"low_mpa", "high_mpa", "residual_current_ma", "temperature_c",
@@ -69,18 +75,10 @@ class FirewatchConfig:
         )
 
 
-_current: FirewatchConfig | None = None
+# This application's config: from its settings, unless set on the context (``CONFIG.set(ctx, …)``).
+CONFIG: Final = Slot("firewatch.config", lambda ctx: FirewatchConfig.from_settings(ctx.settings))
 
 
-def use_config(config: FirewatchConfig | None) -> None:
-    """Set the process's config (the running service does, from its context's settings)."""
-    global _current
-    _current = config
-
-
-def current_config() -> FirewatchConfig:
-    """The config set by ``use_config``, else one read once from the environment's settings."""
-    global _current
-    if _current is None:
-        _current = FirewatchConfig.from_settings(get_settings())
-    return _current
+def config_of(session: Session) -> FirewatchConfig:
+    """The config of the application whose session this is."""
+    return CONFIG.of(session)

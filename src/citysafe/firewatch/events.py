@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from citysafe.core.events import DomainEvent, register_event
+from citysafe.core.events import DomainEvent
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,6 @@ class _AlarmStateEvent(_AlarmEvent):
     received_at: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmRaised(_AlarmStateEvent):
     name: ClassVar[str] = "AlarmRaised"
@@ -68,7 +67,6 @@ class AlarmRaised(_AlarmStateEvent):
     source: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmUpdated(_AlarmStateEvent):
     name: ClassVar[str] = "AlarmUpdated"
@@ -80,7 +78,6 @@ class AlarmUpdated(_AlarmStateEvent):
     #              | reminded (the timer: still unacknowledged; notify.py tells the unit)
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmCleared(_AlarmStateEvent):
     name: ClassVar[str] = "AlarmCleared"
@@ -88,7 +85,6 @@ class AlarmCleared(_AlarmStateEvent):
     closed: bool
 
 
-@register_event
 @dataclass(frozen=True)
 class FireConfirmed(_AlarmEvent):
     name: ClassVar[str] = "FireConfirmed"
@@ -106,7 +102,6 @@ class FireConfirmed(_AlarmEvent):
     note: str
 
 
-@register_event
 @dataclass(frozen=True)
 class UnitOffline(DomainEvent):
     name: ClassVar[str] = "UnitOffline"
@@ -122,7 +117,6 @@ class UnitOffline(DomainEvent):
     lat: float | None
 
 
-@register_event
 @dataclass(frozen=True)
 class FaultOverdue(DomainEvent):
     name: ClassVar[str] = "FaultOverdue"
@@ -136,7 +130,6 @@ class FaultOverdue(DomainEvent):
     opened_at: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmEscalated(_AlarmEvent):
     name: ClassVar[str] = "AlarmEscalated"
@@ -146,7 +139,6 @@ class AlarmEscalated(_AlarmEvent):
     first_received_at: str
 
 
-@register_event
 @dataclass(frozen=True)
 class AlarmReminded(DomainEvent):
     """The timer's reminder of an alarm still unacknowledged (the board learns it from ``AlarmUpdated``).
@@ -162,7 +154,6 @@ class AlarmReminded(DomainEvent):
     region_code: str
 
 
-@register_event
 @dataclass(frozen=True)
 class NoticeRetryDue(DomainEvent):
     """The timer found a notice failed: make ``attempt`` (2, 3, …). Firewatch's own: notify.py handles it."""
@@ -174,3 +165,8 @@ class NoticeRetryDue(DomainEvent):
     level: int
     region_code: str | None  # the division of an escalation notice; None for the unit's reminder
     attempt: int
+
+
+# The events this domain publishes, composed into every application's bus by ``citysafe.registry``.
+EVENTS: tuple[type[DomainEvent], ...] = (AlarmRaised, AlarmUpdated, AlarmCleared, FireConfirmed, UnitOffline,
+                                         FaultOverdue, AlarmEscalated, AlarmReminded, NoticeRetryDue)

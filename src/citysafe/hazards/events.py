@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from citysafe.core.events import DomainEvent, register_event
+from citysafe.core.events import DomainEvent
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,12 @@ class _TicketEvent(DomainEvent):
     lat: float | None
 
 
-@register_event
 @dataclass(frozen=True)
 class HazardReported(_TicketEvent):
     name: ClassVar[str] = "HazardReported"
     deadline: str = ""
 
 
-@register_event
 @dataclass(frozen=True)
 class HazardClosed(_TicketEvent):
     """The ticket left the open set: ``outcome`` is "closed" (销号) or "dismissed" (not a hazard)."""
@@ -42,7 +40,6 @@ class HazardClosed(_TicketEvent):
     closed_at: str = ""
 
 
-@register_event
 @dataclass(frozen=True)
 class HazardOverdue(_TicketEvent):
     """An escalation step: ``escalation_region_code`` is the office now reminded (step 1: the ticket's own)."""
@@ -54,10 +51,13 @@ class HazardOverdue(_TicketEvent):
     overdue_hours: float = 0.0
 
 
-@register_event
 @dataclass(frozen=True)
 class HazardLevelChanged(_TicketEvent):
     """An open ticket was re-judged (general ↔ major); consumers keeping open counts by level adjust."""
 
     name: ClassVar[str] = "HazardLevelChanged"
     previous_level: str = ""
+
+
+# The events this domain publishes, composed into every application's bus by ``citysafe.registry``.
+EVENTS: tuple[type[DomainEvent], ...] = (HazardReported, HazardClosed, HazardOverdue, HazardLevelChanged)

@@ -8,26 +8,20 @@ ticket itself (one per alarm) is ``hazards.service.open_ticket_for_fault``, whic
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from citysafe.core.clock import utcnow
-from citysafe.core.config import Settings, get_settings
+from citysafe.core.context import context_of
 from citysafe.core.events import EventBus
 from citysafe.hazards.service import open_ticket_for_fault
 
-__all__ = ["clock", "on_fault_overdue", "open_ticket_for_fault", "register", "settings_provider"]
-
-# Handlers get a session and a payload; settings and time come from here so tests can pin them.
-settings_provider: Callable[[], Settings] = get_settings
-clock: Callable[[], datetime] = utcnow
+__all__ = ["on_fault_overdue", "register"]
 
 
 def on_fault_overdue(session: Session, payload: dict[str, Any]) -> None:
-    open_ticket_for_fault(session, payload, settings=settings_provider(), now=clock())
+    ctx = context_of(session)  # settings and time of the session's application (tests pin its clock)
+    open_ticket_for_fault(session, payload, settings=ctx.settings, now=ctx.clock.now())
 
 
 def register(bus: EventBus) -> None:

@@ -83,7 +83,7 @@ def run_once(ctx: AppContext) -> int:
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     """Sweep at start-up and then every ``hazard_sweep_seconds`` until the app stops."""
-    cache.clear()  # an app starting (perhaps on another database) trusts nothing cached before it
+    cache.CACHE.get(ctx).clear()  # an app starting trusts nothing cached before it
     stop = asyncio.Event()
     swept = asyncio.Event()  # set after each sweep: lets tests and health checks wait without sleeping
 

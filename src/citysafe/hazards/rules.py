@@ -1,4 +1,9 @@
-"""The configurable data of hazard work, loaded once per file: judging standards, permit rules, policies."""
+"""The configurable data of hazard work: judging standards, permit rules, policies.
+
+The packaged standards and permit rules are parsed once (a pure function of the package's files). A
+replacement file named in an application's settings is read whenever it is asked for, so no process
+cache outlives a change to it or serves one application another's file (they are a few kilobytes).
+"""
 
 from __future__ import annotations
 
@@ -17,22 +22,28 @@ def _packaged(name: str) -> str:
     return (resources.files("citysafe.hazards") / "data" / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=8)
-def _standards(path: Path | None) -> Standards:
-    return Standards.from_json(path.read_text(encoding="utf-8") if path else _packaged("standards.json"))
+@lru_cache(maxsize=1)
+def _packaged_standards() -> Standards:
+    return Standards.from_json(_packaged("standards.json"))
 
 
-@lru_cache(maxsize=8)
-def _permit_rules(path: Path | None) -> PermitRules:
-    return PermitRules.from_json(path.read_text(encoding="utf-8") if path else _packaged("permit_rules.json"))
+@lru_cache(maxsize=1)
+def _packaged_permit_rules() -> PermitRules:
+    return PermitRules.from_json(_packaged("permit_rules.json"))
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def standards(settings: Settings) -> Standards:
-    return _standards(settings.hazard_standards_file)
+    path = settings.hazard_standards_file
+    return Standards.from_json(_read(path)) if path else _packaged_standards()
 
 
 def permit_rules(settings: Settings) -> PermitRules:
-    return _permit_rules(settings.hazard_permit_rules_file)
+    path = settings.hazard_permit_rules_file
+    return PermitRules.from_json(_read(path)) if path else _packaged_permit_rules()
 
 
 def deadline_policy(settings: Settings) -> DeadlinePolicy:

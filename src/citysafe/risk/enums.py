@@ -9,8 +9,11 @@ installations, utility networks, other crowded places, industry and trade firms)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 
@@ -105,30 +108,40 @@ def _key(text: str) -> str:
     return "".join(text.split()).replace("“", "").replace("”", "").replace('"', "").casefold()
 
 
-_CATEGORY_LOOKUP: dict[str, Category] = {}
-for _cat, _zh in CATEGORIES.items():
-    _CATEGORY_LOOKUP[_key(_cat.value)] = _cat
-    _CATEGORY_LOOKUP[_key(_zh)] = _cat
-_CATEGORY_LOOKUP.update({_key("工业企业"): _I, _key("工业"): _I, _key("人员密集区域"): _C,
-                         _key("城市生命线"): _F, _key("自然灾害风险"): _N})
+def _category_lookup() -> dict[str, Category]:
+    lookup: dict[str, Category] = {}
+    for cat, zh in CATEGORIES.items():
+        lookup[_key(cat.value)] = cat
+        lookup[_key(zh)] = cat
+    lookup.update({_key("工业企业"): _I, _key("工业"): _I, _key("人员密集区域"): _C,
+                   _key("城市生命线"): _F, _key("自然灾害风险"): _N})
+    return lookup
 
-_KIND_LOOKUP: dict[str, str] = {}
-for _kind in KINDS.values():
-    _KIND_LOOKUP[_key(_kind.code)] = _kind.code
-    _KIND_LOOKUP[_key(_kind.name_zh)] = _kind.code
-    _KIND_LOOKUP.setdefault(_key(_kind.name_zh.split("（")[0]), _kind.code)
-# Names people type in spreadsheets for the same kinds.
-_KIND_LOOKUP.update({_key(alias): code for alias, code in (
-    ("危化品企业", "hazchem_firm"), ("危险化学品", "hazchem_firm"), ("重大危险源", "major_hazard"),
-    ("工贸企业", "industrial_firm"), ("油气管道", "oil_gas_pipeline"), ("长输管道", "oil_gas_pipeline"),
-    ("渣土场", "spoil_site"), ("渣土消纳场", "spoil_site"), ("大型活动", "large_event"),
-    ("九小场所", "small_venue"), ("九小", "small_venue"), ("多合一", "mixed_use"), ("三合一", "mixed_use"),
-    ("人员密集场所", "crowded_place"), ("综合管廊", "utility_tunnel"), ("管廊", "utility_tunnel"),
-    ("燃气管网", "gas_network"), ("供水管网", "water_network"), ("排水管网", "drainage_network"),
-    ("供热管网", "heat_network"), ("轨道交通", "public_transport"), ("公共交通", "public_transport"),
-    ("洪涝", "flood"), ("洪水", "flood"), ("地震", "earthquake"), ("地质灾害", "geological_hazard"),
-    ("地质灾害点", "geological_hazard"),
-)})
+
+def _kind_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for kind in KINDS.values():
+        lookup[_key(kind.code)] = kind.code
+        lookup[_key(kind.name_zh)] = kind.code
+        lookup.setdefault(_key(kind.name_zh.split("（")[0]), kind.code)
+    # Names people type in spreadsheets for the same kinds.
+    lookup.update({_key(alias): code for alias, code in (
+        ("危化品企业", "hazchem_firm"), ("危险化学品", "hazchem_firm"), ("重大危险源", "major_hazard"),
+        ("工贸企业", "industrial_firm"), ("油气管道", "oil_gas_pipeline"), ("长输管道", "oil_gas_pipeline"),
+        ("渣土场", "spoil_site"), ("渣土消纳场", "spoil_site"), ("大型活动", "large_event"),
+        ("九小场所", "small_venue"), ("九小", "small_venue"), ("多合一", "mixed_use"), ("三合一", "mixed_use"),
+        ("人员密集场所", "crowded_place"), ("综合管廊", "utility_tunnel"), ("管廊", "utility_tunnel"),
+        ("燃气管网", "gas_network"), ("供水管网", "water_network"), ("排水管网", "drainage_network"),
+        ("供热管网", "heat_network"), ("轨道交通", "public_transport"), ("公共交通", "public_transport"),
+        ("洪涝", "flood"), ("洪水", "flood"), ("地震", "earthquake"), ("地质灾害", "geological_hazard"),
+        ("地质灾害点", "geological_hazard"),
+    )})
+    return lookup
+
+
+# Built once at import and read-only: text → category / kind code.
+_CATEGORY_LOOKUP: Final[Mapping[str, Category]] = MappingProxyType(_category_lookup())
+_KIND_LOOKUP: Final[Mapping[str, str]] = MappingProxyType(_kind_lookup())
 
 
 def parse_category(text: str) -> Category:

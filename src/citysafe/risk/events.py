@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from citysafe.core.events import DomainEvent, register_event
+from citysafe.core.events import DomainEvent
 
 
-@register_event
 @dataclass(frozen=True)
 class RiskAssessed(DomainEvent):
     name: ClassVar[str] = "RiskAssessed"
@@ -20,7 +19,6 @@ class RiskAssessed(DomainEvent):
     assessed_level: str | None
 
 
-@register_event
 @dataclass(frozen=True)
 class RiskLevelChanged(DomainEvent):
     """A source's current (dynamic) level changed: a new assessment, or a hazard or alarm opened or closed."""
@@ -36,7 +34,6 @@ class RiskLevelChanged(DomainEvent):
     reasons: list[str] = field(default_factory=list)
 
 
-@register_event
 @dataclass(frozen=True)
 class RiskSourcesImported(DomainEvent):
     name: ClassVar[str] = "RiskSourcesImported"
@@ -46,3 +43,7 @@ class RiskSourcesImported(DomainEvent):
     created: int
     updated: int
     assessed: int
+
+
+# The events this domain publishes, composed into every application's bus by ``citysafe.registry``.
+EVENTS: tuple[type[DomainEvent], ...] = (RiskAssessed, RiskLevelChanged, RiskSourcesImported)

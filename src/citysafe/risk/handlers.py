@@ -16,31 +16,32 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import utcnow
-from citysafe.core.config import get_settings
+from citysafe.core.context import context_of
 from citysafe.core.events import DomainEvent, EventBus
 from citysafe.firewatch.events import AlarmCleared, AlarmRaised, AlarmUpdated
 from citysafe.hazards.events import HazardClosed, HazardLevelChanged, HazardReported
 from citysafe.risk.service import config, dynamic
 
 
-def _config() -> config.RiskConfig:
-    return config.from_settings(get_settings())
+def _config(session: Session) -> config.RiskConfig:
+    """The rulebooks of the session's application."""
+    return config.from_settings(context_of(session).settings)
 
 
 def on_hazard_reported(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, HazardReported | HazardLevelChanged)
-    cfg = _config()
+    cfg = _config(session)
     dynamic.on_hazard_reported(session, event, at=utcnow(), rules=cfg.rules, radius_m=cfg.match_radius_m)
 
 
 def on_hazard_closed(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, HazardClosed)
-    dynamic.clear_factor(session, kind="hazard", ref_id=str(event.ticket_id), at=utcnow(), rules=_config().rules)
+    dynamic.clear_factor(session, kind="hazard", ref_id=str(event.ticket_id), at=utcnow(), rules=_config(session).rules)
 
 
 def on_alarm_raised(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, AlarmRaised)
-    cfg = _config()
+    cfg = _config(session)
     dynamic.on_alarm_raised(session, event, at=utcnow(), rules=cfg.rules, radius_m=cfg.match_radius_m)
 
 
@@ -50,7 +51,8 @@ TERMINAL_ALARM_STATES = frozenset({"confirmed", "false_alarm", "test", "restored
 def on_alarm_cleared(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, AlarmCleared)
     if event.closed:
-        dynamic.clear_factor(session, kind="alarm", ref_id=str(event.alarm_id), at=utcnow(), rules=_config().rules)
+        dynamic.clear_factor(session, kind="alarm", ref_id=str(event.alarm_id), at=utcnow(),
+                             rules=_config(session).rules)
 
 
 def ended(payload: dict[str, Any]) -> bool:
@@ -62,7 +64,8 @@ def ended(payload: dict[str, Any]) -> bool:
 def on_alarm_updated(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, AlarmUpdated)
     if event.state in TERMINAL_ALARM_STATES:
-        dynamic.clear_factor(session, kind="alarm", ref_id=str(event.alarm_id), at=utcnow(), rules=_config().rules)
+        dynamic.clear_factor(session, kind="alarm", ref_id=str(event.alarm_id), at=utcnow(),
+                             rules=_config(session).rules)
 
 
 def register(bus: EventBus) -> None:

@@ -28,7 +28,7 @@ from citysafe.firewatch.alarms.models import Alarm, AlarmAction
 from citysafe.firewatch.alarms.presence import mark_offline
 from citysafe.firewatch.alarms.store import updated_event
 from citysafe.firewatch.alarms.workflow import confirmed_notice
-from citysafe.firewatch.config import FirewatchConfig, use_config
+from citysafe.firewatch.config import CONFIG, FirewatchConfig
 from citysafe.firewatch.enums import DECISION_KINDS, AlarmKind, AlarmState
 from citysafe.firewatch.events import AlarmCleared, AlarmEscalated, AlarmReminded, FaultOverdue
 
@@ -162,13 +162,12 @@ def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
 
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
-    """Install the config, 119 forwarder and notifier of this process and run the timers until the app stops.
+    """Install the 119 forwarder and notifier of this process and run the timers until the app stops.
 
     A forwarder or notifier placed in ``ctx.extras["firewatch.forwarder"]`` / ``["firewatch.notifier"]``
     (tests: ``FakeForwarder``, ``FakeNotifier``) wins over the one the settings name.
     """
-    config = FirewatchConfig.from_settings(ctx.settings)
-    use_config(config)
+    config = CONFIG.get(ctx)
     chosen = ctx.extras.get("firewatch.forwarder") or forwarding.build_forwarder(ctx.settings)
     forwarding.use_forwarder(chosen, ctx.clock)
     notify.use_notifier(ctx.extras.get("firewatch.notifier") or notify.build_notifier(ctx.settings), ctx.clock)
@@ -179,5 +178,4 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        use_config(None)
         notify.use_notifier(None)

@@ -13,6 +13,7 @@ from citysafe.firewatch.gateway.downlink import Downlink
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, FrameSink, JetStreamSink, ProcessSink
 from citysafe.firewatch.ingest.worker import StreamNames
+from citysafe.firewatch.live.hub import broadcaster
 
 __all__ = ["config_from_settings", "running", "sink_for"]
 
@@ -24,7 +25,7 @@ def sink_for(ctx: AppContext) -> FrameSink:
         return JetStreamSink(ctx.settings.nats_url, partitions=ctx.settings.gb26875_partitions,
                              names=StreamNames.of(ctx.settings.gb26875_nats_stream))
     if ctx.settings.gb26875_writer == "process":
-        return ProcessSink(ctx.settings)
+        return ProcessSink(ctx.settings, on_events=broadcaster(ctx))
     return DatabaseSink(ctx.session_factory, ctx.clock)
 
 

@@ -35,7 +35,6 @@ from citysafe.firewatch.ingest.worker import (
     ensure_stream,
 )
 from citysafe.firewatch.ingest.writer import LENGTH, pack, write_batch
-from citysafe.firewatch.live.hub import broadcast
 from citysafe.firewatch.protocols.gb26875 import dedup_key
 
 __all__ = ["WRITER_COMMAND", "DatabaseSink", "FrameSink", "JetStreamSink", "ProcessSink"]
@@ -90,6 +89,9 @@ class DatabaseSink:
 class ProcessSink:
     """A ``FrameSink`` whose transactions run in a child process.
 
+    The child gets ``settings`` over its pipe and builds its own application context on them; the live
+    events it commits come back to ``on_events`` (the parent application's live hub).
+
     Several batches may be in flight (``concurrent_batches``): the child writes one while the next ones
     cross the pipe, so it does not idle while the gateway sends ACKs and gathers the next batch.
     The child answers in order, so each reply settles the oldest waiting batch.
@@ -98,7 +100,7 @@ class ProcessSink:
     concurrent_batches = 8
 
     def __init__(self, settings: Settings, *, command: Sequence[str] = WRITER_COMMAND,
-                 reply_timeout: float = 60.0, on_events: Callable[[str, dict[str, Any]], None] = broadcast) -> None:
+                 reply_timeout: float = 60.0, on_events: Callable[[str, dict[str, Any]], None]) -> None:
         self._settings = settings
         self._command = tuple(command)
         self._reply_timeout = reply_timeout

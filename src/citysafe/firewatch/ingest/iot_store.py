@@ -22,7 +22,7 @@ from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports
 from citysafe.firewatch.bulk import table_of
-from citysafe.firewatch.config import FirewatchConfig, current_config
+from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind
 from citysafe.firewatch.ingest import iot
 from citysafe.firewatch.ingest.models import IotMessage, Reading
@@ -101,7 +101,7 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     which is then not stored: there is nothing in it to alarm on)."""
     if not items:
         return []
-    cfg = config or current_config()
+    cfg = config or config_of(session)
     ids = {i for i in (_claimed_id(item) for item in items) if i}
     rows = session.execute(
         select(IotDevice, FireUnit, Building).outerjoin(FireUnit, FireUnit.id == IotDevice.unit_id)

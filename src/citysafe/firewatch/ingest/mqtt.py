@@ -43,7 +43,7 @@ from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, Prog
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.config import FirewatchConfig
+from citysafe.firewatch.config import CONFIG, FirewatchConfig
 from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages, topic_parts
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
@@ -254,7 +254,7 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         yield
         return
     topics = [t.strip() for t in ctx.settings.firewatch_mqtt_topics.split(",") if t.strip()]
-    subscriber = Subscriber(ctx, FirewatchConfig.from_settings(ctx.settings), topics,
+    subscriber = Subscriber(ctx, CONFIG.get(ctx), topics,
                             ctx.settings.resolved_mqtt_client_id())
     ctx.extras["firewatch.mqtt"] = subscriber
     task = asyncio.create_task(subscriber.run())

@@ -26,7 +26,7 @@ from citysafe.core.db import UTCDateTime
 from citysafe.firewatch.alarms.presence import record_duty_replies, restore_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
 from citysafe.firewatch.bulk import insert_numbered, table_of
-from citysafe.firewatch.config import FirewatchConfig, current_config
+from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.ingest.models import RawFrame, Reading
 from citysafe.firewatch.ingest.observe import NOTHING, Observation, device_utc, frame_facts
 from citysafe.firewatch.protocols.gb26875 import Frame, dedup_key
@@ -227,7 +227,7 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
     """
     if not items:
         return []
-    cfg = config or current_config()
+    cfg = config or config_of(session)
     regcache.validate(session)
     since = min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window
     keys = [_key(i.frame) for i in items]

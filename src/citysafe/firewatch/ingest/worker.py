@@ -161,9 +161,9 @@ async def run_worker(
 def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
     """Forward this process's live alarm events to NATS, where every web process's live hub listens.
 
-    Bus handlers run on the committing (writer) thread; the publish is handed to the loop. The bus
-    cannot unsubscribe, so the returned ``detach()`` turns the handlers into no-ops (and they are
-    no-ops once the loop is closed): a handler that raised would roll back the other handlers' work.
+    Bus handlers run on the committing (writer) thread; the publish is handed to the loop. The returned
+    ``detach()`` unsubscribes them; a delivery already under way when it runs does nothing (nor once the
+    loop is closed): a handler that raised would roll back the other handlers' work.
     """
     active = [True]
     pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
@@ -185,10 +185,13 @@ def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) 
 
         return handler
 
-    for name in LIVE_EVENTS:
-        event_bus.subscribe_name(name, forwarder(name))
+    handlers = {name: forwarder(name) for name in LIVE_EVENTS}
+    for name, handler in handlers.items():
+        event_bus.subscribe_name(name, handler)
 
     def detach() -> None:
         active[0] = False
+        for name, handler in handlers.items():
+            event_bus.unsubscribe_name(name, handler)
 
     return detach

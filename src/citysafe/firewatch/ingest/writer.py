@@ -41,9 +41,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citysafe.core import heap
 from citysafe.core.clock import Clock
-from citysafe.core.config import Settings, install_settings
+from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.live.hub import LIVE_EVENTS
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
@@ -117,12 +117,11 @@ class _Pipe:
             self._buf += chunk
 
 
-def serve_pipe(event_bus: EventBus, *,
-               make_writer: Callable[[Settings], tuple[sessionmaker[Session], Clock]]) -> None:
+def serve_pipe(*, make_context: Callable[[Settings], AppContext]) -> None:
     """The child's main loop (``citysafe gb26875 ingest-writer``): batches in, flags and events out.
 
-    ``make_writer(settings)`` returns the session factory and clock to write with; the caller has
-    subscribed the domains' handlers to ``event_bus`` and bound it.
+    ``make_context(settings)`` builds the child's application context on the parent's settings (thresholds,
+    dedup window, risk rules: the parent's, not this environment's), its bus with the domains' handlers.
     """
     # The parent decides when the child stops (EOF on stdin): a Ctrl-C sent to the terminal's whole
     # process group must not abort the batch in flight.
@@ -133,9 +132,8 @@ def serve_pipe(event_bus: EventBus, *,
     first = pipe.receive(wait=True)
     if first is None or first[0] != "settings":
         raise SystemExit("ingest writer: expected the settings first")
-    settings = Settings.model_validate(first[1])
-    install_settings(settings)  # thresholds, dedup window, risk rules: the parent's, not this environment's
-    factory, clock = make_writer(settings)
+    ctx = make_context(Settings.model_validate(first[1]))
+    factory, clock, event_bus = ctx.session_factory, ctx.clock, ctx.bus
     outgoing: list[tuple[str, dict[str, Any]]] = []
 
     def forward_live(name: str, payload: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ over NATS (``citysafe.events.firewatch.<name>``) and the hub of every web proces
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import logging
@@ -25,10 +26,10 @@ from sqlalchemy.orm import Session
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext
-from citysafe.core.events import EventBus, bus
+from citysafe.core.events import EventBus
 from citysafe.core.scope import Scope
 
-__all__ = ["EXTRAS_KEY", "LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "broadcast",
+__all__ = ["EXTRAS_KEY", "LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "broadcaster",
            "principal_scope", "register", "running"]
 
 log = logging.getLogger(__name__)
@@ -112,31 +113,31 @@ class LiveHub:
             self._subscriptions.discard(sub)
 
 
-# The bus is process-wide and its handlers cannot be removed, so one handler per event name is
-# registered (idempotently) and dispatches to whichever hubs are running.
-_HUBS: set[LiveHub] = set()
+def broadcaster(ctx: AppContext) -> Callable[[str, dict[str, Any]], None]:
+    """Hand a live event to the hub of ``ctx``'s application while it runs (from any thread; the ingest
+    writer's relay of the events its child process committed)."""
+    def broadcast(name: str, payload: dict[str, Any]) -> None:
+        hub = ctx.extras.get(EXTRAS_KEY)
+        if isinstance(hub, LiveHub):
+            hub.publish(name, payload)
+
+    return broadcast
 
 
-def broadcast(name: str, payload: dict[str, Any]) -> None:
-    """Hand a live event to every hub of this process (from any thread; also the ingest writer's relay)."""
-    for hub in list(_HUBS):
+def register(event_bus: EventBus, hub: LiveHub) -> Callable[[], None]:
+    """Feed ``hub`` the live events ``event_bus`` delivers; returns what undoes it."""
+    def handler(_session: Session, payload: dict[str, Any], *, name: str) -> None:
         hub.publish(name, payload)
 
+    handlers = {name: functools.partial(handler, name=name) for name in LIVE_EVENTS}
+    for name, each in handlers.items():
+        event_bus.subscribe_name(name, each)
 
-def _dispatcher(name: str) -> Callable[[Session, dict[str, Any]], None]:
-    def handler(_session: Session, payload: dict[str, Any]) -> None:
-        broadcast(name, payload)
+    def unregister() -> None:
+        for name, each in handlers.items():
+            event_bus.unsubscribe_name(name, each)
 
-    handler.__name__ = f"live_{name}"
-    return handler
-
-
-_HANDLERS: Final = {name: _dispatcher(name) for name in LIVE_EVENTS}
-
-
-def register(event_bus: EventBus) -> None:
-    for name, handler in _HANDLERS.items():
-        event_bus.subscribe_name(name, handler)
+    return unregister
 
 
 def principal_scope(principal: Principal) -> Scope:
@@ -162,8 +163,7 @@ async def _relay_from_nats(hub: LiveHub, url: str) -> Any:
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     hub = LiveHub(asyncio.get_running_loop())
-    register(bus)
-    _HUBS.add(hub)
+    unregister = register(ctx.bus, hub)
     ctx.extras[EXTRAS_KEY] = hub
     nc = None
     if ctx.settings.nats_url:
@@ -174,7 +174,7 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        _HUBS.discard(hub)
+        unregister()
         ctx.extras.pop(EXTRAS_KEY, None)
         if nc is not None:
             await nc.drain()

@@ -1,7 +1,7 @@
 """An in-process cache of the registry for the ingest path: UITD address → unit, organisation,
 region and location; (UITD, system, component address) → component with its place.
 
-Kept per database engine (the test suite runs SQLite and PostgreSQL in one process). Validated once
+Kept per application (``CACHE``, on the context of the session's factory). Validated once
 per batch against ``fw_registry_version`` (one single-row query), which every registry write changes in
 its own transaction, so the cache never outlives a committed registry change by more than one batch.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from threading import Lock
+from typing import Final
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from citysafe.core.context import Slot
 from citysafe.firewatch.registry.models import Building, Component, FireSystem, FireUnit, RegistryVersion, Uitd
 
 
@@ -44,7 +45,7 @@ class ComponentInfo:
 ComponentKey = tuple[int, int, int, int]  # uitd id, system type, system address, component address
 
 
-class _EngineCache:
+class RegistryCache:
     def __init__(self) -> None:
         self.token: int | None = None
         self.uitds: dict[int, UitdInfo] = {}
@@ -52,25 +53,21 @@ class _EngineCache:
         # when this process last wrote each UITD's last_seen_at: heartbeats need not write every time
         self.seen_written: dict[int, float] = {}
 
+    def reset(self) -> None:
+        """Forget everything: the next batch reloads what it needs."""
+        self.token = None
+        self.uitds.clear()
+        self.components.clear()
+        self.seen_written.clear()
 
-_caches: dict[int, _EngineCache] = {}
+
+CACHE: Final = Slot("firewatch.registry_cache", lambda _ctx: RegistryCache())
 _PENDING = "firewatch.regcache.pending"
 _TOUCHED = "firewatch.regcache.touched"
-_lock = Lock()
 
 
-def _cache(session: Session) -> _EngineCache:
-    key = id(session.get_bind().engine)
-    with _lock:
-        cache = _caches.get(key)
-        if cache is None:
-            cache = _caches[key] = _EngineCache()
-        return cache
-
-
-def clear() -> None:
-    with _lock:
-        _caches.clear()
+def _cache(session: Session) -> RegistryCache:
+    return CACHE.of(session)
 
 
 def bump(session: Session, *, cache_still_valid: bool = False) -> None:
@@ -109,12 +106,8 @@ def _forget_tokens(session: Session) -> None:
     # What the rolled-back batch put in the cache (new UITDs, last-seen stamps) never reached the
     # database: drop those caches whole rather than serve ids of rows that do not exist.
     session.info.pop(_PENDING, None)
-    touched = session.info.pop(_TOUCHED, set())
-    if touched:
-        with _lock:
-            for key, cache in list(_caches.items()):
-                if id(cache) in touched:
-                    del _caches[key]
+    for cache in session.info.pop(_TOUCHED, ()):
+        cache.reset()
 
 
 # Built once and run on the connection: it runs first in every ingest batch, however small.
@@ -126,9 +119,7 @@ def validate(session: Session) -> None:
     cache = _cache(session)
     token = session.connection().execute(_TOKEN).scalar()
     if token != cache.token:
-        cache.uitds.clear()
-        cache.components.clear()
-        cache.seen_written.clear()
+        cache.reset()
         cache.token = token
 
 
@@ -159,13 +150,13 @@ def remember_uitd(session: Session, info: UitdInfo) -> None:
     """Put a row this transaction wrote into the cache; dropped again if the transaction rolls back."""
     cache = _cache(session)
     cache.uitds[info.address] = info
-    session.info.setdefault(_TOUCHED, set()).add(id(cache))
+    session.info.setdefault(_TOUCHED, set()).add(cache)
 
 
 def seen_written(session: Session) -> dict[int, float]:
     """Address → epoch seconds of the last last_seen_at this process wrote (cleared with the cache)."""
     cache = _cache(session)
-    session.info.setdefault(_TOUCHED, set()).add(id(cache))
+    session.info.setdefault(_TOUCHED, set()).add(cache)
     return cache.seen_written
 
 

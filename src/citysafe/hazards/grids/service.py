@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
+from citysafe.core.context import Slot
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import CitysafeError, field_error, not_found
 from citysafe.core.geo import convert_geometry, location_wgs84
@@ -35,18 +36,19 @@ GRID_SOURCE = "grid drawn in citysafe"
 _OVERLAP_TOLERANCE = 0.01
 
 
-# Names of divisions by code, kept for the life of the process: every ticket list shows them and they
-# change only when a grid is drawn or renamed here (which clears this). Filled through scoped sessions,
-# so a code's name is learned only when someone who can see it asks.
-_names: dict[str, str] = {}
+# Names of divisions by code, kept for the life of the application: every ticket list shows them and
+# they change only when a grid is drawn or renamed here (which clears them). Filled through scoped
+# sessions, so a code's name is learned only when someone who can see it asks.
+NAMES: Final = Slot("hazards.region_names", lambda _ctx: dict[str, str]())
 
 
 def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    names = NAMES.of(session)
     wanted = set(codes)
-    missing = [c for c in wanted if c not in _names]
+    missing = [c for c in wanted if c not in names]
     if missing:
-        _names.update(regions_service.names(session, codes=missing))
-    return {c: _names[c] for c in wanted if c in _names}
+        names.update(regions_service.names(session, codes=missing))
+    return {c: names[c] for c in wanted if c in names}
 
 
 def _polygon(boundary: dict[str, Any], crs: str) -> tuple[dict[str, Any], BaseGeometry]:
@@ -94,7 +96,7 @@ def create_grid(session: Session, *, grid_in: GridCreate) -> GridRead:
     code = regions_service.free_child_code(session, parent_code=community.code, digits=3)
     regions_service.add_division(session, code=code, name=grid_in.name, level=RegionLevel.GRID.value,
                                  parent_code=community.code, boundary=boundary, source=GRID_SOURCE)
-    _names.clear()
+    NAMES.of(session).clear()
     return grid_read(session, code=code)
 
 
@@ -109,7 +111,7 @@ def update_grid(session: Session, *, code: str, grid_in: GridUpdate) -> GridRead
     grid = _grid(session, code)
     if grid_in.name is not None:
         grid.name = grid_in.name
-        _names.clear()
+        NAMES.of(session).clear()
     if grid_in.boundary is not None:
         boundary, geom = _polygon(grid_in.boundary, grid_in.crs)
         _check_no_overlap(session, grid.parent_code or "", geom, grid.code)

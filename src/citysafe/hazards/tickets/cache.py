@@ -5,7 +5,8 @@ its region's statistics). An answer is reused while nothing it depends on has ch
 a *generation* — the newest timeline step and escalation in the reader's scope, and the newest change to
 the joint-punishment list — in one index-only query, so a change committed by any process (or any
 worker) invalidates it at once. ``hazard_stats_cache_seconds`` bounds how long an unchanged answer is
-kept (overdue counts move with the clock); 0 switches the cache off.
+kept (overdue counts move with the clock); 0 switches the cache off. Each application has its own
+(``CACHE``, on the context of the session's factory).
 """
 
 from __future__ import annotations
@@ -14,20 +15,34 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.context import Slot
 from citysafe.core.scope import current_scope
 from citysafe.hazards.enforcement.models import JointPunishment
 from citysafe.hazards.tickets.models import HazardEscalation, HazardStep
 
 T = TypeVar("T")
 _MAX_ENTRIES = 2048
-_lock = threading.Lock()
 _PUNISHMENTS = JointPunishment.__table__
-_entries: OrderedDict[tuple[Any, ...], tuple[float, tuple[Any, ...], Any]] = OrderedDict()
+
+
+class StatsCache:
+    """Answers by scope and key: (expiry on the monotonic clock, generation, value); newest at the end."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], tuple[float, tuple[Any, ...], Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+CACHE: Final = Slot("hazards.stats_cache", lambda _ctx: StatsCache())
 
 
 _MEMO = "hazards.generation"
@@ -63,19 +78,15 @@ def cached(session: Session, key: tuple[Any, ...], ttl: float, compute: Callable
     full_key = (scope.region_code if scope else None, scope.organization_id if scope else None, *key)
     now = time.monotonic()
     current = generation(session)
-    with _lock:
-        hit = _entries.get(full_key)
+    cache = CACHE.of(session)
+    with cache.lock:
+        hit = cache.entries.get(full_key)
         if hit is not None and hit[0] > now and hit[1] == current:
-            _entries.move_to_end(full_key)
+            cache.entries.move_to_end(full_key)
             return cast(T, hit[2])
     value = compute()
-    with _lock:
-        _entries[full_key] = (now + ttl, current, value)
-        while len(_entries) > _MAX_ENTRIES:
-            _entries.popitem(last=False)
+    with cache.lock:
+        cache.entries[full_key] = (now + ttl, current, value)
+        while len(cache.entries) > _MAX_ENTRIES:
+            cache.entries.popitem(last=False)
     return value
-
-
-def clear() -> None:
-    with _lock:
-        _entries.clear()

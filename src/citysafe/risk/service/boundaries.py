@@ -1,9 +1,10 @@
-"""Map units (区县, 街道, 社区, 网格) as shapely polygons, cached in the process, and demo streets.
+"""Map units (区县, 街道, 社区, 网格) as shapely polygons, cached per application, and demo streets.
 
 Boundaries are large JSON documents; parsing and simplifying them on every map request would cost far
 more than the aggregation itself. Each division's parsed polygon and its simplified GeoJSON text are
-kept in memory keyed by the division code and a signature made of its bounding box and boundary source,
-columns the division query reads anyway: a re-imported boundary changes the signature and is reloaded.
+kept in memory (``CACHE``, one per application) keyed by the division code and a signature made of its
+bounding box and boundary source, columns the division query reads anyway: a re-imported boundary
+changes the signature and is reloaded.
 
 Street, community and grid boundaries are imported by each city (the packaged data has districts only).
 For the demo, :func:`generate_demo_streets` splits each district into Voronoi cells, one per street in
@@ -18,13 +19,14 @@ import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
+from citysafe.core.context import AppContext, Slot
 from citysafe.core.errors import NotFound
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.aggregate import assign_polygons
@@ -67,9 +69,14 @@ class MapUnit:
         return (self.boundary_source or "").startswith("generated")
 
 
-_cache: dict[str, tuple[tuple[Any, ...], MapUnit]] = {}
-_lock = threading.Lock()
-_generation = [0]  # bumped whenever a cached unit is (re)loaded: maps built on older units are stale
+class BoundaryCache:
+    def __init__(self) -> None:
+        self.units: dict[str, tuple[tuple[Any, ...], MapUnit]] = {}
+        self.lock = threading.Lock()
+        self.generation = 0  # bumped whenever a cached unit is (re)loaded: maps built on older units are stale
+
+
+CACHE: Final = Slot("risk.boundaries", lambda _ctx: BoundaryCache())
 
 
 def _signature(row: DivisionRow) -> tuple[Any, ...]:
@@ -117,15 +124,16 @@ def _load(session: Session, rows: Sequence[DivisionRow]) -> dict[str, dict[str, 
 
 def map_units(session: Session, rows: Sequence[DivisionRow]) -> list[MapUnit]:
     """The divisions of ``rows`` that have a boundary, as map units, in the order given."""
+    cache = CACHE.of(session)
     with_boundary = [r for r in rows if r.min_lon is not None]
-    missing = [r for r in with_boundary if (hit := _cache.get(r.code)) is None or hit[0] != _signature(r)]
+    missing = [r for r in with_boundary if (hit := cache.units.get(r.code)) is None or hit[0] != _signature(r)]
     if missing:
         geometries = _load(session, missing)
-        with _lock:
+        with cache.lock:
             for row in missing:
-                _cache[row.code] = (_signature(row), _make_unit(row, geometries[row.code]))
-            _generation[0] += 1
-    return [_cache[r.code][1] for r in with_boundary]
+                cache.units[row.code] = (_signature(row), _make_unit(row, geometries[row.code]))
+            cache.generation += 1
+    return [cache.units[r.code][1] for r in with_boundary]
 
 
 def units_at_level(session: Session, *, region: DivisionRow, level: str) -> list[MapUnit]:
@@ -177,11 +185,13 @@ def generate_demo_streets(session: Session, *, city_code: str) -> int:
     return report.boundaries
 
 
-def generation() -> int:
-    return _generation[0]
+def generation(session: Session) -> int:
+    """The generation of the boundary cache of the session's application."""
+    return CACHE.of(session).generation
 
 
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-        _generation[0] += 1
+def clear_cache(ctx: AppContext) -> None:
+    cache = CACHE.get(ctx)
+    with cache.lock:
+        cache.units.clear()
+        cache.generation += 1

@@ -12,12 +12,13 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citysafe.core.context import Slot
 from citysafe.core.errors import field_error
 from citysafe.core.scope import current_scope
 from citysafe.core.validators import region_prefix
@@ -139,9 +140,18 @@ def _divisions(session: Session, region: Any, unit: str, points: Points, assesse
     return features, agg.unassigned, notes
 
 
-_results: OrderedDict[tuple[Any, ...], MapResult] = OrderedDict()
-_results_lock = threading.Lock()
 _RESULTS_KEPT = 128
+
+
+class MapResults:
+    """The maps built last, newest at the end (at most ``_RESULTS_KEPT``)."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], MapResult] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+RESULTS: Final = Slot("risk.map_results", lambda _ctx: MapResults())
 
 
 def build_map(session: Session, *, query: MapQuery, default_resolution: int,
@@ -157,19 +167,20 @@ def build_map(session: Session, *, query: MapQuery, default_resolution: int,
     scope = current_scope(session)
     key = (str(session.get_bind().engine.url), region.code, query.model_dump_json(), default_resolution,
            weighted.model_dump_json(),
-           scope.organization_id if scope else None, boundaries.generation(),
+           scope.organization_id if scope else None, boundaries.generation(session),
            versions.data_version(session, prefix=region_prefix(region.code)))
-    with _results_lock:
-        cached = _results.get(key)
+    results = RESULTS.of(session)
+    with results.lock:
+        cached = results.entries.get(key)
         if cached is not None:
-            _results.move_to_end(key)
+            results.entries.move_to_end(key)
             return cached
     result = _build_map(session, region=region, query=query, default_resolution=default_resolution,
                         weighted=weighted)
-    with _results_lock:
-        _results[key] = result
-        while len(_results) > _RESULTS_KEPT:
-            _results.popitem(last=False)
+    with results.lock:
+        results.entries[key] = result
+        while len(results.entries) > _RESULTS_KEPT:
+            results.entries.popitem(last=False)
     return result
 
 
