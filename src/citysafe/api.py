@@ -13,7 +13,6 @@ from citysafe.auth import views as auth_views
 from citysafe.core import heap
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
-from citysafe.core.events import bus
 from citysafe.core.problems import install_problem_handlers
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
@@ -75,9 +74,9 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:
     load_models()
     context = ctx or AppContext.from_settings(settings or get_settings())
+    bus = context.bus  # this app's own: two apps in one process share no handler or database
     bus.bind(context.session_factory)
-
-    register_handlers(bus)
+    register_handlers(bus, context)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from types import ModuleType
 
 from citysafe.auth import models as auth_models
 from citysafe.core import audit, events
+from citysafe.core.context import AppContext
 from citysafe.core.db import Base
 from citysafe.core.events import EventBus
 from citysafe.firewatch import handlers as firewatch_handlers
@@ -43,7 +44,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_alarm_models,
     risk_models,
 )
-# Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
+# Each module has ``register(bus, ctx)``, subscribing its domain's reactions to other domains' events; what
+# a reaction needs of the running application (firewatch's 119 link and notifier) it takes from ``ctx``.
 HANDLER_MODULES: tuple[ModuleType, ...] = (
     risk_handlers,
     firewatch_handlers,
@@ -56,6 +58,6 @@ def load_models() -> type[Base]:
     return Base
 
 
-def register_handlers(event_bus: EventBus) -> None:
+def register_handlers(event_bus: EventBus, ctx: AppContext) -> None:
     for module in HANDLER_MODULES:
-        module.register(event_bus)
+        module.register(event_bus, ctx)

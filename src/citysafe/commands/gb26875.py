@@ -89,9 +89,9 @@ def worker(
         fail(f"partition {bad[0]} is outside 0..{count - 1}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_models()
-    ctx = AppContext.from_settings(settings)
+    ctx = AppContext.from_settings(settings, bus=bus)
     bus.bind(ctx.session_factory)
-    register_handlers(bus)  # the same reactions to alarm events as in the web process
+    register_handlers(bus, ctx)  # the same reactions to alarm events as in the web process
 
     async def main() -> None:
         import nats
@@ -138,10 +138,10 @@ def ingest_writer() -> None:
     stops: list[Callable[[], None]] = []
 
     def make_writer(settings: Settings) -> tuple[sessionmaker[Session], Clock]:
-        ctx = AppContext.from_settings(settings)
+        ctx = AppContext.from_settings(settings, bus=bus)  # serve_pipe drives this bus
         stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
         bus.bind(ctx.session_factory)
-        register_handlers(bus)  # the same reactions to alarm events as in the web process
+        register_handlers(bus, ctx)  # the same reactions to alarm events as in the web process
         return ctx.session_factory, ctx.clock
 
     try:

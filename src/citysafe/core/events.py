@@ -205,6 +205,9 @@ def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEv
 
 
 bus = EventBus()
+# A session whose ``info`` holds an ``EventBus`` under this key (an ``AppContext``'s session factory puts
+# its own there) hands its committed events to that bus; any other session to the module's ``bus``.
+BUS_INFO_KEY = "event_bus"
 
 
 def publish(session: Session, evt: DomainEvent) -> None:
@@ -218,7 +221,8 @@ def publish(session: Session, evt: DomainEvent) -> None:
 def _after_commit(session: Session) -> None:
     rows: list[OutboxEvent] = session.info.pop("outbox", [])
     if rows:
-        bus.committed(rows)
+        target = session.info.get(BUS_INFO_KEY)
+        (target if isinstance(target, EventBus) else bus).committed(rows)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import format_local, utcnow
 from citysafe.core.config import Settings, get_settings
+from citysafe.core.context import AppContext
 from citysafe.core.errors import NotFound
 from citysafe.core.events import EventBus
 from citysafe.hazards.enums import HazardCategory, HazardSource
@@ -88,5 +89,6 @@ def on_fault_overdue(session: Session, payload: dict[str, Any]) -> None:
     open_ticket_for_fault(session, payload, settings=settings_provider(), now=clock())
 
 
-def register(bus: EventBus) -> None:
+def register(bus: EventBus, ctx: AppContext) -> None:
+    del ctx  # these reactions need nothing of the running application
     bus.subscribe_name("FaultOverdue", on_fault_overdue)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import utcnow
 from citysafe.core.config import get_settings
+from citysafe.core.context import AppContext
 from citysafe.core.events import EventBus
 from citysafe.risk.service import config, dynamic
 
@@ -63,7 +64,8 @@ def on_alarm_updated(session: Session, payload: dict[str, Any]) -> None:
                              rules=_config().rules)
 
 
-def register(bus: EventBus) -> None:
+def register(bus: EventBus, ctx: AppContext) -> None:
+    del ctx  # these reactions need nothing of the running application
     bus.subscribe_name("HazardReported", on_hazard_reported)
     bus.subscribe_name("HazardLevelChanged", on_hazard_reported)  # same ticket, new level: the factor follows
     bus.subscribe_name("HazardClosed", on_hazard_closed)
