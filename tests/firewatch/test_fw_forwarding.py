@@ -84,7 +84,7 @@ def test_the_log_forwarder_records_a_fire_awaiting_a_phone_call(client: TestClie
     assert "nothing left the platform" in row["error"]
     assert detail["forward_status"] == "manual_pending"
     assert detail["actions"][-1]["action"] == "forward_119" and "待人工电话转警" in detail["actions"][-1]["note"]
-    assert [(p["role"], p["phone"]) for p in detail["unit_phones"]] == [("单位联系人（消防控制室）", "13800000000")]
+    assert [(p["role"], p["phone"]) for p in detail["unit_phones"]] == [("单位联系人", "13800000000")]
     [listed] = client.get(f"{API}/alarms", params={"kind": "fire"}, headers=headers).json()["items"]
     assert listed["forward_status"] == "manual_pending"
     with unit_of_work(ctx.session_factory) as session:  # a manual_pending is not a failure to retry

@@ -19,12 +19,11 @@ from tests.firewatch.fw_support import FIRE, T0, component_frame, forget_mqtt_se
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.core.events import bus
 from citysafe.firewatch.ingest.models import IotMessage
 
 API = "/api/v1/firewatch"
 
-# Waiters for AlarmRaised, fed by one handler subscribed once (the bus keeps handlers for the process).
+# Waiters for AlarmRaised, fed by one handler subscribed on the test context's bus.
 _waiters: list[tuple[str, threading.Event, list[dict[str, Any]]]] = []
 
 
@@ -113,7 +112,7 @@ async def mqtt_ctx(ctx: AppContext) -> AsyncIterator[tuple[AppContext, str]]:
     root = f"citysafe-test/{uuid.uuid4().hex}"
     ctx.settings = ctx.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883",
                                                    "firewatch_mqtt_topics": f"{root}/#"})
-    bus.subscribe_name("AlarmRaised", _on_raised)
+    ctx.bus.subscribe_name("AlarmRaised", _on_raised)
     yield ctx, root
     await forget_mqtt_session(ctx.settings.resolved_mqtt_client_id())
 

@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.core.events import bus
 from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, JetStreamSink
@@ -74,7 +73,7 @@ async def names() -> AsyncIterator[StreamNames]:
 @pytest.fixture
 async def pipeline(ctx: AppContext, names: StreamNames) -> AsyncIterator[tuple[Gateway, JetStreamSink]]:
     clock = FixedClock(T0)
-    bus.bind(ctx.session_factory)
+    ctx.bus.bind(ctx.session_factory)
     sink = JetStreamSink(NATS_URL, partitions=PARTITIONS, names=names)
     await sink.start()
     gateway = Gateway(sink=sink, clock=clock, config=GatewayConfig(port=0))
@@ -150,7 +149,7 @@ async def test_alarm_events_reach_a_web_process_hub_over_nats(
     hub.listen(lambda name, payload: seen.append((name, payload)))
     subscriber = await live._relay_from_nats(hub, NATS_URL)  # what a web process's live service does
     publisher = await nats.connect(NATS_URL)
-    detach = relay_events(bus, publisher, asyncio.get_running_loop())  # what the worker command does
+    detach = relay_events(ctx.bus, publisher, asyncio.get_running_loop())  # what the worker command does
     try:
         uitd = SimulatedUitd(0x00AB_0000_0200, host="127.0.0.1", port=gateway.port, ack_timeout=WAIT)
         await uitd.connect()

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.core.events import bus
 from citysafe.firewatch.alarms.models import DutyCheck
 from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.downlink import Downlink, DownlinkConfig
@@ -61,7 +60,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def gateway(ctx: AppContext, clock: FixedClock) -> AsyncIterator[Gateway]:
-    bus.bind(ctx.session_factory)
+    ctx.bus.bind(ctx.session_factory)
     gw = Gateway(sink=DatabaseSink(ctx.session_factory, clock), clock=clock, config=GatewayConfig(port=0))
     downlink = Downlink(gw, clock, DownlinkConfig(), ctx.session_factory)
     gw.observer = downlink
@@ -71,9 +70,9 @@ async def gateway(ctx: AppContext, clock: FixedClock) -> AsyncIterator[Gateway]:
 
 
 @pytest.fixture
-async def hub() -> AsyncIterator[live.LiveHub]:
+async def hub(ctx: AppContext) -> AsyncIterator[live.LiveHub]:
     hub = live.LiveHub(asyncio.get_running_loop())
-    live.register(bus)
+    live.register(ctx.bus)
     live._HUBS.add(hub)
     yield hub
     live._HUBS.discard(hub)

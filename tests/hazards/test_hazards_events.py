@@ -14,7 +14,7 @@ from tests.conftest import UserFactory
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.core.events import OutboxEvent, bus, publish
+from citysafe.core.events import OutboxEvent, publish
 from citysafe.hazards import handlers, overdue
 from citysafe.hazards.tickets.models import HazardEscalation, HazardTicket
 
@@ -129,8 +129,8 @@ def test_background_loop_sweeps_at_start(ctx: AppContext) -> None:
     assert asyncio.run(run())
 
 
-def test_handlers_are_registered_by_name(client: TestClient) -> None:
-    assert bus.has_handlers("FaultOverdue")
+def test_handlers_are_registered_by_name(client: TestClient, ctx: AppContext) -> None:
+    assert ctx.bus.has_handlers("FaultOverdue")
 
 
 def test_open_hazards_for_other_domains(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:

@@ -96,10 +96,10 @@ def forward(session: Session, *, notice: dict[str, Any], confirmed_at: datetime,
     status: ForwardStatus
     if result.delivered:
         status, note = "sent", result.reference or "已送达"
-    elif result.status == "not_sent":
-        status, note = "manual_pending", f"未发送，待人工电话转警（{result.error}）"
+    elif result.status == "not_sent":  # the log, or the channel refused it: the reason stays in ``error``
+        status, note = "manual_pending", "未发出：本平台未接入119联网转警，待人工电话转警"
     elif earlier + 1 >= MAX_ATTEMPTS:
-        status, note = "manual_pending", f"第{earlier + 1}次转发失败，不再自动重试，待人工电话转警：{result.error}"
+        status, note = "manual_pending", f"第{earlier + 1}次转发失败，不再自动重试，待人工电话转警（{result.error}）"
     else:
         status, note = "failed", f"第{earlier + 1}次转发失败，稍后重试：{result.error}"
     row = Forwarding(alarm_id=alarm_id, forwarder=forwarder.name, status=status, confirmed_at=confirmed_at,

@@ -134,7 +134,7 @@ def unit_phones(session: Session, *, unit_id: int | None) -> list[UnitPhone]:
     unit = session.get(FireUnit, unit_id) if unit_id else None
     if unit is None:
         return []
-    phones = [UnitPhone(name=unit.contact_name or "联系人", role="单位联系人（消防控制室）", phone=unit.contact_phone)]
+    phones = [UnitPhone(name=unit.contact_name or "联系人", role="单位联系人", phone=unit.contact_phone)]
     try:
         contacts = orgs_service.get(session, org_id=unit.organization_id).contacts or []
     except NotFound:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext
-from citysafe.core.events import EventBus, bus
+from citysafe.core.events import EventBus
 from citysafe.core.scope import Scope
 
 __all__ = ["EXTRAS_KEY", "LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "broadcast",
@@ -162,7 +162,7 @@ async def _relay_from_nats(hub: LiveHub, url: str) -> Any:
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     hub = LiveHub(asyncio.get_running_loop())
-    register(bus)
+    register(ctx.bus)  # what this application's sessions commit
     _HUBS.add(hub)
     ctx.extras[EXTRAS_KEY] = hub
     nc = None

@@ -32,6 +32,7 @@
     forward_119: { failed: "转发119失败", manual_pending: "未转发119" },
     notify: { failed: "通知失败", not_sent: "未发出通知" },
   };
+  const METHOD_NAMES = { video: "视频查看", phone: "电话" };
   const ACTOR_NAMES = {
     "system:timer": "系统定时任务", "system:log": "系统（未接外发通道）", "system:webhook": "系统（联网接口）",
   };
@@ -64,11 +65,17 @@
     return { kind: f.get("kind") || "", state: f.get("state") || "", q: (f.get("q") || "").trim(), open: f.get("open") === "on" };
   }
 
+  // A confirmed fire that 119 does not have yet stays on the board until the operator has phoned.
+  function awaiting119(a) {
+    return a.state === "confirmed" && (a.forward_status === "manual_pending" || a.forward_status === "failed");
+  }
+
   function visible(a) {
     const f = filterValues();
     if (f.kind && a.kind !== f.kind) return false;
     if (f.state && a.state !== f.state) return false;
-    if (f.open && !a.is_open) return false;
+    // ... and the one being worked on does not vanish from under the operator's hand when it closes.
+    if (f.open && !a.is_open && !awaiting119(a) && a.id !== selected) return false;
     if (f.q) {
       const text = `${a.unit_name} ${a.component} ${a.description} ${a.device_address}`;
       if (!text.includes(f.q)) return false;
@@ -125,8 +132,15 @@
     if (f.state) params.set("state", f.state);
     if (f.open) params.set("open", "true");
     const page = await FW.api("GET", `/api/v1/firewatch/alarms?${params}`);
+    let unforwarded = [];
+    if (f.open && (!f.state || f.state === "confirmed")) {
+      params.delete("open");
+      params.set("state", "confirmed");
+      params.set("size", "100");
+      unforwarded = (await FW.api("GET", `/api/v1/firewatch/alarms?${params}`)).items.filter(awaiting119);
+    }
     alarms.clear();
-    for (const a of page.items) alarms.set(a.id, a);
+    for (const a of [...page.items, ...unforwarded]) alarms.set(a.id, a);
     render();
     table.dataset.ready = "1";
   }
@@ -208,11 +222,12 @@
       return;
     }
     alarms.set(d.id, Object.assign(alarms.get(d.id) || {}, d));
+    render();
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
       `<tr><td>${FW.time(o.received_at)}</td><td>${FW.esc(CHANGES[o.change] || o.change)}</td><td>${FW.esc(o.description)}</td></tr>`).join("");
     const acts = (d.actions || []).map((x) =>
       `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(actionName(x))}</td>` +
-      `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
+      `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(METHOD_NAMES[x.method] || x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
     detail.innerHTML = `
       <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
