@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from citysafe.commands import firewatch, gb26875, hazards, risk, simulate
-from citysafe.commands.support import app_context, emit, fail
+from citysafe.commands.support import app_context, emit, fail, validation_problem
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.errors import CitysafeError
 
@@ -47,6 +48,8 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CitysafeError as exc:
             fail(exc.detail or exc.title)  # fail keeps the first line
+        except ValidationError as exc:  # a bad CITYSAFE_* setting, named with what it allows
+            fail(validation_problem(exc))
         except (ValueError, KeyError, OSError) as exc:
             fail(str(exc) or type(exc).__name__)
 

@@ -56,6 +56,25 @@ def test_short_password_is_refused(env: dict[str, str]) -> None:
     assert result.returncode == 2 and "password" in result.stderr
 
 
+@pytest.mark.parametrize(("setting", "value", "expected"), [
+    ("CITYSAFE_FIREWATCH_FORWARDER", "smtp", "CITYSAFE_FIREWATCH_FORWARDER: Input should be 'log' or 'webhook'"),
+    ("CITYSAFE_FIREWATCH_NOTIFIER", "pigeon", "CITYSAFE_FIREWATCH_NOTIFIER: Input should be 'log' or 'webhook'"),
+])
+def test_serve_refuses_an_unknown_forwarder_with_one_line(env: dict[str, str], setting: str, value: str,
+                                                          expected: str) -> None:
+    result = run(["serve", "--port", "1"], env | {setting: value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {expected} (got '{value}')"]
+
+
+def test_serve_refuses_a_webhook_forwarder_without_its_url(env: dict[str, str]) -> None:
+    assert run(["db", "upgrade"], env).returncode == 0
+    result = run(["serve", "--port", "1"], env | {"CITYSAFE_FIREWATCH_FORWARDER": "webhook"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: CITYSAFE_FIREWATCH_FORWARDER=webhook needs its URL (CITYSAFE_FIREWATCH_FORWARD_URL)"]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

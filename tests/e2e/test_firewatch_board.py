@@ -1,5 +1,7 @@
 """A simulated fire arrives over GB/T 26875.3 on the live board in Chromium (server-sent events, alarm
-sound) and the operator takes it through 受理 → 核实 → 确认火警."""
+sound) and the operator takes it through 受理 → 核实 → 确认火警; with the ``log`` forwarder nothing reaches
+119 by itself, so the board asks for a phone call (待人工电话转警, the unit's numbers), the operator records
+it, and the board shows the fire forwarded by phone with its delay."""
 
 from __future__ import annotations
 
@@ -30,14 +32,15 @@ def ctx(ctx: AppContext) -> AppContext:
     from citysafe.firewatch.registry import service as rs
     from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate, UitdCreate, UnitCreate
     from citysafe.orgs.enums import OrganizationKind
-    from citysafe.orgs.schemas import Location, OrganizationCreate
+    from citysafe.orgs.schemas import Contact, Location, OrganizationCreate
 
     ctx.settings = ctx.settings.model_copy(update={"gb26875_port": 0})
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         unit = rs.create_unit(session, unit_in=UnitCreate(organization=OrganizationCreate(
             name="南京钟山商业广场", kind=OrganizationKind.NETWORKED_UNIT, region_code="320102",
-            address="南京市玄武区中山路1号", location=Location(lon=118.79, lat=32.05)),
-            contact_name="值班室", contact_phone="02584000000"))
+            address="南京市玄武区中山路1号", location=Location(lon=118.79, lat=32.05),
+            contacts=[Contact(name="李强", phone="139-5100-0001", role="消防安全管理人")]),
+            contact_name="消防控制室", contact_phone="025-84000000"))
         building = rs.add_building(session, unit=unit, building_in=BuildingCreate(name="主楼", floors_above=8))
         uitd = rs.register_uitd(session, uitd_in=UitdCreate(address=UITD, unit_id=unit.id, vendor="示例厂商"))
         rs.add_component(session, uitd=uitd, component_in=ComponentCreate(
@@ -116,7 +119,33 @@ def test_a_fire_arrives_live_and_is_confirmed(
     steps = page.locator("#fw-detail").inner_text()  # 处置记录 names each step, the 119 hand-over too
     assert all(label in steps for label in ("受理", "核实", "转发119"))
     assert page.locator("#fw-banner.on").count() == 0
+
+    # The log forwarder sent nothing: the board says so and gives the numbers to phone.
+    pending = page.locator("#fw-detail [data-testid=forward-119][data-status=manual_pending]")
+    pending.wait_for()
+    assert "待人工电话转警" in pending.inner_text() and "没有发出" in pending.inner_text()
+    phones = page.locator("[data-testid=unit-phones] a.tel")
+    assert [phones.nth(i).get_attribute("href") for i in range(phones.count())] == [
+        "tel:02584000000", "tel:13951000001"]
+    assert "单位联系人 消防控制室" in pending.inner_text() and "消防安全管理人 李强" in pending.inner_text()
+    assert page.locator("#fw-detail a.call119").get_attribute("href") == "tel:119"
+    assert page.locator("tr.sel [data-testid=row-forward]").inner_text() == "待人工电话转警"
     page.screenshot(path=str(artifacts_dir / "firewatch-board-fire-confirmed.png"))
+
+    page.click("#fw-record-call")
+    assert page.input_value("#fw-call-form input[name=called_by]") == "监控中心值班员"
+    page.fill("#fw-call-form input[name=answered_by]", "王磊（工号0371）")
+    page.fill("#fw-call-form textarea[name=note]", "119已调派玄武消防救援站")
+    page.screenshot(path=str(artifacts_dir / "firewatch-board-record-call.png"))
+    page.click("#fw-call-form button[type=submit]")
+    done = page.locator("#fw-detail [data-testid=forward-119][data-status=manual_done]")
+    done.wait_for()
+    assert "已电话转警119" in done.inner_text() and "王磊" in done.inner_text()
+    assert page.locator("[data-testid=forward-delay]").inner_text().endswith("秒")
+    assert page.locator("tr.sel [data-testid=row-forward]").inner_text() == "已电话转警119"
+    assert "人工电话转警" in page.locator("#fw-detail").inner_text()  # on the timeline
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "firewatch-board-phoned-119.png"))
 
     from citysafe.core.pagination import PageParams
     from citysafe.firewatch.schemas import AlarmFilter
@@ -125,4 +154,4 @@ def test_a_fire_arrives_live_and_is_confirmed(
     with ctx.session_factory() as session:
         alarms, total = list_alarms(session, filters=AlarmFilter(kind="fire"), params=PageParams())
     assert total == 1
-    assert alarms[0].state == "confirmed"
+    assert alarms[0].state == "confirmed" and alarms[0].forward_status == "manual_done"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from tests.conftest import UserFactory
+from tests.firewatch.fakes import RecordingAdapter, fake_forwarder, install
 from tests.firewatch.fw_support import FIRE, NORMAL, T0, component_frame, ingest, make_unit
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.firewatch.alarms import forwarding
-from citysafe.firewatch.alarms.forwarding import FakeForwarder
 
 API = "/api/v1/firewatch"
 
@@ -45,8 +44,8 @@ def test_list_and_detail(client: TestClient, ctx: AppContext, make_user: UserFac
 
 def test_workflow_to_confirmed_fire_forwards_to_119(client: TestClient, ctx: AppContext,
                                                     make_user: UserFactory) -> None:
-    fake = FakeForwarder()
-    forwarding.use_forwarder(fake)
+    fake = RecordingAdapter()
+    install(ctx, forwarder=fake_forwarder(fake))
     make_unit(ctx, address=100001)
     alarm_id = _fire(ctx)
     headers = make_user("operator", "320100")
@@ -67,7 +66,9 @@ def test_workflow_to_confirmed_fire_forwards_to_119(client: TestClient, ctx: App
     assert [a["action"] for a in detail["actions"]] == ["acknowledge", "verify", "confirm", "forward_119"]
     assert detail["actions"][1]["method"] == "video" and detail["actions"][1]["note"] == "3层A区可见明火"
     [sent] = detail["forwardings"]
-    assert sent["ok"] and sent["forwarder"] == "fake" and sent["delay_ms"] >= 0
+    assert sent["ok"] and sent["status"] == "sent" and sent["forwarder"] == "webhook" and sent["delay_ms"] >= 0
+    assert sent["reference"] == "fake-1" and detail["forward_status"] == "sent"
+    assert fake.messages[0].correlation_key == f"alarm:{alarm_id}:forward_119"
 
 
 def test_failed_forwarding_is_retried_by_the_timer(client: TestClient, ctx: AppContext,
@@ -76,8 +77,8 @@ def test_failed_forwarding_is_retried_by_the_timer(client: TestClient, ctx: AppC
     from citysafe.firewatch.alarms.timers import tick
     from citysafe.firewatch.config import FirewatchConfig
 
-    fake = FakeForwarder(fail=1)
-    forwarding.use_forwarder(fake)
+    fake = RecordingAdapter(fail=1)
+    forwarder = install(ctx, forwarder=fake_forwarder(fake)).forwarder
     alarm_id = _fire(ctx, 100009)
     headers = make_user("admin", "320000")
     for step, body in (("acknowledge", None), ("verify", {"method": "phone", "note": "单位值班员确认"}),
@@ -85,10 +86,12 @@ def test_failed_forwarding_is_retried_by_the_timer(client: TestClient, ctx: AppC
         assert client.post(f"{API}/alarms/{alarm_id}/{step}", json=body, headers=headers).status_code == 200
     assert fake.notices == []
     with unit_of_work(ctx.session_factory) as session:
-        report = tick(session, now=T0, config=FirewatchConfig(), forwarder=fake)
+        report = tick(session, now=T0, config=FirewatchConfig(), forwarder=forwarder)
     assert report.forwarded == 1 and len(fake.notices) == 1
-    oks = [f["ok"] for f in client.get(f"{API}/alarms/{alarm_id}", headers=headers).json()["forwardings"]]
-    assert oks == [False, True]
+    rows = client.get(f"{API}/alarms/{alarm_id}", headers=headers).json()["forwardings"]
+    assert [(f["ok"], f["status"]) for f in rows] == [(False, "failed"), (True, "sent")]
+    with unit_of_work(ctx.session_factory) as session:  # nothing left to retry
+        assert tick(session, now=T0, config=FirewatchConfig(), forwarder=forwarder).forwarded == 0
 
 
 def test_false_alarm_and_test_and_statistics(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
@@ -131,7 +134,7 @@ def test_workflow_needs_operator_permission_and_scope(client: TestClient, ctx: A
 
 
 def test_gas_can_be_confirmed_but_fault_cannot(client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
-    forwarding.use_forwarder(FakeForwarder())
+    install(ctx, forwarder=fake_forwarder())
     fault = ingest(ctx, [component_frame(600, 0x0005)], FixedClock(T0))[0].alarms_raised[0]
     headers = make_user("admin", "320000")
     client.post(f"{API}/alarms/{fault}/acknowledge", headers=headers)

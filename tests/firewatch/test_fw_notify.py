@@ -4,23 +4,26 @@ escalation the division it went up to; every attempt is on the alarm's timeline,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
+from tests.firewatch.fakes import FAKE_GATEWAY, RecordingAdapter, fake_notifier, install
 from tests.firewatch.fw_support import FAULT, FIRE, T0, component_frame, ingest, make_unit
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.core.outbound import Attempt, LogAdapter, Message, Outbound, WebhookAdapter
 from citysafe.firewatch import handlers
 from citysafe.firewatch.alarms import notify
+from citysafe.firewatch.alarms.links import links
 from citysafe.firewatch.alarms.models import AlarmAction
-from citysafe.firewatch.alarms.notify import FakeNotifier, LogNotifier, WebhookNotifier, build_notifier
+from citysafe.firewatch.alarms.notify import Notifier, build_notifier
 from citysafe.firewatch.alarms.timers import TickReport, tick
 from citysafe.firewatch.alarms.workflow import alarm_detail, transition
 from citysafe.firewatch.config import FirewatchConfig
@@ -31,20 +34,30 @@ CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timed
 CLOCK = FixedClock(T0)  # the notifier's: set to each tick's time, as the running service's clock would be
 
 
-@pytest.fixture
-def fake(ctx: AppContext) -> Iterator[FakeNotifier]:
-    """Events of this test's database delivered to firewatch's handlers, notices to a fake."""
-    notifier = FakeNotifier()
+def _subscribe(ctx: AppContext, notifier: Notifier) -> None:
+    """Events of this test's database delivered to firewatch's handlers, notices through ``notifier``."""
+    install(ctx, notifier=notifier)
     handlers.register(ctx.bus)
-    notify.use_notifier(notifier, CLOCK)
-    yield notifier
-    notify.use_notifier(None)
+
+
+@pytest.fixture
+def fake(ctx: AppContext) -> RecordingAdapter:
+    """The notifier's webhook is a recording adapter."""
+    adapter = RecordingAdapter()
+    _subscribe(ctx, fake_notifier(adapter, CLOCK))
+    return adapter
+
+
+def _webhook(transport: httpx.MockTransport) -> Notifier:
+    adapter = WebhookAdapter(timeout=2.0, transport=transport)
+    return Notifier(outbound=Outbound([adapter], sleep=lambda _: None), channel="webhook", url=FAKE_GATEWAY,
+                    timeout_seconds=2.0, clock=CLOCK)
 
 
 def _tick(ctx: AppContext, minutes: float) -> TickReport:
     CLOCK.set(T0 + timedelta(minutes=minutes))
     with unit_of_work(ctx.session_factory, actor="system:timer") as session:
-        return tick(session, now=CLOCK.now(), config=CONFIG)
+        return tick(session, now=CLOCK.now(), config=CONFIG, forwarder=links(ctx).forwarder)
 
 
 def _fire(ctx: AppContext, address: int = 100001, status: int = FIRE) -> int:
@@ -58,7 +71,7 @@ def _notified(ctx: AppContext, alarm_id: int) -> list[AlarmAction]:
                                     .order_by(AlarmAction.id)).scalars())
 
 
-def test_a_reminder_notifies_the_unit_contact_once(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_a_reminder_notifies_the_unit_contact_once(ctx: AppContext, fake: RecordingAdapter) -> None:
     ids = make_unit(ctx, address=100001, region="320102002")
     alarm_id = _fire(ctx)
     assert _tick(ctx, 2).reminded == [] and fake.notices == []
@@ -76,13 +89,16 @@ def test_a_reminder_notifies_the_unit_contact_once(ctx: AppContext, fake: FakeNo
     assert notice["message"].startswith("【消防远程监控】南京金陵购物中心（玄武区中山路1号），")
     assert "火警未确认" in notice["message"] and "2026-03-01 10:00:00" in notice["message"]
     [action] = _notified(ctx, alarm_id)
-    assert action.actor == "system:fake" and action.at == T0 + timedelta(minutes=3) and action.to_state == "new"
-    assert action.data["ok"] is True and action.data["channel"] == "unit_contact"
+    assert action.actor == "system:webhook" and action.at == T0 + timedelta(minutes=3) and action.to_state == "new"
+    assert action.data["ok"] is True and action.data["status"] == "delivered"
+    assert action.data["channel"] == "unit_contact"
+    [delivery] = action.data["deliveries"]
+    assert delivery["recipient"] == FAKE_GATEWAY and delivery["status"] == "delivered" and delivery["attempts"] == 1
     assert action.data["to"]["phones"] == ["13800000000"]
     assert action.note == "已通知单位联系人 王伟 13800000000"
 
 
-def test_each_escalation_notifies_the_division_it_went_up_to(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_each_escalation_notifies_the_division_it_went_up_to(ctx: AppContext, fake: RecordingAdapter) -> None:
     make_unit(ctx, address=100001, region="320102002")
     alarm_id = _fire(ctx)
     assert _tick(ctx, 5).escalated == [alarm_id]  # reminded and escalated in one run
@@ -100,13 +116,13 @@ def test_each_escalation_notifies_the_division_it_went_up_to(ctx: AppContext, fa
     assert [a.data["channel"] for a in _notified(ctx, alarm_id)] == ["unit_contact", "region_duty", "region_duty"]
 
 
-def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake: RecordingAdapter) -> None:
     """Another writer (the gateway's) gets the database at once while the SMS gateway is being called."""
     sqlite = ctx.engine.dialect.name == "sqlite"
     took_lock: list[bool] = []
-    send = fake.notify
+    send = fake.deliver
 
-    def notify_while_writing(notice: dict[str, Any]) -> notify.NotifyResult:
+    def notify_while_writing(message: Message, recipients: Any) -> list[Attempt]:
         with ctx.engine.connect() as conn:
             pragma = conn.connection.cursor().execute if sqlite else None  # beside SQLAlchemy's transaction
             if pragma:
@@ -118,9 +134,9 @@ def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake:
             finally:
                 if pragma:
                     pragma("PRAGMA busy_timeout=30000")
-        return send(notice)
+        return send(message, recipients)
 
-    fake.notify = notify_while_writing  # type: ignore[method-assign]
+    fake.deliver = notify_while_writing  # type: ignore[method-assign]
     make_unit(ctx, address=100001)
     _fire(ctx)
     _tick(ctx, 5)
@@ -130,7 +146,7 @@ def test_no_database_lock_is_held_while_the_notice_is_out(ctx: AppContext, fake:
     assert took_lock == [True] * 4 and len(fake.notices) == 3
 
 
-def test_nothing_is_notified_for_an_alarm_acknowledged_in_time(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_nothing_is_notified_for_an_alarm_acknowledged_in_time(ctx: AppContext, fake: RecordingAdapter) -> None:
     make_unit(ctx, address=100001)
     alarm_id = _fire(ctx)
     with unit_of_work(ctx.session_factory) as session:
@@ -140,18 +156,21 @@ def test_nothing_is_notified_for_an_alarm_acknowledged_in_time(ctx: AppContext, 
     assert fake.notices == [] and _notified(ctx, alarm_id) == []
 
 
-def test_a_notice_delivered_after_the_alarm_was_acknowledged_is_dropped(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_a_notice_delivered_after_the_alarm_was_acknowledged_is_dropped(
+    ctx: AppContext, fake: RecordingAdapter,
+) -> None:
     """An event delivered late (retried after a crash) finds the alarm acknowledged meanwhile."""
     make_unit(ctx, address=100001)
     alarm_id = _fire(ctx)
     with unit_of_work(ctx.session_factory) as session:
         transition(session, alarm_id=alarm_id, action="acknowledge", actor="op", at=T0 + timedelta(minutes=4))
     with unit_of_work(ctx.session_factory) as session:
-        assert notify.notify_escalated(session, alarm_id=alarm_id, level=1, region_code="320102") is None
+        assert notify.notify_escalated(session, alarm_id=alarm_id, level=1, region_code="320102",
+                                       notifier=links(ctx).notifier) is None
     assert fake.notices == []
 
 
-def test_no_contact_phone_and_non_fire_kinds(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_no_contact_phone_and_non_fire_kinds(ctx: AppContext, fake: RecordingAdapter) -> None:
     unregistered = _fire(ctx, address=555)  # no unit, so no one to phone: recorded as not notified
     fault = _fire(ctx, address=556, status=FAULT)  # reminded on the board only
     assert set(_tick(ctx, 3).reminded) == {unregistered, fault}
@@ -164,7 +183,7 @@ def _attempts(ctx: AppContext, alarm_id: int) -> list[tuple[str, int, bool]]:
     return [(a.data["channel"], a.data["level"], a.data["ok"]) for a in _notified(ctx, alarm_id)]
 
 
-def test_a_failed_escalation_notice_is_retried_by_the_next_tick(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_a_failed_escalation_notice_is_retried_by_the_next_tick(ctx: AppContext, fake: RecordingAdapter) -> None:
     make_unit(ctx, address=100001, region="320102002")
     alarm_id = _fire(ctx)
     assert _tick(ctx, 3).reminded == [alarm_id]
@@ -182,7 +201,7 @@ def test_a_failed_escalation_notice_is_retried_by_the_next_tick(ctx: AppContext,
     assert retry.data["to"] == {"region_code": "320102", "phones": [], "name": "玄武区值班人员"}
 
 
-def test_retries_stop_at_the_maximum(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_retries_stop_at_the_maximum(ctx: AppContext, fake: RecordingAdapter) -> None:
     make_unit(ctx, address=100001, region="320102002")
     alarm_id = _fire(ctx)
     _tick(ctx, 3)
@@ -194,7 +213,7 @@ def test_retries_stop_at_the_maximum(ctx: AppContext, fake: FakeNotifier) -> Non
     assert fake.notices[1:] == []
 
 
-def test_no_retry_once_the_alarm_is_acknowledged(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_no_retry_once_the_alarm_is_acknowledged(ctx: AppContext, fake: RecordingAdapter) -> None:
     make_unit(ctx, address=100001)
     alarm_id = _fire(ctx)
     fake.fail = 2  # the reminder and the first escalation
@@ -205,7 +224,7 @@ def test_no_retry_once_the_alarm_is_acknowledged(ctx: AppContext, fake: FakeNoti
     assert fake.notices == [] and [ok for _, _, ok in _attempts(ctx, alarm_id)] == [False, False]
 
 
-def test_a_retry_published_twice_is_made_once(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_a_retry_published_twice_is_made_once(ctx: AppContext, fake: RecordingAdapter) -> None:
     """A tick that publishes the same retry before the first was delivered, or an outbox redelivery,
     must not phone the duty officer twice."""
     make_unit(ctx, address=100001, region="320102002")
@@ -217,12 +236,12 @@ def test_a_retry_published_twice_is_made_once(ctx: AppContext, fake: FakeNotifie
                                   attempt=2)
     for _ in range(2):
         with unit_of_work(ctx.session_factory) as session:
-            notify.notify_again(session, retry)
+            notify.notify_again(session, retry, notifier=links(ctx).notifier)
     assert len(fake.notices) == 2 and len(_notified(ctx, alarm_id)) == 3
     assert _tick(ctx, 6).renotified == []
 
 
-def test_a_reminder_with_no_phone_is_not_retried(ctx: AppContext, fake: FakeNotifier) -> None:
+def test_a_reminder_with_no_phone_is_not_retried(ctx: AppContext, fake: RecordingAdapter) -> None:
     ids = make_unit(ctx, address=100001)
     with unit_of_work(ctx.session_factory) as session:
         session.get(FireUnit, ids["unit_id"]).contact_phone = ""  # type: ignore[union-attr]
@@ -241,14 +260,10 @@ def test_the_webhook_posts_the_notice(ctx: AppContext) -> None:
         received.append(json.loads(request.content))
         return httpx.Response(202, headers={"x-reference": "sms-42"})
 
-    handlers.register(ctx.bus)
-    notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
-    try:
-        make_unit(ctx, address=100001)
-        alarm_id = _fire(ctx)
-        _tick(ctx, 3)
-    finally:
-        notify.use_notifier(None)
+    _subscribe(ctx, _webhook(httpx.MockTransport(gateway)))
+    make_unit(ctx, address=100001)
+    alarm_id = _fire(ctx)
+    _tick(ctx, 3)
     [body] = received
     assert body["alarm_id"] == alarm_id and body["to"]["phones"] == ["13800000000"] and body["message"]
     [action] = _notified(ctx, alarm_id)
@@ -262,15 +277,11 @@ def test_a_failing_webhook_is_recorded_and_the_tick_goes_on(ctx: AppContext, ans
             raise httpx.ConnectError("connection refused", request=request)
         return httpx.Response(503, text="busy")
 
-    handlers.register(ctx.bus)
-    notify.use_notifier(WebhookNotifier("http://sms.invalid/notify", 2.0, httpx.MockTransport(gateway)))
-    try:
-        make_unit(ctx, address=100001, region="320102002")
-        alarm_id = _fire(ctx)
-        assert _tick(ctx, 5).escalated == [alarm_id]
-        assert _tick(ctx, 10).escalated == [alarm_id]  # the failures rolled nothing back
-    finally:
-        notify.use_notifier(None)
+    _subscribe(ctx, _webhook(httpx.MockTransport(gateway)))
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    assert _tick(ctx, 5).escalated == [alarm_id]
+    assert _tick(ctx, 10).escalated == [alarm_id]  # the failures rolled nothing back
     actions = _notified(ctx, alarm_id)
     # reminder and level 1 at minute 5; level 2 and the retries of the first two at minute 10
     assert [(a.data["level"], a.data["ok"]) for a in actions] == [(0, False), (1, False), (2, False),
@@ -280,18 +291,36 @@ def test_a_failing_webhook_is_recorded_and_the_tick_goes_on(ctx: AppContext, ans
 
 
 def test_notifier_from_settings() -> None:
-    assert isinstance(build_notifier(Settings()), LogNotifier)
-    assert LogNotifier().notify({"to": {"phones": ["1"]}, "message": "测试"}).ok
+    outbound = Outbound([LogAdapter()])
+    assert build_notifier(Settings(), outbound).channel == "log"
+    with_webhook = Outbound([LogAdapter(), WebhookAdapter(timeout=5)])
     hook = build_notifier(Settings(firewatch_notifier="webhook", firewatch_notify_url="http://127.0.0.1:1/x",
-                                   firewatch_notify_timeout_seconds=2))
-    assert isinstance(hook, WebhookNotifier) and hook.timeout == 2
+                                   firewatch_notify_timeout_seconds=2), with_webhook)
+    assert hook.channel == "webhook" and hook.timeout_seconds == 2 and hook.url == "http://127.0.0.1:1/x"
     with pytest.raises(ValueError, match="NOTIFY_URL"):
-        build_notifier(Settings(firewatch_notifier="webhook"))
-    with pytest.raises(ValueError, match="unknown"):
-        build_notifier(Settings(firewatch_notifier="pigeon"))
+        build_notifier(Settings(firewatch_notifier="webhook"), with_webhook)
+    with pytest.raises(ValueError, match="OUTBOUND_CHANNELS"):
+        build_notifier(Settings(firewatch_notifier="webhook", firewatch_notify_url="http://127.0.0.1:1/x"), outbound)
+    with pytest.raises(ValidationError, match="'log' or 'webhook'"):
+        Settings(firewatch_notifier="pigeon")  # type: ignore[arg-type]
 
 
-def test_no_handler_listens_to_occurrences() -> None:
+def test_the_log_notifier_records_nothing_sent_and_does_not_retry(ctx: AppContext) -> None:
+    """The default: the notice is only written to the log, so the timeline says it did not go out (one
+    result per person who should have been told), and the timer does not "retry" the log."""
+    _subscribe(ctx, Notifier(outbound=Outbound([LogAdapter()]), channel="log", clock=CLOCK))
+    make_unit(ctx, address=100001, region="320102002")
+    alarm_id = _fire(ctx)
+    assert _tick(ctx, 5).escalated == [alarm_id]
+    assert _tick(ctx, 6).renotified == []
+    reminder, escalation = _notified(ctx, alarm_id)
+    assert reminder.actor == "system:log" and reminder.data["ok"] is False and reminder.data["status"] == "not_sent"
+    assert [(d["recipient"], d["status"]) for d in reminder.data["deliveries"]] == [("13800000000", "not_sent")]
+    assert reminder.note.startswith("未发出") and "13800000000" in reminder.note
+    assert [d["recipient"] for d in escalation.data["deliveries"]] == ["玄武区值班人员（320102）"]
+
+
+def test_no_handler_listens_to_occurrences(ctx: AppContext) -> None:
     """Every occurrence of an open alarm publishes AlarmUpdated; in the gateway's writer process each delivered
     event costs a transaction, so the domains' reactions (notify included) want only the updates that end one."""
     from citysafe.core.events import EventBus

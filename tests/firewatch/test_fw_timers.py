@@ -13,6 +13,7 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import OutboxEvent
+from citysafe.firewatch.alarms.links import links
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction, AlarmOccurrence
 from citysafe.firewatch.alarms.retention import prune
 from citysafe.firewatch.alarms.timers import TickReport, tick
@@ -25,7 +26,7 @@ CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timed
 
 def _tick(ctx: AppContext, at: Any, config: FirewatchConfig = CONFIG) -> TickReport:
     with unit_of_work(ctx.session_factory, actor="timer") as session:
-        return tick(session, now=at, config=config)
+        return tick(session, now=at, config=config, forwarder=links(ctx).forwarder)
 
 
 def _events(ctx: AppContext, name: str) -> list[dict[str, Any]]:

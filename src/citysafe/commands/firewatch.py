@@ -92,13 +92,13 @@ def prune_command(
 def tick_command() -> None:
     """Run the periodic rules once now: reminders, escalation, overdue faults, offline, 119 retries."""
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch.alarms.forwarding import build_forwarder
+    from citysafe.firewatch.alarms.links import links
     from citysafe.firewatch.alarms.timers import tick
     from citysafe.firewatch.config import CONFIG
 
-    ctx = app_context()
     try:
-        forwarder = build_forwarder(ctx.settings)
+        ctx = app_context()
+        forwarder = links(ctx).forwarder
     except ValueError as exc:
         fail(str(exc))
     with unit_of_work(ctx.session_factory, actor="cli:firewatch-tick") as session:

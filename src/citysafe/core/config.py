@@ -76,13 +76,17 @@ class Settings(BaseSettings):
     firewatch_offline_minutes: int = 150
     firewatch_retention_days: int = 366
     firewatch_timer_seconds: int = 30
-    firewatch_forwarder: str = Field(default="log", description="119 forwarder: log or webhook")
-    firewatch_forward_url: str = ""
-    firewatch_forward_timeout_seconds: float = 3.0
-    # Who is told of an alarm left unacknowledged (firewatch/notify.py, docs/notifications.md).
-    firewatch_notifier: str = Field(default="log", description="reminder/escalation notifier: log or webhook")
-    firewatch_notify_url: str = ""
-    firewatch_notify_timeout_seconds: float = 5.0
+    # How a confirmed fire reaches 119 (firewatch/alarms/forwarding.py, docs/notifications.md): through
+    # core.outbound's webhook channel, or `log` — nothing is sent and the operator phones 119 and records it.
+    firewatch_forwarder: Literal["log", "webhook"] = Field(
+        default="log", description="119 forwarder: log (the operator phones 119) or webhook")
+    firewatch_forward_url: str = Field(default="", description="the 119 webhook's URL (firewatch_forwarder=webhook)")
+    firewatch_forward_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Who is told of an alarm left unacknowledged (firewatch/alarms/notify.py, docs/notifications.md).
+    firewatch_notifier: Literal["log", "webhook"] = Field(
+        default="log", description="reminder/escalation notifier: log (nothing sent) or webhook (SMS/voice gateway)")
+    firewatch_notify_url: str = Field(default="", description="SMS/voice gateway URL (firewatch_notifier=webhook)")
+    firewatch_notify_timeout_seconds: float = Field(default=5.0, gt=0)
     firewatch_mqtt_topics: str = "citysafe/iot/#"
     firewatch_mqtt_client_id: str = Field(
         default="", max_length=23, pattern=r"^[0-9A-Za-z_-]*$",

@@ -1,5 +1,5 @@
-"""What a running application holds: settings, engine, session factories, event bus, clock, and the
-per-application objects of the domains (caches, configs, hubs).
+"""What a running application holds: settings, engine, session factories, event bus, clock, the way out
+for messages (``outbound``), and the per-application objects of the domains (caches, configs, hubs).
 
 No module keeps mutable state at module level (DESIGN.md §3): two contexts in one process share nothing.
 
@@ -29,6 +29,7 @@ from citysafe.core.clock import Clock, SystemClock
 from citysafe.core.config import Settings
 from citysafe.core.db import create_db_engine, make_read_session_factory, make_session_factory
 from citysafe.core.events import DomainEvent, EventBus, install_outbox
+from citysafe.core.outbound import LogAdapter, Outbound, build_outbound
 from citysafe.core.security import TokenSigner
 
 T = TypeVar("T")
@@ -47,6 +48,8 @@ class AppContext:
     # Made from the engine, never shared: another context on the same engine has factories of its own.
     session_factory: sessionmaker[Session] = field(init=False)
     bus: EventBus = field(init=False)
+    # Every message that leaves the platform goes through it (docs/outbound.md); the log only by default.
+    outbound: Outbound = field(default_factory=lambda: Outbound([LogAdapter()]))
     # Long-lived services a domain starts (alarm hub, gateways) and the objects of ``Slot``s; by name.
     extras: dict[str, Any] = field(default_factory=dict)
     _read_factory: sessionmaker[Session] | None = field(default=None, init=False)
@@ -74,11 +77,15 @@ class AppContext:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None,
-                      event_types: Iterable[type[DomainEvent]] = ()) -> AppContext:
+                      event_types: Iterable[type[DomainEvent]] = (),
+                      outbound: Outbound | None = None) -> AppContext:
+        """The context the settings describe; ``build_outbound`` refuses bad ``CITYSAFE_OUTBOUND_*`` here,
+        at start-up (ValueError)."""
         return cls(
             settings=settings, engine=engine or create_db_engine(settings.resolved_database_url()),
             signer=TokenSigner(settings.resolved_secret_key(), settings.token_ttl_seconds),
             clock=clock or SystemClock(), event_types=event_types,
+            outbound=outbound or build_outbound(settings, clock=clock),
         )
 
     def slot_value(self, slot: Slot[T]) -> T:

@@ -76,7 +76,7 @@ def alarm_counts_by_organization(session: Session, *, since: datetime, kinds: se
 
 def list_alarms(session: Session, *, filters: AlarmFilter, params: PageParams) -> tuple[list[AlarmRead], int]:
     items, total = workflow.list_alarms(session, filters=filters, params=params)
-    return [AlarmRead.model_validate(a) for a in items], total
+    return workflow.alarm_reads(session, items), total
 
 
 def transition_alarm(session: Session, *, alarm_id: int, action: str, actor: str, at: datetime,

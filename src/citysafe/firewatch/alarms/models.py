@@ -129,19 +129,27 @@ class AlarmAction(Base):
 
 
 class Forwarding(Base):
-    """One attempt to hand a confirmed fire to the 119 centre, with the delay from confirmation."""
+    """One attempt to hand a confirmed fire to the 119 centre, or the operator's call to it, with the delay
+    from confirmation. ``status``: sent | failed | manual_pending | manual_done (alarms/forwarding.py)."""
 
     __tablename__ = "fw_forwarding"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("fw_alarm.id", ondelete="CASCADE"), index=True)
-    forwarder: Mapped[str] = mapped_column(String(40))
+    forwarder: Mapped[str] = mapped_column(String(40))  # log, webhook; phone for a recorded call
+    status: Mapped[str] = mapped_column(String(20))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the attempt, or when the operator called
     delay_ms: Mapped[float] = mapped_column(Float)
-    ok: Mapped[bool] = mapped_column(Boolean)
-    reference: Mapped[str] = mapped_column(String(200), default="")
+    reference: Mapped[str] = mapped_column(String(200), default="")  # the link's id; 119's 接警员 on a call
     error: Mapped[str] = mapped_column(String(500), default="")
+    called_by: Mapped[str] = mapped_column(String(100), default="")  # who phoned 119 (manual_done)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def ok(self) -> bool:
+        """119 has it: the link accepted it or the operator phoned."""
+        return self.status in ("sent", "manual_done")
 
 
 class DutyCheck(Base):

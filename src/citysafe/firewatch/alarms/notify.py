@@ -8,36 +8,40 @@ meanwhile: the handler's own session would take SQLite's write lock on its first
 sessions BEGIN IMMEDIATE), so what the notice needs is read through a session of its own that begins
 deferred and is closed before the call, and the attempt is written after it.
 
-Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, to, channel, level,
-reference, error}``) on the alarm's timeline. A failed attempt is logged and recorded with ``ok`` false.
-The timer retries it (``retry_failed``, once per tick, at most ``MAX_ATTEMPTS`` attempts per alarm, channel
-and level) while the alarm is unacknowledged and that notice has not gone out. Like the first attempt, a
-retry is not made inside the tick's transaction, which holds the write lock: the tick publishes
-``NoticeRetryDue`` and the attempt runs as its handler, after the commit. A reminder that failed because
-the unit has no contact phone is not retried: there is no one to call until the registry has a number.
+Notices leave through the application's ``core.outbound`` (the ``Notifier`` of ``alarms/links.py``):
+``log`` (the default) writes them to the log and sends nothing, so they are recorded ``not_sent``, never
+"notified"; ``webhook`` POSTs the notice as JSON to an SMS/voice gateway that texts the unit's contact
+phone or maps the division's code to its duty roster.
+
+Every attempt is an ``AlarmAction`` "notify" (actor ``system:<notifier>``, data ``{ok, status, to, channel,
+level, attempt, reference, error, deliveries}``, one delivery result per recipient) on the alarm's
+timeline. A failed attempt is logged and recorded with ``ok`` false. The timer retries it (``retry_failed``,
+once per tick, at most ``MAX_ATTEMPTS`` attempts per alarm, channel and level) while the alarm is
+unacknowledged and that notice has not gone out. Like the first attempt, a retry is not made inside the
+tick's transaction, which holds the write lock: the tick publishes ``NoticeRetryDue`` and the attempt runs
+as its handler, after the commit. Not retried: a notice the ``log`` did not send (it would not send the
+next one either), and a reminder that failed because the unit has no contact phone (there is no one to
+call until the registry has a number).
 
 Only fire-type alarms (``DECISION_KINDS``: fire, gas, electrical) are notified; reminders of faults and
 other alarms stay on the board. The notice's JSON is described in docs/notifications.md.
-
-Adapters: ``log`` (the default: writes the notice to the log), ``webhook`` (POSTs it as JSON to an
-SMS/voice gateway, which maps a region code to its duty roster) and ``FakeNotifier`` for tests.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from dataclasses import dataclass
+from typing import Any, Final
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import SHANGHAI, Clock, SystemClock
-from citysafe.core.config import Settings, get_settings
+from citysafe.core.config import Settings
 from citysafe.core.events import publish
-from citysafe.firewatch.alarms.forwarding import ForwardResult, post_json
+from citysafe.core.outbound import DeliveryReport, DeliveryResult, Message, Outbound
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction
+from citysafe.firewatch.alarms.outlink import OutboundLink, check_link
 from citysafe.firewatch.enums import DECISION_KINDS, KIND_NAMES_ZH, AlarmKind, AlarmState
 from citysafe.firewatch.events import NoticeRetryDue
 from citysafe.firewatch.registry.models import FireUnit
@@ -49,93 +53,46 @@ REMINDED: Final = "reminded"  # AlarmUpdated.change of the timer's reminder (for
 UNIT_CONTACT: Final = "unit_contact"  # channels: who a notice is for
 REGION_DUTY: Final = "region_duty"
 MAX_ATTEMPTS: Final = 5  # per alarm, channel and level, the first attempt included
-
-# The same outcome as a 119 attempt: ok, the gateway's reference, or why it failed.
-NotifyResult = ForwardResult
+NO_PHONE: Final = "单位未登记联系电话 (the unit has no contact phone)"
 
 
-class Notifier(Protocol):
-    name: str
+@dataclass(frozen=True)
+class Notifier(OutboundLink):
+    """One application's way to tell the people on duty: a channel of its ``Outbound``.
 
-    def notify(self, notice: dict[str, Any]) -> NotifyResult: ...
+    ``log``: written to the log, one ``not_sent`` result per person (their phones, or the division's duty
+    officer). ``webhook``: the notice JSON is POSTed to ``url`` (the gateway), one attempt per call (the
+    timer retries on its own schedule); its result is the gateway's answer.
+    """
 
+    def message(self, notice: dict[str, Any], attempt: int) -> Message:
+        to = notice["to"]
+        people = tuple(to["phones"]) or (f"{to['name']}（{to['region_code']}）",)
+        key = f"alarm:{notice['alarm_id']}:{notice['type']}:{notice['level']}:{attempt}"
+        return Message(channel=self.channel, recipients=(self.url,) if self.channel == "webhook" else people,
+                       subject=f"{notice['kind_name']}未确认 告警编号 {notice['alarm_id']}", text=notice["message"],
+                       payload=notice, correlation_key=key, timeout_seconds=self.timeout_seconds)
 
-class LogNotifier:
-    name = "log"
-
-    def notify(self, notice: dict[str, Any]) -> NotifyResult:
-        log.warning("notice to %s: %s", notice["to"], notice["message"])
-        return NotifyResult(True, reference="logged")
-
-
-class WebhookNotifier:
-    name = "webhook"
-
-    def __init__(self, url: str, timeout: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
-        self.url, self.timeout, self.transport = url, timeout, transport
-
-    def notify(self, notice: dict[str, Any]) -> NotifyResult:
-        return post_json(self.url, notice, self.timeout, self.transport)
+    def send(self, notice: dict[str, Any], attempt: int) -> DeliveryReport:
+        return self.outbound.send(self.message(notice, attempt), max_attempts=1)
 
 
-@dataclass
-class FakeNotifier:
-    """Records notices; ``fail`` makes the next attempts fail."""
-
-    name: str = "fake"
-    fail: int = 0
-    notices: list[dict[str, Any]] = field(default_factory=list)
-
-    def notify(self, notice: dict[str, Any]) -> NotifyResult:
-        if self.fail > 0:
-            self.fail -= 1
-            return NotifyResult(False, error="SMS gateway down (fake)")
-        self.notices.append(dict(notice))
-        return NotifyResult(True, reference=f"fake-{len(self.notices)}")
+def build_notifier(settings: Settings, outbound: Outbound, clock: Clock | None = None) -> Notifier:
+    """The notifier the settings name; a ``ValueError`` at start-up when it cannot work."""
+    check_link("FIREWATCH_NOTIFIER", settings.firewatch_notifier, settings.firewatch_notify_url, outbound)
+    return Notifier(outbound=outbound, channel=settings.firewatch_notifier, url=settings.firewatch_notify_url,
+                    timeout_seconds=settings.firewatch_notify_timeout_seconds, clock=clock or SystemClock())
 
 
-def build_notifier(settings: Settings) -> Notifier:
-    if settings.firewatch_notifier == "webhook":
-        if not settings.firewatch_notify_url:
-            raise ValueError("firewatch_notifier=webhook needs CITYSAFE_FIREWATCH_NOTIFY_URL")
-        return WebhookNotifier(settings.firewatch_notify_url, settings.firewatch_notify_timeout_seconds)
-    if settings.firewatch_notifier != "log":
-        raise ValueError(f"unknown notifier {settings.firewatch_notifier!r} (log or webhook)")
-    return LogNotifier()
-
-
-@dataclass
-class _Current:
-    notifier: Notifier | None = None
-    clock: Clock = field(default_factory=SystemClock)
-
-
-_current = _Current()
-
-
-def use_notifier(notifier: Notifier | None, clock: Clock | None = None) -> None:
-    """Install the process's notifier and clock (the timers service does, from settings or ctx.extras);
-    None uninstalls both."""
-    _current.notifier = notifier
-    _current.clock = clock or SystemClock()
-
-
-def current_notifier() -> Notifier:
-    # A process that installed none (events left over from a crash go out before the services start)
-    # uses the one the environment's settings name, rather than only logging what should be an SMS.
-    if _current.notifier is None:
-        _current.notifier = build_notifier(get_settings())
-    return _current.notifier
-
-
-def notify_reminded(session: Session, *, alarm_id: int) -> AlarmAction | None:
+def notify_reminded(session: Session, *, alarm_id: int, notifier: Notifier) -> AlarmAction | None:
     """Tell the unit's contact that its alarm is still unacknowledged; None when there is nothing to tell."""
-    return _notify(session, alarm_id=alarm_id, channel=UNIT_CONTACT, level=0, region_code=None)
+    return _notify(session, notifier, alarm_id=alarm_id, channel=UNIT_CONTACT, level=0, region_code=None)
 
 
-def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code: str) -> AlarmAction | None:
+def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code: str,
+                     notifier: Notifier) -> AlarmAction | None:
     """Tell the duty officer of ``region_code`` that the alarm went up to it (escalation ``level``)."""
-    return _notify(session, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
+    return _notify(session, notifier, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
 
 
 def retry_failed(session: Session) -> list[int]:
@@ -153,7 +110,7 @@ def retry_failed(session: Session) -> list[int]:
     due: list[int] = []
     for (alarm_id, channel, level), attempts in notices.items():
         latest = attempts[-1]
-        if latest.get("ok") or len(attempts) >= MAX_ATTEMPTS or _nobody_to_call(channel, latest):
+        if not _retriable(latest) or len(attempts) >= MAX_ATTEMPTS or _nobody_to_call(channel, latest):
             continue
         publish(session, NoticeRetryDue(alarm_id=alarm_id, channel=channel, level=level,
                                         region_code=latest.get("to", {}).get("region_code"),
@@ -162,10 +119,16 @@ def retry_failed(session: Session) -> list[int]:
     return due
 
 
-def notify_again(session: Session, event: NoticeRetryDue) -> AlarmAction | None:
+def notify_again(session: Session, event: NoticeRetryDue, *, notifier: Notifier) -> AlarmAction | None:
     """Make the attempt ``event`` asks for, unless it was made already or is no longer wanted."""
-    return _notify(session, alarm_id=event.alarm_id, channel=event.channel, level=event.level,
+    return _notify(session, notifier, alarm_id=event.alarm_id, channel=event.channel, level=event.level,
                    region_code=event.region_code, attempt=event.attempt)
+
+
+def _retriable(data: dict[str, Any]) -> bool:
+    # Only a failure may pass: a notice delivered is done, and one the log did not send would not be sent
+    # by the next attempt either (rows before the outbound seam have no status: their ok decides).
+    return str(data.get("status", "delivered" if data.get("ok") else "failed")) == "failed"
 
 
 def _nobody_to_call(channel: str, data: dict[str, Any]) -> bool:
@@ -181,7 +144,7 @@ def _attempts(reader: Session, alarm_id: int, channel: str, level: int) -> list[
     return [d for d in datas if d.get("channel") == channel and int(d.get("level", 0)) == level]
 
 
-def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
+def _notify(session: Session, notifier: Notifier, *, alarm_id: int, channel: str, level: int,
             region_code: str | None, attempt: int = 1) -> AlarmAction | None:
     with _reader(session) as reader:
         alarm = reader.get(Alarm, alarm_id)
@@ -200,27 +163,33 @@ def _notify(session: Session, *, alarm_id: int, channel: str, level: int,
                 return None
         notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code)
         state = alarm.state
-    notifier = current_notifier()
     to = notice["to"]
     if channel == UNIT_CONTACT and not to["phones"]:
-        result = NotifyResult(False, error="单位未登记联系电话 (the unit has no contact phone)")
+        results: tuple[DeliveryResult, ...] = ()
+        status, reference, error = "failed", "", NO_PHONE
     else:
-        try:
-            result = notifier.notify(notice)
-        except Exception as exc:  # an adapter's bug must not undo the other handlers of this event
-            log.exception("notifier %s raised on alarm %s", notifier.name, alarm_id)
-            result = NotifyResult(False, error=f"{type(exc).__name__}: {exc}")
-    if not result.ok:
-        log.error("notifying %s of alarm %s failed: %s", to, alarm_id, result.error)
+        report = notifier.send(notice, attempt)
+        results = report.results
+        status = "delivered" if report.all_delivered else "failed" if report.with_status("failed") else "not_sent"
+        reference = "、".join(r.reference for r in results if r.reference)
+        error = next((r.error for r in results if r.error), "")
+    if status == "failed":
+        log.error("notifying %s of alarm %s failed: %s", to, alarm_id, error)
     action = AlarmAction(alarm_id=alarm_id, action="notify", from_state=state, to_state=state,
-                         actor=f"system:{notifier.name}", at=_current.clock.now(),
-                         note=_note(notice, result)[:1000],
-                         data={"ok": result.ok, "to": to, "channel": channel, "level": level,
-                               "attempt": attempt, "reference": result.reference[:200],
-                               "error": result.error[:500]})
+                         actor=f"system:{notifier.name}", at=notifier.clock.now(),
+                         note=_note(notice, status, error)[:1000],
+                         data={"ok": status == "delivered", "status": status, "to": to, "channel": channel,
+                               "level": level, "attempt": attempt, "reference": reference[:200],
+                               "error": error[:500], "deliveries": [_delivery(r) for r in results]})
     session.add(action)
     session.flush()
     return action
+
+
+def _delivery(result: DeliveryResult) -> dict[str, Any]:
+    return {"recipient": result.recipient, "status": result.status, "reference": result.reference[:200],
+            "error": result.error[:300], "attempts": result.attempts,
+            "sent_at": result.sent_at.isoformat() if result.sent_at else None}
 
 
 def _reader(session: Session) -> Session:
@@ -257,8 +226,12 @@ def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_c
     }
 
 
-def _note(notice: dict[str, Any], result: NotifyResult) -> str:
+def _note(notice: dict[str, Any], status: str, error: str) -> str:
     to = notice["to"]
     who = (f"单位联系人 {to['name']} {'、'.join(to['phones'])}".strip() if notice["type"] == "reminder"
            else f"{notice['region_name'] or to['region_code']}值班人员（第{notice['level']}级升级）")
-    return f"已通知{who}" if result.ok else f"通知{who}失败：{result.error}"
+    if status == "delivered":
+        return f"已通知{who}"
+    if status == "not_sent":
+        return f"未发出（未配置短信/语音网关，仅写入日志），请人工通知{who}"
+    return f"通知{who}失败：{error}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.clock import SHANGHAI
 from citysafe.firewatch.enums import AlarmKind, AlarmState, VerifyMethod
 
 
@@ -54,6 +55,9 @@ class AlarmRead(BaseModel):
     decided_at: datetime | None
     escalation_level: int
     escalated_region_code: str | None
+    forward_status: str | None = Field(
+        default=None, description="the 119 hand-over of a confirmed fire: sent | failed | manual_pending | "
+                                  "manual_done; None before any attempt")
 
 
 class AlarmFilter(BaseModel):
@@ -100,16 +104,49 @@ class ActionRead(BaseModel):
 
 
 class ForwardingRead(BaseModel):
+    """One 119 attempt, or the operator's recorded call (``forwarder`` ``phone``, ``status`` manual_done)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     forwarder: str
+    status: str = Field(description="sent | failed | manual_pending (待人工电话转警) | manual_done")
     confirmed_at: datetime
-    sent_at: datetime
-    delay_ms: float
-    ok: bool
-    reference: str
+    sent_at: datetime = Field(description="when it was attempted, or when the operator called 119")
+    delay_ms: float = Field(description="sent_at − confirmed_at")
+    ok: bool = Field(description="119 has it: sent or manual_done")
+    reference: str = Field(description="the link's reference; on a call, 119's answer / 接警员")
     error: str
+    called_by: str
+    note: str
+
+
+class UnitPhone(BaseModel):
+    """A number to phone the alarm's unit on: its registered contact, the organisation's contacts."""
+
+    name: str
+    role: str
+    phone: str
+
+
+class ManualForwardIn(BaseModel):
+    """The operator phoned 119 about a confirmed fire (人工电话转警)."""
+
+    called_by: str = Field(default="", max_length=100, description="who phoned; empty: the operator recording it")
+    called_at: datetime | None = Field(default=None, description="when; default now. Without a zone: China time. "
+                                       "Not in the future, not before the confirmation")
+    answered_by: str = Field(min_length=1, max_length=200, description="119's answer: the 接警员 (name or number)")
+    note: str = Field(default="", max_length=500)
+
+    @field_validator("called_at")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=SHANGHAI) if value is not None and value.tzinfo is None else value
+
+    @field_validator("called_by", "answered_by", "note")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
 
 
 class AlarmDetail(AlarmRead):
@@ -118,6 +155,7 @@ class AlarmDetail(AlarmRead):
     occurrences_list: list[OccurrenceRead] = Field(default_factory=list)
     actions: list[ActionRead] = Field(default_factory=list)
     forwardings: list[ForwardingRead] = Field(default_factory=list)
+    unit_phones: list[UnitPhone] = Field(default_factory=list, description="whom to phone at the unit")
 
 
 class NoteIn(BaseModel):

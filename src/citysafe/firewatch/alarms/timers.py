@@ -24,6 +24,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import publish
 from citysafe.firewatch.alarms import forwarding, notify, retention
+from citysafe.firewatch.alarms.links import links
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction
 from citysafe.firewatch.alarms.presence import mark_offline
 from citysafe.firewatch.alarms.store import updated_event
@@ -119,8 +120,8 @@ def _settle_flapping(session: Session, now: datetime, config: FirewatchConfig, r
 
 
 def tick(session: Session, *, now: datetime, config: FirewatchConfig,
-         forwarder: forwarding.Forwarder | None = None) -> TickReport:
-    """One run of every periodic rule at ``now``."""
+         forwarder: forwarding.Forwarder) -> TickReport:
+    """One run of every periodic rule at ``now``; failed 119 hand-overs are tried again with ``forwarder``."""
     report = TickReport()
     _remind_and_escalate(session, now, config, report)
     _overdue_faults(session, now, config, report)
@@ -150,7 +151,7 @@ async def _loop(ctx: AppContext, config: FirewatchConfig, period: float) -> None
 
 def _run_tick(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
     with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-        tick(session, now=now, config=config)
+        tick(session, now=now, config=config, forwarder=links(ctx).forwarder)
 
 
 def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
@@ -162,15 +163,10 @@ def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
 
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
-    """Install the 119 forwarder and notifier of this process and run the timers until the app stops.
-
-    A forwarder or notifier placed in ``ctx.extras["firewatch.forwarder"]`` / ``["firewatch.notifier"]``
-    (tests: ``FakeForwarder``, ``FakeNotifier``) wins over the one the settings name.
-    """
+    """Run the timers until the app stops; the 119 retries go through the context's forwarder
+    (``alarms/links.py``)."""
     config = CONFIG.get(ctx)
-    chosen = ctx.extras.get("firewatch.forwarder") or forwarding.build_forwarder(ctx.settings)
-    forwarding.use_forwarder(chosen, ctx.clock)
-    notify.use_notifier(ctx.extras.get("firewatch.notifier") or notify.build_notifier(ctx.settings), ctx.clock)
+    links(ctx)  # built at start-up: a forwarder the settings cannot make stops the start, not the first fire
     task = asyncio.create_task(_loop(ctx, config, float(ctx.settings.firewatch_timer_seconds)))
     try:
         yield
@@ -178,4 +174,3 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        notify.use_notifier(None)

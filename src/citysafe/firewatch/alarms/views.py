@@ -10,14 +10,16 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.pagination import Page, PageParams, page_of
-from citysafe.firewatch.alarms import presence, workflow
+from citysafe.core.pagination import Page, PageParams, page_of_all
+from citysafe.firewatch.alarms import forwarding, presence, workflow
 from citysafe.firewatch.alarms.schemas import (
     AlarmDetail,
     AlarmFilter,
     AlarmRead,
     DutyCheckRead,
     FalseAlarmStats,
+    ForwardingRead,
+    ManualForwardIn,
     NoteIn,
     VerifyIn,
 )
@@ -32,7 +34,7 @@ def list_alarms(
     params: Annotated[PageParams, Query()], filters: Annotated[AlarmFilter, Query()],
 ) -> Page[AlarmRead]:
     items, total = workflow.list_alarms(db, filters=filters, params=params)
-    return page_of((items, total), params, AlarmRead.model_validate)
+    return page_of_all((items, total), params, lambda rows: workflow.alarm_reads(db, rows))
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmDetail, operation_id="firewatch_alarms_get")
@@ -72,6 +74,20 @@ def false_alarm(alarm_id: int, db: DbSession, ctx: Context, principal: Operator,
 @router.post("/alarms/{alarm_id}/test", response_model=AlarmRead, operation_id="firewatch_alarms_test")
 def mark_test(alarm_id: int, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "test", body.note if body else "")
+
+
+@router.post("/alarms/{alarm_id}/forwardings/manual", response_model=ForwardingRead, status_code=201,
+             operation_id="firewatch_alarms_forward_manual")
+def record_manual_forwarding(alarm_id: int, body: ManualForwardIn, db: DbSession, ctx: Context,
+                             principal: Operator) -> ForwardingRead:
+    """Record that the operator phoned 119 about this confirmed fire (人工电话转警): who called, when (default
+    now; not in the future, not before the confirmation), who answered at 119. It becomes the alarm's
+    forwarding with its real delay, and ``forward_119_phone`` on its timeline."""
+    now = ctx.clock.now()
+    row = forwarding.record_call(db, alarm_id=alarm_id, called_by=body.called_by or principal.display_name
+                                 or principal.username, called_at=body.called_at or now,
+                                 answered_by=body.answered_by, note=body.note, actor=principal.username, now=now)
+    return ForwardingRead.model_validate(row)
 
 
 @router.get("/stats/false-alarms", response_model=FalseAlarmStats, operation_id="firewatch_stats_false_alarms")

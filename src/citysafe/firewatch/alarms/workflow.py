@@ -8,6 +8,7 @@ after commit); a false alarm or test may be declared once acknowledged; ``test``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,19 +17,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from citysafe.core.db import get_or_404
-from citysafe.core.errors import Conflict
+from citysafe.core.errors import Conflict, NotFound
 from citysafe.core.events import publish
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
+from citysafe.firewatch.alarms import forwarding
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction, AlarmOccurrence, Forwarding
 from citysafe.firewatch.alarms.schemas import (
     ActionRead,
     AlarmDetail,
     AlarmFilter,
+    AlarmRead,
     FalseAlarmRow,
     FalseAlarmStats,
     ForwardingRead,
     OccurrenceRead,
+    UnitPhone,
 )
 from citysafe.firewatch.alarms.store import updated_event
 from citysafe.firewatch.enums import DECISION_KINDS, STATE_NAMES_ZH, TERMINAL_STATES, AlarmState
@@ -36,6 +40,7 @@ from citysafe.firewatch.events import FireConfirmed
 from citysafe.firewatch.ingest.models import IotMessage, RawFrame
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame, frame_to_dict
 from citysafe.firewatch.registry.models import FireUnit
+from citysafe.orgs import service as orgs_service
 
 S = AlarmState
 # action name → (states it may start from, state it leads to)
@@ -110,6 +115,36 @@ def alarm_detail(session: Session, *, alarm_id: int, occurrence_limit: int = 200
     forwardings = session.execute(select(Forwarding).where(Forwarding.alarm_id == alarm.id)
                                   .order_by(Forwarding.id)).scalars().all()
     out.forwardings = [ForwardingRead.model_validate(f) for f in forwardings]
+    out.forward_status = forwarding.forward_status(list(forwardings))
+    out.unit_phones = unit_phones(session, unit_id=alarm.unit_id)
+    return out
+
+
+def alarm_reads(session: Session, alarms: Sequence[Alarm]) -> list[AlarmRead]:
+    """The alarms as the API lists them, each with its 119 state."""
+    statuses = forwarding.forward_statuses(session, alarm_ids=[a.id for a in alarms if a.state == S.CONFIRMED])
+    return [AlarmRead.model_validate(a).model_copy(update={"forward_status": statuses.get(a.id)}) for a in alarms]
+
+
+def unit_phones(session: Session, *, unit_id: int | None) -> list[UnitPhone]:
+    """Whom to phone at the unit, from the registry: its contact (the fire-control room), then the
+    organisation's contacts that have a number; each number once."""
+    unit = session.get(FireUnit, unit_id) if unit_id else None
+    if unit is None:
+        return []
+    phones = [UnitPhone(name=unit.contact_name or "联系人", role="单位联系人", phone=unit.contact_phone)]
+    try:
+        contacts = orgs_service.get(session, org_id=unit.organization_id).contacts or []
+    except NotFound:
+        contacts = []
+    phones += [UnitPhone(name=str(c.get("name", "")), role=str(c.get("role", "")) or "单位联系人",
+                         phone=str(c.get("phone", ""))) for c in contacts if isinstance(c, dict)]
+    seen: set[str] = set()
+    out = []
+    for phone in phones:
+        if phone.phone and phone.phone not in seen:
+            seen.add(phone.phone)
+            out.append(phone)
     return out
 
 

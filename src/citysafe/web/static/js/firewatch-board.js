@@ -25,18 +25,57 @@
   // 处置记录: the operator's steps and what the system did on its own (timer, 119, notifications).
   const ACTION_NAMES = Object.assign(Object.fromEntries(ACTIONS.map(([name, label]) => [name, label])), {
     remind: "超时提醒", escalate: "逐级上报", forward_119: "转发119", notify: "已通知",
+    forward_119_phone: "人工电话转警",
   });
+  // What the system's own steps came to (data.status), when that is not "done".
+  const OUTCOME_NAMES = {
+    forward_119: { failed: "转发119失败", manual_pending: "未转发119" },
+    notify: { failed: "通知失败", not_sent: "未发出通知" },
+  };
+  const METHOD_NAMES = { video: "视频查看", phone: "电话" };
+  const ACTOR_NAMES = {
+    "system:timer": "系统定时任务", "system:log": "系统（未接外发通道）", "system:webhook": "系统（联网接口）",
+  };
+  // A confirmed fire's hand-over to 119 (AlarmRead.forward_status).
+  const FORWARD_NAMES = {
+    sent: "已转发119", failed: "转发119失败，重试中", manual_pending: "待人工电话转警", manual_done: "已电话转警119",
+  };
+
+  function delay(ms) {
+    const s = Math.round(ms / 1000);
+    if (s < 60) return `${s}秒`;
+    const m = Math.floor(s / 60);
+    return m < 60 ? `${m}分${String(s % 60).padStart(2, "0")}秒` : `${Math.floor(m / 60)}小时${String(m % 60).padStart(2, "0")}分`;
+  }
+  function actionName(x) {
+    const outcome = OUTCOME_NAMES[x.action] && x.data && OUTCOME_NAMES[x.action][x.data.status];
+    return outcome || ACTION_NAMES[x.action] || x.action;
+  }
+  // "YYYY-MM-DDTHH:MM:SS" in China time, for a datetime-local input.
+  function localInput(date) {
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23",
+    }).formatToParts(date).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  }
 
   function filterValues() {
     const f = new FormData(filters);
     return { kind: f.get("kind") || "", state: f.get("state") || "", q: (f.get("q") || "").trim(), open: f.get("open") === "on" };
   }
 
+  // A confirmed fire that 119 does not have yet stays on the board until the operator has phoned.
+  function awaiting119(a) {
+    return a.state === "confirmed" && (a.forward_status === "manual_pending" || a.forward_status === "failed");
+  }
+
   function visible(a) {
     const f = filterValues();
     if (f.kind && a.kind !== f.kind) return false;
     if (f.state && a.state !== f.state) return false;
-    if (f.open && !a.is_open) return false;
+    // ... and the one being worked on does not vanish from under the operator's hand when it closes.
+    if (f.open && !a.is_open && !awaiting119(a) && a.id !== selected) return false;
     if (f.q) {
       const text = `${a.unit_name} ${a.component} ${a.description} ${a.device_address}`;
       if (!text.includes(f.q)) return false;
@@ -62,7 +101,7 @@
     tr.innerHTML = `<td>${FW.time(a.first_received_at)}</td><td>${kindBadge(a.kind)}</td>` +
       `<td>${FW.esc(unit)}<br><small class="muted">${FW.esc(a.device_address)}</small></td>` +
       `<td>${FW.esc(a.component || "")}<br><small class="muted">${FW.esc(a.description || "")}</small></td>` +
-      `<td>${a.occurrences}</td><td>${stateBadge(a.state)}</td>`;
+      `<td>${a.occurrences}</td><td>${stateBadge(a.state)}${a.forward_status ? `<br><span class="fwd fwd-${FW.esc(a.forward_status)}" data-testid="row-forward">${FW.esc(FORWARD_NAMES[a.forward_status] || a.forward_status)}</span>` : ""}</td>`;
     tr.addEventListener("click", () => select(a.id));
     return tr;
   }
@@ -93,8 +132,15 @@
     if (f.state) params.set("state", f.state);
     if (f.open) params.set("open", "true");
     const page = await FW.api("GET", `/api/v1/firewatch/alarms?${params}`);
+    let unforwarded = [];
+    if (f.open && (!f.state || f.state === "confirmed")) {
+      params.delete("open");
+      params.set("state", "confirmed");
+      params.set("size", "100");
+      unforwarded = (await FW.api("GET", `/api/v1/firewatch/alarms?${params}`)).items.filter(awaiting119);
+    }
     alarms.clear();
-    for (const a of page.items) alarms.set(a.id, a);
+    for (const a of [...page.items, ...unforwarded]) alarms.set(a.id, a);
     render();
     table.dataset.ready = "1";
   }
@@ -176,11 +222,12 @@
       return;
     }
     alarms.set(d.id, Object.assign(alarms.get(d.id) || {}, d));
+    render();
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
       `<tr><td>${FW.time(o.received_at)}</td><td>${FW.esc(CHANGES[o.change] || o.change)}</td><td>${FW.esc(o.description)}</td></tr>`).join("");
     const acts = (d.actions || []).map((x) =>
-      `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(ACTION_NAMES[x.action] || x.action)}</td>` +
-      `<td>${FW.esc(x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
+      `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(actionName(x))}</td>` +
+      `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(METHOD_NAMES[x.method] || x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
     detail.innerHTML = `
       <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
@@ -193,6 +240,7 @@
         <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
         <dt>联网单位</dt><dd>${d.unit_id ? `<a href="/firewatch/units/${d.unit_id}">查看单位与设备</a>` : "—"}</dd>
       </dl>
+      ${forwardPanel(d)}
       <div class="fw-actions" id="fw-actions">${actionButtons(d)}</div>
       <div id="fw-form"></div>
       <p class="error" id="fw-error" hidden></p>
@@ -203,6 +251,78 @@
     detail.dataset.alarm = d.id;
     detail.dataset.state = d.state;
     for (const b of detail.querySelectorAll("[data-action]")) b.addEventListener("click", () => act(d, b.dataset.action));
+    const call = document.getElementById("fw-record-call");
+    if (call) call.addEventListener("click", () => recordCallForm(d));
+  }
+
+  // -- 119 hand-over ---------------------------------------------------------------------------
+  function phoneList(d) {
+    if (!d.unit_phones || !d.unit_phones.length) return `<p class="muted">单位未登记联系电话，请通过其他途径联系现场。</p>`;
+    return `<ul data-testid="unit-phones">${d.unit_phones.map((p) =>
+      `<li>${FW.esc(p.role)} ${FW.esc(p.name)}：<a class="tel" href="tel:${FW.esc(p.phone.replace(/[^0-9+]/g, ""))}">${FW.esc(p.phone)}</a></li>`).join("")}</ul>`;
+  }
+
+  function forwardPanel(d) {
+    const s = d.forward_status;
+    if (d.state !== "confirmed" || !s) return "";
+    const rows = d.forwardings || [];
+    const done = rows.find((f) => f.status === "sent" || f.status === "manual_done");
+    if (done && done.status === "manual_done") {
+      return `<section class="fw-119 done" data-testid="forward-119" data-status="manual_done"><h3>已电话转警119</h3>
+        <p>${FW.esc(done.called_by)} 于 ${FW.time(done.sent_at)} 拨打119，119接警员：${FW.esc(done.reference)}。` +
+        `确认火警后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b> 转警。${done.note ? FW.esc(done.note) : ""}</p></section>`;
+    }
+    if (done) {
+      return `<section class="fw-119 done" data-testid="forward-119" data-status="sent"><h3>已自动转发119</h3>
+        <p>${FW.time(done.sent_at)} 由联网接口送达，确认后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b>` +
+        `${done.reference ? `，回执 ${FW.esc(done.reference)}` : ""}。</p></section>`;
+    }
+    const failed = rows.filter((f) => f.status === "failed" || f.status === "manual_pending");
+    const last = failed[failed.length - 1];
+    const why = s === "failed"
+      ? `自动转发119失败（已尝试 ${failed.length} 次，系统仍在重试）：${FW.esc(last ? last.error : "")}。请同时电话报警。`
+      : (last && last.forwarder === "log"
+        ? "本平台未接入119联网转警，火警信息没有发出。请立即拨打119报警，并在下方登记通话。"
+        : `自动转发119已失败 ${failed.length} 次，不再重试。请立即拨打119报警，并在下方登记通话。`);
+    const button = cfg.can_operate ? `<button type="button" id="fw-record-call">登记电话转警</button>` : "";
+    return `<section class="fw-119 pending" data-testid="forward-119" data-status="${FW.esc(s)}">
+      <h3>${s === "failed" ? "转发119失败" : "待人工电话转警"}</h3>
+      <p>${why}</p>
+      <p><a class="call119" href="tel:119">拨打 119</a></p>
+      <p>联系单位核实现场：</p>${phoneList(d)}
+      <div class="fw-actions">${button}</div></section>`;
+  }
+
+  function recordCallForm(d) {
+    const form = document.getElementById("fw-form");
+    const now = localInput(new Date());
+    form.innerHTML = `<form class="fw-form" id="fw-call-form">
+      <label>拨打人 <input name="called_by" value="${FW.esc(cfg.display_name || cfg.user)}" maxlength="100" required></label>
+      <label>拨打时间（北京时间） <input name="called_at" type="datetime-local" step="1" value="${now}"
+        min="${localInput(new Date(d.decided_at))}" required></label>
+      <label>119接警员 / 答复（必填） <input name="answered_by" maxlength="200" required placeholder="如：接警员工号 0371，已派车"></label>
+      <label>备注 <textarea name="note" rows="2" maxlength="500"></textarea></label>
+      <div class="fw-actions"><button type="submit">提交：登记电话转警</button>
+      <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
+    document.getElementById("fw-cancel").onclick = () => { form.innerHTML = ""; };
+    document.getElementById("fw-call-form").onsubmit = async (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target);
+      const error = document.getElementById("fw-error");
+      try {
+        const at = f.get("called_at") || "";
+        await FW.api("POST", `/api/v1/firewatch/alarms/${d.id}/forwardings/manual`, {
+          // Left as offered: now, as the server's clock has it; else China time as entered.
+          called_by: f.get("called_by"), called_at: at === now ? null : `${at.length === 16 ? at + ":00" : at}+08:00`,
+          answered_by: f.get("answered_by"), note: f.get("note") || "",
+        });
+        await load();
+        select(d.id);
+      } catch (err) {
+        error.hidden = false;
+        error.textContent = err.message;
+      }
+    };
   }
 
   function act(a, action) {
