@@ -34,12 +34,9 @@ STATELESS_FACTORIES = {"getLogger", "TypeVar", "APIRouter", "Typer", "compile", 
 CACHED_FUNCTION_ARGUMENTS = ("Settings", "Session", "Engine", "Path", "sessionmaker")
 
 # Each entry: (module path relative to src/citysafe, name) — with the reason. Keep this tiny.
-ALLOWED: dict[tuple[str, str], str] = {
-    # The 119 forwarder and the notifier of the running service: moved onto the application context by
-    # the outbound work (core.outbound), which owns these two modules.
-    ("firewatch/alarms/forwarding.py", "_current"): "moving to the context with core.outbound",
-    ("firewatch/alarms/notify.py", "_current"): "moving to the context with core.outbound",
-}
+# Empty: the 119 forwarder and the notifier, its last two entries, now live on the application context
+# (firewatch/alarms/links.py's LINKS slot).
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _is_constant(name: str) -> bool:
