@@ -27,7 +27,7 @@ from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
-from citysafe.registry import new_context, register_handlers
+from citysafe.registry import check_startup, new_context, register_handlers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     """The app of one application context (``ctx``, else a new one on ``settings`` or the environment's):
     its bus, caches and services belong to this app alone."""
     context = ctx or new_context(settings or get_settings())
+    check_startup(context)
     register_handlers(context.bus)
 
     @asynccontextmanager

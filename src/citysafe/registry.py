@@ -7,6 +7,7 @@ worker) subscribes the same reactions to its context's bus, without importing th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 from sqlalchemy import Engine
@@ -20,6 +21,7 @@ from citysafe.core.db import Base
 from citysafe.core.events import DomainEvent, EventBus
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
+from citysafe.firewatch.alarms import links as firewatch_links
 from citysafe.firewatch.alarms import models as firewatch_alarm_models
 from citysafe.firewatch.ingest import models as firewatch_ingest_models
 from citysafe.firewatch.registry import models as firewatch_registry_models
@@ -81,3 +83,15 @@ def new_context(settings: Settings, *, engine: Engine | None = None, clock: Cloc
 def register_handlers(event_bus: EventBus) -> None:
     for module in HANDLER_MODULES:
         module.register(event_bus)
+
+
+# Objects a process builds from its settings before it starts, so a setting that cannot work stops the
+# start with one line (exit 2 from the CLI) instead of failing at the first fire: firewatch's 119 link
+# and notifier (a webhook without its URL, a channel the outbound settings do not enable).
+STARTUP_CHECKS: tuple[Callable[[AppContext], object], ...] = (firewatch_links.links,)
+
+
+def check_startup(ctx: AppContext) -> None:
+    """Build what ``STARTUP_CHECKS`` names for ``ctx``; ValueError when the settings cannot make it."""
+    for check in STARTUP_CHECKS:
+        check(ctx)

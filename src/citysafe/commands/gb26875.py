@@ -76,7 +76,7 @@ def worker(
     from citysafe.core.config import get_settings
     from citysafe.firewatch.gateway.sinks import DatabaseSink
     from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
-    from citysafe.registry import new_context, register_handlers
+    from citysafe.registry import check_startup, new_context, register_handlers
 
     settings = get_settings()
     if not settings.nats_url:
@@ -87,6 +87,7 @@ def worker(
         fail(f"partition {bad[0]} is outside 0..{count - 1}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = new_context(settings)
+    check_startup(ctx)
     register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
 
     async def main() -> None:
@@ -122,7 +123,7 @@ def ingest_writer() -> None:
     from citysafe.core.context import AppContext
     from citysafe.core.wal import checkpoint_in_background
     from citysafe.firewatch.ingest.writer import serve_pipe
-    from citysafe.registry import new_context, register_handlers
+    from citysafe.registry import check_startup, new_context, register_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
 
@@ -130,6 +131,7 @@ def ingest_writer() -> None:
 
     def make_context(settings: Settings) -> AppContext:
         ctx = new_context(settings)  # the parent's settings, sent over the pipe
+        check_startup(ctx)
         stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
         register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
         return ctx
