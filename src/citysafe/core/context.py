@@ -34,6 +34,7 @@ from citysafe.core.security import TokenSigner
 
 T = TypeVar("T")
 
+_MISSING: Final = object()  # what ``extras`` answers for a slot not made yet (None may be a slot's value)
 CONTEXT: Final = "citysafe.context"  # the key of the owning AppContext in every session's ``info``
 
 
@@ -89,6 +90,11 @@ class AppContext:
         )
 
     def slot_value(self, slot: Slot[T]) -> T:
+        # The ingest path asks for its slots on every batch: a made object is read without the lock (a dict
+        # read is atomic); only the first use takes it, so two threads never make two objects.
+        found = self.extras.get(slot.name, _MISSING)
+        if found is not _MISSING:
+            return cast(T, found)
         with self._lock:
             if slot.name not in self.extras:
                 self.extras[slot.name] = slot.make(self)
