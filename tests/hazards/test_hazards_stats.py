@@ -193,3 +193,19 @@ def test_cache_reuses_until_something_changes(ctx: AppContext) -> None:
             category=HazardCategory.OTHER, description="x", region_code="320102002"))
     with unit_of_work(ctx.session_factory) as session:
         assert cache.cached(session, ("k",), 60, compute) == 3  # a step was written: recomputed
+
+
+def test_excel_export_keeps_hostile_text_as_text(client: TestClient, make_user: UserFactory) -> None:
+    """A title that is a formula and a description with a control character (the title is derived from it)
+    are exported as plain text; before, the first became a live link and the second made the export fail."""
+    office = make_user("district_office", "320102")
+    for title, description in [('=HYPERLINK("http://evil.example","点此")', "消防通道堵塞"), ("", "通道\x0b堵塞")]:
+        assert client.post("/api/v1/hazards/tickets", headers=office, json={
+            "category": "high_rise", "title": title, "description": description,
+            "region_code": "320102002"}).status_code == 201
+    city = make_user("city_office", "320100")  # an office above the ticket's district exports it too
+    response = client.get("/api/v1/hazards/tickets/export.xlsx", headers=city)
+    assert response.status_code == 200
+    titles = {row[1].value: row[1].data_type for row in load_workbook(io.BytesIO(response.content))["隐患清单"]
+              .iter_rows(min_row=2, max_col=2)}
+    assert titles == {'\'=HYPERLINK("http://evil.example","点此")': "s", "高层建筑：通道堵塞": "s"}

@@ -149,3 +149,12 @@ def test_categories_and_methods_describe_the_vocabulary(client: TestClient, city
     methods = client.get("/api/v1/risk/methods", headers=city).json()
     assert set(methods["lec"]["presets"]) == {"A", "B"} and set(methods["matrix"]["presets"]) == {"M1", "M2"}
     assert methods["gb18218"]["substances"] >= 85
+
+
+def test_excel_export_writes_a_formula_name_as_text(client: TestClient, city: dict[str, str],
+                                                    add_source: SourceFactory) -> None:
+    add_source(name="=HYPERLINK(\"http://evil.example\",\"点此\")", assessment=lec(6, 6, 7))
+    response = client.get("/api/v1/risk/sources.xlsx", headers=city)
+    sheet = load_workbook(io.BytesIO(response.content))["风险源"]
+    name = next(cell for cell in sheet[2] if sheet.cell(row=1, column=cell.column).value == "名称*")
+    assert name.data_type == "s" and name.value == "'=HYPERLINK(\"http://evil.example\",\"点此\")"

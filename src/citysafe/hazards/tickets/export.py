@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
+from citysafe.core.render.xlsx import safe_row
 from citysafe.hazards.calc.lifecycle import STATE_NAMES_ZH
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, SOURCE_NAMES_ZH, zh
 from citysafe.hazards.tickets.models import HazardTicket
@@ -40,12 +41,12 @@ def export_workbook(
             break
         if ticket.region_code not in names:
             names.update(region_names(session, [ticket.region_code]))
-        sheet.append([
+        sheet.append(safe_row([
             ticket.number, ticket.title, zh(SOURCE_NAMES_ZH, ticket.source), zh(CATEGORY_NAMES_ZH, ticket.category),
             zh(LEVEL_NAMES_ZH, ticket.level), zh(STATE_NAMES_ZH, ticket.state), names.get(ticket.region_code, ""),
             ticket.region_code, ticket.place_name, ticket.address, ticket.organization_name, ticket.responsible_name,
             ticket.reporter_name, format_local(ticket.created_at), format_local(ticket.deadline),
-            "是" if is_overdue(ticket, now) else "否", format_local(ticket.closed_at), ticket.lon, ticket.lat])
+            "是" if is_overdue(ticket, now) else "否", format_local(ticket.closed_at), ticket.lon, ticket.lat]))
         written += 1
     _stats_sheet(book, stats, written, truncated)
     buffer = io.BytesIO()

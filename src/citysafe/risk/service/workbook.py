@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from citysafe.core.render.xlsx import safe_row
 from citysafe.risk.calc import lec
 from citysafe.risk.calc.levels import RiskLevel
 from citysafe.risk.enums import CATEGORIES, KINDS
@@ -175,7 +176,7 @@ def export_bytes(rows: Iterable[tuple[RiskSource, RiskAssessment | None, dict[st
         values |= _assessment_cells(latest)
         level_names = [RiskLevel(v).name_zh if v else "" for v in (source.assessed_level, source.current_level)]
         reasons = "；".join(r.get("reason_zh", "") for r in source.level_reasons or [])
-        sheet.append([values.get(c.key, "") for c in COLUMNS] + [*level_names, reasons])
+        sheet.append(safe_row([values.get(c.key, "") for c in COLUMNS] + [*level_names, reasons]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
