@@ -164,9 +164,8 @@ def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
     """Run the timers until the app stops; the 119 retries go through the context's forwarder
-    (``alarms/links.py``)."""
+    (``alarms/links.py``, built before the app starts by ``citysafe.registry.check_startup``)."""
     config = CONFIG.get(ctx)
-    links(ctx)  # built at start-up: a forwarder the settings cannot make stops the start, not the first fire
     task = asyncio.create_task(_loop(ctx, config, float(ctx.settings.firewatch_timer_seconds)))
     try:
         yield

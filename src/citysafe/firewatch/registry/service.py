@@ -123,14 +123,20 @@ def get_uitd(session: Session, *, address: int) -> Uitd:
                         what_zh="用户信息传输装置")
 
 
+def _list_devices(session: Session, model: type[T], *, registered: bool | None, unit_id: int | None,
+                  params: PageParams) -> tuple[list[T], int]:
+    """UITDs or IoT devices, optionally only the (un)registered ones or those of one unit."""
+    stmt = select(model).order_by(model.id)
+    if registered is not None:
+        stmt = stmt.where(model.registered.is_(registered))
+    if unit_id is not None:
+        stmt = stmt.where(model.unit_id == unit_id)
+    return paginate(session, stmt, params)
+
+
 def list_uitds(session: Session, *, registered: bool | None, unit_id: int | None,
                params: PageParams) -> tuple[list[Uitd], int]:
-    stmt = select(Uitd).order_by(Uitd.id)
-    if registered is not None:
-        stmt = stmt.where(Uitd.registered.is_(registered))
-    if unit_id is not None:
-        stmt = stmt.where(Uitd.unit_id == unit_id)
-    return paginate(session, stmt, params)
+    return _list_devices(session, Uitd, registered=registered, unit_id=unit_id, params=params)
 
 
 def _attach_alarms(session: Session, condition: ColumnElement[bool], unit: FireUnit) -> int:
@@ -244,12 +250,7 @@ def bind_iot_device(session: Session, *, device_id: str, unit_id: int) -> tuple[
 
 def list_iot_devices(session: Session, *, registered: bool | None, unit_id: int | None,
                      params: PageParams) -> tuple[list[IotDevice], int]:
-    stmt = select(IotDevice).order_by(IotDevice.id)
-    if registered is not None:
-        stmt = stmt.where(IotDevice.registered.is_(registered))
-    if unit_id is not None:
-        stmt = stmt.where(IotDevice.unit_id == unit_id)
-    return paginate(session, stmt, params)
+    return _list_devices(session, IotDevice, registered=registered, unit_id=unit_id, params=params)
 
 
 def create_maintenance(session: Session, *, window_in: MaintenanceCreate, actor: str) -> MaintenanceWindow:
