@@ -75,8 +75,8 @@ def load_models() -> type[Base]:
 
 def new_context(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> AppContext:
     """An application context on ``settings`` whose bus knows every domain's events (no handlers yet:
-    whoever runs them calls ``register_handlers(ctx.bus)``)."""
-    load_models()
+    whoever runs them calls ``register_handlers(ctx.bus)``). The tables are registered: importing this
+    module imported every model module."""
     return AppContext.from_settings(settings, engine=engine, clock=clock, event_types=EVENT_TYPES)
 
 
