@@ -27,6 +27,7 @@ test: $(STAMP)
 	scripts/ensure-system.sh test
 	scripts/ensure-services.sh
 	$(MAKE) lint typecheck
+	$(BIN)/python scripts/audit-deps.py
 	$(BIN)/pytest -p no:cacheprovider --durations=15 --cov=citysafe --cov-report=term:skip-covered
 
 bench: $(STAMP)
