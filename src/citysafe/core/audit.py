@@ -110,3 +110,11 @@ def _write_audit(session: Session, _ctx: Any) -> None:
             add(obj, "delete", _column_values(obj), None)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
+
+
+def record(session: Session, *, action: str, entity: str, entity_id: str, region_code: str | None,
+           after: dict[str, Any] | None = None) -> None:
+    """An audit entry for an act that changes no audited column (a logout, a password change: the
+    hash is never copied into the log), written in the same transaction as the act."""
+    session.add(AuditEntry(at=utcnow(), actor=_actor(session), action=action, entity=entity,
+                           entity_id=entity_id, region_code=region_code, before=None, after=after))
