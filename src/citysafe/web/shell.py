@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from citysafe.auth import accounts
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
@@ -43,7 +44,14 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, db: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            # The cookie's token is revoked, not only forgotten: a copy of it no longer works either.
+            accounts.logout(db, signer=app_context(request).signer, token=token)
+        except Unauthenticated:
+            pass  # already invalid: nothing to revoke
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
