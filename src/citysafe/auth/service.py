@@ -13,7 +13,7 @@ from citysafe.auth.models import RevokedToken, User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
-from citysafe.core.db import get_or_404
+from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope, in_region
@@ -160,6 +160,11 @@ def require(principal: Principal, permission: str) -> None:
 
 def get_user(session: Session, *, user_id: int) -> User:
     return get_or_404(session, User, user_id, what="user", what_zh="用户")
+
+
+def find_user(session: Session, *, username: str) -> User:
+    return first_or_404(session, select(User).where(User.username == username), key=username, what="user",
+                        what_zh="用户")
 
 
 def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:
