@@ -35,8 +35,8 @@ from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
 from citysafe.web import risk as web_risk
-from citysafe.web import users as web_users
 from citysafe.web import shell as web_shell
+from citysafe.web import users as web_users
 
 API_PREFIX = "/api/v1"
 

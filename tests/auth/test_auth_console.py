@@ -9,7 +9,7 @@ from tests.conftest import UserFactory
 from citysafe.auth.deps import SESSION_COOKIE
 
 
-def _login(client: TestClient, username: str, password: str = "correct-horse") -> str:
+def _login(client: TestClient, username: str, password: str = "correct-horse") -> str:  # noqa: S107 - the test accounts\' password
     client.cookies.clear()
     response = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
     assert response.status_code == 303, response.text

@@ -18,7 +18,7 @@ from citysafe.core.db import unit_of_work
 ME = "/api/v1/auth/me"
 
 
-def _token(client: TestClient, username: str, password: str = "correct-horse") -> dict[str, str]:
+def _token(client: TestClient, username: str, password: str = "correct-horse") -> dict[str, str]:  # noqa: S107 - the test accounts\' password
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -61,7 +61,8 @@ def change_own_password(session: Session, *, principal: Principal, current: str,
     if not verify_password(user.password_hash, current):
         raise field_error("current_password", "the current password is wrong", "当前密码不正确")
     if current == new:
-        raise field_error("new_password", "the new password must differ from the current one", "新密码不能与当前密码相同")
+        raise field_error("new_password", "the new password must differ from the current one",
+                          "新密码不能与当前密码相同")
     set_password(session, user=user, password=new)
     record(session, action="password", entity=User.__tablename__, entity_id=str(user.id),
            region_code=user.region_code)

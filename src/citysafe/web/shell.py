@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -47,11 +48,10 @@ def login(
 def logout(request: Request, db: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        try:
-            # The cookie's token is revoked, not only forgotten: a copy of it no longer works either.
+        # The cookie's token is revoked, not only forgotten: a copy of it no longer works either
+        # (an already invalid one has nothing to revoke).
+        with contextlib.suppress(Unauthenticated):
             accounts.logout(db, signer=app_context(request).signer, token=token)
-        except Unauthenticated:
-            pass  # already invalid: nothing to revoke
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

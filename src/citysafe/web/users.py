@@ -73,7 +73,8 @@ def user_list(request: Request, db: DbSession, page: int = 1) -> Response:
     creatable = [(role.value, ROLE_NAMES_ZH[role]) for role in Role if outranks(principal.role, role)]
     return render(request, "users/list.html", principal, users=users, total=total, page=params.page,
                   region_names=region_names, role_names={r.value: n for r, n in ROLE_NAMES_ZH.items()},
-                  creatable=creatable, regions=_region_choices(db, principal), manageable={u.id for u in users if outranks(principal.role, Role(u.role))},
+                  creatable=creatable, regions=_region_choices(db, principal),
+                  manageable={u.id for u in users if outranks(principal.role, Role(u.role))},
                   forbidden=False, ok=request.query_params.get("ok", ""),
                   error=request.query_params.get("error", ""))
 
