@@ -26,14 +26,14 @@ def main() -> None:
     from citysafe.registry import new_context
 
     data_dir = Path(tempfile.mkdtemp(prefix="authz-probe-"))
-    ctx = new_context(Settings(data_dir=data_dir, database_url="", secret_key="probe"))
+    ctx = new_context(Settings(data_dir=data_dir, database_url="", secret_key="probe"))  # noqa: S106 - a throwaway database
     upgrade(ctx.engine)
     with unit_of_work(ctx.session_factory, actor="probe") as session:
         regions_service.import_packaged_jiangsu(session)
         for name, role, region in [("admin", "admin", "320000"), ("xw", "district_office", "320102"),
                                    ("qh", "district_office", "320104")]:
-            auth_service.create_user(session, user_in=UserCreate(username=name, password="probe-password",
-                                                                 role=role, region_code=region))
+            auth_service.create_user(session, user_in=UserCreate(
+                username=name, password="probe-password", role=role, region_code=region))  # noqa: S106
     results: dict[str, Any] = {}
     with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as client:
         def login(name: str) -> dict[str, str]:
