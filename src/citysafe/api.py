@@ -36,6 +36,7 @@ from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
+from citysafe.web import users as web_users
 
 API_PREFIX = "/api/v1"
 
@@ -58,6 +59,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_hazards.router,
     web_firewatch.router,
     web_risk.router,
+    web_users.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.

@@ -78,28 +78,85 @@ def user_create(
     display_name: Annotated[str, typer.Option("--display-name")] = "",
 ) -> None:
     """Create a user; with --password-stdin the first line of stdin is the password."""
-    from pydantic import ValidationError
-
     from citysafe.auth import service as auth_service
     from citysafe.auth.schemas import UserCreate
     from citysafe.core.db import unit_of_work
     from citysafe.regions import service as regions_service
 
-    if not password_stdin:
-        fail("give the password on stdin with --password-stdin")
-    password = sys.stdin.readline().rstrip("\r\n")
+    password = _stdin_password(password_stdin)
     try:
         user_in = UserCreate(username=name, password=password, role=role, region_code=region,
                              organization_id=organization_id, display_name=display_name)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        _fail_first(exc)
         return
     ctx = app_context()
     with unit_of_work(ctx.session_factory, actor="cli") as session:
         regions_service.get(session, code=user_in.region_code)
         user = auth_service.create_user(session, user_in=user_in)
         typer.echo(f"created user {user.username} (id {user.id}, role {user.role}, region {user.region_code})")
+
+
+def _stdin_password(password_stdin: bool) -> str:
+    if not password_stdin:
+        fail("give the password on stdin with --password-stdin")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _fail_first(exc: ValidationError) -> None:
+    first = exc.errors()[0]
+    fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+
+
+def _set_active(name: str, *, active: bool) -> None:
+    from citysafe.auth import accounts
+    from citysafe.auth import service as auth_service
+    from citysafe.core.db import unit_of_work
+
+    ctx = app_context()
+    with unit_of_work(ctx.session_factory, actor="cli") as session:
+        user = auth_service.find_user(session, username=name)
+        accounts.set_active(session, actor=None, user_id=user.id, active=active)
+    state = "active" if active else "deactivated; its sessions and tokens have ended"
+    typer.echo(f"user {name} is {state}")
+
+
+@user_app.command("deactivate")
+@user_errors
+def user_deactivate(name: str) -> None:
+    """Deactivate an account: it can no longer log in, and every token it holds stops working."""
+    _set_active(name, active=False)
+
+
+@user_app.command("activate")
+@user_errors
+def user_activate(name: str) -> None:
+    """Reactivate a deactivated account (and clear a login lock)."""
+    _set_active(name, active=True)
+
+
+@user_app.command("set-password")
+@user_errors
+def user_set_password(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Set an account's password from stdin; every token it holds stops working."""
+    from citysafe.auth import accounts
+    from citysafe.auth import service as auth_service
+    from citysafe.auth.schemas import PasswordReset
+    from citysafe.core.db import unit_of_work
+
+    try:
+        body = PasswordReset(password=_stdin_password(password_stdin))
+    except ValidationError as exc:
+        _fail_first(exc)
+        return
+    ctx = app_context()
+    with unit_of_work(ctx.session_factory, actor="cli") as session:
+        user = auth_service.find_user(session, username=name)
+        accounts.reset_password(session, actor=None, user_id=user.id, password=body.password)
+    typer.echo(f"password of {name} set; its earlier sessions and tokens have ended")
 
 
 @regions_app.command("import")

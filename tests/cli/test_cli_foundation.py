@@ -117,3 +117,19 @@ def test_demo_then_serve(demo_server: tuple[str, str]) -> None:
     assert orgs["total"] > 0
     assert all(o["region_code"].startswith("320102") for o in orgs["items"])
     assert httpx.get(f"{base}/api/v1/organizations").status_code == 401
+
+
+def test_user_deactivate_activate_and_set_password(env: dict[str, str]) -> None:
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["regions", "load-jiangsu"], env).returncode == 0
+    assert run(["user", "create", "zhao", "--role", "operator", "--region", "320102", "--password-stdin"], env,
+               stdin="a-long-password\n").returncode == 0
+    deactivated = run(["user", "deactivate", "zhao"], env)
+    assert deactivated.returncode == 0 and "deactivated" in deactivated.stdout, deactivated.stderr
+    assert run(["user", "activate", "zhao"], env).returncode == 0
+    short = run(["user", "set-password", "zhao", "--password-stdin"], env, stdin="short\n")
+    assert short.returncode == 2 and "password" in short.stderr and "Traceback" not in short.stderr
+    changed = run(["user", "set-password", "zhao", "--password-stdin"], env, stdin="another-long-one\n")
+    assert changed.returncode == 0 and "password of zhao set" in changed.stdout, changed.stderr
+    unknown = run(["user", "deactivate", "nobody"], env)
+    assert unknown.returncode == 2 and len(unknown.stderr.strip().splitlines()) == 1

@@ -65,9 +65,13 @@ def test_bind_unregistered_device_attaches_past_alarms(client: TestClient, ctx: 
     # the device was parked in the unregistered region, outside this district user's scope
     assert client.get(f"{API}/alarms", headers=headers).json()["total"] == 0
     unit = _unit(client, headers)
-    bound = client.post(f"{API}/uitds/889/bind", headers=headers, json={"unit_id": unit["id"]})
-    assert bound.status_code == 200, bound.text
-    assert bound.json() == {"device_address": "889", "unit_id": unit["id"], "alarms_attached": 1}
+    # the district cannot see where the device is parked: its bind is a claim the city office approves
+    claimed = client.post(f"{API}/uitds/889/bind", headers=headers, json={"unit_id": unit["id"]})
+    assert claimed.status_code == 202, claimed.text
+    city = make_user("city_office", "320100")
+    approved = client.post(f"{API}/claims/{claimed.json()['id']}/approve", headers=city)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved" and approved.json()["alarms_attached"] == 1
     [alarm] = client.get(f"{API}/alarms", headers=headers).json()["items"]
     assert alarm["unit_id"] == unit["id"] and not alarm["unregistered"] and alarm["region_code"] == "320102002"
     uitd = client.get(f"{API}/uitds/889", headers=headers).json()

@@ -40,12 +40,18 @@ Context = Annotated[AppContext, Depends(app_context)]
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def current_principal(
-    request: Request, db: DbSession, token: Annotated[str | None, Depends(_bearer)] = None,
-) -> Principal:
+def raw_token(request: Request, token: Annotated[str | None, Depends(_bearer)] = None) -> str:
+    """The bearer token, or else the console's session cookie."""
     raw = token or request.cookies.get(SESSION_COOKIE)
     if not raw:
         raise Unauthenticated(detail="authentication required", detail_zh="请先登录")
+    return raw
+
+
+RawToken = Annotated[str, Depends(raw_token)]
+
+
+def current_principal(request: Request, db: DbSession, raw: RawToken) -> Principal:
     return service.principal_from_token(db, signer=app_context(request).signer, token=raw)
 
 

@@ -33,6 +33,18 @@ ROLE_NAMES_ZH = {
 
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.PROVINCE_OFFICE, Role.CITY_OFFICE, Role.DISTRICT_OFFICE})
 
+# Who outranks whom when accounts are managed: an account may create, deactivate or reset only roles
+# ranked strictly below its own. The working roles share the lowest rank: none of them manages accounts.
+ROLE_RANK: dict[Role, int] = {
+    Role.ADMIN: 4, Role.PROVINCE_OFFICE: 3, Role.CITY_OFFICE: 2, Role.DISTRICT_OFFICE: 1,
+    Role.DEPARTMENT: 0, Role.FIRE_RESCUE: 0, Role.OPERATOR: 0, Role.ENTERPRISE: 0, Role.GRID_OFFICER: 0,
+    Role.CITIZEN: 0,
+}
+
+
+def outranks(actor: Role, other: Role) -> bool:
+    return ROLE_RANK[actor] > ROLE_RANK[other]
+
 
 class Permission(StrEnum):
     MANAGE_USERS = "users:manage"

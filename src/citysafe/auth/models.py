@@ -23,3 +23,15 @@ class User(RegionScoped, Timestamped, Base):
     # Consecutive failed logins; past the limit the account is locked for a while (brute-force guard).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RevokedToken(Base):
+    """A token ended by logging out before it expired; rows past ``expires_at`` are pruned on logout."""
+
+    __tablename__ = "auth_revoked_token"
+    # Logging out is audited once, on the user (auth.accounts), not as a machine row here.
+    __audited__ = False
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -29,6 +29,19 @@ class UserCreate(BaseModel):
         return validate_division_code(value)
 
 
+class PasswordChange(BaseModel):
+    """One's own password change, proven by the current password."""
+
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class PasswordReset(BaseModel):
+    """An office setting a subordinate's password."""
+
+    password: str = Field(min_length=8, max_length=256)
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

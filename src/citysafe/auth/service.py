@@ -5,29 +5,42 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
-from citysafe.auth.enums import ROLE_PERMISSIONS, Role
-from citysafe.auth.models import User
+from citysafe.auth.enums import ROLE_NAMES_ZH, ROLE_PERMISSIONS, Role, outranks
+from citysafe.auth.models import RevokedToken, User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
-from citysafe.core.db import get_or_404
+from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope, in_region
-from citysafe.core.security import TokenSigner, hash_password, password_stamp, verify_password
+from citysafe.core.security import TokenClaims, TokenSigner, hash_password, password_stamp, verify_password
 
 _UNKNOWN_CREDENTIALS = Unauthenticated(detail="wrong username or password", detail_zh="用户名或密码错误")
 
 
-def create_user(session: Session, *, user_in: UserCreate) -> User:
+# auth sits below orgs (users point at organisations, not the other way), so the organisation of a new
+# account is looked up through the bare table rather than orgs' model; the region check is explicit.
+_ORGANIZATION = table("organization", column("id"), column("region_code"))
+
+
+def create_user(session: Session, *, user_in: UserCreate, creator: Principal | None = None) -> User:
+    """A new account. ``creator`` is the office creating it (None: the system itself — CLI, demo), which
+    may create only roles below its own, inside its region, for organisations inside that region."""
+    if creator is not None:
+        may_manage(creator, role=user_in.role, region_code=user_in.region_code)
     if session.scalars(select(User.id).where(User.username == user_in.username)
                        .execution_options(skip_scope=True)).first() is not None:
-        raise Conflict(detail=f"user {user_in.username} exists", detail_zh=f"用户 {user_in.username} 已存在")
+        # Usernames are unique across the province, so a taken one cannot be hidden; the answer only
+        # says it cannot be used, never whose it is or where (#10 finding 9).
+        raise Conflict(detail="username not available", detail_zh="用户名不可用")
     if user_in.role == Role.ENTERPRISE and user_in.organization_id is None:
         raise field_error("organization_id", "an enterprise user needs its organisation", "企业用户须指定所属单位")
+    if user_in.organization_id is not None:
+        _check_organisation(session, org_id=user_in.organization_id, region_code=user_in.region_code)
     user = User(
         username=user_in.username, display_name=user_in.display_name or user_in.username,
         role=user_in.role.value, region_code=user_in.region_code,
@@ -37,6 +50,27 @@ def create_user(session: Session, *, user_in: UserCreate) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def may_manage(actor: Principal, *, role: Role, region_code: str) -> None:
+    """Refuse unless ``actor`` ranks above ``role`` and ``region_code`` lies in its region."""
+    if not outranks(actor.role, role):
+        raise Forbidden(detail=f"role {actor.role} may manage only roles below its own, not {role}",
+                        detail_zh=f"只能管理低于本角色的账号，不能管理“{ROLE_NAMES_ZH[role]}”")
+    if not Scope(region_code=actor.region_code).covers(region_code):
+        raise Forbidden(detail=f"region {region_code} is outside your scope {actor.region_code}",
+                        detail_zh=f"行政区划 {region_code} 不在您的管辖范围 {actor.region_code} 内")
+
+
+def _check_organisation(session: Session, *, org_id: int, region_code: str) -> None:
+    # One answer for "no such organisation" and "an organisation outside the account's region", so the
+    # check reveals nothing about another district's organisations.
+    found = session.execute(select(_ORGANIZATION.c.id).where(
+        _ORGANIZATION.c.id == org_id, in_region(_ORGANIZATION.c.region_code, region_code),
+    )).first()
+    if found is None:
+        raise field_error("organization_id", f"no such organisation in region {region_code}",
+                          f"辖区 {region_code} 内没有该单位")
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:
@@ -77,15 +111,25 @@ def issue_token(signer: TokenSigner, user: User) -> str:
     return signer.issue(user.id, password_stamp(user.password_hash))
 
 
-def principal_from_token(session: Session, *, signer: TokenSigner, token: str) -> Principal:
-    """The acting principal of a token; also binds the session to the principal's scope."""
+_EXPIRED = Unauthenticated(detail="invalid or expired token", detail_zh="登录已失效，请重新登录")
+
+
+def read_token(session: Session, *, signer: TokenSigner, token: str) -> tuple[User, TokenClaims]:
+    """The active user of a valid token that was neither revoked nor outlived a password change."""
     claims = signer.read(token)
     if claims is None:
-        raise Unauthenticated(detail="invalid or expired token", detail_zh="登录已失效，请重新登录")
-    user_id, stamp = claims
-    user = session.get(User, user_id)
-    if user is None or not user.active or password_stamp(user.password_hash) != stamp:
-        raise Unauthenticated(detail="invalid or expired token", detail_zh="登录已失效，请重新登录")
+        raise _EXPIRED
+    user = session.get(User, claims.user_id)
+    if user is None or not user.active or password_stamp(user.password_hash) != claims.stamp:
+        raise _EXPIRED
+    if session.get(RevokedToken, claims.token_id) is not None:
+        raise _EXPIRED
+    return user, claims
+
+
+def principal_from_token(session: Session, *, signer: TokenSigner, token: str) -> Principal:
+    """The acting principal of a token; also binds the session to the principal's scope."""
+    user, _claims = read_token(session, signer=signer, token=token)
     principal = principal_for(user)
     act_as(session, principal)
     return principal
@@ -116,6 +160,11 @@ def require(principal: Principal, permission: str) -> None:
 
 def get_user(session: Session, *, user_id: int) -> User:
     return get_or_404(session, User, user_id, what="user", what_zh="用户")
+
+
+def find_user(session: Session, *, username: str) -> User:
+    return first_or_404(session, select(User).where(User.username == username), key=username, what="user",
+                        what_zh="用户")
 
 
 def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:

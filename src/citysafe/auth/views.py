@@ -3,14 +3,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from citysafe.auth import service
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth import accounts, service
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, RawToken, requires
 from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import AuditRead, Principal, Token, UserCreate, UserRead
+from citysafe.auth.schemas import (
+    AuditRead,
+    PasswordChange,
+    PasswordReset,
+    Principal,
+    Token,
+    UserCreate,
+    UserRead,
+)
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.problems import problem_response
@@ -36,18 +44,50 @@ def who_am_i(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
+@router.post("/auth/logout", status_code=204, operation_id="auth_logout")
+def logout(db: DbSession, ctx: Context, token: RawToken, principal: CurrentPrincipal) -> Response:
+    """End the token used for this request (the user's other sessions stay valid)."""
+    accounts.logout(db, signer=ctx.signer, token=token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/password", response_model=Token, operation_id="auth_password")
+def change_password(body: PasswordChange, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> Token:
+    """Change one's own password; every earlier token ends, and a fresh one is returned."""
+    user = accounts.change_own_password(db, principal=principal, current=body.current_password,
+                                        new=body.new_password)
+    return Token(access_token=service.issue_token(ctx.signer, user))
+
+
+UserManager = Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))]
+
+
 @router.post("/users", response_model=UserRead, status_code=201, operation_id="users_create")
-def create_user(
-    user_in: UserCreate, db: DbSession,
-    principal: Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))],
-) -> UserRead:
-    return UserRead.model_validate(service.create_user(db, user_in=user_in))
+def create_user(user_in: UserCreate, db: DbSession, principal: UserManager) -> UserRead:
+    return UserRead.model_validate(service.create_user(db, user_in=user_in, creator=principal))
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserRead, operation_id="users_deactivate")
+def deactivate_user(user_id: int, db: DbSession, principal: UserManager) -> UserRead:
+    """Deactivate an account below one's own role: its sessions and tokens end at once."""
+    return UserRead.model_validate(accounts.set_active(db, actor=principal, user_id=user_id, active=False))
+
+
+@router.post("/users/{user_id}/activate", response_model=UserRead, operation_id="users_activate")
+def activate_user(user_id: int, db: DbSession, principal: UserManager) -> UserRead:
+    return UserRead.model_validate(accounts.set_active(db, actor=principal, user_id=user_id, active=True))
+
+
+@router.post("/users/{user_id}/password", response_model=UserRead, operation_id="users_reset_password")
+def reset_password(user_id: int, body: PasswordReset, db: DbSession, principal: UserManager) -> UserRead:
+    """Set the password of an account below one's own role: its sessions and tokens end."""
+    user = accounts.reset_password(db, actor=principal, user_id=user_id, password=body.password)
+    return UserRead.model_validate(user)
 
 
 @router.get("/users", response_model=Page[UserRead], operation_id="users_list")
 def list_users(
-    db: DbSession, principal: Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))],
-    params: Annotated[PageParams, Query()],
+    db: DbSession, principal: UserManager, params: Annotated[PageParams, Query()],
 ) -> Page[UserRead]:
     return page_of(service.list_users(db, params=params), params, UserRead.model_validate)
 

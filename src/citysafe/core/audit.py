@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, event, insert, inspect
+from sqlalchemy import JSON, BigInteger, Integer, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from citysafe.core.clock import utcnow
@@ -82,19 +82,40 @@ def _actor(session: Session) -> str:
     return str(session.info.get("actor", "system"))
 
 
+def _parent_regions(session: Session, pending: list[tuple[dict[str, Any], Any]]) -> None:
+    """Fill in the region of rows whose class names a region-scoped parent (``__audit_region_from__ =
+    (foreign key attribute, parent table)``): an alarm's actions are audited in the alarm's region, so
+    the offices of that region see them and nobody else does. One query per parent table and flush."""
+    by_parent: dict[tuple[str, str], list[tuple[dict[str, Any], Any]]] = {}
+    for row, obj in pending:
+        key_attr, parent = obj.__audit_region_from__
+        by_parent.setdefault((key_attr, parent), []).append((row, getattr(obj, key_attr)))
+    for (_key_attr, parent), rows in by_parent.items():
+        table = Base.metadata.tables[parent]
+        ids = {parent_id for _row, parent_id in rows if parent_id is not None}
+        found = dict(session.connection().execute(
+            select(table.c.id, table.c.region_code).where(table.c.id.in_(ids))).tuples().all())
+        for row, parent_id in rows:
+            row["region_code"] = found.get(parent_id)
+
+
 @event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
+    from_parent: list[tuple[dict[str, Any], Any]] = []
     at = utcnow()
     actor = _actor(session)
 
     def add(obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        rows.append({
+        row = {
             "at": at, "actor": actor, "action": action, "entity": type(obj).__tablename__,
             "entity_id": _identity(obj),
             "region_code": obj.region_code if isinstance(obj, RegionScoped) else None,
             "before": before, "after": after,
-        })
+        }
+        rows.append(row)
+        if getattr(obj, "__audit_region_from__", None) is not None:
+            from_parent.append((row, obj))
 
     # Checking __audited__ before building values keeps bulk machine rows (raw frames) cheap.
     for obj in session.new:
@@ -108,5 +129,15 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
             add(obj, "delete", _column_values(obj), None)
+    if from_parent:
+        _parent_regions(session, from_parent)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
+
+
+def record(session: Session, *, action: str, entity: str, entity_id: str, region_code: str | None,
+           after: dict[str, Any] | None = None) -> None:
+    """An audit entry for an act that changes no audited column (a logout, a password change: the
+    hash is never copied into the log), written in the same transaction as the act."""
+    session.add(AuditEntry(at=utcnow(), actor=_actor(session), action=action, entity=entity,
+                           entity_id=entity_id, region_code=region_code, before=None, after=after))

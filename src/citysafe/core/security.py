@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -20,24 +24,34 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    stamp: str  # the password stamp when issued: a later password change invalidates the token
+    token_id: str  # names this one token, so logging out can revoke it and leave the user's others
+    expires_at: datetime
+
+
 class TokenSigner:
-    """Tokens carry the user id and a password stamp, so changing a password revokes old tokens."""
+    """Tokens carry the user id, a password stamp and their own id (``jti``)."""
 
     def __init__(self, secret_key: str, ttl_seconds: int) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="citysafe-token")
         self._ttl = ttl_seconds
 
     def issue(self, user_id: int, stamp: str) -> str:
-        return str(self._serializer.dumps({"uid": user_id, "st": stamp}))
+        return str(self._serializer.dumps({"uid": user_id, "st": stamp, "jti": secrets.token_hex(16)}))
 
-    def read(self, token: str) -> tuple[int, str] | None:
+    def read(self, token: str) -> TokenClaims | None:
         try:
-            data = self._serializer.loads(token, max_age=self._ttl)
+            data, signed_at = self._serializer.loads(token, max_age=self._ttl, return_timestamp=True)
         except (SignatureExpired, BadSignature):
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        # A token without an id (issued before revocation existed) could never be revoked: refused.
+        if not isinstance(data, dict) or not isinstance(data.get("uid"), int) or not data.get("jti"):
             return None
-        return int(data["uid"]), str(data.get("st", ""))
+        return TokenClaims(user_id=int(data["uid"]), stamp=str(data.get("st", "")), token_id=str(data["jti"]),
+                           expires_at=signed_at + timedelta(seconds=self._ttl))
 
 
 def password_stamp(password_hash: str) -> str:

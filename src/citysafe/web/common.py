@@ -32,6 +32,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("/orgs", "单位管理", "Organisations"),
     ("/evaluation", "示范城市评价", "Evaluation"),
     ("/audit", "操作日志", "Audit"),
+    ("/users", "用户管理", "Users"),
 ]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from citysafe.auth import accounts
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
@@ -43,7 +45,13 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, db: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        # The cookie's token is revoked, not only forgotten: a copy of it no longer works either
+        # (an already invalid one has nothing to revoke).
+        with contextlib.suppress(Unauthenticated):
+            accounts.logout(db, signer=app_context(request).signer, token=token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -115,6 +115,8 @@ class AlarmAction(Base):
     """What an operator (or the timer) did to an alarm; audited like every human change."""
 
     __tablename__ = "fw_alarm_action"
+    # Audited in the alarm's region (core.audit), so the alarm's offices see what was done to it.
+    __audit_region_from__ = ("alarm_id", "fw_alarm")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("fw_alarm.id", ondelete="CASCADE"), index=True)
@@ -133,6 +135,7 @@ class Forwarding(Base):
     from confirmation. ``status``: sent | failed | manual_pending | manual_done (alarms/forwarding.py)."""
 
     __tablename__ = "fw_forwarding"
+    __audit_region_from__ = ("alarm_id", "fw_alarm")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("fw_alarm.id", ondelete="CASCADE"), index=True)

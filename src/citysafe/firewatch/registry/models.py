@@ -162,3 +162,24 @@ class RegistryVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeviceClaim(RegionScoped, OrgScoped, Timestamped, Base):
+    """A request to bind a device the requester cannot see (registry.claims), held for an office above.
+
+    It lies in the region and organisation of the unit it names, so the offices over that unit see it
+    and decide, and an enterprise sees its own requests."""
+
+    __tablename__ = "fw_device_claim"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_kind: Mapped[str] = mapped_column(String(10))  # uitd | iot
+    device_key: Mapped[str] = mapped_column(String(64), index=True)  # the UITD address (decimal) or IoT id
+    unit_id: Mapped[int] = mapped_column(ForeignKey("fw_unit.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|approved|rejected
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requester_role: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alarms_attached: Mapped[int] = mapped_column(Integer, default=0)

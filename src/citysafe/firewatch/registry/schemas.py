@@ -176,6 +176,23 @@ class BindResult(BaseModel):
     alarms_attached: int
 
 
+class ClaimRead(BaseModel):
+    """A bind that waits for an office above (registry.claims)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    device_kind: str
+    device_key: str
+    unit_id: int
+    status: str
+    requested_by: str
+    decided_by: str
+    decided_at: datetime | None
+    alarms_attached: int
+    created_at: datetime
+
+
 class MaintenanceCreate(BaseModel):
     unit_id: int | None = None
     device_address: str | None = Field(default=None, max_length=64)

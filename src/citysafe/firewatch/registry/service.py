@@ -97,11 +97,30 @@ def _attach(device: Uitd | IotDevice, unit: FireUnit) -> None:
     device.registered = True
 
 
+# An address known outside the caller's scope is answered the same whether the device is registered to
+# another district's unit or parked unregistered after connecting: nothing tells the caller which, where,
+# or what the device has reported. Addresses are unique across the platform, so "known somewhere" cannot
+# be hidden from someone registering it (and an installer holding the device knows its address anyway);
+# the way on is a claim (registry.claims) that an office above decides, seeing the whole picture.
+CLAIM_NEEDED = Conflict(
+    detail="this device address is not available to you; ask for it with a claim (bind), "
+           "which an office above approves",
+    detail_zh="该设备地址不可直接登记，请提交认领申请，由上级安委办审核")
+
+
+def visible(session: Session, device: Uitd | IotDevice) -> bool:
+    """The device lies in the caller's scope (always, for the system itself)."""
+    model = type(device)
+    return session.scalars(select(model.id).where(model.id == device.id)).first() is not None
+
+
 def register_uitd(session: Session, *, uitd_in: UitdCreate) -> Uitd:
     """Register a UITD; one already seen (unregistered) is bound to the unit instead, with its alarms."""
     unit = get_unit(session, unit_id=uitd_in.unit_id)
     existing = session.scalars(select(Uitd).where(Uitd.address == uitd_in.address)
                                .execution_options(skip_scope=True)).first()
+    if existing is not None and not visible(session, existing):
+        raise CLAIM_NEEDED
     if existing is not None and existing.registered:
         raise Conflict(detail=f"UITD {uitd_in.address} is registered", detail_zh=f"传输装置 {uitd_in.address} 已登记")
     if existing is not None:
@@ -153,22 +172,29 @@ def _attach_alarms(session: Session, condition: ColumnElement[bool], unit: FireU
     return len(alarms)
 
 
-def _claimable(session: Session, stmt: Select[tuple[T]]) -> T | None:
-    """An unregistered device, wherever it was parked: anyone managing devices may claim it for a unit
-    in their scope (the installer knows the address printed on it). Registered ones need scope."""
+def _claimable(session: Session, stmt: Select[tuple[T]], approved: bool) -> T | None:
+    """With an office's approval of a claim (registry.claims), an unregistered device wherever it was
+    parked; otherwise only what the scope shows (the caller asks for a claim for anything else)."""
+    if not approved:
+        return None
     found = session.scalars(stmt.execution_options(skip_scope=True)).first()
     return found if found is not None and not getattr(found, "registered", True) else None
 
 
-def bind_uitd(session: Session, *, address: int, unit_id: int) -> tuple[Uitd, int]:
+def bind_uitd(session: Session, *, address: int, unit_id: int, approved: bool = False) -> tuple[Uitd, int]:
     """Attach a UITD (typically one discovered unregistered) and all its past alarms to a unit."""
     unit = get_unit(session, unit_id=unit_id)
-    uitd = _claimable(session, select(Uitd).where(Uitd.address == address)) or get_uitd(session, address=address)
+    uitd = (_claimable(session, select(Uitd).where(Uitd.address == address), approved)
+            or get_uitd(session, address=address))
     _attach(uitd, unit)
+    # The device is the caller's to bind by now; its systems and components may still lie where it was
+    # parked, outside the caller's scope, so the scope filter must not skip them.
     session.execute(update(FireSystem).where(FireSystem.uitd_id == uitd.id)
-                    .values(region_code=unit.region_code, organization_id=unit.organization_id))
+                    .values(region_code=unit.region_code, organization_id=unit.organization_id)
+                    .execution_options(skip_scope=True))
     session.execute(update(Component).where(Component.uitd_id == uitd.id)
-                    .values(region_code=unit.region_code, organization_id=unit.organization_id))
+                    .values(region_code=unit.region_code, organization_id=unit.organization_id)
+                    .execution_options(skip_scope=True))
     count = _attach_alarms(session, Alarm.uitd_address == address, unit)
     regcache.bump(session)
     return uitd, count
@@ -218,6 +244,8 @@ def register_iot_device(session: Session, *, device_in: IotDeviceCreate) -> IotD
     unit = get_unit(session, unit_id=device_in.unit_id)
     existing = session.scalars(select(IotDevice).where(IotDevice.device_id == device_in.device_id)
                                .execution_options(skip_scope=True)).first()
+    if existing is not None and not visible(session, existing):
+        raise CLAIM_NEEDED
     if existing is not None and existing.registered:
         raise Conflict(detail=f"IoT device {device_in.device_id} is registered",
                        detail_zh=f"物联网设备 {device_in.device_id} 已登记")
@@ -236,10 +264,11 @@ def register_iot_device(session: Session, *, device_in: IotDeviceCreate) -> IotD
     return device
 
 
-def bind_iot_device(session: Session, *, device_id: str, unit_id: int) -> tuple[IotDevice, int]:
+def bind_iot_device(session: Session, *, device_id: str, unit_id: int,
+                    approved: bool = False) -> tuple[IotDevice, int]:
     unit = get_unit(session, unit_id=unit_id)
-    device = _claimable(session, select(IotDevice).where(IotDevice.device_id == device_id)) or session.scalars(
-        select(IotDevice).where(IotDevice.device_id == device_id)).first()
+    stmt = select(IotDevice).where(IotDevice.device_id == device_id)
+    device = _claimable(session, stmt, approved) or session.scalars(stmt).first()
     if device is None:
         raise not_found("IoT device", "物联网设备", device_id)
     _attach(device, unit)

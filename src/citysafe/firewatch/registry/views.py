@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
@@ -14,13 +15,14 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.errors import field_error
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.firewatch.alarms.schemas import PointStateRead
-from citysafe.firewatch.registry import excel
+from citysafe.firewatch.registry import claims, excel
 from citysafe.firewatch.registry import service as rs
 from citysafe.firewatch.registry.schemas import (
     BindIn,
     BindResult,
     BuildingCreate,
     BuildingRead,
+    ClaimRead,
     ComponentCreate,
     ComponentRead,
     ImportReport,
@@ -80,8 +82,21 @@ def get_uitd(address: int, db: DbSession, principal: CurrentPrincipal) -> UitdRe
     return UitdRead.model_validate(rs.get_uitd(db, address=address))
 
 
-@router.post("/uitds/{address}/bind", response_model=BindResult, operation_id="firewatch_uitds_bind")
-def bind_uitd(address: int, body: BindIn, db: DbSession, principal: Manager) -> BindResult:
+BIND_RESPONSES: dict[int | str, dict[str, object]] = {
+    202: {"model": ClaimRead, "description": "the device lies outside your scope: a claim for an office above"}}
+
+
+def _claimed(db: DbSession, *, kind: str, key: str, unit_id: int, principal: Principal) -> JSONResponse:
+    claim = claims.request(db, kind=kind, key=key, unit_id=unit_id, principal=principal)
+    return JSONResponse(ClaimRead.model_validate(claim).model_dump(mode="json"), status_code=202)
+
+
+@router.post("/uitds/{address}/bind", response_model=BindResult, operation_id="firewatch_uitds_bind",
+             responses=BIND_RESPONSES)
+def bind_uitd(address: int, body: BindIn, db: DbSession, principal: Manager) -> BindResult | JSONResponse:
+    """Bind a UITD in your scope at once; any other address becomes a claim (202) for an office above."""
+    if not claims.bind_now(db, kind=claims.UITD, key=str(address)):
+        return _claimed(db, kind=claims.UITD, key=str(address), unit_id=body.unit_id, principal=principal)
     uitd, count = rs.bind_uitd(db, address=address, unit_id=body.unit_id)
     return BindResult(device_address=str(uitd.address), unit_id=body.unit_id, alarms_attached=count)
 
@@ -112,10 +127,34 @@ def list_iot_devices(db: DbSession, principal: CurrentPrincipal, params: Annotat
     return page_of((items, total), params, IotDeviceRead.model_validate)
 
 
-@router.post("/iot-devices/{device_id}/bind", response_model=BindResult, operation_id="firewatch_iot_bind")
-def bind_iot_device(device_id: str, body: BindIn, db: DbSession, principal: Manager) -> BindResult:
+@router.post("/iot-devices/{device_id}/bind", response_model=BindResult, operation_id="firewatch_iot_bind",
+             responses=BIND_RESPONSES)
+def bind_iot_device(device_id: str, body: BindIn, db: DbSession,
+                    principal: Manager) -> BindResult | JSONResponse:
+    if not claims.bind_now(db, kind=claims.IOT, key=device_id):
+        return _claimed(db, kind=claims.IOT, key=device_id, unit_id=body.unit_id, principal=principal)
     device, count = rs.bind_iot_device(db, device_id=device_id, unit_id=body.unit_id)
     return BindResult(device_address=device.device_id, unit_id=body.unit_id, alarms_attached=count)
+
+
+@router.get("/claims", response_model=Page[ClaimRead], operation_id="firewatch_claims_list")
+def list_claims(db: DbSession, principal: Manager, params: Annotated[PageParams, Query()],
+                status: str | None = None) -> Page[ClaimRead]:
+    """Claims for units in your scope (an enterprise: its own)."""
+    return page_of(claims.list_claims(db, status=status, params=params), params, ClaimRead.model_validate)
+
+
+@router.post("/claims/{claim_id}/approve", response_model=ClaimRead, operation_id="firewatch_claims_approve")
+def approve_claim(claim_id: int, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
+    """An office above the claimant binds the device and its past alarms to the claimed unit."""
+    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=True, now=ctx.clock.now())
+    return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/reject", response_model=ClaimRead, operation_id="firewatch_claims_reject")
+def reject_claim(claim_id: int, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
+    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=False, now=ctx.clock.now())
+    return ClaimRead.model_validate(claim)
 
 
 @router.get("/devices/{device}/points", response_model=list[PointStateRead], operation_id="firewatch_points")
