@@ -80,7 +80,7 @@ class SheetReader:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.stop()
+            pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves stop() unannotated
             pool.join(timeout=10)
 
 
