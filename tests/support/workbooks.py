@@ -87,8 +87,15 @@ def wide_row(columns: int) -> bytes:
 
 
 def many_rows(rows: int) -> bytes:
-    """No declared dimension and ``rows`` small data rows (caught while reading)."""
-    return workbook([HEADER_ROW, *("<row><c><v>1</v></c></row>" for _ in range(rows))])
+    """No declared dimension and ``rows`` data rows, each different (compressing as real registers do)."""
+    return workbook([HEADER_ROW, *(f"<row>{_text_cell(f'某单位{i * 7919 % 100_003}')}<c><v>{i * 31 % 997}.5</v></c>"
+                                   f"<c><v>{i}</v></c></row>" for i in range(rows))])
+
+
+def long_strings(cells: int, length: int = 1000) -> bytes:
+    """Rows of the same long inline string: tiny compressed, and each cell a new string once parsed."""
+    row = "<row>" + _text_cell("安" * length) * 10 + "</row>"
+    return workbook([HEADER_ROW, *(row for _ in range(cells // 10))])
 
 
 NOT_A_ZIP = b"name,kind\n\xe4\xb8\x8d\xe6\x98\xaf Excel\n"

@@ -18,6 +18,10 @@ from citysafe.core.sheets.inspect import Refused, SheetLimits, too_many
 Rows = list[list[Any]]
 
 
+class Exhausted(Refused):
+    """The read ran out of the worker's memory; the worker is replaced (its heap stays grown)."""
+
+
 def limit_memory(max_bytes: int) -> None:
     """Worker initializer: cap the address space, so a workbook that still expands past every check ends in
     a MemoryError (or the child's death) in the worker, never in the server."""
@@ -64,7 +68,7 @@ def read_sheets(data: bytes, names: Sequence[str], first_if_missing: bool, limit
     except Refused:
         raise
     except MemoryError:
-        raise Refused("the workbook needs more memory than an import may use",
+        raise Exhausted("the workbook needs more memory than an import may use",
                       "文件过大或结构异常：读取所需内存超过上限，请拆分文件") from None
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise Refused("the workbook is damaged (a part cannot be expanded)",

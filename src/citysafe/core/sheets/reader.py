@@ -23,7 +23,7 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext, Slot
 from citysafe.core.errors import ValidationFailed, field_error
 from citysafe.core.sheets.inspect import Refused, SheetLimits, inspect_xlsx
-from citysafe.core.sheets.parse import Rows, limit_memory, read_sheets
+from citysafe.core.sheets.parse import Exhausted, Rows, limit_memory, read_sheets
 
 # A worker is replaced after this many workbooks, so the memory a large parse left in it is given back.
 TASKS_PER_WORKER = 20
@@ -63,6 +63,8 @@ class SheetReader:
             result: dict[str, Rows] = future.result()
             return result
         except Refused as exc:
+            if isinstance(exc, Exhausted):
+                self.close()  # a worker that hit its memory limit keeps its grown heap: start afresh
             raise field_error(field, exc.message, exc.message_zh) from None
         except TimeoutError:
             raise self._refusal(field, f"reading took longer than {self.timeout:g} s",
