@@ -100,4 +100,10 @@ class BodyLimit:
                 started = started or message["type"] == "http.response.start"
                 await send(message)
 
-        await self.app(scope, counted_receive, guarded_send)
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # Answered already: what the app made of the disconnect it was handed (a ClientDisconnect from
+            # request.body(), say) is of no one's concern.
