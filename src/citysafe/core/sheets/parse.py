@@ -75,4 +75,4 @@ def read_sheets(data: bytes, names: Sequence[str], first_if_missing: bool, limit
                       "文件已损坏，无法读取，请重新保存后上传") from None
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, XML errors) for a broken file
         raise Refused(f"not a readable Excel workbook: {type(exc).__name__}",
-                      "无法读取 Excel 文件，文件不是有效的 Excel 工作簿，请使用导入模板") from None
+                      "文件已损坏或不是有效的 Excel 工作簿，无法读取，请使用导入模板") from None
