@@ -14,6 +14,8 @@ from citysafe.core import heap
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
+from citysafe.core.sheets import reader as sheet_reader
+from citysafe.core.uploads import BodyLimit
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -70,6 +72,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     firewatch_mqtt,
     hazards_overdue,
     risk_warmup,
+    sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
 )
 
 
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     )
     app.state.ctx = context
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=context.settings.request_max_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
 

@@ -143,4 +143,5 @@ def test_import_with_errors_changes_nothing_and_reports_each_row(client: TestCli
     assert client.get(f"{API}/units", headers=headers).json()["total"] == 0
     assert client.get(f"{API}/uitds", headers=headers).json()["total"] == 0
     garbage = client.post(f"{API}/registry/import", headers=headers, files={"file": ("r.xlsx", b"not excel")})
-    assert garbage.json()["errors"][0]["message_zh"] == "文件不是有效的 Excel 工作簿"
+    assert garbage.status_code == 422 and garbage.json()["errors"][0]["field"] == "file"
+    assert "不是有效的 Excel 工作簿" in garbage.json()["detail_zh"]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from citysafe.commands.support import app_context, emit, fail
+from citysafe.commands.support import app_context, emit, fail, importing
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="networked fire monitoring: registry, binding, retention", no_args_is_help=True)
@@ -36,12 +36,8 @@ def import_command(
     from citysafe.core.db import unit_of_work
     from citysafe.firewatch.registry.excel import import_workbook
 
-    try:
-        data = workbook.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {workbook}: {exc.strerror}")
     ctx = app_context()
-    with unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
+    with importing(ctx, workbook) as data, unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
         report = import_workbook(session, data=data, dry_run=dry_run)
     emit(report.model_dump())
     if report.errors:

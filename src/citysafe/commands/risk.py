@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from citysafe.commands.support import app_context, emit, fail
+from citysafe.commands.support import app_context, emit, fail, importing
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="城市安全风险：评估计算器、风险源导入、四色图、白皮书", no_args_is_help=True)
@@ -131,20 +131,13 @@ def import_command(
 
     if crs not in ("wgs84", "gcj02"):
         fail("--crs must be wgs84 or gcj02")
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}")
     ctx = app_context()
     cfg = config.from_settings(ctx.settings)
-    try:
-        with unit_of_work(ctx.session_factory, actor="cli") as session:
-            bind_scope(session, Scope(region_code=region))
-            report = imports.import_sources(session, filename=file.name, content=content, crs=crs, scope_code=region,
-                                            actor="cli", actor_name="命令行导入", at=ctx.clock.now(),
-                                            grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
-    except CitysafeError as exc:
-        fail(exc.detail)
+    with importing(ctx, file) as content, unit_of_work(ctx.session_factory, actor="cli") as session:
+        bind_scope(session, Scope(region_code=region))
+        report = imports.import_sources(session, filename=file.name, content=content, crs=crs, scope_code=region,
+                                        actor="cli", actor_name="命令行导入", at=ctx.clock.now(),
+                                        grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
     emit(report.model_dump())
     if report.errors:
         first = report.errors[0]

@@ -6,6 +6,9 @@ Here rather than in ``citysafe.cli``, which imports the command modules and so c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
 
     from citysafe.core.config import Settings
     from citysafe.core.context import AppContext
+    from citysafe.core.errors import CitysafeError
 
 
 def fail(message: str) -> NoReturn:
@@ -48,3 +52,28 @@ def app_context(settings: Settings | None = None) -> AppContext:
     from citysafe.registry import new_context
 
     return new_context(settings or get_settings())
+
+
+def both_languages(exc: CitysafeError) -> str:
+    """An error a user caused, in English and Chinese on one line."""
+    zh = exc.detail_zh.replace("file：", "文件：", 1)
+    return f"{exc.detail} / {zh}" if zh and zh != exc.detail else exc.detail
+
+
+@contextmanager
+def importing(ctx: AppContext, path: Path) -> Iterator[bytes]:
+    """The file an import command was given, read under the same cap as an upload; a file it cannot read, one
+    over the cap or a workbook refused by ``core.sheets`` ends the command with one line (exit 2). The
+    application's sheet workers stop when the import is done."""
+    from citysafe.core.errors import CitysafeError
+    from citysafe.core.sheets.reader import close
+    from citysafe.core.uploads import read_file_capped
+
+    try:
+        yield read_file_capped(path, max_bytes=ctx.settings.upload_max_bytes, field="file")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except CitysafeError as exc:
+        fail(both_languages(exc))
+    finally:
+        close(ctx)

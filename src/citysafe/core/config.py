@@ -29,7 +29,29 @@ class Settings(BaseSettings):
     tile_attribution: str = ""
     timezone: str = "Asia/Shanghai"
     root_region: str = "320000"
-    upload_max_bytes: int = 10 * 1024 * 1024
+    # Uploads (core.uploads, core.sheets; issue #10 finding 3). One file: 10 MB holds the largest register
+    # the import templates are for (50,000 rows is about 3 MB as .xlsx) and a phone photo several times over.
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # A whole request body, refused with 413 before it is spooled: a console form carries a few photos of at
+    # most upload_max_bytes each; nothing else the platform takes comes near it.
+    request_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Rows and columns read from one sheet: a district's fire registry (a high-rise alone has thousands of
+    # detectors) fits in 50,000 rows; the templates use at most 25 columns, 64 leave room for notes.
+    sheet_max_rows: int = Field(default=50_000, gt=0)
+    sheet_max_columns: int = Field(default=64, gt=0)
+    # All parts of a workbook expanded: 50,000 rows x 25 cells x about 40 bytes of XML is 50 MB of sheet, as
+    # much again of shared strings; the finding's bomb expanded to 300 MB.
+    sheet_max_expanded_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+    # A part expanding more than this many times its compressed size is a bomb: sheets Excel writes compress
+    # 5-30 fold (the filled templates about 10), the finding's bomb 400 fold.
+    sheet_max_ratio: int = Field(default=100, gt=0)
+    # Parts in one workbook: Excel writes about 10 plus 2-3 per sheet.
+    sheet_max_members: int = Field(default=500, gt=0)
+    # The worker process that parses: its address space (reading the largest allowed sheet peaks near
+    # 400 MB; the finding grew the server by 3.3 GB), its time per workbook, and how many run at once.
+    sheet_worker_memory_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
+    sheet_worker_timeout_seconds: float = Field(default=60, gt=0)
+    sheet_workers: int = Field(default=2, gt=0)
     # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
     # one region level, how often the overdue sweep runs, and optional replacements for the packaged
     # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).

@@ -12,6 +12,7 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
 from citysafe.core.pagination import Page, PageParams, page_of
+from citysafe.core.uploads import read_capped
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
 from citysafe.risk.calc.registry import METHODS
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
@@ -155,14 +156,16 @@ def import_template(principal: CurrentPrincipal) -> Response:
 
 
 @router.post("/imports", response_model=ImportReport, operation_id="risk_import")
-async def import_file(db: DbSession, principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
-                      crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[bool, Form()] = False) -> ImportReport:
-    """Import an Excel, CSV or GeoJSON file. Any row error: 422 with every row's problems, nothing written."""
+def import_file(db: DbSession, principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
+                crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[bool, Form()] = False) -> ImportReport:
+    """Import an Excel, CSV or GeoJSON file. Any row error: 422 with every row's problems, nothing written.
+    A file over the upload limit is a 413; a workbook too large or malformed to read, a 422 naming ``file``.
+
+    A plain ``def``: the import runs on a worker thread (and its workbook in a worker process), never on the
+    event loop, so the server answers other requests meanwhile."""
     if crs not in ("wgs84", "gcj02"):
         raise field_error("crs", "must be wgs84 or gcj02", "坐标系须为 wgs84 或 gcj02")
-    content = await file.read(ctx.settings.upload_max_bytes + 1)
-    if len(content) > ctx.settings.upload_max_bytes:
-        raise field_error("file", "file is too large", "文件过大")
+    content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
     cfg = config.from_settings(ctx.settings)
     report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
                                     scope_code=principal.region_code, actor=principal.username,

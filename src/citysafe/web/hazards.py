@@ -20,6 +20,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.core.problems import validation_problem
+from citysafe.core.uploads import read_capped
 from citysafe.hazards import rules
 from citysafe.hazards.calc.judging import end_of_local_day
 from citysafe.hazards.calc.lifecycle import ACTION_NAMES_ZH, STATE_NAMES_ZH
@@ -84,7 +85,7 @@ def _store_all(db: DbSession, ctx: AppContext, principal: Principal, uploads: li
     for upload in uploads:
         if not upload.filename:
             continue  # a file input left empty still sends an empty part
-        data = upload.file.read(ctx.settings.upload_max_bytes + 1)
+        data = read_capped(upload.file, max_bytes=ctx.settings.upload_max_bytes, field="photos")
         stored = files.store(db, data=data, filename=upload.filename, field="photos", root=ctx.settings.data_dir,
                              max_bytes=ctx.settings.upload_max_bytes, region_code=principal.region_code,
                              uploaded_by=principal.user_id, now=ctx.clock.now(), images_only=images_only)

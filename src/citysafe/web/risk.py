@@ -17,6 +17,7 @@ from citysafe.auth.enums import Permission
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
+from citysafe.core.uploads import read_capped
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc import lec
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
@@ -119,8 +120,9 @@ def import_page(request: Request, db: DbSession) -> Response:
 
 
 @router.post("/risk/import", response_class=HTMLResponse)
-async def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, File()],
-                        crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[str, Form()] = "") -> Response:
+def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, File()],
+                  crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[str, Form()] = "") -> Response:
+    # A plain ``def`` (a worker thread, not the event loop), as the API's import: see risk/views.py.
     principal = page_principal(request, db)
     ctx = app_context(request)
     cfg = config.from_settings(ctx.settings)
@@ -128,17 +130,17 @@ async def import_upload(request: Request, db: DbSession, file: Annotated[UploadF
         auth_service.require(principal, Permission.WRITE_RISK)
         if crs not in ("wgs84", "gcj02"):
             crs = "wgs84"
-        content = await file.read(ctx.settings.upload_max_bytes + 1)
-        if len(content) > ctx.settings.upload_max_bytes:
-            raise CitysafeError(detail="file is too large", detail_zh="文件过大")
+        content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
         report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
                                         scope_code=principal.region_code, actor=principal.username,
                                         actor_name=principal.display_name, at=ctx.clock.now(),
                                         grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=bool(dry_run))
     except CitysafeError as exc:
         db.rollback()
-        return render(request, "risk/import.html", principal, report=None, error=exc.detail_zh or exc.detail,
-                      **_common())
+        page = render(request, "risk/import.html", principal, report=None,
+                      error=(exc.detail_zh or exc.detail).replace("file：", "文件：", 1), **_common())
+        page.status_code = exc.status
+        return page
     if report.errors:
         db.rollback()
     page = render(request, "risk/import.html", principal, report=report, error="", filename=file.filename,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.errors import CitysafeError
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
+from citysafe.core.sheets.reader import read_workbook
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH
 from citysafe.firewatch.protocols.gb26875.tables import COMPONENT_TYPES, SYSTEM_TYPES
 from citysafe.firewatch.registry import service as rs
@@ -102,20 +103,16 @@ def template() -> bytes:
 Row = tuple[int, dict[str, Any]]
 
 
-def _read(data: bytes, problems: list[ImportProblem]) -> dict[str, list[Row]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        problems.append(ImportProblem(sheet="", row=0, column="", message=f"not an Excel workbook: {exc}"[:300],
-                                      message_zh="文件不是有效的 Excel 工作簿"))
-        return {}
+def _read(session: Session, data: bytes, problems: list[ImportProblem]) -> dict[str, list[Row]]:
+    """The template's sheets as rows by column key. A file that cannot be read at all (not a workbook, too
+    large or malformed: ``core.sheets`` checks it and parses it in a worker process) is a 422 naming ``file``."""
+    titles = {title: key for key, (title, _) in SHEETS.items()}
+    tables = read_workbook(session, data, sheets=tuple(titles))
     out: dict[str, list[Row]] = {}
-    for key, (title, columns) in SHEETS.items():
-        if title not in book.sheetnames:
-            continue
-        rows = list(book[title].iter_rows(values_only=True))
+    for title, rows in tables.items():
         if not rows:
             continue
+        key, columns = titles[title], SHEETS[titles[title]][1]
         headers = [str(h or "").replace("*", "").strip() for h in rows[0]]
         positions = {c.key: headers.index(c.header) for c in columns if c.header in headers}
         for c in columns:
@@ -265,7 +262,7 @@ class _Importer:
 def import_workbook(session: Session, *, data: bytes, dry_run: bool = False) -> ImportReport:
     """Validate and apply a filled-in template; nothing is kept when there is any problem (or dry_run)."""
     problems: list[ImportProblem] = []
-    sheets = _read(data, problems)
+    sheets = _read(session, data, problems)
     importer = _Importer(session, problems)
     outer = session.begin_nested()
     steps = (("units", importer.add_unit), ("buildings", importer.add_building), ("uitds", importer.add_uitd),

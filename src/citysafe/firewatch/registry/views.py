@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.errors import field_error
 from citysafe.core.pagination import Page, PageParams, page_of
+from citysafe.core.uploads import read_capped
 from citysafe.firewatch.alarms.schemas import PointStateRead
 from citysafe.firewatch.registry import claims, excel
 from citysafe.firewatch.registry import service as rs
@@ -183,9 +183,10 @@ def registry_template(principal: CurrentPrincipal) -> Response:
 
 
 @router.post("/registry/import", response_model=ImportReport, operation_id="firewatch_registry_import")
-async def registry_import(file: UploadFile, db: DbSession, ctx: Context, principal: Manager,
-                          dry_run: bool = False) -> ImportReport:
-    data = await file.read(ctx.settings.upload_max_bytes + 1)
-    if len(data) > ctx.settings.upload_max_bytes:
-        raise field_error("file", "file too large", "文件过大")
+def registry_import(file: UploadFile, db: DbSession, ctx: Context, principal: Manager,
+                    dry_run: bool = False) -> ImportReport:
+    """Rows with problems are listed in the report (nothing applied); a file over the upload limit is a 413,
+    one that is not a readable workbook (or too large or malformed to read) a 422 naming ``file``. A plain
+    ``def``: the import runs on a worker thread and its workbook in a worker process, off the event loop."""
+    data = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
     return excel.import_workbook(db, data=data, dry_run=dry_run)

@@ -14,17 +14,14 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404
-from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed, field_error, not_found
+from citysafe.core.errors import FieldProblem, ValidationFailed, field_error, not_found
+from citysafe.core.uploads import UploadTooLarge
 from citysafe.hazards.calc.magic import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, sniff
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
 
 UPLOAD_SUBDIR = Path("uploads") / "hazards"
 _WRITTEN = "hazards.files_written"
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
-
-
-class TooLarge(CitysafeError):
-    pass
 
 
 def _accepted(kinds: Sequence[FileKind]) -> str:
@@ -37,12 +34,7 @@ def check_file(data: bytes, *, field: str, max_bytes: int, images_only: bool = F
     if not data:
         raise field_error(field, "the file is empty", "文件为空")
     if len(data) > max_bytes:
-        limit_mb = max_bytes / (1024 * 1024)
-        raise TooLarge(
-            detail=f"{field}: the file is larger than {limit_mb:g} MB",
-            detail_zh=f"{field}：文件超过 {limit_mb:g} MB 上限",
-            fields=[FieldProblem(field, f"larger than {max_bytes} bytes", f"文件超过 {limit_mb:g} MB 上限")],
-            status=413, slug="too-large", title="File too large", title_zh="文件过大")
+        raise UploadTooLarge(field, max_bytes)
     kind = sniff(data[:16])
     if kind is None or kind not in kinds:
         accepted = _accepted(kinds)

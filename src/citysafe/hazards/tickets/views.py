@@ -13,6 +13,7 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import Forbidden
 from citysafe.core.pagination import PageParams
+from citysafe.core.uploads import read_capped
 from citysafe.hazards import rules
 from citysafe.hazards.tickets import export, files, queries, reads, service, stats
 from citysafe.hazards.tickets.schemas import (
@@ -114,7 +115,7 @@ def upload_attachment(
 ) -> AttachmentRead:
     """Store a photo or document; pass its id in ``attachment_ids`` when reporting or moving a ticket."""
     limit = ctx.settings.upload_max_bytes
-    data = file.file.read(limit + 1)
+    data = read_capped(file.file, max_bytes=limit, field="file")
     attachment = files.store(db, data=data, filename=file.filename or "", field="file", root=ctx.settings.data_dir,
                              max_bytes=limit, region_code=principal.region_code, uploaded_by=principal.user_id,
                              now=ctx.clock.now())

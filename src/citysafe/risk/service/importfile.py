@@ -13,7 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from citysafe.core.errors import field_error
+from citysafe.core.sheets.reader import read_workbook
 
 
 @dataclass(frozen=True)
@@ -94,21 +97,15 @@ def _rows_from_table(header: list[Any], body: list[tuple[int, list[Any]]]) -> li
     return rows
 
 
-def read_xlsx(content: bytes) -> list[RawRow]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise field_error("file", f"not a readable Excel workbook: {type(exc).__name__}",
-                          "无法读取 Excel 文件，请使用 .xlsx 格式的导入模板") from None
-    sheet = workbook["风险源"] if "风险源" in workbook.sheetnames else workbook.worksheets[0]
-    all_rows = list(sheet.iter_rows(values_only=True))
-    workbook.close()
+def read_xlsx(session: Session, content: bytes) -> list[RawRow]:
+    """The 风险源 sheet (or the first), read by the application's sheet reader: checked before it is parsed and
+    parsed in a worker process (``core.sheets``), so a hostile workbook is a 422, never a stalled server."""
+    sheets = read_workbook(session, content, sheets=("风险源",), first_if_missing=True)
+    all_rows = next(iter(sheets.values()), [])
     if not all_rows:
         return []
-    body = [(i, list(r)) for i, r in enumerate(all_rows[1:], start=2)]
-    return _rows_from_table(list(all_rows[0]), body)
+    body = [(i, r) for i, r in enumerate(all_rows[1:], start=2)]
+    return _rows_from_table(all_rows[0], body)
 
 
 def read_csv(content: bytes) -> list[RawRow]:
@@ -158,10 +155,9 @@ def detect_format(filename: str, content: bytes) -> str:
                       "不支持的文件类型：请上传 .xlsx、.csv 或 .geojson 文件")
 
 
-def read_rows(filename: str, content: bytes) -> tuple[str, list[RawRow]]:
+def read_rows(session: Session, filename: str, content: bytes) -> tuple[str, list[RawRow]]:
     fmt = detect_format(filename, content)
-    reader = {"xlsx": read_xlsx, "csv": read_csv, "geojson": read_geojson}[fmt]
-    rows = reader(content)
+    rows = read_xlsx(session, content) if fmt == "xlsx" else {"csv": read_csv, "geojson": read_geojson}[fmt](content)
     if len(rows) > MAX_ROWS:
         raise field_error("file", f"at most {MAX_ROWS} rows per import; split the file",
                           f"每次最多导入 {MAX_ROWS} 行，请拆分文件")

@@ -201,7 +201,7 @@ def _check_codes(session: Session, rows: Sequence[CheckedRow], problems: list[Im
 def import_sources(session: Session, *, filename: str, content: bytes, crs: str, scope_code: str, actor: str,
                    actor_name: str, at: datetime, grade_levels: Mapping[int, RiskLevel],
                    rules: Sequence[DynamicRule], dry_run: bool = False) -> ImportReport:
-    fmt, raws = read_rows(filename, content)
+    fmt, raws = read_rows(session, filename, content)
     problems: list[ImportProblem] = []
     checked: list[CheckedRow] = []
     orgs = _Orgs(session)

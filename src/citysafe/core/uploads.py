@@ -1,0 +1,109 @@
+"""Reading an uploaded file with a byte cap, the same way for every upload (API, console and CLI).
+
+The server refuses a request body over ``request_max_bytes`` before it is spooled to disk (``BodyLimit``,
+installed by ``create_app``); each file in it is then read in chunks and refused past ``upload_max_bytes`` with a 413
+that names the form field, so no caller ever holds more than the cap plus one chunk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from citysafe.core.errors import CitysafeError, FieldProblem
+
+CHUNK = 64 * 1024
+
+
+class UploadTooLarge(CitysafeError):
+    """A file over the upload limit: 413, naming the field."""
+
+    def __init__(self, field: str, max_bytes: int) -> None:
+        limit_mb = max_bytes / (1024 * 1024)
+        super().__init__(
+            detail=f"{field}: the file is larger than {limit_mb:g} MB",
+            detail_zh=f"{field}：文件超过 {limit_mb:g} MB 上限",
+            fields=[FieldProblem(field, f"larger than {max_bytes} bytes", f"文件超过 {limit_mb:g} MB 上限")],
+            status=413, slug="too-large", title="File too large", title_zh="文件过大")
+
+
+def read_capped(stream: BinaryIO, *, max_bytes: int, field: str) -> bytes:
+    """All of ``stream``, read in chunks; ``UploadTooLarge`` as soon as it passes ``max_bytes``."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadTooLarge(field, max_bytes)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def read_file_capped(path: Path, *, max_bytes: int, field: str) -> bytes:
+    """A file given on the command line, under the same cap as an upload."""
+    with path.open("rb") as stream:
+        return read_capped(stream, max_bytes=max_bytes, field=field)
+
+
+def body_too_large(max_bytes: int) -> CitysafeError:
+    limit_mb = max_bytes / (1024 * 1024)
+    return CitysafeError(detail=f"the request body is larger than {limit_mb:g} MB", status=413,
+                         detail_zh=f"请求内容超过 {limit_mb:g} MB 上限，请减少或压缩上传的文件",
+                         slug="too-large", title="Content too large", title_zh="内容过大")
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` gets a 413 problem+json, whether its Content-Length
+    says so up front (answered before a byte is read) or it streams past the limit (answered at that chunk;
+    the app then sees the client gone and whatever it answers is dropped)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = body_too_large(self.max_bytes)
+        response = JSONResponse(error.problem(str(scope.get("path", ""))), status_code=error.status,
+                                media_type="application/problem+json")
+        await response(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen, started, refused = 0, False, False
+
+        async def counted_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if not refused:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # Answered already: what the app made of the disconnect it was handed (a ClientDisconnect from
+            # request.body(), say) is of no one's concern.
