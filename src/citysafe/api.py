@@ -34,6 +34,7 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
+from citysafe.web.guard import install_guard
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))
+    install_guard(app, context.settings)  # cross-site writes refused, security headers on every response
     return app

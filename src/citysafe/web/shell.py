@@ -38,14 +38,21 @@ def login(
     ctx = app_context(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
-                        samesite="lax", max_age=ctx.settings.token_ttl_seconds)
+                        samesite="lax", max_age=ctx.settings.token_ttl_seconds, secure=_over_tls(request))
     return response
 
 
+def _over_tls(request: Request) -> bool:
+    # Secure only over TLS: a Secure cookie is never sent back over plain http, where the laptop demo runs.
+    # Behind a proxy that ends TLS the scheme comes from X-Forwarded-Proto, believed only from the proxies
+    # CITYSAFE_TRUSTED_PROXIES names (web/guard.py).
+    return request.url.scheme == "https"
+
+
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_over_tls(request))
     return response
 
 
