@@ -34,9 +34,9 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
-from citysafe.web.guard import install_guard
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
+from citysafe.web.guard import install_guard
 
 API_PREFIX = "/api/v1"
 

@@ -179,7 +179,7 @@ def test_session_cookie_is_secure_over_tls_only(ctx: AppContext, make_user: User
 def test_console_pages_carry_security_headers(web: TestClient, make_user: UserFactory) -> None:
     page = web.get("/login")
     csp = page.headers["content-security-policy"]
-    directives = dict((d.split(" ", 1) + [""])[:2] for d in (p.strip() for p in csp.split(";")) if d)
+    directives = dict(([*d.split(" ", 1), ""])[:2] for d in (p.strip() for p in csp.split(";")) if d)
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
     assert "'unsafe-inline'" not in directives.get("default-src", "")

@@ -148,4 +148,4 @@ def install_guard(app: FastAPI, settings: Settings) -> None:
         # browser used. Only these addresses are believed; anyone else's X-Forwarded-* is ignored.
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
