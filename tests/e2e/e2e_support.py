@@ -28,6 +28,7 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 def watch_page(page: Any, problems: list[str]) -> None:
     """Collect into ``problems`` every CSP violation, uncaught script error and console error of ``page``."""
     page.add_init_script(_REPORT_CSP)
-    page.on("console", lambda message: problems.append(f"{page.url}: console.{message.type}: {message.text}")
-            if message.type == "error" else None)
+    page.on("console", lambda message: problems.append(
+        f"{page.url}: console.{message.type}: {message.text} ({message.location.get('url')})")
+        if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(f"{page.url}: uncaught {error}"))
