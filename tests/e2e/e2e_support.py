@@ -26,9 +26,17 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 
 
 def watch_page(page: Any, problems: list[str]) -> None:
-    """Collect into ``problems`` every CSP violation, uncaught script error and console error of ``page``."""
+    """Collect into ``problems`` every CSP violation, uncaught script error and console error of ``page``.
+
+    One console error is not a problem: the status of the page's own document (a form answered 422 with its
+    errors shown), which the test asserts itself; a script, style or image that fails to load still is."""
+
+    def on_console(message: Any) -> None:
+        source = message.location.get("url")
+        if message.type != "error" or (message.text.startswith("Failed to load resource") and source == page.url):
+            return
+        problems.append(f"{page.url}: console.{message.type}: {message.text} ({source})")
+
     page.add_init_script(_REPORT_CSP)
-    page.on("console", lambda message: problems.append(
-        f"{page.url}: console.{message.type}: {message.text} ({message.location.get('url')})")
-        if message.type == "error" else None)
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"{page.url}: uncaught {error}"))

@@ -54,7 +54,8 @@ def tile_source(tile_url: str) -> str:
 
 
 def console_csp(tile_url: str) -> str:
-    images = ["'self'", "data:"] + ([tile_source(tile_url)] if tile_url else [])
+    # blob: the hazard report previews the photos chosen before upload (URL.createObjectURL).
+    images = ["'self'", "data:", "blob:"] + ([tile_source(tile_url)] if tile_url else [])
     return "; ".join([
         "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", f"img-src {' '.join(images)}",
         "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
