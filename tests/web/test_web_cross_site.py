@@ -215,3 +215,14 @@ def test_templates_hold_no_inline_script() -> None:
         found += [f"{template.name}: {m.group(0)}" for m in executable.finditer(text)]
         found += [f"{template.name}: {m.group(0).strip()}" for m in handler.finditer(text)]
     assert found == []
+
+
+def test_a_console_origin_with_a_path_is_refused_at_start_up(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from citysafe.core.config import Settings
+
+    assert Settings(data_dir=tmp_path, console_origins="HTTPS://Aq.Example.cn:443/ ,http://x.cn:8080").console_origins \
+        == "https://aq.example.cn,http://x.cn:8080"
+    with pytest.raises(ValidationError, match="not an origin"):
+        Settings(data_dir=tmp_path, console_origins="https://aq.example.cn/console")
