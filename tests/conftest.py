@@ -109,7 +109,10 @@ def ctx(backend: str, _engines: dict[str, Engine], tmp_path: Path) -> Iterator[A
 def client(ctx: AppContext) -> Iterator[TestClient]:
     from citysafe.api import create_app
 
-    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as test_client:
+    # Sends the console's own Origin, as a browser does on every write: cookie-authenticated writes
+    # without it are refused as cross-site (web/guard.py).
+    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False,
+                    headers={"Origin": "http://testserver"}) as test_client:
         yield test_client
 
 

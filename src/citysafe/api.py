@@ -39,6 +39,7 @@ from citysafe.web import install_console
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
+from citysafe.web.guard import install_guard
 
 API_PREFIX = "/api/v1"
 
@@ -112,4 +113,5 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))
+    install_guard(app, context.settings)  # cross-site writes refused, security headers on every response
     return app

@@ -197,7 +197,9 @@ def _serve(host: str, port: int, settings: Settings) -> None:
     from citysafe.api import create_app
 
     settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    # proxy_headers off: which proxies' X-Forwarded-* count is CITYSAFE_TRUSTED_PROXIES's to say (web/guard.py),
+    # not uvicorn's default of trusting 127.0.0.1.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
 
 
 @app.command()

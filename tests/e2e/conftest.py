@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from tests.e2e.e2e_support import clear_generated_streets
+from tests.e2e.e2e_support import clear_generated_streets, watch_page
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -59,15 +59,25 @@ def live_server(ctx: AppContext) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
+def page_problems() -> list[str]:
+    """What went wrong inside the pages ``browser_page`` visited: CSP violations, script errors, console errors.
+    A test that provokes one on purpose takes it out of this list."""
+    return []
+
+
+@pytest.fixture
+def browser_page(page_problems: list[str]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         page.set_default_timeout(20_000)
+        watch_page(page, page_problems)
         yield page
         browser.close()
+    # Every page visited: a script the CSP blocked (or that threw) fails the test even if the flow went on.
+    assert page_problems == [], "\n".join(page_problems)
 
 
 @pytest.fixture

@@ -38,3 +38,18 @@ def test_login_and_see_jiangsu_map(ctx: AppContext, live_server: str, browser_pa
     page.wait_for_selector("#map[data-loaded='320100']")
     assert page.locator("#children li").count() == 11
     page.screenshot(path=str(artifacts_dir / "console-map-nanjing.png"))
+
+
+def test_csp_blocks_an_injected_script_and_the_page_watch_reports_it(
+        live_server: str, browser_page: Any, page_problems: list[str]) -> None:
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    # What an injected <script> in stored text would be: the CSP refuses to run it, and the watch sees that.
+    page.evaluate("""() => { const s = document.createElement("script");
+                             s.textContent = "window.injected = true"; document.head.appendChild(s); }""")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    page.wait_for_timeout(200)  # the violation event is dispatched after the script element is refused
+    assert page.evaluate("() => window.injected === undefined")
+    refused = [p for p in page_problems if "CSP violation: script-src" in p]
+    assert refused, page_problems
+    page_problems.clear()  # provoked on purpose; anything else still fails the test

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from citysafe.core.security import normalise_origins
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -52,6 +54,12 @@ class Settings(BaseSettings):
     sheet_worker_memory_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     sheet_worker_timeout_seconds: float = Field(default=60, gt=0)
     sheet_workers: int = Field(default=2, gt=0)
+    # Cross-site defences (web/guard.py, docs/security.md): the addresses users reach the console at when a
+    # reverse proxy rewrites the Host header, and the proxies whose X-Forwarded-Proto/-For are believed.
+    console_origins: str = Field(default="", description="comma-separated origins of the console behind a "
+                                 "proxy, e.g. 'https://aq.example.cn'; the request's own host always counts")
+    trusted_proxies: str = Field(default="", description="comma-separated IPs/CIDRs of reverse proxies whose "
+                                 "X-Forwarded-Proto/-For are believed ('*': any); empty: none")
     # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
     # one region level, how often the overdue sweep runs, and optional replacements for the packaged
     # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).
@@ -156,6 +164,11 @@ class Settings(BaseSettings):
     outbound_sms_headers: dict[str, str] = Field(default_factory=dict,
                                                  description="extra request headers (JSON), e.g. an app key")
     outbound_sms_timeout_seconds: float = Field(default=5.0, gt=0, description="per SMS gateway POST")
+
+    @field_validator("console_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return normalise_origins(value)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

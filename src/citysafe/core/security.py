@@ -1,16 +1,19 @@
-"""Password hashing (Argon2id) and signed, expiring tokens for the API and the console cookie."""
+"""Password hashing (Argon2id), signed, expiring tokens for the API and the console cookie, and the origins
+that cross-site checks compare."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 _hasher = PasswordHasher()
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def hash_password(password: str) -> str:
@@ -59,3 +62,30 @@ def password_stamp(password_hash: str) -> str:
     import hashlib
 
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of ``url`` as a browser serialises an Origin (lower case, default port left
+    out); None for anything that is not an absolute http(s) URL. Cross-site checks compare these."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
+
+
+def normalise_origins(value: str) -> str:
+    """A comma-separated list of origins, each as ``origin_of`` writes it; a URL with a path is an error."""
+    origins = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        origin, path = origin_of(item), urlsplit(item).path
+        if origin is None or path not in ("", "/"):
+            raise ValueError(f"not an origin (scheme://host[:port], nothing after it): {item!r}")
+        origins.append(origin)
+    return ",".join(origins)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -66,3 +66,16 @@ def render(request: Request, template: str, principal: Principal | None, **conte
 
 def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def over_tls(request: Request) -> bool:
+    # Secure only over TLS: a Secure cookie is never sent back over plain http, where the laptop demo runs.
+    # Behind a proxy that ends TLS the scheme comes from X-Forwarded-Proto, believed only from the proxies
+    # CITYSAFE_TRUSTED_PROXIES names (web/guard.py).
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The console's session cookie: HttpOnly, SameSite=Lax, Secure over TLS, living as long as its token."""
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=over_tls(request),
+                        max_age=app_context(request).settings.token_ttl_seconds)

@@ -13,7 +13,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.regions import service as regions_service
-from citysafe.web.common import page_principal, render
+from citysafe.web.common import over_tls, page_principal, render, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,8 +39,7 @@ def login(
         return render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
     ctx = app_context(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
-                        samesite="lax", max_age=ctx.settings.token_ttl_seconds)
+    set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response
 
 
@@ -53,7 +52,7 @@ def logout(request: Request, db: DbSession) -> Response:
         with contextlib.suppress(Unauthenticated):
             accounts.logout(db, signer=app_context(request).signer, token=token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=over_tls(request))
     return response
 
 

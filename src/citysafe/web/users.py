@@ -13,14 +13,14 @@ from pydantic import ValidationError
 
 from citysafe.auth import accounts
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import SESSION_COOKIE, Context, DbSession
+from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.enums import ROLE_NAMES_ZH, Permission, Role, outranks
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.core.problems import validation_problem
 from citysafe.regions import service as regions_service
-from citysafe.web.common import page_principal, render
+from citysafe.web.common import page_principal, render, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -161,6 +161,5 @@ def password_change(
         return _back("/password", error=_message(exc))
     # Every earlier token ended with the change (other browsers too); this one continues with a fresh cookie.
     response = _back("/password", ok="密码已修改，其他设备上的登录已失效")
-    response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
-                        samesite="lax", max_age=ctx.settings.token_ttl_seconds)
+    set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response

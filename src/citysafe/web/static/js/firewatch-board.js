@@ -8,6 +8,8 @@
   const tbody = table.querySelector("tbody");
   const detail = document.getElementById("fw-detail");
   const filters = document.getElementById("fw-filters");
+  // The filters apply as they change; Enter in the form must not submit (and reload) the page.
+  filters.addEventListener("submit", (event) => event.preventDefault());
   const banner = document.getElementById("fw-banner");
   const alarms = new Map(); // id → AlarmRead-like object
   let selected = null;
