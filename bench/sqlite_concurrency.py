@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.busy_city import mixed_load, parallel_writers, running_city, seed, summary  # noqa: E402
+from tests.support.busy_city import mixed_load, parallel_writers, running_city, seed, summary
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.support.busy_city import mixed_load, running_city, summary
 
 

@@ -74,7 +74,7 @@ class City:
         env = {**os.environ, "CITYSAFE_DATA_DIR": str(self.data_dir), "CITYSAFE_DATABASE_URL": "",
                "CITYSAFE_NATS_URL": ""}
         with (self.data_dir / log_name).open("ab") as log:
-            proc = subprocess.Popen([CITYSAFE, *args], env=env, stdout=log, stderr=log)  # noqa: S603
+            proc = subprocess.Popen([CITYSAFE, *args], env=env, stdout=log, stderr=log)
         self.procs.append(proc)
         return proc
 

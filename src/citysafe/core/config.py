@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     root_region: str = "320000"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Failed logins one client address may make, over every account, per moving window (auth/login.py).
+    login_failures_per_address: int = Field(default=30, gt=0)
+    login_failure_window_seconds: int = Field(default=600, gt=0)
     # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
     # one region level, how often the overdue sweep runs, and optional replacements for the packaged
     # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from citysafe.auth import login as auth_login
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
+from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address, commits_on_its_own
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
@@ -27,14 +28,19 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
+@commits_on_its_own
 def login(
     request: Request, db: DbSession,
     username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        user = auth_service.authenticate(db, username=username, password=password)
+        user = auth_login.authenticate(db, username=username, password=password, client=client_address(request))
     except (Unauthenticated, TooManyAttempts) as exc:
-        return render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
+        page = render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
+        if isinstance(exc, TooManyAttempts):
+            page.status_code = 429
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     ctx = app_context(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
