@@ -25,11 +25,10 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from citysafe.auth.models import User
 from citysafe.core.clock import utcnow
-from citysafe.core.context import AppContext, Slot, context_of
+from citysafe.core.context import AppContext, Slot
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.core.security import hash_password, verify_password
@@ -70,15 +69,17 @@ def _check_address(limit: _AddressLimit, client: str) -> None:
                           detail_zh="登录尝试过于频繁，请稍后再试", retry_after=wait)
 
 
-def authenticate(session: Session, *, username: str, password: str, client: str,
+def authenticate(ctx: AppContext, *, username: str, password: str, client: str,
                  now: datetime | None = None) -> User:
     """The active, unlocked user with these credentials, or ``refused()`` (401); 429 when ``client`` (an
-    address) failed too often. ``session`` only reads: the counters are written in units of work of their own."""
-    ctx = context_of(session)
+    address) failed too often. Each read and write is a short unit of work of its own that has ended before
+    the next begins: a login holds one pooled connection at most, and none while the hash is verified."""
     moment = now or utcnow()
     limit = ADDRESS_LIMIT.get(ctx)
     _check_address(limit, client)
-    user = session.scalars(select(User).where(User.username == username).execution_options(skip_scope=True)).first()
+    with unit_of_work(ctx.read_session_factory, actor="system:login") as session:
+        user = session.scalars(select(User).where(User.username == username)
+                               .execution_options(skip_scope=True)).first()
     matches = verify_password(user.password_hash if user is not None else DUMMY_HASH.get(ctx), password)
     if user is None or not user.active:
         limit.limiter.hit(limit.item, client)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from citysafe.auth import login, service
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, client_address, commits_on_its_own, requires
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, client_address, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import AuditRead, Principal, Token, UserCreate, UserRead
 from citysafe.core.pagination import Page, PageParams, page_of
@@ -18,11 +18,10 @@ router = APIRouter(tags=["auth"])
 @router.post("/auth/token", response_model=Token, operation_id="auth_token",
              responses={401: {"description": "wrong credentials, or the account is inactive or locked"},
                         429: {"description": "too many failed logins from this address"}})
-@commits_on_its_own
 def login_for_token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ctx: Context,
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: Context,
 ) -> Token:
-    user = login.authenticate(db, username=form.username, password=form.password, client=client_address(request))
+    user = login.authenticate(ctx, username=form.username, password=form.password, client=client_address(request))
     return Token(access_token=service.issue_token(ctx.signer, user))
 
 

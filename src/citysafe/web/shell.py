@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from citysafe.auth import login as auth_login
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address, commits_on_its_own
+from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
@@ -28,20 +28,19 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-@commits_on_its_own
 def login(
-    request: Request, db: DbSession,
+    request: Request,
     username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",
 ) -> Response:
+    ctx = app_context(request)
     try:
-        user = auth_login.authenticate(db, username=username, password=password, client=client_address(request))
+        user = auth_login.authenticate(ctx, username=username, password=password, client=client_address(request))
     except (Unauthenticated, TooManyAttempts) as exc:
         page = render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
         if isinstance(exc, TooManyAttempts):
             page.status_code = 429
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    ctx = app_context(request)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, auth_service.issue_token(ctx.signer, user), httponly=True,
                         samesite="lax", max_age=ctx.settings.token_ttl_seconds)
