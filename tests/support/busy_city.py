@@ -100,7 +100,8 @@ class City:
         headers = {"Authorization": f"Bearer {token(self.base, 'xuanwu')}"}
         for n in range(count):
             body = {"name": f"并发测试风险源{n}", "kind": "hazchem_firm", "responsible_unit": "玄武区应急管理局",
-                    "geometry": {"type": "Point", "coordinates": [118.79 + n * 0.001, 32.06]}}
+                    "geometry": {"type": "Point", "coordinates": [118.79 + n * 0.001, 32.06]},
+                    "assessment": {"method": "lec", "params": {"l": 3, "e": 6, "c": 7, "preset": "A"}}}
             answer = httpx.post(f"{self.base}/api/v1/risk/sources", json=body, headers=headers, timeout=60)
             assert answer.status_code == 201, answer.text
 
