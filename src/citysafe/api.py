@@ -9,8 +9,9 @@ from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 
+from citysafe.auth import job_views
 from citysafe.auth import views as auth_views
-from citysafe.core import heap
+from citysafe.core import heap, jobs
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
@@ -46,6 +47,7 @@ API_PREFIX = "/api/v1"
 # Each domain's views module has one ``router``; listed here in the order of DESIGN.md's layers.
 API_ROUTERS: tuple[APIRouter, ...] = (
     auth_views.router,
+    job_views.router,
     regions_views.router,
     orgs_views.router,
     hazards_views.router,
@@ -67,6 +69,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
 SERVICE_MODULES: tuple[ModuleType, ...] = (
+    jobs,  # first: the jobs a stopped process left unfinished are failed before new ones can start
     firewatch_live,  # before the gateway: alarms it stores must find the hub running
     firewatch_gateway,
     firewatch_timers,

@@ -13,7 +13,7 @@ from types import ModuleType
 from sqlalchemy import Engine
 
 from citysafe.auth import models as auth_models
-from citysafe.core import audit, events
+from citysafe.core import audit, events, jobs
 from citysafe.core.clock import Clock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
@@ -41,6 +41,7 @@ from citysafe.risk import models as risk_models
 MODEL_MODULES: tuple[ModuleType, ...] = (
     audit,
     events,
+    jobs,
     regions_models,
     orgs_models,
     auth_models,

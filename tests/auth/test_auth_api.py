@@ -56,7 +56,8 @@ def test_repeated_failures_lock_the_account(client: TestClient, make_user: UserF
     for _ in range(5):
         assert login(client, "target", "guess-guess") == 401
     locked = client.post("/api/v1/auth/token", data={"username": "target", "password": "correct-horse"})
-    assert locked.status_code == 429 and locked.json()["detail_zh"] == "登录失败次数过多，请稍后再试"
+    # Refused like a wrong password (issue #10 finding 6): the answer must not tell that the account exists.
+    assert locked.status_code == 401 and locked.json()["detail_zh"] == "用户名或密码错误"
 
 
 def test_success_resets_the_failure_count(client: TestClient, make_user: UserFactory) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import docx
 from fastapi.testclient import TestClient
@@ -26,12 +28,25 @@ def seed(add_source: SourceFactory) -> None:
     add_source(name="方山地质灾害隐患点", kind="geological_hazard", at=JIANGNING, assessment=matrix(1, 1))
 
 
+def finished_job(client: TestClient, started: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """Follow a white paper's job (``Location``) until it has finished."""
+    deadline = time.monotonic() + 100
+    while True:
+        job: dict[str, Any] = client.get(started.headers["Location"], headers=headers).json()
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
 def test_whitepaper_is_built_recorded_and_served(client: TestClient, city: dict[str, str],
                                                  add_source: SourceFactory) -> None:
     seed(add_source)
     response = client.post("/api/v1/reports/risk-whitepapers", headers=city, json={"region": "320100", "year": 2026})
-    assert response.status_code == 201, response.text
-    report = response.json()
+    assert response.status_code == 202, response.text
+    job = finished_job(client, response, city)
+    assert job["status"] == "succeeded" and job["progress"] == 100, job
+    report = job["result"]["report"]
+    assert job["result"]["report_id"] == report["id"]
     assert report["title"] == "南京市城市安全风险白皮书（2026年）" and report["region_code"] == "320100"
     assert report["summary"]["total"] == 5 and report["summary"]["by_level"]["red"] == 1
     assert report["summary"]["figures"] >= 6 and report["summary"]["tables"] >= 12
@@ -82,6 +97,10 @@ def test_whitepaper_needs_permission_data_and_scope(client: TestClient, city: di
     add_source(at=XUANWU_LAKE, assessment=lec(1, 1, 1))
     district = client.post("/api/v1/reports/risk-whitepapers", headers=xuanwu,
                            json={"region": "320102", "year": 2026, "formats": ["html"]})
-    assert district.status_code == 201 and set(district.json()["files"]) == {"html"}
-    assert client.get(f"/api/v1/reports/risk-whitepapers/{district.json()['id']}/pdf",
-                      headers=xuanwu).status_code == 404
+    assert district.status_code == 202
+    report = finished_job(client, district, xuanwu)["result"]["report"]
+    assert set(report["files"]) == {"html"}
+    assert client.get(f"/api/v1/reports/risk-whitepapers/{report['id']}/pdf", headers=xuanwu).status_code == 404
+    # The job belongs to 玄武区: another district does not see it.
+    qinhuai = make_user("district_office", "320104")
+    assert client.get(district.headers["Location"], headers=qinhuai).status_code == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import column, select, table
@@ -12,12 +12,11 @@ from citysafe.auth.enums import ROLE_NAMES_ZH, ROLE_PERMISSIONS, Role, outranks
 from citysafe.auth.models import RevokedToken, User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
-from citysafe.core.clock import utcnow
 from citysafe.core.db import first_or_404, get_or_404
-from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
+from citysafe.core.errors import Conflict, Forbidden, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope, in_region
-from citysafe.core.security import TokenClaims, TokenSigner, hash_password, password_stamp, verify_password
+from citysafe.core.security import TokenClaims, TokenSigner, hash_password, password_stamp
 
 _UNKNOWN_CREDENTIALS = Unauthenticated(detail="wrong username or password", detail_zh="用户名或密码错误")
 
@@ -76,35 +75,6 @@ def _check_organisation(session: Session, *, org_id: int, region_code: str) -> N
 def set_password(session: Session, *, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     session.flush()
-
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-
-
-def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None) -> User:
-    """The user with these credentials; repeated failures lock the account for ``LOCKOUT``.
-
-    A failed attempt is counted even though the request answers 401, so the caller must commit it
-    (the login views do: the counter is written before the error response is built).
-    """
-    moment = now or utcnow()
-    user = session.scalars(select(User).where(User.username == username).execution_options(skip_scope=True)).first()
-    if user is None or not user.active:
-        raise _UNKNOWN_CREDENTIALS
-    if user.locked_until is not None and user.locked_until > moment:
-        raise TooManyAttempts(detail="too many failed logins; try again later",
-                              detail_zh="登录失败次数过多，请稍后再试")
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = moment + LOCKOUT
-            user.failed_logins = 0
-        session.flush()
-        raise _UNKNOWN_CREDENTIALS
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-    return user
 
 
 def issue_token(signer: TokenSigner, user: User) -> str:

@@ -4,11 +4,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from citysafe.auth import accounts, service
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, RawToken, requires
+from citysafe.auth import accounts, login, service
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, RawToken, client_address, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import (
     AuditRead,
@@ -19,23 +18,18 @@ from citysafe.auth.schemas import (
     UserCreate,
     UserRead,
 )
-from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.core.pagination import Page, PageParams, page_of
-from citysafe.core.problems import problem_response
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=Token, operation_id="auth_token",
-             responses={401: {"description": "wrong credentials"}, 429: {"description": "locked out"}})
+             responses={401: {"description": "wrong credentials, or the account is inactive or locked"},
+                        429: {"description": "too many failed logins from this address"}})
 def login_for_token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ctx: Context,
-) -> Token | JSONResponse:
-    try:
-        user = service.authenticate(db, username=form.username, password=form.password)
-    except (Unauthenticated, TooManyAttempts) as exc:
-        # Answered, not raised: the unit of work then commits the failed-attempt counter.
-        return problem_response(exc, request)
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: Context,
+) -> Token:
+    user = login.authenticate(ctx, username=form.username, password=form.password, client=client_address(request))
     return Token(access_token=service.issue_token(ctx.signer, user))
 
 

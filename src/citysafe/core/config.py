@@ -60,6 +60,11 @@ class Settings(BaseSettings):
                                  "proxy, e.g. 'https://aq.example.cn'; the request's own host always counts")
     trusted_proxies: str = Field(default="", description="comma-separated IPs/CIDRs of reverse proxies whose "
                                  "X-Forwarded-Proto/-For are believed ('*': any); empty: none")
+    # Failed logins one client address may make, over every account, per moving window (auth/login.py).
+    login_failures_per_address: int = Field(default=30, gt=0)
+    login_failure_window_seconds: int = Field(default=600, gt=0)
+    # Worker threads for background jobs (core/jobs.py): white papers and other long work.
+    job_workers: int = Field(default=2, gt=0)
     # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
     # one region level, how often the overdue sweep runs, and optional replacements for the packaged
     # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).

@@ -72,7 +72,11 @@ def _is_sqlite(url: URL) -> bool:
 def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if _is_sqlite(parsed):
-        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        # A connection to a local file is cheap, and a request may hold two (login reads in its own session
+        # while a short unit of work counts a failure): the pool is sized past the server's 40 worker threads
+        # so no request waits for — or, at the pool's timeout, fails for — a free connection.
+        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=10, max_overflow=90)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and pool_size <= 0:
@@ -97,9 +101,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when
         # another writer (the fire gateway) committed in between; taking the write lock at BEGIN makes
-        # background writers (gateway, workers, timers) wait their turn instead. Request sessions opt out
-        # (``make_read_session_factory``): they must not hold the lock while a view runs its own short
-        # unit of work, and a rare busy snapshot there answers 503 "retry" (core/problems.py).
+        # writers (gateway, workers, timers, requests with an unsafe method) wait their turn instead. Reading
+        # requests opt out (``make_read_session_factory``) so they never wait for a writer, as do the few
+        # views that write through short units of work of their own (``auth.deps.commits_on_its_own``).
         immediate = conn.get_execution_options().get("sqlite_immediate", True)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -109,7 +113,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that begin deferred on SQLite: reads never wait for writers (used by HTTP requests)."""
+    """Sessions that begin deferred on SQLite: reads never wait for writers (HTTP requests that only read)."""
     return sessionmaker(bind=engine.execution_options(sqlite_immediate=False), expire_on_commit=False,
                         autoflush=True)
 

@@ -96,6 +96,7 @@ class TooManyAttempts(CitysafeError):
     slug: str = "too-many-attempts"
     title: str = "Too many attempts"
     title_zh: str = "尝试次数过多"
+    retry_after: int = 0  # seconds; sent as the Retry-After header when set
 
 
 def field_error(field_name: str, message: str, message_zh: str = "") -> ValidationFailed:

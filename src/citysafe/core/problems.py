@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from citysafe.core.errors import CitysafeError, FieldProblem, ValidationFailed
+from citysafe.core.errors import CitysafeError, FieldProblem, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -59,7 +59,9 @@ def validation_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
 
 
 def problem_response(error: CitysafeError, request: Request) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if isinstance(error, TooManyAttempts) and error.retry_after:
+        headers["Retry-After"] = str(error.retry_after)
     return JSONResponse(error.problem(str(request.url.path)), status_code=error.status,
                         media_type=PROBLEM_JSON, headers=headers)
 

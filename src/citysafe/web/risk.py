@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context
 from citysafe.auth.enums import Permission
+from citysafe.core import jobs
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
@@ -27,7 +28,7 @@ from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.schemas import AssessmentCreate, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
 from citysafe.risk.service.importfile import COLUMNS
-from citysafe.risk.whitepaper.views import WhitepaperRequest, build_whitepaper
+from citysafe.risk.whitepaper.views import WhitepaperRequest, submit_whitepaper
 from citysafe.web.common import TEMPLATES, page_principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -158,14 +159,34 @@ def _whitepaper_regions(db: DbSession, code: str) -> list[Any]:
     return out
 
 
+def _visible_job(db: DbSession, job_id: int | None) -> jobs.Job | None:
+    if job_id is None:
+        return None
+    try:
+        return jobs.get(db, job_id=job_id)
+    except CitysafeError:  # gone or outside the caller's scope: the page simply shows no progress
+        return None
+
+
 @router.get("/risk/whitepaper", response_class=HTMLResponse)
-def whitepaper_page(request: Request, db: DbSession, error: str = "") -> Response:
+def whitepaper_page(request: Request, db: DbSession, error: str = "", job: int | None = None) -> Response:
     principal = page_principal(request, db)
     now = to_local(app_context(request).clock.now())
     return render(request, "risk/whitepaper.html", principal, reports=reports.list_reports(db), error=error,
                   regions=_whitepaper_regions(db, principal.region_code), this_year=now.year,
                   summary=stats.counts_summary(db, region_code=principal.region_code),
-                  can_write=principal.can(Permission.WRITE_RISK), **_common())
+                  can_write=principal.can(Permission.WRITE_RISK), job=_visible_job(db, job), **_common())
+
+
+@router.get("/risk/whitepaper/jobs/{job_id}", response_class=HTMLResponse)
+def whitepaper_job(request: Request, db: DbSession, job_id: int) -> Response:
+    """The progress fragment the page polls; when the white paper is ready the page reloads to list it."""
+    principal = page_principal(request, db)
+    job = _visible_job(db, job_id)
+    page = render(request, "risk/_whitepaper_job.html", principal, job=job)
+    if job is None or job.status == jobs.JobStatus.SUCCEEDED:
+        page.headers["HX-Refresh"] = "true"
+    return page
 
 
 @router.post("/risk/whitepaper")
@@ -174,12 +195,12 @@ def whitepaper_build(request: Request, db: DbSession, region: Annotated[str, For
     principal = page_principal(request, db)
     try:
         auth_service.require(principal, Permission.WRITE_RISK)
-        built = build_whitepaper(db, app_context(request), principal, WhitepaperRequest(region=region, year=year))
+        job = submit_whitepaper(db, app_context(request), principal, WhitepaperRequest(region=region, year=year))
     except (CitysafeError, ValueError) as exc:
         db.rollback()
         message = exc.detail_zh or exc.detail if isinstance(exc, CitysafeError) else "参数有误"
         return RedirectResponse(f"/risk/whitepaper?error={quote(message)}", status_code=303)
-    return RedirectResponse(f"/risk/whitepaper#report-{built.id}", status_code=303)
+    return RedirectResponse(f"/risk/whitepaper?job={job.id}#whitepaper-job", status_code=303)
 
 
 def level_name(value: str | None) -> str:

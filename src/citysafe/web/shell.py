@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from citysafe.auth import accounts
+from citysafe.auth import login as auth_login
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context
+from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.regions import service as regions_service
 from citysafe.web.common import over_tls, page_principal, render, set_session_cookie
@@ -30,14 +31,18 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 def login(
-    request: Request, db: DbSession,
+    request: Request,
     username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/",
 ) -> Response:
-    try:
-        user = auth_service.authenticate(db, username=username, password=password)
-    except (Unauthenticated, TooManyAttempts) as exc:
-        return render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
     ctx = app_context(request)
+    try:
+        user = auth_login.authenticate(ctx, username=username, password=password, client=client_address(request))
+    except (Unauthenticated, TooManyAttempts) as exc:
+        page = render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
+        if isinstance(exc, TooManyAttempts):
+            page.status_code = 429
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from citysafe.auth.deps import Context, DbSession, requires
+from citysafe.auth.deps import Context, DbSession, commits_on_its_own, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext
@@ -68,6 +68,7 @@ async def _in_scope(db: Session, address: int) -> None:
 
 
 @router.post("/uitds/{address}/duty-check", response_model=SentRead, operation_id="firewatch_uitds_duty_check")
+@commits_on_its_own  # the 查岗 is recorded and committed by the downlink before the frame goes out
 async def duty_check(address: int, db: DbSession, ctx: Context, principal: Operator,
                      body: DutyCheckIn | None = None) -> SentRead:
     """Send a 查岗 (type 91) now; the reply shows up in ``GET /firewatch/duty-checks``."""

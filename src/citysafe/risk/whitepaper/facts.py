@@ -64,11 +64,20 @@ def _area_km2(session: Session, region: Any) -> float:
     return abs(area) / 1e6
 
 
-def gather(session: Session, *, settings: Settings, region_code: str, year: int, at: datetime) -> Facts:
+def check(session: Session, *, region_code: str) -> Any:
+    """The region of a white paper: inside the caller's scope, a province, city or county, with sources."""
     region = regions_service.get(session, code=region_code)
     if region.level not in ("province", "city", "district"):
         raise field_error("region", "a white paper covers a province, city or county",
                           "白皮书的范围须为省、设区市或区县")
+    if stats.counts_summary(session, region_code=region.code)["total"] == 0:
+        raise field_error("region", f"no risk sources are registered in {region.name}",
+                          f"{region.name}尚未登记风险源，无法编制白皮书")
+    return region
+
+
+def gather(session: Session, *, settings: Settings, region_code: str, year: int, at: datetime) -> Facts:
+    region = check(session, region_code=region_code)
     cfg = config.from_settings(settings)
     divisions = {level: len(regions_service.descendants_at_level(session, code=region.code, level=level))
                  for level in ("district", "street", "community")}
@@ -85,9 +94,6 @@ def gather(session: Session, *, settings: Settings, region_code: str, year: int,
         raised=[s for s in stats.major_sources(session, region_code=region.code,
                                                levels=("red", "orange", "yellow")) if s.reasons],
     )
-    if facts.summary["total"] == 0:
-        raise field_error("region", f"no risk sources are registered in {region.name}",
-                          f"{region.name}尚未登记风险源，无法编制白皮书")
     child = {"province": None, "city": "district", "district": "street"}.get(region.level)
     wanted = {"division": child, "street": "street" if region.level == "city" else None, "h3": "h3"}
     for key, unit in wanted.items():

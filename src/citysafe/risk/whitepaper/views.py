@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from citysafe.auth import service as auth_service
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core import jobs
 from citysafe.core.clock import to_local
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import not_found
+from citysafe.core.jobs import JobRead
 from citysafe.risk.schemas import ReportRead
 from citysafe.risk.service import reports
 from citysafe.risk.whitepaper import service as whitepaper
@@ -42,19 +47,41 @@ def output_dir(data_dir: Path, region: str, year: int, stamp: str) -> Path:
     return data_dir / "reports" / f"whitepaper-{region}-{year}-{stamp}"
 
 
-def build_whitepaper(db: DbSession, ctx: Context, principal: Principal, body: WhitepaperRequest) -> ReportRead:
-    """Shared by the API and the console button: build into the data directory and record it."""
+def submit_whitepaper(db: DbSession, ctx: Context, principal: Principal, body: WhitepaperRequest) -> jobs.Job:
+    """Shared by the API and the console button: check the request, then build as a background job.
+
+    The job reads in a reader's transaction (no write lock while it draws and renders for seconds), records
+    the report in a short write, and removes its folder if anything fails."""
+    whitepaper.check(db, region_code=body.region)
     at = ctx.clock.now()
-    out = output_dir(ctx.settings.data_dir, body.region, body.year, f"{to_local(at):%Y%m%d-%H%M%S}")
-    built = whitepaper.build(db, settings=ctx.settings, region_code=body.region, year=body.year, out_dir=out,
-                             formats=tuple(body.formats), author=principal.username, at=at)
-    return ReportRead.model_validate(reports.get(db, report_id=built.report_id))
+    out = output_dir(ctx.settings.data_dir, body.region, body.year, f"{to_local(at):%Y%m%d-%H%M%S-%f}")
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        with unit_of_work(ctx.read_session_factory, actor=principal.username) as session:
+            auth_service.act_as(session, principal)
+            written = whitepaper.write_files(session, settings=ctx.settings, region_code=body.region,
+                                             year=body.year, out_dir=out, formats=tuple(body.formats), at=at,
+                                             progress=progress)
+        progress(95, "登记报告")
+        with unit_of_work(ctx.session_factory, actor=principal.username) as session:
+            auth_service.act_as(session, principal)
+            built = whitepaper.record(session, written, author=principal.username, at=at)
+            report = ReportRead.model_validate(reports.get(session, report_id=built.report_id))
+        return {"report_id": built.report_id, "report": report.model_dump(mode="json")}
+
+    return jobs.submit(db, kind="risk_whitepaper", region_code=body.region, created_by=principal.username,
+                       work=work, cleanup=lambda: shutil.rmtree(out, ignore_errors=True))
 
 
-@router.post("/risk-whitepapers", response_model=ReportRead, status_code=201, operation_id="reports_whitepaper_build")
-def create_whitepaper(body: WhitepaperRequest, db: DbSession, ctx: Context, principal: Writer) -> ReportRead:
-    """Build the 城市安全风险白皮书 (HTML, PDF, DOCX) of a city or county for a year."""
-    return build_whitepaper(db, ctx, principal, body)
+@router.post("/risk-whitepapers", response_model=JobRead, status_code=202, operation_id="reports_whitepaper_build")
+def create_whitepaper(body: WhitepaperRequest, db: DbSession, ctx: Context, principal: Writer,
+                      response: Response) -> JobRead:
+    """Start building the 城市安全风险白皮书 (HTML, PDF, DOCX) of a city or county for a year, as a background
+    job: follow ``GET /jobs/{id}`` (also the ``Location``) until ``status`` is ``succeeded``; its
+    ``result.report`` is the recorded report and ``result.report_id`` its id."""
+    job = submit_whitepaper(db, ctx, principal, body)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return JobRead.model_validate(job)
 
 
 @router.get("/risk-whitepapers", response_model=list[ReportRead], operation_id="reports_whitepaper_list")

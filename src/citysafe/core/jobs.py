@@ -1,0 +1,184 @@
+"""Long work (a white paper, a large export) as background jobs: recorded, run off the request, watched.
+
+A request ``submit``s a job in its own unit of work and answers at once; the job starts in the
+application's worker threads only once that unit of work has committed (a rolled-back request starts
+nothing). The work reports its progress (0–100 and a Chinese step) through short transactions of their
+own, so no write lock is held while it computes. When it fails, its partial output is removed by the
+``cleanup`` it was submitted with and the job records the error in Chinese; a job that a stopped process
+left queued or running is marked failed at the next start (``abandon_unfinished``), honestly, not resumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, Integer, String, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from citysafe.core.clock import utcnow
+from citysafe.core.context import AppContext, Slot, context_of
+from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime, get_or_404, unit_of_work
+from citysafe.core.errors import CitysafeError
+
+log = logging.getLogger(__name__)
+INTERNAL_ERROR_ZH = "内部错误，已记录，请联系管理员"
+ABANDONED_ZH = "服务重启，任务被中断，请重新提交"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Job(Timestamped, RegionScoped, Base):
+    __tablename__ = "job"
+    __audited__ = False  # progress rows of machine work; what the job produces is audited where it is written
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value, index=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[str] = mapped_column(String(200), default="排队等待")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_by: Mapped[str] = mapped_column(String(100))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class JobRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: str
+    progress: int
+    step: str
+    result: dict[str, Any] | None
+    error: str | None
+    region_code: str
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a job's work calls to report how far it got: ``progress(40, "绘制风险分布图")``."""
+
+    ctx: AppContext
+    job_id: int
+
+    def __call__(self, percent: int, step: str) -> None:
+        _update(self.ctx, self.job_id, progress=max(0, min(100, percent)), step=step[:200])
+
+
+# The work returns the job's result (ids of what it made, say); it raises to fail the job.
+Work = Callable[[Progress], dict[str, Any]]
+
+
+def _executor(ctx: AppContext) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=ctx.settings.job_workers, thread_name_prefix="citysafe-job")
+
+
+EXECUTOR: Slot[ThreadPoolExecutor] = Slot("core.jobs.executor", _executor)
+
+
+def submit(session: Session, *, kind: str, region_code: str, created_by: str, work: Work,
+           cleanup: Callable[[], None] | None = None) -> Job:
+    """Record a queued job in ``session``; it runs in the background once ``session`` commits."""
+    job = Job(kind=kind, region_code=region_code, created_by=created_by, status=JobStatus.QUEUED.value,
+              progress=0, step="排队等待")
+    session.add(job)
+    session.flush()
+    ctx, job_id = context_of(session), job.id
+
+    def start(_session: Session) -> None:
+        EXECUTOR.get(ctx).submit(run, ctx, job_id, work, cleanup)
+
+    event.listen(session, "after_commit", start, once=True)
+    return job
+
+
+def run(ctx: AppContext, job_id: int, work: Work, cleanup: Callable[[], None] | None = None) -> None:
+    """Run one job's work to its end and record how it ended; never raises (it runs in a worker thread)."""
+    try:
+        _update(ctx, job_id, status=JobStatus.RUNNING.value, step="开始处理")
+        result = work(Progress(ctx, job_id))
+    except Exception as exc:  # the job records every failure; a programming error is also logged in full
+        if isinstance(exc, CitysafeError):
+            # One field's problem reads naturally on its own; the summary prefixes the field's name.
+            only = exc.fields[0] if len(exc.fields) == 1 else None
+            message = (only.message_zh or only.message) if only else (exc.detail_zh or exc.detail)
+        else:
+            log.exception("job %d failed", job_id)
+            message = INTERNAL_ERROR_ZH
+        if cleanup is not None:
+            try:
+                cleanup()
+            except Exception:
+                log.exception("job %d: cleaning up after the failure failed", job_id)
+        _finish(ctx, job_id, JobStatus.FAILED, error=message[:1000])
+        return
+    _finish(ctx, job_id, JobStatus.SUCCEEDED, result=result)
+
+
+def _update(ctx: AppContext, job_id: int, **values: Any) -> None:
+    with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
+        session.execute(update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **values)
+                        .execution_options(skip_scope=True))
+
+
+def _finish(ctx: AppContext, job_id: int, status: JobStatus, *, result: dict[str, Any] | None = None,
+            error: str | None = None) -> None:
+    try:
+        done = {"progress": 100, "step": "已完成"} if status == JobStatus.SUCCEEDED else {"step": "失败"}
+        _update(ctx, job_id, status=status.value, result=result, error=error, finished_at=utcnow(), **done)
+    except Exception:  # the database itself failing: the next start marks the job failed
+        log.exception("job %d: its end could not be recorded", job_id)
+
+
+def get(session: Session, *, job_id: int) -> Job:
+    """A job inside the session's scope, else the same 404 as a missing one."""
+    return get_or_404(session, Job, job_id, what="job", what_zh="任务")
+
+
+def abandon_unfinished(ctx: AppContext) -> int:
+    """Mark failed the jobs a stopped process left queued or running; returns how many."""
+    with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
+        outcome = session.execute(
+            update(Job).where(Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+            .values(status=JobStatus.FAILED.value, error=ABANDONED_ZH, step="失败", finished_at=utcnow(),
+                    updated_at=utcnow())
+            .execution_options(skip_scope=True))
+        return int(getattr(outcome, "rowcount", 0) or 0)
+
+
+@asynccontextmanager
+async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
+    """The jobs of a serving process: the unfinished ones of the last run are failed at start, and the
+    worker threads are stopped (running work finishes first) when the app stops."""
+    import asyncio
+
+    abandoned = await asyncio.to_thread(abandon_unfinished, ctx)
+    if abandoned:
+        log.warning("jobs: %d left unfinished by the last run marked failed", abandoned)
+    try:
+        yield
+    finally:
+        executor = ctx.extras.pop(EXECUTOR.name, None)  # a later start of the same context makes a new one
+        if isinstance(executor, ThreadPoolExecutor):
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)

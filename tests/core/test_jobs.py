@@ -1,0 +1,98 @@
+"""Background jobs (core/jobs.py): they start only after the submitting transaction commits, report
+progress, record success or a Chinese error, clean up after a failure, and do not outlive a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from citysafe.core import jobs
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.core.errors import field_error
+
+
+def wait_finished(ctx: AppContext, job_id: int) -> jobs.Job:
+    deadline = time.monotonic() + 30
+    while True:
+        with unit_of_work(ctx.session_factory) as session:
+            job = jobs.get(session, job_id=job_id)
+        if job.finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
+def submit(ctx: AppContext, work: jobs.Work, cleanup: Any = None) -> int:
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        return jobs.submit(session, kind="test", region_code="320102", created_by="tests", work=work,
+                           cleanup=cleanup).id
+
+
+def test_a_job_reports_progress_and_its_result(ctx: AppContext) -> None:
+    seen: list[tuple[int, str]] = []
+    release = threading.Event()
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        progress(40, "绘制风险分布图")
+        release.wait(10)
+        return {"report_id": 7}
+
+    job_id = submit(ctx, work)
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        with unit_of_work(ctx.session_factory) as session:
+            job = jobs.get(session, job_id=job_id)
+            if job.progress == 40:
+                seen.append((job.progress, job.step))
+        time.sleep(0.02)
+    release.set()
+    assert seen == [(40, "绘制风险分布图")]
+    done = wait_finished(ctx, job_id)
+    assert (done.status, done.progress, done.result, done.error) == ("succeeded", 100, {"report_id": 7}, None)
+
+
+def test_a_failed_job_cleans_up_and_says_why_in_chinese(ctx: AppContext, tmp_path: Path) -> None:
+    out = tmp_path / "whitepaper-320102"
+
+    def refused(progress: jobs.Progress) -> dict[str, Any]:
+        out.mkdir()
+        (out / "half.html").write_text("<p>")
+        raise field_error("region", "no risk sources", "玄武区尚未登记风险源，无法编制白皮书")
+
+    def broken(progress: jobs.Progress) -> dict[str, Any]:
+        raise RuntimeError("a bug, with internals the user must not see")
+
+    import shutil
+
+    first = wait_finished(ctx, submit(ctx, refused, cleanup=lambda: shutil.rmtree(out)))
+    assert (first.status, first.error) == ("failed", "玄武区尚未登记风险源，无法编制白皮书")
+    assert not out.exists()  # the half-written folder is gone
+    second = wait_finished(ctx, submit(ctx, broken))
+    assert second.status == "failed" and second.error == jobs.INTERNAL_ERROR_ZH
+
+
+def test_a_rolled_back_submission_starts_nothing(ctx: AppContext) -> None:
+    ran = threading.Event()
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        ran.set()
+        return {}
+
+    session = ctx.session_factory()
+    jobs.submit(session, kind="test", region_code="320102", created_by="tests", work=work)
+    session.rollback()  # the request failed after submitting
+    session.close()
+    assert not ran.wait(0.5)
+
+
+def test_jobs_left_running_by_a_stopped_process_are_failed_at_start(ctx: AppContext) -> None:
+    with unit_of_work(ctx.session_factory) as session:
+        for status in ("queued", "running", "succeeded"):
+            session.add(jobs.Job(kind="test", region_code="320102", created_by="tests", status=status))
+    assert jobs.abandon_unfinished(ctx) == 2
+    with unit_of_work(ctx.session_factory) as session:
+        rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
+        assert [(j.status, j.error) for j in rows] == [("failed", jobs.ABANDONED_ZH), ("failed", jobs.ABANDONED_ZH),
+                                                       ("succeeded", None)]
