@@ -1,0 +1,156 @@
+"""The gateway cannot be starved (#10 finding 2), over real loopback sockets.
+
+20,000 silent connections once filled the web process's open-file limit, and one peer writing "@" while
+reading the NAKs took 18 s of CPU in 20 s and delayed a real device's ACK to 9 s. Here: connections
+are capped in total and per host, a peer that never sends a valid frame is closed, a peer that keeps
+sending invalid input is dropped and its host refused for a while, NAKs are capped — and through all of
+it a real device connects and gets its ACKs. Attackers connect from other loopback addresses
+(127.0.0.2, 127.0.0.3) than the device (127.0.0.1), as they would from other hosts. No timing asserts:
+every wait is bounded, and the assertions are about who got in and what was answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from tests.firewatch.test_gw_protocol import T0, MemorySink, Peer, heartbeat, upload
+from tests.support.waiting import until
+
+from citysafe.core.clock import FixedClock
+from citysafe.firewatch.gateway.connection import GatewayConfig
+from citysafe.firewatch.gateway.guard import connection_cap
+from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.protocols.gb26875 import encode_frame
+
+WAIT = 10.0
+ATTACKER, FLOODER = "127.0.0.2", "127.0.0.3"
+
+
+async def connect_from(host: str, port: int) -> Peer:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(host, 0))
+    return Peer(reader, writer)
+
+
+async def device_gets_acks(port: int, address: int, count: int = 3) -> None:
+    device = await Peer.connect(port)
+    for serial in range(count):
+        device.send(heartbeat(serial, address))
+        ack = await device.next_frame()
+        assert (ack.command, ack.serial, ack.destination) == (3, serial, address)
+    device.close()
+
+
+async def refused_at_once(peer: Peer) -> bool:
+    """The gateway closed the connection without a byte (a refused peer is told nothing)."""
+    try:
+        data = await asyncio.wait_for(peer.reader.read(1), WAIT)
+    except ConnectionResetError:
+        return True
+    return data == b""
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[Gateway]:
+    config = GatewayConfig(port=0, max_connections=12, max_connections_per_host=4, identify_timeout=0.5,
+                           invalid_burst=20, invalid_per_second=1, replies_burst=5, replies_per_second=1,
+                           penalty_seconds=300)
+    gw = Gateway(sink=MemorySink(), clock=FixedClock(T0), config=config)
+    await gw.start()
+    yield gw
+    await gw.stop()
+
+
+async def test_silent_connections_are_closed_and_a_talking_device_is_kept(gateway: Gateway) -> None:
+    silent = [await connect_from(ATTACKER, gateway.port) for _ in range(4)]
+    device = await Peer.connect(gateway.port)
+    device.send(heartbeat(0, 501))
+    assert (await device.next_frame()).serial == 0
+    for peer in silent:
+        assert await peer.closed_by_gateway()
+    await until(lambda: gateway.stats.unidentified == 4, what="4 silent connections closed", timeout=WAIT)
+    # The device connected with them and is past the same deadline: it stays, having spoken.
+    device.send(heartbeat(1, 501))
+    assert (await device.next_frame()).serial == 1
+    assert len(gateway.connections) == 1
+    assert gateway.admission.open_by_host == {"127.0.0.1": 1}
+    device.close()
+
+
+async def test_a_host_over_its_cap_is_refused_while_a_device_connects(gateway: Gateway) -> None:
+    peers = [await connect_from(ATTACKER, gateway.port) for _ in range(10)]
+    await until(lambda: gateway.stats.refused == 6, what="6 connections over the per-host cap refused",
+                timeout=WAIT)
+    assert [await refused_at_once(p) for p in peers[4:]] == [True] * 6
+    assert gateway.admission.open_by_host[ATTACKER] == 4
+    await device_gets_acks(gateway.port, 502)
+    for peer in peers:
+        peer.close()
+
+
+async def test_the_total_cap_refuses_and_frees_its_places(gateway: Gateway) -> None:
+    hosts = [f"127.0.1.{i}" for i in range(1, 5)]  # 4 hosts x 4 = 16 attempts on a cap of 12
+    peers = [await connect_from(host, gateway.port) for host in hosts for _ in range(4)]
+    await until(lambda: gateway.stats.refused == 4, what="4 connections over the total cap refused", timeout=WAIT)
+    assert len(gateway.connections) == 12
+    assert sum(gateway.admission.open_by_host.values()) == 12
+    for peer in peers:
+        peer.close()
+    await until(lambda: not gateway.connections, what="the attackers' places freed", timeout=WAIT)
+    assert gateway.admission.open_by_host == {}
+    await device_gets_acks(gateway.port, 503)
+
+
+@pytest.mark.parametrize("chunk", [b"@" * 65536, bytes(65536), (b"@@" + bytes(22) + b"\xff\xff") * 2048],
+                         ids=["at-signs", "zeros", "oversize-frames"])
+async def test_a_flooder_is_dropped_and_refused_while_a_device_gets_its_acks(gateway: Gateway,
+                                                                             chunk: bytes) -> None:
+    flooder = await connect_from(FLOODER, gateway.port)
+    replies = 0
+
+    async def flood() -> None:
+        nonlocal replies
+        async def read() -> None:
+            nonlocal replies
+            while data := await flooder.reader.read(65536):
+                replies += len(data)
+
+        reading = asyncio.create_task(read())
+        try:
+            for _ in range(200):  # bounded: 13 MB at most, if it were never dropped
+                flooder.send(chunk)
+                await flooder.writer.drain()
+        finally:
+            await asyncio.wait_for(reading, WAIT)
+
+    flooding = asyncio.create_task(flood())
+    await device_gets_acks(gateway.port, 504)
+    with pytest.raises((ConnectionResetError, BrokenPipeError)):
+        await asyncio.wait_for(flooding, WAIT)
+    assert gateway.stats.dropped_invalid == 1
+    assert replies <= 5 * 30 + 3  # at most the burst of NAKs, 30 bytes each
+    # Its host is in the penalty box: a new connection is refused at once, a device elsewhere is not.
+    assert await refused_at_once(await connect_from(FLOODER, gateway.port))
+    await device_gets_acks(gateway.port, 504)
+
+
+async def test_naks_are_capped_per_second(gateway: Gateway) -> None:
+    bad = bytearray(encode_frame(upload(30, source=505)))
+    bad[-3] ^= 0xFF
+    peer = await Peer.connect(gateway.port)
+    peer.send(bytes(bad) * 15 + encode_frame(upload(31, source=505)))  # 15 invalid: under the drop threshold
+    naks = 0
+    while (frame := await peer.next_frame()).command == 6:
+        naks += 1
+    assert (frame.command, frame.serial) == (3, 31)  # the good frame behind them is ACKed
+    assert naks == 5  # the reply burst; the other 10 were withheld
+    assert gateway.stats.replies_withheld == 10
+    peer.close()
+
+
+def test_the_cap_leaves_room_under_the_open_file_limit() -> None:
+    assert connection_cap(1024) == 768
+    assert connection_cap(20_000) == 15_000
+    assert connection_cap(300) == 44
+    assert connection_cap(100) == 16
