@@ -12,9 +12,15 @@ every wait is bounded, and the assertions are about who got in and what was answ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import resource
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+from tests.firewatch.test_gw_crash import CITYSAFE, Server
 from tests.firewatch.test_gw_protocol import T0, MemorySink, Peer, heartbeat, upload
 from tests.support.waiting import until
 
@@ -26,6 +32,7 @@ from citysafe.firewatch.protocols.gb26875 import encode_frame
 
 WAIT = 10.0
 ATTACKER, FLOODER = "127.0.0.2", "127.0.0.3"
+PASSWORD = "starve-password-1"  # a throw-away admin in the server test's temporary database
 
 
 async def connect_from(host: str, port: int) -> Peer:
@@ -154,3 +161,70 @@ def test_the_cap_leaves_room_under_the_open_file_limit() -> None:
     assert connection_cap(20_000) == 15_000
     assert connection_cap(300) == 44
     assert connection_cap(100) == 16
+
+
+# -- the web process itself --------------------------------------------------------------------------
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`citysafe serve --gb26875-port` with an open-file limit of 300, soft and hard: the service cannot
+    raise it, the gateway's share is 44, and the attack below is 400 sockets instead of 20,000."""
+    srv = Server(tmp_path)
+    for command in (["db", "upgrade"], ["regions", "load-jiangsu"],
+                    ["user", "create", "ops", "--role", "admin", "--region", "320000", "--password-stdin"]):
+        subprocess.run([CITYSAFE, *command], env=srv.env, check=True, capture_output=True,
+                       input=f"{PASSWORD}\n".encode())
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))
+
+    with (tmp_path / "serve.log").open("ab") as log:
+        srv.proc = subprocess.Popen(
+            [CITYSAFE, "serve", "--port", str(srv.http_port), "--gb26875-port", str(srv.gateway_port)],
+            env=srv.env, stdout=log, stderr=log, preexec_fn=limit_open_files)
+    yield srv
+    srv.stop()
+
+
+async def http_answers(server: Server) -> None:
+    """/api/v1/health and /login answer on new connections (what starved was accepting them)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.http_port}", timeout=WAIT,
+                                 limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        assert (await client.get("/api/v1/health")).status_code == 200
+        assert (await client.get("/login")).status_code == 200
+
+
+@pytest.mark.slow
+async def test_http_answers_while_the_gateway_is_flooded_and_full(server: Server) -> None:
+    await server.listening()
+    silent: list[Peer] = []
+    try:
+        # A flooder writing "@" is dropped; HTTP and a device are served meanwhile.
+        flooder = await connect_from(FLOODER, server.gateway_port)
+        for _ in range(64):
+            flooder.send(b"@" * 65536)
+        await http_answers(server)
+        await device_gets_acks(server.gateway_port, 506)
+        assert await flooder.closed_by_gateway()
+        # 400 silent sockets from one host: most are refused at once, and the process keeps descriptors
+        # for HTTP (before, they exhausted its limit and /api/v1/health answered nothing).
+        for _ in range(400):
+            with contextlib.suppress(OSError):
+                silent.append(await connect_from(ATTACKER, server.gateway_port))
+        await http_answers(server)
+        counters = await gateway_counters(server)
+        assert counters["connections"] <= 44
+        assert counters["refused"] >= 400 - 44
+    finally:
+        for peer in silent:
+            peer.close()
+
+
+async def gateway_counters(server: Server) -> dict[str, int]:
+    """The gateway's counters, read the way an operator reads them (a token for an admin account)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.http_port}", timeout=WAIT) as client:
+        token = (await client.post("/api/v1/auth/token", data={"username": "ops", "password": PASSWORD})
+                 ).json()["access_token"]
+        response = await client.get("/api/v1/firewatch/gateway", headers={"Authorization": f"Bearer {token}"})
+        response.raise_for_status()
+        counters: dict[str, int] = response.json()["gateway"]
+        return counters
