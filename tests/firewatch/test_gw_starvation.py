@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import resource
 import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,9 +27,11 @@ from tests.firewatch.test_gw_protocol import T0, MemorySink, Peer, heartbeat, up
 from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
+from citysafe.core.config import Settings
 from citysafe.firewatch.gateway.connection import GatewayConfig
-from citysafe.firewatch.gateway.guard import connection_cap
+from citysafe.firewatch.gateway.guard import Admission, connection_cap
 from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.gateway.service import config_from_settings
 from citysafe.firewatch.protocols.gb26875 import encode_frame
 
 WAIT = 10.0
@@ -165,6 +169,30 @@ def test_the_cap_leaves_room_under_the_open_file_limit() -> None:
     assert connection_cap(100) == 16
 
 
+def test_refusals_are_logged_as_one_summary_every_few_seconds(caplog: pytest.LogCaptureFixture) -> None:
+    admission = Admission(max_connections=1, max_per_host=1, penalty_seconds=0)
+    assert admission.refusal("127.0.0.9", 0, now=100.0) is None
+    with caplog.at_level(logging.WARNING, logger="citysafe.firewatch.gateway.guard"):
+        reasons = {admission.refusal("127.0.0.8", 1, now=100.0 + i / 100) for i in range(100)}
+        assert reasons == {"full"}
+        assert len(caplog.records) == 1  # the first, then quiet
+        admission.sweep(now=111.0)
+    assert len(caplog.records) == 2
+    assert caplog.records[1].getMessage().startswith("refused 99 GB/T 26875.3 connections in 11 s (99 over")
+    assert admission.refused.full == 100
+
+
+def test_the_penalty_box_expires_and_stays_bounded() -> None:
+    admission = Admission(max_connections=10, max_per_host=10, penalty_seconds=60, max_penalised=3)
+    for i in range(5):
+        admission.penalise(f"127.0.2.{i}", now=float(i))
+    assert list(admission.penalised) == ["127.0.2.2", "127.0.2.3", "127.0.2.4"]  # the oldest went first
+    assert admission.refusal("127.0.2.4", 0, now=10.0) == "penalised"
+    admission.sweep(now=63.0)
+    assert list(admission.penalised) == ["127.0.2.4"]
+    assert admission.refusal("127.0.2.3", 0, now=63.0) is None
+
+
 # -- the web process itself --------------------------------------------------------------------------
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
@@ -243,3 +271,30 @@ async def gateway_counters(server: Server) -> dict[str, int]:
         response.raise_for_status()
         counters: dict[str, int] = response.json()["gateway"]
         return counters
+
+
+def test_the_settings_set_the_limits_and_the_cap_follows_the_open_file_limit() -> None:
+    derived = config_from_settings(Settings(), open_files=4096)
+    assert derived.max_connections == connection_cap(4096) == 3072
+    explicit = config_from_settings(Settings(gb26875_max_connections=100, gb26875_max_connections_per_host=3,
+                                             gb26875_identify_seconds=4, gb26875_invalid_burst=7,
+                                             gb26875_penalty_seconds=0), open_files=4096)
+    assert (explicit.max_connections, explicit.max_connections_per_host, explicit.identify_timeout,
+            explicit.invalid_burst, explicit.penalty_seconds) == (100, 3, 4.0, 7.0, 0.0)
+
+
+def test_start_up_raises_the_soft_open_file_limit_to_the_hard_one() -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 512:
+        pytest.skip(f"hard open-file limit {hard}: no room below it to start lower")
+    start = 256
+
+    def lower_soft_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (start, hard))
+
+    script = ("import resource; from citysafe.firewatch.gateway.guard import raise_open_files_limit; "
+              "print(raise_open_files_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                         preexec_fn=lower_soft_limit).stdout.split()
+    expected = 65536 if hard == resource.RLIM_INFINITY else hard
+    assert [int(x) for x in out] == [expected, expected]

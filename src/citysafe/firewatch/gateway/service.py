@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.downlink import Downlink
@@ -34,10 +35,9 @@ def sink_for(ctx: AppContext) -> FrameSink:
     return DatabaseSink(ctx.session_factory, ctx.clock)
 
 
-def config_from_settings(ctx: AppContext, open_files: int) -> GatewayConfig:
+def config_from_settings(settings: Settings, open_files: int) -> GatewayConfig:
     """The gateway's limits; without an explicit ``gb26875_max_connections`` the total cap leaves a quarter
     of ``open_files`` (the process's open-file limit) to HTTP and the rest of the process."""
-    settings = ctx.settings
     return GatewayConfig(host=settings.gb26875_host, port=settings.gb26875_port or 0,
                          idle_timeout=float(max(3 * settings.gb26875_patrol_seconds, 600)),
                          max_connections=settings.gb26875_max_connections or connection_cap(open_files),
@@ -53,7 +53,7 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     if ctx.settings.gb26875_port is None:
         yield
         return
-    config = config_from_settings(ctx, raise_open_files_limit())
+    config = config_from_settings(ctx.settings, raise_open_files_limit())
     log.info("GB/T 26875.3 gateway: at most %d connections, %d per host", config.max_connections,
              config.max_connections_per_host)
     sink = sink_for(ctx)
