@@ -29,7 +29,7 @@ from tests.support.waiting import until
 from citysafe.core.clock import FixedClock
 from citysafe.core.config import Settings
 from citysafe.firewatch.gateway.connection import GatewayConfig
-from citysafe.firewatch.gateway.guard import Admission, connection_cap
+from citysafe.firewatch.gateway.guard import Admission, connection_cap, host_key
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.service import config_from_settings
 from citysafe.firewatch.protocols.gb26875 import encode_frame
@@ -191,6 +191,13 @@ def test_the_penalty_box_expires_and_stays_bounded() -> None:
     admission.sweep(now=63.0)
     assert list(admission.penalised) == ["127.0.2.4"]
     assert admission.refusal("127.0.2.3", 0, now=63.0) is None
+
+
+def test_hosts_are_counted_by_ipv4_address_and_ipv6_64() -> None:
+    assert host_key("127.0.0.2") == "127.0.0.2"
+    assert host_key("::ffff:192.0.2.7") == "192.0.2.7"  # a dual-stack socket's IPv4 peer
+    assert host_key("2001:db8:1:2:aaaa::1") == host_key("2001:db8:1:2:bbbb::9%eth0") == "2001:db8:1:2::/64"
+    assert host_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
 
 
 # -- the web process itself --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Final, Protocol, cast
 
 from citysafe.core.clock import Clock
-from citysafe.firewatch.gateway.guard import Admission, TokenBucket
+from citysafe.firewatch.gateway.guard import Admission, TokenBucket, host_key
 from citysafe.firewatch.protocols.gb26875 import (
     Command,
     DeviceTime,
@@ -140,7 +140,7 @@ class Connection(asyncio.Protocol):
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
-        self.host = "?"  # the peer's IP address: what the per-host cap and the penalty box count
+        self.host = "?"  # the peer's IP address (IPv6: its /64): what the per-host cap and penalty box count
         self.address: int | None = None  # the UITD's source address, once a frame has shown it
         self.centre_address = 0  # the destination the UITD uses for us
         self.identified = False  # a valid frame has arrived
@@ -163,7 +163,7 @@ class Connection(asyncio.Protocol):
         self.transport = transport
         gateway = self.gateway
         peer = transport.get_extra_info("peername")
-        self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        self.host = host_key(str(peer[0])) if isinstance(peer, tuple) else str(peer)
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         now = gateway.loop.time()
         if gateway.admission.refusal(self.host, len(gateway.connections), now) is not None:

@@ -16,12 +16,13 @@ Per gateway, never per module: two apps in one process share nothing.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["Admission", "Refusals", "TokenBucket", "connection_cap", "raise_open_files_limit"]
+__all__ = ["Admission", "Refusals", "TokenBucket", "connection_cap", "host_key", "raise_open_files_limit"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,20 @@ def raise_open_files_limit() -> int:
 def connection_cap(open_files: int) -> int:
     """Gateway connections allowed under an open-file limit: all but a quarter of it (at least 256)."""
     return max(16, open_files - max(256, open_files // 4))
+
+
+def host_key(address: str) -> str:
+    """What the per-host cap and the penalty box count: an IPv4 address (also one mapped into IPv6) as
+    it is, an IPv6 address by its /64 — one site's, or one attacker's, whole allocation."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return f"{ipaddress.IPv6Network((ip, 64), strict=False).network_address}/64"
+    return str(ip)
 
 
 @dataclass
