@@ -107,7 +107,7 @@ class Peer:
         try:
             while await asyncio.wait_for(self.reader.read(65536), WAIT):
                 pass
-        except ConnectionResetError:
+        except ConnectionError:  # reset, or a broken pipe while what it wrote is still being flushed
             pass
         return True
 

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     gb26875_partitions: int = Field(default=8, gt=0, description="JetStream subject partitions by UITD address")
     gb26875_nats_stream: str = Field(default="CITYSAFE_GB26875", pattern=r"^[A-Za-z0-9_-]+$",
                                      description="JetStream stream of raw frames; its subjects derive from it")
+    # What one peer, or a crowd of them, may cost the gateway (firewatch/gateway/guard.py,
+    # docs/firewatch-gateway.md "Limits against starvation").
+    gb26875_max_connections: int | None = Field(
+        default=None, gt=0, description="open UITD connections; default: the open-file limit less a quarter")
+    gb26875_max_connections_per_host: int = Field(default=256, gt=0, description="open connections per source IP")
+    gb26875_identify_seconds: float = Field(default=15.0, gt=0, description="close a peer with no valid frame by then")
+    gb26875_invalid_burst: int = Field(default=20, gt=0, description="invalid frames in a row before a peer is dropped")
+    gb26875_penalty_seconds: float = Field(default=60.0, ge=0, description="refuse a dropped peer's IP this long")
     mqtt_url: str = ""
     # Risk map and dynamic levels (citysafe.risk): the default H3 resolution of the map, the rules by
     # which open hazards and live alarms raise a source's level (empty: the built-in rules), the

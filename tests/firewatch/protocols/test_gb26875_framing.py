@@ -230,3 +230,23 @@ def test_every_public_vector_through_one_stream() -> None:
     stream = b"".join(vector_bytes(i) for i in ids)
     items = StreamFramer().feed(stream)
     assert _kinds(items) == ["Frame"] * 6 + ["TooLong"]
+
+
+def test_a_run_of_at_signs_is_one_error_not_one_per_byte() -> None:
+    # "@" bytes once came back as one TooLong (and one NAK) per byte: 18 s of CPU in 20 s for one peer.
+    # Inside a run of "@" no start can be a frame while its length field (offsets 24-25) reads 0x4040.
+    framer = StreamFramer()
+    items = [item for _ in range(16) for item in framer.feed(b"@" * 4096)]
+    assert len(items) <= 16
+    assert all(isinstance(item, TooLong) for item in items)
+    assert framer.buffered < 26
+
+
+def test_a_frame_starting_inside_a_run_of_at_signs_is_found() -> None:
+    # The last "@@" of a run can be a real frame's start (its serial or version bytes may be "@").
+    frame = bytearray(GOOD[0])
+    frame[2:6] = b"@@@@"
+    frame[-3] = sum(frame[2:-3]) & 0xFF
+    items = StreamFramer().feed(b"@" * 1000 + bytes(frame))
+    assert _kinds(items)[-1] == "Frame"
+    assert items[-1].raw == bytes(frame)  # type: ignore[union-attr]

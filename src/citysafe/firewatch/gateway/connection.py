@@ -3,6 +3,12 @@
 The framer holds at most one incomplete frame; a peer with too many frames awaiting ACK stops being
 read until they are written; a peer that does not read its replies is dropped after the gateway's
 ``write_timeout``. Frames go to ``Gateway.submit``; the gateway ACKs them after its group commit.
+
+What a hostile peer can cost is bounded here too (``guard``): a connection is admitted only under the
+caps; one that sends no valid frame within ``identify_timeout`` is closed; invalid input (broken frames,
+garbage, preambles past the reply budget) spends a token bucket whose exhaustion drops the peer and
+puts its host in the penalty box; NAKs and "OK!"s are capped per second; and input is framed in slices,
+so a drop takes effect within one slice of a large read.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import datetime
 from typing import Final, Protocol, cast
 
 from citysafe.core.clock import Clock
+from citysafe.firewatch.gateway.guard import Admission, TokenBucket, host_key
 from citysafe.firewatch.protocols.gb26875 import (
     Command,
     DeviceTime,
@@ -32,6 +39,11 @@ log = logging.getLogger(__name__)
 PREAMBLE_REPLY: Final = b"OK!"
 # Frames a device answers us with; they settle a downlink request instead of being ACKed.
 _REPLIES: Final = frozenset((Command.ACK, Command.NAK))
+# Bytes framed before the drop decision is looked at again: a few dozen frames of real traffic, and a
+# bound on the invalid items one read can produce before a peer is dropped.
+_SLICE: Final = 8192
+# Garbage bytes (outside any frame) that cost one token of the invalid-input budget.
+_GARBAGE_PER_TOKEN: Final = 1024
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,26 @@ class GatewayConfig:
     # A UITD answers patrols and sends heartbeats; a connection silent this long is dead.
     idle_timeout: float = 3 * 3600.0
     write_buffer_high: int = 64 * 1024
+    # service.config_from_settings derives it from the open-file limit (guard.connection_cap).
     max_connections: int = 50_000
+    # Several UITDs can share one public address behind a site's NAT or a protocol converter; 20,000
+    # silent sockets came from one.
+    max_connections_per_host: int = 256
+    # A UITD connects in order to talk: at power-up and after a lost link it sends its status or the
+    # upload it still owes at once, then waits for the ACK. 15 s covers that first frame crossing a
+    # lossy cellular link (TCP retransmits a lost segment after 1, 2, 4, 8 s); a device that had
+    # nothing to say is closed without penalty and reconnects when it has.
+    identify_timeout: float = 15.0
+    # Invalid input a peer may send in a burst, and how fast that allowance comes back. A device on a
+    # noisy line sends an occasional broken frame; one that sends 20 in a row is broken or hostile.
+    invalid_burst: float = 20.0
+    invalid_per_second: float = 1.0
+    # NAKs and "OK!" preamble answers per second, past a burst; the rest are withheld (a device
+    # retransmits on its own timer whether or not it got the NAK).
+    replies_burst: float = 10.0
+    replies_per_second: float = 5.0
+    # How long a host whose peer was dropped for invalid input is refused (0: never).
+    penalty_seconds: float = 60.0
 
 
 @dataclass
@@ -63,6 +94,10 @@ class GatewayStats:
     batches: int = 0
     largest_batch: int = 0
     timeouts: int = 0
+    refused: int = 0            # connections closed at accept: caps or penalty box (guard.Admission)
+    unidentified: int = 0       # closed for sending no valid frame within identify_timeout
+    dropped_invalid: int = 0    # peers dropped for invalid input past the budget
+    replies_withheld: int = 0   # NAKs and "OK!"s not sent, past the per-second cap
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -85,6 +120,7 @@ class Host(Protocol):
     clock: Clock
     config: GatewayConfig
     stats: GatewayStats
+    admission: Admission
     connections: set[Connection]
     by_address: dict[int, Connection]
     observer: FrameObserver | None
@@ -104,11 +140,18 @@ class Connection(asyncio.Protocol):
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
+        self.host = "?"  # the peer's IP address (IPv6: its /64): what the per-host cap and penalty box count
         self.address: int | None = None  # the UITD's source address, once a frame has shown it
         self.centre_address = 0  # the destination the UITD uses for us
+        self.identified = False  # a valid frame has arrived
         self.inflight = 0
         self.last_received = 0.0
         self.serial = 0  # our own counter for downlink frames (each initiator keeps its own)
+        config = gateway.config
+        self._invalid = TokenBucket(config.invalid_per_second, config.invalid_burst)
+        self._replies = TokenBucket(config.replies_per_second, config.replies_burst)
+        self._admitted = False
+        self._identify_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
         self._reading_paused = False
         self._writing_paused = False
@@ -120,49 +163,81 @@ class Connection(asyncio.Protocol):
         self.transport = transport
         gateway = self.gateway
         peer = transport.get_extra_info("peername")
+        self.host = host_key(str(peer[0])) if isinstance(peer, tuple) else str(peer)
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        if len(gateway.connections) >= gateway.config.max_connections:
-            log.warning("refusing %s: %d connections open", self.peer, len(gateway.connections))
-            transport.abort()
+        now = gateway.loop.time()
+        if gateway.admission.refusal(self.host, len(gateway.connections), now) is not None:
+            gateway.stats.refused += 1
+            transport.abort()  # at once: a refused socket must not hold a descriptor
             return
+        self._admitted = True
         transport.set_write_buffer_limits(high=gateway.config.write_buffer_high)
-        self.last_received = gateway.loop.time()
+        self.last_received = now
+        self._invalid.start(now)
+        self._replies.start(now)
+        self._identify_timer = gateway.loop.call_later(gateway.config.identify_timeout, self._not_identified)
         gateway.connections.add(self)
         gateway.stats.accepted += 1
         gateway.stats.connections = len(gateway.connections)
 
     def data_received(self, data: bytes) -> None:
+        if len(data) <= _SLICE:
+            self._receive(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(data), _SLICE):
+            if not self.open:
+                return  # dropped by the slice before: the rest is not worth framing
+            self._receive(view[start : start + _SLICE])
+
+    def _receive(self, data: bytes | memoryview) -> None:
         gateway = self.gateway
-        self.last_received = gateway.loop.time()
+        now = gateway.loop.time()
+        self.last_received = now
         received_at: datetime | None = None
         replies: list[bytes] = []
+        invalid = 0
         framer = self.framer
         discarded = framer.discarded_bytes
         for item in framer.feed(data):
             if isinstance(item, Frame):
                 command = item.command
+                if is_reserved_command(command):
+                    # §6.5 lists an unknown command byte among the validation errors: NAK it.
+                    invalid += 1
+                    if self._may_reply(now):
+                        replies.append(encode_frame(build_nak(item, gateway.now_label())))
+                        gateway.stats.naks += 1
+                    continue
+                if not self.identified:
+                    self._identify()
                 if command in _REPLIES:
                     gateway.observe(self, item)
-                elif is_reserved_command(command):
-                    # §6.5 lists an unknown command byte among the validation errors: NAK it.
-                    replies.append(encode_frame(build_nak(item, gateway.now_label())))
-                    gateway.stats.naks += 1
                 else:
                     if received_at is None:
                         received_at = gateway.clock.now()
                     gateway.submit(self, item, received_at)
             elif isinstance(item, Preamble):
-                replies.append(PREAMBLE_REPLY)
                 gateway.stats.preambles += 1
+                if self._may_reply(now):
+                    replies.append(PREAMBLE_REPLY)
+                else:
+                    invalid += 1
             else:
+                invalid += 1
                 header = item.header
-                if header is not None:
+                if header is None:
+                    gateway.stats.dropped_bytes += len(item.data)
+                elif self._may_reply(now):
                     replies.append(encode_frame(build_nak(header, gateway.now_label())))
                     gateway.stats.naks += 1
-                else:
-                    gateway.stats.dropped_bytes += len(item.data)
-        if framer.discarded_bytes != discarded:
-            gateway.stats.dropped_bytes += framer.discarded_bytes - discarded
+        garbage = framer.discarded_bytes - discarded
+        if garbage:
+            gateway.stats.dropped_bytes += garbage
+            invalid += -(-garbage // _GARBAGE_PER_TOKEN)
+        if invalid and not self._invalid.take(now, invalid):
+            self._drop_for_invalid_input(now)
+            return
         if replies:
             self.write(b"".join(replies))
         if self.inflight >= gateway.config.max_inflight_per_connection:
@@ -170,12 +245,16 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         gateway = self.gateway
+        if self._admitted:
+            self._admitted = False
+            gateway.admission.closed(self.host)
         gateway.connections.discard(self)
         gateway.stats.connections = len(gateway.connections)
         if self.address is not None and gateway.by_address.get(self.address) is self:
             del gateway.by_address[self.address]
-        if self._write_timer is not None:
-            self._write_timer.cancel()
+        for timer in (self._write_timer, self._identify_timer):
+            if timer is not None:
+                timer.cancel()
         if gateway.observer is not None:
             gateway.observer.on_disconnect(self)
         self.transport = None
@@ -231,6 +310,33 @@ class Connection(asyncio.Protocol):
         ):
             self._reading_paused = False
             self.transport.resume_reading()
+
+    def _may_reply(self, now: float) -> bool:
+        if self._replies.take(now):
+            return True
+        self.gateway.stats.replies_withheld += 1
+        return False
+
+    def _identify(self) -> None:
+        self.identified = True
+        if self._identify_timer is not None:
+            self._identify_timer.cancel()
+            self._identify_timer = None
+
+    def _not_identified(self) -> None:
+        self._identify_timer = None
+        # Debug, not info: thousands of silent sockets would be thousands of lines; the counter says it.
+        log.debug("closing %s: no valid frame within %.0f s", self.peer, self.gateway.config.identify_timeout)
+        self.gateway.stats.unidentified += 1
+        self.close()
+
+    def _drop_for_invalid_input(self, now: float) -> None:
+        gateway = self.gateway
+        gateway.stats.dropped_invalid += 1
+        gateway.admission.penalise(self.host, now)
+        log.warning("dropping %s (address %s): invalid input past the allowance of %.0f; %s refused for %.0f s",
+                    self.peer, self.address, gateway.config.invalid_burst, self.host, gateway.config.penalty_seconds)
+        self.close()
 
     def _write_timed_out(self) -> None:
         log.warning("dropping %s: it has not read its replies for %.0f s", self.peer,

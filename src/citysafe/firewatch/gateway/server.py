@@ -10,7 +10,9 @@ writes it next), so the batch size follows the load and the loop never waits on 
 What a peer can do wrong costs only that peer (``connection.Connection``): the framer holds at most
 one incomplete frame, a peer with too many frames awaiting ACK stops being read until they are
 written, a peer that does not read its ACKs is dropped after ``write_timeout``, a silent one after
-``idle_timeout``.
+``idle_timeout``, one that never sends a valid frame after ``identify_timeout``, one that keeps sending
+invalid input at once (and its host refused for a while). Connections are capped in total and per host
+(``guard.Admission``), below the open-file limit, so the web process keeps descriptors for HTTP.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import cast
 
 from citysafe.core.clock import Clock, to_local
 from citysafe.firewatch.gateway.connection import Connection, FrameObserver, GatewayConfig, GatewayStats
+from citysafe.firewatch.gateway.guard import Admission
 from citysafe.firewatch.gateway.sinks import FrameSink
 from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import Command, DeviceTime, Frame
@@ -68,6 +71,8 @@ class Gateway:
 
     def __post_init__(self) -> None:
         self.loop = asyncio.get_running_loop()
+        config = self.config
+        self.admission = Admission(config.max_connections, config.max_connections_per_host, config.penalty_seconds)
         self._server: asyncio.Server | None = None
         self._pending: list[_Pending] = []
         self._scheduled = False
@@ -189,10 +194,12 @@ class Gateway:
             conn.settled(count)
 
     async def _sweep_idle(self) -> None:
-        # One sweep for all connections instead of a timer per connection re-armed on every read.
-        period = max(0.05, min(60.0, self.config.idle_timeout / 4))
+        # One sweep for all connections instead of a timer per connection re-armed on every read. It
+        # also lets hosts out of the penalty box and logs the refusals of the last seconds.
+        period = max(0.05, min(10.0, self.config.idle_timeout / 4))
         while True:
             await asyncio.sleep(period)
+            self.admission.sweep(self.loop.time())
             deadline = self.loop.time() - self.config.idle_timeout
             for conn in [c for c in self.connections if c.last_received < deadline]:
                 log.info("closing %s (address %s): silent for %.0f s", conn.peer, conn.address,

@@ -1,21 +1,27 @@
 """The gateway as a service of the web app: which sink it writes to, its limits from the settings, and
-``running(app, ctx)``, which starts the listener and its downlink when ``gb26875_port`` is set."""
+``running(app, ctx)``, which raises the open-file limit and starts the listener and its downlink when
+``gb26875_port`` is set."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.downlink import Downlink
+from citysafe.firewatch.gateway.guard import connection_cap, raise_open_files_limit
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, FrameSink, JetStreamSink, ProcessSink
 from citysafe.firewatch.ingest.worker import StreamNames
 from citysafe.firewatch.live.hub import broadcaster
 
 __all__ = ["config_from_settings", "running", "sink_for"]
+
+log = logging.getLogger(__name__)
 
 
 def sink_for(ctx: AppContext) -> FrameSink:
@@ -29,10 +35,16 @@ def sink_for(ctx: AppContext) -> FrameSink:
     return DatabaseSink(ctx.session_factory, ctx.clock)
 
 
-def config_from_settings(ctx: AppContext) -> GatewayConfig:
-    settings = ctx.settings
+def config_from_settings(settings: Settings, open_files: int) -> GatewayConfig:
+    """The gateway's limits; without an explicit ``gb26875_max_connections`` the total cap leaves a quarter
+    of ``open_files`` (the process's open-file limit) to HTTP and the rest of the process."""
     return GatewayConfig(host=settings.gb26875_host, port=settings.gb26875_port or 0,
-                         idle_timeout=float(max(3 * settings.gb26875_patrol_seconds, 600)))
+                         idle_timeout=float(max(3 * settings.gb26875_patrol_seconds, 600)),
+                         max_connections=settings.gb26875_max_connections or connection_cap(open_files),
+                         max_connections_per_host=settings.gb26875_max_connections_per_host,
+                         identify_timeout=settings.gb26875_identify_seconds,
+                         invalid_burst=float(settings.gb26875_invalid_burst),
+                         penalty_seconds=settings.gb26875_penalty_seconds)
 
 
 @asynccontextmanager
@@ -41,9 +53,12 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     if ctx.settings.gb26875_port is None:
         yield
         return
+    config = config_from_settings(ctx.settings, raise_open_files_limit())
+    log.info("GB/T 26875.3 gateway: at most %d connections, %d per host", config.max_connections,
+             config.max_connections_per_host)
     sink = sink_for(ctx)
     await sink.start()
-    gateway = Gateway(sink=sink, clock=ctx.clock, config=config_from_settings(ctx))
+    gateway = Gateway(sink=sink, clock=ctx.clock, config=config)
     downlink = Downlink.from_settings(gateway, ctx)
     gateway.observer = downlink
     await gateway.start()

@@ -32,6 +32,7 @@ MAX_PREAMBLE: Final = 256
 # so nothing more will come to complete it).
 _PREAMBLE: Final = re.compile(rb"TD[\x20-\x7e\t\r\n]{0,%d}" % (MAX_PREAMBLE - 2))
 _AT: Final = 0x40
+_NOT_AT: Final = re.compile(rb"[^@]")
 _LOOKAHEAD: Final = 4
 
 
@@ -94,7 +95,7 @@ class StreamFramer:
             if length > MAX_ADU_LENGTH:
                 out.append(TooLong(f"ADU length field {length} (0x{length:04x}) exceeds 1024",
                                    bytes(buf[pos : pos + FRAME_OVERHEAD])))
-                pos += 1  # the "@@" was not a frame start; look for the next one
+                pos = self._past_at_run(buf, pos, n)  # the "@@" was not a frame start; look for the next one
                 continue
             end = pos + FRAME_OVERHEAD + length
             if end > n:
@@ -129,6 +130,16 @@ class StreamFramer:
     def reset(self) -> None:
         """Forget any partial frame (e.g. after the connection is re-established)."""
         self._buf.clear()
+
+    def _past_at_run(self, buf: bytearray, pos: int, n: int) -> int:
+        """Where to look for a frame after an invalid "@@" at ``pos``: the next byte, or, inside a run of
+        "@", the first start whose length field (offsets 24-25) is not still "@@" = 0x4040 > 1024. Every
+        start before it would be one more TooLong — and a NAK — per byte of the run: one peer writing
+        "@" took 18 s of CPU in 20 s that way."""
+        other = _NOT_AT.search(buf, pos, n)
+        resume = max(pos + 1, (n if other is None else other.start()) - 25)
+        self.discarded_bytes += resume - pos - 1
+        return resume
 
     def _skip(self, buf: bytearray, pos: int, stop: int, out: list[FramerItem]) -> None:
         """Bytes outside frames: report preambles, count the rest as discarded."""
