@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_PAGE_SIZE = 500
+# Far beyond any list a person pages through (50 million rows at the largest size), and small enough
+# that the row offset stays a 64-bit integer: a page number of 2**63 overflowed the driver (a 500).
+MAX_PAGE = 100_000
 
 
 class PageParams(BaseModel):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
     @property
