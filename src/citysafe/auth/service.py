@@ -13,7 +13,7 @@ from citysafe.auth.models import User
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import utcnow
-from citysafe.core.db import get_or_404
+from citysafe.core.db import get_or_404, require_references
 from citysafe.core.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import Scope, bind_scope, in_region
@@ -34,6 +34,7 @@ def create_user(session: Session, *, user_in: UserCreate) -> User:
         password_hash=hash_password(user_in.password), organization_id=user_in.organization_id,
         phone=user_in.phone,
     )
+    require_references(session, user, "organization_id")
     session.add(user)
     session.flush()
     return user

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +10,7 @@ from citysafe.auth import service
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import AuditRead, Principal, Token, UserCreate, UserRead
+from citysafe.core.bounds import SaneDatetime
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.problems import problem_response
@@ -57,7 +57,7 @@ def list_audit(
     db: DbSession, principal: Annotated[Principal, Depends(requires(Permission.READ_AUDIT))],
     params: Annotated[PageParams, Query()],
     entity: str | None = None, actor: str | None = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: SaneDatetime | None = None, until: SaneDatetime | None = None,
 ) -> Page[AuditRead]:
     found = service.list_audit(db, principal=principal, params=params, entity=entity, actor=actor,
                                since=since, until=until)

@@ -66,32 +66,40 @@ SaneDate = Annotated[date, AfterValidator(check_day)]
 # short values: an imported workbook's extra columns, a method's inputs. These caps are two orders of
 # magnitude above that and far below what would let one request fill the database or the page.
 MAX_FREE_JSON_BYTES = 64 * 1024
-MAX_FREE_JSON_DEPTH = 8
+MAX_JSON_DEPTH = 8
 MAX_FREE_JSON_ITEMS = 2000
+# A boundary drawn by hand or imported from a survey holds thousands of points, so GeoJSON gets a larger
+# byte cap and no item cap (the bytes bound the items); its depth is fixed by the format (a Feature
+# holding a MultiPolygon is 7 levels deep).
+MAX_GEOJSON_BYTES = 2 * 1024 * 1024
 
 
-def _walk(value: Any, depth: int, seen: list[int]) -> None:
-    if depth > MAX_FREE_JSON_DEPTH:
-        raise PydanticCustomError("json_too_deep", "nested deeper than {depth} levels",
-                                  {"depth": MAX_FREE_JSON_DEPTH})
+def _walk(value: Any, depth: int, seen: list[int], max_items: int | None) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise PydanticCustomError("json_too_deep", "nested deeper than {depth} levels", {"depth": MAX_JSON_DEPTH})
     children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     for child in children:
         seen[0] += 1
-        if seen[0] > MAX_FREE_JSON_ITEMS:
-            raise PydanticCustomError("json_too_many_items", "more than {items} keys and items",
-                                      {"items": MAX_FREE_JSON_ITEMS})
-        _walk(child, depth + 1, seen)
+        if max_items is not None and seen[0] > max_items:
+            raise PydanticCustomError("json_too_many_items", "more than {items} keys and items", {"items": max_items})
+        _walk(child, depth + 1, seen, max_items)
 
 
-def check_free_json(value: dict[str, Any]) -> dict[str, Any]:
-    """``value`` if it is small enough to store and show: bytes, nesting and item count are capped."""
-    _walk(value, 1, [0])
-    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
-    if size > MAX_FREE_JSON_BYTES:
-        raise PydanticCustomError("json_too_large", "{size} bytes of JSON, at most {limit} are accepted",
-                                  {"size": size, "limit": MAX_FREE_JSON_BYTES})
-    return value
+def bounded_json(max_bytes: int, max_items: int | None) -> AfterValidator:
+    """A check that a decoded JSON object is at most ``max_bytes`` long (as compact UTF-8 JSON), at most
+    ``MAX_JSON_DEPTH`` levels deep and holds at most ``max_items`` keys and items in all."""
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        _walk(value, 1, [0], max_items)
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+        if size > max_bytes:
+            raise PydanticCustomError("json_too_large", "{size} bytes of JSON, at most {limit} are accepted",
+                                      {"size": size, "limit": max_bytes})
+        return value
+    return AfterValidator(check)
 
 
-FreeJson = Annotated[dict[str, Any], AfterValidator(check_free_json)]
+FreeJson = Annotated[dict[str, Any], bounded_json(MAX_FREE_JSON_BYTES, MAX_FREE_JSON_ITEMS)]
 """A free-form JSON object of at most 64 KiB, 8 levels and 2000 keys and items."""
+
+GeoJsonObject = Annotated[dict[str, Any], bounded_json(MAX_GEOJSON_BYTES, None)]
+"""A GeoJSON object (geometry or Feature) of at most 2 MiB and 8 levels; its shape is checked by core.geo."""

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context
 from citysafe.auth.enums import Permission
+from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
@@ -52,7 +53,7 @@ def risk_map_page(request: Request, db: DbSession, region: str | None = None) ->
 def sources_page(request: Request, db: DbSession, filters: Annotated[SourceFilter, Query()],
                  page: int = 1) -> Response:
     principal = page_principal(request, db)
-    params = PageParams(page=max(page, 1), size=50)
+    params = PageParams.clamped(page, 50)
     items, total = sources.list_sources(db, filters=filters, params=params)
     region = regions_service.read(db, code=filters.region or principal.region_code)
     query = str(request.url.query)
@@ -72,7 +73,7 @@ def _source_context(db: DbSession, source_id: int) -> dict[str, Any]:
 
 
 @router.get("/risk/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: int, db: DbSession, error: str = "") -> Response:
+def source_page(request: Request, source_id: RowId, db: DbSession, error: str = "") -> Response:
     principal = page_principal(request, db)
     return render(request, "risk/source.html", principal, error=error, can_write=principal.can(Permission.WRITE_RISK),
                   **_source_context(db, source_id), **_common())
@@ -87,7 +88,7 @@ def _assessment_params(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/risk/sources/{source_id}/assess")
-async def assess_source(request: Request, source_id: int, db: DbSession) -> Response:
+async def assess_source(request: Request, source_id: RowId, db: DbSession) -> Response:
     principal = page_principal(request, db)
     form = {k: str(v) for k, v in (await request.form()).items()}
     ctx = app_context(request)
