@@ -40,7 +40,9 @@ def _free_port() -> int:
 
 def server_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITYSAFE_")}
-    return env | {"CITYSAFE_DATA_DIR": str(data_dir), "CITYSAFE_SECRET_KEY": "fuzz-secret"}
+    # The gateway writes from a thread: one process is enough for a fuzzer's trickle of requests.
+    return env | {"CITYSAFE_DATA_DIR": str(data_dir), "CITYSAFE_SECRET_KEY": "fuzz-secret",
+                  "CITYSAFE_GB26875_WRITER": "thread"}
 
 
 def _run(args: list[str], env: dict[str, str], stdin: str = "") -> None:
@@ -76,7 +78,9 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
         _run(["user", "create", name, "--role", role, "--region", region, "--password-stdin"], env, PASSWORD + "\n")
     port = _free_port()
     log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(CLI + ["serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    # With its GB/T 26875.3 gateway, as a monitoring centre runs it: duty checks and patrols are fuzzed too.
+    serve = ["serve", "--port", str(port), "--gb26875-port", str(_free_port())]
+    proc = subprocess.Popen(CLI + serve, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
