@@ -69,7 +69,8 @@ def test_time_filters_at_the_edge_of_the_calendar_answer_422(client: TestClient,
     for url, name in [("/api/v1/audit", "since"), ("/api/v1/audit", "until"),
                       ("/api/v1/hazards/tickets", "created_from"), ("/api/v1/hazards/stats", "created_to"),
                       ("/api/v1/hazards/enforcement", "until"), ("/api/v1/firewatch/alarms", "since"),
-                      ("/api/v1/firewatch/stats/false-alarms", "until"), ("/api/v1/firewatch/maintenance", "active_at")]:
+                      ("/api/v1/firewatch/stats/false-alarms", "until"),
+                      ("/api/v1/firewatch/maintenance", "active_at")]:
         response = client.get(url, headers=admin, params={name: moment})
         assert response.status_code == 422, (url, name, response.status_code, response.text[:200])
         assert _errors(response) == [name]
@@ -115,7 +116,8 @@ def test_unknown_organisation_on_a_new_user_answers_422(client: TestClient, make
 
 def test_oversized_free_form_attributes_answer_422(client: TestClient, make_user: UserFactory) -> None:
     city = make_user("city_office", "320100")
-    body = {"name": "大属性", "kind": "hazchem_firm", "responsible_unit": "某公司", "geometry": {"type": "Point", "coordinates": [118.8, 32.05]},
+    body = {"name": "大属性", "kind": "hazchem_firm", "responsible_unit": "某公司",
+            "geometry": {"type": "Point", "coordinates": [118.8, 32.05]},
             "attributes": {f"k{i}": "x" * 100 for i in range(1000)}}
     response = client.post("/api/v1/risk/sources", headers=city, json=body)
     assert response.status_code == 422, response.text[:300]
