@@ -7,7 +7,10 @@ fixed seed, so a failure here is reproduced by the same command. It is kept smal
 (``FUZZ_EXAMPLES`` cases per operation, about two minutes for both roles on the 2-core machine); the
 full-size run, which reports the number of cases and failures, is::
 
-    CITYSAFE_FUZZ_EXAMPLES=100 .venv/bin/pytest tests/fuzz -q -s
+    CITYSAFE_FUZZ_EXAMPLES=25 .venv/bin/pytest tests/fuzz -q -s -k 5xx -o timeout=1800
+
+(about 9,800 cases per role, 2-8 minutes each; before issue #10's bounds it found 22 server errors as admin
+and 23 as a district office, after them none).
 
 Only the live alarm stream (``/api/v1/firewatch/stream``) is left out of the schemathesis run: it never
 ends, so schemathesis' whole-body read would only time out. ``test_the_live_stream_answers_without_5xx``
