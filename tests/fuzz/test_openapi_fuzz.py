@@ -54,7 +54,9 @@ def schemathesis_command(server: LiveServer, role: str, report: Path) -> list[st
 @pytest.mark.parametrize("role", ["admin", "district_office"])
 def test_no_operation_answers_5xx(server: LiveServer, role: str, tmp_path: Path) -> None:
     report = tmp_path / f"{role}.xml"
-    done = subprocess.run(schemathesis_command(server, role, report), capture_output=True, text=True, timeout=840)
+    # Run in tmp_path: schemathesis keeps a cache folder in its working directory.
+    done = subprocess.run(schemathesis_command(server, role, report), capture_output=True, text=True, timeout=840,
+                          cwd=tmp_path)
     summary = done.stdout[-6000:]
     print(summary)  # the case and failure counts, seen with -s
     assert done.returncode == 0, summary
