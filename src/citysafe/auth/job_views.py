@@ -11,13 +11,14 @@ from fastapi import APIRouter
 
 from citysafe.auth.deps import CurrentPrincipal, DbSession
 from citysafe.core import jobs
+from citysafe.core.bounds import RowId
 from citysafe.core.jobs import JobRead
 
 router = APIRouter(tags=["jobs"])
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead, operation_id="jobs_get")
-def get_job(job_id: int, db: DbSession, principal: CurrentPrincipal) -> JobRead:
+def get_job(job_id: RowId, db: DbSession, principal: CurrentPrincipal) -> JobRead:
     """A background job: ``status`` queued, running, succeeded or failed; ``progress`` 0–100 with the
     Chinese ``step``; ``result`` names what it made (``report_id``), ``error`` says in Chinese why it failed."""
     return JobRead.model_validate(jobs.get(db, job_id=job_id))

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from citysafe.auth.enums import Role
+from citysafe.core.bounds import RowId
 from citysafe.core.validators import validate_division_code
 
 
@@ -20,7 +21,7 @@ class UserCreate(BaseModel):
     role: Role
     region_code: str
     display_name: str = ""
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     phone: str = ""
 
     @field_validator("region_code")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,6 +17,7 @@ from citysafe.auth.schemas import (
     UserCreate,
     UserRead,
 )
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of
 
 router = APIRouter(tags=["auth"])
@@ -62,18 +62,18 @@ def create_user(user_in: UserCreate, db: DbSession, principal: UserManager) -> U
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserRead, operation_id="users_deactivate")
-def deactivate_user(user_id: int, db: DbSession, principal: UserManager) -> UserRead:
+def deactivate_user(user_id: RowId, db: DbSession, principal: UserManager) -> UserRead:
     """Deactivate an account below one's own role: its sessions and tokens end at once."""
     return UserRead.model_validate(accounts.set_active(db, actor=principal, user_id=user_id, active=False))
 
 
 @router.post("/users/{user_id}/activate", response_model=UserRead, operation_id="users_activate")
-def activate_user(user_id: int, db: DbSession, principal: UserManager) -> UserRead:
+def activate_user(user_id: RowId, db: DbSession, principal: UserManager) -> UserRead:
     return UserRead.model_validate(accounts.set_active(db, actor=principal, user_id=user_id, active=True))
 
 
 @router.post("/users/{user_id}/password", response_model=UserRead, operation_id="users_reset_password")
-def reset_password(user_id: int, body: PasswordReset, db: DbSession, principal: UserManager) -> UserRead:
+def reset_password(user_id: RowId, body: PasswordReset, db: DbSession, principal: UserManager) -> UserRead:
     """Set the password of an account below one's own role: its sessions and tokens end."""
     user = accounts.reset_password(db, actor=principal, user_id=user_id, password=body.password)
     return UserRead.model_validate(user)
@@ -91,7 +91,7 @@ def list_audit(
     db: DbSession, principal: Annotated[Principal, Depends(requires(Permission.READ_AUDIT))],
     params: Annotated[PageParams, Query()],
     entity: str | None = None, actor: str | None = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: SaneDatetime | None = None, until: SaneDatetime | None = None,
 ) -> Page[AuditRead]:
     found = service.list_audit(db, principal=principal, params=params, entity=entity, actor=actor,
                                since=since, until=until)

@@ -48,4 +48,11 @@ def to_local(moment: datetime) -> datetime:
 
 
 def format_local(moment: datetime | None) -> str:
-    return "" if moment is None else to_local(moment).strftime("%Y-%m-%d %H:%M:%S")
+    if moment is None:
+        return ""
+    try:
+        return to_local(moment).strftime("%Y-%m-%d %H:%M:%S")
+    except OverflowError:
+        # Within 8 hours of the calendar's end (a row stored before inputs were bounded) China time does
+        # not exist; the page shows the moment in UTC rather than failing for everyone who lists it.
+        return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")

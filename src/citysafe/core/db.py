@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, String, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, String, create_engine, event, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, class_mapper, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from citysafe.core.clock import as_utc, utcnow
-from citysafe.core.errors import not_found
+from citysafe.core.errors import field_error, not_found
 
 M = TypeVar("M")
 
@@ -153,3 +153,23 @@ def first_or_404(session: Session, stmt: Select[tuple[M]], *, key: Any, what: st
     if obj is None:
         raise not_found(what, what_zh, key)
     return obj
+
+
+def require_references(session: Session, obj: object, *names: str) -> None:
+    """Check that each foreign key ``names`` of ``obj`` that is set points at an existing row.
+
+    An unknown id would otherwise fail at flush as an IntegrityError (a 500, and on PostgreSQL an aborted
+    transaction); this answers 422 naming the field. The referenced table is read from the mapping, so a
+    lower layer can check a reference to a higher layer's table (a user's organisation) without importing
+    it. Existence only: whether the caller may use the row is the service's scope check.
+    """
+    table = class_mapper(type(obj)).local_table
+    for name in names:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        for key in table.c[name].foreign_keys:
+            target = key.column
+            found = session.execute(select(target).where(target == value).execution_options(skip_scope=True))
+            if found.first() is None:
+                raise field_error(name, f"no {target.table.name} with id {value}", f"编号 {value} 的记录不存在")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -12,11 +13,20 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_PAGE_SIZE = 500
+# Far beyond any list a person pages through (50 million rows at the largest size), and small enough
+# that the row offset stays a 64-bit integer: a page number of 2**63 overflowed the driver (a 500).
+MAX_PAGE = 100_000
+PageNumber = Annotated[int, Ge(1), Le(MAX_PAGE)]
 
 
 class PageParams(BaseModel):
-    page: int = Field(default=1, ge=1)
+    page: PageNumber = 1
     size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
+
+    @classmethod
+    def clamped(cls, page: int, size: int) -> PageParams:
+        """For console pages, whose ``?page=`` is typed by hand: a page out of range shows the nearest one."""
+        return cls(page=min(max(page, 1), MAX_PAGE), size=size)
 
     @property
     def offset(self) -> int:

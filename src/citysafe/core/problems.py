@@ -34,6 +34,12 @@ _ZH_BY_TYPE = {
     "model_attributes_type": "应为对象",
     "dict_type": "应为对象",
     "list_type": "应为列表",
+    "date_out_of_range": "时间须在 1990-01-01 至 2100-12-31 之间",
+    "json_too_large": "内容过大",
+    "json_too_deep": "嵌套层级过深",
+    "json_too_many_items": "条目过多",
+    "unknown_value": "取值不在允许范围内",
+    "unknown_reference": "所指记录不存在",
 }
 
 _STATUS_ZH = {401: "需要登录", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法", 413: "内容过大",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.orgs import service
 from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter, OrganizationRead, OrganizationUpdate
@@ -30,11 +31,12 @@ def list_organizations(
 
 
 @router.get("/{org_id}", response_model=OrganizationRead, operation_id="organizations_get")
-def get_organization(org_id: int, db: DbSession, principal: CurrentPrincipal) -> OrganizationRead:
+def get_organization(org_id: RowId, db: DbSession, principal: CurrentPrincipal) -> OrganizationRead:
     return OrganizationRead.model_validate(service.get(db, org_id=org_id))
 
 
 @router.patch("/{org_id}", response_model=OrganizationRead, operation_id="organizations_update")
-def update_organization(org_id: int, org_in: OrganizationUpdate, db: DbSession, principal: Writer) -> OrganizationRead:
+def update_organization(org_id: RowId, org_in: OrganizationUpdate, db: DbSession,
+                        principal: Writer) -> OrganizationRead:
     org = service.get(db, org_id=org_id)
     return OrganizationRead.model_validate(service.update(db, org=org, org_in=org_in))

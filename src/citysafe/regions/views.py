@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from citysafe.auth.deps import CurrentPrincipal, DbSession
 from citysafe.regions import service
@@ -13,9 +13,9 @@ router = APIRouter(prefix="/regions", tags=["regions"])
 
 @router.get("", response_model=list[RegionBrief], operation_id="regions_search")
 def search_regions(db: DbSession, principal: CurrentPrincipal, q: str = "", level: str | None = None,
-                   limit: int = 50) -> list[RegionBrief]:
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[RegionBrief]:
     return [RegionBrief(code=r.code, name=r.name, level=r.level)
-            for r in service.search(db, q=q, level=level, limit=min(limit, 500))]
+            for r in service.search(db, q=q, level=level, limit=limit)]
 
 
 @router.get("/{code}", response_model=RegionRead, operation_id="regions_get")

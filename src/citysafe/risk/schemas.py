@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from citysafe.core.bounds import FreeJson, GeoJsonObject, RowId
 from citysafe.core.geo import Crs
 from citysafe.core.validators import validate_division_code
-from citysafe.risk.enums import KINDS
+from citysafe.risk.enums import KINDS, parse_category, parse_kind, parse_level
+
+
+def _known(parse: Callable[[str], str]) -> AfterValidator:
+    """A filter value turned into its code, or a 422 naming the filter (an unknown value was a 500)."""
+    def check(value: str) -> str:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise PydanticCustomError("unknown_value", "{reason}", {"reason": str(exc)}) from None
+    return AfterValidator(check)
+
+
+CategoryCode = Annotated[str, _known(lambda text: parse_category(text).value)]
+KindCode = Annotated[str, _known(parse_kind)]
+# "none" selects the sources not yet assessed.
+LevelCode = Annotated[str, _known(lambda text: "none" if text == "none" else parse_level(text).value)]
 
 Method = Literal["lec", "matrix", "gb18218", "given"]
 
@@ -21,7 +40,7 @@ class AssessmentCreate(BaseModel):
     """
 
     method: Method
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: FreeJson = Field(default_factory=dict)
     note: str = Field(default="", max_length=500)
 
 
@@ -46,10 +65,10 @@ class SourceBase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: str
     address: str = Field(default="", max_length=300)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     responsible_unit: str = Field(default="", max_length=200)
     supervising_department: str = Field(default="", max_length=100)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: FreeJson = Field(default_factory=dict)
 
     @field_validator("kind")
     @classmethod
@@ -63,7 +82,7 @@ class SourceCreate(SourceBase):
     """A new source: a GeoJSON geometry (Point, LineString, Polygon or Multi-) in ``crs``."""
 
     code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
-    geometry: dict[str, Any]
+    geometry: GeoJsonObject
     crs: Crs = "wgs84"
     region_code: str | None = None
     assessment: AssessmentCreate | None = None
@@ -77,11 +96,11 @@ class SourceCreate(SourceBase):
 class SourceUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=300)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     responsible_unit: str | None = Field(default=None, max_length=200)
     supervising_department: str | None = Field(default=None, max_length=100)
-    attributes: dict[str, Any] | None = None
-    geometry: dict[str, Any] | None = None
+    attributes: FreeJson | None = None
+    geometry: GeoJsonObject | None = None
     crs: Crs = "wgs84"
     status: Literal["active", "retired"] | None = None
 
@@ -133,10 +152,10 @@ class SourceDetail(SourceRead):
 class SourceFilter(BaseModel):
     q: str | None = None
     region: str | None = None
-    category: list[str] | None = None
-    kind: list[str] | None = None
-    level: list[str] | None = Field(default=None, description="current level: red, orange, yellow, blue, none")
-    organization_id: int | None = None
+    category: list[CategoryCode] | None = None
+    kind: list[KindCode] | None = None
+    level: list[LevelCode] | None = Field(default=None, description="current level: red, orange, yellow, blue, none")
+    organization_id: RowId | None = None
     status: Literal["active", "retired", "all"] = "active"
 
 
@@ -144,7 +163,7 @@ class CalcRequest(BaseModel):
     """Run a calculator without storing anything (the console's preview)."""
 
     method: Literal["lec", "matrix", "gb18218"]
-    params: dict[str, Any]
+    params: FreeJson
 
 
 class ImportProblem(BaseModel):

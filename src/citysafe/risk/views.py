@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.uploads import read_capped
@@ -20,7 +21,10 @@ from citysafe.risk.schemas import (
     AssessmentCreate,
     AssessmentRead,
     CalcRequest,
+    CategoryCode,
     ImportReport,
+    KindCode,
+    LevelCode,
     MapQuery,
     SourceCreate,
     SourceDetail,
@@ -101,9 +105,9 @@ def create_source(body: SourceCreate, db: DbSession, principal: Writer, ctx: Con
 
 @router.get("/sources.geojson", operation_id="risk_sources_geojson")
 def sources_geojson(db: DbSession, principal: CurrentPrincipal, region: str,
-                    category: Annotated[list[str] | None, Query()] = None,
-                    kind: Annotated[list[str] | None, Query()] = None,
-                    level: Annotated[list[str] | None, Query()] = None, full: bool = False,
+                    category: Annotated[list[CategoryCode] | None, Query()] = None,
+                    kind: Annotated[list[KindCode] | None, Query()] = None,
+                    level: Annotated[list[LevelCode] | None, Query()] = None, full: bool = False,
                     limit: Annotated[int, Query(ge=1, le=20000)] = 5000) -> dict[str, Any]:
     """Sources of a region as GeoJSON points (``full``: their own lines and areas)."""
     return maps.sources_geojson(db, region_code=region, categories=category, kinds=kind, levels=level, full=full,
@@ -119,12 +123,12 @@ def export_sources(db: DbSession, principal: CurrentPrincipal, filters: Annotate
 
 
 @router.get("/sources/{source_id}", response_model=SourceDetail, operation_id="risk_sources_get")
-def get_source(source_id: int, db: DbSession, principal: CurrentPrincipal) -> SourceDetail:
+def get_source(source_id: RowId, db: DbSession, principal: CurrentPrincipal) -> SourceDetail:
     return _detail(db, source_id)
 
 
 @router.patch("/sources/{source_id}", response_model=SourceDetail, operation_id="risk_sources_update")
-def update_source(source_id: int, body: SourceUpdate, db: DbSession, principal: Writer) -> SourceDetail:
+def update_source(source_id: RowId, body: SourceUpdate, db: DbSession, principal: Writer) -> SourceDetail:
     source = sources.get(db, source_id=source_id)
     sources.update(db, source=source, source_in=body, scope_code=principal.region_code)
     return _detail(db, source_id)
@@ -132,14 +136,14 @@ def update_source(source_id: int, body: SourceUpdate, db: DbSession, principal: 
 
 @router.get("/sources/{source_id}/assessments", response_model=list[AssessmentRead],
             operation_id="risk_assessments_list")
-def list_assessments(source_id: int, db: DbSession, principal: CurrentPrincipal) -> list[AssessmentRead]:
+def list_assessments(source_id: RowId, db: DbSession, principal: CurrentPrincipal) -> list[AssessmentRead]:
     sources.get(db, source_id=source_id)
     return [AssessmentRead.model_validate(a) for a in assessments.history(db, source_id=source_id)]
 
 
 @router.post("/sources/{source_id}/assessments", response_model=AssessmentRead, status_code=201,
              operation_id="risk_assessments_create")
-def assess(source_id: int, body: AssessmentCreate, db: DbSession, principal: Writer, ctx: Context) -> AssessmentRead:
+def assess(source_id: RowId, body: AssessmentCreate, db: DbSession, principal: Writer, ctx: Context) -> AssessmentRead:
     cfg = config.from_settings(ctx.settings)
     source = sources.get(db, source_id=source_id)
     record = assessments.assess_source(db, source=source, assessment_in=body, assessor=principal.username,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from citysafe.auth.deps import DbSession
 from citysafe.auth.enums import Permission
+from citysafe.core.bounds import RowId
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch import service
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, KIND_NAMES_ZH, STATE_NAMES_ZH, AlarmKind, AlarmState
@@ -81,7 +82,7 @@ def map_units(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/firewatch/units/{unit_id}", response_class=HTMLResponse)
-def unit_page(request: Request, unit_id: int, db: DbSession) -> Response:
+def unit_page(request: Request, unit_id: RowId, db: DbSession) -> Response:
     principal = page_principal(request, db)
     registry = service.registry_service
     unit = registry.get_unit(db, unit_id=unit_id)

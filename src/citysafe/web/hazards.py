@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
 from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError
@@ -112,7 +113,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
         filters, error = TicketFilter(), _message(exc)
     else:
         error = request.query_params.get("error", "")
-    params = PageParams(page=max(page, 1), size=20)
+    params = PageParams.clamped(page, 20)
     rows, total, estimated, _cursor = queries.page(db, filters=filters, params=params, principal=principal, now=now,
                                                    cache_seconds=ctx.settings.hazard_stats_cache_seconds)
     summary = stats.hazard_stats(db, filters=TicketFilter(), principal=principal, now=now,
@@ -129,7 +130,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
 
 
 @router.get("/hazards/tickets/{ticket_id}", response_class=HTMLResponse)
-def ticket_page(request: Request, ticket_id: int, db: DbSession, ctx: Context) -> Response:
+def ticket_page(request: Request, ticket_id: RowId, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
     ticket = tickets.get(db, ticket_id=ticket_id)
     detail = reads.ticket_detail(db, ticket=ticket, principal=principal, settings=ctx.settings, now=ctx.clock.now())
@@ -142,7 +143,7 @@ def ticket_page(request: Request, ticket_id: int, db: DbSession, ctx: Context) -
 
 @router.post("/hazards/tickets/{ticket_id}/act")
 def ticket_act(
-    request: Request, ticket_id: int, db: DbSession, ctx: Context, action: Annotated[str, Form()],
+    request: Request, ticket_id: RowId, db: DbSession, ctx: Context, action: Annotated[str, Form()],
     photos: PhotoList = None, note: Annotated[str, Form()] = "", organization_id: Annotated[str, Form()] = "",
     responsible_name: Annotated[str, Form()] = "", deadline: Annotated[str, Form()] = "",
     level: Annotated[str, Form()] = "", plan_measures: Annotated[str, Form()] = "",
@@ -239,7 +240,7 @@ def tasks_page(request: Request, db: DbSession, ctx: Context, mine: bool = True)
 
 
 @router.get("/hazards/tasks/{task_id}", response_class=HTMLResponse)
-def task_page(request: Request, task_id: int, db: DbSession, error: str = "", ok: str = "") -> Response:
+def task_page(request: Request, task_id: RowId, db: DbSession, error: str = "", ok: str = "") -> Response:
     principal = page_principal(request, db)
     task = inspection.get_task(db, task_id=task_id)
     checklist = checklists.get(db, checklist_id=task.checklist_id)
@@ -248,7 +249,7 @@ def task_page(request: Request, task_id: int, db: DbSession, error: str = "", ok
 
 
 @router.post("/hazards/tasks/{task_id}")
-async def task_submit(request: Request, task_id: int, db: DbSession, ctx: Context) -> Response:
+async def task_submit(request: Request, task_id: RowId, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
     form = await request.form()
     try:

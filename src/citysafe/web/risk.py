@@ -15,6 +15,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context
 from citysafe.auth.enums import Permission
 from citysafe.core import jobs
+from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
@@ -54,7 +55,7 @@ def risk_map_page(request: Request, db: DbSession, region: str | None = None) ->
 def sources_page(request: Request, db: DbSession, filters: Annotated[SourceFilter, Query()],
                  page: int = 1) -> Response:
     principal = page_principal(request, db)
-    params = PageParams(page=max(page, 1), size=50)
+    params = PageParams.clamped(page, 50)
     items, total = sources.list_sources(db, filters=filters, params=params)
     region = regions_service.read(db, code=filters.region or principal.region_code)
     query = str(request.url.query)
@@ -74,7 +75,7 @@ def _source_context(db: DbSession, source_id: int) -> dict[str, Any]:
 
 
 @router.get("/risk/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: int, db: DbSession, error: str = "") -> Response:
+def source_page(request: Request, source_id: RowId, db: DbSession, error: str = "") -> Response:
     principal = page_principal(request, db)
     return render(request, "risk/source.html", principal, error=error, can_write=principal.can(Permission.WRITE_RISK),
                   **_source_context(db, source_id), **_common())
@@ -89,7 +90,7 @@ def _assessment_params(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/risk/sources/{source_id}/assess")
-async def assess_source(request: Request, source_id: int, db: DbSession) -> Response:
+async def assess_source(request: Request, source_id: RowId, db: DbSession) -> Response:
     principal = page_principal(request, db)
     form = {k: str(v) for k, v in (await request.form()).items()}
     ctx = app_context(request)
@@ -169,7 +170,7 @@ def _visible_job(db: DbSession, job_id: int | None) -> jobs.Job | None:
 
 
 @router.get("/risk/whitepaper", response_class=HTMLResponse)
-def whitepaper_page(request: Request, db: DbSession, error: str = "", job: int | None = None) -> Response:
+def whitepaper_page(request: Request, db: DbSession, error: str = "", job: RowId | None = None) -> Response:
     principal = page_principal(request, db)
     now = to_local(app_context(request).clock.now())
     return render(request, "risk/whitepaper.html", principal, reports=reports.list_reports(db), error=error,
@@ -179,7 +180,7 @@ def whitepaper_page(request: Request, db: DbSession, error: str = "", job: int |
 
 
 @router.get("/risk/whitepaper/jobs/{job_id}", response_class=HTMLResponse)
-def whitepaper_job(request: Request, db: DbSession, job_id: int) -> Response:
+def whitepaper_job(request: Request, db: DbSession, job_id: RowId) -> Response:
     """The progress fragment the page polls; when the white paper is ready the page reloads to list it."""
     principal = page_principal(request, db)
     job = _visible_job(db, job_id)

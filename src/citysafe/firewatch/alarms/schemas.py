@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.clock import SHANGHAI
 from citysafe.firewatch.enums import AlarmKind, AlarmState, VerifyMethod
 
@@ -64,11 +65,11 @@ class AlarmFilter(BaseModel):
     state: AlarmState | None = None
     kind: AlarmKind | None = None
     region: str | None = None
-    unit: int | None = Field(default=None, description="networked unit id")
+    unit: RowId | None = Field(default=None, description="networked unit id")
     device: str | None = Field(default=None, description="device address (UITD decimal) or IoT device id")
     open: bool | None = None
-    since: datetime | None = Field(default=None, description="first received at or after")
-    until: datetime | None = Field(default=None, description="first received before")
+    since: SaneDatetime | None = Field(default=None, description="first received at or after")
+    until: SaneDatetime | None = Field(default=None, description="first received before")
 
 
 class OccurrenceRead(BaseModel):
@@ -133,7 +134,7 @@ class ManualForwardIn(BaseModel):
     """The operator phoned 119 about a confirmed fire (人工电话转警)."""
 
     called_by: str = Field(default="", max_length=100, description="who phoned; empty: the operator recording it")
-    called_at: datetime | None = Field(default=None, description="when; default now. Without a zone: China time. "
+    called_at: SaneDatetime | None = Field(default=None, description="when; default now. Without a zone: China time. "
                                        "Not in the future, not before the confirmation")
     answered_by: str = Field(min_length=1, max_length=200, description="119's answer: the 接警员 (name or number)")
     note: str = Field(default="", max_length=500)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of_all
 from citysafe.firewatch.alarms import forwarding, presence, workflow
 from citysafe.firewatch.alarms.schemas import (
@@ -23,6 +23,7 @@ from citysafe.firewatch.alarms.schemas import (
     NoteIn,
     VerifyIn,
 )
+from citysafe.firewatch.registry.schemas import UitdAddress
 
 router = APIRouter(prefix="/firewatch", tags=["firewatch"])
 Operator = Annotated[Principal, Depends(requires(Permission.OPERATE_ALARMS))]
@@ -38,7 +39,7 @@ def list_alarms(
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmDetail, operation_id="firewatch_alarms_get")
-def get_alarm(alarm_id: int, db: DbSession, principal: CurrentPrincipal) -> AlarmDetail:
+def get_alarm(alarm_id: RowId, db: DbSession, principal: CurrentPrincipal) -> AlarmDetail:
     return workflow.alarm_detail(db, alarm_id=alarm_id)
 
 
@@ -50,35 +51,36 @@ def _step(db: DbSession, ctx: Context, principal: Principal, alarm_id: int, acti
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead, operation_id="firewatch_alarms_acknowledge")
-def acknowledge(alarm_id: int, db: DbSession, ctx: Context, principal: Operator,
+def acknowledge(alarm_id: RowId, db: DbSession, ctx: Context, principal: Operator,
                 body: NoteIn | None = None) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "acknowledge", body.note if body else "")
 
 
 @router.post("/alarms/{alarm_id}/verify", response_model=AlarmRead, operation_id="firewatch_alarms_verify")
-def verify(alarm_id: int, body: VerifyIn, db: DbSession, ctx: Context, principal: Operator) -> AlarmRead:
+def verify(alarm_id: RowId, body: VerifyIn, db: DbSession, ctx: Context, principal: Operator) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "verify", body.note, body.method.value)
 
 
 @router.post("/alarms/{alarm_id}/confirm", response_model=AlarmRead, operation_id="firewatch_alarms_confirm")
-def confirm(alarm_id: int, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
+def confirm(alarm_id: RowId, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "confirm", body.note if body else "")
 
 
 @router.post("/alarms/{alarm_id}/false-alarm", response_model=AlarmRead, operation_id="firewatch_alarms_false")
-def false_alarm(alarm_id: int, db: DbSession, ctx: Context, principal: Operator,
+def false_alarm(alarm_id: RowId, db: DbSession, ctx: Context, principal: Operator,
                 body: NoteIn | None = None) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "false_alarm", body.note if body else "")
 
 
 @router.post("/alarms/{alarm_id}/test", response_model=AlarmRead, operation_id="firewatch_alarms_test")
-def mark_test(alarm_id: int, db: DbSession, ctx: Context, principal: Operator, body: NoteIn | None = None) -> AlarmRead:
+def mark_test(alarm_id: RowId, db: DbSession, ctx: Context, principal: Operator,
+              body: NoteIn | None = None) -> AlarmRead:
     return _step(db, ctx, principal, alarm_id, "test", body.note if body else "")
 
 
 @router.post("/alarms/{alarm_id}/forwardings/manual", response_model=ForwardingRead, status_code=201,
              operation_id="firewatch_alarms_forward_manual")
-def record_manual_forwarding(alarm_id: int, body: ManualForwardIn, db: DbSession, ctx: Context,
+def record_manual_forwarding(alarm_id: RowId, body: ManualForwardIn, db: DbSession, ctx: Context,
                              principal: Operator) -> ForwardingRead:
     """Record that the operator phoned 119 about this confirmed fire (人工电话转警): who called, when (default
     now; not in the future, not before the confirmation), who answered at 119. It becomes the alarm's
@@ -92,13 +94,13 @@ def record_manual_forwarding(alarm_id: int, body: ManualForwardIn, db: DbSession
 
 @router.get("/stats/false-alarms", response_model=FalseAlarmStats, operation_id="firewatch_stats_false_alarms")
 def false_alarm_stats(
-    db: DbSession, principal: CurrentPrincipal, since: datetime | None = None, until: datetime | None = None,
+    db: DbSession, principal: CurrentPrincipal, since: SaneDatetime | None = None, until: SaneDatetime | None = None,
     region: str | None = None,
 ) -> FalseAlarmStats:
     return workflow.false_alarm_stats(db, since=since, until=until, region=region)
 
 
 @router.get("/duty-checks", response_model=list[DutyCheckRead], operation_id="firewatch_duty_checks")
-def duty_checks(db: DbSession, principal: Operator, address: int | None = None,
+def duty_checks(db: DbSession, principal: Operator, address: UitdAddress | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DutyCheckRead]:
     return [DutyCheckRead.model_validate(c) for c in presence.list_duty_checks(db, address=address, limit=limit)]

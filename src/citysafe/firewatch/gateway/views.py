@@ -21,6 +21,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, Conflict
 from citysafe.firewatch.gateway.downlink import Downlink, Sent
 from citysafe.firewatch.registry import service as registry_service
+from citysafe.firewatch.registry.schemas import UitdAddress
 
 __all__ = ["router"]
 
@@ -69,7 +70,7 @@ async def _in_scope(db: Session, address: int) -> None:
 
 @router.post("/uitds/{address}/duty-check", response_model=SentRead, operation_id="firewatch_uitds_duty_check")
 @commits_on_its_own  # the 查岗 is recorded and committed by the downlink before the frame goes out
-async def duty_check(address: int, db: DbSession, ctx: Context, principal: Operator,
+async def duty_check(address: UitdAddress, db: DbSession, ctx: Context, principal: Operator,
                      body: DutyCheckIn | None = None) -> SentRead:
     """Send a 查岗 (type 91) now; the reply shows up in ``GET /firewatch/duty-checks``."""
     await _in_scope(db, address)
@@ -78,7 +79,7 @@ async def duty_check(address: int, db: DbSession, ctx: Context, principal: Opera
 
 
 @router.post("/uitds/{address}/patrol", response_model=SentRead, operation_id="firewatch_uitds_patrol")
-async def patrol(address: int, db: DbSession, ctx: Context, principal: Operator) -> SentRead:
+async def patrol(address: UitdAddress, db: DbSession, ctx: Context, principal: Operator) -> SentRead:
     """Patrol (type 81, read UITD status) now instead of waiting for the period."""
     await _in_scope(db, address)
     return _require_connected(_downlink(ctx).patrol_now(address), address)

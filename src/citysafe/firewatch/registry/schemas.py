@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.geo import Location
 from citysafe.firewatch.config import THRESHOLD_KEYS
 from citysafe.firewatch.enums import IotKind
 from citysafe.orgs.schemas import OrganizationCreate
 
 MAX_ADDRESS = (1 << 48) - 1
+# A UITD's source address in a path or filter: the 6 bytes of GB/T 26875.3, so 2**63 answers 422.
+UitdAddress = Annotated[int, Ge(0), Le(MAX_ADDRESS)]
 
 
 class UnitCreate(BaseModel):
     """A networked unit: an existing organisation (``organization_id``) or a new one (``organization``)."""
 
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     organization: OrganizationCreate | None = None
     contact_name: str = Field(default="", max_length=50)
     contact_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\- ]*$")
@@ -69,7 +73,7 @@ class BuildingRead(BaseModel):
 
 class UitdCreate(BaseModel):
     address: int = Field(ge=0, le=MAX_ADDRESS, description="6-byte source address as an integer")
-    unit_id: int
+    unit_id: RowId
     vendor: str = Field(default="", max_length=100)
     model: str = Field(default="", max_length=100)
     description: str = Field(default="", max_length=200)
@@ -105,7 +109,7 @@ class ComponentCreate(BaseModel):
     component_type: int = Field(ge=0, le=255)
     component_address: int = Field(ge=0, le=0xFFFFFFFF)
     description: str = Field(default="", max_length=100)
-    building_id: int | None = None
+    building_id: RowId | None = None
     floor: str = Field(default="", max_length=20)
     zone: str = Field(default="", max_length=50)
 
@@ -127,8 +131,8 @@ class ComponentRead(BaseModel):
 class IotDeviceCreate(BaseModel):
     device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     kind: IotKind
-    unit_id: int
-    building_id: int | None = None
+    unit_id: RowId
+    building_id: RowId | None = None
     floor: str = Field(default="", max_length=20)
     zone: str = Field(default="", max_length=50)
     description: str = Field(default="", max_length=100)
@@ -167,7 +171,7 @@ class IotDeviceRead(BaseModel):
 
 
 class BindIn(BaseModel):
-    unit_id: int
+    unit_id: RowId
 
 
 class BindResult(BaseModel):
@@ -194,10 +198,10 @@ class ClaimRead(BaseModel):
 
 
 class MaintenanceCreate(BaseModel):
-    unit_id: int | None = None
+    unit_id: RowId | None = None
     device_address: str | None = Field(default=None, max_length=64)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: SaneDatetime
+    ends_at: SaneDatetime
     reason: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")

@@ -3,8 +3,7 @@ windows, and the Excel template and import."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.uploads import read_capped
 from citysafe.firewatch.alarms.schemas import PointStateRead
@@ -30,6 +30,7 @@ from citysafe.firewatch.registry.schemas import (
     IotDeviceRead,
     MaintenanceCreate,
     MaintenanceRead,
+    UitdAddress,
     UitdCreate,
     UitdRead,
     UnitCreate,
@@ -54,13 +55,13 @@ def list_units(db: DbSession, principal: CurrentPrincipal, params: Annotated[Pag
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead, operation_id="firewatch_units_get")
-def get_unit(unit_id: int, db: DbSession, principal: CurrentPrincipal) -> UnitRead:
+def get_unit(unit_id: RowId, db: DbSession, principal: CurrentPrincipal) -> UnitRead:
     return UnitRead.model_validate(rs.get_unit(db, unit_id=unit_id))
 
 
 @router.post("/units/{unit_id}/buildings", response_model=BuildingRead, status_code=201,
              operation_id="firewatch_buildings_create")
-def add_building(unit_id: int, building_in: BuildingCreate, db: DbSession, principal: Manager) -> BuildingRead:
+def add_building(unit_id: RowId, building_in: BuildingCreate, db: DbSession, principal: Manager) -> BuildingRead:
     unit = rs.get_unit(db, unit_id=unit_id)
     return BuildingRead.model_validate(rs.add_building(db, unit=unit, building_in=building_in))
 
@@ -72,13 +73,13 @@ def register_uitd(uitd_in: UitdCreate, db: DbSession, principal: Manager) -> Uit
 
 @router.get("/uitds", response_model=Page[UitdRead], operation_id="firewatch_uitds_list")
 def list_uitds(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-               registered: bool | None = None, unit: int | None = None) -> Page[UitdRead]:
+               registered: bool | None = None, unit: RowId | None = None) -> Page[UitdRead]:
     items, total = rs.list_uitds(db, registered=registered, unit_id=unit, params=params)
     return page_of((items, total), params, UitdRead.model_validate)
 
 
 @router.get("/uitds/{address}", response_model=UitdRead, operation_id="firewatch_uitds_get")
-def get_uitd(address: int, db: DbSession, principal: CurrentPrincipal) -> UitdRead:
+def get_uitd(address: UitdAddress, db: DbSession, principal: CurrentPrincipal) -> UitdRead:
     return UitdRead.model_validate(rs.get_uitd(db, address=address))
 
 
@@ -93,7 +94,7 @@ def _claimed(db: DbSession, *, kind: str, key: str, unit_id: int, principal: Pri
 
 @router.post("/uitds/{address}/bind", response_model=BindResult, operation_id="firewatch_uitds_bind",
              responses=BIND_RESPONSES)
-def bind_uitd(address: int, body: BindIn, db: DbSession, principal: Manager) -> BindResult | JSONResponse:
+def bind_uitd(address: UitdAddress, body: BindIn, db: DbSession, principal: Manager) -> BindResult | JSONResponse:
     """Bind a UITD in your scope at once; any other address becomes a claim (202) for an office above."""
     if not claims.bind_now(db, kind=claims.UITD, key=str(address)):
         return _claimed(db, kind=claims.UITD, key=str(address), unit_id=body.unit_id, principal=principal)
@@ -103,14 +104,15 @@ def bind_uitd(address: int, body: BindIn, db: DbSession, principal: Manager) -> 
 
 @router.post("/uitds/{address}/components", response_model=ComponentRead, status_code=201,
              operation_id="firewatch_components_create")
-def add_component(address: int, component_in: ComponentCreate, db: DbSession, principal: Manager) -> ComponentRead:
+def add_component(address: UitdAddress, component_in: ComponentCreate, db: DbSession,
+                  principal: Manager) -> ComponentRead:
     uitd = rs.get_uitd(db, address=address)
     return ComponentRead.model_validate(rs.add_component(db, uitd=uitd, component_in=component_in))
 
 
 @router.get("/uitds/{address}/components", response_model=list[ComponentRead],
             operation_id="firewatch_components_list")
-def list_components(address: int, db: DbSession, principal: CurrentPrincipal) -> list[ComponentRead]:
+def list_components(address: UitdAddress, db: DbSession, principal: CurrentPrincipal) -> list[ComponentRead]:
     uitd = rs.get_uitd(db, address=address)
     return [ComponentRead.model_validate(c) for c in rs.list_components(db, uitd=uitd)]
 
@@ -122,7 +124,7 @@ def register_iot_device(device_in: IotDeviceCreate, db: DbSession, principal: Ma
 
 @router.get("/iot-devices", response_model=Page[IotDeviceRead], operation_id="firewatch_iot_list")
 def list_iot_devices(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-                     registered: bool | None = None, unit: int | None = None) -> Page[IotDeviceRead]:
+                     registered: bool | None = None, unit: RowId | None = None) -> Page[IotDeviceRead]:
     items, total = rs.list_iot_devices(db, registered=registered, unit_id=unit, params=params)
     return page_of((items, total), params, IotDeviceRead.model_validate)
 
@@ -139,20 +141,20 @@ def bind_iot_device(device_id: str, body: BindIn, db: DbSession,
 
 @router.get("/claims", response_model=Page[ClaimRead], operation_id="firewatch_claims_list")
 def list_claims(db: DbSession, principal: Manager, params: Annotated[PageParams, Query()],
-                status: str | None = None) -> Page[ClaimRead]:
+                status: Literal["pending", "approved", "rejected"] | None = None) -> Page[ClaimRead]:
     """Claims for units in your scope (an enterprise: its own)."""
     return page_of(claims.list_claims(db, status=status, params=params), params, ClaimRead.model_validate)
 
 
 @router.post("/claims/{claim_id}/approve", response_model=ClaimRead, operation_id="firewatch_claims_approve")
-def approve_claim(claim_id: int, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
+def approve_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
     """An office above the claimant binds the device and its past alarms to the claimed unit."""
     claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=True, now=ctx.clock.now())
     return ClaimRead.model_validate(claim)
 
 
 @router.post("/claims/{claim_id}/reject", response_model=ClaimRead, operation_id="firewatch_claims_reject")
-def reject_claim(claim_id: int, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
+def reject_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
     claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=False, now=ctx.clock.now())
     return ClaimRead.model_validate(claim)
 
@@ -171,7 +173,7 @@ def create_maintenance(window_in: MaintenanceCreate, db: DbSession, principal: M
 
 @router.get("/maintenance", response_model=list[MaintenanceRead], operation_id="firewatch_maintenance_list")
 def list_maintenance(db: DbSession, principal: CurrentPrincipal,
-                     active_at: datetime | None = None) -> list[MaintenanceRead]:
+                     active_at: SaneDatetime | None = None) -> list[MaintenanceRead]:
     return [MaintenanceRead.model_validate(w) for w in rs.list_maintenance(db, active_at=active_at)]
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from citysafe.core.bounds import RowId, SaneAwareDatetime
 from citysafe.hazards.enums import EnforcementKind, PenaltyKind
 from citysafe.hazards.schemas import OrganizationBrief, validate_region_code
 
@@ -13,7 +14,7 @@ class PenaltyCreate(BaseModel):
     kind: PenaltyKind
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     decision_no: str = Field(default="", max_length=100)
-    decided_at: AwareDatetime
+    decided_at: SaneAwareDatetime
     executed: bool = False
     note: str = Field(default="", max_length=2000)
 
@@ -37,18 +38,18 @@ class PenaltyRead(BaseModel):
 
 class EnforcementCreate(BaseModel):
     kind: EnforcementKind
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     target_name: str = Field(default="", max_length=200)
     region_code: str | None = None
     sector: str = Field(default="", max_length=60)
     department: str = Field(default="", max_length=100)
-    inspected_at: AwareDatetime
+    inspected_at: SaneAwareDatetime
     inspectors: str = Field(default="", max_length=300)
     address: str = Field(default="", max_length=300)
     findings: str = Field(default="", max_length=8000)
     violations: str = Field(default="", max_length=8000)
     measures: list[str] = Field(default_factory=list, max_length=20)
-    ticket_ids: list[int] = Field(default_factory=list, max_length=100)
+    ticket_ids: list[RowId] = Field(default_factory=list, max_length=100)
     penalties: list[PenaltyCreate] = Field(default_factory=list, max_length=20)
 
     @field_validator("region_code")
@@ -88,14 +89,14 @@ class EnforcementRead(BaseModel):
 
 
 class PunishmentCreate(BaseModel):
-    organization_id: int
+    organization_id: RowId
     reason: str = Field(min_length=1, max_length=4000)
     basis: str = Field(default="", max_length=300)
     measures: list[str] = Field(default_factory=list, max_length=30)
     decided_by: str = Field(default="", max_length=100)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    record_id: int | None = None
+    starts_at: SaneAwareDatetime
+    ends_at: SaneAwareDatetime
+    record_id: RowId | None = None
 
     @model_validator(mode="after")
     def _period(self) -> PunishmentCreate:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of, page_of_all
 from citysafe.hazards.enforcement import service
 from citysafe.hazards.enforcement.schemas import (
@@ -37,8 +37,9 @@ def create_record(record_in: EnforcementCreate, db: DbSession, ctx: Context, pri
 @router.get("/enforcement", response_model=Page[EnforcementRead], operation_id="hazards_enforcement_list")
 def list_records(
     db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-    kind: EnforcementKind | None = None, organization_id: int | None = None, region: str | None = None,
-    sector: str | None = None, q: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    kind: EnforcementKind | None = None, organization_id: RowId | None = None, region: str | None = None,
+    sector: str | None = None, q: str | None = None, since: SaneDatetime | None = None,
+    until: SaneDatetime | None = None,
 ) -> Page[EnforcementRead]:
     found = service.list_records(db, params=params, kind=kind.value if kind else None,
                                  organization_id=organization_id, region=region_query(region), sector=sector,
@@ -47,13 +48,13 @@ def list_records(
 
 
 @router.get("/enforcement/{record_id}", response_model=EnforcementRead, operation_id="hazards_enforcement_get")
-def get_record(record_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> EnforcementRead:
+def get_record(record_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> EnforcementRead:
     return service.record_reads(db, [service.get_record(db, record_id=record_id)], ctx.clock.now())[0]
 
 
 @router.post("/enforcement/{record_id}/penalties", response_model=EnforcementRead, status_code=201,
              operation_id="hazards_enforcement_penalties_add")
-def add_penalty(record_id: int, penalty_in: PenaltyCreate, db: DbSession, ctx: Context,
+def add_penalty(record_id: RowId, penalty_in: PenaltyCreate, db: DbSession, ctx: Context,
                 principal: Enforcer) -> EnforcementRead:
     record = service.add_penalty(db, record=service.get_record(db, record_id=record_id), penalty_in=penalty_in)
     return service.record_reads(db, [record], ctx.clock.now())[0]
@@ -61,7 +62,7 @@ def add_penalty(record_id: int, penalty_in: PenaltyCreate, db: DbSession, ctx: C
 
 @router.post("/enforcement/{record_id}/close", response_model=EnforcementRead,
              operation_id="hazards_enforcement_close")
-def close_record(record_id: int, db: DbSession, ctx: Context, principal: Enforcer) -> EnforcementRead:
+def close_record(record_id: RowId, db: DbSession, ctx: Context, principal: Enforcer) -> EnforcementRead:
     record = service.close_record(db, record=service.get_record(db, record_id=record_id))
     return service.record_reads(db, [record], ctx.clock.now())[0]
 
@@ -77,7 +78,7 @@ def create_punishment(punishment_in: PunishmentCreate, db: DbSession, ctx: Conte
 @router.get("/joint-punishments", response_model=Page[PunishmentRead], operation_id="hazards_joint_punishments_list")
 def list_punishments(
     db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-    active: bool | None = None, organization_id: int | None = None, region: str | None = None,
+    active: bool | None = None, organization_id: RowId | None = None, region: str | None = None,
 ) -> Page[PunishmentRead]:
     now = ctx.clock.now()
     found = service.list_punishments(db, params=params, now=now, active=active,
@@ -87,7 +88,7 @@ def list_punishments(
 
 @router.post("/joint-punishments/{punishment_id}/revoke", response_model=PunishmentRead,
              operation_id="hazards_joint_punishments_revoke")
-def revoke_punishment(punishment_id: int, revoke: RevokeIn, db: DbSession, ctx: Context,
+def revoke_punishment(punishment_id: RowId, revoke: RevokeIn, db: DbSession, ctx: Context,
                       principal: Enforcer) -> PunishmentRead:
     now = ctx.clock.now()
     entry = service.revoke_punishment(db, entry=service.get_punishment(db, punishment_id=punishment_id),
@@ -97,7 +98,7 @@ def revoke_punishment(punishment_id: int, revoke: RevokeIn, db: DbSession, ctx: 
 
 @router.get("/organizations/{org_id}/standing", response_model=OrganizationStanding,
             operation_id="hazards_organization_standing")
-def organization_standing(org_id: int, db: DbSession, ctx: Context,
+def organization_standing(org_id: RowId, db: DbSession, ctx: Context,
                           principal: CurrentPrincipal) -> OrganizationStanding:
     """A unit's open and overdue hazards, enforcement record and place on the joint-punishment list."""
     return service.standing(db, org_id=org_id, now=ctx.clock.now())

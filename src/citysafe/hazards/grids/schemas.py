@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.bounds import GeoJsonObject, RowId
 from citysafe.core.geo import Crs, Location
 from citysafe.core.validators import validate_division_code
 from citysafe.hazards.enums import PlaceType
@@ -14,7 +14,7 @@ from citysafe.hazards.schemas import validate_region_code
 class GridCreate(BaseModel):
     community_code: str
     name: str = Field(min_length=1, max_length=100)
-    boundary: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon (or a Feature holding one)")
+    boundary: GeoJsonObject = Field(description="GeoJSON Polygon or MultiPolygon (or a Feature holding one)")
     crs: Crs = "wgs84"
 
     @field_validator("community_code")
@@ -28,12 +28,12 @@ class GridCreate(BaseModel):
 
 class GridUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    boundary: dict[str, Any] | None = None
+    boundary: GeoJsonObject | None = None
     crs: Crs = "wgs84"
 
 
 class OfficerCreate(BaseModel):
-    user_id: int
+    user_id: RowId
     phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\- ]*$")
 
 
@@ -62,7 +62,7 @@ class PlaceCreate(BaseModel):
     address: str = Field(default="", max_length=300)
     location: Location | None = None
     region_code: str | None = Field(default=None, description="a grid or division; found from location if absent")
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     contact_name: str = Field(default="", max_length=50)
     contact_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\- ]*$")
     note: str = Field(default="", max_length=500)
@@ -79,7 +79,7 @@ class PlaceUpdate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     location: Location | None = None
     region_code: str | None = None
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     contact_name: str | None = Field(default=None, max_length=50)
     contact_phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]*$")
     note: str | None = Field(default=None, max_length=500)

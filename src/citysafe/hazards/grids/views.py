@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from citysafe.auth.deps import CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.geo import Crs, to_wgs84
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.hazards.grids import service
@@ -83,7 +84,7 @@ def add_officer(code: str, officer_in: OfficerCreate, db: DbSession, principal: 
 
 
 @router.delete("/grids/{code}/officers/{officer_id}", status_code=204, operation_id="hazards_grids_officers_remove")
-def remove_officer(code: str, officer_id: int, db: DbSession, principal: GridManager) -> Response:
+def remove_officer(code: str, officer_id: RowId, db: DbSession, principal: GridManager) -> Response:
     service.remove_officer(db, code=code, officer_id=officer_id)
     return Response(status_code=204)
 
@@ -98,7 +99,7 @@ def create_place(place_in: PlaceCreate, db: DbSession, principal: PlaceWriter) -
 def list_places(
     db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
     region: str | None = None, place_type: str | None = None, q: str | None = None,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Page[PlaceRead]:
     found = service.list_places(db, params=params, region=region_query(region),
                                 place_type=place_type, q=q, organization_id=organization_id)
@@ -106,11 +107,11 @@ def list_places(
 
 
 @router.get("/places/{place_id}", response_model=PlaceRead, operation_id="hazards_places_get")
-def get_place(place_id: int, db: DbSession, principal: CurrentPrincipal) -> PlaceRead:
+def get_place(place_id: RowId, db: DbSession, principal: CurrentPrincipal) -> PlaceRead:
     return PlaceRead.model_validate(service.get_place(db, place_id=place_id))
 
 
 @router.patch("/places/{place_id}", response_model=PlaceRead, operation_id="hazards_places_update")
-def update_place(place_id: int, place_in: PlaceUpdate, db: DbSession, principal: PlaceWriter) -> PlaceRead:
+def update_place(place_id: RowId, place_in: PlaceUpdate, db: DbSession, principal: PlaceWriter) -> PlaceRead:
     place = service.get_place(db, place_id=place_id)
     return PlaceRead.model_validate(service.update_place(db, place=place, place_in=place_in))

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from citysafe.core.bounds import RowId, SaneAwareDatetime
 from citysafe.hazards.enums import HazardCategory, ItemResult, PlaceType, TaskAssignee
 from citysafe.hazards.schemas import validate_region_code
 
@@ -77,14 +78,14 @@ class ChecklistRead(BaseModel):
 class PlanCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     place_type: PlaceType
-    checklist_id: int | None = Field(default=None, description="default: the active checklist for the place type")
+    checklist_id: RowId | None = Field(default=None, description="default: the active checklist for the place type")
     region_code: str | None = None
-    period_start: AwareDatetime
-    period_end: AwareDatetime
+    period_start: SaneAwareDatetime
+    period_end: SaneAwareDatetime
     assignee_kind: TaskAssignee
-    assignee_user_id: int | None = None
-    department_org_id: int | None = None
-    place_ids: list[int] | None = Field(default=None, max_length=5000,
+    assignee_user_id: RowId | None = None
+    department_org_id: RowId | None = None
+    place_ids: list[RowId] | None = Field(default=None, max_length=5000,
                                         description="default: every place of the type in the region")
     note: str = Field(default="", max_length=2000)
 
@@ -162,7 +163,7 @@ class ItemResultIn(BaseModel):
     code: str
     result: ItemResult
     note: str = Field(default="", max_length=2000)
-    attachment_ids: list[int] = Field(default_factory=list, max_length=10)
+    attachment_ids: list[RowId] = Field(default_factory=list, max_length=10)
 
 
 class TaskResultIn(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.pagination import Page, PageParams, page_of, page_of_all
 from citysafe.hazards.enums import PlaceType, TaskState
 from citysafe.hazards.inspection import checklists, service
@@ -54,12 +55,12 @@ def create_checklist(checklist_in: ChecklistCreate, db: DbSession, ctx: Context,
 
 
 @router.get("/checklists/{checklist_id}", response_model=ChecklistRead, operation_id="hazards_checklists_get")
-def get_checklist(checklist_id: int, db: DbSession, principal: CurrentPrincipal) -> ChecklistRead:
+def get_checklist(checklist_id: RowId, db: DbSession, principal: CurrentPrincipal) -> ChecklistRead:
     return ChecklistRead.model_validate(checklists.get(db, checklist_id=checklist_id))
 
 
 @router.patch("/checklists/{checklist_id}", response_model=ChecklistRead, operation_id="hazards_checklists_update")
-def update_checklist(checklist_id: int, checklist_in: ChecklistUpdate, db: DbSession, ctx: Context,
+def update_checklist(checklist_id: RowId, checklist_in: ChecklistUpdate, db: DbSession, ctx: Context,
                      principal: Planner) -> ChecklistRead:
     checklist = checklists.get(db, checklist_id=checklist_id)
     return ChecklistRead.model_validate(checklists.update(db, checklist=checklist, checklist_in=checklist_in,
@@ -81,14 +82,14 @@ def list_plans(db: DbSession, ctx: Context, principal: CurrentPrincipal,
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, operation_id="hazards_plans_get")
-def get_plan(plan_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> PlanRead:
+def get_plan(plan_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> PlanRead:
     return service.plan_reads(db, [service.get_plan(db, plan_id=plan_id)], ctx.clock.now())[0]
 
 
 @router.get("/tasks", response_model=Page[TaskRead], operation_id="hazards_tasks_list")
 def list_tasks(
     db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-    plan_id: int | None = None, state: TaskState | None = None, mine: bool = False, overdue: bool | None = None,
+    plan_id: RowId | None = None, state: TaskState | None = None, mine: bool = False, overdue: bool | None = None,
 ) -> Page[TaskRead]:
     """Tasks in scope; ``mine=true`` keeps those assigned to the caller, its grids or its department."""
     now = ctx.clock.now()
@@ -98,7 +99,7 @@ def list_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetail, operation_id="hazards_tasks_get")
-def get_task(task_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> TaskDetail:
+def get_task(task_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> TaskDetail:
     task = service.get_task(db, task_id=task_id)
     checklist = checklists.get(db, checklist_id=task.checklist_id)
     base = task_read(task, ctx.clock.now())
@@ -107,7 +108,7 @@ def get_task(task_id: int, db: DbSession, ctx: Context, principal: CurrentPrinci
 
 
 @router.post("/tasks/{task_id}/results", response_model=TaskRead, operation_id="hazards_tasks_complete")
-def complete_task(task_id: int, results_in: TaskResultIn, db: DbSession, ctx: Context,
+def complete_task(task_id: RowId, results_in: TaskResultIn, db: DbSession, ctx: Context,
                   principal: Inspector) -> TaskRead:
     """Answer every checklist item; each failed item opens a hazard ticket."""
     now = ctx.clock.now()

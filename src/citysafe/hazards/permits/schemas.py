@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from citysafe.core.bounds import RowId, SaneAwareDatetime
 from citysafe.core.geo import Location
 from citysafe.hazards.calc.permits import PermitAction, PermitState
 from citysafe.hazards.schemas import OrganizationBrief
@@ -24,7 +25,7 @@ class WorkType(StrEnum):
 class PermitCreate(BaseModel):
     work_type: WorkType
     grade: str = Field(default="single", max_length=20, description="e.g. special/level1/level2 for hot work")
-    organization_id: int | None = Field(default=None, description="an enterprise applies for its own unit")
+    organization_id: RowId | None = Field(default=None, description="an enterprise applies for its own unit")
     area: str = Field(min_length=1, max_length=200, description="作业地点/装置部位")
     location: Location | None = None
     content: str = Field(min_length=1, max_length=4000)
@@ -32,8 +33,8 @@ class PermitCreate(BaseModel):
     work_leader: str = Field(default="", max_length=100)
     guardian: str = Field(min_length=1, max_length=100, description="监护人")
     workers: str = Field(default="", max_length=500)
-    valid_from: AwareDatetime
-    valid_to: AwareDatetime
+    valid_from: SaneAwareDatetime
+    valid_to: SaneAwareDatetime
 
 
 class PermitActionIn(BaseModel):
@@ -42,7 +43,7 @@ class PermitActionIn(BaseModel):
 
 
 class GasTestIn(BaseModel):
-    sampled_at: AwareDatetime | None = Field(default=None, description="default: now")
+    sampled_at: SaneAwareDatetime | None = Field(default=None, description="default: now")
     point: str = Field(default="", max_length=200)
     oxygen_pct: float | None = Field(default=None, ge=0, le=100)
     combustible_pct_lel: float | None = Field(default=None, ge=0, le=100)

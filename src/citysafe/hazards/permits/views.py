@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.pagination import Page, PageParams, page_of_all
 from citysafe.hazards import rules
 from citysafe.hazards.calc.permits import PermitState
@@ -41,7 +42,7 @@ def apply_for_permit(permit_in: PermitCreate, db: DbSession, ctx: Context, princ
 @router.get("/permits", response_model=Page[PermitRead], operation_id="hazards_permits_list")
 def list_permits(
     db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-    work_type: WorkType | None = None, state: PermitState | None = None, organization_id: int | None = None,
+    work_type: WorkType | None = None, state: PermitState | None = None, organization_id: RowId | None = None,
     flag: Literal["expired", "conflict", "gas_retest"] | None = None,
 ) -> Page[PermitRead]:
     now = ctx.clock.now()
@@ -52,12 +53,12 @@ def list_permits(
 
 
 @router.get("/permits/{permit_id}", response_model=PermitRead, operation_id="hazards_permits_get")
-def get_permit(permit_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> PermitRead:
+def get_permit(permit_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> PermitRead:
     return service.permit_reads(db, [service.get(db, permit_id=permit_id)], ctx.settings, ctx.clock.now())[0]
 
 
 @router.post("/permits/{permit_id}/transitions", response_model=PermitRead, operation_id="hazards_permits_transition")
-def act_on_permit(permit_id: int, action_in: PermitActionIn, db: DbSession, ctx: Context,
+def act_on_permit(permit_id: RowId, action_in: PermitActionIn, db: DbSession, ctx: Context,
                   principal: PermitWorker) -> PermitRead:
     """approve (the next step of the chain), reject, start (gas test and conflicts checked), close, cancel."""
     now = ctx.clock.now()
@@ -68,7 +69,7 @@ def act_on_permit(permit_id: int, action_in: PermitActionIn, db: DbSession, ctx:
 
 @router.post("/permits/{permit_id}/gas-tests", response_model=GasTestRead, status_code=201,
              operation_id="hazards_permits_gas_tests_add")
-def add_gas_test(permit_id: int, test_in: GasTestIn, db: DbSession, ctx: Context,
+def add_gas_test(permit_id: RowId, test_in: GasTestIn, db: DbSession, ctx: Context,
                  principal: PermitWorker) -> GasTestRead:
     test = service.add_gas_test(db, permit=service.get(db, permit_id=permit_id), test_in=test_in,
                                 principal=principal, settings=ctx.settings, now=ctx.clock.now())

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from citysafe.core.bounds import RowId, SaneAwareDatetime
 from citysafe.core.geo import Location
 from citysafe.hazards.calc.lifecycle import Action, State
 from citysafe.hazards.enums import HazardCategory, HazardLevel, HazardSource
@@ -19,7 +20,7 @@ class RectificationPlan(BaseModel):
     measures: str = Field(min_length=1, max_length=4000)
     funds: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     responsible: str = Field(min_length=1, max_length=100)
-    deadline: AwareDatetime
+    deadline: SaneAwareDatetime
     safeguards: str = Field(min_length=1, max_length=4000)
 
 
@@ -34,10 +35,10 @@ class TicketCreate(BaseModel):
     address: str = Field(default="", max_length=300)
     location: Location | None = None
     region_code: str | None = None
-    organization_id: int | None = None
-    place_id: int | None = None
-    deadline: AwareDatetime | None = None
-    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+    organization_id: RowId | None = None
+    place_id: RowId | None = None
+    deadline: SaneAwareDatetime | None = None
+    attachment_ids: list[RowId] = Field(default_factory=list, max_length=20)
 
     @field_validator("region_code")
     @classmethod
@@ -48,10 +49,10 @@ class TicketCreate(BaseModel):
 class TransitionIn(BaseModel):
     action: Action
     note: str = Field(default="", max_length=4000)
-    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
-    organization_id: int | None = None
+    attachment_ids: list[RowId] = Field(default_factory=list, max_length=20)
+    organization_id: RowId | None = None
     responsible_name: str | None = Field(default=None, max_length=100)
-    deadline: AwareDatetime | None = None
+    deadline: SaneAwareDatetime | None = None
     level: HazardLevel | None = None
     criteria: list[str] | None = Field(default=None, max_length=30)
     plan: RectificationPlan | None = None
@@ -156,15 +157,15 @@ class TicketFilter(BaseModel):
     category: HazardCategory | None = None
     source: HazardSource | None = None
     region: str | None = None
-    organization_id: int | None = None
-    place_id: int | None = None
-    task_id: int | None = None
+    organization_id: RowId | None = None
+    place_id: RowId | None = None
+    task_id: RowId | None = None
     overdue: bool | None = None
     escalated: bool | None = Field(default=None, description="escalated to the caller's own region")
     mine: bool | None = Field(default=None, description="reported by the caller")
     q: str | None = Field(default=None, max_length=100)
-    created_from: AwareDatetime | None = None
-    created_to: AwareDatetime | None = None
+    created_from: SaneAwareDatetime | None = None
+    created_to: SaneAwareDatetime | None = None
 
     @field_validator("region")
     @classmethod

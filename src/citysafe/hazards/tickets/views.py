@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.errors import Forbidden
 from citysafe.core.pagination import PageParams
 from citysafe.core.uploads import read_capped
@@ -82,7 +83,7 @@ def export_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, operation_id="hazards_tickets_get")
-def get_ticket(ticket_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> TicketDetail:
+def get_ticket(ticket_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> TicketDetail:
     ticket = service.get(db, ticket_id=ticket_id)
     return reads.ticket_detail(db, ticket=ticket, principal=principal, settings=ctx.settings, now=ctx.clock.now())
 
@@ -90,7 +91,7 @@ def get_ticket(ticket_id: int, db: DbSession, ctx: Context, principal: CurrentPr
 @router.post("/tickets/{ticket_id}/transitions", response_model=TicketDetail,
              operation_id="hazards_tickets_transition")
 def transition_ticket(
-    ticket_id: int, change: TransitionIn, db: DbSession, ctx: Context, principal: CurrentPrincipal,
+    ticket_id: RowId, change: TransitionIn, db: DbSession, ctx: Context, principal: CurrentPrincipal,
 ) -> TicketDetail:
     """Move a ticket one step (assign, start, submit, pass, fail, resume, close, dismiss, extend, regrade…)."""
     now = ctx.clock.now()
@@ -124,7 +125,7 @@ def upload_attachment(
 
 @router.get("/attachments/{attachment_id}", operation_id="hazards_attachments_get",
             responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}}})
-def get_attachment(attachment_id: int, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> FileResponse:
+def get_attachment(attachment_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> FileResponse:
     attachment = files.get_for_download(db, attachment_id=attachment_id, user_id=principal.user_id)
     path = files.path_of(ctx.settings.data_dir, attachment)
     return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename,

@@ -16,6 +16,7 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core import jobs
+from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import not_found
@@ -90,7 +91,7 @@ def list_whitepapers(db: DbSession, principal: CurrentPrincipal) -> list[ReportR
 
 
 @router.get("/risk-whitepapers/{report_id}/images/{name}", operation_id="reports_whitepaper_image")
-def whitepaper_image(report_id: int, name: str, db: DbSession, principal: CurrentPrincipal) -> FileResponse:
+def whitepaper_image(report_id: RowId, name: str, db: DbSession, principal: CurrentPrincipal) -> FileResponse:
     report = reports.get(db, report_id=report_id)
     if not re.fullmatch(r"figure-\d{2}\.png", name):
         raise not_found("figure", "图件", name)
@@ -101,7 +102,7 @@ def whitepaper_image(report_id: int, name: str, db: DbSession, principal: Curren
 
 
 @router.get("/risk-whitepapers/{report_id}/{fmt}", operation_id="reports_whitepaper_file")
-def whitepaper_file(report_id: int, fmt: Format, db: DbSession,
+def whitepaper_file(report_id: RowId, fmt: Format, db: DbSession,
                     principal: CurrentPrincipal) -> FileResponse:
     report = reports.get(db, report_id=report_id)
     stored = report.files.get(fmt)
