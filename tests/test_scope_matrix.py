@@ -24,6 +24,7 @@ from tests.conftest import UserFactory
 
 from citysafe.auth.enums import Role
 from citysafe.core.context import AppContext
+from citysafe.core import jobs
 from citysafe.core.db import unit_of_work
 from citysafe.hazards.inspection import checklists
 
@@ -67,6 +68,11 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "firewatch_uitds_patrol": None,
     "risk_sources_update": {"name": "改名"},
     "risk_assessments_create": {"method": "lec", "params": {"l": 3, "e": 6, "c": 15}},
+    "users_deactivate": None,
+    "users_activate": None,
+    "users_reset_password": {"password": "越权改的密码123"},
+    "firewatch_claims_approve": None,
+    "firewatch_claims_reject": None,
 }
 
 
@@ -124,7 +130,17 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     unit = _ok(client.post("/api/v1/firewatch/units", headers=admin, json={"organization_id": org["id"]}))
     uitd = _ok(client.post("/api/v1/firewatch/uitds", headers=admin, json={
         "address": 0x0A0B0C0D0E0F, "unit_id": unit["id"]}))
-    return {"org_id": str(org["id"]), "ticket_id": str(ticket["id"]), "place_id": str(place["id"]),
+    department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
+    # A district office binding an address it cannot see files a claim for an office above (finding 9).
+    claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
+    assert claim.status_code == 202, claim.text[:300]
+    with unit_of_work(ctx.session_factory) as session:  # a job of A's (recorded, not run: nothing to run)
+        job = jobs.Job(kind="matrix", region_code=A, created_by=MARK, status="queued", progress=0, step=MARK)
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    return {"user_id": str(department_id), "claim_id": str(claim.json()["id"]),
+            "job_id": str(job_id),"org_id": str(org["id"]), "ticket_id": str(ticket["id"]), "place_id": str(place["id"]),
             "source_id": str(source["id"]), "permit_id": str(permit["id"]), "record_id": str(record["id"]),
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
