@@ -23,8 +23,8 @@ from sqlalchemy import text
 from tests.conftest import UserFactory
 
 from citysafe.auth.enums import Role
-from citysafe.core.context import AppContext
 from citysafe.core import jobs
+from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.hazards.inspection import checklists
 
@@ -140,7 +140,8 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         session.flush()
         job_id = job.id
     return {"user_id": str(department_id), "claim_id": str(claim.json()["id"]),
-            "job_id": str(job_id),"org_id": str(org["id"]), "ticket_id": str(ticket["id"]), "place_id": str(place["id"]),
+            "job_id": str(job_id), "org_id": str(org["id"]), "ticket_id": str(ticket["id"]),
+            "place_id": str(place["id"]),
             "source_id": str(source["id"]), "permit_id": str(permit["id"]), "record_id": str(record["id"]),
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
