@@ -19,6 +19,9 @@ from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.core.problems import validation_problem
+from citysafe.orgs import service as orgs_service
+from citysafe.orgs.enums import OrganizationKind
+from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render, set_session_cookie
 
@@ -26,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 # The console names the API's fields as its forms do.
 FIELD_LABELS = {"username": "用户名", "password": "密码", "new_password": "新密码", "current_password": "当前密码",
-                "role": "角色", "region_code": "所属区划", "organization_id": "所属单位编号"}
+                "role": "角色", "region_code": "所属区划", "organization_id": "所属单位"}
 
 
 def _message(error: CitysafeError | ValidationError) -> str:
@@ -62,6 +65,14 @@ def _region_choices(db: DbSession, principal: Principal) -> list[tuple[str, str]
     return sorted(((r.code, r.name) for r in regions), key=lambda pair: pair[0])
 
 
+def _enterprise_choices(db: DbSession) -> list[tuple[int, str]]:
+    # An enterprise account is bound to its organisation, chosen by name: the request's scope already limits
+    # the list to the office's region. The first 500 by name cover a district; more would need a search box.
+    found, _ = orgs_service.list_organizations(db, filters=OrganizationFilter(kind=OrganizationKind.ENTERPRISE),
+                                               params=PageParams(page=1, size=500))
+    return sorted(((org.id, org.name) for org in found), key=lambda pair: pair[1])
+
+
 @router.get("/users", response_class=HTMLResponse)
 def user_list(request: Request, db: DbSession, page: int = 1) -> Response:
     principal = page_principal(request, db)
@@ -74,6 +85,7 @@ def user_list(request: Request, db: DbSession, page: int = 1) -> Response:
     return render(request, "users/list.html", principal, users=users, total=total, page=params.page,
                   region_names=region_names, role_names={r.value: n for r, n in ROLE_NAMES_ZH.items()},
                   creatable=creatable, regions=_region_choices(db, principal),
+                  enterprises=_enterprise_choices(db),
                   manageable={u.id for u in users if outranks(principal.role, Role(u.role))},
                   forbidden=False, ok=request.query_params.get("ok", ""),
                   error=request.query_params.get("error", ""))
