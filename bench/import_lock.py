@@ -36,14 +36,14 @@ PROBE_EVERY_SECONDS = 0.1
 
 
 def register(rows: int) -> bytes:
-    """A valid risk register of ``rows`` petrol-station-like sources spread over central Nanjing."""
+    """A valid risk register of ``rows`` sources on a 2 km × 2 km grid inside 江宁区."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "风险源"
     sheet.append(["名称", "风险类型", "经度", "纬度", "责任单位", "评估方法", "可能性等级", "严重性等级"])
     for i in range(rows):
-        sheet.append([f"基准测试风险源{i}", "危险化学品企业", 118.76 + (i % 97) * 0.0004, 32.03 + (i // 97) * 0.0004,
+        sheet.append([f"基准测试风险源{i}", "危险化学品企业", 118.835 + (i % 100) * 0.0002, 31.93 + (i // 100) * 0.0001,
                       f"某公司{i}", "风险矩阵", 1 + i % 5, 1 + i // 5 % 5])
     out = io.BytesIO()
     book.save(out)
