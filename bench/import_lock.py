@@ -50,23 +50,27 @@ def register(rows: int) -> bytes:
     return out.getvalue()
 
 
-def _probe(db_file: Path, stop: threading.Event, latencies: list[float]) -> None:
+def _probe(db_file: Path, stop: threading.Event, latencies: list[float], failures: list[str]) -> None:
     connection = sqlite3.connect(db_file, timeout=60, isolation_level=None)
     try:
         while not stop.is_set():
             started = time.perf_counter()
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("INSERT INTO bench_probe (at) VALUES (?)", (time.time(),))
-            connection.execute("COMMIT")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("INSERT INTO bench_probe (at) VALUES (?)", (time.time(),))
+                connection.execute("COMMIT")
+            except sqlite3.OperationalError as exc:  # "database is locked": waited the whole busy timeout
+                failures.append(str(exc))
             latencies.append((time.perf_counter() - started) * 1000)
             stop.wait(PROBE_EVERY_SECONDS)
     finally:
         connection.close()
 
 
-def _summary(latencies: list[float]) -> dict[str, Any]:
+def _summary(latencies: list[float], failures: list[str]) -> dict[str, Any]:
     return {"max": round(max(latencies, default=0), 1),
-            "median": round(statistics.median(latencies), 1) if latencies else None, "count": len(latencies)}
+            "median": round(statistics.median(latencies), 1) if latencies else None, "count": len(latencies),
+            "failed": len(failures)}
 
 
 def run_case(src: Path, data_dir: Path, name: str, content: bytes) -> dict[str, Any]:
@@ -87,14 +91,14 @@ def run_case(src: Path, data_dir: Path, name: str, content: bytes) -> dict[str, 
                     time.sleep(0.1)
             token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}
-            stop, idle = threading.Event(), list[float]()
-            probe = threading.Thread(target=_probe, args=(db_file, stop, idle))
+            stop, idle, idle_failed = threading.Event(), list[float](), list[str]()
+            probe = threading.Thread(target=_probe, args=(db_file, stop, idle, idle_failed))
             probe.start()
             time.sleep(2)
             stop.set()
             probe.join()
-            stop, during = threading.Event(), list[float]()
-            probe = threading.Thread(target=_probe, args=(db_file, stop, during))
+            stop, during, during_failed = threading.Event(), list[float](), list[str]()
+            probe = threading.Thread(target=_probe, args=(db_file, stop, during, during_failed))
             probe.start()
             started = time.perf_counter()
             response = client.post("/api/v1/risk/imports", headers=headers, files={"file": (f"{name}.xlsx", content)},
@@ -106,8 +110,8 @@ def run_case(src: Path, data_dir: Path, name: str, content: bytes) -> dict[str, 
         return {"upload_kb": round(len(content) / 1024), "status": response.status_code,
                 "created": body.get("created"), "detail_zh": str(body.get("detail_zh", ""))[:60],
                 "first_error": (body.get("errors") or [{}])[0],
-                "import_seconds": round(seconds, 2), "probe_write_during_import_ms": _summary(during),
-                "probe_write_idle_ms (baseline)": _summary(idle)}
+                "import_seconds": round(seconds, 2), "probe_write_during_import_ms": _summary(during, during_failed),
+                "probe_write_idle_ms (baseline)": _summary(idle, idle_failed)}
     finally:
         server.terminate()
         server.wait(timeout=30)
