@@ -104,3 +104,18 @@ def test_whitepaper_needs_permission_data_and_scope(client: TestClient, city: di
     # The job belongs to 玄武区: another district does not see it.
     qinhuai = make_user("district_office", "320104")
     assert client.get(district.headers["Location"], headers=qinhuai).status_code == 404
+
+
+def test_a_district_with_only_unassessed_sources_gets_its_white_paper(client: TestClient, make_user: UserFactory,
+                                                                      add_source: SourceFactory) -> None:
+    """Its H3 map has no cell to draw: the job failed on ``min()`` of an empty list; the map now says so."""
+    xuanwu = make_user("district_office", "320102")
+    add_source(name="玄武湖某待评估场所", kind="small_venue", at=XUANWU_LAKE, headers=xuanwu)
+    started = client.post("/api/v1/reports/risk-whitepapers", headers=xuanwu,
+                          json={"region": "320102", "year": 2026, "formats": ["html"]})
+    assert started.status_code == 202, started.text
+    job = finished_job(client, started, xuanwu)
+    assert job["status"] == "succeeded", job
+    report = job["result"]["report"]
+    html = client.get(f"/api/v1/reports/risk-whitepapers/{report['id']}/html", headers=xuanwu).text
+    assert "四色网格图" in html

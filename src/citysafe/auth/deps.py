@@ -8,6 +8,7 @@ scope violation found at flush) still becomes a problem response and nothing hal
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Depends, Request
@@ -38,6 +39,16 @@ def commits_on_its_own(view: View) -> View:
     held by the request would block those units of work until the busy timeout."""
     setattr(view, _OWN_UNITS, True)
     return view
+
+
+@contextmanager
+def unit_of_work_as(ctx: AppContext, principal: Principal) -> Iterator[Session]:
+    """The short unit of work a ``commits_on_its_own`` view writes through, acting as ``principal``: the
+    principal's scope limits it and its name signs its audit entries, as in a request's own session. An import
+    opens it only after its file is parsed, so the write lock is held for the writes alone."""
+    with unit_of_work(ctx.session_factory) as session:
+        service.act_as(session, principal)
+        yield session
 
 
 def db_session(request: Request) -> Iterator[Session]:

@@ -34,11 +34,15 @@ def import_command(
 ) -> None:
     """Import a registry workbook; prints the report as JSON, exits 2 when any row has a problem."""
     from citysafe.core.db import unit_of_work
-    from citysafe.firewatch.registry.excel import import_workbook
+    from citysafe.core.sheets.reader import sheet_reader
+    from citysafe.firewatch.registry.excel import import_workbook, parse_workbook
 
     ctx = app_context()
-    with importing(ctx, workbook) as data, unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
-        report = import_workbook(session, data=data, dry_run=dry_run)
+    with importing(ctx, workbook) as data:
+        # Parsed before the unit of work opens, so the write lock is not held while the workbook is read.
+        parsed = parse_workbook(sheet_reader(ctx), data)
+        with unit_of_work(ctx.session_factory, actor="cli:firewatch-import") as session:
+            report = import_workbook(session, parsed=parsed, dry_run=dry_run)
     emit(report.model_dump())
     if report.errors:
         raise typer.Exit(2)

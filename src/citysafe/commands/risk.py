@@ -127,17 +127,21 @@ def import_command(
     """Import risk sources; prints the row-by-row report. Any error: exit 2 and nothing is imported."""
     from citysafe.core.db import unit_of_work
     from citysafe.core.scope import Scope, bind_scope
+    from citysafe.core.sheets.reader import sheet_reader
     from citysafe.risk.service import config, imports
 
     if crs not in ("wgs84", "gcj02"):
         fail("--crs must be wgs84 or gcj02")
     ctx = app_context()
     cfg = config.from_settings(ctx.settings)
-    with importing(ctx, file) as content, unit_of_work(ctx.session_factory, actor="cli") as session:
-        bind_scope(session, Scope(region_code=region))
-        report = imports.import_sources(session, filename=file.name, content=content, crs=crs, scope_code=region,
-                                        actor="cli", actor_name="命令行导入", at=ctx.clock.now(),
-                                        grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
+    with importing(ctx, file) as content:
+        # Parsed before the unit of work opens, so the write lock is not held while the file is read.
+        parsed = imports.parse_file(filename=file.name, content=content, reader=sheet_reader(ctx))
+        with unit_of_work(ctx.session_factory, actor="cli") as session:
+            bind_scope(session, Scope(region_code=region))
+            report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=region, actor="cli",
+                                            actor_name="命令行导入", at=ctx.clock.now(),
+                                            grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
     emit(report.model_dump())
     if report.errors:
         first = report.errors[0]

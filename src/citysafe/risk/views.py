@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, commits_on_its_own, requires, unit_of_work_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
 from citysafe.core.pagination import Page, PageParams, page_of
+from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
 from citysafe.risk.calc.registry import METHODS
@@ -160,7 +161,8 @@ def import_template(principal: CurrentPrincipal) -> Response:
 
 
 @router.post("/imports", response_model=ImportReport, operation_id="risk_import")
-def import_file(db: DbSession, principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
+@commits_on_its_own  # the file is parsed first, holding no lock; then applied in a short unit of work
+def import_file(principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
                 crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[bool, Form()] = False) -> ImportReport:
     """Import an Excel, CSV or GeoJSON file. Any row error: 422 with every row's problems, nothing written.
     A file over the upload limit is a 413; a workbook too large or malformed to read, a 422 naming ``file``.
@@ -170,17 +172,18 @@ def import_file(db: DbSession, principal: Writer, ctx: Context, file: Annotated[
     if crs not in ("wgs84", "gcj02"):
         raise field_error("crs", "must be wgs84 or gcj02", "坐标系须为 wgs84 或 gcj02")
     content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
+    parsed = imports.parse_file(filename=file.filename or "upload", content=content, reader=sheet_reader(ctx))
     cfg = config.from_settings(ctx.settings)
-    report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
-                                    scope_code=principal.region_code, actor=principal.username,
-                                    actor_name=principal.display_name, at=ctx.clock.now(),
-                                    grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
-    if report.errors:
-        failed = ValidationFailed(
-            detail=f"{len(report.errors)} problem(s) in {report.rows} row(s); nothing was imported",
-            detail_zh=f"共 {report.rows} 行，发现 {len(report.errors)} 处错误，未导入任何数据",
-            fields=[FieldProblem(f"row {p.row}: {p.field}", p.message, p.message_zh) for p in report.errors])
-        raise failed
+    with unit_of_work_as(ctx, principal) as session:
+        report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=principal.region_code,
+                                        actor=principal.username, actor_name=principal.display_name,
+                                        at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules,
+                                        dry_run=dry_run)
+        if report.errors:
+            raise ValidationFailed(
+                detail=f"{len(report.errors)} problem(s) in {report.rows} row(s); nothing was imported",
+                detail_zh=f"共 {report.rows} 行，发现 {len(report.errors)} 处错误，未导入任何数据",
+                fields=[FieldProblem(f"row {p.row}: {p.field}", p.message, p.message_zh) for p in report.errors])
     return report
 
 

@@ -12,13 +12,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import DbSession, app_context
+from citysafe.auth.deps import DbSession, app_context, commits_on_its_own, unit_of_work_as
 from citysafe.auth.enums import Permission
 from citysafe.core import jobs
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
+from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc import lec
@@ -122,6 +123,7 @@ def import_page(request: Request, db: DbSession) -> Response:
 
 
 @router.post("/risk/import", response_class=HTMLResponse)
+@commits_on_its_own  # parsed first, holding no lock, then applied in a short unit of work, as the API's import
 def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, File()],
                   crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[str, Form()] = "") -> Response:
     # A plain ``def`` (a worker thread, not the event loop), as the API's import: see risk/views.py.
@@ -133,18 +135,19 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
         if crs not in ("wgs84", "gcj02"):
             crs = "wgs84"
         content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
-        report = imports.import_sources(db, filename=file.filename or "upload", content=content, crs=crs,
-                                        scope_code=principal.region_code, actor=principal.username,
-                                        actor_name=principal.display_name, at=ctx.clock.now(),
-                                        grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=bool(dry_run))
+        parsed = imports.parse_file(filename=file.filename or "upload", content=content, reader=sheet_reader(ctx))
+        with unit_of_work_as(ctx, principal) as session:
+            report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=principal.region_code,
+                                            actor=principal.username, actor_name=principal.display_name,
+                                            at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules,
+                                            dry_run=bool(dry_run))
+            if report.errors:
+                session.rollback()  # a report with errors keeps nothing, whatever was read or flushed before
     except CitysafeError as exc:
-        db.rollback()
         page = render(request, "risk/import.html", principal, report=None,
                       error=(exc.detail_zh or exc.detail).replace("file：", "文件：", 1), **_common())
         page.status_code = exc.status
         return page
-    if report.errors:
-        db.rollback()
     page = render(request, "risk/import.html", principal, report=report, error="", filename=file.filename,
                   **_common())
     if report.errors:

@@ -80,6 +80,13 @@ def test_choropleth_and_bars_are_pngs_of_the_asked_size() -> None:
     assert _png_size(stacked_bars([], [], title="空", size=(400, 300), fonts=fonts)) == (400, 300)
 
 
+def test_a_map_with_nothing_to_draw_is_a_png_saying_so() -> None:
+    """An H3 map of only unassessed sources has no cell: before, ``min()`` of nothing failed the white paper."""
+    png = choropleth([], title="四色网格图", legend=[("#e02424", "重大风险")], size=(700, 500), fonts=Fonts(),
+                     nothing_to_draw="暂无已评估的风险源")
+    assert _png_size(png) == (700, 500)
+
+
 def test_fonts_resolve_once_per_instance_and_take_a_given_path() -> None:
     fonts = Fonts()
     assert fonts(12) is fonts(12) and fonts.path == Fonts().path

@@ -99,12 +99,18 @@ def _legend(canvas: Canvas, entries: Sequence[tuple[str, str]], left: float, bot
 
 def choropleth(layers: Sequence[MapLayer], *, title: str, legend: Sequence[tuple[str, str]],
                note: str = "", points: Sequence[tuple[float, float, str]] = (), outline_only: Sequence[Any] = (),
-               size: tuple[int, int] = (1400, 1050), fonts: Fonts | None = None) -> bytes:
-    """A four-colour map: filled units, optional outlines (e.g. district borders over streets), points."""
+               size: tuple[int, int] = (1400, 1050), fonts: Fonts | None = None,
+               nothing_to_draw: str = "暂无可绘制的数据") -> bytes:
+    """A four-colour map: filled units, optional outlines (e.g. district borders over streets), points.
+    With no geometry at all (an H3 map of a district whose sources are all unassessed has no cell) the map
+    says ``nothing_to_draw`` under its title: there is no extent to project onto."""
     canvas = Canvas(size, fonts)
     draw, width, height = canvas.draw, canvas.width, canvas.height
     canvas.text((width / 2, 22 * SCALE), title, 24, anchor="ma")
     geoms = [layer.geom for layer in layers] + list(outline_only)
+    if not geoms:
+        canvas.text((width / 2, height / 2), nothing_to_draw, 20, fill=(110, 116, 128), anchor="mm")
+        return canvas.png()
     bounds = (min(g.bounds[0] for g in geoms), min(g.bounds[1] for g in geoms),
               max(g.bounds[2] for g in geoms), max(g.bounds[3] for g in geoms))
     margin = 40 * SCALE

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
-from sqlalchemy.orm import Session
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext, Slot
@@ -89,10 +88,11 @@ class SheetReader:
 SHEET_READER: Slot[SheetReader] = Slot("core.sheets", lambda ctx: SheetReader(ctx.settings))
 
 
-def read_workbook(session: Session, data: bytes, *, sheets: Sequence[str], first_if_missing: bool = False,
-                  field: str = "file") -> dict[str, Rows]:
-    """What a service calls: the workbook's sheets read by its application's reader."""
-    return SHEET_READER.of(session).read(data, sheets=sheets, first_if_missing=first_if_missing, field=field)
+def sheet_reader(ctx: AppContext) -> SheetReader:
+    """The application's reader. An import reads its workbook with it *before* it opens a unit of work: a read
+    may take up to the timeout, and a write transaction open meanwhile would hold SQLite's write lock — the fire
+    gateway's alarms and every other writer would wait for the parse (issue #10)."""
+    return SHEET_READER.get(ctx)
 
 
 def close(ctx: AppContext) -> None:

@@ -1,9 +1,11 @@
 """Registry import from an Excel workbook (openpyxl), and the downloadable template.
 
 Sheets, in the order they are applied: 联网单位, 建筑, 传输装置, 部件, 物联网设备. A unit is referred to by
-its name, a building by its unit and name, a component's UITD by its address. Every row is validated
-(fields, references, then the real writes inside a savepoint); the report lists each problem by sheet,
-row and column, and if there is any the savepoint is rolled back: a workbook with errors changes nothing.
+its name, a building by its unit and name, a component's UITD by its address. ``parse_workbook`` reads the
+file without the database (in a worker process, up to its timeout); ``import_workbook`` then validates every row
+(fields, references, then the real writes inside a savepoint) in the caller's short unit of work, opened only
+after the parse so no write lock waits on it (issue #10). The report lists each problem by sheet, row and
+column, and if there is any the savepoint is rolled back: a workbook with errors changes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.errors import CitysafeError
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
-from citysafe.core.sheets.reader import read_workbook
+from citysafe.core.sheets.reader import SheetReader
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH
 from citysafe.firewatch.protocols.gb26875.tables import COMPONENT_TYPES, SYSTEM_TYPES
 from citysafe.firewatch.registry import service as rs
@@ -103,11 +105,20 @@ def template() -> bytes:
 Row = tuple[int, dict[str, Any]]
 
 
-def _read(session: Session, data: bytes, problems: list[ImportProblem]) -> dict[str, list[Row]]:
-    """The template's sheets as rows by column key. A file that cannot be read at all (not a workbook, too
-    large or malformed: ``core.sheets`` checks it and parses it in a worker process) is a 422 naming ``file``."""
+@dataclass(frozen=True)
+class ParsedWorkbook:
+    """The template's sheets as rows by column key, and the problems of their header rows."""
+
+    sheets: dict[str, list[Row]]
+    problems: list[ImportProblem]
+
+
+def parse_workbook(reader: SheetReader, data: bytes) -> ParsedWorkbook:
+    """Read the workbook without the database. A file that cannot be read at all (not a workbook, too large or
+    malformed: ``core.sheets`` checks it and parses it in a worker process) is a 422 naming ``file``."""
+    problems: list[ImportProblem] = []
     titles = {title: key for key, (title, _) in SHEETS.items()}
-    tables = read_workbook(session, data, sheets=tuple(titles))
+    tables = reader.read(data, sheets=tuple(titles))
     out: dict[str, list[Row]] = {}
     for title, rows in tables.items():
         if not rows:
@@ -126,7 +137,7 @@ def _read(session: Session, data: bytes, problems: list[ImportProblem]) -> dict[
             if all(v in (None, "") for v in record.values()):
                 continue
             out[key].append((number, record))
-    return out
+    return ParsedWorkbook(out, problems)
 
 
 def _text(value: Any) -> str:
@@ -259,10 +270,9 @@ class _Importer:
             "vendor": _text(r.get("vendor")), "thresholds": _thresholds(r.get("thresholds"))}))
 
 
-def import_workbook(session: Session, *, data: bytes, dry_run: bool = False) -> ImportReport:
-    """Validate and apply a filled-in template; nothing is kept when there is any problem (or dry_run)."""
-    problems: list[ImportProblem] = []
-    sheets = _read(session, data, problems)
+def import_workbook(session: Session, *, parsed: ParsedWorkbook, dry_run: bool = False) -> ImportReport:
+    """Validate and apply a parsed template; nothing is kept when there is any problem (or dry_run)."""
+    problems, sheets = list(parsed.problems), parsed.sheets
     importer = _Importer(session, problems)
     outer = session.begin_nested()
     steps = (("units", importer.add_unit), ("buildings", importer.add_building), ("uitds", importer.add_uitd),

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, commits_on_its_own, requires, unit_of_work_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of
+from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.firewatch.alarms.schemas import PointStateRead
 from citysafe.firewatch.registry import claims, excel
@@ -185,10 +186,12 @@ def registry_template(principal: CurrentPrincipal) -> Response:
 
 
 @router.post("/registry/import", response_model=ImportReport, operation_id="firewatch_registry_import")
-def registry_import(file: UploadFile, db: DbSession, ctx: Context, principal: Manager,
-                    dry_run: bool = False) -> ImportReport:
+@commits_on_its_own  # the workbook is parsed first, holding no lock; then applied in a short unit of work
+def registry_import(file: UploadFile, ctx: Context, principal: Manager, dry_run: bool = False) -> ImportReport:
     """Rows with problems are listed in the report (nothing applied); a file over the upload limit is a 413,
     one that is not a readable workbook (or too large or malformed to read) a 422 naming ``file``. A plain
     ``def``: the import runs on a worker thread and its workbook in a worker process, off the event loop."""
     data = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
-    return excel.import_workbook(db, data=data, dry_run=dry_run)
+    parsed = excel.parse_workbook(sheet_reader(ctx), data)
+    with unit_of_work_as(ctx, principal) as session:
+        return excel.import_workbook(session, parsed=parsed, dry_run=dry_run)

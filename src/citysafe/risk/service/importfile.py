@@ -13,10 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from citysafe.core.errors import field_error
-from citysafe.core.sheets.reader import read_workbook
+from citysafe.core.sheets.reader import SheetReader
 
 
 @dataclass(frozen=True)
@@ -97,10 +95,10 @@ def _rows_from_table(header: list[Any], body: list[tuple[int, list[Any]]]) -> li
     return rows
 
 
-def read_xlsx(session: Session, content: bytes) -> list[RawRow]:
+def read_xlsx(reader: SheetReader, content: bytes) -> list[RawRow]:
     """The 风险源 sheet (or the first), read by the application's sheet reader: checked before it is parsed and
     parsed in a worker process (``core.sheets``), so a hostile workbook is a 422, never a stalled server."""
-    sheets = read_workbook(session, content, sheets=("风险源",), first_if_missing=True)
+    sheets = reader.read(content, sheets=("风险源",), first_if_missing=True)
     all_rows = next(iter(sheets.values()), [])
     if not all_rows:
         return []
@@ -155,9 +153,10 @@ def detect_format(filename: str, content: bytes) -> str:
                       "不支持的文件类型：请上传 .xlsx、.csv 或 .geojson 文件")
 
 
-def read_rows(session: Session, filename: str, content: bytes) -> tuple[str, list[RawRow]]:
+def read_rows(reader: SheetReader, filename: str, content: bytes) -> tuple[str, list[RawRow]]:
+    """The file's format and its rows; no database is touched (see ``imports.parse_file``)."""
     fmt = detect_format(filename, content)
-    rows = read_xlsx(session, content) if fmt == "xlsx" else {"csv": read_csv, "geojson": read_geojson}[fmt](content)
+    rows = read_xlsx(reader, content) if fmt == "xlsx" else {"csv": read_csv, "geojson": read_geojson}[fmt](content)
     if len(rows) > MAX_ROWS:
         raise field_error("file", f"at most {MAX_ROWS} rows per import; split the file",
                           f"每次最多导入 {MAX_ROWS} 行，请拆分文件")

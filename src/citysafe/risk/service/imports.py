@@ -1,7 +1,11 @@
 """Importing risk sources: validate every row, report row by row, and write only a clean file.
 
-Validation runs to the end even after the first error so one round of corrections fixes the file; if
-any row has an error nothing is written (the caller's transaction holds only reads by then).
+Two steps, so the slow one holds no database: ``parse_file`` reads the file (a workbook in a worker process, up
+to its timeout) before any unit of work is open, and ``import_sources`` validates and writes the parsed rows in
+one short transaction — a write transaction open during the parse would hold SQLite's write lock, and the fire
+gateway's alarms would wait for it (issue #10). Validation runs to the end even after the first error so one
+round of corrections fixes the file; if any row has an error nothing is written (the caller's transaction holds
+only reads by then).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from citysafe.core.errors import CitysafeError
 from citysafe.core.events import publish
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import current_scope
+from citysafe.core.sheets.reader import SheetReader
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
@@ -39,6 +44,21 @@ _CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "wgs-84": "wgs84"
 
 
 RowError = ParamError  # a row's cell that cannot be read: its field and the reason in both languages
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """An uploaded file read into rows, ready to be validated and applied."""
+
+    filename: str
+    file_format: str
+    rows: list[RawRow]
+
+
+def parse_file(*, filename: str, content: bytes, reader: SheetReader) -> ParsedFile:
+    """Read the file without the database; call it before opening the unit of work that applies it."""
+    fmt, raws = read_rows(reader, filename, content)
+    return ParsedFile(filename=filename, file_format=fmt, rows=raws)
 
 
 @dataclass
@@ -198,10 +218,11 @@ def _check_codes(session: Session, rows: Sequence[CheckedRow], problems: list[Im
                                                            f"编号 {code} 已被其他辖区的风险源使用")))
 
 
-def import_sources(session: Session, *, filename: str, content: bytes, crs: str, scope_code: str, actor: str,
+def import_sources(session: Session, *, parsed: ParsedFile, crs: str, scope_code: str, actor: str,
                    actor_name: str, at: datetime, grade_levels: Mapping[int, RiskLevel],
                    rules: Sequence[DynamicRule], dry_run: bool = False) -> ImportReport:
-    fmt, raws = read_rows(session, filename, content)
+    """Validate the parsed rows and, when every one is clean and this is no dry run, write them."""
+    filename, fmt, raws = parsed.filename, parsed.file_format, parsed.rows
     problems: list[ImportProblem] = []
     checked: list[CheckedRow] = []
     orgs = _Orgs(session)

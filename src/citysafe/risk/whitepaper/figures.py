@@ -32,7 +32,8 @@ def map_figure(result: maps.MapResult, title: str, *, labels: bool, fonts: Fonts
         geom = feature.geom if feature.geom is not None else from_geojson(feature.geometry_json)
         label = feature.properties.get("name") if labels else None
         layers.append(MapLayer(geom, _fill(feature.properties), label))
-    return choropleth(layers, title=title, legend=_legend(), note=note, outline_only=outline or [], fonts=fonts)
+    return choropleth(layers, title=title, legend=_legend(), note=note, outline_only=outline or [], fonts=fonts,
+                      nothing_to_draw="暂无已评估的风险源")
 
 
 def points_figure(session: Session, facts: Facts, title: str, *, fonts: Fonts) -> bytes:
