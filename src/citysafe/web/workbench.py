@@ -61,7 +61,11 @@ class Section(NamedTuple):
 
 
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
-    return regions.names(desk.db, codes=sorted(codes)) if codes else {}
+    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where."""
+    if not codes:
+        return {}
+    known = regions.names(desk.db, codes=sorted(codes | {c[:6] for c in codes}))
+    return {c: " ".join(dict.fromkeys(n for n in (known.get(c[:6], ""), known.get(c, "")) if n)) for c in codes}
 
 
 def _tickets(desk: Desk, reporter_id: int | None = None) -> dict[str, Any]:
