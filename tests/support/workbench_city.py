@@ -30,7 +30,7 @@ from citysafe.orgs.schemas import Contact, Location, OrganizationCreate
 
 # 2026-03-02 10:00 in Shanghai: the day shift began at 08:00.
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-PASSWORD = "correct-horse"  # noqa: S105 - a test account's password
+PASSWORD = "correct-horse"
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,11 @@ class WorkbenchCity:
 
 def _alarm(kind: str, *, region: str, org: int | None, unit: str, component: str, at: datetime,
            state: str = "new") -> Alarm:
-    return Alarm(point_key=f"{unit}:{component}:{kind}", kind=kind, state=state, is_open=state not in (
-        "confirmed", "false_alarm", "test", "restored"), source="gb26875", device_address="100001",
-        organization_id=org, unit_name=unit, component=component, description=f"{component}{'报警' if kind == 'fire' else '故障'}",
-        region_code=region, first_received_at=at, last_received_at=at)
+    closed = state in ("confirmed", "false_alarm", "test", "restored")
+    what = "报警" if kind == "fire" else "故障"
+    return Alarm(point_key=f"{unit}:{component}:{kind}", kind=kind, state=state, is_open=not closed,
+                 source="gb26875", device_address="100001", organization_id=org, unit_name=unit, component=component,
+                 description=f"{component}{what}", region_code=region, first_received_at=at, last_received_at=at)
 
 
 def seed(ctx: AppContext) -> WorkbenchCity:
@@ -97,8 +98,9 @@ def seed(ctx: AppContext) -> WorkbenchCity:
             address="南京市玄武区玄武门街道湖南路12号"), fallback_region="320102")
         office = auth_service.principal_for(users["xuanwu"])
         plan = inspection.create_plan(session, plan_in=PlanCreate(
-            name="三月九小场所消防检查", place_type="nine_small", region_code="320102", period_start=NOW - timedelta(days=1),
-            period_end=NOW + timedelta(hours=6), assignee_kind="officer", assignee_user_id=users["grid"].id,
+            name="三月九小场所消防检查", place_type="nine_small", region_code="320102",
+            period_start=NOW - timedelta(days=1), period_end=NOW + timedelta(hours=6), assignee_kind="officer",
+            assignee_user_id=users["grid"].id,
             place_ids=[place.id]), principal=office)
         session.flush()
         task_id = inspection.list_tasks(session, params=PageParams(size=5), principal=office, now=NOW,

@@ -157,7 +157,7 @@ def alarm_digest(session: Session, *, since: datetime, limit: int = 8) -> AlarmD
                                           .where(Alarm.first_received_at >= since).group_by(Alarm.kind, Alarm.state)):
         received[kind] += int(n)
         decided[state] += int(n)
-    urgency = case({k: 0 for k in sorted(DECISION_KINDS)} | {AlarmKind.FAULT.value: 1}, value=Alarm.kind, else_=2)
+    urgency = case(dict.fromkeys(sorted(DECISION_KINDS), 0) | {AlarmKind.FAULT.value: 1}, value=Alarm.kind, else_=2)
     queue = (select(Alarm.id, Alarm.kind, Alarm.state, Alarm.unit_name, Alarm.component, Alarm.description,
                     Alarm.region_code, Alarm.first_received_at, Alarm.occurrences)
              .where(Alarm.is_open.is_(True), Alarm.state == AlarmState.NEW.value)

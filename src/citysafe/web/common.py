@@ -74,7 +74,7 @@ def page_principal(request: Request, db: Session) -> Principal:
 
 def render(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
     settings = app_context(request).settings
-    available = getattr(request.app.state, "page_paths", frozenset())
+    available: frozenset[str] = getattr(request.app.state, "page_paths", frozenset())
     base: dict[str, Any] = {
         "principal": principal,
         "role_name": ROLE_NAMES_ZH.get(principal.role, principal.role) if principal else "",

@@ -108,6 +108,18 @@ def _reports_due(desk: Desk) -> dict[str, Any]:
             "permit_flags": flags}
 
 
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    open: int
+    overdue: int
+    major_open: int
+    red: int
+    orange: int
+    alarms: int
+
+
 def _area(desk: Desk) -> dict[str, Any]:
     region = desk.principal.region_code
     children = regions.children(desk.db, code=region)
@@ -123,11 +135,11 @@ def _area(desk: Desk) -> dict[str, Any]:
         key = region_prefix(child.code)
         tickets = by_code.get(child.code)
         levels = risk.get(key, {})
-        rows.append({"code": child.code, "name": child.name, "open": tickets.open if tickets else 0,
-                     "overdue": tickets.overdue if tickets else 0,
-                     "major_open": tickets.major_open if tickets else 0,
-                     "red": levels.get("red", 0), "orange": levels.get("orange", 0), "alarms": alarms.get(key, 0)})
-    rows.sort(key=lambda r: (-r["overdue"], -r["red"], -r["alarms"], r["code"]))
+        rows.append(AreaRow(code=child.code, name=child.name, open=tickets.open if tickets else 0,
+                            overdue=tickets.overdue if tickets else 0,
+                            major_open=tickets.major_open if tickets else 0, red=levels.get("red", 0),
+                            orange=levels.get("orange", 0), alarms=alarms.get(key, 0)))
+    rows.sort(key=lambda r: (-r.overdue, -r.red, -r.alarms, r.code))
     return {"rows": rows}
 
 
