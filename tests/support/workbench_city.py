@@ -52,12 +52,14 @@ def _alarm(kind: str, *, region: str, org: int | None, unit: str, component: str
                  description=f"{component}{what}", region_code=region, first_received_at=at, last_received_at=at)
 
 
-def seed(ctx: AppContext) -> WorkbenchCity:
+def seed(ctx: AppContext, *, city_office: bool = True) -> WorkbenchCity:
+    """``city_office=False`` when the e2e ``demo_city`` fixture has already made the ``nanjing`` account."""
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         users = {username: auth_service.create_user(session, user_in=UserCreate(
             username=username, password=PASSWORD, role=role, region_code=region, display_name=name))
             for username, role, region, name in [
-                ("nanjing", "city_office", "320100", "南京市安委办"), ("duty", "operator", "320100", "监控中心值班员"),
+                *([("nanjing", "city_office", "320100", "南京市安委办")] if city_office else []),
+                ("duty", "operator", "320100", "监控中心值班员"),
                 ("grid", "grid_officer", "320102", "玄武区网格员"), ("dept", "department", "320100", "市住建局"),
                 ("xuanwu", "district_office", "320102", "玄武区安委办")]}
         org = orgs_service.create(session, org_in=OrganizationCreate(
