@@ -31,6 +31,7 @@ from citysafe.hazards.enums import LEVEL_NAMES_ZH
 from citysafe.hazards.inspection import service as inspection
 from citysafe.hazards.permits import service as permits
 from citysafe.hazards.tickets.schemas import TicketFilter
+from citysafe.orgs import service as orgs
 from citysafe.regions import service as regions
 from citysafe.risk.enums import LEVEL_COLOURS, RiskLevel
 from citysafe.risk.service import reports, stats
@@ -198,6 +199,8 @@ def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
     desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now())
     region = regions.read(db, code=principal.region_code)
+    # An enterprise's page is headed by its own name, not the district it lies in.
+    title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
     shown = [(s, s.build(desk)) for s in sections_for(principal.role)]
-    return render(request, "workbench/page.html", principal, region=region, sections=shown,
+    return render(request, "workbench/page.html", principal, region=region, title=title, sections=shown,
                   today=desk.local(desk.now).strftime("%Y年%m月%d日"))
