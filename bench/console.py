@@ -64,7 +64,8 @@ def browse(base: str, rounds: int, seed_n: int) -> list[tuple[str, int, float]]:
     rng = random.Random(seed_n)
     with httpx.Client(base_url=base, timeout=60, headers={"Origin": base}) as client:
         login = client.post("/login", data={"username": "nanjing", "password": PASSWORD, "next": "/"})
-        assert login.status_code == 303 and "citysafe_session" in client.cookies, login.status_code
+        assert login.status_code == 303, login.status_code
+        assert "citysafe_session" in client.cookies
         for _ in range(rounds):
             rng.shuffle(order)
             for name in order:
