@@ -40,6 +40,7 @@ from citysafe.web import install_console
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
+from citysafe.web import workbench as web_workbench
 from citysafe.web.guard import install_guard
 
 API_PREFIX = "/api/v1"
@@ -61,6 +62,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
+    web_workbench.router,
     web_hazards.router,
     web_firewatch.router,
     web_risk.router,

@@ -6,10 +6,12 @@ Everything here honours the session's region/organisation scope like any other q
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.pagination import PageParams
@@ -17,6 +19,7 @@ from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import workflow
 from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.alarms.schemas import AlarmFilter, AlarmRead
+from citysafe.firewatch.enums import DECISION_KINDS, AlarmKind, AlarmState
 from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import (
@@ -29,8 +32,10 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.registry import service as registry_service
 
-__all__ = ["OpenAlarm", "ReceivedFrame", "ReceivedMessage", "alarm_counts_by_organization", "component_status_frame",
-           "ingest_frames", "ingest_messages", "list_alarms", "open_alarms", "registry_service", "transition_alarm"]
+__all__ = ["SHIFT_CHANGES", "AlarmDigest", "OpenAlarm", "QueuedAlarm", "ReceivedFrame", "ReceivedMessage",
+           "alarm_counts_by_organization", "alarm_digest", "component_status_frame", "ingest_frames", "ingest_messages",
+           "list_alarms", "open_alarm_counts_by_child", "open_alarms", "registry_service", "shift_start",
+           "transition_alarm"]
 
 CHINA_OFFSET = timedelta(hours=8)  # device clocks run on Beijing time (GB/T 26875.3 time labels carry no zone)
 
@@ -96,3 +101,77 @@ def component_status_frame(*, source: int, destination: int, serial: int, at: da
                           encode_description(""), DeviceTime.of(local))
     raw = encode_frame(build_upload(2, [obj], serial=serial, source=source, destination=destination, sent=local))
     return ReceivedFrame(raw=raw, frame=decode_frame(raw), peer=peer, received_at=at)
+
+
+# The monitoring centre's duty shifts change at 08:00 and 20:00 local time (a day and a night shift).
+SHIFT_CHANGES = (time(8, 0), time(20, 0))
+
+
+def shift_start(now: datetime, timezone: str) -> datetime:
+    """When the shift on duty at ``now`` (aware) began: the latest 08:00 or 20:00 in ``timezone`` not after it."""
+    local = now.astimezone(ZoneInfo(timezone))
+    starts = [datetime.combine(local.date() - timedelta(days=back), change, tzinfo=local.tzinfo)
+              for back in (0, 1) for change in SHIFT_CHANGES]
+    return max(s for s in starts if s <= local).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QueuedAlarm:
+    alarm_id: int
+    kind: str
+    state: str
+    unit_name: str
+    component: str
+    description: str
+    region_code: str
+    first_received_at: datetime
+    occurrences: int
+
+
+@dataclass(frozen=True)
+class AlarmDigest:
+    """An operator's queue and shift: alarms nobody has taken yet (fires, gas and electrical alarms before
+    faults), how many are open by kind, and what the shift since ``since`` received and decided."""
+
+    unacknowledged: list[QueuedAlarm]
+    unacknowledged_total: int
+    open_by_kind: dict[str, int]
+    received_by_kind: dict[str, int]
+    decided_by_state: dict[str, int]
+    since: datetime
+
+
+def alarm_digest(session: Session, *, since: datetime, limit: int = 8) -> AlarmDigest:
+    """Three queries: the open alarms grouped by kind and state (the ``is_open`` index), the shift's alarms
+    grouped by kind and state (``first_received_at``), and the first ``limit`` of the unacknowledged."""
+    open_rows = session.execute(select(Alarm.kind, Alarm.state, func.count()).where(Alarm.is_open.is_(True))
+                                .group_by(Alarm.kind, Alarm.state)).all()
+    open_by_kind: Counter[str] = Counter()
+    waiting = 0
+    for kind, state, n in open_rows:
+        open_by_kind[kind] += int(n)
+        waiting += int(n) if state == AlarmState.NEW.value else 0
+    received: Counter[str] = Counter()
+    decided: Counter[str] = Counter()
+    for kind, state, n in session.execute(select(Alarm.kind, Alarm.state, func.count())
+                                          .where(Alarm.first_received_at >= since).group_by(Alarm.kind, Alarm.state)):
+        received[kind] += int(n)
+        decided[state] += int(n)
+    urgency = case(dict.fromkeys(sorted(DECISION_KINDS), 0) | {AlarmKind.FAULT.value: 1}, value=Alarm.kind, else_=2)
+    queue = (select(Alarm.id, Alarm.kind, Alarm.state, Alarm.unit_name, Alarm.component, Alarm.description,
+                    Alarm.region_code, Alarm.first_received_at, Alarm.occurrences)
+             .where(Alarm.is_open.is_(True), Alarm.state == AlarmState.NEW.value)
+             .order_by(urgency, Alarm.first_received_at.desc(), Alarm.id.desc()).limit(limit))
+    return AlarmDigest(
+        unacknowledged=[QueuedAlarm(*row) for row in session.execute(queue)], unacknowledged_total=waiting,
+        open_by_kind=dict(open_by_kind), received_by_kind=dict(received), since=since,
+        decided_by_state={s: n for s, n in decided.items() if s in {AlarmState.CONFIRMED.value,
+                                                                     AlarmState.FALSE_ALARM.value,
+                                                                     AlarmState.TEST.value}})
+
+
+def open_alarm_counts_by_child(session: Session, *, prefix_length: int) -> dict[str, int]:
+    """Open alarms per child region, keyed by the first ``prefix_length`` digits of their region code."""
+    child = func.substr(Alarm.region_code, 1, prefix_length)
+    stmt = select(child, func.count()).where(Alarm.is_open.is_(True)).group_by(child)
+    return {str(code): int(n) for code, n in session.execute(stmt)}

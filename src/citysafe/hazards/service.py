@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import format_local
@@ -17,21 +18,72 @@ from citysafe.core.config import Settings
 from citysafe.core.errors import NotFound
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
-from citysafe.hazards.calc.lifecycle import OPEN_STATES, is_overdue
-from citysafe.hazards.enums import HazardCategory, HazardSource
+from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
+from citysafe.hazards.enums import HazardCategory, HazardLevel, HazardSource
 from citysafe.hazards.schemas import OpenHazard, validate_region_code
 from citysafe.hazards.tickets import service as tickets_service
+from citysafe.hazards.tickets import stats as tickets_stats
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["OpenHazard", "open_hazards", "open_ticket_for_fault", "sweep_overdue"]
+__all__ = ["DueTicket", "OpenHazard", "TicketDigest", "hazard_stats", "open_hazards", "open_ticket_for_fault",
+           "sweep_overdue", "ticket_digest"]
 
 log = logging.getLogger(__name__)
 
 # One escalation sweep over the overdue tickets (the timer's job; the demo city runs one after seeding).
 sweep_overdue = overdue.sweep
+# Counts by level, state, category and child region (cached per application; the workbench's area table).
+hazard_stats = tickets_stats.hazard_stats
+
+
+@dataclass(frozen=True)
+class DueTicket:
+    id: int
+    number: str
+    title: str
+    level: str
+    state: str
+    region_code: str
+    organization_name: str
+    deadline: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class TicketDigest:
+    """What a workbench shows of the tickets in scope: how many run, how many are late or due soon, and the
+    most pressing of them (the overdue first, longest overdue first; then those due soonest)."""
+
+    running: int
+    overdue: int
+    due_soon: int
+    major_running: int
+    pressing: list[DueTicket]
+
+
+def ticket_digest(session: Session, *, now: datetime, soon: timedelta = timedelta(days=3), limit: int = 6,
+                  reporter_id: int | None = None) -> TicketDigest:
+    """Two queries over the running tickets (the ``state, region_code, deadline`` index): the counts in one
+    pass, then the ``limit`` tickets nearest their deadline. ``reporter_id`` keeps a reporter's own."""
+    t = HazardTicket
+    running = [s.value for s in DEADLINE_STATES]
+    late = t.deadline < now
+    counts = select(func.count(), func.sum(case((late, 1), else_=0)),
+                    func.sum(case((t.deadline.between(now, now + soon), 1), else_=0)),
+                    func.sum(case((t.level == HazardLevel.MAJOR.value, 1), else_=0))).where(t.state.in_(running))
+    top = (select(t.id, t.title, t.level, t.state, t.region_code, t.organization_name, t.deadline)
+           .where(t.state.in_(running), t.deadline < now + soon).order_by(t.deadline, t.id).limit(limit))
+    if reporter_id is not None:
+        counts, top = counts.where(t.reporter_id == reporter_id), top.where(t.reporter_id == reporter_id)
+    total, overdue_n, soon_n, major_n = session.execute(counts).one()
+    pressing = [DueTicket(id=r.id, number=f"YH{r.id:08d}", title=r.title, level=r.level, state=r.state,
+                          region_code=r.region_code, organization_name=r.organization_name, deadline=r.deadline,
+                          overdue=is_overdue(r.state, r.deadline, now)) for r in session.execute(top)]
+    return TicketDigest(running=int(total or 0), overdue=int(overdue_n or 0), due_soon=int(soon_n or 0),
+                        major_running=int(major_n or 0), pressing=pressing)
 
 
 def open_hazards(

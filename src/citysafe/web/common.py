@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, app_context
-from citysafe.auth.enums import ROLE_NAMES_ZH
+from citysafe.auth.enums import ROLE_NAMES_ZH, Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.errors import Unauthenticated
@@ -20,20 +20,42 @@ from citysafe.core.errors import Unauthenticated
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["local_time"] = format_local
 
-# (path, Chinese label, English label): the domains of the plan, in the order a city office works.
-NAVIGATION: list[tuple[str, str, str]] = [
-    ("/", "首页", "Home"),
-    ("/map", "区划地图", "Regions"),
-    ("/risk", "风险地图", "Risk map"),
-    ("/hazards", "隐患排查", "Hazards"),
-    ("/firewatch", "消防监测", "Fire monitoring"),
-    ("/emergency", "应急管理", "Emergency"),
-    ("/supervision", "监督考核", "Supervision"),
-    ("/orgs", "单位管理", "Organisations"),
-    ("/evaluation", "示范城市评价", "Evaluation"),
-    ("/audit", "操作日志", "Audit"),
-    ("/users", "用户管理", "Users"),
-]
+
+
+class NavItem(NamedTuple):
+    path: str
+    zh: str
+    en: str
+    # Shown to a role holding any of these (empty: to everyone logged in), so a menu offers only what
+    # its role can do there.
+    needs: frozenset[Permission] = frozenset()
+
+
+_P = Permission
+# The domains of the plan, in the order a city office works. Pages not built yet are left out by
+# ``install_console``'s page list; their permissions are the nearest existing ones until they have their own.
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("/", "工作台", "Workbench"),
+    NavItem("/map", "区划地图", "Regions", frozenset({_P.WRITE_RISK, _P.WRITE_HAZARDS})),
+    NavItem("/risk", "风险地图", "Risk map", frozenset({_P.WRITE_RISK})),
+    NavItem("/hazards", "隐患排查", "Hazards", frozenset({_P.WRITE_HAZARDS, _P.REPORT_HAZARDS, _P.RECTIFY_HAZARDS,
+                                                        _P.VERIFY_HAZARDS})),
+    NavItem("/firewatch", "消防监测", "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
+    NavItem("/emergency", "应急管理", "Emergency", frozenset({_P.WRITE_HAZARDS, _P.OPERATE_ALARMS})),
+    NavItem("/supervision", "监督考核", "Supervision", frozenset({_P.ENFORCE})),
+    NavItem("/orgs", "单位管理", "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
+    NavItem("/evaluation", "示范城市评价", "Evaluation", frozenset({_P.READ_AUDIT})),
+    NavItem("/audit", "操作日志", "Audit", frozenset({_P.READ_AUDIT})),
+    NavItem("/users", "用户管理", "Users", frozenset({_P.MANAGE_USERS})),
+)
+
+
+def menu_for(principal: Principal | None, available: frozenset[str]) -> list[NavItem]:
+    """The menu of ``principal``: the pages that exist and that its role may work in."""
+    if principal is None:
+        return []
+    return [item for item in NAVIGATION if item.path in available
+            and (not item.needs or any(principal.can(p) for p in item.needs))]
 
 
 class LoginRequired(Exception):
@@ -52,12 +74,13 @@ def page_principal(request: Request, db: Session) -> Principal:
 
 def render(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
     settings = app_context(request).settings
+    available: frozenset[str] = getattr(request.app.state, "page_paths", frozenset())
     base: dict[str, Any] = {
         "principal": principal,
         "role_name": ROLE_NAMES_ZH.get(principal.role, principal.role) if principal else "",
-        "navigation": NAVIGATION,
+        "navigation": menu_for(principal, available),
         "current_path": request.url.path,
-        "available_pages": getattr(request.app.state, "page_paths", frozenset()),
+        "available_pages": available,
         "tile_url": settings.tile_url,
         "tile_attribution": settings.tile_attribution,
     }

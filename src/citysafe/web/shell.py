@@ -1,4 +1,4 @@
-"""The console shell: login, logout, home, and the region map with drill-down."""
+"""The console shell: login, logout and the region map with drill-down (the first page is web/workbench.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from citysafe.auth import login as auth_login
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
-from citysafe.regions import service as regions_service
 from citysafe.web.common import over_tls, page_principal, render, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -59,13 +58,6 @@ def logout(request: Request, db: DbSession) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=over_tls(request))
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DbSession) -> Response:
-    principal = page_principal(request, db)
-    region = regions_service.read(db, code=principal.region_code)
-    return render(request, "shell/home.html", principal, region=region)
 
 
 @router.get("/map", response_class=HTMLResponse)

@@ -1,0 +1,118 @@
+"""Benchmark: the console's busiest pages under the demo's simulated device traffic (issue #11 "Speed").
+
+Seeds the demo city's skeleton (divisions, organisations, accounts, 40 networked units) plus the demo's risk
+register of Nanjing into a temporary SQLite file, starts a real ``citysafe serve`` with its GB/T 26875.3
+gateway and the demo's simulator sending to it (tests/support/busy_city.py), then lets ``--clients``
+browsers, each logged in with its own session cookie (the city office ``nanjing``), fetch in turn the
+workbench (``/``), the alarm board (``/firewatch``), the hazard list (``/hazards``), the risk map page
+(``/risk``) and the map's data (``/api/v1/risk/map?region=320100``), ``--rounds`` times each. The
+baseline, ``/api/v1/health``, is fetched by the same clients in the same rounds.
+
+Prints one JSON document: per page the count, p50, p95 and max (ms) and the answers by status; the target
+is p95 ≤ 300 ms for every page.
+
+    .venv/bin/python bench/console.py [--clients 20] [--rounds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.busy_city import PASSWORD, running_city, seed
+
+PAGES = {
+    "health (baseline)": "/api/v1/health",
+    "workbench": "/",
+    "alarm board": "/firewatch",
+    "hazard list": "/hazards",
+    "risk map page": "/risk",
+    "risk map data": "/api/v1/risk/map?region=320100",
+}
+
+
+def seed_with_risk_register(data_dir: Path) -> None:
+    """The skeleton of busy_city plus the demo's risk register, so the risk map and workbench have data."""
+    from citysafe.core.config import Settings
+    from citysafe.core.db import unit_of_work
+    from citysafe.demo.risk import seed_demo
+    from citysafe.registry import new_context
+
+    seed(data_dir)
+    ctx = new_context(Settings(data_dir=data_dir, database_url=""))
+    with unit_of_work(ctx.session_factory, actor="demo") as session:
+        seed_demo(session, random.Random(2020))
+    ctx.engine.dispose()
+
+
+def browse(base: str, rounds: int, seed_n: int) -> list[tuple[str, int, float]]:
+    """One browser: logs in (cookie), then fetches every page ``rounds`` times in a shuffled order."""
+    out: list[tuple[str, int, float]] = []
+    order = list(PAGES)
+    rng = random.Random(seed_n)
+    with httpx.Client(base_url=base, timeout=60, headers={"Origin": base}) as client:
+        login = client.post("/login", data={"username": "nanjing", "password": PASSWORD, "next": "/"})
+        assert login.status_code == 303, login.status_code
+        assert "citysafe_session" in client.cookies
+        for _ in range(rounds):
+            rng.shuffle(order)
+            for name in order:
+                start = time.perf_counter()
+                status = client.get(PAGES[name]).status_code
+                out.append((name, status, (time.perf_counter() - start) * 1000))
+    return out
+
+
+def _quantile(values: list[float], q: float) -> float:
+    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1) if len(values) > 1 \
+        else round(values[0], 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of device traffic before measuring")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="citysafe-bench-console-") as tmp:
+        template = Path(tmp) / "template"
+        template.mkdir()
+        seed_with_risk_register(template)
+        with running_city(Path(tmp) / "city", template) as city:
+            time.sleep(args.warmup)
+            frames_before = city.frames_stored()
+            browse(city.base, 1, 0)  # one warm pass: first-use caches are not what a user waits for daily
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.clients) as pool:
+                results = [r for batch in pool.map(lambda n: browse(city.base, args.rounds, n), range(args.clients))
+                           for r in batch]
+            wall = time.perf_counter() - started
+            frames = city.frames_stored() - frames_before
+    by_page: dict[str, list[float]] = defaultdict(list)
+    statuses: dict[str, Counter[int]] = defaultdict(Counter)
+    for name, status, ms in results:
+        by_page[name].append(ms)
+        statuses[name][status] += 1
+    pages = {name: {"path": PAGES[name], "n": len(by_page[name]), "p50_ms": _quantile(by_page[name], 50),
+                    "p95_ms": _quantile(by_page[name], 95), "max_ms": round(max(by_page[name]), 1),
+                    "status": dict(statuses[name])} for name in PAGES}
+    print(json.dumps({"clients": args.clients, "rounds": args.rounds, "target_p95_ms": 300,
+                      "simulator": {"units": 40, "frames_per_second": 2}, "frames_stored_meanwhile": frames,
+                      "wall_seconds": round(wall, 1), "pages": pages,
+                      "met": {n: p["p95_ms"] <= 300 for n, p in pages.items()}}, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""工作台: the console's first page, per role — what needs the user now, and how its area stands.
+
+The page is a list of sections. Each section names the roles it serves, a function that reads its data
+through the domains' public services (one round of cheap, indexed queries) and a small partial template
+in ``templates/workbench/``. A domain that brings its own section (emergency's duty desk, evaluation's
+deadlines) adds one entry to ``SECTIONS``; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from citysafe.auth.deps import Context, DbSession
+from citysafe.auth.enums import Role
+from citysafe.auth.schemas import Principal
+from citysafe.core.config import Settings
+from citysafe.core.pagination import PageParams
+from citysafe.core.validators import region_prefix
+from citysafe.firewatch import service as firewatch
+from citysafe.firewatch.enums import KIND_NAMES_ZH, STATE_NAMES_ZH
+from citysafe.hazards import service as hazards
+from citysafe.hazards.enums import LEVEL_NAMES_ZH
+from citysafe.hazards.inspection import service as inspection
+from citysafe.hazards.permits import service as permits
+from citysafe.hazards.tickets.schemas import TicketFilter
+from citysafe.orgs import service as orgs
+from citysafe.regions import service as regions
+from citysafe.risk.enums import LEVEL_COLOURS, RiskLevel
+from citysafe.risk.service import reports, stats
+from citysafe.web.common import page_principal, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What every section reads from: the request's session (scoped to the user), the user and the time."""
+
+    db: Session
+    principal: Principal
+    settings: Settings
+    now: datetime
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(ZoneInfo(self.settings.timezone))
+
+
+class Section(NamedTuple):
+    key: str
+    title: str
+    template: str
+    roles: frozenset[Role]
+    build: Callable[[Desk], dict[str, Any]]
+
+
+def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
+    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where."""
+    if not codes:
+        return {}
+    known = regions.names(desk.db, codes=sorted(codes | {c[:6] for c in codes}))
+    return {c: " ".join(dict.fromkeys(n for n in (known.get(c[:6], ""), known.get(c, "")) if n)) for c in codes}
+
+
+def _tickets(desk: Desk, reporter_id: int | None = None) -> dict[str, Any]:
+    digest = hazards.ticket_digest(desk.db, now=desk.now, reporter_id=reporter_id)
+    return {"digest": digest, "region_names": _names(desk, {t.region_code for t in digest.pressing}),
+            "level_names": LEVEL_NAMES_ZH}
+
+
+def _mine(desk: Desk) -> dict[str, Any]:
+    return _tickets(desk, reporter_id=desk.principal.user_id)
+
+
+def _major_risks(desk: Desk) -> dict[str, Any]:
+    region = desk.principal.region_code
+    totals = stats.by_category(desk.db, region_code=region).totals()
+    listed = stats.major_sources(desk.db, region_code=region, limit=6)
+    levels = [(lvl.value, lvl.name_zh, LEVEL_COLOURS[lvl], totals.get(lvl.value, 0))
+              for lvl in (RiskLevel.RED, RiskLevel.ORANGE)]
+    return {"levels": levels, "sources": listed,
+            "level_names": {lvl.value: lvl.name_zh for lvl in RiskLevel}}
+
+
+def _alarms(desk: Desk) -> dict[str, Any]:
+    since = firewatch.shift_start(desk.now, desk.settings.timezone)
+    digest = firewatch.alarm_digest(desk.db, since=since)
+    return {"digest": digest, "shift_from": desk.local(since).strftime("%m-%d %H:%M"),
+            "kind_names": {k.value: v for k, v in KIND_NAMES_ZH.items()},
+            "state_names": {s.value: v for s, v in STATE_NAMES_ZH.items()},
+            "region_names": _names(desk, {a.region_code for a in digest.unacknowledged})}
+
+
+def _reports_due(desk: Desk) -> dict[str, Any]:
+    year = desk.local(desk.now).year
+    region = desk.principal.region_code
+    built = [r for r in reports.list_reports(desk.db, limit=50) if r.year == year and r.region_code == region]
+    overdue_tasks = inspection.list_tasks(desk.db, params=PageParams(size=1), principal=desk.principal,
+                                          now=desk.now, state="pending", overdue=True)[1]
+    flags = permits.flags_summary(desk.db, settings=desk.settings, now=desk.now)
+    return {"year": year, "whitepaper": built[0] if built else None, "overdue_tasks": overdue_tasks,
+            "permit_flags": flags}
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    open: int
+    overdue: int
+    major_open: int
+    red: int
+    orange: int
+    alarms: int
+
+
+def _area(desk: Desk) -> dict[str, Any]:
+    region = desk.principal.region_code
+    children = regions.children(desk.db, code=region)
+    if not children:
+        return {"rows": []}
+    summary = hazards.hazard_stats(desk.db, filters=TicketFilter(), principal=desk.principal, now=desk.now,
+                                   scope_region=region, cache_seconds=desk.settings.hazard_stats_cache_seconds)
+    by_code = {r.code: r for r in summary.by_region}
+    risk = {key: counts for key, _label, counts in stats.by_division(desk.db, region_code=region).rows}
+    alarms = firewatch.open_alarm_counts_by_child(desk.db, prefix_length=len(region_prefix(children[0].code)))
+    rows = []
+    for child in children:
+        key = region_prefix(child.code)
+        tickets = by_code.get(child.code)
+        levels = risk.get(key, {})
+        rows.append(AreaRow(code=child.code, name=child.name, open=tickets.open if tickets else 0,
+                            overdue=tickets.overdue if tickets else 0,
+                            major_open=tickets.major_open if tickets else 0, red=levels.get("red", 0),
+                            orange=levels.get("orange", 0), alarms=alarms.get(key, 0)))
+    rows.sort(key=lambda r: (-r.overdue, -r.red, -r.alarms, r.code))
+    return {"rows": rows}
+
+
+def _permits(desk: Desk) -> dict[str, Any]:
+    items, total = permits.list_permits(desk.db, params=PageParams(size=5), settings=desk.settings, now=desk.now)
+    return {"permits": permits.permit_reads(desk.db, items, desk.settings, desk.now), "total": total,
+            "flags": permits.flags_summary(desk.db, settings=desk.settings, now=desk.now)}
+
+
+def _devices(desk: Desk) -> dict[str, Any]:
+    registry = firewatch.registry_service
+    units, unit_total = registry.list_units(desk.db, q=None, region=None, params=PageParams(size=5))
+    uitd_total = registry.list_uitds(desk.db, registered=True, unit_id=None, params=PageParams(size=1))[1]
+    iot_total = registry.list_iot_devices(desk.db, registered=True, unit_id=None, params=PageParams(size=1))[1]
+    since = firewatch.shift_start(desk.now, desk.settings.timezone)
+    digest = firewatch.alarm_digest(desk.db, since=since, limit=5)
+    return {"units": units, "unit_total": unit_total, "uitd_total": uitd_total, "iot_total": iot_total,
+            "digest": digest, "kind_names": {k.value: v for k, v in KIND_NAMES_ZH.items()}}
+
+
+def _today_tasks(desk: Desk) -> dict[str, Any]:
+    tasks, total = inspection.list_tasks(desk.db, params=PageParams(size=30), principal=desk.principal,
+                                         now=desk.now, state="pending", mine=True)
+    today_end = datetime.combine(desk.local(desk.now).date() + timedelta(days=1), datetime.min.time(),
+                                 tzinfo=ZoneInfo(desk.settings.timezone))
+    return {"tasks": tasks, "total": total, "now": desk.now,
+            "due_today": sum(1 for t in tasks if desk.now <= t.due < today_end),
+            "overdue": sum(1 for t in tasks if t.due < desk.now), "today_end": today_end}
+
+
+_OFFICES = frozenset({Role.ADMIN, Role.PROVINCE_OFFICE, Role.CITY_OFFICE, Role.DISTRICT_OFFICE})
+_SUPERVISORS = _OFFICES | {Role.DEPARTMENT}
+_ALARM_DESK = frozenset({Role.OPERATOR, Role.FIRE_RESCUE})
+
+# In page order; a role sees the sections that name it.
+SECTIONS: tuple[Section, ...] = (
+    Section("alarm_queue", "待受理告警", "workbench/_alarm_queue.html", _ALARM_DESK, _alarms),
+    Section("today_tasks", "今日任务", "workbench/_tasks.html", frozenset({Role.GRID_OFFICER}), _today_tasks),
+    Section("my_reports", "我上报的隐患", "workbench/_tickets.html", frozenset({Role.GRID_OFFICER}), _mine),
+    Section("hazards", "隐患整改", "workbench/_tickets.html", _SUPERVISORS | {Role.ENTERPRISE}, _tickets),
+    Section("major_risks", "重大、较大风险源", "workbench/_risks.html", _SUPERVISORS, _major_risks),
+    Section("open_alarms", "消防告警", "workbench/_alarm_queue.html", _OFFICES, _alarms),
+    Section("permits", "特殊作业票", "workbench/_permits.html", frozenset({Role.ENTERPRISE}), _permits),
+    Section("devices", "消防设施与设备", "workbench/_devices.html", frozenset({Role.ENTERPRISE}), _devices),
+    Section("reports_due", "待办报告与期限", "workbench/_due.html", _OFFICES, _reports_due),
+    Section("area", "辖区态势", "workbench/_area.html", _SUPERVISORS, _area),
+)
+
+
+def sections_for(role: Role) -> list[Section]:
+    return [s for s in SECTIONS if role in s.roles]
+
+
+@router.get("/", response_class=HTMLResponse)
+def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
+    principal = page_principal(request, db)
+    desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now())
+    region = regions.read(db, code=principal.region_code)
+    # An enterprise's page is headed by its own name, not the district it lies in.
+    title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
+    shown = [(s, s.build(desk)) for s in sections_for(principal.role)]
+    return render(request, "workbench/page.html", principal, region=region, title=title, sections=shown,
+                  today=desk.local(desk.now).strftime("%Y年%m月%d日"))
