@@ -64,7 +64,7 @@ def test_briefing_names_the_place_the_numbers_the_neighbours_and_the_false_alarm
     assert b["unit"]["id"] == ids["unit_id"] and b["unit"]["address"] == "玄武区中山路1号"
     assert b["place"]["building"] == "1号楼" and b["place"]["floor"] == "3层" and b["place"]["zone"] == "B区"
     assert b["place"]["point"] == f"感烟探测器{POINT}" and b["place"]["device_type"] == "感烟火灾探测器"
-    assert b["phones"][0] == {"name": "王伟", "role": "单位联系人", "phone": "13800000000"}
+    assert (b["unit"]["contact_name"], b["unit"]["contact_phone"]) == ("王伟", "13800000000")
     assert b["nearby_radius_m"] == 500
     assert [n["id"] for n in b["nearby"]] == [nearer, near]
     assert 40 < b["nearby"][0]["distance_m"] < 55 and 105 < b["nearby"][1]["distance_m"] < 120

@@ -1,5 +1,5 @@
-"""What an operator needs beside an alarm to act on it (the board's panel): where exactly it is, whom to
-phone, which units are close enough to send someone or ask about smoke, and how often this unit cried wolf.
+"""What an operator needs beside an alarm to act on it (the board's panel): where exactly it is, the unit's
+address and contact (all its numbers are on the alarm's detail, ``unit_phones``), which units are close enough to send someone or ask about smoke, and how often this unit cried wolf.
 
 Everything is read through the session's scope, so a neighbour outside the operator's area stays unseen.
 """
@@ -23,7 +23,7 @@ from citysafe.firewatch.alarms.schemas import (
     FalseAlarmItem,
     NearbyUnit,
 )
-from citysafe.firewatch.alarms.workflow import get_alarm, unit_phones
+from citysafe.firewatch.alarms.workflow import get_alarm
 from citysafe.firewatch.enums import DECISION_KINDS, IOT_KIND_NAMES_ZH, AlarmState
 from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry.models import Building, Component, FireUnit, IotDevice
@@ -44,7 +44,6 @@ def alarm_briefing(session: Session, *, alarm_id: int, now: datetime) -> AlarmBr
         unit=BriefingUnit(id=unit.id, name=unit.name, address=unit.address, contact_name=unit.contact_name,
                           contact_phone=unit.contact_phone) if unit is not None else None,
         place=_place(session, alarm),
-        phones=unit_phones(session, unit_id=alarm.unit_id),
         nearby_radius_m=NEARBY_RADIUS_M,
         nearby=_nearby(session, lon=lon, lat=lat, exclude=alarm.unit_id),
         false_alarms=_false_alarms(session, unit_id=alarm.unit_id, now=now),

@@ -260,12 +260,11 @@ class FalseAlarmHistory(BaseModel):
 
 
 class AlarmBriefing(BaseModel):
-    """What the operator acts on beside the alarm: its place, whom to call, nearby units, false-alarm history."""
+    """What the operator acts on beside the alarm: its place, the unit, nearby units, false-alarm history."""
 
     alarm_id: int
     unit: BriefingUnit | None
     place: AlarmPlace
-    phones: list[UnitPhone]
     nearby_radius_m: int
     nearby: list[NearbyUnit]
     false_alarms: FalseAlarmHistory

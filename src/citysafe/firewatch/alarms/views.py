@@ -47,7 +47,7 @@ def get_alarm(alarm_id: RowId, db: DbSession, principal: CurrentPrincipal) -> Al
 @router.get("/alarms/{alarm_id}/briefing", response_model=AlarmBriefing, operation_id="firewatch_alarms_briefing")
 def get_alarm_briefing(alarm_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> AlarmBriefing:
     """Beside the alarm, what the operator acts on: building, floor, zone and point; the unit's address and
-    numbers; units within 500 m with their distance and open alarms; the unit's false alarms (30/90 days)."""
+    contact; units within 500 m with their distance and open alarms; the unit's false alarms (30/90 days)."""
     return briefing.alarm_briefing(db, alarm_id=alarm_id, now=ctx.clock.now())
 
 

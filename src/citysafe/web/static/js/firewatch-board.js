@@ -1,8 +1,10 @@
-// The live alarm board: the list from the API, kept current by the event stream; detail with the raw
-// frame and its decode; the operator workflow (受理 → 核实 → 确认火警 / 误报 / 测试).
+// The live alarm board: the list from the API, kept current by the event stream (fires first); the
+// selected alarm's panel (firewatch-panel.js) in the URL, so Back and Forward move between alarms; the
+// operator workflow (受理 → 核实 → 确认火警 / 误报 / 测试) by button or key.
 (function () {
   "use strict";
   const FW = window.FW;
+  const Panel = window.FWPanel;
   const cfg = JSON.parse(document.getElementById("fw-config").textContent);
   const table = document.getElementById("fw-alarms");
   const tbody = table.querySelector("tbody");
@@ -104,13 +106,23 @@
       `<td>${FW.esc(unit)}<br><small class="muted">${FW.esc(a.device_address)}</small></td>` +
       `<td>${FW.esc(a.component || "")}<br><small class="muted">${FW.esc(a.description || "")}</small></td>` +
       `<td>${a.occurrences}</td><td>${stateBadge(a.state)}${a.forward_status ? `<br><span class="fwd fwd-${FW.esc(a.forward_status)}" data-testid="row-forward">${FW.esc(FORWARD_NAMES[a.forward_status] || a.forward_status)}</span>` : ""}</td>`;
-    tr.addEventListener("click", () => select(a.id));
+    tr.addEventListener("click", () => choose(a.id));
     return tr;
   }
 
+  // What the operator must act on comes first: open alarms (and fires 119 does not have yet) above the
+  // decided ones, fires above gas … above faults, then the newest.
+  const KIND_RANK = Object.fromEntries(cfg.kind_order.map((k, i) => [k, i])); // (JSON objects lose order)
+  function urgency(a) {
+    return [a.is_open || awaiting119(a) ? 0 : 1, KIND_RANK[a.kind] ?? 99];
+  }
+  function byUrgency(x, y) {
+    const [ux, uy] = [urgency(x), urgency(y)];
+    return ux[0] - uy[0] || ux[1] - uy[1] || (y.first_received_at > x.first_received_at ? 1 : -1) || y.id - x.id;
+  }
+
   function render() {
-    const shown = [...alarms.values()].filter(visible)
-      .sort((x, y) => (y.first_received_at > x.first_received_at ? 1 : -1) || y.id - x.id);
+    const shown = [...alarms.values()].filter(visible).sort(byUrgency);
     tbody.replaceChildren(...shown.map(row));
     document.getElementById("fw-empty").hidden = shown.length > 0;
     counts();
@@ -207,22 +219,58 @@
     return out.map((t) => `<span>${FW.esc(t)}</span>`).join("");
   }
 
-  function actionButtons(a) {
-    if (!cfg.can_operate || !a.is_open) return "";
-    return ACTIONS.filter(([, , from]) => from.includes(a.state))
-      .map(([name, label, , cls]) => `<button type="button" class="${cls}" data-action="${name}">${label}</button>`).join("");
+  function allowedActions(a) {
+    if (!cfg.can_operate || !a.is_open) return [];
+    return ACTIONS.filter(([, , from]) => from.includes(a.state));
   }
+  function actionButtons(a) {
+    return allowedActions(a).map(([name, label, , cls]) =>
+      `<button type="button" class="${cls}" data-action="${name}" aria-keyshortcuts="${Panel.keyOf(name)}" ` +
+      `title="快捷键 ${Panel.keyOf(name)}">${label} <kbd>${Panel.keyOf(name)}</kbd></button>`).join("");
+  }
+
+  // -- selection in the URL: Back and Forward walk the alarms the operator looked at ---------------
+  const PLACEHOLDER = detail.innerHTML;
+  function alarmInUrl() {
+    return Number(new URLSearchParams(location.search).get("alarm")) || null;
+  }
+  function choose(id) {
+    if (id !== alarmInUrl()) {
+      const url = new URL(location.href);
+      url.searchParams.set("alarm", id);
+      history.pushState({ alarm: id }, "", url);
+    }
+    select(id);
+  }
+  window.addEventListener("popstate", () => {
+    const id = alarmInUrl();
+    if (id) {
+      select(id);
+      return;
+    }
+    selected = null;
+    detail.innerHTML = PLACEHOLDER;
+    delete detail.dataset.alarm;
+    render();
+  });
 
   async function select(id) {
     selected = id;
     for (const tr of tbody.querySelectorAll("tr")) tr.classList.toggle("sel", Number(tr.dataset.id) === id);
     let d;
+    let briefing;
     try {
-      d = await FW.api("GET", `/api/v1/firewatch/alarms/${id}`);
+      [d, briefing] = await Promise.all([
+        FW.api("GET", `/api/v1/firewatch/alarms/${id}`),
+        // The panel still serves the workflow when its context cannot be had.
+        FW.api("GET", `/api/v1/firewatch/alarms/${id}/briefing`).catch(() => null),
+      ]);
     } catch (err) {
+      if (selected !== id) return;
       detail.innerHTML = `<h2>告警详情</h2><p class="error">${FW.esc(err.message)}</p>`;
       return;
     }
+    if (selected !== id) return; // the operator moved on while this loaded
     alarms.set(d.id, Object.assign(alarms.get(d.id) || {}, d));
     render();
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
@@ -230,31 +278,41 @@
     const acts = (d.actions || []).map((x) =>
       `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(actionName(x))}</td>` +
       `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(METHOD_NAMES[x.method] || x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
+    const buttons = actionButtons(d);
+    const frame = d.raw_frame_hex || d.decoded
+      ? `<details class="fw-frame" data-testid="frame-details"><summary>原始报文与解析（技术排查用）</summary>
+        ${d.raw_frame_hex ? `<div class="fw-hex" data-testid="raw-frame">${FW.esc(d.raw_frame_hex.toUpperCase())}</div>` : ""}
+        ${d.decoded ? `<pre class="fw-json" data-testid="decoded">${FW.esc(JSON.stringify(d.decoded, null, 2))}</pre>` : ""}</details>`
+      : "";
     detail.innerHTML = `
       <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
-      <dl>
-        <dt>告警编号</dt><dd data-testid="alarm-id">${d.id}</dd>
-        <dt>部位</dt><dd>${FW.esc(d.component || "—")}</dd>
-        <dt>描述</dt><dd>${FW.esc(d.description || "—")}</dd>
-        <dt>设备地址</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
-        <dt>平台接收</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? `（最近 ${FW.time(d.last_received_at)}，共 ${d.occurrences} 次）` : ""}</dd>
-        <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
-        <dt>联网单位</dt><dd>${d.unit_id ? `<a href="/firewatch/units/${d.unit_id}">查看单位与设备</a>` : "—"}</dd>
-      </dl>
       ${forwardPanel(d)}
-      <div class="fw-actions" id="fw-actions">${actionButtons(d)}</div>
+      <div class="fw-actions" id="fw-actions">${buttons}</div>
+      ${buttons ? `<p class="fw-keys muted">键盘：A 受理 · V 核实 · C 确认火警 · F 误报 · T 测试 · ↑↓ 上一条/下一条（在输入框中不生效）</p>` : ""}
       <div id="fw-form"></div>
       <p class="error" id="fw-error" hidden></p>
-      ${d.raw_frame_hex ? `<h2>原始报文</h2><div class="fw-hex" data-testid="raw-frame">${FW.esc(d.raw_frame_hex.toUpperCase())}</div>` : ""}
-      ${d.decoded ? `<h2>报文解析</h2><pre class="fw-json" data-testid="decoded">${FW.esc(JSON.stringify(d.decoded, null, 2))}</pre>` : ""}
-      ${occ ? `<h2>上报记录</h2><table class="grid"><tbody>${occ}</tbody></table>` : ""}
-      ${acts ? `<h2>处置记录</h2><table class="grid"><tbody>${acts}</tbody></table>` : ""}`;
+      ${Panel.briefingHtml(briefing, d.unit_phones, cfg)}
+      <h3>告警信息</h3>
+      <dl>
+        <dt>告警编号</dt><dd data-testid="alarm-id">${d.id}</dd>
+        <dt>描述</dt><dd>${FW.esc(d.description || "—")}</dd>
+        <dt>平台接收</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? `（最近 ${FW.time(d.last_received_at)}，共 ${d.occurrences} 次）` : ""}</dd>
+        <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
+        <dt>设备地址</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
+      </dl>
+      ${acts ? `<h3>处置记录</h3><table class="grid"><tbody>${acts}</tbody></table>` : ""}
+      ${occ ? `<h3>上报记录</h3><table class="grid"><tbody>${occ}</tbody></table>` : ""}
+      ${frame}`;
     detail.dataset.alarm = d.id;
     detail.dataset.state = d.state;
     for (const b of detail.querySelectorAll("[data-action]")) b.addEventListener("click", () => act(d, b.dataset.action));
     const call = document.getElementById("fw-record-call");
     if (call) call.addEventListener("click", () => recordCallForm(d));
+    // A note half-typed before Back, a reload or a live update comes back with its form.
+    const draft = Panel.drafts.get(d.id);
+    if (draft && allowedActions(d).some(([name]) => name === draft.action)) act(d, draft.action, draft);
+    else if (draft) Panel.drafts.clear(d.id);
   }
 
   // -- 119 hand-over ---------------------------------------------------------------------------
@@ -327,17 +385,33 @@
     };
   }
 
-  function act(a, action) {
+  function act(a, action, draft) {
     const form = document.getElementById("fw-form");
     const needsNote = action === "verify";
     if (action === "acknowledge") return send(a, action, {});
-    form.innerHTML = `<form class="fw-form" id="fw-act-form">
+    form.innerHTML = `<form class="fw-form" id="fw-act-form" data-action="${action}">
       ${needsNote ? `<label>核实方式 <select name="method"><option value="video">视频查看</option><option value="phone">电话联系</option></select></label>` : ""}
       <label>${needsNote ? "核实情况（必填）" : "备注"} <textarea name="note" rows="2" ${needsNote ? "required" : ""}></textarea></label>
-      <div class="fw-actions"><button type="submit">提交：${ACTIONS.find((x) => x[0] === action)[1]}</button>
+      <div class="fw-actions"><button type="submit">提交：${ACTIONS.find((x) => x[0] === action)[1]} <kbd>Ctrl+Enter</kbd></button>
       <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
-    document.getElementById("fw-cancel").onclick = () => { form.innerHTML = ""; };
-    document.getElementById("fw-act-form").onsubmit = (e) => {
+    const el = document.getElementById("fw-act-form");
+    const note = el.elements.note;
+    if (draft) {
+      note.value = draft.note || "";
+      if (needsNote && draft.method) el.elements.method.value = draft.method;
+    }
+    const keep = () => Panel.drafts.set(a.id, { action, note: note.value, method: needsNote ? el.elements.method.value : "" });
+    el.addEventListener("input", keep);
+    el.addEventListener("change", keep);
+    note.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) el.requestSubmit();
+    });
+    note.focus();
+    document.getElementById("fw-cancel").onclick = () => {
+      Panel.drafts.clear(a.id);
+      form.innerHTML = "";
+    };
+    el.onsubmit = (e) => {
       e.preventDefault();
       const f = new FormData(e.target);
       const body = { note: f.get("note") || "" };
@@ -350,6 +424,7 @@
     const error = document.getElementById("fw-error");
     try {
       const updatedAlarm = await FW.api("POST", `/api/v1/firewatch/alarms/${a.id}/${PATHS[action] || action}`, body);
+      Panel.drafts.clear(a.id);
       alarms.set(updatedAlarm.id, Object.assign(alarms.get(updatedAlarm.id) || {}, updatedAlarm));
       render();
       select(updatedAlarm.id);
@@ -366,10 +441,28 @@
       FW.beep(1);
     }
   });
+  Panel.bindKeys({
+    // A key works where its button is shown (the alarm's state allows the step).
+    action(name) {
+      const button = detail.querySelector(`#fw-actions button[data-action="${name}"]`);
+      if (!button) return false;
+      button.click();
+      return true;
+    },
+    move(step) {
+      const rows = [...tbody.querySelectorAll("tr")];
+      if (!rows.length) return false;
+      const at = rows.findIndex((tr) => Number(tr.dataset.id) === selected);
+      const next = rows[Math.min(rows.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+      next.scrollIntoView({ block: "nearest" });
+      choose(Number(next.dataset.id));
+      return true;
+    },
+  });
   filters.addEventListener("change", () => load());
   filters.querySelector("[name=q]").addEventListener("input", () => render());
   load().then(() => {
-    const wanted = Number(new URLSearchParams(location.search).get("alarm"));
+    const wanted = alarmInUrl();
     if (wanted) select(wanted);
   }).catch((err) => { detail.innerHTML = `<p class="error">加载失败：${FW.esc(err.message)}</p>`; });
 })();
