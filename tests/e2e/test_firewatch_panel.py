@@ -157,7 +157,7 @@ def test_the_panel_puts_first_what_the_operator_acts_on(
     page.wait_for_selector("#fw-detail[data-state='false_alarm']")
     page.wait_for_selector("[data-testid=false-30]:text('2')")
     assert "厨房油烟，现场无火" in page.locator("[data-testid=false-history]").inner_text()
-    # Closed, the fire falls below the open fault; ↓ moves the selection without the mouse.
+    # Decided, the fire sorts below the open fault; ↑ moves the selection to it without the mouse.
     page.keyboard.press("ArrowUp")
     page.wait_for_selector(f"#fw-detail[data-alarm='{alarms['fault']}']")
     page.screenshot(path=str(artifacts_dir / "firewatch-panel-after-false-alarm.png"))

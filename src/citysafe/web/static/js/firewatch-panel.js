@@ -26,9 +26,10 @@
       (point ? `<dt>报警点</dt><dd data-testid="point">${FW.esc(point)}</dd>` : "");
   }
 
-  function phonesHtml(phones) {
-    if (!phones || !phones.length) return `<span class="muted">未登记联系电话</span>`;
-    return `<ul class="fw-phones" data-testid="panel-phones">${phones.map((p) =>
+  // The unit's numbers (AlarmDetail.unit_phones), each a click to call where the browser can.
+  function phonesHtml(phones, testid) {
+    if (!phones || !phones.length) return `<p class="muted">单位未登记联系电话，请通过其他途径联系现场。</p>`;
+    return `<ul class="fw-phones" data-testid="${testid}">${phones.map((p) =>
       `<li>${FW.esc(p.role)} ${FW.esc(p.name)}：${tel(p.phone)}</li>`).join("")}</ul>`;
   }
 
@@ -53,7 +54,8 @@
         `<span class="k" style="background:${cfg.colours[k] || "#6b7280"}">${FW.esc(cfg.kind_names[k] || k)}</span>`).join(" ");
       return `<tr data-unit="${n.id}"><td><a href="/firewatch/units/${n.id}">${FW.esc(n.name)}</a>` +
         `<br><small class="muted">${FW.esc(n.address)}</small></td><td class="num">${distance(n.distance_m)}</td>` +
-        `<td>${n.contact_name ? `${FW.esc(n.contact_name)}<br>` : ""}${tel(n.contact_phone)}</td><td>${open}</td></tr>`;
+        `<td>${n.contact_name ? `${FW.esc(n.contact_name)}<br>` : ""}${tel(n.contact_phone)}</td>` +
+        `<td>${open || `<span class="muted">无</span>`}</td></tr>`;
     }).join("");
     return `<section class="fw-sub" data-testid="nearby">${title}<table class="grid fw-nearby"><thead><tr>` +
       `<th>单位</th><th>距离</th><th>联系电话</th><th>当前告警</th></tr></thead><tbody>${rows}</tbody></table></section>`;
@@ -67,7 +69,7 @@
         `<dt>单位地址</dt><dd data-testid="panel-address">${FW.esc(b.unit.address || "未登记")}</dd>`
       : `<dt>联网单位</dt><dd>未登记设备（尚未绑定联网单位）</dd>`;
     return `<section class="fw-where" data-testid="where"><dl>${unit}${placeHtml(b.place)}` +
-      `<dt>联系电话</dt><dd>${phonesHtml(phones)}</dd></dl></section>` +
+      `<dt>联系电话</dt><dd>${phonesHtml(phones, "panel-phones")}</dd></dl></section>` +
       (b.unit ? falseAlarmsHtml(b.false_alarms) : "") + nearbyHtml(b, cfg);
   }
 
@@ -109,5 +111,5 @@
   }
   const KEY_OF = Object.fromEntries(Object.entries(KEYS).map(([key, action]) => [action, key.toUpperCase()]));
 
-  window.FWPanel = { briefingHtml, drafts, bindKeys, keyOf: (action) => KEY_OF[action] };
+  window.FWPanel = { briefingHtml, phonesHtml, drafts, bindKeys, keyOf: (action) => KEY_OF[action] };
 })();
