@@ -1,5 +1,6 @@
-"""What an operator needs beside an alarm to act on it (the board's panel): where exactly it is, the unit's
-address and contact (all its numbers are on the alarm's detail, ``unit_phones``), which units are close enough to send someone or ask about smoke, and how often this unit cried wolf.
+"""What an operator needs beside an alarm to act on it (the board's panel): where exactly it is, the
+unit's address and contact (all its numbers come with the alarm's detail, ``unit_phones``), which units
+are close enough to send someone or ask about smoke, and how often this unit cried wolf.
 
 Everything is read through the session's scope, so a neighbour outside the operator's area stays unseen.
 """

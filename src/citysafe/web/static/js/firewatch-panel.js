@@ -34,14 +34,17 @@
   }
 
   function falseAlarmsHtml(h) {
+    const decided = h.decided_90_days ? `（近90天共处置火警类报警 ${h.decided_90_days} 起）` : "";
+    if (!h.last_90_days) {
+      return `<section class="fw-sub" data-testid="false-history"><h3>本单位误报记录</h3>
+        <p>近90天无误报${decided}。</p></section>`;
+    }
     const rows = h.recent.map((r) => `<li>${FW.esc(date(r.decided_at))} ${FW.esc(r.component || "")}` +
       `${r.note ? `：${FW.esc(r.note)}` : ""}</li>`).join("");
     const warn = h.last_30_days >= 3 ? " warn" : "";
     return `<section class="fw-sub${warn}" data-testid="false-history"><h3>本单位误报记录</h3>
-      <p>近30天 <b data-testid="false-30">${h.last_30_days}</b> 次，近90天 <b data-testid="false-90">${h.last_90_days}</b> 次` +
-      `${h.decided_90_days ? `（近90天共处置火警类报警 ${h.decided_90_days} 起）` : ""}</p>` +
-      (rows ? `<ul>${rows}</ul>` : `<p class="muted">近90天无误报。</p>`) +
-      `<p class="muted small">误报多不等于这次也是误报，仍须核实。</p></section>`;
+      <p>近30天 <b data-testid="false-30">${h.last_30_days}</b> 次，近90天 <b data-testid="false-90">${h.last_90_days}</b> 次${decided}</p>
+      <ul>${rows}</ul><p class="muted small">误报多不等于这次也是误报，仍须核实。</p></section>`;
   }
 
   function nearbyHtml(b, cfg) {
