@@ -37,7 +37,7 @@
     const decided = h.decided_90_days ? `（近90天共处置火警类报警 ${h.decided_90_days} 起）` : "";
     if (!h.last_90_days) {
       return `<section class="fw-sub" data-testid="false-history"><h3>本单位误报记录</h3>
-        <p>近90天无误报${decided}。</p></section>`;
+        <p>近90天无误报${h.decided_90_days ? `（共处置火警类报警 ${h.decided_90_days} 起）` : ""}。</p></section>`;
     }
     const rows = h.recent.map((r) => `<li>${FW.esc(date(r.decided_at))} ${FW.esc(r.component || "")}` +
       `${r.note ? `：${FW.esc(r.note)}` : ""}</li>`).join("");
