@@ -168,13 +168,19 @@
     if (a.kind === "fire") FW.beep(3);
   }
 
+  // A live change to the selected alarm redraws its panel; the 119 call being recorded is not redrawn
+  // away under the operator's hands (its submit redraws the panel anyway).
+  function refreshSelected(id) {
+    if (id === selected && !document.getElementById("fw-call-form")) select(id);
+  }
+
   function updated(p) {
     const a = fromEvent(p);
     if (p.occurrences !== undefined) a.occurrences = p.occurrences;
     if (TERMINAL.has(a.state)) a.is_open = false;
     alarms.set(a.id, a);
     render();
-    if (a.id === selected) select(a.id);
+    refreshSelected(a.id);
   }
 
   function cleared(p) {
@@ -182,7 +188,7 @@
     if (p.closed) a.is_open = false;
     alarms.set(a.id, a);
     render();
-    if (a.id === selected) select(a.id);
+    refreshSelected(a.id);
   }
 
   FW.stream({
