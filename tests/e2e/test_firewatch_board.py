@@ -100,6 +100,10 @@ def test_a_fire_arrives_live_and_is_confirmed(
     page.screenshot(path=str(artifacts_dir / "firewatch-board-fire-arrived.png"))
 
     row.click()
+    page.wait_for_selector("#fw-detail[data-alarm]")
+    # The raw frame and its decode are folded away (技术排查用) until asked for.
+    assert not page.locator("[data-testid=raw-frame]").is_visible()
+    page.click("[data-testid=frame-details] summary")
     page.wait_for_selector("#fw-detail [data-testid=raw-frame]")
     assert page.locator("[data-testid=raw-frame]").inner_text().replace("\n", "") == raw.hex().upper()
     decoded = page.locator("[data-testid=decoded]").inner_text()

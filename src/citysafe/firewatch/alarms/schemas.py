@@ -213,3 +213,58 @@ class PointStateRead(BaseModel):
     flapping: list[str]
     status: int | None
     updated_at: datetime
+
+
+class BriefingUnit(BaseModel):
+    id: int
+    name: str
+    address: str
+    contact_name: str
+    contact_phone: str
+
+
+class AlarmPlace(BaseModel):
+    """Where the alarming point is, as the registry knows it (empty parts are unknown)."""
+
+    label: str = Field(description="the alarm's own place text, as listed on the board")
+    building: str = ""
+    floor: str = ""
+    zone: str = ""
+    point: str = Field(default="", description="the point's description, e.g. 1回路3号光电感烟")
+    device_type: str = Field(default="", description="component type (GB/T 26875.3 Table 5) or IoT kind, in Chinese")
+
+
+class NearbyUnit(BaseModel):
+    id: int
+    name: str
+    address: str
+    distance_m: int
+    contact_name: str
+    contact_phone: str
+    open_kinds: list[str] = Field(description="kinds of the alarms open there now")
+
+
+class FalseAlarmItem(BaseModel):
+    alarm_id: int
+    decided_at: datetime
+    kind: str
+    component: str
+    note: str
+
+
+class FalseAlarmHistory(BaseModel):
+    last_30_days: int = 0
+    last_90_days: int = 0
+    decided_90_days: int = Field(default=0, description="fire, gas and electrical alarms decided in 90 days")
+    recent: list[FalseAlarmItem] = Field(default_factory=list)
+
+
+class AlarmBriefing(BaseModel):
+    """What the operator acts on beside the alarm: its place, the unit, nearby units, false-alarm history."""
+
+    alarm_id: int
+    unit: BriefingUnit | None
+    place: AlarmPlace
+    nearby_radius_m: int
+    nearby: list[NearbyUnit]
+    false_alarms: FalseAlarmHistory

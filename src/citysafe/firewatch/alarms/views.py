@@ -11,8 +11,9 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.pagination import Page, PageParams, page_of_all
-from citysafe.firewatch.alarms import forwarding, presence, workflow
+from citysafe.firewatch.alarms import briefing, forwarding, presence, workflow
 from citysafe.firewatch.alarms.schemas import (
+    AlarmBriefing,
     AlarmDetail,
     AlarmFilter,
     AlarmRead,
@@ -41,6 +42,13 @@ def list_alarms(
 @router.get("/alarms/{alarm_id}", response_model=AlarmDetail, operation_id="firewatch_alarms_get")
 def get_alarm(alarm_id: RowId, db: DbSession, principal: CurrentPrincipal) -> AlarmDetail:
     return workflow.alarm_detail(db, alarm_id=alarm_id)
+
+
+@router.get("/alarms/{alarm_id}/briefing", response_model=AlarmBriefing, operation_id="firewatch_alarms_briefing")
+def get_alarm_briefing(alarm_id: RowId, db: DbSession, ctx: Context, principal: CurrentPrincipal) -> AlarmBriefing:
+    """Beside the alarm, what the operator acts on: building, floor, zone and point; the unit's address and
+    contact; units within 500 m with their distance and open alarms; the unit's false alarms (30/90 days)."""
+    return briefing.alarm_briefing(db, alarm_id=alarm_id, now=ctx.clock.now())
 
 
 def _step(db: DbSession, ctx: Context, principal: Principal, alarm_id: int, action: str, note: str = "",

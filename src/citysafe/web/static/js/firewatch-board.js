@@ -1,8 +1,11 @@
-// The live alarm board: the list from the API, kept current by the event stream; detail with the raw
-// frame and its decode; the operator workflow (受理 → 核实 → 确认火警 / 误报 / 测试).
+// The live alarm board: the list from the API, kept current by the event stream (fires first); the
+// selected alarm's panel (firewatch-panel.js) in the URL, so Back and Forward move between alarms; the
+// operator workflow (受理 → 核实 → 确认火警 / 误报 / 测试) by button or key.
 (function () {
   "use strict";
   const FW = window.FW;
+  const Panel = window.FWPanel;
+  const FW119 = window.FW119;
   const cfg = JSON.parse(document.getElementById("fw-config").textContent);
   const table = document.getElementById("fw-alarms");
   const tbody = table.querySelector("tbody");
@@ -43,25 +46,10 @@
     sent: "已转发119", failed: "转发119失败，重试中", manual_pending: "待人工电话转警", manual_done: "已电话转警119",
   };
 
-  function delay(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60) return `${s}秒`;
-    const m = Math.floor(s / 60);
-    return m < 60 ? `${m}分${String(s % 60).padStart(2, "0")}秒` : `${Math.floor(m / 60)}小时${String(m % 60).padStart(2, "0")}分`;
-  }
   function actionName(x) {
     const outcome = OUTCOME_NAMES[x.action] && x.data && OUTCOME_NAMES[x.action][x.data.status];
     return outcome || ACTION_NAMES[x.action] || x.action;
   }
-  // "YYYY-MM-DDTHH:MM:SS" in China time, for a datetime-local input.
-  function localInput(date) {
-    const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
-      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-      second: "2-digit", hourCycle: "h23",
-    }).formatToParts(date).map((x) => [x.type, x.value]));
-    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
-  }
-
   function filterValues() {
     const f = new FormData(filters);
     return { kind: f.get("kind") || "", state: f.get("state") || "", q: (f.get("q") || "").trim(), open: f.get("open") === "on" };
@@ -104,13 +92,23 @@
       `<td>${FW.esc(unit)}<br><small class="muted">${FW.esc(a.device_address)}</small></td>` +
       `<td>${FW.esc(a.component || "")}<br><small class="muted">${FW.esc(a.description || "")}</small></td>` +
       `<td>${a.occurrences}</td><td>${stateBadge(a.state)}${a.forward_status ? `<br><span class="fwd fwd-${FW.esc(a.forward_status)}" data-testid="row-forward">${FW.esc(FORWARD_NAMES[a.forward_status] || a.forward_status)}</span>` : ""}</td>`;
-    tr.addEventListener("click", () => select(a.id));
+    tr.addEventListener("click", () => choose(a.id));
     return tr;
   }
 
+  // What the operator must act on comes first: open alarms (and fires 119 does not have yet) above the
+  // decided ones, fires above gas … above faults, then the newest.
+  const KIND_RANK = Object.fromEntries(cfg.kind_order.map((k, i) => [k, i])); // (JSON objects lose order)
+  function urgency(a) {
+    return [a.is_open || awaiting119(a) ? 0 : 1, KIND_RANK[a.kind] ?? 99];
+  }
+  function byUrgency(x, y) {
+    const [ux, uy] = [urgency(x), urgency(y)];
+    return ux[0] - uy[0] || ux[1] - uy[1] || (y.first_received_at > x.first_received_at ? 1 : -1) || y.id - x.id;
+  }
+
   function render() {
-    const shown = [...alarms.values()].filter(visible)
-      .sort((x, y) => (y.first_received_at > x.first_received_at ? 1 : -1) || y.id - x.id);
+    const shown = [...alarms.values()].filter(visible).sort(byUrgency);
     tbody.replaceChildren(...shown.map(row));
     document.getElementById("fw-empty").hidden = shown.length > 0;
     counts();
@@ -170,13 +168,19 @@
     if (a.kind === "fire") FW.beep(3);
   }
 
+  // A live change to the selected alarm redraws its panel; the 119 call being recorded is not redrawn
+  // away under the operator's hands (its submit redraws the panel anyway).
+  function refreshSelected(id) {
+    if (id === selected && !document.getElementById("fw-call-form")) select(id);
+  }
+
   function updated(p) {
     const a = fromEvent(p);
     if (p.occurrences !== undefined) a.occurrences = p.occurrences;
     if (TERMINAL.has(a.state)) a.is_open = false;
     alarms.set(a.id, a);
     render();
-    if (a.id === selected) select(a.id);
+    refreshSelected(a.id);
   }
 
   function cleared(p) {
@@ -184,7 +188,7 @@
     if (p.closed) a.is_open = false;
     alarms.set(a.id, a);
     render();
-    if (a.id === selected) select(a.id);
+    refreshSelected(a.id);
   }
 
   FW.stream({
@@ -207,22 +211,58 @@
     return out.map((t) => `<span>${FW.esc(t)}</span>`).join("");
   }
 
-  function actionButtons(a) {
-    if (!cfg.can_operate || !a.is_open) return "";
-    return ACTIONS.filter(([, , from]) => from.includes(a.state))
-      .map(([name, label, , cls]) => `<button type="button" class="${cls}" data-action="${name}">${label}</button>`).join("");
+  function allowedActions(a) {
+    if (!cfg.can_operate || !a.is_open) return [];
+    return ACTIONS.filter(([, , from]) => from.includes(a.state));
   }
+  function actionButtons(a) {
+    return allowedActions(a).map(([name, label, , cls]) =>
+      `<button type="button" class="${cls}" data-action="${name}" aria-keyshortcuts="${Panel.keyOf(name)}" ` +
+      `title="快捷键 ${Panel.keyOf(name)}">${label} <kbd>${Panel.keyOf(name)}</kbd></button>`).join("");
+  }
+
+  // -- selection in the URL: Back and Forward walk the alarms the operator looked at ---------------
+  const PLACEHOLDER = detail.innerHTML;
+  function alarmInUrl() {
+    return Number(new URLSearchParams(location.search).get("alarm")) || null;
+  }
+  function choose(id) {
+    if (id !== alarmInUrl()) {
+      const url = new URL(location.href);
+      url.searchParams.set("alarm", id);
+      history.pushState({ alarm: id }, "", url);
+    }
+    select(id);
+  }
+  window.addEventListener("popstate", () => {
+    const id = alarmInUrl();
+    if (id) {
+      select(id);
+      return;
+    }
+    selected = null;
+    detail.innerHTML = PLACEHOLDER;
+    delete detail.dataset.alarm;
+    render();
+  });
 
   async function select(id) {
     selected = id;
     for (const tr of tbody.querySelectorAll("tr")) tr.classList.toggle("sel", Number(tr.dataset.id) === id);
     let d;
+    let briefing;
     try {
-      d = await FW.api("GET", `/api/v1/firewatch/alarms/${id}`);
+      [d, briefing] = await Promise.all([
+        FW.api("GET", `/api/v1/firewatch/alarms/${id}`),
+        // The panel still serves the workflow when its context cannot be had.
+        FW.api("GET", `/api/v1/firewatch/alarms/${id}/briefing`).catch(() => null),
+      ]);
     } catch (err) {
+      if (selected !== id) return;
       detail.innerHTML = `<h2>告警详情</h2><p class="error">${FW.esc(err.message)}</p>`;
       return;
     }
+    if (selected !== id) return; // the operator moved on while this loaded
     alarms.set(d.id, Object.assign(alarms.get(d.id) || {}, d));
     render();
     const occ = (d.occurrences_list || []).slice(0, 20).map((o) =>
@@ -230,114 +270,78 @@
     const acts = (d.actions || []).map((x) =>
       `<tr><td>${FW.time(x.at)}</td><td>${FW.esc(actionName(x))}</td>` +
       `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(METHOD_NAMES[x.method] || x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
+    const buttons = actionButtons(d);
+    const frame = d.raw_frame_hex || d.decoded
+      ? `<details class="fw-frame" data-testid="frame-details"><summary>原始报文与解析（技术排查用）</summary>
+        ${d.raw_frame_hex ? `<div class="fw-hex" data-testid="raw-frame">${FW.esc(d.raw_frame_hex.toUpperCase())}</div>` : ""}
+        ${d.decoded ? `<pre class="fw-json" data-testid="decoded">${FW.esc(JSON.stringify(d.decoded, null, 2))}</pre>` : ""}</details>`
+      : "";
+    // A live update re-renders the panel; the operator typing in its form keeps the cursor there.
+    const typingHere = detail.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA";
     detail.innerHTML = `
       <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
-      <dl>
-        <dt>告警编号</dt><dd data-testid="alarm-id">${d.id}</dd>
-        <dt>部位</dt><dd>${FW.esc(d.component || "—")}</dd>
-        <dt>描述</dt><dd>${FW.esc(d.description || "—")}</dd>
-        <dt>设备地址</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
-        <dt>平台接收</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? `（最近 ${FW.time(d.last_received_at)}，共 ${d.occurrences} 次）` : ""}</dd>
-        <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
-        <dt>联网单位</dt><dd>${d.unit_id ? `<a href="/firewatch/units/${d.unit_id}">查看单位与设备</a>` : "—"}</dd>
-      </dl>
-      ${forwardPanel(d)}
-      <div class="fw-actions" id="fw-actions">${actionButtons(d)}</div>
+      ${FW119.panel(d, cfg)}
+      <div class="fw-actions" id="fw-actions">${buttons}</div>
+      ${buttons ? `<p class="fw-keys muted">键盘：A 受理 · V 核实 · C 确认火警 · F 误报 · T 测试 · ↑↓ 上一条/下一条（在输入框中不生效）</p>` : ""}
       <div id="fw-form"></div>
       <p class="error" id="fw-error" hidden></p>
-      ${d.raw_frame_hex ? `<h2>原始报文</h2><div class="fw-hex" data-testid="raw-frame">${FW.esc(d.raw_frame_hex.toUpperCase())}</div>` : ""}
-      ${d.decoded ? `<h2>报文解析</h2><pre class="fw-json" data-testid="decoded">${FW.esc(JSON.stringify(d.decoded, null, 2))}</pre>` : ""}
-      ${occ ? `<h2>上报记录</h2><table class="grid"><tbody>${occ}</tbody></table>` : ""}
-      ${acts ? `<h2>处置记录</h2><table class="grid"><tbody>${acts}</tbody></table>` : ""}`;
+      ${Panel.briefingHtml(briefing, d.unit_phones, cfg)}
+      <h3>告警信息</h3>
+      <dl>
+        <dt>告警编号</dt><dd data-testid="alarm-id">${d.id}</dd>
+        <dt>描述</dt><dd>${FW.esc(d.description || "—")}</dd>
+        <dt>平台接收</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? `（最近 ${FW.time(d.last_received_at)}，共 ${d.occurrences} 次）` : ""}</dd>
+        <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
+        <dt>设备地址</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
+      </dl>
+      ${acts ? `<h3>处置记录</h3><table class="grid"><tbody>${acts}</tbody></table>` : ""}
+      ${occ ? `<h3>上报记录</h3><table class="grid"><tbody>${occ}</tbody></table>` : ""}
+      ${frame}`;
     detail.dataset.alarm = d.id;
     detail.dataset.state = d.state;
     for (const b of detail.querySelectorAll("[data-action]")) b.addEventListener("click", () => act(d, b.dataset.action));
     const call = document.getElementById("fw-record-call");
-    if (call) call.addEventListener("click", () => recordCallForm(d));
+    if (call) call.addEventListener("click", () => FW119.callForm(d, cfg, async () => {
+      await load();
+      select(d.id);
+    }));
+    // A note half-typed before Back, a reload or a live update comes back with its form.
+    const draft = Panel.drafts.get(d.id);
+    if (draft && allowedActions(d).some(([name]) => name === draft.action)) act(d, draft.action, draft, typingHere);
+    else if (draft) Panel.drafts.clear(d.id);
   }
 
-  // -- 119 hand-over ---------------------------------------------------------------------------
-  function phoneList(d) {
-    if (!d.unit_phones || !d.unit_phones.length) return `<p class="muted">单位未登记联系电话，请通过其他途径联系现场。</p>`;
-    return `<ul data-testid="unit-phones">${d.unit_phones.map((p) =>
-      `<li>${FW.esc(p.role)} ${FW.esc(p.name)}：<a class="tel" href="tel:${FW.esc(p.phone.replace(/[^0-9+]/g, ""))}">${FW.esc(p.phone)}</a></li>`).join("")}</ul>`;
-  }
-
-  function forwardPanel(d) {
-    const s = d.forward_status;
-    if (d.state !== "confirmed" || !s) return "";
-    const rows = d.forwardings || [];
-    const done = rows.find((f) => f.status === "sent" || f.status === "manual_done");
-    if (done && done.status === "manual_done") {
-      return `<section class="fw-119 done" data-testid="forward-119" data-status="manual_done"><h3>已电话转警119</h3>
-        <p>${FW.esc(done.called_by)} 于 ${FW.time(done.sent_at)} 拨打119，119接警员：${FW.esc(done.reference)}。` +
-        `确认火警后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b> 转警。${done.note ? FW.esc(done.note) : ""}</p></section>`;
-    }
-    if (done) {
-      return `<section class="fw-119 done" data-testid="forward-119" data-status="sent"><h3>已自动转发119</h3>
-        <p>${FW.time(done.sent_at)} 由联网接口送达，确认后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b>` +
-        `${done.reference ? `，回执 ${FW.esc(done.reference)}` : ""}。</p></section>`;
-    }
-    const failed = rows.filter((f) => f.status === "failed" || f.status === "manual_pending");
-    const last = failed[failed.length - 1];
-    const why = s === "failed"
-      ? `自动转发119失败（已尝试 ${failed.length} 次，系统仍在重试）：${FW.esc(last ? last.error : "")}。请同时电话报警。`
-      : (last && last.forwarder === "log"
-        ? "本平台未接入119联网转警，火警信息没有发出。请立即拨打119报警，并在下方登记通话。"
-        : `自动转发119已失败 ${failed.length} 次，不再重试。请立即拨打119报警，并在下方登记通话。`);
-    const button = cfg.can_operate ? `<button type="button" id="fw-record-call">登记电话转警</button>` : "";
-    return `<section class="fw-119 pending" data-testid="forward-119" data-status="${FW.esc(s)}">
-      <h3>${s === "failed" ? "转发119失败" : "待人工电话转警"}</h3>
-      <p>${why}</p>
-      <p><a class="call119" href="tel:119">拨打 119</a></p>
-      <p>联系单位核实现场：</p>${phoneList(d)}
-      <div class="fw-actions">${button}</div></section>`;
-  }
-
-  function recordCallForm(d) {
-    const form = document.getElementById("fw-form");
-    const now = localInput(new Date());
-    form.innerHTML = `<form class="fw-form" id="fw-call-form">
-      <label>拨打人 <input name="called_by" value="${FW.esc(cfg.display_name || cfg.user)}" maxlength="100" required></label>
-      <label>拨打时间（北京时间） <input name="called_at" type="datetime-local" step="1" value="${now}"
-        min="${localInput(new Date(d.decided_at))}" required></label>
-      <label>119接警员 / 答复（必填） <input name="answered_by" maxlength="200" required placeholder="如：接警员工号 0371，已派车"></label>
-      <label>备注 <textarea name="note" rows="2" maxlength="500"></textarea></label>
-      <div class="fw-actions"><button type="submit">提交：登记电话转警</button>
-      <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
-    document.getElementById("fw-cancel").onclick = () => { form.innerHTML = ""; };
-    document.getElementById("fw-call-form").onsubmit = async (e) => {
-      e.preventDefault();
-      const f = new FormData(e.target);
-      const error = document.getElementById("fw-error");
-      try {
-        const at = f.get("called_at") || "";
-        await FW.api("POST", `/api/v1/firewatch/alarms/${d.id}/forwardings/manual`, {
-          // Left as offered: now, as the server's clock has it; else China time as entered.
-          called_by: f.get("called_by"), called_at: at === now ? null : `${at.length === 16 ? at + ":00" : at}+08:00`,
-          answered_by: f.get("answered_by"), note: f.get("note") || "",
-        });
-        await load();
-        select(d.id);
-      } catch (err) {
-        error.hidden = false;
-        error.textContent = err.message;
-      }
-    };
-  }
-
-  function act(a, action) {
+  // draft: the form's earlier content (sessionStorage); focus: whether the note takes the cursor, as it
+  // does when the operator opens the form or was typing in it.
+  function act(a, action, draft, focus = !draft) {
     const form = document.getElementById("fw-form");
     const needsNote = action === "verify";
     if (action === "acknowledge") return send(a, action, {});
-    form.innerHTML = `<form class="fw-form" id="fw-act-form">
+    form.innerHTML = `<form class="fw-form" id="fw-act-form" data-action="${action}">
       ${needsNote ? `<label>核实方式 <select name="method"><option value="video">视频查看</option><option value="phone">电话联系</option></select></label>` : ""}
       <label>${needsNote ? "核实情况（必填）" : "备注"} <textarea name="note" rows="2" ${needsNote ? "required" : ""}></textarea></label>
-      <div class="fw-actions"><button type="submit">提交：${ACTIONS.find((x) => x[0] === action)[1]}</button>
+      <div class="fw-actions"><button type="submit">提交：${ACTIONS.find((x) => x[0] === action)[1]} <kbd>Ctrl+Enter</kbd></button>
       <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
-    document.getElementById("fw-cancel").onclick = () => { form.innerHTML = ""; };
-    document.getElementById("fw-act-form").onsubmit = (e) => {
+    const el = document.getElementById("fw-act-form");
+    const note = el.elements.note;
+    if (draft) {
+      note.value = draft.note || "";
+      if (needsNote && draft.method) el.elements.method.value = draft.method;
+    }
+    const keep = () => Panel.drafts.set(a.id, { action, note: note.value, method: needsNote ? el.elements.method.value : "" });
+    keep(); // an open form is itself worth keeping: a live update re-renders the panel
+    el.addEventListener("input", keep);
+    el.addEventListener("change", keep);
+    note.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) el.requestSubmit();
+    });
+    if (focus) note.focus();
+    document.getElementById("fw-cancel").onclick = () => {
+      Panel.drafts.clear(a.id);
+      form.innerHTML = "";
+    };
+    el.onsubmit = (e) => {
       e.preventDefault();
       const f = new FormData(e.target);
       const body = { note: f.get("note") || "" };
@@ -350,6 +354,7 @@
     const error = document.getElementById("fw-error");
     try {
       const updatedAlarm = await FW.api("POST", `/api/v1/firewatch/alarms/${a.id}/${PATHS[action] || action}`, body);
+      Panel.drafts.clear(a.id);
       alarms.set(updatedAlarm.id, Object.assign(alarms.get(updatedAlarm.id) || {}, updatedAlarm));
       render();
       select(updatedAlarm.id);
@@ -366,10 +371,28 @@
       FW.beep(1);
     }
   });
+  Panel.bindKeys({
+    // A key works where its button is shown (the alarm's state allows the step).
+    action(name) {
+      const button = detail.querySelector(`#fw-actions button[data-action="${name}"]`);
+      if (!button) return false;
+      button.click();
+      return true;
+    },
+    move(step) {
+      const rows = [...tbody.querySelectorAll("tr")];
+      if (!rows.length) return false;
+      const at = rows.findIndex((tr) => Number(tr.dataset.id) === selected);
+      const next = rows[Math.min(rows.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+      next.scrollIntoView({ block: "nearest" });
+      choose(Number(next.dataset.id));
+      return true;
+    },
+  });
   filters.addEventListener("change", () => load());
   filters.querySelector("[name=q]").addEventListener("input", () => render());
   load().then(() => {
-    const wanted = Number(new URLSearchParams(location.search).get("alarm"));
+    const wanted = alarmInUrl();
     if (wanted) select(wanted);
   }).catch((err) => { detail.innerHTML = `<p class="error">加载失败：${FW.esc(err.message)}</p>`; });
 })();
