@@ -38,7 +38,8 @@ class RiskConfig:
 def from_settings(settings: Settings) -> RiskConfig:
     return RiskConfig(
         h3_resolution=settings.risk_h3_resolution,
-        rules=dynamic_rules(settings.risk_dynamic_rules),
+        rules=dynamic_rules(settings.risk_dynamic_rules,
+                            fire_alarm_hold_minutes=settings.risk_fire_alarm_raise_minutes),
         grade_levels=grade_levels(settings.risk_gb18218_grade_levels),
         weighted=weighted_rule(settings.risk_weighted_rule),
         match_radius_m=settings.risk_match_radius_m,
