@@ -310,9 +310,9 @@ def _point_weights(n: int, weights: npt.ArrayLike | None, categories: npt.ArrayL
 
 def _record(rule: Rule, params: RuleParams | None, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"rule": rule, **extra}
-    defaults = {"weighted": WeightedRule, "density": DensityRule, "share": ShareRule}
+    defaults: dict[str, RuleParams] = {"weighted": WeightedRule(), "density": DensityRule(), "share": ShareRule()}
     if rule in defaults:
-        chosen = params if isinstance(params, defaults[rule]) else defaults[rule]()
+        chosen = params if isinstance(params, type(defaults[rule])) else defaults[rule]
         data[rule] = chosen.to_dict()
     return data
 
