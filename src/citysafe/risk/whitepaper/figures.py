@@ -70,8 +70,8 @@ def draw(session: Session, facts: Facts) -> dict[str, bytes]:
         title = f"{facts.name}安全风险四色图（{facts.child_word}，{_rule_short(facts.maps['division'])}）"
         figures["division"] = map_figure(facts.maps["division"], title, labels=True, fonts=fonts)
     if "street" in facts.maps:
-        figures["street"] = map_figure(facts.maps["street"],
-                                       f"{facts.name}安全风险四色图（街道，{_rule_short(facts.maps['street'])}）", labels=False,
+        street_title = f"{facts.name}安全风险四色图（街道，{_rule_short(facts.maps['street'])}）"
+        figures["street"] = map_figure(facts.maps["street"], street_title, labels=False,
                                        outline=district_outline, note="；".join(facts.notes), fonts=fonts)
     if "h3" in facts.maps:
         res = facts.maps["h3"].aggregation.get("resolution")
