@@ -115,7 +115,8 @@ def test_category_filter_and_weighted_rule_change_the_map(live_server: str, brow
     page.evaluate("document.getElementById('map').dataset.loaded = ''")
     page.select_option("#rule", "weighted")
     page.wait_for_selector("#map[data-loaded='320100:district']")
-    assert "加权综合指数" in page.locator("#notes").inner_text()
+    assert "加权综合指数" in page.locator("#rule-statement").inner_text()
+    assert "汇总规则：加权综合指数" in page.locator(".legend").inner_text()
 
 
 def test_import_page_reports_rows_and_imports_nothing(live_server: str, browser_page: Any, artifacts_dir: Path,
