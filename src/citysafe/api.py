@@ -31,6 +31,7 @@ from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, new_context, register_handlers
+from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
@@ -78,6 +79,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     firewatch_mqtt,
     hazards_overdue,
     risk_warmup,
+    risk_timers,
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
 )
 

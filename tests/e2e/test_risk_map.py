@@ -38,6 +38,9 @@ def test_drill_down_from_city_to_a_source(live_server: str, browser_page: Any, a
 
     page.select_option("#unit", "district")
     page.wait_for_selector("#map[data-loaded='320100:district']")
+    page.evaluate("document.getElementById('map').dataset.loaded = ''")
+    page.select_option("#rule", "highest")  # below: the street with the most severe source comes first
+    page.wait_for_selector("#map[data-loaded='320100:district']")
     page.locator("#units li a", has_text="六合区").click()
     page.wait_for_selector("#map[data-loaded='320116:street']")
     assert page.locator("#crumbs a").all_inner_texts() == ["南京市", "六合区"]
@@ -58,6 +61,47 @@ def test_drill_down_from_city_to_a_source(live_server: str, browser_page: Any, a
     page.screenshot(path=str(artifacts_dir / "risk-source-page.png"), full_page=True)
 
 
+def test_city_map_tells_districts_apart_states_its_rule_and_back_returns_to_the_city(
+        live_server: str, browser_page: Any, artifacts_dir: Path, demo_city: int) -> None:
+    page = browser_page
+    login_city_office(page, live_server, "/risk")
+    page.wait_for_selector("#map[data-loaded='320100:district']")
+    assert page.locator("#rule").input_value() == "density"  # the default: the rule that shows differences
+    levels = page.locator("#units li .lv").evaluate_all("els => els.map(e => e.className)")
+    assert len(levels) == 11 and len(set(levels)) >= 3, levels  # districts in at least three colours
+    legend = page.locator(".legend").inner_text()
+    assert "汇总规则：风险密度（每平方公里风险分值）" in legend
+    assert "重大风险 ≥ 16 分/km²" in legend and "低风险 < 1 分/km²" in legend and "依据" in legend
+    assert "平方公里" in page.locator("#rule-statement").inner_text()
+    page.screenshot(path=str(artifacts_dir / "risk-map-density-city.png"))
+    page.locator(".legend").screenshot(path=str(artifacts_dir / "risk-map-density-legend.png"))
+
+    page.evaluate("document.getElementById('map').dataset.loaded = ''")
+    page.select_option("#rule", "highest")  # the old default: nearly every district of the demo is red
+    page.wait_for_selector("#map[data-loaded='320100:district']")
+    highest = page.locator("#units li .lv").all_inner_texts()
+    assert highest.count("重大风险") >= 9 and len(set(highest)) < len(set(levels)), highest
+    page.evaluate("document.getElementById('map').dataset.loaded = ''")
+    page.select_option("#rule", "density")
+    page.wait_for_selector("#map[data-loaded='320100:district']")
+
+    page.locator("#units li a", has_text="秦淮区").click()
+    page.wait_for_selector("#map[data-loaded='320104:street']")
+    assert page.url.endswith("/risk?code=320104")
+    assert page.locator("#crumbs a").all_inner_texts() == ["南京市", "秦淮区"]
+    page.screenshot(path=str(artifacts_dir / "risk-map-density-district.png"))
+    page.go_back()
+    page.wait_for_selector("#map[data-loaded='320100:district']")
+    assert page.url.endswith("/risk") and page.locator("#region-name").inner_text() == "南京市"
+    page.screenshot(path=str(artifacts_dir / "risk-map-density-back.png"))
+    page.go_forward()
+    page.wait_for_selector("#map[data-loaded='320104:street']")
+    assert page.locator("#region-name").inner_text() == "秦淮区"
+    page.goto(f"{live_server}/risk?code=320116")  # a drilled-down URL opens where it points
+    page.wait_for_selector("#map[data-loaded='320116:street']")
+    assert page.locator("#crumbs a").all_inner_texts() == ["南京市", "六合区"]
+
+
 def test_category_filter_and_weighted_rule_change_the_map(live_server: str, browser_page: Any,
                                                           demo_city: int) -> None:
     page = browser_page
@@ -71,7 +115,8 @@ def test_category_filter_and_weighted_rule_change_the_map(live_server: str, brow
     page.evaluate("document.getElementById('map').dataset.loaded = ''")
     page.select_option("#rule", "weighted")
     page.wait_for_selector("#map[data-loaded='320100:district']")
-    assert "加权综合指数" in page.locator("#notes").inner_text()
+    assert "加权综合指数" in page.locator("#rule-statement").inner_text()
+    assert "汇总规则：加权综合指数" in page.locator(".legend").inner_text()
 
 
 def test_import_page_reports_rows_and_imports_nothing(live_server: str, browser_page: Any, artifacts_dir: Path,

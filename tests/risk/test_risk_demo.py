@@ -46,7 +46,15 @@ def test_demo_register(ctx: AppContext, client: TestClient, city: dict[str, str]
 
     body = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "street"}).json()
     assert len(body["features"]) == 140 and body["totals"]["total"] == demo and body["totals"]["unassigned"] == 0
-    assert body["notes"] == ["街道边界为演示用 Voronoi 自动生成，并非官方边界"]
+    assert body["notes"][0] == "街道边界为演示用 Voronoi 自动生成，并非官方边界"
+    # the demo's live fire alarms raise their sources one level for a stated time, and the map says so
+    assert all("临时上调一级至" in note for note in body["notes"][1:])
+    # The default rule (risk density) tells the districts apart; "highest wins" paints nearly all red.
+    def district_levels(**rule: str) -> list[str]:
+        found = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district", **rule})
+        return [f["properties"]["level"] for f in found.json()["features"]]
+    assert len(set(district_levels())) >= 3
+    assert district_levels(rule="highest").count("red") >= 9 and len(set(district_levels(rule="highest"))) <= 2
     raised = client.get("/api/v1/risk/stats", headers=city, params={"region": "320100"}).json()["summary"]["raised"]
     assert raised > 0  # the demo shows the dynamic level at work
     chemical = client.get("/api/v1/risk/sources", headers=city, params={"kind": "major_hazard", "size": 1}).json()

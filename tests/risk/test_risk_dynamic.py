@@ -7,6 +7,7 @@ Hazards and fire monitoring are other teams' domains; these tests publish their 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,13 +15,17 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from risk_helpers import FUZIMIAO, LIUHE_PARK, SourceFactory, lec, matrix
+from sqlalchemy import select
 
+from citysafe.core.clock import to_local
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import DomainEvent, publish
 from citysafe.firewatch.events import AlarmCleared, AlarmRaised, AlarmUpdated
 from citysafe.hazards.events import HazardClosed, HazardLevelChanged, HazardReported
+from citysafe.risk import timers
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
+from citysafe.risk.models import RiskFactor
 from citysafe.risk.rules import DEFAULT_DYNAMIC_RULES, ActiveFactor, DynamicRule, dynamic_level
 from citysafe.risk.service import dynamic
 
@@ -94,24 +99,58 @@ def test_open_major_hazard_raises_every_source_of_the_firm_until_closed(
     assert levels(client, city, tank["id"]) == ("yellow", "yellow", [])
 
 
-def test_fire_alarm_without_organisation_raises_the_nearest_source_to_red(
+def test_unverified_fire_alarm_raises_the_nearest_source_one_level_for_a_stated_time(
         ctx: AppContext, client: TestClient, city: dict[str, str], add_source: SourceFactory) -> None:
     tower = add_source(name="金陵大厦", kind="high_rise", at=FUZIMIAO, assessment=matrix(1, 2))  # blue
     far = add_source(name="远处大厦", kind="high_rise", at=(FUZIMIAO[0] + 0.01, FUZIMIAO[1]), assessment=matrix(1, 2))
     announce(ctx, "AlarmRaised", alarm(77, "fire", None, (FUZIMIAO[0] + 0.0003, FUZIMIAO[1])))
-    assert levels(client, city, tower["id"])[:2] == ("blue", "red")
+    with unit_of_work(ctx.session_factory) as session:
+        opened = session.scalars(select(RiskFactor).where(RiskFactor.ref_id == "77")).one().opened_at
+    until = opened + timedelta(minutes=120)  # the built-in hold (CITYSAFE_RISK_FIRE_ALARM_RAISE_MINUTES)
+    assessed, current, reasons = levels(client, city, tower["id"])
+    assert (assessed, current) == ("blue", "yellow")  # one level up, not straight to red
+    assert reasons == [f"未核实火警（警情 77），临时上调一级至 {to_local(until):%H:%M}"]
     assert levels(client, city, far["id"])[:2] == ("blue", "blue")
-    red = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district"}).json()
-    qinhuai = next(f for f in red["features"] if f["properties"]["code"] == "320104")
-    assert qinhuai["properties"]["level"] == "red"
+    body = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district",
+                                                                 "rule": "highest"}).json()
+    assert next(f for f in body["features"] if f["id"] == "320104")["properties"]["level"] == "yellow"
+    assert any(f"临时上调一级至 {to_local(until):%H:%M}" in note for note in body["notes"])  # the map says so
     assessed_basis = client.get("/api/v1/risk/map", headers=city, params={
-        "region": "320100", "unit": "district", "basis": "assessed"}).json()
+        "region": "320100", "unit": "district", "basis": "assessed", "rule": "highest"}).json()
     assert next(f for f in assessed_basis["features"] if f["id"] == "320104")["properties"]["level"] == "blue"
     # The detector returned to normal but the operator has not decided: the fire alarm is still open.
     announce(ctx, "AlarmCleared", alarm(77, "fire", None, None, closed=False))
-    assert levels(client, city, tower["id"])[:2] == ("blue", "red")
+    assert levels(client, city, tower["id"])[:2] == ("blue", "yellow")
+    with unit_of_work(ctx.session_factory) as session:  # a minute before the stated time: still raised
+        assert dynamic.lapse_held_raises(session, now=until - timedelta(minutes=1), rules=DEFAULT_DYNAMIC_RULES) == 0
+    assert levels(client, city, tower["id"])[:2] == ("blue", "yellow")
+    assert timers.run_once(ctx, until) == 1  # the stated time: the raise lapses though the alarm is open
+    assert levels(client, city, tower["id"]) == ("blue", "blue", [])
+    assert timers.run_once(ctx, until + timedelta(minutes=5)) == 0  # handled once
     announce(ctx, "AlarmUpdated", alarm(77, "fire", None, None, state="false_alarm"))
     assert levels(client, city, tower["id"])[:2] == ("blue", "blue")
+
+
+def test_the_hold_of_the_fire_alarm_raise_is_a_setting() -> None:
+    from citysafe.core.config import Settings
+    from citysafe.risk.service import config
+
+    rules = config.from_settings(Settings(risk_fire_alarm_raise_minutes=30, secret_key="x")).rules
+    fire = next(r for r in rules if r.name == "active_fire_alarm")
+    assert fire.hold_minutes == 30 and fire.raise_steps == 1 and fire.raise_to is None
+    assert "上调一级，自发生起至多 30 分钟" in fire.describe_zh()
+
+
+def test_a_held_raise_counts_a_factor_only_until_its_time() -> None:
+    opened = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Nanjing
+    fire = ActiveFactor("alarm", "fire", "9", opened)
+    assert dynamic_level(RiskLevel.ORANGE, [fire], DEFAULT_DYNAMIC_RULES, now=opened)[0] == RiskLevel.RED
+    current, reasons = dynamic_level(RiskLevel.BLUE, [fire], DEFAULT_DYNAMIC_RULES,
+                                     now=opened + timedelta(minutes=119))
+    assert current == RiskLevel.YELLOW and reasons[0]["reason_zh"] == "未核实火警（警情 9），临时上调一级至 12:00"
+    assert reasons[0]["until"] == "2026-03-01T04:00:00+00:00"
+    assert dynamic_level(RiskLevel.BLUE, [fire], DEFAULT_DYNAMIC_RULES,
+                         now=opened + timedelta(minutes=120)) == (RiskLevel.BLUE, [])
 
 
 def test_three_general_hazards_raise_one_level_and_repeats_do_not_count_twice(

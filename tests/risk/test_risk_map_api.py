@@ -24,7 +24,8 @@ def seed(add_source: SourceFactory) -> None:
 def test_city_map_by_district_highest_level_wins(client: TestClient, city: dict[str, str],
                                                  add_source: SourceFactory) -> None:
     seed(add_source)
-    response = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district"})
+    response = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district",
+                                                                     "rule": "highest"})
     assert response.status_code == 200 and response.headers["content-type"] == "application/geo+json"
     body = response.json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == 11
@@ -40,6 +41,26 @@ def test_city_map_by_district_highest_level_wins(client: TestClient, city: dict[
     assert [entry["level"] for entry in body["legend"]] == ["red", "orange", "yellow", "blue"]
     xuanwu = next(f for f in body["features"] if f["id"] == "320102")
     assert shape(xuanwu["geometry"]).contains(Point(*XUANWU_LAKE))
+
+
+def test_the_default_rule_is_risk_density_and_the_map_states_it(client: TestClient, city: dict[str, str],
+                                                                 add_source: SourceFactory) -> None:
+    seed(add_source)
+    body = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "district"}).json()
+    assert body["aggregation"]["rule"] == "density"
+    assert body["aggregation"]["density"] == {"level_scores": [1.0, 3.0, 9.0, 27.0], "thresholds": [1.0, 4.0, 16.0]}
+    statement = body["aggregation"]["rule_statement"]
+    assert statement["name_zh"] == "风险密度（每平方公里风险分值）" and statement["index_unit_zh"] == "分/km²"
+    assert [(b["name_zh"], b["range_zh"]) for b in statement["breaks"]] == [
+        ("重大风险", "≥ 16"), ("较大风险", "4 – 16"), ("一般风险", "1 – 4"), ("低风险", "< 1")]
+    xuanwu = features_by_code(body)["320102"]
+    # one red (27) and one blue (1) source on Xuanwu's ~76 km²: 28 / 76 ≈ 0.37 points per km², blue
+    assert xuanwu["level"] == "blue" and 70 < xuanwu["area_km2"] < 80
+    assert abs(xuanwu["index"] - 28 / xuanwu["area_km2"]) < 0.01
+    share = client.get("/api/v1/risk/map", headers=city, params={
+        "region": "320100", "unit": "district", "rule": "share"}).json()
+    assert features_by_code(share)["320102"]["index"] == 0.5 and features_by_code(share)["320102"]["level"] == "red"
+    assert share["aggregation"]["rule_statement"]["breaks"][0]["range_zh"] == "≥ 20%"
 
 
 def test_weighted_rule_averages_instead_of_taking_the_highest(client: TestClient, city: dict[str, str],
@@ -60,7 +81,7 @@ def test_h3_cells_at_stored_and_computed_resolutions(client: TestClient, city: d
     seed(add_source)
     for res in (7, 10):  # 7 is stored with each source, 10 is computed on request
         body = client.get("/api/v1/risk/map", headers=city, params={"region": "320100", "unit": "h3",
-                                                                     "res": res}).json()
+                                                                     "res": res, "rule": "highest"}).json()
         cells = features_by_code(body)
         expected = h3.latlng_to_cell(XUANWU_LAKE[1], XUANWU_LAKE[0], res)
         assert cells[expected]["level"] == "red"
@@ -73,7 +94,7 @@ def test_h3_cells_at_stored_and_computed_resolutions(client: TestClient, city: d
 def test_filters_and_basis(client: TestClient, city: dict[str, str], add_source: SourceFactory) -> None:
     seed(add_source)
     crowded = client.get("/api/v1/risk/map", headers=city, params={
-        "region": "320100", "unit": "district", "category": "crowded"}).json()
+        "region": "320100", "unit": "district", "category": "crowded", "rule": "highest"}).json()
     assert crowded["totals"]["total"] == 1 and features_by_code(crowded)["320102"]["level"] is None
     by_kind = client.get("/api/v1/risk/map", headers=city, params={
         "region": "320100", "unit": "district", "kind": ["hazchem_firm"]}).json()
@@ -87,7 +108,8 @@ def test_street_unit_needs_boundaries_then_says_they_are_generated(client: TestC
                                                                    demo_streets: int) -> None:
     seed(add_source)
     assert demo_streets == 140  # one Voronoi cell per street of Nanjing in the divisions list
-    body = client.get("/api/v1/risk/map", headers=city, params={"region": "320102", "unit": "street"}).json()
+    body = client.get("/api/v1/risk/map", headers=city, params={"region": "320102", "unit": "street",
+                                                                 "rule": "highest"}).json()
     streets = features_by_code(body)
     assert len(streets) == 8 and all(s["generated"] for s in streets.values())
     assert body["notes"] == ["街道边界为演示用 Voronoi 自动生成，并非官方边界"]

@@ -50,7 +50,7 @@ def test_whitepaper_is_built_recorded_and_served(client: TestClient, city: dict[
     assert report["title"] == "南京市城市安全风险白皮书（2026年）" and report["region_code"] == "320100"
     assert report["summary"]["total"] == 5 and report["summary"]["by_level"]["red"] == 1
     assert report["summary"]["figures"] >= 6 and report["summary"]["tables"] >= 12
-    assert report["params"]["maps"]["division"]["rule"] == "highest"
+    assert report["params"]["maps"]["division"]["rule"] == "density"  # the map's default rule, stated in the text:
     assert report["params"]["rules"]["gb18218_grade_levels"] == {"1": "red", "2": "red", "3": "orange", "4": "orange"}
 
     pdf = client.get(f"/api/v1/reports/risk-whitepapers/{report['id']}/pdf", headers=city)
@@ -62,6 +62,10 @@ def test_whitepaper_is_built_recorded_and_served(client: TestClient, city: dict[
     assert "表 1" in text and "图 1" in text and "重大风险清单" in text
     assert "南京甲化工有限公司液氯储罐区" in text and "应急管理局" in text  # the major risk with its units
     assert "12350" in text  # public guidance carries the reporting hotline
+    flat = re.sub(r"\s+", "", text)
+    assert "四色图采用“风险密度（每平方公里风险分值）”规则" in flat and "重大风险≥16分/km²" in flat
+    assert "按“风险密度（每平方公里风险分值）”规则绘制的四色空间分布图" in flat
+    assert "汇总规则：风险密度（每平方公里风险分值）（分级界限见图例）" in flat
 
     html = client.get(f"/api/v1/reports/risk-whitepapers/{report['id']}/html", headers=city)
     assert html.headers["content-type"].startswith("text/html")

@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     risk_weighted_rule: dict[str, Any] = Field(default_factory=dict)
     risk_gb18218_grade_levels: dict[str, str] = Field(default_factory=dict)
     risk_match_radius_m: float = 150.0
+    # How long an unverified fire alarm raises its sources by one level. Basis [D]: the monitoring
+    # centre patrols every unit at least every 2 h (GB 50440-2007, see gb26875_patrol_seconds), and
+    # firewatch escalates an unacknowledged alarm within minutes; an alarm still unverified after one
+    # patrol period is a monitoring failure being chased, not fresh evidence of fire.
+    risk_fire_alarm_raise_minutes: int = Field(default=120, ge=1, le=1440)
+    # The rule a four-colour map uses when none is asked for (risk/maprules.py), and the breaks of the
+    # density (score per km²) and share (of orange and red sources) rules; empty: the built-in ones.
+    risk_map_rule: Literal["highest", "weighted", "density", "share"] = "density"
+    risk_density_rule: dict[str, Any] = Field(default_factory=dict)
+    risk_share_rule: dict[str, Any] = Field(default_factory=dict)
     # firewatch (fire remote monitoring); thresholds are defaults, overridable per IoT device.
     firewatch_unregistered_region: str = Field(default="", description="region of unbound devices; empty = root")
     firewatch_dedup_window_seconds: int = 600

@@ -8,12 +8,14 @@ level reasons, a map's parameters) so a result can always be explained.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from citysafe.risk.calc.aggregate import WeightedRule
+from citysafe.core.clock import to_local
+from citysafe.risk.calc.indices import WeightedRule
 from citysafe.risk.calc.levels import RiskLevel, raise_level
 from citysafe.risk.enums import CATEGORY_CODES, Category
 
@@ -31,7 +33,9 @@ class DynamicRule(BaseModel):
     min_count: int = Field(default=1, ge=1)
     raise_steps: int = Field(default=0, ge=0, le=3)
     raise_to: RiskLevel | None = None
-    reason_zh: str = Field(description="shown to users; {count} and {refs} are filled in")
+    hold_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60, description=(
+        "the raise lasts at most this long after each factor opened (None: while the factor is open)"))
+    reason_zh: str = Field(description="shown to users; {count}, {refs} and {until} (HH:MM) are filled in")
     reason_en: str = ""
 
     @model_validator(mode="after")
@@ -46,7 +50,14 @@ class DynamicRule(BaseModel):
         state = "未销号的" if self.factor == "hazard" else "未处置完毕的"
         unit = "项" if self.factor == "hazard" else "处"
         action = f"升为{self.raise_to.name_zh}" if self.raise_to else f"上调{'一二三'[self.raise_steps - 1]}级"
-        return f"存在{state}{names}（≥{self.min_count}{unit}）时，风险等级{action}"
+        held = f"，自发生起至多 {self.hold_minutes} 分钟" if self.hold_minutes else ""
+        return f"存在{state}{names}（≥{self.min_count}{unit}）时，风险等级{action}{held}"
+
+    def holds(self, factor: ActiveFactor, now: datetime | None) -> bool:
+        """Whether ``factor`` still counts for this rule at ``now`` (a held raise lapses after its time)."""
+        if self.hold_minutes is None or now is None or factor.opened_at is None:
+            return True
+        return factor.opened_at + timedelta(minutes=self.hold_minutes) > now
 
     def apply(self, assessed: RiskLevel | None) -> RiskLevel:
         if self.raise_to is not None:
@@ -62,20 +73,27 @@ DEFAULT_DYNAMIC_RULES: tuple[DynamicRule, ...] = (
     DynamicRule(name="open_general_hazards", factor="hazard", subkinds=("general",), min_count=3, raise_steps=1,
                 reason_zh="未销号一般隐患{count}项（≥3项，工单 {refs}），风险等级上调一级",
                 reason_en="{count} open general hazards (≥3, {refs}): raised one level"),
-    DynamicRule(name="active_fire_alarm", factor="alarm", subkinds=("fire",), raise_to=RiskLevel.RED,
-                reason_zh="火警未处置完毕（警情 {refs}），风险等级升为重大风险",
-                reason_en="active fire alarm ({refs}): raised to red"),
+    # An unverified fire alarm is a signal, not yet a fire (most are false alarms): one level up for a
+    # stated time, not straight to red. The time is ``FIRE_ALARM_HOLD_MINUTES`` (settings override it).
+    DynamicRule(name="active_fire_alarm", factor="alarm", subkinds=("fire",), raise_steps=1,
+                hold_minutes=120,
+                reason_zh="未核实火警（警情 {refs}），临时上调一级至 {until}",
+                reason_en="unverified fire alarm ({refs}): raised one level until {until}"),
     DynamicRule(name="many_active_faults", factor="alarm", subkinds=("fault",), min_count=3, raise_steps=1,
                 reason_zh="消防设施故障{count}处未修复（≥3处，警情 {refs}），风险等级上调一级",
                 reason_en="{count} unrepaired fire-system faults (≥3, {refs}): raised one level"),
 )
 
 
-def dynamic_rules(configured: Sequence[Mapping[str, Any]] | None) -> tuple[DynamicRule, ...]:
-    """The configured rulebook, or the built-in one when none is configured."""
-    if not configured:
+def dynamic_rules(configured: Sequence[Mapping[str, Any]] | None, *,
+                  fire_alarm_hold_minutes: int | None = None) -> tuple[DynamicRule, ...]:
+    """The configured rulebook, or the built-in one (its fire-alarm raise held for the given minutes)."""
+    if configured:
+        return tuple(DynamicRule.model_validate(dict(rule)) for rule in configured)
+    if fire_alarm_hold_minutes is None:
         return DEFAULT_DYNAMIC_RULES
-    return tuple(DynamicRule.model_validate(dict(rule)) for rule in configured)
+    return tuple(rule.model_copy(update={"hold_minutes": fire_alarm_hold_minutes})
+                 if rule.name == "active_fire_alarm" else rule for rule in DEFAULT_DYNAMIC_RULES)
 
 
 @dataclass(frozen=True)
@@ -83,35 +101,57 @@ class ActiveFactor:
     kind: str  # hazard | alarm
     subkind: str
     ref_id: str
+    opened_at: datetime | None = None
+
+    def at(self, opened_at: datetime) -> ActiveFactor:
+        return replace(self, opened_at=opened_at)
+
+
+def _until(rule: DynamicRule, matching: Sequence[ActiveFactor]) -> datetime | None:
+    """When a held raise lapses: the last matching factor's opening plus the hold."""
+    opened = [f.opened_at for f in matching if f.opened_at is not None]
+    if rule.hold_minutes is None or not opened:
+        return None
+    return max(opened) + timedelta(minutes=rule.hold_minutes)
 
 
 def dynamic_level(assessed: RiskLevel | None, factors: Iterable[ActiveFactor],
-                  rules: Sequence[DynamicRule]) -> tuple[RiskLevel | None, list[dict[str, Any]]]:
+                  rules: Sequence[DynamicRule], *,
+                  now: datetime | None = None) -> tuple[RiskLevel | None, list[dict[str, Any]]]:
     """The current level and the reasons for it.
 
     Every rule whose condition holds proposes a level; the highest proposal wins (rules do not stack:
     two rules of "one level up" still mean one level up). Reasons list every rule that held, so the
-    console can show all of them, with a flag on those that decided the level.
+    console can show all of them, with a flag on those that decided the level. A rule with a hold
+    counts a factor only until ``opened_at`` + hold (every factor, when ``now`` is not given); its
+    reason then says until when (``until``, ISO, and ``{until}`` in the text as local HH:MM).
     """
     factors = list(factors)
-    proposals: list[tuple[RiskLevel, DynamicRule, list[str]]] = []
+    proposals: list[tuple[RiskLevel, DynamicRule, list[str], datetime | None]] = []
     for rule in rules:
-        refs = sorted(f.ref_id for f in factors if f.kind == rule.factor and f.subkind in rule.subkinds)
+        matching = [f for f in factors if f.kind == rule.factor and f.subkind in rule.subkinds
+                    and rule.holds(f, now)]
+        refs = sorted(f.ref_id for f in matching)
         if len(refs) >= rule.min_count:
-            proposals.append((rule.apply(assessed), rule, refs))
+            proposals.append((rule.apply(assessed), rule, refs, _until(rule, matching)))
     if not proposals:
         return assessed, []
-    top = max(level for level, _, _ in proposals)
+    top = max(level for level, _, _, _ in proposals)
     current = max(top, assessed) if assessed else top
     reasons = []
-    for level, rule, refs in proposals:
+    for level, rule, refs, until in proposals:
         shown = "、".join(refs[:5]) + (f" 等{len(refs)}项" if len(refs) > 5 else "")
-        reasons.append({
+        until_text = f"{to_local(until):%H:%M}" if until else "处置完毕"
+        reason = {
             "rule": rule.name, "factor": rule.factor, "count": len(refs), "refs": refs[:20],
             "level": level.value, "decisive": level == current and (assessed is None or level > assessed),
-            "reason_zh": rule.reason_zh.format(count=len(refs), refs=shown),
-            "reason_en": (rule.reason_en or rule.reason_zh).format(count=len(refs), refs=", ".join(refs[:5])),
-        })
+            "reason_zh": rule.reason_zh.format(count=len(refs), refs=shown, until=until_text),
+            "reason_en": (rule.reason_en or rule.reason_zh).format(count=len(refs), refs=", ".join(refs[:5]),
+                                                                   until=until_text),
+        }
+        if until is not None:
+            reason["until"] = until.isoformat()
+        reasons.append(reason)
     return current, reasons
 
 

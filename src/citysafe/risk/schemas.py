@@ -192,7 +192,8 @@ class MapQuery(BaseModel):
     region: str
     unit: Literal["district", "street", "community", "grid", "h3"] = "district"
     res: int | None = Field(default=None, ge=4, le=11, description="H3 resolution (unit=h3)")
-    rule: Literal["highest", "weighted"] = "highest"
+    rule: Literal["highest", "weighted", "density", "share"] | None = Field(
+        default=None, description="aggregation rule; default: the configured one (CITYSAFE_RISK_MAP_RULE, density)")
     basis: Literal["current", "assessed"] = "current"
     category: list[str] | None = None
     kind: list[str] | None = None

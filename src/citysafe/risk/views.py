@@ -193,7 +193,8 @@ def risk_map(db: DbSession, principal: CurrentPrincipal, ctx: Context,
     """Four-colour map of a region: a GeoJSON FeatureCollection of districts, streets or H3 cells, each
     with ``level`` and counts by level; the aggregation parameters travel with it."""
     cfg = config.from_settings(ctx.settings)
-    result = maps.build_map(db, query=query, default_resolution=cfg.h3_resolution, weighted=cfg.weighted)
+    result = maps.build_map(db, query=query, default_resolution=cfg.h3_resolution, weighted=cfg.weighted,
+                            map_rules=cfg.map_rules)
     return Response(maps.to_geojson_text(result), media_type="application/geo+json")
 
 

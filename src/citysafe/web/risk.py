@@ -27,6 +27,7 @@ from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.calc.method import ParamError
 from citysafe.risk.calc.registry import METHODS, REGISTRY, find_method, method_label, preset_name
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
+from citysafe.risk.maprules import MAP_RULES, RULE_NAMES_ZH
 from citysafe.risk.schemas import AssessmentCreate, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
 from citysafe.risk.service.importfile import COLUMNS
@@ -45,11 +46,16 @@ def _common() -> dict[str, Any]:
 
 
 @router.get("/risk", response_class=HTMLResponse)
-def risk_map_page(request: Request, db: DbSession, region: str | None = None) -> Response:
+def risk_map_page(request: Request, db: DbSession, region: str | None = None, code: str | None = None) -> Response:
+    """The map; ``code`` is the division drilled down to (the page keeps it in the URL, so Back returns)."""
     principal = page_principal(request, db)
-    start = regions_service.read(db, code=region or principal.region_code)
-    return render(request, "risk/map.html", principal, start=start, can_write=principal.can(Permission.WRITE_RISK),
-                  **_common())
+    home = regions_service.read(db, code=region or principal.region_code)
+    start = regions_service.read(db, code=code) if code else home
+    map_rules = config.from_settings(app_context(request).settings).map_rules
+    rules = [{"code": r, "name_zh": RULE_NAMES_ZH[r]} for r in MAP_RULES]
+    return render(request, "risk/map.html", principal, start=start, home=home,
+                  can_write=principal.can(Permission.WRITE_RISK), map_rules=rules,
+                  default_rule=map_rules.default, **_common())
 
 
 @router.get("/risk/sources", response_class=HTMLResponse)

@@ -14,10 +14,12 @@ Everything is vectorised over numpy arrays so a province's million sources aggre
   (lowest index) that covers it, so every point is counted at most once. Points covered by none
   are reported as ``unassigned``.
 
-Two named rules turn the sources of a unit into its level (risk-methods.md §2.5):
+Named rules turn the sources of a unit into its level (risk-methods.md §2.5):
 
 * ``highest`` (就高): the most severe level present.
 * ``weighted``: a weighted index, see :class:`WeightedRule`.
+* ``density``: level scores per km² of the unit, see :class:`DensityRule`.
+* ``share``: the share of major and larger sources, see :class:`ShareRule`.
 
 Levels are passed as ranks (1 blue … 4 red, :attr:`RiskLevel.rank`). Count columns are ordered
 blue, yellow, orange, red (rank − 1).
@@ -26,7 +28,7 @@ blue, yellow, orange, red (rank − 1).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -34,51 +36,26 @@ import numpy.typing as npt
 import shapely
 from h3.api import basic_int as h3i
 
+from citysafe.risk.calc.indices import (
+    DensityRule,
+    ShareRule,
+    WeightedRule,
+    classify,
+    density_index,
+    geodesic_area_km2,
+    share_index,
+)
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 
-Rule = Literal["highest", "weighted"]
+__all__ = ["Aggregation", "DensityRule", "PointGrid", "ShareRule", "WeightedRule", "aggregate_h3",
+           "aggregate_polygons", "assign_h3", "assign_polygons", "h3_areas_km2", "h3_boundary", "h3_feature_collection",
+           "polygon_feature_collection", "summarise"]
+
+Rule = Literal["highest", "weighted", "density", "share"]
+RuleParams = WeightedRule | DensityRule | ShareRule
 Engine = Literal["grid", "strtree"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class WeightedRule:
-    """Parameters of the ``weighted`` rule, recorded with every map built from it.
-
-    Each source contributes ``level_scores[rank - 1]`` with weight ``w = weight × category weight``
-    (both 1 unless given). The unit's index is the weighted mean of the scores (``statistic="mean"``)
-    or their weighted sum (``"sum"``, a count/density-style index whose thresholds must then be set to
-    suit the units). The index maps back to a level by ``thresholds`` = the lowest index of yellow,
-    orange and red; an index equal to a threshold takes the higher level.
-
-    Defaults: scores blue 1, yellow 2, orange 3, red 4 and thresholds 1.5 / 2.5 / 3.5, i.e. the
-    weighted mean level rounded half up — one red source among many blue ones does not turn a whole
-    district red, unlike ``highest``. ``category_weights`` (category code → weight, 1 if absent)
-    carries AHP/Delphi weights of the layered 点→类→区域 model.
-    """
-
-    level_scores: tuple[float, float, float, float] = (1.0, 2.0, 3.0, 4.0)
-    thresholds: tuple[float, float, float] = (1.5, 2.5, 3.5)
-    statistic: Literal["mean", "sum"] = "mean"
-    category_weights: Mapping[int, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if len(self.level_scores) != 4 or len(self.thresholds) != 3:
-            raise ValueError("level_scores needs 4 values (blue…red) and thresholds 3 (yellow, orange, red)")
-        if not all(np.isfinite(self.level_scores)) or not all(np.isfinite(self.thresholds)):
-            raise ValueError("level_scores and thresholds must be finite")
-        if not (self.thresholds[0] < self.thresholds[1] < self.thresholds[2]):
-            raise ValueError(f"thresholds must be strictly ascending; got {self.thresholds}")
-        if self.statistic not in ("mean", "sum"):
-            raise ValueError(f"statistic must be 'mean' or 'sum'; got {self.statistic!r}")
-        if any(not np.isfinite(w) or w < 0 for w in self.category_weights.values()):
-            raise ValueError("category weights must be finite and non-negative")
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["category_weights"] = {str(k): v for k, v in self.category_weights.items()}
-        return data
 
 
 @dataclass(frozen=True)
@@ -275,8 +252,13 @@ def _assign_strtree(x: FloatArray, y: FloatArray, geoms: npt.NDArray[Any]) -> In
 
 def summarise(unit: IntArray, n_units: int, ranks: IntArray, rule: Rule = "highest", *,
               weights: npt.ArrayLike | None = None, categories: npt.ArrayLike | None = None,
-              params: WeightedRule | None = None) -> tuple[npt.NDArray[np.int8], IntArray, FloatArray | None]:
-    """(level_rank, counts, index) per unit from each point's unit index (−1 = outside)."""
+              params: RuleParams | None = None,
+              areas: npt.ArrayLike | None = None) -> tuple[npt.NDArray[np.int8], IntArray, FloatArray | None]:
+    """(level_rank, counts, index) per unit from each point's unit index (−1 = outside).
+
+    ``params`` are the chosen rule's (its defaults when ``None``); ``areas`` (km² per unit) are
+    needed by the ``density`` rule only.
+    """
     inside = unit >= 0
     u = unit[inside]
     r = ranks[inside]
@@ -286,9 +268,17 @@ def summarise(unit: IntArray, n_units: int, ranks: IntArray, rule: Rule = "highe
     if rule == "highest":
         rank = ((counts > 0) * np.arange(1, 5)).max(axis=1, initial=0).astype(np.int8)
         return rank, counts, None
+    if rule == "density":
+        density = params if isinstance(params, DensityRule) else DensityRule()
+        index = density_index(counts, areas, density)
+        return classify(index, density.thresholds), counts, index
+    if rule == "share":
+        share = params if isinstance(params, ShareRule) else ShareRule()
+        index = share_index(counts)
+        return classify(index, share.thresholds), counts, index
     if rule != "weighted":
-        raise ValueError(f"rule must be 'highest' or 'weighted'; got {rule!r}")
-    p = params or WeightedRule()
+        raise ValueError(f"rule must be 'highest', 'weighted', 'density' or 'share'; got {rule!r}")
+    p = params if isinstance(params, WeightedRule) else WeightedRule()
     w = _point_weights(unit.size, weights, categories, p)[inside]
     score = np.asarray(p.level_scores, dtype=np.float64)[r - 1]
     total = np.bincount(u, weights=w * score, minlength=n_units)
@@ -296,9 +286,7 @@ def summarise(unit: IntArray, n_units: int, ranks: IntArray, rule: Rule = "highe
     with np.errstate(invalid="ignore", divide="ignore"):
         index = total / mass if p.statistic == "mean" else np.where(mass > 0, total, np.nan)
     index = np.where(mass > 0, index, np.nan)
-    level = (1 + np.searchsorted(np.asarray(p.thresholds), index, side="right")).astype(np.int8)
-    level[np.isnan(index)] = 0  # no sources, or all weights zero
-    return level, counts, index
+    return classify(index, p.thresholds), counts, index
 
 
 def _point_weights(n: int, weights: npt.ArrayLike | None, categories: npt.ArrayLike | None,
@@ -320,22 +308,25 @@ def _point_weights(n: int, weights: npt.ArrayLike | None, categories: npt.ArrayL
     return w * factor
 
 
-def _record(rule: Rule, params: WeightedRule | None, **extra: Any) -> dict[str, Any]:
+def _record(rule: Rule, params: RuleParams | None, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"rule": rule, **extra}
-    if rule == "weighted":
-        data["weighted"] = (params or WeightedRule()).to_dict()
+    defaults: dict[str, RuleParams] = {"weighted": WeightedRule(), "density": DensityRule(), "share": ShareRule()}
+    if rule in defaults:
+        chosen = params if isinstance(params, type(defaults[rule])) else defaults[rule]
+        data[rule] = chosen.to_dict()
     return data
 
 
 def aggregate_h3(lon: npt.ArrayLike, lat: npt.ArrayLike, ranks: npt.ArrayLike, resolution: int,
                  rule: Rule = "highest", *, weights: npt.ArrayLike | None = None,
-                 categories: npt.ArrayLike | None = None, params: WeightedRule | None = None) -> Aggregation:
+                 categories: npt.ArrayLike | None = None, params: RuleParams | None = None) -> Aggregation:
     """Aggregate to the H3 cells that hold at least one source."""
     cells = assign_h3(lon, lat, resolution)
     r = _ranks(ranks, cells.size)
     ids, inverse = np.unique(cells, return_inverse=True)
     level, counts, index = summarise(inverse.astype(np.int64).ravel(), ids.size, r, rule,
-                                     weights=weights, categories=categories, params=params)
+                                     weights=weights, categories=categories, params=params,
+                                     areas=h3_areas_km2(ids) if rule == "density" else None)
     return Aggregation("h3", ids, level, counts, index, 0, rule,
                        _record(rule, params, spatial_unit=f"h3:{resolution}"))
 
@@ -344,22 +335,30 @@ def aggregate_polygons(lon: npt.ArrayLike | PointGrid, lat: npt.ArrayLike | None
                        polygons: Sequence[Any],
                        ids: Sequence[Any] | None = None, rule: Rule = "highest", *,
                        weights: npt.ArrayLike | None = None, categories: npt.ArrayLike | None = None,
-                       params: WeightedRule | None = None, engine: Engine = "grid",
-                       spatial_unit: str = "polygon") -> Aggregation:
+                       params: RuleParams | None = None, engine: Engine = "grid",
+                       spatial_unit: str = "polygon", areas: npt.ArrayLike | None = None) -> Aggregation:
     """Aggregate to every given polygon (units without sources get level rank 0).
 
     ``lon`` may be a :class:`PointGrid` of the points (then ``lat`` is ``None``) to share one grid
-    between the district, street and grid layers of a map.
+    between the district, street and grid layers of a map. ``areas`` (km²) serve the density rule;
+    without them it measures the polygons (pass them when the polygons' areas are known already).
     """
+    if rule == "density" and areas is None:
+        areas = geodesic_area_km2(polygons)
     unit = assign_polygons(lon, lat, polygons, engine=engine)
     r = _ranks(ranks, unit.size)
     unit_ids = np.asarray(list(ids) if ids is not None else range(len(polygons)), dtype=object)
     if unit_ids.shape != (len(polygons),):
         raise ValueError("ids must give one id per polygon")
     level, counts, index = summarise(unit, len(polygons), r, rule,
-                                     weights=weights, categories=categories, params=params)
+                                     weights=weights, categories=categories, params=params, areas=areas)
     return Aggregation("polygon", unit_ids, level, counts, index, int((unit < 0).sum()), rule,
                        _record(rule, params, spatial_unit=spatial_unit))
+
+
+def h3_areas_km2(cells: npt.NDArray[Any]) -> FloatArray:
+    """The area of each H3 cell (64-bit integers) in km²."""
+    return np.array([h3i.cell_area(int(c), "km^2") for c in cells.tolist()], dtype=np.float64)
 
 
 def h3_boundary(cell: int) -> list[list[float]]:

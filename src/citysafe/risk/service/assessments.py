@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citysafe.core.clock import utcnow
 from citysafe.core.errors import field_error
 from citysafe.core.events import publish
 from citysafe.risk.calc.levels import RiskLevel, max_level
@@ -127,17 +128,18 @@ def active_factors(session: Session, *, sources: Sequence[RiskSource]) -> dict[i
 
 
 def refresh_current(session: Session, *, sources: Sequence[RiskSource], rules: Sequence[DynamicRule],
-                    announce: bool = True) -> int:
-    """Recompute the current level of ``sources``; publishes RiskLevelChanged for each change.
+                    announce: bool = True, at: datetime | None = None) -> int:
+    """Recompute the current level of ``sources`` as of ``at`` (now); publishes RiskLevelChanged for each change.
 
     Bulk loads (imports, the demo) pass ``announce=False`` and publish one summary event instead.
     """
     factors = active_factors(session, sources=sources)
+    now = at or utcnow()
     changed = 0
     for source in sources:
         assessed = RiskLevel(source.assessed_level) if source.assessed_level else None
-        active = [ActiveFactor(f.kind, f.subkind, f.ref_id) for f in factors.get(source.id, [])]
-        current, reasons = dynamic_level(assessed, active, rules)
+        active = [ActiveFactor(f.kind, f.subkind, f.ref_id, f.opened_at) for f in factors.get(source.id, [])]
+        current, reasons = dynamic_level(assessed, active, rules, now=now)
         new_value = current.value if current else None
         if reasons != (source.level_reasons or []):
             source.level_reasons = reasons

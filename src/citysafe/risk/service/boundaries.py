@@ -30,6 +30,7 @@ from citysafe.core.context import AppContext, Slot
 from citysafe.core.errors import NotFound
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.aggregate import assign_polygons
+from citysafe.risk.calc.indices import geodesic_area_km2
 from citysafe.risk.calc.voronoi import voronoi_cells
 
 GENERATED_STREETS_SOURCE = "generated (Voronoi) for the demo — not an official boundary"
@@ -63,6 +64,7 @@ class MapUnit:
     boundary_source: str | None
     geom: Any  # shapely (Multi)Polygon, WGS84, full detail: used for assigning sources
     geometry_json: str  # simplified GeoJSON geometry text: used for drawing
+    area_km2: float  # on the WGS84 ellipsoid, of the full-detail polygon: the density rule divides by it
 
     @property
     def generated(self) -> bool:
@@ -97,7 +99,8 @@ def _make_unit(row: DivisionRow, geometry: dict[str, Any]) -> MapUnit:
     simple = geom.simplify(_TOLERANCE.get(row.level, _DEFAULT_TOLERANCE), preserve_topology=True)
     drawn = mapping(simple)
     text = json.dumps({"type": drawn["type"], "coordinates": _round(drawn["coordinates"])}, separators=(",", ":"))
-    return MapUnit(row.code, row.name, row.level, row.parent_code, row.boundary_source, geom, text)
+    area = float(geodesic_area_km2([geom])[0])
+    return MapUnit(row.code, row.name, row.level, row.parent_code, row.boundary_source, geom, text, area)
 
 
 def _load(session: Session, rows: Sequence[DivisionRow]) -> dict[str, dict[str, Any]]:

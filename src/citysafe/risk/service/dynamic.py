@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from citysafe.core.geo import haversine_m
 from citysafe.firewatch.events import AlarmRaised
 from citysafe.hazards.events import HazardLevelChanged, HazardReported
 from citysafe.risk.models import RiskFactor, RiskSource
-from citysafe.risk.rules import DynamicRule
+from citysafe.risk.rules import ActiveFactor, DynamicRule
 from citysafe.risk.service.assessments import refresh_current
 
 
@@ -72,6 +72,8 @@ def open_factor(session: Session, *, kind: str, ref_id: str, subkind: str, organ
     if factor is None:
         factor = RiskFactor(kind=kind, ref_id=ref_id, opened_at=at, region_code=region_code)
         session.add(factor)
+    elif factor.cleared_at is not None:
+        factor.opened_at = at  # re-opened: a held raise runs from now, not from its first opening
     factor.subkind = subkind
     factor.organization_id = organization_id
     factor.lon, factor.lat = lon, lat
@@ -85,7 +87,7 @@ def open_factor(session: Session, *, kind: str, ref_id: str, subkind: str, organ
             factor.region_code = near.region_code
     session.flush()
     touched = {s.id: s for s in [*before, *affected_sources(session, factor)]}
-    refresh_current(session, sources=list(touched.values()), rules=rules)
+    refresh_current(session, sources=list(touched.values()), rules=rules, at=at)
     return factor
 
 
@@ -97,7 +99,7 @@ def clear_factor(session: Session, *, kind: str, ref_id: str, at: datetime,
         return factor
     factor.cleared_at = at
     session.flush()
-    refresh_current(session, sources=affected_sources(session, factor), rules=rules)
+    refresh_current(session, sources=affected_sources(session, factor), rules=rules, at=at)
     return factor
 
 
@@ -116,6 +118,32 @@ def on_alarm_raised(session: Session, event: AlarmRaised, *, at: datetime, rules
                        organization_id=event.unit_organization_id, lon=_float(event.lon), lat=_float(event.lat),
                        region_code=event.region_code or "", detail={"kind": event.kind}, at=at, rules=rules,
                        radius_m=radius_m)
+
+
+def lapse_held_raises(session: Session, *, now: datetime, rules: Sequence[DynamicRule]) -> int:
+    """Recompute the sources whose held raise (an unverified fire alarm's) has run out by ``now``.
+
+    A stored level does not change by itself when time passes; the risk timer calls this. Each lapsed
+    factor is marked (``detail.lapsed_at``) so it is handled once. Returns how many sources changed level.
+    """
+    held = [r for r in rules if r.hold_minutes]
+    if not held:
+        return 0
+    oldest_possible = now - timedelta(minutes=min(r.hold_minutes or 0 for r in held))
+    stmt = (select(RiskFactor).where(RiskFactor.cleared_at.is_(None), RiskFactor.opened_at <= oldest_possible)
+            .execution_options(skip_scope=True).order_by(RiskFactor.id))
+    touched: dict[int, RiskSource] = {}
+    for factor in session.scalars(stmt):
+        probe = ActiveFactor(factor.kind, factor.subkind, factor.ref_id, factor.opened_at)
+        lapsed = any(r.factor == factor.kind and factor.subkind in r.subkinds and not r.holds(probe, now)
+                     for r in held)
+        if not lapsed or (factor.detail or {}).get("lapsed_at"):
+            continue
+        factor.detail = {**(factor.detail or {}), "lapsed_at": now.isoformat()}
+        touched.update((s.id, s) for s in affected_sources(session, factor))
+    if not touched:
+        return 0
+    return refresh_current(session, sources=list(touched.values()), rules=rules, at=now)
 
 
 def list_factors(session: Session, *, source: RiskSource, include_cleared: bool = False) -> list[RiskFactor]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -27,15 +27,17 @@ from citysafe.risk.calc.aggregate import (
     Aggregation,
     aggregate_h3,
     aggregate_polygons,
+    h3_areas_km2,
     h3_boundary,
     summarise,
 )
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.enums import CATEGORY_CODES, KINDS, LEVEL_COLOURS, Category, parse_category
+from citysafe.risk.maprules import MapRules
 from citysafe.risk.models import H3_RESOLUTIONS, RiskSource
 from citysafe.risk.rules import WeightedRuleConfig
 from citysafe.risk.schemas import MapQuery, SourceFilter
-from citysafe.risk.service import boundaries, sources, versions
+from citysafe.risk.service import boundaries, raises, sources, versions
 
 _RANK = {lvl.value: lvl.rank for lvl in LEVELS_ASCENDING}
 _UNIT_NAMES_ZH = {"district": "区县", "street": "街道乡镇", "community": "社区村", "grid": "网格",
@@ -96,8 +98,8 @@ def _props(agg: Aggregation) -> list[dict[str, Any]]:
 
 
 def _h3(points: Points, assessed: np.ndarray[Any, Any], resolution: int, rule: str,
-        weighted: WeightedRuleConfig) -> list[MapFeature]:
-    params = weighted.to_rule() if rule == "weighted" else None
+        rules: MapRules) -> list[MapFeature]:
+    params = rules.params(rule)
     ranks, cats = points.rank[assessed], points.category[assessed]
     if points.cell is not None:
         # The cells were computed when each source was written: only grouping is left to do here.
@@ -105,7 +107,8 @@ def _h3(points: Points, assessed: np.ndarray[Any, Any], resolution: int, rule: s
                            dtype=np.uint64)
         ids, inverse = np.unique(cells, return_inverse=True)
         level, counts, index = summarise(inverse.astype(np.int64).ravel(), ids.size, ranks, rule,  # type: ignore[arg-type]
-                                         categories=cats, params=params)
+                                         categories=cats, params=params,
+                                         areas=h3_areas_km2(ids) if rule == "density" else None)
         agg = Aggregation("h3", ids, level, counts, index, 0, rule, {})  # type: ignore[arg-type]
     else:
         agg = aggregate_h3(points.lon[assessed], points.lat[assessed], ranks, resolution, rule,  # type: ignore[arg-type]
@@ -120,7 +123,7 @@ def _h3(points: Points, assessed: np.ndarray[Any, Any], resolution: int, rule: s
 
 
 def _divisions(session: Session, region: Any, unit: str, points: Points, assessed: np.ndarray[Any, Any],
-               rule: str, weighted: WeightedRuleConfig) -> tuple[list[MapFeature], int, list[str]]:
+               rule: str, rules: MapRules) -> tuple[list[MapFeature], int, list[str]]:
     units = boundaries.units_at_level(session, region=region, level=unit)
     if not units:
         raise field_error("unit", f"no {unit} boundaries have been imported inside {region.name} ({region.code}); "
@@ -128,12 +131,13 @@ def _divisions(session: Session, region: Any, unit: str, points: Points, assesse
                           f"{region.name}尚未导入{_UNIT_NAMES_ZH[unit]}边界，请先导入（citysafe regions import）")
     agg = aggregate_polygons(points.lon[assessed], points.lat[assessed], points.rank[assessed],
                              [u.geom for u in units], [u.code for u in units], rule,  # type: ignore[arg-type]
-                             categories=points.category[assessed],
-                             params=weighted.to_rule() if rule == "weighted" else None, spatial_unit=unit)
+                             categories=points.category[assessed], params=rules.params(rule), spatial_unit=unit,
+                             areas=[u.area_km2 for u in units])
     features = []
     for u, props in zip(units, _props(agg), strict=True):
         props.pop("unit")
         props = {"code": u.code, "name": u.name, "division_level": u.level, **props,
+                 "area_km2": round(u.area_km2, 2),
                  "boundary_source": u.boundary_source, "generated": u.generated}
         features.append(MapFeature(props, u.geometry_json, u.geom))
     notes = [boundaries.GENERATED_STREETS_NOTE_ZH] if any(u.generated for u in units) else []
@@ -155,18 +159,28 @@ RESULTS: Final = Slot("risk.map_results", lambda _ctx: MapResults())
 
 
 def build_map(session: Session, *, query: MapQuery, default_resolution: int,
-              weighted: WeightedRuleConfig) -> MapResult:
+              weighted: WeightedRuleConfig, map_rules: MapRules | None = None) -> MapResult:
     """The map of ``query``, from memory when nothing it depends on has changed since it was built.
 
     It depends on the region's sources (their counties' change counters), the division boundaries (the
-    boundary cache's generation), the reader's organisation scope and the rule's parameters.
+    boundary cache's generation), the reader's organisation scope and the rule's parameters. A query
+    without a rule takes the configured default (``map_rules.default``). Notes of temporary raises in
+    force (unverified fire alarms) are added on every request: they depend on the time.
     """
+    rules = map_rules or MapRules(weighted=weighted)
+    query = query.model_copy(update={"rule": query.rule or rules.default})
+    result = _cached_map(session, query=query, default_resolution=default_resolution, rules=rules)
+    live = raises.notes(session, region_code=result.region["code"])
+    return replace(result, notes=[*result.notes, *live]) if live else result
+
+
+def _cached_map(session: Session, *, query: MapQuery, default_resolution: int, rules: MapRules) -> MapResult:
     region = regions_service.get(session, code=query.region)
     if query.unit not in ("h3", region.level):
         boundaries.units_at_level(session, region=region, level=query.unit)  # revalidates the boundary cache
     scope = current_scope(session)
     key = (str(session.get_bind().engine.url), region.code, query.model_dump_json(), default_resolution,
-           weighted.model_dump_json(),
+           json.dumps(rules.settings_of(query.rule or rules.default)),
            scope.organization_id if scope else None, boundaries.generation(session),
            versions.data_version(session, prefix=region_prefix(region.code)))
     results = RESULTS.of(session)
@@ -175,8 +189,7 @@ def build_map(session: Session, *, query: MapQuery, default_resolution: int,
         if cached is not None:
             results.entries.move_to_end(key)
             return cached
-    result = _build_map(session, region=region, query=query, default_resolution=default_resolution,
-                        weighted=weighted)
+    result = _build_map(session, region=region, query=query, default_resolution=default_resolution, rules=rules)
     with results.lock:
         results.entries[key] = result
         while len(results.entries) > _RESULTS_KEPT:
@@ -185,7 +198,8 @@ def build_map(session: Session, *, query: MapQuery, default_resolution: int,
 
 
 def _build_map(session: Session, *, region: Any, query: MapQuery, default_resolution: int,
-               weighted: WeightedRuleConfig) -> MapResult:
+               rules: MapRules) -> MapResult:
+    rule = query.rule or rules.default
     categories = [parse_category(c).value for c in query.category] if query.category else None
     resolution = query.res or default_resolution
     points = load_points(session, region_code=region.code, categories=categories, kinds=query.kind,
@@ -194,21 +208,21 @@ def _build_map(session: Session, *, region: Any, query: MapQuery, default_resolu
     unassigned = 0
     notes: list[str] = []
     if query.unit == "h3":
-        features = _h3(points, assessed, resolution, query.rule, weighted)
+        features = _h3(points, assessed, resolution, rule, rules)
     else:
-        features, unassigned, notes = _divisions(session, region, query.unit, points, assessed, query.rule, weighted)
+        features, unassigned, notes = _divisions(session, region, query.unit, points, assessed, rule, rules)
     counts = np.bincount(points.rank, minlength=5)
     totals = {lvl.value: int(counts[lvl.rank]) for lvl in reversed(LEVELS_ASCENDING)}
     totals |= {"unassessed": int(counts[0]), "total": int(points.rank.size), "unassigned": unassigned}
     aggregation: dict[str, Any] = {
-        "rule": query.rule, "basis": query.basis, "unit": query.unit,
+        "rule": rule, "rule_statement": rules.describe(rule), "basis": query.basis, "unit": query.unit,
         "spatial_unit": f"h3:{resolution}" if query.unit == "h3" else query.unit,
         "categories": categories or [c.value for c in Category], "kinds": query.kind or None,
     }
     if query.unit == "h3":
         aggregation["resolution"] = resolution
-    if query.rule == "weighted":
-        aggregation["weighted"] = weighted.model_dump(mode="json")
+    if rule in ("weighted", "density", "share"):
+        aggregation[rule] = rules.settings_of(rule)
     return MapResult(region={"code": region.code, "name": region.name, "level": region.level},
                      unit=query.unit, features=features, aggregation=aggregation, totals=totals, notes=notes)
 

@@ -101,12 +101,12 @@ def gather(session: Session, *, settings: Settings, region_code: str, year: int,
             continue  # a city without street boundaries gets no street map
         query = MapQuery(region=region.code, unit=unit, res=7 if region.level == "city" else 8)
         facts.maps[key] = maps.build_map(session, query=query, default_resolution=cfg.h3_resolution,
-                                         weighted=cfg.weighted)
+                                         weighted=cfg.weighted, map_rules=cfg.map_rules)
         facts.notes.extend(n for n in facts.maps[key].notes if n not in facts.notes)
     # The weighted index is drawn on the finest divisions available: averaged over a whole district it
     # levels out, over streets it shows where major and large risks concentrate.
     finest = next((facts.maps[k].unit for k in ("street", "division") if k in facts.maps), "h3")
     weighted = MapQuery(region=region.code, unit=finest, rule="weighted")
     facts.maps["weighted"] = maps.build_map(session, query=weighted, default_resolution=cfg.h3_resolution,
-                                            weighted=cfg.weighted)
+                                            weighted=cfg.weighted, map_rules=cfg.map_rules)
     return facts

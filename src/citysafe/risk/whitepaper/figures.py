@@ -15,8 +15,13 @@ from citysafe.risk.service import boundaries, maps
 from citysafe.risk.whitepaper.facts import LEVELS, Facts
 
 
-def _legend() -> list[tuple[str, str]]:
-    entries = [(LEVEL_COLOURS[lvl], f"{lvl.name_zh}（{lvl.colour_zh}）") for lvl in LEVELS]
+def _legend(statement: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Level names, with each level's range under the map's rule when it has one (风险密度: ≥ 16 分/km²)."""
+    ranges = {b["level"]: b["range_zh"] for b in statement["breaks"]} if statement else {}
+    unit = f" {statement['index_unit_zh']}" if statement and statement["index_unit_zh"] else ""
+    entries = [(LEVEL_COLOURS[lvl], f"{lvl.name_zh}（{lvl.colour_zh}）" + (f" {ranges[lvl.value]}{unit}"
+                                                                         if lvl.value in ranges else ""))
+               for lvl in LEVELS]
     return [*entries, (NO_LEVEL_COLOUR, "无风险源")]
 
 
@@ -32,7 +37,8 @@ def map_figure(result: maps.MapResult, title: str, *, labels: bool, fonts: Fonts
         geom = feature.geom if feature.geom is not None else from_geojson(feature.geometry_json)
         label = feature.properties.get("name") if labels else None
         layers.append(MapLayer(geom, _fill(feature.properties), label))
-    return choropleth(layers, title=title, legend=_legend(), note=note, outline_only=outline or [], fonts=fonts,
+    legend = _legend(result.aggregation.get("rule_statement"))
+    return choropleth(layers, title=title, legend=legend, note=note, outline_only=outline or [], fonts=fonts,
                       nothing_to_draw="暂无已评估的风险源")
 
 
@@ -50,16 +56,23 @@ def points_figure(session: Session, facts: Facts, title: str, *, fonts: Fonts) -
     return choropleth(layers, title=title, legend=legend, points=points, fonts=fonts)
 
 
+def _rule_short(result: maps.MapResult) -> str:
+    """The rule's name without its explanation in brackets: 风险密度, 就高 …"""
+    name = str(result.aggregation.get("rule_statement", {}).get("name_zh", ""))
+    return name.split("（")[0]
+
+
 def draw(session: Session, facts: Facts) -> dict[str, bytes]:
     """Every figure by key (``points``, ``division``, ``street``, ``h3``, ``weighted``, ``bars_…``)."""
     fonts = Fonts()
     figures: dict[str, bytes] = {"points": points_figure(session, facts, f"{facts.name}风险源空间分布", fonts=fonts)}
     district_outline = [f.geom for f in facts.maps["division"].features] if "division" in facts.maps else []
     if "division" in facts.maps:
-        title = f"{facts.name}安全风险四色图（{facts.child_word}，就高）"
+        title = f"{facts.name}安全风险四色图（{facts.child_word}，{_rule_short(facts.maps['division'])}）"
         figures["division"] = map_figure(facts.maps["division"], title, labels=True, fonts=fonts)
     if "street" in facts.maps:
-        figures["street"] = map_figure(facts.maps["street"], f"{facts.name}安全风险四色图（街道，就高）", labels=False,
+        street_title = f"{facts.name}安全风险四色图（街道，{_rule_short(facts.maps['street'])}）"
+        figures["street"] = map_figure(facts.maps["street"], street_title, labels=False,
                                        outline=district_outline, note="；".join(facts.notes), fonts=fonts)
     if "h3" in facts.maps:
         res = facts.maps["h3"].aggregation.get("resolution")

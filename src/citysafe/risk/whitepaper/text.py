@@ -116,8 +116,13 @@ def methods(doc: Document, f: Facts) -> None:
               note="α 按厂区边界外 500 米内常住人口取值：≥100 人 2.0；50–99 人 1.5；30–49 人 1.2；"
                    "1–29 人 1.0；0 人 0.5。")
     doc.section("区域汇总与动态调整")
-    doc.para("区域（区县、街道、网格）风险等级采用“就高”规则：区域内最高等级的风险源决定区域等级，简明、保守、便于问责；"
-             "同时给出加权综合指数作为参照：各风险源按等级计分（低、一般、较大、重大依次为 "
+    rule = f.cfg.map_rules.describe(f.cfg.map_rules.default)
+    unit = f" {rule['index_unit_zh']}" if rule["index_unit_zh"] else ""
+    doc.para(f"本白皮书的区域（区县、街道、网格）四色图采用“{rule['name_zh']}”规则：{rule['description_zh']}"
+             "分级界限为：" + "；".join(f"{b['name_zh']} {b['range_zh']}{unit}" for b in rule["breaks"])
+             + f"（依据：{rule['basis_zh']}）。“就高”规则（区域内最高等级的风险源决定区域等级）保守、便于问责，"
+             "但在风险源众多的区县几乎处处为重大风险，不能区分区域，故作为风险源清单的管控依据而不用于区域比较。")
+    doc.para("另给出加权综合指数作为参照：各风险源按等级计分（低、一般、较大、重大依次为 "
              + "、".join(f"{v:g}" for v in f.cfg.weighted.level_scores) + "），按领域权重"
              + "、".join(f"{CATEGORIES[c]} {w:g}" for c, w in f.cfg.weighted.category_weights.items())
              + f" 加权平均，指数以 {'/'.join(f'{t:g}' for t in f.cfg.weighted.thresholds)} 为界分为四级。")
@@ -186,17 +191,18 @@ def results(doc: Document, f: Facts, *, figures: dict[str, bytes]) -> None:
               widths=[1.8, 1, 1, 1, 1, 1])
     doc.figure(f"各{f.child_word}风险源数量（按风险等级）", figures["bars_division"], width_cm=15.5)
     doc.section("四色空间分布")
+    rule_name = f.cfg.map_rules.describe(f.cfg.map_rules.default)["name_zh"]
     first = doc.next_figure()
     maps_drawn = sum(1 for key in ("division", "street", "h3") if key in figures)
-    doc.para(f"风险源空间分布见图 {first}；按“就高”规则绘制的四色空间分布图见图 {first + 1}"
+    doc.para(f"风险源空间分布见图 {first}；按“{rule_name}”规则绘制的四色空间分布图见图 {first + 1}"
              + (f"至图 {first + maps_drawn}" if maps_drawn > 1 else "")
              + f"，加权综合指数图见图 {first + maps_drawn + 1}。")
     doc.figure(f"{f.name}风险源空间分布", figures["points"], width_cm=MAP_WIDTH_CM)
     for key, caption in (("division", f"{f.name}安全风险四色图（{f.child_word}）"),
                          ("street", f"{f.name}安全风险四色图（街道）"), ("h3", f"{f.name}安全风险四色网格图")):
         if key in figures:
-            note = "；".join(f.notes) if key == "street" and f.notes else ""
-            doc.figure(caption, figures[key], note=note, width_cm=MAP_WIDTH_CM)
+            notes = [f"汇总规则：{rule_name}（分级界限见图例）", *(f.notes if key == "street" else [])]
+            doc.figure(caption, figures[key], note="；".join(notes), width_cm=MAP_WIDTH_CM)
     doc.figure(f"{f.name}区域综合风险指数图（加权）", figures["weighted"], width_cm=MAP_WIDTH_CM,
                note="加权规则：等级分值按领域权重加权平均后分级，一处重大风险不会使整个区域直接变红，用于比较区域综合风险水平。")
 
@@ -258,8 +264,10 @@ def appendix(doc: Document, f: Facts) -> None:
                 Cell(s.supervising_department)] for s in f.orange],
               widths=[1.5, 3.6, 1.8, 2.6, 1.3], compact=True)
     doc.section("编制参数")
+    default = f.cfg.map_rules.default
     rows = [cells(["数据时点", f"{f.at:%Y-%m-%d %H:%M} UTC"]),
-            cells(["区域汇总规则", "就高（highest）；参照：加权（weighted）"]),
+            cells(["区域汇总规则", f"{default}（{f.cfg.map_rules.describe(default)['name_zh']}）；"
+                             f"参数 {f.cfg.map_rules.settings_of(default) or '—'}；参照：加权（weighted）"]),
             cells(["等级口径", "当前等级（含动态调整）；评定等级记录在案"]),
             cells(["LEC 预设", "A（右闭区间）"]), cells(["风险矩阵预设", "M1"]),
             cells(["GB 18218 分级→等级",

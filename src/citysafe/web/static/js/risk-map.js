@@ -32,14 +32,31 @@
     return p;
   }
 
+  // The legend states the rule the map was drawn by and the range of each colour under it.
   const legend = L.control({ position: "bottomright" });
-  legend.onAdd = () => {
-    const div = L.DomUtil.create("div", "legend");
-    div.innerHTML = "<b>风险等级</b><br>" + Object.keys(COLOURS).map((k) =>
-      `<i style="background:${COLOURS[k]}"></i>${NAMES[k]}`).join("<br>") + `<br><i style="background:${NONE}"></i>无风险源`;
-    return div;
-  };
+  legend.onAdd = () => L.DomUtil.create("div", "legend");
   legend.addTo(map);
+
+  function ruleLegend(statement) {
+    const div = legend.getContainer();
+    const unit = statement && statement.index_unit_zh ? ` ${statement.index_unit_zh}` : "";
+    const rows = statement ? statement.breaks.map((b) =>
+      `<i style="background:${COLOURS[b.level]}"></i>${NAMES[b.level]} <span class="range">${esc(b.range_zh)}${esc(unit)}</span>`)
+      : Object.keys(COLOURS).map((k) => `<i style="background:${COLOURS[k]}"></i>${NAMES[k]}`);
+    div.innerHTML = `<b>${statement ? "汇总规则：" + esc(statement.name_zh) : "风险等级"}</b><br>` + rows.join("<br>") +
+      `<br><i style="background:${NONE}"></i>无风险源` +
+      (statement ? `<div class="basis">依据：${esc(statement.basis_zh)}</div>` : "");
+    $("rule-statement").innerHTML = statement ?
+      `<b>${esc(statement.name_zh)}</b>：${esc(statement.description_zh)}` : "";
+  }
+  ruleLegend(null);
+
+  function indexText(p, rule) {
+    if (p.index == null) return "";
+    if (rule === "density") return `<br>风险密度 ${p.index.toFixed(2)} 分/km²（面积 ${p.area_km2 != null ? p.area_km2.toFixed(0) + " km²" : "—"}）`;
+    if (rule === "share") return `<br>重大及较大风险源占比 ${(p.index * 100).toFixed(1)}%`;
+    return `<br>综合指数 ${p.index.toFixed(2)}`;
+  }
 
   function setTotals(t) {
     document.querySelectorAll("#totals b").forEach((b) => { b.textContent = t ? t[b.dataset.level] : "–"; });
@@ -50,11 +67,26 @@
     nav.innerHTML = "";
     for (const p of region.path.concat([region])) {
       const a = document.createElement("a");
-      a.textContent = p.name; a.href = "#";
-      a.onclick = (e) => { e.preventDefault(); show(p.code); };
+      a.textContent = p.name; a.href = urlFor(p.code);
+      a.onclick = (e) => { e.preventDefault(); go(p.code); };
       nav.appendChild(a);
     }
   }
+
+  // Each drill-down is a history entry (?code=…), so Back and Forward walk the regions visited.
+  function urlFor(code) {
+    const url = new URL(window.location.href);
+    if (code === el.dataset.home) url.searchParams.delete("code"); else url.searchParams.set("code", code);
+    return url.pathname + url.search;
+  }
+  function go(code) {
+    if (code !== state.code) history.pushState({ code }, "", urlFor(code));
+    show(code).catch(fail);
+  }
+  window.addEventListener("popstate", (e) => {
+    const code = (e.state && e.state.code) || new URL(window.location.href).searchParams.get("code") || el.dataset.home;
+    show(code).catch(fail);
+  });
 
   function defaultUnit(level) {
     if (level === "province" || level === "city") return "district";
@@ -67,10 +99,10 @@
     unitLayer = sourceLayer = outlineLayer = null;
   }
 
-  function unitTooltip(p) {
+  function unitTooltip(p, rule) {
     const c = p.counts || {};
     return `<b>${esc(p.name || p.code)}</b> ${badge(p.level)}<br>重大 ${c.red || 0} · 较大 ${c.orange || 0} · ` +
-      `一般 ${c.yellow || 0} · 低 ${c.blue || 0}` + (p.index != null ? `<br>综合指数 ${p.index.toFixed(2)}` : "");
+      `一般 ${c.yellow || 0} · 低 ${c.blue || 0}` + indexText(p, rule);
   }
 
   function listUnits(features, unit) {
@@ -78,7 +110,7 @@
     ul.innerHTML = "";
     $("list-title").textContent = unit === "h3" ? "高风险网格" : "下级区域（按风险等级排序）";
     const sorted = features.slice().sort((a, b) => (RANK[b.properties.level] || 0) - (RANK[a.properties.level] || 0)
-      || b.properties.count_total - a.properties.count_total);
+      || (b.properties.index || 0) - (a.properties.index || 0) || b.properties.count_total - a.properties.count_total);
     for (const f of sorted.slice(0, unit === "h3" ? 30 : 300)) {
       const p = f.properties;
       const li = document.createElement("li");
@@ -90,12 +122,13 @@
 
   function drill(feature, unit) {
     if (unit === "h3") { map.fitBounds(L.geoJSON(feature).getBounds(), { maxZoom: 15, animate: false }); return; }
-    show(feature.properties.code);
+    go(feature.properties.code);
   }
 
   async function showUnits(region) {
     const unitSelect = $("unit");
     let unit = state.unit || unitSelect.value;
+    const rule = $("rule").value;
     const query = { region: region.code, unit, rule: $("rule").value, basis: $("basis").value };
     if (unit === "h3") query.res = $("res").value;
     let data;
@@ -116,10 +149,10 @@
       onEachFeature: (f, layer) => {
         if (unit === "district" && f.properties.name) {
           layer.bindTooltip(esc(f.properties.name), { permanent: true, direction: "center", className: "unit-label" });
-          layer.bindPopup(unitTooltip(f.properties));
+          layer.bindPopup(unitTooltip(f.properties, rule));
           layer.on("mouseover", () => layer.openPopup());
         } else {
-          layer.bindTooltip(unitTooltip(f.properties), { sticky: true });
+          layer.bindTooltip(unitTooltip(f.properties, rule), { sticky: true });
         }
         layer.on("click", () => drill(f, unit));
       },
@@ -133,7 +166,7 @@
     }
     setTotals(data.totals);
     notes.push(...data.notes);
-    if (data.aggregation.rule === "weighted") notes.push("加权综合指数：等级分值按领域权重加权平均后分级。");
+    ruleLegend(data.aggregation.rule_statement);
     $("notes").innerHTML = notes.map((n) => `<div class="note">${esc(n)}</div>`).join("");
     $("region-meta").textContent = `${region.code} · 风险源 ${data.totals.total} 处` +
       (data.totals.unassessed ? ` · 未评估 ${data.totals.unassessed}` : "");
@@ -175,6 +208,7 @@
 
   async function showStreet(region) {
     clearLayers();
+    ruleLegend(null); // sources are drawn by their own level here, no aggregation rule applies
     const own = await getJSON(`/api/v1/regions/${region.code}/boundary`).catch(() => null);
     if (own) outlineLayer = L.geoJSON(own, { style: { color: "#1f2937", weight: 2, fillOpacity: 0.06 } }).addTo(map);
     const data = await getJSON("/api/v1/risk/map?" + params({ region: region.code, unit: "street",
@@ -219,6 +253,7 @@
 
   async function show(code) {
     state.code = code;
+    el.dataset.loaded = "";
     const region = await getJSON(`/api/v1/regions/${code}`);
     $("region-name").textContent = region.name;
     crumbs(region);
@@ -240,5 +275,6 @@
   for (const id of ["unit", "rule", "basis", "res", "show-sources"]) $(id).addEventListener("change", refresh);
   $("categories").addEventListener("change", refresh);
   getJSON("/api/v1/risk/categories").then((c) => { for (const k of c.kinds) state.kinds[k.code] = k; }).catch(() => {});
+  history.replaceState({ code: state.code }, "", urlFor(state.code));
   show(state.code).catch(fail);
 })();
