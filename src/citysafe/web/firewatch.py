@@ -37,6 +37,8 @@ def _names() -> dict[str, Any]:
         "state_names": {s.value: v for s, v in STATE_NAMES_ZH.items()},
         "status_names": STATUS_NAMES, "status_colours": STATUS_COLOURS, "status_order": STATUS_ORDER,
         "iot_kind_names": {k.value: v for k, v in IOT_KIND_NAMES_ZH.items()},
+        # GB/T 26875.3 table 5: a component's type by name (感烟火灾探测器), never its number (40).
+        "component_type_name": service.component_type_name,
     }
 
 
