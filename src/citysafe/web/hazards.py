@@ -39,6 +39,7 @@ from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate, TicketFilter, TransitionIn
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
+from citysafe.regions import service as regions_service
 from citysafe.web.common import TEMPLATES, page_principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -126,7 +127,8 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
                   tab=chosen[0], q=q, category=category, level=level, region=region, summary=summary,
                   export_url=f"/api/v1/hazards/tickets/export.xlsx?{export_query}", error=error,
                   ok=request.query_params.get("ok", ""), local=format_local,
-                  can_report=principal.can(Permission.REPORT_HAZARDS))
+                  can_report=principal.can(Permission.REPORT_HAZARDS),
+                  region_choices=regions_service.children(db, code=principal.region_code))
 
 
 @router.get("/hazards/tickets/{ticket_id}", response_class=HTMLResponse)
