@@ -24,6 +24,12 @@ DEVELOPER_TEXT = {
     "a pydantic message": re.compile(r"Input should|Field required|Value error|validation error"),
     "a method code": re.compile(r"\b(?:LEC|MATRIX|GIVEN|GB18218)-[A-Z0-9]+\b"),
     "a Python repr": re.compile(r"\{'[a-z_]+':|\[\('"),
+    # The console's own English (navigation, buttons, states, rule names): data such as usernames, device
+    # models and file types may be ASCII, the interface may not.
+    "an English word of the interface": re.compile(
+        r"\b(?:Home|Regions|Risk map|Hazards|Fire monitoring|Emergency|Supervision|Organisations|Evaluation|Audit|"
+        r"Users|Submit|Cancel|Save|Delete|Loading|Search|Next|Previous|Login|Logout|Password|Status|Unknown|"
+        r"pending|failed|sent|done|highest|weighted|mean|video|phone)\b"),
 }
 
 

@@ -7,7 +7,6 @@ a page whose path needs an id this test cannot supply fails here until it is giv
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,10 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
 }
+
+# Pages whose query shows another state of a page the route walk reads plainly.
+EXTRA_PAGES = ("/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
+               "/hazards/permits?flag=conflict")
 
 
 @pytest.fixture
@@ -93,8 +96,7 @@ def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext
         ids = path_ids(session)
     app = create_app(ctx=ctx)
     with TestClient(app, base_url=ORIGIN) as client:
-        urls = page_urls(app, ids) + ["/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102",
-                                      "/hazards/tasks?mine=false", "/hazards/permits?flag=conflict"]
+        urls = [*page_urls(app, ids), *EXTRA_PAGES]
         found = []
         for username in ("nanjing", "xuanwu", "operator", "grid", "admin"):
             found += read_as(client, username, urls)
@@ -109,10 +111,10 @@ def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext
 def test_the_scan_finds_what_it_looks_for() -> None:
     # The scanner itself: a page with each fault is caught, the same words in links and data are not.
     page = ("<h1>已督办至 320102</h1><p title='body.location.lon：数值过大'>状态 None</p><td>MATRIX-M1</td>"
-            "<span>pending_review</span><a href='/map?code=320102' data-region='320102'>玄武区</a>"
+            "<span>pending_review</span><a href='/map?code=320102' data-region='320102' title='Home'>玄武区</a>"
             "<script>const x = {a_b: null};</script>")
     found = problems(page)
     assert any("320102" in p for p in found) and any("body.location" in p for p in found)
     assert any("'None'" in p for p in found) and any("MATRIX-M1" in p for p in found)
-    assert any("pending_review" in p for p in found) and len(found) == 5
+    assert any("pending_review" in p for p in found) and any("'Home'" in p for p in found) and len(found) == 6
     assert problems("<p>玄武区 玄武门街道 · 坐标 118.800123, 32.048123（WGS84）</p>") == []

