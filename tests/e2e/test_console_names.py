@@ -98,6 +98,8 @@ def test_pages_name_what_they_show(ctx: AppContext, live_server: str, browser_pa
     page.select_option("select[name=category]", index=1)
     page.fill("textarea[name=description]", "消防通道堆放杂物")
     page.evaluate("document.getElementById('lon').value = '518.8'; document.getElementById('lat').value = '32.05'")
+    page.wait_for_function("!document.getElementById('geo').textContent.includes('正在获取')")
+    assert not re.search(r"[A-Za-z]", page.inner_text("[data-testid=geo]")), page.inner_text("[data-testid=geo]")
     page.click("#submit-report")
     error = page.inner_text("[data-testid=flash-error]")
     assert "经度" in error and "location" not in error and "body" not in error, error
