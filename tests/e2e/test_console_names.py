@@ -104,3 +104,15 @@ def test_pages_name_what_they_show(ctx: AppContext, live_server: str, browser_pa
     error = page.inner_text("[data-testid=flash-error]")
     assert "经度" in error and "location" not in error and "body" not in error, error
     page.screenshot(path=str(artifacts_dir / "names-form-error.png"), full_page=True)
+
+    # 6. the maps' numbers say what they count: risk sources per district, networked units per cluster
+    _login(page, base, "nanjing", "/risk")
+    page.wait_for_selector("#map[data-loaded='320100:district']")
+    counts = page.locator("#units li small.count").all_inner_texts()
+    assert counts and all(re.fullmatch(r"风险源 \d+", c) for c in counts), counts
+    assert not DIVISION_CODE.search(page.inner_text("#region-meta")), page.inner_text("#region-meta")
+    page.screenshot(path=str(artifacts_dir / "names-risk-map.png"))
+    page.goto(f"{base}/firewatch/map")
+    page.wait_for_selector(".fw-cluster")
+    title = page.locator(".fw-cluster").first.get_attribute("title") or ""
+    assert re.fullmatch(r"联网单位 \d+ 家", title), title
