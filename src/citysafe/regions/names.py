@@ -60,7 +60,7 @@ class RegionNames:
         stmt = stmt.where(Region.code.startswith(chunk)) if chunk else stmt.where(Region.level.in_(
             ("province", "city", "district")))
         with self._factory() as session:
-            rows = dict(session.execute(stmt).all())
+            rows = {str(code): str(name) for code, name in session.execute(stmt).all()}
         with self._lock:
             self._names.update(rows)
             self._loaded.add(chunk)

@@ -174,8 +174,9 @@ def _visible_job(db: DbSession, job_id: int | None) -> jobs.Job | None:
 def _authors(db: DbSession, usernames: set[str]) -> dict[str, str]:
     """Who prepared each white paper, as its readers know them: 南京市安委办（南京市 · 市安委办）."""
     names = regions_service.cached_names(db)
+    roles = {role.value: name for role, name in ROLE_NAMES_ZH.items()}
     return {u.username: f"{u.display_name or u.username}（{names.name(u.region_code) or u.region_code} · "
-                        f"{ROLE_NAMES_ZH.get(u.role, u.role)}）"
+                        f"{roles.get(u.role, u.role)}）"
             for u in auth_service.users_by_username(db, usernames=usernames).values()}
 
 
