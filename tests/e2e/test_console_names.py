@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.e2e.e2e_support import login_as
 from tests.web.console_scan import DIVISION_CODE
 from tests.web.test_console_words import PASSWORD, path_ids
 
@@ -26,12 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]  # the whole demo city 
 
 
 def _login(page: Any, base: str, username: str, target: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{target}*")
+    login_as(page, base, username, PASSWORD, target)
 
 
 def _no_code(text: str) -> None:
