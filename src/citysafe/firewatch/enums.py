@@ -77,9 +77,6 @@ class VerifyMethod(StrEnum):
     PHONE = "phone"
 
 
-VERIFY_METHOD_NAMES_ZH: Final = {VerifyMethod.VIDEO: "视频查看", VerifyMethod.PHONE: "电话核实"}
-
-
 class IotKind(StrEnum):
     """IoT device kinds with a documented payload (docs/iot-payloads.md)."""
 

@@ -21,7 +21,6 @@ from citysafe.firewatch.enums import (
     IOT_KIND_NAMES_ZH,
     KIND_NAMES_ZH,
     STATE_NAMES_ZH,
-    VERIFY_METHOD_NAMES_ZH,
     AlarmKind,
     AlarmState,
 )
@@ -47,9 +46,8 @@ def _names() -> dict[str, Any]:
         "iot_kind_names": {k.value: v for k, v in IOT_KIND_NAMES_ZH.items()},
         # GB/T 26875.3 table 5: a component's type by name (感烟火灾探测器), never its number (40).
         "component_type_name": service.component_type_name,
-        # A confirmed fire's hand-over to 119 and how an alarm was verified, in words (never sent/phone).
+        # A confirmed fire's hand-over to 119 in words (已转发119), never its status (sent).
         "forward_names": FORWARD_NAMES_ZH,
-        "method_names": {m.value: v for m, v in VERIFY_METHOD_NAMES_ZH.items()},
     }
 
 
