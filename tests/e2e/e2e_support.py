@@ -6,7 +6,17 @@ from typing import Any
 
 from tests.risk.risk_helpers import clear_generated_streets
 
-__all__ = ["clear_generated_streets", "login_city_office", "watch_page"]
+__all__ = ["clear_generated_streets", "login_as", "login_city_office", "watch_page"]
+
+
+def login_as(page: Any, base: str, username: str, password: str, target: str) -> None:
+    """Log out whoever was in, log in as ``username`` from ``target``'s deep link and wait until it opens."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{target}*")
 
 
 def login_city_office(page: Any, base: str, target: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.e2e_support import login_as
 from tests.hazards.conftest import XUANWU_SQUARE, tiny_png
 
 from citysafe.auth import service as auth_service
@@ -44,12 +45,7 @@ def _world(ctx: AppContext) -> int:
 
 
 def _login(page: Any, base: str, username: str, target: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{target}*")
+    login_as(page, base, username, PASSWORD, target)
 
 
 def _act(page: Any, action: str, note: str = "", photo: Path | None = None, **fields: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -135,6 +136,13 @@ def get_user(session: Session, *, user_id: int) -> User:
 def find_user(session: Session, *, username: str) -> User:
     return first_or_404(session, select(User).where(User.username == username), key=username, what="user",
                         what_zh="用户")
+
+
+def users_by_username(session: Session, *, usernames: Collection[str]) -> dict[str, User]:
+    """The users of ``usernames`` the reader may see, for pages that name who did something (a record keeps
+    the username; a page shows the person)."""
+    wanted = sorted(set(usernames))
+    return {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))} if wanted else {}
 
 
 def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:

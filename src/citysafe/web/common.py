@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context as JinjaContext
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
@@ -16,10 +18,27 @@ from citysafe.auth.enums import ROLE_NAMES_ZH, Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.errors import Unauthenticated
+from citysafe.regions.names import REGION_NAMES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["local_time"] = format_local
 
+
+@pass_context
+def region_name(context: JinjaContext, code: str | None) -> str:
+    """``{{ code|region_name }}``: the division's name (玄武区) from the application's cached lookup; a code
+    that names no division stays as it is, so nothing is hidden."""
+    return REGION_NAMES.get(app_context(context["request"])).name(code) or (code or "")
+
+
+@pass_context
+def region_full_name(context: JinjaContext, code: str | None) -> str:
+    """``{{ code|region_full_name }}``: below a county, with the county (玄武区 玄武门街道)."""
+    return REGION_NAMES.get(app_context(context["request"])).full_name(code) or (code or "")
+
+
+TEMPLATES.env.filters["region_name"] = region_name
+TEMPLATES.env.filters["region_full_name"] = region_full_name
 
 
 class NavItem(NamedTuple):

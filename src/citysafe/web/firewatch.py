@@ -16,7 +16,14 @@ from citysafe.auth.enums import Permission
 from citysafe.core.bounds import RowId
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch import service
-from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, KIND_NAMES_ZH, STATE_NAMES_ZH, AlarmKind, AlarmState
+from citysafe.firewatch.alarms.forwarding import STATUS_NAMES_ZH as FORWARD_NAMES_ZH
+from citysafe.firewatch.enums import (
+    IOT_KIND_NAMES_ZH,
+    KIND_NAMES_ZH,
+    STATE_NAMES_ZH,
+    AlarmKind,
+    AlarmState,
+)
 from citysafe.firewatch.schemas import AlarmFilter
 from citysafe.web.common import page_principal, render
 
@@ -37,6 +44,10 @@ def _names() -> dict[str, Any]:
         "state_names": {s.value: v for s, v in STATE_NAMES_ZH.items()},
         "status_names": STATUS_NAMES, "status_colours": STATUS_COLOURS, "status_order": STATUS_ORDER,
         "iot_kind_names": {k.value: v for k, v in IOT_KIND_NAMES_ZH.items()},
+        # GB/T 26875.3 table 5: a component's type by name (感烟火灾探测器), never its number (40).
+        "component_type_name": service.component_type_name,
+        # A confirmed fire's hand-over to 119 in words (已转发119), never its status (sent).
+        "forward_names": FORWARD_NAMES_ZH,
     }
 
 

@@ -5,6 +5,7 @@ grids. Every page calls the same services as the API; forms post here and come b
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -39,7 +40,9 @@ from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate, TicketFilter, TransitionIn
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
+from citysafe.regions import service as regions_service
 from citysafe.web.common import TEMPLATES, page_principal, render
+from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES.env.globals.update(
@@ -59,20 +62,12 @@ def _problem(error: CitysafeError | ValidationError) -> CitysafeError:
     return error
 
 
-# Field names in problems are the API's; the console names them as its forms do.
-FIELD_LABELS = {"photos": "现场照片", "file": "文件", "description": "隐患描述", "category": "隐患类别",
-                "attachment_ids": "照片或材料", "note": "说明", "deadline": "整改期限", "plan": "整改方案",
-                "organization_id": "责任单位", "region_code": "所在区划", "level": "隐患等级", "items": "检查结果"}
+# The labels of this domain's forms where they differ from the console's shared ones (web/messages.py).
+FIELD_LABELS = MappingProxyType({"level": "隐患等级"})
 
 
 def _message(error: CitysafeError | ValidationError) -> str:
-    problem = _problem(error)
-    message = problem.detail_zh or problem.detail
-    for field in problem.fields:
-        label = FIELD_LABELS.get(field.field.split(".")[0])
-        if label:
-            message = message.replace(f"{field.field}：", f"{label}：", 1)
-    return message
+    return form_message(error, FIELD_LABELS)
 
 
 def _back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
@@ -126,7 +121,8 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
                   tab=chosen[0], q=q, category=category, level=level, region=region, summary=summary,
                   export_url=f"/api/v1/hazards/tickets/export.xlsx?{export_query}", error=error,
                   ok=request.query_params.get("ok", ""), local=format_local,
-                  can_report=principal.can(Permission.REPORT_HAZARDS))
+                  can_report=principal.can(Permission.REPORT_HAZARDS),
+                  region_choices=regions_service.children(db, code=principal.region_code))
 
 
 @router.get("/hazards/tickets/{ticket_id}", response_class=HTMLResponse)

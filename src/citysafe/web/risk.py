@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context, commits_on_its_own, unit_of_work_as
-from citysafe.auth.enums import Permission
+from citysafe.auth.enums import ROLE_NAMES_ZH, Permission
 from citysafe.core import jobs
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
@@ -33,6 +34,7 @@ from citysafe.risk.service import assessments, config, dynamic, imports, reports
 from citysafe.risk.service.importfile import COLUMNS
 from citysafe.risk.whitepaper.views import WhitepaperRequest, submit_whitepaper
 from citysafe.web.common import TEMPLATES, page_principal, render
+from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 LEVELS = list(reversed(LEVELS_ASCENDING))
@@ -112,7 +114,7 @@ async def assess_source(request: Request, source_id: RowId, db: DbSession) -> Re
     except (CitysafeError, ValueError, ParamError) as exc:
         db.rollback()
         if isinstance(exc, CitysafeError):
-            message = exc.detail_zh or exc.detail
+            message = form_message(exc)
         else:
             message = exc.message_zh if isinstance(exc, ParamError) else str(exc).splitlines()[0]
         page = render(request, "risk/source.html", principal, error=message, form=form,
@@ -151,7 +153,7 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
                 session.rollback()  # a report with errors keeps nothing, whatever was read or flushed before
     except CitysafeError as exc:
         page = render(request, "risk/import.html", principal, report=None,
-                      error=(exc.detail_zh or exc.detail).replace("file：", "文件：", 1), **_common())
+                      error=form_message(exc), **_common())
         page.status_code = exc.status
         return page
     page = render(request, "risk/import.html", principal, report=report, error="", filename=file.filename,
@@ -178,11 +180,22 @@ def _visible_job(db: DbSession, job_id: int | None) -> jobs.Job | None:
         return None
 
 
+def _authors(db: DbSession, usernames: set[str]) -> dict[str, str]:
+    """Who prepared each white paper, as its readers know them: 南京市安委办（南京市 · 市安委办）."""
+    names = regions_service.cached_names(db)
+    roles = {role.value: name for role, name in ROLE_NAMES_ZH.items()}
+    return {u.username: f"{u.display_name or u.username}（{names.name(u.region_code) or u.region_code} · "
+                        f"{roles.get(u.role, u.role)}）"
+            for u in auth_service.users_by_username(db, usernames=usernames).values()}
+
+
 @router.get("/risk/whitepaper", response_class=HTMLResponse)
 def whitepaper_page(request: Request, db: DbSession, error: str = "", job: RowId | None = None) -> Response:
     principal = page_principal(request, db)
     now = to_local(app_context(request).clock.now())
-    return render(request, "risk/whitepaper.html", principal, reports=reports.list_reports(db), error=error,
+    listed = reports.list_reports(db)
+    return render(request, "risk/whitepaper.html", principal, reports=listed, error=error,
+                  authors=_authors(db, {r.created_by for r in listed}),
                   regions=_whitepaper_regions(db, principal.region_code), this_year=now.year,
                   summary=stats.counts_summary(db, region_code=principal.region_code),
                   can_write=principal.can(Permission.WRITE_RISK), job=_visible_job(db, job), **_common())
@@ -208,7 +221,7 @@ def whitepaper_build(request: Request, db: DbSession, region: Annotated[str, For
         job = submit_whitepaper(db, app_context(request), principal, WhitepaperRequest(region=region, year=year))
     except (CitysafeError, ValueError) as exc:
         db.rollback()
-        message = exc.detail_zh or exc.detail if isinstance(exc, CitysafeError) else "参数有误"
+        message = form_message(exc) if isinstance(exc, CitysafeError | ValidationError) else "参数有误"
         return RedirectResponse(f"/risk/whitepaper?error={quote(message)}", status_code=303)
     return RedirectResponse(f"/risk/whitepaper?job={job.id}#whitepaper-job", status_code=303)
 

@@ -4,6 +4,7 @@ manages only roles below its own, inside its region."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,28 +19,21 @@ from citysafe.auth.enums import ROLE_NAMES_ZH, Permission, Role, outranks
 from citysafe.auth.schemas import Principal, UserCreate
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
-from citysafe.core.problems import validation_problem
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render, set_session_cookie
+from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 
-# The console names the API's fields as its forms do.
-FIELD_LABELS = {"username": "用户名", "password": "密码", "new_password": "新密码", "current_password": "当前密码",
-                "role": "角色", "region_code": "所属区划", "organization_id": "所属单位"}
+# The labels of the account forms where they differ from the console's shared ones (web/messages.py).
+FIELD_LABELS = MappingProxyType({"region_code": "所属区划", "organization_id": "所属单位"})
 
 
 def _message(error: CitysafeError | ValidationError) -> str:
-    problem = validation_problem([dict(e) for e in error.errors()]) if isinstance(error, ValidationError) else error
-    message = problem.detail_zh or problem.detail
-    for field in problem.fields:
-        label = FIELD_LABELS.get(field.field.split(".")[0])
-        if label:
-            message = message.replace(f"{field.field}：", f"{label}：", 1)
-    return message
+    return form_message(error, FIELD_LABELS)
 
 
 def _back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:

@@ -12,6 +12,7 @@ from citysafe.core.scope import region_clause
 from citysafe.core.validators import region_prefix
 from citysafe.regions import service as regions_service
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
+from citysafe.risk.calc.registry import method_label
 from citysafe.risk.enums import CATEGORIES, KINDS, Category
 from citysafe.risk.models import RiskAssessment, RiskSource
 
@@ -124,12 +125,12 @@ def _latest_methods(session: Session, ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        stmt = (select(RiskAssessment.source_id, RiskAssessment.method, RiskAssessment.preset)
+        stmt = (select(RiskAssessment.source_id, RiskAssessment.method)
                 .where(RiskAssessment.source_id.in_(chunk))
                 .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc()))
-        for source_id, method, preset in session.execute(stmt):
-            label = f"{method.upper()}-{preset}" if preset else method.upper()
-            out.setdefault(source_id, label)
+        for source_id, method in session.execute(stmt):
+            # The method's name, as a reader of a list or the white paper knows it (风险矩阵法), not its code.
+            out.setdefault(source_id, method_label(method))
     return out
 
 

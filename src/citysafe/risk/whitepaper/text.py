@@ -6,12 +6,16 @@
 
 from __future__ import annotations
 
+from citysafe.core.clock import to_local
 from citysafe.core.render.document import Cell, Document, cells
+from citysafe.risk.calc.levels import LEVELS_ASCENDING
+from citysafe.risk.calc.registry import preset_name
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS, Category, RiskLevel
 from citysafe.risk.service import methods as catalogue
 from citysafe.risk.whitepaper.facts import LEVELS, Facts
 from citysafe.risk.whitepaper.guide import COUNTERMEASURES, GUIDANCE, HOTLINES
 
+_STATISTIC_NAMES = {"mean": "平均值", "sum": "总和"}
 MAP_WIDTH_CM = 14.0  # two maps with captions fit on one A4 page
 _LIGHT = {RiskLevel.RED: "#f9c9c9", RiskLevel.ORANGE: "#fbdcbc", RiskLevel.YELLOW: "#fbf0b6",
           RiskLevel.BLUE: "#c9dbf7"}
@@ -128,7 +132,7 @@ def methods(doc: Document, f: Facts) -> None:
              + f" 加权平均，指数以 {'/'.join(f'{t:g}' for t in f.cfg.weighted.thresholds)} 为界分为四级。")
     doc.para("风险等级实行动态管理：风险源所在单位存在未销号重大事故隐患、火警未处置或多处消防设施故障时，"
              "按以下规则临时上调当前等级，相关因素消除后自动恢复，评定等级保留在案：")
-    doc.bullets([f"{r.describe_zh()}（规则 {r.name}）。" for r in f.cfg.rules])
+    doc.bullets([f"{r.describe_zh()}。" for r in f.cfg.rules])
 
 
 def _lec_rows() -> list[list[Cell]]:
@@ -264,17 +268,21 @@ def appendix(doc: Document, f: Facts) -> None:
                 Cell(s.supervising_department)] for s in f.orange],
               widths=[1.5, 3.6, 1.8, 2.6, 1.3], compact=True)
     doc.section("编制参数")
-    default = f.cfg.map_rules.default
-    rows = [cells(["数据时点", f"{f.at:%Y-%m-%d %H:%M} UTC"]),
-            cells(["区域汇总规则", f"{default}（{f.cfg.map_rules.describe(default)['name_zh']}）；"
-                             f"参数 {f.cfg.map_rules.settings_of(default) or '—'}；参照：加权（weighted）"]),
+    # In words, as a reader of the white paper checks them: no setting names, tuples or English.
+    weighted = f.cfg.weighted
+    rule = f.cfg.map_rules.describe(f.cfg.map_rules.default)
+    breaks = "、".join(f"{b['name_zh']} {b['range_zh']}{rule['index_unit_zh']}" for b in rule["breaks"])
+    rows = [cells(["数据时点", f"{to_local(f.at):%Y-%m-%d %H:%M}（北京时间）"]),
+            cells(["区域汇总规则", f"{rule['name_zh']}（{breaks}）；参照：加权指数"]),
             cells(["等级口径", "当前等级（含动态调整）；评定等级记录在案"]),
-            cells(["LEC 预设", "A（右闭区间）"]), cells(["风险矩阵预设", "M1"]),
+            cells(["LEC 预设", preset_name("lec", "A")]), cells(["风险矩阵预设", preset_name("matrix", "M1")]),
             cells(["GB 18218 分级→等级",
                    "；".join(f"{g}级→{lvl.name_zh}" for g, lvl in sorted(f.cfg.grade_levels.items()))]),
-            cells(["加权规则", f"分值 {f.cfg.weighted.level_scores}；阈值 {f.cfg.weighted.thresholds}；"
-                               f"统计 {f.cfg.weighted.statistic}"]),
-            cells(["动态规则", "；".join(f"{r.name}（≥{r.min_count}）" for r in f.cfg.rules)])]
+            cells(["加权规则", "等级分值 " + "、".join(f"{lvl.colour_zh}{score:g}" for lvl, score in
+                                                  zip(LEVELS_ASCENDING, weighted.level_scores, strict=True))
+                   + "；分级阈值 " + "、".join(f"{t:g}" for t in weighted.thresholds)
+                   + f"；按{_STATISTIC_NAMES.get(weighted.statistic, weighted.statistic)}汇总"]),
+            cells(["动态规则", "；".join(r.describe_zh() for r in f.cfg.rules)])]
     rows += [cells(["说明", note]) for note in f.notes]
     doc.table("白皮书编制参数", ["项目", "取值"], rows, widths=[1.3, 4])
     doc.para("本白皮书由城市安全风险信息管理平台（citysafe）根据登记数据自动生成，图表编号按出现顺序排列。"

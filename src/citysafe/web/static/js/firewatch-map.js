@@ -25,7 +25,8 @@
       const status = worst(children.map((m) => m.options.fwStatus));
       const size = children.length < 50 ? 34 : children.length < 500 ? 42 : 52;
       return L.divIcon({
-        html: `<div class="fw-cluster" style="width:${size}px;height:${size}px;background:${cfg.colours[status]}">${children.length}</div>`,
+        // The number alone does not say what it counts: the tooltip and the screen reader say so.
+        html: `<div class="fw-cluster" title="联网单位 ${children.length} 家" aria-label="联网单位 ${children.length} 家" style="width:${size}px;height:${size}px;background:${cfg.colours[status]}">${children.length}</div>`,
         className: "", iconSize: [size, size],
       });
     },

@@ -7,7 +7,7 @@
     .then((fc) => {
       const layer = L.geoJSON(fc, {
         style: () => ({ color: "#7f1d1d", weight: 1, fillColor: "#fca5a5", fillOpacity: 0.35 }),
-        onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name}（${f.properties.code}）`, { sticky: true }),
+        onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name}`, { sticky: true }),
       }).addTo(map);
       if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
       el.dataset.loaded = String(fc.features.length);

@@ -13,7 +13,11 @@
         geo.textContent = `已定位：${lon.value}, ${lat.value}（精度约 ${Math.round(pos.coords.accuracy)} 米）`;
         geo.dataset.located = "1";
       },
-      (err) => { geo.textContent = "未能定位（" + err.message + "），将按所选单位或您的辖区登记位置"; },
+      // The browser's own message is English ("User denied Geolocation"): the reason is said by its code.
+      (err) => {
+        const why = { 1: "未允许本页使用定位", 2: "当前无法获取位置", 3: "定位超时" }[err.code] || "定位失败";
+        geo.textContent = `未能定位（${why}），将按所选单位或您的辖区登记位置`;
+      },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
     );
   }

@@ -9,8 +9,11 @@
   }
   const COLOURS = { red: "#e02424", orange: "#f28c28", yellow: "#f5d32c", blue: "#2f6fde" };
   const NONE = "#d9dde3";
+  function $id(id) { return document.getElementById(id); }
   const NAMES = { red: "重大风险", orange: "较大风险", yellow: "一般风险", blue: "低风险" };
   const RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };
+  // Assessment methods by name (风险矩阵法), as the registry names them; the page passes them as data.
+  const METHOD_NAMES = JSON.parse($id("risk-method-names").textContent);
   const $ = (id) => document.getElementById(id);
   const state = { code: el.dataset.start, unit: null, kinds: {} };
   let unitLayer = null, sourceLayer = null, outlineLayer = null;
@@ -114,7 +117,7 @@
     for (const f of sorted.slice(0, unit === "h3" ? 30 : 300)) {
       const p = f.properties;
       const li = document.createElement("li");
-      li.innerHTML = `<a href="#"><span>${esc(p.name || p.code)}</span><span>${badge(p.level)} <small>${p.count_total}</small></span></a>`;
+      li.innerHTML = `<a href="#"><span>${esc(p.name || p.code)}</span><span>${badge(p.level)} <small class="count" title="该区域登记的风险源总数">风险源 ${p.count_total}</small></span></a>`;
       li.querySelector("a").onclick = (e) => { e.preventDefault(); drill(f, unit); };
       ul.appendChild(li);
     }
@@ -168,7 +171,7 @@
     notes.push(...data.notes);
     ruleLegend(data.aggregation.rule_statement);
     $("notes").innerHTML = notes.map((n) => `<div class="note">${esc(n)}</div>`).join("");
-    $("region-meta").textContent = `${region.code} · 风险源 ${data.totals.total} 处` +
+    $("region-meta").textContent = `风险源 ${data.totals.total} 处` +
       (data.totals.unassessed ? ` · 未评估 ${data.totals.unassessed}` : "");
     listUnits(data.features, unit);
     const bounds = unitLayer.getBounds();
@@ -215,7 +218,7 @@
       rule: $("rule").value, basis: $("basis").value })).catch(() => null);
     setTotals(data && data.totals);
     $("notes").innerHTML = data ? data.notes.map((n) => `<div class="note">${esc(n)}</div>`).join("") : "";
-    $("region-meta").textContent = region.code + (data ? ` · 风险源 ${data.totals.total} 处` : "");
+    $("region-meta").textContent = data ? `风险源 ${data.totals.total} 处` : "";
     await showSources(region, true);
     const bounds = outlineLayer ? outlineLayer.getBounds() : sourceLayer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
@@ -230,7 +233,7 @@
     const kind = state.kinds[s.kind] || {};
     const reasons = s.level_reasons.map((r) => `<li>${esc(r.reason_zh)}</li>`).join("");
     const rows = s.assessments.slice(0, 8).map((a) => `<tr><td>${esc(a.assessed_at.slice(0, 10))}</td>` +
-      `<td>${esc(a.method.toUpperCase())}${a.preset ? "-" + esc(a.preset) : ""}</td><td>${resultText(a)}</td>` +
+      `<td>${esc(METHOD_NAMES[a.method] || a.method)}</td><td>${resultText(a)}</td>` +
       `<td>${badge(a.level)}</td><td>${esc(a.assessor_name)}</td></tr>`).join("");
     box.innerHTML = `<button class="secondary" style="float:right" id="detail-close">关闭</button>` +
       `<h3 id="detail-name">${esc(s.name)}</h3><p class="muted" style="margin:0 0 .4rem">${esc(s.code)} · ${esc(kind.name_zh || s.kind)}</p>` +
