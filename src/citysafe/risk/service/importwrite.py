@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from citysafe.core.db import Units
 from citysafe.core.events import publish
@@ -164,7 +164,9 @@ def _compensate(session: Session, journal: _Journal) -> None:
     for assessment in session.scalars(select(RiskAssessment).where(RiskAssessment.id.in_(journal.assessments))):
         session.delete(assessment)
     session.flush()
-    for source in session.scalars(select(RiskSource).where(RiskSource.id.in_(journal.created))):
+    # Every column loaded before the delete: the audit entry records them, a deferred one could not be read after.
+    for source in session.scalars(select(RiskSource).options(undefer("*"))
+                                  .where(RiskSource.id.in_(journal.created))):
         session.delete(source)
     for source in session.scalars(select(RiskSource).where(RiskSource.id.in_(list(journal.previous)))):
         for key, value in journal.previous[source.id].items():
