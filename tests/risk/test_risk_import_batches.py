@@ -4,6 +4,7 @@ undone as a whole when a later batch fails, and run as a background job when the
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from risk_helpers import XUANWU_LAKE, SourceFactory
 from sqlalchemy import text
 from test_risk_import import fill, template, upload
 from test_risk_whitepaper import finished_job
+from tests.conftest import UserFactory
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -118,3 +120,20 @@ def test_a_large_file_with_row_errors_writes_nothing_and_reports_them(client: Te
     report = job["result"]["report"]
     assert report["ok"] is False and [e["row"] for e in report["errors"]] == [ROWS + 1]
     assert count(ctx, "risk_source") == 0
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_the_console_shows_a_large_import_as_a_job_until_its_report(client: TestClient, ctx: AppContext,
+                                                                    make_user: UserFactory) -> None:
+    ctx.settings.import_job_rows = 50
+    headers = make_user("city_office", "320100", username="office-big-import")
+    client.post("/login", data={"username": "office-big-import", "password": "correct-horse"})
+    page = client.post("/risk/import", files={"file": ("风险源.xlsx", fill(template(client, headers), register(ROWS)))},
+                       data={"crs": "wgs84"})
+    assert page.status_code == 200 and "正在后台导入" in page.text
+    fragment = page.text.split('hx-get="', 1)[1].split('"', 1)[0]
+    deadline = time.monotonic() + 100
+    while "导入成功" not in (shown := client.get(fragment).text) and time.monotonic() < deadline:
+        assert "已写入" in shown or "排队" in shown or "校验" in shown, shown
+        time.sleep(0.1)
+    assert f"共 {ROWS} 行" in shown and f"新增 {ROWS} 处" in shown
