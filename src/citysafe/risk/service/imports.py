@@ -30,14 +30,13 @@ from citysafe.risk.calc.levels import RiskLevel
 from citysafe.risk.calc.method import ParamError, number_cell
 from citysafe.risk.calc.registry import METHODS, find_method
 from citysafe.risk.enums import KINDS, parse_category, parse_kind
-from citysafe.risk.models import RiskSource
 from citysafe.risk.rules import DynamicRule
 from citysafe.risk.schemas import ImportProblem, ImportReport, SourceCreate
 from citysafe.risk.service import boundaries, sources
-from citysafe.risk.service.assessments import Outcome, evaluate
+from citysafe.risk.service.assessments import evaluate
 from citysafe.risk.service.geometry import GeometryError, Placed, from_wkt, place, point
 from citysafe.risk.service.importfile import RawRow, read_rows
-from citysafe.risk.service.importwrite import Batching, Signed, write_in_batches
+from citysafe.risk.service.importwrite import Batching, CheckedRow, Signed, write_in_batches
 
 _CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "wgs-84": "wgs84", "火星坐标": "gcj02"}
 
@@ -58,18 +57,6 @@ def parse_file(*, filename: str, content: bytes, reader: SheetReader) -> ParsedF
     """Read the file without the database; call it before opening the unit of work that applies it."""
     fmt, raws = read_rows(reader, filename, content)
     return ParsedFile(filename=filename, file_format=fmt, rows=raws)
-
-
-@dataclass
-class CheckedRow:
-    raw: RawRow
-    source_in: SourceCreate
-    placed: Placed
-    given_region: str | None
-    org_name: str
-    outcome: Outcome | None
-    existing: RiskSource | None = None
-    region_code: str = ""
 
 
 def _geometry(raw: RawRow, crs: str) -> Placed:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, undefer
@@ -28,15 +28,28 @@ from citysafe.risk.enums import KINDS
 from citysafe.risk.events import RiskSourcesImported
 from citysafe.risk.models import RiskAssessment, RiskImport, RiskSource
 from citysafe.risk.rules import DynamicRule
-from citysafe.risk.schemas import ImportReport
+from citysafe.risk.schemas import ImportReport, SourceCreate
 from citysafe.risk.service import sources
 from citysafe.risk.service.assessments import Outcome, build, refresh_assessed, refresh_current
-
-if TYPE_CHECKING:
-    from citysafe.risk.service.imports import CheckedRow
+from citysafe.risk.service.geometry import Placed
+from citysafe.risk.service.importfile import RawRow
 
 # Told after each committed batch: rows written so far, rows in the file (a job's progress, a test's hook).
 BatchDone = Callable[[int, int], None]
+
+
+@dataclass
+class CheckedRow:
+    """A validated row: what to write, where, and its assessment (``imports.check_row`` makes it)."""
+
+    raw: RawRow
+    source_in: SourceCreate
+    placed: Placed
+    given_region: str | None
+    org_name: str
+    outcome: Outcome | None
+    existing: RiskSource | None = None
+    region_code: str = ""
 
 
 @dataclass(frozen=True)
