@@ -31,6 +31,7 @@ ORIGIN = "http://testserver"
 # Pages whose path names something the demo city has none of yet, with the reason they are not read.
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
+    "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.

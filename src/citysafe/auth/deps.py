@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
+from citysafe.core.db import Units, unit_of_work
 from citysafe.core.errors import Unauthenticated
 
 SESSION_COOKIE = "citysafe_session"
@@ -49,6 +49,18 @@ def unit_of_work_as(ctx: AppContext, principal: Principal) -> Iterator[Session]:
     with unit_of_work(ctx.session_factory) as session:
         service.act_as(session, principal)
         yield session
+
+
+def units_as(ctx: AppContext, principal: Principal) -> Units:
+    """Readers' and short writers' units of work acting as ``principal``, for work that writes in batches."""
+
+    @contextmanager
+    def read() -> Iterator[Session]:
+        with unit_of_work(ctx.read_session_factory) as session:
+            service.act_as(session, principal)
+            yield session
+
+    return Units(read=read, write=lambda: unit_of_work_as(ctx, principal))
 
 
 def db_session(request: Request) -> Iterator[Session]:

@@ -6,6 +6,7 @@ traceback, so they can be scripted and their output diffed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,6 +118,24 @@ def template_command(
     typer.echo(str(out))
 
 
+def _units(ctx: Any, region: str) -> Any:
+    """The CLI's readers and batch writers, limited to ``region``."""
+    from contextlib import contextmanager
+
+    from citysafe.core.db import Units, unit_of_work
+    from citysafe.core.scope import Scope, bind_scope
+
+    def opener(factory: Any) -> Any:
+        @contextmanager
+        def open_unit() -> Iterator[Any]:
+            with unit_of_work(factory, actor="cli") as session:
+                bind_scope(session, Scope(region_code=region))
+                yield session
+        return open_unit
+
+    return Units(read=opener(ctx.read_session_factory), write=opener(ctx.session_factory))
+
+
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help=".xlsx, .csv or .geojson")],
@@ -125,10 +144,9 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
 ) -> None:
     """Import risk sources; prints the row-by-row report. Any error: exit 2 and nothing is imported."""
-    from citysafe.core.db import unit_of_work
-    from citysafe.core.scope import Scope, bind_scope
     from citysafe.core.sheets.reader import sheet_reader
     from citysafe.risk.service import config, imports
+    from citysafe.risk.service.importwrite import Batching
 
     if crs not in ("wgs84", "gcj02"):
         fail("--crs must be wgs84 or gcj02")
@@ -137,11 +155,11 @@ def import_command(
     with importing(ctx, file) as content:
         # Parsed before the unit of work opens, so the write lock is not held while the file is read.
         parsed = imports.parse_file(filename=file.name, content=content, reader=sheet_reader(ctx))
-        with unit_of_work(ctx.session_factory, actor="cli") as session:
-            bind_scope(session, Scope(region_code=region))
-            report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=region, actor="cli",
-                                            actor_name="命令行导入", at=ctx.clock.now(),
-                                            grade_levels=cfg.grade_levels, rules=cfg.rules, dry_run=dry_run)
+        report = imports.import_sources(_units(ctx, region), parsed=parsed, crs=crs, scope_code=region, actor="cli",
+                                        actor_name="命令行导入", at=ctx.clock.now(), grade_levels=cfg.grade_levels,
+                                        rules=cfg.rules, dry_run=dry_run,
+                                        batching=Batching(rows=ctx.settings.import_batch_rows,
+                                                          pause_seconds=ctx.settings.import_batch_pause_seconds))
     emit(report.model_dump())
     if report.errors:
         first = report.errors[0]

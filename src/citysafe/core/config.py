@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=600, gt=0)
     # Worker threads for background jobs (core/jobs.py): white papers and other long work.
     job_workers: int = Field(default=2, gt=0)
+    # Large imports (issue #10, finding 1): rows written per short transaction, so the write lock is held for
+    # one batch (well under a second) and the fire gateway's alarms are stored between batches; the pause
+    # after each batch on SQLite outlasts its busy handler's longest sleep (100 ms), so a waiting writer
+    # wakes while the lock is free instead of losing it to the next batch; files of more rows than
+    # import_job_rows run as background jobs with their progress shown.
+    import_batch_rows: int = Field(default=500, gt=0)
+    import_batch_pause_seconds: float = Field(default=0.12, ge=0)
+    import_job_rows: int = Field(default=2000, gt=0)
     # Hazards (citysafe.hazards): days to rectify by level, the period after which an overdue ticket climbs
     # one region level, how often the overdue sweep runs, and optional replacements for the packaged
     # major-hazard judging standards and GB 30871 permit rules (JSON in the packaged files' format).

@@ -7,7 +7,8 @@ its audit entries and its outbox events land in one transaction or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -173,3 +174,13 @@ def require_references(session: Session, obj: object, *names: str) -> None:
             found = session.execute(select(target).where(target == value).execution_options(skip_scope=True))
             if found.first() is None:
                 raise field_error(name, f"no {target.table.name} with id {value}", f"编号 {value} 的记录不存在")
+
+
+@dataclass(frozen=True)
+class Units:
+    """How long work opens its transactions: ``read()`` a reader's (deferred on SQLite: it never waits for a
+    writer nor holds one up), ``write()`` a short writer's. Batched work (a large import) opens one
+    ``write()`` per batch so the write lock is held for one batch at a time, never for the whole job."""
+
+    read: Callable[[], AbstractContextManager[Session]]
+    write: Callable[[], AbstractContextManager[Session]]

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, commits_on_its_own, requires, unit_of_work_as
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, commits_on_its_own, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.errors import FieldProblem, ValidationFailed, field_error
+from citysafe.core.jobs import JobRead
 from citysafe.core.pagination import Page, PageParams, page_of
 from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
+from citysafe.risk import importjob
 from citysafe.risk.calc.levels import LEVELS_ASCENDING
 from citysafe.risk.calc.registry import METHODS
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
@@ -160,12 +162,19 @@ def import_template(principal: CurrentPrincipal) -> Response:
                     headers={"Content-Disposition": "attachment; filename*=UTF-8''risk-sources-template.xlsx"})
 
 
-@router.post("/imports", response_model=ImportReport, operation_id="risk_import")
-@commits_on_its_own  # the file is parsed first, holding no lock; then applied in a short unit of work
+@router.post("/imports", response_model=ImportReport, operation_id="risk_import",
+             responses={202: {"model": JobRead, "description": "a large file: imported as a background job"}})
+@commits_on_its_own  # parsed first, holding no lock; then written in batches of short units of work
 def import_file(principal: Writer, ctx: Context, file: Annotated[UploadFile, File()],
-                crs: Annotated[str, Form()] = "wgs84", dry_run: Annotated[bool, Form()] = False) -> ImportReport:
+                crs: Annotated[str, Form()] = "wgs84",
+                dry_run: Annotated[bool, Form()] = False) -> ImportReport | JSONResponse:
     """Import an Excel, CSV or GeoJSON file. Any row error: 422 with every row's problems, nothing written.
     A file over the upload limit is a 413; a workbook too large or malformed to read, a 422 naming ``file``.
+
+    A file of more rows than the ``import_job_rows`` setting (2,000 by default) is imported as a background
+    job: 202 with the job and its ``Location``; follow ``GET /jobs/{id}`` until ``status`` is ``succeeded``,
+    when ``result.report`` is the report a small file answers with (``ok`` false and ``errors`` filled when a
+    row was refused: nothing was written). Rows are written in batches of short transactions either way.
 
     A plain ``def``: the import runs on a worker thread (and its workbook in a worker process), never on the
     event loop, so the server answers other requests meanwhile."""
@@ -173,17 +182,16 @@ def import_file(principal: Writer, ctx: Context, file: Annotated[UploadFile, Fil
         raise field_error("crs", "must be wgs84 or gcj02", "坐标系须为 wgs84 或 gcj02")
     content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
     parsed = imports.parse_file(filename=file.filename or "upload", content=content, reader=sheet_reader(ctx))
-    cfg = config.from_settings(ctx.settings)
-    with unit_of_work_as(ctx, principal) as session:
-        report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=principal.region_code,
-                                        actor=principal.username, actor_name=principal.display_name,
-                                        at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules,
-                                        dry_run=dry_run)
-        if report.errors:
-            raise ValidationFailed(
-                detail=f"{len(report.errors)} problem(s) in {report.rows} row(s); nothing was imported",
-                detail_zh=f"共 {report.rows} 行，发现 {len(report.errors)} 处错误，未导入任何数据",
-                fields=[FieldProblem(f"row {p.row}: {p.field}", p.message, p.message_zh) for p in report.errors])
+    if importjob.is_large(ctx, parsed, dry_run=dry_run):
+        job = importjob.submit(ctx, principal, parsed, crs=crs)
+        return JSONResponse(job.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/api/v1/jobs/{job.id}"})
+    report = importjob.run(ctx, principal, parsed, crs=crs, dry_run=dry_run)
+    if report.errors:
+        raise ValidationFailed(
+            detail=f"{len(report.errors)} problem(s) in {report.rows} row(s); nothing was imported",
+            detail_zh=f"共 {report.rows} 行，发现 {len(report.errors)} 处错误，未导入任何数据",
+            fields=[FieldProblem(f"row {p.row}: {p.field}", p.message, p.message_zh) for p in report.errors])
     return report
 
 

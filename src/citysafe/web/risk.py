@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from citysafe.auth import service as auth_service
-from citysafe.auth.deps import DbSession, app_context, commits_on_its_own, unit_of_work_as
+from citysafe.auth.deps import DbSession, app_context, commits_on_its_own
 from citysafe.auth.enums import ROLE_NAMES_ZH, Permission
 from citysafe.core import jobs
 from citysafe.core.bounds import RowId
@@ -23,13 +23,14 @@ from citysafe.core.pagination import PageParams
 from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.regions import service as regions_service
+from citysafe.risk import importjob
 from citysafe.risk.calc import lec
 from citysafe.risk.calc.levels import LEVELS_ASCENDING, RiskLevel
 from citysafe.risk.calc.method import ParamError
 from citysafe.risk.calc.registry import METHODS, REGISTRY, find_method, method_label, preset_name
 from citysafe.risk.enums import CATEGORIES, KINDS, LEVEL_COLOURS
 from citysafe.risk.maprules import MAP_RULES, RULE_NAMES_ZH
-from citysafe.risk.schemas import AssessmentCreate, SourceFilter
+from citysafe.risk.schemas import AssessmentCreate, ImportReport, SourceFilter
 from citysafe.risk.service import assessments, config, dynamic, imports, reports, sources, stats
 from citysafe.risk.service.importfile import COLUMNS
 from citysafe.risk.whitepaper.views import WhitepaperRequest, submit_whitepaper
@@ -127,7 +128,7 @@ async def assess_source(request: Request, source_id: RowId, db: DbSession) -> Re
 @router.get("/risk/import", response_class=HTMLResponse)
 def import_page(request: Request, db: DbSession) -> Response:
     principal = page_principal(request, db)
-    return render(request, "risk/import.html", principal, report=None, error="", **_common())
+    return render(request, "risk/import.html", principal, report=None, error="", job=None, **_common())
 
 
 @router.post("/risk/import", response_class=HTMLResponse)
@@ -137,20 +138,17 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
     # A plain ``def`` (a worker thread, not the event loop), as the API's import: see risk/views.py.
     principal = page_principal(request, db)
     ctx = app_context(request)
-    cfg = config.from_settings(ctx.settings)
     try:
         auth_service.require(principal, Permission.WRITE_RISK)
         if crs not in ("wgs84", "gcj02"):
             crs = "wgs84"
         content = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
         parsed = imports.parse_file(filename=file.filename or "upload", content=content, reader=sheet_reader(ctx))
-        with unit_of_work_as(ctx, principal) as session:
-            report = imports.import_sources(session, parsed=parsed, crs=crs, scope_code=principal.region_code,
-                                            actor=principal.username, actor_name=principal.display_name,
-                                            at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules,
-                                            dry_run=bool(dry_run))
-            if report.errors:
-                session.rollback()  # a report with errors keeps nothing, whatever was read or flushed before
+        if importjob.is_large(ctx, parsed, dry_run=bool(dry_run)):
+            job = importjob.submit(ctx, principal, parsed, crs=crs)
+            return render(request, "risk/import.html", principal, report=None, error="", job=job,
+                          filename=file.filename, **_common())
+        report = importjob.run(ctx, principal, parsed, crs=crs, dry_run=bool(dry_run))
     except CitysafeError as exc:
         page = render(request, "risk/import.html", principal, report=None,
                       error=form_message(exc), **_common())
@@ -161,6 +159,15 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
     if report.errors:
         page.status_code = 422
     return page
+
+
+@router.get("/risk/import/jobs/{job_id}", response_class=HTMLResponse)
+def import_job(request: Request, db: DbSession, job_id: RowId) -> Response:
+    """The progress of a large import, polled by the import page (htmx) until the job ends."""
+    principal = page_principal(request, db)
+    job = jobs.get(db, job_id=job_id)
+    report = ImportReport.model_validate(job.result["report"]) if job.result else None
+    return render(request, "risk/_import_job.html", principal, job=job, report=report)
 
 
 def _whitepaper_regions(db: DbSession, code: str) -> list[Any]:

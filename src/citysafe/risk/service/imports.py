@@ -1,11 +1,11 @@
 """Importing risk sources: validate every row, report row by row, and write only a clean file.
 
 Two steps, so the slow one holds no database: ``parse_file`` reads the file (a workbook in a worker process, up
-to its timeout) before any unit of work is open, and ``import_sources`` validates and writes the parsed rows in
-one short transaction — a write transaction open during the parse would hold SQLite's write lock, and the fire
-gateway's alarms would wait for it (issue #10). Validation runs to the end even after the first error so one
-round of corrections fixes the file; if any row has an error nothing is written (the caller's transaction holds
-only reads by then).
+to its timeout) before any unit of work is open, and ``import_sources`` validates the parsed rows in a reader's
+transaction and writes them in batches of short transactions (``importwrite``) — a write transaction open during
+the parse or the whole write would hold SQLite's write lock, and the fire gateway's alarms would wait for it
+(issue #10). Validation runs to the end even after the first error so one round of corrections fixes the file;
+if any row has an error nothing is written.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citysafe.core.db import Units
 from citysafe.core.errors import CitysafeError
-from citysafe.core.events import publish
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import current_scope
 from citysafe.core.sheets.reader import SheetReader
@@ -31,14 +30,13 @@ from citysafe.risk.calc.levels import RiskLevel
 from citysafe.risk.calc.method import ParamError, number_cell
 from citysafe.risk.calc.registry import METHODS, find_method
 from citysafe.risk.enums import KINDS, parse_category, parse_kind
-from citysafe.risk.events import RiskSourcesImported
-from citysafe.risk.models import RiskImport, RiskSource
 from citysafe.risk.rules import DynamicRule
 from citysafe.risk.schemas import ImportProblem, ImportReport, SourceCreate
 from citysafe.risk.service import boundaries, sources
-from citysafe.risk.service.assessments import Outcome, build, evaluate, refresh_assessed, refresh_current
+from citysafe.risk.service.assessments import evaluate
 from citysafe.risk.service.geometry import GeometryError, Placed, from_wkt, place, point
 from citysafe.risk.service.importfile import RawRow, read_rows
+from citysafe.risk.service.importwrite import Batching, CheckedRow, Signed, write_in_batches
 
 _CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "wgs-84": "wgs84", "火星坐标": "gcj02"}
 
@@ -59,18 +57,6 @@ def parse_file(*, filename: str, content: bytes, reader: SheetReader) -> ParsedF
     """Read the file without the database; call it before opening the unit of work that applies it."""
     fmt, raws = read_rows(reader, filename, content)
     return ParsedFile(filename=filename, file_format=fmt, rows=raws)
-
-
-@dataclass
-class CheckedRow:
-    raw: RawRow
-    source_in: SourceCreate
-    placed: Placed
-    given_region: str | None
-    org_name: str
-    outcome: Outcome | None
-    existing: RiskSource | None = None
-    region_code: str = ""
 
 
 def _geometry(raw: RawRow, crs: str) -> Placed:
@@ -218,11 +204,10 @@ def _check_codes(session: Session, rows: Sequence[CheckedRow], problems: list[Im
                                                            f"编号 {code} 已被其他辖区的风险源使用")))
 
 
-def import_sources(session: Session, *, parsed: ParsedFile, crs: str, scope_code: str, actor: str,
-                   actor_name: str, at: datetime, grade_levels: Mapping[int, RiskLevel],
-                   rules: Sequence[DynamicRule], dry_run: bool = False) -> ImportReport:
-    """Validate the parsed rows and, when every one is clean and this is no dry run, write them."""
-    filename, fmt, raws = parsed.filename, parsed.file_format, parsed.rows
+def validate(session: Session, *, parsed: ParsedFile, crs: str, scope_code: str,
+             grade_levels: Mapping[int, RiskLevel], dry_run: bool = False) -> tuple[ImportReport, list[CheckedRow]]:
+    """Check every row (reads only): the report with every row's problems, and the rows ready to write."""
+    raws = parsed.rows
     problems: list[ImportProblem] = []
     checked: list[CheckedRow] = []
     orgs = _Orgs(session)
@@ -233,94 +218,28 @@ def import_sources(session: Session, *, parsed: ParsedFile, crs: str, scope_code
             problems.append(_problem(raw.row, exc))
     _check_codes(session, checked, problems)
     _locate(session, checked, scope_code, problems)
-    report = ImportReport(ok=not problems and bool(raws), dry_run=dry_run, file_format=fmt, crs=crs, rows=len(raws),
-                          errors=sorted(problems, key=lambda p: p.row))
+    report = ImportReport(ok=not problems and bool(raws), dry_run=dry_run, file_format=parsed.file_format, crs=crs,
+                          rows=len(raws), errors=sorted(problems, key=lambda p: p.row))
     if not raws:
         report.errors.append(ImportProblem(row=0, field="file", message="the file has no data rows",
                                            message_zh="文件中没有数据行"))
+    return report, checked
+
+
+def import_sources(units: Units, *, parsed: ParsedFile, crs: str, scope_code: str, actor: str, actor_name: str,
+                   at: datetime, grade_levels: Mapping[int, RiskLevel], rules: Sequence[DynamicRule],
+                   dry_run: bool = False, batching: Batching | None = None) -> ImportReport:
+    """Validate the parsed rows in a reader and, when every one is clean and this is no dry run, write them in
+    batches of short transactions (``importwrite``): the write lock is held for one batch at a time."""
+    with units.read() as session:
+        report, checked = validate(session, parsed=parsed, crs=crs, scope_code=scope_code,
+                                   grade_levels=grade_levels, dry_run=dry_run)
     if report.errors or dry_run:
         return report
-    record = RiskImport(filename=filename[:200], file_format=fmt, crs=crs, rows=len(raws), created=0, updated=0,
-                        assessed=0, imported_by=actor, imported_at=at, region_code=scope_code)
-    session.add(record)
-    session.flush()
-    touched = _write(session, checked, record, actor=actor, actor_name=actor_name, at=at, report=report)
-    refresh_current(session, sources=touched, rules=rules, announce=False)
-    record.created, record.updated, record.assessed = report.created, report.updated, report.assessed
-    report.import_id = record.id
-    publish(session, RiskSourcesImported(import_id=record.id, region_code=scope_code, created=report.created,
-                                         updated=report.updated, assessed=report.assessed))
+    signed = Signed(filename=parsed.filename, file_format=parsed.file_format, crs=crs, scope_code=scope_code,
+                    actor=actor, actor_name=actor_name, at=at)
+    write_in_batches(units, checked, signed=signed, report=report, rules=rules, batching=batching or Batching())
     return report
-
-
-def _write(session: Session, rows: Sequence[CheckedRow], record: RiskImport, *, actor: str, actor_name: str,
-           at: datetime, report: ImportReport) -> list[RiskSource]:
-    new_rows = [r for r in rows if r.existing is None]
-    codes: dict[str, list[str]] = {}
-    for county, count in _count_by_county(new_rows).items():
-        codes[county] = sources.next_codes(session, region_code=county, count=count)
-    touched: list[RiskSource] = []
-    for row in rows:
-        if row.existing is None:
-            code = row.source_in.code or codes[row.region_code[:6]].pop(0)
-            source = sources.new_source(source_in=row.source_in, placed=row.placed, region_code=row.region_code,
-                                        code=code, org_name=row.org_name, import_id=record.id)
-            session.add(source)
-            report.created += 1
-        else:
-            source = row.existing
-            _update_from_row(source, row, record)
-            report.updated += 1
-        touched.append(source)
-    session.flush()
-    for row, source in zip(rows, touched, strict=True):
-        if row.outcome is None:
-            continue
-        if row.existing is not None and _same_as_latest(session, source, row.outcome):
-            report.unchanged += 1  # re-importing the same register must not pile up identical assessments
-            continue
-        session.add(build(source=source, outcome=row.outcome, assessor=actor, assessor_name=actor_name, at=at,
-                          note=f"导入：{record.filename} 第 {row.raw.row} 行"))
-        if row.existing is None:
-            source.assessed_level = row.outcome.level.value if row.outcome.level else None
-            source.assessed_at = at
-        else:
-            refresh_assessed(session, source=source)
-        report.assessed += 1
-    session.flush()
-    return touched
-
-
-def _count_by_county(rows: Sequence[CheckedRow]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        if not row.source_in.code:
-            counts[row.region_code[:6]] += 1
-    return counts
-
-
-def _update_from_row(source: RiskSource, row: CheckedRow, record: RiskImport) -> None:
-    data = row.source_in
-    kind = KINDS[data.kind]
-    source.name, source.kind, source.category = data.name, kind.code, kind.category.value
-    source.geometry, source.geometry_type = row.placed.geometry, row.placed.geometry_type.value
-    source.lon, source.lat, source.region_code = row.placed.lon, row.placed.lat, row.region_code
-    source.h3_r6, source.h3_r7, source.h3_r8, source.h3_r9 = (row.placed.h3[r] for r in (6, 7, 8, 9))
-    source.address = data.address or source.address
-    source.organization_id = data.organization_id if data.organization_id is not None else source.organization_id
-    source.responsible_unit = data.responsible_unit or row.org_name or source.responsible_unit
-    source.supervising_department = data.supervising_department or source.supervising_department
-    source.attributes = {**(source.attributes or {}), **data.attributes}
-    source.status, source.import_id = "active", record.id
-
-
-def _same_as_latest(session: Session, source: RiskSource, outcome: Outcome) -> bool:
-    from citysafe.risk.models import RiskAssessment
-
-    latest = session.scalars(select(RiskAssessment).where(RiskAssessment.source_id == source.id,
-                                                          RiskAssessment.method == outcome.method)
-                             .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())).first()
-    return latest is not None and latest.inputs == outcome.inputs and latest.preset == outcome.preset
 
 
 def scope_code_of(session: Session, fallback: str) -> str:

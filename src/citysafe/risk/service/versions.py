@@ -20,10 +20,11 @@ from citysafe.risk.models import RiskSource, RiskVersion
 
 def _counties(session: Session) -> set[str]:
     counties: set[str] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = session.dirty  # computed once: each ``session.dirty`` walks the whole session (quadratic per flush)
+    for obj in (*session.new, *dirty, *session.deleted):
         if not isinstance(obj, RiskSource):
             continue
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+        if obj in dirty and not session.is_modified(obj, include_collections=False):
             continue
         if obj.region_code:
             counties.add(obj.region_code[:6])
