@@ -14,6 +14,9 @@ Console pages get a Content-Security-Policy that allows only the platform's own 
 script and event handlers are refused, so an injected ``<script>`` does not run), may not be framed, and
 every response says ``nosniff``. Styles may be inline: templates and Leaflet set ``style`` attributes, and
 an injected style cannot run code.
+
+What a signed-in browser is answered (static files aside) is ``Cache-Control: no-store``: a page kept in the
+browser's cache would come back with Back after logout, for the next person at the same computer.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from citysafe.web.common import render
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PATHS = "/api/"
+STATIC_PATHS = "/static/"
 _EVERY_RESPONSE = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 
 
@@ -129,6 +133,8 @@ class SiteGuard:
     def _add_headers(self, scope: Scope, headers: MutableHeaders) -> None:
         for name, value in _EVERY_RESPONSE.items():
             headers.setdefault(name, value)
+        if SESSION_COOKIE in Request(scope).cookies and not scope["path"].startswith(STATIC_PATHS):
+            headers.setdefault("Cache-Control", "no-store")
         if not headers.get("content-type", "").startswith("text/html"):
             return
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers older than CSP 2
