@@ -6,14 +6,14 @@ a form posted without its file, a body over the limit, a wrong method, a busy da
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from tests.conftest import UserFactory
-from tests.hazards.conftest import make_org, tiny_png  # noqa: F401  (make_org: a fixture used here)
+from tests.hazards.conftest import tiny_png
 
 from citysafe.core.context import AppContext
 from citysafe.core.errors import Forbidden, TooManyAttempts
@@ -56,20 +56,23 @@ def _main_text(body: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)).strip()
 
 
-def _report_ticket(web: TestClient, make_user: UserFactory, make_org: Callable[..., dict[str, Any]]) -> str:
-    org = make_org()
+def _report_ticket(web: TestClient, make_user: UserFactory) -> str:
+    """A ticket reported by a grid officer of 玄武区 (320102) against a unit there; returns its page's path."""
+    org = web.post("/api/v1/organizations", headers=make_user("admin", "320000"), json={
+        "name": "南京玄武示范商贸有限公司", "kind": "enterprise", "region_code": "320102002", "sector": "商贸",
+        "address": "玄武区中山路1号", "location": {"lon": 118.79, "lat": 32.05}})
+    assert org.status_code == 201, org.text
     _login(web, make_user, "grid_officer", "320102002", "grid-xuanwu")
     done = web.post("/hazards/report", data={
         "category": "nine_small", "description": "灭火器过期", "lon": "118.7901", "lat": "32.0502",
-        "organization_id": str(org["id"])}, files=[("photos", ("p.png", tiny_png(), "image/png"))],
+        "organization_id": str(org.json()["id"])}, files=[("photos", ("p.png", tiny_png(), "image/png"))],
         follow_redirects=False)
     assert done.status_code == 303, done.text
     return str(done.headers["location"]).split("?")[0]
 
 
-def test_another_districts_ticket_is_the_same_page_as_a_missing_one(
-        web: TestClient, make_user: UserFactory, make_org: Callable[..., dict[str, Any]]) -> None:
-    ticket_path = _report_ticket(web, make_user, make_org)
+def test_another_districts_ticket_is_the_same_page_as_a_missing_one(web: TestClient, make_user: UserFactory) -> None:
+    ticket_path = _report_ticket(web, make_user)
     _login(web, make_user, "district_office", "320104", "office-qinhuai")
     foreign = _assert_console_page(web.get(ticket_path), 404)
     missing = _assert_console_page(web.get("/hazards/tickets/987654"), 404)
