@@ -9,7 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from citysafe.auth.deps import app_context
 from citysafe.web.common import TEMPLATES
+from citysafe.web.guard import console_csp
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,4 +28,8 @@ def swagger_ui(request: Request) -> HTMLResponse:
 
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc(request: Request) -> HTMLResponse:
-    return _page(request, "docs/redoc.html")
+    page = _page(request, "docs/redoc.html")
+    # ReDoc runs its search in a worker it makes from a blob: of its own bundle; the rest is the console's CSP.
+    page.headers["Content-Security-Policy"] = console_csp(app_context(request).settings.tile_url) \
+        + "; worker-src 'self' blob:"
+    return page

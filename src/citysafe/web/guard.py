@@ -72,8 +72,6 @@ def console_csp(tile_url: str) -> str:
 class SitePolicy:
     console_origins: frozenset[str]
     csp: str
-    # FastAPI's own documentation pages load their script inline and from a CDN; they keep that, unframed.
-    csp_exempt_paths: frozenset[str]
 
 
 def _source(headers: Headers) -> str | None:
@@ -138,16 +136,14 @@ class SiteGuard:
         if not headers.get("content-type", "").startswith("text/html"):
             return
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers older than CSP 2
-        exempt = scope["path"] in self.policy.csp_exempt_paths
-        headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'" if exempt else self.policy.csp)
+        headers.setdefault("Content-Security-Policy", self.policy.csp)
 
 
 def install_guard(app: FastAPI, settings: Settings) -> None:
-    exempt = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
     # Normalised again: settings copied with model_copy (tests, the demo) skip their validators.
     origins = normalise_origins(settings.console_origins)
     policy = SitePolicy(console_origins=frozenset(filter(None, origins.split(","))),
-                        csp=console_csp(settings.tile_url), csp_exempt_paths=frozenset(filter(None, exempt)))
+                        csp=console_csp(settings.tile_url))
     app.add_middleware(SiteGuard, policy=policy)
     if settings.trusted_proxies:
         # Added last, so it runs first: the guard and the login's Secure flag see the scheme the user's
