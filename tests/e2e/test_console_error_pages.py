@@ -103,6 +103,25 @@ def test_a_busy_database_is_a_retry_page(ctx: AppContext, live_server: str, brow
     assert page.locator(".error-page").count() == 0
 
 
+def test_a_crash_is_a_page_with_a_reference_and_no_trace(ctx: AppContext, live_server: str, browser_page: Any,
+                                                         artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _user(ctx, "office", "admin", "320000", "省安委办")
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    _login(page, "office")
+    page.wait_for_url(f"{live_server}/")
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero in /srv/citysafe/regions/service.py")
+
+    monkeypatch.setattr(regions_service, "read", crash)
+    response = page.goto(f"{live_server}/")
+    assert response is not None and response.status == 500
+    text = _expect_error_page(page, "系统出错")
+    assert "编号" in text and "ZeroDivisionError" not in text and "/srv" not in text
+    page.screenshot(path=str(artifacts_dir / "console-error-500-crash.png"))
+
+
 def test_back_after_logout_shows_the_login(ctx: AppContext, live_server: str, browser_page: Any,
                                            artifacts_dir: Path) -> None:
     _user(ctx, "office", "admin", "320000", "省安委办")

@@ -79,3 +79,16 @@ def test_local_targets_are_kept(target: str) -> None:
 
 def test_login_redirect_after_posting_refuses_another_site(web: TestClient, make_user: UserFactory) -> None:
     assert _login(web, make_user, "//evil.example/phish") == "/"
+
+
+def test_a_form_posted_after_the_session_ended_logs_in_back_to_its_page(web: TestClient) -> None:
+    # The form's own URL only takes the post; after the login the user lands on the page that holds the form.
+    web.cookies.set("citysafe_session", "expired")
+    response = web.post("/hazards/report", data={"category": "flood", "description": "积水"},
+                        headers={"Referer": "http://testserver/hazards/report?from=map"}, follow_redirects=False)
+    assert response.status_code == 303
+    next_value = parse_qs(urlsplit(str(response.headers["location"])).query)["next"][0]
+    assert next_value == "/hazards/report?from=map"
+    elsewhere = web.post("/hazards/report", data={"category": "flood", "description": "积水"},
+                         headers={"Referer": "http://evil.example/hazards"}, follow_redirects=False)
+    assert parse_qs(urlsplit(str(elsewhere.headers["location"])).query)["next"][0] == "/"

@@ -128,6 +128,6 @@ def install_problem_handlers(app: FastAPI, *, page: ProblemPage | None = None) -
         ref = secrets.token_hex(4)
         log.exception("unhandled error %s on %s %s", ref, request.method, request.url.path)
         error = CitysafeError(detail=f"internal error {ref}; it has been logged",
-                              detail_zh=f"服务器内部错误，已记录（编号 {ref}）",
+                              detail_zh=f"系统处理这次请求时出错，错误已记录（编号 {ref}）",
                               status=500, slug="internal", title="Internal error", title_zh="内部错误")
         return await answer(error, request, page)
