@@ -161,7 +161,7 @@ def test_a_crash_is_a_500_page_without_the_exception(
     assert "编号" in _main_text(body)  # a reference the administrator finds in the log
     # The crash answer bypasses the middleware that adds headers; the page sets them itself.
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_forbidden_and_too_many_are_pages(web: TestClient, make_user: UserFactory,

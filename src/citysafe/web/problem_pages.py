@@ -112,6 +112,6 @@ def console_problem_page(request: Request, error: CitysafeError) -> Response | N
     if isinstance(error, TooManyAttempts) and error.retry_after:
         page.headers["Retry-After"] = str(error.retry_after)
     # A crash is answered outside the middleware that adds these (web/guard.py), so the page brings them.
-    page.headers["Content-Security-Policy"] = console_csp(app_context(request).settings.tile_url)
-    page.headers["Cache-Control"] = "no-store"
+    page.headers.update({"Content-Security-Policy": console_csp(app_context(request).settings.tile_url),
+                         "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
     return page
