@@ -35,6 +35,7 @@ from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
+from citysafe.web import docs as web_docs
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
@@ -43,6 +44,7 @@ from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
 from citysafe.web import workbench as web_workbench
 from citysafe.web.guard import install_guard
+from citysafe.web.problem_pages import console_problem_page
 
 API_PREFIX = "/api/v1"
 
@@ -68,6 +70,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch.router,
     web_risk.router,
     web_users.router,
+    web_docs.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
@@ -104,11 +107,14 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     app = FastAPI(
         title="citysafe", version="0.1.0", lifespan=lifespan,
+        # /docs and /redoc come from web/docs.py, on vendored assets: FastAPI's load from a CDN.
+        docs_url=None, redoc_url=None,
         description="城市安全风险综合监管平台 API — risk, hazards, fire monitoring, emergency.",
     )
     app.state.ctx = context
-    install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=context.settings.request_max_bytes)
+    # Console paths answer errors with a page of the console, the API with problem+json.
+    install_problem_handlers(app, page=console_problem_page)
+    app.add_middleware(BodyLimit, max_bytes=context.settings.request_max_bytes, page=console_problem_page)
 
     api = APIRouter(prefix=API_PREFIX)
 

@@ -1,20 +1,31 @@
-"""Turning every failure into RFC 9457 problem+json, in English and Chinese, with no stack trace."""
+"""Turning every failure into RFC 9457 problem+json, in English and Chinese, with no stack trace.
+
+A person's browser should see a page rather than JSON; core cannot render the console's pages, so whoever
+installs the handlers may hand in a ``ProblemPage`` (web/problem_pages.py) that answers for the paths it owns.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citysafe.core.errors import CitysafeError, FieldProblem, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+
+ProblemPage = Callable[[Request, CitysafeError], Response | None]
+"""Renders ``error`` as a page for ``request``, or returns None to leave it problem+json. Runs in a worker
+thread: it may read the database (the signed-in user for the page's header)."""
 
 _ZH_BY_TYPE = {
     "missing": "必填项缺失",
@@ -72,37 +83,51 @@ def problem_response(error: CitysafeError, request: Request) -> JSONResponse:
                         media_type=PROBLEM_JSON, headers=headers)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+async def answer(error: CitysafeError, request: Request, page: ProblemPage | None) -> Response:
+    """``error`` as ``page`` renders it for this request, else as problem+json."""
+    if page is not None:
+        rendered = await run_in_threadpool(page, request, error)
+        if rendered is not None:
+            return rendered
+    return problem_response(error, request)
+
+
+def install_problem_handlers(app: FastAPI, *, page: ProblemPage | None = None) -> None:
     @app.exception_handler(CitysafeError)
-    async def _domain(request: Request, exc: CitysafeError) -> JSONResponse:
-        return problem_response(exc, request)
+    async def _domain(request: Request, exc: CitysafeError) -> Response:
+        return await answer(exc, request, page)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(validation_problem(list(exc.errors())), request)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return await answer(validation_problem(list(exc.errors())), request, page)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         error = CitysafeError(detail=str(exc.detail), detail_zh=_STATUS_ZH.get(exc.status_code, str(exc.detail)),
                               status=exc.status_code, slug=f"http-{exc.status_code}",
                               title=str(exc.detail), title_zh=_STATUS_ZH.get(exc.status_code, "请求有误"))
-        return problem_response(error, request)
+        response = await answer(error, request, page)
+        response.headers.update(exc.headers or {})  # the Allow of a 405
+        return response
 
     @app.exception_handler(OperationalError)
-    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
         if "locked" not in str(exc.orig) and "busy" not in str(exc.orig).lower():
             return await _unexpected(request, exc)
         log.warning("database busy on %s %s; client asked to retry", request.method, request.url.path)
         error = CitysafeError(detail="the database is busy; nothing was changed, please retry",
                               detail_zh="数据库繁忙，本次操作未生效，请重试", status=503, slug="busy",
                               title="Busy", title_zh="系统繁忙")
-        response = problem_response(error, request)
+        response = await answer(error, request, page)
         response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        error = CitysafeError(detail="internal error; it has been logged", detail_zh="服务器内部错误，已记录",
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The reference ties what the user reports to the logged stack trace, which never leaves the server.
+        ref = secrets.token_hex(4)
+        log.exception("unhandled error %s on %s %s", ref, request.method, request.url.path)
+        error = CitysafeError(detail=f"internal error {ref}; it has been logged",
+                              detail_zh=f"系统处理这次请求时出错，错误已记录（编号 {ref}）",
                               status=500, slug="internal", title="Internal error", title_zh="内部错误")
-        return problem_response(error, request)
+        return await answer(error, request, page)

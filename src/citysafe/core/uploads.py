@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citysafe.core.errors import CitysafeError, FieldProblem
+from citysafe.core.problems import ProblemPage, answer
 
 CHUNK = 64 * 1024
 
@@ -57,17 +58,15 @@ def body_too_large(max_bytes: int) -> CitysafeError:
 
 
 class BodyLimit:
-    """ASGI middleware: a request body over ``max_bytes`` gets a 413 problem+json, whether its Content-Length
-    says so up front (answered before a byte is read) or it streams past the limit (answered at that chunk;
-    the app then sees the client gone and whatever it answers is dropped)."""
+    """ASGI middleware: a request body over ``max_bytes`` gets a 413 problem+json (or the ``page`` of it),
+    whether its Content-Length says so up front (answered before a byte is read) or it streams past the
+    limit (answered at that chunk; the app then sees the client gone and whatever it answers is dropped)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, page: ProblemPage | None = None) -> None:
+        self.app, self.max_bytes, self.page = app, max_bytes, page
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = body_too_large(self.max_bytes)
-        response = JSONResponse(error.problem(str(scope.get("path", ""))), status_code=error.status,
-                                media_type="application/problem+json")
+        response = await answer(body_too_large(self.max_bytes), Request(scope), self.page)
         await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -86,9 +87,12 @@ def page_principal(request: Request, db: Session) -> Principal:
     if not token:
         raise LoginRequired
     try:
-        return auth_service.principal_from_token(db, signer=app_context(request).signer, token=token)
+        principal = auth_service.principal_from_token(db, signer=app_context(request).signer, token=token)
     except Unauthenticated as exc:
         raise LoginRequired from exc
+    # An error page later in this request shows the same header without asking the database again.
+    request.state.principal = principal
+    return principal
 
 
 def render(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
@@ -106,8 +110,31 @@ def render(request: Request, template: str, principal: Principal | None, **conte
     return TEMPLATES.TemplateResponse(request, template, base | context)
 
 
+def safe_next(target: str) -> str:
+    """``target`` if it is a path of this site (its query kept), else "/": the login must not send the browser
+    to another host, which "//evil", "/\\evil" (a backslash reads as a slash) or a tab inside would do."""
+    parts = urlsplit(target)
+    if (not target.startswith("/") or parts.scheme or parts.netloc or "\\" in target
+            or any(ch < " " or ch == "\x7f" for ch in target)):
+        return "/"
+    return target
+
+
+def local_referer(request: Request) -> str:
+    """The console page that sent the browser here (path and query), or "" when it is not one of ours."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if not parts.path or parts.netloc != request.headers.get("host", ""):
+        return ""
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return target if safe_next(target) == target else ""
+
+
 def login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    """To the login, which comes back here afterwards: to this page with its query, or after a form whose
+    session had ended to the page that holds the form (its URL only accepts the post)."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = here if request.method == "GET" else local_referer(request) or "/"
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
 def over_tls(request: Request) -> bool:

@@ -14,6 +14,9 @@ Console pages get a Content-Security-Policy that allows only the platform's own 
 script and event handlers are refused, so an injected ``<script>`` does not run), may not be framed, and
 every response says ``nosniff``. Styles may be inline: templates and Leaflet set ``style`` attributes, and
 an injected style cannot run code.
+
+What a signed-in browser is answered (static files aside) is ``Cache-Control: no-store``: a page kept in the
+browser's cache would come back with Back after logout, for the next person at the same computer.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from citysafe.web.common import render
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PATHS = "/api/"
+STATIC_PATHS = "/static/"
 _EVERY_RESPONSE = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 
 
@@ -68,8 +72,6 @@ def console_csp(tile_url: str) -> str:
 class SitePolicy:
     console_origins: frozenset[str]
     csp: str
-    # FastAPI's own documentation pages load their script inline and from a CDN; they keep that, unframed.
-    csp_exempt_paths: frozenset[str]
 
 
 def _source(headers: Headers) -> str | None:
@@ -129,19 +131,19 @@ class SiteGuard:
     def _add_headers(self, scope: Scope, headers: MutableHeaders) -> None:
         for name, value in _EVERY_RESPONSE.items():
             headers.setdefault(name, value)
+        if SESSION_COOKIE in Request(scope).cookies and not scope["path"].startswith(STATIC_PATHS):
+            headers.setdefault("Cache-Control", "no-store")
         if not headers.get("content-type", "").startswith("text/html"):
             return
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers older than CSP 2
-        exempt = scope["path"] in self.policy.csp_exempt_paths
-        headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'" if exempt else self.policy.csp)
+        headers.setdefault("Content-Security-Policy", self.policy.csp)
 
 
 def install_guard(app: FastAPI, settings: Settings) -> None:
-    exempt = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
     # Normalised again: settings copied with model_copy (tests, the demo) skip their validators.
     origins = normalise_origins(settings.console_origins)
     policy = SitePolicy(console_origins=frozenset(filter(None, origins.split(","))),
-                        csp=console_csp(settings.tile_url), csp_exempt_paths=frozenset(filter(None, exempt)))
+                        csp=console_csp(settings.tile_url))
     app.add_middleware(SiteGuard, policy=policy)
     if settings.trusted_proxies:
         # Added last, so it runs first: the guard and the login's Secure flag see the scheme the user's

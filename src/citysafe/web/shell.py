@@ -13,19 +13,14 @@ from citysafe.auth import login as auth_login
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
-from citysafe.web.common import over_tls, page_principal, render, set_session_cookie
+from citysafe.web.common import over_tls, page_principal, render, safe_next, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str) -> str:
-    # Only local paths: an open redirect to another host would be a phishing aid.
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "shell/login.html", None, next=_safe_next(next), error="")
+    return render(request, "shell/login.html", None, next=safe_next(next), error="")
 
 
 @router.post("/login")
@@ -37,12 +32,12 @@ def login(
     try:
         user = auth_login.authenticate(ctx, username=username, password=password, client=client_address(request))
     except (Unauthenticated, TooManyAttempts) as exc:
-        page = render(request, "shell/login.html", None, next=_safe_next(next), error=exc.detail_zh)
+        page = render(request, "shell/login.html", None, next=safe_next(next), error=exc.detail_zh)
         if isinstance(exc, TooManyAttempts):
             page.status_code = 429
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response
 
