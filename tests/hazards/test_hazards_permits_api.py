@@ -127,10 +127,10 @@ def test_permit_roles_and_scope(client: TestClient, make_user: UserFactory,
     mine = make_user("enterprise", "320102", organization_id=org["id"])
     theirs = make_user("enterprise", "320102", organization_id=other["id"])
     grid = make_user("grid_officer", "320102")
-    assert client.post(PERMITS, headers=grid, json=_permit("lifting", "level3", 4)).status_code == 403
-    spoof = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, organization_id=other["id"]))
+    assert client.post(PERMITS, headers=grid, json=_permit("lifting", "level3", 4, lifted_mass_t=8)).status_code == 403
+    spoof = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, lifted_mass_t=8, organization_id=other["id"]))
     assert spoof.status_code == 422
-    permit = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4)).json()
+    permit = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, lifted_mass_t=8)).json()
     assert client.get(f"{PERMITS}/{permit['id']}", headers=theirs).status_code == 404
     assert client.get(PERMITS, headers=theirs).json()["total"] == 0
     assert client.post(f"{PERMITS}/{permit['id']}/transitions", headers=theirs,
