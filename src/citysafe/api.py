@@ -37,8 +37,8 @@ from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
-from citysafe.web import permits as web_permits
 from citysafe.web import install_console
+from citysafe.web import permits as web_permits
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users

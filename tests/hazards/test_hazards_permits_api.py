@@ -127,8 +127,9 @@ def test_permit_roles_and_scope(client: TestClient, make_user: UserFactory,
     mine = make_user("enterprise", "320102", organization_id=org["id"])
     theirs = make_user("enterprise", "320102", organization_id=other["id"])
     grid = make_user("grid_officer", "320102")
-    assert client.post(PERMITS, headers=grid, json=_permit("lifting", "level3", 4, lifted_mass_t=8)).status_code == 403
-    spoof = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, lifted_mass_t=8, organization_id=other["id"]))
+    lifting = _permit("lifting", "level3", 4, lifted_mass_t=8)
+    assert client.post(PERMITS, headers=grid, json=lifting).status_code == 403
+    spoof = client.post(PERMITS, headers=mine, json=lifting | {"organization_id": other["id"]})
     assert spoof.status_code == 422
     permit = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, lifted_mass_t=8)).json()
     assert client.get(f"{PERMITS}/{permit['id']}", headers=theirs).status_code == 404
@@ -165,7 +166,8 @@ def test_conflicts_across_contractors_by_place_not_by_words(
         client: TestClient, ctx: AppContext, make_user: UserFactory,
         make_org: Callable[..., dict[str, Any]]) -> None:
     ctx.clock = FixedClock(T0 - timedelta(hours=1))
-    host, contractor, elsewhere = (make_org(name=n, sector="危险化学品") for n in ("主装置化工", "安装公司", "远处化工"))
+    host, contractor, elsewhere = (make_org(name=name, sector="危险化学品")
+                                   for name in ("主装置化工", "安装公司", "远处化工"))
     host_user, contractor_user, elsewhere_user = (
         make_user("enterprise", "320102", organization_id=o["id"]) for o in (host, contractor, elsewhere))
     confined = client.post(PERMITS, headers=host_user, json=_permit(

@@ -132,10 +132,11 @@ def _field_of(error: CitysafeError | ValidationError) -> str:
 
 
 def _allowed(state: PermitState, gas_required: bool) -> list[str]:
-    offered = {PermitState.PENDING: ["approve", "reject", "cancel"],
-               PermitState.APPROVED: ["start", "close", "cancel"], PermitState.ACTIVE: ["close"]}.get(state, [])
-    return (["gas_test"] if gas_required and state in (PermitState.PENDING, PermitState.APPROVED,
-                                                       PermitState.ACTIVE) else []) + offered
+    """The forms a permit worker sees, the one most likely next first (it opens by itself)."""
+    offered = {PermitState.PENDING: ["approve", "reject", "gas_test", "cancel"],
+               PermitState.APPROVED: ["gas_test", "start", "close", "cancel"],
+               PermitState.ACTIVE: ["gas_test", "close"]}.get(state, [])
+    return [a for a in offered if a != "gas_test" or gas_required]
 
 
 @router.get("/hazards/permits/{permit_id}", response_class=HTMLResponse)
