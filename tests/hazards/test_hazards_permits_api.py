@@ -175,6 +175,7 @@ def test_conflicts_across_contractors_by_place_not_by_words(
     hot = client.post(PERMITS, headers=contractor_user, json=_permit(
         "hot_work", "level2", 24, area="管廊", location={"lon": 118.80008, "lat": 32.05})).json()
     assert [c["other_id"] for c in hot["conflicts"]] == [confined["id"]]
+    assert hot["conflicts"][0]["other_organization_name"] == host["name"]
     same_words = client.post(PERMITS, headers=elsewhere_user, json=_permit(
         "hot_work", "level2", 24, area="2#反应釜", location={"lon": 118.90, "lat": 32.10})).json()
     assert same_words["conflicts"] == []

@@ -145,8 +145,10 @@ def permit_page(request: Request, permit_id: RowId, db: DbSession, ctx: Context)
     now = ctx.clock.now()
     permit = permits.permit_reads(db, [permits.get(db, permit_id=permit_id)], ctx.settings, now)[0]
     actions = _allowed(permit.state, permit.gas_test_required) if principal.can(Permission.WORK_PERMITS) else []
+    permit_rules = rules.permit_rules(ctx.settings)
     return render(request, "hazards/permit.html", principal, p=permit, actions=actions, action_names=ACTION_NAMES_ZH,
-                  gas=rules.permit_rules(ctx.settings).gas, local=format_local, now_local=format_local(now)[:16],
+                  gas=permit_rules.gas, local=format_local,
+                  type_names={code: t.name_zh for code, t in permit_rules.types.items()}, now_local=format_local(now)[:16],
                   ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
 
 

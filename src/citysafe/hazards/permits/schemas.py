@@ -90,6 +90,7 @@ class ConflictRead(BaseModel):
     other_id: int
     other_number: str
     other_work_type: str
+    other_organization_name: str = Field(default="", description="the unit of the other permit (a contractor's)")
     reason: str
     reason_zh: str
 

@@ -270,17 +270,18 @@ def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Sett
                 permit_rules.gas, [(t.sampled_at, t.passed) for t in tests], now)),
             gas_retest_due=_gas_retest_due(session, p, settings, now),
             expired=calc.is_expired(p.state, p.valid_to, now),
-            conflicts=[ConflictRead(other_id=c.other_id, other_number=numbers.get(c.other_id, f"ZY{c.other_id:08d}"),
-                                    other_work_type=_work_type_of(session, c.other_id), reason=c.reason,
-                                    reason_zh=c.reason_zh) for c in clashes.get(p.id, [])],
+            conflicts=[_conflict_read(session, c, numbers) for c in clashes.get(p.id, [])],
             started_at=p.started_at, closed_at=p.closed_at, close_note=p.close_note, created_at=p.created_at))
     return out
 
 
-def _work_type_of(session: Session, permit_id: int) -> str:
-    other = session.scalars(select(WorkPermit.work_type).where(WorkPermit.id == permit_id)
-                            .execution_options(skip_scope=True)).first()
-    return other or ""
+def _conflict_read(session: Session, clash: calc.Conflict, numbers: dict[int, str]) -> ConflictRead:
+    # The other permit may be another unit's, outside the reader's scope: only its kind and unit are told.
+    other = session.execute(select(WorkPermit.work_type, WorkPermit.organization_name)
+                            .where(WorkPermit.id == clash.other_id).execution_options(skip_scope=True)).first()
+    return ConflictRead(other_id=clash.other_id, other_number=numbers.get(clash.other_id, f"ZY{clash.other_id:08d}"),
+                        other_work_type=other[0] if other else "", other_organization_name=other[1] if other else "",
+                        reason=clash.reason, reason_zh=clash.reason_zh)
 
 
 def flags_summary(session: Session, *, settings: Settings, now: datetime) -> dict[str, int]:

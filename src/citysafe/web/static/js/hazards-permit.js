@@ -22,8 +22,10 @@
 
   function describe(kind, code) {
     const grade = kind.grades[code];
+    const basis = kind.measure ? `（依据 ${kind.measure.basis}）` : "";
     result.dataset.grade = code;
-    result.textContent = `作业级别：${grade.name_zh}　审批：${grade.approvals.join(" → ")}　有效期最长 ${grade.max_hours} 小时`;
+    result.textContent = `作业级别：${grade.name_zh}${basis}　审批：${grade.approvals.join(" → ")}　` +
+      `有效期最长 ${grade.max_hours} 小时`;
   }
 
   function update() {
