@@ -143,8 +143,11 @@ def _allowed(state: PermitState, gas_required: bool) -> list[str]:
 def permit_page(request: Request, permit_id: RowId, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
     now = ctx.clock.now()
-    permit = permits.permit_reads(db, [permits.get(db, permit_id=permit_id)], ctx.settings, now)[0]
+    stored = permits.get(db, permit_id=permit_id)
+    permit = permits.permit_reads(db, [stored], ctx.settings, now)[0]
     actions = _allowed(permit.state, permit.gas_test_required) if principal.can(Permission.WORK_PERMITS) else []
+    if stored.applicant_id == principal.user_id:  # GB 30871: nobody signs their own application
+        actions = [a for a in actions if a not in ("approve", "reject")]
     permit_rules = rules.permit_rules(ctx.settings)
     return render(request, "hazards/permit.html", principal, p=permit, actions=actions, action_names=ACTION_NAMES_ZH,
                   gas=permit_rules.gas, local=format_local,
