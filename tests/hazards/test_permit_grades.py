@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import inspect
 
 from citysafe.core.config import Settings
+from citysafe.core.context import AppContext
 from citysafe.hazards import rules
 from citysafe.hazards.calc import permits as calc
 
@@ -46,7 +50,6 @@ def test_measure_is_published_with_the_rules() -> None:
 
 def _view(i: int, kind: str, area: str = "", lon: float | None = None, lat: float | None = None,
           org: int = 1) -> calc.PermitView:
-    from datetime import UTC, datetime, timedelta
     t0 = datetime(2030, 6, 1, tzinfo=UTC)
     return calc.PermitView(i, kind, org, area, lon, lat, t0, t0 + timedelta(hours=8), "approved")
 
@@ -68,3 +71,9 @@ def test_same_area_text_elsewhere_is_not_a_conflict() -> None:
     # Within one unit's own plant the named area is the registered place when coordinates are missing.
     same_plant = _view(5, "blind_plate", area="1#罐区", org=1)
     assert [c.other_id for c in calc.conflicts(hot, [same_plant], PERMIT_RULES)] == [5]
+
+
+def test_migration_adds_the_measured_columns(ctx: AppContext) -> None:
+    # The schema of the tests is built by the Alembic history: 0009 must give the model's columns.
+    columns = {c["name"]: c for c in inspect(ctx.engine).get_columns("work_permit")}
+    assert columns["height_m"]["nullable"] and columns["lifted_mass_t"]["nullable"]
