@@ -24,14 +24,17 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "correct-horse"
 
 
+UNITS = [("南京金陵石化储运有限公司", "玄武区龙蟠路 88 号"), ("江苏华安设备安装工程有限公司", "玄武区中山路 20 号")]
+
+
 def _world(ctx: AppContext) -> None:
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         host, contractor = (orgs_service.create(session, org_in=OrganizationCreate(
             name=name, kind="enterprise", region_code="320102", sector="危险化学品", address=address,
-            location=Location(lon=118.8, lat=32.05))) for name, address in [
-                ("南京金陵石化储运有限公司", "玄武区龙蟠路 88 号"), ("江苏华安设备安装工程有限公司", "玄武区中山路 20 号")])
-        for username, name, org_id in [("shenqing", "作业申请人刘洋", host.id), ("fuzeren", "作业单位负责人陈刚", host.id),
-                                       ("anquan", "安全管理部门周敏", host.id), ("chengbao", "承包商申请人孙磊", contractor.id)]:
+            location=Location(lon=118.8, lat=32.05))) for name, address in UNITS)
+        for username, name, org_id in [
+                ("shenqing", "作业申请人刘洋", host.id), ("fuzeren", "作业单位负责人陈刚", host.id),
+                ("anquan", "安全管理部门周敏", host.id), ("chengbao", "承包商申请人孙磊", contractor.id)]:
             auth_service.create_user(session, user_in=UserCreate(
                 username=username, password=PASSWORD, role="enterprise", region_code="320102", display_name=name,
                 organization_id=org_id))

@@ -150,8 +150,8 @@ def permit_page(request: Request, permit_id: RowId, db: DbSession, ctx: Context)
         actions = [a for a in actions if a not in ("approve", "reject")]
     permit_rules = rules.permit_rules(ctx.settings)
     return render(request, "hazards/permit.html", principal, p=permit, actions=actions, action_names=ACTION_NAMES_ZH,
-                  gas=permit_rules.gas, local=format_local,
-                  type_names={code: t.name_zh for code, t in permit_rules.types.items()}, now_local=format_local(now)[:16],
+                  gas=permit_rules.gas, local=format_local, now_local=format_local(now)[:16],
+                  type_names={code: t.name_zh for code, t in permit_rules.types.items()},
                   ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
 
 
