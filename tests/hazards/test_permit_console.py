@@ -43,7 +43,9 @@ def test_apply_reads_the_grade_from_the_height(client: TestClient, ctx: AppConte
     assert done.status_code == 303, done.text
     detail = client.get(done.headers["location"])
     assert "二级高处（5m&lt;h≤15m）" in detail.text and "15 米" in detail.text and "待作业单位负责人签批" in detail.text
-    assert 'data-action="approve"' in detail.text and 'data-action="gas_test"' not in detail.text
+    # Work at height needs no gas test, and the applicant is not offered to sign its own permit.
+    assert 'data-action="cancel"' in detail.text and 'data-action="gas_test"' not in detail.text
+    assert 'data-action="approve"' not in detail.text
 
 
 def test_hot_work_by_forms(client: TestClient, ctx: AppContext, make_user: UserFactory,
