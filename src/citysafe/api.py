@@ -39,6 +39,7 @@ from citysafe.web import docs as web_docs
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
+from citysafe.web import permits as web_permits
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -67,6 +68,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
     web_hazards.router,
+    web_permits.router,
     web_firewatch.router,
     web_risk.router,
     web_users.router,

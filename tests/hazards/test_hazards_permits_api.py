@@ -127,10 +127,11 @@ def test_permit_roles_and_scope(client: TestClient, make_user: UserFactory,
     mine = make_user("enterprise", "320102", organization_id=org["id"])
     theirs = make_user("enterprise", "320102", organization_id=other["id"])
     grid = make_user("grid_officer", "320102")
-    assert client.post(PERMITS, headers=grid, json=_permit("lifting", "level3", 4)).status_code == 403
-    spoof = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, organization_id=other["id"]))
+    lifting = _permit("lifting", "level3", 4, lifted_mass_t=8)
+    assert client.post(PERMITS, headers=grid, json=lifting).status_code == 403
+    spoof = client.post(PERMITS, headers=mine, json=lifting | {"organization_id": other["id"]})
     assert spoof.status_code == 422
-    permit = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4)).json()
+    permit = client.post(PERMITS, headers=mine, json=_permit("lifting", "level3", 4, lifted_mass_t=8)).json()
     assert client.get(f"{PERMITS}/{permit['id']}", headers=theirs).status_code == 404
     assert client.get(PERMITS, headers=theirs).json()["total"] == 0
     assert client.post(f"{PERMITS}/{permit['id']}/transitions", headers=theirs,
@@ -139,3 +140,42 @@ def test_permit_roles_and_scope(client: TestClient, make_user: UserFactory,
     assert client.get(f"{PERMITS}/{permit['id']}", headers=qinhuai).status_code == 404
     rules = client.get(f"{PERMITS}/rules", headers=grid).json()
     assert rules["types"]["hot_work"]["grades"]["special"]["max_hours"] == 8
+
+
+def test_grade_derived_from_measured_height_and_mass(client: TestClient, ctx: AppContext, make_user: UserFactory,
+                                                     make_org: Callable[..., dict[str, Any]]) -> None:
+    ctx.clock = FixedClock(T0 - timedelta(hours=1))
+    org = make_org(sector="危险化学品")
+    applicant = make_user("enterprise", "320102", organization_id=org["id"])
+    body = _permit("work_at_height", "", 8) | {"height_m": 5}
+    del body["grade"]
+    at_five = client.post(PERMITS, headers=applicant, json=body)
+    assert at_five.status_code == 201, at_five.text
+    assert at_five.json()["grade"] == "level1" and at_five.json()["height_m"] == 5
+    assert at_five.json()["approval_chain"] == ["作业单位负责人"]
+    disagree = client.post(PERMITS, headers=applicant, json=_permit("work_at_height", "level2", 8, height_m=5))
+    assert disagree.status_code == 422 and disagree.json()["errors"][0]["field"] == "grade"
+    assert "一级" in disagree.json()["detail_zh"]
+    unmeasured = client.post(PERMITS, headers=applicant, json=_permit("work_at_height", "level2", 8))
+    assert unmeasured.status_code == 422 and unmeasured.json()["errors"][0]["field"] == "height_m"
+    heavy = client.post(PERMITS, headers=applicant, json=_permit("lifting", "level2", 8, lifted_mass_t=100))
+    assert heavy.status_code == 201 and heavy.json()["grade"] == "level2" and heavy.json()["lifted_mass_t"] == 100
+
+
+def test_conflicts_across_contractors_by_place_not_by_words(
+        client: TestClient, ctx: AppContext, make_user: UserFactory,
+        make_org: Callable[..., dict[str, Any]]) -> None:
+    ctx.clock = FixedClock(T0 - timedelta(hours=1))
+    host, contractor, elsewhere = (make_org(name=name, sector="危险化学品")
+                                   for name in ("主装置化工", "安装公司", "远处化工"))
+    host_user, contractor_user, elsewhere_user = (
+        make_user("enterprise", "320102", organization_id=o["id"]) for o in (host, contractor, elsewhere))
+    confined = client.post(PERMITS, headers=host_user, json=_permit(
+        "confined_space", "single", 12, area="2#反应釜", location={"lon": 118.80, "lat": 32.05})).json()
+    hot = client.post(PERMITS, headers=contractor_user, json=_permit(
+        "hot_work", "level2", 24, area="管廊", location={"lon": 118.80008, "lat": 32.05})).json()
+    assert [c["other_id"] for c in hot["conflicts"]] == [confined["id"]]
+    assert hot["conflicts"][0]["other_organization_name"] == host["name"]
+    same_words = client.post(PERMITS, headers=elsewhere_user, json=_permit(
+        "hot_work", "level2", 24, area="2#反应釜", location={"lon": 118.90, "lat": 32.10})).json()
+    assert same_words["conflicts"] == []

@@ -127,7 +127,7 @@ def test_conflicts_in_time_and_place() -> None:
     beside = _view(2, "confined_space", lon=118.80005, lat=32.05)  # about 5 m away
     far = _view(3, "confined_space", lon=118.81, lat=32.05)  # about 1 km away
     later = _view(4, "confined_space", lon=118.8, lat=32.05, start=9)
-    other_unit = _view(5, "confined_space", lon=118.8, lat=32.05, org=2)
+    other_unit = _view(5, "confined_space", lon=118.81, lat=32.06, org=2)  # a contractor's permit, far away
     closed = _view(6, "confined_space", lon=118.8, lat=32.05, state="closed")
     same_area = _view(7, "blind_plate", area="1#罐区")
     found = calc.conflicts(hot, [beside, far, later, other_unit, closed, same_area], PERMIT_RULES)

@@ -21,6 +21,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import FireUnit
 from citysafe.hazards.inspection.models import InspectionTask
+from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.risk.models import RiskAssessment, RiskSource
 from citysafe.risk.whitepaper import service as whitepaper
@@ -57,7 +58,8 @@ def path_ids(session: Session) -> dict[str, int]:
                 .where(RiskAssessment.method == "matrix").order_by(RiskSource.id))
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
-            "source_id": _first(session, assessed)}
+            "source_id": _first(session, assessed),
+            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work"))}
 
 
 def page_urls(app: Any, ids: dict[str, int]) -> list[str]:

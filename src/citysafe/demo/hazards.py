@@ -198,9 +198,10 @@ class _Demo:
         for work_type, grade, area, lon, start, hours in [
                 ("confined_space", "single", "2#反应釜", 118.80000, base - timedelta(hours=2), 12),
                 ("hot_work", "level2", "2#反应釜旁管廊", 118.80008, base - timedelta(hours=1), 24),
-                ("work_at_height", "level2", "仓库屋面", 118.80500, base - timedelta(days=3), 48)]:
+                ("work_at_height", None, "仓库屋面", 118.80500, base - timedelta(days=3), 48)]:
             permit = permits.apply(self.session, principal=applicant, settings=self.settings, now=start, permit_in=
                                    PermitCreate(work_type=work_type, grade=grade, area=area, content="检修作业",
+                                                height_m=12 if work_type == "work_at_height" else None,
                                                 guardian="李监护", work_leader="张班长", valid_from=start,
                                                 valid_to=start + timedelta(hours=hours),
                                                 location={"lon": lon, "lat": 32.10}))

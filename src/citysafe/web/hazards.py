@@ -273,7 +273,7 @@ def permits_page(request: Request, db: DbSession, ctx: Context, flag: str = "") 
     return render(request, "hazards/permits.html", principal, permits=permits.permit_reads(db, items, ctx.settings,
                                                                                            now),
                   total=total, flag=flag, flags=permits.flags_summary(db, settings=ctx.settings, now=now),
-                  local=format_local)
+                  local=format_local, permission_work_permits=Permission.WORK_PERMITS)
 
 
 @router.get("/hazards/enforcement", response_class=HTMLResponse)

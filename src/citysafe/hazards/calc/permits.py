@@ -70,11 +70,46 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class Band:
+    """One grade of a measured quantity: up to ``limit`` (inclusive unless ``below``); no limit = the rest."""
+
+    grade: str
+    limit: float | None
+    below: bool
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What the grade of a work type is read from (working height, lifted mass) and where the bands come from."""
+
+    field: str
+    name_zh: str
+    unit: str
+    minimum: float
+    basis: str
+    below_min_zh: str
+    bands: tuple[Band, ...]
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Measure:
+        bands = tuple(Band(b["grade"], b.get("below", b.get("max")), "below" in b) for b in raw["bands"])
+        return cls(raw["field"], raw["name_zh"], raw["unit"], float(raw["min"]), raw["basis"],
+                   raw["below_min_zh"], bands)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "name_zh": self.name_zh, "unit": self.unit, "min": self.minimum,
+                "basis": self.basis, "below_min_zh": self.below_min_zh,
+                "bands": [{"grade": b.grade} | ({"below" if b.below else "max": b.limit} if b.limit is not None
+                                                 else {}) for b in self.bands]}
+
+
+@dataclass(frozen=True)
 class WorkType:
     code: str
     name_zh: str
     gas_test: bool
     grades: Mapping[str, Grade]
+    measure: Measure | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +144,7 @@ class PermitRules:
         types = {
             code: WorkType(code, raw["name_zh"], bool(raw["gas_test"]), {
                 g: Grade(g, graw["name_zh"], float(graw["max_hours"]), tuple(graw["approvals"]))
-                for g, graw in raw["grades"].items()})
+                for g, graw in raw["grades"].items()}, Measure.from_dict(raw["measure"]) if "measure" in raw else None)
             for code, raw in data["types"].items()
         }
         conflicts = tuple(ConflictRule(frozenset(c["types"]), float(c["radius_m"]), c["reason"], c["reason_zh"])
@@ -130,7 +165,54 @@ class PermitRules:
         return {"standard": self.standard, "gas_test": self.gas.__dict__, "types": {
             code: {"name_zh": t.name_zh, "gas_test": t.gas_test, "grades": {
                 g.code: {"name_zh": g.name_zh, "max_hours": g.max_hours, "approvals": list(g.approvals)}
-                for g in t.grades.values()}} for code, t in self.types.items()}}
+                for g in t.grades.values()}} | ({"measure": t.measure.as_dict()} if t.measure else {})
+            for code, t in self.types.items()}}
+
+
+def measured_grade(rules: PermitRules, work_type: str, value: float) -> str:
+    """The grade a measured value falls in (GB/T 3608-2008 ch. 4 for height: 2 m ≤ h ≤ 5 m is level 1, 5 < h ≤ 15
+    level 2, 15 < h ≤ 30 level 3, h > 30 special; GB 30871-2022 ch. 9 for lifting: m < 40 t level 3,
+    40 t ≤ m ≤ 100 t level 2, m > 100 t level 1). The bands are data so a stricter site rule changes the JSON."""
+    measure = rules.types[work_type].measure
+    if measure is None:
+        raise PermitRuleError(f"{work_type} is not graded by a measurement", "该作业类型不按测量值分级", "grade")
+    # Height is graded from 2 m inclusive; a lifted mass must be more than nothing.
+    too_low = value < measure.minimum if measure.minimum > 0 else value <= measure.minimum
+    if too_low:
+        raise PermitRuleError(f"{measure.field} below {measure.minimum:g} {measure.unit}", measure.below_min_zh,
+                              measure.field)
+    for band in measure.bands:
+        if band.limit is None or value < band.limit or (not band.below and value == band.limit):
+            return band.grade
+    raise PermitRuleError(f"{measure.field} {value:g} is above every band", f"{measure.name_zh}超出分级范围",
+                          measure.field)
+
+
+def resolve_grade(rules: PermitRules, work_type: str, grade: str | None, measured: Mapping[str, float | None]) -> str:
+    """The grade of a new permit: read from the measurement where the work type has one (a grade sent as well
+    must agree), otherwise the grade chosen, or the only grade of a type that has just one."""
+    kind = rules.types.get(work_type)
+    if kind is None:
+        raise PermitRuleError(f"unknown work type {work_type}", f"未知的作业类型 {work_type}", "work_type")
+    if kind.measure is not None:
+        measure = kind.measure
+        value = measured.get(measure.field)
+        if value is None:
+            raise PermitRuleError(f"give {measure.field}; the grade follows from it ({measure.basis})",
+                                  f"须填写{measure.name_zh}（{measure.unit}），作业级别据此确定", measure.field)
+        derived = measured_grade(rules, work_type, value)
+        if grade and grade != derived:
+            given = kind.grades[grade].name_zh if grade in kind.grades else grade
+            raise PermitRuleError(
+                f"{measure.field} {value:g} {measure.unit} makes the grade {derived}, not {grade} ({measure.basis})",
+                f"{measure.name_zh} {value:g} {measure.unit} 应为{kind.grades[derived].name_zh}，"
+                f"与所填“{given}”不符（{measure.basis}）", "grade")
+        return derived
+    if grade:
+        return grade
+    if len(kind.grades) == 1:
+        return next(iter(kind.grades))
+    raise PermitRuleError(f"choose the grade of {work_type}", f"请选择{kind.name_zh}的级别", "grade")
 
 
 def check_window(rules: PermitRules, work_type: str, grade: str, valid_from: datetime, valid_to: datetime) -> Grade:
@@ -208,22 +290,23 @@ class Conflict:
 
 
 def _beside(a: PermitView, b: PermitView, radius_m: float) -> bool:
-    if a.area.strip() and a.area.strip() == b.area.strip():
-        return True
-    if None in (a.lon, a.lat, b.lon, b.lat):
-        return False
-    return haversine_m(a.lon or 0.0, a.lat or 0.0, b.lon or 0.0, b.lat or 0.0) <= radius_m
+    """The same place is decided by where the work is: within the rule's radius when both permits are located.
+    Without coordinates, a named area (装置部位) identifies a place only inside one unit's own plant: two units'
+    "1#罐区" are different tanks, so equal words across units prove nothing."""
+    if None not in (a.lon, a.lat, b.lon, b.lat):
+        return haversine_m(a.lon or 0.0, a.lat or 0.0, b.lon or 0.0, b.lat or 0.0) <= radius_m
+    return (a.organization_id == b.organization_id and bool(a.area.strip())
+            and a.area.strip() == b.area.strip())
 
 
 def conflicts(permit: PermitView, others: Iterable[PermitView], rules: PermitRules) -> list[Conflict]:
-    """Open permits of the same organisation whose work clashes with ``permit`` in time and place."""
+    """Open permits of any unit (the site's own staff or contractors) whose work clashes with ``permit`` in time
+    and place: a contractor's hot work beside another's open confined space is as dangerous as one unit's."""
     out: list[Conflict] = []
     if permit.state not in OPEN_PERMIT_STATES:
         return out
     for other in others:
         if other.id == permit.id or other.state not in OPEN_PERMIT_STATES:
-            continue
-        if other.organization_id != permit.organization_id:
             continue
         if other.valid_to <= permit.valid_from or permit.valid_to <= other.valid_from:
             continue

@@ -18,6 +18,9 @@ class WorkPermit(RegionScoped, OrgScoped, Timestamped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     work_type: Mapped[str] = mapped_column(String(30), index=True)
     grade: Mapped[str] = mapped_column(String(20))
+    # What the grade was read from, kept so an inspector can check the grading (GB/T 3608, GB 30871).
+    height_m: Mapped[float | None]
+    lifted_mass_t: Mapped[float | None]
     state: Mapped[str] = mapped_column(String(20), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     organization_name: Mapped[str] = mapped_column(String(200), default="")

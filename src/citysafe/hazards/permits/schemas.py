@@ -24,7 +24,14 @@ class WorkType(StrEnum):
 
 class PermitCreate(BaseModel):
     work_type: WorkType
-    grade: str = Field(default="single", max_length=20, description="e.g. special/level1/level2 for hot work")
+    grade: str | None = Field(
+        default=None, max_length=20,
+        description="hot work: special/level1/level2; work at height and lifting: derived from height_m or "
+                    "lifted_mass_t (a grade sent as well must agree); types with one grade need none")
+    height_m: float | None = Field(default=None, ge=0, le=1000,
+                                   description="work at height: the working height in metres (GB/T 3608-2008)")
+    lifted_mass_t: float | None = Field(default=None, ge=0, le=10000,
+                                        description="lifting: the mass of the load in tonnes (GB 30871-2022)")
     organization_id: RowId | None = Field(default=None, description="an enterprise applies for its own unit")
     area: str = Field(min_length=1, max_length=200, description="作业地点/装置部位")
     location: Location | None = None
@@ -83,6 +90,7 @@ class ConflictRead(BaseModel):
     other_id: int
     other_number: str
     other_work_type: str
+    other_organization_name: str = Field(default="", description="the unit of the other permit (a contractor's)")
     reason: str
     reason_zh: str
 
@@ -94,6 +102,8 @@ class PermitRead(BaseModel):
     work_type_name: str
     grade: str
     grade_name: str
+    height_m: float | None = None
+    lifted_mass_t: float | None = None
     state: PermitState
     state_name: str
     organization: OrganizationBrief

@@ -49,8 +49,11 @@ def apply(session: Session, *, permit_in: PermitCreate, principal: Principal, se
     if org_id is None:
         raise field_error("organization_id", "name the unit doing the work", "须指定作业单位")
     org = orgs_service.get(session, org_id=org_id)
+    permit_rules = rules.permit_rules(settings)
     try:
-        grade = calc.check_window(rules.permit_rules(settings), permit_in.work_type.value, permit_in.grade,
+        grade_code = calc.resolve_grade(permit_rules, permit_in.work_type.value, permit_in.grade,
+                                        {"height_m": permit_in.height_m, "lifted_mass_t": permit_in.lifted_mass_t})
+        grade = calc.check_window(permit_rules, permit_in.work_type.value, grade_code,
                                   permit_in.valid_from, permit_in.valid_to)
     except PermitRuleError as exc:
         raise _rule_error(exc) from exc
@@ -58,7 +61,8 @@ def apply(session: Session, *, permit_in: PermitCreate, principal: Principal, se
         raise field_error("valid_to", "the validity window has already ended", "作业票有效期已过")
     lon, lat = location_wgs84(permit_in.location)
     permit = WorkPermit(
-        work_type=permit_in.work_type.value, grade=permit_in.grade, state=PermitState.PENDING.value,
+        work_type=permit_in.work_type.value, grade=grade.code, height_m=permit_in.height_m,
+        lifted_mass_t=permit_in.lifted_mass_t, state=PermitState.PENDING.value,
         organization_id=org.id, organization_name=org.name, region_code=org.region_code, area=permit_in.area,
         lon=lon, lat=lat, content=permit_in.content,
         safety_measures=permit_in.safety_measures, work_leader=permit_in.work_leader, guardian=permit_in.guardian,
@@ -96,13 +100,12 @@ def _view(p: WorkPermit) -> calc.PermitView:
 
 
 def conflicts_of(session: Session, permits: Sequence[WorkPermit], settings: Settings) -> dict[int, list[calc.Conflict]]:
-    """Conflicts of each permit with open permits of the same unit overlapping its window."""
+    """Conflicts of each permit with open permits of any unit (contractors included) overlapping its window."""
     live = [p for p in permits if p.state in OPEN_PERMIT_STATES]
     if not live:
         return {}
-    windows = [and_(WorkPermit.organization_id == p.organization_id, WorkPermit.valid_from < p.valid_to,
-                    WorkPermit.valid_to > p.valid_from) for p in live]
-    # Another district's permits of the same unit still clash on site: look regardless of the reader's scope.
+    windows = [and_(WorkPermit.valid_from < p.valid_to, WorkPermit.valid_to > p.valid_from) for p in live]
+    # Another unit's or another district's permits still clash on site: look regardless of the reader's scope.
     others = [_view(o) for o in session.scalars(select(WorkPermit).where(WorkPermit.state.in_(_OPEN), or_(*windows))
                                                  .execution_options(skip_scope=True))]
     permit_rules = rules.permit_rules(settings)
@@ -252,7 +255,8 @@ def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Sett
         assert brief is not None
         out.append(PermitRead(
             id=p.id, number=p.number, work_type=p.work_type, work_type_name=kind.name_zh if kind else p.work_type,
-            grade=p.grade, grade_name=grade.name_zh if grade else p.grade, state=PermitState(p.state),
+            grade=p.grade, grade_name=grade.name_zh if grade else p.grade, height_m=p.height_m,
+            lifted_mass_t=p.lifted_mass_t, state=PermitState(p.state),
             state_name=calc.PERMIT_STATE_NAMES_ZH[PermitState(p.state)], organization=brief,
             region_code=p.region_code, area=p.area, lon=p.lon, lat=p.lat, content=p.content,
             safety_measures=p.safety_measures, work_leader=p.work_leader, guardian=p.guardian, workers=p.workers,
@@ -266,17 +270,18 @@ def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Sett
                 permit_rules.gas, [(t.sampled_at, t.passed) for t in tests], now)),
             gas_retest_due=_gas_retest_due(session, p, settings, now),
             expired=calc.is_expired(p.state, p.valid_to, now),
-            conflicts=[ConflictRead(other_id=c.other_id, other_number=numbers.get(c.other_id, f"ZY{c.other_id:08d}"),
-                                    other_work_type=_work_type_of(session, c.other_id), reason=c.reason,
-                                    reason_zh=c.reason_zh) for c in clashes.get(p.id, [])],
+            conflicts=[_conflict_read(session, c, numbers) for c in clashes.get(p.id, [])],
             started_at=p.started_at, closed_at=p.closed_at, close_note=p.close_note, created_at=p.created_at))
     return out
 
 
-def _work_type_of(session: Session, permit_id: int) -> str:
-    other = session.scalars(select(WorkPermit.work_type).where(WorkPermit.id == permit_id)
-                            .execution_options(skip_scope=True)).first()
-    return other or ""
+def _conflict_read(session: Session, clash: calc.Conflict, numbers: dict[int, str]) -> ConflictRead:
+    # The other permit may be another unit's, outside the reader's scope: only its kind and unit are told.
+    other = session.execute(select(WorkPermit.work_type, WorkPermit.organization_name)
+                            .where(WorkPermit.id == clash.other_id).execution_options(skip_scope=True)).first()
+    return ConflictRead(other_id=clash.other_id, other_number=numbers.get(clash.other_id, f"ZY{clash.other_id:08d}"),
+                        other_work_type=other[0] if other else "", other_organization_name=other[1] if other else "",
+                        reason=clash.reason, reason_zh=clash.reason_zh)
 
 
 def flags_summary(session: Session, *, settings: Settings, now: datetime) -> dict[str, int]:
