@@ -104,7 +104,8 @@ def _frame(address: int, serial: int, at: datetime, loop: int, point: int, statu
 
 # What the operators decided on past fires, with the note they wrote (most fires on a panel are not fires).
 _VERDICTS = [("false_alarm", "厨房油烟误报"), ("false_alarm", "施工粉尘触发，已通知物业"),
-             ("false_alarm", "探测器积灰，已安排清洗"), ("test", "维保单位月度测试"), ("false_alarm", "吸烟触发，已提醒"), ("confirm", "垃圾桶阴燃，已扑灭")]
+             ("false_alarm", "探测器积灰，已安排清洗"), ("test", "维保单位月度测试"),
+             ("false_alarm", "吸烟触发，已提醒"), ("confirm", "垃圾桶阴燃，已扑灭")]
 
 
 def _history(session: Session, rng: random.Random, now: datetime) -> None:
