@@ -174,10 +174,10 @@ class _Demo:
         plan.created_at = start
         pending, _ = inspection.list_tasks(self.session, params=PageParams(size=50), principal=self.office,
                                            now=self.now)
-        for n, task in enumerate([t for t in pending if t.grid_code in self.officer_grids][:4]):
+        for n, task in enumerate([t for t in pending if t.grid_code in self.officer_grids][:3]):
             # The plan went out on its first day; the officer works through the places over the weeks since.
             task.created_at = start
-            done = self.now - timedelta(days=4 + 5 * n, hours=self.rng.randint(0, 6))
+            done = self.now - timedelta(days=2 + 8 * n, hours=self.rng.randint(0, 6))
             items: list[dict[str, Any]] = [{"code": i.code, "result": "pass"} for i in inspection.get_checklist(
                 self.session, checklist_id=task.checklist_id).items]
             items[1] = {"code": items[1]["code"], "result": "fail", "note": "安全出口堆放杂物",
