@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.demo_parts import seed_city
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -18,7 +19,6 @@ from citysafe.hazards.inspection.models import InspectionTask
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
 from citysafe.orgs.models import Organization
 from citysafe.regions.models import Region
-from tests.support.demo_parts import seed_city
 
 
 def test_units_are_named_and_addressed_inside_their_districts(ctx: AppContext) -> None:
