@@ -9,6 +9,8 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -33,6 +35,12 @@ def seed_city(ctx: AppContext, *, with_firewatch: bool = True, with_hazards: boo
             firewatch.seed_demo(session, rng)
         if with_hazards:
             hazards.seed_demo(session, rng)
+
+
+def remove_grids(ctx: AppContext) -> None:
+    """The hazards demo's grids are rows of the region table, which the shared fixtures keep between tests."""
+    with ctx.engine.begin() as conn:
+        conn.execute(text("DELETE FROM region WHERE level = 'grid'"))
 
 
 def demo_traffic(seed: int) -> Traffic:

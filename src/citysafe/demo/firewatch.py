@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from citysafe.core.clock import FixedClock
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
+from citysafe.demo import operator
+from citysafe.demo.city import random_point_in
 from citysafe.demo.streets import address_in, names_of
 from citysafe.firewatch import service as fw
 from citysafe.firewatch.registry import service as rs
@@ -29,13 +31,15 @@ from citysafe.firewatch.registry.schemas import BuildingCreate, ComponentCreate,
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationCreate, OrganizationFilter
+from citysafe.regions import service as regions_service
 
 UNITS = 40
 BASE_ADDRESS = 100000
 CENTRE = 88888
 _DISTRICTS = [("320102", "玄武区"), ("320104", "秦淮区"), ("320105", "建邺区"), ("320106", "鼓楼区"),
               ("320111", "浦口区"), ("320113", "栖霞区"), ("320114", "雨花台区"), ("320115", "江宁区")]
-_BUILDINGS = ["大厦", "商务中心", "综合楼", "科技园", "商业广场", "酒店"]
+# Kinds of building the organisations' sectors (demo/city.py) do not use, so no name comes twice.
+_BUILDINGS = ["大厦", "商务中心", "综合楼", "科技园", "国际酒店", "写字楼"]
 # The history the board and the risk map read: past weeks of fires (mostly judged false), faults and tests.
 HISTORY_DAYS = 21
 HISTORY_EVENTS = 45
@@ -54,6 +58,13 @@ def component_address(loop: int, point: int) -> int:
     return (loop << 16) | point
 
 
+def _unit_name(n: int, district: str) -> str:
+    """A name of the district for unit n, unlike every other unit's: units of one district (n apart by
+    len(_DISTRICTS)) take its place words in turn, each with another kind of building."""
+    places, turn = names_of(district).places, n // len(_DISTRICTS)
+    return f"南京{places[turn % len(places)]}{_BUILDINGS[(turn + n) % len(_BUILDINGS)]}"
+
+
 def _units(session: Session, rng: random.Random) -> list[Any]:  # the registry's units
     orgs, _ = orgs_service.list_organizations(
         session, filters=OrganizationFilter(kind=OrganizationKind.NETWORKED_UNIT), params=PageParams(size=UNITS))
@@ -63,11 +74,12 @@ def _units(session: Session, rng: random.Random) -> list[Any]:  # the registry's
     while len(units) < UNITS:
         n = len(units) + 1
         district, district_name = _DISTRICTS[n % len(_DISTRICTS)]
+        lon, lat = random_point_in(rng, regions_service.boundary_feature(session, code=district)["geometry"])
         units.append(rs.create_unit(session, unit_in=UnitCreate(organization=OrganizationCreate(
-            name=f"南京{rng.choice(names_of(district).places)}{_BUILDINGS[n % len(_BUILDINGS)]}{n:02d}",
+            name=_unit_name(n, district),
             kind=OrganizationKind.NETWORKED_UNIT, region_code=district,
             address=address_in(rng, district, district_name),
-            location=Location(lon=round(118.70 + rng.random() * 0.2, 6), lat=round(31.95 + rng.random() * 0.15, 6))),
+            location=Location(lon=lon, lat=lat)),
             contact_name="值班室", contact_phone=f"025{rng.randint(50000000, 89999999)}")))
     return units
 
@@ -126,8 +138,10 @@ def _history(session: Session, rng: random.Random, now: datetime) -> None:
             fw.transition_alarm(session, alarm_id=alarm, action="acknowledge", actor="operator", at=handled)
             if action == "confirm":
                 fw.transition_alarm(session, alarm_id=alarm, action="verify", actor="operator", at=handled)
-            fw.transition_alarm(session, alarm_id=alarm, action=action, actor="operator",
-                                at=handled + timedelta(minutes=rng.randint(3, 15)), note=note)
+            decided = handled + timedelta(minutes=rng.randint(3, 15))
+            fw.transition_alarm(session, alarm_id=alarm, action=action, actor="operator", at=decided, note=note)
+            if action == "confirm":
+                operator.phone_119(session, alarm_id=alarm, at=decided)
         fw.ingest_frames(session, items=frames[1:], clock=FixedClock(restored))
 
 

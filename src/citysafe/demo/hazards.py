@@ -130,10 +130,12 @@ class _Demo:
         rectifier = self.enterprise if ticket.organization_id == self.enterprise.organization_id else self.office
         plan = {"measures": "制定专项整改方案，更换设施并加强巡查", "funds": "50000", "responsible": "王伟",
                 "deadline": (at + timedelta(days=80)).isoformat(), "safeguards": "设置警戒区，停止相关作业"}
-        for n, action in enumerate(STEPS[:steps]):
+        when = at
+        for action in STEPS[:steps]:
             if action == "assign" and ticket.state != "reported":
                 continue
-            when = at + timedelta(days=2 + 3 * n + self.rng.randint(0, 4))
+            # Each step a few days after the one before, in office hours or not, as people get round to it.
+            when += timedelta(days=self.rng.randint(1, 4), hours=self.rng.uniform(0.5, 9))
             if when >= self.now:
                 return
             who = {"assign": self.office, "start": rectifier, "submit": rectifier, "pass": self.city,
