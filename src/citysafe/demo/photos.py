@@ -104,8 +104,11 @@ def site_photo(rng: random.Random, *, scene: str, at: datetime) -> bytes:
     draw = ImageDraw.Draw(image)
     stamp = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     draw.text((SIZE[0] - 150, SIZE[1] - 26), stamp, fill=(255, 200, 40), font=_font(15))
-    draw.rectangle((8, 8, 64, 38), fill=(0, 0, 0))
-    draw.text((14, 10), "示例", fill=(255, 255, 255), font=_font(20))
+    # The console's thumbnails are squares cut from the middle (object-fit: cover), so the mark sits in the
+    # top-left corner of that square, big enough to read on a 96 px thumbnail.
+    left = (SIZE[0] - SIZE[1]) // 2
+    draw.rectangle((left, 0, left + 96, 52), fill=(0, 0, 0))
+    draw.text((left + 10, 4), "示例", fill=(255, 255, 255), font=_font(36))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=72, optimize=True)
     return out.getvalue()
