@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from citysafe.core.clock import Clock
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch import service as fw
-from citysafe.firewatch.alarms import forwarding
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,8 @@ def phone_119(session: Session, *, alarm_id: int, at: datetime) -> None:
     """The duty operator's call to 119 about a confirmed fire, a minute after confirming (the demo has no
     119 link, so every confirmed fire is forwarded by phone)."""
     called = at + timedelta(minutes=1)
-    forwarding.record_call(session, alarm_id=alarm_id, called_by="监控中心值班员", called_at=called,
-                           answered_by="119接警员", note="", actor=ACTOR, now=called)
+    fw.record_119_call(session, alarm_id=alarm_id, called_by="监控中心值班员", called_at=called,
+                       answered_by="119接警员", actor=ACTOR, now=called)
 
 
 def start(factory: sessionmaker[Session], clock: Clock, *, interval: float = 30.0) -> threading.Event:
