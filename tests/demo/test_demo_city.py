@@ -58,6 +58,7 @@ def test_timelines_span_weeks_and_photos_are_marked_jpegs(ctx: AppContext) -> No
 
         assert span(Alarm.first_received_at) >= timedelta(days=7)
         assert span(HazardTicket.created_at) >= timedelta(days=7)
+        assert span(HazardTicket.updated_at) >= timedelta(days=7)
         assert span(InspectionTask.completed_at) >= timedelta(days=7)
         closed_alarms = session.scalar(select(func.count()).select_from(Alarm).where(Alarm.is_open.is_(False)))
         assert closed_alarms is not None and closed_alarms >= 30  # the past weeks' alarms were handled

@@ -130,14 +130,14 @@ class _Demo:
         rectifier = self.enterprise if ticket.organization_id == self.enterprise.organization_id else self.office
         plan = {"measures": "制定专项整改方案，更换设施并加强巡查", "funds": "50000", "responsible": "王伟",
                 "deadline": (at + timedelta(days=80)).isoformat(), "safeguards": "设置警戒区，停止相关作业"}
-        when = at
+        last = when = at
         for action in STEPS[:steps]:
             if action == "assign" and ticket.state != "reported":
                 continue
             # Each step a few days after the one before, in office hours or not, as people get round to it.
             when += timedelta(days=self.rng.randint(1, 4), hours=self.rng.uniform(0.5, 9))
             if when >= self.now:
-                return
+                break
             who = {"assign": self.office, "start": rectifier, "submit": rectifier, "pass": self.city,
                    "close": self.office}[action]
             evidence = self.photo(who, ticket.region_code, when, "clear_exit") if action in ("submit", "pass") else []
@@ -148,6 +148,9 @@ class _Demo:
                 "attachment_ids": evidence, "plan": plan if ticket.level == "major" else None})
             tickets.transition(self.session, ticket=ticket, change=change, principal=who, settings=self.settings,
                                now=when)
+            last = when
+        self.session.flush()
+        ticket.updated_at = last  # the seeding itself is no update: the ticket last changed at its last step
 
     def tickets(self, places: list[Any], n: int) -> None:
         streets = [s.code for d in ("320102", "320104", "320105", "320106", "320113", "320114")
@@ -186,6 +189,8 @@ class _Demo:
                         "attachment_ids": self.photo(self.grid_officer, task.region_code, done)}
             inspection.complete_task(self.session, task=task, principal=self.grid_officer, settings=self.settings,
                                      now=done, results_in=TaskResultIn.model_validate({"items": items}))
+            self.session.flush()
+            task.updated_at = done
 
     def permits(self) -> None:
         applicant, leader, safety = self.chemical_staff
@@ -238,6 +243,6 @@ def seed_demo(session: Session, rng: random.Random) -> None:
     demo.enforcement()
     hazards_service.open_ticket_for_fault(session, {
         "alarm_id": 900001, "unit_organization_id": demo.xuanwu_orgs[0].id, "region_code": "320102002",
-        "description": "喷淋泵控制柜故障", "device_address": "UITD-DEMO-01", "component": "喷淋泵",
+        "description": "喷淋泵控制柜故障", "device_address": "100001", "component": "喷淋泵",
         "opened_at": (demo.now - timedelta(days=4)).isoformat()}, settings=demo.settings, now=demo.now)
     hazards_service.sweep_overdue(session, now=demo.now, settings=demo.settings, limit=10_000)
