@@ -1,6 +1,6 @@
 """Generated site photos for the demo's hazard tickets: a corridor with its extinguisher, an exit blocked by
 boxes, a tidy exit after rectification — drawn with Pillow, never a real place, and marked 示例 in a corner
-so nobody mistakes one for evidence. Small JPEGs (about 20 kB) with the camera's time stamp burnt in, as
+so nobody mistakes one for evidence. Small JPEGs (under 10 kB) with the camera's time stamp burnt in, as
 site phones do.
 """
 
