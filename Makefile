@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo` serves the city in var/demo, built once and kept with its password; RESET=1 rebuilds it.
+PORT ?= 8000
 demo: $(STAMP)
 	scripts/ensure-system.sh demo
-	$(BIN)/citysafe demo
+	$(BIN)/citysafe demo --port $(PORT) $(if $(RESET),--reset)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -221,25 +220,31 @@ def serve(
 @user_errors
 def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("var/demo"),
     no_serve: Annotated[bool, typer.Option("--no-serve", help="build the demo database and exit")] = False,
     simulate: Annotated[bool, typer.Option(help="simulated fire-alarm devices sending to the demo")] = True,
+    reset: Annotated[bool, typer.Option(help="rebuild the city even if --data-dir holds one")] = False,
 ) -> None:
-    """Create a fresh demo city (Nanjing, Jiangsu) in an embedded database and serve it."""
+    """Build the demo city (Nanjing, Jiangsu) in an embedded database once, and serve it; later runs serve
+    the same city with the same password until --reset."""
     from citysafe import demo as demo_city
+    from citysafe.commands import demo as demo_run
     from citysafe.core.db import unit_of_work
     from citysafe.core.migrate import upgrade
 
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
+    if not no_serve:
+        demo_run.ensure_port_free(host, port)
+    password = demo_run.saved_password(data_dir, reset=reset)
     settings = Settings(data_dir=data_dir, database_url="")
     ctx = app_context(settings)
     upgrade(ctx.engine)
     with unit_of_work(ctx.session_factory, actor="demo") as session:
-        accounts = demo_city.seed(session)
+        accounts = demo_city.seed(session) if password is None else demo_city.accounts_of(session, password)
+    if password is None:
+        demo_run.save_password(data_dir, accounts.admin_password)
     url = f"http://{host}:{port}/"
-    typer.echo(f"\ncitysafe demo city ready: {url}")
+    typer.echo(f"\ncitysafe demo city {'built' if password is None else 'kept (--reset rebuilds it)'}: {url}")
     typer.echo(f"  database: {ctx.engine.url.render_as_string(hide_password=True)}")
     typer.echo(f"  password for every demo account: {accounts.admin_password}")
     for username, role, region in accounts.accounts:
@@ -247,8 +252,10 @@ def demo(
     if not no_serve:
         if simulate:
             from citysafe.commands.simulate import start_for_demo
+            from citysafe.demo import operator
 
             settings = start_for_demo(settings, host)
+            operator.start(ctx.session_factory, ctx.clock)
         _serve(host, port, settings)
 
 

@@ -21,6 +21,12 @@ def test_demo_city_has_the_whole_loop(tmp_path: Path) -> None:
                            capture_output=True, text=True, env=env, timeout=600)
     assert built.returncode == 0, built.stderr
     password = next(line.split(":", 1)[1].strip() for line in built.stdout.splitlines() if "password" in line)
+    # A second start (as `make demo` again) serves the same city with the same password; it builds nothing.
+    again = subprocess.run([sys.executable, "-m", "citysafe", "demo", "--no-serve", "--data-dir", str(data_dir)],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"password for every demo account: {password}" in again.stdout and "kept" in again.stdout
+    assert again.stdout.count("user ") == built.stdout.count("user ")
     from citysafe.api import create_app
 
     app = create_app(Settings(data_dir=data_dir, database_url="", secret_key="demo-test"))
@@ -38,7 +44,7 @@ def test_demo_city_has_the_whole_loop(tmp_path: Path) -> None:
         detail = client.get(f"/api/v1/hazards/tickets/{closed['items'][0]['id']}", headers=xuanwu).json()
         assert [s["action"] for s in detail["steps"]][-1] == "close" and detail["attachments"]
         photo = client.get(detail["attachments"][0]["url"], headers=xuanwu)
-        assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+        assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
         grids = client.get("/api/v1/hazards/grids", headers=xuanwu).json()
         assert len(grids) >= 6 and any(g["officers"] for g in grids)
         assert client.get("/api/v1/hazards/permits/flags", headers=login("nanjing")).json()["conflict"] >= 2

@@ -95,8 +95,11 @@ def start_for_demo(settings: Settings, host: str) -> Settings:
     with socket.socket() as sock:
         sock.bind((host, 0))
         port = int(sock.getsockname()[1])
+    from citysafe.firewatch.simulator import DEMO_FAULT_SHARE, DEMO_FIRE_SHARE, DEMO_RATE, DEMO_UNITS
+
     child = subprocess.Popen([sys.executable, "-m", "citysafe", "simulate", "--target", f"{host}:{port}",  # noqa: S603
-                              "--units", "40", "--rate", "2", "--wait", "60"])
+                              "--units", str(DEMO_UNITS), "--rate", str(DEMO_RATE), "--wait", "60",
+                              "--fire-share", str(DEMO_FIRE_SHARE), "--fault-share", str(DEMO_FAULT_SHARE)])
     atexit.register(child.terminate)
-    typer.echo(f"  GB/T 26875.3 gateway: {host}:{port}, 40 simulated UITDs sending (alarms on /firewatch)")
+    typer.echo(f"  GB/T 26875.3 gateway: {host}:{port}, {DEMO_UNITS} simulated UITDs sending (alarms on /firewatch)")
     return settings.model_copy(update={"gb26875_port": port, "gb26875_host": host})

@@ -20,7 +20,7 @@ from citysafe.demo import firewatch, hazards, risk
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
-__all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "seed"]
+__all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "accounts_of", "seed"]
 
 # Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it).
 SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
@@ -38,6 +38,10 @@ def seed(session: Session, *, seed_value: int = 2020, admin_password: str | None
     accounts = seed_accounts(session, admin_password or secrets.token_urlsafe(9))
     for seeder in SEEDERS:
         seeder(session, rng)
-    # Domain seeders add accounts of their own (enterprise staff …); every one shares the password.
+    return accounts_of(session, accounts.admin_password)
+
+
+def accounts_of(session: Session, password: str) -> DemoAccounts:
+    """Every demo account (domain seeders add their own: enterprise staff …); all share ``password``."""
     users, _ = auth_service.list_users(session, params=PageParams(size=500))
-    return DemoAccounts(accounts.admin_password, [(u.username, u.role, u.region_code) for u in users])
+    return DemoAccounts(password, [(u.username, u.role, u.region_code) for u in users])

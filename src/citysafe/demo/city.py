@@ -13,6 +13,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import UserCreate
 from citysafe.core.validators import uscc_check_char
+from citysafe.demo.streets import address_in, names_of
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import Contact, Location, OrganizationCreate
@@ -31,7 +32,6 @@ _SECTORS = [
     ("交通运输", OrganizationKind.ENTERPRISE, ["客运有限公司", "物流有限公司"]),
     ("燃气", OrganizationKind.ENTERPRISE, ["燃气有限公司"]),
 ]
-_PLACE_WORDS = ["金陵", "钟山", "秦淮", "江宁", "栖霞", "玄武", "紫金", "扬子", "长江", "雨花", "莫愁", "石城"]
 
 
 @dataclass(frozen=True)
@@ -59,18 +59,25 @@ def random_point_in(rng: random.Random, geometry: dict[str, Any]) -> tuple[float
 
 
 def seed_organizations(session: Session, rng: random.Random, per_district: int = 6) -> int:
-    created = 0
+    created, used = 0, set[str]()
     for district in regions_service.children_with_boundaries(session, code=DEMO_CITY):
         streets = [r.code for r in regions_service.children(session, code=district.code)] or [district.code]
         for _ in range(per_district):
             sector, kind, suffixes = rng.choice(_SECTORS)
-            name = f"南京{rng.choice(_PLACE_WORDS)}{rng.choice(suffixes)}"
+            # A firm carries a place word of where it stands, as Nanjing's registered names do.
+            places = names_of(district.code).places or (district.name[:2],)
+            name = f"南京{rng.choice(places)}{rng.choice(suffixes)}"
+            for _ in range(5):  # two firms of one name in one city look invented
+                if name not in used:
+                    break
+                name = f"南京{rng.choice(places)}{rng.choice(suffixes)}"
+            used.add(name)
             lon, lat = random_point_in(rng, district.boundary or {})
             region_code = rng.choice(streets)
             org_in = OrganizationCreate(
-                name=f"{name}（{district.name}）", kind=kind, region_code=region_code,
+                name=name, kind=kind, region_code=region_code,
                 uscc=fake_uscc(rng, district.code), sector=sector,
-                address=f"南京市{district.name}{rng.randint(1, 999)}号",
+                address=address_in(rng, district.code, district.name),
                 location=Location(lon=lon, lat=lat),
                 contacts=[Contact(name=rng.choice("王李张刘陈") + rng.choice("伟芳强静"),
                                   phone=f"1{rng.randint(3000000000, 9999999999)}", role="安全负责人")],

@@ -20,6 +20,7 @@ from citysafe.core.clock import utcnow
 from citysafe.core.config import Settings
 from citysafe.core.context import context_of
 from citysafe.core.pagination import PageParams
+from citysafe.demo.photos import site_photo
 from citysafe.hazards import service as hazards_service
 from citysafe.hazards.enforcement import service as enforcement
 from citysafe.hazards.enforcement.schemas import EnforcementCreate, PunishmentCreate
@@ -54,20 +55,6 @@ DESCRIPTIONS = {
     HazardCategory.ROAD_TRANSPORT: ["危货车辆动态监控离线", "客运车辆超员"],
 }
 STEPS = ["assign", "start", "submit", "pass", "close"]
-
-
-def _png(rng: random.Random) -> bytes:
-    import struct
-    import zlib
-
-    colour = bytes(rng.randrange(256) for _ in range(3))
-    raw = b"".join(b"\x00" + colour * 8 for _ in range(8))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def _upload_root(session: Session, settings: Settings) -> Path:
@@ -105,8 +92,9 @@ class _Demo:
         user.password_hash = self.users["grid"].password_hash
         return auth_service.principal_for(user)
 
-    def photo(self, who: Principal, region: str, at: datetime) -> list[int]:
-        stored = tickets.store_attachment(self.session, data=_png(self.rng), filename="现场照片.png", field="file",
+    def photo(self, who: Principal, region: str, at: datetime, scene: str = "blocked_exit") -> list[int]:
+        data = site_photo(self.rng, scene=scene, at=at)
+        stored = tickets.store_attachment(self.session, data=data, filename="现场照片.jpg", field="file",
                                           root=self.root, max_bytes=self.settings.upload_max_bytes,
                                           region_code=region, uploaded_by=who.user_id, now=at)
         return [stored.id]
@@ -142,15 +130,17 @@ class _Demo:
         rectifier = self.enterprise if ticket.organization_id == self.enterprise.organization_id else self.office
         plan = {"measures": "制定专项整改方案，更换设施并加强巡查", "funds": "50000", "responsible": "王伟",
                 "deadline": (at + timedelta(days=80)).isoformat(), "safeguards": "设置警戒区，停止相关作业"}
-        for n, action in enumerate(STEPS[:steps]):
+        last = when = at
+        for action in STEPS[:steps]:
             if action == "assign" and ticket.state != "reported":
                 continue
-            when = at + timedelta(days=2 + 3 * n + self.rng.randint(0, 4))
+            # Each step a few days after the one before, in office hours or not, as people get round to it.
+            when += timedelta(days=self.rng.randint(1, 4), hours=self.rng.uniform(0.5, 9))
             if when >= self.now:
-                return
+                break
             who = {"assign": self.office, "start": rectifier, "submit": rectifier, "pass": self.city,
                    "close": self.office}[action]
-            evidence = self.photo(who, ticket.region_code, when) if action in ("submit", "pass") else []
+            evidence = self.photo(who, ticket.region_code, when, "clear_exit") if action in ("submit", "pass") else []
             change = TransitionIn.model_validate({
                 "action": action, "note": {"assign": "请限期整改", "submit": "已按要求整改完毕", "pass": "现场复查合格",
                                            "close": "同意销号"}.get(action, ""),
@@ -158,6 +148,9 @@ class _Demo:
                 "attachment_ids": evidence, "plan": plan if ticket.level == "major" else None})
             tickets.transition(self.session, ticket=ticket, change=change, principal=who, settings=self.settings,
                                now=when)
+            last = when
+        self.session.flush()
+        ticket.updated_at = last  # the seeding itself is no update: the ticket last changed at its last step
 
     def tickets(self, places: list[Any], n: int) -> None:
         streets = [s.code for d in ("320102", "320104", "320105", "320106", "320113", "320114")
@@ -173,24 +166,31 @@ class _Demo:
                 place_id=place.id if place else None, organization_id=org.id if org else None,
                 region_code=None if place or org else self.rng.choice(streets),
                 level="major" if self.rng.random() < 0.06 else None,
-                attachment_ids=self.photo(reporter, reporter.region_code, at))
+                attachment_ids=self.photo(reporter, reporter.region_code, at,
+                                          self.rng.choice(("blocked_exit", "corridor"))))
             self.ticket_through(ticket_in, reporter, at, steps=self.rng.choices(range(6), [2, 2, 2, 1, 1, 6])[0])
 
     def inspection(self, places: list[Any]) -> None:
         inspection.seed_default_checklists(self.session, owner_region_code="320000", settings=self.settings)
         start = self.now - timedelta(days=20)
-        inspection.create_plan(self.session, principal=self.office, plan_in=PlanCreate(
+        plan = inspection.create_plan(self.session, principal=self.office, plan_in=PlanCreate(
             name="“九小”场所消防安全专项排查", place_type="nine_small", assignee_kind="grid", period_start=start,
             period_end=self.now + timedelta(days=10)))
+        plan.created_at = start
         pending, _ = inspection.list_tasks(self.session, params=PageParams(size=50), principal=self.office,
                                            now=self.now)
-        for task in [t for t in pending if t.grid_code in self.officer_grids][:2]:
+        for n, task in enumerate([t for t in pending if t.grid_code in self.officer_grids][:3]):
+            # The plan went out on its first day; the officer works through the places over the weeks since.
+            task.created_at = start
+            done = self.now - timedelta(days=2 + 8 * n, hours=self.rng.randint(0, 6))
             items: list[dict[str, Any]] = [{"code": i.code, "result": "pass"} for i in inspection.get_checklist(
                 self.session, checklist_id=task.checklist_id).items]
             items[1] = {"code": items[1]["code"], "result": "fail", "note": "安全出口堆放杂物",
-                        "attachment_ids": self.photo(self.grid_officer, task.region_code, self.now)}
+                        "attachment_ids": self.photo(self.grid_officer, task.region_code, done)}
             inspection.complete_task(self.session, task=task, principal=self.grid_officer, settings=self.settings,
-                                     now=self.now, results_in=TaskResultIn.model_validate({"items": items}))
+                                     now=done, results_in=TaskResultIn.model_validate({"items": items}))
+            self.session.flush()
+            task.updated_at = done
 
     def permits(self) -> None:
         applicant, leader, safety = self.chemical_staff
@@ -244,6 +244,6 @@ def seed_demo(session: Session, rng: random.Random) -> None:
     demo.enforcement()
     hazards_service.open_ticket_for_fault(session, {
         "alarm_id": 900001, "unit_organization_id": demo.xuanwu_orgs[0].id, "region_code": "320102002",
-        "description": "喷淋泵控制柜故障", "device_address": "UITD-DEMO-01", "component": "喷淋泵",
+        "description": "喷淋泵控制柜故障", "device_address": "100001", "component": "喷淋泵",
         "opened_at": (demo.now - timedelta(days=4)).isoformat()}, settings=demo.settings, now=demo.now)
     hazards_service.sweep_overdue(session, now=demo.now, settings=demo.settings, limit=10_000)

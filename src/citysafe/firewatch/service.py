@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
-from citysafe.firewatch.alarms import workflow
+from citysafe.firewatch.alarms import forwarding, workflow
 from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.alarms.schemas import AlarmFilter, AlarmRead
 from citysafe.firewatch.enums import DECISION_KINDS, AlarmKind, AlarmState
@@ -49,6 +49,7 @@ __all__ = [
     "list_alarms",
     "open_alarm_counts_by_child",
     "open_alarms",
+    "record_119_call",
     "registry_service",
     "shift_start",
     "transition_alarm",
@@ -106,6 +107,13 @@ def transition_alarm(session: Session, *, alarm_id: int, action: str, actor: str
     """One workflow step of an alarm (acknowledge, verify, confirm, false_alarm …) by ``actor`` at ``at``."""
     return AlarmRead.model_validate(workflow.transition(session, alarm_id=alarm_id, action=action, actor=actor,
                                                         at=at, note=note))
+
+
+def record_119_call(session: Session, *, alarm_id: int, called_by: str, called_at: datetime, answered_by: str,
+                    actor: str, now: datetime, note: str = "") -> None:
+    """The operator phoned 119 about confirmed fire ``alarm_id`` (alarms.forwarding.record_call)."""
+    forwarding.record_call(session, alarm_id=alarm_id, called_by=called_by, called_at=called_at,
+                           answered_by=answered_by, note=note, actor=actor, now=now)
 
 
 def component_status_frame(*, source: int, destination: int, serial: int, at: datetime, system_type: int,
