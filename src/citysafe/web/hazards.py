@@ -185,8 +185,8 @@ def _report_form(request: Request, db: DbSession, ctx: AppContext, principal: Pr
 
 @router.post("/hazards/report")
 def report_submit(
-    request: Request, db: DbSession, ctx: Context, category: Annotated[str, Form()],
-    description: Annotated[str, Form()], photos: PhotoList = None, place_name: Annotated[str, Form()] = "",
+    request: Request, db: DbSession, ctx: Context, category: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "", photos: PhotoList = None, place_name: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "", lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
     organization_id: Annotated[str, Form()] = "", major: Annotated[str, Form()] = "",
 ) -> Response:
@@ -194,8 +194,9 @@ def report_submit(
     try:
         location = {"lon": float(lon), "lat": float(lat)} if lon and lat else None
         photo_ids = _store_all(db, ctx, principal, photos or [], images_only=True)
-        ticket_in = TicketCreate.model_validate({
-            "category": category, "description": description, "place_name": place_name, "address": address,
+        # A category left on 请选择 is absent, not an unknown one: the form then says 必填项缺失.
+        ticket_in = TicketCreate.model_validate(({"category": category} if category else {}) | {
+            "description": description, "place_name": place_name, "address": address,
             "location": location, "organization_id": int(organization_id) if organization_id else None,
             "level": "major" if major else None, "attachment_ids": photo_ids})
         ticket = tickets.report(db, ticket_in=ticket_in, principal=principal, settings=ctx.settings,
