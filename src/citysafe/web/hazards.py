@@ -53,7 +53,8 @@ PhotoList = Annotated[list[UploadFile] | None, File()]
 TABS: list[tuple[str, str, dict[str, Any]]] = [("", "全部", {}), ("reported", "待交办", {"state": ["reported"]}),
         ("rectifying", "整改中", {"state": ["assigned", "rectifying", "returned"]}),
         ("submitted", "待复查", {"state": ["submitted", "reinspected"]}), ("overdue", "已逾期", {"overdue": True}),
-        ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]})]
+        ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]}),
+        ("mine", "我上报的", {"mine": True})]
 
 
 def _problem(error: CitysafeError | ValidationError) -> CitysafeError:

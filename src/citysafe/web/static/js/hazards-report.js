@@ -1,4 +1,5 @@
-// Mobile report page: the phone's position (browsers give WGS84, as the server stores) and photo previews.
+// Mobile report page: the phone's position (browsers give WGS84, as the server stores); photo previews are
+// photo-preview.js's.
 (function () {
   const geo = document.getElementById("geo");
   const lon = document.getElementById("lon");
@@ -21,15 +22,4 @@
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
     );
   }
-  const input = document.querySelector("input[name=photos]");
-  const preview = document.getElementById("preview");
-  input.addEventListener("change", () => {
-    preview.innerHTML = "";
-    for (const file of input.files) {
-      const img = document.createElement("img");
-      img.alt = file.name;
-      img.src = URL.createObjectURL(file);
-      preview.appendChild(img);
-    }
-  });
 })();
