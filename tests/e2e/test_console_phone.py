@@ -1,6 +1,7 @@
 """The console on a phone (issue #11 point 3): a grid officer and an enterprise at 390 px in a touch browser
 get a compact header, their three tasks as a tab bar, card lists, a checklist of big toggles and the camera.
-Screenshots go to artifacts/phone-*.png."""
+Screenshots go to artifacts/phone-*.png; they show the screen as the phone does (the viewport, not the whole
+page, where the fixed tab bar would land in the middle)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def test_grid_officer_on_a_phone(ctx: AppContext, live_server: str, phone: Any, 
     assert page.locator("table[data-testid=tasks] thead").is_hidden()
     assert page.get_by_text("排查计划").count() == 0  # the office's plan table stays off the phone
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-grid-1-tasks.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "phone-grid-1-tasks.png"))
 
     # The checklist: one item per card, three big toggles each; 不合格 needs a note and takes a photo.
     cards.first.tap()
@@ -119,7 +120,9 @@ def test_grid_officer_on_a_phone(ctx: AppContext, live_server: str, phone: Any, 
     items.nth(1).locator(".preview img").wait_for()
     items.nth(3).locator(".toggles span", has_text="不适用").tap()
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-grid-2-checklist.png"), full_page=True)
+    items.nth(1).scroll_into_view_if_needed()
+    page.evaluate("() => window.scrollBy(0, -120)")  # the item filled in, under the header
+    page.screenshot(path=str(artifacts_dir / "phone-grid-2-checklist.png"))
     page.locator("button[type=submit]", has_text="提交检查结果").tap()
     page.wait_for_selector("[data-testid=flash-ok]")
     results = page.locator("[data-testid=task-results] tbody tr")
@@ -145,7 +148,8 @@ def test_grid_officer_on_a_phone(ctx: AppContext, live_server: str, phone: Any, 
     report_camera.set_input_files(str(photo))
     page.wait_for_selector("#preview img")
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-grid-3-report.png"), full_page=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "phone-grid-3-report.png"))
     page.locator("#submit-report").tap()
     page.wait_for_selector("[data-testid=flash-ok]")
 
@@ -157,7 +161,7 @@ def test_grid_officer_on_a_phone(ctx: AppContext, live_server: str, phone: Any, 
     assert any("电动车停放充电" in text for text in mine.all_inner_texts())
     _thumb_sized(mine)
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-grid-4-my-hazards.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "phone-grid-4-my-hazards.png"))
 
 
 def test_enterprise_on_a_phone(ctx: AppContext, live_server: str, phone: Any, artifacts_dir: Path) -> None:
@@ -176,7 +180,7 @@ def test_enterprise_on_a_phone(ctx: AppContext, live_server: str, phone: Any, ar
     assert "消防通道堆放杂物" in card and "逾期" in card and "玄武区" in card
     _thumb_sized(cards)
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-enterprise-1-tickets.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "phone-enterprise-1-tickets.png"))
 
     # The account links fold behind the button with the user's name.
     page.get_by_test_id("menu-button").tap()
@@ -193,4 +197,4 @@ def test_enterprise_on_a_phone(ctx: AppContext, live_server: str, phone: Any, ar
     page.wait_for_url(f"**/hazards/tickets/{city.overdue_ticket_id}")
     assert "二号仓库消防通道堆放纸箱" in page.content()
     _fits_the_phone(page)
-    page.screenshot(path=str(artifacts_dir / "phone-enterprise-3-ticket.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "phone-enterprise-3-ticket.png"))

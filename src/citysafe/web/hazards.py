@@ -55,6 +55,8 @@ TABS: list[tuple[str, str, dict[str, Any]]] = [("", "全部", {}), ("reported", 
         ("submitted", "待复查", {"state": ["submitted", "reinspected"]}), ("overdue", "已逾期", {"overdue": True}),
         ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]}),
         ("mine", "我上报的", {"mine": True})]
+# A grid officer's or enterprise's phone shows the tabs it works by, not the office's queues.
+FIELD_TABS = frozenset({"", "rectifying", "overdue", "closed", "mine"})
 
 
 def _problem(error: CitysafeError | ValidationError) -> CitysafeError:
@@ -118,7 +120,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
     export_query = urlencode({k: v for k, v in filters.model_dump(mode="json").items() if v not in (None, [])},
                              doseq=True)
     return render(request, "hazards/list.html", principal, items=reads.ticket_reads(db, rows, now), total=total,
-                  estimated=estimated, page=params.page, pages=params.pages(total), tabs=TABS,
+                  estimated=estimated, page=params.page, pages=params.pages(total), tabs=TABS, field_tabs=FIELD_TABS,
                   tab=chosen[0], q=q, category=category, level=level, region=region, summary=summary,
                   export_url=f"/api/v1/hazards/tickets/export.xlsx?{export_query}", error=error,
                   ok=request.query_params.get("ok", ""), local=format_local,
