@@ -23,3 +23,7 @@
     );
   }
 })();
+// A field the server refused stays marked only until it is corrected.
+for (const field of document.querySelectorAll("#report-form .field-error")) {
+  field.addEventListener("input", () => field.classList.remove("field-error"), { once: true });
+}
