@@ -198,3 +198,24 @@ def test_enterprise_on_a_phone(ctx: AppContext, live_server: str, phone: Any, ar
     assert "二号仓库消防通道堆放纸箱" in page.content()
     _fits_the_phone(page)
     page.screenshot(path=str(artifacts_dir / "phone-enterprise-3-ticket.png"))
+
+
+def test_office_menu_folds_on_a_phone(ctx: AppContext, live_server: str, phone: Any, artifacts_dir: Path) -> None:
+    ctx.clock = FixedClock(NOW)
+    seed(ctx)
+    page = phone
+    _login(page, live_server, "xuanwu")
+    _compact_header(page)
+    menu = page.locator("nav.mainnav")
+    assert not menu.is_visible()  # an office's whole menu waits behind the button
+    button = page.get_by_test_id("menu-button")
+    assert button.inner_text().startswith("菜单")
+    button.tap()
+    items = menu.locator("a")
+    assert "风险地图" in items.all_inner_texts() and "用户管理" in items.all_inner_texts()
+    _thumb_sized(items)
+    _fits_the_phone(page)
+    page.screenshot(path=str(artifacts_dir / "phone-office-menu.png"))
+    items.filter(has_text="隐患排查").tap()
+    page.wait_for_url("**/hazards")
+    assert not menu.is_visible()  # a new page starts folded again
