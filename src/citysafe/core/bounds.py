@@ -103,3 +103,18 @@ FreeJson = Annotated[dict[str, Any], bounded_json(MAX_FREE_JSON_BYTES, MAX_FREE_
 
 GeoJsonObject = Annotated[dict[str, Any], bounded_json(MAX_GEOJSON_BYTES, None)]
 """A GeoJSON object (geometry or Feature) of at most 2 MiB and 8 levels; its shape is checked by core.geo."""
+
+
+def check_not_blank(value: str) -> str:
+    """``value`` without surrounding whitespace; refused when nothing else is left. ``str.strip`` knows
+    Unicode whitespace, so a description of ideographic spaces (U+3000, what a Chinese keyboard types) is
+    as blank as one of ASCII spaces."""
+    text = value.strip()
+    if not text:
+        raise PydanticCustomError("blank_text", "must not be blank")
+    return text
+
+
+NonBlankText = Annotated[str, AfterValidator(check_not_blank)]
+"""Free text a person must actually write (a hazard's description): trimmed, and not only whitespace.
+Bound its length with ``Field(max_length=...)`` where it is used."""

@@ -30,6 +30,7 @@ thread: it may read the database (the signed-in user for the page's header)."""
 _ZH_BY_TYPE = {
     "missing": "必填项缺失",
     "string_too_short": "长度不足",
+    "blank_text": "不能为空或只有空格",
     "string_too_long": "长度超限",
     "string_pattern_mismatch": "格式不正确",
     "int_parsing": "应为整数",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, app_context
-from citysafe.auth.enums import ROLE_NAMES_ZH, Permission
+from citysafe.auth.enums import ROLE_NAMES_ZH, Permission, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.errors import Unauthenticated
@@ -70,12 +71,42 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
+# Grid officers and enterprises work on a phone in the field: their menu is the three things they do
+# there (issue #11 point 3), not the office's domains; their workbench still links to the rest.
+FIELD_MENUS: MappingProxyType[str, tuple[NavItem, ...]] = MappingProxyType({
+    Role.GRID_OFFICER: (NavItem("/", "工作台", "Workbench"), NavItem("/hazards/tasks", "我的任务", "My tasks"),
+                        NavItem("/hazards/report", "上报", "Report"),
+                        NavItem("/hazards?tab=mine", "我的隐患", "My hazards")),
+    # An enterprise's tasks are the tickets it must rectify; its hazards are all of its own tickets.
+    Role.ENTERPRISE: (NavItem("/", "工作台", "Workbench"),
+                      NavItem("/hazards?tab=rectifying", "我的任务", "My tasks"),
+                      NavItem("/hazards/report", "上报", "Report"), NavItem("/hazards", "我的隐患", "My hazards")),
+})
+
+
+def is_field_role(principal: Principal | None) -> bool:
+    return principal is not None and principal.role in FIELD_MENUS
+
+
 def menu_for(principal: Principal | None, available: frozenset[str]) -> list[NavItem]:
     """The menu of ``principal``: the pages that exist and that its role may work in."""
     if principal is None:
         return []
+    if principal.role in FIELD_MENUS:
+        return [item for item in FIELD_MENUS[principal.role] if item.path.split("?", 1)[0] in available]
     return [item for item in NAVIGATION if item.path in available
             and (not item.needs or any(principal.can(p) for p in item.needs))]
+
+
+def active_item(menu: list[NavItem], path: str, query: str) -> str:
+    """The menu path to highlight: the one naming this very page with its query, else the longest one the
+    page lies under (/hazards/tasks/7 is under 我的任务), so exactly one item is lit."""
+    here = f"{path}?{query}" if query else path
+    if any(item.path == here for item in menu):
+        return here
+    under = [item.path for item in menu if "?" not in item.path
+             and (item.path == path or (item.path != "/" and path.startswith(item.path + "/")))]
+    return max(under, key=len, default="")
 
 
 class LoginRequired(Exception):
@@ -98,10 +129,13 @@ def page_principal(request: Request, db: Session) -> Principal:
 def render(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
     settings = app_context(request).settings
     available: frozenset[str] = getattr(request.app.state, "page_paths", frozenset())
+    menu = menu_for(principal, available)
     base: dict[str, Any] = {
         "principal": principal,
         "role_name": ROLE_NAMES_ZH.get(principal.role, principal.role) if principal else "",
-        "navigation": menu_for(principal, available),
+        "navigation": menu,
+        "active_nav": active_item(menu, request.url.path, request.url.query),
+        "field_role": is_field_role(principal),
         "current_path": request.url.path,
         "available_pages": available,
         "tile_url": settings.tile_url,

@@ -53,7 +53,10 @@ PhotoList = Annotated[list[UploadFile] | None, File()]
 TABS: list[tuple[str, str, dict[str, Any]]] = [("", "全部", {}), ("reported", "待交办", {"state": ["reported"]}),
         ("rectifying", "整改中", {"state": ["assigned", "rectifying", "returned"]}),
         ("submitted", "待复查", {"state": ["submitted", "reinspected"]}), ("overdue", "已逾期", {"overdue": True}),
-        ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]})]
+        ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]}),
+        ("mine", "我上报的", {"mine": True})]
+# A grid officer's or enterprise's phone shows the tabs it works by, not the office's queues.
+FIELD_TABS = frozenset({"", "rectifying", "overdue", "closed", "mine"})
 
 
 def _problem(error: CitysafeError | ValidationError) -> CitysafeError:
@@ -117,7 +120,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
     export_query = urlencode({k: v for k, v in filters.model_dump(mode="json").items() if v not in (None, [])},
                              doseq=True)
     return render(request, "hazards/list.html", principal, items=reads.ticket_reads(db, rows, now), total=total,
-                  estimated=estimated, page=params.page, pages=params.pages(total), tabs=TABS,
+                  estimated=estimated, page=params.page, pages=params.pages(total), tabs=TABS, field_tabs=FIELD_TABS,
                   tab=chosen[0], q=q, category=category, level=level, region=region, summary=summary,
                   export_url=f"/api/v1/hazards/tickets/export.xlsx?{export_query}", error=error,
                   ok=request.query_params.get("ok", ""), local=format_local,
@@ -185,8 +188,8 @@ def _report_form(request: Request, db: DbSession, ctx: AppContext, principal: Pr
 
 @router.post("/hazards/report")
 def report_submit(
-    request: Request, db: DbSession, ctx: Context, category: Annotated[str, Form()],
-    description: Annotated[str, Form()], photos: PhotoList = None, place_name: Annotated[str, Form()] = "",
+    request: Request, db: DbSession, ctx: Context, category: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "", photos: PhotoList = None, place_name: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "", lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
     organization_id: Annotated[str, Form()] = "", major: Annotated[str, Form()] = "",
 ) -> Response:
@@ -194,8 +197,9 @@ def report_submit(
     try:
         location = {"lon": float(lon), "lat": float(lat)} if lon and lat else None
         photo_ids = _store_all(db, ctx, principal, photos or [], images_only=True)
-        ticket_in = TicketCreate.model_validate({
-            "category": category, "description": description, "place_name": place_name, "address": address,
+        # A category left on 请选择 is absent, not an unknown one: the form then says 必填项缺失.
+        ticket_in = TicketCreate.model_validate(({"category": category} if category else {}) | {
+            "description": description, "place_name": place_name, "address": address,
             "location": location, "organization_id": int(organization_id) if organization_id else None,
             "level": "major" if major else None, "attachment_ids": photo_ids})
         ticket = tickets.report(db, ticket_in=ticket_in, principal=principal, settings=ctx.settings,

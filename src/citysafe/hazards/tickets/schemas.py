@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from citysafe.core.bounds import RowId, SaneAwareDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneAwareDatetime
 from citysafe.core.geo import Location
 from citysafe.hazards.calc.lifecycle import Action, State
 from citysafe.hazards.enums import HazardCategory, HazardLevel, HazardSource
@@ -26,7 +26,7 @@ class RectificationPlan(BaseModel):
 
 class TicketCreate(BaseModel):
     category: HazardCategory
-    description: str = Field(min_length=1, max_length=4000)
+    description: NonBlankText = Field(max_length=4000)
     title: str = Field(default="", max_length=200)
     source: HazardSource | None = None
     level: HazardLevel | None = None

@@ -1,4 +1,5 @@
-// Mobile report page: the phone's position (browsers give WGS84, as the server stores) and photo previews.
+// Mobile report page: the phone's position (browsers give WGS84, as the server stores); photo previews are
+// photo-preview.js's.
 (function () {
   const geo = document.getElementById("geo");
   const lon = document.getElementById("lon");
@@ -21,15 +22,8 @@
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
     );
   }
-  const input = document.querySelector("input[name=photos]");
-  const preview = document.getElementById("preview");
-  input.addEventListener("change", () => {
-    preview.innerHTML = "";
-    for (const file of input.files) {
-      const img = document.createElement("img");
-      img.alt = file.name;
-      img.src = URL.createObjectURL(file);
-      preview.appendChild(img);
-    }
-  });
 })();
+// A field the server refused stays marked only until it is corrected.
+for (const field of document.querySelectorAll("#report-form .field-error")) {
+  field.addEventListener("input", () => field.classList.remove("field-error"), { once: true });
+}
