@@ -14,12 +14,10 @@ the test, so an endpoint added tomorrow is covered the day it appears.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from tests.conftest import UserFactory
 
 from citysafe.auth.enums import Role
@@ -74,14 +72,6 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "firewatch_claims_approve": None,
     "firewatch_claims_reject": None,
 }
-
-
-@pytest.fixture(autouse=True)
-def _remove_grids(ctx: AppContext) -> Iterator[None]:
-    # Grids are rows of the region table, which the shared fixtures keep between tests.
-    yield
-    with ctx.engine.begin() as conn:
-        conn.execute(text("DELETE FROM region WHERE level = 'grid'"))
 
 
 def _ok(response: Any) -> Any:

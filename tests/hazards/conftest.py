@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-
-from citysafe.core.context import AppContext
 
 
 def tiny_png(colour: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> bytes:
@@ -38,17 +35,6 @@ def square(lon: float, lat: float, half: float = 0.0015) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[
         [lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half],
         [lon - half, lat - half]]]}
-
-
-@pytest.fixture(autouse=True)
-def _remove_grids(request: pytest.FixtureRequest) -> Iterator[None]:
-    # Grids are rows of the region table, which the shared fixtures keep between tests. Pure tests (no
-    # database) are left alone, so they run once rather than once per backend.
-    ctx: AppContext | None = request.getfixturevalue("ctx") if "ctx" in request.fixturenames else None
-    yield
-    if ctx is not None:
-        with ctx.engine.begin() as conn:
-            conn.execute(text("DELETE FROM region WHERE level = 'grid'"))
 
 
 Headers = dict[str, str]
