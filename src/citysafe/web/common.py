@@ -24,6 +24,10 @@ from citysafe.regions.names import REGION_NAMES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["local_time"] = format_local
+# Templates mark their words for translation ({{ _("隐患排查") }}, {% trans %}); until the message catalogues
+# are installed per request the marked words show as written (Chinese, the console's default).
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 @pass_context

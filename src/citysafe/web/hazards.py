@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from citysafe.auth.deps import Context, DbSession
@@ -42,6 +42,7 @@ from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import TEMPLATES, page_principal, render
+from citysafe.web.forms import back
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -72,10 +73,6 @@ FIELD_LABELS = MappingProxyType({"level": "隐患等级"})
 def _message(error: CitysafeError | ValidationError) -> str:
     return form_message(error, FIELD_LABELS)
 
-
-def _back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
-    query = urlencode({k: v for k, v in (("ok", ok), ("error", error)) if v})
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
 
 
 def _store_all(db: DbSession, ctx: AppContext, principal: Principal, uploads: list[UploadFile], *,
@@ -166,8 +163,8 @@ def ticket_act(
                            now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _back(path, error=_message(exc))
-    return _back(path, ok=f"已{ACTION_NAMES_ZH.get(action, action)}")
+        return back(path, error=_message(exc))
+    return back(path, ok=f"已{ACTION_NAMES_ZH.get(action, action)}")
 
 
 @router.get("/hazards/report", response_class=HTMLResponse)
@@ -212,7 +209,7 @@ def report_submit(
                             field=problem.fields[0].field if problem.fields else "",
                             values={"category": category, "description": description, "place_name": place_name,
                                     "address": address, "organization_id": organization_id})
-    return _back(f"/hazards/tickets/{ticket.id}", ok="隐患已上报")
+    return back(f"/hazards/tickets/{ticket.id}", ok="隐患已上报")
 
 
 @router.get("/hazards/stats", response_class=HTMLResponse)
@@ -264,8 +261,8 @@ async def task_submit(request: Request, task_id: RowId, db: DbSession, ctx: Cont
                                  principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _back(f"/hazards/tasks/{task_id}", error=_message(exc))
-    return _back(f"/hazards/tasks/{task_id}", ok="检查结果已提交")
+        return back(f"/hazards/tasks/{task_id}", error=_message(exc))
+    return back(f"/hazards/tasks/{task_id}", ok="检查结果已提交")
 
 
 @router.get("/hazards/permits", response_class=HTMLResponse)

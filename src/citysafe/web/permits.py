@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from citysafe.auth.deps import Context, DbSession
@@ -29,6 +28,7 @@ from citysafe.hazards.permits.schemas import GasTestIn, PermitActionIn, PermitCr
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.web.common import page_principal, render
+from citysafe.web.forms import back
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -51,10 +51,6 @@ APPLY_FIELDS = ("work_type", "grade", "height_m", "lifted_mass_t", "organization
 def _message(error: CitysafeError | ValidationError) -> str:
     return form_message(error, FIELD_LABELS)
 
-
-def _back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
-    query = urlencode({k: v for k, v in (("ok", ok), ("error", error)) if v})
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
 
 
 def _worker(principal: Principal) -> Principal:
@@ -121,7 +117,7 @@ async def apply_submit(request: Request, db: DbSession, ctx: Context) -> Respons
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
         return _apply_form(request, db, ctx, principal, error=_message(exc), field=_field_of(exc), values=values)
-    return _back(f"/hazards/permits/{permit.id}", ok=f"作业票 {permit.number} 已提交，待{permit.approval_chain[0]}签批")
+    return back(f"/hazards/permits/{permit.id}", ok=f"作业票 {permit.number} 已提交，待{permit.approval_chain[0]}签批")
 
 
 def _field_of(error: CitysafeError | ValidationError) -> str:
@@ -166,8 +162,8 @@ def permit_act(request: Request, permit_id: RowId, db: DbSession, ctx: Context, 
                     principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _back(path, error=_message(exc))
-    return _back(path, ok=f"已{ACTION_NAMES_ZH.get(PermitAction(action), action)}")
+        return back(path, error=_message(exc))
+    return back(path, ok=f"已{ACTION_NAMES_ZH.get(PermitAction(action), action)}")
 
 
 @router.post("/hazards/permits/{permit_id}/gas-tests")
@@ -185,7 +181,7 @@ async def permit_gas_test(request: Request, permit_id: RowId, db: DbSession, ctx
                                     principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _back(path, error=_message(exc))
+        return back(path, error=_message(exc))
     if test.passed:
-        return _back(path, ok="气体分析合格，已记录")
-    return _back(path, error="气体分析不合格，已记录：" + "；".join(test.problems))
+        return back(path, ok="气体分析合格，已记录")
+    return back(path, error="气体分析不合格，已记录：" + "；".join(test.problems))

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from citysafe.auth import accounts
@@ -24,6 +23,7 @@ from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render, set_session_cookie
+from citysafe.web.forms import back
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -35,10 +35,6 @@ FIELD_LABELS = MappingProxyType({"region_code": "所属区划", "organization_id
 def _message(error: CitysafeError | ValidationError) -> str:
     return form_message(error, FIELD_LABELS)
 
-
-def _back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
-    query = urlencode({k: v for k, v in (("ok", ok), ("error", error)) if v})
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
 
 
 def _manager(request: Request, db: DbSession) -> Principal | None:
@@ -93,7 +89,7 @@ def user_create(
 ) -> Response:
     principal = _manager(request, db)
     if principal is None:
-        return _back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=_NOT_A_MANAGER)
     try:
         user_in = UserCreate(username=username, password=password, role=role, region_code=region_code,
                              display_name=display_name, phone=phone,
@@ -101,20 +97,20 @@ def user_create(
         user = auth_service.create_user(db, user_in=user_in, creator=principal)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _back("/users", error=_message(exc))
-    return _back("/users", ok=f"已创建账号 {user.username}")
+        return back("/users", error=_message(exc))
+    return back("/users", ok=f"已创建账号 {user.username}")
 
 
 def _user_action(request: Request, db: DbSession, user_id: int, *, active: bool) -> Response:
     principal = _manager(request, db)
     if principal is None:
-        return _back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=_NOT_A_MANAGER)
     try:
         user = accounts.set_active(db, actor=principal, user_id=user_id, active=active)
     except CitysafeError as exc:
         db.rollback()
-        return _back("/users", error=_message(exc))
-    return _back("/users", ok=f"已{'启用' if active else '停用'}账号 {user.username}")
+        return back("/users", error=_message(exc))
+    return back("/users", ok=f"已{'启用' if active else '停用'}账号 {user.username}")
 
 
 @router.post("/users/{user_id}/deactivate")
@@ -132,15 +128,15 @@ def user_reset_password(request: Request, db: DbSession, user_id: int,
                         password: Annotated[str, Form()]) -> Response:
     principal = _manager(request, db)
     if principal is None:
-        return _back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=_NOT_A_MANAGER)
     if len(password) < 8:
-        return _back("/users", error="新密码至少 8 位")
+        return back("/users", error="新密码至少 8 位")
     try:
         user = accounts.reset_password(db, actor=principal, user_id=user_id, password=password)
     except CitysafeError as exc:
         db.rollback()
-        return _back("/users", error=_message(exc))
-    return _back("/users", ok=f"已重置账号 {user.username} 的密码，其登录已全部失效")
+        return back("/users", error=_message(exc))
+    return back("/users", ok=f"已重置账号 {user.username} 的密码，其登录已全部失效")
 
 
 @router.get("/password", response_class=HTMLResponse)
@@ -157,15 +153,15 @@ def password_change(
 ) -> Response:
     principal = page_principal(request, db)
     if new_password != confirm_password:
-        return _back("/password", error="两次输入的新密码不一致")
+        return back("/password", error="两次输入的新密码不一致")
     if len(new_password) < 8:
-        return _back("/password", error="新密码至少 8 位")
+        return back("/password", error="新密码至少 8 位")
     try:
         user = accounts.change_own_password(db, principal=principal, current=current_password, new=new_password)
     except CitysafeError as exc:
         db.rollback()
-        return _back("/password", error=_message(exc))
+        return back("/password", error=_message(exc))
     # Every earlier token ended with the change (other browsers too); this one continues with a fresh cookie.
-    response = _back("/password", ok="密码已修改，其他设备上的登录已失效")
+    response = back("/password", ok="密码已修改，其他设备上的登录已失效")
     set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response
