@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ PORT ?= 8000
 demo: $(STAMP)
 	scripts/ensure-system.sh demo
 	$(BIN)/citysafe demo --port $(PORT) $(if $(RESET),--reset)
+
+# `make messages` re-reads the console's marked words (babel.cfg) into the English catalogue: new ones come in
+# empty (tests/web/test_translations.py then names them), words no longer used leave. The .mo is compiled at start.
+LOCALE := src/citysafe/web/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-wrap --sort-by-file --project citysafe src/citysafe
+	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE) -l en --no-wrap --ignore-obsolete \
+		--no-fuzzy-matching
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -21,13 +21,14 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.errors import Unauthenticated
 from citysafe.regions.names import REGION_NAMES
+from citysafe.web.i18n import HTML_LANG, N_, language, remember_choice, script_url, switch_links, translator
+from citysafe.web.i18n import install_template_i18n
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["local_time"] = format_local
-# Templates mark their words for translation ({{ _("隐患排查") }}, {% trans %}); until the message catalogues
-# are installed per request the marked words show as written (Chinese, the console's default).
-TEMPLATES.env.add_extension("jinja2.ext.i18n")
-TEMPLATES.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+# Templates mark their words for translation ({{ _("隐患排查") }}, {% trans %}); each render reads the catalogue
+# of its request's language (web/i18n.py).
+install_template_i18n(TEMPLATES.env)
 
 
 @pass_context
@@ -60,31 +61,31 @@ _P = Permission
 # The domains of the plan, in the order a city office works. Pages not built yet are left out by
 # ``install_console``'s page list; their permissions are the nearest existing ones until they have their own.
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("/", "工作台", "Workbench"),
-    NavItem("/map", "区划地图", "Regions", frozenset({_P.WRITE_RISK, _P.WRITE_HAZARDS})),
-    NavItem("/risk", "风险地图", "Risk map", frozenset({_P.WRITE_RISK})),
-    NavItem("/hazards", "隐患排查", "Hazards", frozenset({_P.WRITE_HAZARDS, _P.REPORT_HAZARDS, _P.RECTIFY_HAZARDS,
+    NavItem("/", N_("工作台"), "Workbench"),
+    NavItem("/map", N_("区划地图"), "Regions", frozenset({_P.WRITE_RISK, _P.WRITE_HAZARDS})),
+    NavItem("/risk", N_("风险地图"), "Risk map", frozenset({_P.WRITE_RISK})),
+    NavItem("/hazards", N_("隐患排查"), "Hazards", frozenset({_P.WRITE_HAZARDS, _P.REPORT_HAZARDS, _P.RECTIFY_HAZARDS,
                                                         _P.VERIFY_HAZARDS})),
-    NavItem("/firewatch", "消防监测", "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
-    NavItem("/emergency", "应急管理", "Emergency", frozenset({_P.WRITE_HAZARDS, _P.OPERATE_ALARMS})),
-    NavItem("/supervision", "监督考核", "Supervision", frozenset({_P.ENFORCE})),
-    NavItem("/orgs", "单位管理", "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
-    NavItem("/evaluation", "示范城市评价", "Evaluation", frozenset({_P.READ_AUDIT})),
-    NavItem("/audit", "操作日志", "Audit", frozenset({_P.READ_AUDIT})),
-    NavItem("/users", "用户管理", "Users", frozenset({_P.MANAGE_USERS})),
+    NavItem("/firewatch", N_("消防监测"), "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
+    NavItem("/emergency", N_("应急管理"), "Emergency", frozenset({_P.WRITE_HAZARDS, _P.OPERATE_ALARMS})),
+    NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
+    NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
+    NavItem("/evaluation", N_("示范城市评价"), "Evaluation", frozenset({_P.READ_AUDIT})),
+    NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
+    NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )
 
 
 # Grid officers and enterprises work on a phone in the field: their menu is the three things they do
 # there (issue #11 point 3), not the office's domains; their workbench still links to the rest.
 FIELD_MENUS: MappingProxyType[str, tuple[NavItem, ...]] = MappingProxyType({
-    Role.GRID_OFFICER: (NavItem("/", "工作台", "Workbench"), NavItem("/hazards/tasks", "我的任务", "My tasks"),
-                        NavItem("/hazards/report", "上报", "Report"),
-                        NavItem("/hazards?tab=mine", "我的隐患", "My hazards")),
+    Role.GRID_OFFICER: (NavItem("/", N_("工作台"), "Workbench"), NavItem("/hazards/tasks", N_("我的任务"), "My tasks"),
+                        NavItem("/hazards/report", N_("上报"), "Report"),
+                        NavItem("/hazards?tab=mine", N_("我的隐患"), "My hazards")),
     # An enterprise's tasks are the tickets it must rectify; its hazards are all of its own tickets.
-    Role.ENTERPRISE: (NavItem("/", "工作台", "Workbench"),
-                      NavItem("/hazards?tab=rectifying", "我的任务", "My tasks"),
-                      NavItem("/hazards/report", "上报", "Report"), NavItem("/hazards", "我的隐患", "My hazards")),
+    Role.ENTERPRISE: (NavItem("/", N_("工作台"), "Workbench"),
+                      NavItem("/hazards?tab=rectifying", N_("我的任务"), "My tasks"),
+                      NavItem("/hazards/report", N_("上报"), "Report"), NavItem("/hazards", N_("我的隐患"), "My hazards")),
 })
 
 
@@ -134,9 +135,14 @@ def render(request: Request, template: str, principal: Principal | None, **conte
     settings = app_context(request).settings
     available: frozenset[str] = getattr(request.app.state, "page_paths", frozenset())
     menu = menu_for(principal, available)
+    lang = language(request)
     base: dict[str, Any] = {
         "principal": principal,
-        "role_name": ROLE_NAMES_ZH.get(principal.role, principal.role) if principal else "",
+        "role_name": translator(request).name(ROLE_NAMES_ZH.get(principal.role, principal.role)) if principal else "",
+        "lang": lang,
+        "html_lang": HTML_LANG[lang],
+        "language_links": switch_links(request),
+        "script_catalogue": script_url(request),
         "navigation": menu,
         "active_nav": active_item(menu, request.url.path, request.url.query),
         "field_role": is_field_role(principal),
@@ -145,7 +151,10 @@ def render(request: Request, template: str, principal: Principal | None, **conte
         "tile_url": settings.tile_url,
         "tile_attribution": settings.tile_attribution,
     }
-    return TEMPLATES.TemplateResponse(request, template, base | context)
+    response = TEMPLATES.TemplateResponse(request, template, base | context)
+    remember_choice(request, response)
+    response.headers["Content-Language"] = HTML_LANG[lang]
+    return response
 
 
 def safe_next(target: str) -> str:

@@ -26,28 +26,30 @@ from citysafe.firewatch.enums import (
 )
 from citysafe.firewatch.schemas import AlarmFilter
 from citysafe.web.common import page_principal, render
+from citysafe.web.i18n import N_, Translator, translator
 
 router = APIRouter(include_in_schema=False)
 
 # A unit shows its most urgent open alarm; the order is also the legend's.
 STATUS_ORDER: Final = ("fire", "gas", "electrical", "supervisory", "fault", "offline", "normal")
-STATUS_NAMES: Final = {**{k.value: v for k, v in KIND_NAMES_ZH.items()}, "normal": "正常"}
+STATUS_NAMES: Final = {**{k.value: v for k, v in KIND_NAMES_ZH.items()}, "normal": N_("正常")}
 STATUS_COLOURS: Final = {"fire": "#dc2626", "gas": "#ea580c", "electrical": "#f97316", "supervisory": "#7c3aed",
                          "fault": "#ca8a04", "offline": "#6b7280", "normal": "#16a34a"}
 _RANK: Final = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 _MAP_UNIT_LIMIT: Final = 20_000
 
 
-def _names() -> dict[str, Any]:
+def _names(t: Translator) -> dict[str, Any]:
+    """The names the pages show for codes, in the reader's language."""
     return {
-        "kind_names": {k.value: v for k, v in KIND_NAMES_ZH.items()},
-        "state_names": {s.value: v for s, v in STATE_NAMES_ZH.items()},
-        "status_names": STATUS_NAMES, "status_colours": STATUS_COLOURS, "status_order": STATUS_ORDER,
-        "iot_kind_names": {k.value: v for k, v in IOT_KIND_NAMES_ZH.items()},
+        "kind_names": {k.value: t.name(v) for k, v in KIND_NAMES_ZH.items()},
+        "state_names": {s.value: t.name(v) for s, v in STATE_NAMES_ZH.items()},
+        "status_names": t.names(STATUS_NAMES), "status_colours": STATUS_COLOURS, "status_order": STATUS_ORDER,
+        "iot_kind_names": {k.value: t.name(v) for k, v in IOT_KIND_NAMES_ZH.items()},
         # GB/T 26875.3 table 5: a component's type by name (感烟火灾探测器), never its number (40).
         "component_type_name": service.component_type_name,
         # A confirmed fire's hand-over to 119 in words (已转发119), never its status (sent).
-        "forward_names": FORWARD_NAMES_ZH,
+        "forward_names": t.names(FORWARD_NAMES_ZH),
     }
 
 
@@ -55,13 +57,13 @@ def _names() -> dict[str, Any]:
 def board(request: Request, db: DbSession) -> Response:
     principal = page_principal(request, db)
     return render(request, "firewatch/board.html", principal, can_operate=principal.can(Permission.OPERATE_ALARMS),
-                  kinds=list(AlarmKind), states=list(AlarmState), **_names())
+                  kinds=list(AlarmKind), states=list(AlarmState), **_names(translator(request)))
 
 
 @router.get("/firewatch/map", response_class=HTMLResponse)
 def unit_map(request: Request, db: DbSession) -> Response:
     principal = page_principal(request, db)
-    return render(request, "firewatch/map.html", principal, **_names())
+    return render(request, "firewatch/map.html", principal, **_names(translator(request)))
 
 
 @router.get("/firewatch/map/units.json")
@@ -88,7 +90,7 @@ def map_units(request: Request, db: DbSession) -> Response:
         if page * 500 >= total or not units:
             break
         page += 1
-    return JSONResponse({"units": rows, "colours": STATUS_COLOURS, "names": STATUS_NAMES},
+    return JSONResponse({"units": rows, "colours": STATUS_COLOURS, "names": translator(request).names(STATUS_NAMES)},
                         headers={"Cache-Control": "no-store"})
 
 
@@ -104,4 +106,4 @@ def unit_page(request: Request, unit_id: RowId, db: DbSession) -> Response:
     open_count = sum(1 for a in alarms if a.is_open)
     return render(request, "firewatch/unit.html", principal, unit=unit, uitds=uitds, components=components,
                   iot_devices=iot_devices, alarms=alarms, alarm_total=total, open_count=open_count,
-                  can_operate=principal.can(Permission.OPERATE_ALARMS), **_names())
+                  can_operate=principal.can(Permission.OPERATE_ALARMS), **_names(translator(request)))

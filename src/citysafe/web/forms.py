@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from citysafe.core.errors import CitysafeError, field_error
+from citysafe.web.i18n import DEFAULT_LANGUAGE, Translator
 from citysafe.web.messages import form_message
 
 
@@ -39,7 +40,7 @@ def optional_int(values: Mapping[str, str], name: str) -> int | None:
     try:
         return int(values[name])
     except ValueError as exc:
-        raise field_error(name, "not a whole number", "须填写整数") from exc
+        raise field_error(name, "must be a whole number", "须填写整数") from exc
 
 
 def optional_float(values: Mapping[str, str], name: str) -> float | None:
@@ -48,16 +49,18 @@ def optional_float(values: Mapping[str, str], name: str) -> float | None:
     try:
         return float(values[name])
     except ValueError as exc:
-        raise field_error(name, "not a number", "须填写数字") from exc
+        raise field_error(name, "must be a number", "须填写数字") from exc
 
 
 def run_action(db: Session, path: str, action: Callable[[], str], *,
-               labels: Mapping[str, str] | None = None, error_path: str | None = None) -> RedirectResponse:
-    """Run ``action`` (which returns the success message) and redirect to ``path`` with it; when the action is
-    refused, roll back and redirect to ``error_path`` (default ``path``) with the refusal in Chinese."""
+               labels: Mapping[str, str] | None = None, error_path: str | None = None,
+               t: Translator | None = None) -> RedirectResponse:
+    """Run ``action`` (which returns the success message, already in the reader's language) and redirect to
+    ``path`` with it; when the action is refused, roll back and redirect to ``error_path`` (default ``path``) with
+    the refusal in the language of ``t`` (``translator(request)``; Chinese without it)."""
     try:
         ok = action()
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back(error_path or path, error=form_message(exc, labels))
+        return back(error_path or path, error=form_message(exc, labels, t or Translator(DEFAULT_LANGUAGE)))
     return back(path, ok=ok)

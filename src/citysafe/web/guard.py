@@ -35,6 +35,7 @@ from citysafe.core.errors import Forbidden
 from citysafe.core.problems import problem_response
 from citysafe.core.security import normalise_origins, origin_of
 from citysafe.web.common import render
+from citysafe.web.i18n import translator
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PATHS = "/api/"
@@ -91,7 +92,9 @@ def _refusal(request: Request, source: str | None) -> Response:
                    "not the console's own Origin; use a bearer token outside the browser",
             detail_zh="跨站请求已拒绝：使用登录会话的写操作必须来自本平台页面", slug="cross-site",
             title="Cross-site request", title_zh="跨站请求"), request)
-    page = render(request, "shell/refused.html", None, reason=f"来源 {source}" if source else "请求未标明来源")
+    t = translator(request)
+    page = render(request, "shell/refused.html", None,
+                  reason=t.gettext("来源 %(source)s", source=source) if source else t.gettext("请求未标明来源"))
     page.status_code = 403
     return page
 

@@ -43,6 +43,7 @@ from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import TEMPLATES, page_principal, render
 from citysafe.web.forms import back
+from citysafe.web.i18n import N_, Translator, translator
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -51,11 +52,12 @@ TEMPLATES.env.globals.update(
     source_names=SOURCE_NAMES_ZH, action_names=ACTION_NAMES_ZH, place_type_names=PLACE_TYPE_NAMES_ZH,
     permit_state_names=PERMIT_STATE_NAMES_ZH)
 PhotoList = Annotated[list[UploadFile] | None, File()]
-TABS: list[tuple[str, str, dict[str, Any]]] = [("", "全部", {}), ("reported", "待交办", {"state": ["reported"]}),
-        ("rectifying", "整改中", {"state": ["assigned", "rectifying", "returned"]}),
-        ("submitted", "待复查", {"state": ["submitted", "reinspected"]}), ("overdue", "已逾期", {"overdue": True}),
-        ("escalated", "督办", {"escalated": True}), ("closed", "已销号", {"state": ["closed"]}),
-        ("mine", "我上报的", {"mine": True})]
+TABS: list[tuple[str, str, dict[str, Any]]] = [
+    ("", N_("全部"), {}), ("reported", N_("待交办"), {"state": ["reported"]}),
+    ("rectifying", N_("整改中"), {"state": ["assigned", "rectifying", "returned"]}),
+    ("submitted", N_("待复查"), {"state": ["submitted", "reinspected"]}), ("overdue", N_("已逾期"), {"overdue": True}),
+    ("escalated", N_("督办"), {"escalated": True}), ("closed", N_("已销号"), {"state": ["closed"]}),
+    ("mine", N_("我上报的"), {"mine": True})]
 # A grid officer's or enterprise's phone shows the tabs it works by, not the office's queues.
 FIELD_TABS = frozenset({"", "rectifying", "overdue", "closed", "mine"})
 
@@ -67,12 +69,11 @@ def _problem(error: CitysafeError | ValidationError) -> CitysafeError:
 
 
 # The labels of this domain's forms where they differ from the console's shared ones (web/messages.py).
-FIELD_LABELS = MappingProxyType({"level": "隐患等级"})
+FIELD_LABELS = MappingProxyType({"level": N_("隐患等级")})
 
 
-def _message(error: CitysafeError | ValidationError) -> str:
-    return form_message(error, FIELD_LABELS)
-
+def _message(error: CitysafeError | ValidationError, t: Translator) -> str:
+    return form_message(error, FIELD_LABELS, t)
 
 
 def _store_all(db: DbSession, ctx: AppContext, principal: Principal, uploads: list[UploadFile], *,
@@ -105,7 +106,7 @@ def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", pa
     try:
         filters = TicketFilter.model_validate(raw)
     except ValidationError as exc:
-        filters, error = TicketFilter(), _message(exc)
+        filters, error = TicketFilter(), _message(exc, translator(request))
     else:
         error = request.query_params.get("error", "")
     params = PageParams.clamped(page, 20)
@@ -163,8 +164,9 @@ def ticket_act(
                            now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back(path, error=_message(exc))
-    return back(path, ok=f"已{ACTION_NAMES_ZH.get(action, action)}")
+        return back(path, error=_message(exc, translator(request)))
+    t = translator(request)
+    return back(path, ok=t.gettext("已%(action)s", action=t.name(ACTION_NAMES_ZH.get(action, action))))
 
 
 @router.get("/hazards/report", response_class=HTMLResponse)
@@ -176,7 +178,7 @@ def _report_form(request: Request, db: DbSession, ctx: AppContext, principal: Pr
                  field: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
     units = orgs_service.list_organizations(db, filters=OrganizationFilter(), params=PageParams(size=200))[0]
     response = render(request, "hazards/report.html", principal, error=error, field=field, units=units,
-                      values=values or {}, categories=CATEGORY_NAMES_ZH,
+                      values=values or {}, categories=translator(request).names(CATEGORY_NAMES_ZH),
                       max_mb=round(ctx.settings.upload_max_bytes / 2**20, 1))
     if error:
         response.status_code = 422
@@ -205,11 +207,11 @@ def report_submit(
         db.rollback()
         problem = _problem(exc)
         # The form comes back filled in (only the photos must be chosen again) with the problem named.
-        return _report_form(request, db, ctx, principal, error=_message(exc),
+        return _report_form(request, db, ctx, principal, error=_message(exc, translator(request)),
                             field=problem.fields[0].field if problem.fields else "",
                             values={"category": category, "description": description, "place_name": place_name,
                                     "address": address, "organization_id": organization_id})
-    return back(f"/hazards/tickets/{ticket.id}", ok="隐患已上报")
+    return back(f"/hazards/tickets/{ticket.id}", ok=translator(request).gettext("隐患已上报"))
 
 
 @router.get("/hazards/stats", response_class=HTMLResponse)
@@ -261,8 +263,8 @@ async def task_submit(request: Request, task_id: RowId, db: DbSession, ctx: Cont
                                  principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back(f"/hazards/tasks/{task_id}", error=_message(exc))
-    return back(f"/hazards/tasks/{task_id}", ok="检查结果已提交")
+        return back(f"/hazards/tasks/{task_id}", error=_message(exc, translator(request)))
+    return back(f"/hazards/tasks/{task_id}", ok=translator(request).gettext("检查结果已提交"))
 
 
 @router.get("/hazards/permits", response_class=HTMLResponse)

@@ -29,28 +29,28 @@ from citysafe.orgs import service as orgs_service
 from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back
+from citysafe.web.i18n import N_, Translator, translator
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 
 FIELD_LABELS = MappingProxyType({
-    "work_type": "作业类型", "grade": "作业级别", "height_m": "作业高度", "lifted_mass_t": "吊物质量",
-    "organization_id": "作业单位", "area": "作业地点", "content": "作业内容", "safety_measures": "安全措施",
-    "work_leader": "作业负责人", "guardian": "监护人", "workers": "作业人员", "valid_from": "开始时间",
-    "valid_to": "结束时间", "oxygen_pct": "氧含量", "combustible_pct_lel": "可燃气体浓度", "h2s_mg_m3": "硫化氢",
-    "co_mg_m3": "一氧化碳", "tester_name": "分析人", "sampled_at": "采样时间", "point": "采样点",
+    "work_type": N_("作业类型"), "grade": N_("作业级别"), "height_m": N_("作业高度"), "lifted_mass_t": N_("吊物质量"),
+    "organization_id": N_("作业单位"), "area": N_("作业地点"), "content": N_("作业内容"), "safety_measures": N_("安全措施"),
+    "work_leader": N_("作业负责人"), "guardian": N_("监护人"), "workers": N_("作业人员"), "valid_from": N_("开始时间"),
+    "valid_to": N_("结束时间"), "oxygen_pct": N_("氧含量"), "combustible_pct_lel": N_("可燃气体浓度"), "h2s_mg_m3": N_("硫化氢"),
+    "co_mg_m3": N_("一氧化碳"), "tester_name": N_("分析人"), "sampled_at": N_("采样时间"), "point": N_("采样点"),
 })
 # What each action is called on its button and in the message after it, and which states offer it.
 ACTION_NAMES_ZH = MappingProxyType({
-    PermitAction.APPROVE: "签批同意", PermitAction.REJECT: "驳回", PermitAction.START: "开始作业",
-    PermitAction.CLOSE: "关闭作业票（完工验收）", PermitAction.CANCEL: "取消作业票"})
+    PermitAction.APPROVE: N_("签批同意"), PermitAction.REJECT: N_("驳回"), PermitAction.START: N_("开始作业"),
+    PermitAction.CLOSE: N_("关闭作业票（完工验收）"), PermitAction.CANCEL: N_("取消作业票")})
 APPLY_FIELDS = ("work_type", "grade", "height_m", "lifted_mass_t", "organization_id", "area", "lon", "lat",
                 "content", "safety_measures", "work_leader", "guardian", "workers", "valid_from", "valid_to")
 
 
-def _message(error: CitysafeError | ValidationError) -> str:
-    return form_message(error, FIELD_LABELS)
-
+def _message(error: CitysafeError | ValidationError, t: Translator) -> str:
+    return form_message(error, FIELD_LABELS, t)
 
 
 def _worker(principal: Principal) -> Principal:
@@ -66,7 +66,7 @@ def _local_moment(value: str, field: str, ctx: AppContext) -> datetime | str:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(ctx.settings.timezone))
     except ValueError as exc:
-        raise field_error(field, "not a date and time", "日期时间格式不正确") from exc
+        raise field_error(field, "must be a date and time", "日期时间格式不正确") from exc
 
 
 def _number(values: dict[str, str], name: str) -> float | None:
@@ -75,7 +75,7 @@ def _number(values: dict[str, str], name: str) -> float | None:
     try:
         return float(values[name])
     except ValueError as exc:
-        raise field_error(name, "not a number", "须填写数字") from exc
+        raise field_error(name, "must be a number", "须填写数字") from exc
 
 
 def _apply_form(request: Request, db: DbSession, ctx: AppContext, principal: Principal, *, error: str = "",
@@ -116,8 +116,12 @@ async def apply_submit(request: Request, db: DbSession, ctx: Context) -> Respons
                                now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return _apply_form(request, db, ctx, principal, error=_message(exc), field=_field_of(exc), values=values)
-    return back(f"/hazards/permits/{permit.id}", ok=f"作业票 {permit.number} 已提交，待{permit.approval_chain[0]}签批")
+        return _apply_form(request, db, ctx, principal, error=_message(exc, translator(request)),
+                           field=_field_of(exc), values=values)
+    t = translator(request)
+    return back(f"/hazards/permits/{permit.id}", ok=t.gettext("作业票 %(number)s 已提交，待%(approver)s签批",
+                                                              number=permit.number,
+                                                              approver=t.name(permit.approval_chain[0])))
 
 
 def _field_of(error: CitysafeError | ValidationError) -> str:
@@ -145,7 +149,8 @@ def permit_page(request: Request, permit_id: RowId, db: DbSession, ctx: Context)
     if stored.applicant_id == principal.user_id:  # GB 30871: nobody signs their own application
         actions = [a for a in actions if a not in ("approve", "reject")]
     permit_rules = rules.permit_rules(ctx.settings)
-    return render(request, "hazards/permit.html", principal, p=permit, actions=actions, action_names=ACTION_NAMES_ZH,
+    return render(request, "hazards/permit.html", principal, p=permit, actions=actions,
+                  action_names=translator(request).names(ACTION_NAMES_ZH),
                   gas=permit_rules.gas, local=format_local, now_local=format_local(now)[:16],
                   type_names={code: t.name_zh for code, t in permit_rules.types.items()},
                   ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
@@ -162,8 +167,9 @@ def permit_act(request: Request, permit_id: RowId, db: DbSession, ctx: Context, 
                     principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back(path, error=_message(exc))
-    return back(path, ok=f"已{ACTION_NAMES_ZH.get(PermitAction(action), action)}")
+        return back(path, error=_message(exc, translator(request)))
+    t = translator(request)
+    return back(path, ok=t.gettext("已%(action)s", action=t.name(ACTION_NAMES_ZH.get(PermitAction(action), action))))
 
 
 @router.post("/hazards/permits/{permit_id}/gas-tests")
@@ -181,7 +187,9 @@ async def permit_gas_test(request: Request, permit_id: RowId, db: DbSession, ctx
                                     principal=principal, settings=ctx.settings, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back(path, error=_message(exc))
+        return back(path, error=_message(exc, translator(request)))
+    t = translator(request)
     if test.passed:
-        return back(path, ok="气体分析合格，已记录")
-    return back(path, error="气体分析不合格，已记录：" + "；".join(test.problems))
+        return back(path, ok=t.gettext("气体分析合格，已记录"))
+    return back(path, error=t.gettext("气体分析不合格，已记录：%(problems)s",
+                                      problems=t.gettext("；").join(t.name(p) for p in test.problems)))

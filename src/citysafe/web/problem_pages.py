@@ -22,6 +22,8 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, TooManyAttempts
 from citysafe.web.common import local_referer, login_redirect, page_principal, render
 from citysafe.web.guard import console_csp
+from citysafe.web.i18n import N_, Translator, translator
+from citysafe.web.messages import error_detail
 
 NOT_PAGES = ("/api/", "/static/")
 
@@ -34,33 +36,33 @@ class Advice:
 
 
 ADVICE: dict[int, Advice] = {
-    400: Advice("请求有误", "", "请检查填写的内容后重新提交。"),
-    403: Advice("没有权限", "", "如确需办理，请联系本单位的系统管理员调整账号的角色或管辖范围。"),
-    404: Advice("页面或记录不存在", "您要打开的页面或记录不存在，或者不在您的管辖范围内。",
-                "请从工作台或列表重新进入；如果是别人发来的链接，请向对方核实。"),
-    405: Advice("不能这样打开这个地址", "这个地址只接受页面上按钮或表单的提交，不能在地址栏直接打开。",
-                "请回到上一页，通过页面上的按钮操作。"),
-    409: Advice("状态已经变化", "", "请刷新页面，看到最新状态后再操作。"),
-    413: Advice("上传的内容过大", "", "请压缩图片或拆分文件后重新上传。"),
-    415: Advice("文件类型不支持", "", "请按页面上提示的格式重新上传。"),
-    422: Advice("提交的内容需要修改", "以下内容没有填写或格式不对，本次提交没有生效：",
-                "请返回上一页，按提示补全或修改后重新提交。"),
-    429: Advice("操作过于频繁", "", "为保护系统，暂时不能继续这项操作。"),
-    500: Advice("系统出错", "", "本次操作可能没有完成。请稍后重试；如果仍然出错，请把上面的编号告诉系统管理员。"),
-    503: Advice("系统繁忙", "系统正忙于处理其他操作，这次请求没有完成，也没有改动任何数据。",
-                "请稍等几秒后重试（刷新页面或重新提交）；如果多次出现，请联系系统管理员。"),
+    400: Advice(N_("请求有误"), "", N_("请检查填写的内容后重新提交。")),
+    403: Advice(N_("没有权限"), "", N_("如确需办理，请联系本单位的系统管理员调整账号的角色或管辖范围。")),
+    404: Advice(N_("页面或记录不存在"), N_("您要打开的页面或记录不存在，或者不在您的管辖范围内。"),
+                N_("请从工作台或列表重新进入；如果是别人发来的链接，请向对方核实。")),
+    405: Advice(N_("不能这样打开这个地址"), N_("这个地址只接受页面上按钮或表单的提交，不能在地址栏直接打开。"),
+                N_("请回到上一页，通过页面上的按钮操作。")),
+    409: Advice(N_("状态已经变化"), "", N_("请刷新页面，看到最新状态后再操作。")),
+    413: Advice(N_("上传的内容过大"), "", N_("请压缩图片或拆分文件后重新上传。")),
+    415: Advice(N_("文件类型不支持"), "", N_("请按页面上提示的格式重新上传。")),
+    422: Advice(N_("提交的内容需要修改"), N_("以下内容没有填写或格式不对，本次提交没有生效："),
+                N_("请返回上一页，按提示补全或修改后重新提交。")),
+    429: Advice(N_("操作过于频繁"), "", N_("为保护系统，暂时不能继续这项操作。")),
+    500: Advice(N_("系统出错"), "", N_("本次操作可能没有完成。请稍后重试；如果仍然出错，请把上面的编号告诉系统管理员。")),
+    503: Advice(N_("系统繁忙"), N_("系统正忙于处理其他操作，这次请求没有完成，也没有改动任何数据。"),
+                N_("请稍等几秒后重试（刷新页面或重新提交）；如果多次出现，请联系系统管理员。")),
 }
 
 # The console's form and query fields, by the name a person sees next to them.
 FIELD_LABELS_ZH = {
-    "file": "文件", "crs": "坐标系", "photos": "照片", "category": "类别", "description": "问题描述",
-    "place_name": "地点", "address": "地址", "lon": "经度", "lat": "纬度", "organization_id": "单位",
-    "major": "重大隐患", "action": "操作", "note": "说明", "deadline": "整改期限", "level": "等级",
-    "responsible_name": "责任人", "region": "区域", "region_code": "所属区划", "year": "年份",
-    "username": "用户名", "password": "密码", "role": "角色", "display_name": "姓名", "phone": "电话",
-    "current_password": "当前密码", "new_password": "新密码", "confirm_password": "确认新密码",
-    "page": "页码", "code": "区划", "ticket_id": "隐患编号", "task_id": "任务编号", "source_id": "风险源编号",
-    "user_id": "账号编号", "unit_id": "单位编号",
+    "file": N_("文件"), "crs": N_("坐标系"), "photos": N_("照片"), "category": N_("类别"), "description": N_("问题描述"),
+    "place_name": N_("地点"), "address": N_("地址"), "lon": N_("经度"), "lat": N_("纬度"), "organization_id": N_("单位"),
+    "major": N_("重大隐患"), "action": N_("操作"), "note": N_("说明"), "deadline": N_("整改期限"), "level": N_("等级"),
+    "responsible_name": N_("责任人"), "region": N_("区域"), "region_code": N_("所属区划"), "year": N_("年份"),
+    "username": N_("用户名"), "password": N_("密码"), "role": N_("角色"), "display_name": N_("姓名"), "phone": N_("电话"),
+    "current_password": N_("当前密码"), "new_password": N_("新密码"), "confirm_password": N_("确认新密码"),
+    "page": N_("页码"), "code": N_("区划"), "ticket_id": N_("隐患编号"), "task_id": N_("任务编号"), "source_id": N_("风险源编号"),
+    "user_id": N_("账号编号"), "unit_id": N_("单位编号"),
 }
 
 
@@ -89,16 +91,25 @@ def _back(request: Request) -> str:
     return "" if urlsplit(back).path == "/login" else back
 
 
-def _explained(error: CitysafeError) -> dict[str, Any]:
-    """What the page says: a headline, what happened (or the fields at fault), what to do."""
+def _field_problem(t: Translator, message: str, message_zh: str) -> str:
+    if t.is_source:
+        return message_zh or message
+    return t.name(message_zh) if message_zh and t.name(message_zh) != message_zh else message
+
+
+def _explained(error: CitysafeError, t: Translator) -> dict[str, Any]:
+    """What the page says, in the reader's language: a headline, what happened (or the fields at fault), what
+    to do."""
     advice = ADVICE.get(error.status) or ADVICE[500 if error.status >= 500 else 400]
-    problems = [(FIELD_LABELS_ZH.get(f.field.rsplit(".", 1)[-1], ""), f.message_zh or f.message)
+    problems = [(t.name(FIELD_LABELS_ZH.get(f.field.rsplit(".", 1)[-1], "")), _field_problem(t, f.message,
+                                                                                              f.message_zh))
                 for f in error.fields]
-    todo = advice.todo
+    todo = t.gettext(advice.todo)
     if isinstance(error, TooManyAttempts):
-        todo += f"请 {error.retry_after} 秒后再试。" if error.retry_after else "请稍后再试。"
-    return {"headline": advice.headline, "problems": problems, "todo": todo,
-            "what": advice.what or ("" if problems else error.detail_zh or error.detail)}
+        todo += (t.gettext("请 %(seconds)s 秒后再试。", seconds=error.retry_after) if error.retry_after
+                 else t.gettext("请稍后再试。"))
+    return {"headline": t.gettext(advice.headline), "problems": problems, "todo": todo,
+            "what": t.gettext(advice.what) if advice.what else ("" if problems else error_detail(error, t))}
 
 
 def console_problem_page(request: Request, error: CitysafeError) -> Response | None:
@@ -107,7 +118,7 @@ def console_problem_page(request: Request, error: CitysafeError) -> Response | N
         return None
     if error.status == 401:  # a session that ended while the page was open
         return login_redirect(request)
-    page = render(request, "shell/error.html", _signed_in(request), back=_back(request), **_explained(error))
+    page = render(request, "shell/error.html", _signed_in(request), back=_back(request), **_explained(error, translator(request)))
     page.status_code = error.status
     if isinstance(error, TooManyAttempts) and error.retry_after:
         page.headers["Retry-After"] = str(error.retry_after)

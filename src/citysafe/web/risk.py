@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context as JinjaContext
 from pydantic import ValidationError
 
 from citysafe.auth import service as auth_service
@@ -35,6 +37,7 @@ from citysafe.risk.service import assessments, config, dynamic, imports, reports
 from citysafe.risk.service.importfile import COLUMNS
 from citysafe.risk.whitepaper.views import WhitepaperRequest, submit_whitepaper
 from citysafe.web.common import TEMPLATES, page_principal, render
+from citysafe.web.i18n import context_translator, translator
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +58,7 @@ def risk_map_page(request: Request, db: DbSession, region: str | None = None, co
     home = regions_service.read(db, code=region or principal.region_code)
     start = regions_service.read(db, code=code) if code else home
     map_rules = config.from_settings(app_context(request).settings).map_rules
-    rules = [{"code": r, "name_zh": RULE_NAMES_ZH[r]} for r in MAP_RULES]
+    rules = [{"code": r, "name_zh": translator(request).name(RULE_NAMES_ZH[r])} for r in MAP_RULES]
     return render(request, "risk/map.html", principal, start=start, home=home,
                   can_write=principal.can(Permission.WRITE_RISK), map_rules=rules,
                   default_rule=map_rules.default, **_common())
@@ -114,10 +117,13 @@ async def assess_source(request: Request, source_id: RowId, db: DbSession) -> Re
                                   at=ctx.clock.now(), grade_levels=cfg.grade_levels, rules=cfg.rules)
     except (CitysafeError, ValueError, ParamError) as exc:
         db.rollback()
+        t = translator(request)
         if isinstance(exc, CitysafeError):
-            message = form_message(exc)
+            message = form_message(exc, t=t)
+        elif isinstance(exc, ParamError):
+            message = exc.message_zh if t.is_source else str(exc)
         else:
-            message = exc.message_zh if isinstance(exc, ParamError) else str(exc).splitlines()[0]
+            message = str(exc).splitlines()[0]
         page = render(request, "risk/source.html", principal, error=message, form=form,
                       can_write=principal.can(Permission.WRITE_RISK), **_source_context(db, source_id), **_common())
         page.status_code = 422
@@ -151,7 +157,7 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
         report = importjob.run(ctx, principal, parsed, crs=crs, dry_run=bool(dry_run))
     except CitysafeError as exc:
         page = render(request, "risk/import.html", principal, report=None,
-                      error=form_message(exc), **_common())
+                      error=form_message(exc, t=translator(request)), **_common())
         page.status_code = exc.status
         return page
     page = render(request, "risk/import.html", principal, report=report, error="", filename=file.filename,
@@ -187,10 +193,10 @@ def _visible_job(db: DbSession, job_id: int | None) -> jobs.Job | None:
         return None
 
 
-def _authors(db: DbSession, usernames: set[str]) -> dict[str, str]:
+def _authors(db: DbSession, usernames: set[str], request: Request) -> dict[str, str]:
     """Who prepared each white paper, as its readers know them: 南京市安委办（南京市 · 市安委办）."""
     names = regions_service.cached_names(db)
-    roles = {role.value: name for role, name in ROLE_NAMES_ZH.items()}
+    roles = {role.value: translator(request).name(name) for role, name in ROLE_NAMES_ZH.items()}
     return {u.username: f"{u.display_name or u.username}（{names.name(u.region_code) or u.region_code} · "
                         f"{roles.get(u.role, u.role)}）"
             for u in auth_service.users_by_username(db, usernames=usernames).values()}
@@ -202,7 +208,7 @@ def whitepaper_page(request: Request, db: DbSession, error: str = "", job: RowId
     now = to_local(app_context(request).clock.now())
     listed = reports.list_reports(db)
     return render(request, "risk/whitepaper.html", principal, reports=listed, error=error,
-                  authors=_authors(db, {r.created_by for r in listed}),
+                  authors=_authors(db, {r.created_by for r in listed}, request),
                   regions=_whitepaper_regions(db, principal.region_code), this_year=now.year,
                   summary=stats.counts_summary(db, region_code=principal.region_code),
                   can_write=principal.can(Permission.WRITE_RISK), job=_visible_job(db, job), **_common())
@@ -228,13 +234,16 @@ def whitepaper_build(request: Request, db: DbSession, region: Annotated[str, For
         job = submit_whitepaper(db, app_context(request), principal, WhitepaperRequest(region=region, year=year))
     except (CitysafeError, ValueError) as exc:
         db.rollback()
-        message = form_message(exc) if isinstance(exc, CitysafeError | ValidationError) else "参数有误"
+        t = translator(request)
+        message = form_message(exc, t=t) if isinstance(exc, CitysafeError | ValidationError) else t.gettext("参数有误")
         return RedirectResponse(f"/risk/whitepaper?error={quote(message)}", status_code=303)
     return RedirectResponse(f"/risk/whitepaper?job={job.id}#whitepaper-job", status_code=303)
 
 
-def level_name(value: str | None) -> str:
-    return RiskLevel(value).name_zh if value else "未评估"
+@pass_context
+def level_name(context: JinjaContext, value: str | None) -> str:
+    t = context_translator(context)
+    return t.name(RiskLevel(value).name_zh) if value else t.gettext("未评估")
 
 
 def fmt_time(value: datetime | None) -> str:

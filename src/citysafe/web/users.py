@@ -24,17 +24,17 @@ from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render, set_session_cookie
 from citysafe.web.forms import back
+from citysafe.web.i18n import N_, Translator, translator
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 
 # The labels of the account forms where they differ from the console's shared ones (web/messages.py).
-FIELD_LABELS = MappingProxyType({"region_code": "所属区划", "organization_id": "所属单位"})
+FIELD_LABELS = MappingProxyType({"region_code": N_("所属区划"), "organization_id": N_("所属单位")})
 
 
-def _message(error: CitysafeError | ValidationError) -> str:
-    return form_message(error, FIELD_LABELS)
-
+def _message(error: CitysafeError | ValidationError, t: Translator) -> str:
+    return form_message(error, FIELD_LABELS, t)
 
 
 def _manager(request: Request, db: DbSession) -> Principal | None:
@@ -42,7 +42,7 @@ def _manager(request: Request, db: DbSession) -> Principal | None:
     return principal if principal.can(Permission.MANAGE_USERS) else None
 
 
-_NOT_A_MANAGER = "当前角色无权管理账号"
+_NOT_A_MANAGER = N_("当前角色无权管理账号")
 
 
 def _region_choices(db: DbSession, principal: Principal) -> list[tuple[str, str]]:
@@ -71,9 +71,10 @@ def user_list(request: Request, db: DbSession, page: int = 1) -> Response:
     params = PageParams(page=max(page, 1), size=50)
     users, total = auth_service.list_users(db, params=params)
     region_names = regions_service.names(db, codes=[u.region_code for u in users])
-    creatable = [(role.value, ROLE_NAMES_ZH[role]) for role in Role if outranks(principal.role, role)]
+    t = translator(request)
+    creatable = [(role.value, t.name(ROLE_NAMES_ZH[role])) for role in Role if outranks(principal.role, role)]
     return render(request, "users/list.html", principal, users=users, total=total, page=params.page,
-                  region_names=region_names, role_names={r.value: n for r, n in ROLE_NAMES_ZH.items()},
+                  region_names=region_names, role_names={r.value: t.name(n) for r, n in ROLE_NAMES_ZH.items()},
                   creatable=creatable, regions=_region_choices(db, principal),
                   enterprises=_enterprise_choices(db),
                   manageable={u.id for u in users if outranks(principal.role, Role(u.role))},
@@ -88,8 +89,9 @@ def user_create(
     organization_id: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
 ) -> Response:
     principal = _manager(request, db)
+    _ = translator(request).gettext
     if principal is None:
-        return back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=_(_NOT_A_MANAGER))
     try:
         user_in = UserCreate(username=username, password=password, role=role, region_code=region_code,
                              display_name=display_name, phone=phone,
@@ -97,20 +99,22 @@ def user_create(
         user = auth_service.create_user(db, user_in=user_in, creator=principal)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        return back("/users", error=_message(exc))
-    return back("/users", ok=f"已创建账号 {user.username}")
+        return back("/users", error=_message(exc, translator(request)))
+    return back("/users", ok=_("已创建账号 %(username)s", username=user.username))
 
 
 def _user_action(request: Request, db: DbSession, user_id: int, *, active: bool) -> Response:
     principal = _manager(request, db)
+    t = translator(request)
     if principal is None:
-        return back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=t.gettext(_NOT_A_MANAGER))
     try:
         user = accounts.set_active(db, actor=principal, user_id=user_id, active=active)
     except CitysafeError as exc:
         db.rollback()
-        return back("/users", error=_message(exc))
-    return back("/users", ok=f"已{'启用' if active else '停用'}账号 {user.username}")
+        return back("/users", error=_message(exc, t))
+    said = t.gettext("已启用账号 %(username)s") if active else t.gettext("已停用账号 %(username)s")
+    return back("/users", ok=said % {"username": user.username})
 
 
 @router.post("/users/{user_id}/deactivate")
@@ -127,16 +131,17 @@ def user_activate(request: Request, db: DbSession, user_id: int) -> Response:
 def user_reset_password(request: Request, db: DbSession, user_id: int,
                         password: Annotated[str, Form()]) -> Response:
     principal = _manager(request, db)
+    t = translator(request)
     if principal is None:
-        return back("/users", error=_NOT_A_MANAGER)
+        return back("/users", error=t.gettext(_NOT_A_MANAGER))
     if len(password) < 8:
-        return back("/users", error="新密码至少 8 位")
+        return back("/users", error=t.gettext("新密码至少 8 位"))
     try:
         user = accounts.reset_password(db, actor=principal, user_id=user_id, password=password)
     except CitysafeError as exc:
         db.rollback()
-        return back("/users", error=_message(exc))
-    return back("/users", ok=f"已重置账号 {user.username} 的密码，其登录已全部失效")
+        return back("/users", error=_message(exc, t))
+    return back("/users", ok=t.gettext("已重置账号 %(username)s 的密码，其登录已全部失效", username=user.username))
 
 
 @router.get("/password", response_class=HTMLResponse)
@@ -152,16 +157,17 @@ def password_change(
     new_password: Annotated[str, Form()], confirm_password: Annotated[str, Form()],
 ) -> Response:
     principal = page_principal(request, db)
+    t = translator(request)
     if new_password != confirm_password:
-        return back("/password", error="两次输入的新密码不一致")
+        return back("/password", error=t.gettext("两次输入的新密码不一致"))
     if len(new_password) < 8:
-        return back("/password", error="新密码至少 8 位")
+        return back("/password", error=t.gettext("新密码至少 8 位"))
     try:
         user = accounts.change_own_password(db, principal=principal, current=current_password, new=new_password)
     except CitysafeError as exc:
         db.rollback()
-        return back("/password", error=_message(exc))
+        return back("/password", error=_message(exc, t))
     # Every earlier token ended with the change (other browsers too); this one continues with a fresh cookie.
-    response = back("/password", ok="密码已修改，其他设备上的登录已失效")
+    response = back("/password", ok=t.gettext("密码已修改，其他设备上的登录已失效"))
     set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
     return response

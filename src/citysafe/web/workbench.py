@@ -36,6 +36,7 @@ from citysafe.regions import service as regions
 from citysafe.risk.enums import LEVEL_COLOURS, RiskLevel
 from citysafe.risk.service import reports, stats
 from citysafe.web.common import page_principal, render
+from citysafe.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -177,16 +178,16 @@ _ALARM_DESK = frozenset({Role.OPERATOR, Role.FIRE_RESCUE})
 
 # In page order; a role sees the sections that name it.
 SECTIONS: tuple[Section, ...] = (
-    Section("alarm_queue", "待受理告警", "workbench/_alarm_queue.html", _ALARM_DESK, _alarms),
-    Section("today_tasks", "今日任务", "workbench/_tasks.html", frozenset({Role.GRID_OFFICER}), _today_tasks),
-    Section("my_reports", "我上报的隐患", "workbench/_tickets.html", frozenset({Role.GRID_OFFICER}), _mine),
-    Section("hazards", "隐患整改", "workbench/_tickets.html", _SUPERVISORS | {Role.ENTERPRISE}, _tickets),
-    Section("major_risks", "重大、较大风险源", "workbench/_risks.html", _SUPERVISORS, _major_risks),
-    Section("open_alarms", "消防告警", "workbench/_alarm_queue.html", _OFFICES, _alarms),
-    Section("permits", "特殊作业票", "workbench/_permits.html", frozenset({Role.ENTERPRISE}), _permits),
-    Section("devices", "消防设施与设备", "workbench/_devices.html", frozenset({Role.ENTERPRISE}), _devices),
-    Section("reports_due", "待办报告与期限", "workbench/_due.html", _OFFICES, _reports_due),
-    Section("area", "辖区态势", "workbench/_area.html", _SUPERVISORS, _area),
+    Section("alarm_queue", N_("待受理告警"), "workbench/_alarm_queue.html", _ALARM_DESK, _alarms),
+    Section("today_tasks", N_("今日任务"), "workbench/_tasks.html", frozenset({Role.GRID_OFFICER}), _today_tasks),
+    Section("my_reports", N_("我上报的隐患"), "workbench/_tickets.html", frozenset({Role.GRID_OFFICER}), _mine),
+    Section("hazards", N_("隐患整改"), "workbench/_tickets.html", _SUPERVISORS | {Role.ENTERPRISE}, _tickets),
+    Section("major_risks", N_("重大、较大风险源"), "workbench/_risks.html", _SUPERVISORS, _major_risks),
+    Section("open_alarms", N_("消防告警"), "workbench/_alarm_queue.html", _OFFICES, _alarms),
+    Section("permits", N_("特殊作业票"), "workbench/_permits.html", frozenset({Role.ENTERPRISE}), _permits),
+    Section("devices", N_("消防设施与设备"), "workbench/_devices.html", frozenset({Role.ENTERPRISE}), _devices),
+    Section("reports_due", N_("待办报告与期限"), "workbench/_due.html", _OFFICES, _reports_due),
+    Section("area", N_("辖区态势"), "workbench/_area.html", _SUPERVISORS, _area),
 )
 
 
@@ -203,4 +204,4 @@ def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
     title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
     shown = [(s, s.build(desk)) for s in sections_for(principal.role)]
     return render(request, "workbench/page.html", principal, region=region, title=title, sections=shown,
-                  today=desk.local(desk.now).strftime("%Y年%m月%d日"))
+                  today=translator(request).date(desk.local(desk.now).date()))

@@ -19,31 +19,31 @@
   const TERMINAL = new Set(["confirmed", "false_alarm", "test", "restored"]);
   // action → [label, states it may start from, button class]
   const ACTIONS = [
-    ["acknowledge", "受理", ["new"], ""],
-    ["verify", "核实", ["acknowledged"], "warn"],
-    ["confirm", "确认火警", ["verified"], ""],
-    ["false_alarm", "误报", ["acknowledged", "verified"], "secondary"],
-    ["test", "测试", ["new", "acknowledged", "verified"], "secondary"],
+    ["acknowledge", gettext("受理"), ["new"], ""],
+    ["verify", gettext("核实"), ["acknowledged"], "warn"],
+    ["confirm", gettext("确认火警"), ["verified"], ""],
+    ["false_alarm", gettext("误报"), ["acknowledged", "verified"], "secondary"],
+    ["test", gettext("测试"), ["new", "acknowledged", "verified"], "secondary"],
   ];
   const PATHS = { false_alarm: "false-alarm" };
-  const CHANGES = { raise: "报警", occur: "再次报警", clear: "复位" };
+  const CHANGES = { raise: gettext("报警"), occur: gettext("再次报警"), clear: gettext("复位") };
   // 处置记录: the operator's steps and what the system did on its own (timer, 119, notifications).
   const ACTION_NAMES = Object.assign(Object.fromEntries(ACTIONS.map(([name, label]) => [name, label])), {
-    remind: "超时提醒", escalate: "逐级上报", forward_119: "转发119", notify: "已通知",
-    forward_119_phone: "人工电话转警",
+    remind: gettext("超时提醒"), escalate: gettext("逐级上报"), forward_119: gettext("转发119"), notify: gettext("已通知"),
+    forward_119_phone: gettext("人工电话转警"),
   });
   // What the system's own steps came to (data.status), when that is not "done".
   const OUTCOME_NAMES = {
-    forward_119: { failed: "转发119失败", manual_pending: "未转发119" },
-    notify: { failed: "通知失败", not_sent: "未发出通知" },
+    forward_119: { failed: gettext("转发119失败"), manual_pending: gettext("未转发119") },
+    notify: { failed: gettext("通知失败"), not_sent: gettext("未发出通知") },
   };
-  const METHOD_NAMES = { video: "视频查看", phone: "电话" };
+  const METHOD_NAMES = { video: gettext("视频查看"), phone: gettext("电话") };
   const ACTOR_NAMES = {
-    "system:timer": "系统定时任务", "system:log": "系统（未接外发通道）", "system:webhook": "系统（联网接口）",
+    "system:timer": gettext("系统定时任务"), "system:log": gettext("系统（未接外发通道）"), "system:webhook": gettext("系统（联网接口）"),
   };
   // A confirmed fire's hand-over to 119 (AlarmRead.forward_status).
   const FORWARD_NAMES = {
-    sent: "已转发119", failed: "转发119失败，重试中", manual_pending: "待人工电话转警", manual_done: "已电话转警119",
+    sent: gettext("已转发119"), failed: gettext("转发119失败，重试中"), manual_pending: gettext("待人工电话转警"), manual_done: gettext("已电话转警119"),
   };
 
   function actionName(x) {
@@ -87,7 +87,7 @@
     tr.dataset.state = a.state;
     tr.dataset.device = a.device_address;
     tr.className = (a.is_open ? "" : "closed") + (a.id === selected ? " sel" : "");
-    const unit = a.unit_name || (a.unregistered ? "未登记设备" : "—");
+    const unit = a.unit_name || (a.unregistered ? gettext("未登记设备") : "—");
     tr.innerHTML = `<td>${FW.time(a.first_received_at)}</td><td>${kindBadge(a.kind)}</td>` +
       `<td>${FW.esc(unit)}<br><small class="muted">${FW.esc(a.device_address)}</small></td>` +
       `<td>${FW.esc(a.component || "")}<br><small class="muted">${FW.esc(a.description || "")}</small></td>` +
@@ -122,7 +122,7 @@
       .map((k) => `<span data-kind="${k}" style="background:${cfg.colours[k]}">${FW.esc(cfg.kind_names[k])} ${by[k]}</span>`).join("");
     const fires = open.filter((a) => a.kind === "fire" && a.state === "new");
     banner.classList.toggle("on", fires.length > 0);
-    banner.textContent = fires.length ? `火警！${fires.length} 起待受理：${fires.map((a) => a.unit_name || a.device_address).slice(0, 3).join("、")}` : "";
+    banner.textContent = fires.length ? gettext("火警！%(count)s 起待受理：%(units)s", { count: fires.length, units: fires.map((a) => a.unit_name || a.device_address).slice(0, 3).join("、") }) : "";
   }
 
   async function load() {
@@ -194,20 +194,20 @@
   FW.stream({
     AlarmRaised: raised, AlarmUpdated: updated, AlarmCleared: cleared, AlarmEscalated: updated,
     FireConfirmed: (p) => updated(Object.assign({}, p, { state: "confirmed" })),
-    UnitOffline: (p) => raised(Object.assign({ kind: "offline", state: "new", occurrences: 1, description: "用户信息传输装置离线", component: "" }, p, { received_at: p.last_seen_at })),
+    UnitOffline: (p) => raised(Object.assign({ kind: "offline", state: "new", occurrences: 1, description: gettext("用户信息传输装置离线"), component: "" }, p, { received_at: p.last_seen_at })),
     resync: () => load(),
   }, document.getElementById("fw-live"));
 
   // -- detail and workflow ----------------------------------------------------------------------
   function flags(a) {
     const out = [];
-    if (a.corroborated) out.push("多点复合确认");
-    if (a.flapping) out.push("频繁抖动");
-    if (a.maintenance) out.push("维保期间");
-    if (a.test_mode) out.push("设备测试位");
-    if (a.unregistered) out.push("未登记设备");
-    if (a.cleared_at) out.push("设备已复位 " + FW.time(a.cleared_at));
-    if (a.escalation_level) out.push(`已升级 ${a.escalation_level} 级`);
+    if (a.corroborated) out.push(gettext("多点复合确认"));
+    if (a.flapping) out.push(gettext("频繁抖动"));
+    if (a.maintenance) out.push(gettext("维保期间"));
+    if (a.test_mode) out.push(gettext("设备测试位"));
+    if (a.unregistered) out.push(gettext("未登记设备"));
+    if (a.cleared_at) out.push(gettext("设备已复位 %(time)s", { time: FW.time(a.cleared_at) }));
+    if (a.escalation_level) out.push(gettext("已升级 %(level)s 级", { level: a.escalation_level }));
     return out.map((t) => `<span>${FW.esc(t)}</span>`).join("");
   }
 
@@ -218,7 +218,7 @@
   function actionButtons(a) {
     return allowedActions(a).map(([name, label, , cls]) =>
       `<button type="button" class="${cls}" data-action="${name}" aria-keyshortcuts="${Panel.keyOf(name)}" ` +
-      `title="快捷键 ${Panel.keyOf(name)}">${label} <kbd>${Panel.keyOf(name)}</kbd></button>`).join("");
+      `title="${gettext("快捷键 %(key)s", { key: Panel.keyOf(name) })}">${label} <kbd>${Panel.keyOf(name)}</kbd></button>`).join("");
   }
 
   // -- selection in the URL: Back and Forward walk the alarms the operator looked at ---------------
@@ -259,7 +259,7 @@
       ]);
     } catch (err) {
       if (selected !== id) return;
-      detail.innerHTML = `<h2>告警详情</h2><p class="error">${FW.esc(err.message)}</p>`;
+      detail.innerHTML = `<h2>${gettext("告警详情")}</h2><p class="error">${FW.esc(err.message)}</p>`;
       return;
     }
     if (selected !== id) return; // the operator moved on while this loaded
@@ -272,31 +272,31 @@
       `<td>${FW.esc(ACTOR_NAMES[x.actor] || x.actor)}</td><td>${stateBadge(x.to_state)}</td><td>${FW.esc(METHOD_NAMES[x.method] || x.method)} ${FW.esc(x.note)}</td></tr>`).join("");
     const buttons = actionButtons(d);
     const frame = d.raw_frame_hex || d.decoded
-      ? `<details class="fw-frame" data-testid="frame-details"><summary>原始报文与解析（技术排查用）</summary>
+      ? `<details class="fw-frame" data-testid="frame-details"><summary>${gettext("原始报文与解析（技术排查用）")}</summary>
         ${d.raw_frame_hex ? `<div class="fw-hex" data-testid="raw-frame">${FW.esc(d.raw_frame_hex.toUpperCase())}</div>` : ""}
         ${d.decoded ? `<pre class="fw-json" data-testid="decoded">${FW.esc(JSON.stringify(d.decoded, null, 2))}</pre>` : ""}</details>`
       : "";
     // A live update re-renders the panel; the operator typing in its form keeps the cursor there.
     const typingHere = detail.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA";
     detail.innerHTML = `
-      <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || "未登记设备")} ${stateBadge(d.state)}</h2>
+      <h2>${kindBadge(d.kind)} ${FW.esc(d.unit_name || gettext("未登记设备"))} ${stateBadge(d.state)}</h2>
       <div class="fw-flags">${flags(d)}</div>
       ${FW119.panel(d, cfg)}
       <div class="fw-actions" id="fw-actions">${buttons}</div>
-      ${buttons ? `<p class="fw-keys muted">键盘：A 受理 · V 核实 · C 确认火警 · F 误报 · T 测试 · ↑↓ 上一条/下一条（在输入框中不生效）</p>` : ""}
+      ${buttons ? `<p class="fw-keys muted">${gettext("键盘：A 受理 · V 核实 · C 确认火警 · F 误报 · T 测试 · ↑↓ 上一条/下一条（在输入框中不生效）")}</p>` : ""}
       <div id="fw-form"></div>
       <p class="error" id="fw-error" hidden></p>
       ${Panel.briefingHtml(briefing, d.unit_phones, cfg)}
-      <h3>告警信息</h3>
+      <h3>${gettext("告警信息")}</h3>
       <dl>
-        <dt>告警编号</dt><dd data-testid="alarm-id">${d.id}</dd>
-        <dt>描述</dt><dd>${FW.esc(d.description || "—")}</dd>
-        <dt>平台接收</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? `（最近 ${FW.time(d.last_received_at)}，共 ${d.occurrences} 次）` : ""}</dd>
-        <dt>设备时间</dt><dd>${d.device_time ? FW.time(d.device_time) + "（设备时钟）" : "无效或缺失"}</dd>
-        <dt>设备地址</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
+        <dt>${gettext("告警编号")}</dt><dd data-testid="alarm-id">${d.id}</dd>
+        <dt>${gettext("描述")}</dt><dd>${FW.esc(d.description || "—")}</dd>
+        <dt>${gettext("平台接收")}</dt><dd>${FW.time(d.first_received_at)}${d.occurrences > 1 ? gettext("（最近 %(time)s，共 %(count)s 次）", { time: FW.time(d.last_received_at), count: d.occurrences }) : ""}</dd>
+        <dt>${gettext("设备时间")}</dt><dd>${d.device_time ? FW.time(d.device_time) + gettext("（设备时钟）") : gettext("无效或缺失")}</dd>
+        <dt>${gettext("设备地址")}</dt><dd><code>${FW.esc(d.device_address)}</code></dd>
       </dl>
-      ${acts ? `<h3>处置记录</h3><table class="grid"><tbody>${acts}</tbody></table>` : ""}
-      ${occ ? `<h3>上报记录</h3><table class="grid"><tbody>${occ}</tbody></table>` : ""}
+      ${acts ? `<h3>${gettext("处置记录")}</h3><table class="grid"><tbody>${acts}</tbody></table>` : ""}
+      ${occ ? `<h3>${gettext("上报记录")}</h3><table class="grid"><tbody>${occ}</tbody></table>` : ""}
       ${frame}`;
     detail.dataset.alarm = d.id;
     detail.dataset.state = d.state;
@@ -319,10 +319,10 @@
     const needsNote = action === "verify";
     if (action === "acknowledge") return send(a, action, {});
     form.innerHTML = `<form class="fw-form" id="fw-act-form" data-action="${action}">
-      ${needsNote ? `<label>核实方式 <select name="method"><option value="video">视频查看</option><option value="phone">电话联系</option></select></label>` : ""}
-      <label>${needsNote ? "核实情况（必填）" : "备注"} <textarea name="note" rows="2" ${needsNote ? "required" : ""}></textarea></label>
-      <div class="fw-actions"><button type="submit">提交：${ACTIONS.find((x) => x[0] === action)[1]} <kbd>Ctrl+Enter</kbd></button>
-      <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
+      ${needsNote ? `<label>${gettext("核实方式")} <select name="method"><option value="video">${gettext("视频查看")}</option><option value="phone">${gettext("电话联系")}</option></select></label>` : ""}
+      <label>${needsNote ? gettext("核实情况（必填）") : gettext("备注")} <textarea name="note" rows="2" ${needsNote ? "required" : ""}></textarea></label>
+      <div class="fw-actions"><button type="submit">${gettext("提交：%(action)s", { action: ACTIONS.find((x) => x[0] === action)[1] })} <kbd>Ctrl+Enter</kbd></button>
+      <button type="button" class="secondary" id="fw-cancel">${gettext("取消")}</button></div></form>`;
     const el = document.getElementById("fw-act-form");
     const note = el.elements.note;
     if (draft) {
@@ -366,7 +366,7 @@
 
   document.getElementById("fw-sound").addEventListener("click", (e) => {
     if (FW.enableSound()) {
-      e.target.textContent = "报警声音已启用";
+      e.target.textContent = gettext("报警声音已启用");
       e.target.setAttribute("aria-pressed", "true");
       FW.beep(1);
     }
@@ -394,5 +394,5 @@
   load().then(() => {
     const wanted = alarmInUrl();
     if (wanted) select(wanted);
-  }).catch((err) => { detail.innerHTML = `<p class="error">加载失败：${FW.esc(err.message)}</p>`; });
+  }).catch((err) => { detail.innerHTML = `<p class="error">${gettext("加载失败：")}${FW.esc(err.message)}</p>`; });
 })();

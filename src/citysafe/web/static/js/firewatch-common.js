@@ -43,8 +43,8 @@
       if (label) label.textContent = text;
     };
     const source = new EventSource("/api/v1/firewatch/stream", { withCredentials: true });
-    source.addEventListener("hello", () => show(true, "实时连接"));
-    source.onerror = () => show(false, "连接中断，正在重连…");
+    source.addEventListener("hello", () => show(true, gettext("实时连接")));
+    source.onerror = () => show(false, gettext("连接中断，正在重连…"));
     for (const name of EVENTS) {
       source.addEventListener(name, (e) => {
         const handler = handlers[name] || handlers["*"];

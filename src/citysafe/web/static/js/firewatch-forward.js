@@ -6,9 +6,10 @@
 
   function delay(ms) {
     const s = Math.round(ms / 1000);
-    if (s < 60) return `${s}秒`;
+    if (s < 60) return gettext("%(s)s秒", { s });
     const m = Math.floor(s / 60);
-    return m < 60 ? `${m}分${String(s % 60).padStart(2, "0")}秒` : `${Math.floor(m / 60)}小时${String(m % 60).padStart(2, "0")}分`;
+    return m < 60 ? gettext("%(m)s分%(s)s秒", { m, s: String(s % 60).padStart(2, "0") })
+      : gettext("%(h)s小时%(m)s分", { h: Math.floor(m / 60), m: String(m % 60).padStart(2, "0") });
   }
   // "YYYY-MM-DDTHH:MM:SS" in China time, for a datetime-local input.
   function localInput(date) {
@@ -25,28 +26,28 @@
     const rows = d.forwardings || [];
     const done = rows.find((f) => f.status === "sent" || f.status === "manual_done");
     if (done && done.status === "manual_done") {
-      return `<section class="fw-119 done" data-testid="forward-119" data-status="manual_done"><h3>已电话转警119</h3>
-        <p>${FW.esc(done.called_by)} 于 ${FW.time(done.sent_at)} 拨打119，119接警员：${FW.esc(done.reference)}。` +
-        `确认火警后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b> 转警。${done.note ? FW.esc(done.note) : ""}</p></section>`;
+      return `<section class="fw-119 done" data-testid="forward-119" data-status="manual_done"><h3>${gettext("已电话转警119")}</h3>
+        <p>${gettext("%(who)s 于 %(time)s 拨打119，119接警员：%(reference)s。", { who: FW.esc(done.called_by), time: FW.time(done.sent_at), reference: FW.esc(done.reference) })}` +
+        `${gettext("确认火警后 %(delay)s 转警。", { delay: `<b data-testid="forward-delay">${delay(done.delay_ms)}</b>` })}${done.note ? " " + FW.esc(done.note) : ""}</p></section>`;
     }
     if (done) {
-      return `<section class="fw-119 done" data-testid="forward-119" data-status="sent"><h3>已自动转发119</h3>
-        <p>${FW.time(done.sent_at)} 由联网接口送达，确认后 <b data-testid="forward-delay">${delay(done.delay_ms)}</b>` +
-        `${done.reference ? `，回执 ${FW.esc(done.reference)}` : ""}。</p></section>`;
+      return `<section class="fw-119 done" data-testid="forward-119" data-status="sent"><h3>${gettext("已自动转发119")}</h3>
+        <p>${gettext("%(time)s 由联网接口送达，确认后 %(delay)s", { time: FW.time(done.sent_at), delay: `<b data-testid="forward-delay">${delay(done.delay_ms)}</b>` })}` +
+        `${done.reference ? gettext("，回执 %(reference)s", { reference: FW.esc(done.reference) }) : ""}${gettext("。")}</p></section>`;
     }
     const failed = rows.filter((f) => f.status === "failed" || f.status === "manual_pending");
     const last = failed[failed.length - 1];
     const why = s === "failed"
-      ? `自动转发119失败（已尝试 ${failed.length} 次，系统仍在重试）：${FW.esc(last ? last.error : "")}。请同时电话报警。`
+      ? gettext("自动转发119失败（已尝试 %(count)s 次，系统仍在重试）：%(error)s。请同时电话报警。", { count: failed.length, error: FW.esc(last ? last.error : "") })
       : (last && last.forwarder === "log"
-        ? "本平台未接入119联网转警，火警信息没有发出。请立即拨打119报警，并在下方登记通话。"
-        : `自动转发119已失败 ${failed.length} 次，不再重试。请立即拨打119报警，并在下方登记通话。`);
-    const button = cfg.can_operate ? `<button type="button" id="fw-record-call">登记电话转警</button>` : "";
+        ? gettext("本平台未接入119联网转警，火警信息没有发出。请立即拨打119报警，并在下方登记通话。")
+        : gettext("自动转发119已失败 %(count)s 次，不再重试。请立即拨打119报警，并在下方登记通话。", { count: failed.length }));
+    const button = cfg.can_operate ? `<button type="button" id="fw-record-call">${gettext("登记电话转警")}</button>` : "";
     return `<section class="fw-119 pending" data-testid="forward-119" data-status="${FW.esc(s)}">
-      <h3>${s === "failed" ? "转发119失败" : "待人工电话转警"}</h3>
+      <h3>${s === "failed" ? gettext("转发119失败") : gettext("待人工电话转警")}</h3>
       <p>${why}</p>
-      <p><a class="call119" href="tel:119">拨打 119</a></p>
-      <p>联系单位核实现场：</p>${window.FWPanel.phonesHtml(d.unit_phones, "unit-phones")}
+      <p><a class="call119" href="tel:119">${gettext("拨打 119")}</a></p>
+      <p>${gettext("联系单位核实现场：")}</p>${window.FWPanel.phonesHtml(d.unit_phones, "unit-phones")}
       <div class="fw-actions">${button}</div></section>`;
   }
 
@@ -55,13 +56,13 @@
     const form = document.getElementById("fw-form");
     const now = localInput(new Date());
     form.innerHTML = `<form class="fw-form" id="fw-call-form">
-      <label>拨打人 <input name="called_by" value="${FW.esc(cfg.display_name || cfg.user)}" maxlength="100" required></label>
-      <label>拨打时间（北京时间） <input name="called_at" type="datetime-local" step="1" value="${now}"
+      <label>${gettext("拨打人")} <input name="called_by" value="${FW.esc(cfg.display_name || cfg.user)}" maxlength="100" required></label>
+      <label>${gettext("拨打时间（北京时间）")} <input name="called_at" type="datetime-local" step="1" value="${now}"
         min="${localInput(new Date(d.decided_at))}" required></label>
-      <label>119接警员 / 答复（必填） <input name="answered_by" maxlength="200" required placeholder="如：接警员工号 0371，已派车"></label>
-      <label>备注 <textarea name="note" rows="2" maxlength="500"></textarea></label>
-      <div class="fw-actions"><button type="submit">提交：登记电话转警</button>
-      <button type="button" class="secondary" id="fw-cancel">取消</button></div></form>`;
+      <label>${gettext("119接警员 / 答复（必填）")} <input name="answered_by" maxlength="200" required placeholder="${FW.esc(gettext("如：接警员工号 0371，已派车"))}"></label>
+      <label>${gettext("备注")} <textarea name="note" rows="2" maxlength="500"></textarea></label>
+      <div class="fw-actions"><button type="submit">${gettext("提交：登记电话转警")}</button>
+      <button type="button" class="secondary" id="fw-cancel">${gettext("取消")}</button></div></form>`;
     document.getElementById("fw-cancel").onclick = () => { form.innerHTML = ""; };
     document.getElementById("fw-call-form").onsubmit = async (e) => {
       e.preventDefault();

@@ -26,7 +26,7 @@
       const size = children.length < 50 ? 34 : children.length < 500 ? 42 : 52;
       return L.divIcon({
         // The number alone does not say what it counts: the tooltip and the screen reader say so.
-        html: `<div class="fw-cluster" title="联网单位 ${children.length} 家" aria-label="联网单位 ${children.length} 家" style="width:${size}px;height:${size}px;background:${cfg.colours[status]}">${children.length}</div>`,
+        html: `<div class="fw-cluster" title="${gettext("联网单位 %(count)s 家", { count: children.length })}" aria-label="${gettext("联网单位 %(count)s 家", { count: children.length })}" style="width:${size}px;height:${size}px;background:${cfg.colours[status]}">${children.length}</div>`,
         className: "", iconSize: [size, size],
       });
     },
@@ -45,8 +45,8 @@
 
   function popup(id) {
     const u = units.get(id);
-    return `<b>${FW.esc(u.name)}</b><br>${FW.esc(cfg.names[u.status])}${u.open ? `，未关闭告警 ${u.open} 条` : ""}` +
-      `<br><a href="/firewatch/units/${id}">设备与历史 ›</a>`;
+    return `<b>${FW.esc(u.name)}</b><br>${FW.esc(cfg.names[u.status])}${u.open ? gettext("，未关闭告警 %(count)s 条", { count: u.open }) : ""}` +
+      `<br><a href="/firewatch/units/${id}">${gettext("设备与历史 ›")}</a>`;
   }
 
   async function boundaries() {
@@ -85,7 +85,7 @@
       if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { animate: false }); // stable first frame, no stretched canvas
     }
     legend();
-    document.getElementById("fw-map-meta").textContent = `共 ${units.size} 个联网单位`;
+    document.getElementById("fw-map-meta").textContent = gettext("共 %(count)s 个联网单位", { count: units.size });
     el.dataset.loaded = String(units.size);
   }
 
@@ -119,5 +119,5 @@
   }, document.getElementById("fw-live"));
 
   boundaries();
-  load().catch((e) => { document.getElementById("fw-map-meta").textContent = "加载失败：" + e.message; });
+  load().catch((e) => { document.getElementById("fw-map-meta").textContent = gettext("加载失败：") + e.message; });
 })();

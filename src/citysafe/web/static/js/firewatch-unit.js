@@ -10,15 +10,15 @@
     button.addEventListener("click", async () => {
       const address = button.dataset.address;
       const msg = document.querySelector(`[data-msg="${address}"]`);
-      const what = button.dataset.downlink === "duty-check" ? "查岗" : "巡检";
+      const what = button.dataset.downlink === "duty-check" ? gettext("查岗") : gettext("巡检");
       button.disabled = true;
       try {
         const body = button.dataset.downlink === "duty-check" ? { timeout_minutes: 10 } : undefined;
         const sent = await FW.api("POST", `/api/v1/firewatch/uitds/${address}/${button.dataset.downlink}`, body);
-        msg.textContent = `${what}已下发（流水号 ${sent.serial}，${FW.time(sent.sent_at)}）`;
+        msg.textContent = gettext("%(what)s已下发（流水号 %(serial)s，%(time)s）", { what, serial: sent.serial, time: FW.time(sent.sent_at) });
         msg.className = "fw-msg muted";
       } catch (err) {
-        msg.textContent = `${what}失败：${err.message}`;
+        msg.textContent = gettext("%(what)s失败：%(error)s", { what, error: err.message });
         msg.className = "fw-msg error";
       } finally {
         button.disabled = false;

@@ -17,15 +17,15 @@
         return { grade: band.grade };
       }
     }
-    return { error: `${measure.name_zh}超出分级范围` };
+    return { error: gettext("%(measure)s超出分级范围", { measure: gettext(measure.name_zh) }) };
   }
 
   function describe(kind, code) {
     const grade = kind.grades[code];
-    const basis = kind.measure ? `（依据 ${kind.measure.basis}）` : "";
+    const basis = kind.measure ? gettext("（依据 %(basis)s）", { basis: kind.measure.basis }) : "";
     result.dataset.grade = code;
-    result.textContent = `作业级别：${grade.name_zh}${basis}　审批：${grade.approvals.join(" → ")}　` +
-      `有效期最长 ${grade.max_hours} 小时`;
+    result.textContent = gettext("作业级别：%(grade)s%(basis)s　审批：%(approvals)s　有效期最长 %(hours)s 小时", {
+      grade: gettext(grade.name_zh), basis, approvals: grade.approvals.map((a) => gettext(a)).join(" → "), hours: grade.max_hours });
   }
 
   function update() {
@@ -43,7 +43,7 @@
       gradeSelect.innerHTML = "";
       const raw = document.querySelector(`input[name=${measure.field}]`).value;
       if (raw === "") {
-        result.textContent = `填写${measure.name_zh}后自动确定作业级别（${measure.basis}）`;
+        result.textContent = gettext("填写%(measure)s后自动确定作业级别（%(basis)s）", { measure: gettext(measure.name_zh), basis: measure.basis });
         return;
       }
       const found = measuredGrade(measure, Number(raw));

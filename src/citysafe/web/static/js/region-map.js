@@ -17,7 +17,7 @@
   async function show(code) {
     const region = await getJSON(`/api/v1/regions/${code}`);
     document.getElementById("region-name").textContent = region.name;
-    document.getElementById("region-meta").textContent = `${region.code} · 下级 ${region.children.length} 个`;
+    document.getElementById("region-meta").textContent = `${region.code} · ${gettext("下级 %(count)s 个", { count: region.children.length })}`;
     const crumbs = document.getElementById("crumbs");
     crumbs.innerHTML = "";
     for (const p of region.path.concat([region])) {
@@ -51,5 +51,5 @@
     else if (region.bbox) map.fitBounds([[region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]]]);
     el.dataset.loaded = code;
   }
-  show(el.dataset.start).catch((e) => { document.getElementById("region-meta").textContent = "加载失败：" + e.message; });
+  show(el.dataset.start).catch((e) => { document.getElementById("region-meta").textContent = gettext("加载失败：") + e.message; });
 })();

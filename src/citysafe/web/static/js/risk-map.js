@@ -10,7 +10,7 @@
   const COLOURS = { red: "#e02424", orange: "#f28c28", yellow: "#f5d32c", blue: "#2f6fde" };
   const NONE = "#d9dde3";
   function $id(id) { return document.getElementById(id); }
-  const NAMES = { red: "重大风险", orange: "较大风险", yellow: "一般风险", blue: "低风险" };
+  const NAMES = { red: gettext("重大风险"), orange: gettext("较大风险"), yellow: gettext("一般风险"), blue: gettext("低风险") };
   const RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };
   // Assessment methods by name (风险矩阵法), as the registry names them; the page passes them as data.
   const METHOD_NAMES = JSON.parse($id("risk-method-names").textContent);
@@ -20,7 +20,7 @@
 
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) =>
     ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const badge = (level) => level ? `<span class="lv lv-${level}">${NAMES[level]}</span>` : '<span class="lv lv-none">未评估</span>';
+  const badge = (level) => level ? `<span class="lv lv-${level}">${NAMES[level]}</span>` : `<span class="lv lv-none">${gettext("未评估")}</span>`;
 
   async function getJSON(url) {
     const r = await fetch(url, { credentials: "same-origin" });
@@ -46,9 +46,9 @@
     const rows = statement ? statement.breaks.map((b) =>
       `<i style="background:${COLOURS[b.level]}"></i>${NAMES[b.level]} <span class="range">${esc(b.range_zh)}${esc(unit)}</span>`)
       : Object.keys(COLOURS).map((k) => `<i style="background:${COLOURS[k]}"></i>${NAMES[k]}`);
-    div.innerHTML = `<b>${statement ? "汇总规则：" + esc(statement.name_zh) : "风险等级"}</b><br>` + rows.join("<br>") +
-      `<br><i style="background:${NONE}"></i>无风险源` +
-      (statement ? `<div class="basis">依据：${esc(statement.basis_zh)}</div>` : "");
+    div.innerHTML = `<b>${statement ? gettext("汇总规则：%(rule)s", { rule: esc(gettext(statement.name_zh)) }) : gettext("风险等级")}</b><br>` + rows.join("<br>") +
+      `<br><i style="background:${NONE}"></i>${gettext("无风险源")}` +
+      (statement ? `<div class="basis" lang="zh">${gettext("依据：%(basis)s", { basis: esc(statement.basis_zh) })}</div>` : "");
     $("rule-statement").innerHTML = statement ?
       `<b>${esc(statement.name_zh)}</b>：${esc(statement.description_zh)}` : "";
   }
@@ -56,9 +56,9 @@
 
   function indexText(p, rule) {
     if (p.index == null) return "";
-    if (rule === "density") return `<br>风险密度 ${p.index.toFixed(2)} 分/km²（面积 ${p.area_km2 != null ? p.area_km2.toFixed(0) + " km²" : "—"}）`;
-    if (rule === "share") return `<br>重大及较大风险源占比 ${(p.index * 100).toFixed(1)}%`;
-    return `<br>综合指数 ${p.index.toFixed(2)}`;
+    if (rule === "density") return "<br>" + gettext("风险密度 %(index)s 分/km²（面积 %(area)s）", { index: p.index.toFixed(2), area: p.area_km2 != null ? p.area_km2.toFixed(0) + " km²" : "—" });
+    if (rule === "share") return "<br>" + gettext("重大及较大风险源占比 %(share)s%%", { share: (p.index * 100).toFixed(1) });
+    return "<br>" + gettext("综合指数 %(index)s", { index: p.index.toFixed(2) });
   }
 
   function setTotals(t) {
@@ -104,20 +104,20 @@
 
   function unitTooltip(p, rule) {
     const c = p.counts || {};
-    return `<b>${esc(p.name || p.code)}</b> ${badge(p.level)}<br>重大 ${c.red || 0} · 较大 ${c.orange || 0} · ` +
-      `一般 ${c.yellow || 0} · 低 ${c.blue || 0}` + indexText(p, rule);
+    return `<b>${esc(p.name || p.code)}</b> ${badge(p.level)}<br>` + gettext("重大 %(red)s · 较大 %(orange)s · 一般 %(yellow)s · 低 %(blue)s",
+      { red: c.red || 0, orange: c.orange || 0, yellow: c.yellow || 0, blue: c.blue || 0 }) + indexText(p, rule);
   }
 
   function listUnits(features, unit) {
     const ul = $("units");
     ul.innerHTML = "";
-    $("list-title").textContent = unit === "h3" ? "高风险网格" : "下级区域（按风险等级排序）";
+    $("list-title").textContent = unit === "h3" ? gettext("高风险网格") : gettext("下级区域（按风险等级排序）");
     const sorted = features.slice().sort((a, b) => (RANK[b.properties.level] || 0) - (RANK[a.properties.level] || 0)
       || (b.properties.index || 0) - (a.properties.index || 0) || b.properties.count_total - a.properties.count_total);
     for (const f of sorted.slice(0, unit === "h3" ? 30 : 300)) {
       const p = f.properties;
       const li = document.createElement("li");
-      li.innerHTML = `<a href="#"><span>${esc(p.name || p.code)}</span><span>${badge(p.level)} <small class="count" title="该区域登记的风险源总数">风险源 ${p.count_total}</small></span></a>`;
+      li.innerHTML = `<a href="#"><span>${esc(p.name || p.code)}</span><span>${badge(p.level)} <small class="count" title="${gettext("该区域登记的风险源总数")}">${gettext("风险源 %(count)s", { count: p.count_total })}</small></span></a>`;
       li.querySelector("a").onclick = (e) => { e.preventDefault(); drill(f, unit); };
       ul.appendChild(li);
     }
@@ -140,7 +140,7 @@
       data = await getJSON("/api/v1/risk/map?" + params(query));
     } catch (e) {
       if (e.status !== 422 || unit === "h3") throw e;
-      notes.push(`${e.message}；已改用 H3 网格显示。`);
+      notes.push(gettext("%(error)s；已改用 H3 网格显示。", { error: e.message }));
       unit = "h3";
       data = await getJSON("/api/v1/risk/map?" + params({ ...query, unit: "h3", res: $("res").value }));
     }
@@ -171,8 +171,8 @@
     notes.push(...data.notes);
     ruleLegend(data.aggregation.rule_statement);
     $("notes").innerHTML = notes.map((n) => `<div class="note">${esc(n)}</div>`).join("");
-    $("region-meta").textContent = `风险源 ${data.totals.total} 处` +
-      (data.totals.unassessed ? ` · 未评估 ${data.totals.unassessed}` : "");
+    $("region-meta").textContent = gettext("风险源 %(count)s 处", { count: data.totals.total }) +
+      (data.totals.unassessed ? " · " + gettext("未评估 %(count)s", { count: data.totals.unassessed }) : "");
     listUnits(data.features, unit);
     const bounds = unitLayer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
@@ -199,7 +199,7 @@
     if (!asList) return;
     const ul = $("units");
     ul.innerHTML = "";
-    $("list-title").textContent = `风险源（${data.features.length}${data.truncated ? "+" : ""}）`;
+    $("list-title").textContent = gettext("风险源（%(count)s）", { count: data.features.length + (data.truncated ? "+" : "") });
     for (const f of data.features.slice().reverse().slice(0, 400)) {
       const p = f.properties;
       const li = document.createElement("li");
@@ -218,7 +218,7 @@
       rule: $("rule").value, basis: $("basis").value })).catch(() => null);
     setTotals(data && data.totals);
     $("notes").innerHTML = data ? data.notes.map((n) => `<div class="note">${esc(n)}</div>`).join("") : "";
-    $("region-meta").textContent = data ? `风险源 ${data.totals.total} 处` : "";
+    $("region-meta").textContent = data ? gettext("风险源 %(count)s 处", { count: data.totals.total }) : "";
     await showSources(region, true);
     const bounds = outlineLayer ? outlineLayer.getBounds() : sourceLayer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
@@ -228,21 +228,21 @@
   async function detail(id) {
     const box = $("detail");
     box.classList.add("open");
-    box.innerHTML = "加载中…";
+    box.innerHTML = gettext("加载中…");
     const s = await getJSON(`/api/v1/risk/sources/${id}`);
     const kind = state.kinds[s.kind] || {};
     const reasons = s.level_reasons.map((r) => `<li>${esc(r.reason_zh)}</li>`).join("");
     const rows = s.assessments.slice(0, 8).map((a) => `<tr><td>${esc(a.assessed_at.slice(0, 10))}</td>` +
-      `<td>${esc(METHOD_NAMES[a.method] || a.method)}</td><td>${resultText(a)}</td>` +
+      `<td>${esc(gettext(METHOD_NAMES[a.method] || a.method))}</td><td>${resultText(a)}</td>` +
       `<td>${badge(a.level)}</td><td>${esc(a.assessor_name)}</td></tr>`).join("");
-    box.innerHTML = `<button class="secondary" style="float:right" id="detail-close">关闭</button>` +
+    box.innerHTML = `<button class="secondary" style="float:right" id="detail-close">${gettext("关闭")}</button>` +
       `<h3 id="detail-name">${esc(s.name)}</h3><p class="muted" style="margin:0 0 .4rem">${esc(s.code)} · ${esc(kind.name_zh || s.kind)}</p>` +
-      `<dl class="kv"><dt>当前等级</dt><dd id="detail-level">${badge(s.current_level)}</dd><dt>评定等级</dt><dd>${badge(s.assessed_level)}</dd>` +
-      `<dt>所在区划</dt><dd>${s.region_path.map((p) => esc(p.name)).join(" / ")}</dd>` +
-      `<dt>责任单位</dt><dd>${esc(s.responsible_unit)}</dd><dt>监管部门</dt><dd>${esc(s.supervising_department)}</dd></dl>` +
-      (reasons ? `<p style="margin:.5rem 0 .2rem"><b>动态调整原因</b></p><ul class="reasons" id="detail-reasons">${reasons}</ul>` : "") +
-      `<p style="margin:.5rem 0 .2rem"><b>评估记录</b></p><table><tr><th>日期</th><th>方法</th><th>结果</th><th>等级</th><th>评估人</th></tr>${rows}</table>` +
-      `<p><a href="/risk/sources/${s.id}">查看详情、重新评估 ›</a></p>`;
+      `<dl class="kv"><dt>${gettext("当前等级")}</dt><dd id="detail-level">${badge(s.current_level)}</dd><dt>${gettext("评定等级")}</dt><dd>${badge(s.assessed_level)}</dd>` +
+      `<dt>${gettext("所在区划")}</dt><dd lang="zh">${s.region_path.map((p) => esc(p.name)).join(" / ")}</dd>` +
+      `<dt>${gettext("责任单位")}</dt><dd lang="zh">${esc(s.responsible_unit)}</dd><dt>${gettext("监管部门")}</dt><dd lang="zh">${esc(s.supervising_department)}</dd></dl>` +
+      (reasons ? `<p style="margin:.5rem 0 .2rem"><b>${gettext("动态调整原因")}</b></p><ul class="reasons" id="detail-reasons">${reasons}</ul>` : "") +
+      `<p style="margin:.5rem 0 .2rem"><b>${gettext("评估记录")}</b></p><table><tr><th>${gettext("日期")}</th><th>${gettext("方法")}</th><th>${gettext("结果")}</th><th>${gettext("等级")}</th><th>${gettext("评估人")}</th></tr>${rows}</table>` +
+      `<p><a href="/risk/sources/${s.id}">${gettext("查看详情、重新评估 ›")}</a></p>`;
     $("detail-close").onclick = () => box.classList.remove("open");
   }
 
@@ -273,7 +273,7 @@
     getJSON(`/api/v1/regions/${state.code}`).then((region) =>
       defaultUnit(region.level) === null ? showStreet(region) : showUnits(region)).catch(fail);
   }
-  function fail(e) { $("region-meta").textContent = "加载失败：" + e.message; }
+  function fail(e) { $("region-meta").textContent = gettext("加载失败：") + e.message; }
 
   for (const id of ["unit", "rule", "basis", "res", "show-sources"]) $(id).addEventListener("change", refresh);
   $("categories").addEventListener("change", refresh);
