@@ -66,11 +66,11 @@ class Translator:
     lang: str
     translations: gettext_module.NullTranslations = field(default_factory=gettext_module.NullTranslations)
 
-    def gettext(self, message: str, **values: Any) -> str:
+    def gettext(self, message: str, /, **values: Any) -> str:
         said = self.translations.gettext(message)
         return said % values if values else said
 
-    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         return self.translations.ngettext(singular, plural, count) % {"num": count, **values}
 
     def name(self, value: str | None) -> str:
@@ -232,12 +232,12 @@ def _escaped(context: JinjaContext, said: str, values: dict[str, Any]) -> str:
 
 
 @pass_context
-def template_gettext(context: JinjaContext, message: str, **values: Any) -> str:
+def template_gettext(context: JinjaContext, message: str, /, **values: Any) -> str:
     return _escaped(context, context_translator(context).translations.gettext(message), values)
 
 
 @pass_context
-def template_ngettext(context: JinjaContext, singular: str, plural: str, num: int, **values: Any) -> str:
+def template_ngettext(context: JinjaContext, singular: str, plural: str, num: int, /, **values: Any) -> str:
     values.setdefault("num", num)
     return _escaped(context, context_translator(context).translations.ngettext(singular, plural, num), values)
 

@@ -56,7 +56,8 @@ def vocabulary(source: str, *, every_string: bool = False,
                tables: frozenset[str] = frozenset()) -> Iterator[tuple[int, str]]:
     """(line, Chinese name) of every name the module's tables and ``name_zh=`` arguments hold; with
     ``every_string`` (a file of names only) every Chinese string but docstrings; ``tables`` names more
-    module-level constants whose every Chinese string is a name (rows of dataclasses, tuples)."""
+    module-level constants whose every Chinese string is a name (rows of dataclasses, tuples), and then only
+    those are read (a protocol's tables hold more names than the console shows)."""
     tree = ast.parse(source)
     if every_string:
         skip = _docstrings(tree)
@@ -67,11 +68,11 @@ def vocabulary(source: str, *, every_string: bool = False,
                 and set(_targets(node)) & tables:
             for constant in _strings(node.value):
                 yield constant.lineno, constant.value
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None \
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and not tables \
                 and any(_TABLE.search(name) for name in _targets(node)):
             for constant in _table_values(node.value):
                 yield constant.lineno, constant.value
-        elif isinstance(node, ast.Call):
+        elif isinstance(node, ast.Call) and not tables:
             for keyword in node.keywords:
                 if keyword.arg in _NAME_ARGUMENTS:
                     for constant in _strings(keyword.value):

@@ -60,7 +60,7 @@ def _field_message(problem: FieldProblem, labels: Mapping[str, str], t: Translat
     # A message pydantic has no Chinese for would come through in English: the field's name says enough then.
     zh = problem.message_zh if problem.message_zh and _CJK.search(problem.message_zh) else ""
     if t.is_source:
-        said = zh or "填写不正确"
+        said = zh or t.gettext("填写不正确")
     else:  # the catalogue's English for the Chinese message, else the error's own English
         said = t.name(zh) if zh and t.name(zh) != zh else problem.message or t.gettext("填写不正确")
     return t.gettext("%(field)s：%(message)s", field=field_label(problem.field, labels, t), message=said)
