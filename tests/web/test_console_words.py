@@ -74,19 +74,22 @@ def page_urls(app: Any, ids: dict[str, int]) -> list[str]:
     return urls
 
 
-def read_as(client: TestClient, username: str, urls: list[str]) -> list[str]:
-    """What ``username`` finds wrong in the words of each HTML page in ``urls``."""
+def read_as(client: TestClient, username: str, urls: list[str], lang: str = "zh") -> list[str]:
+    """What ``username``, reading the console in ``lang``, finds wrong in the words of each HTML page in
+    ``urls``: in Chinese no English of the interface, in English no Chinese outside data (issue #11, point 8)."""
     client.cookies.clear()
-    login = client.post("/login", data={"username": username, "password": PASSWORD}, headers={"Origin": ORIGIN},
-                        follow_redirects=False)
+    login = client.post(f"/login?lang={lang}", data={"username": username, "password": PASSWORD},
+                        headers={"Origin": ORIGIN}, follow_redirects=False)
     assert login.status_code == 303, login.text
     found = []
     for url in urls:
+        # The language is chosen once, at the login: every page after it must keep it.
         page = client.get(url)
         if not page.headers.get("content-type", "").startswith("text/html"):
             continue
-        # A page a role may not open answers with a Chinese page of its own; its words count too.
-        found += [f"{username} {url}: {p}" for p in problems(page.text)]
+        assert f'<html lang="{"en" if lang == "en" else "zh-CN"}">' in page.text, f"{username} {url}: not in {lang}"
+        # A page a role may not open answers with a page of its own; its words count too.
+        found += [f"{username} {lang} {url}: {p}" for p in problems(page.text, english=lang == "en")]
     return found
 
 
@@ -103,6 +106,7 @@ def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext
         found = []
         for username in ("nanjing", "xuanwu", "operator", "grid", "admin"):
             found += read_as(client, username, urls)
+            found += read_as(client, username, urls, lang="en")
     # The white paper is read too: its prose, tables and 编制参数 are a document for the public.
     with unit_of_work(ctx.read_session_factory, actor="tests") as session:
         written = whitepaper.write_files(session, settings=ctx.settings, region_code="320100", year=2024,
@@ -121,3 +125,7 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     assert any("'None'" in p for p in found) and any("MATRIX-M1" in p for p in found)
     assert any("pending_review" in p for p in found) and any("'Home'" in p for p in found) and len(found) == 6
     assert problems("<p>玄武区 玄武门街道 · 坐标 118.800123, 32.048123（WGS84）</p>") == []
+    # In English, Chinese is data only where an element says so (its nearest lang), attributes included.
+    english = ('<html lang="en"><p>Hazard <span lang="zh">玄武区</span> 未翻译</p><ul><li>留<li lang="zh">数据</ul>'
+               '<b lang="zh" title="事由"><i lang="en" title="说明">Joint</i></b><input placeholder="请选择"></html>')
+    assert [p.split("'")[1] for p in problems(english, english=True)] == ["未翻译", "留", "说明", "请选择"]

@@ -14,7 +14,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.deps import SESSION_COOKIE, DbSession, app_context, client_address
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
 from citysafe.web.common import over_tls, page_principal, render, safe_next, set_session_cookie
-from citysafe.web.i18n import translator
+from citysafe.web.i18n import remember_choice, translator
 from citysafe.web.messages import error_detail
 
 router = APIRouter(include_in_schema=False)
@@ -34,13 +34,15 @@ def login(
     try:
         user = auth_login.authenticate(ctx, username=username, password=password, client=client_address(request))
     except (Unauthenticated, TooManyAttempts) as exc:
-        page = render(request, "shell/login.html", None, next=safe_next(next), error=error_detail(exc, translator(request)))
+        page = render(request, "shell/login.html", None, next=safe_next(next),
+                      error=error_detail(exc, translator(request)))
         if isinstance(exc, TooManyAttempts):
             page.status_code = 429
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(request, response, auth_service.issue_token(ctx.signer, user))
+    remember_choice(request, response)
     return response
 
 
