@@ -27,6 +27,9 @@ from citysafe.web import i18n
 WEB = Path(i18n.__file__).parent
 ROOT = WEB.parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# Chinese punctuation belongs to a sentence: outside a message it shows in English pages as （ ）：, so a template
+# must keep it inside the message it punctuates.
+CHINESE_PUNCTUATION = re.compile(r"[（）：；，。、]")
 GETTEXT = frozenset({"_", "gettext", "ngettext", "N_"})
 
 # Chinese a template may show unmarked, with the reason: each is data the console reads, not a word of its own.
@@ -57,7 +60,7 @@ def unmarked_template_words(source: str) -> list[tuple[int, str]]:
             recent = []
         if kind == "name" and recent and recent[-1][0] == "block_begin":
             in_trans = value in ("trans", "pluralize") or (in_trans and value != "endtrans")
-        if kind == "data" and not in_trans and CJK.search(value):
+        if kind == "data" and not in_trans and (CJK.search(value) or CHINESE_PUNCTUATION.search(value)):
             found.append((line, value.strip()))
         if kind == "string" and CJK.search(value):
             marked = len(recent) >= 2 and recent[-1] == ("operator", "(") and recent[-2][0] == "name" \

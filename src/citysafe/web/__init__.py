@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from citysafe.web.common import LoginRequired, login_redirect
+from citysafe.web.i18n import router as i18n_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -21,6 +22,8 @@ def install_console(app: FastAPI, routers: list[object]) -> None:
         assert isinstance(router, APIRouter)
         app.include_router(router)
         page_paths.update(getattr(route, "path", "") for route in router.routes)
+    # Every page's scripts read their words from here (base.html), so it comes with the console.
+    app.include_router(i18n_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Navigation shows only the pages that exist, so an unfinished domain never shows a dead link.
     app.state.page_paths = frozenset(page_paths)

@@ -21,8 +21,16 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.errors import Unauthenticated
 from citysafe.regions.names import REGION_NAMES
-from citysafe.web.i18n import HTML_LANG, N_, language, remember_choice, script_url, switch_links, translator
-from citysafe.web.i18n import install_template_i18n
+from citysafe.web.i18n import (
+    HTML_LANG,
+    N_,
+    install_template_i18n,
+    language,
+    remember_choice,
+    script_url,
+    switch_links,
+    translator,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["local_time"] = format_local
@@ -85,7 +93,8 @@ FIELD_MENUS: MappingProxyType[str, tuple[NavItem, ...]] = MappingProxyType({
     # An enterprise's tasks are the tickets it must rectify; its hazards are all of its own tickets.
     Role.ENTERPRISE: (NavItem("/", N_("工作台"), "Workbench"),
                       NavItem("/hazards?tab=rectifying", N_("我的任务"), "My tasks"),
-                      NavItem("/hazards/report", N_("上报"), "Report"), NavItem("/hazards", N_("我的隐患"), "My hazards")),
+                      NavItem("/hazards/report", N_("上报"), "Report"),
+                      NavItem("/hazards", N_("我的隐患"), "My hazards")),
 })
 
 

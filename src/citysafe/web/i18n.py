@@ -108,7 +108,8 @@ _SCRIPT = """// The console's words for its scripts ({lang}); generated from the
 (function () {{
   var messages = {messages};
   window.gettext = function (message, values) {{
-    var said = Object.prototype.hasOwnProperty.call(messages, message) && messages[message] ? messages[message] : message;
+    var known = Object.prototype.hasOwnProperty.call(messages, message) && messages[message];
+    var said = known ? messages[message] : message;
     return values ? said.replace(/%\\((\\w+)\\)s/g, function (_m, key) {{ return String(values[key]); }}) : said;
   }};
   window.consoleLanguage = {lang_json};
@@ -227,7 +228,7 @@ def context_translator(context: JinjaContext) -> Translator:
 def _escaped(context: JinjaContext, said: str, values: dict[str, Any]) -> str:
     # As jinja2.ext's newstyle gettext: the message is a format string, its values escaped when autoescaping.
     if context.eval_ctx.autoescape:
-        return Markup(said) % values
+        return Markup(said) % values  # noqa: S704 (a catalogue message is trusted markup, as in jinja2.ext)
     return said % values
 
 

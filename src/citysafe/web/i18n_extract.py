@@ -61,22 +61,22 @@ def vocabulary(source: str, *, every_string: bool = False,
     tree = ast.parse(source)
     if every_string:
         skip = _docstrings(tree)
-        yield from ((c.lineno, c.value) for c in _strings(tree) if id(c) not in skip)
+        yield from ((c.lineno, str(c.value)) for c in _strings(tree) if id(c) not in skip)
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None \
                 and set(_targets(node)) & tables:
             for constant in _strings(node.value):
-                yield constant.lineno, constant.value
+                yield constant.lineno, str(constant.value)
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and not tables \
                 and any(_TABLE.search(name) for name in _targets(node)):
             for constant in _table_values(node.value):
-                yield constant.lineno, constant.value
+                yield constant.lineno, str(constant.value)
         elif isinstance(node, ast.Call) and not tables:
             for keyword in node.keywords:
                 if keyword.arg in _NAME_ARGUMENTS:
                     for constant in _strings(keyword.value):
-                        yield constant.lineno, constant.value
+                        yield constant.lineno, str(constant.value)
 
 
 def extract_vocabulary(fileobj: IO[bytes], keywords: Any, comment_tags: Any,

@@ -31,7 +31,8 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType({
     "attachment_ids": N_("照片或材料"), "note": N_("说明"), "deadline": N_("整改期限"), "plan": N_("整改方案"),
     "plan.measures": N_("整改措施"), "plan.funds": N_("整改资金"), "plan.responsible": N_("责任人"),
     "plan.deadline": N_("完成时限"), "plan.safeguards": N_("防范措施"), "organization_id": N_("责任单位"),
-    "responsible_name": N_("责任人/单位名称"), "level": N_("等级"), "items": N_("检查结果"), "items.result": N_("检查结果"),
+    "responsible_name": N_("责任人/单位名称"), "level": N_("等级"), "items": N_("检查结果"),
+    "items.result": N_("检查结果"),
     "items.note": N_("检查说明"), "action": N_("操作"),
     # accounts
     "username": N_("用户名"), "password": N_("密码"), "new_password": N_("新密码"), "current_password": N_("当前密码"),

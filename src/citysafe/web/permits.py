@@ -36,9 +36,11 @@ router = APIRouter(include_in_schema=False)
 
 FIELD_LABELS = MappingProxyType({
     "work_type": N_("作业类型"), "grade": N_("作业级别"), "height_m": N_("作业高度"), "lifted_mass_t": N_("吊物质量"),
-    "organization_id": N_("作业单位"), "area": N_("作业地点"), "content": N_("作业内容"), "safety_measures": N_("安全措施"),
+    "organization_id": N_("作业单位"), "area": N_("作业地点"), "content": N_("作业内容"),
+    "safety_measures": N_("安全措施"),
     "work_leader": N_("作业负责人"), "guardian": N_("监护人"), "workers": N_("作业人员"), "valid_from": N_("开始时间"),
-    "valid_to": N_("结束时间"), "oxygen_pct": N_("氧含量"), "combustible_pct_lel": N_("可燃气体浓度"), "h2s_mg_m3": N_("硫化氢"),
+    "valid_to": N_("结束时间"), "oxygen_pct": N_("氧含量"), "combustible_pct_lel": N_("可燃气体浓度"),
+    "h2s_mg_m3": N_("硫化氢"),
     "co_mg_m3": N_("一氧化碳"), "tester_name": N_("分析人"), "sampled_at": N_("采样时间"), "point": N_("采样点"),
 })
 # What each action is called on its button and in the message after it, and which states offer it.

@@ -48,20 +48,25 @@ ADVICE: dict[int, Advice] = {
     422: Advice(N_("提交的内容需要修改"), N_("以下内容没有填写或格式不对，本次提交没有生效："),
                 N_("请返回上一页，按提示补全或修改后重新提交。")),
     429: Advice(N_("操作过于频繁"), "", N_("为保护系统，暂时不能继续这项操作。")),
-    500: Advice(N_("系统出错"), "", N_("本次操作可能没有完成。请稍后重试；如果仍然出错，请把上面的编号告诉系统管理员。")),
+    500: Advice(N_("系统出错"), "",
+                N_("本次操作可能没有完成。请稍后重试；如果仍然出错，请把上面的编号告诉系统管理员。")),
     503: Advice(N_("系统繁忙"), N_("系统正忙于处理其他操作，这次请求没有完成，也没有改动任何数据。"),
                 N_("请稍等几秒后重试（刷新页面或重新提交）；如果多次出现，请联系系统管理员。")),
 }
 
 # The console's form and query fields, by the name a person sees next to them.
 FIELD_LABELS_ZH = {
-    "file": N_("文件"), "crs": N_("坐标系"), "photos": N_("照片"), "category": N_("类别"), "description": N_("问题描述"),
-    "place_name": N_("地点"), "address": N_("地址"), "lon": N_("经度"), "lat": N_("纬度"), "organization_id": N_("单位"),
+    "file": N_("文件"), "crs": N_("坐标系"), "photos": N_("照片"), "category": N_("类别"),
+    "description": N_("问题描述"),
+    "place_name": N_("地点"), "address": N_("地址"), "lon": N_("经度"), "lat": N_("纬度"),
+    "organization_id": N_("单位"),
     "major": N_("重大隐患"), "action": N_("操作"), "note": N_("说明"), "deadline": N_("整改期限"), "level": N_("等级"),
     "responsible_name": N_("责任人"), "region": N_("区域"), "region_code": N_("所属区划"), "year": N_("年份"),
-    "username": N_("用户名"), "password": N_("密码"), "role": N_("角色"), "display_name": N_("姓名"), "phone": N_("电话"),
+    "username": N_("用户名"), "password": N_("密码"), "role": N_("角色"), "display_name": N_("姓名"),
+    "phone": N_("电话"),
     "current_password": N_("当前密码"), "new_password": N_("新密码"), "confirm_password": N_("确认新密码"),
-    "page": N_("页码"), "code": N_("区划"), "ticket_id": N_("隐患编号"), "task_id": N_("任务编号"), "source_id": N_("风险源编号"),
+    "page": N_("页码"), "code": N_("区划"), "ticket_id": N_("隐患编号"), "task_id": N_("任务编号"),
+    "source_id": N_("风险源编号"),
     "user_id": N_("账号编号"), "unit_id": N_("单位编号"),
 }
 
@@ -118,7 +123,8 @@ def console_problem_page(request: Request, error: CitysafeError) -> Response | N
         return None
     if error.status == 401:  # a session that ended while the page was open
         return login_redirect(request)
-    page = render(request, "shell/error.html", _signed_in(request), back=_back(request), **_explained(error, translator(request)))
+    page = render(request, "shell/error.html", _signed_in(request), back=_back(request),
+                  **_explained(error, translator(request)))
     page.status_code = error.status
     if isinstance(error, TooManyAttempts) and error.retry_after:
         page.headers["Retry-After"] = str(error.retry_after)
