@@ -120,3 +120,18 @@ def test_the_alarm_board_script_speaks_english(ctx: AppContext, live_server: str
     assert page.locator("#fw-actions button[data-action=acknowledge]").inner_text().startswith("Acknowledge")
     page.wait_for_function("document.querySelector('#fw-live').innerText.includes('Live')")
     page.screenshot(path=str(artifacts_dir / "i18n-alarm-board-en.png"), full_page=True)
+
+
+def test_a_grid_officer_in_english_on_a_phone(ctx: AppContext, live_server: str, english_browser: Any,
+                                              artifacts_dir: Path) -> None:
+    ctx.clock = FixedClock(NOW)
+    city = seed(ctx)
+    page = english_browser
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server, "grid")
+    tabs = [t.strip() for t in page.locator("nav.mainnav a").all_inner_texts()]
+    assert tabs == ["Workbench", "My tasks", "Report", "My hazards"]
+    page.goto(f"{live_server}/hazards/tasks/{city.task_id}")
+    assert page.locator("button[type=submit]").last.inner_text() == "Submit results"
+    assert page.locator("label:has(input[value=fail]) span").first.inner_text() == "Fail"
+    page.screenshot(path=str(artifacts_dir / "i18n-phone-checklist-en.png"), full_page=True)
