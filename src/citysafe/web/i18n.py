@@ -27,7 +27,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -87,6 +87,10 @@ class Translator:
     def date(self, day: Any) -> str:
         """A calendar day as the language writes it: 2026年12月6日 / 6 December 2026."""
         return format_date(day, format="long", locale=BABEL_LOCALE[self.lang])
+
+    def month(self, day: Any) -> str:
+        """A month as the language writes it: 2026年3月 / March 2026."""
+        return str(format_skeleton("yMMMM", day, locale=BABEL_LOCALE[self.lang]))
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=BABEL_LOCALE[self.lang])

@@ -88,22 +88,25 @@ def extract_vocabulary(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
         yield line, "", text, []
 
 
-def _json_strings(value: Any) -> Iterator[str]:
+def _json_strings(value: Any, keys: frozenset[str], wanted: bool) -> Iterator[str]:
+    """The Chinese strings under ``keys`` (anywhere below them), or all of them when no keys are named."""
     if isinstance(value, str):
-        if _CJK.search(value):
+        if wanted and _CJK.search(value):
             yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _json_strings(item)
+        for key, item in value.items():
+            yield from _json_strings(item, keys, wanted or key in keys)
     elif isinstance(value, list):
         for item in value:
-            yield from _json_strings(item)
+            yield from _json_strings(item, keys, wanted)
 
 
 def extract_json_names(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
                        options: Any) -> Iterator[tuple[int, str, str, list[str]]]:
-    """A domain's rules as data (permit types, grades, approvers): every Chinese string in the file."""
-    for text in dict.fromkeys(_json_strings(json.loads(fileobj.read().decode("utf-8")))):
+    """A domain's rules as data (permit types, grades, approvers): every Chinese string in the file, or only those
+    under the ``keys`` option (the names a page shows, not the notes the document quotes)."""
+    keys = frozenset(k.strip() for k in str((options or {}).get("keys", "")).split(",") if k.strip())
+    for text in dict.fromkeys(_json_strings(json.loads(fileobj.read().decode("utf-8")), keys, not keys)):
         yield 0, "", text, []
 
 
