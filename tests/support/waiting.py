@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 
 WAIT = 20.0
@@ -41,3 +42,14 @@ async def until(condition: Callable[[], bool | Awaitable[bool]], *, what: str, t
             raise  # a TimeoutError of the condition's own, not our deadline
         raise AssertionError(f"timed out waiting for {what} "
                              f"(gave up after {loop.time() - started:.1f} s; timeout={timeout:g} s)") from None
+
+
+def until_sync(condition: Callable[[], bool], *, what: str, timeout: float = WAIT, interval: float = 0.05) -> None:
+    """``until`` for code without an event loop (a TestClient, a thread, a subprocess): poll ``condition``
+    every ``interval`` s; AssertionError naming ``what`` after ``timeout`` seconds."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"timed out waiting for {what} "
+                                 f"(gave up after {time.monotonic() - started:.1f} s; timeout={timeout:g} s)")
+        time.sleep(interval)
