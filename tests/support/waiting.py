@@ -59,7 +59,7 @@ def until_sync(condition: Callable[[], bool], *, what: str, timeout: float = WAI
         time.sleep(interval)
 
 
-def wait_serving(base: str, server: subprocess.Popen[bytes], log: Path, *, timeout: float = 60) -> None:
+def wait_serving(base: str, server: subprocess.Popen[bytes], log: Path, *, timeout: float = 120) -> None:
     """Wait until the ``citysafe serve`` child at ``base`` answers its health check; if the child dies first,
     fail with the end of its log instead of waiting out the timeout."""
 
