@@ -55,11 +55,13 @@ def test_enforcement_officer_in_the_browser(ctx: AppContext, live_server: str, b
     page.wait_for_url("**/supervision/enforcement")
     page.click("[data-testid=record-new]")
     page.fill("[name=unit]", USCC)
+    page.select_option("[name=kind]", "inspection")
     page.fill("[name=department]", "玄武区应急管理局")
     page.fill("[name=findings]", "2#仓库存放危险化学品超过核定数量，未设置可燃气体报警装置")
     page.fill("[name=violations]", "未按规定设置可燃气体报警装置")
     page.fill("[name=basis]", "《中华人民共和国安全生产法》第三十六条")
     page.fill("[name=measures]", "责令限期整改\n暂扣危险化学品经营许可证")
+    page.screenshot(path=str(artifacts_dir / "enforcement-0-new-record.png"), full_page=True)
     page.click("#submit-record")
     page.wait_for_selector("[data-testid=flash-ok]")
     assert "已登记" in _flash(page)
@@ -87,6 +89,7 @@ def test_enforcement_officer_in_the_browser(ctx: AppContext, live_server: str, b
     page.wait_for_selector("[data-testid=flash-ok]")
     penalties = page.locator("[data-testid=penalties]").inner_text()
     assert "罚款" in penalties and "5,000.00" in penalties and "第九十九条" in penalties
+    assert _flash(page) == "已追加处罚：罚款 5,000.00 元"
     page.screenshot(path=str(artifacts_dir / "enforcement-1-record-with-fine.png"), full_page=True)
 
     # 3. from the record, the unit is put on the joint-punishment list (unit and record filled in)
@@ -130,6 +133,11 @@ def test_enforcement_officer_in_the_browser(ctx: AppContext, live_server: str, b
     page.locator("form[data-action=close] button").click()
     page.wait_for_selector("[data-testid=flash-ok]")
     assert page.locator("[data-testid=record-status]").inner_text() == "已结案"
+    assert page.locator("[data-testid=penalty-form]").count() == 0
+    page.goto(f"{live_server}/supervision/punishments?state=ended")
+    listed = page.locator("[data-testid=punishments]").inner_text()
+    assert UNIT in listed and "已撤销" in listed
+    page.screenshot(path=str(artifacts_dir / "enforcement-7-punishment-list.png"), full_page=True)
     page.goto(f"{live_server}/hazards/enforcement")  # the old address still leads to the list
     page.wait_for_url("**/supervision/enforcement")
     page.select_option("[data-testid=record-filters] [name=status]", "closed")

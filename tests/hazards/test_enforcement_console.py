@@ -33,6 +33,9 @@ def test_api_carries_the_legal_basis_and_filters_by_state(client: TestClient, ma
         "decided_at": "2030-03-02T09:00:00+08:00"})
     assert fined.status_code == 201 and fined.json()["penalties"][0]["basis"] == "《安全生产法》第九十九条"
     client.post(f"/api/v1/hazards/enforcement/{record['id']}/close", headers=officer)
+    late = client.post(f"/api/v1/hazards/enforcement/{record['id']}/penalties", headers=officer, json={
+        "kind": "warning", "decided_at": "2030-03-03T09:00:00+08:00"})
+    assert late.status_code == 409 and late.json()["detail_zh"] == "该执法记录已结案，不能再追加处罚"
     _record(client, officer, org["id"])
     closed = client.get("/api/v1/hazards/enforcement?status=closed", headers=officer).json()
     opened = client.get("/api/v1/hazards/enforcement?status=open", headers=officer).json()

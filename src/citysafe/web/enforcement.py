@@ -253,8 +253,9 @@ async def penalty_submit(request: Request, record_id: RowId, db: DbSession, ctx:
         # The record comes back with the penalty form as typed and the refused field marked.
         return _record_page(request, db, ctx, principal, record_id, error=form_message(exc, PENALTY_LABELS),
                             field=first_field(exc), penalty=values)
-    name = PENALTY_NAMES_ZH.get(values["kind"], values["kind"])
-    return back(f"/supervision/enforcement/{record_id}", ok=f"已追加处罚：{name}")
+    name = PENALTY_NAMES_ZH.get(penalty_in.kind, penalty_in.kind)
+    amount = f" {penalty_in.amount:,.2f} 元" if penalty_in.amount is not None else ""
+    return back(f"/supervision/enforcement/{record_id}", ok=f"已追加处罚：{name}{amount}")
 
 
 @router.post("/supervision/enforcement/{record_id}/close")

@@ -109,6 +109,8 @@ def get_record(session: Session, *, record_id: int) -> EnforcementRecord:
 
 
 def add_penalty(session: Session, *, record: EnforcementRecord, penalty_in: PenaltyCreate) -> EnforcementRecord:
+    if record.status == "closed":
+        raise Conflict(detail="the enforcement record is closed", detail_zh="该执法记录已结案，不能再追加处罚")
     record.penalties.append(_penalty(record, penalty_in))
     session.flush()
     return record
