@@ -172,6 +172,7 @@ def _record_form(request: Request, db: Session, ctx: AppContext, principal: Prin
                 "inspectors": principal.display_name}
     response = render(request, "supervision/record_new.html", principal, error=error, field=field,
                       values=values or defaults, units=unit_choices(db), kind_names=ENFORCEMENT_KIND_NAMES_ZH,
+                      can_enforce=True,
                       region_choices=regions_service.children(db, code=principal.region_code))
     if error:
         response.status_code = 422

@@ -84,7 +84,7 @@ def _form(request: Request, db: Session, ctx: AppContext, principal: Principal, 
                                           ctx.clock.now())[0]
     response = render(request, "supervision/punishment_new.html", principal, values=values, error=error,
                       field=field, units=unit_choices(db), common_measures=COMMON_MEASURES, chosen=chosen or [],
-                      record=record, local=format_local)
+                      record=record, local=format_local, can_enforce=True)
     if error:
         response.status_code = 422
     return response
