@@ -54,12 +54,21 @@ def test_new_record_by_credit_code_and_its_refusals(client: TestClient, make_use
     unknown = client.post("/supervision/enforcement/new", data={
         "kind": "inspection", "unit": "不存在的公司", "inspected_at": "2030-03-01T09:00", "findings": "现场检查"})
     assert unknown.status_code == 422 and "未找到该单位" in unknown.text and "现场检查" in unknown.text
+    for tickets, said in (("YH12x", "隐患编号 YH12X 格式不正确"), ("YH00000999", "关联隐患：未找到隐患 [999]")):
+        refused = client.post("/supervision/enforcement/new", data={
+            "kind": "inspection", "unit": USCC, "inspected_at": "2030-03-01T09:00", "tickets": tickets})
+        assert refused.status_code == 422 and said in refused.text, refused.text
+    ticket = client.post("/api/v1/hazards/tickets", headers=make_user("district_office", "320102"), json={
+        "category": "industry_trade", "description": "消防通道堵塞", "organization_id": org["id"]})
+    assert ticket.status_code == 201, ticket.text
     made = client.post("/supervision/enforcement/new", follow_redirects=False, data={
         "kind": "inspection", "unit": f"{org['name']}（{USCC}）", "inspected_at": "2030-03-01T09:00",
-        "basis": "《安全生产法》第三十六条", "measures": "责令限期整改\n\n暂扣许可证"})
+        "basis": "《安全生产法》第三十六条", "measures": "责令限期整改\n\n暂扣许可证",
+        "tickets": f"YH{ticket.json()['id']:08d}"})
     assert made.status_code == 303
     page = client.get(made.headers["location"])
     assert "第三十六条" in page.text and "责令限期整改；暂扣许可证" in page.text and org["name"] in page.text
+    assert f'href="/hazards/tickets/{ticket.json()["id"]}"' in page.text
 
 
 def test_penalty_refusals_keep_the_form_and_write_nothing(client: TestClient, make_user: UserFactory,

@@ -43,12 +43,13 @@ RECORD_LABELS = MappingProxyType({
     "kind": "检查类型", "unit": "被检查单位", "organization_id": "被检查单位", "target_name": "未登记对象名称",
     "region_code": "所在区划", "sector": "行业领域", "department": "执法部门", "inspected_at": "检查时间",
     "inspectors": "执法人员", "address": "检查地点", "findings": "检查情况", "violations": "违法行为",
-    "basis": "法律依据", "measures": "处理措施", "since": "检查日期起", "until": "检查日期止", "q": "单位名称"})
+    "basis": "法律依据", "measures": "处理措施", "since": "检查日期起", "until": "检查日期止", "q": "单位名称",
+    "ticket_ids": "关联隐患"})
 PENALTY_LABELS = MappingProxyType({
     "kind": "处罚种类", "amount": "金额（元）", "decision_no": "处罚决定书文号", "basis": "处罚依据",
     "decided_at": "决定日期", "note": "说明"})
 RECORD_FIELDS = ("kind", "unit", "target_name", "region_code", "sector", "department", "inspected_at", "inspectors",
-                 "address", "findings", "violations", "basis", "measures")
+                 "address", "findings", "violations", "basis", "measures", "tickets")
 PENALTY_FIELDS = ("kind", "amount", "decision_no", "basis", "decided_at", "executed", "note")
 STATUS_NAMES_ZH = MappingProxyType({"open": "办理中", "closed": "已结案"})
 # Penalties that are sums of money: the form asks for the amount in yuan (元) for these.
@@ -56,6 +57,8 @@ MONEY_PENALTIES = frozenset({"fine", "confiscation"})
 # 统一社会信用代码 (GB 32100): 18 characters, in a unit's label "名称（代码）" or typed alone.
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _YUAN = re.compile(r"\d+(\.\d{1,2})?")
+# A hazard ticket as its page numbers it (YH00000012) or by its bare number, several apart by commas or spaces.
+_TICKET = re.compile(r"(?:YH)?0*(\d+)")
 
 
 def can_enforce(principal: Principal) -> bool:
@@ -109,6 +112,16 @@ def _local_moment(value: str, ctx: AppContext) -> datetime | str:
         return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(ctx.settings.timezone))
     except ValueError as exc:
         raise field_error("inspected_at", "not a date and time", "日期时间格式不正确") from exc
+
+
+def _tickets(value: str) -> list[int]:
+    ids = set()
+    for part in (p for p in re.split(r"[\s,，、;；]+", value.upper()) if p):
+        found = _TICKET.fullmatch(part)
+        if not found:
+            raise field_error("ticket_ids", "not a ticket number", f"隐患编号 {part} 格式不正确，应如 YH00000012")
+        ids.add(int(found.group(1)))
+    return sorted(ids)
 
 
 def _yuan(value: str, kind: str) -> Decimal | None:
@@ -205,7 +218,8 @@ async def record_new_submit(request: Request, db: DbSession, ctx: Context) -> Re
             "department": values["department"], "inspected_at": _local_moment(values["inspected_at"], ctx),
             "inspectors": values["inspectors"], "address": values["address"], "findings": values["findings"],
             "violations": values["violations"], "basis": values["basis"],
-            "measures": [line.strip() for line in values["measures"].splitlines() if line.strip()]})
+            "measures": [line.strip() for line in values["measures"].splitlines() if line.strip()],
+            "ticket_ids": _tickets(values["tickets"])})
         record = enforcement.create_record(db, record_in=record_in, principal=principal)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
