@@ -36,10 +36,12 @@ from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
+from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
 from citysafe.web import permits as web_permits
+from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -69,6 +71,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_workbench.router,
     web_hazards.router,
     web_permits.router,
+    web_enforcement.router,
+    web_punishments.router,
     web_firewatch.router,
     web_risk.router,
     web_users.router,

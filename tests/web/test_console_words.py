@@ -20,6 +20,7 @@ from citysafe import demo
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import FireUnit
+from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.inspection.models import InspectionTask
 from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
@@ -37,7 +38,8 @@ NOT_READ = {
 
 # Pages whose query shows another state of a page the route walk reads plainly.
 EXTRA_PAGES = ("/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
-               "/hazards/permits?flag=conflict")
+               "/hazards/permits?flag=conflict", "/supervision/punishments?state=active",
+               "/supervision/enforcement?status=open")
 
 
 @pytest.fixture
@@ -59,7 +61,10 @@ def path_ids(session: Session) -> dict[str, int]:
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
             "source_id": _first(session, assessed),
-            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work"))}
+            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work")),
+            "record_id": _first(session, select(EnforcementRecord.id)
+                                .where(EnforcementRecord.organization_id.is_not(None))),
+            "org_id": _first(session, select(JointPunishment.organization_id))}
 
 
 def page_urls(app: Any, ids: dict[str, int]) -> list[str]:

@@ -1,6 +1,7 @@
 """Console pages of the hazards domain: the ticket list and statistics, a ticket with its timeline and the
-actions its viewer may take, the mobile report page, tasks with their checklists, permits, enforcement,
-grids. Every page calls the same services as the API; forms post here and come back with a message."""
+actions its viewer may take, the mobile report page, tasks with their checklists, permits, grids (enforcement
+is in web/enforcement.py). Every page calls the same services as the API; forms post here and come back with a
+message."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from citysafe.hazards import rules
 from citysafe.hazards.calc.judging import end_of_local_day
 from citysafe.hazards.calc.lifecycle import ACTION_NAMES_ZH, STATE_NAMES_ZH
 from citysafe.hazards.calc.permits import PERMIT_STATE_NAMES_ZH
-from citysafe.hazards.enforcement import service as enforcement
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, PLACE_TYPE_NAMES_ZH, SOURCE_NAMES_ZH
 from citysafe.hazards.grids import service as grids
 from citysafe.hazards.inspection import checklists
@@ -275,16 +275,6 @@ def permits_page(request: Request, db: DbSession, ctx: Context, flag: str = "") 
                                                                                            now),
                   total=total, flag=flag, flags=permits.flags_summary(db, settings=ctx.settings, now=now),
                   local=format_local, permission_work_permits=Permission.WORK_PERMITS)
-
-
-@router.get("/hazards/enforcement", response_class=HTMLResponse)
-def enforcement_page(request: Request, db: DbSession, ctx: Context) -> Response:
-    principal = page_principal(request, db)
-    now = ctx.clock.now()
-    records, total = enforcement.list_records(db, params=PageParams(size=50))
-    listed, _ = enforcement.list_punishments(db, params=PageParams(size=100), now=now)
-    return render(request, "hazards/enforcement.html", principal, records=enforcement.record_reads(db, records, now),
-                  total=total, punishments=[enforcement.punishment_read(p, now) for p in listed], local=format_local)
 
 
 @router.get("/hazards/grids", response_class=HTMLResponse)
