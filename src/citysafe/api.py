@@ -37,7 +37,9 @@ from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
 from citysafe.web import firewatch as web_firewatch
+from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
+from citysafe.web import inspection as web_inspection
 from citysafe.web import install_console
 from citysafe.web import permits as web_permits
 from citysafe.web import risk as web_risk
@@ -69,6 +71,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_workbench.router,
     web_hazards.router,
     web_permits.router,
+    web_grids.router,
+    web_inspection.router,
     web_firewatch.router,
     web_risk.router,
     web_users.router,
