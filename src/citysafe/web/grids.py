@@ -182,7 +182,7 @@ async def grid_update(request: Request, code: str, db: DbSession) -> Response:
     principal = _manager(page_principal(request, db))
     values = posted(await request.form(), ("name", "boundary", "crs"))
     try:
-        update = {"name": values["name"] or None, "crs": values["crs"] or "wgs84"}
+        update: dict[str, Any] = {"name": values["name"] or None, "crs": values["crs"] or "wgs84"}
         if values["boundary"]:
             update["boundary"] = _boundary(values)
         grid = grids.update_grid(db, code=code, grid_in=GridUpdate.model_validate(update))

@@ -87,6 +87,11 @@ def _items(form: FormData) -> list[dict[str, str]]:
     return [row | {"code": row["code"] or str(n)} for n, row in enumerate(kept, start=1)]
 
 
+def _blank_rows() -> list[dict[str, str]]:
+    """Three empty rows: a new checklist (or one sent back without items) offers them to type into."""
+    return [dict.fromkeys(ITEM_FIELDS, "") for _ in range(3)]
+
+
 def _item_payload(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     return [{**row, "category": row["category"] or None, "criterion": row["criterion"] or None} for row in rows]
 
@@ -104,8 +109,7 @@ def _checklist_form(request: Request, principal: Principal, *, values: dict[str,
 @router.get("/hazards/checklists/new", response_class=HTMLResponse)
 def checklist_new_page(request: Request, db: DbSession) -> Response:
     principal = _manager(page_principal(request, db))
-    blank = [dict.fromkeys(ITEM_FIELDS, "") for _ in range(3)]
-    return _checklist_form(request, principal, values={"items": blank, "active": True}, checklist_id=None)
+    return _checklist_form(request, principal, values={"items": _blank_rows(), "active": True}, checklist_id=None)
 
 
 @router.post("/hazards/checklists/new")
@@ -118,7 +122,7 @@ async def checklist_new_submit(request: Request, db: DbSession, ctx: Context) ->
             {**values, "items": _item_payload(values["items"])}), principal=principal, settings=ctx.settings)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        values["items"] = values["items"] or [dict.fromkeys(ITEM_FIELDS, "")]
+        values["items"] = values["items"] or _blank_rows()
         return _checklist_form(request, principal, values=values, checklist_id=None,
                                error=form_message(exc, FIELD_LABELS), field=first_field(exc))
     return back(f"/hazards/checklists/{created.id}",
@@ -149,7 +153,7 @@ async def checklist_update(request: Request, checklist_id: RowId, db: DbSession,
         checklists.update(db, checklist=found, checklist_in=changes, principal=principal, settings=ctx.settings)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
-        values["items"] = values["items"] or [dict.fromkeys(ITEM_FIELDS, "")]
+        values["items"] = values["items"] or _blank_rows()
         return _checklist_form(request, principal, values=values, checklist_id=checklist_id,
                                error=form_message(exc, FIELD_LABELS), field=first_field(exc))
     return back(f"/hazards/checklists/{checklist_id}", ok=f"检查表已保存（第 {found.version} 版）")

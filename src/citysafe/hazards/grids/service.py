@@ -128,7 +128,7 @@ def _grid(session: Session, code: str) -> Any:
 def update_grid(session: Session, *, code: str, grid_in: GridUpdate) -> GridRead:
     grid = _grid(session, code)
     if grid_in.name is not None:
-        grid.name = grid_in.name
+        regions_service.rename(session, region=grid, name=grid_in.name)
         NAMES.of(session).clear()
     if grid_in.boundary is not None:
         boundary, geom = _polygon(grid_in.boundary, grid_in.crs)
