@@ -129,7 +129,7 @@ def test_grids_checklists_and_plans_in_the_browser(ctx: AppContext, live_server:
     page.fill("[name=name]", "沿街商铺消防检查表")
     page.select_option("[name=place_type]", "nine_small")
     page.click("#save-checklist")
-    assert "检查项" in page.locator("[data-testid=flash-error]").inner_text()
+    assert page.locator("[data-testid=flash-error]").inner_text() == "检查项：请至少填写一项检查内容"
     assert page.locator("[name=name]").input_value() == "沿街商铺消防检查表"
     page.screenshot(path=str(artifacts_dir / "inspection-1-checklist-without-items.png"), full_page=True)
     texts = ["灭火器在有效期内且压力正常", "（误加的一项）", "安全出口、疏散通道畅通", "电动自行车未在室内充电"]
@@ -155,18 +155,19 @@ def test_grids_checklists_and_plans_in_the_browser(ctx: AppContext, live_server:
     page.fill("[name=period_start]", _day(0))
     page.fill("[name=period_end]", _day(7))
     page.select_option("[name=assignee_kind]", "grid")
+    page.screenshot(path=str(artifacts_dir / "inspection-3-plan-form.png"), full_page=True)
     page.click("#submit-plan")
     assert "生成 2 项任务" in page.locator("[data-testid=flash-ok]").inner_text()
     tasks = page.locator("[data-testid=plan-tasks]").inner_text()
     assert "老王小吃店" in tasks and "兰园美发屋" in tasks and "王五" in tasks and "长江路网格" in tasks
-    page.screenshot(path=str(artifacts_dir / "inspection-3-plan.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "inspection-4-plan.png"), full_page=True)
 
     # 7. the officer logs in on his phone and finds the two tasks
     page.set_viewport_size({"width": 390, "height": 844})
     login_as(page, live_server, "wangwu", PASSWORD, "/hazards/tasks")
     mine = page.locator("[data-testid=tasks]").inner_text()
     assert "老王小吃店" in mine and "兰园美发屋" in mine and "长江路沿街商铺消防排查" in mine
-    page.screenshot(path=str(artifacts_dir / "inspection-4-officer-tasks.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "inspection-5-officer-tasks.png"), full_page=True)
     page.goto(f"{live_server}/hazards/grids")
     assert page.locator("[data-testid=grid-row]").count() == 1
     assert page.locator("[data-testid=grid-new]").count() == 0

@@ -73,7 +73,7 @@ def grids_page(request: Request, db: DbSession, within: str = "", page: int = 1)
     return render(request, "hazards/grids.html", principal, grids=found[params.offset:params.offset + params.size],
                   total=len(found), page=params.page, pages=params.pages(len(found)), within=scope,
                   manager=manager, streets=regions_service.children(db, code=principal.region_code) if manager else [],
-                  mine=[] if manager else [g.code for g in found],
+                  mine=[] if manager else [g.code for g in found], outline=_outline(db, scope) if manager else None,
                   ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
 
 

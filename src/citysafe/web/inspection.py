@@ -87,6 +87,11 @@ def _items(form: FormData) -> list[dict[str, str]]:
     return [row | {"code": row["code"] or str(n)} for n, row in enumerate(kept, start=1)]
 
 
+def _some_items(rows: list[dict[str, str]]) -> None:
+    if not rows:
+        raise field_error("items", "a checklist needs at least one item", "请至少填写一项检查内容")
+
+
 def _blank_rows() -> list[dict[str, str]]:
     """Three empty rows: a new checklist (or one sent back without items) offers them to type into."""
     return [dict.fromkeys(ITEM_FIELDS, "") for _ in range(3)]
@@ -118,6 +123,7 @@ async def checklist_new_submit(request: Request, db: DbSession, ctx: Context) ->
     form = await request.form()
     values: dict[str, Any] = posted(form, ("name", "place_type", "description")) | {"items": _items(form)}
     try:
+        _some_items(values["items"])
         created = checklists.create(db, checklist_in=ChecklistCreate.model_validate(
             {**values, "items": _item_payload(values["items"])}), principal=principal, settings=ctx.settings)
     except (CitysafeError, ValidationError) as exc:
@@ -147,6 +153,7 @@ async def checklist_update(request: Request, checklist_id: RowId, db: DbSession,
     values: dict[str, Any] = posted(form, ("name", "description")) | {"items": _items(form),
                                                                      "active": form.get("active") == "1"}
     try:
+        _some_items(values["items"])
         found = checklists.get(db, checklist_id=checklist_id)
         values |= {"place_type": found.place_type, "version": found.version, "owner": found.owner_region_code}
         changes = ChecklistUpdate.model_validate({**values, "items": _item_payload(values["items"])})

@@ -28,6 +28,7 @@
     });
 
   let corners = [];  // [lat, lng] while drawing
+  let fromBox = false;  // the corners came from the box (a grid being edited): a click starts a new drawing
   const drawn = L.layerGroup().addTo(map);
 
   function show(latlngs, closed) {
@@ -58,10 +59,15 @@
     const layer = L.polygon(polygons.map((rings) => rings.map((ring) => ring.map(([x, y]) => [y, x]))),
       { color: "#7f1d1d", weight: 2, fillColor: "#fca5a5", fillOpacity: 0.4 }).addTo(drawn);
     corners = geometry.type === "Polygon" ? geometry.coordinates[0].slice(0, -1).map(([x, y]) => [y, x]) : [];
-    map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 17 });
+    fromBox = true;
+    // A shape far from its community (pasted by mistake) is shown together with the outline, so both are seen.
+    const bounds = layer.getBounds();
+    if (outlineLayer && !outlineLayer.getBounds().intersects(bounds)) bounds.extend(outlineLayer.getBounds());
+    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
   }
 
   map.on("click", (e) => {
+    if (fromBox) { corners = []; fromBox = false; }
     corners.push([e.latlng.lat, e.latlng.lng]);
     show(corners, false);
     write();
@@ -73,8 +79,10 @@
   });
   document.getElementById("draw-clear").addEventListener("click", () => {
     corners = [];
+    fromBox = false;
     drawn.clearLayers();
     box.value = "";
+    if (outlineLayer) map.fitBounds(outlineLayer.getBounds(), { padding: [10, 10] });  // back to where to draw
   });
   box.addEventListener("input", readBox);
   if (box.value.trim()) readBox();
