@@ -26,7 +26,8 @@ from citysafe.hazards.grids import service as grids
 from citysafe.hazards.grids.schemas import PlaceCreate
 from citysafe.regions import service as regions_service
 
-pytestmark = pytest.mark.e2e
+# One long flow through six pages and two users; the shared machine can make it slow.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 PASSWORD = "correct-horse"
 COMMUNITY = "320102002001"  # 梅园新村社区居委会 (no surveyed boundary: checked against 玄武区's)
 # A square in Suzhou, far outside Xuanwu.
@@ -171,3 +172,8 @@ def test_grids_checklists_and_plans_in_the_browser(ctx: AppContext, live_server:
     page.goto(f"{live_server}/hazards/grids")
     assert page.locator("[data-testid=grid-row]").count() == 1
     assert page.locator("[data-testid=grid-new]").count() == 0
+    page.locator("[data-testid=grid-row] a").click()
+    page.wait_for_selector("#draw-map[data-loaded]")
+    assert page.locator("#draw-clear").count() == 0 and page.locator("[data-testid=officer-add]").count() == 0
+    assert "王五" in page.locator("[data-testid=grid-officers]").inner_text()
+    page.screenshot(path=str(artifacts_dir / "grids-6-officer-own-grid.png"), full_page=True)

@@ -5,6 +5,7 @@
   const el = document.getElementById("draw-map");
   const box = document.getElementById("boundary");
   const crs = document.getElementById("crs");
+  const readOnly = !box;  // a grid officer's view of its grid: shown, not drawn
   const map = L.map(el).setView([32.05, 118.8], 13);
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
@@ -24,9 +25,16 @@
         style: () => ({ color: "#475569", weight: 1, fillColor: "#cbd5e1", fillOpacity: 0.4 }),
         onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { sticky: true }),
       }).addTo(map);
+      const own = fc.features.filter((f) => f.properties.code === el.dataset.own);
+      if (readOnly && own.length) {
+        const layer = L.geoJSON({ type: "FeatureCollection", features: own }, {
+          style: () => ({ color: "#7f1d1d", weight: 2, fillColor: "#fca5a5", fillOpacity: 0.4 }) }).addTo(map);
+        map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 17 });
+      }
       el.dataset.loaded = "true";
     });
 
+  if (readOnly) return;
   let corners = [];  // [lat, lng] while drawing
   let fromBox = false;  // the corners came from the box (a grid being edited): a click starts a new drawing
   const drawn = L.layerGroup().addTo(map);
