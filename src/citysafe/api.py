@@ -38,7 +38,9 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
+from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
+from citysafe.web import inspection as web_inspection
 from citysafe.web import install_console
 from citysafe.web import permits as web_permits
 from citysafe.web import punishments as web_punishments
@@ -73,6 +75,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_permits.router,
     web_enforcement.router,
     web_punishments.router,
+    web_grids.router,
+    web_inspection.router,
     web_firewatch.router,
     web_risk.router,
     web_users.router,

@@ -21,7 +21,8 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import FireUnit
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
-from citysafe.hazards.inspection.models import InspectionTask
+from citysafe.hazards.grids.models import GridOfficer
+from citysafe.hazards.inspection.models import InspectionPlan, InspectionTask
 from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.risk.models import RiskAssessment, RiskSource
@@ -53,21 +54,26 @@ def _first(session: Session, stmt: Any) -> int:
     return int(found)
 
 
-def path_ids(session: Session) -> dict[str, int]:
+def path_ids(session: Session) -> dict[str, int | str]:
     """An id of the demo city for each path parameter of the console: the richest object of its kind."""
     escalated = select(HazardTicket.id).where(HazardTicket.escalation_step > 0).order_by(HazardTicket.id)
     assessed = (select(RiskSource.id).join(RiskAssessment, RiskAssessment.source_id == RiskSource.id)
                 .where(RiskAssessment.method == "matrix").order_by(RiskSource.id))
+    officer = session.scalars(select(GridOfficer).order_by(GridOfficer.id).limit(1)).one()
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
             "source_id": _first(session, assessed),
             "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work")),
             "record_id": _first(session, select(EnforcementRecord.id)
                                 .where(EnforcementRecord.organization_id.is_not(None))),
-            "org_id": _first(session, select(JointPunishment.organization_id))}
+            "org_id": _first(session, select(JointPunishment.organization_id)),
+            # the grid the demo's officer serves first, and that officer (the page that confirms removing him)
+            "code": officer.region_code, "officer_id": officer.id,
+            "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
+            "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id))}
 
 
-def page_urls(app: Any, ids: dict[str, int]) -> list[str]:
+def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:
     urls = []
     for path in console_pages(app):
         if path in NOT_READ:

@@ -1,7 +1,7 @@
 """Console pages of the hazards domain: the ticket list and statistics, a ticket with its timeline and the
-actions its viewer may take, the mobile report page, tasks with their checklists, permits, grids (enforcement
-is in web/enforcement.py). Every page calls the same services as the API; forms post here and come back with a
-message."""
+actions its viewer may take, the mobile report page, tasks with their checklists, permits (enforcement:
+web/enforcement.py; grids: web/grids.py). Every page calls the same services as the API; forms post here and come
+back with a message."""
 
 from __future__ import annotations
 
@@ -29,12 +29,10 @@ from citysafe.hazards.calc.judging import end_of_local_day
 from citysafe.hazards.calc.lifecycle import ACTION_NAMES_ZH, STATE_NAMES_ZH
 from citysafe.hazards.calc.permits import PERMIT_STATE_NAMES_ZH
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, PLACE_TYPE_NAMES_ZH, SOURCE_NAMES_ZH
-from citysafe.hazards.grids import service as grids
 from citysafe.hazards.inspection import checklists
 from citysafe.hazards.inspection import service as inspection
 from citysafe.hazards.inspection.schemas import TaskResultIn
 from citysafe.hazards.permits import service as permits
-from citysafe.hazards.schemas import region_query
 from citysafe.hazards.tickets import files, queries, reads, stats
 from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate, TicketFilter, TransitionIn
@@ -277,11 +275,3 @@ def permits_page(request: Request, db: DbSession, ctx: Context, flag: str = "") 
                   local=format_local, permission_work_permits=Permission.WORK_PERMITS)
 
 
-@router.get("/hazards/grids", response_class=HTMLResponse)
-def grids_page(request: Request, db: DbSession, within: str = "") -> Response:
-    principal = page_principal(request, db)
-    try:
-        scope = region_query(within) or principal.region_code
-    except CitysafeError:
-        scope = principal.region_code
-    return render(request, "hazards/grids.html", principal, grids=grids.list_grids(db, within=scope), within=scope)
