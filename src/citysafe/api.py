@@ -37,6 +37,8 @@ from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
 from citysafe.web import firewatch as web_firewatch
+from citysafe.web import firewatch_registry as web_firewatch_registry
+from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
 from citysafe.web import permits as web_permits
@@ -70,6 +72,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_hazards.router,
     web_permits.router,
     web_firewatch.router,
+    web_firewatch_registry.router,
+    web_firewatch_upkeep.router,
     web_risk.router,
     web_users.router,
     web_docs.router,
