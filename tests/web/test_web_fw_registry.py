@@ -51,8 +51,8 @@ def test_a_device_manager_registers_a_unit_building_uitd_and_component(
     assert "传输装置地址" in bad.text and 'value="12AB"' in bad.text and 'value="海湾"' in bad.text
     made = client.post("/firewatch/registry/uitds", data={"address": "0x0A0B0C0D0E0F", "unit_id": str(unit_id)},
                        follow_redirects=False)
-    assert made.status_code == 303 and made.headers["location"].startswith(f"/firewatch/registry/uitds/{0x0A0B0C0D0E0F}")
     uitd_path = f"/firewatch/registry/uitds/{0x0A0B0C0D0E0F}"
+    assert made.status_code == 303 and made.headers["location"].startswith(uitd_path)
     building = client.get(f"/api/v1/firewatch/units/{unit_id}/buildings", headers=_bearer(client, "xw")).json()[0]
     assert (building["name"], building["floors_above"], building["floors_below"]) == ("1号楼", 12, 2)
     added = client.post(f"{uitd_path}/components", data={

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import Context, DbSession, app_context, commits_on_its_own, unit_of_work_as
-from citysafe.auth.enums import Permission
+from citysafe.auth.enums import OFFICE_ROLES, Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
@@ -28,9 +28,9 @@ from citysafe.core.uploads import read_capped
 from citysafe.firewatch.registry import claims, excel
 from citysafe.firewatch.registry import service as rs
 from citysafe.firewatch.registry.models import MaintenanceWindow
-from citysafe.firewatch.registry.schemas import ClaimDecisionIn, ImportReport, MaintenanceCreate
+from citysafe.firewatch.registry.schemas import BindIn, ClaimDecisionIn, ImportReport, MaintenanceCreate
 from citysafe.web.common import page_principal, render
-from citysafe.web.firewatch_registry import manager
+from citysafe.web.firewatch_registry import manager, uitd_address
 from citysafe.web.forms import back, optional_int, posted, run_action
 from citysafe.web.registry_forms import LABELS, Refused, refused, unit_choices
 
@@ -116,15 +116,50 @@ def end_window(request: Request, window_id: RowId, db: DbSession, ctx: Context) 
 
 
 @router.get(CLAIMS, response_class=HTMLResponse)
-def claims_page(request: Request, db: DbSession, status: str = "pending", page: int = 1) -> Response:
-    principal = manager(request, db)
+def claims_page(request: Request, db: DbSession) -> Response:
+    return _claims_page(request, db, manager(request, db))
+
+
+def _claims_page(request: Request, db: Session, principal: Principal, *, failed: Refused | None = None) -> Response:
+    status = request.query_params.get("status", "pending")
     status = status if status in CLAIM_STATES or status == "all" else "pending"
-    params = PageParams.clamped(page, 20)
+    page = request.query_params.get("page", "1")
+    params = PageParams.clamped(int(page) if page.isdigit() else 1, 20)
     rows, total = claims.list_claims(db, status=None if status == "all" else status, params=params)
-    units = {u.id: u.name for u in unit_choices(db)}
-    return render(request, "firewatch/registry_claims.html", principal, claims=rows, total=total, status=status,
-                  states=CLAIM_STATES, unit_names=units, page=params.page, pages=params.pages(total),
-                  ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
+    units = unit_choices(db)
+    response = render(request, "firewatch/registry_claims.html", principal, claims=rows, total=total,
+                      status=status, states=CLAIM_STATES, units=units, unit_names={u.id: u.name for u in units},
+                      page=params.page, pages=params.pages(total), failed=failed,
+                      can_decide=principal.role in OFFICE_ROLES,
+                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
+    if failed:
+        response.status_code = 422
+    return response
+
+
+@router.post(CLAIMS)
+async def claim_device(request: Request, db: DbSession) -> Response:
+    """Bind a device by its address or id as the API's bind does: at once when it lies in the caller's scope,
+    else as a claim an office above decides (a unit's own staff never see a device the gateway parked)."""
+    principal = manager(request, db)
+    values = posted(await request.form(), ("kind", "key", "unit_id"))
+    try:
+        kind = claims.IOT if values["kind"] == claims.IOT else claims.UITD
+        key = str(uitd_address(values["key"], "key")) if kind == claims.UITD else values["key"]
+        if not key:
+            raise field_error("key", "required", "请填写物联网设备编号")
+        unit_id = BindIn.model_validate({"unit_id": optional_int(values, "unit_id")}).unit_id
+        if claims.bind_now(db, kind=kind, key=key):
+            if kind == claims.UITD:
+                rs.bind_uitd(db, address=int(key), unit_id=unit_id)
+                return back(f"/firewatch/registry/uitds/{key}", ok="该装置在本级范围内，已直接绑定")
+            rs.bind_iot_device(db, device_id=key, unit_id=unit_id)
+            return back("/firewatch/registry/iot", ok="该设备在本级范围内，已直接绑定")
+        claims.request(db, kind=kind, key=key, unit_id=unit_id, principal=principal)
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return _claims_page(request, db, principal, failed=refused("claim", values, exc))
+    return back(CLAIMS, ok=f"已提交 {key} 的认领申请，待上级安委办审核；审核结果见下表")
 
 
 @router.post(CLAIMS + "/{claim_id}/{decision}")

@@ -24,7 +24,7 @@ LABELS: Mapping[str, str] = MappingProxyType({
     "component_type": "部件类型", "loop": "回路号", "point": "点位号", "component_address": "部件地址",
     "building_id": "所在建筑", "floor": "楼层", "zone": "具体位置", "device_id": "设备编号", "kind": "设备类型",
     "device_address": "设备", "starts_at": "开始时间", "ends_at": "结束时间", "reason": "原因", "file": "文件",
-    "target": "屏蔽对象",
+    "target": "屏蔽对象", "key": "设备地址或编号",
 })
 # A select of units offers this many; a larger scope types the unit's id in the API instead.
 UNIT_CHOICES = 500
