@@ -129,3 +129,31 @@ def test_a_claim_is_rejected_with_its_reason(client: TestClient, ctx: AppContext
     assert "ok=" in done.headers["location"]
     claim = client.get("/api/v1/firewatch/claims?status=rejected", headers=_bearer(client, "xw")).json()["items"][0]
     assert claim["decision_note"] == "地址与铭牌不符"
+
+
+def test_iot_devices_are_registered_and_the_registry_workbook_is_checked(
+        client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+    org_id = _org(ctx, "玄武物联测试公寓")
+    make_user("district_office", "320102", username="xw")
+    _login(client, "xw")
+    unit_id = client.post("/firewatch/registry/units", data={"organization_id": str(org_id)},
+                          follow_redirects=False).headers["location"].split("?")[0].rsplit("/", 1)[1]
+    bad = client.post("/firewatch/registry/iot", data={"device_id": "烟感 1 号", "kind": "smoke", "unit_id": unit_id,
+                                                       "floor": "5F"})
+    assert bad.status_code == 422 and 'data-testid="field-error-device_id"' in bad.text and 'value="5F"' in bad.text
+    made = client.post("/firewatch/registry/iot", data={"device_id": "SMK-0501", "kind": "smoke", "unit_id": unit_id,
+                                                        "floor": "5F", "zone": "501 室"}, follow_redirects=False)
+    assert made.status_code == 303, made.text[:300]
+    listed = client.get("/firewatch/registry/iot").text
+    assert "SMK-0501" in listed and "独立式感烟探测器" in listed and "玄武物联测试公寓" in listed
+    template = client.get("/firewatch/registry/import/template")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    checked = client.post("/firewatch/registry/import", data={"dry_run": "1"},
+                          files={"file": ("registry.xlsx", template.content, XLSX)})
+    assert checked.status_code == 200 and 'data-testid="import-report"' in checked.text
+    assert "联网单位 0 行" in checked.text
+    broken = client.post("/firewatch/registry/import", files={"file": ("registry.xlsx", b"not a workbook", XLSX)})
+    assert broken.status_code == 422 and "文件" in broken.text
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

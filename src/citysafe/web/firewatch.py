@@ -108,7 +108,8 @@ def unit_view(request: Request, db: Session, unit_id: int, principal: Principal,
     iot_devices, _ = registry.list_iot_devices(db, registered=None, unit_id=unit.id, params=PageParams(size=200))
     alarms, total = service.list_alarms(db, filters=AlarmFilter(unit=unit.id), params=PageParams(size=100))
     open_count = sum(1 for a in alarms if a.is_open)
-    response = render(request, "firewatch/unit.html", principal, unit=unit, uitds=uitds, components=components,
+    response = render(request, "firewatch/unit.html", principal,
+                      current_path=f"/firewatch/units/{unit.id}", unit=unit, uitds=uitds, components=components,
                       iot_devices=iot_devices, alarms=alarms, alarm_total=total, open_count=open_count,
                       buildings=registry.list_buildings(db, unit=unit), failed=failed,
                       can_manage=principal.can(Permission.MANAGE_DEVICES),

@@ -25,7 +25,7 @@ from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch.alarms import presence
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH
-from citysafe.firewatch.gateway.views import DutyCheckIn, downlink_of, sent_or_conflict
+from citysafe.firewatch.gateway.views import DutyCheckIn, GatewayUnavailable, downlink_of, sent_or_conflict
 from citysafe.firewatch.protocols.gb26875.tables import COMPONENT_TYPES, SYSTEM_TYPES, system_type_name
 from citysafe.firewatch.registry import claims
 from citysafe.firewatch.registry import service as rs
@@ -108,7 +108,8 @@ def _units_page(request: Request, db: Session, principal: Principal, *, failed: 
         organisations = [o for o in orgs_service.list_organizations(db, filters=OrganizationFilter(),
                                                                     params=PageParams(size=500))[0]
                          if o.id not in networked]
-    response = render(request, "firewatch/registry_units.html", principal, units=units, total=total,
+    response = render(request, "firewatch/registry_units.html", principal,
+                      current_path="/firewatch/registry", units=units, total=total,
                       page=params.page, pages=params.pages(total), q=q, region=region, online=online,
                       states={u.id: _unit_state(db, u.id) for u in units}, state_names=STATE_NAMES,
                       can_manage=can_manage, organisations=organisations, failed=failed,
@@ -172,7 +173,8 @@ def _uitds_page(request: Request, db: Session, principal: Principal, *, failed: 
     uitds, total = rs.list_uitds(db, registered=registered, unit_id=int(unit) if unit.isdigit() else None,
                                  params=params)
     units = unit_choices(db)
-    response = render(request, "firewatch/registry_uitds.html", principal, uitds=uitds, total=total,
+    response = render(request, "firewatch/registry_uitds.html", principal,
+                      current_path="/firewatch/registry/uitds", uitds=uitds, total=total,
                       page=params.page, pages=params.pages(total),
                       registered=request.query_params.get("registered", ""),
                       unit=unit, units=units, unit_names={u.id: u.name for u in units}, state_of=device_state,
@@ -211,7 +213,8 @@ def _uitd_page(request: Request, db: Session, address: int, principal: Principal
     checks = presence.list_duty_checks(db, address=address, limit=5) if can_operate else []
     systems = {s.id: s for s in rs.list_systems(db, uitd=uitd)}
     response = render(
-        request, "firewatch/registry_uitd.html", principal, uitd=uitd, unit=unit, components=components,
+        request, "firewatch/registry_uitd.html", principal, current_path=f"/firewatch/registry/uitds/{address}",
+        uitd=uitd, unit=unit, components=components,
         buildings=buildings, building_names={b.id: b.name for b in buildings}, systems=systems, checks=checks,
         state=device_state(uitd), state_names=STATE_NAMES, units=unit_choices(db), failed=failed,
         component_type_name=component_type_name, system_type_name=system_type_name,
@@ -272,6 +275,13 @@ async def add_component(request: Request, address: int, db: DbSession) -> Respon
                 ok=f"已登记部件：{component_type_name(component.component_type)}（{loop} 回路 {point} 号）")
 
 
+def _downlink_refusal(error: CitysafeError) -> str:
+    # The API's wording names the command-line option that starts a gateway: for an operator, say what to do.
+    if isinstance(error, GatewayUnavailable):
+        return "报警传输网关不在本服务上运行，无法向装置下发指令，请联系系统管理员"
+    return error.detail_zh or error.title_zh
+
+
 @router.post("/firewatch/registry/uitds/{address}/duty-check")
 @commits_on_its_own  # the downlink records and commits the 查岗 before its frame goes out
 async def duty_check(request: Request, address: int, db: DbSession, ctx: Context) -> Response:
@@ -281,7 +291,7 @@ async def duty_check(request: Request, address: int, db: DbSession, ctx: Context
         await asyncio.to_thread(rs.get_uitd, db, address=address)
         sent_or_conflict(await downlink_of(ctx).duty_check(address, DutyCheckIn().timeout_minutes), address)
     except CitysafeError as exc:
-        return back(path, error="查岗未发出：" + (exc.detail_zh or exc.title_zh))
+        return back(path, error="查岗未发出：" + _downlink_refusal(exc))
     return back(path, ok="查岗已发出，值班人员须在 10 分钟内应答；应答结果见下方“查岗记录”")
 
 
@@ -293,7 +303,7 @@ async def patrol(request: Request, address: int, db: DbSession, ctx: Context) ->
         await asyncio.to_thread(rs.get_uitd, db, address=address)
         sent_or_conflict(downlink_of(ctx).patrol_now(address), address)
     except CitysafeError as exc:
-        return back(path, error="巡检未发出：" + (exc.detail_zh or exc.title_zh))
+        return back(path, error="巡检未发出：" + _downlink_refusal(exc))
     return back(path, ok="巡检已发出，装置应答后“最后通信”时间随之更新")
 
 
@@ -303,7 +313,8 @@ def _iot_page(request: Request, db: Session, principal: Principal, *, failed: Re
     params = PageParams.clamped(int(page) if page.isdigit() else 1, PAGE_SIZE)
     devices, total = rs.list_iot_devices(db, registered=registered, unit_id=None, params=params)
     units = unit_choices(db)
-    response = render(request, "firewatch/registry_iot.html", principal, devices=devices, total=total,
+    response = render(request, "firewatch/registry_iot.html", principal,
+                      current_path="/firewatch/registry/iot", devices=devices, total=total,
                       page=params.page, pages=params.pages(total),
                       registered=request.query_params.get("registered", ""),
                       units=units, unit_names={u.id: u.name for u in units}, state_of=device_state,

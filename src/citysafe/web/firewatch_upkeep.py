@@ -53,6 +53,12 @@ def _local(value: str, field: str, ctx: AppContext) -> datetime:
         raise field_error(field, "not a date and time", "日期时间格式不正确") from exc
 
 
+def _people(db: Session, usernames: list[str]) -> dict[str, str]:
+    """Who did it, by name: a record keeps the username, a page shows the person."""
+    users = auth_service.users_by_username(db, usernames=[u for u in usernames if u])
+    return {name: user.display_name or name for name, user in users.items()}
+
+
 def window_state(window: MaintenanceWindow, now: datetime) -> str:
     if window.ends_at <= now:
         return "ended"
@@ -68,8 +74,10 @@ def _maintenance_page(request: Request, db: Session, ctx: AppContext, principal:
         "target": "device" if request.query_params.get("device") else "unit",
         "unit_id": request.query_params.get("unit", ""), "device_address": request.query_params.get("device", ""),
         "starts_at": format_local(now)[:16].replace(" ", "T"), "ends_at": "", "reason": ""}
-    response = render(request, "firewatch/registry_maintenance.html", principal, windows=windows, now=now,
-                      state_of=window_state, units=units, unit_names={u.id: u.name for u in units}, values=values,
+    response = render(request, "firewatch/registry_maintenance.html", principal,
+                      current_path=MAINTENANCE, windows=windows, now=now,
+                      state_of=window_state, people=_people(db, [w.created_by for w in windows]),
+                      units=units, unit_names={u.id: u.name for u in units}, values=values,
                       failed=failed, can_manage=principal.can(Permission.MANAGE_DEVICES),
                       ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
     if failed:
@@ -127,9 +135,11 @@ def _claims_page(request: Request, db: Session, principal: Principal, *, failed:
     params = PageParams.clamped(int(page) if page.isdigit() else 1, 20)
     rows, total = claims.list_claims(db, status=None if status == "all" else status, params=params)
     units = unit_choices(db)
-    response = render(request, "firewatch/registry_claims.html", principal, claims=rows, total=total,
+    response = render(request, "firewatch/registry_claims.html", principal,
+                      current_path=CLAIMS, claims=rows, total=total,
                       status=status, states=CLAIM_STATES, units=units, unit_names={u.id: u.name for u in units},
                       page=params.page, pages=params.pages(total), failed=failed,
+                      people=_people(db, [n for c in rows for n in (c.requested_by, c.decided_by)]),
                       can_decide=principal.role in OFFICE_ROLES,
                       ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
     if failed:

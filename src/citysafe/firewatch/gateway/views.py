@@ -23,7 +23,7 @@ from citysafe.firewatch.gateway.downlink import Downlink, Sent
 from citysafe.firewatch.registry import service as registry_service
 from citysafe.firewatch.registry.schemas import UitdAddress
 
-__all__ = ["DutyCheckIn", "SentRead", "downlink_of", "router", "sent_or_conflict"]
+__all__ = ["DutyCheckIn", "GatewayUnavailable", "SentRead", "downlink_of", "router", "sent_or_conflict"]
 
 router = APIRouter(prefix="/firewatch", tags=["firewatch"])
 Operator = Annotated[Principal, Depends(requires(Permission.OPERATE_ALARMS))]
