@@ -45,7 +45,16 @@ from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
 from citysafe.web.firewatch import unit_view
 from citysafe.web.forms import back, optional_int, posted
-from citysafe.web.registry_forms import LABELS, Refused, refused, unit_choices
+from citysafe.web.registry_forms import (
+    LABELS,
+    Refused,
+    bind_or_claim,
+    flash,
+    list_page,
+    refused,
+    reshown,
+    unit_choices,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -97,8 +106,7 @@ def _unit_state(db: Session, unit_id: int) -> str:
 def _units_page(request: Request, db: Session, principal: Principal, *, failed: Refused | None = None) -> Response:
     q, region = request.query_params.get("q", "").strip(), request.query_params.get("region", "").strip()
     online = request.query_params.get("online", "")
-    page = int(request.query_params.get("page", "1")) if request.query_params.get("page", "1").isdigit() else 1
-    params = PageParams.clamped(page, PAGE_SIZE)
+    params = list_page(request, PAGE_SIZE)
     units, total = rs.list_units(db, q=q or None, region=region or None, params=params,
                                  online={"1": True, "0": False}.get(online))
     can_manage = principal.can(Permission.MANAGE_DEVICES)
@@ -114,10 +122,8 @@ def _units_page(request: Request, db: Session, principal: Principal, *, failed: 
                       states={u.id: _unit_state(db, u.id) for u in units}, state_names=STATE_NAMES,
                       can_manage=can_manage, organisations=organisations, failed=failed,
                       region_choices=regions_service.children(db, code=principal.region_code),
-                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+                      **flash(request))
+    return reshown(response, failed)
 
 
 @router.get("/firewatch/registry", response_class=HTMLResponse)
@@ -168,8 +174,7 @@ def uitds_page(request: Request, db: DbSession) -> Response:
 def _uitds_page(request: Request, db: Session, principal: Principal, *, failed: Refused | None = None) -> Response:
     registered = {"1": True, "0": False}.get(request.query_params.get("registered", ""))
     unit = request.query_params.get("unit", "")
-    page = request.query_params.get("page", "1")
-    params = PageParams.clamped(int(page) if page.isdigit() else 1, PAGE_SIZE)
+    params = list_page(request, PAGE_SIZE)
     uitds, total = rs.list_uitds(db, registered=registered, unit_id=int(unit) if unit.isdigit() else None,
                                  params=params)
     units = unit_choices(db)
@@ -179,10 +184,8 @@ def _uitds_page(request: Request, db: Session, principal: Principal, *, failed: 
                       registered=request.query_params.get("registered", ""),
                       unit=unit, units=units, unit_names={u.id: u.name for u in units}, state_of=device_state,
                       state_names=STATE_NAMES, can_manage=principal.can(Permission.MANAGE_DEVICES), failed=failed,
-                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+                      **flash(request))
+    return reshown(response, failed)
 
 
 @router.post("/firewatch/registry/uitds")
@@ -220,10 +223,8 @@ def _uitd_page(request: Request, db: Session, address: int, principal: Principal
         component_type_name=component_type_name, system_type_name=system_type_name,
         component_types=COMPONENT_TYPES, system_types=SYSTEM_TYPES,
         can_manage=principal.can(Permission.MANAGE_DEVICES), can_operate=can_operate,
-        ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+        **flash(request))
+    return reshown(response, failed)
 
 
 @router.get("/firewatch/registry/uitds/{address}", response_class=HTMLResponse)
@@ -236,18 +237,17 @@ def uitd_page(request: Request, address: int, db: DbSession) -> Response:
 async def bind_uitd(request: Request, address: int, db: DbSession) -> Response:
     principal = manager(request, db)
     values = posted(await request.form(), ("unit_id",))
-    path = f"/firewatch/registry/uitds/{address}"
     try:
         unit_id = BindIn.model_validate({"unit_id": optional_int(values, "unit_id")}).unit_id
-        if not claims.bind_now(db, kind=claims.UITD, key=str(address)):
-            claims.request(db, kind=claims.UITD, key=str(address), unit_id=unit_id, principal=principal)
-            return back("/firewatch/registry/claims", ok=f"已提交传输装置 {address} 的认领申请，待上级安委办审核")
-        _, count = rs.bind_uitd(db, address=uitd_address(str(address)), unit_id=unit_id)
+        count = bind_or_claim(db, principal, kind=claims.UITD, key=str(uitd_address(str(address))), unit_id=unit_id)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
         return _uitd_page(request, db, address, principal, failed=refused("bind", values, exc))
+    if count is None:
+        return back("/firewatch/registry/claims", ok=f"已提交传输装置 {address} 的认领申请，待上级安委办审核")
     attached = f"，其 {count} 条历史告警已归入该单位" if count else ""
-    return back(path, ok=f"传输装置已绑定到 {rs.get_unit(db, unit_id=unit_id).name}{attached}")
+    return back(f"/firewatch/registry/uitds/{address}",
+                ok=f"传输装置已绑定到 {rs.get_unit(db, unit_id=unit_id).name}{attached}")
 
 
 @router.post("/firewatch/registry/uitds/{address}/components")
@@ -309,8 +309,7 @@ async def patrol(request: Request, address: int, db: DbSession, ctx: Context) ->
 
 def _iot_page(request: Request, db: Session, principal: Principal, *, failed: Refused | None = None) -> Response:
     registered = {"1": True, "0": False}.get(request.query_params.get("registered", ""))
-    page = request.query_params.get("page", "1")
-    params = PageParams.clamped(int(page) if page.isdigit() else 1, PAGE_SIZE)
+    params = list_page(request, PAGE_SIZE)
     devices, total = rs.list_iot_devices(db, registered=registered, unit_id=None, params=params)
     units = unit_choices(db)
     response = render(request, "firewatch/registry_iot.html", principal,
@@ -320,10 +319,8 @@ def _iot_page(request: Request, db: Session, principal: Principal, *, failed: Re
                       units=units, unit_names={u.id: u.name for u in units}, state_of=device_state,
                       state_names=STATE_NAMES, kinds={k.value: v for k, v in IOT_KIND_NAMES_ZH.items()},
                       can_manage=principal.can(Permission.MANAGE_DEVICES), failed=failed,
-                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+                      **flash(request))
+    return reshown(response, failed)
 
 
 @router.get("/firewatch/registry/iot", response_class=HTMLResponse)
@@ -351,13 +348,12 @@ async def bind_iot(request: Request, device_id: str, db: DbSession) -> Response:
     values = posted(await request.form(), ("unit_id",))
     try:
         unit_id = BindIn.model_validate({"unit_id": optional_int(values, "unit_id")}).unit_id
-        if not claims.bind_now(db, kind=claims.IOT, key=device_id):
-            claims.request(db, kind=claims.IOT, key=device_id, unit_id=unit_id, principal=principal)
-            return back("/firewatch/registry/claims", ok=f"已提交设备 {device_id} 的认领申请，待上级安委办审核")
-        _, count = rs.bind_iot_device(db, device_id=device_id, unit_id=unit_id)
+        count = bind_or_claim(db, principal, kind=claims.IOT, key=device_id, unit_id=unit_id)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
         return _iot_page(request, db, principal, failed=refused(f"bind-{device_id}", values, exc))
+    if count is None:
+        return back("/firewatch/registry/claims", ok=f"已提交设备 {device_id} 的认领申请，待上级安委办审核")
     attached = f"，其 {count} 条历史告警已归入该单位" if count else ""
     return back("/firewatch/registry/iot", ok=f"设备 {device_id} 已绑定{attached}")
 

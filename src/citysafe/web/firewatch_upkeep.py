@@ -22,7 +22,6 @@ from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
 from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, field_error
-from citysafe.core.pagination import PageParams
 from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.firewatch.registry import claims, excel
@@ -32,7 +31,16 @@ from citysafe.firewatch.registry.schemas import BindIn, ClaimDecisionIn, ImportR
 from citysafe.web.common import page_principal, render
 from citysafe.web.firewatch_registry import manager, uitd_address
 from citysafe.web.forms import back, optional_int, posted, run_action
-from citysafe.web.registry_forms import LABELS, Refused, refused, unit_choices
+from citysafe.web.registry_forms import (
+    LABELS,
+    Refused,
+    bind_or_claim,
+    flash,
+    list_page,
+    refused,
+    reshown,
+    unit_choices,
+)
 
 router = APIRouter(include_in_schema=False)
 WINDOW_FIELDS = ("target", "unit_id", "device_address", "starts_at", "ends_at", "reason")
@@ -79,10 +87,8 @@ def _maintenance_page(request: Request, db: Session, ctx: AppContext, principal:
                       state_of=window_state, people=_people(db, [w.created_by for w in windows]),
                       units=units, unit_names={u.id: u.name for u in units}, values=values,
                       failed=failed, can_manage=principal.can(Permission.MANAGE_DEVICES),
-                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+                      **flash(request))
+    return reshown(response, failed)
 
 
 @router.get(MAINTENANCE, response_class=HTMLResponse)
@@ -131,8 +137,7 @@ def claims_page(request: Request, db: DbSession) -> Response:
 def _claims_page(request: Request, db: Session, principal: Principal, *, failed: Refused | None = None) -> Response:
     status = request.query_params.get("status", "pending")
     status = status if status in CLAIM_STATES or status == "all" else "pending"
-    page = request.query_params.get("page", "1")
-    params = PageParams.clamped(int(page) if page.isdigit() else 1, 20)
+    params = list_page(request)
     rows, total = claims.list_claims(db, status=None if status == "all" else status, params=params)
     units = unit_choices(db)
     response = render(request, "firewatch/registry_claims.html", principal,
@@ -141,10 +146,8 @@ def _claims_page(request: Request, db: Session, principal: Principal, *, failed:
                       page=params.page, pages=params.pages(total), failed=failed,
                       people=_people(db, [n for c in rows for n in (c.requested_by, c.decided_by)]),
                       can_decide=principal.role in OFFICE_ROLES,
-                      ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
-    if failed:
-        response.status_code = 422
-    return response
+                      **flash(request))
+    return reshown(response, failed)
 
 
 @router.post(CLAIMS)
@@ -159,13 +162,9 @@ async def claim_device(request: Request, db: DbSession) -> Response:
         if not key:
             raise field_error("key", "required", "请填写物联网设备编号")
         unit_id = BindIn.model_validate({"unit_id": optional_int(values, "unit_id")}).unit_id
-        if claims.bind_now(db, kind=kind, key=key):
-            if kind == claims.UITD:
-                rs.bind_uitd(db, address=int(key), unit_id=unit_id)
-                return back(f"/firewatch/registry/uitds/{key}", ok="该装置在本级范围内，已直接绑定")
-            rs.bind_iot_device(db, device_id=key, unit_id=unit_id)
-            return back("/firewatch/registry/iot", ok="该设备在本级范围内，已直接绑定")
-        claims.request(db, kind=kind, key=key, unit_id=unit_id, principal=principal)
+        if bind_or_claim(db, principal, kind=kind, key=key, unit_id=unit_id) is not None:
+            return back(f"/firewatch/registry/uitds/{key}" if kind == claims.UITD else "/firewatch/registry/iot",
+                        ok="该设备在本级范围内，已直接绑定")
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
         return _claims_page(request, db, principal, failed=refused("claim", values, exc))

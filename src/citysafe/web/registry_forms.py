@@ -7,11 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from citysafe.auth.schemas import Principal
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
+from citysafe.firewatch.registry import claims
 from citysafe.firewatch.registry import service as rs
 from citysafe.firewatch.registry.models import FireUnit
 from citysafe.web.messages import first_field, form_message
@@ -47,3 +51,32 @@ def refused(form: str, values: Mapping[str, str], error: CitysafeError | Validat
 
 def unit_choices(session: Session) -> list[FireUnit]:
     return rs.list_units(session, q=None, region=None, params=PageParams(size=UNIT_CHOICES))[0]
+
+
+def reshown(response: HTMLResponse, failed: Refused | None) -> HTMLResponse:
+    """A page shown again with a refused form answers 422, as the API would; the page itself is the answer."""
+    if failed:
+        response.status_code = 422
+    return response
+
+
+def list_page(request: Request, size: int = 20) -> PageParams:
+    """The page of a list its ``?page=`` asks for (typed by hand: anything odd shows the first)."""
+    page = request.query_params.get("page", "1")
+    return PageParams.clamped(int(page) if page.isdigit() else 1, size)
+
+
+def flash(request: Request) -> dict[str, str]:
+    """The message a form's redirect carried (web/forms.back) for the page to show at its top."""
+    return {"ok": request.query_params.get("ok", ""), "error": request.query_params.get("error", "")}
+
+
+def bind_or_claim(session: Session, principal: Principal, *, kind: str, key: str, unit_id: int) -> int | None:
+    """As the API's bind: at once when the device lies in the caller's scope (the number of its past alarms
+    now attached to the unit), else a claim an office above decides (None)."""
+    if not claims.bind_now(session, kind=kind, key=key):
+        claims.request(session, kind=kind, key=key, unit_id=unit_id, principal=principal)
+        return None
+    if kind == claims.UITD:
+        return rs.bind_uitd(session, address=int(key), unit_id=unit_id)[1]
+    return rs.bind_iot_device(session, device_id=key, unit_id=unit_id)[1]
