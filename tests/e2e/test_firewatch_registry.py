@@ -167,3 +167,62 @@ def test_registry_in_the_browser(ctx: AppContext, live_server: str, browser_page
     assert "已核对铭牌与安装位置" in page.locator("[data-testid=claims]").inner_text()
     page.goto(f"{live_server}/firewatch/registry/uitds/{PARKED_AWAY}")
     assert page.locator("[data-testid=uitd-unit]").inner_text() == "南京玄武湖畔酒店"
+
+
+def _filled_workbook(path: Path) -> Path:
+    """The template as a device manager fills it: one good unit, and a UITD whose address is not one."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from citysafe.firewatch.registry import excel
+
+    book = load_workbook(BytesIO(excel.template()))
+    book["联网单位"].append(["南京玄武门大药房", "", "320102", "玄武区玄武门 3 号", 118.79, 32.07, "wgs84",
+                         "陈店长", "025-83000001", ""])
+    book["传输装置"].append(["十二号机", "南京玄武门大药房", "海湾", "GST", "收银台后"])
+    book.save(path)
+    return path
+
+
+def test_iot_devices_and_the_workbook_import_in_the_browser(ctx: AppContext, live_server: str, browser_page: Any,
+                                                            artifacts_dir: Path, tmp_path: Path) -> None:
+    from citysafe.firewatch.registry.models import IotDevice
+
+    _world(ctx)
+    with unit_of_work(ctx.session_factory, actor="tests") as session:  # reported over MQTT before registration
+        session.add(IotDevice(device_id="WP-0902", kind="hydrant_pressure", registered=False, region_code="320102"))
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login_as(page, live_server, "xwfire", PASSWORD, "/firewatch/registry/iot")
+
+    # an IoT smoke alarm registered to the hotel; the hydrant gauge that reported first is bound to it
+    form = page.locator("[data-testid=iot-form]")
+    form.locator("[name=device_id]").fill("SMK-0601")
+    form.locator("[name=kind]").select_option(label="独立式感烟探测器")
+    form.locator("[name=unit_id]").select_option(label="南京玄武湖畔酒店")
+    form.locator("[name=floor]").fill("6F")
+    form.locator("[name=zone]").fill("601 客房")
+    form.locator("button").click()
+    assert "已登记物联网设备 SMK-0601" in _ok(page)
+    bind = page.locator("[data-testid=iot-bind]")
+    bind.locator("[name=unit_id]").select_option(label="南京玄武湖畔酒店")
+    bind.locator("button").click()
+    assert "设备 WP-0902 已绑定" in _ok(page)
+    listed = page.locator("[data-testid=iot-devices]").inner_text()
+    assert "独立式感烟探测器" in listed and "消火栓压力监测" in listed and "未绑定" not in listed
+    page.screenshot(path=str(artifacts_dir / "registry-7-iot-devices.png"), full_page=True)
+
+    # the workbook: checked first, the bad address reported by sheet, row and column, nothing written
+    page.goto(f"{live_server}/firewatch/registry/import")
+    with page.expect_download() as download:
+        page.click("[data-testid=template]")
+    assert download.value.suggested_filename == "firewatch-registry-template.xlsx"
+    page.set_input_files("[data-testid=import-form] [name=file]", str(_filled_workbook(tmp_path / "药房.xlsx")))
+    page.click("[data-testid=import-form] button")
+    assert "发现问题，未写入" in page.locator("[data-testid=import-report] h2").inner_text()
+    errors = page.locator("[data-testid=import-errors]").inner_text()
+    assert "传输装置\t2\t装置地址\t“十二号机”不是地址" in errors, errors
+    page.screenshot(path=str(artifacts_dir / "registry-8-import-report.png"), full_page=True)
+    page.goto(f"{live_server}/firewatch/registry?q=大药房")
+    assert "没有符合条件的联网单位" in page.locator("[data-testid=units]").inner_text()
