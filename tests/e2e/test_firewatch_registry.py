@@ -150,12 +150,16 @@ def test_registry_in_the_browser(ctx: AppContext, live_server: str, browser_page
     assert "已结束" in page.locator("[data-testid=windows] tbody tr").first.inner_text()
 
     # 7. the hotel claims a UITD it cannot see; the district office approves it with a note
+    page.set_viewport_size({"width": 390, "height": 844})  # the hotel's manager, on a phone
     login_as(page, live_server, "hotel", PASSWORD, "/firewatch/registry/claims")
     form = page.locator("[data-testid=claim-form]")
     form.locator("[name=key]").fill(str(PARKED_AWAY))
     form.locator("[name=unit_id]").select_option(label="南京玄武湖畔酒店")
     form.locator("button").click()
     assert "待上级安委办审核" in _ok(page)
+    assert "待上级安委办审核" in page.locator("[data-testid=claims] tbody tr").first.inner_text()
+    page.screenshot(path=str(artifacts_dir / "registry-6a-claim-on-a-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     login_as(page, live_server, "xwfire", PASSWORD, "/firewatch/registry/claims")
     row = page.locator("[data-testid=claims] tbody tr").first
     assert str(PARKED_AWAY) in row.inner_text() and "南京玄武湖畔酒店" in row.inner_text()
