@@ -9,6 +9,7 @@ refused form is shown again with what was typed and the message at its field.
 from __future__ import annotations
 
 import asyncio
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -91,7 +92,7 @@ def device_state(device: Any) -> str:
     return "online" if device.last_seen_at is not None else "silent"
 
 
-STATE_NAMES = {"online": "在线", "offline": "离线", "silent": "未上线"}
+STATE_NAMES = MappingProxyType({"online": "在线", "offline": "离线", "silent": "未上线"})
 
 
 def _unit_state(db: Session, unit_id: int) -> str:

@@ -6,6 +6,7 @@ import (download the template, upload, read the row-by-row report). They call th
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -47,8 +48,8 @@ WINDOW_FIELDS = ("target", "unit_id", "device_address", "starts_at", "ends_at", 
 MAINTENANCE = "/firewatch/registry/maintenance"
 CLAIMS = "/firewatch/registry/claims"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CLAIM_STATES = {"pending": "待审核", "approved": "已同意", "rejected": "已驳回"}
-SHEET_NAMES = {key: title for key, (title, _columns) in excel.SHEETS.items()}
+CLAIM_STATES = MappingProxyType({"pending": "待审核", "approved": "已同意", "rejected": "已驳回"})
+SHEET_NAMES = MappingProxyType({key: title for key, (title, _columns) in excel.SHEETS.items()})
 
 
 def _local(value: str, field: str, ctx: AppContext) -> datetime:
