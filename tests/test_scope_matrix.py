@@ -71,6 +71,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "users_reset_password": {"password": "越权改的密码123"},
     "firewatch_claims_approve": None,
     "firewatch_claims_reject": None,
+    "firewatch_maintenance_end": None,
 }
 
 
@@ -120,6 +121,9 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     unit = _ok(client.post("/api/v1/firewatch/units", headers=admin, json={"organization_id": org["id"]}))
     uitd = _ok(client.post("/api/v1/firewatch/uitds", headers=admin, json={
         "address": 0x0A0B0C0D0E0F, "unit_id": unit["id"]}))
+    window = _ok(client.post("/api/v1/firewatch/maintenance", headers=admin, json={
+        "unit_id": unit["id"], "starts_at": "2030-06-01T08:00:00+08:00", "ends_at": "2030-06-01T18:00:00+08:00",
+        "reason": MARK}))
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -135,7 +139,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "source_id": str(source["id"]), "permit_id": str(permit["id"]), "record_id": str(record["id"]),
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
-            "address": str(uitd["address"]), "checklist_id": str(checklist["id"])}
+            "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

@@ -38,6 +38,8 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
+from citysafe.web import firewatch_registry as web_firewatch_registry
+from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
 from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
@@ -78,6 +80,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_grids.router,
     web_inspection.router,
     web_firewatch.router,
+    web_firewatch_registry.router,
+    web_firewatch_upkeep.router,
     web_risk.router,
     web_users.router,
     web_docs.router,

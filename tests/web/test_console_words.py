@@ -19,7 +19,7 @@ from tests.web.console_scan import console_pages, problems
 from citysafe import demo
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.registry.models import FireUnit
+from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer
 from citysafe.hazards.inspection.models import InspectionPlan, InspectionTask
@@ -62,6 +62,7 @@ def path_ids(session: Session) -> dict[str, int | str]:
     officer = session.scalars(select(GridOfficer).order_by(GridOfficer.id).limit(1)).one()
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
+            "address": _first(session, select(Uitd.address).order_by(Uitd.id)),
             "source_id": _first(session, assessed),
             "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work")),
             "record_id": _first(session, select(EnforcementRecord.id)
