@@ -35,10 +35,12 @@ from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
+from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
+from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
@@ -72,6 +74,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch.router,
     web_risk.router,
     web_users.router,
+    web_orgs.router,
+    web_audit.router,
     web_docs.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain

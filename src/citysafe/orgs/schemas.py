@@ -3,10 +3,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from citysafe.core.geo import Location as Location  # re-exported: other domains import it from here
-from citysafe.core.validators import validate_division_code, validate_uscc
+from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 from citysafe.orgs.enums import OrganizationKind
+
+
+def _checked_uscc(value: str | None) -> str | None:
+    """The normalised credit code; a wrong one is refused with its reason in English and in Chinese."""
+    if not value:
+        return None
+    try:
+        return validate_uscc(value)
+    except CodeError as exc:
+        raise PydanticCustomError("uscc_invalid", "{reason}", {"reason": str(exc), "zh": exc.zh}) from exc
 
 
 class Contact(BaseModel):
@@ -33,7 +44,7 @@ class OrganizationBase(BaseModel):
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str | None) -> str | None:
-        return validate_uscc(value) if value else None
+        return _checked_uscc(value)
 
 
 class OrganizationCreate(OrganizationBase):
@@ -58,7 +69,7 @@ class OrganizationUpdate(BaseModel):
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str | None) -> str | None:
-        return validate_uscc(value) if value else None
+        return _checked_uscc(value)
 
 
 class OrganizationRead(BaseModel):
