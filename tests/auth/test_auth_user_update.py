@@ -36,7 +36,7 @@ def test_an_office_changes_a_subordinates_role_within_its_own_rank_and_region(
         refused = client.patch(f"{USERS}/{grid}", headers=district, json=body)
         assert refused.status_code == 403, (body, refused.text)
         assert refused.json()["detail_zh"]
-    assert client.get(f"/api/v1/users?role=department", headers=district).json()["total"] == 1
+    assert client.get("/api/v1/users?role=department", headers=district).json()["total"] == 1
 
 
 def test_an_office_cannot_edit_its_peers_or_accounts_outside_its_region(

@@ -144,6 +144,12 @@ def users_by_username(session: Session, *, usernames: Collection[str]) -> dict[s
     return {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))} if wanted else {}
 
 
+def users_by_id(session: Session, *, ids: Collection[int]) -> dict[int, User]:
+    """The users of ``ids`` the reader may see (an audit page names the accounts its entries changed)."""
+    wanted = sorted(set(ids))
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+
+
 def list_users(session: Session, *, params: PageParams,
                filters: UserFilter | None = None) -> tuple[list[User], int]:
     stmt = select(User).order_by(User.id)

@@ -28,18 +28,18 @@ def validate_uscc(code: str) -> str:
     value = code.strip().upper()
     if len(value) != 18:
         raise CodeError(f"unified social credit code must have 18 characters, got {len(value)}",
-                        f"统一社会信用代码应为 18 位，现为 {len(value)} 位")
+                        f"应为 18 位，现为 {len(value)} 位")
     bad = [ch for ch in value if ch not in _USCC_ALPHABET]
     if bad:
         raise CodeError(f"unified social credit code has invalid character {bad[0]!r}",
-                        f"统一社会信用代码含有不允许的字符“{bad[0]}”（不使用 I、O、Z、S、V）")
+                        f"含有不允许的字符“{bad[0]}”（代码不使用 I、O、Z、S、V）")
     if not value[2:8].isdigit():
         raise CodeError("unified social credit code characters 3-8 must be a division code",
-                        "统一社会信用代码第 3–8 位应为登记机关的行政区划代码")
+                        "第 3–8 位应为登记机关的行政区划代码")
     expected = uscc_check_char(value[:17])
     if value[17] != expected:
         raise CodeError(f"unified social credit code check character is {value[17]!r}, expected {expected!r}",
-                        f"统一社会信用代码校验位不符（第 18 位应为“{expected}”），请核对是否录错")
+                        f"校验位不符（按前 17 位算，第 18 位应为“{expected}”），请核对是否录错")
     return value
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from citysafe.core.bounds import RowId
 from citysafe.core.geo import Location as Location  # re-exported: other domains import it from here
 from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 from citysafe.orgs.enums import OrganizationKind
@@ -90,6 +91,7 @@ class OrganizationRead(BaseModel):
 
 
 class OrganizationFilter(BaseModel):
+    ids: list[RowId] | None = Field(default=None, max_length=500, description="only these units")
     q: str | None = None
     kind: OrganizationKind | None = None
     region: str | None = None

@@ -30,7 +30,9 @@ from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, Forbidden, field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.render.xlsx import safe_row
+from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import KIND_NAMES_ZH
+from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions.names import REGION_NAMES
 from citysafe.web.common import page_principal, render
 from citysafe.web.messages import FIELD_LABELS, form_message
@@ -58,10 +60,10 @@ ENTITY_PAGES = MappingProxyType({
     "work_permit": "/hazards/permits/{}", "risk_source": "/risk/sources/{}", "fw_unit": "/firewatch/units/{}"})
 CHANGE_LABELS = MappingProxyType({
     **FIELD_LABELS, "active": "状态", "organization_id": "所属单位", "uscc": "统一社会信用代码", "sector": "行业领域",
-    "contacts": "联系人", "region_code": "所在区划", "title": "标题", "state": "状态", "failed_logins": "登录失败次数",
-    "locked_until": "锁定至"})
-VALUE_NAMES = MappingProxyType({**{r.value: n for r, n in ROLE_NAMES_ZH.items()},
-                                **{k.value: n for k, n in KIND_NAMES_ZH.items()}})
+    "contacts": "联系人", "region_code": "所在区划", "title": "标题", "state": "状态"})
+# Coded values by the field holding them ("enterprise" is a role's and a unit kind's code, named differently).
+VALUE_NAMES: MappingProxyType[str, dict[str, str]] = MappingProxyType({
+    "role": {r.value: n for r, n in ROLE_NAMES_ZH.items()}, "kind": {k.value: n for k, n in KIND_NAMES_ZH.items()}})
 FILTER_LABELS = MappingProxyType({"actor": "操作人", "action": "操作", "entity": "记录类型", "entity_id": "记录编号",
                                   "region": "区划", "since": "起始日期", "until": "截止日期"})
 FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "region", "date_from", "date_to")
@@ -98,10 +100,13 @@ def _filters(chosen: dict[str, str], ctx: AppContext) -> AuditFilter:
         "since": since, "until": until + timedelta(days=1) if until else None})
 
 
-def _value(key: str, value: Any, ctx: AppContext) -> str:
-    """A changed value as a reader knows it: names for codes, local times, 是/否; a code with no name is not shown."""
+def _value(key: str, value: Any, ctx: AppContext, units: dict[int, str]) -> str:
+    """A changed value as a reader knows it: names for codes and units, local times, 是/否; a code with no name is
+    not shown."""
     if value is None or value == "" or value == []:
         return "空"
+    if key == "organization_id" and isinstance(value, int):
+        return units.get(value, f"单位 #{value}")
     if isinstance(value, bool):
         return ("正常" if value else "已停用") if key == "active" else ("是" if value else "否")
     if key == "region_code" and isinstance(value, str):
@@ -109,8 +114,8 @@ def _value(key: str, value: Any, ctx: AppContext) -> str:
     if key == "contacts" and isinstance(value, list):
         return "、".join(str(c.get("name", "")) for c in value if isinstance(c, dict)) or "空"
     text = str(value)
-    if text in VALUE_NAMES:
-        return VALUE_NAMES[text]
+    if text in VALUE_NAMES.get(key, {}):
+        return VALUE_NAMES[key][text]
     if _MOMENT.match(text):
         try:
             return format_local(datetime.fromisoformat(text))[:16]
@@ -121,28 +126,54 @@ def _value(key: str, value: Any, ctx: AppContext) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-def _changes(entry: AuditEntry, ctx: AppContext) -> tuple[list[tuple[str, str, str]], int]:
-    """The labelled fields an entry changed as (label, before, after), and how many other fields it touched."""
+def _changes(entry: AuditEntry, ctx: AppContext, units: dict[int, str]) -> tuple[list[tuple[str, str, str]], int]:
+    """The labelled fields an entry changed as (label, before, after), and how many other fields it touched; a new or
+    deleted record lists only the fields it holds a value in."""
     before, after = entry.before or {}, entry.after or {}
-    keys = [k for k in (after or before) if k not in ("id", "created_at", "updated_at", "password_hash")]
+    values = after or before
+    keys = [k for k in values if k not in ("id", "created_at", "updated_at", "password_hash")
+            and (entry.action == "update" or values[k] not in (None, "", [], 0, False))]
     shown = [k for k in keys if k in CHANGE_LABELS]
-    rows = [(CHANGE_LABELS[k], _value(k, before.get(k), ctx) if entry.action == "update" else "",
-             _value(k, after.get(k) if after else before.get(k), ctx)) for k in shown]
+    rows = [(CHANGE_LABELS[k], _value(k, before.get(k), ctx, units) if entry.action == "update" else "",
+             _value(k, values.get(k), ctx, units)) for k in shown]
     return rows, len(keys) - len(shown)
+
+
+def _unit_names(db: Session, entries: list[AuditEntry]) -> dict[int, str]:
+    """The names of the units the entries point at (those the reader may see; others stay a number)."""
+    ids = {v for e in entries for side in (e.before, e.after) if side
+           for k, v in side.items() if k == "organization_id" and isinstance(v, int)}
+    ids |= {int(e.entity_id) for e in entries if e.entity == "organization" and e.entity_id.isdigit()}
+    found, _ = orgs_service.list_organizations(db, filters=OrganizationFilter(ids=sorted(ids)),
+                                               params=PageParams(size=500)) if ids else ([], 0)
+    return {org.id: org.name for org in found}
+
+
+def _record_name(entry: AuditEntry, units: dict[int, str], accounts: dict[int, Any]) -> str:
+    if not entry.entity_id.isdigit():
+        return ""
+    if entry.entity == "organization":
+        return units.get(int(entry.entity_id), "")
+    account = accounts.get(int(entry.entity_id)) if entry.entity == "app_user" else None
+    return account.display_name if account else ""
 
 
 def _rows(entries: Iterable[AuditEntry], db: Session, ctx: AppContext) -> list[dict[str, Any]]:
     entries = list(entries)
     people = auth_service.users_by_username(db, usernames=[e.actor for e in entries])
+    units = _unit_names(db, entries)
+    accounts = auth_service.users_by_id(db, ids=[int(e.entity_id) for e in entries
+                                                 if e.entity == "app_user" and e.entity_id.isdigit()])
     rows = []
     for e in entries:
         person = people.get(e.actor)
-        changes, others = _changes(e, ctx)
+        changes, others = _changes(e, ctx, units)
         page = ENTITY_PAGES.get(e.entity)
         rows.append({"at": format_local(e.at), "actor": e.actor,
                      "actor_name": person.display_name if person else ("系统" if e.actor == "system" else e.actor),
                      "action": ACTION_NAMES.get(e.action, e.action), "entity": ENTITY_NAMES.get(e.entity, e.entity),
                      "entity_id": e.entity_id,
+                     "record_name": _record_name(e, units, accounts),
                      "link": page.format(e.entity_id) if page and e.action != "delete" else "",
                      "region": REGION_NAMES.get(ctx).full_name(e.region_code) if e.region_code else "全省（系统）",
                      "changes": changes, "others": others})

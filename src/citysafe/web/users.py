@@ -28,7 +28,7 @@ from citysafe.auth.schemas import Principal, UserCreate, UserFilter, UserUpdate
 from citysafe.core.bounds import RowId
 from citysafe.core.errors import CitysafeError, Forbidden
 from citysafe.core.pagination import PageParams
-from citysafe.core.validators import within_region
+from citysafe.core.validators import region_prefix, within_region
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationFilter
@@ -99,7 +99,7 @@ def user_list(request: Request, db: DbSession, page: int = 1, q: str = "", role:
     preset = orgs_service.get(db, org_id=int(org)) if org.isdigit() else None
     regions = region_choices(db, principal)
     preset_region = max((code for code, _name in regions if preset and within_region(preset.region_code, code)),
-                        key=len, default="")
+                        key=lambda code: len(region_prefix(code)), default="")
     return render(request, "users/list.html", principal, users=users, total=total, page=params.page,
                   pages=params.pages(total), page_query=lambda n: "/users?" + urlencode(query | {"page": n}),
                   chosen={"q": q, "role": role, "region": region, "active": active},
@@ -135,7 +135,7 @@ def user_page(request: Request, user_id: RowId, db: DbSession) -> Response:
     user = auth_service.get_user(db, user_id=user_id)
     organization = orgs_service.get(db, org_id=user.organization_id) if user.organization_id else None
     return render(request, "users/user.html", principal, user=user, organization=organization,
-                  role_name=ROLE_NAMES_ZH.get(Role(user.role), user.role), creatable=_creatable(principal),
+                  user_role_name=ROLE_NAMES_ZH.get(Role(user.role), user.role), creatable=_creatable(principal),
                   regions=region_choices(db, principal), enterprises=_enterprise_choices(db),
                   manageable=outranks(principal.role, Role(user.role)),
                   can_read_audit=principal.can(Permission.READ_AUDIT),

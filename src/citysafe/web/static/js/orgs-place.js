@@ -51,7 +51,7 @@
   const start = typed();
   if (start) {
     place(start, false);
-    map.setView(start, 15);
+    map.setView(start, 14);
   }
   if (box.dataset.region) showRegion(box.dataset.region, !start);
   if (regionSelect) regionSelect.addEventListener("change", () => showRegion(regionSelect.value, !typed()));
