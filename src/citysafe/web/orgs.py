@@ -102,8 +102,8 @@ def _form(request: Request, db: DbSession, principal: Principal, *, org: Organiz
           values: dict[str, str], error: str = "", field: str = "") -> HTMLResponse:
     # The refused field shows its own reason beside it; the banner above names the field too.
     response = render(request, "orgs/form.html", principal, org=org, values=values, error=error,
-                      field=field.split(".", 1)[0], field_reason=error.split("；", 1)[0].split("：", 1)[-1], kinds=KINDS,
-                      regions=region_choices(db, principal),
+                      field=field.split(".", 1)[0], field_reason=error.split("；", 1)[0].split("：", 1)[-1],
+                      kinds=KINDS, regions=region_choices(db, principal),
                       sectors=orgs_service.sectors(db), contact_rows=range(CONTACT_ROWS))
     if error:
         response.status_code = 422
