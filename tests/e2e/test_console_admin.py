@@ -48,6 +48,7 @@ def test_admin_registers_a_unit_gives_it_an_account_and_reads_the_log(
     page.wait_for_timeout(300)  # the division's outline loads and the map settles
     page.locator("#org-map").click(position={"x": 320, "y": 150})
     assert form.locator("[name=lon]").input_value().startswith("118.")
+    page.screenshot(path=str(artifacts_dir / "admin-0-org-form-place.png"), full_page=True)
     form.locator("[name=contact_name_0]").fill("周安全")
     form.locator("[name=contact_role_0]").fill("安全负责人")
     form.locator("[name=contact_phone_0]").fill("025-84561234")
@@ -123,6 +124,11 @@ def test_admin_registers_a_unit_gives_it_an_account_and_reads_the_log(
 
     # 7. the role reference names what each role may do
     page.goto(f"{live_server}/users/roles")
-    roles = page.locator("[data-testid=roles]").inner_text()
-    assert "网格员" in roles and "上报隐患" in roles and "管理下级账号" in roles
+    matrix = page.locator("[data-testid=role-matrix]")
+    grid_column = [row.split("\t") for row in matrix.locator("tbody tr").all_inner_texts()]
+    header = matrix.locator("thead th").all_inner_texts()
+    column = header.index("网格员")
+    assert {row[0] for row in grid_column if row[column] == "✓"} == {"查看单位信息", "上报隐患"}
+    district = page.locator("[data-testid=roles] tbody tr").nth(3).inner_text()
+    assert district.startswith("区县安委办") and district.endswith("行业部门、消防救援、监控中心值班员、企业/联网单位、网格员、公众")
     page.screenshot(path=str(artifacts_dir / "admin-5-roles.png"), full_page=True)

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 from tests.web.console_scan import console_pages, problems
 
 from citysafe import demo
+from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import FireUnit
 from citysafe.hazards.inspection.models import InspectionTask
 from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
+from citysafe.orgs.models import Organization
 from citysafe.risk.models import RiskAssessment, RiskSource
 from citysafe.risk.whitepaper import service as whitepaper
 
@@ -36,7 +38,7 @@ NOT_READ = {
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.
-EXTRA_PAGES = ("/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
+EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1", "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
                "/hazards/permits?flag=conflict")
 
 
@@ -59,7 +61,9 @@ def path_ids(session: Session) -> dict[str, int]:
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
             "source_id": _first(session, assessed),
-            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work"))}
+            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work")),
+            "org_id": _first(session, select(Organization.id).order_by(Organization.id)),
+            "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id))}
 
 
 def page_urls(app: Any, ids: dict[str, int]) -> list[str]:

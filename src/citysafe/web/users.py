@@ -120,11 +120,12 @@ def _creatable(principal: Principal) -> list[tuple[str, str]]:
 def role_reference(request: Request, db: DbSession) -> Response:
     """Every role with whom it serves and what it may do, in words (the role reference of the account pages)."""
     principal = page_principal(request, db)
-    roles = [{"name": ROLE_NAMES_ZH[role], "duty": ROLE_DUTIES_ZH[role],
-              "may": [PERMISSION_NAMES_ZH[p] for p in Permission if p in ROLE_PERMISSIONS[role]],
-              "manages": [ROLE_NAMES_ZH[r] for r in Role if outranks(role, r)] if Permission.MANAGE_USERS
-              in ROLE_PERMISSIONS[role] else [], "mine": role == principal.role} for role in Role]
-    return render(request, "users/roles.html", principal, roles=roles)
+    roles = [{"name": ROLE_NAMES_ZH[role], "duty": ROLE_DUTIES_ZH[role], "mine": role == principal.role,
+              "manages": "、".join(ROLE_NAMES_ZH[r] for r in Role if outranks(role, r))
+              if Permission.MANAGE_USERS in ROLE_PERMISSIONS[role] else ""} for role in Role]
+    # One row per permission, one column per role: what a role may do reads down its column.
+    matrix = [(words, [p in ROLE_PERMISSIONS[role] for role in Role]) for p, words in PERMISSION_NAMES_ZH.items()]
+    return render(request, "users/roles.html", principal, roles=roles, matrix=matrix)
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)

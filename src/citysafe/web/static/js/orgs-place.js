@@ -53,6 +53,6 @@
     place(start, false);
     map.setView(start, 14);
   }
-  if (box.dataset.region) showRegion(box.dataset.region, !start);
+  if (box.dataset.region) showRegion(box.dataset.region, true);  // the whole division, the place marked inside it
   if (regionSelect) regionSelect.addEventListener("change", () => showRegion(regionSelect.value, !typed()));
 })();
