@@ -38,7 +38,8 @@ NOT_READ = {
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.
-EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1", "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
+EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1",
+               "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
                "/hazards/permits?flag=conflict")
 
 
