@@ -28,7 +28,7 @@ from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import format_local
 from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, Forbidden, field_error
-from citysafe.core.pagination import PageParams
+from citysafe.core.pagination import MAX_PAGE_SIZE, PageParams
 from citysafe.core.render.xlsx import safe_row
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import KIND_NAMES_ZH
@@ -144,9 +144,13 @@ def _unit_names(db: Session, entries: list[AuditEntry]) -> dict[int, str]:
     ids = {v for e in entries for side in (e.before, e.after) if side
            for k, v in side.items() if k == "organization_id" and isinstance(v, int)}
     ids |= {int(e.entity_id) for e in entries if e.entity == "organization" and e.entity_id.isdigit()}
-    found, _ = orgs_service.list_organizations(db, filters=OrganizationFilter(ids=sorted(ids)),
-                                               params=PageParams(size=500)) if ids else ([], 0)
-    return {org.id: org.name for org in found}
+    wanted, names = sorted(ids), dict[int, str]()
+    for start in range(0, len(wanted), MAX_PAGE_SIZE):  # an export names thousands: one page of them at a time
+        chunk = wanted[start:start + MAX_PAGE_SIZE]
+        found, _ = orgs_service.list_organizations(db, filters=OrganizationFilter(ids=chunk),
+                                                   params=PageParams(size=MAX_PAGE_SIZE))
+        names |= {org.id: org.name for org in found}
+    return names
 
 
 def _record_name(entry: AuditEntry, units: dict[int, str], accounts: dict[int, Any]) -> str:
