@@ -53,7 +53,9 @@ ENTITY_NAMES = MappingProxyType({
     "risk_report": "风险报告", "risk_import": "风险源导入", "fw_unit": "联网单位", "fw_building": "建筑物",
     "fw_uitd": "用户信息传输装置", "fw_component": "消防设施部件", "fw_fire_system": "消防系统",
     "fw_iot_device": "物联设备", "fw_maintenance": "维保窗口", "fw_alarm": "火警/故障", "fw_alarm_action": "警情处置",
-    "fw_device_claim": "设备认领", "fw_duty_check": "查岗", "region": "行政区划", "job": "后台任务"})
+    "fw_device_claim": "设备认领", "fw_duty_check": "查岗", "fw_forwarding": "119 转报", "region": "行政区划",
+    "job": "后台任务"})
+OTHER_RECORD = "系统记录"  # a kind of record no page shows (machine rows): its table's name means nothing to a reader
 # Where a record of each kind is shown in the console, so an entry links to what it changed.
 ENTITY_PAGES = MappingProxyType({
     "organization": "/orgs/{}", "app_user": "/users/{}", "hazard_ticket": "/hazards/tickets/{}",
@@ -69,6 +71,8 @@ FILTER_LABELS = MappingProxyType({"actor": "操作人", "action": "操作", "ent
 FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "region", "date_from", "date_to")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+# Messages stored in both languages end with the English in brackets: the Chinese page shows the Chinese.
+_ENGLISH_TAIL = re.compile(r"\s*\([A-Za-z][^()]*\)$")
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 20_000
 
@@ -123,6 +127,7 @@ def _value(key: str, value: Any, ctx: AppContext, units: dict[int, str]) -> str:
             return text
     if _CODE.match(text) and "_" in text:
         return "（代码值）"
+    text = _ENGLISH_TAIL.sub("", text) if re.search(r"[\u4e00-\u9fff]", text) else text
     return text if len(text) <= 60 else text[:60] + "…"
 
 
@@ -175,7 +180,7 @@ def _rows(entries: Iterable[AuditEntry], db: Session, ctx: AppContext) -> list[d
         page = ENTITY_PAGES.get(e.entity)
         rows.append({"at": format_local(e.at), "actor": e.actor,
                      "actor_name": person.display_name if person else ("系统" if e.actor == "system" else e.actor),
-                     "action": ACTION_NAMES.get(e.action, e.action), "entity": ENTITY_NAMES.get(e.entity, e.entity),
+                     "action": ACTION_NAMES.get(e.action, e.action), "entity": ENTITY_NAMES.get(e.entity, OTHER_RECORD),
                      "entity_id": e.entity_id,
                      "record_name": _record_name(e, units, accounts),
                      "link": page.format(e.entity_id) if page and e.action != "delete" else "",
