@@ -69,6 +69,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "users_deactivate": None,
     "users_activate": None,
     "users_reset_password": {"password": "越权改的密码123"},
+    "users_update": {"display_name": "越权改名"},
     "firewatch_claims_approve": None,
     "firewatch_claims_reject": None,
     "firewatch_maintenance_end": None,

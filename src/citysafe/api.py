@@ -35,6 +35,7 @@ from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
+from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
@@ -44,6 +45,7 @@ from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import install_console
+from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
 from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
@@ -84,6 +86,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch_upkeep.router,
     web_risk.router,
     web_users.router,
+    web_orgs.router,
+    web_audit.router,
     web_docs.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tests.web.console_scan import console_pages, problems
 
 from citysafe import demo
+from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import FireUnit, Uitd
@@ -38,7 +39,8 @@ NOT_READ = {
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.
-EXTRA_PAGES = ("/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
+EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1",
+               "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
                "/hazards/permits?flag=conflict", "/supervision/punishments?state=active",
                "/supervision/enforcement?status=open")
 
@@ -71,7 +73,8 @@ def path_ids(session: Session) -> dict[str, int | str]:
             # the grid the demo's officer serves first, and that officer (the page that confirms removing him)
             "code": officer.region_code, "officer_id": officer.id,
             "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
-            "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id))}
+            "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
+            "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id))}
 
 
 def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:

@@ -69,7 +69,9 @@ def validation_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
         message = str(err.get("msg", "invalid"))
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        zh = _ZH_BY_TYPE.get(str(err.get("type")), message)
+        # A validator that knows the Chinese for its refusal hands it in as the error's context (core.validators).
+        said = (err.get("ctx") or {}).get("zh")
+        zh = str(said) if said else _ZH_BY_TYPE.get(str(err.get("type")), message)
         fields.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), message, zh))
     summary = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
     summary_zh = "；".join(f"{f.field}：{f.message_zh}" for f in fields[:5])

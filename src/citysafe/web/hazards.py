@@ -93,12 +93,13 @@ def _local_day(value: str, ctx: AppContext) -> datetime | None:
 
 @router.get("/hazards", response_class=HTMLResponse)
 def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", page: int = 1, q: str = "",
-                category: str = "", level: str = "", region: str = "") -> Response:
+                category: str = "", level: str = "", region: str = "", organization_id: str = "") -> Response:
     principal = page_principal(request, db)
     now = ctx.clock.now()
     chosen = next((t for t in TABS if t[0] == tab), TABS[0])
     raw: dict[str, Any] = dict(chosen[2]) | {k: v for k, v in
-                                             (("q", q), ("category", category), ("level", level), ("region", region))
+                                             (("q", q), ("category", category), ("level", level), ("region", region),
+                                              ("organization_id", organization_id))
                                              if v}
     try:
         filters = TicketFilter.model_validate(raw)
