@@ -62,11 +62,10 @@ class Section(NamedTuple):
 
 
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
-    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where."""
-    if not codes:
-        return {}
-    known = regions.names(desk.db, codes=sorted(codes | {c[:6] for c in codes}))
-    return {c: " ".join(dict.fromkeys(n for n in (known.get(c[:6], ""), known.get(c, "")) if n)) for c in codes}
+    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where.
+    From the application's cached names (regions/names.py), so a page asks the database no more for them."""
+    cached = regions.cached_names(desk.db)
+    return {c: cached.full_name(c) or "" for c in codes}
 
 
 def _tickets(desk: Desk, reporter_id: int | None = None) -> dict[str, Any]:
@@ -101,11 +100,11 @@ def _alarms(desk: Desk) -> dict[str, Any]:
 def _reports_due(desk: Desk) -> dict[str, Any]:
     year = desk.local(desk.now).year
     region = desk.principal.region_code
-    built = [r for r in reports.list_reports(desk.db, limit=50) if r.year == year and r.region_code == region]
+    built = reports.latest_report(desk.db, region_code=region, year=year)
     overdue_tasks = inspection.list_tasks(desk.db, params=PageParams(size=1), principal=desk.principal,
                                           now=desk.now, state="pending", overdue=True)[1]
     flags = permits.flags_summary(desk.db, settings=desk.settings, now=desk.now)
-    return {"year": year, "whitepaper": built[0] if built else None, "overdue_tasks": overdue_tasks,
+    return {"year": year, "whitepaper": built, "overdue_tasks": overdue_tasks,
             "permit_flags": flags}
 
 
