@@ -7,7 +7,7 @@ scope violation found at flush) still becomes a problem response and nothing hal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Final, TypeVar
 
@@ -126,7 +126,7 @@ def current_principal(request: Request, db: DbSession, raw: RawToken) -> Princip
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def requires(permission: str) -> Callable[[Principal], Principal]:
+def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that passes the principal through when it holds ``permission``."""
 
     async def check(principal: CurrentPrincipal) -> Principal:  # no I/O: no worker thread

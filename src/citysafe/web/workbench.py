@@ -33,6 +33,7 @@ from citysafe.hazards.permits import service as permits
 from citysafe.hazards.tickets.schemas import TicketFilter
 from citysafe.orgs import service as orgs
 from citysafe.regions import service as regions
+from citysafe.regions.schemas import RegionRead
 from citysafe.risk.enums import LEVEL_COLOURS, RiskLevel
 from citysafe.risk.service import reports, stats
 from citysafe.web.common import page_principal, render
@@ -48,6 +49,7 @@ class Desk:
     principal: Principal
     settings: Settings
     now: datetime
+    region: RegionRead  # the user's own division, with its path and children (the page's header reads it too)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.settings.timezone))
@@ -122,7 +124,7 @@ class AreaRow:
 
 def _area(desk: Desk) -> dict[str, Any]:
     region = desk.principal.region_code
-    children = regions.children(desk.db, code=region)
+    children = desk.region.children
     if not children:
         return {"rows": []}
     summary = hazards.hazard_stats(desk.db, filters=TicketFilter(), principal=desk.principal, now=desk.now,
@@ -196,8 +198,8 @@ def sections_for(role: Role) -> list[Section]:
 @router.get("/", response_class=HTMLResponse)
 def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
-    desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now())
     region = regions.read(db, code=principal.region_code)
+    desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now(), region=region)
     # An enterprise's page is headed by its own name, not the district it lies in.
     title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
     shown = [(s, s.build(desk)) for s in sections_for(principal.role)]
