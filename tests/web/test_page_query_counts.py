@@ -89,3 +89,23 @@ def test_the_workbench_names_its_major_sources_divisions_without_a_query_each(
     # names come from the cache, not from a read each.
     one_by_one = [s for s in statements if "FROM region" in s and "region.code = " in s]
     assert len(one_by_one) <= 2, one_by_one
+
+
+def test_the_reused_risk_counts_follow_a_change_at_once(client: TestClient, ctx: AppContext,
+                                                       city: WorkbenchCity) -> None:
+    """The workbench's risk panels are reused between requests, but a new source shows on the next page."""
+
+    def red_count() -> int:
+        html = client.get("/").text
+        return int(html.split('data-testid="risk-red">', 1)[1].split("<", 1)[0])
+
+    before = red_count()
+    assert before == red_count()  # the second answer is the reused one
+    token = client.post("/api/v1/auth/token", data={"username": "nanjing", "password": PASSWORD}).json()
+    answer = client.post("/api/v1/risk/sources", headers={"Authorization": f"Bearer {token['access_token']}"}, json={
+        "name": "新增重大风险源", "kind": "hazchem_firm", "responsible_unit": "南京市应急管理局",
+        "region_code": "320102002", "geometry": {"type": "Point", "coordinates": [118.80, 32.07]},
+        "assessment": {"method": "lec", "params": {"l": 3, "e": 6, "c": 40, "preset": "A"}}})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["current_level"] == "red"
+    assert red_count() == before + 1
