@@ -17,6 +17,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
+from citysafe.emergency import views as emergency_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -63,6 +64,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     firewatch_gateway_views.router,
     risk_views.router,
     whitepaper_views.router,
+    emergency_views.router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
