@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -89,7 +90,7 @@ def test_the_timeline_verifies_and_a_correction_is_a_new_entry(client: TestClien
     assert [e["kind"] for e in entries] == ["opened", "graded", "transition", "transition", "casualties", "regraded"]
     assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
     assert entries[0]["prev_hash"] == "0" * 64 and all(
-        later["prev_hash"] == earlier["hash"] for earlier, later in zip(entries, entries[1:], strict=False))
+        later["prev_hash"] == earlier["hash"] for earlier, later in itertools.pairwise(entries))
     fix = client.post(url, headers=duty, json={"kind": "correction", "text": "重伤人数应为 11 人", "corrects_seq": 5})
     assert fix.status_code == 201 and fix.json()[-1]["payload"] == {"corrects_seq": 5}
     assert fix.json()[4] == entries[4]  # the corrected entry stays as it was
