@@ -71,6 +71,9 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "users_reset_password": {"password": "越权改的密码123"},
     "firewatch_claims_approve": None,
     "firewatch_claims_reject": None,
+    "emergency_incidents_casualties": {"deaths": 1},
+    "emergency_incidents_transition": {"action": "verify", "note": "越权"},
+    "emergency_timeline_add": {"kind": "note", "text": "越权"},
 }
 
 
@@ -120,6 +123,11 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     unit = _ok(client.post("/api/v1/firewatch/units", headers=admin, json={"organization_id": org["id"]}))
     uitd = _ok(client.post("/api/v1/firewatch/uitds", headers=admin, json={
         "address": 0x0A0B0C0D0E0F, "unit_id": unit["id"]}))
+    incident = _ok(client.post("/api/v1/emergency/incidents", headers=office, json={
+        "category": "accident", "subtype": "collapse", "description": f"{MARK} 坍塌", "title": MARK,
+        "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK}))
+    _ok(client.put("/api/v1/emergency/roster", headers=office, json={
+        "region_code": A, "day": "2030-01-01", "entries": [{"name": MARK, "phone": "13800000000"}]}))
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -135,7 +143,8 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "source_id": str(source["id"]), "permit_id": str(permit["id"]), "record_id": str(record["id"]),
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
-            "address": str(uitd["address"]), "checklist_id": str(checklist["id"])}
+            "address": str(uitd["address"]), "checklist_id": str(checklist["id"]),
+            "incident_id": str(incident["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

@@ -23,7 +23,8 @@ def test_a_confirmed_fire_appears_on_the_duty_desk(client: TestClient, ctx: AppC
     operator = make_user("operator", "320100")
     url = f"{API}/firewatch/alarms/{alarm_id}"
     assert client.post(f"{url}/acknowledge", headers=operator).status_code == 200
-    assert client.post(f"{url}/verify", json={"method": "video", "note": "可见明火"}, headers=operator).status_code == 200
+    verified = client.post(f"{url}/verify", json={"method": "video", "note": "可见明火"}, headers=operator)
+    assert verified.status_code == 200
     assert client.post(f"{url}/confirm", json={"note": "已通知119"}, headers=operator).status_code == 200
     duty = make_user("department", "320102")
     listed = client.get(f"{API}/emergency/incidents", headers=duty).json()

@@ -34,6 +34,14 @@ def _grade_name(the_rules: Rules, code: str | None) -> str:
         return code
 
 
+def state_name(state: str) -> str:
+    return STATE_NAMES_ZH.get(state, state)
+
+
+def grade_name(settings: Settings, code: str | None) -> str:
+    return _grade_name(rules(settings), code)
+
+
 def _read(incident: Incident, the_rules: Rules, names: dict[str, str]) -> IncidentRead:
     return IncidentRead(
         id=incident.id, number=incident.number, category=incident.category,

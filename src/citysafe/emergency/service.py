@@ -100,7 +100,7 @@ def _grade_text(the_rules: Rules, incident: Incident) -> str:
 
 def _casualty_text(incident: Incident) -> str:
     return (f"死亡 {incident.deaths} 人、下落不明 {incident.missing} 人、重伤 {incident.serious_injuries} 人、"
-            f"轻伤 {incident.minor_injuries} 人，直接经济损失 {incident.loss_yuan} 元")
+            f"轻伤 {incident.minor_injuries} 人，直接经济损失 {incident.loss_yuan:,} 元")
 
 
 def _region(session: Session, *, given: str | None, lon: float | None, lat: float | None, fallback: str) -> str:
