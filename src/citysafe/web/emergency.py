@@ -4,10 +4,8 @@ They call the same services as the API (emergency/service.py, roster.py, timelin
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +17,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local, to_local
 from citysafe.core.context import AppContext
-from citysafe.core.errors import CitysafeError, Forbidden, field_error
+from citysafe.core.errors import CitysafeError, Forbidden
 from citysafe.core.pagination import PageParams
 from citysafe.emergency import reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
@@ -27,7 +25,7 @@ from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, TransitionIn
 from citysafe.web.common import page_principal, render
-from citysafe.web.forms import back, posted, run_action
+from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.messages import first_field, form_message
 
 router = APIRouter(include_in_schema=False)
@@ -56,25 +54,6 @@ def _writer(principal: Principal) -> Principal:
         raise Forbidden(detail="only duty officers take calls and move incidents",
                         detail_zh="只有值班人员可以接报和处置事件")
     return principal
-
-
-def _local_moment(value: str, field: str, ctx: AppContext) -> datetime | None:
-    """A datetime-local input carries wall time in the city's zone; empty means "now" (the service decides)."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(ctx.settings.timezone))
-    except ValueError as exc:
-        raise field_error(field, "not a date and time", "日期时间格式不正确") from exc
-
-
-def _number(values: dict[str, str], name: str) -> float | None:
-    if not values.get(name):
-        return None
-    try:
-        return float(values[name])
-    except ValueError as exc:
-        raise field_error(name, "not a number", "须填写数字") from exc
 
 
 def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal, *, error: str = "",
@@ -108,13 +87,13 @@ async def take_call(request: Request, db: DbSession, ctx: Context) -> Response:
     values = posted(await request.form(), CALL_FIELDS)
     try:
         category, _, subtype = values["category_subtype"].partition(":")
-        lon, lat = _number(values, "lon"), _number(values, "lat")
+        lon, lat = optional_float(values, "lon"), optional_float(values, "lat")
         incident_in = IncidentCreate.model_validate({
             "category": category, "subtype": subtype, "place": values["place"],
             "location": {"lon": lon, "lat": lat} if lon is not None and lat is not None else None,
             "caller_name": values["caller_name"], "caller_phone": values["caller_phone"],
-            "reported_at": _local_moment(values["reported_at"], "reported_at", ctx),
-            "occurred_at": _local_moment(values["occurred_at"], "occurred_at", ctx),
+            "reported_at": optional_moment(values, "reported_at", ctx.settings.timezone),
+            "occurred_at": optional_moment(values, "occurred_at", ctx.settings.timezone),
             "description": values["description"], **{k: values[k] or 0 for k in FIGURES}})
         incident = service.open_incident(db, incident_in=incident_in, principal=principal, settings=ctx.settings,
                                          now=ctx.clock.now())
