@@ -127,3 +127,29 @@ def test_csv_export_in_time_order(client: TestClient, incident: tuple[dict[str, 
     assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     assert rows[1][1] == "2026-05-12 14:30:00" and rows[1][3] == "接报立案"
     assert rows[6][3] == "等级调整" and "较大" in rows[6][4]
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(ctx: AppContext) -> None:
+    """Writers appending to one incident at once (the duty desk and a handler, say) never fork the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from citysafe.core.db import unit_of_work
+    from citysafe.emergency import service, timeline
+    from citysafe.emergency.schemas import IncidentCreate
+
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        incident_id = service.open_incident(session, incident_in=IncidentCreate.model_validate(CALL), principal=None,
+                                            settings=ctx.settings, now=T0).id
+
+    def write(worker: int) -> None:
+        for n in range(10):
+            with unit_of_work(ctx.session_factory, actor="tests") as session:
+                service.append_note(session, incident=service.get(session, incident_id=incident_id), kind="note",
+                                    text=f"{worker}-{n}", corrects_seq=None, principal=None, now=T0)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    with unit_of_work(ctx.session_factory) as session:
+        incident = service.get(session, incident_id=incident_id)
+        verdict = timeline.verify(session, incident=incident)
+    assert verdict.ok and verdict.entries == 2 + 40
