@@ -17,6 +17,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
+from citysafe.emergency import views as emergency_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -37,6 +38,7 @@ from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
+from citysafe.web import emergency as web_emergency
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -71,6 +73,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     firewatch_gateway_views.router,
     risk_views.router,
     whitepaper_views.router,
+    emergency_views.router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -85,6 +88,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch_registry.router,
     web_firewatch_upkeep.router,
     web_risk.router,
+    web_emergency.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,

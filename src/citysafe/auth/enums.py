@@ -60,6 +60,8 @@ class Permission(StrEnum):
     RECTIFY_HAZARDS = "hazards:rectify"
     ENFORCE = "enforcement:write"
     WORK_PERMITS = "hazards:permits"  # apply for, approve, gas-test and close dangerous-work permits
+    READ_EMERGENCY = "emergency:read"  # incidents, their timelines and the duty roster of the region
+    WRITE_EMERGENCY = "emergency:write"  # take calls (接报), move incidents, report casualties, set the roster
 
 
 _ALL = frozenset(Permission)
@@ -73,12 +75,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
+        Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
         Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
     }),
-    Role.OPERATOR: frozenset({Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.REPORT_HAZARDS}),
+    # The monitoring centre sees the incidents its confirmed fires opened, and reads the roster to call.
+    Role.OPERATOR: frozenset({Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.REPORT_HAZARDS,
+                              Permission.READ_EMERGENCY}),
     Role.ENTERPRISE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
         Permission.MANAGE_DEVICES,
