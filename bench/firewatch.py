@@ -55,6 +55,7 @@ from citysafe.firewatch.protocols.gb26875 import (
     encode_description,
     encode_frame,
 )
+from harness import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 CITYSAFE = str(REPO / ".venv" / "bin" / "citysafe")
@@ -62,11 +63,6 @@ CENTRE = 88888
 BASE_ADDRESS = 0x0000_5A00_0000
 PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away account in a temporary database
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float | None:

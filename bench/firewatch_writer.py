@@ -37,6 +37,7 @@ from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import decode_frame
 from citysafe.registry import load_models
 from firewatch import BASE_ADDRESS, templates
+from harness import cpu_seconds
 
 DEVICES = 400
 
@@ -54,11 +55,6 @@ def fresh(directory: Path) -> Settings:
     ctx.engine.dispose()
     return settings
 
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def through_child(settings: Settings, batches: list[list[ReceivedFrame]]) -> dict[str, Any]:

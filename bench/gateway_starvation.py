@@ -52,17 +52,13 @@ from citysafe.firewatch.protocols.gb26875 import (
     build_upload,
     encode_frame,
 )
+from harness import cpu_seconds, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 CITYSAFE = str(REPO / ".venv" / "bin" / "citysafe")
 DEVICE = 0x0000_5B00_0001
 FLOOD_CHUNK = b"@" * 65536
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ms(values: list[float], q: float) -> float | None:
@@ -71,10 +67,6 @@ def ms(values: list[float], q: float) -> float | None:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def heartbeat(serial: int) -> bytes:

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from citysafe.core.db import create_db_engine, unit_of_work
 from citysafe.core.migrate import upgrade
 from citysafe.hazards.enums import HazardCategory, HazardSource
 from citysafe.registry import load_models, new_context
+from harness import free_port
 
 ADMIN_URL = os.environ.get("CITYSAFE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway account in a throwaway database
@@ -167,11 +167,6 @@ def load(url: str, n: int, seed: int) -> dict[str, float]:
     return {"schema_s": round(schema_s, 1), "copy_s": round(copy_s, 1),
             "tally_and_vacuum_s": round(time.perf_counter() - started, 1)}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(url: str, port: int, workers: int, data_dir: str,

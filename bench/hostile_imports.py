@@ -18,7 +18,6 @@ import io
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from harness import bearer, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account in a throwaway database
@@ -49,12 +50,6 @@ def _children(pid: int) -> list[int]:
         for child in (task / "children").read_text().split():
             found += [int(child), *_children(int(child))]
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _citysafe(src: Path, data_dir: Path) -> tuple[list[str], dict[str, str]]:
@@ -81,20 +76,14 @@ def _health_poller(base: str, stop: threading.Event, latencies: list[float]) -> 
 
 def run_case(src: Path, data_dir: Path, name: str, content: bytes) -> dict[str, Any]:
     command, env = _citysafe(src, data_dir)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=600) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
-            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            wait_healthy(client)
+            headers = bearer(client, "bench", PASSWORD)
             idle = []
             for _ in range(20):
                 started = time.perf_counter()

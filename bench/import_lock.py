@@ -30,7 +30,8 @@ from typing import Any
 import httpx
 from openpyxl import Workbook
 
-from hostile_imports import PASSWORD, ROOT, _citysafe, _free_port, extract, prepare
+from harness import bearer, free_port, wait_healthy
+from hostile_imports import PASSWORD, ROOT, _citysafe, extract, prepare
 
 PROBE_EVERY_SECONDS = 0.1
 
@@ -98,19 +99,13 @@ def run_case(src: Path, data_dir: Path, name: str, content: bytes) -> dict[str, 
     with sqlite3.connect(db_file) as connection:
         connection.execute("CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, at REAL)")
     command, env = _citysafe(src, data_dir)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
-            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            wait_healthy(client)
+            headers = bearer(client, "bench", PASSWORD)
             stop, idle, idle_failed = threading.Event(), list[float](), list[str]()
             probe = threading.Thread(target=_probe, args=(db_file, stop, idle, idle_failed))
             probe.start()

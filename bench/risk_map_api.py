@@ -18,7 +18,6 @@ import argparse
 import json
 import platform
 import random
-import socket
 import statistics
 import tempfile
 import threading
@@ -40,6 +39,7 @@ from citysafe.core.migrate import upgrade
 from citysafe.demo.risk import seed_demo
 from citysafe.regions import service as regions_service
 from citysafe.registry import load_models
+from harness import free_port
 
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account in a throwaway database
 CASES = {
@@ -70,11 +70,6 @@ def touch(ctx: AppContext) -> None:
     with ctx.engine.begin() as connection:
         connection.execute(text("UPDATE risk_version SET version = version + 1 WHERE county = '320102'"))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve(ctx: AppContext) -> tuple[uvicorn.Server, threading.Thread, str]:

@@ -4,9 +4,10 @@ progress, record success or a Chinese error, clean up after a failure, and do no
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.waiting import until_sync
 
 from citysafe.core import jobs
 from citysafe.core.context import AppContext
@@ -15,13 +16,13 @@ from citysafe.core.errors import field_error
 
 
 def wait_finished(ctx: AppContext, job_id: int) -> jobs.Job:
-    deadline = time.monotonic() + 30
-    while True:
+    def finished() -> bool:
         with unit_of_work(ctx.session_factory) as session:
-            job = jobs.get(session, job_id=job_id)
-        if job.finished or time.monotonic() > deadline:
-            return job
-        time.sleep(0.05)
+            return jobs.get(session, job_id=job_id).finished
+
+    until_sync(finished, what=f"job {job_id} to finish", timeout=30)
+    with unit_of_work(ctx.session_factory) as session:
+        return jobs.get(session, job_id=job_id)
 
 
 def submit(ctx: AppContext, work: jobs.Work, cleanup: Any = None) -> int:
@@ -40,13 +41,15 @@ def test_a_job_reports_progress_and_its_result(ctx: AppContext) -> None:
         return {"report_id": 7}
 
     job_id = submit(ctx, work)
-    deadline = time.monotonic() + 10
-    while not seen and time.monotonic() < deadline:
+
+    def progressed() -> bool:
         with unit_of_work(ctx.session_factory) as session:
             job = jobs.get(session, job_id=job_id)
             if job.progress == 40:
                 seen.append((job.progress, job.step))
-        time.sleep(0.02)
+        return bool(seen)
+
+    until_sync(progressed, what="the job's progress 40", timeout=10, interval=0.02)
     release.set()
     assert seen == [(40, "绘制风险分布图")]
     done = wait_finished(ctx, job_id)

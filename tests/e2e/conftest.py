@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 from tests.e2e.e2e_support import clear_generated_streets, watch_page
+from tests.support.waiting import until_sync
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -46,13 +47,8 @@ def live_server(ctx: AppContext) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(create_app(ctx=ctx), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    started = threading.Event()
-    for _ in range(400):
-        if server.started:
-            started.set()
-            break
-        thread.join(0.025)
-    assert started.is_set(), "uvicorn did not start"
+    until_sync(lambda: server.started or not thread.is_alive(), what="uvicorn to start", interval=0.025)
+    assert server.started, "uvicorn stopped before it started"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)

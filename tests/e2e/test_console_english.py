@@ -26,7 +26,9 @@ def english_browser(page_problems: list[str]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # The suite's Chromium speaks Chinese (--lang); this one is an English speaker's.
+        args = [a for a in CHROMIUM_ARGS if not a.startswith("--lang=")] + ["--lang=en-US"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="en-US")
         page.set_default_timeout(20_000)
         watch_page(page, page_problems)
@@ -100,11 +102,16 @@ def test_english_first_then_chinese_remembered(ctx: AppContext, live_server: str
     assert page.locator("h1").inner_text() == "玄武区 · 工作台"
     page.screenshot(path=str(artifacts_dir / "i18n-workbench-zh.png"))
 
-    # ?lang=en switches back, and is kept too.
+    # ?lang=en switches back, and is kept too: pages of the other domains as well.
     page.goto(f"{live_server}/hazards?lang=en")
     assert page.locator("h1").inner_text() == "Hazard list"
     page.goto(f"{live_server}/hazards/stats")
     assert page.locator("h1").inner_text().startswith("Hazard statistics")
+    page.goto(f"{live_server}/users/roles")
+    assert "What can each role do?" in page.content() or "Roles and permissions" in page.content()
+    page.screenshot(path=str(artifacts_dir / "i18n-roles-en.png"), full_page=True)
+    page.goto(f"{live_server}/orgs")
+    page.screenshot(path=str(artifacts_dir / "i18n-orgs-en.png"), full_page=True)
 
 
 def test_the_alarm_board_script_speaks_english(ctx: AppContext, live_server: str, english_browser: Any,

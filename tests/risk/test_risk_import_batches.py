@@ -4,7 +4,6 @@ undone as a whole when a later batch fails, and run as a background job when the
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import text
 from test_risk_import import fill, template, upload
 from test_risk_whitepaper import finished_job
 from tests.conftest import UserFactory
+from tests.support.waiting import until_sync
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -132,8 +132,13 @@ def test_the_console_shows_a_large_import_as_a_job_until_its_report(client: Test
                        data={"crs": "wgs84"})
     assert page.status_code == 200 and "正在后台导入" in page.text
     fragment = page.text.split('hx-get="', 1)[1].split('"', 1)[0]
-    deadline = time.monotonic() + 100
-    while "导入成功" not in (shown := client.get(fragment).text) and time.monotonic() < deadline:
-        assert "已写入" in shown or "排队" in shown or "校验" in shown, shown
-        time.sleep(0.1)
+    shown = ""
+
+    def imported() -> bool:
+        nonlocal shown
+        shown = client.get(fragment).text
+        assert "导入成功" in shown or "已写入" in shown or "排队" in shown or "校验" in shown, shown
+        return "导入成功" in shown
+
+    until_sync(imported, what="the import's report", timeout=100, interval=0.1)
     assert f"共 {ROWS} 行" in shown and f"新增 {ROWS} 处" in shown

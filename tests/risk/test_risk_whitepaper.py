@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import docx
 from fastapi.testclient import TestClient
 from risk_helpers import FUZIMIAO, JIANGNING, LIUHE_PARK, XUANWU_LAKE, SourceFactory, lec, matrix
 from tests.conftest import UserFactory
+from tests.support.waiting import until_sync
 
 CHAPTERS = ["前言", "城市概况", "评估方法", "风险辨识结果", "风险评估结果", "重大和较大风险", "风险防控对策",
             "公众安全指引", "附录"]
@@ -30,12 +30,14 @@ def seed(add_source: SourceFactory) -> None:
 
 def finished_job(client: TestClient, started: Any, headers: dict[str, str]) -> dict[str, Any]:
     """Follow a white paper's job (``Location``) until it has finished."""
-    deadline = time.monotonic() + 100
-    while True:
-        job: dict[str, Any] = client.get(started.headers["Location"], headers=headers).json()
-        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
+    seen: dict[str, Any] = {}
+
+    def finished() -> bool:
+        seen.update(client.get(started.headers["Location"], headers=headers).json())
+        return seen["status"] in ("succeeded", "failed")
+
+    until_sync(finished, what="the white paper's job to finish", timeout=100, interval=0.1)
+    return seen
 
 
 def test_whitepaper_is_built_recorded_and_served(client: TestClient, city: dict[str, str],

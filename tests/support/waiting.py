@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import subprocess
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
 
 WAIT = 20.0
 """Default bound in seconds: far above any normal wait, well below the per-test pytest-timeout."""
@@ -41,3 +46,28 @@ async def until(condition: Callable[[], bool | Awaitable[bool]], *, what: str, t
             raise  # a TimeoutError of the condition's own, not our deadline
         raise AssertionError(f"timed out waiting for {what} "
                              f"(gave up after {loop.time() - started:.1f} s; timeout={timeout:g} s)") from None
+
+
+def until_sync(condition: Callable[[], bool], *, what: str, timeout: float = WAIT, interval: float = 0.05) -> None:
+    """``until`` for code without an event loop (a TestClient, a thread, a subprocess): poll ``condition``
+    every ``interval`` s; AssertionError naming ``what`` after ``timeout`` seconds."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"timed out waiting for {what} "
+                                 f"(gave up after {time.monotonic() - started:.1f} s; timeout={timeout:g} s)")
+        time.sleep(interval)
+
+
+def wait_serving(base: str, server: subprocess.Popen[bytes], log: Path, *, timeout: float = 120) -> None:
+    """Wait until the ``citysafe serve`` child at ``base`` answers its health check; if the child dies first,
+    fail with the end of its log instead of waiting out the timeout."""
+
+    def healthy() -> bool:
+        assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+        try:
+            return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    until_sync(healthy, what=f"citysafe serve at {base}", timeout=timeout, interval=0.1)

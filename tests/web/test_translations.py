@@ -38,7 +38,8 @@ TEMPLATE_DATA = {
     ("base.html", "中文"): "the language switch names each language in itself",
 }
 # Chinese string literals of web/*.py that are not words of the interface, with the reason.
-PYTHON_DATA = {("i18n.py", "中文"): "the language switch names each language in itself"}
+PYTHON_DATA = {("i18n.py", "中文"): "the language switch names each language in itself",
+               ("enforcement.py", "元"): "the unit people type after an amount (5000元), parsed away"}
 # Calls whose Chinese argument travels with its English one (a bilingual error): position of the Chinese.
 BILINGUAL_CALLS = {"field_error": 2, "not_found": 1}
 
@@ -109,11 +110,14 @@ def unmarked_python_words(source: str) -> list[tuple[int, str]]:
             if name in ("ngettext",) and len(node.args) > 1:
                 allowed.add(id(node.args[1]))
             if name in BILINGUAL_CALLS and len(node.args) > BILINGUAL_CALLS[name]:
-                allowed.add(id(node.args[BILINGUAL_CALLS[name]]))
+                chinese = node.args[BILINGUAL_CALLS[name]]
+                allowed.add(id(chinese))
             allowed.update(id(k.value) for k in node.keywords if k.arg and k.arg.endswith("_zh"))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) and any(
+        if isinstance(node, ast.JoinedStr) and id(node) in allowed:  # the Chinese of a bilingual error
+            allowed.update(id(v) for v in node.values)
+        elif isinstance(node, ast.JoinedStr) and any(
                 isinstance(v, ast.Constant) and CJK.search(str(v.value)) for v in node.values):
             found.append((node.lineno, "an f-string: " + ast.unparse(node)[:60]))
             allowed.update(id(v) for v in node.values)

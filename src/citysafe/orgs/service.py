@@ -72,12 +72,21 @@ def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -
     return org
 
 
+def sectors(session: Session) -> list[str]:
+    """The sectors units in the reader's scope are filed under, for a filter's choices."""
+    return sorted(s for s in session.scalars(select(Organization.sector).distinct()) if s)
+
+
 def list_organizations(
     session: Session, *, filters: OrganizationFilter, params: PageParams,
 ) -> tuple[list[Organization], int]:
     stmt = select(Organization).order_by(Organization.id)
+    if filters.ids is not None:
+        stmt = stmt.where(Organization.id.in_(filters.ids))
     if filters.q:
-        stmt = stmt.where(Organization.name.contains(filters.q) | Organization.address.contains(filters.q))
+        # One box finds a unit by its name, its address or (part of) its credit code, as offices search.
+        stmt = stmt.where(Organization.name.contains(filters.q) | Organization.address.contains(filters.q)
+                          | Organization.uscc.contains(filters.q.upper()))
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind.value)
     if filters.region:

@@ -75,7 +75,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/hazards", N_("隐患排查"), "Hazards", frozenset({_P.WRITE_HAZARDS, _P.REPORT_HAZARDS, _P.RECTIFY_HAZARDS,
                                                         _P.VERIFY_HAZARDS})),
     NavItem("/firewatch", N_("消防监测"), "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
-    NavItem("/emergency", N_("应急管理"), "Emergency", frozenset({_P.WRITE_HAZARDS, _P.OPERATE_ALARMS})),
+    NavItem("/emergency", N_("应急管理"), "Emergency", frozenset({_P.READ_EMERGENCY})),
     NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
     NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/evaluation", N_("示范城市评价"), "Evaluation", frozenset({_P.READ_AUDIT})),

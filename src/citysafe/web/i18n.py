@@ -19,6 +19,7 @@ from __future__ import annotations
 import gettext as gettext_module
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -247,10 +248,34 @@ def template_ngettext(context: JinjaContext, singular: str, plural: str, num: in
     return _escaped(context, context_translator(context).translations.ngettext(singular, plural, num), values)
 
 
+_CJK: Final = re.compile(r"[\u4e00-\u9fff]")
+
+
 @pass_context
-def template_name(context: JinjaContext, value: str | None) -> str:
-    """``{{ t.level_name|tr }}``: a Chinese name from data that has an English word (an enum's), translated."""
-    return context_translator(context).name(value)
+def template_name(context: JinjaContext, value: Any) -> Any:
+    """``{{ t.level_name|tr }}``: a value in the reader's language where the catalogue has it (an enum's Chinese
+    name), else as it is — and then, when it is Chinese on a page in another language, marked as the Chinese data
+    it is (``<span lang="zh">``). Not text (a number, markup from a macro): as it is."""
+    if not isinstance(value, str) or isinstance(value, Markup) or not value:
+        return value
+    t = context_translator(context)
+    said = t.name(value)
+    return as_data(said) if not t.is_source and _CJK.search(said) else said
+
+
+@pass_context
+def lang_of(context: JinjaContext, value: Any) -> Markup:
+    """``<option {{ name|lang_of }}>{{ name|tr_text }}</option>``: where an element holds only a value, the value's
+    language goes on the element (an option cannot hold a span)."""
+    t = context_translator(context)
+    shown = t.name(value) if isinstance(value, str) else ""
+    return Markup(' lang="zh"') if not t.is_source and _CJK.search(shown) else Markup("")
+
+
+@pass_context
+def template_name_text(context: JinjaContext, value: Any) -> Any:
+    """As ``|tr`` without the span: for an element that is marked with ``|lang_of``."""
+    return context_translator(context).name(value) if isinstance(value, str) and value else value
 
 
 @pass_context
@@ -275,7 +300,8 @@ def install_template_i18n(env: Any) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.newstyle_gettext = True  # {% trans %} passes its values to gettext, which formats and escapes them
     env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
-    env.filters.update(tr=template_name, zh=as_data, local_date=template_date, number=template_number)
+    env.filters.update(tr=template_name, tr_text=template_name_text, lang_of=lang_of, zh=as_data,
+                       local_date=template_date, number=template_number)
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are layout, not part of the msgid
 
 

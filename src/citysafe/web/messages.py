@@ -74,6 +74,8 @@ def error_detail(error: CitysafeError, t: Translator = _SOURCE) -> str:
     # The catalogue's English for a fixed Chinese message reads better than the API's terse English.
     if error.detail_zh and t.name(error.detail_zh) != error.detail_zh:
         return t.name(error.detail_zh)
+    if error.status == 403:  # the API's English names roles and permissions by their codes
+        return t.gettext("当前角色无权进行这项操作。")
     said = error.detail or error.title
     return said[:1].upper() + said[1:]
 
