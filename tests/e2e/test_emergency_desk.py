@@ -27,25 +27,24 @@ def _world(ctx: AppContext) -> None:
             display_name="玄武区应急管理局值班员王磊"))
 
 
+def _fill_roster(page: Any, *, leader_phone: str) -> None:
+    form = page.locator("[data-testid=roster-form]")
+    rows = (("name_0", "陈志远"), ("phone_0", leader_phone), ("name_1", "王磊"), ("phone_1", "13912345678"))
+    for field, value in rows:
+        form.locator(f"[name={field}]").fill(value)
+    page.click("[data-testid=roster-submit]")
+
+
 def test_duty_desk_in_the_browser(ctx: AppContext, live_server: str, browser_page: Any, artifacts_dir: Path) -> None:
     _world(ctx)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 1000})
     login_as(page, live_server, "yingji", PASSWORD, "/emergency")
     assert "尚未排班" in page.locator("[data-testid=roster]").inner_text()
-    roster_form = page.locator("[data-testid=roster-form]")
-    roster_form.locator("[name=name_0]").fill("陈志远")
-    roster_form.locator("[name=phone_0]").fill("八四零零")
-    roster_form.locator("[name=name_1]").fill("王磊")
-    roster_form.locator("[name=phone_1]").fill("13912345678")
-    page.click("[data-testid=roster-submit]")
+    _fill_roster(page, leader_phone="八四零零")
     assert "值班电话" in page.locator("[data-testid=flash-error]").inner_text()
     assert "尚未排班" in page.locator("[data-testid=roster]").inner_text()  # nothing half-written
-    roster_form.locator("[name=name_0]").fill("陈志远")
-    roster_form.locator("[name=phone_0]").fill("025-84001234")
-    roster_form.locator("[name=name_1]").fill("王磊")
-    roster_form.locator("[name=phone_1]").fill("13912345678")
-    page.click("[data-testid=roster-submit]")
+    _fill_roster(page, leader_phone="025-84001234")
     assert "今日值班已更新" in page.locator("[data-testid=flash-ok]").inner_text()
     roster_box = page.locator("[data-testid=roster]")
     assert "陈志远" in roster_box.inner_text() and "025-84001234" in roster_box.inner_text()
