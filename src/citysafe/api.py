@@ -17,6 +17,8 @@ from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
+from citysafe.emergency.drills import views as emergency_drills_views
+from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -63,6 +65,11 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     firewatch_gateway_views.router,
     risk_views.router,
     whitepaper_views.router,
+)
+# Emergency plans and drills (issue #12, points 5 and 6), beside the incidents router of the same domain.
+EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_plans_views.router,
+    emergency_drills_views.router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -124,7 +131,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in API_ROUTERS:
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -19,6 +19,8 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import Base
 from citysafe.core.events import DomainEvent, EventBus
+from citysafe.emergency.drills import models as drills_models
+from citysafe.emergency.plans import models as plans_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import links as firewatch_links
@@ -54,6 +56,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_ingest_models,
     firewatch_alarm_models,
     risk_models,
+    plans_models,
+    drills_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

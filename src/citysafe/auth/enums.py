@@ -60,6 +60,7 @@ class Permission(StrEnum):
     RECTIFY_HAZARDS = "hazards:rectify"
     ENFORCE = "enforcement:write"
     WORK_PERMITS = "hazards:permits"  # apply for, approve, gas-test and close dangerous-work permits
+    EMERGENCY_PLANS = "emergency:plans"  # write emergency plans (预案), their reviews and filings, and drills
 
 
 _ALL = frozenset(Permission)
@@ -73,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
@@ -83,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
         Permission.MANAGE_DEVICES,
         Permission.WORK_PERMITS,  # hazards: an enterprise runs its own dangerous-work permits
+        Permission.EMERGENCY_PLANS,  # emergency: its own plans (GB/T 29639-2020) and drills
     }),
     Role.GRID_OFFICER: frozenset({Permission.READ_ORGANIZATIONS, Permission.REPORT_HAZARDS}),
     Role.CITIZEN: frozenset(),
