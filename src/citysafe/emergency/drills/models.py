@@ -24,8 +24,8 @@ class Drill(RegionScoped, OrgScoped, Timestamped, Base):
     plan_version: Mapped[int] = mapped_column(Integer)
     organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(200))
-    scope: Mapped[str] = mapped_column(String(20))  # comprehensive | single (by content)
-    form: Mapped[str] = mapped_column(String(20))  # live | tabletop
+    content_kind: Mapped[str] = mapped_column(String(20))  # comprehensive | single
+    form_kind: Mapped[str] = mapped_column(String(20))  # live | tabletop
     state: Mapped[str] = mapped_column(String(20), index=True)  # scheduled | held | cancelled
     scheduled_on: Mapped[date] = mapped_column(Date, index=True)
     held_on: Mapped[date | None] = mapped_column(Date, index=True)

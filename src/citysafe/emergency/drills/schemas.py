@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import RowId, SaneDate
-from citysafe.emergency.plans.schemas import PlanKind
+from citysafe.emergency.plans.schemas import Name, PlanKind, Title
 from citysafe.hazards.enums import HazardCategory
 
-DrillScope = Literal["comprehensive", "single"]  # AQ/T 9007-2019 by content: 综合演练 / 单项演练
-DrillForm = Literal["live", "tabletop"]  # by form: 实战演练 / 桌面演练
+DrillContentKind = Literal["comprehensive", "single"]  # AQ/T 9007-2019 by content: 综合演练 / 单项演练
+DrillFormKind = Literal["live", "tabletop"]  # by form: 实战演练 / 桌面演练
 DrillState = Literal["scheduled", "held", "cancelled"]
 FollowUp = Literal["none", "task", "hazard", "plan_revision"]
-SCOPE_NAMES_ZH = {"comprehensive": "综合演练", "single": "单项演练"}
-FORM_NAMES_ZH = {"live": "实战演练", "tabletop": "桌面演练"}
+CONTENT_KIND_NAMES_ZH = {"comprehensive": "综合演练", "single": "单项演练"}
+FORM_KIND_NAMES_ZH = {"live": "实战演练", "tabletop": "桌面演练"}
 STATE_NAMES_ZH = {"scheduled": "已计划", "held": "已实施", "cancelled": "已取消"}
 FOLLOW_UP_NAMES_ZH = {"none": "仅记录", "task": "整改任务", "hazard": "隐患", "plan_revision": "预案修订"}
 
@@ -25,7 +25,7 @@ FOLLOW_UP_NAMES_ZH = {"none": "仅记录", "task": "整改任务", "hazard": "�
 class EvaluationItem(BaseModel):
     """One line of the evaluation table (评估项目 / 评估内容 / 得分)."""
 
-    item: Annotated[str, Field(min_length=1, max_length=100)] = Field(description="评估项目, e.g. 预警与信息报告")
+    item: Name = Field(description="评估项目, e.g. 预警与信息报告")
     content: str = Field(default="", max_length=500, description="评估内容")
     score: float = Field(ge=0, le=1000)
     max_score: float = Field(gt=0, le=1000)
@@ -41,9 +41,9 @@ class EvaluationItem(BaseModel):
 
 class DrillCreate(BaseModel):
     plan_id: RowId
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    scope: DrillScope
-    form: DrillForm
+    title: Title
+    content_kind: DrillContentKind
+    form_kind: DrillFormKind
     scheduled_on: SaneDate = Field(description="YYYY-MM-DD")
     held_on: SaneDate | None = Field(default=None, description="set when recording a drill already held")
     place: str = Field(default="", max_length=200)
@@ -63,7 +63,7 @@ class DrillRecordIn(BaseModel):
 
 
 class FindingIn(BaseModel):
-    description: Annotated[str, Field(min_length=1, max_length=4000)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     follow_up: FollowUp = "none"
     task_owner: str = Field(default="", max_length=100, description="task: who rectifies")
     task_due_on: SaneDate | None = Field(default=None, description="task: by when (YYYY-MM-DD)")
@@ -99,10 +99,10 @@ class DrillRead(BaseModel):
     region_code: str
     organization_id: int | None
     title: str
-    scope: DrillScope
-    scope_name: str
-    form: DrillForm
-    form_name: str
+    content_kind: DrillContentKind
+    content_kind_name: str
+    form_kind: DrillFormKind
+    form_kind_name: str
     state: DrillState
     state_name: str
     scheduled_on: date
@@ -121,12 +121,13 @@ class DrillDetail(DrillRead):
 
 class DutyRuleIn(BaseModel):
     code: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Name
     every_months: int = Field(ge=1, le=120, description="the longest gap allowed between drills, in months")
     per: Literal["plan", "unit"]
     plan_kinds: list[PlanKind] = Field(min_length=1, max_length=10)
     sectors: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list, max_length=50)
-    article: Annotated[str, Field(min_length=1, max_length=500)] = Field(description="the article the rule cites")
+    article: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="the article the rule cites")
     tag: str = Field(default="", max_length=10)
 
 

@@ -20,8 +20,8 @@ from citysafe.core.scope import in_region
 from citysafe.emergency.drills.calc import duties as calc
 from citysafe.emergency.drills.models import Drill, DrillDutyRule, DrillFinding
 from citysafe.emergency.drills.schemas import (
-    FORM_NAMES_ZH,
-    SCOPE_NAMES_ZH,
+    CONTENT_KIND_NAMES_ZH,
+    FORM_KIND_NAMES_ZH,
     STATE_NAMES_ZH,
     DrillCreate,
     DrillDetail,
@@ -69,7 +69,8 @@ def create(session: Session, *, drill_in: DrillCreate, principal: Principal, now
         raise field_error("evaluation", "a drill is evaluated once it is held: give held_on",
                           "演练实施后才能评估，请填写实施日期")
     drill = Drill(plan_id=plan.id, plan_version=plan.version, organization_id=plan.organization_id,
-                  region_code=plan.region_code, title=drill_in.title, scope=drill_in.scope, form=drill_in.form,
+                  region_code=plan.region_code, title=drill_in.title, content_kind=drill_in.content_kind,
+                  form_kind=drill_in.form_kind,
                   state="held" if drill_in.held_on else "scheduled", scheduled_on=drill_in.scheduled_on,
                   held_on=drill_in.held_on, place=drill_in.place, organizer=drill_in.organizer,
                   participants=drill_in.participants, summary=drill_in.summary,
@@ -160,8 +161,8 @@ def drill_reads(session: Session, drills: Sequence[Drill]) -> list[DrillRead]:
     titles = _plan_titles(session, [d.plan_id for d in drills])
     return [DrillRead(id=d.id, plan_id=d.plan_id, plan_title=titles.get(d.plan_id, ""), plan_version=d.plan_version,
                       region_code=d.region_code, organization_id=d.organization_id, title=d.title,
-                      scope=d.scope, scope_name=SCOPE_NAMES_ZH[d.scope],
-                      form=d.form, form_name=FORM_NAMES_ZH[d.form],
+                      content_kind=d.content_kind, content_kind_name=CONTENT_KIND_NAMES_ZH[d.content_kind],
+                      form_kind=d.form_kind, form_kind_name=FORM_KIND_NAMES_ZH[d.form_kind],
                       state=d.state, state_name=STATE_NAMES_ZH[d.state],
                       scheduled_on=d.scheduled_on, held_on=d.held_on, place=d.place, organizer=d.organizer,
                       participants=d.participants, score_pct=d.score_pct) for d in drills]

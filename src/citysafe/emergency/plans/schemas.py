@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import RowId, SaneDate
@@ -45,7 +45,9 @@ RecordKind = Literal["review", "filing"]
 RECORD_KIND_NAMES_ZH = {"review": "评审", "filing": "备案"}
 ReviewConclusion = Literal["passed", "revise", "failed", ""]
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+# Required words: a title or a name of spaces only is as missing as an empty one.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, Field(max_length=2000)]
 DivisionCode = Annotated[str, AfterValidator(validate_division_code)]
 # A task's deadline after activation: up to 30 days, in minutes.
@@ -87,7 +89,7 @@ class TriggerIn(BaseModel):
 
 
 class TaskIn(BaseModel):
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Title
     group: str = Field(default="", max_length=100, description="the working group that carries it out")
     owner_role: str = Field(default="", max_length=100, description="责任岗位")
     deadline_minutes: DeadlineMinutes = Field(description="minutes after activation")
@@ -133,7 +135,7 @@ class PlanContent(BaseModel):
 
 
 class PlanVersionIn(BaseModel):
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Title
     change_note: str = Field(default="", max_length=2000, description="what changed and why (修订说明)")
     content: PlanContent = Field(default_factory=PlanContent)
 
@@ -150,7 +152,7 @@ class PlanCreate(PlanVersionIn):
 class PlanRecordIn(BaseModel):
     kind: RecordKind
     on: SaneDate = Field(description="the day of the review or the filing (YYYY-MM-DD)")
-    authority: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="评审组织单位 / 备案机关")
+    authority: Title = Field(description="评审组织单位 / 备案机关")
     reference: str = Field(default="", max_length=100, description="备案编号或评审意见文号")
     conclusion: ReviewConclusion = Field(default="", description="review: passed, revise or failed")
     note: str = Field(default="", max_length=2000)
