@@ -38,6 +38,7 @@ from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import docs as web_docs
+from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import hazards as web_hazards
 from citysafe.web import install_console
@@ -78,6 +79,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_permits.router,
     web_firewatch.router,
     web_risk.router,
+    web_emergency_plans.router,
     web_users.router,
     web_docs.router,
 )
