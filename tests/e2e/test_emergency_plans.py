@@ -91,3 +91,29 @@ def test_plan_library_plan_page_and_drill_calendar(ctx: AppContext, live_server:
     overdue = page.locator("[data-testid=drills-overdue]").inner_text()
     assert "南京金陵石化储运有限公司" in overdue and "从未演练" in overdue and "第三十三条" in overdue
     page.screenshot(path=str(artifacts_dir / "emergency-plans-3-drills.png"), full_page=True)
+
+    # A new plan typed in: saved without its name it comes back with what was typed and says what is missing.
+    page.click("nav.hz-nav >> text=预案库")
+    page.click("[data-testid=plan-new]")
+    page.select_option("select[name=kind]", "gov_special")
+    page.fill("input[name=unit_name]", "玄武区住房和城乡建设局")
+    page.fill("input[name=commander]", "分管副区长")
+    page.fill("textarea[name=groups]", "抢险救援组：组织抢险队伍排险\n后勤保障组：调运沙袋、照明设备")
+    page.select_option("select[name=category]", "accident")
+    page.check("input[name=grades][value=general]")
+    page.fill("input[name=task_title_0]", "封闭事故工地周边道路")
+    page.fill("input[name=task_group_0]", "抢险救援组")
+    page.fill("input[name=task_minutes_0]", "半小时")
+    page.click("[data-testid=plan-submit]")
+    error = page.locator("[data-testid=flash-error]").inner_text()
+    assert "预案名称" in error and "完成时限（分钟）" in error, error
+    assert page.input_value("input[name=task_title_0]") == "封闭事故工地周边道路"
+    page.screenshot(path=str(artifacts_dir / "emergency-plans-4-new-refused.png"), full_page=True)
+    page.fill("input[name=title]", "玄武区建设工程施工安全事故应急预案")
+    page.fill("input[name=task_minutes_0]", "30")
+    page.click("[data-testid=plan-submit]")
+    page.wait_for_selector("[data-testid=flash-ok]")
+    assert "已录入" in page.locator("[data-testid=flash-ok]").inner_text()
+    four = page.locator("[data-testid=plan-level-4]").inner_text()
+    assert "封闭事故工地周边道路" in four and "启动后 30 分钟内" in four and "抢险救援组" in four
+    page.screenshot(path=str(artifacts_dir / "emergency-plans-5-new-saved.png"), full_page=True)
