@@ -38,8 +38,7 @@ DrillWriter = Annotated[Principal, Depends(requires(Permission.EMERGENCY_PLANS))
 
 def _writable(db: DbSession, drill_id: int, principal: Principal) -> Drill:
     drill = service.get(db, drill_id=drill_id)
-    if not plans_service.may_write(principal, plans_service.get(db, plan_id=drill.plan_id)):
-        raise Forbidden(detail="you may read this drill but not change it", detail_zh="您可以查看该演练，但无权修改")
+    plans_service.get_writable(db, plan_id=drill.plan_id, principal=principal)
     return drill
 
 

@@ -13,7 +13,7 @@ from citysafe.auth.enums import OFFICE_ROLES, Role
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import to_local
 from citysafe.core.db import first_or_404, get_or_404
-from citysafe.core.errors import NotFound, field_error
+from citysafe.core.errors import Forbidden, NotFound, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
 from citysafe.core.validators import within_region
@@ -131,6 +131,15 @@ def may_write(principal: Principal, plan: EmergencyPlan) -> bool:
     if principal.role == Role.ENTERPRISE:
         return plan.organization_id is not None and plan.organization_id == principal.organization_id
     return principal.role in OFFICE_ROLES or principal.role == Role.DEPARTMENT
+
+
+def get_writable(session: Session, *, plan_id: int, principal: Principal) -> EmergencyPlan:
+    """The plan, for a change by ``principal`` to it or its drills: absent when out of scope, refused when
+    only readable."""
+    plan = get(session, plan_id=plan_id)
+    if not may_write(principal, plan):
+        raise Forbidden(detail="you may read this plan but not change it", detail_zh="您可以查看该预案，但无权修改")
+    return plan
 
 
 def version(session: Session, *, plan: EmergencyPlan, number: int) -> PlanVersion:

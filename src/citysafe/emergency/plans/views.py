@@ -12,7 +12,7 @@ from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
-from citysafe.core.errors import Forbidden, field_error
+from citysafe.core.errors import field_error
 from citysafe.core.pagination import Page, PageParams, page_of_all
 from citysafe.core.uploads import read_capped
 from citysafe.emergency.plans import documents, service
@@ -39,10 +39,7 @@ PlanWriter = Annotated[Principal, Depends(requires(Permission.EMERGENCY_PLANS))]
 
 
 def _writable(db: DbSession, plan_id: int, principal: Principal) -> EmergencyPlan:
-    plan = service.get(db, plan_id=plan_id)
-    if not service.may_write(principal, plan):
-        raise Forbidden(detail="you may read this plan but not change it", detail_zh="您可以查看该预案，但无权修改")
-    return plan
+    return service.get_writable(db, plan_id=plan_id, principal=principal)
 
 
 @router.get("", response_model=Page[PlanRead], operation_id="emergency_plans_list")
