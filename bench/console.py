@@ -5,8 +5,11 @@ register of Nanjing into a temporary SQLite file, starts a real ``citysafe serve
 gateway and the demo's simulator sending to it (tests/support/busy_city.py), then lets ``--clients``
 browsers, each logged in with its own session cookie (the city office ``nanjing``), fetch in turn the
 workbench (``/``), the alarm board (``/firewatch``), the hazard list (``/hazards``), the risk map page
-(``/risk``) and the map's data (``/api/v1/risk/map?region=320100``), ``--rounds`` times each. The
-baseline, ``/api/v1/health``, is fetched by the same clients in the same rounds.
+(``/risk``) and the map's data (``/api/v1/risk/map?region=320100``), ``--rounds`` times each. The alarm
+board draws its list from the API after the page has loaded (web/static/js/firewatch-board.js ``load``:
+the open alarms, then the confirmed ones awaiting 119), so "alarm board data" fetches those two in turn, as
+the browser does, and counts as done when both have answered. The baseline, ``/api/v1/health``, is fetched
+by the same clients in the same rounds.
 
 Prints one JSON document: per page the count, p50, p95 and max (ms) and the answers by status; the target
 is p95 ≤ 300 ms for every page.
@@ -33,13 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.busy_city import PASSWORD, running_city, seed
 
-PAGES = {
-    "health (baseline)": "/api/v1/health",
-    "workbench": "/",
-    "alarm board": "/firewatch",
-    "hazard list": "/hazards",
-    "risk map page": "/risk",
-    "risk map data": "/api/v1/risk/map?region=320100",
+# A page is done when each of its fetches, made one after another, has answered.
+PAGES: dict[str, tuple[str, ...]] = {
+    "health (baseline)": ("/api/v1/health",),
+    "workbench": ("/",),
+    "alarm board": ("/firewatch",),
+    "alarm board data": ("/api/v1/firewatch/alarms?size=300&open=true",
+                         "/api/v1/firewatch/alarms?size=100&state=confirmed"),
+    "hazard list": ("/hazards",),
+    "risk map page": ("/risk",),
+    "risk map data": ("/api/v1/risk/map?region=320100",),
 }
 
 
@@ -70,7 +76,7 @@ def browse(base: str, rounds: int, seed_n: int) -> list[tuple[str, int, float]]:
             rng.shuffle(order)
             for name in order:
                 start = time.perf_counter()
-                status = client.get(PAGES[name]).status_code
+                status = max(client.get(path).status_code for path in PAGES[name])  # the worst answer
                 out.append((name, status, (time.perf_counter() - start) * 1000))
     return out
 
@@ -105,7 +111,7 @@ def main() -> None:
     for name, status, ms in results:
         by_page[name].append(ms)
         statuses[name][status] += 1
-    pages = {name: {"path": PAGES[name], "n": len(by_page[name]), "p50_ms": _quantile(by_page[name], 50),
+    pages = {name: {"path": " + ".join(PAGES[name]), "n": len(by_page[name]), "p50_ms": _quantile(by_page[name], 50),
                     "p95_ms": _quantile(by_page[name], 95), "max_ms": round(max(by_page[name]), 1),
                     "status": dict(statuses[name])} for name in PAGES}
     print(json.dumps({"clients": args.clients, "rounds": args.rounds, "target_p95_ms": 300,

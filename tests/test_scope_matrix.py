@@ -69,8 +69,13 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "users_deactivate": None,
     "users_activate": None,
     "users_reset_password": {"password": "越权改的密码123"},
+    "users_update": {"display_name": "越权改名"},
     "firewatch_claims_approve": None,
     "firewatch_claims_reject": None,
+    "firewatch_maintenance_end": None,
+    "emergency_incidents_casualties": {"deaths": 1},
+    "emergency_incidents_transition": {"action": "verify", "note": "越权"},
+    "emergency_timeline_add": {"kind": "note", "text": "越权"},
     "emergency_plans_versions_add": {"title": "越权", "change_note": "越权"},
     "emergency_plans_records_add": {"kind": "filing", "on": "2026-03-01", "authority": "越权"},
     "emergency_plans_documents_add": None,
@@ -126,6 +131,14 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     unit = _ok(client.post("/api/v1/firewatch/units", headers=admin, json={"organization_id": org["id"]}))
     uitd = _ok(client.post("/api/v1/firewatch/uitds", headers=admin, json={
         "address": 0x0A0B0C0D0E0F, "unit_id": unit["id"]}))
+    window = _ok(client.post("/api/v1/firewatch/maintenance", headers=admin, json={
+        "unit_id": unit["id"], "starts_at": "2030-06-01T08:00:00+08:00", "ends_at": "2030-06-01T18:00:00+08:00",
+        "reason": MARK}))
+    incident = _ok(client.post("/api/v1/emergency/incidents", headers=office, json={
+        "category": "accident", "subtype": "collapse", "description": f"{MARK} 坍塌", "title": MARK,
+        "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK}))
+    _ok(client.put("/api/v1/emergency/roster", headers=office, json={
+        "region_code": A, "day": "2030-01-01", "entries": [{"name": MARK, "phone": "13800000000"}]}))
     emergency = _seed_emergency(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
@@ -142,7 +155,8 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "source_id": str(source["id"]), "permit_id": str(permit["id"]), "record_id": str(record["id"]),
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
-            "address": str(uitd["address"]), "checklist_id": str(checklist["id"])} | emergency
+            "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
+            "incident_id": str(incident["id"])} | emergency
 
 
 def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:

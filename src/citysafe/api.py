@@ -17,6 +17,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
+from citysafe.emergency import views as emergency_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
@@ -37,12 +38,21 @@ from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
 from citysafe.risk.whitepaper import views as whitepaper_views
+from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
+from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_plans as web_emergency_plans
+from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
+from citysafe.web import firewatch_registry as web_firewatch_registry
+from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
+from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
+from citysafe.web import inspection as web_inspection
 from citysafe.web import install_console
+from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
+from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -66,6 +76,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     firewatch_gateway_views.router,
     risk_views.router,
     whitepaper_views.router,
+    emergency_views.router,
 )
 # Emergency plans and drills (issue #12, points 5 and 6), beside the incidents router of the same domain.
 EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
@@ -77,10 +88,19 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_workbench.router,
     web_hazards.router,
     web_permits.router,
+    web_enforcement.router,
+    web_punishments.router,
+    web_grids.router,
+    web_inspection.router,
     web_firewatch.router,
+    web_firewatch_registry.router,
+    web_firewatch_upkeep.router,
     web_risk.router,
+    web_emergency.router,
     web_emergency_plans.router,
     web_users.router,
+    web_orgs.router,
+    web_audit.router,
     web_docs.router,
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain

@@ -19,6 +19,9 @@ from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import Base
 from citysafe.core.events import DomainEvent, EventBus
+from citysafe.emergency import events as emergency_events
+from citysafe.emergency import handlers as emergency_handlers
+from citysafe.emergency import models as emergency_models
 from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.firewatch import events as firewatch_events
@@ -56,6 +59,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_ingest_models,
     firewatch_alarm_models,
     risk_models,
+    emergency_models,
     plans_models,
     drills_models,
 )
@@ -64,12 +68,14 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     *firewatch_events.EVENTS,
     *hazards_events.EVENTS,
     *risk_events.EVENTS,
+    *emergency_events.EVENTS,
 )
 # Each module has ``register(bus)``, subscribing its domain's reactions to other domains' events.
 HANDLER_MODULES: tuple[ModuleType, ...] = (
     risk_handlers,
     firewatch_handlers,
     hazards_handlers,
+    emergency_handlers,
 )
 
 

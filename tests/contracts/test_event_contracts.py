@@ -31,6 +31,8 @@ import citysafe
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.events import DomainEvent, EventBus, Subscription
+from citysafe.emergency import events as em
+from citysafe.emergency.models import Incident, TimelineEntry
 from citysafe.firewatch import events as fw
 from citysafe.hazards import events as hz
 from citysafe.hazards.tickets.models import HazardTicket
@@ -124,6 +126,13 @@ EXAMPLES: dict[str, DomainEvent] = {e.name: e for e in (
     rk.RiskLevelChanged(source_id=5, region_code="320116001", organization_id=12, previous_level="yellow",
                         current_level="orange", assessed_level="yellow", reasons=["重大隐患1处（31）"]),
     rk.RiskSourcesImported(import_id=1, region_code="320116", created=120, updated=3, assessed=118),
+    em.IncidentOpened(incident_id=9, region_code="320102002", category="accident", subtype="fire", grade="general",
+                      state="received", alarm_id=4711, source="firewatch", opened_at=OPENED.isoformat()),
+    em.IncidentStateChanged(incident_id=9, region_code="320102002", category="accident", subtype="fire",
+                            grade="general", state="responding", alarm_id=4711, previous_state="verified",
+                            response_level="4"),
+    em.IncidentGraded(incident_id=9, region_code="320102002", category="accident", subtype="fire", grade="larger",
+                      state="handling", alarm_id=4711, previous_grade="general"),
 )}
 
 
@@ -179,8 +188,36 @@ def _fault_overdue_opens_a_ticket(ctx: AppContext, sub: Subscription) -> _Watche
     return payload
 
 
+def _fire_confirmed_opens_an_incident(ctx: AppContext, sub: Subscription) -> _Watched:
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        org = orgs_service.create(session, org_in=OrganizationCreate(
+            name="南京新街口购物中心", kind=OrganizationKind.NETWORKED_UNIT, region_code="320102"))
+        org_id = org.id
+    event = dataclasses.replace(EXAMPLES["FireConfirmed"], unit_organization_id=org_id)
+    assert isinstance(event, fw.FireConfirmed)
+    payload = outbox_payload(event)
+    for _delivery in range(2):  # redelivered: still one incident
+        with unit_of_work(ctx.session_factory, actor="system:events") as session:
+            sub.handler(session, payload)  # type: ignore[arg-type]
+    _read_only_what_it_carries(sub, payload)
+    with unit_of_work(ctx.session_factory) as session:
+        [incident] = session.scalars(select(Incident)).all()
+        assert incident.alarm_id == 4711 and incident.source_ref == "firewatch-fire:4711"
+        assert (incident.category, incident.subtype, incident.state) == ("accident", "fire", "received")
+        assert incident.organization_id == org_id and incident.unit_id == 3
+        assert incident.unit_name == "南京新街口购物中心" and "中山路1号" in incident.place
+        assert (incident.lon, incident.lat) == (118.7845, 32.0423)
+        assert incident.region_code == "320102002"
+        assert "1回路2号光电感烟" in incident.description and "现场确认起火" in incident.description
+        assert "2025-04-28 16:00:00" in incident.description  # first_received_at, in local time
+        kinds = [e.kind for e in session.scalars(select(TimelineEntry).order_by(TimelineEntry.seq))]
+        assert kinds == ["opened", "graded"]
+    return payload
+
+
 SCENARIOS: dict[tuple[str, str], Callable[[AppContext, Subscription], _Watched]] = {
     ("FaultOverdue", "citysafe.hazards.handlers.on_fault_overdue"): _fault_overdue_opens_a_ticket,
+    ("FireConfirmed", "citysafe.emergency.handlers.on_fire_confirmed"): _fire_confirmed_opens_an_incident,
 }
 
 

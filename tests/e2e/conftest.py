@@ -23,7 +23,9 @@ from citysafe.core.db import unit_of_work
 from citysafe.demo.risk import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
+# --lang: date and time inputs draw in the browser's own language (yyyy/mm/dd, as a Chinese user sees them).
+CHROMIUM_ARGS = ["--no-sandbox", "--lang=zh-CN", "--disable-gpu",
+                 "--disable-background-networking", "--disable-dev-shm-usage",
                  "--disable-component-update", "--no-first-run"]
 
 

@@ -1,4 +1,4 @@
-"""Migration 0011_emergency_plans creates exactly the tables the plan and drill models describe."""
+"""Migration 0013_emergency_plans creates exactly the tables the plan and drill models describe."""
 
 from __future__ import annotations
 

@@ -11,13 +11,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from tests.support.waiting import wait_serving
 
 PASSWORD = "correct-horse-battery"
 CLI = [sys.executable, "-m", "citysafe"]
@@ -84,14 +84,7 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, (data_dir / "server.log").read_text()[-2000:]
-                time.sleep(0.1)
+            wait_serving(base, proc, data_dir / "server.log")
             tokens = {}
             for role, (name, _) in users.items():
                 answer = client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})

@@ -69,7 +69,7 @@ def test_other_pages_render(client: TestClient, ctx: AppContext, make_user: User
         checklists.seed_defaults(session, owner_region_code="320000", settings=ctx.settings)
     _login(client, make_user, "city_office", "320100", username="city1")
     for path, needle in [("/hazards/stats", "按区划"), ("/hazards/tasks", "排查任务"),
-                         ("/hazards/permits", "特殊作业票"), ("/hazards/enforcement", "联合惩戒名单"),
+                         ("/hazards/permits", "特殊作业票"), ("/hazards/enforcement", "执法检查与打非治违"),
                          ("/hazards/grids", "网格化管理"), ("/", "隐患排查")]:
         response = client.get(path)
         assert response.status_code == 200, path

@@ -36,6 +36,13 @@ def test_grid_codes_boundaries_and_locate(client: TestClient, make_user: UserFac
                                                             "boundary": square(118.8005, 32.048)})
     assert overlapping.status_code == 422 and overlapping.json()["errors"][0]["field"] == "boundary"
     assert "重叠" in overlapping.json()["detail_zh"]
+    # the community has no surveyed boundary yet: the grid is checked against its district's
+    outside = client.post(GRIDS, headers=office, json={"community_code": COMMUNITY, "name": "苏州",
+                                                        "boundary": square(120.6, 31.3)})
+    assert outside.status_code == 422 and outside.json()["errors"][0]["field"] == "boundary"
+    assert "超出梅园新村社区居委会范围（该社区尚无边界数据，按玄武区边界核对）" in outside.json()["detail_zh"]
+    moved_out = client.patch(f"{GRIDS}/{COMMUNITY}001", headers=office, json={"boundary": square(120.6, 31.3)})
+    assert moved_out.status_code == 422 and "超出" in moved_out.json()["detail_zh"]
     not_a_polygon = client.post(GRIDS, headers=office, json={"community_code": COMMUNITY, "name": "x",
                                                               "boundary": {"type": "Point", "coordinates": [1, 2]}})
     assert not_a_polygon.status_code == 422

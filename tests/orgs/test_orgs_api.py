@@ -95,3 +95,18 @@ def test_enterprise_user_sees_only_itself(client: TestClient, make_user: UserFac
 def test_grid_officer_may_not_create(client: TestClient, make_user: UserFactory) -> None:
     headers = make_user("grid_officer", "320102")
     assert client.post("/api/v1/organizations", json=org(uscc=None), headers=headers).status_code == 403
+
+
+def test_a_wrong_check_character_is_named_in_chinese_and_search_finds_the_credit_code(
+        client: TestClient, make_user: UserFactory) -> None:
+    headers = make_user("admin", "320000")
+    refused = client.post("/api/v1/organizations", headers=headers, json={
+        "name": "校验位错误公司", "kind": "enterprise", "region_code": "320102", "uscc": "91110000710925243A"})
+    assert refused.status_code == 422
+    assert "校验位" in refused.json()["errors"][0]["message_zh"] and "K" in refused.json()["errors"][0]["message_zh"]
+    client.post("/api/v1/organizations", headers=headers, json={
+        "name": "信用代码可查公司", "kind": "enterprise", "region_code": "320102", "sector": "商贸",
+        "uscc": "91110000710925243K"})
+    found = client.get("/api/v1/organizations", headers=headers, params={"q": "710925243k"}).json()
+    assert [o["name"] for o in found["items"]] == ["信用代码可查公司"]
+    assert "商贸" in client.get("/api/v1/organizations/sectors", headers=headers).json()

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
 
 WAIT = 20.0
 """Default bound in seconds: far above any normal wait, well below the per-test pytest-timeout."""
@@ -53,3 +57,17 @@ def until_sync(condition: Callable[[], bool], *, what: str, timeout: float = WAI
             raise AssertionError(f"timed out waiting for {what} "
                                  f"(gave up after {time.monotonic() - started:.1f} s; timeout={timeout:g} s)")
         time.sleep(interval)
+
+
+def wait_serving(base: str, server: subprocess.Popen[bytes], log: Path, *, timeout: float = 120) -> None:
+    """Wait until the ``citysafe serve`` child at ``base`` answers its health check; if the child dies first,
+    fail with the end of its log instead of waiting out the timeout."""
+
+    def healthy() -> bool:
+        assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+        try:
+            return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    until_sync(healthy, what=f"citysafe serve at {base}", timeout=timeout, interval=0.1)

@@ -17,10 +17,16 @@ from sqlalchemy.orm import Session
 from tests.web.console_scan import console_pages, problems
 
 from citysafe import demo
+from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.registry.models import FireUnit
-from citysafe.hazards.inspection.models import InspectionTask
+from citysafe.emergency import service as emergency_service
+from citysafe.emergency.models import Incident
+from citysafe.emergency.schemas import IncidentCreate
+from citysafe.firewatch.registry.models import FireUnit, Uitd
+from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
+from citysafe.hazards.grids.models import GridOfficer
+from citysafe.hazards.inspection.models import InspectionPlan, InspectionTask
 from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
 from citysafe.risk.models import RiskAssessment, RiskSource
@@ -38,8 +44,10 @@ NOT_READ = {
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.
-EXTRA_PAGES = ("/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
-               "/hazards/permits?flag=conflict")
+EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1",
+               "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
+               "/hazards/permits?flag=conflict", "/supervision/punishments?state=active",
+               "/supervision/enforcement?status=open")
 
 
 @pytest.fixture
@@ -53,18 +61,41 @@ def _first(session: Session, stmt: Any) -> int:
     return int(found)
 
 
-def path_ids(session: Session) -> dict[str, int]:
+def _incident(session: Session, ctx: AppContext) -> int:
+    """The demo city has no incidents yet (issue #12 point 9): a fire at a Xuanwu shopping centre, reported."""
+    found = session.scalar(select(Incident.id).order_by(Incident.id).limit(1))
+    if found is not None:
+        return int(found)
+    incident = emergency_service.open_incident(session, incident_in=IncidentCreate(
+        category="accident", subtype="fire", description="商场三层餐饮区起火，已疏散", place="玄武区中山路1号 某商场",
+        region_code="320102002", caller_name="商场保安", caller_phone="13800000000", deaths=0, serious_injuries=2),
+        principal=None, settings=ctx.settings, now=ctx.clock.now())
+    return incident.id
+
+
+def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
     """An id of the demo city for each path parameter of the console: the richest object of its kind."""
     escalated = select(HazardTicket.id).where(HazardTicket.escalation_step > 0).order_by(HazardTicket.id)
     assessed = (select(RiskSource.id).join(RiskAssessment, RiskAssessment.source_id == RiskSource.id)
                 .where(RiskAssessment.method == "matrix").order_by(RiskSource.id))
+    officer = session.scalars(select(GridOfficer).order_by(GridOfficer.id).limit(1)).one()
     return {"ticket_id": _first(session, escalated), "task_id": _first(session, select(InspectionTask.id)),
             "unit_id": _first(session, select(FireUnit.id).order_by(FireUnit.id)),
+            "address": _first(session, select(Uitd.address).order_by(Uitd.id)),
             "source_id": _first(session, assessed),
-            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work"))}
+            "permit_id": _first(session, select(WorkPermit.id).where(WorkPermit.work_type == "hot_work")),
+            "record_id": _first(session, select(EnforcementRecord.id)
+                                .where(EnforcementRecord.organization_id.is_not(None))),
+            "org_id": _first(session, select(JointPunishment.organization_id)),
+            # the grid the demo's officer serves first, and that officer (the page that confirms removing him)
+            "code": officer.region_code, "officer_id": officer.id,
+            "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
+            "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
+            "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id)),
+            **({"incident_id": _incident(session, ctx)} if ctx is not None else {})}
 
 
-def page_urls(app: Any, ids: dict[str, int]) -> list[str]:
+def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:
     urls = []
     for path in console_pages(app):
         if path in NOT_READ:
@@ -98,7 +129,7 @@ def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         demo.seed(session, seed_value=2020, admin_password=PASSWORD)
     with unit_of_work(ctx.session_factory, actor="tests") as session:
-        ids = path_ids(session)
+        ids = path_ids(session, ctx)
     app = create_app(ctx=ctx)
     with TestClient(app, base_url=ORIGIN) as client:
         urls = [*page_urls(app, ids), *EXTRA_PAGES]

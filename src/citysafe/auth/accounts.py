@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import Role
 from citysafe.auth.models import RevokedToken, User
-from citysafe.auth.schemas import Principal
-from citysafe.auth.service import get_user, may_manage, read_token, set_password
+from citysafe.auth.schemas import Principal, UserUpdate
+from citysafe.auth.service import check_organisation, get_user, may_manage, read_token, set_password
 from citysafe.core.audit import record
 from citysafe.core.clock import utcnow
 from citysafe.core.errors import field_error
@@ -30,6 +30,31 @@ def managed_user(session: Session, *, actor: Principal | None, user_id: int) -> 
     user = get_user(session, user_id=user_id)
     if actor is not None:
         may_manage(actor, role=Role(user.role), region_code=user.region_code)
+    return user
+
+
+def update_user(session: Session, *, actor: Principal | None, user_id: int, user_in: UserUpdate) -> User:
+    """Change a subordinate's role, region, unit, name or phone. The rules of creation hold on both sides of
+    the change: ``actor`` must manage the account as it is and as it would be (a district office can neither
+    promote an account to its own rank nor move it to another district), and an enterprise account keeps a
+    unit inside its region. The account's sessions continue: each request reads the role afresh."""
+    user = managed_user(session, actor=actor, user_id=user_id)
+    changes = user_in.model_dump(exclude_unset=True)
+    role = user_in.role or Role(user.role)
+    region_code = user_in.region_code or user.region_code
+    organization_id = changes.get("organization_id", user.organization_id)
+    if actor is not None:
+        may_manage(actor, role=role, region_code=region_code)
+    if role == Role.ENTERPRISE and organization_id is None:
+        raise field_error("organization_id", "an enterprise user needs its organisation", "企业用户须指定所属单位")
+    if organization_id is not None and (organization_id != user.organization_id or region_code != user.region_code):
+        check_organisation(session, org_id=organization_id, region_code=region_code)
+    user.role, user.region_code, user.organization_id = role.value, region_code, organization_id
+    if user_in.display_name is not None:
+        user.display_name = user_in.display_name.strip() or user.username
+    if user_in.phone is not None:
+        user.phone = user_in.phone.strip()
+    session.flush()
     return user
 
 

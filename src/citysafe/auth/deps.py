@@ -7,11 +7,13 @@ scope violation found at flush) still becomes a problem response and nothing hal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Final, TypeVar
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -63,22 +65,33 @@ def units_as(ctx: AppContext, principal: Principal) -> Units:
     return Units(read=read, write=lambda: unit_of_work_as(ctx, principal))
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. Every hop to a worker thread costs a request dearly under load (it waits for
+    a thread, then for the event loop again, each time behind the GIL), so only what does I/O hops: opening a
+    reading session does none and happens here, on the loop; taking the write lock and the commit or rollback
+    with the close at the end run in worker threads. (As a sync dependency the session cost two hops of its
+    own besides the view's: issue #11 "Speed" measured them in the console's latency under load.)"""
     ctx = app_context(request)
     endpoint = request.scope.get("endpoint")
-    if request.method in SAFE_METHODS or getattr(endpoint, _OWN_UNITS, False):
-        # Reads begin deferred on SQLite and never wait for a writer.
-        with unit_of_work(ctx.read_session_factory) as session:
-            yield session
-        return
-    # A request that may write takes SQLite's write lock up front (BEGIN IMMEDIATE, queued behind other
-    # writers for up to the busy timeout): a deferred one that read and then wrote failed with a busy
-    # snapshot whenever the gateway or a timer committed in between (issue #10: 18 of 20 parallel hazard
-    # reports answered 503). The lock is taken here, in the dependency's worker thread, so an async view
-    # never waits for it on the event loop the gateway shares. PostgreSQL just opens its transaction.
-    with unit_of_work(ctx.session_factory) as session:
-        session.connection()
+    reading = request.method in SAFE_METHODS or getattr(endpoint, _OWN_UNITS, False)
+    # Reads begin deferred on SQLite and never wait for a writer.
+    unit = unit_of_work(ctx.read_session_factory if reading else ctx.session_factory)
+    session = unit.__enter__()  # makes the session: no I/O
+    try:
+        if not reading:
+            # A request that may write takes SQLite's write lock up front (BEGIN IMMEDIATE, queued behind
+            # other writers for up to the busy timeout): a deferred one that read and then wrote failed with a
+            # busy snapshot whenever the gateway or a timer committed in between (issue #10: 18 of 20 parallel
+            # hazard reports answered 503). The lock is taken in a worker thread, so the event loop the
+            # gateway shares never waits for it. PostgreSQL just opens its transaction.
+            await run_in_threadpool(session.connection)
         yield session
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):  # a cancelled request still rolls back and gives its connection back
+            await run_in_threadpool(unit.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(unit.__exit__, None, None, None)
 
 
 def client_address(request: Request) -> str:
@@ -86,12 +99,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-Context = Annotated[AppContext, Depends(app_context)]
+async def _context(request: Request) -> AppContext:
+    # async: a plain attribute read needs no worker thread (a sync dependency would cost a hop).
+    return app_context(request)
+
+
+Context = Annotated[AppContext, Depends(_context)]
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def raw_token(request: Request, token: Annotated[str | None, Depends(_bearer)] = None) -> str:
-    """The bearer token, or else the console's session cookie."""
+async def raw_token(request: Request, token: Annotated[str | None, Depends(_bearer)] = None) -> str:
+    """The bearer token, or else the console's session cookie (async: no I/O, so no worker thread)."""
     raw = token or request.cookies.get(SESSION_COOKIE)
     if not raw:
         raise Unauthenticated(detail="authentication required", detail_zh="请先登录")
@@ -108,10 +126,10 @@ def current_principal(request: Request, db: DbSession, raw: RawToken) -> Princip
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def requires(permission: str) -> Callable[[Principal], Principal]:
+def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that passes the principal through when it holds ``permission``."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # no I/O: no worker thread
         service.require(principal, permission)
         return principal
 

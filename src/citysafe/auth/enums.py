@@ -60,6 +60,8 @@ class Permission(StrEnum):
     RECTIFY_HAZARDS = "hazards:rectify"
     ENFORCE = "enforcement:write"
     WORK_PERMITS = "hazards:permits"  # apply for, approve, gas-test and close dangerous-work permits
+    READ_EMERGENCY = "emergency:read"  # incidents, their timelines and the duty roster of the region
+    WRITE_EMERGENCY = "emergency:write"  # take calls (接报), move incidents, report casualties, set the roster
     EMERGENCY_PLANS = "emergency:plans"  # write emergency plans (预案), their reviews and filings, and drills
 
 
@@ -74,13 +76,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
+        Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
         Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
     }),
-    Role.OPERATOR: frozenset({Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.REPORT_HAZARDS}),
+    # The monitoring centre sees the incidents its confirmed fires opened, and reads the roster to call.
+    Role.OPERATOR: frozenset({Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.REPORT_HAZARDS,
+                              Permission.READ_EMERGENCY}),
     Role.ENTERPRISE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
         Permission.MANAGE_DEVICES,
@@ -89,4 +96,35 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.GRID_OFFICER: frozenset({Permission.READ_ORGANIZATIONS, Permission.REPORT_HAZARDS}),
     Role.CITIZEN: frozenset(),
+}
+
+# What each permission lets a role do, in the words of the console's role reference (/users/roles).
+PERMISSION_NAMES_ZH: dict[Permission, str] = {
+    Permission.MANAGE_USERS: "管理下级账号（新建、调整角色与区划、停用、重置密码）",
+    Permission.READ_AUDIT: "查阅辖区操作日志",
+    Permission.WRITE_ORGANIZATIONS: "登记和修改单位信息",
+    Permission.READ_ORGANIZATIONS: "查看单位信息",
+    Permission.OPERATE_ALARMS: "处置火警（核实、确认、转报 119、误报）",
+    Permission.MANAGE_DEVICES: "管理消防物联设备和联网单位档案",
+    Permission.WRITE_RISK: "录入和评估风险源、编制风险地图与白皮书",
+    Permission.WRITE_HAZARDS: "立案、交办和督办隐患，制定排查计划",
+    Permission.REPORT_HAZARDS: "上报隐患",
+    Permission.VERIFY_HAZARDS: "复查验收隐患整改",
+    Permission.RECTIFY_HAZARDS: "整改本单位隐患并提交整改材料",
+    Permission.ENFORCE: "执法检查、行政处罚和联合惩戒",
+    Permission.WORK_PERMITS: "办理特殊作业票（申请、签批、气体分析、关闭）",
+}
+
+# Who each role is, for the role reference: whom it serves and how far it reaches.
+ROLE_DUTIES_ZH: dict[Role, str] = {
+    Role.ADMIN: "平台运维与全省账号管理，可见全部数据和无区划的系统记录",
+    Role.PROVINCE_OFFICE: "省安委办：全省风险研判、督导考核",
+    Role.CITY_OFFICE: "市安委办：全市风险地图、白皮书、督导考核",
+    Role.DISTRICT_OFFICE: "区县安委办：本区县隐患排查治理、督办、考核",
+    Role.DEPARTMENT: "应急、住建、交通等行业部门：本行业隐患与执法",
+    Role.FIRE_RESCUE: "消防救援机构：火警处置、消防设施监管与执法",
+    Role.OPERATOR: "监控中心值班员：值守火警、核实并转报",
+    Role.ENTERPRISE: "企业或联网单位：本单位自查、隐患整改、设备与作业票",
+    Role.GRID_OFFICER: "网格员：本网格巡查任务与隐患上报",
+    Role.CITIZEN: "公众：举报隐患、查阅公开信息（不登录控制台）",
 }

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from citysafe.auth.enums import Role
-from citysafe.core.bounds import RowId
+from citysafe.core.bounds import RowId, SaneDatetime
 from citysafe.core.validators import validate_division_code
 
 
@@ -28,6 +28,56 @@ class UserCreate(BaseModel):
     @classmethod
     def _division(cls, value: str) -> str:
         return validate_division_code(value)
+
+
+class UserUpdate(BaseModel):
+    """What an office may change on a subordinate's account; a field left out stays as it is, and
+    ``organization_id: null`` unbinds the account from its unit."""
+
+    role: Role | None = None
+    region_code: str | None = None
+    organization_id: RowId | None = None
+    display_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]*$")
+
+    @field_validator("region_code")
+    @classmethod
+    def _division(cls, value: str | None) -> str | None:
+        return validate_division_code(value) if value else None
+
+
+class UserFilter(BaseModel):
+    """The user list's filters: a username or name fragment, a role, a division (with what lies under it),
+    active or not."""
+
+    q: str | None = Field(default=None, max_length=64)
+    role: Role | None = None
+    region: str | None = None
+    active: bool | None = None
+    organization_id: RowId | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _division(cls, value: str | None) -> str | None:
+        return validate_division_code(value) if value else None
+
+
+class AuditFilter(BaseModel):
+    """The audit log's filters: who (username), what (create, update, delete, pw_reset, password, logout), which
+    record (its table and id), where (a division and what lies under it) and when (``since`` ≤ at < ``until``)."""
+
+    actor: str | None = Field(default=None, max_length=100)
+    action: str | None = Field(default=None, max_length=10)
+    entity: str | None = Field(default=None, max_length=60)
+    entity_id: str | None = Field(default=None, max_length=60)
+    region: str | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _division(cls, value: str | None) -> str | None:
+        return validate_division_code(value) if value else None
 
 
 class PasswordChange(BaseModel):

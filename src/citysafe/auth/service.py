@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import column, select, table
+from sqlalchemy import Select, column, select, table
 from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import ROLE_NAMES_ZH, ROLE_PERMISSIONS, Role, outranks
 from citysafe.auth.models import RevokedToken, User
-from citysafe.auth.schemas import Principal, UserCreate
+from citysafe.auth.schemas import AuditFilter, Principal, UserCreate, UserFilter
 from citysafe.core.audit import AuditEntry
 from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import Conflict, Forbidden, Unauthenticated, field_error
@@ -40,7 +39,7 @@ def create_user(session: Session, *, user_in: UserCreate, creator: Principal | N
     if user_in.role == Role.ENTERPRISE and user_in.organization_id is None:
         raise field_error("organization_id", "an enterprise user needs its organisation", "企业用户须指定所属单位")
     if user_in.organization_id is not None:
-        _check_organisation(session, org_id=user_in.organization_id, region_code=user_in.region_code)
+        check_organisation(session, org_id=user_in.organization_id, region_code=user_in.region_code)
     user = User(
         username=user_in.username, display_name=user_in.display_name or user_in.username,
         role=user_in.role.value, region_code=user_in.region_code,
@@ -62,7 +61,7 @@ def may_manage(actor: Principal, *, role: Role, region_code: str) -> None:
                         detail_zh=f"行政区划 {region_code} 不在您的管辖范围 {actor.region_code} 内")
 
 
-def _check_organisation(session: Session, *, org_id: int, region_code: str) -> None:
+def check_organisation(session: Session, *, org_id: int, region_code: str) -> None:
     # One answer for "no such organisation" and "an organisation outside the account's region", so the
     # check reveals nothing about another district's organisations.
     found = session.execute(select(_ORGANIZATION.c.id).where(
@@ -145,26 +144,55 @@ def users_by_username(session: Session, *, usernames: Collection[str]) -> dict[s
     return {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))} if wanted else {}
 
 
-def list_users(session: Session, *, params: PageParams) -> tuple[list[User], int]:
-    return paginate(session, select(User).order_by(User.id), params)
+def users_by_id(session: Session, *, ids: Collection[int]) -> dict[int, User]:
+    """The users of ``ids`` the reader may see (an audit page names the accounts its entries changed)."""
+    wanted = sorted(set(ids))
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
 
 
-def list_audit(
-    session: Session, *, principal: Principal, params: PageParams, entity: str | None = None,
-    actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
-) -> tuple[list[AuditEntry], int]:
-    """Audit entries of changes inside the principal's region (entries with no region: admins only)."""
+def list_users(session: Session, *, params: PageParams,
+               filters: UserFilter | None = None) -> tuple[list[User], int]:
+    stmt = select(User).order_by(User.id)
+    wanted = filters or UserFilter()
+    if wanted.q:
+        stmt = stmt.where(User.username.contains(wanted.q) | User.display_name.contains(wanted.q))
+    if wanted.role:
+        stmt = stmt.where(User.role == wanted.role.value)
+    if wanted.region:
+        stmt = stmt.where(in_region(User.region_code, wanted.region))
+    if wanted.active is not None:
+        stmt = stmt.where(User.active.is_(wanted.active))
+    if wanted.organization_id is not None:
+        stmt = stmt.where(User.organization_id == wanted.organization_id)
+    return paginate(session, stmt, params)
+
+
+def audit_query(principal: Principal, filters: AuditFilter) -> Select[tuple[AuditEntry]]:
+    """Audit entries of changes inside the principal's region (entries with no region: admins only), newest
+    first, narrowed by ``filters``."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     region_filter: Any = in_region(AuditEntry.region_code, principal.region_code)
     if principal.role == Role.ADMIN:
         region_filter = region_filter | AuditEntry.region_code.is_(None)
     stmt = stmt.where(region_filter)
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if actor:
-        stmt = stmt.where(AuditEntry.actor == actor)
-    if since:
-        stmt = stmt.where(AuditEntry.at >= since)
-    if until:
-        stmt = stmt.where(AuditEntry.at < until)
-    return paginate(session, stmt, params)
+    if filters.region:
+        stmt = stmt.where(in_region(AuditEntry.region_code, filters.region))
+    for field, value in ((AuditEntry.entity, filters.entity), (AuditEntry.entity_id, filters.entity_id),
+                         (AuditEntry.actor, filters.actor), (AuditEntry.action, filters.action)):
+        if value:
+            stmt = stmt.where(field == value)
+    if filters.since:
+        stmt = stmt.where(AuditEntry.at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(AuditEntry.at < filters.until)
+    return stmt
+
+
+def list_audit(session: Session, *, principal: Principal, params: PageParams,
+               filters: AuditFilter) -> tuple[list[AuditEntry], int]:
+    return paginate(session, audit_query(principal, filters), params)
+
+
+def audit_rows(session: Session, *, principal: Principal, filters: AuditFilter, limit: int) -> list[AuditEntry]:
+    """At most ``limit`` entries of the filtered log, newest first, for an export."""
+    return list(session.scalars(audit_query(principal, filters).limit(limit)))

@@ -9,15 +9,18 @@ from citysafe.auth import accounts, login, service
 from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, RawToken, client_address, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import (
+    AuditFilter,
     AuditRead,
     PasswordChange,
     PasswordReset,
     Principal,
     Token,
     UserCreate,
+    UserFilter,
     UserRead,
+    UserUpdate,
 )
-from citysafe.core.bounds import RowId, SaneDatetime
+from citysafe.core.bounds import RowId
 from citysafe.core.pagination import Page, PageParams, page_of
 
 router = APIRouter(tags=["auth"])
@@ -79,22 +82,27 @@ def reset_password(user_id: RowId, body: PasswordReset, db: DbSession, principal
     return UserRead.model_validate(user)
 
 
+@router.patch("/users/{user_id}", response_model=UserRead, operation_id="users_update")
+def update_user(user_id: RowId, body: UserUpdate, db: DbSession, principal: UserManager) -> UserRead:
+    """Change the role, region, unit, name or phone of an account below one's own role; the new role and region
+    must lie below and inside one's own as well."""
+    return UserRead.model_validate(accounts.update_user(db, actor=principal, user_id=user_id, user_in=body))
+
+
 @router.get("/users", response_model=Page[UserRead], operation_id="users_list")
 def list_users(
     db: DbSession, principal: UserManager, params: Annotated[PageParams, Query()],
+    filters: Annotated[UserFilter, Query()],
 ) -> Page[UserRead]:
-    return page_of(service.list_users(db, params=params), params, UserRead.model_validate)
+    return page_of(service.list_users(db, params=params, filters=filters), params, UserRead.model_validate)
 
 
 @router.get("/audit", response_model=Page[AuditRead], operation_id="audit_list")
 def list_audit(
     db: DbSession, principal: Annotated[Principal, Depends(requires(Permission.READ_AUDIT))],
-    params: Annotated[PageParams, Query()],
-    entity: str | None = None, actor: str | None = None,
-    since: SaneDatetime | None = None, until: SaneDatetime | None = None,
+    params: Annotated[PageParams, Query()], filters: Annotated[AuditFilter, Query()],
 ) -> Page[AuditRead]:
-    found = service.list_audit(db, principal=principal, params=params, entity=entity, actor=actor,
-                               since=since, until=until)
+    found = service.list_audit(db, principal=principal, params=params, filters=filters)
     return page_of(found, params, AuditRead.model_validate)
 
 

@@ -74,8 +74,11 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _identity(obj: Any) -> str:
-    key = inspect(obj).identity
-    return "/".join(str(part) for part in key) if key else ""
+    # A row inserted in this flush has its primary key but no identity key yet (that comes after the flush):
+    # read the key from the row itself, or every "create" entry would name no record.
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key) if key and None not in key else ""
 
 
 def _actor(session: Session) -> str:

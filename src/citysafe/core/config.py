@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     hazard_sweep_seconds: float = Field(default=300, gt=0)
     hazard_standards_file: Path | None = None
     hazard_permit_rules_file: Path | None = None
+    # emergency/data/rules.json replaced: categories, grade thresholds, 补报 windows, response levels.
+    emergency_rules_file: Path | None = None
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
     hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""

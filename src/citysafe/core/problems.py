@@ -34,6 +34,9 @@ _ZH_BY_TYPE = {
     "string_too_long": "长度超限",
     "string_pattern_mismatch": "格式不正确",
     "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "extra_forbidden": "不接受此字段",
+    "yuan_amount": "以元为单位填写整数（如 5000万元 填 50000000）",
     "float_parsing": "应为数字",
     "enum": "取值不在允许范围内",
     "literal_error": "取值不在允许范围内",
@@ -69,7 +72,9 @@ def validation_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
         message = str(err.get("msg", "invalid"))
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        zh = _ZH_BY_TYPE.get(str(err.get("type")), message)
+        # A validator that knows the Chinese for its refusal hands it in as the error's context (core.validators).
+        said = (err.get("ctx") or {}).get("zh")
+        zh = str(said) if said else _ZH_BY_TYPE.get(str(err.get("type")), message)
         fields.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), message, zh))
     summary = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
     summary_zh = "；".join(f"{f.field}：{f.message_zh}" for f in fields[:5])

@@ -3,10 +3,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from citysafe.core.bounds import RowId
 from citysafe.core.geo import Location as Location  # re-exported: other domains import it from here
-from citysafe.core.validators import validate_division_code, validate_uscc
+from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 from citysafe.orgs.enums import OrganizationKind
+
+
+def _checked_uscc(value: str | None) -> str | None:
+    """The normalised credit code; a wrong one is refused with its reason in English and in Chinese."""
+    if not value:
+        return None
+    try:
+        return validate_uscc(value)
+    except CodeError as exc:
+        raise PydanticCustomError("uscc_invalid", "{reason}", {"reason": str(exc), "zh": exc.zh}) from exc
 
 
 class Contact(BaseModel):
@@ -33,7 +45,7 @@ class OrganizationBase(BaseModel):
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str | None) -> str | None:
-        return validate_uscc(value) if value else None
+        return _checked_uscc(value)
 
 
 class OrganizationCreate(OrganizationBase):
@@ -58,7 +70,7 @@ class OrganizationUpdate(BaseModel):
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str | None) -> str | None:
-        return validate_uscc(value) if value else None
+        return _checked_uscc(value)
 
 
 class OrganizationRead(BaseModel):
@@ -79,6 +91,7 @@ class OrganizationRead(BaseModel):
 
 
 class OrganizationFilter(BaseModel):
+    ids: list[RowId] | None = Field(default=None, max_length=500, description="only these units")
     q: str | None = None
     kind: OrganizationKind | None = None
     region: str | None = None

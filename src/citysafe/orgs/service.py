@@ -52,7 +52,7 @@ def get(session: Session, *, org_id: int) -> Organization:
     return get_or_404(session, Organization, org_id, what="organization", what_zh="单位")
 
 
-def sectors(session: Session, *, org_ids: set[int]) -> dict[int, str]:
+def sectors_by_id(session: Session, *, org_ids: set[int]) -> dict[int, str]:
     """Each visible organisation's sector (行业), by id: what a duty that depends on the sector reads."""
     if not org_ids:
         return {}
@@ -80,12 +80,21 @@ def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -
     return org
 
 
+def sectors(session: Session) -> list[str]:
+    """The sectors units in the reader's scope are filed under, for a filter's choices."""
+    return sorted(s for s in session.scalars(select(Organization.sector).distinct()) if s)
+
+
 def list_organizations(
     session: Session, *, filters: OrganizationFilter, params: PageParams,
 ) -> tuple[list[Organization], int]:
     stmt = select(Organization).order_by(Organization.id)
+    if filters.ids is not None:
+        stmt = stmt.where(Organization.id.in_(filters.ids))
     if filters.q:
-        stmt = stmt.where(Organization.name.contains(filters.q) | Organization.address.contains(filters.q))
+        # One box finds a unit by its name, its address or (part of) its credit code, as offices search.
+        stmt = stmt.where(Organization.name.contains(filters.q) | Organization.address.contains(filters.q)
+                          | Organization.uscc.contains(filters.q.upper()))
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind.value)
     if filters.region:

@@ -30,6 +30,12 @@ def list_organizations(
                    OrganizationRead.model_validate)
 
 
+@router.get("/sectors", response_model=list[str], operation_id="organizations_sectors")
+def list_sectors(db: DbSession, principal: CurrentPrincipal) -> list[str]:
+    """The sectors the units one may see are filed under (the choices of a sector filter)."""
+    return service.sectors(db)
+
+
 @router.get("/{org_id}", response_model=OrganizationRead, operation_id="organizations_get")
 def get_organization(org_id: RowId, db: DbSession, principal: CurrentPrincipal) -> OrganizationRead:
     return OrganizationRead.model_validate(service.get(db, org_id=org_id))

@@ -31,6 +31,8 @@ class RegionNames:
         self._names: dict[str, str] = {}
         self._loaded: set[str] = set()
         self._lock = threading.Lock()
+        # Counts ``forget``s: caches that hold names inside their answers (risk's dashboard counts) key on it.
+        self.generation = 0
 
     def name(self, code: str | None) -> str | None:
         """The division's name, or None for a code that names no division."""
@@ -54,6 +56,7 @@ class RegionNames:
         with self._lock:
             self._names = {}
             self._loaded = set()
+            self.generation += 1
 
     def _load(self, chunk: str) -> None:
         stmt = select(Region.code, Region.name)

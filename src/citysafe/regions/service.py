@@ -143,6 +143,13 @@ def add_division(
     return region
 
 
+def rename(session: Session, *, region: Region, name: str) -> None:
+    """Give ``region`` a new name; the application's cached names learn it (pages show it at once)."""
+    region.name = name
+    session.flush()
+    _forget_names(session)
+
+
 def set_boundary(region: Region, *, boundary: dict[str, Any], source: str = "") -> None:
     """Give ``region`` a WGS84 GeoJSON boundary, with its centroid and bounding box."""
     for key, value in _geometry_columns(boundary).items():

@@ -10,9 +10,11 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from citysafe.auth.deps import DbSession
 from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.pagination import PageParams
 from citysafe.firewatch import service
@@ -94,7 +96,11 @@ def map_units(request: Request, db: DbSession) -> Response:
 
 @router.get("/firewatch/units/{unit_id}", response_class=HTMLResponse)
 def unit_page(request: Request, unit_id: RowId, db: DbSession) -> Response:
-    principal = page_principal(request, db)
+    return unit_view(request, db, unit_id, page_principal(request, db))
+
+
+def unit_view(request: Request, db: Session, unit_id: int, principal: Principal, *, failed: Any = None) -> Response:
+    """The unit's page; ``failed`` (web/registry_forms.Refused) is a form of it shown again with its message."""
     registry = service.registry_service
     unit = registry.get_unit(db, unit_id=unit_id)
     uitds, _ = registry.list_uitds(db, registered=None, unit_id=unit.id, params=PageParams(size=100))
@@ -102,6 +108,13 @@ def unit_page(request: Request, unit_id: RowId, db: DbSession) -> Response:
     iot_devices, _ = registry.list_iot_devices(db, registered=None, unit_id=unit.id, params=PageParams(size=200))
     alarms, total = service.list_alarms(db, filters=AlarmFilter(unit=unit.id), params=PageParams(size=100))
     open_count = sum(1 for a in alarms if a.is_open)
-    return render(request, "firewatch/unit.html", principal, unit=unit, uitds=uitds, components=components,
-                  iot_devices=iot_devices, alarms=alarms, alarm_total=total, open_count=open_count,
-                  can_operate=principal.can(Permission.OPERATE_ALARMS), **_names())
+    response = render(request, "firewatch/unit.html", principal,
+                      current_path=f"/firewatch/units/{unit.id}", unit=unit, uitds=uitds, components=components,
+                      iot_devices=iot_devices, alarms=alarms, alarm_total=total, open_count=open_count,
+                      buildings=registry.list_buildings(db, unit=unit), failed=failed,
+                      can_manage=principal.can(Permission.MANAGE_DEVICES),
+                      can_operate=principal.can(Permission.OPERATE_ALARMS), ok=request.query_params.get("ok", ""),
+                      error=request.query_params.get("error", ""), **_names())
+    if failed:
+        response.status_code = 422
+    return response

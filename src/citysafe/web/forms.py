@@ -8,7 +8,9 @@ half-made change never commits, and its message names each field as the form lab
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
@@ -49,6 +51,16 @@ def optional_float(values: Mapping[str, str], name: str) -> float | None:
         return float(values[name])
     except ValueError as exc:
         raise field_error(name, "not a number", "须填写数字") from exc
+
+
+def optional_moment(values: Mapping[str, str], name: str, timezone: str) -> datetime | None:
+    """A datetime-local field: wall time in the city's zone (``timezone``); None when left empty."""
+    if not values.get(name):
+        return None
+    try:
+        return datetime.fromisoformat(values[name]).replace(tzinfo=ZoneInfo(timezone))
+    except ValueError as exc:
+        raise field_error(name, "not a date and time", "日期时间格式不正确") from exc
 
 
 def run_action(db: Session, path: str, action: Callable[[], str], *,

@@ -1,6 +1,7 @@
 """Console pages of the hazards domain: the ticket list and statistics, a ticket with its timeline and the
-actions its viewer may take, the mobile report page, tasks with their checklists, permits, enforcement,
-grids. Every page calls the same services as the API; forms post here and come back with a message."""
+actions its viewer may take, the mobile report page, tasks with their checklists, permits (enforcement:
+web/enforcement.py; grids: web/grids.py). Every page calls the same services as the API; forms post here and come
+back with a message."""
 
 from __future__ import annotations
 
@@ -27,14 +28,11 @@ from citysafe.hazards import rules
 from citysafe.hazards.calc.judging import end_of_local_day
 from citysafe.hazards.calc.lifecycle import ACTION_NAMES_ZH, STATE_NAMES_ZH
 from citysafe.hazards.calc.permits import PERMIT_STATE_NAMES_ZH
-from citysafe.hazards.enforcement import service as enforcement
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, LEVEL_NAMES_ZH, PLACE_TYPE_NAMES_ZH, SOURCE_NAMES_ZH
-from citysafe.hazards.grids import service as grids
 from citysafe.hazards.inspection import checklists
 from citysafe.hazards.inspection import service as inspection
 from citysafe.hazards.inspection.schemas import TaskResultIn
 from citysafe.hazards.permits import service as permits
-from citysafe.hazards.schemas import region_query
 from citysafe.hazards.tickets import files, queries, reads, stats
 from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate, TicketFilter, TransitionIn
@@ -95,12 +93,13 @@ def _local_day(value: str, ctx: AppContext) -> datetime | None:
 
 @router.get("/hazards", response_class=HTMLResponse)
 def ticket_list(request: Request, db: DbSession, ctx: Context, tab: str = "", page: int = 1, q: str = "",
-                category: str = "", level: str = "", region: str = "") -> Response:
+                category: str = "", level: str = "", region: str = "", organization_id: str = "") -> Response:
     principal = page_principal(request, db)
     now = ctx.clock.now()
     chosen = next((t for t in TABS if t[0] == tab), TABS[0])
     raw: dict[str, Any] = dict(chosen[2]) | {k: v for k, v in
-                                             (("q", q), ("category", category), ("level", level), ("region", region))
+                                             (("q", q), ("category", category), ("level", level), ("region", region),
+                                              ("organization_id", organization_id))
                                              if v}
     try:
         filters = TicketFilter.model_validate(raw)
@@ -277,21 +276,3 @@ def permits_page(request: Request, db: DbSession, ctx: Context, flag: str = "") 
                   local=format_local, permission_work_permits=Permission.WORK_PERMITS)
 
 
-@router.get("/hazards/enforcement", response_class=HTMLResponse)
-def enforcement_page(request: Request, db: DbSession, ctx: Context) -> Response:
-    principal = page_principal(request, db)
-    now = ctx.clock.now()
-    records, total = enforcement.list_records(db, params=PageParams(size=50))
-    listed, _ = enforcement.list_punishments(db, params=PageParams(size=100), now=now)
-    return render(request, "hazards/enforcement.html", principal, records=enforcement.record_reads(db, records, now),
-                  total=total, punishments=[enforcement.punishment_read(p, now) for p in listed], local=format_local)
-
-
-@router.get("/hazards/grids", response_class=HTMLResponse)
-def grids_page(request: Request, db: DbSession, within: str = "") -> Response:
-    principal = page_principal(request, db)
-    try:
-        scope = region_query(within) or principal.region_code
-    except CitysafeError:
-        scope = principal.region_code
-    return render(request, "hazards/grids.html", principal, grids=grids.list_grids(db, within=scope), within=scope)

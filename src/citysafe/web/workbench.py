@@ -33,6 +33,7 @@ from citysafe.hazards.permits import service as permits
 from citysafe.hazards.tickets.schemas import TicketFilter
 from citysafe.orgs import service as orgs
 from citysafe.regions import service as regions
+from citysafe.regions.schemas import RegionRead
 from citysafe.risk.enums import LEVEL_COLOURS, RiskLevel
 from citysafe.risk.service import reports, stats
 from citysafe.web.common import page_principal, render
@@ -48,6 +49,7 @@ class Desk:
     principal: Principal
     settings: Settings
     now: datetime
+    region: RegionRead  # the user's own division, with its path and children (the page's header reads it too)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.settings.timezone))
@@ -62,11 +64,10 @@ class Section(NamedTuple):
 
 
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
-    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where."""
-    if not codes:
-        return {}
-    known = regions.names(desk.db, codes=sorted(codes | {c[:6] for c in codes}))
-    return {c: " ".join(dict.fromkeys(n for n in (known.get(c[:6], ""), known.get(c, "")) if n)) for c in codes}
+    """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where.
+    From the application's cached names (regions/names.py), so a page asks the database no more for them."""
+    cached = regions.cached_names(desk.db)
+    return {c: cached.full_name(c) or "" for c in codes}
 
 
 def _tickets(desk: Desk, reporter_id: int | None = None) -> dict[str, Any]:
@@ -101,11 +102,11 @@ def _alarms(desk: Desk) -> dict[str, Any]:
 def _reports_due(desk: Desk) -> dict[str, Any]:
     year = desk.local(desk.now).year
     region = desk.principal.region_code
-    built = [r for r in reports.list_reports(desk.db, limit=50) if r.year == year and r.region_code == region]
+    built = reports.latest_report(desk.db, region_code=region, year=year)
     overdue_tasks = inspection.list_tasks(desk.db, params=PageParams(size=1), principal=desk.principal,
                                           now=desk.now, state="pending", overdue=True)[1]
     flags = permits.flags_summary(desk.db, settings=desk.settings, now=desk.now)
-    return {"year": year, "whitepaper": built[0] if built else None, "overdue_tasks": overdue_tasks,
+    return {"year": year, "whitepaper": built, "overdue_tasks": overdue_tasks,
             "permit_flags": flags}
 
 
@@ -123,7 +124,7 @@ class AreaRow:
 
 def _area(desk: Desk) -> dict[str, Any]:
     region = desk.principal.region_code
-    children = regions.children(desk.db, code=region)
+    children = desk.region.children
     if not children:
         return {"rows": []}
     summary = hazards.hazard_stats(desk.db, filters=TicketFilter(), principal=desk.principal, now=desk.now,
@@ -197,8 +198,8 @@ def sections_for(role: Role) -> list[Section]:
 @router.get("/", response_class=HTMLResponse)
 def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
     principal = page_principal(request, db)
-    desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now())
     region = regions.read(db, code=principal.region_code)
+    desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now(), region=region)
     # An enterprise's page is headed by its own name, not the district it lies in.
     title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
     shown = [(s, s.build(desk)) for s in sections_for(principal.role)]

@@ -227,7 +227,7 @@ def overdue(session: Session, *, today: date, region: str | None = None) -> list
     if region:
         stmt = stmt.where(in_region(EmergencyPlan.region_code, region))
     plans = list(session.scalars(stmt))
-    sectors = orgs_service.sectors(session, org_ids={p.organization_id for p in plans if p.organization_id})
+    sectors = orgs_service.sectors_by_id(session, org_ids={p.organization_id for p in plans if p.organization_id})
     subjects = [calc.PlanSubject(p.id, p.kind, p.organization_id, sectors.get(p.organization_id or 0, ""),
                                  p.region_code, p.created_at.date()) for p in plans]
     held = dict(session.execute(select(Drill.plan_id, func.max(Drill.held_on))

@@ -23,7 +23,7 @@ from citysafe.firewatch.gateway.downlink import Downlink, Sent
 from citysafe.firewatch.registry import service as registry_service
 from citysafe.firewatch.registry.schemas import UitdAddress
 
-__all__ = ["router"]
+__all__ = ["DutyCheckIn", "GatewayUnavailable", "SentRead", "downlink_of", "router", "sent_or_conflict"]
 
 router = APIRouter(prefix="/firewatch", tags=["firewatch"])
 Operator = Annotated[Principal, Depends(requires(Permission.OPERATE_ALARMS))]
@@ -48,7 +48,8 @@ class SentRead(BaseModel):
     sent_at: datetime
 
 
-def _downlink(ctx: AppContext) -> Downlink:
+def downlink_of(ctx: AppContext) -> Downlink:
+    """This process's GB/T 26875.3 downlink (the console's 查岗 and 巡检 buttons use it too)."""
     downlink = ctx.extras.get("gb26875_downlink")
     if not isinstance(downlink, Downlink):
         raise GatewayUnavailable(detail="this process runs no GB/T 26875.3 gateway (serve --gb26875-port)",
@@ -56,7 +57,7 @@ def _downlink(ctx: AppContext) -> Downlink:
     return downlink
 
 
-def _require_connected(sent: Sent | None, address: int) -> SentRead:
+def sent_or_conflict(sent: Sent | None, address: int) -> SentRead:
     if sent is None:
         raise Conflict(detail=f"UITD {address} is not connected to this gateway",
                        detail_zh=f"用户信息传输装置 {address} 当前未连接")
@@ -74,19 +75,19 @@ async def duty_check(address: UitdAddress, db: DbSession, ctx: Context, principa
                      body: DutyCheckIn | None = None) -> SentRead:
     """Send a 查岗 (type 91) now; the reply shows up in ``GET /firewatch/duty-checks``."""
     await _in_scope(db, address)
-    sent = await _downlink(ctx).duty_check(address, (body or DutyCheckIn()).timeout_minutes)
-    return _require_connected(sent, address)
+    sent = await downlink_of(ctx).duty_check(address, (body or DutyCheckIn()).timeout_minutes)
+    return sent_or_conflict(sent, address)
 
 
 @router.post("/uitds/{address}/patrol", response_model=SentRead, operation_id="firewatch_uitds_patrol")
 async def patrol(address: UitdAddress, db: DbSession, ctx: Context, principal: Operator) -> SentRead:
     """Patrol (type 81, read UITD status) now instead of waiting for the period."""
     await _in_scope(db, address)
-    return _require_connected(_downlink(ctx).patrol_now(address), address)
+    return sent_or_conflict(downlink_of(ctx).patrol_now(address), address)
 
 
 @router.get("/gateway", operation_id="firewatch_gateway_stats")
 def gateway_stats(ctx: Context, principal: Operator) -> dict[str, dict[str, int]]:
     """Counters of this process's gateway: connections, frames, ACKs, NAKs, batches, downlink answers."""
-    downlink = _downlink(ctx)
+    downlink = downlink_of(ctx)
     return {"gateway": downlink.gateway.stats.as_dict(), "downlink": downlink.stats.as_dict()}

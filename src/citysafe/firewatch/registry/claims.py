@@ -58,8 +58,10 @@ def list_claims(session: Session, *, status: str | None, params: PageParams) -> 
     return paginate(session, stmt, params)
 
 
-def decide(session: Session, *, claim_id: int, approver: Principal, approve: bool, now: datetime) -> DeviceClaim:
-    """Approve (bind the device and its past alarms to the unit) or reject a pending claim."""
+def decide(session: Session, *, claim_id: int, approver: Principal, approve: bool, now: datetime,
+           reason: str = "") -> DeviceClaim:
+    """Approve (bind the device and its past alarms to the unit) or reject a pending claim, with the reason
+    the claimant reads."""
     claim = get_or_404(session, DeviceClaim, claim_id, what="claim", what_zh="认领申请")
     requester = Role(claim.requester_role)
     if approver.role not in OFFICE_ROLES or not outranks(approver.role, requester):
@@ -81,6 +83,6 @@ def decide(session: Session, *, claim_id: int, approver: Principal, approve: boo
                            detail_zh="该设备无法认领：平台未收到过它的数据，或它已登记") from exc
         claim.alarms_attached = count
     claim.status = "approved" if approve else "rejected"
-    claim.decided_by, claim.decided_at = approver.username, now
+    claim.decided_by, claim.decided_at, claim.decision_note = approver.username, now, reason
     session.flush()
     return claim

@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.errors import CitysafeError
+from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
+from citysafe.core.problems import validation_problem
 from citysafe.core.sheets.reader import SheetReader
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH
 from citysafe.firewatch.protocols.gb26875.tables import COMPONENT_TYPES, SYSTEM_TYPES
@@ -148,13 +149,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def parse_address(value: Any) -> int:
+def parse_address(value: Any, field: str = "address") -> int:
+    """A device address as a label or a sheet gives it: decimal, or hexadecimal after 0x."""
     text = _text(value).lower().replace(" ", "")
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    if not text.isdigit():
-        raise ValueError(f"{value!r} is not a decimal or 0x-hex address")
-    return int(text)
+    digits, base = (text[2:], 16) if text.startswith("0x") else (text, 10)
+    if digits and all(c in "0123456789abcdef"[:base] for c in digits):
+        return int(digits, base)
+    raise field_error(field, f"{value!r} is not a decimal or 0x-hex address",
+                      f"“{_text(value)}”不是地址：须为十进制数字，或 0x 开头的十六进制")
 
 
 def _thresholds(value: Any) -> dict[str, float]:
@@ -197,16 +199,17 @@ class _Importer:
                 with self.session.begin_nested():
                     created = make(record)
                 self.counts[key] += created is not False
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = [str(p) for p in err["loc"]]
-                    column = next((headers[p] for p in loc if p in headers), ".".join(loc))
-                    self.problem(title, number, column, err["msg"])
+            except ValidationError as exc:  # each refused field in its column, in Chinese as the API says it
+                for field in validation_problem([dict(e) for e in exc.errors()]).fields:
+                    parts = field.field.split(".")
+                    column = next((headers[p] for p in parts if p in headers), field.field)
+                    self.problem(title, number, column, field.message, field.message_zh)
             except CitysafeError as exc:
                 column = next((headers.get(f.field, f.field) for f in exc.fields), "")
-                self.problem(title, number, column, exc.detail, exc.detail_zh)
+                said = next((f.message_zh for f in exc.fields if f.message_zh), exc.detail_zh)
+                self.problem(title, number, column, exc.detail, said)
             except (ValueError, KeyError) as exc:
-                self.problem(title, number, "", str(exc))
+                self.problem(title, number, "", str(exc), "填写不正确")
 
     def add_unit(self, r: dict[str, Any]) -> bool:
         """A unit already registered under this name is referred to, not created again (re-imports)."""
@@ -229,7 +232,8 @@ class _Importer:
     def _require_unit(self, name: Any) -> FireUnit:
         unit = self.unit(_text(name))
         if unit is None:
-            raise ValueError(f"no networked unit named {_text(name)!r} (in this workbook or registered)")
+            raise field_error("unit", f"no networked unit named {_text(name)!r} (in this workbook or registered)",
+                              f"没有名为“{_text(name)}”的联网单位（本表中或系统里）")
         return unit
 
     def add_building(self, r: dict[str, Any]) -> None:
@@ -249,14 +253,16 @@ class _Importer:
         found = self.session.execute(select(Building.id).where(Building.unit_id == unit_id,
                                                                Building.name == _text(name))).scalar()
         if found is None:
-            raise ValueError(f"no building {_text(name)!r} in the unit")
+            raise field_error("building", f"no building {_text(name)!r} in the unit",
+                              f"该单位没有名为“{_text(name)}”的建筑")
         return int(found)
 
     def add_component(self, r: dict[str, Any]) -> None:
-        uitd = rs.get_uitd(self.session, address=parse_address(r["uitd"]))
+        uitd = rs.get_uitd(self.session, address=parse_address(r["uitd"], "uitd"))
         rs.add_component(self.session, uitd=uitd, component_in=ComponentCreate(
             system_type=r["system_type"], system_address=r["system_address"], system_name=_text(r.get("system_name")),
-            component_type=r["component_type"], component_address=parse_address(r["component_address"]),
+            component_type=r["component_type"],
+            component_address=parse_address(r["component_address"], "component_address"),
             description=_text(r.get("description")), building_id=self._building_id(uitd.unit_id, r.get("building")),
             floor=_text(r.get("floor")), zone=_text(r.get("zone"))))
 

@@ -183,3 +183,5 @@ class DeviceClaim(RegionScoped, OrgScoped, Timestamped, Base):
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     alarms_attached: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the office decided as it did (a rejection tells the claimant what to do next).
+    decision_note: Mapped[str] = mapped_column(String(200), default="", server_default="")

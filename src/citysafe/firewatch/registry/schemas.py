@@ -194,7 +194,14 @@ class ClaimRead(BaseModel):
     decided_by: str
     decided_at: datetime | None
     alarms_attached: int
+    decision_note: str = ""
     created_at: datetime
+
+
+class ClaimDecisionIn(BaseModel):
+    """Why an office approves or rejects a claim; the claimant reads it next to the decision."""
+
+    reason: str = Field(default="", max_length=200)
 
 
 class MaintenanceCreate(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -67,14 +67,31 @@ def get_unit(session: Session, *, unit_id: int) -> FireUnit:
     return get_or_404(session, FireUnit, unit_id, what="networked unit", what_zh="联网单位")
 
 
-def list_units(session: Session, *, q: str | None, region: str | None,
-               params: PageParams) -> tuple[list[FireUnit], int]:
+def _unit_offline() -> ColumnElement[bool]:
+    """A device of the unit is offline now (the patrol marked it), or none has ever reported."""
+    down = or_(exists().where(Uitd.unit_id == FireUnit.id, Uitd.offline_since.is_not(None)),
+               exists().where(IotDevice.unit_id == FireUnit.id, IotDevice.offline_since.is_not(None)))
+    heard = or_(exists().where(Uitd.unit_id == FireUnit.id, Uitd.last_seen_at.is_not(None)),
+                exists().where(IotDevice.unit_id == FireUnit.id, IotDevice.last_seen_at.is_not(None)))
+    return or_(down, ~heard)
+
+
+def list_units(session: Session, *, q: str | None, region: str | None, params: PageParams,
+               online: bool | None = None) -> tuple[list[FireUnit], int]:
+    """Units by name or address words, region, and ``online``: every device that reported is still
+    reporting (True), or some device is offline or none has reported yet (False)."""
     stmt = select(FireUnit).order_by(FireUnit.id)
     if q:
         stmt = stmt.where(FireUnit.name.contains(q) | FireUnit.address.contains(q))
     if region:
         stmt = stmt.where(in_region(FireUnit.region_code, region))
+    if online is not None:
+        stmt = stmt.where(~_unit_offline() if online else _unit_offline())
     return paginate(session, stmt, params)
+
+
+def list_buildings(session: Session, *, unit: FireUnit) -> list[Building]:
+    return list(session.scalars(select(Building).where(Building.unit_id == unit.id).order_by(Building.id)))
 
 
 def add_building(session: Session, *, unit: FireUnit, building_in: BuildingCreate) -> Building:
@@ -235,6 +252,10 @@ def add_component(session: Session, *, uitd: Uitd, component_in: ComponentCreate
     return component
 
 
+def list_systems(session: Session, *, uitd: Uitd) -> list[FireSystem]:
+    return list(session.scalars(select(FireSystem).where(FireSystem.uitd_id == uitd.id).order_by(FireSystem.id)))
+
+
 def list_components(session: Session, *, uitd: Uitd) -> list[Component]:
     return list(session.execute(select(Component).where(Component.uitd_id == uitd.id)
                                 .order_by(Component.id)).scalars())
@@ -306,6 +327,17 @@ def _device_owner(session: Session, device_address: str) -> tuple[str, int | Non
     if device is None:
         raise field_error("device_address", f"no device {device_address}", f"未找到设备 {device_address}")
     return device.region_code, device.organization_id
+
+
+def end_maintenance(session: Session, *, window_id: int, now: datetime) -> MaintenanceWindow:
+    """End a window early: alarms from ``now`` on are no longer shielded. One that has not begun is ended
+    at once (it never shields anything); one already over is refused."""
+    window = get_or_404(session, MaintenanceWindow, window_id, what="maintenance window", what_zh="维保屏蔽时段")
+    if window.ends_at <= now:
+        raise Conflict(detail=f"maintenance window {window.id} has already ended", detail_zh="该维保时段已结束")
+    window.ends_at = max(now, window.starts_at)
+    session.flush()
+    return window
 
 
 def list_maintenance(session: Session, *, active_at: datetime | None) -> list[MaintenanceWindow]:

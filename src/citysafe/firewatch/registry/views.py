@@ -23,6 +23,7 @@ from citysafe.firewatch.registry.schemas import (
     BindResult,
     BuildingCreate,
     BuildingRead,
+    ClaimDecisionIn,
     ClaimRead,
     ComponentCreate,
     ComponentRead,
@@ -50,8 +51,9 @@ def create_unit(unit_in: UnitCreate, db: DbSession, principal: Manager) -> UnitR
 
 @router.get("/units", response_model=Page[UnitRead], operation_id="firewatch_units_list")
 def list_units(db: DbSession, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
-               q: str | None = None, region: str | None = None) -> Page[UnitRead]:
-    items, total = rs.list_units(db, q=q, region=region, params=params)
+               q: str | None = None, region: str | None = None, online: bool | None = None) -> Page[UnitRead]:
+    """``online=true``: every device that reported still reports; ``false``: one is offline or none reported."""
+    items, total = rs.list_units(db, q=q, region=region, params=params, online=online)
     return page_of((items, total), params, UnitRead.model_validate)
 
 
@@ -65,6 +67,13 @@ def get_unit(unit_id: RowId, db: DbSession, principal: CurrentPrincipal) -> Unit
 def add_building(unit_id: RowId, building_in: BuildingCreate, db: DbSession, principal: Manager) -> BuildingRead:
     unit = rs.get_unit(db, unit_id=unit_id)
     return BuildingRead.model_validate(rs.add_building(db, unit=unit, building_in=building_in))
+
+
+@router.get("/units/{unit_id}/buildings", response_model=list[BuildingRead],
+            operation_id="firewatch_buildings_list")
+def list_buildings(unit_id: RowId, db: DbSession, principal: CurrentPrincipal) -> list[BuildingRead]:
+    unit = rs.get_unit(db, unit_id=unit_id)
+    return [BuildingRead.model_validate(b) for b in rs.list_buildings(db, unit=unit)]
 
 
 @router.post("/uitds", response_model=UitdRead, status_code=201, operation_id="firewatch_uitds_create")
@@ -148,15 +157,20 @@ def list_claims(db: DbSession, principal: Manager, params: Annotated[PageParams,
 
 
 @router.post("/claims/{claim_id}/approve", response_model=ClaimRead, operation_id="firewatch_claims_approve")
-def approve_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
+def approve_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager,
+                  body: ClaimDecisionIn | None = None) -> ClaimRead:
     """An office above the claimant binds the device and its past alarms to the claimed unit."""
-    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=True, now=ctx.clock.now())
+    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=True, now=ctx.clock.now(),
+                          reason=(body or ClaimDecisionIn()).reason)
     return ClaimRead.model_validate(claim)
 
 
 @router.post("/claims/{claim_id}/reject", response_model=ClaimRead, operation_id="firewatch_claims_reject")
-def reject_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager) -> ClaimRead:
-    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=False, now=ctx.clock.now())
+def reject_claim(claim_id: RowId, db: DbSession, ctx: Context, principal: Manager,
+                 body: ClaimDecisionIn | None = None) -> ClaimRead:
+    """The reason tells the claimant what to do next (check the address on the device's label …)."""
+    claim = claims.decide(db, claim_id=claim_id, approver=principal, approve=False, now=ctx.clock.now(),
+                          reason=(body or ClaimDecisionIn()).reason)
     return ClaimRead.model_validate(claim)
 
 
@@ -170,6 +184,13 @@ def device_points(device: str, db: DbSession, principal: CurrentPrincipal) -> li
              operation_id="firewatch_maintenance_create")
 def create_maintenance(window_in: MaintenanceCreate, db: DbSession, principal: Manager) -> MaintenanceRead:
     return MaintenanceRead.model_validate(rs.create_maintenance(db, window_in=window_in, actor=principal.username))
+
+
+@router.post("/maintenance/{window_id}/end", response_model=MaintenanceRead,
+             operation_id="firewatch_maintenance_end")
+def end_maintenance(window_id: RowId, db: DbSession, ctx: Context, principal: Manager) -> MaintenanceRead:
+    """End a window early (the work finished): alarms from now on are handled as usual again."""
+    return MaintenanceRead.model_validate(rs.end_maintenance(db, window_id=window_id, now=ctx.clock.now()))
 
 
 @router.get("/maintenance", response_model=list[MaintenanceRead], operation_id="firewatch_maintenance_list")

@@ -27,6 +27,8 @@ class EnforcementRecord(RegionScoped, OrgScoped, Timestamped, Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     findings: Mapped[str] = mapped_column(Text, default="")
     violations: Mapped[str] = mapped_column(Text, default="")
+    # The articles the violations break (《安全生产法》第一百零二条), as the record cites them.
+    basis: Mapped[str] = mapped_column(String(500), default="")
     measures: Mapped[list[str]] = mapped_column(JSON, default=list)
     ticket_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -49,6 +51,8 @@ class EnforcementPenalty(RegionScoped, Base):
     decision_no: Mapped[str] = mapped_column(String(100), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     executed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The article the penalty is imposed under (《安全生产法》第九十九条).
+    basis: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
 
 

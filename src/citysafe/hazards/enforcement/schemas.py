@@ -14,6 +14,7 @@ class PenaltyCreate(BaseModel):
     kind: PenaltyKind
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     decision_no: str = Field(default="", max_length=100)
+    basis: str = Field(default="", max_length=500)
     decided_at: SaneAwareDatetime
     executed: bool = False
     note: str = Field(default="", max_length=2000)
@@ -31,6 +32,7 @@ class PenaltyRead(BaseModel):
     kind_name: str
     amount: Decimal | None
     decision_no: str
+    basis: str
     decided_at: datetime
     executed: bool
     note: str
@@ -48,6 +50,7 @@ class EnforcementCreate(BaseModel):
     address: str = Field(default="", max_length=300)
     findings: str = Field(default="", max_length=8000)
     violations: str = Field(default="", max_length=8000)
+    basis: str = Field(default="", max_length=500)
     measures: list[str] = Field(default_factory=list, max_length=20)
     ticket_ids: list[RowId] = Field(default_factory=list, max_length=100)
     penalties: list[PenaltyCreate] = Field(default_factory=list, max_length=20)
@@ -79,6 +82,7 @@ class EnforcementRead(BaseModel):
     address: str
     findings: str
     violations: str
+    basis: str
     measures: list[str]
     ticket_ids: list[int]
     status: str

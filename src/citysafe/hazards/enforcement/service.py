@@ -73,6 +73,7 @@ def org_brief(org_id: int | None, name: str, punished: dict[int, list[Punishment
 
 def _penalty(record: EnforcementRecord, penalty_in: PenaltyCreate) -> EnforcementPenalty:
     return EnforcementPenalty(kind=penalty_in.kind.value, amount=penalty_in.amount, decision_no=penalty_in.decision_no,
+                              basis=penalty_in.basis,
                               decided_at=penalty_in.decided_at, executed=penalty_in.executed, note=penalty_in.note,
                               region_code=record.region_code)
 
@@ -94,7 +95,8 @@ def create_record(session: Session, *, record_in: EnforcementCreate, principal: 
         target_name=record_in.target_name or org_name, region_code=region, sector=record_in.sector,
         department=record_in.department, inspected_at=record_in.inspected_at, inspectors=record_in.inspectors,
         address=record_in.address, findings=record_in.findings, violations=record_in.violations,
-        measures=list(record_in.measures), ticket_ids=list(record_in.ticket_ids), created_by=principal.display_name)
+        basis=record_in.basis, measures=list(record_in.measures), ticket_ids=list(record_in.ticket_ids),
+        created_by=principal.display_name)
     session.add(record)
     session.flush()
     record.penalties.extend(_penalty(record, p) for p in record_in.penalties)
@@ -107,6 +109,8 @@ def get_record(session: Session, *, record_id: int) -> EnforcementRecord:
 
 
 def add_penalty(session: Session, *, record: EnforcementRecord, penalty_in: PenaltyCreate) -> EnforcementRecord:
+    if record.status == "closed":
+        raise Conflict(detail="the enforcement record is closed", detail_zh="该执法记录已结案，不能再追加处罚")
     record.penalties.append(_penalty(record, penalty_in))
     session.flush()
     return record
@@ -121,7 +125,7 @@ def close_record(session: Session, *, record: EnforcementRecord) -> EnforcementR
 def list_records(
     session: Session, *, params: PageParams, kind: str | None = None, organization_id: int | None = None,
     region: str | None = None, sector: str | None = None, q: str | None = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: datetime | None = None, until: datetime | None = None, status: str | None = None,
 ) -> tuple[list[EnforcementRecord], int]:
     stmt = select(EnforcementRecord).order_by(EnforcementRecord.inspected_at.desc(), EnforcementRecord.id.desc())
     if kind:
@@ -134,6 +138,8 @@ def list_records(
         stmt = stmt.where(EnforcementRecord.sector == sector)
     if q:
         stmt = stmt.where(EnforcementRecord.target_name.contains(q) | EnforcementRecord.violations.contains(q))
+    if status:
+        stmt = stmt.where(EnforcementRecord.status == status)
     if since:
         stmt = stmt.where(EnforcementRecord.inspected_at >= since)
     if until:
@@ -148,9 +154,10 @@ def record_reads(session: Session, records: Sequence[EnforcementRecord], now: da
         organization=org_brief(r.organization_id, r.target_name, punished), target_name=r.target_name,
         region_code=r.region_code, sector=r.sector, department=r.department, inspected_at=r.inspected_at,
         inspectors=r.inspectors, address=r.address, findings=r.findings, violations=r.violations,
-        measures=r.measures, ticket_ids=r.ticket_ids, status=r.status,
+        basis=r.basis, measures=r.measures, ticket_ids=r.ticket_ids, status=r.status,
         penalties=[PenaltyRead(id=p.id, kind=p.kind, kind_name=zh(PENALTY_NAMES_ZH, p.kind), amount=p.amount,
-                               decision_no=p.decision_no, decided_at=p.decided_at, executed=p.executed, note=p.note)
+                               decision_no=p.decision_no, basis=p.basis, decided_at=p.decided_at,
+                               executed=p.executed, note=p.note)
                    for p in r.penalties],
         penalty_total=sum((p.amount or Decimal(0) for p in r.penalties if p.kind == "fine"), Decimal(0)),
         created_by=r.created_by, created_at=r.created_at) for r in records]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -39,11 +39,11 @@ def list_records(
     db: DbSession, ctx: Context, principal: CurrentPrincipal, params: Annotated[PageParams, Query()],
     kind: EnforcementKind | None = None, organization_id: RowId | None = None, region: str | None = None,
     sector: str | None = None, q: str | None = None, since: SaneDatetime | None = None,
-    until: SaneDatetime | None = None,
+    until: SaneDatetime | None = None, status: Literal["open", "closed"] | None = None,
 ) -> Page[EnforcementRead]:
     found = service.list_records(db, params=params, kind=kind.value if kind else None,
                                  organization_id=organization_id, region=region_query(region), sector=sector,
-                                 q=q, since=since, until=until)
+                                 q=q, since=since, until=until, status=status)
     return page_of_all(found, params, lambda rows: service.record_reads(db, rows, ctx.clock.now()))
 
 

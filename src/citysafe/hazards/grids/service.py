@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service as auth_service
 from citysafe.core.context import Slot
 from citysafe.core.db import get_or_404
-from citysafe.core.errors import CitysafeError, field_error, not_found
+from citysafe.core.errors import CitysafeError, NotFound, field_error, not_found
 from citysafe.core.geo import convert_geometry, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
@@ -34,6 +34,8 @@ from citysafe.regions.enums import RegionLevel
 GRID_SOURCE = "grid drawn in citysafe"
 # Sibling grids may share edges; more than this share of either's area in common is an overlap.
 _OVERLAP_TOLERANCE = 0.01
+# Division boundaries are simplified (about 50 m): a grid drawn along one may stray this share of its area.
+_OUTSIDE_TOLERANCE = 0.02
 
 
 # Names of divisions by code, kept for the life of the application: every ticket list shows them and
@@ -79,6 +81,21 @@ def _check_no_overlap(session: Session, community_code: str, geom: BaseGeometry,
                               f"与网格 {props['code']}（{props['name']}）范围重叠")
 
 
+def _check_inside(session: Session, community: Any, geom: BaseGeometry) -> None:
+    """A grid lies inside its community. Community (and street) boundaries are often not surveyed yet, so the
+    check uses the nearest division up the tree that has one, and the message says which it used."""
+    for region in [community, *reversed(regions_service.path_to(session, region=community))]:
+        try:
+            outer = shape(regions_service.boundary_feature(session, code=region.code)["geometry"])
+        except NotFound:
+            continue
+        if geom.difference(outer).area > _OUTSIDE_TOLERANCE * geom.area:
+            checked = "" if region is community else f"（该社区尚无边界数据，按{region.name}边界核对）"
+            raise field_error("boundary", f"the grid lies outside community {community.code} (checked against the "
+                                          f"boundary of {region.code})", f"网格超出{community.name}范围{checked}")
+        return
+
+
 def grid_read(session: Session, *, code: str) -> GridRead:
     _grid(session, code)
     region = regions_service.read(session, code=code)
@@ -92,6 +109,7 @@ def create_grid(session: Session, *, grid_in: GridCreate) -> GridRead:
         raise field_error("community_code", f"{community.code} is a {community.level}, not a community",
                           f"{community.code} 不是社区（村）")
     boundary, geom = _polygon(grid_in.boundary, grid_in.crs)
+    _check_inside(session, community, geom)
     _check_no_overlap(session, community.code, geom, None)
     code = regions_service.free_child_code(session, parent_code=community.code, digits=3)
     regions_service.add_division(session, code=code, name=grid_in.name, level=RegionLevel.GRID.value,
@@ -110,10 +128,11 @@ def _grid(session: Session, code: str) -> Any:
 def update_grid(session: Session, *, code: str, grid_in: GridUpdate) -> GridRead:
     grid = _grid(session, code)
     if grid_in.name is not None:
-        grid.name = grid_in.name
+        regions_service.rename(session, region=grid, name=grid_in.name)
         NAMES.of(session).clear()
     if grid_in.boundary is not None:
         boundary, geom = _polygon(grid_in.boundary, grid_in.crs)
+        _check_inside(session, regions_service.get(session, code=grid.parent_code or ""), geom)
         _check_no_overlap(session, grid.parent_code or "", geom, grid.code)
         regions_service.set_boundary(grid, boundary=boundary, source=GRID_SOURCE)
     session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -221,7 +221,8 @@ def list_permits(
             clashes = conflicts_of(session, live, settings)
             hits = [p for p in live if clashes.get(p.id)]
         else:
-            hits = [p for p in live if _gas_retest_due(session, p, settings, now)]
+            retest = _gas_retest_ids(session, live, settings, now)
+            hits = [p for p in live if p.id in retest]
         return hits[params.offset:params.offset + params.size], len(hits)
     elif flag:
         raise field_error("flag", "flag is one of expired, conflict, gas_retest",
@@ -229,12 +230,18 @@ def list_permits(
     return paginate(session, stmt, params)
 
 
-def _gas_retest_due(session: Session, permit: WorkPermit, settings: Settings, now: datetime) -> bool:
+def _gas_retest_ids(session: Session, permits: Sequence[WorkPermit], settings: Settings, now: datetime,
+                    tests: Mapping[int, list[GasTest]] | None = None) -> set[int]:
+    """The active permits among ``permits`` whose gas must be tested again. Their tests are read in one query
+    (or given, by a caller that has them): a query per permit made the flags summary grow with the permits."""
     permit_rules = rules.permit_rules(settings)
-    if permit.state != PermitState.ACTIVE.value or not permit_rules.types[permit.work_type].gas_test:
-        return False
-    tests = _gas_tests(session, [permit.id])[permit.id]
-    return calc.gas_retest_due(permit_rules.gas, tests[-1].sampled_at if tests else None, now)
+    due = [p for p in permits
+           if p.state == PermitState.ACTIVE.value and permit_rules.types[p.work_type].gas_test]
+    if not due:
+        return set()
+    known = tests if tests is not None else _gas_tests(session, [p.id for p in due])
+    last = {p.id: known[p.id][-1].sampled_at if known.get(p.id) else None for p in due}
+    return {p.id for p in due if calc.gas_retest_due(permit_rules.gas, last[p.id], now)}
 
 
 def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Settings,
@@ -243,6 +250,7 @@ def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Sett
     ids = [p.id for p in permits]
     approvals, gas = _approvals(session, ids), _gas_tests(session, ids)
     clashes = conflicts_of(session, permits, settings)
+    retest = _gas_retest_ids(session, permits, settings, now, gas)
     punished = punishments_by_org(session, org_ids=[p.organization_id for p in permits], now=now)
     numbers = {p.id: p.number for p in permits}
     out = []
@@ -268,7 +276,7 @@ def permit_reads(session: Session, permits: Sequence[WorkPermit], settings: Sett
             gas_tests=[GasTestRead.model_validate(t) for t in tests],
             gas_ready=bool(kind and kind.gas_test and calc.gas_ready(
                 permit_rules.gas, [(t.sampled_at, t.passed) for t in tests], now)),
-            gas_retest_due=_gas_retest_due(session, p, settings, now),
+            gas_retest_due=p.id in retest,
             expired=calc.is_expired(p.state, p.valid_to, now),
             conflicts=[_conflict_read(session, c, numbers) for c in clashes.get(p.id, [])],
             started_at=p.started_at, closed_at=p.closed_at, close_note=p.close_note, created_at=p.created_at))
@@ -290,4 +298,4 @@ def flags_summary(session: Session, *, settings: Settings, now: datetime) -> dic
     clashes = conflicts_of(session, live, settings)
     return {"open": len(live), "expired": sum(calc.is_expired(p.state, p.valid_to, now) for p in live),
             "conflict": sum(1 for p in live if clashes.get(p.id)),
-            "gas_retest": sum(_gas_retest_due(session, p, settings, now) for p in live)}
+            "gas_retest": len(_gas_retest_ids(session, live, settings, now))}

@@ -29,3 +29,10 @@ def get(session: Session, *, report_id: int) -> RiskReport:
 def list_reports(session: Session, *, limit: int = 50) -> list[RiskReport]:
     stmt = select(RiskReport).order_by(RiskReport.created_at.desc(), RiskReport.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def latest_report(session: Session, *, region_code: str, year: int) -> RiskReport | None:
+    """The newest white paper of ``region_code`` for ``year`` (the workbench's "已编制" line), or None."""
+    stmt = (select(RiskReport).where(RiskReport.region_code == region_code, RiskReport.year == year)
+            .order_by(RiskReport.created_at.desc(), RiskReport.id.desc()).limit(1))
+    return session.scalars(stmt).first()

@@ -15,6 +15,7 @@ from citysafe.risk.calc.levels import LEVELS_ASCENDING
 from citysafe.risk.calc.registry import method_label
 from citysafe.risk.enums import CATEGORIES, KINDS, Category
 from citysafe.risk.models import RiskAssessment, RiskSource
+from citysafe.risk.service import statscache
 
 LEVELS_DESC = [lvl.value for lvl in reversed(LEVELS_ASCENDING)]
 # The divisions one level down that a region's counts break into, by the length of their codes.
@@ -46,6 +47,11 @@ def _base(prefix: str, basis: str) -> tuple[Any, Any]:
 
 
 def by_category(session: Session, *, region_code: str, basis: str = "current") -> Crosstab:
+    return statscache.reused(session, region_code=region_code, key=("by_category", basis),
+                             compute=lambda: _by_category(session, region_code=region_code, basis=basis))
+
+
+def _by_category(session: Session, *, region_code: str, basis: str) -> Crosstab:
     level, cond = _base(region_prefix(region_code), basis)
     counts: dict[str, dict[str, int]] = {c.value: dict.fromkeys([*LEVELS_DESC, "none"], 0) for c in Category}
     for category, lvl, n in session.execute(select(RiskSource.category, level, func.count())
@@ -66,6 +72,11 @@ def by_kind(session: Session, *, region_code: str, basis: str = "current") -> Cr
 
 def by_division(session: Session, *, region_code: str, basis: str = "current") -> Crosstab:
     """Counts per child division (districts of a city, streets of a district), by the source's code."""
+    return statscache.reused(session, region_code=region_code, key=("by_division", basis),
+                             compute=lambda: _by_division(session, region_code=region_code, basis=basis))
+
+
+def _by_division(session: Session, *, region_code: str, basis: str) -> Crosstab:
     region = regions_service.get(session, code=region_code)
     length = _CHILD_CODE_LENGTH.get(region.level)
     if length is None:
@@ -103,6 +114,13 @@ class ListedSource:
 def major_sources(session: Session, *, region_code: str, levels: tuple[str, ...] = ("red", "orange"),
                   basis: str = "current", limit: int | None = None) -> list[ListedSource]:
     """Sources at ``levels`` (most severe first), with their responsible unit and supervising department."""
+    return list(statscache.reused(
+        session, region_code=region_code, key=("major_sources", levels, basis, limit),
+        compute=lambda: _major_sources(session, region_code=region_code, levels=levels, basis=basis, limit=limit)))
+
+
+def _major_sources(session: Session, *, region_code: str, levels: tuple[str, ...], basis: str,
+                   limit: int | None) -> list[ListedSource]:
     level_col, cond = _base(region_prefix(region_code), basis)
     severity = case({lvl: i for i, lvl in enumerate(LEVELS_DESC)}, value=level_col, else_=9)
     stmt = select(RiskSource).where(cond, level_col.in_(levels)).order_by(
@@ -135,16 +153,15 @@ def _latest_methods(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def _division_names(session: Session, codes: set[str]) -> dict[str, str]:
-    """'玄武区 玄武门街道' for a street code: the county and the division itself."""
-    wanted = {c[:6] for c in codes} | codes
-    names: dict[str, str] = {}
-    for code in wanted:
-        try:
-            names[code] = regions_service.get(session, code=code).name
-        except Exception:  # noqa: S112 - a division outside the reader's scope keeps its code
-            continue
-    return {c: (names.get(c[:6], "") + (" " + names[c] if c in names and len(c) > 6 else "")).strip() or c
-            for c in codes}
+    """'玄武区 玄武门街道' for a street code: the county and the division itself. From the application's cached
+    names (a county's names are read once, then kept): one query per code made the workbench's list slow."""
+    try:
+        cached = regions_service.cached_names(session)
+    except LookupError:  # a session made outside an application (a script's own): one query for them all
+        known = regions_service.names(session, codes={c[:6] for c in codes} | codes)
+        return {c: (known.get(c[:6], "") + (" " + known[c] if c in known and len(c) > 6 else "")).strip() or c
+                for c in codes}
+    return {c: cached.full_name(c) or c for c in codes}
 
 
 def counts_summary(session: Session, *, region_code: str, basis: str = "current") -> dict[str, Any]:

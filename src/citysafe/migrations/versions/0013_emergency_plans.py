@@ -1,8 +1,8 @@
 """emergency.plans and emergency.drills: digital plans, their versions, documents, reviews and filings;
 drills, their findings, and the drill-duty rules an administrator edits
 
-Revision ID: 0011_emergency_plans
-Revises: 0009_permit_measures (re-chained after 0010_emergency at merge)
+Revision ID: 0013_emergency_plans
+Revises: 0012_emergency
 Create Date: generated from citysafe.emergency.plans and citysafe.emergency.drills models
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 import citysafe.core.db
 
-revision: str = '0011_emergency_plans'
-down_revision: str | Sequence[str] | None = '0009_permit_measures'
+revision: str = '0013_emergency_plans'
+down_revision: str | Sequence[str] | None = '0012_emergency'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

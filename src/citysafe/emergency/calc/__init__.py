@@ -1,0 +1,1 @@
+"""Pure rules of emergency work: the accident grade, the lifecycle, the timeline hash chain."""

@@ -1,0 +1,146 @@
+"""The emergency API under ``/api/v1/emergency``: incidents, their timeline, the duty roster, the taxonomy."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from citysafe.auth.deps import Context, DbSession, requires
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId, SaneDate
+from citysafe.core.clock import to_local
+from citysafe.core.errors import field_error
+from citysafe.core.pagination import PageParams
+from citysafe.core.validators import validate_division_code
+from citysafe.emergency import reads, roster, service, timeline
+from citysafe.emergency.rules import rules
+from citysafe.emergency.schemas import (
+    CasualtiesIn,
+    IncidentCreate,
+    IncidentDetail,
+    IncidentFilter,
+    IncidentPage,
+    RosterIn,
+    RosterRead,
+    TimelineEntryRead,
+    TimelineNoteIn,
+    TimelineVerdict,
+    TransitionIn,
+)
+
+router = APIRouter(prefix="/emergency", tags=["emergency"])
+Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
+Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
+
+
+@router.get("/incidents", response_model=IncidentPage, operation_id="emergency_incidents_list")
+def list_incidents(db: DbSession, ctx: Context, principal: Reader, params: Annotated[PageParams, Query()],
+                   filters: Annotated[IncidentFilter, Query()]) -> IncidentPage:
+    rows, total = service.list_incidents(db, filters=filters, params=params)
+    return IncidentPage(items=reads.incident_reads(db, rows, settings=ctx.settings), total=total, page=params.page,
+                        size=params.size)
+
+
+@router.post("/incidents", response_model=IncidentDetail, status_code=201, operation_id="emergency_incidents_create")
+def open_incident(incident_in: IncidentCreate, db: DbSession, ctx: Context, principal: Writer) -> IncidentDetail:
+    """接报: open an incident from a call (caller, phone, time, place, what happened, category, sub-type)."""
+    now = ctx.clock.now()
+    incident = service.open_incident(db, incident_in=incident_in, principal=principal, settings=ctx.settings, now=now)
+    return reads.incident_detail(db, incident, settings=ctx.settings)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail, operation_id="emergency_incidents_get")
+def get_incident(incident_id: RowId, db: DbSession, ctx: Context, principal: Reader) -> IncidentDetail:
+    return reads.incident_detail(db, service.get(db, incident_id=incident_id), settings=ctx.settings)
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentDetail, operation_id="emergency_incidents_casualties")
+def report_casualties(incident_id: RowId, change: CasualtiesIn, db: DbSession, ctx: Context,
+                      principal: Writer) -> IncidentDetail:
+    """补报 casualties or loss (``loss_yuan``, whole yuan); within the 补报 window the grade follows them."""
+    incident = service.get(db, incident_id=incident_id)
+    service.report_casualties(db, incident=incident, change=change, principal=principal, settings=ctx.settings,
+                              now=ctx.clock.now())
+    return reads.incident_detail(db, incident, settings=ctx.settings)
+
+
+@router.post("/incidents/{incident_id}/transitions", response_model=IncidentDetail,
+             operation_id="emergency_incidents_transition")
+def transition_incident(incident_id: RowId, change: TransitionIn, db: DbSession, ctx: Context,
+                        principal: Writer) -> IncidentDetail:
+    """One step of 接报 → 核实 → 响应 → 处置 → 响应终止 → 善后/调查 → 归档, or a new response level."""
+    incident = service.get(db, incident_id=incident_id)
+    service.transition(db, incident=incident, change=change, principal=principal, settings=ctx.settings,
+                       now=ctx.clock.now())
+    return reads.incident_detail(db, incident, settings=ctx.settings)
+
+
+@router.get("/incidents/{incident_id}/timeline", response_model=list[TimelineEntryRead],
+            operation_id="emergency_timeline_get")
+def get_timeline(incident_id: RowId, db: DbSession, principal: Reader) -> list[TimelineEntryRead]:
+    """Every entry in time order, each with the hash linking it to the one before (JSON export)."""
+    incident = service.get(db, incident_id=incident_id)
+    return reads.timeline_reads(timeline.entries(db, incident_id=incident.id))
+
+
+@router.get("/incidents/{incident_id}/timeline.csv", operation_id="emergency_timeline_csv",
+            responses={200: {"content": {"text/csv": {}}, "description": "the timeline in time order"}})
+def timeline_csv(incident_id: RowId, db: DbSession, principal: Reader) -> Response:
+    incident = service.get(db, incident_id=incident_id)
+    body = timeline.export_csv(timeline.entries(db, incident_id=incident.id))
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="timeline-{incident.number}.csv"'})
+
+
+@router.post("/incidents/{incident_id}/timeline", response_model=list[TimelineEntryRead], status_code=201,
+             operation_id="emergency_timeline_add")
+def add_to_timeline(incident_id: RowId, note: TimelineNoteIn, db: DbSession, ctx: Context,
+                    principal: Writer) -> list[TimelineEntryRead]:
+    """A note or a correction (naming the entry it corrects); nothing written before is changed."""
+    incident = service.get(db, incident_id=incident_id)
+    service.append_note(db, incident=incident, kind=note.kind, text=note.text, corrects_seq=note.corrects_seq,
+                        principal=principal, now=ctx.clock.now())
+    return reads.timeline_reads(timeline.entries(db, incident_id=incident.id))
+
+
+@router.get("/incidents/{incident_id}/timeline/verify", response_model=TimelineVerdict,
+            operation_id="emergency_timeline_verify")
+def verify_timeline(incident_id: RowId, db: DbSession, principal: Reader) -> TimelineVerdict:
+    """Recompute the hash chain: a changed, removed or re-ordered entry is named."""
+    verdict = timeline.verify(db, incident=service.get(db, incident_id=incident_id))
+    return TimelineVerdict(ok=verdict.ok, entries=verdict.entries, head=verdict.head,
+                           first_bad_seq=verdict.first_bad_seq, reason=verdict.reason, reason_zh=verdict.reason_zh)
+
+
+def _division(code: str) -> str:
+    try:
+        return validate_division_code(code)
+    except ValueError as exc:
+        raise field_error("region", str(exc), "行政区划代码应为 6、9 或 12 位数字") from exc
+
+
+@router.get("/roster", response_model=RosterRead, operation_id="emergency_roster_get")
+def get_roster(db: DbSession, ctx: Context, principal: Reader, region: str | None = Query(default=None),
+               day: Annotated[SaneDate | None, Query()] = None) -> RosterRead:
+    """Who is on duty for ``region`` (the caller's own by default) on ``day`` (today in China by default)."""
+    code = _division(region) if region else principal.region_code
+    when: date = day or to_local(ctx.clock.now()).date()
+    source, shifts = roster.on_duty(db, region_code=code, day=when)
+    return reads.roster_read(db, code, when, source, shifts)
+
+
+@router.put("/roster", response_model=RosterRead, operation_id="emergency_roster_set")
+def set_roster(roster_in: RosterIn, db: DbSession, principal: Writer) -> RosterRead:
+    """Set the whole roster of one region and day."""
+    shifts = roster.set_day(db, region_code=roster_in.region_code, day=roster_in.day, entries=roster_in.entries)
+    return reads.roster_read(db, roster_in.region_code, roster_in.day, roster_in.region_code, shifts)
+
+
+@router.get("/categories", operation_id="emergency_categories")
+def categories(ctx: Context, principal: Reader) -> dict[str, Any]:
+    """The taxonomy and thresholds in force (categories, sub-types, grades, 补报 windows, response levels)."""
+    return rules(ctx.settings).raw

@@ -1,0 +1,178 @@
+"""Console pages of emergency work: the duty desk (today's roster, active incidents, the 接报 form) and an
+incident's page (grade and why, response level, the hash-chained timeline, its next step, casualty reports).
+They call the same services as the API (emergency/service.py, roster.py, timeline.py)."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from citysafe.auth.deps import Context, DbSession
+from citysafe.auth.enums import Permission
+from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
+from citysafe.core.clock import format_local, to_local
+from citysafe.core.context import AppContext
+from citysafe.core.errors import CitysafeError, Forbidden
+from citysafe.core.pagination import PageParams
+from citysafe.emergency import reads, roster, service, timeline
+from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
+from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
+from citysafe.emergency.rules import rules
+from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
+from citysafe.web.common import page_principal, render
+from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
+from citysafe.web.messages import first_field, form_message
+
+router = APIRouter(include_in_schema=False)
+
+FIELD_LABELS = MappingProxyType({
+    "category": "事件类别", "subtype": "事件类型", "description": "事件经过", "place": "事发地点", "title": "标题",
+    "caller_name": "报告人", "caller_phone": "报告人电话", "reported_at": "接报时间", "occurred_at": "发生时间",
+    "deaths": "死亡人数", "missing": "下落不明人数", "serious_injuries": "重伤人数", "minor_injuries": "轻伤人数",
+    "loss_yuan": "直接经济损失（元）", "response_level": "响应级别", "action": "操作", "lon": "经度", "lat": "纬度",
+    "region_code": "所在区划",
+})
+FIGURES = ("deaths", "missing", "serious_injuries", "minor_injuries", "loss_yuan")
+CALL_FIELDS = ("category_subtype", "place", "lon", "lat", "caller_name", "caller_phone", "reported_at",
+               "occurred_at", "description", *FIGURES)
+
+
+def _reader(request: Request, db: DbSession) -> Principal:
+    principal = page_principal(request, db)
+    if not principal.can(Permission.READ_EMERGENCY):
+        raise Forbidden(detail="your role takes no part in emergency work", detail_zh="当前角色不参与应急值守")
+    return principal
+
+
+def _writer(principal: Principal) -> Principal:
+    if not principal.can(Permission.WRITE_EMERGENCY):
+        raise Forbidden(detail="only duty officers take calls and move incidents",
+                        detail_zh="只有值班人员可以接报和处置事件")
+    return principal
+
+
+def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal, *, error: str = "",
+          field: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
+    now = ctx.clock.now()
+    today = to_local(now).date()
+    duty_region, shifts = roster.on_duty(db, region_code=principal.region_code, day=today)
+    rows, total = service.list_incidents(db, filters=IncidentFilter(active=True), params=PageParams(size=50))
+    the_rules = rules(ctx.settings)
+    response = render(
+        request, "emergency/desk.html", principal, today=today, duty_region=duty_region, shifts=shifts,
+        incidents=reads.incident_reads(db, rows, settings=ctx.settings), total=total,
+        categories=list(the_rules.categories.values()), can_write=principal.can(Permission.WRITE_EMERGENCY),
+        values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
+        roster_rows=ROSTER_ROWS,
+        ok=request.query_params.get("ok", "") if not error else "", local=format_local)
+    if error:
+        response.status_code = 422
+    return response
+
+
+@router.get("/emergency", response_class=HTMLResponse)
+def duty_desk(request: Request, db: DbSession, ctx: Context) -> Response:
+    principal = _reader(request, db)
+    return _desk(request, db, ctx, principal, error=request.query_params.get("error", ""))
+
+
+ROSTER_ROWS = 3
+
+
+@router.post("/emergency/roster")
+async def set_roster(request: Request, db: DbSession, ctx: Context) -> Response:
+    """Today's roster of the officer's own region: the rows filled in replace what was set before."""
+    form = await request.form()
+    values = posted(form, [f"{k}_{n}" for n in range(ROSTER_ROWS) for k in ("post", "name", "phone")])
+    rows = [{"post": values[f"post_{n}"] or "值班员", "name": values[f"name_{n}"], "phone": values[f"phone_{n}"]}
+            for n in range(ROSTER_ROWS) if values[f"name_{n}"] or values[f"phone_{n}"]]
+
+    def save() -> str:
+        principal = _writer(_reader(request, db))
+        roster_in = RosterIn.model_validate({"region_code": principal.region_code,
+                                             "day": to_local(ctx.clock.now()).date(), "entries": rows})
+        roster.set_day(db, region_code=roster_in.region_code, day=roster_in.day, entries=roster_in.entries)
+        return f"今日值班已更新（{len(rows)} 人）"
+
+    return run_action(db, "/emergency", save, labels=FIELD_LABELS | {"entries.name": "值班人员姓名",
+                                                                       "entries.phone": "值班电话",
+                                                                       "entries.post": "岗位"})
+
+
+@router.post("/emergency/incidents")
+async def take_call(request: Request, db: DbSession, ctx: Context) -> Response:
+    """接报: the form re-shows what was typed when it is refused, with the field marked."""
+    principal = _writer(_reader(request, db))
+    values = posted(await request.form(), CALL_FIELDS)
+    try:
+        category, _, subtype = values["category_subtype"].partition(":")
+        lon, lat = optional_float(values, "lon"), optional_float(values, "lat")
+        incident_in = IncidentCreate.model_validate({
+            "category": category, "subtype": subtype, "place": values["place"],
+            "location": {"lon": lon, "lat": lat} if lon is not None and lat is not None else None,
+            "caller_name": values["caller_name"], "caller_phone": values["caller_phone"],
+            "reported_at": optional_moment(values, "reported_at", ctx.settings.timezone),
+            "occurred_at": optional_moment(values, "occurred_at", ctx.settings.timezone),
+            "description": values["description"], **{k: values[k] or 0 for k in FIGURES}})
+        incident = service.open_incident(db, incident_in=incident_in, principal=principal, settings=ctx.settings,
+                                         now=ctx.clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return _desk(request, db, ctx, principal, error=form_message(exc, FIELD_LABELS), field=first_field(exc),
+                     values=values)
+    return back(f"/emergency/incidents/{incident.id}", ok=f"已接报立案：{incident.number}，请核实现场情况")
+
+
+@router.get("/emergency/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
+    principal = _reader(request, db)
+    incident = service.get(db, incident_id=incident_id)
+    detail = reads.incident_detail(db, incident, settings=ctx.settings)
+    verdict = timeline.verify(db, incident=incident)
+    the_rules = rules(ctx.settings)
+    return render(request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
+                  can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
+                  dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
+                  kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", ""),
+                  error=request.query_params.get("error", ""))
+
+
+@router.post("/emergency/incidents/{incident_id}/act")
+async def incident_act(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
+    path = f"/emergency/incidents/{incident_id}"
+    values = posted(await request.form(), ("action", "response_level", "note"))
+
+    def act() -> str:
+        principal = _writer(_reader(request, db))
+        change = TransitionIn.model_validate({"action": values["action"], "note": values["note"],
+                                              "response_level": values["response_level"] or None})
+        incident = service.transition(db, incident=service.get(db, incident_id=incident_id), change=change,
+                                      principal=principal, settings=ctx.settings, now=ctx.clock.now())
+        return f"已执行：{_action_name(values['action'])}，当前状态“{reads.state_name(incident.state)}”"
+
+    return run_action(db, path, act, labels=FIELD_LABELS)
+
+
+def _action_name(action: str) -> str:
+    return ACTION_NAMES_ZH.get(action, "操作")
+
+
+@router.post("/emergency/incidents/{incident_id}/casualties")
+async def incident_casualties(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
+    path = f"/emergency/incidents/{incident_id}"
+    values = posted(await request.form(), (*FIGURES, "note"))
+
+    def report() -> str:
+        principal = _writer(_reader(request, db))
+        body: dict[str, Any] = {k: values[k] for k in FIGURES if values[k] != ""}
+        change = CasualtiesIn.model_validate(body | {"note": values["note"]})
+        incident = service.report_casualties(db, incident=service.get(db, incident_id=incident_id), change=change,
+                                             principal=principal, settings=ctx.settings, now=ctx.clock.now())
+        return f"已补报伤亡和损失，事故等级：{reads.grade_name(ctx.settings, incident.grade)}"
+
+    return run_action(db, path, report, labels=FIELD_LABELS)
