@@ -76,6 +76,12 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_incidents_casualties": {"deaths": 1},
     "emergency_incidents_transition": {"action": "verify", "note": "越权"},
     "emergency_timeline_add": {"kind": "note", "text": "越权"},
+    "emergency_plans_versions_add": {"title": "越权", "change_note": "越权"},
+    "emergency_plans_records_add": {"kind": "filing", "on": "2026-03-01", "authority": "越权"},
+    "emergency_plans_documents_add": None,
+    "emergency_drills_record": {"held_on": "2026-03-01"},
+    "emergency_drills_findings_add": {"description": "越权"},
+    "emergency_drills_findings_done": {"done_on": "2026-03-01"},
 }
 
 
@@ -133,6 +139,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK}))
     _ok(client.put("/api/v1/emergency/roster", headers=office, json={
         "region_code": A, "day": "2030-01-01", "entries": [{"name": MARK, "phone": "13800000000"}]}))
+    emergency = _seed_emergency(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -149,7 +156,23 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
             "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
-            "incident_id": str(incident["id"])}
+            "incident_id": str(incident["id"])} | emergency
+
+
+def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:
+    """A plan of district A with its document, and a held drill of it with a finding."""
+    plan = _ok(client.post("/api/v1/emergency/plans", headers=office, json={
+        "kind": "gov_special", "title": f"{MARK}火灾预案", "unit_name": f"{MARK}应急局", "content": {
+            "triggers": [{"level": "4", "categories": ["accident"]}], "levels": [{"level": "4"}]}}))
+    document = _ok(client.post(f"/api/v1/emergency/plans/{plan['id']}/documents", headers=office,
+                               files={"file": ("plan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}))
+    drill = _ok(client.post("/api/v1/emergency/drills", headers=office, json={
+        "plan_id": plan["id"], "title": f"{MARK}演练", "content_kind": "single", "form_kind": "tabletop",
+        "scheduled_on": "2026-03-01", "held_on": "2026-03-01"}))
+    finding = _ok(client.post(f"/api/v1/emergency/drills/{drill['id']}/findings", headers=office, json={
+        "description": f"{MARK}问题", "follow_up": "task", "task_owner": "张", "task_due_on": "2026-04-01"}))
+    return {"emergency_plan_id": str(plan["id"]), "version_number": "1", "document_id": str(document["id"]),
+            "drill_id": str(drill["id"]), "finding_id": str(finding["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

@@ -18,6 +18,8 @@ from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
+from citysafe.emergency.drills import views as emergency_drills_views
+from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -39,6 +41,7 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
+from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -75,6 +78,11 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     whitepaper_views.router,
     emergency_views.router,
 )
+# Emergency plans and drills (issue #12, points 5 and 6), beside the incidents router of the same domain.
+EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_plans_views.router,
+    emergency_drills_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -89,6 +97,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch_upkeep.router,
     web_risk.router,
     web_emergency.router,
+    web_emergency_plans.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -144,7 +153,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in API_ROUTERS:
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -22,6 +22,8 @@ from citysafe.core.events import DomainEvent, EventBus
 from citysafe.emergency import events as emergency_events
 from citysafe.emergency import handlers as emergency_handlers
 from citysafe.emergency import models as emergency_models
+from citysafe.emergency.drills import models as drills_models
+from citysafe.emergency.plans import models as plans_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import links as firewatch_links
@@ -58,6 +60,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     firewatch_alarm_models,
     risk_models,
     emergency_models,
+    plans_models,
+    drills_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

@@ -39,6 +39,8 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
+    "/emergency/plans/{plan_id}": "the demo city has no emergency plans yet (issue #12 point 9); the plan page is "
+                                  "read in tests/e2e/test_emergency_plans.py",
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.

@@ -62,6 +62,7 @@ class Permission(StrEnum):
     WORK_PERMITS = "hazards:permits"  # apply for, approve, gas-test and close dangerous-work permits
     READ_EMERGENCY = "emergency:read"  # incidents, their timelines and the duty roster of the region
     WRITE_EMERGENCY = "emergency:write"  # take calls (接报), move incidents, report casualties, set the roster
+    EMERGENCY_PLANS = "emergency:plans"  # write emergency plans (预案), their reviews and filings, and drills
 
 
 _ALL = frozenset(Permission)
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
         # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
         Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
+        Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.READ_ORGANIZATIONS, Permission.RECTIFY_HAZARDS, Permission.REPORT_HAZARDS,
         Permission.MANAGE_DEVICES,
         Permission.WORK_PERMITS,  # hazards: an enterprise runs its own dangerous-work permits
+        Permission.EMERGENCY_PLANS,  # emergency: its own plans (GB/T 29639-2020) and drills
     }),
     Role.GRID_OFFICER: frozenset({Permission.READ_ORGANIZATIONS, Permission.REPORT_HAZARDS}),
     Role.CITIZEN: frozenset(),

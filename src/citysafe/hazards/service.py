@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.config import Settings
 from citysafe.core.errors import NotFound
@@ -28,8 +29,8 @@ from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["DueTicket", "OpenHazard", "TicketDigest", "hazard_stats", "open_hazards", "open_ticket_for_fault",
-           "sweep_overdue", "ticket_digest"]
+__all__ = ["DueTicket", "OpenHazard", "TicketDigest", "TicketRef", "hazard_stats", "open_hazards",
+           "open_ticket_for_fault", "report_ticket", "sweep_overdue", "ticket_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +158,23 @@ def open_ticket_for_fault(session: Session, payload: Mapping[str, Any], *, setti
         organization_id=org.id if org else None)
     return tickets_service.report(session, ticket_in=ticket_in, principal=None, settings=settings, now=now,
                                   source_ref=ref)
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    id: int
+    number: str
+
+
+def report_ticket(session: Session, *, title: str, description: str, category: HazardCategory, region_code: str,
+                  organization_id: int | None, principal: Principal, settings: Settings, now: datetime,
+                  source_ref: str) -> TicketRef:
+    """A hazard ticket raised by another domain's record (a drill's finding): one per ``source_ref``, so
+    asking again answers the ticket already raised."""
+    existing = session.scalars(select(HazardTicket).where(HazardTicket.source_ref == source_ref)).first()
+    if existing is None:
+        ticket_in = TicketCreate(category=category, title=title[:200], description=description[:4000],
+                                 region_code=region_code, organization_id=organization_id)
+        existing = tickets_service.report(session, ticket_in=ticket_in, principal=principal, settings=settings,
+                                          now=now, source_ref=source_ref)
+    return TicketRef(existing.id, existing.number)

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from citysafe.core.bounds import RowId
+from citysafe.core.bounds import NonBlankText, RowId
 from citysafe.core.geo import Location as Location  # re-exported: other domains import it from here
 from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 from citysafe.orgs.enums import OrganizationKind
@@ -28,7 +28,7 @@ class Contact(BaseModel):
 
 
 class OrganizationBase(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(max_length=200)
     kind: OrganizationKind
     region_code: str
     uscc: str | None = None
@@ -53,7 +53,7 @@ class OrganizationCreate(OrganizationBase):
 
 
 class OrganizationUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlankText | None = Field(default=None, max_length=200)
     kind: OrganizationKind | None = None
     region_code: str | None = None
     uscc: str | None = None

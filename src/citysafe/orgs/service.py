@@ -52,6 +52,14 @@ def get(session: Session, *, org_id: int) -> Organization:
     return get_or_404(session, Organization, org_id, what="organization", what_zh="单位")
 
 
+def sectors_by_id(session: Session, *, org_ids: set[int]) -> dict[int, str]:
+    """Each visible organisation's sector (行业), by id: what a duty that depends on the sector reads."""
+    if not org_ids:
+        return {}
+    return dict(session.execute(select(Organization.id, Organization.sector)
+                                .where(Organization.id.in_(org_ids))).tuples().all())
+
+
 def update(session: Session, *, org: Organization, org_in: OrganizationUpdate) -> Organization:
     changes = org_in.model_dump(exclude_unset=True)
     if changes.get("region_code"):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from citysafe.core.bounds import FreeJson, GeoJsonObject, RowId
+from citysafe.core.bounds import FreeJson, GeoJsonObject, NonBlankText, RowId
 from citysafe.core.geo import Crs
 from citysafe.core.validators import validate_division_code
 from citysafe.risk.enums import KINDS, parse_category, parse_kind, parse_level
@@ -62,7 +62,7 @@ class AssessmentRead(BaseModel):
 
 
 class SourceBase(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(max_length=200)
     kind: str
     address: str = Field(default="", max_length=300)
     organization_id: RowId | None = None
@@ -94,7 +94,7 @@ class SourceCreate(SourceBase):
 
 
 class SourceUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlankText | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     organization_id: RowId | None = None
     responsible_unit: str | None = Field(default=None, max_length=200)

@@ -76,6 +76,7 @@ NAVIGATION: tuple[NavItem, ...] = (
                                                         _P.VERIFY_HAZARDS})),
     NavItem("/firewatch", N_("消防监测"), "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
     NavItem("/emergency", N_("应急管理"), "Emergency", frozenset({_P.READ_EMERGENCY})),
+    NavItem("/emergency/plans", N_("应急预案"), "Emergency plans", frozenset({_P.EMERGENCY_PLANS})),
     NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
     NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/evaluation", N_("示范城市评价"), "Evaluation", frozenset({_P.READ_AUDIT})),

@@ -23,7 +23,7 @@ from citysafe.emergency import reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.rules import rules
-from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, TransitionIn
+from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
@@ -73,6 +73,7 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
         incidents=reads.incident_reads(db, rows, settings=ctx.settings), total=total,
         categories=list(the_rules.categories.values()), can_write=principal.can(Permission.WRITE_EMERGENCY),
         values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
+        roster_rows=ROSTER_ROWS,
         ok=request.query_params.get("ok", "") if not error else "", local=format_local)
     if error:
         response.status_code = 422
@@ -83,6 +84,31 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
 def duty_desk(request: Request, db: DbSession, ctx: Context) -> Response:
     principal = _reader(request, db)
     return _desk(request, db, ctx, principal, error=request.query_params.get("error", ""))
+
+
+ROSTER_ROWS = 3
+
+
+@router.post("/emergency/roster")
+async def set_roster(request: Request, db: DbSession, ctx: Context) -> Response:
+    """Today's roster of the officer's own region: the rows filled in replace what was set before."""
+    form = await request.form()
+    values = posted(form, [f"{k}_{n}" for n in range(ROSTER_ROWS) for k in ("post", "name", "phone")])
+    rows = [{"post": values[f"post_{n}"] or translator(request).gettext("值班员"), "name": values[f"name_{n}"],
+             "phone": values[f"phone_{n}"]}
+            for n in range(ROSTER_ROWS) if values[f"name_{n}"] or values[f"phone_{n}"]]
+
+    def save() -> str:
+        principal = _writer(_reader(request, db))
+        roster_in = RosterIn.model_validate({"region_code": principal.region_code,
+                                             "day": to_local(ctx.clock.now()).date(), "entries": rows})
+        roster.set_day(db, region_code=roster_in.region_code, day=roster_in.day, entries=roster_in.entries)
+        return translator(request).gettext("今日值班已更新（%(n)s 人）", n=len(rows))
+
+    return run_action(db, "/emergency", save, labels=FIELD_LABELS | {"entries.name": N_("值班人员姓名"),
+                                                                       "entries.phone": N_("值班电话"),
+                                                                       "entries.post": N_("岗位")},
+                      t=translator(request))
 
 
 @router.post("/emergency/incidents")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from citysafe.core.bounds import RowId, SaneDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneDatetime
 from citysafe.core.clock import SHANGHAI
 from citysafe.firewatch.enums import AlarmKind, AlarmState, VerifyMethod
 
@@ -136,7 +136,7 @@ class ManualForwardIn(BaseModel):
     called_by: str = Field(default="", max_length=100, description="who phoned; empty: the operator recording it")
     called_at: SaneDatetime | None = Field(default=None, description="when; default now. Without a zone: China time. "
                                        "Not in the future, not before the confirmation")
-    answered_by: str = Field(min_length=1, max_length=200, description="119's answer: the 接警员 (name or number)")
+    answered_by: NonBlankText = Field(max_length=200, description="119's answer: the 接警员 (name or number)")
     note: str = Field(default="", max_length=500)
 
     @field_validator("called_at")
@@ -165,7 +165,7 @@ class NoteIn(BaseModel):
 
 class VerifyIn(BaseModel):
     method: VerifyMethod
-    note: str = Field(min_length=1, max_length=1000, description="what the video showed / who was called")
+    note: NonBlankText = Field(max_length=1000, description="what the video showed / who was called")
 
 
 class FalseAlarmRow(BaseModel):

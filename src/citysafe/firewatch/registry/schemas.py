@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
-from citysafe.core.bounds import RowId, SaneDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneDatetime
 from citysafe.core.geo import Location
 from citysafe.firewatch.config import THRESHOLD_KEYS
 from citysafe.firewatch.enums import IotKind
@@ -53,7 +53,7 @@ class UnitRead(BaseModel):
 
 
 class BuildingCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlankText = Field(max_length=100)
     floors_above: int = Field(default=1, ge=0, le=200)
     floors_below: int = Field(default=0, ge=0, le=20)
     location: Location | None = None

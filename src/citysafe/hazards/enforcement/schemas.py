@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from citysafe.core.bounds import RowId, SaneAwareDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneAwareDatetime
 from citysafe.hazards.enums import EnforcementKind, PenaltyKind
 from citysafe.hazards.schemas import OrganizationBrief, validate_region_code
 
@@ -94,7 +94,7 @@ class EnforcementRead(BaseModel):
 
 class PunishmentCreate(BaseModel):
     organization_id: RowId
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: NonBlankText = Field(max_length=4000)
     basis: str = Field(default="", max_length=300)
     measures: list[str] = Field(default_factory=list, max_length=30)
     decided_by: str = Field(default="", max_length=100)
@@ -128,7 +128,7 @@ class PunishmentRead(BaseModel):
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: NonBlankText = Field(max_length=2000)
 
 
 class OrganizationStanding(BaseModel):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from citysafe.core.bounds import GeoJsonObject, RowId
+from citysafe.core.bounds import GeoJsonObject, NonBlankText, RowId
 from citysafe.core.geo import Crs, Location
 from citysafe.core.validators import validate_division_code
 from citysafe.hazards.enums import PlaceType
@@ -13,7 +13,7 @@ from citysafe.hazards.schemas import validate_region_code
 
 class GridCreate(BaseModel):
     community_code: str
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlankText = Field(max_length=100)
     boundary: GeoJsonObject = Field(description="GeoJSON Polygon or MultiPolygon (or a Feature holding one)")
     crs: Crs = "wgs84"
 
@@ -27,7 +27,7 @@ class GridCreate(BaseModel):
 
 
 class GridUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: NonBlankText | None = Field(default=None, max_length=100)
     boundary: GeoJsonObject | None = None
     crs: Crs = "wgs84"
 
@@ -57,7 +57,7 @@ class GridRead(BaseModel):
 
 
 class PlaceCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(max_length=200)
     place_type: PlaceType
     address: str = Field(default="", max_length=300)
     location: Location | None = None
@@ -74,7 +74,7 @@ class PlaceCreate(BaseModel):
 
 
 class PlaceUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlankText | None = Field(default=None, max_length=200)
     place_type: PlaceType | None = None
     address: str | None = Field(default=None, max_length=300)
     location: Location | None = None

@@ -5,14 +5,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from citysafe.core.bounds import RowId, SaneAwareDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneAwareDatetime
 from citysafe.hazards.enums import HazardCategory, ItemResult, PlaceType, TaskAssignee
 from citysafe.hazards.schemas import validate_region_code
 
 
 class ChecklistItemIn(BaseModel):
     code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.\-]+$")
-    text: str = Field(min_length=1, max_length=1000)
+    text: NonBlankText = Field(max_length=1000)
     category: HazardCategory | None = None
     criterion: str | None = Field(default=None, max_length=20)
     basis: str = Field(default="", max_length=300)
@@ -33,7 +33,7 @@ def _unique_codes(items: list[ChecklistItemIn]) -> list[ChecklistItemIn]:
 
 
 class ChecklistCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(max_length=200)
     place_type: PlaceType
     owner_region_code: str | None = None
     description: str = Field(default="", max_length=2000)
@@ -51,7 +51,7 @@ class ChecklistCreate(BaseModel):
 
 
 class ChecklistUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlankText | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     active: bool | None = None
     items: list[ChecklistItemIn] | None = Field(default=None, min_length=1, max_length=200)
@@ -76,7 +76,7 @@ class ChecklistRead(BaseModel):
 
 
 class PlanCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(max_length=200)
     place_type: PlaceType
     checklist_id: RowId | None = Field(default=None, description="default: the active checklist for the place type")
     region_code: str | None = None

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from citysafe.core.bounds import RowId, SaneAwareDatetime
+from citysafe.core.bounds import NonBlankText, RowId, SaneAwareDatetime
 from citysafe.core.geo import Location
 from citysafe.hazards.calc.permits import PermitAction, PermitState
 from citysafe.hazards.schemas import OrganizationBrief
@@ -33,12 +33,12 @@ class PermitCreate(BaseModel):
     lifted_mass_t: float | None = Field(default=None, ge=0, le=10000,
                                         description="lifting: the mass of the load in tonnes (GB 30871-2022)")
     organization_id: RowId | None = Field(default=None, description="an enterprise applies for its own unit")
-    area: str = Field(min_length=1, max_length=200, description="作业地点/装置部位")
+    area: NonBlankText = Field(max_length=200, description="作业地点/装置部位")
     location: Location | None = None
-    content: str = Field(min_length=1, max_length=4000)
+    content: NonBlankText = Field(max_length=4000)
     safety_measures: str = Field(default="", max_length=8000)
     work_leader: str = Field(default="", max_length=100)
-    guardian: str = Field(min_length=1, max_length=100, description="监护人")
+    guardian: NonBlankText = Field(max_length=100, description="监护人")
     workers: str = Field(default="", max_length=500)
     valid_from: SaneAwareDatetime
     valid_to: SaneAwareDatetime
@@ -56,7 +56,7 @@ class GasTestIn(BaseModel):
     combustible_pct_lel: float | None = Field(default=None, ge=0, le=100)
     h2s_mg_m3: float | None = Field(default=None, ge=0)
     co_mg_m3: float | None = Field(default=None, ge=0)
-    tester_name: str = Field(min_length=1, max_length=100)
+    tester_name: NonBlankText = Field(max_length=100)
     note: str = Field(default="", max_length=1000)
 
 

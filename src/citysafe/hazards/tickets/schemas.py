@@ -17,11 +17,11 @@ from citysafe.hazards.schemas import NamedCount, OrganizationBrief, validate_reg
 class RectificationPlan(BaseModel):
     """整改方案 of a major hazard: every part is required."""
 
-    measures: str = Field(min_length=1, max_length=4000)
+    measures: NonBlankText = Field(max_length=4000)
     funds: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
-    responsible: str = Field(min_length=1, max_length=100)
+    responsible: NonBlankText = Field(max_length=100)
     deadline: SaneAwareDatetime
-    safeguards: str = Field(min_length=1, max_length=4000)
+    safeguards: NonBlankText = Field(max_length=4000)
 
 
 class TicketCreate(BaseModel):
