@@ -45,16 +45,14 @@ from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
 from citysafe.web.firewatch import unit_view
-from citysafe.web.forms import back, optional_int, posted
+from citysafe.web.forms import back, flash, optional_int, posted, reshown
 from citysafe.web.i18n import N_, translator
 from citysafe.web.registry_forms import (
     LABELS,
     Refused,
     bind_or_claim,
-    flash,
     list_page,
     refused,
-    reshown,
     unit_choices,
 )
 

@@ -31,16 +31,14 @@ from citysafe.firewatch.registry.models import MaintenanceWindow
 from citysafe.firewatch.registry.schemas import BindIn, ClaimDecisionIn, ImportReport, MaintenanceCreate
 from citysafe.web.common import page_principal, render
 from citysafe.web.firewatch_registry import manager, uitd_address
-from citysafe.web.forms import back, optional_int, posted, run_action
+from citysafe.web.forms import back, flash, optional_int, posted, reshown, run_action
 from citysafe.web.i18n import N_, translator
 from citysafe.web.registry_forms import (
     LABELS,
     Refused,
     bind_or_claim,
-    flash,
     list_page,
     refused,
-    reshown,
     unit_choices,
 )
 

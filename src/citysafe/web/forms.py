@@ -12,7 +12,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi.responses import RedirectResponse
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -76,3 +77,15 @@ def run_action(db: Session, path: str, action: Callable[[], str], *,
         db.rollback()
         return back(error_path or path, error=form_message(exc, labels, t or Translator(DEFAULT_LANGUAGE)))
     return back(path, ok=ok)
+
+
+def reshown(response: HTMLResponse, failed: object | None) -> HTMLResponse:
+    """A page shown again with a refused form answers 422, as the API would; the page itself is the answer."""
+    if failed:
+        response.status_code = 422
+    return response
+
+
+def flash(request: Request) -> dict[str, str]:
+    """The message a form's redirect carried (web/forms.back) for the page to show at its top."""
+    return {"ok": request.query_params.get("ok", ""), "error": request.query_params.get("error", "")}

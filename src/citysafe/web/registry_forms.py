@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -59,22 +58,12 @@ def unit_choices(session: Session) -> list[FireUnit]:
     return rs.list_units(session, q=None, region=None, params=PageParams(size=UNIT_CHOICES))[0]
 
 
-def reshown(response: HTMLResponse, failed: Refused | None) -> HTMLResponse:
-    """A page shown again with a refused form answers 422, as the API would; the page itself is the answer."""
-    if failed:
-        response.status_code = 422
-    return response
-
 
 def list_page(request: Request, size: int = 20) -> PageParams:
     """The page of a list its ``?page=`` asks for (typed by hand: anything odd shows the first)."""
     page = request.query_params.get("page", "1")
     return PageParams.clamped(int(page) if page.isdigit() else 1, size)
 
-
-def flash(request: Request) -> dict[str, str]:
-    """The message a form's redirect carried (web/forms.back) for the page to show at its top."""
-    return {"ok": request.query_params.get("ok", ""), "error": request.query_params.get("error", "")}
 
 
 def bind_or_claim(session: Session, principal: Principal, *, kind: str, key: str, unit_id: int) -> int | None:
