@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -120,8 +121,9 @@ def test_a_fire_arrives_live_and_is_confirmed(
     page.click("#fw-act-form button[type=submit]")
     page.wait_for_selector("#fw-detail[data-state='confirmed']")
     assert page.locator("#fw-detail .st-confirmed").first.inner_text() == "确认火警"
-    steps = page.locator("#fw-detail").inner_text()  # 处置记录 names each step, the 119 hand-over too
-    assert all(label in steps for label in ("受理", "核实", "转发119"))
+    # 处置记录 names each step, the 119 hand-over too (written by the forwarder just after 确认, so waited for)
+    for label in ("受理", "核实", "转发119"):
+        expect(page.locator("#fw-detail")).to_contain_text(label)
     assert page.locator("#fw-banner.on").count() == 0
 
     # The log forwarder sent nothing: the board says so and gives the numbers to phone.

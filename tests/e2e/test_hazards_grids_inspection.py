@@ -97,7 +97,8 @@ def test_grids_checklists_and_plans_in_the_browser(ctx: AppContext, live_server:
     assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 5
     page.screenshot(path=str(artifacts_dir / "grids-2-drawn.png"), full_page=True)
     page.click("#submit-grid")
-    assert "已建立" in page.locator("[data-testid=flash-ok]").inner_text()
+    flash = page.locator("[data-testid=flash-ok], [data-testid=flash-error]").first
+    assert "已建立" in flash.inner_text(), flash.inner_text()
     code = urlsplit(page.url).path.rsplit("/", 1)[-1]
     assert len(code) == 15 and code.startswith(COMMUNITY)
 

@@ -15,7 +15,7 @@
   if (outline) {
     outlineLayer = L.geoJSON(outline, { style: () => ({ color: "#b91c1c", weight: 2, dashArray: "6 4", fill: false }),
       interactive: false }).addTo(map);
-    map.fitBounds(outlineLayer.getBounds(), { padding: [10, 10] });
+    map.fitBounds(outlineLayer.getBounds(), { padding: [10, 10], animate: false });
   }
   fetch(`/api/v1/hazards/grids/features?within=${encodeURIComponent(el.dataset.within)}`, { credentials: "same-origin" })
     .then((r) => r.json())
@@ -29,7 +29,7 @@
       if (readOnly && own.length) {
         const layer = L.geoJSON({ type: "FeatureCollection", features: own }, {
           style: () => ({ color: "#7f1d1d", weight: 2, fillColor: "#fca5a5", fillOpacity: 0.4 }) }).addTo(map);
-        map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 17 });
+        map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 17, animate: false });
       }
       el.dataset.loaded = "true";
     });
@@ -71,7 +71,7 @@
     // A shape far from its community (pasted by mistake) is shown together with the outline, so both are seen.
     const bounds = layer.getBounds();
     if (outlineLayer && !outlineLayer.getBounds().intersects(bounds)) bounds.extend(outlineLayer.getBounds());
-    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
+    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17, animate: false });
   }
 
   map.on("click", (e) => {
@@ -90,7 +90,7 @@
     fromBox = false;
     drawn.clearLayers();
     box.value = "";
-    if (outlineLayer) map.fitBounds(outlineLayer.getBounds(), { padding: [10, 10] });  // back to where to draw
+    if (outlineLayer) map.fitBounds(outlineLayer.getBounds(), { padding: [10, 10], animate: false });  // back to where to draw
   });
   box.addEventListener("input", readBox);
   if (box.value.trim()) readBox();
