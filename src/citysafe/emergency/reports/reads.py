@@ -16,7 +16,9 @@ from citysafe.regions import service as regions_service
 
 
 def _names(session: Session, codes: Iterable[str | None]) -> dict[str, str]:
-    return regions_service.names(session, codes=sorted({c for c in codes if c}))
+    """Names of the receiving governments, read outside the caller's scope (a county names the city above it)."""
+    cache = regions_service.cached_names(session)
+    return {code: name for code in {c for c in codes if c} if (name := cache.name(code))}
 
 
 def target_name(level: str, code: str | None, names: dict[str, str]) -> str:
