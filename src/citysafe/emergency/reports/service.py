@@ -28,6 +28,7 @@ from citysafe.emergency.reports.models import IncidentReport
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH, ReportCreate, ReportKind
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import CasualtiesIn
+from citysafe.regions import service as regions_service
 
 FIGURES = ("deaths", "missing", "serious_injuries", "minor_injuries", "loss_yuan")
 ITEMS = ("unit_overview", "time_place_scene", "course", "casualty_note", "measures", "other")
@@ -127,10 +128,12 @@ def file_report(session: Session, *, incident: Incident, report_in: ReportCreate
     session.add(report)
     session.flush()
     channel = calc.CHANNEL_NAMES_ZH[report.channel]
+    place = regions_service.cached_names(session).name(to_code) if to_code else None
+    target = f"{place}（{calc.LEVEL_NAMES_ZH[to_level]}）" if place else calc.LEVEL_NAMES_ZH[to_level]
     timeline.append(session, incident=incident, kind=f"report_{report.kind}", actor=actor, actor_id=actor_id,
                     at=now,
                     text=(f"{KIND_NAMES_ZH[report.kind]}（{channel}）：{report.reporting_unit}向"
-                          f"{calc.LEVEL_NAMES_ZH[to_level]}报送，报送时间 {format_local(filed_at)[:16]}；"
+                          f"{target}报送，报送时间 {format_local(filed_at)[:16]}；"
                           f"{report.course[:300]}"),
                     payload={"report_id": report.id, "number": report.number, "kind": report.kind,
                              "channel": report.channel, "from_level": from_level, "to_level": to_level,
