@@ -76,6 +76,8 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_incidents_casualties": {"deaths": 1},
     "emergency_incidents_transition": {"action": "verify", "note": "越权"},
     "emergency_timeline_add": {"kind": "note", "text": "越权"},
+    "emergency_reports_file": {"kind": "follow_up", "to_level": "county", "time_place_scene": "越权", "course": "越权",
+                               "deaths": 0, "missing": 0, "serious_injuries": 0, "reporting_unit": "越权"},
     "emergency_plans_versions_add": {"title": "越权", "change_note": "越权"},
     "emergency_plans_records_add": {"kind": "filing", "on": "2026-03-01", "authority": "越权"},
     "emergency_plans_documents_add": None,
