@@ -84,6 +84,7 @@ def test_the_first_report_stops_its_clock(ctx: AppContext, live_server: str, bro
     form = page.locator("[data-testid=report-form]")
     expect(form.locator("[name=measures]")).to_have_value("已组织现场人员撤离，消防救援站正在搜救")
     assert "field-error" in (form.locator("[name=reporting_unit]").get_attribute("class") or "")
+    form.screenshot(path=str(artifacts_dir / "em-reports-form-refused.png"))
     form.locator("[name=reporting_unit]").fill("南京某建设工程有限公司")
     form.locator("[name=issuer]").fill("陈志远")
     form.locator("[name=reporter_phone]").fill("025-84001234")
