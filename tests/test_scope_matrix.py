@@ -76,6 +76,8 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_incidents_casualties": {"deaths": 1},
     "emergency_incidents_transition": {"action": "verify", "note": "越权"},
     "emergency_timeline_add": {"kind": "note", "text": "越权"},
+    "emergency_reports_file": {"kind": "follow_up", "to_level": "county", "time_place_scene": "越权", "course": "越权",
+                               "deaths": 0, "missing": 0, "serious_injuries": 0, "reporting_unit": "越权"},
     "emergency_plans_versions_add": {"title": "越权", "change_note": "越权"},
     "emergency_plans_records_add": {"kind": "filing", "on": "2026-03-01", "authority": "越权"},
     "emergency_plans_documents_add": None,
@@ -137,6 +139,9 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     incident = _ok(client.post("/api/v1/emergency/incidents", headers=office, json={
         "category": "accident", "subtype": "collapse", "description": f"{MARK} 坍塌", "title": MARK,
         "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK}))
+    report = _ok(client.post(f"/api/v1/emergency/incidents/{incident['id']}/reports", headers=office, json={
+        "kind": "initial", "to_level": "county", "time_place_scene": f"{MARK}工地", "course": f"{MARK} 坍塌",
+        "deaths": 0, "missing": 0, "serious_injuries": 0, "reporting_unit": f"{MARK}公司"}))
     _ok(client.put("/api/v1/emergency/roster", headers=office, json={
         "region_code": A, "day": "2030-01-01", "entries": [{"name": MARK, "phone": "13800000000"}]}))
     emergency = _seed_emergency(client, office)
@@ -156,7 +161,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
             "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
-            "incident_id": str(incident["id"])} | emergency
+            "incident_id": str(incident["id"]), "report_id": str(report["id"])} | emergency
 
 
 def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:

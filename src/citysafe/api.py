@@ -20,6 +20,7 @@ from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.plans import views as emergency_plans_views
+from citysafe.emergency.reports import views as emergency_reports_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -82,6 +83,10 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
     emergency_plans_views.router,
     emergency_drills_views.router,
+)
+# Information reports and their clocks (issue #12, point 3).
+EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_reports_views.router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -153,7 +158,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

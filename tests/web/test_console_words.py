@@ -21,7 +21,10 @@ from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.emergency import service as emergency_service
+from citysafe.emergency.calc.clocks import Level
 from citysafe.emergency.models import Incident
+from citysafe.emergency.reports import service as reports_service
+from citysafe.emergency.reports.schemas import ReportCreate, ReportKind
 from citysafe.emergency.schemas import IncidentCreate
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
@@ -69,6 +72,10 @@ def _incident(session: Session, ctx: AppContext) -> int:
     incident = emergency_service.open_incident(session, incident_in=IncidentCreate(
         category="accident", subtype="fire", description="商场三层餐饮区起火，已疏散", place="玄武区中山路1号 某商场",
         region_code="320102002", caller_name="商场保安", caller_phone="13800000000", deaths=0, serious_injuries=2),
+        principal=None, settings=ctx.settings, now=ctx.clock.now())
+    reports_service.file_report(session, incident=incident, report_in=ReportCreate(
+        kind=ReportKind.INITIAL, to_level=Level.COUNTY, time_place_scene="玄武区中山路1号 某商场三层餐饮区",
+        course="餐饮区起火，已疏散", deaths=0, missing=0, serious_injuries=2, reporting_unit="某商场"),
         principal=None, settings=ctx.settings, now=ctx.clock.now())
     return incident.id
 

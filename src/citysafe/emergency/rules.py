@@ -1,5 +1,6 @@
 """The editable data of emergency work (``data/rules.json``): categories and sub-types, grade thresholds,
-补报 windows and response levels, each with the article it comes from.
+补报 windows, response levels and the clocks of information reports (报告时限, per province where a province sets
+its own), each with the article it comes from.
 
 The packaged file is parsed once; a replacement named by ``CITYSAFE_EMERGENCY_RULES_FILE`` is read whenever
 it is asked for, so an administrator's edit applies without a release and no application serves another's.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from citysafe.core.config import Settings
+from citysafe.emergency.calc.clocks import ClockRules
 from citysafe.emergency.calc.grade import GradeTable, ReportWindow
 
 
@@ -39,6 +41,7 @@ class Rules:
     response_levels: dict[str, str]  # code -> Chinese name, 一级 highest
     categories: dict[str, Category]
     raw: dict[str, Any]
+    clocks: ClockRules
 
     @classmethod
     def from_json(cls, text: str) -> Rules:
@@ -50,7 +53,7 @@ class Rules:
             for c in data["categories"]["items"]}
         return cls(grades=GradeTable.from_dict(data["grades"]), windows=ReportWindow.from_dict(data["report_windows"]),
                    response_levels={str(x["code"]): str(x["name"]) for x in data["response_levels"]["levels"]},
-                   categories=categories, raw=data)
+                   categories=categories, raw=data, clocks=ClockRules.from_dict(data["report_clocks"]))
 
     def category_name(self, code: str) -> str:
         category = self.categories.get(code)

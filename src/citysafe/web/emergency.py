@@ -22,8 +22,11 @@ from citysafe.core.pagination import PageParams
 from citysafe.emergency import reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
+from citysafe.emergency.reports import service as reports_service
+from citysafe.emergency.reports.schemas import KIND_NAMES_ZH
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
+from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
@@ -73,7 +76,7 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
         incidents=reads.incident_reads(db, rows, settings=ctx.settings), total=total,
         categories=list(the_rules.categories.values()), can_write=principal.can(Permission.WRITE_EMERGENCY),
         values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
-        roster_rows=ROSTER_ROWS,
+        roster_rows=ROSTER_ROWS, **emergency_reports.desk_panel(db, ctx),
         ok=request.query_params.get("ok", "") if not error else "", local=format_local)
     if error:
         response.status_code = 422
@@ -139,16 +142,45 @@ async def take_call(request: Request, db: DbSession, ctx: Context) -> Response:
 
 @router.get("/emergency/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
-    principal = _reader(request, db)
+    return _incident(request, db, ctx, _reader(request, db), incident_id, error=request.query_params.get("error", ""))
+
+
+def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Principal, incident_id: int, *,
+              error: str = "", field: str = "", values: dict[str, str] | None = None) -> HTMLResponse:
+    """The incident's page; a refused report form is shown again as it was typed, with the field marked (422)."""
     incident = service.get(db, incident_id=incident_id)
     detail = reads.incident_detail(db, incident, settings=ctx.settings)
     verdict = timeline.verify(db, incident=incident)
     the_rules = rules(ctx.settings)
-    return render(request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
-                  can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
-                  dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
-                  kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", ""),
-                  error=request.query_params.get("error", ""))
+    response = render(
+        request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
+        can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
+        dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
+        kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", "") if not error else "", error=error,
+        field=field, **emergency_reports.incident_section(db, ctx, incident, values))
+    if values is not None:
+        response.status_code = 422
+    return response
+
+
+@router.post("/emergency/incidents/{incident_id}/reports")
+async def file_report(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
+    """信息报告: file a 首报, 续报, 终报 or 补报; its clock stops at the filing time."""
+    principal = _writer(_reader(request, db))
+    values = posted(await request.form(), emergency_reports.REPORT_FIELDS)
+    t = translator(request)
+    try:
+        report_in = emergency_reports.report_in(values, timezone=ctx.settings.timezone)
+        report = reports_service.file_report(db, incident=service.get(db, incident_id=incident_id),
+                                             report_in=report_in, principal=principal, settings=ctx.settings,
+                                             now=ctx.clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return _incident(request, db, ctx, principal, incident_id, field=first_field(exc), values=values,
+                         error=form_message(exc, emergency_reports.REPORT_LABELS, t))
+    return back(f"/emergency/incidents/{incident_id}",
+                ok=t.gettext("已报送%(kind)s（第 %(number)s 期）", kind=t.name(KIND_NAMES_ZH[report.kind]),
+                             number=report.number))
 
 
 @router.post("/emergency/incidents/{incident_id}/act")

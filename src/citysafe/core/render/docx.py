@@ -26,8 +26,9 @@ BODY_FONT, HEADING_FONT = ("Times New Roman", "宋体"), ("Arial", "黑体")
 NAVY = RGBColor(0x0B, 0x3B, 0x66)
 
 
-def _font(run_or_style: object, latin: str, east_asian: str, size: float | None = None, *, bold: bool = False,
-          colour: RGBColor | None = None) -> None:
+def set_font(run_or_style: object, latin: str, east_asian: str, size: float | None = None, *, bold: bool = False,
+             colour: RGBColor | None = None) -> None:
+    """Latin and East Asian font of a run or a style (Word keeps them apart: ``w:rFonts/@w:eastAsia``)."""
     font = run_or_style.font  # type: ignore[attr-defined]
     font.name = latin
     if size is not None:
@@ -44,7 +45,8 @@ def _font(run_or_style: object, latin: str, east_asian: str, size: float | None 
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
-def _shade(cell: object, colour: str) -> None:
+def shade_cell(cell: object, colour: str) -> None:
+    """A table cell's background colour ("1F4E79" or "#1F4E79")."""
     tc_pr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
@@ -72,6 +74,11 @@ def _field(paragraph: object, instruction: str, placeholder: str = "") -> None:
     paragraph.add_run()._r.append(end)  # type: ignore[attr-defined]
 
 
+def page_field(paragraph: object) -> None:
+    """The page number (a PAGE field) at the end of ``paragraph``."""
+    _field(paragraph, "PAGE")
+
+
 def _setup(docx: DocxDocument, title: str) -> None:
     section = docx.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -79,16 +86,16 @@ def _setup(docx: DocxDocument, title: str) -> None:
     section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.2)
     section.left_margin = section.right_margin = Cm(2.2)
     normal = docx.styles["Normal"]
-    _font(normal, *BODY_FONT, 10.5)
+    set_font(normal, *BODY_FONT, 10.5)
     normal.paragraph_format.line_spacing = 1.5
     for name, size in (("Heading 1", 16), ("Heading 2", 13)):
-        _font(docx.styles[name], *HEADING_FONT, size, bold=True, colour=NAVY)
+        set_font(docx.styles[name], *HEADING_FONT, size, bold=True, colour=NAVY)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _field(footer, "PAGE")
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(header.add_run(title), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
+    set_font(header.add_run(title), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
 
 
 def _cover(docx: DocxDocument, doc: Document) -> None:
@@ -97,22 +104,22 @@ def _cover(docx: DocxDocument, doc: Document) -> None:
     for text, size, bold in ((doc.title, 26, True), (doc.subtitle, 14, False)):
         paragraph = docx.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(text), *HEADING_FONT, size, bold=bold, colour=NAVY)
+        set_font(paragraph.add_run(text), *HEADING_FONT, size, bold=bold, colour=NAVY)
     band = docx.add_paragraph()
     band.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for colour in ("E02424", "F28C28", "F5D32C", "2F6FDE"):
         run = band.add_run("■■■ ")
-        _font(run, *HEADING_FONT, 16, colour=RGBColor.from_string(colour))
+        set_font(run, *HEADING_FONT, 16, colour=RGBColor.from_string(colour))
     for _ in range(10):
         docx.add_paragraph()
     for text in (doc.issuer, doc.date_text):
         paragraph = docx.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(text), *HEADING_FONT, 14)
+        set_font(paragraph.add_run(text), *HEADING_FONT, 14)
     docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     heading = docx.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(heading.add_run("目　录"), *HEADING_FONT, 18, bold=True)
+    set_font(heading.add_run("目　录"), *HEADING_FONT, 18, bold=True)
     _field(docx.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "（目录：在 Word/WPS 中右键“更新域”生成页码）")
     docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
@@ -121,7 +128,7 @@ def _caption(docx: DocxDocument, text: str) -> None:
     paragraph = docx.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.first_line_indent = Cm(0)
-    _font(paragraph.add_run(text), *HEADING_FONT, 9.5, bold=True)
+    set_font(paragraph.add_run(text), *HEADING_FONT, 9.5, bold=True)
 
 
 def _table(docx: DocxDocument, block: Table) -> None:
@@ -132,9 +139,9 @@ def _table(docx: DocxDocument, block: Table) -> None:
     size = 8 if block.compact else 9
     for cell, text in zip(table.rows[0].cells, block.headers, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(text), *HEADING_FONT, size, bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))
+        set_font(cell.paragraphs[0].add_run(text), *HEADING_FONT, size, bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _shade(cell, "1F4E79")
+        shade_cell(cell, "1F4E79")
     for row in block.rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
@@ -142,9 +149,9 @@ def _table(docx: DocxDocument, block: Table) -> None:
             paragraph.paragraph_format.first_line_indent = Cm(0)
             paragraph.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}.get(
                 value.align, WD_ALIGN_PARAGRAPH.LEFT)
-            _font(paragraph.add_run(value.text), *HEADING_FONT, size, bold=value.bold)
+            set_font(paragraph.add_run(value.text), *HEADING_FONT, size, bold=value.bold)
             if value.fill:
-                _shade(cell, value.fill)
+                shade_cell(cell, value.fill)
     if block.widths:
         total = sum(block.widths)
         for row in table.rows:
@@ -152,7 +159,7 @@ def _table(docx: DocxDocument, block: Table) -> None:
                 cell.width = Cm(16.6 * width / total)
     if block.note:
         note = docx.add_paragraph()
-        _font(note.add_run(block.note), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
+        set_font(note.add_run(block.note), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
     docx.add_paragraph()
 
 
@@ -165,7 +172,7 @@ def _figure(docx: DocxDocument, block: Figure) -> None:
     if block.note:
         note = docx.add_paragraph()
         note.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(note.add_run(block.note), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
+        set_font(note.add_run(block.note), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
 
 
 def build_docx(doc: Document) -> DocxDocument:
@@ -187,11 +194,11 @@ def build_docx(doc: Document) -> DocxDocument:
             indent = block.style == "body"
             paragraph.paragraph_format.first_line_indent = Cm(0.74) if indent else Cm(0)
             size = 9 if block.style == "note" else 10.5
-            _font(paragraph.add_run(block.text), *BODY_FONT, size, bold=block.style == "lead")
+            set_font(paragraph.add_run(block.text), *BODY_FONT, size, bold=block.style == "lead")
         elif isinstance(block, Bullets):
             for item in block.items:
                 paragraph = docx.add_paragraph(style="List Bullet")
-                _font(paragraph.add_run(item), *BODY_FONT, 10.5)
+                set_font(paragraph.add_run(item), *BODY_FONT, 10.5)
         elif isinstance(block, Table):
             _table(docx, block)
         elif isinstance(block, Figure):
