@@ -33,6 +33,10 @@ from citysafe.web.i18n import (
 )
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The templates ship inside the package and change only with a new release: without this, every render
+# stats each template it uses (base, page, partials, macros) to see whether the file changed, which was
+# ~14 % of the workbench's time under load (issue #11, bench/console.py).
+TEMPLATES.env.auto_reload = False
 TEMPLATES.env.filters["local_time"] = format_local
 # Templates mark their words for translation ({{ _("隐患排查") }}, {% trans %}); each render reads the catalogue
 # of its request's language (web/i18n.py).
