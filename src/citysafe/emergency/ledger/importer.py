@@ -36,7 +36,8 @@ STATUS_NAMES_ZH = {"new": "新增", "update": "更新", "error": "有错误"}
 _PLAIN_INTEGER = re.compile(r"^\+?\d+$")
 _MINUS_INTEGER = re.compile(r"^-\d+(\.0+)?$")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
-                 "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日", "%Y年%m月%d日%H时%M分")
+                 "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日",
+                 "%Y年%m月%d日%H时%M分")
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,15 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("occurred_at", "发生时间", True, "北京时间，如 2023-05-12 14:30；只有日期的填 2023-05-12", 18),
     Column("region_code", "行政区划代码", True, "发生地的区县（6位）、街道（9位）或社区（12位）代码", 16),
-    Column("subtype", "事故类型", True, "GB 6441 事故类别名称，如 物体打击、火灾、高处坠落；或 道路交通事故（见代码表）"),
+    Column("subtype", "事故类型", True,
+           "GB 6441 事故类别名称，如 物体打击、火灾、高处坠落；或 道路交通事故（见代码表）"),
     Column("industry", "行业门类", True, "GB/T 4754-2017 门类字母或名称，如 E 或 建筑业（见代码表）", 16),
     Column("deaths", "死亡人数（人）", help_zh="整数，空白按 0"),
     Column("missing", "下落不明人数（人）", help_zh="整数，不计入死亡人数"),
     Column("serious_injuries", "重伤人数（人，含急性工业中毒）", help_zh="整数", width=18),
     Column("minor_injuries", "轻伤人数（人）", help_zh="整数"),
-    Column("direct_loss_yuan", "直接经济损失（元）", help_zh="以元为单位的整数，如 1200000 即 120万元；不写“万”、不带小数", width=18),
+    Column("direct_loss_yuan", "直接经济损失（元）", width=18,
+           help_zh="以元为单位的整数，如 1200000 即 120万元；不写“万”、不带小数"),
     Column("unit_name", "事故单位名称", help_zh="发生事故的生产经营单位", width=26),
     Column("uscc", "统一社会信用代码", help_zh="18 位，按 GB 32100-2015 校验", width=22),
     Column("description", "简要经过", help_zh="不超过 1000 字", width=40),
@@ -171,8 +174,8 @@ def check_row(number: int, cells: dict[str, Any], *, the_rules: Rules, now: date
     subtype_text = _text(cells.get("subtype"))
     subtype = _subtype(the_rules, subtype_text)
     if subtype is None:
-        checked.refuse("subtype", "unknown accident type",
-                       f"未知的事故类型“{subtype_text[:20]}”，应为代码表中的事故类别" if subtype_text else "事故类型必填")
+        checked.refuse("subtype", "unknown accident type", f"未知的事故类型“{subtype_text[:20]}”，应为代码表中的"
+                                                           "事故类别" if subtype_text else "事故类型必填")
     checked.values["subtype"] = subtype
     industry_text = _text(cells.get("industry"))
     industry = industries.lookup(industry_text)
@@ -216,7 +219,7 @@ def cells_by_key(rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[int, dict[st
 
 
 def _report(checked: CheckedRow, status: str) -> ImportRowReport:
-    return ImportRowReport(row=checked.row, status=status, status_name=STATUS_NAMES_ZH[status],  # type: ignore[arg-type]
+    return ImportRowReport(row=checked.row, status=status, status_name=STATUS_NAMES_ZH[status],
                            occurred_at=checked.values.get("occurred_at"),
                            region_code=checked.values.get("region_code") or "",
                            unit_name=checked.values.get("unit_name", ""), problems=checked.problems)
@@ -238,7 +241,7 @@ def _check_in_database(session: Session, checked: list[CheckedRow]) -> dict[int,
                        f"行政区划 {known[code]}（{code}）不在您的管辖范围内")
         if row.problems:
             continue
-        key = natural_key(occurred_at=row.values["occurred_at"], region_code=code, subtype=row.values["subtype"],
+        key = natural_key(occurred_at=row.values["occurred_at"], region_code=str(code), subtype=row.values["subtype"],
                           uscc=row.values["uscc"], unit_name=row.values["unit_name"])
         row.values["natural_key"] = key
         if key in seen:

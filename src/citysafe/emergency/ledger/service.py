@@ -132,7 +132,8 @@ def _conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def list_entries(session: Session, *, filters: LedgerFilter, params: PageParams | None) -> tuple[Sequence[LedgerEntry], int]:
+def list_entries(session: Session, *, filters: LedgerFilter,
+                 params: PageParams | None) -> tuple[Sequence[LedgerEntry], int]:
     """Latest accident first; ``params`` None: every row (the export)."""
     stmt = select(LedgerEntry).where(*_conditions(filters))
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

@@ -24,9 +24,10 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 _WHITE_BOLD = Font(bold=True, color="FFFFFF")
 EXAMPLE: dict[str, Any] = {
-    "occurred_at": datetime(2023, 5, 12, 14, 30), "region_code": "320102", "subtype": "高处坠落", "industry": "E 建筑业",
-    "deaths": 1, "missing": 0, "serious_injuries": 0, "minor_injuries": 2, "direct_loss_yuan": 1_800_000,
-    "unit_name": "示例：××建设工程有限公司", "uscc": "", "description": "示例：外墙脚手架作业时一名工人坠落，送医后死亡",
+    "occurred_at": datetime(2023, 5, 12, 14, 30), "region_code": "320102", "subtype": "高处坠落",
+    "industry": "E 建筑业", "deaths": 1, "missing": 0, "serious_injuries": 0, "minor_injuries": 2,
+    "direct_loss_yuan": 1_800_000, "unit_name": "示例：××建设工程有限公司", "uscc": "",
+    "description": "示例：外墙脚手架作业时一名工人坠落，送医后死亡",
 }
 EXPORT_EXTRA = (("grade", "事故等级"), ("source", "来源"), ("incident", "平台事件编号"), ("import_file", "导入文件"),
                 ("import_row", "导入行号"))
@@ -75,8 +76,8 @@ def template_bytes(the_rules: Rules) -> bytes:
         ("事故台账导入模板", ""),
         ("填写", f"在“{SHEET}”工作表填写，每行一起事故；红色表头为必填项。“填写示例”工作表不会被导入。"),
         ("单位", "人数按人填写整数；直接经济损失按元填写整数（120万元填 1200000）。发生时间为北京时间。"),
-        ("事故等级", "不必填写：系统按《生产安全事故报告和调查处理条例》（国务院令第493号）第三条，由死亡、重伤（含急性工业中毒）"
-                     "人数和直接经济损失计算。"),
+        ("事故等级", "不必填写：系统按《生产安全事故报告和调查处理条例》（国务院令第493号）第三条，"
+                     "由死亡、重伤（含急性工业中毒）人数和直接经济损失计算。"),
         ("导入规则", "先检查，逐行列出问题；任一行有问题时整份文件不导入。同一起事故（发生时间精确到分钟、行政区划、"
                      "事故类型、单位相同）再次导入时更新原记录，不重复计数；已由平台事件记入台账的事故不必导入。"),
     ):
