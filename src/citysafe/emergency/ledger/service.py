@@ -32,7 +32,7 @@ from citysafe.emergency.calc.grade import Casualties, grade
 from citysafe.emergency.ledger import industries
 from citysafe.emergency.ledger.models import LedgerEntry
 from citysafe.emergency.ledger.schemas import SOURCE_NAMES_ZH, LedgerFilter, LedgerRead, LedgerStats, StatRow
-from citysafe.emergency.models import Incident
+from citysafe.emergency.models import Incident, IncidentGrading
 from citysafe.emergency.rules import Rules, rules
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
@@ -77,12 +77,24 @@ def _uscc_of(session: Session, incident: Incident) -> str | None:
         return None
 
 
+def _counted_figures(session: Session, incident: Incident) -> dict[str, int]:
+    """The figures of the incident's last casualty report that counted (within the 补报 window, 第十三条), the
+    ones its grade follows; a report after the window is recorded on the incident but not in the ledger."""
+    last = session.scalars(select(IncidentGrading).where(IncidentGrading.incident_id == incident.id,
+                                                         IncidentGrading.counted.is_(True))
+                           .order_by(IncidentGrading.at.desc(), IncidentGrading.id.desc()).limit(1)).first()
+    source: Any = last if last is not None else incident
+    return {"deaths": source.deaths, "missing": source.missing, "serious_injuries": source.serious_injuries,
+            "minor_injuries": source.minor_injuries, "direct_loss_yuan": source.loss_yuan}
+
+
 def record_incident(session: Session, *, incident: Incident, settings: Settings, now: datetime) -> LedgerEntry | None:
     """Write or update the incident's entry in the caller's transaction; None for an incident the ledger
     leaves out. An imported row of the same accident (same natural key) becomes the platform's entry."""
     if not counts_in_ledger(incident):
         return None
     uscc = _uscc_of(session, incident)
+    figures = _counted_figures(session, incident)
     key = natural_key(occurred_at=incident.occurred_at, region_code=incident.region_code, subtype=incident.subtype,
                       uscc=uscc, unit_name=incident.unit_name)
     entry = session.scalars(select(LedgerEntry).where(LedgerEntry.incident_id == incident.id)).first()
@@ -90,7 +102,6 @@ def record_incident(session: Session, *, incident: Incident, settings: Settings,
         entry = session.scalars(select(LedgerEntry).where(LedgerEntry.natural_key == key)).first()
     if entry is None:
         entry = LedgerEntry(created_at=now)
-        session.add(entry)
     entry.source, entry.incident_id, entry.import_file, entry.import_row = PLATFORM, incident.id, "", None
     entry.natural_key, entry.region_code, entry.occurred_at = key, incident.region_code, incident.occurred_at
     entry.occurred_year = to_local(incident.occurred_at).year
@@ -98,10 +109,9 @@ def record_incident(session: Session, *, incident: Incident, settings: Settings,
     entry.industry_code = entry.industry_code or ""
     entry.unit_name, entry.uscc = incident.unit_name, uscc
     entry.description = f"{incident.title}：{incident.description}"[:1000]
-    set_figures(entry, rules(settings), deaths=incident.deaths, missing=incident.missing,
-                serious_injuries=incident.serious_injuries, minor_injuries=incident.minor_injuries,
-                direct_loss_yuan=incident.loss_yuan)
+    set_figures(entry, rules(settings), **figures)
     entry.updated_at = now
+    session.add(entry)
     session.flush()
     return entry
 
