@@ -234,11 +234,11 @@ def _check_in_database(session: Session, checked: list[CheckedRow]) -> dict[int,
     updates: dict[int, LedgerEntry] = {}
     for row in checked:
         code = row.values.get("region_code")
-        if code and code not in known:
-            row.refuse("region_code", f"no division {code}", f"行政区划代码 {code} 不存在")
-        elif code and scope is not None and not scope.covers(code):
+        if code and scope is not None and not scope.covers(code):
             row.refuse("region_code", f"division {code} is outside your region",
-                       f"行政区划 {known[code]}（{code}）不在您的管辖范围内")
+                       f"行政区划 {code} 不在您的管辖范围（{scope.region_code}）内")
+        elif code and code not in known:
+            row.refuse("region_code", f"no division {code}", f"行政区划代码 {code} 不存在")
         if row.problems:
             continue
         key = natural_key(occurred_at=row.values["occurred_at"], region_code=str(code), subtype=row.values["subtype"],
