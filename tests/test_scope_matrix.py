@@ -83,6 +83,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_drills_record": {"held_on": "2026-03-01"},
     "emergency_drills_findings_add": {"description": "越权"},
     "emergency_drills_findings_done": {"done_on": "2026-03-01"},
+    "emergency_ledger_update": {"industry_code": "C"},
 }
 
 
@@ -176,8 +177,9 @@ def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str
     ledger_row = ["2025-06-01 10:00", "320102002", "火灾", "E", 1, 0, 0, 0, 1000, f"{MARK}建设公司", "", MARK]
     _ok(client.post("/api/v1/emergency/ledger/import", headers=office, data={"dry_run": "false"}, files={
         "file": ("ledger.xlsx", filled(template, [ledger_row]), "application/octet-stream")}))
+    entry = _ok(client.get("/api/v1/emergency/ledger", headers=office))["items"][0]
     return {"emergency_plan_id": str(plan["id"]), "version_number": "1", "document_id": str(document["id"]),
-            "drill_id": str(drill["id"]), "finding_id": str(finding["id"])}
+            "drill_id": str(drill["id"]), "finding_id": str(finding["id"]), "entry_id": str(entry["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

@@ -19,6 +19,7 @@ from tests.emergency.ledger_samples import BAD_ROWS, GOOD_ROWS, filled
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.core.validators import uscc_check_char
 from citysafe.emergency.ledger.models import LedgerEntry
 
 T0 = datetime(2026, 5, 12, 6, 30, tzinfo=UTC)
@@ -69,10 +70,11 @@ def test_dry_run_then_import_then_reimport_without_duplicates(client: TestClient
     assert check.status_code == 200, check.text
     report = check.json()
     assert (report["rows"], report["new"], report["errors"], report["applied"]) == (3, 3, 0, False)
-    assert [r["row"] for r in report["report"]] == [2, 3, 4] and report["report"][0]["status_name"] == "新增"
+    assert [r["row"] for r in report["report"]] == [2, 3, 4] and report["report"][0]["status_name"] == "可新增"
     assert _count(ctx) == 0
     done = _upload(client, city, body, dry_run=False)
     assert done.status_code == 200 and done.json()["applied"] is True
+    assert {r["status_name"] for r in done.json()["report"]} == {"新增"}
     assert _count(ctx) == 3
     again = _upload(client, city, body, dry_run=False)
     assert again.json()["updated"] == 3 and again.json()["new"] == 0
@@ -154,7 +156,8 @@ def test_stats_list_and_export_cover_the_callers_region_only(client: TestClient,
     incident = _close_incident(client, city)
     stats = client.get("/api/v1/emergency/ledger/stats", headers=city).json()
     assert stats["total"]["accidents"] == 4 and stats["total"]["deaths"] == 6
-    assert [(r["key"], r["accidents"]) for r in stats["by_year"]] == [(2022, 1), (2023, 1), (2024, 1), (2026, 1)]
+    assert [(r["key"], r["accidents"]) for r in stats["by_year"]] == [(2022, 1), (2023, 1), (2024, 1), (2025, 0),
+                                                                    (2026, 1)]
     assert {r["name"]: r["accidents"] for r in stats["by_district"]} == {"玄武区": 3, "秦淮区": 1}
     assert [(r["name"], r["accidents"]) for r in stats["by_city"]] == [("南京市", 4)]
     assert {r["name"] for r in stats["by_industry"]} == {"建筑业", "制造业", "住宿和餐饮业", "未分类"}
@@ -201,3 +204,33 @@ def test_roles(client: TestClient, make_user: UserFactory, city: dict[str, str])
     assert client.get("/api/v1/emergency/ledger", headers=operator).status_code == 200
     body = filled(_template(client, city), GOOD_ROWS)
     assert _upload(client, operator, body, dry_run=True).status_code == 403
+
+
+def test_an_office_completes_what_the_incident_does_not_record(client: TestClient, ctx: AppContext,
+                                                               make_user: UserFactory, city: dict[str, str]) -> None:
+    incident = _close_incident(client, city)
+    entry = client.get("/api/v1/emergency/ledger", headers=city).json()["items"][0]
+    assert entry["industry_code"] == "" and entry["industry_name"] == "未分类" and entry["unit_name"] == ""
+    url = f"/api/v1/emergency/ledger/{entry['id']}"
+    bad = client.patch(url, headers=city, json={"uscc": "91320102MA1XXXXXX0"})
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["uscc"]
+    assert "校验位" in bad.json()["errors"][0]["message_zh"]
+    unknown = client.patch(url, headers=city, json={"industry_code": "Z"})
+    assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["industry_code"]
+    figures = client.patch(url, headers=city, json={"deaths": 0})
+    assert figures.status_code == 422 and [e["field"] for e in figures.json()["errors"]] == ["deaths"]
+    uscc = "91320102" + "MA1N2B3C4"
+    uscc += uscc_check_char(uscc)
+    done = client.patch(url, headers=city, json={"industry_code": "建筑业", "unit_name": "南京某建设有限公司",
+                                                 "uscc": uscc.lower()})
+    assert done.status_code == 200, done.text
+    assert (done.json()["industry_code"], done.json()["unit_name"], done.json()["uscc"]) == (
+        "E", "南京某建设有限公司", uscc)
+    # a casualty report within the window updates the figures and keeps what the office completed
+    ctx.clock.advance(days=2)  # type: ignore[attr-defined]
+    assert client.patch(f"/api/v1/emergency/incidents/{incident['id']}", headers=city,
+                        json={"deaths": 3}).status_code == 200
+    after = client.get(url.rsplit("/", 1)[0], headers=city).json()["items"][0]
+    assert (after["deaths"], after["grade_name"], after["industry_code"], after["uscc"]) == (3, "较大", "E", uscc)
+    qinhuai = make_user("district_office", "320104")
+    assert client.patch(url, headers=qinhuai, json={"industry_code": "C"}).status_code == 404

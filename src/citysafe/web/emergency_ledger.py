@@ -13,18 +13,19 @@ from pydantic import ValidationError
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context, commits_on_its_own, unit_of_work_as
 from citysafe.auth.enums import Permission
-from citysafe.core.bounds import MAX_YEAR, MIN_YEAR
+from citysafe.core.bounds import MAX_YEAR, MIN_YEAR, RowId
 from citysafe.core.clock import format_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.core.validators import validate_division_code
 from citysafe.emergency.ledger import importer, industries, service
-from citysafe.emergency.ledger.schemas import SOURCE_NAMES_ZH, ImportReport, LedgerFilter
+from citysafe.emergency.ledger.schemas import SOURCE_NAMES_ZH, ImportReport, LedgerFilter, LedgerUpdate
 from citysafe.emergency.ledger.views import read_workbook
 from citysafe.emergency.rules import rules
 from citysafe.web.common import page_principal, render
+from citysafe.web.forms import back, posted
 from citysafe.web.i18n import N_, translator
-from citysafe.web.messages import form_message
+from citysafe.web.messages import first_field, form_message
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -106,5 +107,46 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
         status = exc.status if isinstance(exc, CitysafeError) else 422
         return _import_page(request, principal, error=form_message(exc, FIELD_LABELS, translator(request)),
                             status=status)
-    return _import_page(request, principal, report=report, filename=file.filename or "",
-                        status=422 if report.errors else 200)
+    return _import_page(request, principal, report=report, filename=file.filename or "")  # a report, answered
+
+
+ENTRY_FIELDS = ("industry_code", "unit_name", "uscc", "description")
+ENTRY_LABELS = {"industry_code": N_("行业门类"), "unit_name": N_("事故单位"), "uscc": N_("统一社会信用代码"),
+                "description": N_("简要经过")}
+
+
+def _entry_page(request: Request, db: DbSession, principal: Any, entry_id: int, *, values: dict[str, str] | None = None,
+                error: str = "", field: str = "") -> HTMLResponse:
+    settings = app_context(request).settings
+    entry = service.reads(db, [service.get_entry(db, entry_id=entry_id)], settings=settings)[0]
+    shown = values or {"industry_code": entry.industry_code, "unit_name": entry.unit_name, "uscc": entry.uscc or "",
+                       "description": entry.description}
+    page = render(request, "emergency/ledger_entry.html", principal, e=entry, values=shown, error=error,
+                  field=field, industries=industries.sections(), can_write=principal.can(Permission.WRITE_EMERGENCY),
+                  ok=request.query_params.get("ok", "") if not error else "", local=format_local)
+    if error:
+        page.status_code = 422
+    return page
+
+
+@router.get("/emergency/ledger/{entry_id}", response_class=HTMLResponse)
+def entry_page(request: Request, entry_id: RowId, db: DbSession) -> Response:
+    principal = page_principal(request, db)
+    auth_service.require(principal, Permission.READ_EMERGENCY)
+    return _entry_page(request, db, principal, entry_id)
+
+
+@router.post("/emergency/ledger/{entry_id}")
+async def entry_submit(request: Request, entry_id: RowId, db: DbSession) -> Response:
+    principal = page_principal(request, db)
+    auth_service.require(principal, Permission.WRITE_EMERGENCY)
+    values = posted(await request.form(), ENTRY_FIELDS)
+    try:
+        change = LedgerUpdate.model_validate(values)
+        service.update_entry(db, entry=service.get_entry(db, entry_id=entry_id), change=change,
+                             now=app_context(request).clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()  # nothing of a refused change is kept; the form comes back with what was typed
+        return _entry_page(request, db, principal, entry_id, values=values,
+                           error=form_message(exc, ENTRY_LABELS, translator(request)), field=first_field(exc))
+    return back(f"/emergency/ledger/{entry_id}", ok=translator(request).gettext("台账记录已更新"))

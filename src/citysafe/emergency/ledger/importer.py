@@ -33,6 +33,8 @@ SHEET = "事故台账"
 MAX_PEOPLE = 1_000_000
 MAX_LOSS_YUAN = 10**13  # as emergency/schemas.py: ten times the largest direct loss on record
 STATUS_NAMES_ZH = {"new": "新增", "update": "更新", "error": "有错误"}
+# Before anything is written (a dry run, or a file with a bad row) a good row is what it would become.
+PENDING_NAMES_ZH = {"new": "可新增", "update": "可更新", "error": "有错误"}
 _PLAIN_INTEGER = re.compile(r"^\+?\d+$")
 _MINUS_INTEGER = re.compile(r"^-\d+(\.0+)?$")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
@@ -218,8 +220,9 @@ def cells_by_key(rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[int, dict[st
     return data, missing
 
 
-def _report(checked: CheckedRow, status: str) -> ImportRowReport:
-    return ImportRowReport(row=checked.row, status=status, status_name=STATUS_NAMES_ZH[status],
+def _report(checked: CheckedRow, status: str, *, applied: bool) -> ImportRowReport:
+    names = STATUS_NAMES_ZH if applied else PENDING_NAMES_ZH
+    return ImportRowReport(row=checked.row, status=status, status_name=names[status],
                            occurred_at=checked.values.get("occurred_at"),
                            region_code=checked.values.get("region_code") or "",
                            unit_name=checked.values.get("unit_name", ""), problems=checked.problems)
@@ -281,7 +284,8 @@ def apply(session: Session, *, rows: Sequence[Sequence[Any]], file_name: str, se
             _fill(entry, row, file_name=file_name, the_rules=the_rules, now=now)
             session.add(entry)
         session.flush()
-    report = [_report(c, "error" if c.problems else "update" if c.row in updates else "new") for c in checked]
+    report = [_report(c, "error" if c.problems else "update" if c.row in updates else "new", applied=applied)
+              for c in checked]
     return ImportReport(file=file_name, dry_run=dry_run, applied=applied, rows=len(data),
                         new=sum(1 for r in report if r.status == "new"),
                         updated=sum(1 for r in report if r.status == "update"), errors=bad, report=report)

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import MAX_YEAR, MIN_YEAR
-from citysafe.core.validators import validate_division_code
+from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 
 Year = Annotated[int, Ge(MIN_YEAR), Le(MAX_YEAR)]
 SOURCE_NAMES_ZH: dict[str, str] = {"platform": "平台事件", "import": "历史导入"}
@@ -55,6 +56,36 @@ class LedgerRead(BaseModel):
     description: str = Field(description="a short account of what happened")
     created_at: datetime
     updated_at: datetime
+
+
+def _uscc(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return validate_uscc(value)
+    except CodeError as exc:
+        raise PydanticCustomError("uscc_invalid", "{reason}", {"reason": str(exc), "zh": exc.zh}) from exc
+
+
+class LedgerUpdate(BaseModel):
+    """What an incident does not record, completed on its ledger entry: the 门类, the unit and its credit code.
+    Each field left out keeps its value; the figures and the grade follow the incident and cannot be set here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    industry_code: str | None = Field(default=None, max_length=40, description="GB/T 4754-2017 门类: letter A–T "
+                                                                               "or its name")
+    unit_name: str | None = Field(default=None, max_length=200)
+    uscc: str | None = Field(default=None, max_length=40, description="unified social credit code; empty clears it")
+    description: str | None = Field(default=None, max_length=1000)
+
+    _checked_uscc = field_validator("uscc")(classmethod(lambda cls, v: _uscc(v) if v is not None else None))
+
+    @model_validator(mode="after")
+    def _something(self) -> LedgerUpdate:
+        if all(getattr(self, f) is None for f in ("industry_code", "unit_name", "uscc", "description")):
+            raise PydanticCustomError("missing", "give at least one of industry_code, unit_name, uscc, description")
+        return self
 
 
 class LedgerPage(BaseModel):

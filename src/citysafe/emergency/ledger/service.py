@@ -25,13 +25,21 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import to_local
 from citysafe.core.config import Settings
-from citysafe.core.errors import NotFound
+from citysafe.core.db import get_or_404
+from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
 from citysafe.emergency.calc.grade import Casualties, grade
 from citysafe.emergency.ledger import industries
 from citysafe.emergency.ledger.models import LedgerEntry
-from citysafe.emergency.ledger.schemas import SOURCE_NAMES_ZH, LedgerFilter, LedgerRead, LedgerStats, StatRow
+from citysafe.emergency.ledger.schemas import (
+    SOURCE_NAMES_ZH,
+    LedgerFilter,
+    LedgerRead,
+    LedgerStats,
+    LedgerUpdate,
+    StatRow,
+)
 from citysafe.emergency.models import Incident, IncidentGrading
 from citysafe.emergency.rules import Rules, rules
 from citysafe.orgs import service as orgs_service
@@ -93,11 +101,13 @@ def record_incident(session: Session, *, incident: Incident, settings: Settings,
     leaves out. An imported row of the same accident (same natural key) becomes the platform's entry."""
     if not counts_in_ledger(incident):
         return None
-    uscc = _uscc_of(session, incident)
     figures = _counted_figures(session, incident)
-    key = natural_key(occurred_at=incident.occurred_at, region_code=incident.region_code, subtype=incident.subtype,
-                      uscc=uscc, unit_name=incident.unit_name)
     entry = session.scalars(select(LedgerEntry).where(LedgerEntry.incident_id == incident.id)).first()
+    # What the incident knows wins; what an office completed on the entry (unit, credit code) is kept.
+    uscc = _uscc_of(session, incident) or (entry.uscc if entry else None)
+    unit_name = incident.unit_name or (entry.unit_name if entry else "")
+    key = natural_key(occurred_at=incident.occurred_at, region_code=incident.region_code, subtype=incident.subtype,
+                      uscc=uscc, unit_name=unit_name)
     if entry is None:
         entry = session.scalars(select(LedgerEntry).where(LedgerEntry.natural_key == key)).first()
     if entry is None:
@@ -107,11 +117,43 @@ def record_incident(session: Session, *, incident: Incident, settings: Settings,
     entry.occurred_year = to_local(incident.occurred_at).year
     entry.category, entry.subtype = incident.category, incident.subtype
     entry.industry_code = entry.industry_code or ""
-    entry.unit_name, entry.uscc = incident.unit_name, uscc
-    entry.description = f"{incident.title}：{incident.description}"[:1000]
+    entry.unit_name, entry.uscc = unit_name, uscc
+    entry.description = entry.description or f"{incident.title}：{incident.description}"[:1000]
     set_figures(entry, rules(settings), **figures)
     entry.updated_at = now
     session.add(entry)
+    session.flush()
+    return entry
+
+
+def get_entry(session: Session, *, entry_id: int) -> LedgerEntry:
+    return get_or_404(session, LedgerEntry, entry_id, what="ledger entry", what_zh="事故台账记录")
+
+
+def update_entry(session: Session, *, entry: LedgerEntry, change: LedgerUpdate, now: datetime) -> LedgerEntry:
+    """Complete an entry (门类, unit, credit code, account); the figures stay the incident's or the import's."""
+    if change.industry_code is not None:
+        code = industries.lookup(change.industry_code) if change.industry_code.strip() else ""
+        if code is None:
+            raise field_error("industry_code", "unknown industry section",
+                              "未知的行业门类，应为 GB/T 4754-2017 门类字母 A–T 或其名称")
+        entry.industry_code = code
+    if change.unit_name is not None:
+        entry.unit_name = change.unit_name.strip()
+    if "uscc" in change.model_fields_set:
+        entry.uscc = change.uscc
+    if change.description is not None:
+        entry.description = change.description.strip()
+    key = natural_key(occurred_at=entry.occurred_at, region_code=entry.region_code, subtype=entry.subtype,
+                      uscc=entry.uscc, unit_name=entry.unit_name)
+    other = session.scalars(select(LedgerEntry.id).where(LedgerEntry.natural_key == key,
+                                                         LedgerEntry.id != entry.id)).first()
+    if other is not None:
+        raise Conflict(detail=f"ledger entry {other} records the same accident",
+                       detail_zh="台账中已有同一起事故（发生时间、区划、类型、单位均相同）",
+                       fields=[field_error("unit_name", "the same accident is in the ledger",
+                                           "台账中已有同一起事故").fields[0]])
+    entry.natural_key, entry.updated_at = key, now
     session.flush()
     return entry
 
@@ -190,6 +232,15 @@ def _grouped(session: Session, key: Any, conditions: list[ColumnElement[bool]]) 
     return [(row[0], row[1:]) for row in rows]
 
 
+def _years(found: list[tuple[Any, Sequence[Any]]]) -> list[StatRow]:
+    """Every year from the first to the last with an accident, a year without one counted as zero (a series)."""
+    by_year = {int(year): values for year, values in found}
+    if not by_year:
+        return []
+    zero = (0,) * (len(FIGURES) + 1)
+    return [_stat(year, f"{year}年", by_year.get(year, zero)) for year in range(min(by_year), max(by_year) + 1)]
+
+
 def stats(session: Session, *, filters: LedgerFilter, region_code: str, settings: Settings) -> LedgerStats:
     """Counts, deaths, injuries and loss by year, district, city, 门类, grade and type, in the session's scope."""
     the_rules = rules(settings)
@@ -205,7 +256,7 @@ def stats(session: Session, *, filters: LedgerFilter, region_code: str, settings
     return LedgerStats(
         region_code=filters.region or region_code,
         total=_stat("total", "合计", total_row),
-        by_year=[_stat(int(y), f"{y}年", v) for y, v in _grouped(session, LedgerEntry.occurred_year, conditions)],
+        by_year=_years(_grouped(session, LedgerEntry.occurred_year, conditions)),
         by_district=[_stat(c, names.get(c, c), v) for c, v in by_district],
         by_city=[_stat(c, names.get(c, c), v) for c, v in by_city],
         by_industry=[_stat(c or "", industries.name(c), v)

@@ -14,12 +14,20 @@ from fastapi.responses import Response
 from citysafe.auth.deps import Context, DbSession, commits_on_its_own, requires, unit_of_work_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
+from citysafe.core.bounds import RowId
 from citysafe.core.errors import FieldProblem, ValidationFailed
 from citysafe.core.pagination import PageParams
 from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
 from citysafe.emergency.ledger import importer, service, workbook
-from citysafe.emergency.ledger.schemas import ImportReport, LedgerFilter, LedgerPage, LedgerStats
+from citysafe.emergency.ledger.schemas import (
+    ImportReport,
+    LedgerFilter,
+    LedgerPage,
+    LedgerRead,
+    LedgerStats,
+    LedgerUpdate,
+)
 from citysafe.emergency.rules import rules
 
 router = APIRouter(prefix="/emergency", tags=["emergency ledger"])
@@ -88,3 +96,12 @@ def import_ledger(ctx: Context, principal: Writer, file: Annotated[UploadFile, F
                 fields=[FieldProblem(f"row {r.row}: {p.field}", p.message, f"第 {r.row} 行 {p.column}：{p.message_zh}")
                         for r in report.report for p in r.problems])
         return report
+
+
+@router.patch("/ledger/{entry_id}", response_model=LedgerRead, operation_id="emergency_ledger_update")
+def update_ledger_entry(entry_id: RowId, change: LedgerUpdate, db: DbSession, ctx: Context,
+                        principal: Writer) -> LedgerRead:
+    """Complete what an incident does not record: the 门类 (``industry_code``), the unit and its credit code."""
+    entry = service.get_entry(db, entry_id=entry_id)
+    service.update_entry(db, entry=entry, change=change, now=ctx.clock.now())
+    return service.reads(db, [entry], settings=ctx.settings)[0]
