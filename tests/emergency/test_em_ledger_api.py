@@ -102,7 +102,8 @@ def test_a_file_with_bad_rows_is_reported_row_by_row_and_writes_nothing(client: 
     assert [p["column"] for p in by_row[5]["problems"]] == ["直接经济损失（元）"]
     assert "元" in by_row[5]["problems"][0]["message_zh"]
     assert [p["field"] for p in by_row[6]["problems"]] == ["industry"]
-    assert "同一起事故" in by_row[7]["problems"][0]["message_zh"] and "第 2 行" in by_row[7]["problems"][0]["message_zh"]
+    duplicate = by_row[7]["problems"][0]["message_zh"]
+    assert "同一起事故" in duplicate and "第 2 行" in duplicate
     assert check["errors"] == 5
     refused = _upload(client, city, body, dry_run=False)
     assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")

@@ -93,9 +93,14 @@ def test_the_entry_is_written_in_the_closing_transaction(clocked: AppContext) ->
         incident = _open(session, ctx)
         _step(session, ctx, incident, "verify", "respond", "handle")
         incident_id = incident.id
-    with pytest.raises(RuntimeError), unit_of_work(ctx.session_factory) as session:
-        _step(session, ctx, service.get(session, incident_id=incident_id), "end_response")
-        raise RuntimeError("the request fails after closing")
+    def close_then_fail() -> None:
+        with unit_of_work(ctx.session_factory) as session:
+            _step(session, ctx, service.get(session, incident_id=incident_id), "end_response")
+            assert ledger.entry_of(session, incident_id=incident_id) is not None
+            raise RuntimeError("the request fails after closing")
+
+    with pytest.raises(RuntimeError):
+        close_then_fail()
     with unit_of_work(ctx.session_factory) as session:
         assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
         assert service.get(session, incident_id=incident_id).state == "handling"
