@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from tests.e2e.e2e_support import login_as
 from tests.emergency.ledger_samples import BAD_ROWS, GOOD_ROWS, filled
+from tests.web.console_scan import problems
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -127,3 +128,11 @@ def test_ledger_import_report_and_statistics(ctx: AppContext, live_server: str, 
     expect(entry).to_contain_text("南京城建基础工程有限公司")
     expect(entry).to_contain_text(uscc)
     page.screenshot(path=str(artifacts_dir / "emergency-ledger-4-entry.png"), full_page=True)
+
+    # The same ledger in English: the interface translated, the names people typed left in Chinese (lang="zh").
+    page.goto(f"{live_server}/emergency/ledger?lang=en")
+    expect(page.locator("h1")).to_contain_text("Accident ledger")
+    for chart in ("by-year", "by-grade", "by-industry"):
+        page.wait_for_selector(f"#{chart} canvas")
+    assert problems(page.content(), english=True) == []
+    page.screenshot(path=str(artifacts_dir / "emergency-ledger-5-english.png"), full_page=True)

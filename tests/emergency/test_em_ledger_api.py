@@ -235,3 +235,13 @@ def test_an_office_completes_what_the_incident_does_not_record(client: TestClien
     assert (after["deaths"], after["grade_name"], after["industry_code"], after["uscc"]) == (3, "较大", "E", uscc)
     qinhuai = make_user("district_office", "320104")
     assert client.patch(url, headers=qinhuai, json={"industry_code": "C"}).status_code == 404
+
+
+def test_an_accident_the_platform_recorded_is_not_imported_again(client: TestClient, ctx: AppContext,
+                                                                 city: dict[str, str]) -> None:
+    incident = _close_incident(client, city)
+    same = ["2026-05-12 14:05", "320102002", "坍塌", "E", 2, 0, 0, 0, 0, "", "", "台账补录"]
+    report = _upload(client, city, filled(_template(client, city), [same]), dry_run=True).json()
+    assert report["errors"] == 1
+    assert f"平台事件 {incident['number']}" in report["report"][0]["problems"][0]["message_zh"]
+    assert _count(ctx) == 1

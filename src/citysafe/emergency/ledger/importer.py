@@ -228,6 +228,15 @@ def _report(checked: CheckedRow, status: str, *, applied: bool) -> ImportRowRepo
                            unit_name=checked.values.get("unit_name", ""), problems=checked.problems)
 
 
+def _existing(session: Session, keys: list[str], chunk: int = 500) -> dict[str, LedgerEntry]:
+    """The entries already holding these natural keys (in the caller's scope), a few queries for any file."""
+    found: dict[str, LedgerEntry] = {}
+    for start in range(0, len(keys), chunk):
+        stmt = select(LedgerEntry).where(LedgerEntry.natural_key.in_(keys[start:start + chunk]))
+        found |= {e.natural_key: e for e in session.scalars(stmt)}
+    return found
+
+
 def _check_in_database(session: Session, checked: list[CheckedRow]) -> dict[int, LedgerEntry]:
     """Divisions that exist and lie in the caller's region; one accident once. Returns the entries to update."""
     codes = {c.values["region_code"] for c in checked if c.values.get("region_code")}
@@ -252,7 +261,11 @@ def _check_in_database(session: Session, checked: list[CheckedRow]) -> dict[int,
                        f"与第 {seen[key]} 行是同一起事故（发生时间、区划、类型、单位均相同）")
             continue
         seen[key] = row.row
-        existing = session.scalars(select(LedgerEntry).where(LedgerEntry.natural_key == key)).first()
+    existing_by_key = _existing(session, list(seen))
+    for row in checked:
+        if row.problems:
+            continue
+        existing = existing_by_key.get(row.values["natural_key"])
         if existing is not None and existing.source == PLATFORM:
             row.refuse("occurred_at", "this accident is in the ledger from a platform incident",
                        f"该事故已由平台事件 SJ{existing.incident_id or 0:08d} 记入台账，无需导入")
