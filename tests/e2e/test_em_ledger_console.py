@@ -128,6 +128,8 @@ def test_ledger_import_report_and_statistics(ctx: AppContext, live_server: str, 
     expect(entry).to_contain_text("南京城建基础工程有限公司")
     expect(entry).to_contain_text(uscc)
     page.screenshot(path=str(artifacts_dir / "emergency-ledger-4-entry.png"), full_page=True)
+    entry.locator("a", has_text="SJ").click()
+    expect(page.locator("[data-testid=incident-ledger]")).to_contain_text("已记入事故台账")
 
     # The same ledger in English: the interface translated, the names people typed left in Chinese (lang="zh").
     page.goto(f"{live_server}/emergency/ledger?lang=en")

@@ -22,6 +22,7 @@ from citysafe.core.pagination import PageParams
 from citysafe.emergency import reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
+from citysafe.emergency.ledger import service as ledger
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
 from citysafe.web.common import page_principal, render
@@ -144,7 +145,9 @@ def incident_page(request: Request, incident_id: RowId, db: DbSession, ctx: Cont
     detail = reads.incident_detail(db, incident, settings=ctx.settings)
     verdict = timeline.verify(db, incident=incident)
     the_rules = rules(ctx.settings)
+    entry = ledger.entry_of(db, incident_id=incident.id)
     return render(request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
+                  ledger_entry_id=entry.id if entry else None,
                   can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
                   dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
                   kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", ""),
