@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import UserFactory
+from tests.emergency.ledger_samples import filled
 
 from citysafe.auth.enums import Role
 from citysafe.core import jobs
@@ -84,6 +85,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_drills_record": {"held_on": "2026-03-01"},
     "emergency_drills_findings_add": {"description": "越权"},
     "emergency_drills_findings_done": {"done_on": "2026-03-01"},
+    "emergency_ledger_update": {"industry_code": "C"},
 }
 
 
@@ -176,8 +178,13 @@ def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str
         "scheduled_on": "2026-03-01", "held_on": "2026-03-01"}))
     finding = _ok(client.post(f"/api/v1/emergency/drills/{drill['id']}/findings", headers=office, json={
         "description": f"{MARK}问题", "follow_up": "task", "task_owner": "张", "task_due_on": "2026-04-01"}))
+    template = client.get("/api/v1/emergency/ledger/template.xlsx", headers=office).content
+    ledger_row = ["2025-06-01 10:00", "320102002", "火灾", "E", 1, 0, 0, 0, 1000, f"{MARK}建设公司", "", MARK]
+    _ok(client.post("/api/v1/emergency/ledger/import", headers=office, data={"dry_run": "false"}, files={
+        "file": ("ledger.xlsx", filled(template, [ledger_row]), "application/octet-stream")}))
+    entry = _ok(client.get("/api/v1/emergency/ledger", headers=office))["items"][0]
     return {"emergency_plan_id": str(plan["id"]), "version_number": "1", "document_id": str(document["id"]),
-            "drill_id": str(drill["id"]), "finding_id": str(finding["id"])}
+            "drill_id": str(drill["id"]), "finding_id": str(finding["id"]), "entry_id": str(entry["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -205,6 +212,7 @@ def test_no_role_of_another_district_reads_or_writes_district_a(client: TestClie
     ids = _seed(client, ctx, make_user)
     admin_b = make_user("admin", "320000")
     office_a = make_user("district_office", A)
+    assert MARK in client.get("/api/v1/emergency/ledger", headers=office_a).text  # A's ledger row is really there
     # Every role but those whose scope contains both districts (admin, province and city offices: there is
     # no "other district" for them), each as a user of district B.
     outsiders = {role: _role_user(make_user, client, role, admin_b) for role in Role

@@ -19,6 +19,7 @@ from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
 from citysafe.emergency.drills import views as emergency_drills_views
+from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
@@ -42,6 +43,7 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
+from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
@@ -83,6 +85,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
     emergency_plans_views.router,
     emergency_drills_views.router,
+    emergency_ledger_views.router,  # the accident ledger (issue #12 point 7)
 )
 # Information reports and their clocks (issue #12, point 3).
 EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
@@ -103,6 +106,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_risk.router,
     web_emergency.router,
     web_emergency_plans.router,
+    web_emergency_ledger.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,

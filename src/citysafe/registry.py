@@ -23,6 +23,7 @@ from citysafe.emergency import events as emergency_events
 from citysafe.emergency import handlers as emergency_handlers
 from citysafe.emergency import models as emergency_models
 from citysafe.emergency.drills import models as drills_models
+from citysafe.emergency.ledger import models as ledger_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
 from citysafe.firewatch import events as firewatch_events
@@ -64,6 +65,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     plans_models,
     drills_models,
     reports_models,
+    ledger_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

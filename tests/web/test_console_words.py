@@ -44,6 +44,8 @@ NOT_READ = {
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
     "/emergency/plans/{plan_id}": "the demo city has no emergency plans yet (issue #12 point 9); the plan page is "
                                   "read in tests/e2e/test_emergency_plans.py",
+    "/emergency/ledger/{entry_id}": "the demo city has no accidents in its ledger yet (issue #12 point 9); the entry "
+                                    "page is read in tests/e2e/test_em_ledger_console.py",
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.

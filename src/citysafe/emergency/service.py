@@ -35,6 +35,7 @@ from citysafe.emergency.calc.lifecycle import (
     decide,
 )
 from citysafe.emergency.events import IncidentGraded, IncidentOpened, IncidentStateChanged
+from citysafe.emergency.ledger import service as ledger
 from citysafe.emergency.models import Incident, IncidentGrading
 from citysafe.emergency.rules import Rules, rules
 from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, TransitionIn
@@ -219,6 +220,8 @@ def transition(session: Session, *, incident: Incident, change: TransitionIn, pr
     timeline.append(session, incident=incident, kind=kind, text=text, actor=actor, actor_id=actor_id, at=now,
                     payload={"action": change.action.value, "from": previous_state, "to": target.value,
                              "response_level": incident.response_level, "note": change.note.strip()})
+    if target in (State.RESPONSE_ENDED, State.ARCHIVED):  # closed: into the accident ledger (ledger/service.py)
+        ledger.record_incident(session, incident=incident, settings=settings, now=now)
     publish(session, IncidentStateChanged(**_event_fields(incident), previous_state=previous_state,
                                           response_level=incident.response_level))
     return incident
@@ -244,6 +247,8 @@ def report_casualties(session: Session, *, incident: Incident, change: Casualtie
     incident.updated_at = now
     previous, counted = _regrade(session, incident, the_rules=the_rules, actor=actor, now=now, note=change.note)
     changed = {k: [before[k], after[k]] for k in FIGURES if before[k] != after[k]}
+    if counted and ledger.entry_of(session, incident_id=incident.id) is not None:  # 补报 after it was closed
+        ledger.record_incident(session, incident=incident, settings=settings, now=now)
     window = the_rules.windows.days(incident.subtype)
     outside = "" if counted else f"（已超过自发生之日起 {window} 日的补报期，等级不再调整）"
     timeline.append(session, incident=incident, kind="casualties", actor=actor, actor_id=actor_id, at=now,

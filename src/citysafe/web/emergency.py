@@ -22,6 +22,7 @@ from citysafe.core.pagination import PageParams
 from citysafe.emergency import reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
+from citysafe.emergency.ledger import service as ledger
 from citysafe.emergency.reports import service as reports_service
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH
 from citysafe.emergency.rules import rules
@@ -152,8 +153,10 @@ def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Princ
     detail = reads.incident_detail(db, incident, settings=ctx.settings)
     verdict = timeline.verify(db, incident=incident)
     the_rules = rules(ctx.settings)
+    entry = ledger.entry_of(db, incident_id=incident.id)
     response = render(
         request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
+        ledger_entry_id=entry.id if entry else None,
         can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
         dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
         kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", "") if not error else "", error=error,
