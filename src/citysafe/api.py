@@ -18,6 +18,8 @@ from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
+from citysafe.emergency.command import live as emergency_live
+from citysafe.emergency.command import views as emergency_command_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
@@ -83,6 +85,10 @@ EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
     emergency_plans_views.router,
     emergency_drills_views.router,
 )
+# Unified command from a digital plan (issue #12, point 4): activations, the command, tasks, the live timeline.
+EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_command_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -108,6 +114,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
 SERVICE_MODULES: tuple[ModuleType, ...] = (
     jobs,  # first: the jobs a stopped process left unfinished are failed before new ones can start
     firewatch_live,  # before the gateway: alarms it stores must find the hub running
+    emergency_live,  # the incident room's live timeline (before anything that opens incidents)
     firewatch_gateway,
     firewatch_timers,
     firewatch_mqtt,
@@ -153,7 +160,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_COMMAND_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -16,12 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import format_local
+from citysafe.core.events import publish
 from citysafe.emergency.calc import chain
+from citysafe.emergency.events import TimelineAppended
 from citysafe.emergency.models import Incident, TimelineEntry
 
 KIND_NAMES_ZH: dict[str, str] = {
     "opened": "接报立案", "transition": "状态变更", "graded": "定级", "regraded": "等级调整",
     "casualties": "伤亡补报", "response_level": "响应级别", "note": "记录", "correction": "更正",
+    "activation": "启动预案", "command": "指挥部", "task": "任务", "decision": "指挥决策",
 }
 
 
@@ -41,6 +44,10 @@ def append(session: Session, *, incident: Incident, kind: str, text: str, actor:
     session.add(entry)
     incident.timeline_length, incident.timeline_head = seq, digest
     session.flush()
+    # After the commit every open incident room shows it (command/live.py); rolled back, nobody hears of it.
+    publish(session, TimelineAppended(incident_id=incident.id, region_code=incident.region_code, seq=seq, kind=kind,
+                                      kind_name=KIND_NAMES_ZH.get(kind, kind), text=text, actor=actor,
+                                      at=at.isoformat()))
     return entry
 
 
