@@ -43,7 +43,8 @@ def task_reads(session: Session, tasks: Sequence[CommandTask], *, principal: Pri
     people: dict[int, list[CommandMember]] = defaultdict(list)
     for m in session.scalars(select(CommandMember).where(CommandMember.command_id.in_(list(commands)))):
         people[m.command_id].append(m)
-    titles = dict(session.execute(select(Incident.id, Incident.title).where(Incident.id.in_(incident_ids))).tuples())
+    titles = {row.id: row.title for row in session.execute(select(Incident.id, Incident.title)
+                                                             .where(Incident.id.in_(incident_ids)))}
     updates: dict[int, list[TaskUpdateRead]] = defaultdict(list)
     if with_updates:
         for u in session.scalars(select(TaskUpdate).where(TaskUpdate.task_id.in_([t.id for t in tasks]))

@@ -141,8 +141,9 @@ def activate(session: Session, *, incident: Incident, activation_in: ActivationI
     deputies = "、".join(command.deputies) or "未设"
     task_text = "；".join(f"{t.title}（{t.group_name or '指挥部'}，{format_local(t.deadline_at)[5:16]} 前）"
                          for t in new_tasks)
-    text = (f"{verb}：《{plan.title}》（第 {plan.version} 版）{name}响应。指挥部：总指挥 {command.commander or '未设'}，"
-            f"副总指挥 {deputies}；工作组：{groups}。下达任务 {len(new_tasks)} 项" + (f"：{task_text}" if task_text else "")
+    text = (f"{verb}：《{plan.title}》（第 {plan.version} 版）{name}响应。"
+            f"指挥部：总指挥 {command.commander or '未设'}，副总指挥 {deputies}；工作组：{groups}。"
+            f"下达任务 {len(new_tasks)} 项" + (f"：{task_text}" if task_text else "")
             + (f"。研判意见：{note}" if note else ""))
     timeline.append(session, incident=incident, kind="activation", text=text[:4000], actor=actor, actor_id=actor_id,
                     at=now, payload={"plan_id": plan.id, "plan_version": plan.version, "level": activation_in.level,
@@ -230,7 +231,8 @@ def add_member(session: Session, *, incident: Incident, member_in: MemberIn, pri
     where = f"{group}{POST_NAMES_ZH[member.post]}" if group else POST_NAMES_ZH[member.post]
     org = f"（{organisation}）" if organisation else ""
     timeline.append(session, incident=incident, kind="command", actor=principal.display_name,
-                    actor_id=principal.user_id, at=now, text=f"指挥部人员：{name}{org} 任{where}，电话 {phone or '未留'}",
+                    actor_id=principal.user_id, at=now,
+                    text=f"指挥部人员：{name}{org} 任{where}，电话 {phone or '未留'}",
                     payload={"member_id": member.id, "post": member.post, "group_name": group,
                              "user_id": member.user_id, "phone": phone})
     return member
@@ -252,7 +254,8 @@ def add_task(session: Session, *, incident: Incident, task_in: TaskIn, principal
     session.flush()
     timeline.append(session, incident=incident, kind="task", actor=principal.display_name,
                     actor_id=principal.user_id, at=now,
-                    text=f"下达任务“{task.title}”（{group or '指挥部'}），{format_local(task.deadline_at)[5:16]} 前完成",
+                    text=(f"下达任务“{task.title}”（{group or '指挥部'}），"
+                          f"{format_local(task.deadline_at)[5:16]} 前完成"),
                     payload={"task_id": task.id, "group_name": group, "state": task.state,
                              "deadline_at": task.deadline_at.isoformat()})
     return task
@@ -275,9 +278,8 @@ def update_task(session: Session, *, task: CommandTask, update_in: TaskUpdateIn,
     target = update_in.state.value if update_in.state else task.state
     if target == task.state and not note:
         raise field_error("note", "give a progress note or a new state", "请填写进展说明或选择新的状态")
-    if task.state == TaskState.DONE and target != TaskState.DONE:
-        if not note:
-            raise field_error("note", "say why a finished task is reopened", "重新打开已完成的任务须说明原因")
+    if task.state == TaskState.DONE and target != TaskState.DONE and not note:
+        raise field_error("note", "say why a finished task is reopened", "重新打开已完成的任务须说明原因")
     if incident.state not in ACTIVATABLE:
         raise _conflict("state", "the response has ended", "事件已终止响应，任务不再更新")
     previous = task.state
@@ -289,7 +291,8 @@ def update_task(session: Session, *, task: CommandTask, update_in: TaskUpdateIn,
               else f"进展（{TASK_STATE_NAMES_ZH[target]}）")
     timeline.append(session, incident=incident, kind="task", actor=principal.display_name,
                     actor_id=principal.user_id, at=now,
-                    text=f"任务“{task.title}”（{task.group_name or '指挥部'}）：{change}" + (f"；{note}" if note else ""),
+                    text=(f"任务“{task.title}”（{task.group_name or '指挥部'}）：{change}"
+                          + (f"；{note}" if note else "")),
                     payload={"task_id": task.id, "from": previous, "to": target, "note": note})
     return task
 
