@@ -43,6 +43,7 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
+from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
@@ -103,6 +104,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch_upkeep.router,
     web_risk.router,
     web_emergency.router,
+    web_emergency_command.router,
     web_emergency_plans.router,
     web_users.router,
     web_orgs.router,

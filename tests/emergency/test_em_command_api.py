@@ -23,8 +23,9 @@ from citysafe.emergency.models import Incident, TimelineEntry
 
 T0 = datetime(2026, 5, 12, 6, 30, tzinfo=UTC)  # 14:30 in Nanjing
 EM = "/api/v1/emergency"
-FIRE_CALL = {"category": "accident", "subtype": "fire", "description": "商场三楼起火，烟大", "place": "玄武区中山路商场",
-             "location": {"lon": 118.80, "lat": 32.048}, "caller_name": "李女士", "caller_phone": "13900000000"}
+FIRE_CALL = {"category": "accident", "subtype": "fire", "description": "商场三楼起火，烟大",
+             "place": "玄武区中山路商场", "location": {"lon": 118.80, "lat": 32.048}, "caller_name": "李女士",
+             "caller_phone": "13900000000"}
 Headers = dict[str, str]
 
 

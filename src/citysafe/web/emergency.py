@@ -25,6 +25,7 @@ from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
 from citysafe.web.common import page_principal, render
+from citysafe.web.emergency_command import room_context
 from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
 from citysafe.web.messages import first_field, form_message
@@ -148,7 +149,7 @@ def incident_page(request: Request, incident_id: RowId, db: DbSession, ctx: Cont
                   can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
                   dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
                   kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", ""),
-                  error=request.query_params.get("error", ""))
+                  error=request.query_params.get("error", ""), **room_context(db, ctx, principal, incident))
 
 
 @router.post("/emergency/incidents/{incident_id}/act")

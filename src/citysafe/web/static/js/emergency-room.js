@@ -1,0 +1,53 @@
+// The incident room's live timeline: every entry committed after the page was drawn arrives by server-sent
+// events (/api/v1/emergency/incidents/{id}/stream) and is appended in sequence order, in every open browser.
+(function () {
+  "use strict";
+  const list = document.querySelector("[data-testid=timeline][data-stream]");
+  if (!list || !window.EventSource) return;
+  const indicator = document.querySelector("[data-testid=live]");
+  const kindNames = {};
+  document.querySelectorAll("#em-kind-names [data-kind]").forEach((el) => { kindNames[el.dataset.kind] = el.textContent; });
+  let last = parseInt(list.dataset.after || "0", 10) || 0;
+
+  function show(on) {
+    if (!indicator) return;
+    indicator.classList.toggle("on", on);
+    indicator.textContent = on ? indicator.dataset.on : indicator.dataset.off;
+  }
+
+  function add(entry) {
+    if (!entry || entry.seq <= last) return;
+    last = entry.seq;
+    const item = document.createElement("li");
+    item.dataset.seq = String(entry.seq);
+    item.className = "kind-" + entry.kind + " fresh";
+    const kind = document.createElement("strong");
+    kind.textContent = kindNames[entry.kind] || entry.kind_name;
+    const when = document.createElement("div");
+    when.className = "when";
+    const actor = document.createElement("span");
+    actor.lang = "zh";
+    actor.textContent = entry.actor;
+    when.append(entry.at_local + " · ", actor);
+    const text = document.createElement("div");
+    text.lang = "zh";
+    text.textContent = entry.text;
+    item.append(kind, when, text);
+    list.append(item);
+  }
+
+  function connect() {
+    const source = new EventSource(list.dataset.stream + "?after=" + last, { withCredentials: true });
+    source.addEventListener("hello", () => show(true));
+    source.addEventListener("entry", (e) => add(JSON.parse(e.data)));
+    source.addEventListener("resync", () => window.location.reload());
+    source.onerror = () => {
+      show(false);
+      if (source.readyState === EventSource.CLOSED) {
+        // Reconnect from the last entry shown (EventSource gives up on an error answer such as 503).
+        window.setTimeout(connect, 3000);
+      }
+    };
+  }
+  connect();
+})();
