@@ -96,10 +96,10 @@ def my_tasks(db: DbSession, ctx: Context, principal: Reader,
     return reads.my_tasks(db, principal=principal, now=ctx.clock.now(), open_only=not done)
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskRead, operation_id="emergency_tasks_update")
-def update_task(task_id: RowId, update_in: TaskUpdateIn, db: DbSession, ctx: Context, principal: Reader) -> TaskRead:
+@router.patch("/tasks/{em_task_id}", response_model=TaskRead, operation_id="emergency_tasks_update")
+def update_task(em_task_id: RowId, update_in: TaskUpdateIn, db: DbSession, ctx: Context, principal: Reader) -> TaskRead:
     """A progress note or a new state (todo, doing, done, blocked), by the group's members or the leaders."""
-    task = service.get_task(db, task_id=task_id)
+    task = service.get_task(db, task_id=em_task_id)
     service.update_task(db, task=task, update_in=update_in, principal=principal, now=ctx.clock.now())
     return reads.task_reads(db, [task], principal=principal, now=ctx.clock.now())[0]
 
