@@ -125,7 +125,11 @@ async def add_member(request: Request, incident_id: RowId, db: DbSession, ctx: C
         member_in = MemberIn.model_validate({**values, "user_id": optional_int(values, "user_id")})
         member = service.add_member(db, incident=incidents.get(db, incident_id=incident_id), member_in=member_in,
                                     principal=principal, now=ctx.clock.now())
-        return t.gettext("已安排 %(name)s 任 %(post)s", name=member.name, post=t.name(POST_NAMES_ZH[member.post]))
+        post = t.name(POST_NAMES_ZH[member.post])
+        if member.group_name:
+            return t.gettext("已安排 %(name)s 任%(group)s%(post)s", name=member.name, group=member.group_name,
+                             post=post)
+        return t.gettext("已安排 %(name)s 任 %(post)s", name=member.name, post=post)
 
     return run_action(db, _path(incident_id), act, labels=LABELS, t=t)
 

@@ -34,6 +34,25 @@
     text.textContent = entry.text;
     item.append(kind, when, text);
     list.append(item);
+    if (["activation", "command", "task"].includes(entry.kind)) refreshCommand();
+  }
+
+  // The command panel follows the timeline: redrawn from the page as the server now renders it, unless the
+  // reader is typing in one of its forms (nothing typed is thrown away).
+  async function refreshCommand() {
+    const panel = document.querySelector("[data-testid=command]");
+    if (!panel) return;
+    const busy = Array.from(panel.querySelectorAll("input, textarea")).some(
+      (el) => el.value || el === document.activeElement);
+    if (busy) return;
+    try {
+      const r = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!r.ok) return;
+      const fresh = new DOMParser().parseFromString(await r.text(), "text/html").querySelector("[data-testid=command]");
+      if (fresh) panel.replaceWith(fresh);
+    } catch (e) {
+      // offline for a moment: the next entry redraws it
+    }
   }
 
   function connect() {
