@@ -59,17 +59,20 @@ def _ok(response: httpx.Response) -> Any:
 
 def _read_events(base: str, path: str, headers: dict[str, str], out: queue.Queue[tuple[str, Any]],
                  stop: threading.Event) -> None:
-    with httpx.Client(base_url=base, timeout=httpx.Timeout(30, read=30)) as client, \
-            client.stream("GET", path, headers=headers) as response:
-        out.put(("status", response.status_code))
-        name = ""
-        for line in response.iter_lines():
-            if stop.is_set():
-                return
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                out.put((name, json.loads(line.split(":", 1)[1])))
+    try:
+        with httpx.Client(base_url=base, timeout=httpx.Timeout(30, read=30)) as client, \
+                client.stream("GET", path, headers=headers) as response:
+            out.put(("status", response.status_code))
+            name = ""
+            for line in response.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("event:"):
+                    name = line.split(":", 1)[1].strip()
+                elif line.startswith("data:"):
+                    out.put((name, json.loads(line.split(":", 1)[1])))
+    except httpx.HTTPError as exc:  # the server stopping at the test's end closes the stream
+        out.put(("closed", str(exc)))
 
 
 def _next(events: queue.Queue[tuple[str, Any]], name: str) -> Any:
@@ -126,3 +129,32 @@ def test_entries_arrive_live_on_the_incident_they_belong_to(ctx: AppContext, ser
     outsider = _login(server, ctx, "qinhuai", "department", "320104")
     with httpx.Client(base_url=server, timeout=10) as client:
         assert client.get(f"{EM}/incidents/{incident['id']}/stream", headers=outsider).status_code == 404
+
+
+def test_an_entry_another_process_wrote_arrives_by_the_poll(ctx: AppContext, server: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from citysafe.core.security import TokenSigner
+    from citysafe.emergency import service as incidents
+    from citysafe.emergency.command import views
+    from citysafe.registry import EVENT_TYPES
+
+    monkeypatch.setattr(views, "POLL_SECONDS", 0.3)
+    duty = _login(server, ctx, "duty", "department", "320102")
+    incident = _ok(httpx.post(f"{server}{EM}/incidents", headers=duty, json=CALL))
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+    threading.Thread(target=_read_events, daemon=True, args=(
+        server, f"{EM}/incidents/{incident['id']}/stream?after=2", duty, events, stop)).start()
+    try:
+        assert _next(events, "hello")["after"] == 2
+        # Another application on the same database (a worker process): its commits reach no hub of the server.
+        other = AppContext(settings=ctx.settings, engine=ctx.engine, signer=TokenSigner("x", 60),
+                           event_types=EVENT_TYPES)
+        with unit_of_work(other.session_factory, actor="worker") as session:
+            found = incidents.get(session, incident_id=incident["id"])
+            incidents.append_note(session, incident=found, kind="note", text="消防救援站已出动两车", corrects_seq=None,
+                                  principal=None, now=ctx.clock.now())
+        entry = _next(events, "entry")
+        assert entry["seq"] == 3 and entry["text"] == "消防救援站已出动两车" and entry["actor"] == "系统"
+    finally:
+        stop.set()

@@ -3,6 +3,7 @@ decisions, and the incident's live timeline (server-sent events)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from citysafe.emergency.schemas import TimelineEntryRead
 router = APIRouter(prefix="/emergency", tags=["emergency command"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
+# How often an open stream also reads the timeline (entries written by another process, e.g. a worker).
+POLL_SECONDS = 10.0
 MaxSeq = Annotated[int, Query(ge=0, le=2**31 - 1, description="entries after this sequence number first")]
 
 
@@ -147,17 +150,17 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
     last_id = request.headers.get("last-event-id", "")
     start = max(after, int(last_id) if last_id.isdigit() and len(last_id) < 10 else 0)
 
-    def catch_up() -> list[dict[str, Any]]:
+    def catch_up(after_seq: int) -> list[dict[str, Any]]:
         with units_as(ctx, principal).read() as session:
             incident = incidents.get(session, incident_id=incident_id)  # 404 outside the reader's scope
             return [{"incident_id": e.incident_id, "seq": e.seq, "kind": e.kind,
                      "kind_name": timeline.KIND_NAMES_ZH.get(e.kind, e.kind), "text": e.text, "actor": e.actor,
-                     "at": e.at} for e in timeline.entries(session, incident_id=incident.id) if e.seq > start]
+                     "at": e.at} for e in timeline.entries(session, incident_id=incident.id) if e.seq > after_seq]
 
     listening = hub.listen(incident_id)
     listener = listening.__enter__()  # before the catch-up read: nothing committed in between is lost
     try:
-        missed = await run_in_threadpool(catch_up)
+        missed = await run_in_threadpool(catch_up, start)
     except BaseException:
         listening.__exit__(None, None, None)
         raise
@@ -166,18 +169,20 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
         sent = start
         try:
             yield {"event": "hello", "data": json.dumps({"incident_id": incident_id, "after": start})}
-            for payload in missed:
-                sent = max(sent, int(payload["seq"]))
-                yield entry_event(payload)
+            pending = missed
             while True:
-                payload = await listener.queue.get()
-                if int(payload.get("seq") or 0) <= sent:
-                    continue
-                sent = int(payload["seq"])
-                yield entry_event(payload)
+                for payload in pending:
+                    if int(payload.get("seq") or 0) > sent:
+                        sent = int(payload["seq"])
+                        yield entry_event(payload)
                 if listener.overflowed and listener.queue.empty():
                     listener.overflowed = False
                     yield {"event": "resync", "data": "{}"}
+                try:
+                    pending = [await asyncio.wait_for(listener.queue.get(), POLL_SECONDS)]
+                except TimeoutError:
+                    # Entries another process committed reach no hub of this one: read them every so often.
+                    pending = await run_in_threadpool(catch_up, sent)
         finally:
             listening.__exit__(None, None, None)
 
