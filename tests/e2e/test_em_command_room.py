@@ -48,7 +48,8 @@ def _world(ctx: AppContext) -> int:
                      principal=auth_service.principal_for(office), now=now)
         incident = incidents.open_incident(session, incident_in=IncidentCreate(
             category="accident", subtype="fire", description="商场三层餐饮区起火，烟雾较大，部分顾客被困",
-            place="玄武区中山路 1 号 某商场", region_code="320102", caller_name="商场保安陈刚",
+            place="玄武区中山路 1 号 某商场", region_code="320102", location={"lon": 118.7837, "lat": 32.0453},
+            caller_name="商场保安陈刚",
             caller_phone="13800001234"), principal=auth_service.principal_for(duty), settings=ctx.settings, now=now)
         incidents.transition(session, incident=incident, change=TransitionIn(action=Action.VERIFY),
                              principal=auth_service.principal_for(duty), settings=ctx.settings, now=now)
@@ -91,6 +92,8 @@ def test_command_room_in_two_browsers(ctx: AppContext, live_server: str, browser
     expect(page.locator("[data-testid=flash-ok]")).to_have_text("已安排 玄武公安分局联络员李强 任治安警戒组成员")
     expect(command.locator("a[href='tel:13705170110']")).to_be_visible()
     expect(page.locator("[data-testid=live]")).to_contain_text("实时更新中")
+    expect(page.locator("[data-testid=incident-map] path.leaflet-interactive")).to_have_count(1)  # the place
+    expect(page.locator("[data-testid=incident-map] path:not(.leaflet-interactive)")).not_to_have_count(0)  # 玄武区
     page.screenshot(path=str(artifacts_dir / "emergency-command-room.png"), full_page=True)
 
     # the liaison, in a browser of their own

@@ -2,6 +2,27 @@
 // events (/api/v1/emergency/incidents/{id}/stream) and is appended in sequence order, in every open browser.
 (function () {
   "use strict";
+  // The map: the incident's division as the base layer (a basemap only when one is configured), the place marked.
+  const box = document.getElementById("em-map");
+  if (box && typeof L !== "undefined") {
+    const at = box.dataset.lat ? [parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)] : null;
+    // Drawn where it stays: no zoom animation from a default view.
+    const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false }).setView(at || [32.06, 118.79], at ? 14 : 11);
+    if (box.dataset.tiles) L.tileLayer(box.dataset.tiles).addTo(map);
+    if (at) {
+      L.circleMarker(at, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#dc2626", fillOpacity: 0.9 }).addTo(map);
+    }
+    fetch("/api/v1/regions/" + encodeURIComponent(box.dataset.region) + "/boundary", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((feature) => {
+        if (!feature) return;
+        const outline = L.geoJSON(feature, { style: { color: "#7f1d1d", weight: 1.5, fillOpacity: 0.04 }, interactive: false })
+          .addTo(map).bringToBack();
+        if (!at) map.fitBounds(outline.getBounds(), { padding: [10, 10] });
+      })
+      .catch(() => {});
+  }
+
   const list = document.querySelector("[data-testid=timeline][data-stream]");
   if (!list || !window.EventSource) return;
   const indicator = document.querySelector("[data-testid=live]");
