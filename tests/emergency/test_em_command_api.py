@@ -245,3 +245,15 @@ def test_bad_members_and_task_updates_name_the_field(ctx: AppContext, client: Te
         assert response.status_code == 422 and _fields(response) == [field], (body, response.text)
     assert _count(ctx, TaskUpdate) == 0
     assert client.patch(f"{EM}/tasks/999999", headers=room["duty"], json={"state": "done"}).status_code == 404
+
+
+def test_two_activations_at_once_make_one_command(ctx: AppContext, client: TestClient,
+                                                  room: dict[str, Any]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: _activate(client, room), range(2)))
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text[:200] for a in answers]
+    assert (_count(ctx, Command), _count(ctx, CommandTask), _count(ctx, PlanActivation)) == (1, 2, 1)
+    verdict = ok(client.get(f"{EM}/incidents/{room['incident']['id']}/timeline/verify", headers=room["duty"]), 200)
+    assert verdict["ok"] is True

@@ -87,6 +87,9 @@ def _plan(session: Session, plan_id: int, principal: Principal, incident: Incide
 def activate(session: Session, *, incident: Incident, activation_in: ActivationIn, principal: Principal,
              settings: Settings, now: datetime) -> Command:
     """启动预案 at a level: the command (first time) or a new level for it (升级/降级), the level's tasks."""
+    # Two activations at once: the second waits here and then sees the first one's command and state.
+    session.execute(select(Incident.id).where(Incident.id == incident.id).with_for_update())
+    session.refresh(incident)
     if not within_region(incident.region_code, principal.region_code):
         raise _forbidden("incident_id", "the incident lies outside your region", "该事件不在您的管辖范围内")
     action = ACTIVATABLE.get(incident.state)
