@@ -35,7 +35,7 @@ from citysafe.emergency.command.schemas import (
     TaskState,
     TaskUpdateIn,
 )
-from citysafe.emergency.models import Incident
+from citysafe.emergency.models import Incident, TimelineEntry
 from citysafe.emergency.plans import service as plans
 from citysafe.emergency.plans.calc.matching import RESPONSE_LEVEL_NAMES_ZH
 from citysafe.emergency.plans.models import EmergencyPlan, PlanRecord
@@ -300,9 +300,10 @@ def update_task(session: Session, *, task: CommandTask, update_in: TaskUpdateIn,
     return task
 
 
-def record_decision(session: Session, *, incident: Incident, text: str, principal: Principal, now: datetime) -> None:
+def record_decision(session: Session, *, incident: Incident, text: str, principal: Principal,
+                    now: datetime) -> TimelineEntry:
     """指挥决策: its own entry kind on the timeline, by one who directs the command."""
     command = _command(session, incident)
     _refuse_unless_directs(session, principal, command)
-    timeline.append(session, incident=incident, kind="decision", text=text, actor=principal.display_name,
+    return timeline.append(session, incident=incident, kind="decision", text=text, actor=principal.display_name,
                     actor_id=principal.user_id, at=now, payload={"command_id": command.id})

@@ -113,8 +113,8 @@ def add_decision(incident_id: RowId, decision: DecisionIn, db: DbSession, ctx: C
                  principal: Reader) -> TimelineEntryRead:
     """指挥决策: recorded on the timeline as its own kind of entry."""
     incident = incidents.get(db, incident_id=incident_id)
-    service.record_decision(db, incident=incident, text=decision.text, principal=principal, now=ctx.clock.now())
-    entry = timeline.entries(db, incident_id=incident.id)[-1]
+    entry = service.record_decision(db, incident=incident, text=decision.text, principal=principal,
+                                    now=ctx.clock.now())
     return TimelineEntryRead.model_validate(entry).model_copy(update={"kind_name": timeline.KIND_NAMES_ZH["decision"]})
 
 
