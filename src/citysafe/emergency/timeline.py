@@ -51,10 +51,13 @@ def append(session: Session, *, incident: Incident, kind: str, text: str, actor:
     return entry
 
 
-def entries(session: Session, *, incident_id: int) -> list[TimelineEntry]:
-    """In the order they were written, which is time order (each is stamped when it is appended)."""
-    return list(session.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
-                                .order_by(TimelineEntry.seq)))
+def entries(session: Session, *, incident_id: int, after: int = 0) -> list[TimelineEntry]:
+    """In the order they were written, which is time order (each is stamped when it is appended); only those
+    after sequence number ``after`` when given (a live page catching up)."""
+    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+    if after:
+        stmt = stmt.where(TimelineEntry.seq > after)
+    return list(session.scalars(stmt.order_by(TimelineEntry.seq)))
 
 
 def _as_mapping(entry: TimelineEntry) -> dict[str, Any]:

@@ -150,26 +150,23 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
     last_id = request.headers.get("last-event-id", "")
     start = max(after, int(last_id) if last_id.isdigit() and len(last_id) < 10 else 0)
 
+    def visible() -> None:
+        with units_as(ctx, principal).read() as session:
+            incidents.get(session, incident_id=incident_id)  # 404 outside the reader's scope
+
     def catch_up(after_seq: int) -> list[dict[str, Any]]:
         with units_as(ctx, principal).read() as session:
-            incident = incidents.get(session, incident_id=incident_id)  # 404 outside the reader's scope
             return [{"incident_id": e.incident_id, "seq": e.seq, "kind": e.kind,
                      "kind_name": timeline.KIND_NAMES_ZH.get(e.kind, e.kind), "text": e.text, "actor": e.actor,
-                     "at": e.at} for e in timeline.entries(session, incident_id=incident.id) if e.seq > after_seq]
+                     "at": e.at} for e in timeline.entries(session, incident_id=incident_id, after=after_seq)]
 
-    listening = hub.listen(incident_id)
-    listener = listening.__enter__()  # before the catch-up read: nothing committed in between is lost
-    try:
-        missed = await run_in_threadpool(catch_up, start)
-    except BaseException:
-        listening.__exit__(None, None, None)
-        raise
+    await run_in_threadpool(visible)  # answered as problem+json, before the stream starts
 
     async def events() -> AsyncIterator[dict[str, str]]:
         sent = start
-        try:
+        with hub.listen(incident_id) as listener:  # before the catch-up read: nothing committed between is lost
             yield {"event": "hello", "data": json.dumps({"incident_id": incident_id, "after": start})}
-            pending = missed
+            pending = await run_in_threadpool(catch_up, start)
             while True:
                 for payload in pending:
                     if int(payload.get("seq") or 0) > sent:
@@ -183,8 +180,6 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
                 except TimeoutError:
                     # Entries another process committed reach no hub of this one: read them every so often.
                     pending = await run_in_threadpool(catch_up, sent)
-        finally:
-            listening.__exit__(None, None, None)
 
     return EventSourceResponse(events(), ping=15, send_timeout=10,
                                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
