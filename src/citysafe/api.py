@@ -18,6 +18,8 @@ from citysafe.core.problems import install_problem_handlers
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
+from citysafe.emergency.command import live as emergency_live
+from citysafe.emergency.command import views as emergency_command_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
@@ -43,6 +45,7 @@ from citysafe.risk.whitepaper import views as whitepaper_views
 from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
+from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import enforcement as web_enforcement
@@ -91,6 +94,10 @@ EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
     emergency_reports_views.router,
 )
+# Unified command from a digital plan (issue #12, point 4): activations, the command, tasks, the live timeline.
+EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_command_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -105,6 +112,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_firewatch_upkeep.router,
     web_risk.router,
     web_emergency.router,
+    web_emergency_command.router,
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_users.router,
@@ -117,6 +125,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
 SERVICE_MODULES: tuple[ModuleType, ...] = (
     jobs,  # first: the jobs a stopped process left unfinished are failed before new ones can start
     firewatch_live,  # before the gateway: alarms it stores must find the hub running
+    emergency_live,  # the incident room's live timeline (before anything that opens incidents)
     firewatch_gateway,
     firewatch_timers,
     firewatch_mqtt,
@@ -162,7 +171,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

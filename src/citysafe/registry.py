@@ -22,6 +22,7 @@ from citysafe.core.events import DomainEvent, EventBus
 from citysafe.emergency import events as emergency_events
 from citysafe.emergency import handlers as emergency_handlers
 from citysafe.emergency import models as emergency_models
+from citysafe.emergency.command import models as command_models
 from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.ledger import models as ledger_models
 from citysafe.emergency.plans import models as plans_models
@@ -66,6 +67,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     drills_models,
     reports_models,
     ledger_models,
+    command_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

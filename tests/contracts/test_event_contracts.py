@@ -133,6 +133,9 @@ EXAMPLES: dict[str, DomainEvent] = {e.name: e for e in (
                             response_level="4"),
     em.IncidentGraded(incident_id=9, region_code="320102002", category="accident", subtype="fire", grade="larger",
                       state="handling", alarm_id=4711, previous_grade="general"),
+    em.TimelineAppended(incident_id=9, region_code="320102002", seq=7, kind="task", kind_name="任务",
+                        text="任务“设置警戒区”（治安警戒组）：待办 → 已完成", actor="玄武公安分局联络员",
+                        at=OPENED.isoformat()),
 )}
 
 

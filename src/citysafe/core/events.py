@@ -153,6 +153,9 @@ class EventBus:
         delivery (a writer process forwards live alarms to the web process this way)."""
         self._commit_observers.append(observer)
 
+    def unobserve_commits(self, observer: PayloadObserver) -> None:
+        self._commit_observers[:] = [o for o in self._commit_observers if o is not observer]
+
     def committed(self, rows: list[OutboxEvent]) -> None:
         """The events of a transaction that just committed: tell the observers, then deliver or queue."""
         for observer in self._commit_observers:

@@ -45,5 +45,20 @@ class IncidentGraded(_IncidentEvent):
     previous_grade: str | None = None
 
 
+@dataclass(frozen=True)
+class TimelineAppended(DomainEvent):
+    """An entry was appended to an incident's timeline; the incident room shows it live (command/live.py)."""
+
+    name: ClassVar[str] = "TimelineAppended"
+    incident_id: int
+    region_code: str
+    seq: int
+    kind: str
+    kind_name: str
+    text: str
+    actor: str
+    at: str
+
+
 # The events this domain publishes, composed into every application's bus by ``citysafe.registry``.
-EVENTS: tuple[type[DomainEvent], ...] = (IncidentOpened, IncidentStateChanged, IncidentGraded)
+EVENTS: tuple[type[DomainEvent], ...] = (IncidentOpened, IncidentStateChanged, IncidentGraded, TimelineAppended)

@@ -16,13 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import format_local
+from citysafe.core.events import publish
 from citysafe.emergency.calc import chain
+from citysafe.emergency.events import TimelineAppended
 from citysafe.emergency.models import Incident, TimelineEntry
 
 KIND_NAMES_ZH: dict[str, str] = {
     "opened": "接报立案", "transition": "状态变更", "graded": "定级", "regraded": "等级调整",
     "casualties": "伤亡补报", "response_level": "响应级别", "note": "记录", "correction": "更正",
     "report_initial": "首报", "report_follow_up": "续报", "report_final": "终报", "report_supplementary": "补报",
+    "activation": "启动预案", "command": "指挥部", "task": "任务", "decision": "指挥决策",
 }
 
 
@@ -42,13 +45,20 @@ def append(session: Session, *, incident: Incident, kind: str, text: str, actor:
     session.add(entry)
     incident.timeline_length, incident.timeline_head = seq, digest
     session.flush()
+    # After the commit every open incident room shows it (command/live.py); rolled back, nobody hears of it.
+    publish(session, TimelineAppended(incident_id=incident.id, region_code=incident.region_code, seq=seq, kind=kind,
+                                      kind_name=KIND_NAMES_ZH.get(kind, kind), text=text, actor=actor,
+                                      at=at.isoformat()))
     return entry
 
 
-def entries(session: Session, *, incident_id: int) -> list[TimelineEntry]:
-    """In the order they were written, which is time order (each is stamped when it is appended)."""
-    return list(session.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
-                                .order_by(TimelineEntry.seq)))
+def entries(session: Session, *, incident_id: int, after: int = 0) -> list[TimelineEntry]:
+    """In the order they were written, which is time order (each is stamped when it is appended); only those
+    after sequence number ``after`` when given (a live page catching up)."""
+    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+    if after:
+        stmt = stmt.where(TimelineEntry.seq > after)
+    return list(session.scalars(stmt.order_by(TimelineEntry.seq)))
 
 
 def _as_mapping(entry: TimelineEntry) -> dict[str, Any]:

@@ -1,0 +1,93 @@
+// The incident room's live timeline: every entry committed after the page was drawn arrives by server-sent
+// events (/api/v1/emergency/incidents/{id}/stream) and is appended in sequence order, in every open browser.
+(function () {
+  "use strict";
+  // The map: the incident's division as the base layer (a basemap only when one is configured), the place marked.
+  const box = document.getElementById("em-map");
+  if (box && typeof L !== "undefined") {
+    const at = box.dataset.lat ? [parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)] : null;
+    // Drawn where it stays: no zoom animation from a default view.
+    const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false }).setView(at || [32.06, 118.79], at ? 14 : 11);
+    if (box.dataset.tiles) L.tileLayer(box.dataset.tiles).addTo(map);
+    if (at) {
+      L.circleMarker(at, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#dc2626", fillOpacity: 0.9 }).addTo(map);
+    }
+    fetch("/api/v1/regions/" + encodeURIComponent(box.dataset.region) + "/boundary", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((feature) => {
+        if (!feature) return;
+        const outline = L.geoJSON(feature, { style: { color: "#7f1d1d", weight: 1.5, fillOpacity: 0.04 }, interactive: false })
+          .addTo(map).bringToBack();
+        if (!at) map.fitBounds(outline.getBounds(), { padding: [10, 10] });
+      })
+      .catch(() => {});
+  }
+
+  const list = document.querySelector("[data-testid=timeline][data-stream]");
+  if (!list || !window.EventSource) return;
+  const indicator = document.querySelector("[data-testid=live]");
+  const kindNames = {};
+  document.querySelectorAll("#em-kind-names [data-kind]").forEach((el) => { kindNames[el.dataset.kind] = el.textContent; });
+  let last = parseInt(list.dataset.after || "0", 10) || 0;
+
+  function show(on) {
+    if (!indicator) return;
+    indicator.classList.toggle("on", on);
+    indicator.textContent = on ? indicator.dataset.on : indicator.dataset.off;
+  }
+
+  function add(entry) {
+    if (!entry || entry.seq <= last) return;
+    last = entry.seq;
+    const item = document.createElement("li");
+    item.dataset.seq = String(entry.seq);
+    item.className = "kind-" + entry.kind + " fresh";
+    const kind = document.createElement("strong");
+    kind.textContent = kindNames[entry.kind] || entry.kind_name;
+    const when = document.createElement("div");
+    when.className = "when";
+    const actor = document.createElement("span");
+    actor.lang = "zh";
+    actor.textContent = entry.actor;
+    when.append(entry.at_local + " · ", actor);
+    const text = document.createElement("div");
+    text.lang = "zh";
+    text.textContent = entry.text;
+    item.append(kind, when, text);
+    list.append(item);
+    if (["activation", "command", "task"].includes(entry.kind)) refreshCommand();
+  }
+
+  // The command panel follows the timeline: redrawn from the page as the server now renders it, unless the
+  // reader is typing in one of its forms (nothing typed is thrown away).
+  async function refreshCommand() {
+    const panel = document.querySelector("[data-testid=command]");
+    if (!panel) return;
+    const busy = Array.from(panel.querySelectorAll("input, textarea")).some(
+      (el) => el.value || el === document.activeElement);
+    if (busy) return;
+    try {
+      const r = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!r.ok) return;
+      const fresh = new DOMParser().parseFromString(await r.text(), "text/html").querySelector("[data-testid=command]");
+      if (fresh) panel.replaceWith(fresh);
+    } catch (e) {
+      // offline for a moment: the next entry redraws it
+    }
+  }
+
+  function connect() {
+    const source = new EventSource(list.dataset.stream + "?after=" + last, { withCredentials: true });
+    source.addEventListener("hello", () => show(true));
+    source.addEventListener("entry", (e) => add(JSON.parse(e.data)));
+    source.addEventListener("resync", () => window.location.reload());
+    source.onerror = () => {
+      show(false);
+      if (source.readyState === EventSource.CLOSED) {
+        // Reconnect from the last entry shown (EventSource gives up on an error answer such as 503).
+        window.setTimeout(connect, 3000);
+      }
+    };
+  }
+  connect();
+})();
