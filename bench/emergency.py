@@ -207,7 +207,8 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=10, help="incidents the streams are spread over")
     parser.add_argument("--notes", type=int, default=50)
     parser.add_argument("--gap", type=float, default=0.2, help="seconds between two notes")
-    parser.add_argument("--desk-clients", type=int, default=10)
+    # The duty officers on shift at the same time (a city and a few districts), each with the desk open.
+    parser.add_argument("--desk-clients", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citysafe-bench-emergency-") as tmp:
         data_dir = Path(tmp)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.context import AppContext
 from citysafe.emergency.calc import clocks as calc
 from citysafe.emergency.models import Incident
-from citysafe.emergency.reports import reads, service
+from citysafe.emergency.reports import deskcache, reads, service
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH, ReportCreate, ReportKind
 from citysafe.emergency.rules import rules
 from citysafe.web.forms import optional_moment
@@ -71,7 +71,7 @@ def incident_section(db: Session, ctx: AppContext, incident: Incident,
 def desk_panel(db: Session, ctx: AppContext) -> dict[str, Any]:
     """The duty desk's 报告时限: unmet clocks of the active incidents in scope, overdue first, and the 迟报 count."""
     now = ctx.clock.now()
-    desk = service.due(db, settings=ctx.settings, now=now, limit=30)
-    items = reads.clock_reads(db, desk.rows, now=now)
+    rows, late_count = deskcache.desk_clocks(db, settings=ctx.settings, now=now, limit=30)
+    items = reads.clock_reads(db, rows, now=now)
     return {"due_clocks": items, "due_overdue": sum(1 for c in items if c.status == calc.Status.OVERDUE.value),
-            "late_count": desk.late_count, "level_names": calc.LEVEL_NAMES_ZH}
+            "late_count": late_count, "level_names": calc.LEVEL_NAMES_ZH}

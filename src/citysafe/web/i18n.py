@@ -197,8 +197,14 @@ def language(request: Request) -> str:
 
 
 def translator(request: Request) -> Translator:
-    """The request's words: ``_ = translator(request).gettext``."""
-    return CATALOGUES.get(app_context(request)).translator(language(request))
+    """The request's words: ``_ = translator(request).gettext``. Kept on the request: a page asks for it once
+    per word it draws (hundreds on a busy duty desk)."""
+    known = getattr(request.state, "translator", None)
+    if isinstance(known, Translator):
+        return known
+    made = CATALOGUES.get(app_context(request)).translator(language(request))
+    request.state.translator = made
+    return made
 
 
 def remember_choice(request: Request, response: Response) -> None:
