@@ -86,7 +86,7 @@ def room_context(db: Session, ctx: AppContext, principal: Principal, incident: I
         "command": reads.command_read(db, command, principal=principal, now=now) if command else None,
         "may_activate": may_activate, "may_direct": directs and incident.state in service.ACTIVATABLE,
         "plan_choices": _plan_choices(db, incident) if may_activate else [],
-        "accounts": _accounts(db) if directs else [], "level_names": RESPONSE_LEVEL_NAMES_ZH,
+        "accounts": _accounts(db) if directs else [], "response_level_names": RESPONSE_LEVEL_NAMES_ZH,
         "post_names": POST_NAMES_ZH, "task_state_names": TASK_STATE_NAMES_ZH,
     }
 
