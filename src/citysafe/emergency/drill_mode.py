@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Final, Literal, Protocol
 
 from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from citysafe.core.outbound import DRILL_PREFIX
 
@@ -67,7 +68,7 @@ def sends_to_public(incident: _MaybeDrill) -> bool:
     return not is_drill(incident)
 
 
-def condition(column: ColumnElement[bool], drill: DrillFilter) -> ColumnElement[bool]:
+def condition(column: ColumnElement[bool] | InstrumentedAttribute[bool], drill: DrillFilter) -> ColumnElement[bool]:
     """The WHERE clause of ``drill=only|exclude|include`` over an ``is_drill`` column."""
     if drill == "only":
         return column.is_(True)

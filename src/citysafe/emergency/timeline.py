@@ -23,7 +23,8 @@ from citysafe.emergency.models import Incident, TimelineEntry
 KIND_NAMES_ZH: dict[str, str] = {
     "opened": "接报立案", "transition": "状态变更", "graded": "定级", "regraded": "等级调整",
     "casualties": "伤亡补报", "response_level": "响应级别", "note": "记录", "correction": "更正",
-    "drill_closed": "演练结束", "report_initial": "首报", "report_follow_up": "续报", "report_final": "终报", "report_supplementary": "补报",
+    "drill_closed": "演练结束",
+    "report_initial": "首报", "report_follow_up": "续报", "report_final": "终报", "report_supplementary": "补报",
 }
 
 

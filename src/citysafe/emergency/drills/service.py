@@ -39,8 +39,8 @@ from citysafe.emergency.drills.schemas import (
     FindingRead,
     OverdueRead,
 )
-from citysafe.emergency.plans import service as plans_service
 from citysafe.emergency.models import Incident
+from citysafe.emergency.plans import service as plans_service
 from citysafe.emergency.plans.models import EmergencyPlan
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import IncidentCreate
@@ -110,6 +110,8 @@ def _incident_kind(session: Session, drill: Drill, live_in: DrillLiveIn, setting
     if category is None:
         raise field_error("category", "the plan names no incident category: give one",
                           "该预案未指明事件类别，请选择演练事件的类别")
+    if category not in the_rules.categories:
+        raise field_error("category", f"unknown category {category!r}", "未知的事件类别")
     subtypes = [str(s) for t in triggers for s in list(t.get("sub_types") or [])]  # type: ignore[call-overload]
     subtype = live_in.subtype or next((s for s in subtypes if the_rules.has_subtype(category, s)), None)
     if subtype is None:

@@ -19,8 +19,8 @@ from citysafe.core.clock import as_utc, format_local
 from citysafe.core.config import Settings
 from citysafe.core.db import first_or_404
 from citysafe.core.errors import Conflict, field_error
-from citysafe.emergency import service as incidents
 from citysafe.emergency import drill_mode, timeline
+from citysafe.emergency import service as incidents
 from citysafe.emergency.calc import clocks as calc
 from citysafe.emergency.calc.lifecycle import ACTIVE_STATES, State
 from citysafe.emergency.models import Incident, IncidentGrading
