@@ -30,8 +30,8 @@ API = "/api/v1/emergency"
 PLANS, DRILLS, INCIDENTS = f"{API}/plans", f"{API}/drills", f"{API}/incidents"
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Nanjing
 FIRST = {"kind": "initial", "to_level": "county", "time_place_scene": "6月1日10时，新街口某商场",
-         "course": "演练情景：商场三楼起火，人员疏散", "reporting_unit": "玄武区应急管理局", "issuer": "李局", "deaths": 0, "missing": 0,
-         "serious_injuries": 0}
+         "course": "演练情景：商场三楼起火，人员疏散", "reporting_unit": "玄武区应急管理局", "issuer": "李局",
+         "deaths": 0, "missing": 0, "serious_injuries": 0}
 
 
 def _count(ctx: AppContext, model: Any) -> int:
