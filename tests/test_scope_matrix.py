@@ -83,6 +83,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_plans_records_add": {"kind": "filing", "on": "2026-03-01", "authority": "越权"},
     "emergency_plans_documents_add": None,
     "emergency_drills_record": {"held_on": "2026-03-01"},
+    "emergency_drills_start_live": {},
     "emergency_drills_findings_add": {"description": "越权"},
     "emergency_drills_findings_done": {"done_on": "2026-03-01"},
     "emergency_ledger_update": {"industry_code": "C"},

@@ -46,6 +46,8 @@ NOT_READ = {
                                   "read in tests/e2e/test_emergency_plans.py",
     "/emergency/ledger/{entry_id}": "the demo city has no accidents in its ledger yet (issue #12 point 9); the entry "
                                     "page is read in tests/e2e/test_em_ledger_console.py",
+    "/emergency/drills/{drill_id}": "the demo city has no drills yet (issue #12 point 9); the drill page is read in "
+                                    "tests/e2e/test_em_drill_mode_flow.py",
 }
 
 # Pages whose query shows another state of a page the route walk reads plainly.

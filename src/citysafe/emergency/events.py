@@ -1,6 +1,6 @@
 """Events the emergency domain publishes (outbox, delivered after commit).
 
-Every payload carries ``incident_id, region_code, category, subtype, grade, state, alarm_id`` so a consumer
+Every payload carries ``incident_id, region_code, category, subtype, grade, state, alarm_id, is_drill`` so a consumer
 (evaluation's accident ledger, dashboards, the incident room's live view) needs no query back.
 """
 
@@ -21,6 +21,7 @@ class _IncidentEvent(DomainEvent):
     grade: str | None
     state: str
     alarm_id: int | None
+    is_drill: bool = False  # a drill run in drill mode (emergency/drill_mode.py): consumers skip it
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
@@ -60,6 +72,10 @@ class Incident(RegionScoped, Timestamped, Base):
     # The timeline's length and last hash, so that deleting its last entries is seen too (calc/chain.py).
     timeline_length: Mapped[int] = mapped_column(Integer, default=0)
     timeline_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    # Drill mode (issue #12 point 6): an incident a drill opened in the live system. It is marked 演练 wherever it
+    # is shown, stays out of the ledger and the statistics, and sends nothing outward (``drill_mode.is_drill``).
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    drill_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_drill.id", ondelete="SET NULL"), index=True)
 
     @property
     def number(self) -> str:

@@ -56,7 +56,8 @@ def _read(incident: Incident, the_rules: Rules, names: dict[str, str]) -> Incide
         occurred_at=incident.occurred_at, reported_at=incident.reported_at, deaths=incident.deaths,
         missing=incident.missing, serious_injuries=incident.serious_injuries, minor_injuries=incident.minor_injuries,
         loss_yuan=incident.loss_yuan, source=incident.source, alarm_id=incident.alarm_id, unit_name=incident.unit_name,
-        organization_id=incident.organization_id)
+        organization_id=incident.organization_id,
+        is_drill=incident.is_drill, drill_id=incident.drill_id)
 
 
 def incident_reads(session: Session, rows: Sequence[Incident], *, settings: Settings) -> list[IncidentRead]:

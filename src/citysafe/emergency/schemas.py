@@ -19,6 +19,7 @@ from citysafe.core.bounds import NonBlankText, RowId, SaneAwareDatetime, SaneDat
 from citysafe.core.geo import Location
 from citysafe.core.validators import validate_division_code
 from citysafe.emergency.calc.lifecycle import Action, State
+from citysafe.emergency.drill_mode import DrillFilter
 
 MAX_PEOPLE = 1_000_000
 # Ten times the largest direct loss of any accident on record in China; a bigger figure is a typing mistake.
@@ -189,6 +190,9 @@ class IncidentRead(BaseModel):
     alarm_id: int | None = None
     unit_name: str
     organization_id: int | None
+    is_drill: bool = Field(default=False, description="opened by a drill in drill mode (演练): out of the ledger and "
+                                                      "the statistics, sends nothing outward")
+    drill_id: int | None = None
 
 
 class IncidentDetail(IncidentRead):
@@ -215,6 +219,8 @@ class IncidentFilter(BaseModel):
     category: str | None = Field(default=None, max_length=30)
     region: str | None = None
     alarm_id: RowId | None = None
+    drill: DrillFilter = Field(default="exclude", description="drill incidents: exclude (default, as every "
+                                                              "statistic), include (the duty desk, badged), only")
 
     _region_code = field_validator("region")(classmethod(lambda cls, v: _region(v)))
 

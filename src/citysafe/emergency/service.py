@@ -23,7 +23,7 @@ from citysafe.core.events import publish
 from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
-from citysafe.emergency import timeline
+from citysafe.emergency import drill_mode, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH, Casualties, grade
 from citysafe.emergency.calc.lifecycle import (
     ACTION_NAMES_ZH,
@@ -42,7 +42,8 @@ from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFil
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["get", "list_incidents", "open_for_fire", "open_incident", "report_casualties", "transition"]
+__all__ = ["close_drill_incident", "get", "list_incidents", "open_for_fire", "open_incident", "report_casualties",
+           "transition"]
 
 log = logging.getLogger(__name__)
 SYSTEM_NAME = "系统"
@@ -56,7 +57,7 @@ def _actor(principal: Principal | None) -> tuple[str, int | None]:
 def _event_fields(incident: Incident) -> dict[str, Any]:
     return {"incident_id": incident.id, "region_code": incident.region_code, "category": incident.category,
             "subtype": incident.subtype, "grade": incident.grade, "state": incident.state,
-            "alarm_id": incident.alarm_id}
+            "alarm_id": incident.alarm_id, "is_drill": incident.is_drill}
 
 
 def _figures(incident: Incident) -> dict[str, int]:
@@ -181,6 +182,7 @@ def list_incidents(session: Session, *, filters: IncidentFilter, params: PagePar
         stmt = stmt.where(in_region(Incident.region_code, filters.region))
     if filters.alarm_id is not None:
         stmt = stmt.where(Incident.alarm_id == filters.alarm_id)
+    stmt = stmt.where(drill_mode.condition(Incident.is_drill, filters.drill))
     total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
     rows = session.scalars(stmt.order_by(Incident.opened_at.desc(), Incident.id.desc())
                            .offset(params.offset).limit(params.size)).all()
@@ -333,3 +335,27 @@ def open_for_fire(session: Session, payload: Mapping[str, Any], *, settings: Set
                          now=max(now, confirmed_at), source="firewatch", source_ref=ref,
                          link={"alarm_id": int(alarm_id), "unit_id": int(unit_id) if unit_id is not None else None,
                                "unit_name": unit_name, "organization_id": org.id if org else None})
+
+
+# --- drill mode (drill_mode.py): a drill's incident closes with the drill ----------------------------------
+
+def close_drill_incident(session: Session, *, incident: Incident, principal: Principal | None, settings: Settings,
+                         now: datetime, note: str = "") -> Incident:
+    """The drill ended: its incident's response is terminated and the incident archived in one step, with one
+    timeline entry saying so. Only a drill incident closes this way; an archived one is left as it is."""
+    if not drill_mode.is_drill(incident):
+        raise Conflict(detail="only a drill's incident closes with its drill", detail_zh="只有演练事件随演练结束关闭")
+    if incident.state == State.ARCHIVED.value:
+        return incident
+    actor, actor_id = _actor(principal)
+    previous_state = incident.state
+    incident.state, incident.archived_at, incident.updated_at = State.ARCHIVED.value, now, now
+    tail = f"：{note.strip()}" if note.strip() else ""
+    timeline.append(session, incident=incident, kind="drill_closed", actor=actor, actor_id=actor_id, at=now,
+                    text=(f"演练结束，事件随演练关闭：{STATE_NAMES_ZH[previous_state]} → "
+                          f"{STATE_NAMES_ZH[State.RESPONSE_ENDED]} → {STATE_NAMES_ZH[State.ARCHIVED]}{tail}"),
+                    payload={"from": previous_state, "to": State.ARCHIVED.value, "drill_id": incident.drill_id})
+    ledger.record_incident(session, incident=incident, settings=settings, now=now)  # writes nothing for a drill
+    publish(session, IncidentStateChanged(**_event_fields(incident), previous_state=previous_state,
+                                          response_level=incident.response_level))
+    return incident

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.clock import format_local
 from citysafe.core.events import publish
+from citysafe.emergency import drill_mode
 from citysafe.emergency.calc import chain
 from citysafe.emergency.events import TimelineAppended
 from citysafe.emergency.models import Incident, TimelineEntry
@@ -24,6 +25,7 @@ from citysafe.emergency.models import Incident, TimelineEntry
 KIND_NAMES_ZH: dict[str, str] = {
     "opened": "接报立案", "transition": "状态变更", "graded": "定级", "regraded": "等级调整",
     "casualties": "伤亡补报", "response_level": "响应级别", "note": "记录", "correction": "更正",
+    "drill_closed": "演练结束",
     "report_initial": "首报", "report_follow_up": "续报", "report_final": "终报", "report_supplementary": "补报",
     "activation": "启动预案", "command": "指挥部", "task": "任务", "decision": "指挥决策",
 }
@@ -32,6 +34,7 @@ KIND_NAMES_ZH: dict[str, str] = {
 def append(session: Session, *, incident: Incident, kind: str, text: str, actor: str, actor_id: int | None,
            at: datetime, payload: dict[str, Any] | None = None) -> TimelineEntry:
     session.flush()  # the incident has its id
+    text = drill_mode.marked(text, incident)  # a drill's every entry says 【演练】 (drill_mode.py)
     session.execute(select(Incident.id).where(Incident.id == incident.id).with_for_update())
     session.refresh(incident, ["timeline_length", "timeline_head"])
     seq = incident.timeline_length + 1

@@ -71,7 +71,8 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
     now = ctx.clock.now()
     today = to_local(now).date()
     duty_region, shifts = roster.on_duty(db, region_code=principal.region_code, day=today)
-    rows, total = service.list_incidents(db, filters=IncidentFilter(active=True), params=PageParams(size=50))
+    rows, total = service.list_incidents(db, filters=IncidentFilter(active=True, drill="include"),  # badged 演练
+                                         params=PageParams(size=50))
     the_rules = rules(ctx.settings)
     response = render(
         request, "emergency/desk.html", principal, today=today, duty_region=duty_region, shifts=shifts,

@@ -19,7 +19,7 @@ from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError, Forbidden
 from citysafe.core.pagination import PageParams
 from citysafe.emergency.drills import service as drills
-from citysafe.emergency.drills.schemas import DrillRead
+from citysafe.emergency.drills.schemas import DrillLiveIn, DrillRead, DrillRecordIn
 from citysafe.emergency.plans import service as plans
 from citysafe.emergency.plans.calc.matching import RESPONSE_LEVEL_NAMES_ZH
 from citysafe.emergency.plans.schemas import (
@@ -30,7 +30,7 @@ from citysafe.emergency.plans.schemas import (
     PlanKind,
 )
 from citysafe.web.common import page_principal, render
-from citysafe.web.forms import back, posted
+from citysafe.web.forms import back, posted, run_action
 from citysafe.web.i18n import N_, translator
 from citysafe.web.messages import first_field, form_message
 
@@ -46,6 +46,9 @@ FIELD_LABELS = {
     "conditions": N_("启动条件"), "tasks": N_("响应任务"), "group": N_("任务所属工作组"), "owner_role": N_("责任岗位"),
     "deadline_minutes": N_("完成时限（分钟）"), "content": N_("预案内容"),
 }
+DRILL_LABELS = {"state": N_("演练状态"), "held_on": N_("实施日期"), "participants": N_("参演人数"),
+                "summary": N_("演练总结"), "category": N_("事件类别"), "subtype": N_("事件类型"),
+                "description": N_("演练情景"), "place": N_("演练地点")}
 FORM_FIELDS = ("kind", "title", "unit_name", "commander", "deputies", "groups", "category", "level",
                "conditions", *(f"task_{part}_{i}" for i in range(TASK_ROWS)
                                 for part in ("title", "group", "role", "minutes")))
@@ -165,3 +168,54 @@ def plan_page(request: Request, plan_id: RowId, db: DbSession) -> Response:
                                "revise": translator(request).gettext("修改后通过"),
                                "failed": translator(request).gettext("不通过"), "": ""},
                   ok=request.query_params.get("ok", ""))
+
+
+# ---- one drill: its record, and drill mode (以演练模式启动, issue #12 point 6) ----
+
+@router.get("/emergency/drills/{drill_id}", response_class=HTMLResponse)
+def drill_page(request: Request, drill_id: RowId, db: DbSession, ctx: Context) -> Response:
+    principal = page_principal(request, db)
+    drill = drills.detail(db, drill=drills.get(db, drill_id=drill_id))
+    plan = plans.get(db, plan_id=drill.plan_id)
+    return render(request, "emergency_plans/drill.html", principal, d=drill,
+                  can_write=principal.can(Permission.EMERGENCY_PLANS) and plans.may_write(principal, plan),
+                  today=to_local(ctx.clock.now()).date(), ok=request.query_params.get("ok", ""),
+                  error=request.query_params.get("error", ""))
+
+
+@router.post("/emergency/drills/{drill_id}/start-live")
+async def drill_start_live(request: Request, drill_id: RowId, db: DbSession, ctx: Context) -> Response:
+    """以演练模式启动: the drill's incident opens on the duty desk, marked 演练; the page goes to it."""
+    t = translator(request)
+    values = posted(await request.form(), ("description",))
+    try:
+        principal = _writer(page_principal(request, db))
+        drill = drills.get(db, drill_id=drill_id)
+        plans.get_writable(db, plan_id=drill.plan_id, principal=principal)
+        incident = drills.start_live(db, drill=drill, live_in=DrillLiveIn(description=values["description"]),
+                                     principal=principal, settings=ctx.settings, now=ctx.clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return back(f"/emergency/drills/{drill_id}", error=form_message(exc, DRILL_LABELS, t))
+    return back(f"/emergency/incidents/{incident.id}",
+                ok=t.gettext("已以演练模式启动：%(number)s（演练）", number=incident.number))
+
+
+@router.post("/emergency/drills/{drill_id}/record")
+async def drill_record(request: Request, drill_id: RowId, db: DbSession, ctx: Context) -> Response:
+    """The drill was held: its day, participants and summary; a running drill's incident closes with it."""
+    t = translator(request)
+    values = posted(await request.form(), ("held_on", "participants", "summary"))
+
+    def record() -> str:
+        principal = _writer(page_principal(request, db))
+        drill = drills.get(db, drill_id=drill_id)
+        plans.get_writable(db, plan_id=drill.plan_id, principal=principal)
+        record_in = DrillRecordIn.model_validate({"held_on": values["held_on"],
+                                                  "participants": values["participants"] or None,
+                                                  "summary": values["summary"]})
+        drills.record(db, drill=drill, record_in=record_in, principal=principal, settings=ctx.settings,
+                      now=ctx.clock.now())
+        return t.gettext("演练已结束并记录实施情况")
+
+    return run_action(db, f"/emergency/drills/{drill_id}", record, labels=DRILL_LABELS, t=t)

@@ -9,16 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import RowId, SaneDate
-from citysafe.emergency.plans.schemas import Name, PlanKind, Title
+from citysafe.core.geo import Location
+from citysafe.emergency.plans.schemas import DivisionCode, Name, PlanKind, Title
 from citysafe.hazards.enums import HazardCategory
 
 DrillContentKind = Literal["comprehensive", "single"]  # AQ/T 9007-2019 by content: 综合演练 / 单项演练
 DrillFormKind = Literal["live", "tabletop"]  # by form: 实战演练 / 桌面演练
-DrillState = Literal["scheduled", "held", "cancelled"]
+DrillState = Literal["scheduled", "running", "held", "cancelled"]  # running: started live in drill mode
 FollowUp = Literal["none", "task", "hazard", "plan_revision"]
 CONTENT_KIND_NAMES_ZH = {"comprehensive": "综合演练", "single": "单项演练"}
 FORM_KIND_NAMES_ZH = {"live": "实战演练", "tabletop": "桌面演练"}
-STATE_NAMES_ZH = {"scheduled": "已计划", "held": "已实施", "cancelled": "已取消"}
+STATE_NAMES_ZH = {"scheduled": "已计划", "running": "演练进行中", "held": "已实施", "cancelled": "已取消"}
 FOLLOW_UP_NAMES_ZH = {"none": "仅记录", "task": "整改任务", "hazard": "隐患", "plan_revision": "预案修订"}
 
 
@@ -71,6 +72,20 @@ class FindingIn(BaseModel):
     revision_note: str = Field(default="", max_length=4000, description="plan_revision: what the plan must change")
 
 
+class DrillLiveIn(BaseModel):
+    """Start the drill live, in drill mode: its incident's kind and place come from the drill and its plan (the
+    plan's first trigger); anything given here overrides them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(default=None, max_length=30, description="the incident category, e.g. accident")
+    subtype: str | None = Field(default=None, max_length=40, description="its sub-type, e.g. fire")
+    place: str | None = Field(default=None, max_length=300, description="the drill's place when left out")
+    description: str = Field(default="", max_length=4000, description="the drill scenario (演练情景)")
+    region_code: DivisionCode | None = Field(default=None, description="the drill's region when left out")
+    location: Location | None = None
+
+
 class TaskDoneIn(BaseModel):
     done_on: SaneDate = Field(description="YYYY-MM-DD")
 
@@ -113,10 +128,22 @@ class DrillRead(BaseModel):
     score_pct: float | None
 
 
+class DrillIncidentRead(BaseModel):
+    """The incident a drill opened in drill mode; its timeline is the drill's record of what was done."""
+
+    id: int
+    number: str
+    title: str
+    state: str
+    state_name: str
+    timeline_url: str
+
+
 class DrillDetail(DrillRead):
     summary: str
     evaluation: list[EvaluationItem]
     findings: list[FindingRead]
+    incident: DrillIncidentRead | None = None
 
 
 class DutyRuleIn(BaseModel):

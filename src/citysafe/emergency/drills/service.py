@@ -17,6 +17,8 @@ from citysafe.core.db import first_or_404, get_or_404
 from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
+from citysafe.emergency import service as incidents
+from citysafe.emergency.calc.lifecycle import STATE_NAMES_ZH as INCIDENT_STATE_NAMES_ZH
 from citysafe.emergency.drills.calc import duties as calc
 from citysafe.emergency.drills.models import Drill, DrillDutyRule, DrillFinding
 from citysafe.emergency.drills.schemas import (
@@ -25,6 +27,8 @@ from citysafe.emergency.drills.schemas import (
     STATE_NAMES_ZH,
     DrillCreate,
     DrillDetail,
+    DrillIncidentRead,
+    DrillLiveIn,
     DrillRead,
     DrillRecordIn,
     DutyRuleIn,
@@ -35,8 +39,11 @@ from citysafe.emergency.drills.schemas import (
     FindingRead,
     OverdueRead,
 )
+from citysafe.emergency.models import Incident
 from citysafe.emergency.plans import service as plans_service
 from citysafe.emergency.plans.models import EmergencyPlan
+from citysafe.emergency.rules import rules
+from citysafe.emergency.schemas import IncidentCreate
 from citysafe.hazards import service as hazards_service
 from citysafe.orgs import service as orgs_service
 
@@ -85,7 +92,67 @@ def get(session: Session, *, drill_id: int) -> Drill:
     return get_or_404(session, Drill, drill_id, what="drill", what_zh="演练")
 
 
-def record(session: Session, *, drill: Drill, record_in: DrillRecordIn, principal: Principal, now: datetime) -> Drill:
+def _not_startable(drill: Drill) -> Conflict:
+    why = {"running": ("the drill is running already", "该演练已在进行中"),
+           "held": ("the drill was held already", "该演练已实施"),
+           "cancelled": ("the drill was cancelled", "该演练已取消，不能启动")}[drill.state]
+    return Conflict(detail=why[0], detail_zh=why[1],
+                    fields=[field_error("state", why[0], why[1]).fields[0]])
+
+
+def _incident_kind(session: Session, drill: Drill, live_in: DrillLiveIn, settings: Settings) -> tuple[str, str]:
+    """Category and sub-type: as given, else the first the plan's current triggers name that the rules know."""
+    plan = plans_service.get(session, plan_id=drill.plan_id)
+    triggers = plans_service.current_triggers(session, [plan]).get(plan.id, [])
+    the_rules = rules(settings)
+    categories = [str(c) for t in triggers for c in list(t.get("categories") or [])]  # type: ignore[call-overload]
+    category = live_in.category or next((c for c in categories if c in the_rules.categories), None)
+    if category is None:
+        raise field_error("category", "the plan names no incident category: give one",
+                          "该预案未指明事件类别，请选择演练事件的类别")
+    if category not in the_rules.categories:
+        raise field_error("category", f"unknown category {category!r}", "未知的事件类别")
+    subtypes = [str(s) for t in triggers for s in list(t.get("sub_types") or [])]  # type: ignore[call-overload]
+    subtype = live_in.subtype or next((s for s in subtypes if the_rules.has_subtype(category, s)), None)
+    if subtype is None:
+        raise field_error("subtype", "the plan names no sub-type of this category: give one",
+                          "该预案未指明事件类型，请选择演练事件的类型")
+    return category, subtype
+
+
+def start_live(session: Session, *, drill: Drill, live_in: DrillLiveIn, principal: Principal, settings: Settings,
+               now: datetime) -> Incident:
+    """以演练模式启动: the drill runs in the live system. It opens a drill incident (``is_drill``, linked to the
+    drill) on the duty desk, marked 演练 wherever it is shown and kept out of the ledger, the statistics and every
+    outbound channel (emergency/drill_mode.py). The drill is ``running`` until it is recorded as held."""
+    if drill.state != "scheduled":
+        raise _not_startable(drill)
+    category, subtype = _incident_kind(session, drill, live_in, settings)
+    place = (live_in.place or "").strip() or drill.place.strip() or drill.title
+    scenario = live_in.description.strip() or f"按{drill.title}开展{FORM_KIND_NAMES_ZH[drill.form_kind]}"
+    incident_in = IncidentCreate.model_validate({
+        "category": category, "subtype": subtype, "title": drill.title, "place": place[:300],
+        "description": scenario, "region_code": live_in.region_code or drill.region_code,
+        "location": live_in.location.model_dump() if live_in.location else None,
+        "caller_name": (drill.organizer or principal.display_name)[:100]})
+    incident = incidents.open_incident(session, incident_in=incident_in, principal=principal, settings=settings,
+                                       now=now, source="drill", source_ref=f"emergency-drill:{drill.id}",
+                                       link={"is_drill": True, "drill_id": drill.id,
+                                             "organization_id": drill.organization_id})
+    drill.state, drill.updated_at = "running", now
+    session.flush()
+    return incident
+
+
+def drill_incident(session: Session, *, drill_id: int) -> Incident | None:
+    return session.scalars(select(Incident).where(Incident.drill_id == drill_id, Incident.is_drill.is_(True))
+                           .order_by(Incident.id.desc()).limit(1)).first()
+
+
+def record(session: Session, *, drill: Drill, record_in: DrillRecordIn, principal: Principal, settings: Settings,
+           now: datetime) -> Drill:
+    """The drill was held; a drill running in drill mode ends here and its incident closes with it (response
+    terminated, archived), its timeline kept as the drill's record."""
     if drill.state == "cancelled":
         raise Conflict(detail="the drill was cancelled", detail_zh="该演练已取消，不能记录实施情况")
     _check_held(record_in.held_on, to_local(now).date())
@@ -96,6 +163,10 @@ def record(session: Session, *, drill: Drill, record_in: DrillRecordIn, principa
     drill.score_pct = _score_pct(record_in.evaluation)
     drill.recorded_by_name = principal.display_name
     drill.updated_at = now
+    live = drill_incident(session, drill_id=drill.id)
+    if live is not None:
+        incidents.close_drill_incident(session, incident=live, principal=principal, settings=settings,
+                                       now=now, note=f"演练“{drill.title}”已实施")
     session.flush()
     return drill
 
@@ -171,9 +242,14 @@ def drill_reads(session: Session, drills: Sequence[Drill]) -> list[DrillRead]:
 def detail(session: Session, *, drill: Drill) -> DrillDetail:
     findings = session.scalars(select(DrillFinding).where(DrillFinding.drill_id == drill.id)
                                .order_by(DrillFinding.id))
+    live = drill_incident(session, drill_id=drill.id)
+    linked = None if live is None else DrillIncidentRead(
+        id=live.id, number=live.number, title=live.title, state=live.state,
+        state_name=INCIDENT_STATE_NAMES_ZH.get(live.state, live.state),
+        timeline_url=f"/api/v1/emergency/incidents/{live.id}/timeline")
     return DrillDetail(**drill_reads(session, [drill])[0].model_dump(), summary=drill.summary,
                        evaluation=[EvaluationItem.model_validate(i) for i in drill.evaluation],
-                       findings=[FindingRead.model_validate(f) for f in findings])
+                       findings=[FindingRead.model_validate(f) for f in findings], incident=linked)
 
 
 def finding(session: Session, *, drill: Drill, finding_id: int) -> DrillFinding:

@@ -19,6 +19,7 @@ from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.drills.schemas import (
     DrillCreate,
     DrillDetail,
+    DrillLiveIn,
     DrillRead,
     DrillRecordIn,
     DrillState,
@@ -93,7 +94,19 @@ def record_drill(drill_id: RowId, record_in: DrillRecordIn, db: DbSession, ctx: 
                  principal: DrillWriter) -> DrillDetail:
     """The drill was held: the day, the participants, the summary and the evaluation items with scores."""
     drill = service.record(db, drill=_writable(db, drill_id, principal), record_in=record_in, principal=principal,
-                           now=ctx.clock.now())
+                           settings=ctx.settings, now=ctx.clock.now())
+    return service.detail(db, drill=drill)
+
+
+@router.post("/{drill_id}/start-live", response_model=DrillDetail, operation_id="emergency_drills_start_live")
+def start_live(drill_id: RowId, live_in: DrillLiveIn, db: DbSession, ctx: Context,
+               principal: DrillWriter) -> DrillDetail:
+    """以演练模式启动: run the drill in the live system. It opens a drill incident (``is_drill``, marked 演练 on the
+    desk, its timeline and its reports; out of the ledger and the statistics; nothing sent outward). 409 naming
+    ``state`` for a drill running, held or cancelled. Recording the drill as held closes the incident."""
+    drill = _writable(db, drill_id, principal)
+    service.start_live(db, drill=drill, live_in=live_in, principal=principal, settings=ctx.settings,
+                       now=ctx.clock.now())
     return service.detail(db, drill=drill)
 
 

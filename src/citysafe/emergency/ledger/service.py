@@ -1,9 +1,8 @@
 """The accident ledger: closed 事故灾难 incidents written into it, listed, counted and exported.
 
 Which incidents enter it is decided in one place, ``counts_in_ledger``: an incident of 事故灾难 that is not a
-drill. Drill mode (issue #12 point 6) is not built; when an incident gets its flag (``is_drill``), that function
-already reads it, and every list and statistic goes through ``_conditions`` as well, so a drill's entry (had one
-been written) would be left out of both.
+drill. A drill run in drill mode (issue #12 point 6, emergency/drill_mode.py) is an incident with ``is_drill``:
+it never enters, so no list or statistic of the ledger counts it.
 
 When: the incident's response ends (响应终止), not when it is archived (归档). An accident whose response has
 ended is over as an emergency and its figures are the ones of record; 善后/调查 may take months (the
@@ -29,6 +28,7 @@ from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
+from citysafe.emergency import drill_mode
 from citysafe.emergency.calc.grade import Casualties, grade
 from citysafe.emergency.ledger import industries
 from citysafe.emergency.ledger.models import LedgerEntry
@@ -53,8 +53,8 @@ FIGURES = (*PEOPLE, "direct_loss_yuan")
 
 def counts_in_ledger(incident: Incident) -> bool:
     """The one seam deciding what enters the ledger: 事故灾难, and not a drill (an incident run in drill mode
-    "stays out of the accident ledger and the statistics"; the flag does not exist yet, so it reads False)."""
-    return incident.category == LEDGER_CATEGORY and not bool(getattr(incident, "is_drill", False))
+    "stays out of the accident ledger and the statistics", drill_mode.is_drill)."""
+    return incident.category == LEDGER_CATEGORY and not drill_mode.is_drill(incident)
 
 
 def natural_key(*, occurred_at: datetime, region_code: str, subtype: str, uscc: str | None, unit_name: str) -> str:

@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from citysafe.core.clock import to_local
 from citysafe.core.render.docx import BODY_FONT, HEADING_FONT, page_field, set_font, shade_cell
+from citysafe.emergency import drill_mode
 from citysafe.emergency.calc.clocks import CHANNEL_NAMES_ZH, LEVEL_NAMES_ZH
 from citysafe.emergency.models import Incident
 from citysafe.emergency.reports.models import IncidentReport
@@ -82,12 +83,13 @@ def build(report: IncidentReport, incident: Incident, *, to_name: str, grade_nam
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     page_field(footer)
     kind = KIND_NAMES_ZH.get(report.kind, report.kind)
-    docx.core_properties.title = f"事故快报（{kind}）{incident.title}"
+    masthead_text = drill_mode.marked("事故快报", incident)  # 【演练】事故快报 for a drill (drill_mode.py)
+    docx.core_properties.title = f"{masthead_text}（{kind}）{incident.title}"
     docx.core_properties.author = report.reporting_unit
 
     masthead = docx.add_paragraph()
     masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(masthead.add_run("事故快报"), *HEADING_FONT, 36, bold=True, colour=RED)
+    set_font(masthead.add_run(masthead_text), *HEADING_FONT, 36, bold=True, colour=RED)
     _line(docx, f"（{kind} · 第 {report.number} 期 · {CHANNEL_NAMES_ZH.get(report.channel, '')}）", size=14,
                 align=WD_ALIGN_PARAGRAPH.CENTER)
     _line(docx, f"报送单位：{report.reporting_unit}　　签发人：{report.issuer or '（未填）'}", size=12)

@@ -35,6 +35,7 @@ def clock_reads(session: Session, rows: Sequence[tuple[Incident, calc.Clock]], *
         until = c.met_at if c.met_at is not None else now
         out.append(ClockRead(
             incident_id=incident.id, incident_number=incident.number, incident_title=incident.title,
+            is_drill=incident.is_drill,
             from_level=c.from_level, to_level=c.to_level, to_code=c.to_code,
             who=f"{calc.LEVEL_NAMES_ZH[c.from_level]} → {target_name(c.to_level, c.to_code, names)}",
             channel=c.channel, channel_name=calc.CHANNEL_NAMES_ZH[c.channel], deadline=c.deadline,

@@ -103,6 +103,7 @@ class ClockRead(BaseModel):
     incident_id: int
     incident_number: str
     incident_title: str
+    is_drill: bool = Field(default=False, description="a drill's clock: shown, never counted as 迟报")
     from_level: Level
     to_level: Level
     to_code: str | None

@@ -19,8 +19,8 @@ from citysafe.core.clock import as_utc, format_local
 from citysafe.core.config import Settings
 from citysafe.core.db import first_or_404
 from citysafe.core.errors import Conflict, field_error
+from citysafe.emergency import drill_mode, timeline
 from citysafe.emergency import service as incidents
-from citysafe.emergency import timeline
 from citysafe.emergency.calc import clocks as calc
 from citysafe.emergency.calc.lifecycle import ACTIVE_STATES, State
 from citysafe.emergency.models import Incident, IncidentGrading
@@ -169,7 +169,8 @@ class DeskClocks:
 
 
 def due(session: Session, *, settings: Settings, now: datetime, limit: int = 200) -> DeskClocks:
-    """The unmet clocks of the active incidents in the session's scope, and their 迟报 count (three queries)."""
+    """The unmet clocks of the active incidents in the session's scope, and their 迟报 count (three queries);
+    a drill's clocks are listed (its incident badged 演练) but not counted."""
     active = list(session.scalars(select(Incident).where(Incident.state.in_([s.value for s in ACTIVE_STATES]))
                                   .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(1000)))
     ids = [i.id for i in active]
@@ -188,7 +189,8 @@ def due(session: Session, *, settings: Settings, now: datetime, limit: int = 200
         computed = calc.compute(region_code=incident.region_code, grade_history=_history(gradings[incident.id]),
                                 known_at=known_at(incident), filings=_filings(filed[incident.id]),
                                 rules=the_rules, now=now)
-        late += calc.late_count(computed)
+        if not drill_mode.is_drill(incident):  # a drill's clocks are shown, never counted as 迟报 (drill_mode.py)
+            late += calc.late_count(computed)
         rows.extend((incident, c) for c in computed if c.status is not calc.Status.MET)
     rows.sort(key=lambda row: (row[1].status is not calc.Status.OVERDUE, row[1].deadline, row[0].id))
     return DeskClocks(rows=rows[:limit], late_count=late)
