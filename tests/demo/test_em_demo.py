@@ -52,6 +52,9 @@ def test_emergency_demo_reads_as_a_year(ctx: AppContext) -> None:
         for incident in closed:
             mine = {(kind, level) for iid, kind, level in filed if iid == incident.id}
             assert {("initial", "county"), ("initial", "city"), ("final", "city")} <= mine, incident.id
+        larger = [i for i in found if i.grade == "larger"]
+        assert larger and all(("initial", "province") in {(k, lv) for iid, k, lv in filed if iid == i.id}
+                              for i in larger)  # 较大: up to the province (493号令 第十条)
         # The ledger: every closed 事故灾难, with its 门类 and unit filled.
         entries = session.scalars(select(LedgerEntry)).all()
         accidents_closed = [i for i in found if i.category == "accident"

@@ -5,7 +5,7 @@ Everything goes through the domain's services with a past ``now``, so the timeli
 reports (493号令 第九条–第十一条) and the accident ledger read as a working year: ~50 incidents, most of them
 事故灾难 closed and archived (their ledger entries completed with the 门类 and the unit), some 暴雨内涝, one
 公共卫生, one 社会安全 event; today a call just taken (接报, its 首报 to the district overdue: the desk shows
-迟报), a fire in 响应 with its 首报 filed, and this morning's traffic accident in 处置.
+迟报), a fire in 响应 with its 首报 filed, and a traffic accident of five hours ago in 处置.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class Scenario:
     word: str  # the title's end: 火灾, 交通事故 …
     stories: tuple[str, ...]
     deaths: int = 0
+    least_deaths: int = 0
     serious: int = 0
     minor: int = 0
     loss: tuple[int, int] = (20_000, 300_000)
@@ -90,6 +91,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("accident", "poisoning_asphyxia", 2, ("冶金工贸", "高层住宅"), "有限空间中毒窒息事故",
              ("作业人员进入污水井清淤时晕倒，施救人员相继中毒",), deaths=1, serious=2,
              loss=(100_000, 900_000), hours=(1, 4)),
+    Scenario("accident", "poisoning_asphyxia", 1, ("冶金工贸", "危险化学品"), "中毒窒息事故",
+             ("污水处理池清淤作业时一名工人中毒倒地，两名工友盲目施救相继中毒，三人经抢救无效死亡",), deaths=3,
+             least_deaths=3, serious=1, loss=(3_000_000, 6_000_000), hours=(3, 8)),
     Scenario("accident", "poisoning_asphyxia", 1, ("危险化学品",), "危险化学品泄漏事故",
              ("储罐区液氯管道法兰泄漏，周边人员出现呛咳症状，已设置警戒区并疏散下风向人员",),
              serious=3, minor=6, loss=(500_000, 2_000_000), hours=(6, 12)),
@@ -118,13 +122,14 @@ class _Demo:
     def __init__(self, session: Session, rng: random.Random) -> None:
         ctx = context_of(session)
         self.session, self.rng, self.settings = session, rng, ctx.settings
-        self.now = ctx.clock.now().astimezone(UTC).replace(microsecond=0)
+        self.now = ctx.clock.now().astimezone(UTC).replace(second=0, microsecond=0)
         users = {u.username: u for u in auth_service.list_users(session, params=PageParams(size=500))[0]}
         self.city: Principal = auth_service.principal_for(users["nanjing"])
         self.districts = regions_service.children_with_boundaries(session, code=DEMO_CITY)
         orgs = orgs_service.list_organizations(session, filters=OrganizationFilter(region=DEMO_CITY),
                                                params=PageParams(size=500))[0]
         self.orgs = orgs
+        self.struck: set[int] = set()
         self.by_sector: dict[str, list[Any]] = {}
         for org in orgs:
             self.by_sector.setdefault(org.sector, []).append(org)
@@ -138,10 +143,15 @@ class _Demo:
     # ---- where --------------------------------------------------------------------------------------------
 
     def _unit(self, sectors: tuple[str, ...]) -> Any | None:
+        """A unit of one of the sectors, one that had no accident yet if there is one."""
         candidates = [o for s in sectors for o in self.by_sector.get(s, [])]
         if sectors and not candidates:
             candidates = [o for o in self.orgs if o.lon is not None]
-        return self.rng.choice(candidates) if candidates else None
+        fresh = [o for o in candidates if o.id not in self.struck] or candidates
+        unit = self.rng.choice(fresh) if fresh else None
+        if unit is not None:
+            self.struck.add(unit.id)
+        return unit
 
     def _road(self, district: Any) -> tuple[str, tuple[float, float]]:
         roads = names_of(district.code).roads or ("中山路", "北京东路")
@@ -167,6 +177,7 @@ class _Demo:
     def figures(self, scenario: Scenario) -> dict[str, int]:
         rng = self.rng
         deaths = rng.choice([0] * 4 + list(range(scenario.deaths + 1))) if scenario.deaths else 0
+        deaths = max(deaths, scenario.least_deaths)
         low, high = scenario.loss
         return {"deaths": deaths, "missing": 0, "serious_injuries": rng.randint(0, scenario.serious),
                 "minor_injuries": rng.randint(0, scenario.minor),
@@ -224,11 +235,12 @@ class _Demo:
         first = {k: min(v, rng.randint(0, v)) if k != "deaths" else v for k, v in final.items()}
         incident, unit = self.open(scenario, occurred, called, first, story)
         self.step(incident, Action.VERIFY, called + timedelta(minutes=rng.randint(5, 12)), "现场核实情况属实")
-        level = "4" if incident.grade in (None, "general") else "3"
+        level = "4" if incident.grade in (None, "general") else "3"  # the plans' triggers (emergency_plans.py)
         self.step(incident, Action.RESPOND, called + timedelta(minutes=rng.randint(14, 20)), level=level)
         self.step(incident, Action.HANDLE, called + timedelta(minutes=rng.randint(22, 30)), "救援力量到场处置")
         last = self.first_reports(incident, called, first, unit, story, late)
-        ended = max(last, called + timedelta(hours=rng.uniform(*scenario.hours))) + timedelta(minutes=10)
+        ended = (max(last, called + timedelta(hours=rng.uniform(*scenario.hours))) + timedelta(minutes=10)).replace(
+            second=0, microsecond=0)
         self.report(incident, ReportKind.FOLLOW_UP, "city", ended - timedelta(minutes=5), final, unit,
                     f"{story}。现场处置基本结束")
         self.step(incident, Action.END_RESPONSE, ended, "现场处置完毕，终止应急响应")
@@ -256,9 +268,14 @@ class _Demo:
             local = to_local(self.now)
             year = local.year if local.month >= 9 else local.year - 1
             start = datetime(year, 6, 20, 8, tzinfo=UTC)
-            return (start + timedelta(days=self.rng.uniform(0, 52), minutes=self.rng.randint(0, 600))).replace(
-                second=0, microsecond=0)
-        return (self.now - timedelta(days=self.rng.uniform(3, 360))).replace(second=0, microsecond=0)
+            return self.at_local_hour(start + timedelta(days=self.rng.uniform(0, 52)))
+        return self.at_local_hour(self.now - timedelta(days=self.rng.uniform(3, 360)))
+
+    def at_local_hour(self, day: datetime) -> datetime:
+        """The day at an hour people work and travel (China time): most accidents happen 7:00–20:00."""
+        hour = self.rng.choice([7, 8, 9, 10, 10, 11, 13, 14, 14, 15, 15, 16, 17, 18, 19, 20, 22, 2])
+        local = to_local(day).replace(hour=hour, minute=self.rng.randint(0, 59), second=0, microsecond=0)
+        return min(local.astimezone(UTC), self.now - timedelta(days=1))
 
     def year(self) -> int:
         jobs = [(self.when(s), s) for s in SCENARIOS for _ in range(s.count)]
@@ -268,13 +285,13 @@ class _Demo:
         return len(jobs)
 
     def today(self) -> None:
-        """A call taken 100 minutes ago whose 首报 is overdue (迟报), a fire in 响应, a morning accident in 处置."""
+        """A call taken 100 minutes ago whose 首报 is overdue (迟报), a fire in 响应, an accident in 处置."""
         now = self.now
         collapse = SCENARIOS[2]
         called = now - timedelta(minutes=100)
         story = "基坑边坡局部坍塌，一名作业人员被困，正在组织救援"
         self.open(collapse, called - timedelta(minutes=8), called, {**self.figures(collapse), "deaths": 0}, story)
-        fire = SCENARIOS[0]
+        fire = Scenario("accident", "fire", 1, ("商贸综合体",), "火灾", ())
         called = now - timedelta(minutes=50)
         story = "地下一层仓库起火，浓烟较大，正在疏散商场内人员"
         figures = {"deaths": 0, "missing": 0, "serious_injuries": 0, "minor_injuries": 2, "loss_yuan": 0}
@@ -284,7 +301,7 @@ class _Demo:
         self.report(incident, ReportKind.INITIAL, "county", called + timedelta(minutes=35), figures, unit, story)
         road = SCENARIOS[1]
         called = (now - timedelta(hours=5)).replace(second=0)
-        story = "早高峰货车与公交车碰撞，多名乘客受伤送医"
+        story = "货车与公交车碰撞，多名乘客受伤送医"
         figures = {"deaths": 0, "missing": 0, "serious_injuries": 1, "minor_injuries": 6, "loss_yuan": 80_000}
         incident, unit = self.open(road, called - timedelta(minutes=5), called, figures, story)
         self.step(incident, Action.VERIFY, called + timedelta(minutes=8))

@@ -88,7 +88,7 @@ def _drill(session: Session, rng: random.Random, plan: EmergencyPlan, who: tuple
     """A drill planned a month ahead and held ``days_ago`` (then evaluated), or ahead when negative (scheduled)."""
     principal, settings = who
     day = to_local(now).date() - timedelta(days=days_ago)
-    content = "comprehensive" if "综合" in title else "single"
+    content = "comprehensive" if "综合应急演练" in title or "综合演练" in title else "single"
     drill = drills.create(session, principal=principal, now=now - timedelta(days=max(days_ago, 0) + 30),
                           drill_in=DrillCreate.model_validate({
                               "plan_id": plan.id, "title": title, "content_kind": content, "form_kind": form,
@@ -104,6 +104,12 @@ def _drill(session: Session, rng: random.Random, plan: EmergencyPlan, who: tuple
     for finding in findings or []:
         drills.add_finding(session, drill=drill, finding_in=finding, principal=principal, settings=settings,
                            now=recorded)
+
+
+def _in_parks(units: list[Any]) -> Any | None:
+    """A chemical firm in a chemical park's district (六合, 栖霞, 浦口, 江宁) if there is one."""
+    parks = [u for u in units if u.region_code[:6] in ("320116", "320113", "320111", "320115")]
+    return (parks or units or [None])[0]
 
 
 def seed_plans(session: Session, rng: random.Random, *, principal: Principal, settings: Settings, now: datetime,
@@ -146,7 +152,7 @@ def seed_plans(session: Session, rng: random.Random, *, principal: Principal, se
     xuanwu = create({"kind": "gov_special", "title": "玄武区生产安全事故应急预案", "region_code": "320102",
                      "unit_name": "玄武区人民政府", "content": _gov_content(
                          ["accident"], [], [("玄武区应急救援队", "队伍", 1, "支")], ("3", "4")).model_dump()})
-    chemical = (orgs.get("危险化学品") or orgs.get("冶金工贸") or [None])[0]
+    chemical = _in_parks(orgs.get("危险化学品") or orgs.get("冶金工贸") or [])
     builder = (orgs.get("建筑施工") or [None])[0]
     mall = (orgs.get("商贸综合体") or orgs.get("医疗卫生") or [None])[0]
     made = [overall, fire, chem, flood, xuanwu]
