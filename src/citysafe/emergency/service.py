@@ -121,8 +121,11 @@ def _region(session: Session, *, given: str | None, lon: float | None, lat: floa
 def open_incident(
     session: Session, *, incident_in: IncidentCreate, principal: Principal | None, settings: Settings, now: datetime,
     source: str = "duty_desk", source_ref: str | None = None, link: Mapping[str, Any] | None = None,
+    opening: Mapping[str, Any] | None = None,
 ) -> Incident:
-    """接报: a new incident in state ``received``, graded from the figures reported with the call."""
+    """接报: a new incident in state ``received``, graded from the figures reported with the call. ``link``
+    sets columns tying it to a unit or an alarm; ``opening`` adds keys to the opening entry's payload (the
+    hazard ticket an incident was promoted from, emergency/promote.py)."""
     the_rules = rules(settings)
     _check_kind(the_rules, incident_in.category, incident_in.subtype)
     reported_at = as_utc(incident_in.reported_at) if incident_in.reported_at else now
@@ -155,7 +158,8 @@ def open_incident(
                           f"{subtype_name}：{incident.description[:500]}"),
                     payload={"source": source, "category": incident.category, "subtype": incident.subtype,
                              "reported_at": reported_at.isoformat(), "occurred_at": occurred_at.isoformat(),
-                             "lon": lon, "lat": lat, "alarm_id": incident.alarm_id, **_figures(incident)})
+                             "lon": lon, "lat": lat, "alarm_id": incident.alarm_id, **_figures(incident),
+                             **dict(opening or {})})
     timeline.append(session, incident=incident, kind="graded", actor=actor, actor_id=actor_id, at=now,
                     text=f"{_grade_text(the_rules, incident)}；{_casualty_text(incident)}",
                     payload={"grade": incident.grade, "decided_by": incident.grade_decided_by})
