@@ -98,3 +98,33 @@ def test_refusals_write_nothing(client: TestClient, ctx: AppContext, make_user: 
     assert _count(ctx, Incident) == 0
     with unit_of_work(ctx.session_factory) as session:
         assert not session.scalars(select(HazardStep).where(HazardStep.action == "promoted")).all()
+
+
+def _login(client: TestClient, make_user: UserFactory, role: str, region: str, username: str) -> None:
+    make_user(role, region, username=username, display_name="应急局值班员张")
+    client.cookies.clear()
+    response = client.post("/login", data={"username": username, "password": "correct-horse", "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_the_console_button_promotes_and_links_back(client: TestClient, ctx: AppContext,
+                                                    make_user: UserFactory) -> None:
+    ticket = _ticket(client, ctx, make_user)
+    page = f"/hazards/tickets/{ticket['id']}"
+    _login(client, make_user, "grid_officer", "320102", "grid-console")
+    assert 'data-testid="promote-form"' not in client.get(page).text  # no WRITE_EMERGENCY: no button
+    _login(client, make_user, "department", "320102", "duty-console")
+    html = client.get(page).text
+    assert 'data-testid="promote-form"' in html and "升级为突发事件" in html and 'value="accident:fire"' in html
+    refused = client.post(f"/emergency/incidents/from-hazard/{ticket['id']}", data={"category_subtype": ""},
+                          follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"].startswith(page + "?error=")
+    done = client.post(f"/emergency/incidents/from-hazard/{ticket['id']}",
+                       data={"category_subtype": "accident:fire", "note": "冒烟"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/emergency/incidents/")
+    incident = client.get(done.headers["location"]).text
+    assert "已由隐患升级为突发事件" in incident and ticket["number"] in incident
+    html = client.get(page).text
+    assert 'data-testid="promoted-incident"' in html and 'data-testid="promote-form"' not in html
+    assert "升级为突发事件" in html  # the note on the ticket's timeline

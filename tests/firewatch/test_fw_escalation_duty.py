@@ -79,6 +79,7 @@ def test_a_district_without_a_roster_is_covered_by_the_city(ctx: AppContext, fak
     install_lookups(ctx)
     _set_roster(ctx, "320100", "王海燕", "陈磊")
     data, _ = _escalate(ctx)
+    assert data["to"]["people"][0]["name"] == "王海燕"
     escalation = next(n for n in fake.notices if n["type"] == "escalation")
     assert "带班领导王海燕（13900000001）" in str(escalation["message"])
     assert escalation["to"]["roster_region_code"] == "320100"
