@@ -26,12 +26,9 @@ from citysafe.core.pagination import PageParams
 from citysafe.demo import emergency_plans
 from citysafe.demo.city import DEMO_CITY, random_point_in
 from citysafe.demo.streets import names_of
-from citysafe.emergency import roster
 from citysafe.emergency import service as incidents
-from citysafe.emergency.calc.lifecycle import Action
 from citysafe.emergency.ledger import service as ledger
 from citysafe.emergency.ledger.schemas import LedgerUpdate
-from citysafe.emergency.models import Incident
 from citysafe.emergency.reports import service as reports
 from citysafe.emergency.reports.schemas import ReportCreate, ReportKind
 from citysafe.emergency.schemas import DutyEntryIn, IncidentCreate, TransitionIn
@@ -184,7 +181,7 @@ class _Demo:
                 "loss_yuan": round(rng.randint(low, high), -3) if high else 0}
 
     def open(self, scenario: Scenario, occurred: datetime, called: datetime, first: dict[str, int],
-             story: str) -> tuple[Incident, Any | None]:
+             story: str) -> tuple[Any, Any | None]:
         place, (lon, lat), unit, short, region = self.where(scenario)
         # The unit where it happened (on a road: the vehicle's operator).
         link = {"organization_id": unit.id, "unit_name": unit.name} if unit is not None else {}
@@ -196,11 +193,12 @@ class _Demo:
             principal=self.city, settings=self.settings, now=called + timedelta(minutes=2), link=link)
         return incident, unit
 
-    def step(self, incident: Incident, action: Action, at: datetime, note: str = "", level: str | None = None) -> None:
+    def step(self, incident: Any, action: str, at: datetime, note: str = "", level: str | None = None) -> None:
         incidents.transition(self.session, incident=incident, principal=self.city, settings=self.settings, now=at,
-                             change=TransitionIn(action=action, note=note, response_level=level))
+                             change=TransitionIn.model_validate({"action": action, "note": note,
+                                                                 "response_level": level}))
 
-    def report(self, incident: Incident, kind: ReportKind, to_level: str, at: datetime, figures: dict[str, int],
+    def report(self, incident: Any, kind: ReportKind, to_level: str, at: datetime, figures: dict[str, int],
                unit: Any | None, story: str) -> None:
         district = next((d.name for d in self.districts if incident.region_code.startswith(d.code)), "南京市")
         reporting = (unit.name if unit is not None else f"{district}人民政府") if to_level == "county" \
@@ -217,7 +215,7 @@ class _Demo:
                                 reporting_unit=reporting, issuer=self.person(), reporter=self.person(),
                                 reporter_phone=self.mobile(), filed_at=at))
 
-    def first_reports(self, incident: Incident, called: datetime, figures: dict[str, int], unit: Any | None,
+    def first_reports(self, incident: Any, called: datetime, figures: dict[str, int], unit: Any | None,
                       story: str, late: bool = False) -> datetime:
         """首报 to every level the clocks ask for, each before its deadline (or one level late: 迟报)."""
         last = called + timedelta(minutes=30)  # after the incident was verified and the response began
@@ -234,27 +232,27 @@ class _Demo:
         final = self.figures(scenario)
         first = {k: min(v, rng.randint(0, v)) if k != "deaths" else v for k, v in final.items()}
         incident, unit = self.open(scenario, occurred, called, first, story)
-        self.step(incident, Action.VERIFY, called + timedelta(minutes=rng.randint(5, 12)), "现场核实情况属实")
+        self.step(incident, "verify", called + timedelta(minutes=rng.randint(5, 12)), "现场核实情况属实")
         level = "4" if incident.grade in (None, "general") else "3"  # the plans' triggers (emergency_plans.py)
-        self.step(incident, Action.RESPOND, called + timedelta(minutes=rng.randint(14, 20)), level=level)
-        self.step(incident, Action.HANDLE, called + timedelta(minutes=rng.randint(22, 30)), "救援力量到场处置")
+        self.step(incident, "respond", called + timedelta(minutes=rng.randint(14, 20)), level=level)
+        self.step(incident, "handle", called + timedelta(minutes=rng.randint(22, 30)), "救援力量到场处置")
         last = self.first_reports(incident, called, first, unit, story, late)
         ended = (max(last, called + timedelta(hours=rng.uniform(*scenario.hours))) + timedelta(minutes=10)).replace(
             second=0, microsecond=0)
         self.report(incident, ReportKind.FOLLOW_UP, "city", ended - timedelta(minutes=5), final, unit,
                     f"{story}。现场处置基本结束")
-        self.step(incident, Action.END_RESPONSE, ended, "现场处置完毕，终止应急响应")
+        self.step(incident, "end_response", ended, "现场处置完毕，终止应急响应")
         self.complete_ledger(incident, unit)
         aftermath = ended + timedelta(hours=rng.randint(6, 30))
-        self.step(incident, Action.AFTERMATH, aftermath, "转入善后处置和事故调查")
+        self.step(incident, "aftermath", aftermath, "转入善后处置和事故调查")
         archive = aftermath + timedelta(days=rng.randint(15, 45))
         if archive < self.now - timedelta(hours=1):
             for n, to_level in enumerate(("county", "city")):
                 self.report(incident, ReportKind.FINAL, to_level, archive - timedelta(days=3, hours=2 - n), final,
                             unit, f"{story}。善后工作已完成")
-            self.step(incident, Action.ARCHIVE, archive, "调查报告已批复，资料归档")
+            self.step(incident, "archive", archive, "调查报告已批复，资料归档")
 
-    def complete_ledger(self, incident: Incident, unit: Any | None) -> None:
+    def complete_ledger(self, incident: Any, unit: Any | None) -> None:
         entry = ledger.entry_of(self.session, incident_id=incident.id)
         if entry is None:
             return
@@ -296,17 +294,17 @@ class _Demo:
         story = "地下一层仓库起火，浓烟较大，正在疏散商场内人员"
         figures = {"deaths": 0, "missing": 0, "serious_injuries": 0, "minor_injuries": 2, "loss_yuan": 0}
         incident, unit = self.open(fire, called - timedelta(minutes=6), called, figures, story)
-        self.step(incident, Action.VERIFY, called + timedelta(minutes=6), "消防救援站到场确认")
-        self.step(incident, Action.RESPOND, called + timedelta(minutes=12), level="4")
+        self.step(incident, "verify", called + timedelta(minutes=6), "消防救援站到场确认")
+        self.step(incident, "respond", called + timedelta(minutes=12), level="4")
         self.report(incident, ReportKind.INITIAL, "county", called + timedelta(minutes=35), figures, unit, story)
         road = SCENARIOS[1]
         called = (now - timedelta(hours=5)).replace(second=0)
         story = "货车与公交车碰撞，多名乘客受伤送医"
         figures = {"deaths": 0, "missing": 0, "serious_injuries": 1, "minor_injuries": 6, "loss_yuan": 80_000}
         incident, unit = self.open(road, called - timedelta(minutes=5), called, figures, story)
-        self.step(incident, Action.VERIFY, called + timedelta(minutes=8))
-        self.step(incident, Action.RESPOND, called + timedelta(minutes=15), level="4")
-        self.step(incident, Action.HANDLE, called + timedelta(minutes=25), "交警、120到场处置，道路单向放行")
+        self.step(incident, "verify", called + timedelta(minutes=8))
+        self.step(incident, "respond", called + timedelta(minutes=15), level="4")
+        self.step(incident, "handle", called + timedelta(minutes=25), "交警、120到场处置，道路单向放行")
         self.first_reports(incident, called, figures, unit, story)
 
     # ---- the roster --------------------------------------------------------------------------------------
@@ -330,7 +328,8 @@ class _Demo:
                                         phone=staff[(turn * officers + k) % len(staff)][1],
                                         note=f"值班室 025-{self.rng.randint(5000, 8999)}{self.rng.randint(1000, 9999)}")
                             for k in range(officers)]
-                roster.set_day(self.session, region_code=code, day=today + timedelta(days=offset), entries=entries)
+                incidents.set_roster_day(self.session, region_code=code, day=today + timedelta(days=offset),
+                                         entries=entries)
                 days += 1
         return days
 

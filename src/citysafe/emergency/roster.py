@@ -15,7 +15,6 @@ from citysafe.auth import service as auth_service
 from citysafe.core.errors import NotFound, field_error
 from citysafe.emergency.models import DutyShift
 from citysafe.emergency.schemas import DutyEntryIn
-from citysafe.firewatch.alarms.duty import OnDuty
 from citysafe.regions import service as regions_service
 
 
@@ -72,8 +71,9 @@ def on_duty(session: Session, *, region_code: str, day: date) -> tuple[str | Non
     return None, []
 
 
-def duty_people(session: Session, region_code: str, day: date) -> tuple[str | None, list[OnDuty]]:
-    """``on_duty`` as firewatch's escalation notice asks it (firewatch/alarms/duty.py): leader first."""
+def duty_people(session: Session, region_code: str, day: date) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """``on_duty`` as firewatch's escalation notice asks it (firewatch/alarms/duty.py): the division whose
+    roster answered and its people as (post, name, phone), the leader first."""
     code, shifts = on_duty(session, region_code=region_code, day=day)
     ordered = sorted(shifts, key=lambda s: (s.post != "带班领导", s.id))
-    return code, [OnDuty(post=s.post, name=s.name, phone=s.phone) for s in ordered]
+    return code, [(s.post, s.name, s.phone) for s in ordered]

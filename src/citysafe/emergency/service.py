@@ -23,7 +23,7 @@ from citysafe.core.events import publish
 from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
-from citysafe.emergency import timeline
+from citysafe.emergency import roster, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH, Casualties, grade
 from citysafe.emergency.calc.lifecycle import (
     ACTION_NAMES_ZH,
@@ -42,11 +42,15 @@ from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFil
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["get", "list_incidents", "open_for_fire", "open_incident", "report_casualties", "transition"]
+__all__ = ["get", "list_incidents", "on_duty", "open_for_fire", "open_incident", "report_casualties",
+           "set_roster_day", "transition"]
 
 log = logging.getLogger(__name__)
 SYSTEM_NAME = "系统"
 FIGURES = ("deaths", "missing", "serious_injuries", "minor_injuries", "loss_yuan")
+# The duty roster (roster.py), as other domains and the demo city may ask it.
+set_roster_day = roster.set_day
+on_duty = roster.on_duty
 
 
 def _actor(principal: Principal | None) -> tuple[str, int | None]:

@@ -23,12 +23,13 @@ class OnDuty(NamedTuple):
     phone: str
 
 
-# (session, division code, local day) -> the people on duty answering for that division that day, the
-# division whose roster it is (its own or the nearest one above it), or (None, ()) when no roster covers it.
-DutyLookup = Callable[[Session, str, date], tuple[str | None, Sequence[OnDuty]]]
+# (session, division code, local day) -> the division whose roster answers for that division that day (its
+# own or the nearest one above it) and its people as (post, name, phone); (None, ()) when no roster covers it.
+# Plain tuples, so the domain that keeps the roster need not import firewatch.
+DutyLookup = Callable[[Session, str, date], tuple[str | None, Sequence[tuple[str, str, str]]]]
 
 
-def no_roster(session: Session, region_code: str, day: date) -> tuple[str | None, Sequence[OnDuty]]:
+def no_roster(session: Session, region_code: str, day: date) -> tuple[str | None, Sequence[tuple[str, str, str]]]:
     del session, region_code, day
     return None, ()
 

@@ -166,8 +166,9 @@ def _notify(session: Session, notifier: Notifier, *, alarm_id: int, channel: str
             if len(earlier) != attempt - 1 or earlier[-1].get("ok"):
                 log.info("retry %s of alarm %s %s/%s already made: dropped", attempt, alarm_id, channel, level)
                 return None
-        people = (duty(reader, region_code, notifier.clock.now().astimezone(SHANGHAI).date())
-                  if channel == REGION_DUTY and region_code else (None, ()))
+        roster_region, found = (duty(reader, region_code, notifier.clock.now().astimezone(SHANGHAI).date())
+                                if channel == REGION_DUTY and region_code else (None, ()))
+        people = (roster_region, [OnDuty(*person) for person in found])
         notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code, duty=people)
         state = alarm.state
     to = notice["to"]
