@@ -76,6 +76,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "firewatch_maintenance_end": None,
     "emergency_incidents_casualties": {"deaths": 1},
     "emergency_incidents_transition": {"action": "verify", "note": "越权"},
+    "emergency_incidents_from_hazard": {"category": "accident", "subtype": "fire", "note": "越权"},
     "emergency_timeline_add": {"kind": "note", "text": "越权"},
     "emergency_reports_file": {"kind": "follow_up", "to_level": "county", "time_place_scene": "越权", "course": "越权",
                                "deaths": 0, "missing": 0, "serious_injuries": 0, "reporting_unit": "越权"},

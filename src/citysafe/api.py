@@ -37,7 +37,7 @@ from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
-from citysafe.registry import check_startup, new_context, register_handlers
+from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
 from citysafe.risk import views as risk_views
 from citysafe.risk import warmup as risk_warmup
@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     context = ctx or new_context(settings or get_settings())
     check_startup(context)
     register_handlers(context.bus)
+    install_lookups(context)  # a context made elsewhere (tests) gets them too
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -22,6 +22,7 @@ from citysafe.core.events import DomainEvent, EventBus
 from citysafe.emergency import events as emergency_events
 from citysafe.emergency import handlers as emergency_handlers
 from citysafe.emergency import models as emergency_models
+from citysafe.emergency import roster as emergency_roster
 from citysafe.emergency.command import models as command_models
 from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.ledger import models as ledger_models
@@ -29,6 +30,7 @@ from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
+from citysafe.firewatch.alarms import duty as firewatch_duty
 from citysafe.firewatch.alarms import links as firewatch_links
 from citysafe.firewatch.alarms import models as firewatch_alarm_models
 from citysafe.firewatch.ingest import models as firewatch_ingest_models
@@ -94,7 +96,15 @@ def new_context(settings: Settings, *, engine: Engine | None = None, clock: Cloc
     """An application context on ``settings`` whose bus knows every domain's events (no handlers yet:
     whoever runs them calls ``register_handlers(ctx.bus)``). The tables are registered: importing this
     module imported every model module."""
-    return AppContext.from_settings(settings, engine=engine, clock=clock, event_types=EVENT_TYPES)
+    ctx = AppContext.from_settings(settings, engine=engine, clock=clock, event_types=EVENT_TYPES)
+    install_lookups(ctx)
+    return ctx
+
+
+def install_lookups(ctx: AppContext) -> None:
+    """What a lower domain asks of a higher one through an interface of its own: firewatch's escalation
+    notices ask emergency's duty roster who is on duty (firewatch/alarms/duty.py)."""
+    firewatch_duty.DUTY_LOOKUP.set(ctx, emergency_roster.duty_people)
 
 
 def register_handlers(event_bus: EventBus) -> None:

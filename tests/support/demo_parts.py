@@ -1,5 +1,5 @@
 """The demo city without its risk register (a minute to build): Jiangsu's divisions, the organisations,
-the accounts, and on request the firewatch and hazards demos; and an hour of the demo's simulated traffic
+the accounts, and on request the firewatch, hazards and emergency demos; and an hour of the demo's simulated traffic
 replayed straight into the alarm engine with the demo operator at work, in simulated time (no sleeping).
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import text
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.demo import city, firewatch, hazards, operator
+from citysafe.demo import city, emergency, firewatch, hazards, operator
 from citysafe.firewatch import service as fw
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, build_upload, decode_frame, encode_frame
 from citysafe.firewatch.simulator import DEMO_FAULT_SHARE, DEMO_FIRE_SHARE, DEMO_RATE, DEMO_UNITS, Traffic
@@ -24,7 +24,8 @@ PASSWORD = "correct-horse"
 CHINA = timedelta(hours=8)
 
 
-def seed_city(ctx: AppContext, *, with_firewatch: bool = True, with_hazards: bool = False) -> None:
+def seed_city(ctx: AppContext, *, with_firewatch: bool = True, with_hazards: bool = False,
+              with_emergency: bool = False) -> None:
     rng = random.Random(2020)
     with unit_of_work(ctx.session_factory, actor="demo") as session:
         regions_service.import_packaged_jiangsu(session)
@@ -35,6 +36,8 @@ def seed_city(ctx: AppContext, *, with_firewatch: bool = True, with_hazards: boo
             firewatch.seed_demo(session, rng)
         if with_hazards:
             hazards.seed_demo(session, rng)
+        if with_emergency:
+            emergency.seed_demo(session, rng)
 
 
 def remove_grids(ctx: AppContext) -> None:

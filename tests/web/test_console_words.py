@@ -20,12 +20,10 @@ from citysafe import demo
 from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.emergency import service as emergency_service
-from citysafe.emergency.calc.clocks import Level
+from citysafe.emergency.drills.models import Drill
+from citysafe.emergency.ledger.models import LedgerEntry
 from citysafe.emergency.models import Incident
-from citysafe.emergency.reports import service as reports_service
-from citysafe.emergency.reports.schemas import ReportCreate, ReportKind
-from citysafe.emergency.schemas import IncidentCreate
+from citysafe.emergency.plans.models import EmergencyPlan
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer
@@ -42,13 +40,10 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
-    "/emergency/plans/{plan_id}": "the demo city has no emergency plans yet (issue #12 point 9); the plan page is "
-                                  "read in tests/e2e/test_emergency_plans.py",
-    "/emergency/ledger/{entry_id}": "the demo city has no accidents in its ledger yet (issue #12 point 9); the entry "
-                                    "page is read in tests/e2e/test_em_ledger_console.py",
-    "/emergency/drills/{drill_id}": "the demo city has no drills yet (issue #12 point 9); the drill page is read in "
-                                    "tests/e2e/test_em_drill_mode_flow.py",
 }
+# A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
+# of ``path_ids`` it reads its id from.
+RENAMED = {"/emergency/plans/{plan_id}": {"plan_id": "emergency_plan_id"}}
 
 # Pages whose query shows another state of a page the route walk reads plainly.
 EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1",
@@ -68,20 +63,15 @@ def _first(session: Session, stmt: Any) -> int:
     return int(found)
 
 
-def _incident(session: Session, ctx: AppContext) -> int:
-    """The demo city has no incidents yet (issue #12 point 9): a fire at a Xuanwu shopping centre, reported."""
-    found = session.scalar(select(Incident.id).order_by(Incident.id).limit(1))
-    if found is not None:
-        return int(found)
-    incident = emergency_service.open_incident(session, incident_in=IncidentCreate(
-        category="accident", subtype="fire", description="商场三层餐饮区起火，已疏散", place="玄武区中山路1号 某商场",
-        region_code="320102002", caller_name="商场保安", caller_phone="13800000000", deaths=0, serious_injuries=2),
-        principal=None, settings=ctx.settings, now=ctx.clock.now())
-    reports_service.file_report(session, incident=incident, report_in=ReportCreate(
-        kind=ReportKind.INITIAL, to_level=Level.COUNTY, time_place_scene="玄武区中山路1号 某商场三层餐饮区",
-        course="餐饮区起火，已疏散", deaths=0, missing=0, serious_injuries=2, reporting_unit="某商场"),
-        principal=None, settings=ctx.settings, now=ctx.clock.now())
-    return incident.id
+def _emergency(session: Session) -> dict[str, int | str]:
+    """The emergency demo's (issue #12 point 9): an incident in 响应 with its 首报 filed, a plan with versions,
+    review and filing records (the city's 总体预案), a ledger entry with its 门类 and unit filled."""
+    return {"incident_id": _first(session, select(Incident.id).where(Incident.state == "responding")),
+            "emergency_plan_id": _first(session, select(EmergencyPlan.id).where(EmergencyPlan.version > 1)
+                                        .order_by(EmergencyPlan.id)),
+            "entry_id": _first(session, select(LedgerEntry.id).where(LedgerEntry.industry_code != "")
+                               .order_by(LedgerEntry.id)),
+            "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id))}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
@@ -103,7 +93,7 @@ def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int |
             "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
             "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
             "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id)),
-            **({"incident_id": _incident(session, ctx)} if ctx is not None else {})}
+            **(_emergency(session) if ctx is not None else {})}
 
 
 def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:
@@ -112,9 +102,10 @@ def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:
         if path in NOT_READ:
             continue
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-        unknown = [n for n in names if n not in ids]
+        keys = {n: RENAMED.get(path, {}).get(n, n) for n in names}
+        unknown = [keys[n] for n in names if keys[n] not in ids]
         assert not unknown, f"{path}: give this test an id for {unknown} (path_ids) or a reason in NOT_READ"
-        urls.append(path.format(**{n: ids[n] for n in names}))
+        urls.append(path.format(**{n: ids[keys[n]] for n in names}))
     return urls
 
 

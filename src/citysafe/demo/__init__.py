@@ -3,7 +3,8 @@
 ``seed`` loads Jiangsu's divisions, the organisations and accounts (``city``), then each domain's demo in
 ``SEEDERS`` order with one seeded random generator, so the demo city is the same on every machine.
 Modules: ``city`` (organisations, accounts), ``risk`` (the risk register; ``risk_build`` and ``places``
-hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop).
+hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop),
+``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills).
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import firewatch, hazards, risk
+from citysafe.demo import emergency, firewatch, hazards, risk
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
 __all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "accounts_of", "seed"]
 
-# Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it).
+# Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it;
+# emergency the accounts and organisations).
 SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     risk.seed_demo,
     firewatch.seed_demo,
     hazards.seed_demo,
+    emergency.seed_demo,
 )
 
 

@@ -69,3 +69,11 @@ def on_duty(session: Session, *, region_code: str, day: date) -> tuple[str | Non
         if own:
             return code, own
     return None, []
+
+
+def duty_people(session: Session, region_code: str, day: date) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """``on_duty`` as firewatch's escalation notice asks it (firewatch/alarms/duty.py): the division whose
+    roster answered and its people as (post, name, phone), the leader first."""
+    code, shifts = on_duty(session, region_code=region_code, day=day)
+    ordered = sorted(shifts, key=lambda s: (s.post != "带班领导", s.id))
+    return code, [(s.post, s.name, s.phone) for s in ordered]

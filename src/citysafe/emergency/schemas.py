@@ -94,6 +94,17 @@ class IncidentCreate(BaseModel):
     _region_code = field_validator("region_code")(classmethod(lambda cls, v: _region(v)))
 
 
+class PromoteIn(BaseModel):
+    """An escalated hazard promoted to an incident: its category and sub-type; the rest comes from the ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(max_length=30)
+    subtype: str = Field(max_length=40)
+    title: str = Field(default="", max_length=200, description="the ticket's title if left out")
+    note: str = Field(default="", max_length=2000, description="why it is an emergency now")
+
+
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -23,7 +23,7 @@ from citysafe.core.events import publish
 from citysafe.core.geo import location_wgs84
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
-from citysafe.emergency import drill_mode, timeline
+from citysafe.emergency import drill_mode, roster, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH, Casualties, grade
 from citysafe.emergency.calc.lifecycle import (
     ACTION_NAMES_ZH,
@@ -42,12 +42,15 @@ from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFil
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["close_drill_incident", "get", "list_incidents", "open_for_fire", "open_incident", "report_casualties",
-           "transition"]
+__all__ = ["close_drill_incident", "get", "list_incidents", "on_duty", "open_for_fire", "open_incident",
+           "report_casualties", "set_roster_day", "transition"]
 
 log = logging.getLogger(__name__)
 SYSTEM_NAME = "系统"
 FIGURES = ("deaths", "missing", "serious_injuries", "minor_injuries", "loss_yuan")
+# The duty roster (roster.py), as other domains and the demo city may ask it.
+set_roster_day = roster.set_day
+on_duty = roster.on_duty
 
 
 def _actor(principal: Principal | None) -> tuple[str, int | None]:
@@ -122,8 +125,11 @@ def _region(session: Session, *, given: str | None, lon: float | None, lat: floa
 def open_incident(
     session: Session, *, incident_in: IncidentCreate, principal: Principal | None, settings: Settings, now: datetime,
     source: str = "duty_desk", source_ref: str | None = None, link: Mapping[str, Any] | None = None,
+    opening: Mapping[str, Any] | None = None,
 ) -> Incident:
-    """接报: a new incident in state ``received``, graded from the figures reported with the call."""
+    """接报: a new incident in state ``received``, graded from the figures reported with the call. ``link``
+    sets columns tying it to a unit or an alarm; ``opening`` adds keys to the opening entry's payload (the
+    hazard ticket an incident was promoted from, emergency/promote.py)."""
     the_rules = rules(settings)
     _check_kind(the_rules, incident_in.category, incident_in.subtype)
     reported_at = as_utc(incident_in.reported_at) if incident_in.reported_at else now
@@ -156,7 +162,8 @@ def open_incident(
                           f"{subtype_name}：{incident.description[:500]}"),
                     payload={"source": source, "category": incident.category, "subtype": incident.subtype,
                              "reported_at": reported_at.isoformat(), "occurred_at": occurred_at.isoformat(),
-                             "lon": lon, "lat": lat, "alarm_id": incident.alarm_id, **_figures(incident)})
+                             "lon": lon, "lat": lat, "alarm_id": incident.alarm_id, **_figures(incident),
+                             **dict(opening or {})})
     timeline.append(session, incident=incident, kind="graded", actor=actor, actor_id=actor_id, at=now,
                     text=f"{_grade_text(the_rules, incident)}；{_casualty_text(incident)}",
                     payload={"grade": incident.grade, "decided_by": incident.grade_decided_by})

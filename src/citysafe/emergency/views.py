@@ -16,7 +16,7 @@ from citysafe.core.clock import to_local
 from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.validators import validate_division_code
-from citysafe.emergency import reads, roster, service, timeline
+from citysafe.emergency import promote, reads, roster, service, timeline
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import (
     CasualtiesIn,
@@ -24,6 +24,7 @@ from citysafe.emergency.schemas import (
     IncidentDetail,
     IncidentFilter,
     IncidentPage,
+    PromoteIn,
     RosterIn,
     RosterRead,
     TimelineEntryRead,
@@ -50,6 +51,18 @@ def open_incident(incident_in: IncidentCreate, db: DbSession, ctx: Context, prin
     """接报: open an incident from a call (caller, phone, time, place, what happened, category, sub-type)."""
     now = ctx.clock.now()
     incident = service.open_incident(db, incident_in=incident_in, principal=principal, settings=ctx.settings, now=now)
+    return reads.incident_detail(db, incident, settings=ctx.settings)
+
+
+@router.post("/incidents/from-hazard/{ticket_id}", response_model=IncidentDetail, status_code=201,
+             operation_id="emergency_incidents_from_hazard")
+def open_from_hazard(ticket_id: RowId, promote_in: PromoteIn, db: DbSession, ctx: Context,
+                     principal: Writer) -> IncidentDetail:
+    """Promote an escalated hazard ticket to an incident (category and sub-type chosen here; place, location,
+    division, unit and description from the ticket); the ticket's timeline notes it. 409 if the ticket is not
+    escalated or was promoted already."""
+    incident = promote.open_from_hazard(db, ticket_id=ticket_id, promote_in=promote_in, principal=principal,
+                                        settings=ctx.settings, now=ctx.clock.now())
     return reads.incident_detail(db, incident, settings=ctx.settings)
 
 

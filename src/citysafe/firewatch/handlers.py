@@ -4,7 +4,8 @@ people on duty (alarms/notify.py), and a notice that failed is tried again when 
 
 Each reaction takes the 119 forwarder and the notifier of the session's own application
 (``alarms/links.py``: the ``LINKS`` slot), so two applications in one process each forward through
-their own."""
+their own. An escalation names the people on the division's duty roster, found through the application's
+``DUTY_LOOKUP`` (alarms/duty.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.events import DomainEvent, EventBus
 from citysafe.firewatch.alarms import forwarding, notify
+from citysafe.firewatch.alarms.duty import DUTY_LOOKUP
 from citysafe.firewatch.alarms.links import LINKS
 from citysafe.firewatch.events import AlarmEscalated, AlarmReminded, FireConfirmed, NoticeRetryDue
 
@@ -32,12 +34,13 @@ def notify_reminded(session: Session, event: DomainEvent) -> None:
 def notify_escalated(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, AlarmEscalated)
     notify.notify_escalated(session, alarm_id=event.alarm_id, level=event.level,
-                            region_code=event.escalated_region_code, notifier=LINKS.of(session).notifier)
+                            region_code=event.escalated_region_code, notifier=LINKS.of(session).notifier,
+                            duty=DUTY_LOOKUP.of(session))
 
 
 def notify_again(session: Session, event: DomainEvent) -> None:
     assert isinstance(event, NoticeRetryDue)
-    notify.notify_again(session, event, notifier=LINKS.of(session).notifier)
+    notify.notify_again(session, event, notifier=LINKS.of(session).notifier, duty=DUTY_LOOKUP.of(session))
 
 
 def register(bus: EventBus) -> None:

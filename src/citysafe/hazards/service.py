@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.config import Settings
-from citysafe.core.errors import NotFound
+from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
@@ -29,8 +29,9 @@ from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["DueTicket", "OpenHazard", "TicketDigest", "TicketRef", "hazard_stats", "open_hazards",
-           "open_ticket_for_fault", "report_ticket", "sweep_overdue", "ticket_digest"]
+__all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "escalated_ticket",
+           "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault", "report_ticket", "sweep_overdue",
+           "ticket_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +179,52 @@ def report_ticket(session: Session, *, title: str, description: str, category: H
         existing = tickets_service.report(session, ticket_in=ticket_in, principal=principal, settings=settings,
                                           now=now, source_ref=source_ref)
     return TicketRef(existing.id, existing.number)
+
+
+# ---- an escalated ticket promoted to an emergency incident (emergency asks; hazards keeps its own history) ----
+
+PROMOTED = "promoted"  # the step's action on the ticket's timeline
+
+
+@dataclass(frozen=True)
+class EscalatedTicket:
+    """What an incident opened from a ticket takes from it: what, where, whose, and how far it was escalated."""
+
+    id: int
+    number: str
+    title: str
+    description: str
+    place: str
+    lon: float | None
+    lat: float | None
+    region_code: str
+    organization_id: int | None
+    organization_name: str
+    escalation_step: int
+    escalation_region_code: str | None
+
+
+def escalated_ticket(session: Session, *, ticket_id: int) -> EscalatedTicket:
+    """The ticket ``ticket_id`` in the caller's scope (NotFound otherwise), refused (409, field ``ticket_id``)
+    unless the overdue sweep escalated it (``escalation_step`` ≥ 1): only an escalated hazard is promoted."""
+    ticket = tickets_service.get(session, ticket_id=ticket_id)
+    if ticket.escalation_step < 1:
+        raise Conflict(detail="only an escalated hazard ticket can be promoted to an incident",
+                       detail_zh="只有已逾期督办（升级）的隐患才能升级为突发事件",
+                       fields=[field_error("ticket_id", "not escalated", "该隐患尚未督办升级").fields[0]])
+    place = "，".join(p for p in (ticket.organization_name, ticket.place_name, ticket.address) if p)
+    return EscalatedTicket(
+        id=ticket.id, number=ticket.number, title=ticket.title, description=ticket.description or ticket.title,
+        place=place or ticket.title, lon=ticket.lon, lat=ticket.lat, region_code=ticket.region_code,
+        organization_id=ticket.organization_id, organization_name=ticket.organization_name,
+        escalation_step=ticket.escalation_step, escalation_region_code=ticket.escalation_region_code)
+
+
+def note_promoted(session: Session, *, ticket_id: int, incident_id: int, incident_number: str,
+                  principal: Principal | None, now: datetime) -> None:
+    """A note on the ticket's own timeline that it was promoted to incident ``incident_number``; the ticket's
+    state and deadline do not change (the rectification still has to be done)."""
+    ticket = tickets_service.get(session, ticket_id=ticket_id)
+    tickets_service.add_note(session, ticket=ticket, action=PROMOTED, principal=principal, now=now,
+                             note=f"已升级为突发事件 {incident_number}",
+                             data={"incident_id": incident_id, "incident_number": incident_number})

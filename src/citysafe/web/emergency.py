@@ -19,14 +19,21 @@ from citysafe.core.clock import format_local, to_local
 from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, Forbidden
 from citysafe.core.pagination import PageParams
-from citysafe.emergency import reads, roster, service, timeline
+from citysafe.emergency import promote, reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.ledger import service as ledger
 from citysafe.emergency.reports import service as reports_service
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH
 from citysafe.emergency.rules import rules
-from citysafe.emergency.schemas import CasualtiesIn, IncidentCreate, IncidentFilter, RosterIn, TransitionIn
+from citysafe.emergency.schemas import (
+    CasualtiesIn,
+    IncidentCreate,
+    IncidentFilter,
+    PromoteIn,
+    RosterIn,
+    TransitionIn,
+)
 from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.emergency_command import room_context
@@ -115,6 +122,25 @@ async def set_roster(request: Request, db: DbSession, ctx: Context) -> Response:
                                                                        "entries.phone": N_("值班电话"),
                                                                        "entries.post": N_("岗位")},
                       t=translator(request))
+
+
+@router.post("/emergency/incidents/from-hazard/{ticket_id}")
+async def promote_hazard(request: Request, ticket_id: RowId, db: DbSession, ctx: Context) -> Response:
+    """升级为突发事件 from an escalated hazard ticket's page; a refusal goes back to the ticket."""
+    principal = _writer(_reader(request, db))
+    values = posted(await request.form(), ("category_subtype", "note"))
+    t = translator(request)
+    category, _, subtype = values["category_subtype"].partition(":")
+    try:
+        incident = promote.open_from_hazard(
+            db, ticket_id=ticket_id, principal=principal, settings=ctx.settings, now=ctx.clock.now(),
+            promote_in=PromoteIn.model_validate({"category": category, "subtype": subtype, "note": values["note"]}))
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return back(f"/hazards/tickets/{ticket_id}",
+                    error=form_message(exc, FIELD_LABELS | {"ticket_id": N_("隐患"), "note": N_("说明")}, t))
+    return back(f"/emergency/incidents/{incident.id}",
+                ok=t.gettext("已由隐患升级为突发事件：%(number)s，请核实现场情况", number=incident.number))
 
 
 @router.post("/emergency/incidents")

@@ -24,6 +24,8 @@ from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
 from citysafe.core.problems import validation_problem
 from citysafe.core.uploads import read_capped
+from citysafe.emergency import promote
+from citysafe.emergency.rules import rules as emergency_rules
 from citysafe.hazards import rules
 from citysafe.hazards.calc.judging import end_of_local_day
 from citysafe.hazards.calc.lifecycle import ACTION_NAMES_ZH, STATE_NAMES_ZH
@@ -134,7 +136,17 @@ def ticket_page(request: Request, ticket_id: RowId, db: DbSession, ctx: Context)
         if any(a.action in ("assign", "reassign") for a in detail.allowed_actions) else []
     return render(request, "hazards/ticket.html", principal, t=detail, local=format_local, units=units,
                   ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""),
-                  criteria=rules.standards(ctx.settings).for_category(detail.category))
+                  criteria=rules.standards(ctx.settings).for_category(detail.category),
+                  promote=_promotion(db, ctx, principal, ticket.id, detail.escalation_step))
+
+
+def _promotion(db: DbSession, ctx: AppContext, principal: Principal, ticket_id: int,
+               step: int) -> dict[str, Any] | None:
+    """升级为突发事件 on an escalated ticket, for a duty officer: the incident it became, or the kinds to choose."""
+    if not principal.can(Permission.WRITE_EMERGENCY) or step < 1:
+        return None
+    return {"incident": promote.promoted_from(db, ticket_id=ticket_id),
+            "categories": list(emergency_rules(ctx.settings).categories.values())}
 
 
 @router.post("/hazards/tickets/{ticket_id}/act")

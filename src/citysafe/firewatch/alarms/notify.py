@@ -30,6 +30,7 @@ other alarms stay on the board. The notice's JSON is described in docs/notificat
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -40,6 +41,7 @@ from citysafe.core.clock import SHANGHAI, Clock, SystemClock
 from citysafe.core.config import Settings
 from citysafe.core.events import publish
 from citysafe.core.outbound import DeliveryReport, DeliveryResult, Message, Outbound
+from citysafe.firewatch.alarms.duty import DutyLookup, OnDuty, no_roster
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction
 from citysafe.firewatch.alarms.outlink import OutboundLink, check_link
 from citysafe.firewatch.enums import DECISION_KINDS, KIND_NAMES_ZH, AlarmKind, AlarmState
@@ -90,9 +92,11 @@ def notify_reminded(session: Session, *, alarm_id: int, notifier: Notifier) -> A
 
 
 def notify_escalated(session: Session, *, alarm_id: int, level: int, region_code: str,
-                     notifier: Notifier) -> AlarmAction | None:
-    """Tell the duty officer of ``region_code`` that the alarm went up to it (escalation ``level``)."""
-    return _notify(session, notifier, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code)
+                     notifier: Notifier, duty: DutyLookup = no_roster) -> AlarmAction | None:
+    """Tell the duty officer of ``region_code`` that the alarm went up to it (escalation ``level``): the people
+    ``duty`` finds on its roster today, by name and phone, or the division's duty office by name."""
+    return _notify(session, notifier, alarm_id=alarm_id, channel=REGION_DUTY, level=level, region_code=region_code,
+                   duty=duty)
 
 
 def retry_failed(session: Session) -> list[int]:
@@ -119,10 +123,11 @@ def retry_failed(session: Session) -> list[int]:
     return due
 
 
-def notify_again(session: Session, event: NoticeRetryDue, *, notifier: Notifier) -> AlarmAction | None:
+def notify_again(session: Session, event: NoticeRetryDue, *, notifier: Notifier,
+                 duty: DutyLookup = no_roster) -> AlarmAction | None:
     """Make the attempt ``event`` asks for, unless it was made already or is no longer wanted."""
     return _notify(session, notifier, alarm_id=event.alarm_id, channel=event.channel, level=event.level,
-                   region_code=event.region_code, attempt=event.attempt)
+                   region_code=event.region_code, attempt=event.attempt, duty=duty)
 
 
 def _retriable(data: dict[str, Any]) -> bool:
@@ -145,7 +150,7 @@ def _attempts(reader: Session, alarm_id: int, channel: str, level: int) -> list[
 
 
 def _notify(session: Session, notifier: Notifier, *, alarm_id: int, channel: str, level: int,
-            region_code: str | None, attempt: int = 1) -> AlarmAction | None:
+            region_code: str | None, attempt: int = 1, duty: DutyLookup = no_roster) -> AlarmAction | None:
     with _reader(session) as reader:
         alarm = reader.get(Alarm, alarm_id)
         if alarm is None or alarm.kind not in DECISION_KINDS:
@@ -161,7 +166,10 @@ def _notify(session: Session, notifier: Notifier, *, alarm_id: int, channel: str
             if len(earlier) != attempt - 1 or earlier[-1].get("ok"):
                 log.info("retry %s of alarm %s %s/%s already made: dropped", attempt, alarm_id, channel, level)
                 return None
-        notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code)
+        roster_region, found = (duty(reader, region_code, notifier.clock.now().astimezone(SHANGHAI).date())
+                                if channel == REGION_DUTY and region_code else (None, ()))
+        people = (roster_region, [OnDuty(*person) for person in found])
+        notice = _notice(reader, alarm, channel=channel, level=level, region_code=region_code, duty=people)
         state = alarm.state
     to = notice["to"]
     if channel == UNIT_CONTACT and not to["phones"]:
@@ -197,7 +205,12 @@ def _reader(session: Session) -> Session:
     return Session(bind=session.get_bind().execution_options(sqlite_immediate=False))
 
 
-def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_code: str | None) -> dict[str, Any]:
+def _duty_words(people: Sequence[OnDuty]) -> str:
+    return "、".join(f"{p.post}{p.name}（{p.phone}）" for p in people)
+
+
+def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_code: str | None,
+            duty: tuple[str | None, Sequence[OnDuty]] = (None, ())) -> dict[str, Any]:
     unit = reader.get(FireUnit, alarm.unit_id) if alarm.unit_id else None
     region = region_code or alarm.region_code
     region_name = regions_service.names(reader, codes=[region]).get(region, "")
@@ -213,9 +226,16 @@ def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_c
         message = (f"【消防远程监控】{place}，{where}{kind_name}未确认，请消防控制室立即核实处置。"
                    f"首次报警 {first:%Y-%m-%d %H:%M:%S}，告警编号 {alarm.id}。")
     else:
-        to = {"region_code": region, "phones": [], "name": f"{region_name or region}值班人员"}
+        # The roster's people on duty (emergency's 值班表, through firewatch/alarms/duty.py), by name and phone;
+        # without a roster, the division's duty office by name.
+        roster_region, people = duty
+        who = _duty_words(people) if people else f"{region_name or region}值班人员"
+        to = {"region_code": region, "phones": [p.phone for p in people if p.phone], "name": who}
+        if people:
+            to |= {"people": [p._asdict() for p in people], "roster_region_code": roster_region}
         message = (f"【消防远程监控】{place}，{where}{kind_name}未确认，已升级至{region_name or region}"
-                   f"（第{level}级），请立即督促处置。首次报警 {first:%Y-%m-%d %H:%M:%S}，告警编号 {alarm.id}。")
+                   f"（第{level}级），请{who}立即督促处置。首次报警 {first:%Y-%m-%d %H:%M:%S}，"
+                   f"告警编号 {alarm.id}。")
     return {
         "type": "reminder" if channel == UNIT_CONTACT else "escalation",
         "alarm_id": alarm.id, "kind": alarm.kind, "kind_name": kind_name,
@@ -228,8 +248,12 @@ def _notice(reader: Session, alarm: Alarm, *, channel: str, level: int, region_c
 
 def _note(notice: dict[str, Any], status: str, error: str) -> str:
     to = notice["to"]
-    who = (f"单位联系人 {to['name']} {'、'.join(to['phones'])}".strip() if notice["type"] == "reminder"
-           else f"{notice['region_name'] or to['region_code']}值班人员（第{notice['level']}级升级）")
+    if notice["type"] == "reminder":
+        who = f"单位联系人 {to['name']} {'、'.join(to['phones'])}".strip()
+    elif to.get("people"):
+        who = f"{notice['region_name'] or to['region_code']}值班 {to['name']}（第{notice['level']}级升级）"
+    else:
+        who = f"{notice['region_name'] or to['region_code']}值班人员（第{notice['level']}级升级）"
     if status == "delivered":
         return f"已通知{who}"
     if status == "not_sent":

@@ -37,7 +37,7 @@ from citysafe.hazards.tickets.schemas import (
 )
 from citysafe.hazards.tickets.service import capacities_for
 
-ACTION_NAMES_ZH_ALL = {**ACTION_NAMES_ZH, "report": "上报"}
+ACTION_NAMES_ZH_ALL = {**ACTION_NAMES_ZH, "report": "上报", "promoted": "升级为突发事件"}
 
 
 def is_overdue(ticket: HazardTicket, now: datetime) -> bool:

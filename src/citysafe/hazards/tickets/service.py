@@ -129,6 +129,14 @@ def _step(session: Session, ticket: HazardTicket, *, action: str, from_state: st
     return step
 
 
+def add_note(session: Session, *, ticket: HazardTicket, action: str, note: str, data: dict[str, Any],
+             principal: Principal | None, now: datetime) -> HazardStep:
+    """A step on the ticket's timeline that does not move it (another domain's record about it)."""
+    ticket.updated_at = now
+    return _step(session, ticket, action=action, from_state=ticket.state, principal=principal, note=note, data=data,
+                 now=now, attachment_ids=[])
+
+
 @dataclass(frozen=True)
 class _Where:
     org: Any
