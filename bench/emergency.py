@@ -154,7 +154,12 @@ async def run(base: str, ids: list[int], entries: int, args: argparse.Namespace)
         counter = [0, args.streams]
         readers = [asyncio.create_task(_stream(streams_client, rooms[n % len(rooms)], entries, seen[n], ready, stop,
                                                counter)) for n in range(args.streams)]
-        await asyncio.wait_for(ready.wait(), 120)
+        try:
+            await asyncio.wait_for(ready.wait(), 120)
+        except TimeoutError:
+            failed = [t.exception() for t in readers if t.done() and t.exception() is not None]
+            raise RuntimeError(f"only {counter[0]} of {args.streams} streams opened in 120 s; "
+                               f"first failures: {failed[:3]!r}") from None
         desk_times: dict[str, list[float]] = defaultdict(list)
         desk_status: dict[str, dict[int, int]] = defaultdict(dict)
         desk_clients = [httpx.AsyncClient(base_url=base, timeout=60, headers={"Origin": base})
@@ -223,7 +228,11 @@ def main() -> None:
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
                 wait_healthy(client, tries=1800)
-            result = asyncio.run(run(f"http://127.0.0.1:{port}", ids, args.entries, args))
+            try:
+                result = asyncio.run(run(f"http://127.0.0.1:{port}", ids, args.entries, args))
+            except Exception:
+                print((data_dir / "serve.log").read_text()[-3000:], file=sys.stderr)
+                raise
         finally:
             server.terminate()
             server.wait(30)

@@ -13,11 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from citysafe.auth.deps import Context, DbSession, requires, units_as
+from citysafe.auth import service as auth_service
+from citysafe.auth.deps import Context, DbSession, RawToken, requires, units_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import as_utc, format_local
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, NotFound
 from citysafe.emergency import service as incidents
 from citysafe.emergency import timeline
@@ -138,7 +140,7 @@ def entry_event(payload: dict[str, Any]) -> dict[str, str]:
 
 @router.get("/incidents/{incident_id}/stream", operation_id="emergency_timeline_stream",
             summary="The incident's timeline, live (server-sent events)")
-async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: Context,
+async def stream(request: Request, incident_id: RowId, raw: RawToken, ctx: Context,
                  after: MaxSeq = 0) -> Any:
     """``text/event-stream``: first the entries after ``after``, then each new entry as it is committed
     (``entry`` events, id = sequence number); ``resync`` when the stream fell behind and the page must reload."""
@@ -150,9 +152,16 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
     last_id = request.headers.get("last-event-id", "")
     start = max(after, int(last_id) if last_id.isdigit() and len(last_id) < 10 else 0)
 
-    def visible() -> None:
-        with units_as(ctx, principal).read() as session:
+    def visible() -> Principal:
+        # The reader and the incident in one short unit of work and one worker-thread hop, not through the
+        # request's session: when a command room opens, a hundred browsers connect at once, and a session
+        # held per request while its close waits for a thread ran the pool dry (bench/emergency.py, 120 streams).
+        with unit_of_work(ctx.read_session_factory) as session:
+            principal = auth_service.principal_from_token(session, signer=ctx.signer, token=raw)
+            auth_service.require(principal, Permission.READ_EMERGENCY)
+            auth_service.act_as(session, principal)
             incidents.get(session, incident_id=incident_id)  # 404 outside the reader's scope
+            return principal
 
     def catch_up(after_seq: int) -> list[dict[str, Any]]:
         with units_as(ctx, principal).read() as session:
@@ -160,7 +169,7 @@ async def stream(request: Request, incident_id: RowId, principal: Reader, ctx: C
                      "kind_name": timeline.KIND_NAMES_ZH.get(e.kind, e.kind), "text": e.text, "actor": e.actor,
                      "at": e.at} for e in timeline.entries(session, incident_id=incident_id, after=after_seq)]
 
-    await run_in_threadpool(visible)  # answered as problem+json, before the stream starts
+    principal = await run_in_threadpool(visible)  # answered as problem+json, before the stream starts
 
     async def events() -> AsyncIterator[dict[str, str]]:
         sent = start
