@@ -44,8 +44,11 @@ def test_reused_until_the_data_or_a_deadline_changes_it(client: TestClient, ctx:
     clock = ctx.clock
     assert isinstance(clock, FixedClock)
     clock.advance(minutes=30)
+    note = client.post(f"/api/v1/emergency/incidents/{incident}/timeline", headers=duty,
+                       json={"text": "救援队伍已到场"})
+    assert note.status_code == 201, note.text
     assert _desk(ctx) == ([("county", "due"), ("city", "due")], 0)
-    assert len(computed) == 1  # nothing changed and no deadline passed: the answer was reused
+    assert len(computed) == 1  # a note changes no clock and no deadline passed: the answer was reused
 
     clock.advance(minutes=31)  # past the unit's one hour (第九条), with no write in between
     assert _desk(ctx) == ([("county", "overdue"), ("city", "due")], 1)

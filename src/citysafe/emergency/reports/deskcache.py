@@ -3,9 +3,10 @@
 Computing every active incident's clocks costs ~0.2 s with a thousand of them open (bench/emergency.py), and
 every duty officer's desk asks for the same answer many times a minute. The answer changes only when
 
-- the data changes: an incident opened, moved, re-graded or reported on — each of which appends to its
-  timeline in the same transaction (emergency/timeline.py), so the newest timeline entry's id in the
-  reader's scope is a version of everything the clocks read, in every process; or
+- the data changes: an incident opened (the newest incident id), closed (the number of active ones; the
+  lifecycle never reopens), re-graded (the newest grading id) or reported on (the newest report id) — read
+  in one statement in the reader's scope, in every process; notes, tasks and decisions, the bulk of a busy
+  timeline, leave the clocks as they are and the answer reused; or
 - time passes a deadline: a clock that is due becomes overdue at its deadline, to the minute.
 
 So an answer is kept under (the reader's scope, the timeline version, the rules) and only until the earliest
@@ -29,8 +30,10 @@ from citysafe.core.config import Settings
 from citysafe.core.context import Slot
 from citysafe.core.scope import current_scope
 from citysafe.emergency.calc import clocks as calc
-from citysafe.emergency.models import Incident, TimelineEntry
+from citysafe.emergency.calc.lifecycle import ACTIVE_STATES
+from citysafe.emergency.models import Incident, IncidentGrading
 from citysafe.emergency.reports import service
+from citysafe.emergency.reports.models import IncidentReport
 from citysafe.emergency.rules import rules
 
 _KEPT: Final = 64  # answers kept per application (one per scope in practice), least recently used dropped
@@ -59,6 +62,16 @@ def _compute(session: Session, *, settings: Settings, now: datetime, limit: int)
                       valid_until=min(due_deadlines) if due_deadlines else None)
 
 
+def _version(session: Session) -> tuple[object, ...]:
+    row = session.execute(select(
+        select(func.max(Incident.id)).scalar_subquery(),
+        select(func.count()).select_from(Incident)
+        .where(Incident.state.in_([s.value for s in ACTIVE_STATES])).scalar_subquery(),
+        select(func.max(IncidentGrading.id)).scalar_subquery(),
+        select(func.max(IncidentReport.id)).scalar_subquery())).one()
+    return tuple(row)
+
+
 def desk_clocks(session: Session, *, settings: Settings, now: datetime, limit: int
                 ) -> tuple[list[tuple[Incident, calc.Clock]], int]:
     """The unmet clocks (with their incidents, read in this session) and the 迟报 count, as ``service.due``."""
@@ -68,7 +81,7 @@ def desk_clocks(session: Session, *, settings: Settings, now: datetime, limit: i
         answer = _compute(session, settings=settings, now=now, limit=limit)
     else:
         scope = current_scope(session)
-        version = session.scalar(select(func.max(TimelineEntry.id)))
+        version = _version(session)
         key = (scope, version, id(rules(settings)), limit)
         with answers.lock:
             kept = answers.entries.get(key)
