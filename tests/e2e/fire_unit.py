@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import datetime
+from typing import Any
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -63,3 +64,18 @@ def send_fire(port: int) -> bytes:
     thread.join(30)
     assert out, "the simulated UITD got no ACK"
     return out[0]
+
+
+def acknowledge_verify_confirm(page: Any) -> None:
+    """The operator takes the selected fire through 受理 → 核实 (by phone) → 确认火警 on the board."""
+    page.click("#fw-actions button[data-action=acknowledge]")
+    page.wait_for_selector("#fw-detail[data-state='acknowledged']")
+    page.click("#fw-actions button[data-action=verify]")
+    page.select_option("#fw-act-form select[name=method]", "phone")
+    page.fill("#fw-act-form textarea[name=note]", "电话联系单位值班员，现场确认起火")
+    page.click("#fw-act-form button[type=submit]")
+    page.wait_for_selector("#fw-detail[data-state='verified']")
+    page.click("#fw-actions button[data-action=confirm]")
+    page.fill("#fw-act-form textarea[name=note]", "已通知119")
+    page.click("#fw-act-form button[type=submit]")
+    page.wait_for_selector("#fw-detail[data-state='confirmed']")

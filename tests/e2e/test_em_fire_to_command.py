@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.e2e.e2e_support import login_as, watch_page
-from tests.e2e.fire_unit import networked_unit, send_fire
+from tests.e2e.fire_unit import acknowledge_verify_confirm, networked_unit, send_fire
 from tests.emergency.plan_samples import fire_plan
 
 from citysafe.auth import service as auth_service
@@ -56,17 +56,7 @@ def _confirm_on_the_board(page: Any, live_server: str, ctx: AppContext) -> None:
     row.wait_for()
     row.click()
     page.wait_for_selector("#fw-detail[data-alarm]")
-    page.click("#fw-actions button[data-action=acknowledge]")
-    page.wait_for_selector("#fw-detail[data-state='acknowledged']")
-    page.click("#fw-actions button[data-action=verify]")
-    page.select_option("#fw-act-form select[name=method]", "phone")
-    page.fill("#fw-act-form textarea[name=note]", "电话联系单位值班员，现场确认起火")
-    page.click("#fw-act-form button[type=submit]")
-    page.wait_for_selector("#fw-detail[data-state='verified']")
-    page.click("#fw-actions button[data-action=confirm]")
-    page.fill("#fw-act-form textarea[name=note]", "已通知119")
-    page.click("#fw-act-form button[type=submit]")
-    page.wait_for_selector("#fw-detail[data-state='confirmed']")
+    acknowledge_verify_confirm(page)
 
 
 def test_a_confirmed_fire_becomes_a_commanded_incident_with_its_first_report(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.fire_unit import networked_unit, send_fire
+from tests.e2e.fire_unit import acknowledge_verify_confirm, networked_unit, send_fire
 
 from citysafe.core.context import AppContext
 
@@ -56,17 +56,7 @@ def test_a_fire_arrives_live_and_is_confirmed(
     assert page.locator("[data-testid=raw-frame]").inner_text().replace("\n", "") == raw.hex().upper()
     decoded = page.locator("[data-testid=decoded]").inner_text()
     assert '"fire"' in decoded and '"command": 2' in decoded
-    page.click("#fw-actions button[data-action=acknowledge]")
-    page.wait_for_selector("#fw-detail[data-state='acknowledged']")
-    page.click("#fw-actions button[data-action=verify]")
-    page.select_option("#fw-act-form select[name=method]", "phone")
-    page.fill("#fw-act-form textarea[name=note]", "电话联系单位值班员，现场确认起火")
-    page.click("#fw-act-form button[type=submit]")
-    page.wait_for_selector("#fw-detail[data-state='verified']")
-    page.click("#fw-actions button[data-action=confirm]")
-    page.fill("#fw-act-form textarea[name=note]", "已通知119")
-    page.click("#fw-act-form button[type=submit]")
-    page.wait_for_selector("#fw-detail[data-state='confirmed']")
+    acknowledge_verify_confirm(page)
     assert page.locator("#fw-detail .st-confirmed").first.inner_text() == "确认火警"
     # 处置记录 names each step, the 119 hand-over too (written by the forwarder just after 确认, so waited for)
     for label in ("受理", "核实", "转发119"):
