@@ -13,8 +13,8 @@ import docx
 import httpx
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import func, select
 from tests.e2e.e2e_support import login_as
+from tests.emergency.api_support import count_rows as _count
 from tests.emergency.plan_samples import fire_plan
 
 from citysafe.auth import service as auth_service
@@ -52,9 +52,6 @@ def _world(ctx: AppContext, base: str) -> int:
     return int(drill["id"])
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_a_drill_runs_live_on_the_desk_and_ends_without_a_ledger_row(

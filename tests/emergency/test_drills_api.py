@@ -6,22 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
 from tests.emergency.plan_samples import fire_plan, new_enterprise, ok, onsite_plan
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
 from citysafe.emergency.drills.models import Drill, DrillFinding
 
 PLANS, DRILLS = "/api/v1/emergency/plans", "/api/v1/emergency/drills"
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Nanjing
 
 
-def _count(ctx: AppContext, model: type) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def _drill(plan_id: int, **extra: object) -> dict[str, object]:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
+from tests.emergency.api_support import error_fields as _fields
 from tests.emergency.plan_samples import fire_plan, ok
 
 from citysafe.core.clock import FixedClock
@@ -29,13 +30,8 @@ FIRE_CALL = {"category": "accident", "subtype": "fire", "description": "商场�
 Headers = dict[str, str]
 
 
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in response.json().get("errors", [])]
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def _user_id(client: TestClient, headers: Headers) -> int:

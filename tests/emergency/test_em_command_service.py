@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.emergency.api_support import count_rows as _count
 from tests.emergency.plan_samples import fire_plan
 
 from citysafe.auth import service as auth_service
@@ -64,9 +65,6 @@ def _verified_fire(session: Session, ctx: AppContext, duty: Principal, place: st
     return incident
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.fixture

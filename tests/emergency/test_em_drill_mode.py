@@ -12,8 +12,9 @@ from typing import Any
 
 import docx
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
+from tests.emergency.api_support import error_fields as _fields
 from tests.emergency.plan_samples import fire_plan, ok
 from tests.firewatch.fakes import RecordingAdapter, fake_forwarder, fake_notifier, install
 
@@ -34,9 +35,6 @@ FIRST = {"kind": "initial", "to_level": "county", "time_place_scene": "6月1日1
          "deaths": 0, "missing": 0, "serious_injuries": 0}
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def _drill(client: TestClient, office: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -47,8 +45,6 @@ def _drill(client: TestClient, office: dict[str, str], **extra: Any) -> dict[str
         "organizer": "玄武区应急管理局"} | extra))
 
 
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in response.json().get("errors", [])]
 
 
 def test_a_drill_run_live_is_marked_end_to_end_and_stays_out_of_ledger_and_statistics(

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -38,9 +39,6 @@ def _ticket(client: TestClient, ctx: AppContext, make_user: UserFactory, *, esca
     return dict(ticket)
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from typing import Any
 import docx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
+from tests.emergency.api_support import error_fields as _fields
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -35,13 +37,8 @@ FIRST = {
 }
 
 
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in response.json().get("errors", [])]
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
+from tests.emergency.api_support import error_fields as _fields
 
 from citysafe.core.audit import AuditEntry
 from citysafe.core.clock import FixedClock
@@ -33,13 +35,8 @@ def _open(client: TestClient, headers: dict[str, str], **extra: Any) -> dict[str
     return dict(response.json())
 
 
-def _fields(response: Any) -> list[str]:
-    return [e["field"] for e in response.json().get("errors", [])]
 
 
-def _count(ctx: AppContext, model: Any) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.fixture

@@ -4,21 +4,17 @@ document, the library's filters, an enterprise seeing only its own plans, matchi
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from tests.conftest import UserFactory
+from tests.emergency.api_support import count_rows as _count
 from tests.emergency.plan_samples import fire_plan, new_enterprise, ok, onsite_plan
 
 from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
 from citysafe.emergency.plans.models import EmergencyPlan, PlanVersion
 
 PLANS = "/api/v1/emergency/plans"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _count(ctx: AppContext, model: type) -> int:
-    with unit_of_work(ctx.session_factory) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_a_plan_is_kept_as_structured_data_and_revised_without_rewriting_old_versions(
