@@ -22,6 +22,7 @@ demo: $(STAMP)
 # empty (tests/web/test_translations.py then names them), words no longer used leave. The .mo is compiled at start.
 LOCALE := src/citysafe/web/locale
 messages: $(STAMP)
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-wrap --sort-by-file --project citysafe src/citysafe
 	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE) -l en --no-wrap --ignore-obsolete \
 		--no-fuzzy-matching

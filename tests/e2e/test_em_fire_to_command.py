@@ -97,6 +97,8 @@ def test_a_confirmed_fire_becomes_a_commanded_incident_with_its_first_report(
     members.locator("select[name=user_id]").select_option(label="玄武公安分局联络员李强 13705170110")
     page.click("[data-testid=add-member]")
     expect(page.locator("[data-testid=flash-ok]")).to_contain_text("玄武公安分局联络员李强")
+    # the map shows what the platform knows around the fire: the networked unit itself
+    expect(page.locator("[data-testid=nearby-legend][data-ready='1']")).to_contain_text("联网单位 1")
     page.screenshot(path=str(artifacts_dir / "em-flow-2-command.png"), full_page=True)
 
     # the liaison marks the task done in their own browser; the officer's page follows live

@@ -20,7 +20,7 @@ def test_a_confirmed_fire_appears_on_the_duty_desk(client: TestClient, ctx: AppC
     install(ctx, forwarder=fake_forwarder(RecordingAdapter()))
     make_unit(ctx, address=100001)
     alarm_id = ingest(ctx, [component_frame(100001, FIRE)], FixedClock(T0))[0].alarms_raised[0]
-    operator = make_user("operator", "320100")
+    operator = make_user("operator", "320100", display_name="监控中心值班员张敏")
     url = f"{API}/firewatch/alarms/{alarm_id}"
     assert client.post(f"{url}/acknowledge", headers=operator).status_code == 200
     verified = client.post(f"{url}/verify", json={"method": "video", "note": "可见明火"}, headers=operator)
@@ -37,6 +37,7 @@ def test_a_confirmed_fire_appears_on_the_duty_desk(client: TestClient, ctx: AppC
     assert by_alarm["total"] == 1
     detail = client.get(f"{API}/emergency/incidents/{incident['id']}", headers=duty).json()
     assert "已通知119" in detail["description"] and detail["timeline"][0]["actor"] == "系统"
+    assert "监控中心值班员张敏于" in detail["description"]  # the person, not the account name
     assert client.get(f"{API}/emergency/incidents/{incident['id']}/timeline/verify", headers=duty).json()["ok"]
     ctx.bus.deliver_pending()  # nothing pending; a redelivery would find the incident (tests/contracts)
     assert client.get(f"{API}/emergency/incidents", headers=duty).json()["total"] == 1

@@ -12,7 +12,8 @@ China; measured by tests/core/test_geo.py.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Final, Literal
 
 import h3
 from pydantic import BaseModel, Field
@@ -137,3 +138,36 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+_METRES_PER_DEGREE_LAT: Final = 111_320.0
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A lon/lat rectangle (WGS84 degrees) that plain indexes on lon and lat columns can serve."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+def box_around(lon: float, lat: float, radius_m: float) -> BoundingBox:
+    """A box that holds the circle of ``radius_m`` around a point, a little larger so that an exact distance
+    can filter after it (a degree of longitude shrinks with the cosine of the latitude)."""
+    d_lat = radius_m / _METRES_PER_DEGREE_LAT * 1.01
+    d_lon = d_lat / max(math.cos(math.radians(lat)), 0.01)
+    return BoundingBox(lon - d_lon, lat - d_lat, lon + d_lon, lat + d_lat)
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """Something a domain places on another domain's map: what it is, where, and its level if it has one."""
+
+    id: int
+    name: str
+    lon: float
+    lat: float
+    level: str | None = None
+    level_name: str | None = None

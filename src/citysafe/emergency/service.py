@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import Principal
 from citysafe.core.clock import as_utc, format_local
 from citysafe.core.config import Settings
@@ -329,9 +330,13 @@ def open_for_fire(session: Session, payload: Mapping[str, Any], *, settings: Set
     location = ({"lon": float(lon), "lat": float(lat)}
                 if isinstance(lon, int | float) and isinstance(lat, int | float) else None)
     note = str(payload.get("note") or "")
+    # The event carries the operator's account; the record names the person, as the desk would say it.
+    confirmer = str(payload.get("confirmed_by") or "")
+    account = auth_service.users_by_username(session, usernames=[confirmer]).get(confirmer) if confirmer else None
+    confirmed_by = (account.display_name if account else confirmer) or "值班员"
     description = (f"消防物联网监控中心确认火警：{unit_name}，{component or '火灾探测器'}报警"
                    f"{('（' + detail + '）') if detail else ''}；首次报警 {format_local(first)}，"
-                   f"{payload.get('confirmed_by') or '值班员'}于 {format_local(confirmed_at)} 确认。{note}")[:4000]
+                   f"{confirmed_by}于 {format_local(confirmed_at)} 确认。{note}")[:4000]
     incident_in = IncidentCreate.model_validate({
         "category": "accident", "subtype": "fire", "description": description, "title": f"{unit_name}火灾"[:200],
         "place": (f"{unit_name} {address}".strip())[:300], "location": location,

@@ -16,7 +16,7 @@ from citysafe.core.clock import to_local
 from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.validators import validate_division_code
-from citysafe.emergency import promote, reads, roster, service, timeline
+from citysafe.emergency import nearby, promote, reads, roster, service, timeline
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import (
     CasualtiesIn,
@@ -127,6 +127,16 @@ def verify_timeline(incident_id: RowId, db: DbSession, principal: Reader) -> Tim
     verdict = timeline.verify(db, incident=service.get(db, incident_id=incident_id))
     return TimelineVerdict(ok=verdict.ok, entries=verdict.entries, head=verdict.head,
                            first_bad_seq=verdict.first_bad_seq, reason=verdict.reason, reason_zh=verdict.reason_zh)
+
+
+@router.get("/incidents/{incident_id}/nearby", operation_id="emergency_incident_nearby",
+            summary="Risk sources, open hazards and fire units around the incident (GeoJSON)")
+def incident_nearby(incident_id: RowId, db: DbSession, principal: Reader,
+                    radius_m: Annotated[int, Query(ge=100, le=20_000, description="metres around the incident")] = 3000,
+                    ) -> dict[str, Any]:
+    """For the incident room's map: what the platform knows within ``radius_m``, nearest first, in the reader's
+    region; ``located`` is false when the incident has no location yet."""
+    return nearby.nearby(db, incident=service.get(db, incident_id=incident_id), radius_m=radius_m)
 
 
 def _division(code: str) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import forwarding, workflow
@@ -32,6 +33,7 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry import service as registry_service
+from citysafe.firewatch.registry.models import FireUnit
 
 __all__ = [
     "SHIFT_CHANGES",
@@ -53,6 +55,7 @@ __all__ = [
     "registry_service",
     "shift_start",
     "transition_alarm",
+    "units_in_box",
 ]
 
 CHINA_OFFSET = timedelta(hours=8)  # device clocks run on Beijing time (GB/T 26875.3 time labels carry no zone)
@@ -200,3 +203,11 @@ def open_alarm_counts_by_child(session: Session, *, prefix_length: int) -> dict[
     child = func.substr(Alarm.region_code, 1, prefix_length)
     stmt = select(child, func.count()).where(Alarm.is_open.is_(True)).group_by(child)
     return {str(code): int(n) for code, n in session.execute(stmt)}
+
+
+def units_in_box(session: Session, *, box: BoundingBox) -> list[MapPoint]:
+    """Active networked units placed in ``box``, in the session's scope (for other domains' maps)."""
+    rows = session.execute(select(FireUnit.id, FireUnit.name, FireUnit.lon, FireUnit.lat)
+                           .where(FireUnit.active.is_(True), FireUnit.lon.between(box.west, box.east),
+                                  FireUnit.lat.between(box.south, box.north)))
+    return [MapPoint(id=row.id, name=row.name, lon=row.lon, lat=row.lat) for row in rows]

@@ -17,10 +17,11 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.config import Settings
 from citysafe.core.errors import Conflict, NotFound, field_error
+from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
-from citysafe.hazards.enums import HazardCategory, HazardLevel, HazardSource
+from citysafe.hazards.enums import LEVEL_NAMES_ZH, HazardCategory, HazardLevel, HazardSource
 from citysafe.hazards.schemas import OpenHazard, validate_region_code
 from citysafe.hazards.tickets import service as tickets_service
 from citysafe.hazards.tickets import stats as tickets_stats
@@ -30,8 +31,8 @@ from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
 __all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "escalated_ticket",
-           "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault", "report_ticket", "sweep_overdue",
-           "ticket_digest"]
+           "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault", "open_tickets_in_box",
+           "report_ticket", "sweep_overdue", "ticket_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,16 @@ def open_hazards(
                        level=row.level, category=row.category, source=row.source, lon=row.lon, lat=row.lat,
                        deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, now))
             for row in session.execute(stmt)]
+
+
+def open_tickets_in_box(session: Session, *, box: BoundingBox) -> list[MapPoint]:
+    """Open tickets placed in ``box``, in the session's scope (for other domains' maps)."""
+    t = HazardTicket
+    rows = session.execute(select(t.id, t.title, t.level, t.lon, t.lat)
+                           .where(t.state.in_([s.value for s in OPEN_STATES]), t.lon.between(box.west, box.east),
+                                  t.lat.between(box.south, box.north)))
+    return [MapPoint(id=row.id, name=row.title, lon=row.lon, lat=row.lat, level=row.level,
+                     level_name=LEVEL_NAMES_ZH.get(row.level, row.level)) for row in rows]
 
 
 def _region(session: Session, code: Any) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, undefer
 
 from citysafe.core.db import first_or_404
 from citysafe.core.errors import Forbidden, field_error
+from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import current_scope, in_region
 from citysafe.orgs import service as orgs_service
@@ -264,3 +265,18 @@ def export_rows(session: Session, *, filters: SourceFilter) -> list[tuple[RiskSo
                                       .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())):
             latest.setdefault(record.source_id, record)
     return [(s, latest.get(s.id), s.geometry) for s in items]
+
+
+def in_box(session: Session, *, box: BoundingBox) -> list[MapPoint]:
+    """Sources whose point lies in ``box``, in the session's scope, with their current level (for other
+    domains' maps, e.g. the incident room's)."""
+    rows = session.execute(select(RiskSource.id, RiskSource.name, RiskSource.current_level, RiskSource.lon,
+                                  RiskSource.lat)
+                           .where(RiskSource.lon.between(box.west, box.east),
+                                  RiskSource.lat.between(box.south, box.north)))
+    points = []
+    for row in rows:
+        level = RiskLevel(row.current_level) if row.current_level else None
+        points.append(MapPoint(id=row.id, name=row.name, lon=row.lon, lat=row.lat,
+                               level=level.value if level else None, level_name=level.name_zh if level else None))
+    return points

@@ -4,13 +4,50 @@
   "use strict";
   // The map: the incident's division as the base layer (a basemap only when one is configured), the place marked.
   const box = document.getElementById("em-map");
+  const FW_escape = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   if (box && typeof L !== "undefined") {
     const at = box.dataset.lat ? [parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)] : null;
     // Drawn where it stays: no zoom animation from a default view.
     const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false }).setView(at || [32.06, 118.79], at ? 14 : 11);
     if (box.dataset.tiles) L.tileLayer(box.dataset.tiles).addTo(map);
     if (at) {
-      L.circleMarker(at, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#dc2626", fillOpacity: 0.9 }).addTo(map);
+      const place = L.circleMarker(at, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#dc2626", fillOpacity: 0.9 })
+        .addTo(map);
+      // What the platform knows around it (/nearby): risk sources by their level's colour, open hazards, fire units.
+      const kinds = {
+        risk_source: { name: gettext("风险源"), colour: "#92400e" },
+        hazard: { name: gettext("未整改隐患"), colour: "#b45309" },
+        fire_unit: { name: gettext("联网单位"), colour: "#1d4ed8" },
+      };
+      const levelColours = { red: "#dc2626", orange: "#f97316", yellow: "#eab308", blue: "#3b82f6" };
+      const incidentId = box.dataset.incident;
+      fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/nearby?radius_m=3000`, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((fc) => {
+          if (!fc) return;
+          const counts = {};
+          fc.features.forEach((f) => {
+            const p = f.properties;
+            const kind = kinds[p.kind];
+            if (!kind) return;
+            counts[p.kind] = (counts[p.kind] || 0) + 1;
+            const [lon, lat] = f.geometry.coordinates;
+            const fill = p.kind === "risk_source" ? (levelColours[p.level] || "#9ca3af") : kind.colour;
+            const marker = L.circleMarker([lat, lon], { radius: 6, color: kind.colour, weight: 2, fillColor: fill, fillOpacity: 0.8 })
+              .addTo(map);
+            const level = p.level_name ? `（${FW_escape(p.level_name)}）` : "";
+            marker.bindTooltip(`${FW_escape(p.name)} · ${kind.name}${level} · ${p.distance_m} ${gettext("米")}`);
+            const el = marker.getElement();
+            if (el) el.setAttribute("data-kind", p.kind);
+          });
+          place.bringToFront();  // the incident stays visible above a unit at the same address
+          const legend = document.querySelector("[data-testid=nearby-legend]");
+          if (legend) {
+            legend.textContent = Object.keys(kinds).map((k) => `${kinds[k].name} ${counts[k] || 0}`).join(" · ");
+            legend.dataset.ready = "1";
+          }
+        })
+        .catch(() => {});
     }
     fetch("/api/v1/regions/" + encodeURIComponent(box.dataset.region) + "/boundary", { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : null))
