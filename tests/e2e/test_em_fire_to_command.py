@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.e2e.e2e_support import login_as, watch_page
 from tests.e2e.fire_unit import acknowledge_verify_confirm, networked_unit, send_fire
 from tests.emergency.plan_samples import fire_plan
+from tests.hazards.conftest import tiny_png
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
@@ -126,6 +127,17 @@ def test_a_confirmed_fire_becomes_a_commanded_incident_with_its_first_report(
     expect(page.locator("[data-testid=flash-ok]")).to_contain_text("已报送首报")
     expect(page.locator("[data-testid=clock-county-written]")).to_contain_text("已报")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("首报")
+
+    # a scene photo goes on the timeline; its digest is chained, the page links the file
+    attach = page.locator("[data-testid=attach-form]")
+    attach.locator("[name=file]").set_input_files(files=[{"name": "现场照片.png", "mimeType": "image/png",
+                                                        "buffer": tiny_png()}])
+    attach.locator("[name=note]").fill("商场东门外拍摄")
+    attach.locator("[data-testid=attach]").click()
+    expect(page.locator("[data-testid=flash-ok]")).to_contain_text("现场照片.png")
+    link = page.locator("[data-testid=attachment-link]").last
+    assert page.request.get(live_server + (link.get_attribute("href") or "")).body() == tiny_png()
+    expect(page.locator("[data-testid=chain]")).to_contain_text("记录完整未被改动")
     page.screenshot(path=str(artifacts_dir / "em-flow-3-first-report.png"), full_page=True)
 
     page.goto(f"{live_server}/emergency")

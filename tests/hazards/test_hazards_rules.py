@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tests.hazards.conftest import TINY_JPEG, TINY_PDF, tiny_png
 
 from citysafe.core.config import Settings
+from citysafe.core.filekinds import sniff
 from citysafe.hazards import rules
 from citysafe.hazards.calc import permits as calc
 from citysafe.hazards.calc.escalation import (
@@ -21,7 +22,6 @@ from citysafe.hazards.calc.escalation import (
     plan_escalations,
 )
 from citysafe.hazards.calc.judging import DeadlinePolicy, UnknownCriterion, judge_level
-from citysafe.hazards.calc.magic import sniff
 
 T0 = datetime(2025, 3, 1, 4, 0, tzinfo=UTC)
 POLICY = EscalationPolicy(period=timedelta(days=7), top_region="320000")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -139,3 +140,24 @@ class DutyShift(RegionScoped, Base):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IncidentAttachment(RegionScoped, Base):
+    """A photo or document placed on an incident's timeline (a scene photo, a fax of a report, a map).
+
+    The bytes are kept in the database beside the row, so a refused upload leaves nothing behind (both roll
+    back together); the timeline entry that announces the file carries its SHA-256, so the chain also
+    proves the file itself unchanged."""
+
+    __tablename__ = "em_incident_attachment"
+    __audited__ = False  # the timeline entry is its record
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("em_incident.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -145,6 +145,20 @@ class TimelineVerdict(BaseModel):
     first_bad_seq: int | None
     reason: str
     reason_zh: str
+    # Attachments whose bytes no longer match the digest their timeline entry recorded.
+    altered_attachments: list[int] = []
+
+
+class AttachmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
 
 
 class GradingRead(BaseModel):

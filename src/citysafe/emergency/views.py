@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from citysafe.auth.deps import Context, DbSession, requires
@@ -15,10 +16,12 @@ from citysafe.core.bounds import RowId, SaneDate
 from citysafe.core.clock import to_local
 from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
+from citysafe.core.uploads import read_capped
 from citysafe.core.validators import validate_division_code
-from citysafe.emergency import nearby, promote, reads, roster, service, timeline
+from citysafe.emergency import attachments, nearby, promote, reads, roster, service, timeline
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import (
+    AttachmentRead,
     CasualtiesIn,
     IncidentCreate,
     IncidentDetail,
@@ -124,9 +127,50 @@ def add_to_timeline(incident_id: RowId, note: TimelineNoteIn, db: DbSession, ctx
             operation_id="emergency_timeline_verify")
 def verify_timeline(incident_id: RowId, db: DbSession, principal: Reader) -> TimelineVerdict:
     """Recompute the hash chain: a changed, removed or re-ordered entry is named."""
-    verdict = timeline.verify(db, incident=service.get(db, incident_id=incident_id))
-    return TimelineVerdict(ok=verdict.ok, entries=verdict.entries, head=verdict.head,
-                           first_bad_seq=verdict.first_bad_seq, reason=verdict.reason, reason_zh=verdict.reason_zh)
+    incident = service.get(db, incident_id=incident_id)
+    verdict = timeline.verify(db, incident=incident)
+    altered = attachments.altered(db, incident=incident)
+    reason, reason_zh = verdict.reason, verdict.reason_zh
+    if verdict.ok and altered:
+        reason = f"attachments {altered} no longer match the digest their timeline entry recorded"
+        reason_zh = f"附件 {altered} 的内容与时间线登记的摘要不符，已被改动"
+    return TimelineVerdict(ok=verdict.ok and not altered, entries=verdict.entries, head=verdict.head,
+                           first_bad_seq=verdict.first_bad_seq, reason=reason, reason_zh=reason_zh,
+                           altered_attachments=altered)
+
+
+@router.post("/incidents/{incident_id}/attachments", response_model=AttachmentRead, status_code=201,
+             operation_id="emergency_attachments_add")
+def add_attachment(incident_id: RowId, db: DbSession, ctx: Context, principal: Writer,
+                   file: Annotated[UploadFile | None, File(description="a photo (JPG, PNG, WEBP) or PDF/Word")] = None,
+                   note: Annotated[str, Form(max_length=500)] = "") -> AttachmentRead:
+    """A photo or document on the incident's timeline; the entry records the file's SHA-256."""
+    if file is None:
+        raise field_error("file", "choose a file to attach", "请选择要上传的附件")
+    limit = ctx.settings.upload_max_bytes
+    incident = service.get(db, incident_id=incident_id)
+    attachment = attachments.attach(db, incident=incident, data=read_capped(file.file, max_bytes=limit, field="file"),
+                                    filename=file.filename or "", note=note, max_bytes=limit, principal=principal,
+                                    now=ctx.clock.now())
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get("/incidents/{incident_id}/attachments", response_model=list[AttachmentRead],
+            operation_id="emergency_attachments_list")
+def list_attachments(incident_id: RowId, db: DbSession, principal: Reader) -> list[AttachmentRead]:
+    incident = service.get(db, incident_id=incident_id)
+    return [AttachmentRead.model_validate(a) for a in attachments.of_incident(db, incident_id=incident.id)]
+
+
+@router.get("/incidents/{incident_id}/attachments/{attachment_id}", operation_id="emergency_attachments_get",
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as uploaded"}})
+def download_attachment(incident_id: RowId, attachment_id: RowId, db: DbSession, principal: Reader) -> Response:
+    attachment = attachments.get(db, incident=service.get(db, incident_id=incident_id), attachment_id=attachment_id)
+    # Photos open in the browser; documents download. nosniff: the stored kind, judged by content, is the kind.
+    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
+    return Response(attachment.data, media_type=attachment.content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}",
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/incidents/{incident_id}/nearby", operation_id="emergency_incident_nearby",

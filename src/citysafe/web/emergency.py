@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.enums import Permission
@@ -19,7 +20,8 @@ from citysafe.core.clock import format_local, to_local
 from citysafe.core.context import AppContext
 from citysafe.core.errors import CitysafeError, Forbidden
 from citysafe.core.pagination import PageParams
-from citysafe.emergency import promote, reads, roster, service, timeline
+from citysafe.core.uploads import read_capped
+from citysafe.emergency import attachments, promote, reads, roster, service, timeline
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.ledger import service as ledger
@@ -180,10 +182,11 @@ def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Princ
     incident = service.get(db, incident_id=incident_id)
     detail = reads.incident_detail(db, incident, settings=ctx.settings)
     verdict = timeline.verify(db, incident=incident)
+    altered = attachments.altered(db, incident=incident)
     the_rules = rules(ctx.settings)
     entry = ledger.entry_of(db, incident_id=incident.id)
     response = render(
-        request, "emergency/incident.html", principal, i=detail, verdict=verdict, local=format_local,
+        request, "emergency/incident.html", principal, i=detail, verdict=verdict, altered=altered, local=format_local,
         ledger_entry_id=entry.id if entry else None,
         can_write=principal.can(Permission.WRITE_EMERGENCY), levels=the_rules.response_levels,
         dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
@@ -253,3 +256,25 @@ async def incident_casualties(request: Request, incident_id: RowId, db: DbSessio
                                                                                            incident.grade)))
 
     return run_action(db, path, report, labels=FIELD_LABELS, t=translator(request))
+
+
+@router.post("/emergency/incidents/{incident_id}/attachments")
+async def add_attachment(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
+    """A scene photo or a document on the timeline (the file's SHA-256 goes into the chained entry)."""
+    path = f"/emergency/incidents/{incident_id}"
+    form = await request.form()
+    upload, note = form.get("file"), str(form.get("note", "")).strip()[:500]
+    t = translator(request)
+
+    def attach() -> str:
+        principal = _writer(_reader(request, db))
+        limit = ctx.settings.upload_max_bytes
+        data, filename = b"", ""
+        if isinstance(upload, UploadFile):  # a form sent without choosing a file has an empty one, or none
+            data, filename = read_capped(upload.file, max_bytes=limit, field="file"), upload.filename or ""
+        added = attachments.attach(db, incident=service.get(db, incident_id=incident_id), data=data,
+                                   filename=filename, note=note, max_bytes=limit, principal=principal,
+                                   now=ctx.clock.now())
+        return t.gettext("已上传附件“%(name)s”，已记入时间线", name=added.filename)
+
+    return run_action(db, path, attach, labels=FIELD_LABELS | {"file": N_("附件")}, t=t)

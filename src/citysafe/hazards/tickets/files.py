@@ -4,7 +4,6 @@ only to those who may see the ticket they belong to (or, before that, to their u
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,38 +13,17 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404
-from citysafe.core.errors import FieldProblem, ValidationFailed, field_error, not_found
-from citysafe.core.uploads import UploadTooLarge
-from citysafe.hazards.calc.magic import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, sniff
+from citysafe.core.errors import FieldProblem, ValidationFailed, not_found
+from citysafe.core.filekinds import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, accepted, safe_name
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
 
 UPLOAD_SUBDIR = Path("uploads") / "hazards"
 _WRITTEN = "hazards.files_written"
-_UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
-
-
-def _accepted(kinds: Sequence[FileKind]) -> str:
-    return "、".join(k.extension.upper() for k in kinds)
 
 
 def check_file(data: bytes, *, field: str, max_bytes: int, images_only: bool = False) -> FileKind:
     """The file's real kind, or a problem naming ``field``: empty, too large, or not an accepted kind."""
-    kinds = IMAGE_KINDS if images_only else EVIDENCE_KINDS
-    if not data:
-        raise field_error(field, "the file is empty", "文件为空")
-    if len(data) > max_bytes:
-        raise UploadTooLarge(field, max_bytes)
-    kind = sniff(data[:16])
-    if kind is None or kind not in kinds:
-        accepted = _accepted(kinds)
-        raise field_error(field, f"only {accepted} files are accepted (judged by content, not by name)",
-                          f"仅接受 {accepted} 格式的文件（按文件内容判断）")
-    return kind
-
-
-def _safe_name(filename: str, kind: FileKind) -> str:
-    stem = _UNSAFE.sub("_", Path(filename or "file").stem)[:80] or "file"
-    return f"{stem}.{kind.extension}"
+    return accepted(data, field=field, max_bytes=max_bytes, kinds=IMAGE_KINDS if images_only else EVIDENCE_KINDS)
 
 
 def store(
@@ -61,7 +39,7 @@ def store(
     session.info.setdefault(_WRITTEN, []).append(target)
     attachment = HazardAttachment(
         content_type=kind.content_type, size=len(data), sha256=digest, path=relative.as_posix(),
-        filename=_safe_name(filename, kind), uploaded_by=uploaded_by, uploaded_at=now, region_code=region_code)
+        filename=safe_name(filename, kind), uploaded_by=uploaded_by, uploaded_at=now, region_code=region_code)
     session.add(attachment)
     session.flush()
     return attachment

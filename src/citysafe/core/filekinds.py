@@ -1,0 +1,78 @@
+"""What kind of file an upload really is, judged by its first bytes rather than its name or declared type,
+and the one check every upload passes (empty, too large, not an accepted kind — each naming the form field).
+
+A phone may call a HEIC photo "image/jpeg" and a browser trusts file extensions, so neither the
+filename nor the Content-Type header decides what is stored and served back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from citysafe.core.errors import field_error
+from citysafe.core.uploads import UploadTooLarge
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    extension: str
+    is_image: bool
+
+
+JPEG = FileKind("image/jpeg", "jpg", True)
+PNG = FileKind("image/png", "png", True)
+WEBP = FileKind("image/webp", "webp", True)
+PDF = FileKind("application/pdf", "pdf", False)
+DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", False)
+DOC = FileKind("application/msword", "doc", False)
+
+IMAGE_KINDS = (JPEG, PNG, WEBP)
+EVIDENCE_KINDS = (JPEG, PNG, WEBP, PDF)
+DOCUMENT_KINDS = (PDF, DOCX, DOC)
+
+_UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+# How far into a zip a DOCX's word/ part is looked for (it comes early: [Content_Types].xml, _rels, word/).
+_DOCX_PROBE = 65536
+
+
+def sniff(head: bytes) -> FileKind | None:
+    """The kind of a file from its first bytes (16 decide an image or a PDF; a DOCX needs the start of the zip),
+    or None when it is none of the known kinds."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"%PDF-"):
+        return PDF
+    # A DOCX is a zip with a word/ part; another zip (an XLSX, a bundle) is not a document.
+    if head.startswith(b"PK\x03\x04") and b"word/" in head[:_DOCX_PROBE]:
+        return DOCX
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return DOC
+    return None
+
+
+def accepted(data: bytes, *, field: str, max_bytes: int, kinds: Sequence[FileKind]) -> FileKind:
+    """The file's real kind, or a problem naming ``field``: empty, too large, or not one of ``kinds``."""
+    if not data:
+        raise field_error(field, "the file is empty", "文件为空")
+    if len(data) > max_bytes:
+        raise UploadTooLarge(field, max_bytes)
+    kind = sniff(data[:_DOCX_PROBE])
+    if kind is None or kind not in kinds:
+        names = [k.extension.upper() for k in kinds]
+        raise field_error(field, f"only {', '.join(names)} files are accepted (judged by content, not by name)",
+                          f"仅接受 {'、'.join(names)} 格式的文件（按文件内容判断）")
+    return kind
+
+
+def safe_name(filename: str, kind: FileKind, *, default: str = "file") -> str:
+    """A stored name: the uploader's stem without path or odd characters, the extension of the real kind."""
+    stem = _UNSAFE.sub("_", PurePath(filename or default).stem)[:80] or default
+    return f"{stem}.{kind.extension}"
