@@ -253,3 +253,26 @@ def test_two_activations_at_once_make_one_command(ctx: AppContext, client: TestC
     assert (_count(ctx, Command), _count(ctx, CommandTask), _count(ctx, PlanActivation)) == (1, 2, 1)
     verdict = ok(client.get(f"{EM}/incidents/{room['incident']['id']}/timeline/verify", headers=room["duty"]), 200)
     assert verdict["ok"] is True
+
+
+def test_a_member_stands_down_and_loses_the_group_s_tasks(client: TestClient, room: dict[str, Any]) -> None:
+    ok(_activate(client, room))
+    incident_id = room["incident"]["id"]
+    command = ok(client.post(f"{EM}/incidents/{incident_id}/command/members", headers=room["duty"], json={
+        "post": "member", "group_name": "治安警戒组", "user_id": room["liaison_id"]}))
+    member_id = next(g for g in command["groups"] if g["name"] == "治安警戒组")["members"][0]["id"]
+    assert [t["title"] for t in ok(client.get(f"{EM}/tasks", headers=room["liaison"]), 200)] == ["设置警戒区"]
+    path = f"{EM}/incidents/{incident_id}/command/members/{member_id}"
+    assert client.delete(path, headers=room["liaison"]).status_code == 403  # a liaison does not direct
+    after = ok(client.delete(path, headers=room["duty"], params={"note": "换岗，由刘警官接替"}), 200)
+    assert next(g for g in after["groups"] if g["name"] == "治安警戒组")["members"] == []
+    assert ok(client.get(f"{EM}/tasks", headers=room["liaison"]), 200) == []  # no longer theirs
+    task = next(t for t in ok(client.get(f"{EM}/incidents/{incident_id}/tasks", headers=room["liaison"]), 200)
+                if t["title"] == "设置警戒区")
+    assert task["may_update"] is False
+    timeline = ok(client.get(f"{EM}/incidents/{incident_id}/timeline", headers=room["duty"]), 200)
+    assert timeline[-1]["text"] == "指挥部人员：公安分局联络员王 撤出治安警戒组成员（换岗，由刘警官接替）"
+    again = client.delete(path, headers=room["duty"])
+    assert again.status_code == 409 and _fields(again) == ["member_id"]
+    missing = client.delete(f"{EM}/incidents/{incident_id}/command/members/999999", headers=room["duty"])
+    assert missing.status_code == 422 and _fields(missing) == ["member_id"]

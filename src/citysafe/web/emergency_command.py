@@ -134,6 +134,20 @@ async def add_member(request: Request, incident_id: RowId, db: DbSession, ctx: C
     return run_action(db, _path(incident_id), act, labels=LABELS, t=t)
 
 
+@router.post("/emergency/incidents/{incident_id}/members/{member_id}/remove")
+async def remove_member(request: Request, incident_id: RowId, member_id: RowId, db: DbSession,
+                        ctx: Context) -> Response:
+    values = posted(await request.form(), ("note",))
+    t = translator(request)
+
+    def act() -> str:
+        member = service.remove_member(db, incident=incidents.get(db, incident_id=incident_id), member_id=member_id,
+                                       note=values["note"], principal=_reader(request, db), now=ctx.clock.now())
+        return t.gettext("%(name)s 已撤出指挥部", name=member.name)
+
+    return run_action(db, _path(incident_id), act, labels=LABELS, t=t)
+
+
 @router.post("/emergency/incidents/{incident_id}/decisions")
 async def add_decision(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
     values = posted(await request.form(), ("text",))

@@ -73,6 +73,9 @@ class CommandMember(RegionScoped, Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     added_by: Mapped[str] = mapped_column(String(100))
+    # Stood down (撤出): kept, since the timeline names them, but no longer on the command or its groups' tasks.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    left_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class CommandTask(RegionScoped, Base):

@@ -41,7 +41,8 @@ def task_reads(session: Session, tasks: Sequence[CommandTask], *, principal: Pri
     incident_ids = sorted({t.incident_id for t in tasks})
     commands = {c.id: c for c in session.scalars(select(Command).where(Command.incident_id.in_(incident_ids)))}
     people: dict[int, list[CommandMember]] = defaultdict(list)
-    for m in session.scalars(select(CommandMember).where(CommandMember.command_id.in_(list(commands)))):
+    for m in session.scalars(select(CommandMember).where(CommandMember.command_id.in_(list(commands)),
+                                                         CommandMember.left_at.is_(None))):
         people[m.command_id].append(m)
     titles = {row.id: row.title for row in session.execute(select(Incident.id, Incident.title)
                                                              .where(Incident.id.in_(incident_ids)))}
@@ -75,7 +76,8 @@ def incident_tasks(session: Session, *, incident_id: int, principal: Principal, 
 def my_tasks(session: Session, *, principal: Principal, now: datetime, open_only: bool = True) -> list[TaskRead]:
     """我的任务: the tasks of every group the reader is a member of, across incidents, earliest deadline first."""
     groups = session.execute(select(CommandMember.command_id, CommandMember.group_name)
-                             .where(CommandMember.user_id == principal.user_id, CommandMember.group_name != "")).all()
+                             .where(CommandMember.user_id == principal.user_id, CommandMember.group_name != "",
+                                    CommandMember.left_at.is_(None))).all()
     if not groups:
         return []
     wanted = {(c, g) for c, g in groups}

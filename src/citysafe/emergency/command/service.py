@@ -169,7 +169,9 @@ def _command(session: Session, incident: Incident) -> Command:
 
 
 def members(session: Session, *, command_id: int) -> list[CommandMember]:
-    return list(session.scalars(select(CommandMember).where(CommandMember.command_id == command_id)
+    """Who is on the command now (those who stood down are kept for the record, not listed)."""
+    return list(session.scalars(select(CommandMember).where(CommandMember.command_id == command_id,
+                                                            CommandMember.left_at.is_(None))
                                 .order_by(CommandMember.id)))
 
 
@@ -238,6 +240,29 @@ def add_member(session: Session, *, incident: Incident, member_in: MemberIn, pri
                     text=f"指挥部人员：{name}{org} 任{where}，电话 {phone or '未留'}",
                     payload={"member_id": member.id, "post": member.post, "group_name": group,
                              "user_id": member.user_id, "phone": phone})
+    return member
+
+
+def remove_member(session: Session, *, incident: Incident, member_id: int, note: str, principal: Principal,
+                  now: datetime) -> CommandMember:
+    """撤出: the person leaves their post (relieved, replaced, reassigned); the timeline says so. An account
+    that leaves its group no longer sees or updates that group's tasks."""
+    command = _command(session, incident)
+    _refuse_unless_directs(session, principal, command)
+    member = session.scalar(select(CommandMember).where(CommandMember.id == member_id,
+                                                        CommandMember.command_id == command.id))
+    if member is None:
+        raise field_error("member_id", "no such member of this command", "指挥部没有这名人员")
+    if member.left_at is not None:
+        raise _conflict("member_id", "this person has already stood down", "该人员已撤出指挥部")
+    member.left_at, member.left_by = now, principal.display_name
+    session.flush()
+    where = f"{member.group_name}{POST_NAMES_ZH[member.post]}" if member.group_name else POST_NAMES_ZH[member.post]
+    timeline.append(session, incident=incident, kind="command", actor=principal.display_name,
+                    actor_id=principal.user_id, at=now,
+                    text=f"指挥部人员：{member.name} 撤出{where}" + (f"（{note.strip()}）" if note.strip() else ""),
+                    payload={"member_id": member.id, "left": True, "post": member.post,
+                             "group_name": member.group_name})
     return member
 
 

@@ -79,6 +79,18 @@ def add_member(incident_id: RowId, member_in: MemberIn, db: DbSession, ctx: Cont
     return _command_read(db, ctx, incident.id, principal)
 
 
+@router.delete("/incidents/{incident_id}/command/members/{member_id}", response_model=CommandRead,
+               operation_id="emergency_command_remove_member")
+def remove_member(incident_id: RowId, member_id: RowId, db: DbSession, ctx: Context, principal: Reader,
+                  note: Annotated[str, Query(max_length=500, description="why (relieved, replaced …)")] = ""
+                  ) -> CommandRead:
+    """撤出: the person leaves the command; kept for the record and named on the timeline."""
+    incident = incidents.get(db, incident_id=incident_id)
+    service.remove_member(db, incident=incident, member_id=member_id, note=note, principal=principal,
+                          now=ctx.clock.now())
+    return _command_read(db, ctx, incident.id, principal)
+
+
 @router.get("/incidents/{incident_id}/tasks", response_model=list[TaskRead], operation_id="emergency_tasks_list")
 def list_tasks(incident_id: RowId, db: DbSession, ctx: Context, principal: Reader,
                mine: Annotated[bool, Query(description="only the tasks of my groups")] = False) -> list[TaskRead]:

@@ -1,6 +1,6 @@
-"""emergency incident attachments: photos and documents on an incident's timeline, issue #12 point 4
+"""emergency incident room: attachments on the timeline, and command members who stand down, issue #12 point 4
 
-Revision ID: 0018_em_attachments
+Revision ID: 0018_em_room
 Revises: 0017_drill_mode
 Create Date: generated from citysafe.emergency models
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0018_em_attachments'
+revision: str = '0018_em_room'
 down_revision: str | Sequence[str] | None = '0017_drill_mode'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -37,7 +37,13 @@ def upgrade() -> None:
     with op.batch_alter_table('em_incident_attachment') as batch:
         batch.create_index(batch.f('ix_em_incident_attachment_incident_id'), ['incident_id'], unique=False)
         batch.create_index(batch.f('ix_em_incident_attachment_region_code'), ['region_code'], unique=False)
+    with op.batch_alter_table('em_command_member') as batch:
+        batch.add_column(sa.Column('left_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('left_by', sa.String(length=100), nullable=False, server_default=''))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('em_command_member') as batch:
+        batch.drop_column('left_by')
+        batch.drop_column('left_at')
     op.drop_table('em_incident_attachment')
