@@ -103,7 +103,7 @@ class Row:
             self.refuse(key, f"longer than {limit} characters", f"{header}超过 {limit} 字")
         return value[:limit]
 
-    def number(self, key: str, *, required: bool = False, whole: bool = False, positive: bool = False,
+    def numeric(self, key: str, *, required: bool = False, whole: bool = False, positive: bool = False,
                default: float = 0) -> float:
         """A number cell; refused (naming the column) when it is not a number, negative, or zero for ``positive``."""
         raw = self.cells.get(key)
@@ -156,7 +156,7 @@ class Row:
 
     def point(self) -> tuple[float, float] | None:
         """经度/纬度/坐标系 as a stored WGS84 point (GCJ-02 converted); None after refusing."""
-        lon, lat = self.number("lon", required=True), self.number("lat", required=True)
+        lon, lat = self.numeric("lon", required=True), self.numeric("lat", required=True)
         crs_text = cell_text(self.cells.get("crs")).lower()
         crs = CRS_WORDS.get(crs_text)
         if crs is None:

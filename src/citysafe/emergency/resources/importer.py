@@ -73,7 +73,7 @@ def _check_team(row: tabular.Row) -> None:
     v["region_code"] = row.division()
     v["point"] = row.point()
     v["address"] = row.text("address", limit=300)
-    v["headcount"] = int(row.number("headcount", whole=True))
+    v["headcount"] = int(row.numeric("headcount", whole=True))
     v["equipment"] = _equipment(row)
     v["contact_name"], v["contact_phone"] = row.text("contact_name", limit=50), row.text("contact_phone", limit=30)
 
@@ -111,7 +111,7 @@ def _check_stock(row: tabular.Row) -> None:
     except StockCodeError as exc:
         row.refuse("code", str(exc), exc.zh if code else "物资代码必填")
     v["name"], v["unit"] = row.text("name", required=True, limit=100), row.text("unit", required=True, limit=20)
-    v["quantity"] = int(row.number("quantity", required=True, whole=True))
+    v["quantity"] = int(row.numeric("quantity", required=True, whole=True))
     v["expires_on"] = row.day("expires_on")
 
 

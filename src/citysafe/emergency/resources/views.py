@@ -66,6 +66,32 @@ def template_response(spec: tabular.SheetSpec) -> Response:
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{spec.kind}-template.xlsx"})
 
 
+# --- import ---------------------------------------------------------------------------------------------------
+# (before the teams' routes: /teams/template.xlsx must not be read as a team id)
+
+
+@router.get("/{kind}/template.xlsx", operation_id="resources_template", responses={200: {"content": {XLSX: {}}}})
+def template(kind: Kind, principal: Reader) -> Response:
+    """The import template of teams or depot stock."""
+    return template_response(SPECS[kind])
+
+
+@router.post("/{kind}/import", response_model=tabular.ImportReport, operation_id="resources_import")
+@commits_on_its_own  # parsed first, holding no lock; then checked and written in one unit of work
+def import_sheet(kind: Kind, ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
+                 dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
+    """Teams or stock from the template: ``dry_run`` (the default) reports row by row; otherwise all rows are
+    written only when every one is good, else 422 naming each row and column, and nothing is written."""
+    rows = read_upload(ctx, file, SPECS[kind])
+    run = importer.import_teams if kind == "teams" else importer.import_stock
+    with unit_of_work_as(ctx, principal) as session:
+        report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
+                     now=ctx.clock.now())
+        if report.errors and not dry_run:
+            raise tabular.refusal(report)
+        return report
+
+
 # --- teams --------------------------------------------------------------------------------------------------
 
 
@@ -192,28 +218,3 @@ def list_agreements(db: DbSession, ctx: Context, principal: Reader,
 def create_agreement(data: AgreementIn, db: DbSession, ctx: Context, principal: Writer) -> AgreementRead:
     row = depots.create_agreement(db, data=data, now=ctx.clock.now())
     return depots.agreement_reads(db, [row], today=to_local(ctx.clock.now()).date())[0]
-
-
-# --- import ---------------------------------------------------------------------------------------------------
-
-
-@router.get("/{kind}/template.xlsx", operation_id="resources_template", responses={200: {"content": {XLSX: {}}}})
-def template(kind: Kind, principal: Reader) -> Response:
-    """The import template of teams or depot stock."""
-    return template_response(SPECS[kind])
-
-
-@router.post("/{kind}/import", response_model=tabular.ImportReport, operation_id="resources_import")
-@commits_on_its_own  # parsed first, holding no lock; then checked and written in one unit of work
-def import_sheet(kind: Kind, ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
-                 dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
-    """Teams or stock from the template: ``dry_run`` (the default) reports row by row; otherwise all rows are
-    written only when every one is good, else 422 naming each row and column, and nothing is written."""
-    rows = read_upload(ctx, file, SPECS[kind])
-    run = importer.import_teams if kind == "teams" else importer.import_stock
-    with unit_of_work_as(ctx, principal) as session:
-        report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
-                     now=ctx.clock.now())
-        if report.errors and not dry_run:
-            raise tabular.refusal(report)
-        return report

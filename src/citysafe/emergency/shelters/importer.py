@@ -60,7 +60,7 @@ def _check_shelter(row: tabular.Row) -> None:
     v["region_code"] = row.division()
     v["point"] = row.point()
     v["address"] = row.text("address", limit=300)
-    v["effective_area_m2"] = row.number("effective_area_m2", required=True, positive=True)
+    v["effective_area_m2"] = row.numeric("effective_area_m2", required=True, positive=True)
     by_name = {name: code for code, name in FACILITIES_ZH.items()}
     chosen = []
     for part in re.split(r"[、;；,，\n]", tabular.cell_text(row.cells.get("facilities"))):
@@ -109,7 +109,7 @@ def import_shelters(session: Session, *, rows: list[list[Any]], file_name: str, 
 def _check_population(row: tabular.Row) -> None:
     v = row.values
     v["region_code"] = row.division(digits=(12,))
-    v["population"] = int(row.number("population", required=True, whole=True))
+    v["population"] = int(row.numeric("population", required=True, whole=True))
     v["point"] = row.point()
     v["source"] = row.text("source")
 
