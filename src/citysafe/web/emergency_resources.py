@@ -40,6 +40,7 @@ from citysafe.emergency.shelters.schemas import (
     GRADE_NAMES_ZH,
     KIND_NAMES_ZH,
     SPACE_NAMES_ZH,
+    EvacuationIn,
     MovementIn,
     ShelterFilter,
     ShelterIn,
@@ -64,7 +65,8 @@ SHELTER_FIELDS = ("name", "grade", "space", "function", "duration", "kind", "reg
                   "address", "effective_area_m2", "manager", "phone")
 LABELS = {"name": N_("名称"), "region_code": N_("行政区划代码"), "location": N_("位置"), "location.lon": N_("经度"),
           "location.lat": N_("纬度"), "effective_area_m2": N_("有效避难面积"), "headcount": N_("人数"),
-          "specialty": N_("专业方向"), "file": N_("Excel 文件"), "left": N_("离开人数")}
+          "specialty": N_("专业方向"), "file": N_("Excel 文件"), "left": N_("离开人数"),
+          "regions": N_("疏散范围"), "max_distance_m": N_("最远距离")}
 
 
 def _reader(request: Request, db: DbSession, permission: str = Permission.READ_EMERGENCY) -> Principal:
@@ -177,7 +179,19 @@ def shelters_page(request: Request, db: DbSession) -> Response:
     principal = _reader(request, db)
     rows, _ = shelters.list_shelters(db, filters=ShelterFilter(), params=None)
     q = request.query_params
+    plan, plan_error = None, ""
+    area = q.get("evacuate", "").strip()
+    if area:
+        try:
+            radius = q.get("max_km", "").strip()
+            plan = shelters.evacuation_plan(db, request=EvacuationIn.model_validate({
+                "regions": [area], "max_distance_m": float(radius) * 1000 if radius else None}))
+        except (CitysafeError, ValidationError) as exc:
+            plan_error = form_message(exc, LABELS, translator(request))
+        except ValueError:  # the distance box held no number
+            plan_error = translator(request).gettext("距离应为数字")
     return render(request, "emergency/shelters.html", principal, shelters=shelters.shelter_reads(db, rows),
+                  plan=plan, plan_error=plan_error, evacuate=area, max_km=q.get("max_km", ""),
                   summary=shelters.summary(db), rules=list(shelters.area_rules(db).values()),
                   durations=DURATION_NAMES_ZH, can_write=principal.can(Permission.WRITE_EMERGENCY),
                   ok=q.get("ok", ""), error=q.get("error", ""))
@@ -238,7 +252,7 @@ async def shelter_movement(request: Request, shelter_id: RowId, db: DbSession) -
 def _import_page(request: Request, principal: Principal, kind: str, *, report: tabular.ImportReport | None = None,
                  error: str = "", status: int = 200) -> HTMLResponse:
     spec, _run, template = IMPORTS[kind]
-    page = render(request, "emergency/resources_import.html", principal, kind=kind, spec=spec, template=template,
+    page = render(request, "emergency/resources_import.html", principal, kind=kind, spec=spec, template_url=template,
                   report=report, error=error)
     page.status_code = status
     return page
