@@ -159,7 +159,8 @@ def test_a_shelter_with_zero_area_is_refused_and_capacity_follows_the_area_rule(
     rule = client.put(f"{S}/area-rules/emergency", headers=city, json={"area_per_person_m2": 2.0, "rule": "市应急局"})
     assert rule.status_code == 200
     assert client.get(f"{S}/{created['id']}", headers=city).json()["capacity"] == 1500
-    header = ["场所名称*", "等级*", "空间类型*", "功能类型*", "避难时长*", "场所类型*", "行政区划代码*", "经度*", "纬度*",
+    header = ["场所名称*", "等级*", "空间类型*", "功能类型*", "避难时长*", "场所类型*", "行政区划代码*", "经度*",
+              "纬度*",
               "有效避难面积（m²）*"]
     body = _book(header, [["鼓楼广场", "市级", "室外型", "综合性", "紧急", "广场", "320106", 118.78, 32.06, 5000],
                           ["人防地下室", "县级", "室内型", "单一性", "短期", "人防工程", "320106", 118.77, 32.05, 0]],

@@ -3,6 +3,8 @@ the evacuation assignment (exact, and better than nearest-first on a crafted cas
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,7 @@ def test_top_class_and_catch_all() -> None:
 def test_status_machine_follows_one_dispatch_and_guards_out_of_service() -> None:
     path = [TeamStatus.AVAILABLE, TeamStatus.DISPATCHED, TeamStatus.ON_SCENE, TeamStatus.RETURNING,
             TeamStatus.AVAILABLE, TeamStatus.OUT_OF_SERVICE, TeamStatus.AVAILABLE]
-    assert all(can_move(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert all(can_move(a, b) for a, b in itertools.pairwise(path))
     assert not can_move(TeamStatus.ON_SCENE, TeamStatus.OUT_OF_SERVICE)
     assert not can_move(TeamStatus.OUT_OF_SERVICE, TeamStatus.DISPATCHED)
     assert not can_move(TeamStatus.AVAILABLE, TeamStatus.ON_SCENE)
@@ -43,7 +45,7 @@ def test_status_machine_follows_one_dispatch_and_guards_out_of_service() -> None
 def test_capacity_is_whole_people_and_zero_area_is_refused() -> None:
     assert capacity(3000, 1.5) == 2000
     assert capacity(3001, 1.5) == 2000
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="greater than 0"):
         capacity(0, 1.5)
 
 

@@ -56,9 +56,12 @@ SPECIAL = (  # name, kind, specialty, district, lon, lat, headcount, kit
     ("南京蓝天救援队", TeamKind.SOCIAL, "", "320104", 118.7979, 32.0181, 55, (("越野车", 3), ("冲锋舟", 2))),
     ("玄武区应急志愿者服务队", TeamKind.VOLUNTEER, "", "320102", 118.8002, 32.0594, 120, ()),
 )
-EXPERTS = (("周建华", "hazchem", "320116", "正高级工程师", "南京工业大学"), ("李明远", "structure", "320106", "教授", "东南大学"),
-           ("陈海燕", "medical", "320104", "主任医师", "南京鼓楼医院"), ("王志强", "fire", "320102", "高级工程师", "南京市消防救援支队"),
-           ("刘文博", "water", "320106", "高级工程师", "长江南京航道局"), ("赵国华", "gas", "320105", "高级工程师", "南京港华燃气"))
+EXPERTS = (("周建华", "hazchem", "320116", "正高级工程师", "南京工业大学"),
+           ("李明远", "structure", "320106", "教授", "东南大学"),
+           ("陈海燕", "medical", "320104", "主任医师", "南京鼓楼医院"),
+           ("王志强", "fire", "320102", "高级工程师", "南京市消防救援支队"),
+           ("刘文博", "water", "320106", "高级工程师", "长江南京航道局"),
+           ("赵国华", "gas", "320105", "高级工程师", "南京港华燃气"))
 DEPOTS = (("南京市应急物资储备库", "comprehensive", "city", "320115", 118.8560, 31.9620),
           ("江宁区防汛物资储备库", "flood", "county", "320115", 118.8330, 31.9180),
           ("六合区危化品应急物资库", "hazchem", "county", "320116", 118.8210, 32.2350),
@@ -83,7 +86,8 @@ SHELTERS = (  # name, grade, space, function, duration, kind, district, lon, lat
      32.0085, 60000, "Ⅰ"),
     ("清凉山公园应急避难场所", "county", "outdoor", "comprehensive", "short_term", "park", "320106", 118.7556, 32.0413,
      36000, "Ⅱ"),
-    ("绣球公园应急避难场所", "street", "outdoor", "single", "emergency", "park", "320106", 118.7505, 32.0877, 15000, "Ⅲ"),
+    ("绣球公园应急避难场所", "street", "outdoor", "single", "emergency", "park", "320106", 118.7505, 32.0877,
+     15000, "Ⅲ"),
     ("雨花台风景区应急避难场所", "city", "outdoor", "comprehensive", "short_term", "park", "320114", 118.7786, 32.0044,
      90000, "Ⅱ"),
     ("江宁体育中心应急避难场所", "county", "indoor", "comprehensive", "long_term", "stadium", "320115", 118.8349,
@@ -97,6 +101,11 @@ FACILITIES = {"Ⅲ": ["tents", "medical", "water", "power", "sewage", "toilet", 
 FACILITIES["Ⅱ"] = FACILITIES["Ⅲ"] + ["firefighting", "supplies", "command"]
 FACILITIES["Ⅰ"] = FACILITIES["Ⅱ"] + ["parking", "helipad", "bathing", "ventilation", "info"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+
+
+def _round(quantity: int) -> int:
+    """Stock is counted in tens when there is much of it (a depot's round figures)."""
+    return quantity // 10 * 10 if quantity >= 100 else quantity
 
 
 def _phone(rng: random.Random) -> str:
@@ -116,9 +125,9 @@ def seed_demo(session: Session, rng: random.Random) -> None:
                 location=Location(lon=lon, lat=lat), headcount=rng.randint(24, 40),
                 equipment=[EquipmentItem(name=n, count=c) for n, c in STATION_KIT],
                 contact_name=f"{rng.choice(SURNAMES)}站长", contact_phone=_phone(rng)))
-    for name, kind, specialty, code, lon, lat, heads, kit in SPECIAL:
+    for name, team_kind, specialty, code, lon, lat, heads, kit in SPECIAL:
         service.create_team(session, now=now, data=TeamCreate(
-            name=name, kind=kind, specialty=specialty, region_code=code, location=Location(lon=lon, lat=lat),
+            name=name, kind=team_kind, specialty=specialty, region_code=code, location=Location(lon=lon, lat=lat),
             headcount=heads, equipment=[EquipmentItem(name=n, count=c) for n, c in kit],
             contact_name=f"{rng.choice(SURNAMES)}队长", contact_phone=_phone(rng)))
     teams, _ = service.list_teams(session, filters=TeamFilter(), params=None)
@@ -127,16 +136,16 @@ def seed_demo(session: Session, rng: random.Random) -> None:
     for name, field, code, title, employer in EXPERTS:
         service.create_expert(session, now=now, data=ExpertIn(name=name, field=field, region_code=code, title=title,
                                                                employer=employer, phone=_phone(rng)))
-    for name, kind, level, code, lon, lat in DEPOTS:
+    for name, depot_kind, level, code, lon, lat in DEPOTS:
         depot = depots.save_depot(session, now=now, data=DepotIn(
-            name=name, kind=kind, level=level, region_code=code, location=Location(lon=lon, lat=lat),
+            name=name, kind=depot_kind, level=level, region_code=code, location=Location(lon=lon, lat=lat),
             keeper=f"{rng.choice(SURNAMES)}库管", phone=_phone(rng)))
-        for item_code, item, unit, (low, high), life in STOCK.get(kind, STOCK["comprehensive"]):
+        for item_code, item, unit, (low, high), life in STOCK.get(depot_kind, STOCK["comprehensive"]):
             expires = None if life is None else today + timedelta(days=rng.randint(-10, life))
             depots.put_stock(session, depot=depot, now=now, line=StockIn(
-                code=item_code, name=item, unit=unit, quantity=rng.randint(low, high) // 10 * 10, expires_on=expires))
-    suppliers = orgs_service.list_organizations(session, filters=OrganizationFilter(region=DEMO_CITY, sector="商贸综合体"),
-                                                params=PageParams(size=1))[0]
+                code=item_code, name=item, unit=unit, quantity=_round(rng.randint(low, high)), expires_on=expires))
+    stores = OrganizationFilter(region=DEMO_CITY, sector="商贸综合体")
+    suppliers = orgs_service.list_organizations(session, filters=stores, params=PageParams(size=1))[0]
     if suppliers:
         depots.create_agreement(session, now=now, data=AgreementIn(
             supplier_id=suppliers[0].id, title="生活类应急物资协议储备", region_code=DEMO_CITY, response_hours=12,
@@ -154,12 +163,12 @@ def seed_demo(session: Session, rng: random.Random) -> None:
                                  data=MovementIn(arrived=1260, note="暴雨内涝转移安置"))
     by_district = {d.code: d for d in districts}
     for district_code in ("320102", "320104"):
-        district = by_district.get(district_code)
-        if district is None:
+        place = by_district.get(district_code)
+        if place is None:
             continue
         for street in regions_service.children(session, code=district_code):
             for community in regions_service.children(session, code=street.code)[:6]:
-                lon, lat = random_point_in(rng, district.boundary or {})
+                lon, lat = random_point_in(rng, place.boundary or {})
                 shelters.set_population(session, region_code=community.code, population=rng.randint(30, 120) * 100,
                                         lon=lon, lat=lat, source="演示数据（网格人口统计）", now=now)
     session.flush()

@@ -150,7 +150,8 @@ class Row:
                 raise ValueError
         except ValueError:
             self.refuse(key, "not a division code of " + "/".join(map(str, digits)) + " digits",
-                        f"{header}“{text[:20]}”无效，应为 {'或'.join(map(str, digits))} 位数字" if text else f"{header}必填")
+                        f"{header}“{text[:20]}”无效，应为 {'或'.join(map(str, digits))} 位数字"
+                        if text else f"{header}必填")
             return ""
         return code
 
@@ -184,7 +185,8 @@ class Row:
                 return datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-        self.refuse(key, f"date cannot be read: {text[:20]!r}", f"{self.spec.header_of(key)}无法识别，请写成 2027-06-30")
+        self.refuse(key, f"date cannot be read: {text[:20]!r}",
+                    f"{self.spec.header_of(key)}无法识别，请写成 2027-06-30")
         return None
 
 
@@ -227,7 +229,8 @@ def in_scope(session: Session, row: Row, code: str, known: dict[str, str], key: 
     """The division exists and lies in the caller's region, or the row is refused naming the column."""
     scope = current_scope(session)
     if scope is not None and not scope.covers(code):
-        row.refuse(key, f"division {code} is outside your region", f"行政区划 {code} 不在您的管辖范围（{scope.region_code}）内")
+        row.refuse(key, f"division {code} is outside your region",
+                   f"行政区划 {code} 不在您的管辖范围（{scope.region_code}）内")
     elif code not in known:
         row.refuse(key, f"no division {code}", f"行政区划代码 {code} 不存在")
 

@@ -50,7 +50,8 @@ def save_depot(session: Session, *, data: DepotIn, now: datetime, depot: Depot |
     _check_division(session, data.region_code)
     _name_free(session, data.name, depot.id if depot else None)
     lon, lat = location_wgs84(data.location)
-    assert lon is not None and lat is not None
+    assert lon is not None
+    assert lat is not None
     if depot is None:
         depot = Depot(created_at=now)
         session.add(depot)

@@ -43,12 +43,14 @@ TEAMS = tabular.SheetSpec(
 STOCK = tabular.SheetSpec(
     kind="stock", title_zh="储备库库存", name="库存",
     columns=(C("depot", "储备库名称", True, "须为已登记的储备库", 26),
-             C("code", "物资代码", True, "GB/T 38565-2020 七位代码：第1位大类 1/2/3，其后中类、小类、细类各两位 01–99", 12),
+             C("code", "物资代码", True,
+               "GB/T 38565-2020 七位代码：第1位大类 1/2/3，其后中类、小类、细类各两位 01–99", 12),
              C("name", "物资名称", True, width=18), C("unit", "计量单位", True, width=10),
              C("quantity", "数量", True, "整数"), C("expires_on", "有效期至", help_zh="如 2027-06-30；无有效期留空")),
     example={"depot": "南京市应急物资储备库", "code": "1010101", "name": "棉帐篷", "unit": "顶", "quantity": 500,
              "expires_on": "2029-12-31"},
-    notes=(("物资代码", "GB/T 38565-2020《应急物资分类及编码》5.2：四层七位代码。大类 1 基本生活保障物资、2 应急装备及配套物资、"
+    notes=(("物资代码", "GB/T 38565-2020《应急物资分类及编码》5.2：四层七位代码。"
+                       "大类 1 基本生活保障物资、2 应急装备及配套物资、"
                        "3 工程材料与机械加工设备；中类、小类、细类各两位，99 为收容类目。"),))
 _EQUIPMENT = re.compile(r"^(.+?)\s*[×xX*]\s*(\d+)$")
 
@@ -128,7 +130,8 @@ def _check_depots(session: Session, rows: list[tabular.Row]) -> None:
         v["depot_id"] = found[v["depot"]]
         key = (v["depot"], v["code"], v["expires_on"])
         if key in seen:
-            row.refuse("code", f"the same batch as row {seen[key]}", f"与第 {seen[key]} 行为同一批次（储备库、代码、有效期相同）")
+            row.refuse("code", f"the same batch as row {seen[key]}",
+                       f"与第 {seen[key]} 行为同一批次（储备库、代码、有效期相同）")
         seen.setdefault(key, row.number)
 
 

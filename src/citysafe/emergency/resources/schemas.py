@@ -9,6 +9,7 @@ from typing import Annotated
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import NonBlankText, RowId, SaneDate
 from citysafe.core.geo import Location
@@ -54,7 +55,7 @@ def _code(value: str) -> str:
     try:
         return validate_stock_code(value)
     except StockCodeError as exc:
-        raise ValueError(f"{exc} ({exc.zh})") from None
+        raise PydanticCustomError("stock_code", str(exc), {"zh": exc.zh}) from None
 
 
 class EquipmentItem(BaseModel):
@@ -80,7 +81,9 @@ class TeamBase(BaseModel):
     @model_validator(mode="after")
     def _specialty(self) -> TeamBase:
         if self.kind == TeamKind.PROFESSIONAL_BASE and self.specialty not in SPECIALTY_NAMES_ZH:
-            raise ValueError("a professional base names its specialty: " + ", ".join(SPECIALTY_NAMES_ZH))
+            raise PydanticCustomError("specialty", "a professional base names its specialty: {names}",
+                                      {"names": ", ".join(SPECIALTY_NAMES_ZH),
+                                       "zh": "专业救援基地须选择专业方向：" + "、".join(SPECIALTY_NAMES_ZH.values())})
         if self.kind != TeamKind.PROFESSIONAL_BASE:
             self.specialty = ""
         return self
@@ -176,7 +179,8 @@ class ExpertIn(BaseModel):
     @classmethod
     def _field(cls, value: str) -> str:
         if value not in EXPERT_FIELDS_ZH:
-            raise ValueError("unknown field; one of " + ", ".join(EXPERT_FIELDS_ZH))
+            raise PydanticCustomError("unknown_value", "unknown field; one of {names}",
+                                      {"names": ", ".join(EXPERT_FIELDS_ZH)})
         return value
 
 
@@ -206,9 +210,11 @@ class DepotIn(BaseModel):
     @model_validator(mode="after")
     def _known(self) -> DepotIn:
         if self.kind not in DEPOT_KIND_NAMES_ZH:
-            raise ValueError("unknown depot kind; one of " + ", ".join(DEPOT_KIND_NAMES_ZH))
+            raise PydanticCustomError("unknown_value", "unknown depot kind; one of {names}",
+                                      {"names": ", ".join(DEPOT_KIND_NAMES_ZH)})
         if self.level not in DEPOT_LEVEL_NAMES_ZH:
-            raise ValueError("unknown depot level; one of " + ", ".join(DEPOT_LEVEL_NAMES_ZH))
+            raise PydanticCustomError("unknown_value", "unknown depot level; one of {names}",
+                                      {"names": ", ".join(DEPOT_LEVEL_NAMES_ZH)})
         return self
 
 
@@ -302,7 +308,7 @@ class AgreementIn(BaseModel):
     @model_validator(mode="after")
     def _period(self) -> AgreementIn:
         if self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            raise PydanticCustomError("period", "valid_to is before valid_from", {"zh": "有效期截止日早于起始日"})
         return self
 
 

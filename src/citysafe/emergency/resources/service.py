@@ -57,7 +57,8 @@ def check_organization(session: Session, org_id: int | None, field: str = "organ
 
 def _fill(team: Team, data: TeamCreate | TeamUpdate) -> None:
     lon, lat = location_wgs84(data.location)
-    assert lon is not None and lat is not None
+    assert lon is not None
+    assert lat is not None
     team.name, team.kind, team.specialty = data.name, data.kind.value, data.specialty
     team.region_code, team.organization_id, team.lon, team.lat = data.region_code, data.organization_id, lon, lat
     team.address, team.headcount = data.address, data.headcount
@@ -75,7 +76,7 @@ def create_team(session: Session, *, data: TeamCreate, now: datetime) -> Team:
     return team
 
 
-def update_team(session: Session, *, team: Team, data: TeamUpdate, now: datetime) -> Team:
+def update_team(session: Session, *, team: Team, data: TeamCreate | TeamUpdate, now: datetime) -> Team:
     check_division(session, data.region_code)
     check_organization(session, data.organization_id)
     _fill(team, data)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import GeoJsonObject, NonBlankText, RowId
 from citysafe.core.geo import Location
@@ -39,7 +40,9 @@ People = Annotated[int, Ge(1), Le(10_000_000)]
 
 def _choice(value: str, names: dict[str, str], what: str) -> str:
     if value not in names:
-        raise ValueError(f"unknown {what}; one of " + ", ".join(names))
+        raise PydanticCustomError("unknown_value", "unknown {what}; one of {names}",
+                                  {"what": what, "names": ", ".join(names),
+                                   "zh": "取值不在允许范围内，应为：" + "、".join(names.values())})
     return value
 
 
@@ -65,8 +68,10 @@ class ShelterIn(BaseModel):
     @classmethod
     def _area(cls, value: float) -> float:
         if not value > 0:
-            raise ValueError(f"the effective area must be greater than 0 m² (got {value:g}); a shelter with no "
-                             "area holds no one (有效避难面积应大于 0)")
+            raise PydanticCustomError("area_not_positive", "the effective area must be greater than 0 m² (got {got}): "
+                                      "a shelter with no area holds no one",
+                                      {"got": f"{value:g}", "zh": f"有效避难面积应大于 0 m²（现为 {value:g}），"
+                                                                 "面积为 0 的场所容纳不了任何人"})
         return value
 
     @model_validator(mode="after")
@@ -132,7 +137,8 @@ class MovementIn(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> MovementIn:
         if self.arrived == 0 and self.left == 0:
-            raise ValueError("give the number of people who arrived or left")
+            raise PydanticCustomError("movement", "give the number of people who arrived or left",
+                                      {"zh": "请填写到达或离开的人数"})
         return self
 
 
@@ -188,7 +194,8 @@ class EvacuationIn(BaseModel):
     @model_validator(mode="after")
     def _area(self) -> EvacuationIn:
         if not self.regions and self.polygon is None:
-            raise ValueError("give the area: division codes (regions) or a GeoJSON polygon")
+            raise PydanticCustomError("area", "give the area: division codes (regions) or a GeoJSON polygon",
+                                      {"zh": "请给出疏散范围：行政区划代码或 GeoJSON 面"})
         return self
 
 

@@ -33,6 +33,7 @@ from citysafe.emergency.shelters.schemas import (
     EvacuationLeg,
     EvacuationPlan,
     MovementIn,
+    PopulationRead,
     ShelterFilter,
     ShelterIn,
     ShelterRead,
@@ -76,7 +77,8 @@ def save_shelter(session: Session, *, data: ShelterIn, now: datetime, shelter: S
     if other is not None and (shelter is None or other != shelter.id):
         raise field_error("name", "a shelter of this name exists", f"已有名为“{data.name}”的避难场所")
     lon, lat = location_wgs84(data.location)
-    assert lon is not None and lat is not None
+    assert lon is not None
+    assert lat is not None
     per_person = area_rules(session)[data.duration].area_per_person_m2
     if shelter is None:
         shelter = Shelter(created_at=now, occupancy=0)
@@ -188,6 +190,12 @@ def populations(session: Session, *, region: str | None,
         rows = list(session.scalars(stmt))
         return rows, len(rows)
     return paginate(session, stmt, params)
+
+
+def population_reads(session: Session, rows: Sequence[CommunityPopulation]) -> list[PopulationRead]:
+    names = regions_service.names(session, codes={r.region_code for r in rows})
+    return [PopulationRead.model_validate(r).model_copy(update={"region_name": names.get(r.region_code, "")})
+            for r in rows]
 
 
 def _communities_in(session: Session, request: EvacuationIn) -> list[CommunityPopulation]:

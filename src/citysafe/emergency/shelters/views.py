@@ -30,7 +30,6 @@ from citysafe.emergency.shelters.schemas import (
     ShelterPage,
     ShelterRead,
 )
-from citysafe.regions import service as regions_service
 
 router = APIRouter(prefix="/emergency/shelters", tags=["emergency shelters"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
@@ -70,11 +69,8 @@ def set_area_rule(duration: str, data: AreaRuleIn, db: DbSession, ctx: Context, 
 def list_populations(db: DbSession, principal: Reader, params: Annotated[PageParams, Query()],
                      region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6,12}$")] = None,
                      ) -> Page[PopulationRead]:
-    def reads(rows: list) -> list[PopulationRead]:  # type: ignore[type-arg]
-        names = regions_service.names(db, codes={r.region_code for r in rows})
-        return [PopulationRead.model_validate(r).model_copy(update={"region_name": names.get(r.region_code, "")})
-                for r in rows]
-    return page_of_all(service.populations(db, region=region, params=params), params, reads)
+    return page_of_all(service.populations(db, region=region, params=params), params,
+                       lambda rows: service.population_reads(db, rows))
 
 
 @router.post("/evacuation", response_model=EvacuationPlan, operation_id="shelters_evacuation_plan")

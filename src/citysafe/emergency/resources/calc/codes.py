@@ -30,7 +30,8 @@ def validate_stock_code(code: str) -> str:
                              f"应为 GB/T 38565-2020 的 7 位数字代码，现为“{value[:20]}”")
     if value[0] not in TOP_CLASSES:
         raise StockCodeError(f"GB/T 38565 top class must be 1, 2 or 3, got {value[0]}",
-                             f"第 1 位（大类）应为 1 基本生活保障物资、2 应急装备及配套物资或 3 工程材料与机械加工设备，现为 {value[0]}")
+                             "第 1 位（大类）应为 1 基本生活保障物资、2 应急装备及配套物资或 3 工程材料与机械加工设备，"
+                             f"现为 {value[0]}")
     for start, name_zh in ((1, "中类"), (3, "小类"), (5, "细类")):
         if value[start:start + 2] == "00":
             raise StockCodeError(f"GB/T 38565 level at digits {start + 1}-{start + 2} must be 01-99, got 00",

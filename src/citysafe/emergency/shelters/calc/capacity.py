@@ -20,4 +20,4 @@ def capacity(effective_area_m2: float, area_per_person_m2: float) -> int:
     if not area_per_person_m2 > 0:
         raise ValueError("area per person must be greater than 0")
     # A tiny epsilon keeps 3000 m² / 1.5 m² at 2000, not 1999 from floating-point division.
-    return int(math.floor(effective_area_m2 / area_per_person_m2 + 1e-9))
+    return math.floor(effective_area_m2 / area_per_person_m2 + 1e-9)
