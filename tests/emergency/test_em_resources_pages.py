@@ -35,7 +35,7 @@ def test_pages_render_and_forms_refuse_bad_input(client: TestClient, ctx: AppCon
     assert moved.status_code == 200 and "队伍状态已更新" in moved.text and "停勤" in moved.text
     assert client.get("/emergency/resources/depots").status_code == 200
     shelters = client.get("/emergency/shelters")
-    assert shelters.status_code == 200 and "0 / 1000" in shelters.text
+    assert shelters.status_code == 200 and "0 / 1,000" in shelters.text
     zero = client.post("/emergency/shelters/new", data={
         "name": "零面积广场", "grade": "street", "space": "outdoor", "function": "single", "duration": "emergency",
         "kind": "square", "region_code": "320102", "lon": "118.8", "lat": "32.05", "effective_area_m2": "0"})

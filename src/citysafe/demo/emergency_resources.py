@@ -163,12 +163,12 @@ def seed_demo(session: Session, rng: random.Random) -> None:
                                  data=MovementIn(arrived=1260, note="暴雨内涝转移安置"))
     by_district = {d.code: d for d in districts}
     for district_code in ("320102", "320104"):
-        place = by_district.get(district_code)
-        if place is None:
+        home = by_district.get(district_code)
+        if home is None:
             continue
         for street in regions_service.children(session, code=district_code):
             for community in regions_service.children(session, code=street.code)[:6]:
-                lon, lat = random_point_in(rng, place.boundary or {})
+                lon, lat = random_point_in(rng, home.boundary or {})
                 shelters.set_population(session, region_code=community.code, population=rng.randint(30, 120) * 100,
                                         lon=lon, lat=lat, source="演示数据（网格人口统计）", now=now)
     session.flush()
