@@ -156,7 +156,8 @@ def test_a_shelter_with_zero_area_is_refused_and_capacity_follows_the_area_rule(
     assert zero.status_code == 422 and error_fields(zero) == ["effective_area_m2"]
     created = client.post(S, headers=city, json=_shelter()).json()
     assert created["capacity"] == 2000 and created["labels"]["grade"] == "市级"
-    rule = client.put(f"{S}/area-rules/emergency", headers=city, json={"area_per_person_m2": 2.0, "rule": "市应急局"})
+    rule = client.put(f"{S}/area-rules", headers=city,
+                      json={"duration": "emergency", "area_per_person_m2": 2.0, "rule": "市应急局"})
     assert rule.status_code == 200
     assert client.get(f"{S}/{created['id']}", headers=city).json()["capacity"] == 1500
     header = ["场所名称*", "等级*", "空间类型*", "功能类型*", "避难时长*", "场所类型*", "行政区划代码*", "经度*",

@@ -22,9 +22,9 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.ledger.models import LedgerEntry
-from citysafe.emergency.resources.models import Team
 from citysafe.emergency.models import Incident
 from citysafe.emergency.plans.models import EmergencyPlan
+from citysafe.emergency.resources.models import Team
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer

@@ -20,7 +20,7 @@ from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
 from citysafe.demo.city import DEMO_CITY, random_point_in
 from citysafe.demo.streets import names_of
-from citysafe.emergency.resources import depots, service
+from citysafe.emergency.resources import service
 from citysafe.emergency.resources.schemas import (
     AgreementIn,
     AgreementItem,
@@ -137,17 +137,17 @@ def seed_demo(session: Session, rng: random.Random) -> None:
         service.create_expert(session, now=now, data=ExpertIn(name=name, field=field, region_code=code, title=title,
                                                                employer=employer, phone=_phone(rng)))
     for name, depot_kind, level, code, lon, lat in DEPOTS:
-        depot = depots.save_depot(session, now=now, data=DepotIn(
+        depot = service.save_depot(session, now=now, data=DepotIn(
             name=name, kind=depot_kind, level=level, region_code=code, location=Location(lon=lon, lat=lat),
             keeper=f"{rng.choice(SURNAMES)}库管", phone=_phone(rng)))
         for item_code, item, unit, (low, high), life in STOCK.get(depot_kind, STOCK["comprehensive"]):
             expires = None if life is None else today + timedelta(days=rng.randint(-10, life))
-            depots.put_stock(session, depot=depot, now=now, line=StockIn(
+            service.put_stock(session, depot=depot, now=now, line=StockIn(
                 code=item_code, name=item, unit=unit, quantity=_round(rng.randint(low, high)), expires_on=expires))
     stores = OrganizationFilter(region=DEMO_CITY, sector="商贸综合体")
     suppliers = orgs_service.list_organizations(session, filters=stores, params=PageParams(size=1))[0]
     if suppliers:
-        depots.create_agreement(session, now=now, data=AgreementIn(
+        service.create_agreement(session, now=now, data=AgreementIn(
             supplier_id=suppliers[0].id, title="生活类应急物资协议储备", region_code=DEMO_CITY, response_hours=12,
             valid_from=date(today.year, 1, 1), valid_to=date(today.year + 1, 12, 31),
             items=[AgreementItem(code="1020101", name="瓶装饮用水", unit="箱", quantity=5000),

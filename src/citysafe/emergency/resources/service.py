@@ -19,7 +19,7 @@ from citysafe.core.geo import haversine_m, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
 from citysafe.emergency.resources.calc.status import ON_A_JOB, STATUS_NAMES_ZH, TeamStatus, can_move
-from citysafe.emergency.resources.depots import depot_stock
+from citysafe.emergency.resources.depots import create_agreement, depot_stock, put_stock, save_depot
 from citysafe.emergency.resources.models import Expert, Team, TeamStatusChange
 from citysafe.emergency.resources.schemas import (
     EXPERT_FIELDS_ZH,
@@ -37,7 +37,9 @@ from citysafe.emergency.resources.schemas import (
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["available_teams", "create_team", "depot_stock", "list_teams", "set_team_status", "team_reads"]
+# The depot functions other packages (the demo, the dispatch engine) use are part of this public module.
+__all__ = ["available_teams", "create_agreement", "create_team", "depot_stock", "list_teams", "put_stock",
+           "save_depot", "set_team_status", "team_reads"]
 
 
 def check_division(session: Session, code: str, field: str = "region_code") -> None:

@@ -3,7 +3,8 @@ their stock, agreement reserves, Excel templates and imports. Callers see their 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -49,7 +50,6 @@ Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPECS = {"teams": importer.TEAMS, "stock": importer.STOCK}
-Kind = Literal["teams", "stock"]
 
 
 def read_upload(ctx: AppContext, file: UploadFile, spec: tabular.SheetSpec) -> list[list[object]]:
@@ -70,26 +70,35 @@ def template_response(spec: tabular.SheetSpec) -> Response:
 # (before the teams' routes: /teams/template.xlsx must not be read as a team id)
 
 
-@router.get("/{kind}/template.xlsx", operation_id="resources_template", responses={200: {"content": {XLSX: {}}}})
-def template(kind: Kind, principal: Reader) -> Response:
-    """The import template of teams or depot stock."""
-    return template_response(SPECS[kind])
+def _import_routes(kind: str, run: Callable[..., tabular.ImportReport]) -> None:
+    """``GET /{kind}/template.xlsx`` and ``POST /{kind}/import`` for one sheet (no path parameter: each kind is
+    a route of its own)."""
+    spec = SPECS[kind]
+
+    def template(principal: Reader) -> Response:
+        return template_response(spec)
+
+    @commits_on_its_own  # parsed first, holding no lock; then checked and written in one unit of work
+    def import_sheet(ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
+                     dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
+        rows = read_upload(ctx, file, spec)
+        with unit_of_work_as(ctx, principal) as session:
+            report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
+                         now=ctx.clock.now())
+            if report.errors and not dry_run:
+                raise tabular.refusal(report)
+            return report
+
+    router.add_api_route(f"/{kind}/template.xlsx", template, methods=["GET"], operation_id=f"resources_{kind}_template",
+                         summary=f"The import template of {spec.kind}", responses={200: {"content": {XLSX: {}}}})
+    router.add_api_route(f"/{kind}/import", import_sheet, methods=["POST"], response_model=tabular.ImportReport,
+                         operation_id=f"resources_{kind}_import", summary=f"Import {spec.kind}",
+                         description="``dry_run`` (the default) reports row by row; otherwise all rows are written "
+                                     "only when every one is good, else 422 naming each row and column.")
 
 
-@router.post("/{kind}/import", response_model=tabular.ImportReport, operation_id="resources_import")
-@commits_on_its_own  # parsed first, holding no lock; then checked and written in one unit of work
-def import_sheet(kind: Kind, ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
-                 dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
-    """Teams or stock from the template: ``dry_run`` (the default) reports row by row; otherwise all rows are
-    written only when every one is good, else 422 naming each row and column, and nothing is written."""
-    rows = read_upload(ctx, file, SPECS[kind])
-    run = importer.import_teams if kind == "teams" else importer.import_stock
-    with unit_of_work_as(ctx, principal) as session:
-        report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
-                     now=ctx.clock.now())
-        if report.errors and not dry_run:
-            raise tabular.refusal(report)
-        return report
+_import_routes("teams", importer.import_teams)
+_import_routes("stock", importer.import_stock)
 
 
 # --- teams --------------------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ class AreaRuleRead(BaseModel):
 
 
 class AreaRuleIn(BaseModel):
+    duration: str = Field(description="emergency / short_term / long_term")
     area_per_person_m2: Annotated[float, Ge(0.5), Le(100)]
     rule: str = Field(default="", max_length=300, description="the clause or decision the figure comes from")
 

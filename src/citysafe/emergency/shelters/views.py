@@ -3,7 +3,8 @@ community populations, the evacuation plan, Excel/CSV templates and imports."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -35,7 +36,6 @@ router = APIRouter(prefix="/emergency/shelters", tags=["emergency shelters"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
 SPECS = {"shelters": importer.SHELTERS, "population": importer.POPULATION}
-Kind = Literal["shelters", "population"]
 
 
 @router.get("", response_model=ShelterPage, operation_id="shelters_list")
@@ -56,13 +56,14 @@ def area_rules(db: DbSession, principal: Reader) -> list[AreaRuleRead]:
     return [AreaRuleRead.model_validate(r) for r in service.area_rules(db).values()]
 
 
-@router.put("/area-rules/{duration}", response_model=AreaRuleRead, operation_id="shelters_area_rule_set")
-def set_area_rule(duration: str, data: AreaRuleIn, db: DbSession, ctx: Context, principal: Writer) -> AreaRuleRead:
+@router.put("/area-rules", response_model=AreaRuleRead, operation_id="shelters_area_rule_set")
+def set_area_rule(data: AreaRuleIn, db: DbSession, ctx: Context, principal: Writer) -> AreaRuleRead:
     """The city's figure (a city office or above): every shelter of the class is given its capacity again."""
     if len(principal.region_code) != 6 or not principal.region_code.endswith("00"):
         raise Forbidden(detail="per-person areas are set by a city or province office",
                         detail_zh="人均避难面积由市级及以上部门设定")
-    return AreaRuleRead.model_validate(service.set_area_rule(db, duration=duration, data=data, now=ctx.clock.now()))
+    rule = service.set_area_rule(db, duration=data.duration, data=data, now=ctx.clock.now())
+    return AreaRuleRead.model_validate(rule)
 
 
 @router.get("/populations", response_model=Page[PopulationRead], operation_id="shelters_populations")
@@ -80,24 +81,32 @@ def evacuation(request: EvacuationIn, db: DbSession, principal: Reader) -> Evacu
     return service.evacuation_plan(db, request=request)
 
 
-@router.get("/{kind}/template.xlsx", operation_id="shelters_template", responses={200: {"content": {XLSX: {}}}})
-def template(kind: Kind, principal: Reader) -> Response:
-    return template_response(SPECS[kind])
+def _import_routes(kind: str, run: Callable[..., tabular.ImportReport]) -> None:
+    spec = SPECS[kind]
+
+    def template(principal: Reader) -> Response:
+        return template_response(spec)
+
+    @commits_on_its_own
+    def import_sheet(ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
+                     dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
+        rows = read_upload(ctx, file, spec)
+        with unit_of_work_as(ctx, principal) as session:
+            report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
+                         now=ctx.clock.now())
+            if report.errors and not dry_run:
+                raise tabular.refusal(report)
+            return report
+
+    router.add_api_route(f"/{kind}/template.xlsx", template, methods=["GET"], operation_id=f"shelters_{kind}_template",
+                         summary=f"The import template of {spec.kind}", responses={200: {"content": {XLSX: {}}}})
+    router.add_api_route(f"/{kind}/import", import_sheet, methods=["POST"], response_model=tabular.ImportReport,
+                         operation_id=f"shelters_{kind}_import", summary=f"Import {spec.kind} (Excel or CSV)",
+                         description="All rows or none; the report names the row and column of each problem.")
 
 
-@router.post("/{kind}/import", response_model=tabular.ImportReport, operation_id="shelters_import")
-@commits_on_its_own
-def import_sheet(kind: Kind, ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
-                 dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
-    """Shelters or community populations (Excel or CSV): all rows or none, the report naming row and column."""
-    rows = read_upload(ctx, file, SPECS[kind])
-    run = importer.import_shelters if kind == "shelters" else importer.import_populations
-    with unit_of_work_as(ctx, principal) as session:
-        report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
-                     now=ctx.clock.now())
-        if report.errors and not dry_run:
-            raise tabular.refusal(report)
-        return report
+_import_routes("shelters", importer.import_shelters)
+_import_routes("population", importer.import_populations)
 
 
 @router.get("/{shelter_id}", response_model=ShelterRead, operation_id="shelters_get")
