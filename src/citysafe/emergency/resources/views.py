@@ -49,7 +49,6 @@ router = APIRouter(prefix="/emergency/resources", tags=["emergency resources"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SPECS = {"teams": importer.TEAMS, "stock": importer.STOCK}
 
 
 def read_upload(ctx: AppContext, file: UploadFile, spec: tabular.SheetSpec) -> list[list[object]]:
@@ -70,10 +69,10 @@ def template_response(spec: tabular.SheetSpec) -> Response:
 # (before the teams' routes: /teams/template.xlsx must not be read as a team id)
 
 
-def _import_routes(kind: str, run: Callable[..., tabular.ImportReport]) -> None:
-    """``GET /{kind}/template.xlsx`` and ``POST /{kind}/import`` for one sheet (no path parameter: each kind is
-    a route of its own)."""
-    spec = SPECS[kind]
+def add_import_routes(router: APIRouter, *, prefix: str, spec: tabular.SheetSpec,
+                      run: Callable[..., tabular.ImportReport]) -> None:
+    """``GET /{kind}/template.xlsx`` and ``POST /{kind}/import`` for one sheet on ``router`` (no path parameter:
+    each kind is a route of its own); operation ids ``{prefix}_{kind}_template`` and ``{prefix}_{kind}_import``."""
 
     def template(principal: Reader) -> Response:
         return template_response(spec)
@@ -89,16 +88,18 @@ def _import_routes(kind: str, run: Callable[..., tabular.ImportReport]) -> None:
                 raise tabular.refusal(report)
             return report
 
-    router.add_api_route(f"/{kind}/template.xlsx", template, methods=["GET"], operation_id=f"resources_{kind}_template",
-                         summary=f"The import template of {spec.kind}", responses={200: {"content": {XLSX: {}}}})
-    router.add_api_route(f"/{kind}/import", import_sheet, methods=["POST"], response_model=tabular.ImportReport,
-                         operation_id=f"resources_{kind}_import", summary=f"Import {spec.kind}",
+    router.add_api_route(f"/{spec.kind}/template.xlsx", template, methods=["GET"],
+                         operation_id=f"{prefix}_{spec.kind}_template", summary=f"The import template of {spec.kind}",
+                         responses={200: {"content": {XLSX: {}}}})
+    router.add_api_route(f"/{spec.kind}/import", import_sheet, methods=["POST"], response_model=tabular.ImportReport,
+                         operation_id=f"{prefix}_{spec.kind}_import", summary=f"Import {spec.kind} (Excel or CSV)",
                          description="``dry_run`` (the default) reports row by row; otherwise all rows are written "
-                                     "only when every one is good, else 422 naming each row and column.")
+                                     "only when every one is good, else 422 naming each row and column, and nothing "
+                                     "is written.")
 
 
-_import_routes("teams", importer.import_teams)
-_import_routes("stock", importer.import_stock)
+add_import_routes(router, prefix="resources", spec=importer.TEAMS, run=importer.import_teams)
+add_import_routes(router, prefix="resources", spec=importer.STOCK, run=importer.import_stock)
 
 
 # --- teams --------------------------------------------------------------------------------------------------

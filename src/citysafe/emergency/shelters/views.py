@@ -3,20 +3,17 @@ community populations, the evacuation plan, Excel/CSV templates and imports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query
 
-from citysafe.auth.deps import Context, DbSession, commits_on_its_own, requires, unit_of_work_as
+from citysafe.auth.deps import Context, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.errors import Forbidden
 from citysafe.core.pagination import Page, PageParams, page_of_all
-from citysafe.emergency import tabular
-from citysafe.emergency.resources.views import XLSX, read_upload, template_response
+from citysafe.emergency.resources.views import add_import_routes
 from citysafe.emergency.shelters import importer, service
 from citysafe.emergency.shelters.schemas import (
     AreaRuleIn,
@@ -35,7 +32,6 @@ from citysafe.emergency.shelters.schemas import (
 router = APIRouter(prefix="/emergency/shelters", tags=["emergency shelters"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_EMERGENCY))]
 Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EMERGENCY))]
-SPECS = {"shelters": importer.SHELTERS, "population": importer.POPULATION}
 
 
 @router.get("", response_model=ShelterPage, operation_id="shelters_list")
@@ -81,32 +77,8 @@ def evacuation(request: EvacuationIn, db: DbSession, principal: Reader) -> Evacu
     return service.evacuation_plan(db, request=request)
 
 
-def _import_routes(kind: str, run: Callable[..., tabular.ImportReport]) -> None:
-    spec = SPECS[kind]
-
-    def template(principal: Reader) -> Response:
-        return template_response(spec)
-
-    @commits_on_its_own
-    def import_sheet(ctx: Context, principal: Writer, file: Annotated[UploadFile, File()],
-                     dry_run: Annotated[bool, Form()] = True) -> tabular.ImportReport:
-        rows = read_upload(ctx, file, spec)
-        with unit_of_work_as(ctx, principal) as session:
-            report = run(session, rows=rows, file_name=file.filename or "upload.xlsx", dry_run=dry_run,
-                         now=ctx.clock.now())
-            if report.errors and not dry_run:
-                raise tabular.refusal(report)
-            return report
-
-    router.add_api_route(f"/{kind}/template.xlsx", template, methods=["GET"], operation_id=f"shelters_{kind}_template",
-                         summary=f"The import template of {spec.kind}", responses={200: {"content": {XLSX: {}}}})
-    router.add_api_route(f"/{kind}/import", import_sheet, methods=["POST"], response_model=tabular.ImportReport,
-                         operation_id=f"shelters_{kind}_import", summary=f"Import {spec.kind} (Excel or CSV)",
-                         description="All rows or none; the report names the row and column of each problem.")
-
-
-_import_routes("shelters", importer.import_shelters)
-_import_routes("population", importer.import_populations)
+add_import_routes(router, prefix="shelters", spec=importer.SHELTERS, run=importer.import_shelters)
+add_import_routes(router, prefix="shelters", spec=importer.POPULATION, run=importer.import_populations)
 
 
 @router.get("/{shelter_id}", response_model=ShelterRead, operation_id="shelters_get")
