@@ -49,10 +49,15 @@ def test_resources_and_shelters_console(ctx: AppContext, live_server: str, brows
     expect(board).to_contain_text("江北新材料科技园危险化学品专业救援基地")
     expect(board).to_contain_text("危险化学品")
     expect(board).to_contain_text("停勤")
-    first = rows.first
-    first.locator("select[name=status]").select_option("out_of_service")
-    first.locator("button[type=submit]").click()
+    # Dispatching names the incident: without one the board says so and nothing moves.
+    rows.first.locator("select[name=status]").select_option("dispatched")
+    rows.first.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=flash-error]")).to_contain_text("出动须指明事件")
+    expect(rows.first.locator("[data-testid=team-status]")).to_have_text("待命")
+    rows.first.locator("select[name=status]").select_option("out_of_service")
+    rows.first.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=flash-ok]")).to_contain_text("队伍状态已更新")
+    expect(rows.first.locator("[data-testid=team-status]")).to_have_text("停勤")
     page.screenshot(path=str(artifacts_dir / "em-resources-1-teams.png"), full_page=True)
 
     page.goto(f"{live_server}/emergency/resources/depots")
