@@ -217,3 +217,21 @@ def test_a_district_sees_only_its_own(client: TestClient, city: dict[str, str], 
     outside = client.post(f"{R}/teams", headers=xuanwu, json=_team("越界站", "320115"))
     # a division outside the caller's region is unknown to it: refused naming the field, nothing written
     assert outside.status_code == 422 and error_fields(outside) == ["region_code"]
+
+
+def test_evacuation_by_polygon_and_a_bad_polygon(client: TestClient, city: dict[str, str]) -> None:
+    assert client.post(S, headers=city, json=_shelter("广场", area=1500)).status_code == 201
+    body = _book(["社区代码*", "常住人口*", "经度*", "纬度*", "坐标系"],
+                 [["320102002001", 400, 118.795, 32.065, "GCJ02"]], "社区人口")
+    assert client.post(f"{S}/population/import", headers=city, data={"dry_run": "false"},
+                       files={"file": ("p.xlsx", body, XLSX)}).status_code == 200
+    point = client.get(f"{S}/populations", headers=city).json()["items"][0]
+    assert point["lon"] < 118.795 and point["region_name"] == "梅园新村社区居委会"  # GCJ-02 converted
+    square = {"type": "Polygon", "coordinates": [[[118.7, 32.0], [118.9, 32.0], [118.9, 32.1], [118.7, 32.1],
+                                                  [118.7, 32.0]]]}
+    plan = client.post(f"{S}/evacuation", headers=city, json={"polygon": square}).json()
+    assert plan["placed"] == 400 and plan["communities"][0]["legs"][0]["shelter_name"] == "广场"
+    bad = client.post(f"{S}/evacuation", headers=city, json={"polygon": {"type": "Polygon", "coordinates": [[1]]}})
+    assert bad.status_code == 422 and error_fields(bad) == ["polygon"]
+    nothing = client.post(f"{S}/evacuation", headers=city, json={})
+    assert nothing.status_code == 422

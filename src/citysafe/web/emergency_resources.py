@@ -23,10 +23,14 @@ from citysafe.emergency.resources import depots, service
 from citysafe.emergency.resources import importer as resource_import
 from citysafe.emergency.resources.calc.status import MOVES, STATUS_NAMES_ZH, TeamStatus
 from citysafe.emergency.resources.schemas import (
+    DEPOT_KIND_NAMES_ZH,
+    DEPOT_LEVEL_NAMES_ZH,
     SPECIALTY_NAMES_ZH,
     TEAM_KIND_NAMES_ZH,
     DepotFilter,
+    DepotIn,
     EquipmentItem,
+    StockIn,
     TeamCreate,
     TeamFilter,
 )
@@ -62,11 +66,13 @@ IMPORTS: dict[str, tuple[tabular.SheetSpec, Any, str]] = {
 TEAM_FIELDS = ("name", "kind", "specialty", "region_code", "lon", "lat", "crs", "address", "headcount",
                "contact_name", "contact_phone")
 SHELTER_FIELDS = ("name", "grade", "space", "function", "duration", "kind", "region_code", "lon", "lat", "crs",
-                  "address", "effective_area_m2", "manager", "phone")
+                  "address", "effective_area_m2", "manager", "phone", "is_open")
 LABELS = {"name": N_("名称"), "region_code": N_("行政区划代码"), "location": N_("位置"), "location.lon": N_("经度"),
           "location.lat": N_("纬度"), "effective_area_m2": N_("有效避难面积"), "headcount": N_("人数"),
           "specialty": N_("专业方向"), "file": N_("Excel 文件"), "left": N_("离开人数"),
-          "regions": N_("疏散范围"), "max_distance_m": N_("最远距离")}
+          "regions": N_("疏散范围"), "max_distance_m": N_("最远距离"),
+          "code": N_("物资代码"), "quantity": N_("数量"), "unit": N_("计量单位"), "expires_on": N_("有效期至"),
+          "kind": N_("类型"), "level": N_("级别")}
 
 
 def _reader(request: Request, db: DbSession, permission: str = Permission.READ_EMERGENCY) -> Principal:
@@ -171,7 +177,43 @@ def depots_page(request: Request, db: DbSession) -> Response:
     agreements = depots.agreement_reads(db, depots.list_agreements(db, params=PageParams(size=50))[0], today=today)
     return render(request, "emergency/resources_depots.html", principal, depots=depots.depot_reads(db, rows),
                   stock=stock, soon=soon, today=today, agreements=agreements, days=depots.EXPIRING_DAYS,
-                  can_write=principal.can(Permission.WRITE_EMERGENCY))
+                  can_write=principal.can(Permission.WRITE_EMERGENCY), kinds=DEPOT_KIND_NAMES_ZH,
+                  levels=DEPOT_LEVEL_NAMES_ZH, region=principal.region_code,
+                  ok=request.query_params.get("ok", ""), error=request.query_params.get("error", ""))
+
+
+@router.post("/emergency/resources/depots/new", response_model=None)
+async def create_depot(request: Request, db: DbSession) -> Response:
+    _reader(request, db, Permission.WRITE_EMERGENCY)
+    values = posted(await request.form(), ("name", "kind", "level", "region_code", "lon", "lat", "crs", "address",
+                                           "keeper", "phone"))
+    t = translator(request)
+    try:
+        data = DepotIn.model_validate({**{k: values[k] for k in ("name", "kind", "level", "region_code", "address",
+                                                                 "keeper", "phone")},
+                                       "location": {"lon": values["lon"], "lat": values["lat"],
+                                                    "crs": values["crs"] or "wgs84"}})
+        depots.save_depot(db, data=data, now=app_context(request).clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return back("/emergency/resources/depots", error=form_message(exc, LABELS, t))
+    return back("/emergency/resources/depots", ok=t.gettext("储备库已登记"))
+
+
+@router.post("/emergency/resources/depots/{depot_id}/stock", response_model=None)
+async def put_stock(request: Request, depot_id: RowId, db: DbSession) -> Response:
+    """One batch's quantity (GB/T 38565 code, name, unit, expiry) set from the depot's row form."""
+    _reader(request, db, Permission.WRITE_EMERGENCY)
+    values = posted(await request.form(), ("code", "name", "unit", "quantity", "expires_on"))
+    t = translator(request)
+    try:
+        line = StockIn.model_validate({**values, "expires_on": values["expires_on"] or None})
+        depots.put_stock(db, depot=depots.get_depot(db, depot_id=depot_id), line=line,
+                         now=app_context(request).clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return back("/emergency/resources/depots", error=form_message(exc, LABELS, t))
+    return back("/emergency/resources/depots", ok=t.gettext("库存已更新"))
 
 
 @router.get("/emergency/shelters", response_class=HTMLResponse)
@@ -198,8 +240,9 @@ def shelters_page(request: Request, db: DbSession) -> Response:
 
 
 def _shelter_form(request: Request, principal: Principal, *, values: dict[str, str], chosen: list[str],
-                  error: str = "", field: str = "", status: int = 200) -> HTMLResponse:
+                  error: str = "", field: str = "", status: int = 200, shelter_id: int | None = None) -> HTMLResponse:
     page = render(request, "emergency/shelters_form.html", principal, values=values, chosen=chosen, error=error,
+                  shelter_id=shelter_id,
                   field=field, grades=GRADE_NAMES_ZH, spaces=SPACE_NAMES_ZH, functions=FUNCTION_NAMES_ZH,
                   durations=DURATION_NAMES_ZH, kinds=KIND_NAMES_ZH, facilities=FACILITIES_ZH)
     page.status_code = status
@@ -213,8 +256,17 @@ def new_shelter(request: Request, db: DbSession) -> Response:
                          chosen=[])
 
 
+@router.get("/emergency/shelters/{shelter_id}", response_class=HTMLResponse)
+def edit_shelter(request: Request, shelter_id: RowId, db: DbSession) -> Response:
+    principal = _reader(request, db, Permission.WRITE_EMERGENCY)
+    shelter = shelters.get_shelter(db, shelter_id=shelter_id)
+    values = {k: str(getattr(shelter, k, "") or "") for k in SHELTER_FIELDS if k != "crs"} | {"crs": "wgs84"}
+    return _shelter_form(request, principal, values=values, chosen=list(shelter.facilities), shelter_id=shelter_id)
+
+
+@router.post("/emergency/shelters/{shelter_id}", response_model=None)
 @router.post("/emergency/shelters/new", response_model=None)
-async def create_shelter(request: Request, db: DbSession) -> Response:
+async def save_shelter(request: Request, db: DbSession, shelter_id: int | None = None) -> Response:
     principal = _reader(request, db, Permission.WRITE_EMERGENCY)
     form = await request.form()
     values = posted(form, SHELTER_FIELDS)
@@ -224,13 +276,15 @@ async def create_shelter(request: Request, db: DbSession) -> Response:
             **{k: values[k] for k in ("name", "grade", "space", "function", "duration", "kind", "region_code",
                                       "address", "manager", "phone")},
             "effective_area_m2": values["effective_area_m2"] or "0", "facilities": chosen,
+            "is_open": values["is_open"] in ("1", "True"),
             "location": {"lon": values["lon"], "lat": values["lat"], "crs": values["crs"] or "wgs84"}})
-        shelters.save_shelter(db, data=data, now=app_context(request).clock.now())
+        existing = None if shelter_id is None else shelters.get_shelter(db, shelter_id=shelter_id)
+        shelters.save_shelter(db, data=data, now=app_context(request).clock.now(), shelter=existing)
     except (CitysafeError, ValidationError) as exc:
         db.rollback()
         return _shelter_form(request, principal, values=values, chosen=chosen, status=422, field=first_field(exc),
-                             error=form_message(exc, LABELS, translator(request)))
-    return back("/emergency/shelters", ok=translator(request).gettext("避难场所已登记"))
+                             error=form_message(exc, LABELS, translator(request)), shelter_id=shelter_id)
+    return back("/emergency/shelters", ok=translator(request).gettext("避难场所已保存"))
 
 
 @router.post("/emergency/shelters/{shelter_id}/movements", response_model=None)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from shapely.errors import GEOSException
 from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,14 +45,13 @@ DEFAULT_RULE = "GB 21734-2008 5.4：人均居住面积应大于1.5 m²（各类�
 
 
 def area_rules(session: Session) -> dict[str, ShelterAreaRule]:
-    """The per-person area of each duration class; a class nobody has set yet gets GB 21734-2008 5.4's 1.5 m²."""
+    """The per-person area of each duration class; a class nobody has set yet gets GB 21734-2008 5.4's 1.5 m²
+    (an unsaved default: reading never writes)."""
     rules = {r.duration: r for r in session.scalars(select(ShelterAreaRule))}
     for duration in DURATION_NAMES_ZH:
         if duration not in rules:
             rules[duration] = ShelterAreaRule(duration=duration, area_per_person_m2=DEFAULT_AREA_PER_PERSON_M2,
                                               rule=DEFAULT_RULE)
-            session.add(rules[duration])
-    session.flush()
     return rules
 
 
@@ -62,6 +62,7 @@ def set_area_rule(session: Session, *, duration: str, data: AreaRuleIn, now: dat
         raise field_error("duration", "unknown duration class", "避难时长类别应为 紧急、短期 或 长期")
     rule = area_rules(session)[duration]
     rule.area_per_person_m2, rule.rule, rule.updated_at = data.area_per_person_m2, data.rule or rule.rule, now
+    session.add(rule)  # the first change of a class saves its row
     stmt = select(Shelter).where(Shelter.duration == duration).execution_options(skip_scope=True)
     for shelter in session.scalars(stmt):
         shelter.capacity = capacity(shelter.effective_area_m2, data.area_per_person_m2)
@@ -205,7 +206,7 @@ def _communities_in(session: Session, request: EvacuationIn) -> list[CommunityPo
     if request.polygon is not None:
         try:
             area = shape(request.polygon.get("geometry", request.polygon))
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, GEOSException):
             raise field_error("polygon", "not a GeoJSON polygon", "不是有效的 GeoJSON 面") from None
         if area.geom_type not in ("Polygon", "MultiPolygon") or area.is_empty:
             raise field_error("polygon", "not a GeoJSON polygon", "不是有效的 GeoJSON 面")
