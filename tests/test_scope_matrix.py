@@ -93,6 +93,16 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_tasks_add": {"title": "越权", "deadline_minutes": 10},
     "emergency_tasks_update": {"note": "越权"},
     "emergency_decisions_add": {"text": "越权"},
+    "resources_teams_update": {"name": "越权", "kind": "fire_station", "region_code": "320104",
+                               "location": {"lon": 118.79, "lat": 32.02}},
+    "resources_teams_status": {"status": "out_of_service"},
+    "resources_depots_update": {"name": "越权库", "kind": "flood", "level": "county", "region_code": "320104",
+                                "location": {"lon": 118.79, "lat": 32.02}},
+    "resources_depot_stock_put": {"code": "2010101", "name": "越权", "unit": "件", "quantity": 1},
+    "shelters_update": {"name": "越权", "grade": "county", "space": "outdoor", "function": "single",
+                        "duration": "emergency", "kind": "square", "region_code": "320104",
+                        "location": {"lon": 118.79, "lat": 32.02}, "effective_area_m2": 100},
+    "shelters_movement": {"arrived": 1},
 }
 
 
@@ -155,6 +165,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         "region_code": A, "day": "2030-01-01", "entries": [{"name": MARK, "phone": "13800000000"}]}))
     emergency = _seed_emergency(client, office)
     emergency |= _seed_command(client, office, incident["id"], int(emergency["emergency_plan_id"]))
+    emergency |= _seed_resources(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -193,6 +204,21 @@ def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str
     entry = _ok(client.get("/api/v1/emergency/ledger", headers=office))["items"][0]
     return {"emergency_plan_id": str(plan["id"]), "version_number": "1", "document_id": str(document["id"]),
             "drill_id": str(drill["id"]), "finding_id": str(finding["id"]), "entry_id": str(entry["id"])}
+
+
+def _seed_resources(client: TestClient, office: dict[str, str]) -> dict[str, str]:
+    """A team, a depot with stock and a shelter of district A (issue #13 points 1 and 3)."""
+    point = {"lon": 118.80, "lat": 32.05}
+    team = _ok(client.post("/api/v1/emergency/resources/teams", headers=office, json={
+        "name": f"{MARK}消防站", "kind": "fire_station", "region_code": A, "location": point}))
+    depot = _ok(client.post("/api/v1/emergency/resources/depots", headers=office, json={
+        "name": f"{MARK}储备库", "kind": "comprehensive", "level": "county", "region_code": A, "location": point}))
+    _ok(client.put(f"/api/v1/emergency/resources/depots/{depot['id']}/stock", headers=office, json={
+        "code": "1010101", "name": f"{MARK}帐篷", "unit": "顶", "quantity": 10, "expires_on": "2026-01-01"}))
+    shelter = _ok(client.post("/api/v1/emergency/shelters", headers=office, json={
+        "name": f"{MARK}广场", "grade": "county", "space": "outdoor", "function": "single", "duration": "emergency",
+        "kind": "square", "region_code": A, "location": point, "effective_area_m2": 300}))
+    return {"team_id": str(team["id"]), "depot_id": str(depot["id"]), "shelter_id": str(shelter["id"])}
 
 
 def _seed_command(client: TestClient, office: dict[str, str], incident_id: int, plan_id: int) -> dict[str, str]:

@@ -24,6 +24,8 @@ from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
+from citysafe.emergency.resources import views as emergency_resources_views
+from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -48,6 +50,7 @@ from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
+from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -89,6 +92,8 @@ EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
     emergency_plans_views.router,
     emergency_drills_views.router,
     emergency_ledger_views.router,  # the accident ledger (issue #12 point 7)
+    emergency_resources_views.router,  # teams, experts, depots and stock (issue #13 point 1)
+    emergency_shelters_views.router,  # shelters and evacuation (issue #13 point 3)
 )
 # Information reports and their clocks (issue #12, point 3).
 EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
@@ -115,6 +120,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_command.router,
     web_emergency_plans.router,
     web_emergency_ledger.router,
+    web_emergency_resources.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,

@@ -24,6 +24,8 @@ from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.ledger.models import LedgerEntry
 from citysafe.emergency.models import Incident
 from citysafe.emergency.plans.models import EmergencyPlan
+from citysafe.emergency.resources.models import Team
+from citysafe.emergency.shelters.models import Shelter
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer
@@ -71,7 +73,10 @@ def _emergency(session: Session) -> dict[str, int | str]:
                                         .order_by(EmergencyPlan.id)),
             "entry_id": _first(session, select(LedgerEntry.id).where(LedgerEntry.industry_code != "")
                                .order_by(LedgerEntry.id)),
-            "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id))}
+            "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id)),
+            # resources (issue #13 point 1): a team's form, and the import page of teams
+            "team_id": _first(session, select(Team.id).order_by(Team.id)), "kind": "teams",
+            "shelter_id": _first(session, select(Shelter.id).order_by(Shelter.id))}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:

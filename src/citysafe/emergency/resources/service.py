@@ -1,0 +1,193 @@
+"""Teams and experts, and the functions the dispatch engine (emergency/routing) calls: ``available_teams``,
+``set_team_status``, ``depot_stock`` (the last from ``depots``).
+
+A team's status moves only along ``calc.status.MOVES``; each move is a ``TeamStatusChange`` row (the history)
+and, like every change, an audit entry. Services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.db import get_or_404, require_references
+from citysafe.core.errors import Conflict, NotFound, field_error
+from citysafe.core.geo import haversine_m, location_wgs84
+from citysafe.core.pagination import PageParams, paginate
+from citysafe.core.scope import in_region
+from citysafe.emergency.resources.calc.status import ON_A_JOB, STATUS_NAMES_ZH, TeamStatus, can_move
+from citysafe.emergency.resources.depots import create_agreement, depot_stock, put_stock, save_depot
+from citysafe.emergency.resources.models import Expert, Team, TeamStatusChange
+from citysafe.emergency.resources.schemas import (
+    EXPERT_FIELDS_ZH,
+    SPECIALTY_NAMES_ZH,
+    TEAM_KIND_NAMES_ZH,
+    ExpertIn,
+    ExpertRead,
+    TeamCreate,
+    TeamFilter,
+    TeamKind,
+    TeamPoint,
+    TeamRead,
+    TeamUpdate,
+)
+from citysafe.orgs import service as orgs_service
+from citysafe.regions import service as regions_service
+
+# The depot functions other packages (the demo, the dispatch engine) use are part of this public module.
+__all__ = ["available_teams", "create_agreement", "create_team", "depot_stock", "list_teams", "put_stock",
+           "save_depot", "set_team_status", "team_reads"]
+
+
+def check_division(session: Session, code: str, field: str = "region_code") -> None:
+    """The division exists (in the caller's scope: one outside is refused at flush with 403 anyway)."""
+    if code not in regions_service.names(session, codes=[code]):
+        raise field_error(field, f"no division {code}", f"行政区划代码 {code} 不存在")
+
+
+def check_organization(session: Session, org_id: int | None, field: str = "organization_id") -> None:
+    if org_id is None:
+        return
+    try:
+        orgs_service.get(session, org_id=org_id)
+    except NotFound:
+        raise field_error(field, f"no organisation {org_id}", f"单位 {org_id} 不存在或不在您的辖区") from None
+
+
+def _fill(team: Team, data: TeamCreate | TeamUpdate) -> None:
+    lon, lat = location_wgs84(data.location)
+    assert lon is not None
+    assert lat is not None
+    team.name, team.kind, team.specialty = data.name, data.kind.value, data.specialty
+    team.region_code, team.organization_id, team.lon, team.lat = data.region_code, data.organization_id, lon, lat
+    team.address, team.headcount = data.address, data.headcount
+    team.equipment = [e.model_dump() for e in data.equipment]
+    team.contact_name, team.contact_phone = data.contact_name, data.contact_phone
+
+
+def create_team(session: Session, *, data: TeamCreate, now: datetime) -> Team:
+    check_division(session, data.region_code)
+    check_organization(session, data.organization_id)
+    team = Team(status=TeamStatus.AVAILABLE.value, status_since=now, created_at=now, updated_at=now)
+    _fill(team, data)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def update_team(session: Session, *, team: Team, data: TeamCreate | TeamUpdate, now: datetime) -> Team:
+    check_division(session, data.region_code)
+    check_organization(session, data.organization_id)
+    _fill(team, data)
+    team.updated_at = now
+    session.flush()
+    return team
+
+
+def get_team(session: Session, *, team_id: int) -> Team:
+    return get_or_404(session, Team, team_id, what="team", what_zh="救援队伍")
+
+
+def list_teams(session: Session, *, filters: TeamFilter, params: PageParams | None) -> tuple[list[Team], int]:
+    stmt = select(Team).order_by(Team.region_code, Team.kind, Team.id)
+    if filters.q:
+        stmt = stmt.where(Team.name.contains(filters.q))
+    if filters.kind:
+        stmt = stmt.where(Team.kind == filters.kind.value)
+    if filters.status:
+        stmt = stmt.where(Team.status == filters.status.value)
+    if filters.region:
+        stmt = stmt.where(in_region(Team.region_code, filters.region))
+    if params is None:
+        rows = list(session.scalars(stmt))
+        return rows, len(rows)
+    return paginate(session, stmt, params)
+
+
+def team_reads(session: Session, teams: Sequence[Team]) -> list[TeamRead]:
+    names = regions_service.names(session, codes={t.region_code for t in teams})
+    out = []
+    for team in teams:
+        read = TeamRead.model_validate(team)
+        read.kind_name = TEAM_KIND_NAMES_ZH.get(TeamKind(team.kind), team.kind)
+        read.specialty_name = SPECIALTY_NAMES_ZH.get(team.specialty, "")
+        read.region_name = names.get(team.region_code, team.region_code)
+        read.status_name = STATUS_NAMES_ZH[TeamStatus(team.status)]
+        out.append(read)
+    return out
+
+
+def set_team_status(session: Session, *, team_id: int, status: TeamStatus | str, incident_id: int | None = None,
+                    actor: str, now: datetime, note: str = "") -> Team:
+    """Move a team to ``status`` (409 for a move the status machine does not allow). Dispatching names the
+    incident; the following moves of the same job keep it; back to available or out of service clears it."""
+    team = get_team(session, team_id=team_id)
+    current, target = TeamStatus(team.status), TeamStatus(status)
+    if not can_move(current, target):
+        raise Conflict(detail=f"a team {current.value} cannot become {target.value}",
+                       detail_zh=f"队伍当前为“{STATUS_NAMES_ZH[current]}”，不能改为“{STATUS_NAMES_ZH[target]}”")
+    if target == TeamStatus.DISPATCHED and incident_id is None:
+        raise field_error("incident_id", "dispatching names the incident", "出动须指明事件")
+    job = incident_id if incident_id is not None else team.incident_id
+    team.incident_id = job if target in ON_A_JOB else None
+    require_references(session, team, "incident_id")
+    team.status, team.status_since, team.updated_at = target.value, now, now
+    session.add(TeamStatusChange(team_id=team.id, region_code=team.region_code, from_status=current.value,
+                                 to_status=target.value, incident_id=job, actor=actor[:100], note=note, at=now))
+    session.flush()
+    return team
+
+
+def team_history(session: Session, *, team_id: int, limit: int = 50) -> list[TeamStatusChange]:
+    get_team(session, team_id=team_id)
+    stmt = (select(TeamStatusChange).where(TeamStatusChange.team_id == team_id)
+            .order_by(TeamStatusChange.at.desc(), TeamStatusChange.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def available_teams(session: Session, *, kinds: Iterable[str] | None = None,
+                    near: tuple[float, float] | None = None, region: str | None = None) -> list[TeamPoint]:
+    """Teams standing by (status available) in the caller's scope, of ``kinds`` if given; with ``near`` (WGS84
+    lon, lat) nearest first by straight-line distance, which the dispatch engine replaces by travel time."""
+    stmt = select(Team).where(Team.status == TeamStatus.AVAILABLE.value).order_by(Team.id)
+    if kinds is not None:
+        stmt = stmt.where(Team.kind.in_([str(k) for k in kinds]))
+    if region:
+        stmt = stmt.where(in_region(Team.region_code, region))
+    points = [TeamPoint(id=t.id, name=t.name, kind=t.kind, specialty=t.specialty, lon=t.lon, lat=t.lat,
+                        status=TeamStatus(t.status),
+                        distance_m=None if near is None else round(haversine_m(near[0], near[1], t.lon, t.lat), 1))
+              for t in session.scalars(stmt)]
+    if near is not None:
+        points.sort(key=lambda p: (p.distance_m or 0.0, p.id))
+    return points
+
+
+# --- experts ------------------------------------------------------------------------------------------------
+
+
+def create_expert(session: Session, *, data: ExpertIn, now: datetime) -> Expert:
+    check_division(session, data.region_code)
+    expert = Expert(**data.model_dump(), created_at=now, updated_at=now)
+    session.add(expert)
+    session.flush()
+    return expert
+
+
+def list_experts(session: Session, *, field: str | None, region: str | None,
+                 params: PageParams) -> tuple[list[Expert], int]:
+    stmt = select(Expert).order_by(Expert.field, Expert.id)
+    if field:
+        stmt = stmt.where(Expert.field == field)
+    if region:
+        stmt = stmt.where(in_region(Expert.region_code, region))
+    return paginate(session, stmt, params)
+
+
+def expert_read(expert: Expert) -> ExpertRead:
+    read = ExpertRead.model_validate(expert)
+    read.field_name = EXPERT_FIELDS_ZH.get(expert.field, expert.field)
+    return read

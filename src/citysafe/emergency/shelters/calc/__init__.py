@@ -1,0 +1,1 @@
+"""Pure shelter rules: capacity from area, and the evacuation assignment."""
