@@ -24,6 +24,7 @@ from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
+from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -97,6 +98,10 @@ EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
 # Unified command from a digital plan (issue #12, point 4): activations, the command, tasks, the live timeline.
 EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
     emergency_command_views.router,
+)
+# Dispatch by travel time on an imported road network (issue #13 point 2).
+EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_routing_views.router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -172,7 +177,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS,
+                   *EMERGENCY_DISPATCH_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))
