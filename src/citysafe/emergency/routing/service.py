@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from citysafe.core.context import AppContext, Slot, context_of
 from citysafe.core.errors import FieldProblem, ValidationFailed
@@ -122,8 +122,7 @@ def graph_in_service(session: Session, ctx: AppContext | None = None) -> tuple[R
     cache = GRAPHS.get(ctx or context_of(session))
     with cache.lock:
         if cache.version != row.id or cache.graph is None:
-            blob = session.scalars(select(RoadNetwork.data).where(RoadNetwork.id == row.id)
-                                   .options(undefer(RoadNetwork.data))).one()
+            blob = session.scalars(select(RoadNetwork.data).where(RoadNetwork.id == row.id)).one()
             cache.graph, cache.version = from_bytes(blob), row.id
         return cache.graph, row
 
