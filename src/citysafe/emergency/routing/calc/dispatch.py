@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from citysafe.emergency.routing.calc.graph import FloatArray, RoadGraph, haversine_m
+from citysafe.emergency.routing.calc.graph import FloatArray, IntArray, RoadGraph, haversine_m
 
 Method = Literal["road_network", "straight_line"]
 FALLBACK_NOTE = "未导入路网：按直线距离 × 绕行系数估算，不是实际路线"
@@ -123,6 +123,16 @@ def travel_times(metric: Metric, *, sources: Sequence[Candidate], targets: Seque
     snodes, _ = metric.graph.snap(slon, slat)
     tnodes, _ = metric.graph.snap(tlon, tlat)
     return metric.graph.times_matrix(snodes, tnodes, limit=limit)
+
+
+def nearest_k(times: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
+    """For each target (column of ``times``), the rows of its ``k`` fastest sources, fastest first, and their
+    seconds (inf where fewer than ``k`` can reach it)."""
+    k = min(k, times.shape[0])
+    part = np.argpartition(times, k - 1, axis=0)[:k] if k < times.shape[0] else np.argsort(times, axis=0)
+    picked = np.take_along_axis(times, part, axis=0)
+    order = np.argsort(picked, axis=0, kind="stable")
+    return np.take_along_axis(part, order, axis=0).T, np.take_along_axis(picked, order, axis=0).T
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ IntArray = npt.NDArray[np.int64]
 # place) would vanish; a millisecond keeps it an edge without changing any answer.
 MIN_SECONDS = 1e-3
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius, as core.geo.haversine_m
-# Sources per csgraph call when a matrix of times is asked for: each call allocates one row of the node count
-# per source, so chunks keep memory near 64 × nodes × 8 bytes.
-CHUNK = 64
+# Sources per csgraph call when a matrix of times is asked for: each call allocates (and fills with inf) one
+# row of the node count per source; 16 rows stay in cache-friendly memory, where 64 or more were measured
+# slower on the 2-core machine (bench/dispatch.py: fresh pages cost more than the searches themselves).
+CHUNK = 16
 
 
 def haversine_m(lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray) -> FloatArray:
@@ -123,6 +124,23 @@ class RoadGraph:
             rows = dijkstra(self.forward, indices=sources[start:start + CHUNK], limit=limit)
             out[start:start + CHUNK] = rows[:, targets]
         return out
+
+    def fill_short_columns(self, times: FloatArray, sources: IntArray, targets: IntArray, *, need: int,
+                           limit: float) -> int:
+        """Complete the columns of ``times`` that have fewer than ``need`` finite entries (targets with too few
+        sources within ``limit``), searching backwards from those targets with the limit doubled each round
+        (a search with no limit at all costs the whole graph). Returns how many columns it searched again."""
+        redone = 0
+        while True:
+            short = np.flatnonzero(np.isfinite(times).sum(axis=0) < min(need, len(sources)))
+            if len(short) == 0 or not np.isfinite(limit):
+                return redone
+            limit = limit * 2 if limit * 2 < self.seconds.sum() else np.inf
+            redone += len(short)
+            for start in range(0, len(short), CHUNK):
+                cols = short[start:start + CHUNK]
+                rows = dijkstra(self.reverse, indices=targets[cols], limit=limit)
+                times[:, cols] = rows[:, sources].T
 
     def nearest_source(self, sources: IntArray) -> tuple[FloatArray, IntArray]:
         """For every node, the seconds from the nearest of ``sources`` and which source (one search)."""
