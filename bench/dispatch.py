@@ -89,7 +89,8 @@ def main() -> None:
 
     print(json.dumps({
         "benchmark": "dispatch", "python": platform.python_version(), "machine": platform.machine(),
-        "graph": {"nodes": graph.node_count, "edges": graph.edge_count, "generated": True, "build_s": round(build_s, 2)},
+        "graph": {"nodes": graph.node_count, "edges": graph.edge_count, "generated": True,
+                  "build_s": round(build_s, 2)},
         "teams": args.teams, "incidents": args.incidents, "k": args.k, "limit_s": args.limit, "repeat": args.repeat,
         "ours_median_s": round(ours_s, 3), "ours_runs": [{k: (round(v, 3) if isinstance(v, float) else v)
                                                           for k, v in r.items() if k != "first"} for r in runs],

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import UserFactory
 from tests.emergency.api_support import count_rows, error_fields
-from tests.emergency.routing_samples import A, C, DATA, G, STREETS
+from tests.emergency.routing_samples import DATA, STREETS, A, C, G
 
 from citysafe.core.context import AppContext
 from citysafe.emergency.routing.models import RoadNetwork

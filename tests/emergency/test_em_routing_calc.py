@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.emergency.routing_samples import A, B, C, DATA, G, STREETS
+from tests.emergency.routing_samples import DATA, STREETS, A, B, C, G
 
 from citysafe.emergency.routing.calc import dispatch
 from citysafe.emergency.routing.calc.dispatch import Candidate, DepotStock, Metric

@@ -89,7 +89,7 @@ def routes_to(metric: Metric, destination: tuple[float, float], candidates: Sequ
     lon, lat = _lonlat(candidates)
     graph = metric.graph
     if graph is None:
-        metres = haversine_m(lon, lat, np.float64(destination[0]), np.float64(destination[1]))
+        metres = haversine_m(lon, lat, np.full_like(lon, destination[0]), np.full_like(lat, destination[1]))
         seconds = metric.straight.seconds(metres)
         routes = [Route(c.id, float(s), float(m), [(c.lon, c.lat), destination])
                   for c, s, m in zip(candidates, seconds, metres, strict=True)]
@@ -188,8 +188,8 @@ def allocate(times: Mapping[str, float], *, demand: Mapping[str, int], depots: S
     for depot in depots:
         if depot.id not in times or not np.isfinite(times[depot.id]):
             continue
-        for item, qty in depot.stock.items():
-            have = int(min(qty, wanted.get(item, 0)))
+        for item, stock in depot.stock.items():
+            have = int(min(stock, wanted.get(item, 0)))
             if have <= 0:
                 continue
             node = ("depot", depot.id, item)

@@ -97,7 +97,7 @@ def read_osm(data: bytes, table: SpeedTable, *, crs: str = "wgs84") -> RoadGraph
     try:
         ways = osmium.FileProcessor(osmium.io.FileBuffer(data, _file_format(data))).with_locations()
         for way in ways.with_filter(osmium.filter.KeyFilter("highway")):
-            if not way.is_way():
+            if not isinstance(way, osmium.osm.Way):
                 continue
             tags = {t.k: t.v for t in way.tags}
             highway = tags["highway"]
