@@ -121,3 +121,21 @@ def test_bad_questions_name_the_field(client: TestClient, admin: dict[str, str])
     assert response.status_code == 422
     response = client.post(f"{BASE}/nearest", headers=admin, json={"origin": _pt(A), "candidates": []})
     assert response.status_code == 422
+
+
+def test_the_demo_network_is_marked_generated(client: TestClient, admin: dict[str, str], ctx: AppContext) -> None:
+    import random
+
+    from citysafe.core.db import unit_of_work
+    from citysafe.demo import roads
+
+    with unit_of_work(ctx.session_factory) as session:
+        roads.seed_demo(session, random.Random(1))
+    network = client.get(f"{BASE}/network", headers=admin).json()["network"]
+    assert network["generated"] is True and "非真实道路" in network["source_name"]
+    body = {"origin": _pt((118.78, 32.04)),
+            "candidates": [_pt((118.80, 32.06), id="t1"), _pt((118.75, 32.01), id="t2")],
+            "k": 1}
+    answer = client.post(f"{BASE}/nearest", headers=admin, json=body).json()
+    assert answer["method"] == "road_network" and len(answer["routes"]) == 1
+    assert len(answer["routes"][0]["geometry"]["coordinates"]) > 10

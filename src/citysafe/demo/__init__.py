@@ -4,7 +4,8 @@
 ``SEEDERS`` order with one seeded random generator, so the demo city is the same on every machine.
 Modules: ``city`` (organisations, accounts), ``risk`` (the risk register; ``risk_build`` and ``places``
 hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop),
-``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills).
+``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills),
+``roads`` (a generated street grid for dispatch, marked as generated).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, firewatch, hazards, risk
+from citysafe.demo import emergency, firewatch, hazards, risk, roads
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -30,6 +31,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     firewatch.seed_demo,
     hazards.seed_demo,
     emergency.seed_demo,
+    roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
 )
 
 

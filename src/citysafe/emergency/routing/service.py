@@ -79,7 +79,8 @@ def read_network(data: bytes, *, source_name: str, crs: str, speeds: SpeedTable 
     except RoadFileError as exc:
         raise ValidationFailed(detail=f"file {source_name}: {exc}; the road network in service is unchanged",
                                detail_zh=f"文件 {source_name}：{exc.message_zh}；仍使用原路网",
-                               fields=[FieldProblem("file", str(exc), exc.message_zh)]) from exc
+                               fields=[FieldProblem("file", f"{source_name}: {exc}",
+                                                    f"{source_name}：{exc.message_zh}；仍使用原路网")]) from exc
     return ParsedNetwork(graph, source_name, crs, table.source)
 
 
