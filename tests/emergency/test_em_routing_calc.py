@@ -113,3 +113,25 @@ def test_gcj02_coordinates_are_converted(graph: RoadGraph) -> None:
     shifted = read_osm(STREETS.read_bytes(), speed_table(), crs="gcj02")
     # GCJ-02 is offset some hundreds of metres from WGS84 around Nanjing; converting moves every node back.
     assert float(np.abs(shifted.lon - graph.lon).max()) > 0.003
+
+
+def test_a_limit_bounds_the_work_but_leaves_no_incident_without_a_team(graph: RoadGraph) -> None:
+    teams = [Candidate("c", *C), Candidate("g", *G)]
+    full = dispatch.travel_times(Metric(graph), sources=teams, targets=[A])
+    cut = dispatch.travel_times(Metric(graph), sources=teams, targets=[A], limit=1.0)
+    assert np.isinf(cut).all()
+    again = dispatch.travel_times(Metric(graph), sources=teams, targets=[A], limit=1.0, need=2)
+    assert np.allclose(again, full)
+
+
+def test_the_banded_search_equals_the_whole_graph_search() -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    from citysafe.emergency.routing.calc.grid import grid_network
+
+    grid = grid_network(60, 60, seed=3)
+    rng = np.random.default_rng(3)
+    sources, targets = rng.choice(grid.node_count, 40, replace=False), rng.choice(grid.node_count, 50, replace=False)
+    for limit in (60.0, 200.0, np.inf):
+        whole = dijkstra(grid.forward, indices=sources, limit=limit)[:, targets]
+        assert np.array_equal(grid.times_matrix(sources, targets, limit=limit), whole)

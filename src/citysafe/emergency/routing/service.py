@@ -172,7 +172,8 @@ def assign(session: Session, question: AssignIn) -> AssignOut:
     used, network = metric(session)
     teams = _candidates(question.candidates, question.crs)
     incidents = _candidates(question.incidents, question.crs)
-    times = dispatch.travel_times(used, sources=teams, targets=[(i.lon, i.lat) for i in incidents])
+    times = dispatch.travel_times(used, sources=teams, targets=[(i.lon, i.lat) for i in incidents],
+                                  limit=speed_table().search_limit_s, need=question.per_incident)
     made = dispatch.assign(times, [t.id for t in teams], per_incident=question.per_incident)
     by_id = {t.id: t for t in teams}
     out: list[AssignmentOut] = []

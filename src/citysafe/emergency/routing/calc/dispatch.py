@@ -112,17 +112,21 @@ def nearest(metric: Metric, *, origin: tuple[float, float], candidates: Sequence
 
 
 def travel_times(metric: Metric, *, sources: Sequence[Candidate], targets: Sequence[tuple[float, float]],
-                 limit: float = np.inf) -> FloatArray:
-    """Seconds from each source to each target (inf: not reachable within ``limit``)."""
+                 limit: float = np.inf, need: int = 0) -> FloatArray:
+    """Seconds from each source to each target (inf: not reachable within ``limit``). With ``need``, a target
+    with fewer sources than that inside the limit is searched again farther out (``fill_short_columns``), so
+    a limit bounds the work without leaving a remote incident with nobody."""
     slon, slat = _lonlat(sources)
     tlon, tlat = _lonlat(targets)
     if metric.graph is None:
         metres = haversine_m(slon[:, None], slat[:, None], tlon[None, :], tlat[None, :])
-        seconds = metric.straight.seconds(metres)
-        return np.where(seconds <= limit, seconds, np.inf)
+        return metric.straight.seconds(metres)
     snodes, _ = metric.graph.snap(slon, slat)
     tnodes, _ = metric.graph.snap(tlon, tlat)
-    return metric.graph.times_matrix(snodes, tnodes, limit=limit)
+    times = metric.graph.times_matrix(snodes, tnodes, limit=limit)
+    if need and np.isfinite(limit):
+        metric.graph.fill_short_columns(times, snodes, tnodes, need=need, limit=limit)
+    return times
 
 
 def nearest_k(times: FloatArray, k: int) -> tuple[IntArray, FloatArray]:

@@ -68,6 +68,8 @@ class RoadGraph:
     forward: csr_matrix = field(init=False, repr=False)
     reverse: csr_matrix = field(init=False, repr=False)
     lengths: csr_matrix = field(init=False, repr=False)
+    y: FloatArray = field(init=False, repr=False)  # projected northing (m) of each node, ascending
+    max_speed: float = field(init=False, repr=False)
     _tree: Any = field(init=False, repr=False)
     _project: Transformer = field(init=False, repr=False)
 
@@ -75,6 +77,19 @@ class RoadGraph:
         n = len(self.lon)
         if n == 0 or len(self.src) == 0:
             raise ValueError("a road network needs at least one node and one edge")
+        lon0, lat0 = float(np.median(self.lon)), float(np.median(self.lat))
+        self._project = Transformer.from_crs(
+            "EPSG:4326", f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m",
+            always_xy=True)
+        x, y = (np.asarray(v, dtype=np.float64) for v in self._project.transform(self.lon, self.lat))
+        # Nodes numbered south to north: the nodes of a band of latitude are then one range of rows and columns,
+        # which ``times_matrix`` cuts out of the matrix almost for free (see there).
+        by_y = np.argsort(y, kind="stable")
+        renumber = np.empty(n, dtype=np.int64)
+        renumber[by_y] = np.arange(n)
+        self.lon, self.lat, x, y = self.lon[by_y], self.lat[by_y], x[by_y], y[by_y]
+        self.src, self.dst = renumber[self.src], renumber[self.dst]
+        self.y = y
         # Parallel edges (two ways joining the same nodes) keep the fastest: CSR would otherwise add them up.
         order = np.lexsort((self.seconds, self.dst, self.src))
         src, dst = self.src[order], self.dst[order]
@@ -83,14 +98,12 @@ class RoadGraph:
         keep = order[first]
         self.src, self.dst = self.src[keep], self.dst[keep]
         self.metres, self.seconds = self.metres[keep], np.maximum(self.seconds[keep], MIN_SECONDS)
+        # The fastest any edge goes, in straight-line metres per second (an edge's metres are the great-circle
+        # distance of its ends); 1 % more covers the projection's scale error over a city.
+        self.max_speed = float((self.metres / self.seconds).max()) * 1.01
         self.forward = csr_matrix((self.seconds, (self.src, self.dst)), shape=(n, n))
         self.reverse = self.forward.T.tocsr()
         self.lengths = csr_matrix((self.metres, (self.src, self.dst)), shape=(n, n))
-        lon0, lat0 = float(np.median(self.lon)), float(np.median(self.lat))
-        self._project = Transformer.from_crs(
-            "EPSG:4326", f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m",
-            always_xy=True)
-        x, y = self._project.transform(self.lon, self.lat)
         self._tree = cKDTree(np.column_stack([x, y]))
 
     @property
@@ -118,11 +131,27 @@ class RoadGraph:
         return np.asarray(dist), np.asarray(pred, dtype=np.int64)
 
     def times_matrix(self, sources: IntArray, targets: IntArray, *, limit: float = np.inf) -> FloatArray:
-        """Seconds from each source to each target (inf past ``limit`` or unreachable), in chunks."""
+        """Seconds from each source to each target (inf past ``limit`` or unreachable), in chunks.
+
+        With a limit, nothing a source reaches lies farther than ``limit × max_speed`` metres from it, so the
+        search of a chunk of sources (neighbours in latitude) runs on the band of nodes within that distance
+        north and south of them only: one contiguous block of the matrix. csgraph spends time on every node
+        of the graph it is given for every source, so the band, not the whole city, sets the cost."""
         out = np.full((len(sources), len(targets)), np.inf)
+        order = np.argsort(self.y[sources], kind="stable")
+        reach = limit * self.max_speed
         for start in range(0, len(sources), CHUNK):
-            rows = dijkstra(self.forward, indices=sources[start:start + CHUNK], limit=limit)
-            out[start:start + CHUNK] = rows[:, targets]
+            rows = order[start:start + CHUNK]
+            chunk = sources[rows]
+            if np.isfinite(reach):
+                lo, hi = (int(v) for v in np.searchsorted(self.y, [self.y[chunk].min() - reach,
+                                                                    self.y[chunk].max() + reach], side="left"))
+                hi = max(hi, int(chunk.max()) + 1)
+            else:
+                lo, hi = 0, self.node_count
+            inside = (targets >= lo) & (targets < hi)
+            found = dijkstra(self.forward[lo:hi, lo:hi], indices=chunk - lo, limit=limit)
+            out[np.ix_(rows, np.flatnonzero(inside))] = found[:, targets[inside] - lo]
         return out
 
     def fill_short_columns(self, times: FloatArray, sources: IntArray, targets: IntArray, *, need: int,
