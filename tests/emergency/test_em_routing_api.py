@@ -121,6 +121,9 @@ def test_bad_questions_name_the_field(client: TestClient, admin: dict[str, str])
     assert response.status_code == 422
     response = client.post(f"{BASE}/nearest", headers=admin, json={"origin": _pt(A), "candidates": []})
     assert response.status_code == 422
+    twice = [_pt(C, id="t1"), _pt(G, id="t1")]
+    response = client.post(f"{BASE}/assign", headers=admin, json={"incidents": [_pt(A, id="i")], "candidates": twice})
+    assert response.status_code == 422 and "candidates" in error_fields(response)[0]
 
 
 def test_the_demo_network_is_marked_generated(client: TestClient, admin: dict[str, str], ctx: AppContext) -> None:

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 Lon = Annotated[float, Ge(-180), Le(180)]
 Lat = Annotated[float, Ge(-90), Le(90)]
@@ -19,6 +20,16 @@ Method = Literal["road_network", "straight_line"]
 # city network (bench/dispatch.py runs the 1,000 × 500 case through the calc functions directly).
 MAX_CANDIDATES = 2000
 MAX_INCIDENTS = 200
+
+
+def _distinct_ids(items: list[Any]) -> list[Any]:
+    """Answers name candidates by id: two with one id could not be told apart."""
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise PydanticCustomError("duplicate_id", "id {id} appears twice", {"id": item.id})
+        seen.add(item.id)
+    return items
 
 
 class PointIn(BaseModel):
@@ -36,14 +47,14 @@ class DepotIn(CandidateIn):
 
 class NearestIn(BaseModel):
     origin: PointIn = Field(description="the incident: where the teams must go")
-    candidates: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_CANDIDATES)]
+    candidates: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_CANDIDATES), AfterValidator(_distinct_ids)]
     k: Annotated[int, Ge(1), Le(50)] = 5
     crs: Crs = "wgs84"
 
 
 class AssignIn(BaseModel):
-    incidents: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_INCIDENTS)]
-    candidates: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_CANDIDATES)]
+    incidents: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_INCIDENTS), AfterValidator(_distinct_ids)]
+    candidates: Annotated[list[CandidateIn], MinLen(1), MaxLen(MAX_CANDIDATES), AfterValidator(_distinct_ids)]
     per_incident: Annotated[int, Ge(1), Le(20)] = 1
     crs: Crs = "wgs84"
 
@@ -51,7 +62,7 @@ class AssignIn(BaseModel):
 class AllocateIn(BaseModel):
     at: PointIn = Field(description="where the supplies are needed")
     demand: Annotated[dict[Code, Annotated[int, Ge(1), Le(10**9)]], MinLen(1)]
-    depots: Annotated[list[DepotIn], MinLen(1), MaxLen(MAX_CANDIDATES)]
+    depots: Annotated[list[DepotIn], MinLen(1), MaxLen(MAX_CANDIDATES), AfterValidator(_distinct_ids)]
     crs: Crs = "wgs84"
 
 
