@@ -4,6 +4,8 @@ min-cost flow, the straight-line fallback, and files that cannot be read."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from tests.emergency.routing_samples import DATA, STREETS, A, B, C, G
@@ -135,3 +137,21 @@ def test_the_banded_search_equals_the_whole_graph_search() -> None:
     for limit in (60.0, 200.0, np.inf):
         whole = dijkstra(grid.forward, indices=sources, limit=limit)[:, targets]
         assert np.array_equal(grid.times_matrix(sources, targets, limit=limit), whole)
+
+
+def test_a_pbf_file_gives_the_same_network(graph: RoadGraph, tmp_path: Path) -> None:
+    import osmium
+
+    pbf = tmp_path / "streets.osm.pbf"  # the same streets, written as .osm.pbf by libosmium
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(STREETS)):
+        if isinstance(obj, osmium.osm.Node):
+            writer.add_node(obj)
+        elif isinstance(obj, osmium.osm.Way):
+            writer.add_way(obj)
+    writer.close()
+    again = read_osm(pbf.read_bytes(), speed_table())
+    assert (again.node_count, again.edge_count) == (graph.node_count, graph.edge_count)
+    assert np.allclose(np.sort(again.seconds), np.sort(graph.seconds))
+    with pytest.raises(RoadFileError, match="not a readable OSM file: .*pbf"):
+        read_osm(b"\x00\x00\x00\x0dnot a pbf at all", speed_table())
