@@ -153,5 +153,5 @@ def test_a_pbf_file_gives_the_same_network(graph: RoadGraph, tmp_path: Path) -> 
     again = read_osm(pbf.read_bytes(), speed_table())
     assert (again.node_count, again.edge_count) == (graph.node_count, graph.edge_count)
     assert np.allclose(np.sort(again.seconds), np.sort(graph.seconds))
-    with pytest.raises(RoadFileError, match="not a readable OSM file: .*pbf"):
+    with pytest.raises(RoadFileError, match=r"not a readable OSM file: .*pbf"):
         read_osm(b"\x00\x00\x00\x0dnot a pbf at all", speed_table())

@@ -131,7 +131,11 @@ class RoadGraph:
         return np.asarray(dist), np.asarray(pred, dtype=np.int64)
 
     def times_matrix(self, sources: IntArray, targets: IntArray, *, limit: float = np.inf) -> FloatArray:
-        """Seconds from each source to each target (inf past ``limit`` or unreachable), in chunks.
+        """Seconds from each source to each target (inf past ``limit`` or unreachable)."""
+        return self._banded(self.forward, sources, targets, limit)
+
+    def _banded(self, matrix: csr_matrix, sources: IntArray, targets: IntArray, limit: float) -> FloatArray:
+        """Searches on ``matrix`` from ``sources``, in chunks, read at ``targets``.
 
         With a limit, nothing a source reaches lies farther than ``limit × max_speed`` metres from it, so the
         search of a chunk of sources (neighbours in latitude) runs on the band of nodes within that distance
@@ -143,14 +147,13 @@ class RoadGraph:
         for start in range(0, len(sources), CHUNK):
             rows = order[start:start + CHUNK]
             chunk = sources[rows]
+            lo, hi = 0, self.node_count
             if np.isfinite(reach):
                 lo, hi = (int(v) for v in np.searchsorted(self.y, [self.y[chunk].min() - reach,
-                                                                    self.y[chunk].max() + reach], side="left"))
+                                                                    self.y[chunk].max() + reach]))
                 hi = max(hi, int(chunk.max()) + 1)
-            else:
-                lo, hi = 0, self.node_count
             inside = (targets >= lo) & (targets < hi)
-            found = dijkstra(self.forward[lo:hi, lo:hi], indices=chunk - lo, limit=limit)
+            found = dijkstra(matrix[lo:hi, lo:hi], indices=chunk - lo, limit=limit)
             out[np.ix_(rows, np.flatnonzero(inside))] = found[:, targets[inside] - lo]
         return out
 
@@ -160,16 +163,14 @@ class RoadGraph:
         sources within ``limit``), searching backwards from those targets with the limit doubled each round
         (a search with no limit at all costs the whole graph). Returns how many columns it searched again."""
         redone = 0
+        total = float(self.seconds.sum())
         while True:
             short = np.flatnonzero(np.isfinite(times).sum(axis=0) < min(need, len(sources)))
             if len(short) == 0 or not np.isfinite(limit):
                 return redone
-            limit = limit * 2 if limit * 2 < self.seconds.sum() else np.inf
+            limit = limit * 2 if limit * 2 < total else np.inf
             redone += len(short)
-            for start in range(0, len(short), CHUNK):
-                cols = short[start:start + CHUNK]
-                rows = dijkstra(self.reverse, indices=targets[cols], limit=limit)
-                times[:, cols] = rows[:, sources].T
+            times[:, short] = self._banded(self.reverse, targets[short], sources, limit).T
 
     def nearest_source(self, sources: IntArray) -> tuple[FloatArray, IntArray]:
         """For every node, the seconds from the nearest of ``sources`` and which source (one search)."""
