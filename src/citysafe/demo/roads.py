@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.context import context_of
 from citysafe.emergency.routing import service as routing
-from citysafe.emergency.routing.calc.grid import grid_network
 
 # 120 × 120 streets 150 m apart from 118.70 E 31.98 N: about 18 km square, 秦淮 to 鼓楼 and 建邺.
 GRID_SIZE = 120
@@ -20,7 +19,6 @@ DEMO_SOURCE = "生成的演示路网（非真实道路）"
 
 
 def seed_demo(session: Session, rng: random.Random) -> None:
-    graph = grid_network(GRID_SIZE, GRID_SIZE, origin=GRID_ORIGIN, spacing_m=GRID_SPACING_M,
-                         seed=rng.randrange(2**31))
-    routing.store_network(session, graph, source_name=DEMO_SOURCE, crs="wgs84", now=context_of(session).clock.now(),
-                          speeds_source="CJJ 37-2012 3.2.2（主干路 50、支路 30 km/h）", generated=True)
+    routing.store_generated_grid(session, size=GRID_SIZE, origin=GRID_ORIGIN, spacing_m=GRID_SPACING_M,
+                                 seed=rng.randrange(2**31), source_name=DEMO_SOURCE,
+                                 now=context_of(session).clock.now())

@@ -24,6 +24,7 @@ from citysafe.core.geo import to_wgs84
 from citysafe.emergency.routing.calc import dispatch
 from citysafe.emergency.routing.calc.dispatch import Candidate, DepotStock, Metric, Route, StraightLine
 from citysafe.emergency.routing.calc.graph import RoadGraph, from_bytes, to_bytes
+from citysafe.emergency.routing.calc.grid import ARTERIAL_KMH, LOCAL_KMH, grid_network
 from citysafe.emergency.routing.calc.osm import RoadFileError, SpeedTable, read_osm
 from citysafe.emergency.routing.models import RoadNetwork
 from citysafe.emergency.routing.schemas import (
@@ -103,6 +104,14 @@ def store_network(session: Session, graph: RoadGraph, *, source_name: str, crs: 
     session.add(row)
     session.flush()
     return row
+
+
+def store_generated_grid(session: Session, *, size: int, origin: tuple[float, float], spacing_m: float, seed: int,
+                         source_name: str, now: datetime) -> RoadNetwork:
+    """Put a generated street grid (calc/grid.py, not real roads) in service, marked ``generated``."""
+    graph = grid_network(size, size, origin=origin, spacing_m=spacing_m, seed=seed)
+    return store_network(session, graph, source_name=source_name, crs="wgs84", now=now, generated=True,
+                         speeds_source=f"CJJ 37-2012 3.2.2（主干路 {ARTERIAL_KMH:.0f}、支路 {LOCAL_KMH:.0f} km/h）")
 
 
 def network_in_service(session: Session) -> RoadNetwork | None:
