@@ -155,3 +155,12 @@ def test_a_pbf_file_gives_the_same_network(graph: RoadGraph, tmp_path: Path) -> 
     assert np.allclose(np.sort(again.seconds), np.sort(graph.seconds))
     with pytest.raises(RoadFileError, match=r"not a readable OSM file: .*pbf"):
         read_osm(b"\x00\x00\x00\x0dnot a pbf at all", speed_table())
+
+
+@pytest.mark.parametrize("broken", [
+    STREETS.read_bytes().replace(b'<nd ref="1"/><nd ref="2"/>', b'<nd ref="d00"/><nd ref="2"/>'),  # illegal id
+    STREETS.read_bytes().replace(b'lon="118.7800"', b'lon="118.78X0"', 1),  # characters after a coordinate
+])
+def test_every_parse_error_of_libosmium_is_named(broken: bytes) -> None:
+    with pytest.raises(RoadFileError, match="not a readable OSM file"):
+        read_osm(broken, speed_table())

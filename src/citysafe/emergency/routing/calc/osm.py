@@ -113,7 +113,9 @@ def read_osm(data: bytes, table: SpeedTable, *, crs: str = "wgs84") -> RoadGraph
             coords.append(arr[:, 1:])
             speeds.append(maxspeed_kmh(tags.get("maxspeed")) or table.speeds_kmh[highway])
             directions.append(direction(tags, highway, table))
-    except RuntimeError as exc:  # libosmium's parse errors: "XML parsing error at line 3 …", "PBF error: …"
+    # libosmium's parse errors: "XML parsing error at line 3 …", "PBF error: …" (RuntimeError), "illegal id"
+    # (ValueError), "characters after coordinate" (InvalidLocationError); found by mutating the test files.
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
         raise RoadFileError(f"not a readable OSM file: {exc}", f"不是可读取的 OSM 文件：{exc}") from exc
     if not refs:
         raise RoadFileError("no drivable road (a way with a highway class of the speed table) in the file",
