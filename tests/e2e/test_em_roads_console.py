@@ -35,7 +35,16 @@ def test_import_a_road_network_from_the_console(ctx: AppContext, live_server: st
     page.click("[data-testid=roads-import-form] button[type=submit]")
     expect(page.get_by_test_id("flash-ok")).to_contain_text("7 个节点，14 条有向路段")
     expect(page.get_by_test_id("roads-source")).to_have_text("streets.osm")
-    expect(page.locator("#roads-map path.leaflet-interactive")).to_have_count(1)  # the extent's rectangle
+    extent = page.locator("#roads-map .leaflet-overlay-pane path")
+    expect(extent).to_have_count(1)  # the network's extent
+    # A trial route: from C (top right) to A (top left) — against 北街's one-way, so round by 南路.
+    box = extent.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] - 2, box["y"] + 2)
+    page.mouse.click(box["x"] + 2, box["y"] + 2)
+    expect(page.get_by_test_id("roads-route")).to_contain_text("分钟")
+    expect(page.get_by_test_id("roads-route")).to_contain_text("0.82 公里")  # 822 m round the block, not 377 m
+    expect(page.locator("#roads-map path.leaflet-interactive")).to_have_count(3)  # the route and its two ends
     page.screenshot(path=str(artifacts_dir / "emergency-roads-2-imported.png"), full_page=True)
     page.set_input_files("[data-testid=roads-import-form] input[name=file]", str(DATA / "malformed.osm"))
     page.click("[data-testid=roads-import-form] button[type=submit]")
