@@ -25,6 +25,7 @@ from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
 from citysafe.emergency.resources import views as emergency_resources_views
+from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
@@ -51,6 +52,7 @@ from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
+from citysafe.web import emergency_roads as web_emergency_roads
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -103,6 +105,10 @@ EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
     emergency_command_views.router,
 )
+# Dispatch by travel time on an imported road network (issue #13 point 2).
+EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_routing_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -121,6 +127,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_emergency_resources.router,
+    web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -178,7 +185,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS,
+                   *EMERGENCY_DISPATCH_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -29,6 +29,7 @@ from citysafe.emergency.ledger import models as ledger_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
 from citysafe.emergency.resources import models as resources_models
+from citysafe.emergency.routing import models as routing_models
 from citysafe.emergency.shelters import models as shelters_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
@@ -74,6 +75,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     command_models,
     resources_models,
     shelters_models,
+    routing_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

@@ -5,7 +5,8 @@
 Modules: ``city`` (organisations, accounts), ``risk`` (the risk register; ``risk_build`` and ``places``
 hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop),
 ``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills;
-``emergency_resources``: teams, depots and stock, shelters, community populations).
+``emergency_resources``: teams, depots and stock, shelters, community populations),
+``roads`` (a generated street grid for dispatch, marked as generated).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, firewatch, hazards, risk
+from citysafe.demo import emergency, emergency_resources, firewatch, hazards, risk, roads
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -32,6 +33,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     hazards.seed_demo,
     emergency.seed_demo,
     emergency_resources.seed_demo,  # teams, depots, shelters, community populations
+    roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
 )
 
 
