@@ -20,6 +20,7 @@ from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
 from citysafe.emergency.command import live as emergency_live
 from citysafe.emergency.command import views as emergency_command_views
+from citysafe.emergency.dispatch import views as emergency_dispatch_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
@@ -49,6 +50,7 @@ from citysafe.web import audit as web_audit
 from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_command as web_emergency_command
+from citysafe.web import emergency_dispatch as web_emergency_dispatch
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
@@ -108,6 +110,7 @@ EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
 # Dispatch by travel time on an imported road network (issue #13 point 2).
 EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
     emergency_routing_views.router,
+    emergency_dispatch_views.router,  # dispatch orders: teams by travel time (issue #13 point 2)
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -124,6 +127,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_risk.router,
     web_emergency.router,
     web_emergency_command.router,
+    web_emergency_dispatch.router,
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_emergency_resources.router,

@@ -21,6 +21,37 @@
       };
       const levelColours = { red: "#dc2626", orange: "#f97316", yellow: "#eab308", blue: "#3b82f6" };
       const incidentId = box.dataset.incident;
+      // The dispatched teams' routes (solid, by state) and, for whoever may dispatch, the suggested ones (dashed).
+      const stateColours = { on_the_way: "#d97706", on_scene: "#16a34a", released: "#9ca3af" };
+      const routes = L.featureGroup().addTo(map);
+      const drawRoute = (feature, style) => {
+        const line = L.geoJSON(feature, { style }).addTo(routes);
+        const p = feature.properties || {};
+        line.bindTooltip(FW_escape(p.team_name || ""));
+        line.eachLayer((layer) => { const el = layer.getElement && layer.getElement(); if (el) el.setAttribute("data-route", p.state || "suggested"); });
+        return line;
+      };
+      fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/dispatches`, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : []))
+        .then((orders) => {
+          orders.forEach((o) => drawRoute(o.route, { color: stateColours[o.state] || "#d97706", weight: 4, opacity: 0.85 }));
+          if (document.querySelector("[data-testid=dispatch-form]")) {
+            return fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/dispatch/suggestions?k=3`, { credentials: "same-origin" })
+              .then((r) => (r.ok ? r.json() : null))
+              .then((answer) => {
+                if (!answer) return;
+                answer.suggestions.forEach((s) => drawRoute(s.route, { color: "#2563eb", weight: 3, dashArray: "6 6", opacity: 0.7 }));
+              });
+          }
+          return null;
+        })
+        .then(() => {
+          // Show the whole of every route with the scene, without a zoom animation (the page is read at once).
+          if (routes.getLayers().length) map.fitBounds(routes.getBounds().extend(place.getLatLng()), { padding: [24, 24], animate: false });
+          place.bringToFront();
+          box.dataset.routes = "1";
+        })
+        .catch(() => {});
       fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/nearby?radius_m=3000`, { credentials: "same-origin" })
         .then((r) => (r.ok ? r.json() : null))
         .then((fc) => {
