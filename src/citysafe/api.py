@@ -52,6 +52,7 @@ from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_dispatch as web_emergency_dispatch
 from citysafe.web import emergency_ledger as web_emergency_ledger
+from citysafe.web import emergency_map as web_emergency_map
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
@@ -128,6 +129,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency.router,
     web_emergency_command.router,
     web_emergency_dispatch.router,
+    web_emergency_map.router,  # 指挥一张图 (issue #13 point 6)
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_emergency_resources.router,

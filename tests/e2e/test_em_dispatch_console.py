@@ -57,3 +57,13 @@ def test_the_two_fastest_teams_are_sent_and_their_routes_drawn(ctx: AppContext, 
     expect(page.locator("[data-testid=dispatch-orders] tbody tr").first).to_contain_text("到场")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("到达现场")
     page.screenshot(path=str(artifacts_dir / "em-dispatch-2-on-scene.png"), full_page=True)
+
+    # 指挥一张图: the fire, the teams by status, the two routes, shelters and depots, each a switchable layer
+    page.click("[data-testid=nav-command-map]")
+    legend = page.locator("[data-testid=map-legend][data-ready='1']")
+    expect(legend).to_contain_text("突发事件 1")
+    expect(legend).to_contain_text("调派路线 2")
+    expect(legend).to_contain_text("避难场所")
+    page.screenshot(path=str(artifacts_dir / "em-command-map.png"), full_page=True)
+    legend.locator("input[data-layer=team]").uncheck()
+    expect(page.locator("#command-map path.leaflet-interactive")).not_to_have_count(0)

@@ -100,6 +100,21 @@ def test_dispatch_arrival_and_release_move_the_team_and_fill_the_timeline(
     assert client.get(f"{scene['url']}/timeline/verify", headers=scene["duty"]).json()["ok"] is True
 
 
+def test_the_command_map_shows_incidents_teams_and_routes(client: TestClient, scene: dict[str, Any]) -> None:
+    north = scene["teams"]["北街消防站"]
+    assert client.post(f"{scene['url']}/dispatches", headers=scene["duty"],
+                       json={"team_ids": [north]}).status_code == 201
+    answer = client.get(f"{EM}/map", headers=scene["duty"]).json()
+    assert answer["counts"] == {"incident": 1, "team": 2, "route": 1, "shelter": 0, "depot": 0}
+    by_layer: dict[str, list[dict[str, Any]]] = {}
+    for feature in answer["features"]:
+        by_layer.setdefault(feature["properties"]["layer"], []).append(feature["properties"])
+    assert by_layer["incident"][0]["grade_name"] == "一般" and by_layer["incident"][0]["state_name"] == "接报"
+    assert {t["name"]: t["status_name"] for t in by_layer["team"]} == {"北街消防站": "已出动", "西大道消防站": "待命"}
+    assert by_layer["route"][0]["name"] == "北街消防站" and by_layer["route"][0]["state"] == "on_the_way"
+    assert answer["layer_names"]["route"] == "调派路线"
+
+
 def test_refused_orders_change_nothing(ctx: AppContext, client: TestClient, scene: dict[str, Any],
                                       make_user: UserFactory) -> None:
     north, west = scene["teams"]["北街消防站"], scene["teams"]["西大道消防站"]

@@ -18,7 +18,7 @@ from citysafe.core.errors import field_error
 from citysafe.core.pagination import PageParams
 from citysafe.core.uploads import read_capped
 from citysafe.core.validators import validate_division_code
-from citysafe.emergency import attachments, nearby, promote, reads, roster, service, timeline
+from citysafe.emergency import attachments, commandmap, nearby, promote, reads, roster, service, timeline
 from citysafe.emergency.rules import rules
 from citysafe.emergency.schemas import (
     AttachmentRead,
@@ -181,6 +181,13 @@ def incident_nearby(incident_id: RowId, db: DbSession, principal: Reader,
     """For the incident room's map: what the platform knows within ``radius_m``, nearest first, in the reader's
     region; ``located`` is false when the incident has no location yet."""
     return nearby.nearby(db, incident=service.get(db, incident_id=incident_id), radius_m=radius_m)
+
+
+@router.get("/map", operation_id="emergency_command_map",
+            summary="指挥一张图: active incidents, teams by status, dispatch routes, shelters, depots (GeoJSON)")
+def command_map(db: DbSession, ctx: Context, principal: Reader) -> dict[str, Any]:
+    """One FeatureCollection in the reader's region; each feature's ``layer`` says which of the five it is."""
+    return commandmap.command_map(db, settings=ctx.settings)
 
 
 def _division(code: str) -> str:
