@@ -24,6 +24,7 @@ from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
+from citysafe.emergency.warnings import views as emergency_warnings_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -97,6 +98,11 @@ EMERGENCY_REPORT_ROUTERS: tuple[APIRouter, ...] = (
 # Unified command from a digital plan (issue #12, point 4): activations, the command, tasks, the live timeline.
 EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
     emergency_command_views.router,
+)
+# Warnings (预警) and broadcast, CAP 1.2 (issue #13, point 4), and their public ATOM feed (no login).
+EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_warnings_views.router,
+    emergency_warnings_views.public_router,
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -172,7 +178,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS):
+    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS,
+                   *EMERGENCY_WARNING_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

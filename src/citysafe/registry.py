@@ -28,6 +28,7 @@ from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.ledger import models as ledger_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
+from citysafe.emergency.warnings import models as warnings_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import duty as firewatch_duty
@@ -70,6 +71,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     reports_models,
     ledger_models,
     command_models,
+    warnings_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
