@@ -68,8 +68,8 @@ def _bbox(target: Target) -> tuple[float, float, float, float] | None:
 def subscribers(session: Session, target: Target) -> list[Row]:
     s = WarningSubscriber
     stmt = select(s.id, s.lon, s.lat, s.name, s.phone, s.email, s.webhook_url).where(s.active.is_(True))
-    if target.test:
-        stmt = stmt.where(s.test.is_(True))
+    # Test receivers take the test alerts, and only those: a live warning is not sent to a staging terminal.
+    stmt = stmt.where(s.test.is_(target.test))
     box = _bbox(target)
     if box is not None:
         stmt = stmt.where(s.lon.between(box[0], box[2]), s.lat.between(box[1], box[3]))

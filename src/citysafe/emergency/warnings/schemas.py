@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from citysafe.core.bounds import GeoJsonObject, NonBlankText, RowId, SaneAwareDatetime
 
@@ -23,15 +23,19 @@ KIND_NAMES_ZH: dict[str, str] = {"grid_officer": "网格员", "org_contact": "�
 class AreaIn(BaseModel):
     """Either a drawn area (GeoJSON Polygon/MultiPolygon, WGS84) or a set of division codes."""
 
-    area: GeoJsonObject | None = Field(default=None, description="GeoJSON Polygon (or MultiPolygon) in WGS84")
+    # region_codes first: the check of ``area`` reads it, so the error names ``area``.
     region_codes: list[str] = Field(default_factory=list, max_length=200,
                                     description="division codes (GB/T 2260 and below) instead of a drawn area")
+    area: GeoJsonObject | None = Field(default=None, validate_default=True,
+                                       description="GeoJSON Polygon (or MultiPolygon) in WGS84")
 
-    @model_validator(mode="after")
-    def _one_of(self) -> Self:
-        if (self.area is None) == (not self.region_codes):
+    @field_validator("area")
+    @classmethod
+    def _one_of(cls, area: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        codes = info.data.get("region_codes")
+        if (area is None) == (not codes):
             raise ValueError("give either area (a GeoJSON Polygon) or region_codes, not both and not neither")
-        return self
+        return area
 
 
 class RecipientCountIn(AreaIn):
