@@ -71,11 +71,15 @@ class WarningDelivery(RegionScoped, Base):
 
     __tablename__ = "em_warning_delivery"
     __audited__ = False  # bulk machine rows (a city's warning queues hundreds of thousands); the message is audited
-    __table_args__ = (Index("ix_em_warning_delivery_queue", "message_id", "status", "channel"),)
+    # One index serves the sender (warning, status, id > last), the receipts (warning, id) and the counts by
+    # status: every index more is written a hundred thousand times per warning (bench/warning.py).
+    __table_args__ = (Index("ix_em_warning_delivery_queue", "warning_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Not indexed (RegionScoped's default): rows are always reached through their warning.
+    region_code: Mapped[str] = mapped_column(String(20))
     message_id: Mapped[int] = mapped_column(ForeignKey("em_warning_message.id", ondelete="CASCADE"))
-    warning_id: Mapped[int] = mapped_column(BigId, index=True)
+    warning_id: Mapped[int] = mapped_column(BigId)
     recipient_kind: Mapped[str] = mapped_column(String(20))  # grid_officer | org_contact | fire_unit | subscriber
     recipient_ref: Mapped[str] = mapped_column(String(40))
     recipient_name: Mapped[str] = mapped_column(String(200), default="")
@@ -95,7 +99,9 @@ class WarningSubscriber(RegionScoped, Timestamped, Base):
 
     __tablename__ = "em_warning_subscriber"
     __audited__ = False  # registrations of the public in bulk; personal data kept out of the audit trail
-    __table_args__ = (Index("ix_em_warning_subscriber_lonlat", "lon", "lat"),)
+    # Covering the polygon query's bounding box and filters: the candidates are read from the index alone.
+    __table_args__ = (Index("ix_em_warning_subscriber_lonlat", "lon", "lat", "test", "active",
+                                        "region_code"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), default="")

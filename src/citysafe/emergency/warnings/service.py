@@ -197,18 +197,25 @@ def _send(session: Session, *, warning: EarlyWarning, msg_type: str, principal: 
         channels=_channels(session, warning), test=warning.cap_status == "Test", public=public)
     rows = recipients.select_all(session, target)
     queue(session, message=message, warning=warning, rows=rows, public=public, now=now)
-    message.recipients = len({(r[0], r[1]) for r in rows})
+    # The public's subscribers (a Test alert: the test receivers) — a drill reaches none of them.
+    ids = recipients.subscriber_ids(session, target) if public or target.test else recipients.NO_IDS
+    recipients.queue_subscribers(session, ids=ids, channels=target.channels, fixed=_fixed(message, warning))
+    message.recipients = len({(r[0], r[1]) for r in rows}) + len(ids)
     if warning.incident_id is not None:
         _on_timeline(session, warning=warning, message=message, principal=principal, now=now)
     return message
+
+
+def _fixed(message: WarningMessage, warning: EarlyWarning) -> dict[str, Any]:
+    return {"message_id": message.id, "warning_id": warning.id, "region_code": warning.region_code, "attempts": 0,
+            "reference": "", "error": ""}
 
 
 def queue(session: Session, *, message: WarningMessage, warning: EarlyWarning,
           rows: list[recipients.Row], public: bool, now: datetime) -> int:
     """One delivery row per recipient × channel, in one bulk INSERT (executemany), not one ORM object each;
     the console and the public page are delivered by being written (they read the warning)."""
-    base = {"message_id": message.id, "warning_id": warning.id, "region_code": warning.region_code,
-            "attempts": 0, "reference": "", "error": "", "sent_at": None}
+    base = {**_fixed(message, warning), "sent_at": None}
     values = [{**base, "recipient_kind": k, "recipient_ref": ref, "recipient_name": name[:200], "channel": ch,
                "address": addr[:300], "status": "queued"} for k, ref, name, ch, addr in rows]
     for value in values:
@@ -285,8 +292,13 @@ def count_recipients(session: Session, *, area_in: AreaIn, principal: Principal,
     for kind, ref, _name, channel, _addr in rows:
         by_kind.setdefault(kind, set()).add(ref)
         by_channel[channel] = by_channel.get(channel, 0) + 1
-    return {"total": sum(len(v) for v in by_kind.values()), "by_kind": {k: len(v) for k, v in by_kind.items()},
-            "by_channel": by_channel}
+    counts = {k: len(v) for k, v in by_kind.items()}
+    ids = recipients.subscriber_ids(session, target)
+    if len(ids):
+        counts["subscriber"] = len(ids)
+        for channel, n in recipients.subscriber_channels(session, ids, channels).items():
+            by_channel[channel] = by_channel.get(channel, 0) + n
+    return {"total": sum(counts.values()), "by_kind": counts, "by_channel": by_channel}
 
 
 def delivery_counts(session: Session, *, warning_id: int) -> dict[str, int]:

@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_em_warning_subscriber'))
     )
-    op.create_index('ix_em_warning_subscriber_lonlat', 'em_warning_subscriber', ['lon', 'lat'], unique=False)
+    op.create_index('ix_em_warning_subscriber_lonlat', 'em_warning_subscriber', ['lon', 'lat', 'test', 'active', 'region_code'], unique=False)
     op.create_index(op.f('ix_em_warning_subscriber_region_code'), 'em_warning_subscriber', ['region_code'], unique=False)
     op.create_table('em_warning',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -104,14 +104,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['message_id'], ['em_warning_message.id'], name=op.f('fk_em_warning_delivery_message_id_em_warning_message'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_em_warning_delivery'))
     )
-    op.create_index('ix_em_warning_delivery_queue', 'em_warning_delivery', ['message_id', 'status', 'channel'], unique=False)
-    op.create_index(op.f('ix_em_warning_delivery_region_code'), 'em_warning_delivery', ['region_code'], unique=False)
-    op.create_index(op.f('ix_em_warning_delivery_warning_id'), 'em_warning_delivery', ['warning_id'], unique=False)
+    op.create_index('ix_em_warning_delivery_queue', 'em_warning_delivery', ['warning_id', 'status', 'id'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_em_warning_delivery_warning_id'), table_name='em_warning_delivery')
-    op.drop_index(op.f('ix_em_warning_delivery_region_code'), table_name='em_warning_delivery')
     op.drop_index('ix_em_warning_delivery_queue', table_name='em_warning_delivery')
     op.drop_table('em_warning_delivery')
     op.drop_index(op.f('ix_em_warning_message_warning_id'), table_name='em_warning_message')
