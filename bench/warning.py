@@ -65,7 +65,8 @@ def _vectorised(ctx: AppContext, warning_id: int, message_id: int) -> tuple[floa
     with unit_of_work(ctx.session_factory) as session:
         warning = session.get(EarlyWarning, warning_id)
         message = session.get(WarningMessage, message_id)
-        assert warning is not None and message is not None
+        assert warning is not None
+        assert message is not None
         target = recipients.Target(geometry=area_calc.check(warning.area).geometry, region_codes=(),
                                    within="320100", channels=frozenset({"sms", "email"}))
         ids = recipients.subscriber_ids(session, target)
@@ -97,7 +98,7 @@ def main() -> None:
                         help="keep the database here and reuse its subscribers on the next run (default: a temp dir)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        settings = Settings(data_dir=args.data_dir or Path(scratch), secret_key="bench")
+        settings = Settings(data_dir=args.data_dir or Path(scratch), secret_key="bench-only-not-a-secret")  # noqa: S106
         ctx = AppContext.from_settings(settings, event_types=EVENT_TYPES)
         upgrade(ctx.engine)
         t0 = time.perf_counter()

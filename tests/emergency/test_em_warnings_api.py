@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from signxml.exceptions import InvalidSignature
 from tests.conftest import UserFactory
 from tests.emergency.api_support import count_rows, error_fields
 from tests.firewatch.fakes import RecordingAdapter
@@ -82,7 +83,7 @@ def test_issue_update_cancel_as_signed_valid_cap_with_receipts_and_feed(
     assert xml.headers["content-type"].startswith("application/cap+xml")
     assert signing.schema_errors(xml.content) == []
     signing.verify(xml.content, signing.SIGNING.get(ctx).cert_pem)
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidSignature):
         signing.verify(xml.content.replace("橙色".encode(), "红色".encode()), signing.SIGNING.get(ctx).cert_pem)
     doc = etree.fromstring(xml.content)
     assert doc.findtext("cap:sent", namespaces=CAP) == "2026-06-01T10:00:00+08:00"
@@ -154,7 +155,8 @@ def test_a_drill_incident_warning_is_exercise_marked_and_never_public(
 
     with unit_of_work(ctx.session_factory) as session:
         incident = Incident(category="accident", subtype="fire", state="responding", title="演练：商场火灾",
-                            occurred_at=NOW, reported_at=NOW, opened_at=NOW, region_code="320102", is_drill=True, source="call", opened_by="tests")
+                            occurred_at=NOW, reported_at=NOW, opened_at=NOW, region_code="320102", is_drill=True,
+                            source="call", opened_by="tests")
         session.add(incident)
         session.flush()
         incident_id = incident.id
@@ -200,6 +202,7 @@ def test_region_codes_instead_of_a_polygon(client: TestClient, ctx: AppContext, 
     xml = client.get(f"{API}/{warning.json()['id']}/cap", headers=office).content
     assert signing.schema_errors(xml) == [] and b"<value>320102</value>" in xml
     receipts = client.get(f"{API}/{warning.json()['id']}/deliveries", headers=office).json()
-    assert {r["address"] for r in receipts if r["channel"] == "sms"} == {"13800000001", "13800000002", "13800000003"}
+    sent_to = {r["address"] for r in receipts if r["channel"] == "sms"}
+    assert sent_to == {"13800000001", "13800000002", "13800000003"}
     both = _body(region_codes=["320102"])
     assert error_fields(client.post(API, headers=office, json=both)) == ["area"]

@@ -17,7 +17,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.outbound import Channel, DeliveryResult, Message
 from citysafe.emergency.warnings import levels
-from citysafe.emergency.warnings.models import EarlyWarning, WarningDelivery, WarningMessage
+from citysafe.emergency.warnings.models import DELIVERY_TABLE, EarlyWarning, WarningDelivery, WarningMessage
 
 BATCH: Final = 500
 SENDABLE: Final = ("sms", "email", "webhook")
@@ -79,7 +79,7 @@ def send(ctx: AppContext, *, warning_id: int, retry_failed: bool = False, batch:
                 counts[result.status] += 1
         with unit_of_work(ctx.session_factory) as session:
 
-            table = WarningDelivery.__table__
+            table = DELIVERY_TABLE
             session.connection().execute(
                 update(table).where(table.c.id == bindparam("b_id"))
                 .values(status=bindparam("status"), attempts=bindparam("attempts"), reference=bindparam("reference"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
@@ -112,3 +112,7 @@ class WarningSubscriber(RegionScoped, Timestamped, Base):
     lat: Mapped[float] = mapped_column(Float)
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# The delivery table for Core statements (bulk INSERT, INSERT … SELECT, executemany UPDATE).
+DELIVERY_TABLE: Table = WarningDelivery.__table__  # type: ignore[assignment]

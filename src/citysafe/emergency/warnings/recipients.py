@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.scope import in_region
 from citysafe.emergency.warnings.calc.area import inside
-from citysafe.emergency.warnings.models import WarningDelivery, WarningSubscriber
+from citysafe.emergency.warnings.models import DELIVERY_TABLE, WarningSubscriber
 from citysafe.firewatch.registry import service as units_service
 from citysafe.hazards.grids import service as grids_service
 from citysafe.orgs import service as orgs_service
@@ -35,7 +35,7 @@ from citysafe.orgs import service as orgs_service
 # (recipient_kind, recipient_ref, recipient_name, channel, address)
 Row = tuple[str, str, str, str, str]
 NO_IDS: Final = np.zeros(0, dtype=np.int64)
-Area = Polygon | MultiPolygon
+Area: TypeAlias = Polygon | MultiPolygon
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def subscriber_ids(session: Session, target: Target) -> npt.NDArray[np.int64]:
         return NO_IDS
     assert target.geometry is not None
     keep = inside(target.geometry, found[:, 1], found[:, 2])
-    return found[keep, 0].astype(np.int64)
+    ids: npt.NDArray[np.int64] = found[keep, 0].astype(np.int64)
+    return ids
 
 
 def _driver_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
@@ -140,7 +141,7 @@ def queue_subscribers(session: Session, *, ids: npt.NDArray[np.int64], channels:
     if not len(ids):
         return 0
     s = WarningSubscriber
-    table = WarningDelivery.__table__
+    table = DELIVERY_TABLE
     written = 0
     for channel, address in SUBSCRIBER_ADDRESS.items():
         if channel not in channels:

@@ -29,7 +29,7 @@ from citysafe.emergency.warnings.calc import area as area_calc
 from citysafe.emergency.warnings.calc import cap
 from citysafe.emergency.warnings.calc import identifier as ident
 from citysafe.emergency.warnings.calc.levels import LevelTable
-from citysafe.emergency.warnings.models import EarlyWarning, WarningDelivery, WarningMessage
+from citysafe.emergency.warnings.models import DELIVERY_TABLE, EarlyWarning, WarningDelivery, WarningMessage
 from citysafe.emergency.warnings.schemas import AreaIn, WarningCancel, WarningChange, WarningCreate
 from citysafe.regions import service as regions_service
 
@@ -84,7 +84,8 @@ def create(session: Session, *, warning_in: WarningCreate, principal: Principal,
         try:
             incident = incidents.get(session, incident_id=warning_in.incident_id)
         except NotFound:
-            raise field_error("incident_id", "no such incident in your region", "您的管辖范围内没有该突发事件") from None
+            raise field_error("incident_id", "no such incident in your region",
+                              "您的管辖范围内没有该突发事件") from None
     drill = incident is not None and drill_mode.is_drill(incident)
     status = "Exercise" if drill else ("Test" if warning_in.test else "Actual")
     issuer = warning_in.issuer.strip() or regions_service.names(session, codes=[principal.region_code]).get(
@@ -226,7 +227,7 @@ def queue(session: Session, *, message: WarningMessage, warning: EarlyWarning,
                        "channel": "public", "address": "/api/v1/public/warnings.atom", "status": "delivered",
                        "attempts": 1, "reference": message.identifier, "sent_at": now})
     if values:
-        session.execute(insert(WarningDelivery.__table__), values)
+        session.execute(insert(DELIVERY_TABLE), values)
     return len(values)
 
 

@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
-from signxml import XMLSigner, XMLVerifier, methods
+from signxml.algorithms import SignatureConstructionMethod
+from signxml.signer import XMLSigner
+from signxml.verifier import XMLVerifier
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext, Slot
@@ -103,12 +105,14 @@ def pair_of(ctx: AppContext) -> SigningPair:
 def sign(root: etree._Element, pair: SigningPair) -> bytes:
     """The enveloped signature appended as the alert's last child (the CAP 1.2 schema's ``xs:any`` from the
     xmldsig namespace), the certificate in ``KeyInfo`` so a receiver can check it against the one we publish."""
-    signer = XMLSigner(method=methods.enveloped, signature_algorithm="rsa-sha256", digest_algorithm="sha256")
-    signed = signer.sign(root, key=pair.key_pem, cert=pair.cert_pem)
+    signer = XMLSigner(method=SignatureConstructionMethod.enveloped, signature_algorithm="rsa-sha256",
+                       digest_algorithm="sha256")
+    signed = signer.sign(root, key=pair.key_pem, cert=pair.cert_pem.decode("ascii"))
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
 
 
 def verify(xml: bytes, cert_pem: bytes) -> etree._Element:
     """The signed ``<alert>`` if its signature holds against ``cert_pem``; raises ``signxml`` errors otherwise."""
     result = XMLVerifier().verify(xml, x509_cert=cert_pem.decode("ascii"))
-    return result.signed_xml  # type: ignore[no-any-return]
+    first = result[0] if isinstance(result, list) else result
+    return first.signed_xml

@@ -44,7 +44,8 @@ class LevelTable:
                           urgency=str(sev["urgency_by_level"][str(number)]),
                           certainty=str(sev["certainty_by_level"][str(number)]))
             if level.severity not in CAP_SEVERITIES:
-                raise ValueError(f"level {number}: CAP severity {level.severity!r} is not one of {sorted(CAP_SEVERITIES)}")
+                raise ValueError(f"level {number}: CAP severity {level.severity!r} is not one of "
+                                 f"{sorted(CAP_SEVERITIES)}")
             if level.urgency not in CAP_URGENCIES or level.certainty not in CAP_CERTAINTIES:
                 raise ValueError(f"level {number}: CAP urgency/certainty not allowed by CAP 1.2")
             levels[number] = level
