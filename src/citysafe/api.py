@@ -49,6 +49,7 @@ from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_plans as web_emergency_plans
+from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -121,6 +122,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_command.router,
     web_emergency_plans.router,
     web_emergency_ledger.router,
+    web_emergency_warnings.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,

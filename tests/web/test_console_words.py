@@ -40,6 +40,8 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
+    "/emergency/warnings/{warning_id}": "the demo city issues no warning yet (tests/e2e/test_em_warnings_console.py "
+                                        "reads the page)",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.
