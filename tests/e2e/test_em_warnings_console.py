@@ -80,8 +80,15 @@ def test_draw_an_area_issue_and_read_receipts(ctx: AppContext, live_server: str,
     page.screenshot(path=str(artifacts_dir / "em-warnings-issued.png"), full_page=True)
     assert sorted(a for m in sms.messages for a in m.recipients) == ["13900000000", "13900000001", "13900000002"]
 
-    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     href = page.locator("[data-testid=cap-link]").get_attribute("href")
+    # The duty desk shows the warning in force and, for a 二级 one, the measures of 第六十七条 to take.
+    page.goto(f"{live_server}/emergency")
+    desk = page.locator("[data-testid=desk-warnings]")
+    expect(desk).to_contain_text("玄武湖周边氯气泄漏橙色预警")
+    expect(desk.locator("ol li").first).to_contain_text("待命")
+    page.screenshot(path=str(artifacts_dir / "em-warnings-desk.png"), full_page=True)
+
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     xml = httpx.get(f"{live_server}{href}", cookies=cookies).content
     assert signing.schema_errors(xml) == []
     signing.verify(xml, signing.SIGNING.get(ctx).cert_pem)

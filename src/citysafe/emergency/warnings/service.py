@@ -330,6 +330,18 @@ def active_public(session: Session, *, now: datetime) -> list[tuple[EarlyWarning
     return [(w, m) for w, m in session.execute(stmt).tuples()]
 
 
+def active_for_desk(session: Session, *, now: datetime) -> list[dict[str, Any]]:
+    """The issued warnings in force in the session's scope, highest level first, for the duty desk: a 一/二级
+    one carries the measures of 第六十七条 the desk is to take (or to propose to the government)."""
+    table = level_table(session)
+    rows = session.scalars(select(EarlyWarning).where(EarlyWarning.state == "issued", EarlyWarning.expires_at > now)
+                           .order_by(EarlyWarning.level, EarlyWarning.issued_at.desc()).limit(20))
+    return [{"id": w.id, "headline": w.headline, "level": w.level, "level_name": table.levels[w.level].name,
+             "colour_zh": table.levels[w.level].colour_zh, "colour_hex": table.levels[w.level].hex,
+             "is_drill": w.is_drill, "area_desc": w.area_desc,
+             "measures": list(table.measures_1_2) if w.level <= 2 else []} for w in rows]
+
+
 def public_message(session: Session, *, identifier: str) -> WarningMessage:
     found = session.scalars(select(WarningMessage).where(WarningMessage.identifier == identifier,
                                                          WarningMessage.cap_status == "Actual")).first()
