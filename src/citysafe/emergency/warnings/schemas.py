@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from citysafe.core.bounds import GeoJsonObject, NonBlankText, RowId, SaneAwareDatetime
+from citysafe.core.validators import validate_division_code
 
 Category = Literal["natural_disaster", "accident", "public_health", "social_security"]
 STATE_NAMES_ZH: dict[str, str] = {"draft": "草稿", "issued": "已发布", "cancelled": "已解除"}
@@ -165,6 +166,11 @@ class SubscriberCreate(BaseModel):
     lat: float = Field(ge=-90, le=90)
     region_code: str = Field(max_length=20)
     test: bool = False
+
+    @field_validator("region_code")
+    @classmethod
+    def _division(cls, code: str) -> str:
+        return validate_division_code(code)
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:

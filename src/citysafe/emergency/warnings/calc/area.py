@@ -21,6 +21,7 @@ from shapely.validation import explain_validity
 
 DECIMALS: Final = 6
 MAX_VERTICES: Final = 2000  # a hand-drawn area; a longer ring is a traced boundary, sent as region codes
+MAX_PARTS: Final = 50  # separate areas of one warning; more is a list of divisions, sent as region codes
 
 
 class AreaError(ValueError):
@@ -87,6 +88,9 @@ def check(geojson: Any) -> CheckedArea:
     else:
         if not isinstance(coordinates, list) or not coordinates:
             raise AreaError("a MultiPolygon needs at least one polygon", "MultiPolygon 至少需要一个多边形")
+        if len(coordinates) > MAX_PARTS:
+            raise AreaError(f"at most {MAX_PARTS} separate areas; name the divisions instead",
+                            f"最多 {MAX_PARTS} 个分离区域，范围更大时请改填行政区划")
         parts = tuple(_polygon(c) for c in coordinates)
         for i, a in enumerate(parts):
             for b in parts[i + 1:]:
