@@ -206,3 +206,52 @@ def test_region_codes_instead_of_a_polygon(client: TestClient, ctx: AppContext, 
     assert sent_to == {"13800000001", "13800000002", "13800000003"}
     both = _body(region_codes=["320102"])
     assert error_fields(client.post(API, headers=office, json=both)) == ["area"]
+
+
+def test_officers_contacts_and_units_inside_are_reached_and_failures_are_retried(
+        client: TestClient, ctx: AppContext, make_user: UserFactory) -> None:
+    """The people registered elsewhere in the platform: the officer of a grid meeting the area (SMS and the
+    console), an enterprise's safety contact and a networked unit located inside (SMS). A gateway that refuses
+    every attempt leaves ``failed`` receipts with 3 attempts; ``deliveries/send`` retries them once it is back."""
+    sms = _setup(ctx, fail=99)
+    admin = make_user("admin", "320000")
+    office = make_user("district_office", "320102")
+    officer_user = make_user("grid_officer", "320102002001", username="wanggrid")
+    org = client.post("/api/v1/organizations", headers=admin, json={
+        "name": "新街口化工有限公司", "kind": "enterprise", "region_code": "320102002", "sector": "危险化学品",
+        "location": {"lon": 118.79, "lat": 32.05}, "contacts": [{"name": "安全员张", "phone": "13700000001"}]})
+    assert org.status_code == 201, org.text
+    unit = client.post("/api/v1/firewatch/units", headers=admin, json={
+        "organization_id": org.json()["id"], "contact_name": "消控室", "contact_phone": "13700000002"})
+    assert unit.status_code == 201, unit.text
+    grid = client.post("/api/v1/hazards/grids", headers=office, json={
+        "community_code": "320102002001", "name": "新街口一网格", "boundary": {"type": "Polygon", "coordinates": [[
+            [118.7985, 32.0465], [118.8015, 32.0465], [118.8015, 32.0495], [118.7985, 32.0495],
+            [118.7985, 32.0465]]]}})
+    assert grid.status_code == 201, grid.text
+    me = client.get("/api/v1/auth/me", headers=officer_user).json()
+    added = client.post(f"/api/v1/hazards/grids/{grid.json()['code']}/officers", headers=office,
+                        json={"user_id": me["user_id"], "phone": "13700000003"})
+    assert added.status_code in (200, 201), added.text
+
+    count = client.post(f"{API}/recipients/count", headers=office, json={"area": SQUARE}).json()
+    assert count["by_kind"] == {"grid_officer": 1, "org_contact": 1, "fire_unit": 1, "subscriber": 2}
+    warning = client.post(API, headers=office, json=_body()).json()
+    client.post(f"{API}/{warning['id']}/issue", headers=office)
+    receipts = client.get(f"{API}/{warning['id']}/deliveries", headers=office).json()
+    by_kind = {(r["recipient_kind"], r["channel"]): r for r in receipts}
+    assert by_kind[("grid_officer", "console")]["status"] == "delivered"
+    expected = {("grid_officer", "sms"): "13700000003", ("org_contact", "sms"): "13700000001",
+                ("fire_unit", "sms"): "13700000002"}
+    for key, phone in expected.items():
+        assert by_kind[key]["address"] == phone
+        assert by_kind[key]["status"] == "failed" and by_kind[key]["attempts"] == 3, by_kind[key]
+
+    sms.fail = 0  # the gateway is back
+    resent = client.post(f"{API}/{warning['id']}/deliveries/send", headers=office)
+    assert resent.status_code == 200
+    receipts = client.get(f"{API}/{warning['id']}/deliveries", headers=office, params={"status": "failed"}).json()
+    assert receipts == []
+    done = {r["address"]: r for r in client.get(f"{API}/{warning['id']}/deliveries", headers=office).json()
+            if r["channel"] == "sms"}
+    assert done["13700000001"]["status"] == "delivered" and done["13700000001"]["attempts"] == 4
