@@ -24,6 +24,7 @@ from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
+from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
@@ -140,6 +141,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     hazards_overdue,
     risk_warmup,
     risk_timers,
+    emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
 )
 

@@ -255,3 +255,26 @@ def test_officers_contacts_and_units_inside_are_reached_and_failures_are_retried
     done = {r["address"]: r for r in client.get(f"{API}/{warning['id']}/deliveries", headers=office).json()
             if r["channel"] == "sms"}
     assert done["13700000001"]["status"] == "delivered" and done["13700000001"]["attempts"] == 4
+
+
+def test_deliveries_left_queued_are_sent_when_the_app_starts(ctx: AppContext, make_user: UserFactory) -> None:
+    """A process that stopped between committing the queue and sending it: the next start sends them."""
+    from citysafe.api import create_app
+    from citysafe.auth.schemas import Principal
+    from citysafe.emergency.warnings import service
+    from citysafe.emergency.warnings.schemas import WarningCreate
+
+    sms = _setup(ctx)
+    office = Principal(user_id=1, username="o", display_name="玄武区值班员", role="district_office",
+                       region_code="320102")
+    with unit_of_work(ctx.session_factory) as session:  # issued, committed, never sent
+        warning = service.create(session, warning_in=WarningCreate.model_validate(_body()), principal=office,
+                                 now=NOW)
+        service.issue(session, warning=warning, principal=office, now=NOW)
+        warning_id = warning.id
+    with TestClient(create_app(ctx=ctx)):
+        pass  # start-up takes up the queue; stopping waits for it
+    with unit_of_work(ctx.session_factory) as session:
+        statuses = {d.status for d in service.deliveries(session, warning_id=warning_id, status=None, limit=50)}
+    assert statuses == {"delivered", "not_sent"}  # SMS delivered, e-mail not enabled
+    assert len(sms.messages) == 1

@@ -8,8 +8,12 @@ stays ``failed`` with its reason; ``send(..., retry_failed=True)`` (``POST …/d
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
-from typing import Final
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final
 
 from sqlalchemy import bindparam, select, update
 
@@ -19,6 +23,7 @@ from citysafe.core.outbound import Channel, DeliveryResult, Message
 from citysafe.emergency.warnings import levels
 from citysafe.emergency.warnings.models import DELIVERY_TABLE, EarlyWarning, WarningDelivery, WarningMessage
 
+log = logging.getLogger(__name__)
 BATCH: Final = 500
 SENDABLE: Final = ("sms", "email", "webhook")
 
@@ -84,3 +89,35 @@ def send(ctx: AppContext, *, warning_id: int, retry_failed: bool = False, batch:
                 update(table).where(table.c.id == bindparam("b_id"))
                 .values(status=bindparam("status"), attempts=bindparam("attempts"), reference=bindparam("reference"),
                         error=bindparam("error"), sent_at=bindparam("sent_at")), updates)
+
+
+def send_left_queued(ctx: AppContext) -> int:
+    """Send what a stopped process committed but had not sent yet (or a seeded demo queued): the warnings that
+    still have queued deliveries, oldest first. Returns how many warnings were taken up."""
+    with unit_of_work(ctx.session_factory) as session:
+        ids = list(session.scalars(select(WarningDelivery.warning_id).where(WarningDelivery.status == "queued")
+                                   .distinct().order_by(WarningDelivery.warning_id)))
+    for warning_id in ids:
+        send(ctx, warning_id=warning_id)
+    return len(ids)
+
+
+@asynccontextmanager
+async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
+    """At start-up, in the background: deliveries left queued go out (a warning is never silently dropped by a
+    restart between its commit and its sending). The app starts without waiting for it; stopping waits until it
+    has finished (the receipts are written)."""
+
+    async def take_up() -> None:
+        try:
+            taken = await asyncio.to_thread(send_left_queued, ctx)
+            if taken:
+                log.warning("sent the queued deliveries of %d warnings left by an earlier process", taken)
+        except Exception:
+            log.exception("sending the warnings' queued deliveries failed; POST …/deliveries/send retries")
+
+    task = asyncio.create_task(take_up(), name="warnings-left-queued")
+    try:
+        yield
+    finally:
+        await task
