@@ -24,6 +24,7 @@ from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.ledger.models import LedgerEntry
 from citysafe.emergency.models import Incident
 from citysafe.emergency.plans.models import EmergencyPlan
+from citysafe.emergency.warnings.models import EarlyWarning
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer
@@ -40,8 +41,6 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
-    "/emergency/warnings/{warning_id}": "the demo city issues no warning yet (tests/e2e/test_em_warnings_console.py "
-                                        "reads the page)",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.
@@ -73,7 +72,8 @@ def _emergency(session: Session) -> dict[str, int | str]:
                                         .order_by(EmergencyPlan.id)),
             "entry_id": _first(session, select(LedgerEntry.id).where(LedgerEntry.industry_code != "")
                                .order_by(LedgerEntry.id)),
-            "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id))}
+            "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id)),
+            "warning_id": _first(session, select(EarlyWarning.id).where(EarlyWarning.state == "issued"))}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:

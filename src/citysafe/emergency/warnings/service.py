@@ -29,8 +29,14 @@ from citysafe.emergency.warnings.calc import area as area_calc
 from citysafe.emergency.warnings.calc import cap
 from citysafe.emergency.warnings.calc import identifier as ident
 from citysafe.emergency.warnings.calc.levels import LevelTable
-from citysafe.emergency.warnings.models import DELIVERY_TABLE, EarlyWarning, WarningDelivery, WarningMessage
-from citysafe.emergency.warnings.schemas import AreaIn, WarningCancel, WarningChange, WarningCreate
+from citysafe.emergency.warnings.models import (
+    DELIVERY_TABLE,
+    EarlyWarning,
+    WarningDelivery,
+    WarningMessage,
+    WarningSubscriber,
+)
+from citysafe.emergency.warnings.schemas import AreaIn, SubscriberCreate, WarningCancel, WarningChange, WarningCreate
 from citysafe.regions import service as regions_service
 
 CATEGORY_NAMES_ZH = {"natural_disaster": "自然灾害", "accident": "事故灾难", "public_health": "公共卫生事件",
@@ -328,6 +334,14 @@ def active_public(session: Session, *, now: datetime) -> list[tuple[EarlyWarning
             .where(EarlyWarning.state == "issued", EarlyWarning.expires_at > now, EarlyWarning.cap_status == "Actual",
                    EarlyWarning.is_drill.is_(False)).order_by(WarningMessage.sent_at.desc()))
     return [(w, m) for w, m in session.execute(stmt).tuples()]
+
+
+def subscribe(session: Session, *, subscriber_in: SubscriberCreate) -> WarningSubscriber:
+    """A receiver of warnings for a place (a resident's phone or e-mail, a broadcaster's webhook)."""
+    row = WarningSubscriber(**subscriber_in.model_dump())
+    session.add(row)
+    session.flush()
+    return row
 
 
 def active_for_desk(session: Session, *, now: datetime) -> list[dict[str, Any]]:

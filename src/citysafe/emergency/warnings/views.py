@@ -14,7 +14,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.errors import field_error
 from citysafe.core.validators import within_region
 from citysafe.emergency.warnings import delivery, feed, service
-from citysafe.emergency.warnings.models import EarlyWarning, WarningSubscriber
+from citysafe.emergency.warnings.models import EarlyWarning
 from citysafe.emergency.warnings.schemas import (
     STATE_NAMES_ZH,
     DeliveryRead,
@@ -144,10 +144,7 @@ def subscribe(subscriber_in: SubscriberCreate, db: DbSession, principal: Writer)
     """Register a receiver of warnings for a place (a resident's phone, a broadcaster's webhook)."""
     if not within_region(subscriber_in.region_code, principal.region_code):
         raise field_error("region_code", "outside your region", "不在您的管辖范围内")
-    row = WarningSubscriber(**subscriber_in.model_dump())
-    db.add(row)
-    db.flush()
-    return SubscriberRead.model_validate(row)
+    return SubscriberRead.model_validate(service.subscribe(db, subscriber_in=subscriber_in))
 
 
 @public_router.get("/warnings.atom", operation_id="public_warnings_atom", response_class=Response,

@@ -12,6 +12,8 @@
   const style = { color: "#7f1d1d", weight: 2, fillColor: "#fca5a5", fillOpacity: 0.4 };
 
   if (el.dataset.readonly) {
+    const cap = document.getElementById("cap-xml");
+    if (cap) document.querySelector("[data-testid=cap-preview]").textContent = JSON.parse(cap.textContent);
     const area = JSON.parse(document.getElementById("warning-area").textContent);
     if (area) {
       const layer = L.geoJSON(area, { style: () => style }).addTo(map);
