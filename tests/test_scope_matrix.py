@@ -38,6 +38,7 @@ XUANWU_SQUARE = {"type": "Polygon", "coordinates": [[
 UNSCOPED_PATH_PARAMS = {
     "name", "fmt", "device", "device_id", "alarm_id", "attachment_id", "report_id",
     "officer_id",
+    "identifier",  # a public CAP message by its GB/T 35965.1 identifier (no login: public reference, by design)
 }
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
@@ -46,6 +47,10 @@ SHARED_READS = {"checklist_id"}
 
 # One valid body per write on an object, so that the request reaches the scope check.
 WRITE_BODIES: dict[str, dict[str, Any] | None] = {
+    "emergency_warnings_issue": None,
+    "emergency_warnings_update": {"level": 1},
+    "emergency_warnings_cancel": {"note": "越权"},
+    "emergency_warnings_resend": None,
     "organizations_update": {"name": "改名"},
     "hazards_tickets_transition": {"action": "dismiss", "note": "越权"},
     "hazards_checklists_update": {"name": "改名"},
@@ -229,7 +234,11 @@ def _seed_command(client: TestClient, office: dict[str, str], incident_id: int, 
                     json={"plan_id": plan_id, "level": "4"}))
     task = _ok(client.post(f"/api/v1/emergency/incidents/{incident_id}/tasks", headers=office,
                            json={"title": f"{MARK}任务", "deadline_minutes": 30}))
-    return {"em_task_id": str(task["id"])}
+    warning = _ok(client.post("/api/v1/emergency/warnings", headers=office, json={
+        "category": "accident", "level": 3, "headline": f"{MARK}预警", "description": f"{MARK}泄漏",
+        "instruction": "关闭门窗", "onset": "2030-01-01T09:00:00+08:00", "expires": "2030-01-02T09:00:00+08:00",
+        "area": XUANWU_SQUARE}))
+    return {"em_task_id": str(task["id"]), "warning_id": str(warning["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

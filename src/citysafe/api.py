@@ -28,6 +28,8 @@ from citysafe.emergency.reports import views as emergency_reports_views
 from citysafe.emergency.resources import views as emergency_resources_views
 from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
+from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
+from citysafe.emergency.warnings import views as emergency_warnings_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -56,6 +58,7 @@ from citysafe.web import emergency_map as web_emergency_map
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
+from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -113,6 +116,11 @@ EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
     emergency_routing_views.router,
     emergency_dispatch_views.router,  # dispatch orders: teams by travel time (issue #13 point 2)
 )
+# Warnings (预警) and broadcast, CAP 1.2 (issue #13, point 4), and their public ATOM feed (no login).
+EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
+    emergency_warnings_views.router,
+    emergency_warnings_views.public_router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -134,6 +142,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_ledger.router,
     web_emergency_resources.router,
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
+    web_emergency_warnings.router,
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -151,6 +160,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     hazards_overdue,
     risk_warmup,
     risk_timers,
+    emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
 )
 
@@ -192,7 +202,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         return {"status": "ok"}
 
     for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS,
-                   *EMERGENCY_DISPATCH_ROUTERS):
+                   *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS):
         api.include_router(router)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -26,6 +26,7 @@ from citysafe.emergency.models import Incident
 from citysafe.emergency.plans.models import EmergencyPlan
 from citysafe.emergency.resources.models import Team
 from citysafe.emergency.shelters.models import Shelter
+from citysafe.emergency.warnings.models import EarlyWarning
 from citysafe.firewatch.registry.models import FireUnit, Uitd
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.grids.models import GridOfficer
@@ -76,7 +77,8 @@ def _emergency(session: Session) -> dict[str, int | str]:
             "drill_id": _first(session, select(Drill.id).where(Drill.state == "held").order_by(Drill.id)),
             # resources (issue #13 point 1): a team's form, and the import page of teams
             "team_id": _first(session, select(Team.id).order_by(Team.id)), "kind": "teams",
-            "shelter_id": _first(session, select(Shelter.id).order_by(Shelter.id))}
+            "shelter_id": _first(session, select(Shelter.id).order_by(Shelter.id)),
+            "warning_id": _first(session, select(EarlyWarning.id).where(EarlyWarning.state == "issued"))}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:

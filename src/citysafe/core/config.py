@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     hazard_permit_rules_file: Path | None = None
     # emergency/data/rules.json replaced: categories, grade thresholds, 补报 windows, response levels.
     emergency_rules_file: Path | None = None
+    # Warnings (emergency/warnings, docs/warnings.md). The level table replaced (levels.json format); the CAP
+    # <sender>; the 3-digit GB/T 4657 industry code in the GB/T 35965.1 sender unit code (ZZZZZZ DDD 000 00);
+    # the XML-DSig key and certificate (PEM). Without key/cert a self-signed pair is made once in data_dir.
+    warning_levels_file: Path | None = None
+    warning_sender: str = Field(default="citysafe@yjj.example.cn", max_length=200,
+                                description="CAP <sender>: the issuing system's address")
+    warning_industry_code: str = Field(default="000", pattern=r"^\d{3}$",
+                                       description="GB/T 4657 organisation industry code (3 digits) of the issuer")
+    warning_signing_key_file: Path | None = None
+    warning_signing_cert_file: Path | None = None
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
     hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""

@@ -23,7 +23,7 @@ from citysafe.core.clock import to_local
 from citysafe.core.context import context_of
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency_plans
+from citysafe.demo import emergency_plans, emergency_warnings
 from citysafe.demo.city import DEMO_CITY, random_point_in
 from citysafe.demo.streets import names_of
 from citysafe.emergency import service as incidents
@@ -341,4 +341,5 @@ def seed_demo(session: Session, rng: random.Random) -> None:
                                orgs=demo.by_sector)
     demo.year()
     demo.today()
+    emergency_warnings.seed_warnings(session, rng, principal=demo.city, now=demo.now)
 

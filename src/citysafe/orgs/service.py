@@ -104,3 +104,18 @@ def list_organizations(
     if filters.uscc:
         stmt = stmt.where(Organization.uscc == filters.uscc.upper())
     return paginate(session, stmt, params)
+
+
+def located_contacts(
+    session: Session, *, bbox: tuple[float, float, float, float] | None = None, within: str | None = None,
+) -> list[tuple[int, str, str, float | None, float | None, list[dict[str, object]]]]:
+    """(id, name, region_code, lon, lat, contacts) of the organisations in the session's scope that lie in the
+    WGS84 box (min_lon, min_lat, max_lon, max_lat) or inside the division ``within``: whom a warning reaches
+    (emergency/warnings)."""
+    o = Organization
+    stmt = select(o.id, o.name, o.region_code, o.lon, o.lat, o.contacts).order_by(o.id)
+    if bbox is not None:
+        stmt = stmt.where(o.lon.between(bbox[0], bbox[2]), o.lat.between(bbox[1], bbox[3]))
+    if within:
+        stmt = stmt.where(in_region(o.region_code, within))
+    return [(r.id, r.name, r.region_code, r.lon, r.lat, list(r.contacts or [])) for r in session.execute(stmt)]

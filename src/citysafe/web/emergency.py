@@ -36,6 +36,7 @@ from citysafe.emergency.schemas import (
     RosterIn,
     TransitionIn,
 )
+from citysafe.emergency.warnings import service as warnings_service
 from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.emergency_command import room_context
@@ -90,6 +91,7 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
         categories=list(the_rules.categories.values()), can_write=principal.can(Permission.WRITE_EMERGENCY),
         values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
         roster_rows=ROSTER_ROWS, **emergency_reports.desk_panel(db, ctx),
+        warnings_in_force=warnings_service.active_for_desk(db, now=now),
         ok=request.query_params.get("ok", "") if not error else "", local=format_local)
     if error:
         response.status_code = 422

@@ -359,3 +359,17 @@ def point_states(session: Session, *, device: str) -> list[PointState]:
                                      | PointState.point_key.startswith(prefix + "/", autoescape=True))
             .order_by(PointState.point_key))
     return list(session.execute(stmt).scalars())
+
+
+def located_units(
+    session: Session, *, bbox: tuple[float, float, float, float] | None = None, within: str | None = None,
+) -> list[tuple[int, str, str, float | None, float | None, str, str]]:
+    """(id, name, region_code, lon, lat, contact_name, contact_phone) of the networked units in scope within
+    the WGS84 box or the division ``within``: whom a warning reaches (emergency/warnings)."""
+    u = FireUnit
+    stmt = select(u.id, u.name, u.region_code, u.lon, u.lat, u.contact_name, u.contact_phone).order_by(u.id)
+    if bbox is not None:
+        stmt = stmt.where(u.lon.between(bbox[0], bbox[2]), u.lat.between(bbox[1], bbox[3]))
+    if within:
+        stmt = stmt.where(in_region(u.region_code, within))
+    return [(r.id, r.name, r.region_code, r.lon, r.lat, r.contact_name, r.contact_phone) for r in session.execute(stmt)]
