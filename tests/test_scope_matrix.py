@@ -108,6 +108,11 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
                         "duration": "emergency", "kind": "square", "region_code": "320104",
                         "location": {"lon": 118.79, "lat": 32.02}, "effective_area_m2": 100},
     "shelters_movement": {"arrived": 1},
+    "emergency_attachments_add": None,
+    "emergency_command_remove_member": None,
+    "emergency_dispatch_create": {"team_ids": [1]},
+    "emergency_dispatch_arrive": None,
+    "emergency_dispatch_release": None,
 }
 
 
@@ -162,7 +167,8 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         "reason": MARK}))
     incident = _ok(client.post("/api/v1/emergency/incidents", headers=office, json={
         "category": "accident", "subtype": "collapse", "description": f"{MARK} 坍塌", "title": MARK,
-        "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK}))
+        "place": f"{MARK}工地", "region_code": "320102002", "caller_name": MARK,
+        "location": {"lon": 118.80, "lat": 32.05}}))
     report = _ok(client.post(f"/api/v1/emergency/incidents/{incident['id']}/reports", headers=office, json={
         "kind": "initial", "to_level": "county", "time_place_scene": f"{MARK}工地", "course": f"{MARK} 坍塌",
         "deaths": 0, "missing": 0, "serious_injuries": 0, "reporting_unit": f"{MARK}公司"}))
@@ -171,6 +177,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency = _seed_emergency(client, office)
     emergency |= _seed_command(client, office, incident["id"], int(emergency["emergency_plan_id"]))
     emergency |= _seed_resources(client, office)
+    emergency |= _seed_room(client, office, incident["id"], int(emergency["team_id"]))
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -239,6 +246,17 @@ def _seed_command(client: TestClient, office: dict[str, str], incident_id: int, 
         "instruction": "关闭门窗", "onset": "2030-01-01T09:00:00+08:00", "expires": "2030-01-02T09:00:00+08:00",
         "area": XUANWU_SQUARE}))
     return {"em_task_id": str(task["id"]), "warning_id": str(warning["id"])}
+
+
+def _seed_room(client: TestClient, office: dict[str, str], incident_id: int, team_id: int) -> dict[str, str]:
+    """A photo on the incident's timeline, a member of its command, and A's team dispatched to it."""
+    url = f"/api/v1/emergency/incidents/{incident_id}"
+    photo = _ok(client.post(f"{url}/attachments", headers=office, files={"file": ("a.pdf", b"%PDF-1.4\n%%EOF\n")}))
+    command = _ok(client.post(f"{url}/command/members", headers=office,
+                              json={"post": "deputy", "name": f"{MARK}副总指挥", "phone": "13800000000"}))
+    member = next(m for m in command["leaders"] if m["name"] == f"{MARK}副总指挥")
+    orders = _ok(client.post(f"{url}/dispatches", headers=office, json={"team_ids": [team_id]}))
+    return {"attachment_id": str(photo["id"]), "member_id": str(member["id"]), "dispatch_id": str(orders[0]["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

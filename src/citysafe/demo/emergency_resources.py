@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, timedelta
+from types import MappingProxyType
 
 from sqlalchemy.orm import Session
 
@@ -97,9 +98,11 @@ SHELTERS = (  # name, grade, space, function, duration, kind, district, lon, lat
     ("锁金村社区广场", "community", "outdoor", "single", "emergency", "square", "320102", 118.8133, 32.0789, 3200, "Ⅲ"),
     ("夫子庙小学", "community", "indoor", "single", "emergency", "school", "320104", 118.7887, 32.0219, 2400, "Ⅲ"),
 )
-FACILITIES = {"Ⅲ": ["tents", "medical", "water", "power", "sewage", "toilet", "garbage", "access", "signs"]}
-FACILITIES["Ⅱ"] = FACILITIES["Ⅲ"] + ["firefighting", "supplies", "command"]
-FACILITIES["Ⅰ"] = FACILITIES["Ⅱ"] + ["parking", "helipad", "bathing", "ventilation", "info"]
+# GB 21734-2008: each class adds to the one below (Ⅲ basic, Ⅱ general, Ⅰ comprehensive).
+_BASIC = ("tents", "medical", "water", "power", "sewage", "toilet", "garbage", "access", "signs")
+_GENERAL = (*_BASIC, "firefighting", "supplies", "command")
+FACILITIES = MappingProxyType({"Ⅲ": list(_BASIC), "Ⅱ": list(_GENERAL),
+                               "Ⅰ": [*_GENERAL, "parking", "helipad", "bathing", "ventilation", "info"]})
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 
 
