@@ -17,7 +17,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Integer, Row, String, event, select, update
+from sqlalchemy import JSON, BigInteger, Integer, Row, String, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citysafe.core.clock import utcnow
@@ -225,6 +225,13 @@ def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEv
         else:
             values[key] = value
     return event_type(**values)
+
+
+def newest_event_id(session: Session) -> int:
+    """The id of the newest event any transaction committed (as this session sees it), 0 before the first:
+    a version of everything that publishes, for answers kept while nothing changed (core/cache.py). Outbox
+    rows are never deleted, so the id only grows (read through the primary key: one index step)."""
+    return int(session.execute(select(func.max(OutboxEvent.id))).scalar_one() or 0)
 
 
 def publish(session: Session, evt: DomainEvent) -> None:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.cache import memo
+from citysafe.core.events import newest_event_id
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import forwarding, workflow
@@ -42,6 +44,7 @@ __all__ = [
     "ReceivedMessage",
     "alarm_counts_by_organization",
     "alarm_digest",
+    "alarms_version",
     "component_status_frame",
     "component_type_name",
     "ingest_frames",
@@ -193,6 +196,14 @@ def alarm_digest(session: Session, *, since: datetime, limit: int = 8) -> AlarmD
         decided_by_state={s: n for s, n in decided.items() if s in {AlarmState.CONFIRMED.value,
                                                                      AlarmState.FALSE_ALARM.value,
                                                                      AlarmState.TEST.value}})
+
+
+def alarms_version(session: Session) -> int:
+    """A version of the alarms, for answers kept while none changed: every change to an alarm — raised, a
+    new occurrence, cleared, a workflow step, reminded, escalated, settled — publishes its event in the same
+    transaction (alarms/store.py, workflow.py, timers.py, presence.py), so the newest event moves with it.
+    Coarse (other domains' events move it too) but one index step, read once per request."""
+    return memo(session, "firewatch.alarms_version", lambda: newest_event_id(session))
 
 
 def open_alarm_counts_by_child(session: Session, *, prefix_length: int) -> dict[str, int]:

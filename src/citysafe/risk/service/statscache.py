@@ -44,7 +44,7 @@ def _forget_versions(session: Session, _flush_context: Any) -> None:
     session.info.pop(_MEMO, None)  # this session changed something: read the counters again
 
 
-def _data_version(session: Session, prefix: str) -> tuple[int, int]:
+def data_version(session: Session, *, prefix: str) -> tuple[int, int]:
     memo: dict[str, tuple[int, int]] = session.info.setdefault(_MEMO, {})
     if prefix not in memo:
         memo[prefix] = versions.data_version(session, prefix=prefix)
@@ -61,7 +61,7 @@ def reused(session: Session, *, region_code: str, key: tuple[Any, ...], compute:
     scope = current_scope(session)
     prefix = region_prefix(region_code)
     full_key = (scope.region_code if scope else None, scope.organization_id if scope else None, region_code, *key,
-                _data_version(session, prefix), regions_service.cached_names(session).generation)
+                data_version(session, prefix=prefix), regions_service.cached_names(session).generation)
     with answers.lock:
         if full_key in answers.entries:
             answers.entries.move_to_end(full_key)
