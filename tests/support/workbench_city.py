@@ -109,3 +109,13 @@ def seed(ctx: AppContext, *, city_office: bool = True) -> WorkbenchCity:
                                         plan_id=plan.id)[0][0].id
         return WorkbenchCity(enterprise_org_id=org.id, overdue_ticket_id=overdue.id, other_ticket_id=soon.id,
                              fire_alarm_id=fire.id, fault_alarm_id=fault.id, task_id=task_id)
+
+
+def seed_alarm(ctx: AppContext, *, kind: str, region: str, org: int | None, unit: str, component: str,
+               at: datetime) -> int:
+    """One more open alarm, written in its own transaction as the engine writes its row; its id."""
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        alarm = _alarm(kind, region=region, org=org, unit=unit, component=component, at=at)
+        session.add(alarm)
+        session.flush()
+        return alarm.id

@@ -40,7 +40,9 @@ class Answers:
 
     def reused(self, key: Hashable, compute: Callable[[], T], *, ttl: float | None = None) -> T:
         """The kept answer of ``key``, else ``compute()``'s (kept for ``ttl`` seconds; None: until dropped).
-        A ``ttl`` of 0 or less keeps nothing."""
+        A ``ttl`` of 0 or less switches the cache off: always ``compute()``, nothing kept."""
+        if ttl is not None and ttl <= 0:
+            return compute()
         now = time.monotonic()
         with self.lock:
             hit = self.entries.get(key)
@@ -48,8 +50,6 @@ class Answers:
                 self.entries.move_to_end(key)
                 return cast(T, hit[1])
         value = compute()
-        if ttl is not None and ttl <= 0:
-            return value
         with self.lock:
             self.entries[key] = (_NEVER if ttl is None else now + ttl, value)
             self.entries.move_to_end(key)

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.cache import memo
-from citysafe.core.events import newest_event_id
+from citysafe.core.events import newest_event_id_query
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
 from citysafe.firewatch.alarms import forwarding, workflow
@@ -198,12 +198,18 @@ def alarm_digest(session: Session, *, since: datetime, limit: int = 8) -> AlarmD
                                                                      AlarmState.TEST.value}})
 
 
-def alarms_version(session: Session) -> int:
+def alarms_version(session: Session) -> tuple[int, int]:
     """A version of the alarms, for answers kept while none changed: every change to an alarm — raised, a
     new occurrence, cleared, a workflow step, reminded, escalated, settled — publishes its event in the same
-    transaction (alarms/store.py, workflow.py, timers.py, presence.py), so the newest event moves with it.
-    Coarse (other domains' events move it too) but one index step, read once per request."""
-    return memo(session, "firewatch.alarms_version", lambda: newest_event_id(session))
+    transaction (alarms/store.py, workflow.py, timers.py, presence.py), so the newest event moves with it;
+    the newest alarm id besides, for rows written without the engine (imports, tests). Coarse (other
+    domains' events move it too) but two index steps in one statement, read once per request."""
+    def read() -> tuple[int, int]:
+        event_id, alarm_id = session.execute(select(newest_event_id_query(), select(func.max(Alarm.id))
+                                                    .scalar_subquery())).one()
+        return int(event_id or 0), int(alarm_id or 0)
+
+    return memo(session, "firewatch.alarms_version", read)
 
 
 def open_alarm_counts_by_child(session: Session, *, prefix_length: int) -> dict[str, int]:

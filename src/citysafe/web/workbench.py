@@ -72,9 +72,10 @@ BUILT: Final = answers_slot("web.workbench_sections", kept=512)
 
 
 def _built(desk: Desk, section: Section) -> dict[str, Any]:
-    """The section's data, reused while its version (what it reads), the reader's scope and view, the
-    shift and the division names are unchanged. Counts that move with the clock (overdue, due soon) are
-    kept at most ``hazard_stats_cache_seconds``; 0 builds every section on every request."""
+    """The section's data, reused while its version (what it reads), the reader's scope and view and the
+    division names are unchanged. Sections whose counts move with the clock (overdue, due soon) put the
+    application's minute in their version; every answer is kept at most ``hazard_stats_cache_seconds`` (a
+    bound for a change committed out of id order on PostgreSQL); 0 builds every section on every request."""
     if section.reads is None:
         return section.build(desk)
     try:
@@ -87,12 +88,16 @@ def _built(desk: Desk, section: Section) -> dict[str, Any]:
     return built.reused(key, lambda: section.build(desk), ttl=desk.settings.hazard_stats_cache_seconds)
 
 
+def _minute(desk: Desk) -> datetime:
+    return desk.now.replace(second=0, microsecond=0)
+
+
 def _hazards_read(desk: Desk) -> tuple[Any, ...]:
-    return hazards.changes_version(desk.db)
+    return _minute(desk), hazards.changes_version(desk.db)
 
 
 def _mine_read(desk: Desk) -> tuple[Any, ...]:
-    return (desk.principal.user_id, *hazards.changes_version(desk.db))
+    return desk.principal.user_id, _minute(desk), hazards.changes_version(desk.db)
 
 
 def _alarms_read(desk: Desk) -> tuple[Any, ...]:
@@ -102,7 +107,7 @@ def _alarms_read(desk: Desk) -> tuple[Any, ...]:
 
 def _area_read(desk: Desk) -> tuple[Any, ...]:
     region = desk.principal.region_code
-    return (hazards.changes_version(desk.db), firewatch.alarms_version(desk.db),
+    return (_minute(desk), hazards.changes_version(desk.db), firewatch.alarms_version(desk.db),
             stats.data_version(desk.db, region_code=region))
 
 
