@@ -36,8 +36,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import cpu_seconds  # noqa: E402  (this folder is first on sys.path: bench/harness.py)
 from tests.support.busy_city import PASSWORD, running_city, seed
+
+from harness import cpu_seconds
 
 # A page is done when each of its fetches, made one after another, has answered.
 PAGES: dict[str, tuple[str, ...]] = {

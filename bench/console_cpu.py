@@ -41,8 +41,9 @@ from citysafe.core.context import AppContext
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from console import PAGES, seed_with_risk_register  # noqa: E402
-from tests.support.busy_city import PASSWORD  # noqa: E402
+from tests.support.busy_city import PASSWORD
+
+from console import PAGES, seed_with_risk_register
 
 
 def _writer(client: httpx.AsyncClient, ctx: AppContext) -> Callable[[int], Awaitable[None]]:

@@ -3,10 +3,12 @@ routes answer exactly as before — same route chosen, same 404, 405 and trailin
 
 from __future__ import annotations
 
+import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Match
+from starlette.types import Scope
 
 from citysafe.core.routing import Branch, common_segment, include_by_prefix
 
@@ -58,21 +60,17 @@ def test_routes_answer_as_without_branches() -> None:
     assert grouped.get("/api/alarms/special").json() == {"router": "alarms", "path": "/{alarm_id}"}
 
 
-def test_a_branch_is_not_tried_for_a_path_outside_it(monkeypatch: object) -> None:
+def test_a_branch_is_not_tried_for_a_path_outside_it(monkeypatch: pytest.MonkeyPatch) -> None:
     tried: list[str] = []
     original = APIRoute.matches
 
-    def spy(self: APIRoute, scope: dict[str, object]) -> tuple[Match, dict[str, object]]:
+    def spy(self: APIRoute, scope: Scope) -> tuple[Match, Scope]:
         tried.append(self.path)
         return original(self, scope)
 
-    setattr(APIRoute, "matches", spy)
-    try:
-        client = TestClient(_app(True))
-        assert client.get("/board/3").status_code == 200
-    finally:
-        setattr(APIRoute, "matches", original)
-    assert not any(path.startswith("/api") for path in tried), tried
+    monkeypatch.setattr(APIRoute, "matches", spy)
+    assert TestClient(_app(True)).get("/board/3").status_code == 200
+    assert tried and not any(path.startswith("/api") for path in tried), tried
 
 
 def test_common_segment_of_a_router() -> None:

@@ -31,8 +31,8 @@ from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
 __all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "changes_version",
-           "escalated_ticket", "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault", "report_ticket", "sweep_overdue",
-           "ticket_digest"]
+           "escalated_ticket", "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault",
+           "report_ticket", "sweep_overdue", "ticket_digest"]
 
 log = logging.getLogger(__name__)
 
