@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
+
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
+from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.pagination import PageParams
@@ -119,3 +122,23 @@ def seed_alarm(ctx: AppContext, *, kind: str, region: str, org: int | None, unit
         session.add(alarm)
         session.flush()
         return alarm.id
+
+
+def seeded_at_now(ctx: AppContext) -> WorkbenchCity:
+    """The city, with the application's clock stopped at ``NOW`` (the tests' ``city`` fixtures)."""
+    ctx.clock = FixedClock(NOW)
+    return seed(ctx)
+
+
+def login(client: TestClient, username: str) -> None:
+    """A fresh console session of ``username`` (its cookie on ``client``)."""
+    client.cookies.clear()
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def section(html: str, key: str) -> str:
+    """One section of the workbench page, by key."""
+    assert f'data-section="{key}"' in html, key
+    return html.split(f'data-section="{key}"', 1)[1].split("</section>", 1)[0]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from tests.support.workbench_city import NOW, PASSWORD, WorkbenchCity, seed, seed_alarm
+from tests.support.workbench_city import NOW, PASSWORD, WorkbenchCity, login, section, seed_alarm, seeded_at_now
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
@@ -21,15 +21,7 @@ from citysafe.web.workbench import BUILT
 
 @pytest.fixture
 def city(ctx: AppContext) -> WorkbenchCity:
-    ctx.clock = FixedClock(NOW)
-    return seed(ctx)
-
-
-def _login(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"},
-                         follow_redirects=False)
-    assert answer.status_code == 303, answer.text
+    return seeded_at_now(ctx)
 
 
 def _bearer(client: TestClient, username: str) -> dict[str, str]:
@@ -38,14 +30,9 @@ def _bearer(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _section(html: str, key: str) -> str:
-    assert f'data-section="{key}"' in html, key
-    return html.split(f'data-section="{key}"', 1)[1].split("</section>", 1)[0]
-
-
 def _area_row(html: str, code: str) -> list[int]:
     """玄武区's row of the area table: open, overdue, major open, red, orange, open alarms."""
-    row = _section(html, "area").split(f'href="/map?code={code}"', 1)[1].split("</tr>", 1)[0]
+    row = section(html, "area").split(f'href="/map?code={code}"', 1)[1].split("</tr>", 1)[0]
     return [int(n) for n in re.findall(r'<td class="n[^"]*">(\d+)</td>', row)]
 
 
@@ -57,7 +44,7 @@ def _workbench(client: TestClient) -> str:
 
 def test_an_unchanged_workbench_is_built_once_and_served_again(client: TestClient, ctx: AppContext,
                                                                city: WorkbenchCity) -> None:
-    _login(client, "nanjing")
+    login(client, "nanjing")
     first = _workbench(client)
     statements: list[str] = []
 
@@ -80,9 +67,9 @@ def test_an_unchanged_workbench_is_built_once_and_served_again(client: TestClien
 
 
 def test_a_new_hazard_shows_on_the_next_request(client: TestClient, ctx: AppContext, city: WorkbenchCity) -> None:
-    _login(client, "nanjing")
+    login(client, "nanjing")
     before = _workbench(client)
-    assert 'data-testid="hazards-overdue">1<' in _section(before, "hazards")
+    assert 'data-testid="hazards-overdue">1<' in section(before, "hazards")
     open_before, overdue_before = _area_row(before, "320102")[:2]
     with unit_of_work(ctx.session_factory, actor="tests") as session:  # as another process would
         tickets.report(session, ticket_in=TicketCreate(
@@ -90,36 +77,36 @@ def test_a_new_hazard_shows_on_the_next_request(client: TestClient, ctx: AppCont
             region_code="320102002", deadline=NOW - timedelta(days=1)),
             principal=None, settings=ctx.settings, now=NOW - timedelta(days=5))
     after = _workbench(client)
-    hazards = _section(after, "hazards")
+    hazards = section(after, "hazards")
     assert 'data-testid="hazards-overdue">2<' in hazards and "安全出口上锁" in hazards
     assert _area_row(after, "320102")[:2] == [open_before + 1, overdue_before + 1]
 
 
 def test_an_acknowledged_and_a_new_alarm_show_on_the_next_request(client: TestClient, ctx: AppContext,
                                                                    city: WorkbenchCity) -> None:
-    _login(client, "nanjing")
-    alarms = _section(_workbench(client), "open_alarms")
+    login(client, "nanjing")
+    alarms = section(_workbench(client), "open_alarms")
     assert 'data-testid="unacknowledged">2<' in alarms
     assert f"/firewatch?alarm={city.fire_alarm_id}" in alarms
     # The duty operator takes the fire: a workflow step through the API.
     answer = client.post(f"/api/v1/firewatch/alarms/{city.fire_alarm_id}/acknowledge",
                          headers=_bearer(client, "duty"), json={})
     assert answer.status_code == 200, answer.text
-    _login(client, "nanjing")
-    alarms = _section(_workbench(client), "open_alarms")
+    login(client, "nanjing")
+    alarms = section(_workbench(client), "open_alarms")
     assert 'data-testid="unacknowledged">1<' in alarms
     assert f"/firewatch?alarm={city.fire_alarm_id}" not in alarms
     # A new fire in 玄武区, written as the engine writes its rows.
     new_id = seed_alarm(ctx, kind="fire", region="320102002", org=city.enterprise_org_id,
                         unit="南京钟山化工有限公司", component="2层A区感烟探测器", at=NOW - timedelta(minutes=1))
     html = _workbench(client)
-    alarms = _section(html, "open_alarms")
+    alarms = section(html, "open_alarms")
     assert 'data-testid="unacknowledged">2<' in alarms and f"/firewatch?alarm={new_id}" in alarms
     assert _area_row(html, "320102")[5] == 2  # the fault and the new fire
 
 
 def test_a_new_risk_assessment_shows_on_the_next_request(client: TestClient, city: WorkbenchCity) -> None:
-    _login(client, "nanjing")
+    login(client, "nanjing")
     before = _workbench(client)
     red_before = _area_row(before, "320102")[3]
     body = {"name": "玄武区液氯储罐区", "kind": "hazchem_firm", "responsible_unit": "玄武区应急管理局",
@@ -128,15 +115,15 @@ def test_a_new_risk_assessment_shows_on_the_next_request(client: TestClient, cit
     answer = client.post("/api/v1/risk/sources", json=body, headers=_bearer(client, "xuanwu"))
     assert answer.status_code == 201, answer.text
     assert answer.json()["current_level"] == "red"
-    _login(client, "nanjing")
+    login(client, "nanjing")
     after = _workbench(client)
     assert _area_row(after, "320102")[3] == red_before + 1
-    assert "玄武区液氯储罐区" in _section(after, "major_risks")
+    assert "玄武区液氯储罐区" in section(after, "major_risks")
 
 
 def test_the_hazards_section_follows_the_clock(client: TestClient, ctx: AppContext, city: WorkbenchCity) -> None:
     """The ticket due tomorrow is late the day after: the section's answer is per minute of the clock."""
-    _login(client, "nanjing")
-    assert 'data-testid="hazards-overdue">1<' in _section(_workbench(client), "hazards")
+    login(client, "nanjing")
+    assert 'data-testid="hazards-overdue">1<' in section(_workbench(client), "hazards")
     ctx.clock = FixedClock(NOW + timedelta(days=2))
-    assert 'data-testid="hazards-overdue">2<' in _section(_workbench(client), "hazards")
+    assert 'data-testid="hazards-overdue">2<' in section(_workbench(client), "hazards")
