@@ -15,6 +15,7 @@ from citysafe.core import heap, jobs
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
+from citysafe.core.routing import Branch, include_by_prefix
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
 from citysafe.emergency import views as emergency_views
@@ -195,15 +196,16 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     install_problem_handlers(app, page=console_problem_page)
     app.add_middleware(BodyLimit, max_bytes=context.settings.request_max_bytes, page=console_problem_page)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Branches by path prefix: a request is matched only against the routes it could hit (core/routing.py).
+    api = Branch(API_PREFIX, prefix=API_PREFIX)
 
     @api.get("/health", tags=["system"], operation_id="health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS, *EMERGENCY_COMMAND_ROUTERS,
-                   *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS):
-        api.include_router(router)
+    include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
+                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS),
+                      under=API_PREFIX)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))
     install_guard(app, context.settings)  # cross-site writes refused, security headers on every response

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
+
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import UserCreate
+from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.pagination import PageParams
@@ -109,3 +112,33 @@ def seed(ctx: AppContext, *, city_office: bool = True) -> WorkbenchCity:
                                         plan_id=plan.id)[0][0].id
         return WorkbenchCity(enterprise_org_id=org.id, overdue_ticket_id=overdue.id, other_ticket_id=soon.id,
                              fire_alarm_id=fire.id, fault_alarm_id=fault.id, task_id=task_id)
+
+
+def seed_alarm(ctx: AppContext, *, kind: str, region: str, org: int | None, unit: str, component: str,
+               at: datetime) -> int:
+    """One more open alarm, written in its own transaction as the engine writes its row; its id."""
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        alarm = _alarm(kind, region=region, org=org, unit=unit, component=component, at=at)
+        session.add(alarm)
+        session.flush()
+        return alarm.id
+
+
+def seeded_at_now(ctx: AppContext) -> WorkbenchCity:
+    """The city, with the application's clock stopped at ``NOW`` (the tests' ``city`` fixtures)."""
+    ctx.clock = FixedClock(NOW)
+    return seed(ctx)
+
+
+def login(client: TestClient, username: str) -> None:
+    """A fresh console session of ``username`` (its cookie on ``client``)."""
+    client.cookies.clear()
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def section(html: str, key: str) -> str:
+    """One section of the workbench page, by key."""
+    assert f'data-section="{key}"' in html, key
+    return html.split(f'data-section="{key}"', 1)[1].split("</section>", 1)[0]

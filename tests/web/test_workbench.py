@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.workbench_city import NOW, PASSWORD, WorkbenchCity, seed
+from tests.support.workbench_city import WorkbenchCity, login, section, seeded_at_now
 
-from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.firewatch.service import shift_start
 from citysafe.web.common import NAVIGATION
@@ -18,15 +17,11 @@ from citysafe.web.common import NAVIGATION
 
 @pytest.fixture
 def city(ctx: AppContext) -> WorkbenchCity:
-    ctx.clock = FixedClock(NOW)
-    return seed(ctx)
+    return seeded_at_now(ctx)
 
 
 def _page(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    login = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"},
-                        follow_redirects=False)
-    assert login.status_code == 303, login.text
+    login(client, username)
     page = client.get("/")
     assert page.status_code == 200, page.text
     return page.text
@@ -38,11 +33,6 @@ def _menu(html: str) -> list[str]:
 
 def html_nav(html: str) -> str:
     return html.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]
-
-
-def _section(html: str, key: str) -> str:
-    assert f'data-section="{key}"' in html, key
-    return html.split(f'data-section="{key}"', 1)[1].split("</section>", 1)[0]
 
 
 def test_shift_starts_at_the_latest_eight_oclock_change_in_shanghai() -> None:
@@ -74,17 +64,17 @@ def test_menus_offer_only_what_the_role_can_do(client: TestClient, city: Workben
 
 def test_city_office_sees_what_is_late_and_how_its_districts_stand(client: TestClient, city: WorkbenchCity) -> None:
     html = _page(client, "nanjing")
-    hazards = _section(html, "hazards")
+    hazards = section(html, "hazards")
     assert 'data-testid="hazards-overdue">1<' in hazards
     assert f'href="/hazards/tickets/{city.overdue_ticket_id}"' in hazards and "消防通道堆放杂物" in hazards
     assert f'href="/hazards/tickets/{city.other_ticket_id}"' in hazards  # due tomorrow
     assert hazards.index("消防通道堆放杂物") < hazards.index("应急照明失效")  # the late one first
     assert "玄武区" in hazards and "320102002" not in hazards  # names, not codes
-    alarms = _section(html, "open_alarms")
+    alarms = section(html, "open_alarms")
     assert f'href="/firewatch?alarm={city.fire_alarm_id}"' in alarms
-    due = _section(html, "reports_due")
+    due = section(html, "reports_due")
     assert "2026 年度城市安全风险白皮书" in due and "尚未编制" in due
-    area = _section(html, "area").split("<table", 1)[1]
+    area = section(html, "area").split("<table", 1)[1]
     rows = re.findall(r'<a href="/map\?code=(\d+)">([^<]+)</a>', area)
     assert ("320102", "玄武区") in rows and ("320104", "秦淮区") in rows and len(rows) == 11
     assert rows[0][1] == "玄武区"  # its overdue ticket puts it first
@@ -93,7 +83,7 @@ def test_city_office_sees_what_is_late_and_how_its_districts_stand(client: TestC
 def test_operator_sees_unacknowledged_fires_before_faults_and_the_shift(client: TestClient,
                                                                        city: WorkbenchCity) -> None:
     html = _page(client, "duty")
-    queue = _section(html, "alarm_queue")
+    queue = section(html, "alarm_queue")
     fire, fault = f"/firewatch?alarm={city.fire_alarm_id}", f"/firewatch?alarm={city.fault_alarm_id}"
     assert fire in queue and fault in queue and queue.index(fire) < queue.index(fault)
     assert 'data-testid="unacknowledged">2<' in queue
@@ -106,19 +96,19 @@ def test_operator_sees_unacknowledged_fires_before_faults_and_the_shift(client: 
 
 def test_enterprise_sees_its_own_tickets_permits_and_devices(client: TestClient, city: WorkbenchCity) -> None:
     html = _page(client, "zhongshan")
-    hazards = _section(html, "hazards")
+    hazards = section(html, "hazards")
     assert f"/hazards/tickets/{city.overdue_ticket_id}" in hazards
     assert f"/hazards/tickets/{city.other_ticket_id}" not in hazards  # another unit's
-    permits = _section(html, "permits")
+    permits = section(html, "permits")
     assert "动火" in permits and "二号仓库东侧管廊" in permits and "审批中" in permits
-    devices = _section(html, "devices")
+    devices = section(html, "devices")
     assert 'data-testid="devices-open-fire">0<' in devices  # the fire is another unit's
     assert 'data-section="area"' not in html and 'data-section="major_risks"' not in html
 
 
 def test_grid_officer_sees_todays_tasks(client: TestClient, city: WorkbenchCity) -> None:
     html = _page(client, "grid")
-    tasks = _section(html, "today_tasks")
+    tasks = section(html, "today_tasks")
     assert f'href="/hazards/tasks/{city.task_id}"' in tasks and "玄武门街道沿街小餐饮店" in tasks
     assert 'data-testid="tasks-today">1<' in tasks and "今天到期" in tasks
     assert 'data-section="my_reports"' in html and 'data-section="area"' not in html

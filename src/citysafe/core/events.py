@@ -17,7 +17,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Integer, Row, String, event, select, update
+from sqlalchemy import JSON, BigInteger, Integer, Row, ScalarSelect, String, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citysafe.core.clock import utcnow
@@ -225,6 +225,14 @@ def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEv
         else:
             values[key] = value
     return event_type(**values)
+
+
+def newest_event_id_query() -> ScalarSelect[Any]:
+    """The id of the newest event any transaction committed (as the reading session sees it; NULL before
+    the first), as a scalar subquery to read beside other versions in one statement: a version of
+    everything that publishes, for answers kept while nothing changed (core/cache.py). Outbox rows are never
+    deleted, so the id only grows (read through the primary key: one index step)."""
+    return select(func.max(OutboxEvent.id)).scalar_subquery()
 
 
 def publish(session: Session, evt: DomainEvent) -> None:

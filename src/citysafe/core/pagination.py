@@ -45,10 +45,15 @@ class Page(BaseModel, Generic[T]):
 
 
 def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
-    """Rows of one page and the total count of the (scope-filtered) statement."""
+    """Rows of one page and the total count of the (scope-filtered) statement.
+
+    A page that is not full, and not past the end, tells the total itself: the count is asked only when
+    it could be larger (most lists fit on their first page, and each request saves a statement)."""
+    rows = list(session.execute(stmt.limit(params.size).offset(params.offset)).scalars().all())
+    if len(rows) < params.size and (rows or params.offset == 0):
+        return rows, params.offset + len(rows)
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = session.execute(stmt.limit(params.size).offset(params.offset)).scalars().all()
-    return list(rows), int(total)
+    return rows, int(total)
 
 
 def page_of(found: tuple[Sequence[R], int], params: PageParams, read: Callable[[R], T]) -> Page[T]:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.cache import memo
+from citysafe.core.events import newest_event_id_query
 from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.pagination import PageParams
 from citysafe.core.scope import in_region
@@ -44,6 +46,7 @@ __all__ = [
     "ReceivedMessage",
     "alarm_counts_by_organization",
     "alarm_digest",
+    "alarms_version",
     "component_status_frame",
     "component_type_name",
     "ingest_frames",
@@ -196,6 +199,20 @@ def alarm_digest(session: Session, *, since: datetime, limit: int = 8) -> AlarmD
         decided_by_state={s: n for s, n in decided.items() if s in {AlarmState.CONFIRMED.value,
                                                                      AlarmState.FALSE_ALARM.value,
                                                                      AlarmState.TEST.value}})
+
+
+def alarms_version(session: Session) -> tuple[int, int]:
+    """A version of the alarms, for answers kept while none changed: every change to an alarm — raised, a
+    new occurrence, cleared, a workflow step, reminded, escalated, settled — publishes its event in the same
+    transaction (alarms/store.py, workflow.py, timers.py, presence.py), so the newest event moves with it;
+    the newest alarm id besides, for rows written without the engine (imports, tests). Coarse (other
+    domains' events move it too) but two index steps in one statement, read once per request."""
+    def read() -> tuple[int, int]:
+        event_id, alarm_id = session.execute(select(newest_event_id_query(), select(func.max(Alarm.id))
+                                                    .scalar_subquery())).one()
+        return int(event_id or 0), int(alarm_id or 0)
+
+    return memo(session, "firewatch.alarms_version", read)
 
 
 def open_alarm_counts_by_child(session: Session, *, prefix_length: int) -> dict[str, int]:

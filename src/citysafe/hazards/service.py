@@ -23,6 +23,7 @@ from citysafe.hazards import overdue
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
 from citysafe.hazards.enums import LEVEL_NAMES_ZH, HazardCategory, HazardLevel, HazardSource
 from citysafe.hazards.schemas import OpenHazard, validate_region_code
+from citysafe.hazards.tickets import cache as tickets_cache
 from citysafe.hazards.tickets import service as tickets_service
 from citysafe.hazards.tickets import stats as tickets_stats
 from citysafe.hazards.tickets.models import HazardTicket
@@ -30,8 +31,9 @@ from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "escalated_ticket",
-           "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault", "open_tickets_in_box",
+__all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "changes_version",
+           "escalated_ticket", "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault",
+           "open_tickets_in_box",
            "report_ticket", "sweep_overdue", "ticket_digest"]
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 sweep_overdue = overdue.sweep
 # Counts by level, state, category and child region (cached per application; the workbench's area table).
 hazard_stats = tickets_stats.hazard_stats
+# What changed last among the tickets, as a key of answers kept while nothing did (one index-only statement,
+# read once per request): every ticket change writes a timeline step (tickets/cache.py ``generation``).
+changes_version = tickets_cache.generation
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from citysafe.core.routing import include_by_prefix
 from citysafe.web.common import LoginRequired, login_redirect
 from citysafe.web.i18n import router as i18n_router
 
@@ -20,8 +21,9 @@ def install_console(app: FastAPI, routers: list[object]) -> None:
     page_paths: set[str] = set()
     for router in routers:
         assert isinstance(router, APIRouter)
-        app.include_router(router)
         page_paths.update(getattr(route, "path", "") for route in router.routes)
+    # Grouped by first path segment: a page is matched only against the routes it could hit.
+    include_by_prefix(app.router, [r for r in routers if isinstance(r, APIRouter)])
     # Every page's scripts read their words from here (base.html), so it comes with the console.
     app.include_router(i18n_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

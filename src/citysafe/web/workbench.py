@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
+from citysafe.core.cache import answers_slot, scope_key
 from citysafe.core.config import Settings
 from citysafe.core.pagination import PageParams
 from citysafe.core.validators import region_prefix
@@ -62,6 +63,52 @@ class Section(NamedTuple):
     template: str
     roles: frozenset[Role]
     build: Callable[[Desk], dict[str, Any]]
+    # What the section reads, as a version (see ``_built``); None: built on every request.
+    reads: Callable[[Desk], tuple[Any, ...]] | None = None
+
+
+# Built sections, reused between requests while what they read has not changed (core/cache.py).
+BUILT: Final = answers_slot("web.workbench_sections", kept=512)
+
+
+def _built(desk: Desk, section: Section) -> dict[str, Any]:
+    """The section's data, reused while its version (what it reads), the reader's scope and view and the
+    division names are unchanged. Sections whose counts move with the clock (overdue, due soon) put the
+    application's minute in their version; every answer is kept at most ``hazard_stats_cache_seconds`` (a
+    bound for a change committed out of id order on PostgreSQL); 0 builds every section on every request."""
+    if section.reads is None:
+        return section.build(desk)
+    try:
+        built = BUILT.of(desk.db)
+    except LookupError:  # a session made outside an application: nothing to share
+        return section.build(desk)
+    principal = desk.principal
+    key = (section.key, scope_key(desk.db), principal.role, principal.region_code, section.reads(desk),
+           regions.cached_names(desk.db).generation)
+    return built.reused(key, lambda: section.build(desk), ttl=desk.settings.hazard_stats_cache_seconds)
+
+
+def _minute(desk: Desk) -> datetime:
+    return desk.now.replace(second=0, microsecond=0)
+
+
+def _hazards_read(desk: Desk) -> tuple[Any, ...]:
+    return _minute(desk), hazards.changes_version(desk.db)
+
+
+def _mine_read(desk: Desk) -> tuple[Any, ...]:
+    return desk.principal.user_id, _minute(desk), hazards.changes_version(desk.db)
+
+
+def _alarms_read(desk: Desk) -> tuple[Any, ...]:
+    # The shift's counts start at the shift change: a new shift is a new answer.
+    return firewatch.shift_start(desk.now, desk.settings.timezone), firewatch.alarms_version(desk.db)
+
+
+def _area_read(desk: Desk) -> tuple[Any, ...]:
+    region = desk.principal.region_code
+    return (_minute(desk), hazards.changes_version(desk.db), firewatch.alarms_version(desk.db),
+            stats.data_version(desk.db, region_code=region))
 
 
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
@@ -179,16 +226,18 @@ _ALARM_DESK = frozenset({Role.OPERATOR, Role.FIRE_RESCUE})
 
 # In page order; a role sees the sections that name it.
 SECTIONS: tuple[Section, ...] = (
-    Section("alarm_queue", N_("待受理告警"), "workbench/_alarm_queue.html", _ALARM_DESK, _alarms),
+    Section("alarm_queue", N_("待受理告警"), "workbench/_alarm_queue.html", _ALARM_DESK, _alarms, _alarms_read),
     Section("today_tasks", N_("今日任务"), "workbench/_tasks.html", frozenset({Role.GRID_OFFICER}), _today_tasks),
-    Section("my_reports", N_("我上报的隐患"), "workbench/_tickets.html", frozenset({Role.GRID_OFFICER}), _mine),
-    Section("hazards", N_("隐患整改"), "workbench/_tickets.html", _SUPERVISORS | {Role.ENTERPRISE}, _tickets),
+    Section("my_reports", N_("我上报的隐患"), "workbench/_tickets.html", frozenset({Role.GRID_OFFICER}), _mine,
+            _mine_read),
+    Section("hazards", N_("隐患整改"), "workbench/_tickets.html", _SUPERVISORS | {Role.ENTERPRISE}, _tickets,
+            _hazards_read),
     Section("major_risks", N_("重大、较大风险源"), "workbench/_risks.html", _SUPERVISORS, _major_risks),
-    Section("open_alarms", N_("消防告警"), "workbench/_alarm_queue.html", _OFFICES, _alarms),
+    Section("open_alarms", N_("消防告警"), "workbench/_alarm_queue.html", _OFFICES, _alarms, _alarms_read),
     Section("permits", N_("特殊作业票"), "workbench/_permits.html", frozenset({Role.ENTERPRISE}), _permits),
     Section("devices", N_("消防设施与设备"), "workbench/_devices.html", frozenset({Role.ENTERPRISE}), _devices),
     Section("reports_due", N_("待办报告与期限"), "workbench/_due.html", _OFFICES, _reports_due),
-    Section("area", N_("辖区态势"), "workbench/_area.html", _SUPERVISORS, _area),
+    Section("area", N_("辖区态势"), "workbench/_area.html", _SUPERVISORS, _area, _area_read),
 )
 
 
@@ -203,6 +252,6 @@ def workbench(request: Request, db: DbSession, ctx: Context) -> Response:
     desk = Desk(db=db, principal=principal, settings=ctx.settings, now=ctx.clock.now(), region=region)
     # An enterprise's page is headed by its own name, not the district it lies in.
     title = orgs.get(db, org_id=principal.organization_id).name if principal.organization_id else region.name
-    shown = [(s, s.build(desk)) for s in sections_for(principal.role)]
+    shown = [(s, _built(desk, s)) for s in sections_for(principal.role)]
     return render(request, "workbench/page.html", principal, region=region, title=title, sections=shown,
                   today=translator(request).date(desk.local(desk.now).date()))

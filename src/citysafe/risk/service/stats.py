@@ -46,6 +46,12 @@ def _base(prefix: str, basis: str) -> tuple[Any, Any]:
     return level, cond
 
 
+def data_version(session: Session, *, region_code: str) -> tuple[int, int]:
+    """The change counters of ``region_code``'s sources (read once per request): a key for answers built
+    from these counts, kept while no source of the region changed."""
+    return statscache.data_version(session, prefix=region_prefix(region_code))
+
+
 def by_category(session: Session, *, region_code: str, basis: str = "current") -> Crosstab:
     return statscache.reused(session, region_code=region_code, key=("by_category", basis),
                              compute=lambda: _by_category(session, region_code=region_code, basis=basis))

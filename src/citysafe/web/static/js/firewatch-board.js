@@ -131,14 +131,18 @@
     if (f.kind) params.set("kind", f.kind);
     if (f.state) params.set("state", f.state);
     if (f.open) params.set("open", "true");
-    const page = await FW.api("GET", `/api/v1/firewatch/alarms?${params}`);
-    let unforwarded = [];
+    // Both lists are asked for at once: the board is ready when the slower one answers, not after both in turn.
+    const listed = FW.api("GET", `/api/v1/firewatch/alarms?${params}`);
+    let confirmed = Promise.resolve({ items: [] });
     if (f.open && (!f.state || f.state === "confirmed")) {
-      params.delete("open");
-      params.set("state", "confirmed");
-      params.set("size", "100");
-      unforwarded = (await FW.api("GET", `/api/v1/firewatch/alarms?${params}`)).items.filter(awaiting119);
+      const more = new URLSearchParams(params);
+      more.delete("open");
+      more.set("state", "confirmed");
+      more.set("size", "100");
+      confirmed = FW.api("GET", `/api/v1/firewatch/alarms?${more}`);
     }
+    const [page, waiting] = await Promise.all([listed, confirmed]);
+    const unforwarded = waiting.items.filter(awaiting119);
     alarms.clear();
     for (const a of [...page.items, ...unforwarded]) alarms.set(a.id, a);
     render();
