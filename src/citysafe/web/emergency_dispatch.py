@@ -73,10 +73,10 @@ async def dispatch_step(request: Request, incident_id: RowId, dispatch_id: RowId
 
     def act() -> str:
         principal = _writer(request, db)
+        if step not in ("arrive", "release"):
+            raise field_error("step", "the step is arrive or release", "操作只能是到场或撤离")
         incident = incidents.get(db, incident_id=incident_id)
-        order = service.get(db, order_id=dispatch_id)
-        if order.incident_id != incident.id or step not in ("arrive", "release"):
-            raise field_error("dispatch_id", "no such dispatch of this incident", "本事件没有这条调派记录")
+        order = service.order_of(db, incident=incident, order_id=dispatch_id)
         if step == "arrive":
             service.arrive(db, incident=incident, order=order, principal=principal, now=ctx.clock.now())
             return t.gettext("已记录 %(team)s 到场", team=order.team_name)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.db import get_or_404
-from citysafe.core.errors import Conflict, field_error
+from citysafe.core.errors import Conflict, field_error, not_found
 from citysafe.emergency import timeline
 from citysafe.emergency.calc.lifecycle import State
 from citysafe.emergency.dispatch.models import DispatchOrder
@@ -78,9 +78,7 @@ def dispatch(session: Session, *, incident: Incident, team_ids: list[int], note:
     if len(set(team_ids)) != len(team_ids):
         raise field_error("team_ids", "a team is named twice", "同一支队伍重复出现")
     teams = [resources.get_team(session, team_id=team_id) for team_id in team_ids]
-    points = [TeamPoint(id=t.id, name=t.name, kind=t.kind, specialty=t.specialty, lon=t.lon, lat=t.lat,
-                        status=TeamStatus(t.status)) for t in teams]
-    method, _, routes = _routes(session, incident, points)
+    method, _, routes = _routes(session, incident, [resources.team_point(t) for t in teams])
     by_team = {int(r.candidate_id): r for r in routes}
     orders = []
     for team in teams:
@@ -108,8 +106,12 @@ def dispatch(session: Session, *, incident: Incident, team_ids: list[int], note:
     return orders
 
 
-def get(session: Session, *, order_id: int) -> DispatchOrder:
-    return get_or_404(session, DispatchOrder, order_id, what="dispatch order", what_zh="调派记录")
+def order_of(session: Session, *, incident: Incident, order_id: int) -> DispatchOrder:
+    """The incident's order ``order_id``; another incident's answers as absent (404), like one out of scope."""
+    order = get_or_404(session, DispatchOrder, order_id, what="dispatch order", what_zh="调派记录")
+    if order.incident_id != incident.id:
+        raise not_found("dispatch order", "调派记录", order_id)
+    return order
 
 
 def arrive(session: Session, *, incident: Incident, order: DispatchOrder, principal: Principal,

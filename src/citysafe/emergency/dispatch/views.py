@@ -10,7 +10,6 @@ from citysafe.auth.deps import Context, DbSession, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
-from citysafe.core.errors import not_found
 from citysafe.emergency import service as incidents
 from citysafe.emergency.dispatch import service
 from citysafe.emergency.dispatch.models import DispatchOrder
@@ -55,10 +54,7 @@ def list_orders(incident_id: RowId, db: DbSession, principal: Reader) -> list[Or
 
 def _order(db: DbSession, incident_id: int, dispatch_id: int) -> tuple[Incident, DispatchOrder]:
     incident = incidents.get(db, incident_id=incident_id)
-    order = service.get(db, order_id=dispatch_id)
-    if order.incident_id != incident.id:
-        raise not_found("dispatch order", "调派记录", dispatch_id)
-    return incident, order
+    return incident, service.order_of(db, incident=incident, order_id=dispatch_id)
 
 
 @router.post("/incidents/{incident_id}/dispatches/{dispatch_id}/arrive", response_model=OrderRead,

@@ -148,6 +148,13 @@ def team_history(session: Session, *, team_id: int, limit: int = 50) -> list[Tea
     return list(session.scalars(stmt))
 
 
+def team_point(team: Team, *, near: tuple[float, float] | None = None) -> TeamPoint:
+    """What the dispatch engine needs of a team; with ``near`` its straight-line distance from there."""
+    return TeamPoint(id=team.id, name=team.name, kind=team.kind, specialty=team.specialty, lon=team.lon,
+                     lat=team.lat, status=TeamStatus(team.status),
+                     distance_m=None if near is None else round(haversine_m(near[0], near[1], team.lon, team.lat), 1))
+
+
 def available_teams(session: Session, *, kinds: Iterable[str] | None = None,
                     near: tuple[float, float] | None = None, region: str | None = None) -> list[TeamPoint]:
     """Teams standing by (status available) in the caller's scope, of ``kinds`` if given; with ``near`` (WGS84
@@ -157,10 +164,7 @@ def available_teams(session: Session, *, kinds: Iterable[str] | None = None,
         stmt = stmt.where(Team.kind.in_([str(k) for k in kinds]))
     if region:
         stmt = stmt.where(in_region(Team.region_code, region))
-    points = [TeamPoint(id=t.id, name=t.name, kind=t.kind, specialty=t.specialty, lon=t.lon, lat=t.lat,
-                        status=TeamStatus(t.status),
-                        distance_m=None if near is None else round(haversine_m(near[0], near[1], t.lon, t.lat), 1))
-              for t in session.scalars(stmt)]
+    points = [team_point(t, near=near) for t in session.scalars(stmt)]
     if near is not None:
         points.sort(key=lambda p: (p.distance_m or 0.0, p.id))
     return points

@@ -35,15 +35,10 @@
         .then((r) => (r.ok ? r.json() : []))
         .then((orders) => {
           orders.forEach((o) => drawRoute(o.route, { color: stateColours[o.state] || "#d97706", weight: 4, opacity: 0.85 }));
-          if (document.querySelector("[data-testid=dispatch-form]")) {
-            return fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/dispatch/suggestions?k=3`, { credentials: "same-origin" })
-              .then((r) => (r.ok ? r.json() : null))
-              .then((answer) => {
-                if (!answer) return;
-                answer.suggestions.forEach((s) => drawRoute(s.route, { color: "#2563eb", weight: 3, dashArray: "6 6", opacity: 0.7 }));
-              });
-          }
-          return null;
+          // The suggested routes come with the page (computed once, for its 调派 panel), not from a second request.
+          const form = document.querySelector("[data-testid=dispatch-form]");
+          JSON.parse((form && form.dataset.routes) || "[]")
+            .forEach((route) => drawRoute(route, { color: "#2563eb", weight: 3, dashArray: "6 6", opacity: 0.7 }));
         })
         .then(() => {
           // Show the whole of every route with the scene, without a zoom animation (the page is read at once).
