@@ -109,6 +109,8 @@ def _k_labels(indptr: Any, indices: Any, weights: Any, sources: Any, k: int) -> 
                 continue
             nd = d + weights[e]
             count = held[u]
+            if count == k and nd >= seconds[u, k - 1]:
+                continue  # k labels already better, whether this team's is among them or not
             found = -1
             for j in range(count):
                 if which[u, j] == s:
