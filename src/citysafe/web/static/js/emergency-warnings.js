@@ -1,6 +1,8 @@
 // Warnings (预警): on the list page, the composer — clicks on the map set the corners of the area (written into
-// the area box as GeoJSON, WGS84, 6 decimals), the recipients inside are counted live by the API, and the form
-// is posted to the API as JSON (times typed in Beijing time, sent with +08:00); on a warning's page, its area.
+// the area box as GeoJSON, WGS84, 6 decimals), or divisions are ticked by name; the recipients inside are counted
+// live by the API, and the form is posted to the API as JSON (times typed in Beijing time, sent with +08:00).
+// Opened from an incident room, it starts from the area the page offers (around the incident), redrawable.
+// On a warning's page, its area. Both maps have the district base layer (district-layer.js).
 (function () {
   const el = document.getElementById("warn-map");
   if (!el) return;
@@ -11,15 +13,18 @@
   }
   const style = { color: "#7f1d1d", weight: 2, fillColor: "#fca5a5", fillOpacity: 0.4 };
 
+  const districts = window.citysafeDistrictLayer(map, (el.dataset.within || "").slice(0, 6));
+
   if (el.dataset.readonly) {
     const cap = document.getElementById("cap-xml");
     if (cap) document.querySelector("[data-testid=cap-preview]").textContent = JSON.parse(cap.textContent);
     const area = JSON.parse(document.getElementById("warning-area").textContent);
-    if (area) {
-      const layer = L.geoJSON(area, { style: () => style }).addTo(map);
-      map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
-    }
-    el.dataset.loaded = "true";
+    const layer = area ? L.geoJSON(area, { style: () => style }).addTo(map) : null;
+    districts.then((base) => {
+      const shown = layer || base;
+      if (shown) map.fitBounds(shown.getBounds(), { padding: [20, 20], animate: false });
+      el.dataset.loaded = "true";
+    });
     return;
   }
 
@@ -31,17 +36,14 @@
   const kinds = JSON.parse(words.kinds);
   const drawn = L.layerGroup().addTo(map);
   let corners = [];
-  fetch(`/api/v1/regions/${encodeURIComponent(el.dataset.within.slice(0, 6))}/boundary`, { credentials: "same-origin" })
-    .then((r) => (r.ok ? r.json() : null))
-    .then((f) => {
-      if (f) {
-        const layer = L.geoJSON(f, { style: () => ({ color: "#475569", weight: 2, dashArray: "6 4", fill: false }),
-          interactive: false }).addTo(map);
-        map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false });
-      }
-      el.dataset.loaded = "true";
-    })
-    .catch(() => { el.dataset.loaded = "true"; });
+  // The starting area (from an incident): its ring's corners, as if clicked, so undo and clear work on it too.
+  const start = JSON.parse(document.getElementById("start-area").textContent || "null");
+  if (start && start.type === "Polygon") corners = start.coordinates[0].slice(0, -1).map(([lng, lat]) => [lat, lng]);
+  districts.then((base) => {
+    if (corners.length) map.fitBounds(L.latLngBounds(corners), { padding: [60, 60], animate: false });
+    else if (base) map.fitBounds(base.getBounds(), { padding: [10, 10], animate: false });
+    el.dataset.loaded = "true";
+  });
 
   function show() {
     drawn.clearLayers();
@@ -60,7 +62,7 @@
   function target() {
     let geometry = null;
     try { geometry = box.value.trim() ? JSON.parse(box.value) : null; } catch (e) { geometry = null; }
-    const list = codes.value.split(/[,，\s]+/).filter(Boolean);
+    const list = Array.from(codes.querySelectorAll("input[name=region_code]:checked")).map((c) => c.value);
     return geometry ? { area: geometry } : (list.length ? { region_codes: list } : null);
   }
 
@@ -93,6 +95,7 @@
   document.getElementById("draw-clear").addEventListener("click", () => { corners = []; show(); changed(); });
   box.addEventListener("change", recount);
   codes.addEventListener("change", recount);
+  if (corners.length) { show(); changed(); } else if (target()) recount();
   form.elements.test.addEventListener("change", recount);
 
   function beijing(value) { return value ? `${value.length === 16 ? value + ":00" : value}+08:00` : null; }
@@ -105,6 +108,7 @@
       description: f.description.value, instruction: f.instruction.value, onset: beijing(f.onset.value),
       expires: beijing(f.expires.value), test: f.test.checked,
     }, target() || {});
+    if (f.incident_id) body.incident_id = Number(f.incident_id.value);
     const error = document.getElementById("form-error");
     fetch("/api/v1/emergency/warnings", {
       method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
