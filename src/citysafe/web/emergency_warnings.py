@@ -59,6 +59,7 @@ def composer_start(db: Session, ctx: AppContext, incident_id: int | None) -> dic
     return {"incident": read, "start": {
         "category": incident.category, "event": read.subtype_name,
         "headline": f"{incident.place}{read.subtype_name}预警", "description": incident.description, "area": area,
+        "area_desc": f"{incident.place}周边" if area else "",
         "region_codes": [] if area else [incident.region_code], "onset": now.strftime(minute),
         "expires": (now + timedelta(hours=START_HOURS)).strftime(minute)}}
 
@@ -90,7 +91,7 @@ def warnings_page(request: Request, db: DbSession,
 # Why a receipt did not arrive, in the officer's words; the gateway's own text stays a secondary detail.
 OUTCOME_NOTES_ZH = {"failed": N_("网关拒收或无应答，系统已按规则重试"), "not_sent": N_("本平台未启用该渠道，未发送"),
                     "queued": N_("排队等待发送")}
-SHOWN_ADDRESS_ZH = {"console": N_("控制台消息"), "public": N_("公众页面与 ATOM 订阅")}
+SHOWN_ADDRESS_ZH = {"console": N_("控制台消息"), "public": N_("ATOM 订阅源")}
 
 
 def receipt_rows(receipts: list[WarningDelivery]) -> list[dict[str, str | int]]:

@@ -35,6 +35,11 @@
   const words = document.getElementById("count-words").dataset;
   const kinds = JSON.parse(words.kinds);
   const drawn = L.layerGroup().addTo(map);
+  if (el.dataset.incidentLon) {  // the scene, so the area is drawn around it (not part of the area)
+    L.circleMarker([Number(el.dataset.incidentLat), Number(el.dataset.incidentLon)],
+      { radius: 8, color: "#7f1d1d", weight: 3, fillColor: "#dc2626", fillOpacity: 0.9, interactive: false })
+      .addTo(map);
+  }
   let corners = [];
   // The starting area (from an incident): its ring's corners, as if clicked, so undo and clear work on it too.
   const start = JSON.parse(document.getElementById("start-area").textContent || "null");
@@ -69,7 +74,7 @@
   let pending = 0;
   function recount() {
     const body = target();
-    if (!body) { count.textContent = words.none; return; }
+    if (!body) { pending++; count.textContent = words.none; delete count.dataset.total; return; }
     body.test = form.elements.test.checked;
     const mine = ++pending;
     fetch("/api/v1/emergency/warnings/recipients/count", {
@@ -77,7 +82,7 @@
       body: JSON.stringify(body),
     }).then((r) => r.json().then((j) => [r.ok, j])).then(([ok, j]) => {
       if (mine !== pending) return;  // a newer drawing was counted after this one
-      if (!ok) { count.textContent = words.prefix + (j.detail_zh || j.detail || ""); return; }
+      if (!ok) { count.textContent = words.prefix + (j.detail_zh || j.detail || ""); delete count.dataset.total; return; }
       const parts = Object.entries(j.by_kind).map(([k, n]) => `${kinds[k] || k} ${n}`);
       count.textContent = `${words.prefix}${j.total} ${words.people}` + (parts.length ? `（${parts.join("，")}）` : "");
       count.dataset.total = String(j.total);
@@ -106,7 +111,7 @@
     const body = Object.assign({
       category: f.category.value, level: Number(f.level.value), event: f.event.value, headline: f.headline.value,
       description: f.description.value, instruction: f.instruction.value, onset: beijing(f.onset.value),
-      expires: beijing(f.expires.value), test: f.test.checked,
+      expires: beijing(f.expires.value), test: f.test.checked, area_desc: f.area_desc.value,
     }, target() || {});
     if (f.incident_id) body.incident_id = Number(f.incident_id.value);
     const error = document.getElementById("form-error");
