@@ -130,7 +130,8 @@ def test_from_an_open_incident_dispatch_warn_and_read_the_receipts(ctx: AppConte
     # 5. Back in the room: the warning is on the timeline and in the room's 预警 panel.
     page.locator("[data-testid=warning-incident]").click()
     expect(page.locator("[data-testid=timeline]")).to_contain_text("发布黄色预警")
-    expect(page.locator("[data-testid=room-warning-link]")).to_have_attribute("href", f"/emergency/warnings/{warning_id}")
+    link = page.locator("[data-testid=room-warning-link]")
+    expect(link).to_have_attribute("href", f"/emergency/warnings/{warning_id}")
     expect(page.locator("[data-testid=room-warnings]")).to_contain_text("已发布")
     page.screenshot(path=str(artifacts_dir / "em-flow-5-room.png"), full_page=True)
 

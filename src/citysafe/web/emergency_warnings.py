@@ -30,7 +30,7 @@ from citysafe.emergency.warnings.views import warning_read
 from citysafe.regions import service as regions_service
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back
-from citysafe.web.i18n import N_, translator
+from citysafe.web.i18n import N_, Translator, translator
 from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ START_RADIUS_M = 1000  # the composer's first area around an incident: a startin
 START_HOURS = 6  # the first 失效时间 offered; the officer sets the real one
 
 
-def composer_start(db: Session, ctx: AppContext, incident_id: int | None) -> dict[str, Any]:
+def composer_start(db: Session, ctx: AppContext, incident_id: int | None, t: Translator) -> dict[str, Any]:
     """What the composer starts from: empty, or — opened from an incident room (``?incident=``) — the incident
     linked, the category and event of its type, its place in the headline, a square of about 1 km around it
     (or its division when it has no location) and a six-hour span from now, all to be checked and changed."""
@@ -57,9 +57,10 @@ def composer_start(db: Session, ctx: AppContext, incident_id: int | None) -> dic
     now = to_local(ctx.clock.now()).replace(second=0, microsecond=0)
     minute = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> takes
     return {"incident": read, "start": {
-        "category": incident.category, "event": read.subtype_name,
-        "headline": f"{incident.place}{read.subtype_name}预警", "description": incident.description, "area": area,
-        "area_desc": f"{incident.place}周边" if area else "",
+        "category": incident.category, "event": t.name(read.subtype_name),
+        "headline": t.gettext("%(place)s%(kind)s预警", place=incident.place, kind=t.name(read.subtype_name)),
+        "description": incident.description, "area": area,
+        "area_desc": t.gettext("%(place)s周边", place=incident.place) if area else "",
         "region_codes": [] if area else [incident.region_code], "onset": now.strftime(minute),
         "expires": (now + timedelta(hours=START_HOURS)).strftime(minute)}}
 
@@ -84,7 +85,8 @@ def warnings_page(request: Request, db: DbSession,
                   rows=[warning_read(db, w) for w in service.list_warnings(db, limit=100)],
                   levels=list(table.levels.values()), categories=service.CATEGORY_NAMES_ZH,
                   can_write=principal.can(Permission.WRITE_EMERGENCY), within=principal.region_code,
-                  choices=region_choices(db, principal.region_code), **composer_start(db, ctx, incident),
+                  choices=region_choices(db, principal.region_code),
+                  **composer_start(db, ctx, incident, translator(request)),
                   now=ctx.clock.now(), local=format_local)
 
 
