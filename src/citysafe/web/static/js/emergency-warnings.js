@@ -22,7 +22,8 @@
     const layer = area ? L.geoJSON(area, { style: () => style }).addTo(map) : null;
     districts.then((base) => {
       const shown = layer || base;
-      if (shown) map.fitBounds(shown.getBounds(), { padding: [20, 20], animate: false });
+      // Not closer than a few streets: the area is read against the districts around it.
+      if (shown) map.fitBounds(shown.getBounds(), { padding: [20, 20], maxZoom: 14, animate: false });
       el.dataset.loaded = "true";
     });
     return;
