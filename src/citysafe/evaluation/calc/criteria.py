@@ -23,6 +23,7 @@ with a stated reason; its points then leave the denominator (see ``engine``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -32,8 +33,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["Award", "Binary", "Bonus", "CriteriaError", "CriteriaSet", "GradeBand", "Grades", "Item", "PerFinding",
-           "Rule", "Threshold", "load_criteria", "shipped_criteria", "SHIPPED"]
+__all__ = [
+    "SHIPPED",
+    "Award",
+    "Binary",
+    "Bonus",
+    "CriteriaError",
+    "CriteriaSet",
+    "GradeBand",
+    "Grades",
+    "Item",
+    "PerFinding",
+    "Rule",
+    "Threshold",
+    "load_criteria",
+    "shipped_criteria",
+]
 
 SHIPPED: dict[str, str] = {  # name → file under evaluation/data
     "national-2019": "national-2019.json",
@@ -222,8 +237,9 @@ def _check_rules(path: str, item: Item, *, bonus: bool) -> None:
             raise CriteriaError(f"{where}: duplicate rule id / 扣分规则编号重复")
         ids.add(rule.id)
         if bonus != isinstance(rule, Award):
-            raise CriteriaError(f"{where}: {'bonus items take award rules' if bonus else 'award rules belong to bonus items'}"
-                                f" / {'鼓励项只用加分规则' if bonus else '加分规则只用于鼓励项'}")
+            english = "bonus items take award rules" if bonus else "award rules belong to bonus items"
+            chinese = "鼓励项只用加分规则" if bonus else "加分规则只用于鼓励项"
+            raise CriteriaError(f"{where}: {english} / {chinese}")
         largest = {PerFinding: lambda r: r.cap, Award: lambda r: r.cap,
                    Threshold: lambda r: r.deduction, Binary: lambda r: r.deduction}[type(rule)](rule)
         if largest is not None and largest > item.points:
@@ -238,14 +254,15 @@ def check(criteria: CriteriaSet) -> CriteriaSet:
         _check_item((), item, depth=1, levels=criteria.levels, bonus=False, seen=seen)
     top = sum((i.points for i in criteria.items), Decimal(0))
     if top != criteria.total:
-        raise CriteriaError(f"{criteria.id}: first-level items add up to {_fmt(top)}, not the total"
-                            f" {_fmt(criteria.total)} / 一级项分值合计 {_fmt(top)} 分，与总分 {_fmt(criteria.total)} 分不符")
+        total = _fmt(criteria.total)
+        raise CriteriaError(f"{criteria.id}: first-level items add up to {_fmt(top)}, not the total {total}"
+                            f" / 一级项分值合计 {_fmt(top)} 分，与总分 {total} 分不符")
     if criteria.bonus is not None:
         for item in criteria.bonus.items:
             _check_item((), item, depth=1, levels=1, bonus=True, seen=seen)
     if criteria.grades is not None:
         mins = [band.min for band in criteria.grades.bands]
-        if any(a <= b for a, b in zip(mins, mins[1:], strict=False)) or mins[-1] != 0:
+        if any(a <= b for a, b in itertools.pairwise(mins)) or mins[-1] != 0:
             raise CriteriaError(f"{criteria.id} grades: band minimums must fall strictly and end at 0"
                                 " / 等次分数线须从高到低且最低为 0")
         if len({band.name for band in criteria.grades.bands}) != len(mins):
@@ -258,7 +275,8 @@ def load_criteria(text: str | bytes) -> CriteriaSet:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CriteriaError(f"criteria: not JSON ({exc.msg} at line {exc.lineno}) / 评分标准文件不是有效的 JSON") from exc
+        raise CriteriaError(f"criteria: not JSON ({exc.msg} at line {exc.lineno})"
+                            " / 评分标准文件不是有效的 JSON") from exc
     try:
         criteria = CriteriaSet.model_validate(raw)
     except ValidationError as exc:

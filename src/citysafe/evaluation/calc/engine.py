@@ -214,8 +214,9 @@ def _score_item(above: tuple[Item, ...], item: Item, found: Finding | None, *, b
         if bonus:
             raise ScoreError(f"{path}: a bonus item takes award findings, not a deduction / 鼓励项不扣分")
         if found.deduction > item.points:
-            raise ScoreError(f"{path}: deduction {_fmt(found.deduction)} is more than the item's"
-                             f" {_fmt(item.points)} points / 扣分 {_fmt(found.deduction)} 超过本项分值 {_fmt(item.points)} 分")
+            given, points = _fmt(found.deduction), _fmt(item.points)
+            raise ScoreError(f"{path}: deduction {given} is more than the item's {points} points"
+                             f" / 扣分 {given} 超过本项分值 {points} 分")
         if found.deduction and not found.reason.strip():
             raise ScoreError(f"{path}: a reviewer's deduction needs a reason / 评审扣分须说明理由")
         lines.append(Line("reviewer", "deduction", found.deduction,
@@ -268,7 +269,8 @@ def score(criteria: CriteriaSet, findings: Mapping[str, Finding]) -> ScoreResult
     if criteria.not_applicable == "full_credit":
         base = earned + not_applicable
     elif applicable == 0:
-        raise ScoreError(f"{criteria.id}: every item is not applicable, nothing to score / 全部评分项均不适用，无法计分")
+        raise ScoreError(f"{criteria.id}: every item is not applicable, nothing to score"
+                         " / 全部评分项均不适用，无法计分")
     elif applicable == criteria.total:
         base = earned
     else:

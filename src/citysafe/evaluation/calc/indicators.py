@@ -27,6 +27,7 @@ Rules:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,8 @@ def _number(value: Any, name: str, year: object) -> Fraction | None:
         text = value.strip()
         if text.endswith(("%", "％", "‰")):
             raise IndicatorError(f"{where}: {value!r} is written as a percentage; give the plain figure"
-                                 f" (is it a rate? rates are computed here) / {year}年 {name} 写成了百分数，请给出原始数字")
+                                 " (rates are computed here, not read)"
+                                 f" / {year}年 {name} 写成了百分数，请给出原始数字")
         if _NUMBER_WITH_UNIT.match(text):
             raise IndicatorError(f"{where}: {value!r} carries a unit; give a plain number in the field's unit"
                                  f" / {year}年 {name} 带有单位，请只填数字")
@@ -140,14 +142,14 @@ def rates_for(figures: YearFigures) -> dict[str, Fraction | None]:
 def trend(series: Sequence[tuple[int, Fraction | None]], *, years: int = 3, all_zero: AllZero = "pass") -> Verdict:
     """``series`` is (year, rate) sorted by year; see the module's rule."""
     recent = list(series)[-years:]
-    if len(recent) < years or any(b[0] - a[0] != 1 for a, b in zip(recent, recent[1:], strict=False)):
+    if len(recent) < years or any(b[0] - a[0] != 1 for a, b in itertools.pairwise(recent)):
         return "insufficient_data"
     values = [value for _, value in recent]
     if any(value is None for value in values):
         return "insufficient_data"
     if all(value == 0 for value in values):
         return all_zero
-    return "pass" if all(b < a for a, b in zip(values, values[1:], strict=False)) else "fail"  # type: ignore[operator]
+    return "pass" if all(b < a for a, b in itertools.pairwise(values)) else "fail"  # type: ignore[operator]
 
 
 def lte(latest: Fraction | None, benchmark: Fraction) -> Verdict:
