@@ -192,13 +192,15 @@ def _raw_path(raw: Any, loc: Sequence[int | str]) -> str:
     """The ids of the items a pydantic error location runs through, read from the raw document."""
     ids: list[str] = []
     node = raw
+    previous: int | str | None = None
     for part in loc:
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(node, Mapping) and isinstance(part, int) and "id" in node and "points" in node:
+        if isinstance(node, Mapping) and isinstance(part, int) and previous in ("items", "children") and "id" in node:
             ids.append(str(node["id"]))
+        previous = part
     where = " › ".join(ids)
     field = ".".join(str(p) for p in loc)
     return f"{where} ({field})" if where else field or "criteria"
