@@ -77,9 +77,9 @@ def test_bad_findings_are_refused_naming_the_item(finding: dict[str, Any], messa
 
 
 def test_findings_for_an_unknown_or_a_parent_item_are_refused() -> None:
-    with pytest.raises(ScoreError, match="9.9.9: no such item"):
+    with pytest.raises(ScoreError, match=r"9\.9\.9: no such item"):
         run({"9.9.9": {}})
-    with pytest.raises(ScoreError, match="1.1: not a scored"):
+    with pytest.raises(ScoreError, match=r"1\.1: not a scored"):
         run({"1.1": {}})
 
 
