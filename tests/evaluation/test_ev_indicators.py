@@ -114,6 +114,8 @@ def test_a_null_figure_gives_a_null_rate_and_insufficient_data() -> None:
     ({"years": [year(2024, vehicles=0)]}, "years[2024].vehicles: is 0, vehicle_death_rate cannot be computed"),
     ({"years": [year(2024, gdp_yi=0.0)]}, "years[2024].gdp_yi: is 0, gdp_death_rate cannot be computed"),
     ({"years": [year(2024)], "benchmarks": {"x_rate": 1}}, "benchmarks.x_rate: unknown rate"),
+    ({"years": [year(2024)], "benchmarks": {"fire_death_rate": "0.5%"}},
+     "benchmarks.fire_death_rate: '0.5%' is written as a percentage"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_year(doc: Any, message: str) -> None:
     with pytest.raises(IndicatorError) as caught:

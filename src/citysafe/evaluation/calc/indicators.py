@@ -74,31 +74,32 @@ class YearFigures:
     figures: Mapping[str, Fraction | None]
 
 
-def _number(value: Any, name: str, year: object) -> Fraction | None:
-    where = f"years[{year}].{name}"
+def _number(value: Any, name: str, year: object, where: str = "") -> Fraction | None:
+    who = f"对标值 {name}" if where else f"{who}"
+    where = where or f"years[{year}].{name}"
     if value is None:
         return None
     if isinstance(value, bool):
-        raise IndicatorError(f"{where}: expected a number, got {value!r} / {year}年 {name} 应为数字")
+        raise IndicatorError(f"{where}: expected a number, got {value!r} / {who} 应为数字")
     if isinstance(value, str):
         text = value.strip()
         if text.endswith(("%", "％", "‰")):
             raise IndicatorError(f"{where}: {value!r} is written as a percentage; give the plain figure"
                                  " (rates are computed here, not read)"
-                                 f" / {year}年 {name} 写成了百分数，请给出原始数字")
+                                 f" / {who} 写成了百分数，请给出原始数字")
         if _NUMBER_WITH_UNIT.match(text):
             raise IndicatorError(f"{where}: {value!r} carries a unit; give a plain number in the field's unit"
-                                 f" / {year}年 {name} 带有单位，请只填数字")
-        raise IndicatorError(f"{where}: expected a number, got text {value!r} / {year}年 {name} 应为数字")
+                                 f" / {who} 带有单位，请只填数字")
+        raise IndicatorError(f"{where}: expected a number, got text {value!r} / {who} 应为数字")
     if not isinstance(value, int | float):
-        raise IndicatorError(f"{where}: expected a number, got {type(value).__name__} / {year}年 {name} 应为数字")
+        raise IndicatorError(f"{where}: expected a number, got {type(value).__name__} / {who} 应为数字")
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        raise IndicatorError(f"{where}: expected a finite number / {year}年 {name} 应为有限数字")
+        raise IndicatorError(f"{where}: expected a finite number / {who} 应为有限数字")
     number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
     if number < 0:
-        raise IndicatorError(f"{where}: must not be negative, got {value} / {year}年 {name} 不能为负数")
+        raise IndicatorError(f"{where}: must not be negative, got {value} / {who} 不能为负数")
     if name in _DEATHS and number.denominator != 1:
-        raise IndicatorError(f"{where}: deaths are a whole number, got {value} / {year}年 {name} 死亡人数应为整数")
+        raise IndicatorError(f"{where}: deaths are a whole number, got {value} / {who} 死亡人数应为整数")
     return number
 
 
@@ -182,7 +183,7 @@ def evaluate(document: Any, *, all_zero: AllZero = "pass") -> dict[str, Any]:
             if name not in names:
                 raise IndicatorError(f"benchmarks.{name}: unknown rate; known: {', '.join(sorted(names))}"
                                      f" / 未知指标 {name}")
-            target = _number(value, name, "benchmarks")
+            target = _number(value, name, "", where=f"benchmarks.{name}")
             if target is None:
                 raise IndicatorError(f"benchmarks.{name}: expected a number / 对标值应为数字")
             verdicts[name] = lte(per_year[-1][1][name] if per_year else None, target)
