@@ -75,7 +75,7 @@ class YearFigures:
 
 
 def _number(value: Any, name: str, year: object, where: str = "") -> Fraction | None:
-    who = f"对标值 {name}" if where else f"{who}"
+    who = f"对标值 {name}" if where else f"{year}年 {name}"
     where = where or f"years[{year}].{name}"
     if value is None:
         return None
