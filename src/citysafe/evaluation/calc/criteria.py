@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -50,10 +51,10 @@ __all__ = [
     "shipped_criteria",
 ]
 
-SHIPPED: dict[str, str] = {  # name → file under evaluation/data
+SHIPPED: Mapping[str, str] = MappingProxyType({  # name → file under evaluation/data
     "national-2019": "national-2019.json",
     "assessment-sample": "assessment-sample.json",
-}
+})
 
 
 class CriteriaError(ValueError):

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
@@ -41,8 +42,8 @@ from citysafe.evaluation.calc.criteria import (
 __all__ = ["Finding", "ItemScore", "Line", "NodeScore", "ScoreError", "ScoreResult", "parse_findings", "score"]
 
 CENT = Decimal("0.01")
-_OPS = {"lt": ("<", Decimal.__lt__), "lte": ("≤", Decimal.__le__), "gt": (">", Decimal.__gt__),
-        "gte": ("≥", Decimal.__ge__)}
+_OPS = MappingProxyType({"lt": ("<", Decimal.__lt__), "lte": ("≤", Decimal.__le__), "gt": (">", Decimal.__gt__),
+                         "gte": ("≥", Decimal.__ge__)})
 
 
 class ScoreError(ValueError):
