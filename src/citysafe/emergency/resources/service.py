@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404, require_references
@@ -189,6 +189,14 @@ def list_experts(session: Session, *, field: str | None, region: str | None,
     if region:
         stmt = stmt.where(in_region(Expert.region_code, region))
     return paginate(session, stmt, params)
+
+
+def expert_counts(session: Session, *, region: str | None = None) -> dict[str, int]:
+    """How many experts of each field (in the caller's scope, and ``region`` when given)."""
+    stmt = select(Expert.field, func.count()).group_by(Expert.field)
+    if region:
+        stmt = stmt.where(in_region(Expert.region_code, region))
+    return {str(field): int(n) for field, n in session.execute(stmt).all()}
 
 
 def expert_read(expert: Expert) -> ExpertRead:
