@@ -151,8 +151,11 @@ def _agreements_page(request: Request, db: DbSession, principal: Principal, *, v
 def agreements_page(request: Request, db: DbSession) -> Response:
     principal = _reader(request, db)
     today = to_local(app_context(request).clock.now()).date()
+    # A one-year contract from today is the usual term; its last day is the day before the same date next year
+    # (counted from the 1st so that 29 February has a next year too).
+    year_on = date(today.year + 1, today.month, 1) + timedelta(days=today.day - 2)
     values = {"region_code": principal.region_code, "response_hours": "24", "valid_from": today.isoformat(),
-              "valid_to": date(today.year, 12, 31).isoformat()}
+              "valid_to": year_on.isoformat()}
     return _agreements_page(request, db, principal, values=values, items=[])
 
 

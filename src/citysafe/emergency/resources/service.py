@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404, require_references
@@ -183,7 +183,10 @@ def create_expert(session: Session, *, data: ExpertIn, now: datetime) -> Expert:
 
 def list_experts(session: Session, *, field: str | None, region: str | None,
                  params: PageParams) -> tuple[list[Expert], int]:
-    stmt = select(Expert).order_by(Expert.field, Expert.id)
+    # Fields in the order the registry lists them (hazchem, fire, structure…), not by their codes' spelling.
+    field_order = case({code: n for n, code in enumerate(EXPERT_FIELDS_ZH)}, value=Expert.field,
+                       else_=len(EXPERT_FIELDS_ZH))
+    stmt = select(Expert).order_by(field_order, Expert.id)
     if field:
         stmt = stmt.where(Expert.field == field)
     if region:
