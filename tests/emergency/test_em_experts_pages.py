@@ -119,7 +119,7 @@ def test_agreements_show_their_period_and_refuse_bad_codes_and_periods(
     assert backwards.status_code == 422 and "有效期止：有效期截止日早于起始日" in backwards.text
     assert 'value="2030-05-01"' in backwards.text
     no_items = client.post(f"{AGREEMENTS}/new", data={k: v for k, v in _agreement(builder).items()
-                                                      if not k[-2:] in ("_0", "_2")})
+                                                      if k[-2:] not in ("_0", "_2")})
     assert no_items.status_code == 422 and "协议物资" in no_items.text
     no_supplier = client.post(f"{AGREEMENTS}/new", data=_agreement(builder, supplier_id=""))
     assert no_supplier.status_code == 422 and "供应单位" in no_supplier.text
