@@ -82,3 +82,9 @@ def test_expert_pool_and_agreement_reserves(ctx: AppContext, live_server: str, b
     expect(page.locator("[data-testid=flash-ok]")).to_contain_text("协议储备已登记：应急照明设备协议储备")
     expect(table).to_contain_text("强光手电")
     page.screenshot(path=str(artifacts_dir / "em-experts-3-agreements.png"), full_page=True)
+
+    page.goto(f"{live_server}/emergency/resources/experts?lang=en")
+    expect(page.locator("h1")).to_contain_text("Expert pool")
+    page.goto(f"{live_server}/emergency/resources/agreements")
+    expect(page.locator("[data-testid=agreement-rows]")).to_contain_text("In force")
+    page.screenshot(path=str(artifacts_dir / "em-experts-4-agreements-english.png"), full_page=True)
