@@ -8,14 +8,17 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 from tests.support.workbench_city import NOW, PASSWORD, WorkbenchCity, login, section, seed_alarm, seeded_at_now
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.hazards.inspection.models import InspectionTask
+from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets import service as tickets
 from citysafe.hazards.tickets.schemas import TicketCreate
+from citysafe.risk.models import RiskReport
 from citysafe.web.workbench import BUILT
 
 
@@ -127,3 +130,45 @@ def test_the_hazards_section_follows_the_clock(client: TestClient, ctx: AppConte
     assert 'data-testid="hazards-overdue">1<' in section(_workbench(client), "hazards")
     ctx.clock = FixedClock(NOW + timedelta(days=2))
     assert 'data-testid="hazards-overdue">2<' in section(_workbench(client), "hazards")
+
+
+def test_the_reports_due_follow_a_task_a_permit_and_a_white_paper_at_once(
+        client: TestClient, ctx: AppContext, city: WorkbenchCity) -> None:
+    """The 待办报告与期限 section is reused too (issue #11 "Speed"): a task or a permit that falls overdue by a
+    change another process commits, and a white paper built meanwhile, show on the very next request."""
+    login(client, "nanjing")
+    due = section(_workbench(client), "reports_due")
+    assert "尚未编制" in due and "逾期未完成的排查任务</span>\n    <span class=\"meta\">" in due
+    assert "超期未关闭的特殊作业票</span>\n    <span class=\"meta\">" in due
+    with unit_of_work(ctx.session_factory, actor="tests") as session:  # as another process would
+        session.execute(update(InspectionTask).where(InspectionTask.id == city.task_id)
+                        .values(due=NOW - timedelta(hours=1)))
+    assert '<span class="late">1 项</span>' in section(_workbench(client), "reports_due")
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        session.execute(update(WorkPermit).values(valid_to=NOW - timedelta(hours=1)))
+    assert '<span class="late">1 张</span>' in section(_workbench(client), "reports_due")
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        session.add(RiskReport(region_code="320100", year=NOW.year, title="白皮书", params={}, summary={},
+                               directory="", files={}, created_by="tests", created_at=NOW))
+    due = section(_workbench(client), "reports_due")
+    assert "尚未编制" not in due and "已编制" in due
+
+
+def test_the_reports_due_are_built_once_while_nothing_changes(client: TestClient, ctx: AppContext,
+                                                             city: WorkbenchCity) -> None:
+    login(client, "nanjing")
+    _workbench(client)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(ctx.engine, "before_cursor_execute", count)
+    try:
+        _workbench(client)
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", count)
+    # The versions are asked; the permits, the tasks and the white paper themselves are not.
+    rows = [s for s in statements if "max(" not in s and any(f"FROM {table}" in s for table in (
+        "work_permit", "inspection_task", "risk_report"))]
+    assert not rows, rows

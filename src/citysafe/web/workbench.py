@@ -111,6 +111,12 @@ def _area_read(desk: Desk) -> tuple[Any, ...]:
             stats.data_version(desk.db, region_code=region))
 
 
+def _due_read(desk: Desk) -> tuple[Any, ...]:
+    # Overdue tasks, expired permits and gas re-tests move with the clock: the minute is part of the version.
+    return (_minute(desk), reports.reports_version(desk.db), inspection.tasks_version(desk.db),
+            permits.permits_version(desk.db))
+
+
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:
     """'玄武区 玄武门街道' for a street: a city's list mixes districts, and a street alone does not say where.
     From the application's cached names (regions/names.py), so a page asks the database no more for them."""
@@ -147,10 +153,16 @@ def _alarms(desk: Desk) -> dict[str, Any]:
             "region_names": _names(desk, {a.region_code for a in digest.unacknowledged})}
 
 
+class WhitePaper(NamedTuple):
+    created_at: datetime
+
+
 def _reports_due(desk: Desk) -> dict[str, Any]:
     year = desk.local(desk.now).year
     region = desk.principal.region_code
-    built = reports.latest_report(desk.db, region_code=region, year=year)
+    latest = reports.latest_report(desk.db, region_code=region, year=year)
+    # Kept between requests (``_built``): the date it was built, not the row of a closed session.
+    built = WhitePaper(created_at=latest.created_at) if latest else None
     overdue_tasks = inspection.list_tasks(desk.db, params=PageParams(size=1), principal=desk.principal,
                                           now=desk.now, state="pending", overdue=True)[1]
     flags = permits.flags_summary(desk.db, settings=desk.settings, now=desk.now)
@@ -236,7 +248,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("open_alarms", N_("消防告警"), "workbench/_alarm_queue.html", _OFFICES, _alarms, _alarms_read),
     Section("permits", N_("特殊作业票"), "workbench/_permits.html", frozenset({Role.ENTERPRISE}), _permits),
     Section("devices", N_("消防设施与设备"), "workbench/_devices.html", frozenset({Role.ENTERPRISE}), _devices),
-    Section("reports_due", N_("待办报告与期限"), "workbench/_due.html", _OFFICES, _reports_due),
+    Section("reports_due", N_("待办报告与期限"), "workbench/_due.html", _OFFICES, _reports_due,
+            _due_read),
     Section("area", N_("辖区态势"), "workbench/_area.html", _SUPERVISORS, _area, _area_read),
 )
 

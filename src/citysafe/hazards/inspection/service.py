@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
+from citysafe.core.cache import memo
 from citysafe.core.config import Settings
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
@@ -204,3 +205,14 @@ def complete_task(
     task.completed_by_name = principal.display_name
     session.flush()
     return task
+
+
+def tasks_version(session: Session) -> tuple[object, ...]:
+    """A version of the inspection tasks in the session's scope, for answers kept while none changed (the
+    workbench's overdue count): a change moves the newest ``updated_at``, a new task the newest id, a removed
+    one the count."""
+    def read() -> tuple[object, ...]:
+        return tuple(session.execute(select(func.count(), func.max(InspectionTask.id),
+                                            func.max(InspectionTask.updated_at))).one())
+
+    return memo(session, "hazards.tasks_version", read)

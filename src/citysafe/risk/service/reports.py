@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.cache import memo
 from citysafe.core.db import get_or_404
 from citysafe.risk.models import RiskReport
 
@@ -36,3 +37,12 @@ def latest_report(session: Session, *, region_code: str, year: int) -> RiskRepor
     stmt = (select(RiskReport).where(RiskReport.region_code == region_code, RiskReport.year == year)
             .order_by(RiskReport.created_at.desc(), RiskReport.id.desc()).limit(1))
     return session.scalars(stmt).first()
+
+
+def reports_version(session: Session) -> tuple[object, ...]:
+    """A version of the built white papers in the session's scope (a paper is written once: a new one moves
+    the newest id, a removed one the count), for answers kept while none changed."""
+    def read() -> tuple[object, ...]:
+        return tuple(session.execute(select(func.count(), func.max(RiskReport.id))).one())
+
+    return memo(session, "risk.reports_version", read)
