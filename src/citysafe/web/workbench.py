@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
-from citysafe.core.cache import answers_slot, scope_key
+from citysafe.core.cache import answers_slot, memo, scope_key
 from citysafe.core.config import Settings
 from citysafe.core.pagination import PageParams
 from citysafe.core.validators import region_prefix
@@ -112,9 +113,15 @@ def _area_read(desk: Desk) -> tuple[Any, ...]:
 
 
 def _due_read(desk: Desk) -> tuple[Any, ...]:
-    # Overdue tasks, expired permits and gas re-tests move with the clock: the minute is part of the version.
-    return (_minute(desk), reports.reports_version(desk.db), inspection.tasks_version(desk.db),
-            permits.permits_version(desk.db))
+    """The white papers', the tasks' and the permits' versions in one statement, unscoped (coarser than the
+    reader's view, never stale; the permits' conflicts look past the scope anyway), and the minute: overdue
+    tasks, expired permits and gas re-tests move with the clock."""
+    def read() -> tuple[Any, ...]:
+        columns = [*reports.reports_version_columns(), *inspection.tasks_version_columns(),
+                   *permits.permits_version_columns()]
+        return tuple(desk.db.execute(select(*columns).execution_options(skip_scope=True)).one())
+
+    return _minute(desk), memo(desk.db, "web.workbench_due_version", read)
 
 
 def _names(desk: Desk, codes: set[str]) -> dict[str, str]:

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.enums import Permission, Role
 from citysafe.auth.schemas import Principal
-from citysafe.core.cache import memo
 from citysafe.core.config import Settings
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
@@ -207,12 +206,10 @@ def complete_task(
     return task
 
 
-def tasks_version(session: Session) -> tuple[object, ...]:
-    """A version of the inspection tasks in the session's scope, for answers kept while none changed (the
-    workbench's overdue count): a change moves the newest ``updated_at``, a new task the newest id, a removed
-    one the count."""
-    def read() -> tuple[object, ...]:
-        return tuple(session.execute(select(func.count(), func.max(InspectionTask.id),
-                                            func.max(InspectionTask.updated_at))).one())
-
-    return memo(session, "hazards.tasks_version", read)
+def tasks_version_columns() -> list[ScalarSelect[Any]]:
+    """A version of the inspection tasks as columns of a statement (the workbench's overdue count asks it
+    with other domains' in one): a change moves the newest ``updated_at``, a new task the newest id, a
+    removed one the count."""
+    return [select(func.count()).select_from(InspectionTask).scalar_subquery(),
+            select(func.max(InspectionTask.id)).scalar_subquery(),
+            select(func.max(InspectionTask.updated_at)).scalar_subquery()]

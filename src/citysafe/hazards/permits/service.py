@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ScalarSelect, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import Role
 from citysafe.auth.schemas import Principal
-from citysafe.core.cache import memo
 from citysafe.core.config import Settings
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
@@ -302,17 +302,13 @@ def flags_summary(session: Session, *, settings: Settings, now: datetime) -> dic
             "gas_retest": len(_gas_retest_ids(session, live, settings, now))}
 
 
-def permits_version(session: Session) -> tuple[object, ...]:
-    """A version of the permits and their gas tests, for answers kept while none changed (the workbench's
-    flags): every change to a permit moves its ``updated_at``, a new one the newest id, a removed one the
-    count. Unscoped, as the conflicts it stands for are: another district's permit clashes on site."""
-    def read() -> tuple[object, ...]:
-        return tuple(session.execute(select(
-            select(func.count()).select_from(WorkPermit).scalar_subquery(),
+def permits_version_columns() -> list[ScalarSelect[Any]]:
+    """A version of the permits and their gas tests as columns of a statement (the workbench's flags ask it
+    with other domains' in one): every change to a permit moves its ``updated_at``, a new one the newest id,
+    a removed one the count. To be read unscoped, as the conflicts it stands for are: another district's
+    permit clashes on site."""
+    return [select(func.count()).select_from(WorkPermit).scalar_subquery(),
             select(func.max(WorkPermit.id)).scalar_subquery(),
             select(func.max(WorkPermit.updated_at)).scalar_subquery(),
             select(func.count()).select_from(GasTest).scalar_subquery(),
-            select(func.max(GasTest.id)).scalar_subquery(),
-        ).execution_options(skip_scope=True)).one())
-
-    return memo(session, "hazards.permits_version", read)
+            select(func.max(GasTest.id)).scalar_subquery()]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
-from citysafe.core.cache import memo
 from citysafe.core.db import get_or_404
 from citysafe.risk.models import RiskReport
 
@@ -39,10 +38,8 @@ def latest_report(session: Session, *, region_code: str, year: int) -> RiskRepor
     return session.scalars(stmt).first()
 
 
-def reports_version(session: Session) -> tuple[object, ...]:
-    """A version of the built white papers in the session's scope (a paper is written once: a new one moves
-    the newest id, a removed one the count), for answers kept while none changed."""
-    def read() -> tuple[object, ...]:
-        return tuple(session.execute(select(func.count(), func.max(RiskReport.id))).one())
-
-    return memo(session, "risk.reports_version", read)
+def reports_version_columns() -> list[ScalarSelect[Any]]:
+    """A version of the built white papers as columns of a statement (a paper is written once: a new one
+    moves the newest id, a removed one the count), for answers kept while none changed."""
+    return [select(func.count()).select_from(RiskReport).scalar_subquery(),
+            select(func.max(RiskReport.id)).scalar_subquery()]
