@@ -22,6 +22,7 @@ from citysafe.emergency import views as emergency_views
 from citysafe.emergency.command import live as emergency_live
 from citysafe.emergency.command import views as emergency_command_views
 from citysafe.emergency.dispatch import views as emergency_dispatch_views
+from citysafe.emergency.mutualaid import views as emergency_mutualaid_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
 from citysafe.emergency.plans import views as emergency_plans_views
@@ -116,6 +117,7 @@ EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
     emergency_routing_views.router,
     emergency_dispatch_views.router,  # dispatch orders: teams by travel time (issue #13 point 2)
+    emergency_mutualaid_views.router,  # mutual aid between offices, the catalogue exchange (issue #13 point 5)
 )
 # Warnings (预警) and broadcast, CAP 1.2 (issue #13, point 4), and their public ATOM feed (no login).
 EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
