@@ -25,9 +25,9 @@ from citysafe.emergency import models as emergency_models
 from citysafe.emergency import roster as emergency_roster
 from citysafe.emergency.command import models as command_models
 from citysafe.emergency.dispatch import models as dispatch_models
-from citysafe.emergency.mutualaid import models as mutualaid_models
 from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.ledger import models as ledger_models
+from citysafe.emergency.mutualaid import models as mutualaid_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
 from citysafe.emergency.resources import models as resources_models

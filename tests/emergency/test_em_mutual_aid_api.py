@@ -130,8 +130,8 @@ def test_decline_needs_a_reason_and_bad_requests_change_nothing(client: TestClie
     assert blank.status_code == 422 and error_fields(blank) == ["reason"]
     # Offering a team of another city (南京's own) is refused as absent: 苏州 cannot see it.
     nanjing_team = _ok(client.post(f"{EM}/resources/teams", headers=cities["nanjing"], json={
-        "name": "江北消防站", "kind": "fire_station", "region_code": "320111", "location": {"lon": 118.7, "lat": 32.2}}),
-        201)
+        "name": "江北消防站", "kind": "fire_station", "region_code": "320111",
+        "location": {"lon": 118.7, "lat": 32.2}}), 201)
     wrong = client.post(f"{AID}/{aid['id']}/accept", headers=cities["suzhou"], json={"team_ids": [nanjing_team["id"]]})
     assert wrong.status_code == 404
     declined = _ok(client.post(f"{AID}/{aid['id']}/decline", headers=cities["suzhou"],

@@ -70,7 +70,8 @@ def test_round_trip_export_validate_import_visible(client: TestClient, suzhou_ca
     assert (summary["publisher_name"], summary["teams"], summary["depots"], summary["experts"]) == (
         "苏州市应急管理局", 1, 1, 1)
     external = _ok(client.get(f"{CAT}/external-teams", headers=nanjing))
-    assert [(t["name"], t["kind_name"], t["external"]) for t in external] == [("虎丘危化品救援队", "专业救援基地", True)]
+    assert [(t["name"], t["kind_name"], t["external"]) for t in external] == [
+        ("虎丘危化品救援队", "专业救援基地", True)]
     # 南京's own registry is unchanged; 无锡 does not see what 南京 imported.
     assert _ok(client.get(f"{EM}/resources/teams", headers=nanjing))["total"] == 0
     assert _ok(client.get(f"{CAT}/catalogues", headers=make_user("city_office", "320200"))) == []

@@ -41,6 +41,7 @@ from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.emergency_command import room_context
 from citysafe.web.emergency_dispatch import dispatch_context
+from citysafe.web.emergency_mutualaid import aid_context
 from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
 from citysafe.web.messages import first_field, form_message
@@ -195,7 +196,8 @@ def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Princ
         dimension_names=DIMENSION_NAMES_ZH, window_days=the_rules.windows.days(incident.subtype),
         kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", "") if not error else "", error=error,
         field=field, **emergency_reports.incident_section(db, ctx, incident, values),
-        **room_context(db, ctx, principal, incident), **dispatch_context(db, principal, incident))
+        **room_context(db, ctx, principal, incident), **dispatch_context(db, principal, incident),
+        **aid_context(db, principal, incident))
     if values is not None:
         response.status_code = 422
     return response

@@ -78,7 +78,8 @@ class TeamEntry(_Entry):
 
 
 class StockEntry(_Entry):
-    code: str = Field(description="GB/T 38565-2020 7-digit code", json_schema_extra={"pattern": r"^[123](0[1-9]|[1-9][0-9]){3}$"})
+    code: str = Field(description="GB/T 38565-2020 7-digit code",
+                      json_schema_extra={"pattern": r"^[123](0[1-9]|[1-9][0-9]){3}$"})
     name: str = Field(min_length=1, max_length=100)
     unit: str = Field(min_length=1, max_length=20)
     quantity: Count

@@ -30,6 +30,7 @@ from citysafe.emergency import service as incidents
 from citysafe.emergency import timeline
 from citysafe.emergency.calc import chain
 from citysafe.emergency.dispatch import service as dispatching
+from citysafe.emergency.dispatch.schemas import OrderRead
 from citysafe.emergency.models import Incident
 from citysafe.emergency.mutualaid.models import AidLogEntry, AidRequest
 from citysafe.emergency.mutualaid.schemas import (
@@ -92,7 +93,8 @@ def _state(aid: AidRequest, *allowed: AidState) -> None:
 
 
 def get(session: Session, *, aid_id: int) -> AidRequest:
-    aid = session.scalar(visible(select(AidRequest).where(AidRequest.id == aid_id), current_scope(session)))
+    aid: AidRequest | None = session.scalars(
+        visible(select(AidRequest).where(AidRequest.id == aid_id), current_scope(session))).first()
     if aid is None:
         raise not_found("aid request", "支援请求", aid_id)
     return aid
@@ -151,7 +153,8 @@ def request(session: Session, *, incident: Incident, data: AidRequestIn, princip
         raise Conflict(detail="the response has ended: no aid is asked for", detail_zh="应急响应已终止，不再请求支援")
     names = _names(session, [data.giver_region, principal.region_code])
     if data.giver_region not in names:
-        raise field_error("giver_region", f"no division {data.giver_region}", f"行政区划代码 {data.giver_region} 不存在")
+        raise field_error("giver_region", f"no division {data.giver_region}",
+                          f"行政区划代码 {data.giver_region} 不存在")
     if data.giver_region.startswith(region_prefix(principal.region_code)):
         raise field_error("giver_region", "that office is inside your own region: dispatch its teams directly",
                           "该地区在本辖区内，可直接调派，无需请求支援")
@@ -314,3 +317,36 @@ def read(session: Session, aid: AidRequest, *, with_log: bool = False) -> AidReq
     out.state_name = STATE_NAMES_ZH[AidState(aid.state)]
     out.log = [LogEntryRead.model_validate(e) for e in log]
     return out
+
+
+# --- what the console offers --------------------------------------------------------------------------------
+
+
+def partner_offices(session: Session, *, principal: Principal) -> list[tuple[str, str]]:
+    """The offices one may ask: the cities outside the reader's own region, and the province (which may send
+    any of its cities' teams)."""
+    own = region_prefix(principal.region_code)
+    with _crossing(session):  # the divisions list: reference data, read only
+        rows = regions_service.search(session, level="city", limit=500) + regions_service.search(
+            session, level="province", limit=50)
+    return [(r.code, r.name) for r in rows if not r.code.startswith(own)]
+
+
+def offer_choices(session: Session, *, aid: AidRequest, limit: int = 10) -> list[dict[str, Any]]:
+    """The giving office's teams standing by, those of an asked kind first, then nearest the scene (straight
+    line: the giver picks, the page does not decide)."""
+    with _crossing(session):
+        incident = session.get(Incident, aid.incident_id)
+    near = (incident.lon, incident.lat) if incident and incident.lon is not None and incident.lat is not None else None
+    asked = {t["kind"] for t in aid.teams_asked}
+    points = resources.available_teams(session, near=near, region=aid.giver_region)
+    points.sort(key=lambda p: (p.kind not in asked, p.distance_m or 0.0, p.id))
+    return [{"id": p.id, "name": p.name, "kind_name": TEAM_KIND_NAMES_ZH.get(TeamKind(p.kind), p.kind),
+             "km": None if p.distance_m is None else round(p.distance_m / 1000, 1)} for p in points[:limit]]
+
+
+def orders_of(session: Session, *, aid: AidRequest) -> list[OrderRead]:
+    """The dispatch orders sent under the request, as either side reads them."""
+    with _crossing(session):
+        return [dispatching.order_read(o) for o in dispatching.of_incident(session, incident_id=aid.incident_id)
+                if o.id in aid.dispatch_ids]
