@@ -30,7 +30,7 @@ def test_nanjing_asks_suzhou_for_a_team_and_both_records_show_it(ctx: AppContext
     page = browser_page
     login_as(page, live_server, "nanjing", PASSWORD, "/emergency")
     answer = page.request.post(f"{live_server}/api/v1/emergency/incidents", headers={"Origin": live_server}, data={
-        "category": "accident", "subtype": "poisoning_asphyxia", "description": "化工企业储罐区苯泄漏，现场有刺激性气味",
+        "category": "accident", "subtype": "poisoning_asphyxia", "description": "储罐区苯泄漏，有刺激性气味",
         "place": "浦口区某化工企业储罐区", "location": {"lon": 118.640, "lat": 32.120}, "caller_name": "李先生"})
     assert answer.status == 201, answer.text()
     incident = f"/emergency/incidents/{answer.json()['id']}"

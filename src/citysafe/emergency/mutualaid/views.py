@@ -89,12 +89,20 @@ def dispatch(aid_id: RowId, body: AidDispatchIn, db: DbSession, ctx: Context, pr
     return service.read(db, aid, with_log=True)
 
 
-@router.post("/mutual-aid/requests/{aid_id}/dispatches/{dispatch_id}/{step}", response_model=AidRequestRead,
-             operation_id="emergency_aid_dispatch_step")
-def dispatch_step(aid_id: RowId, dispatch_id: RowId, step: Literal["arrive", "release"], db: DbSession,
-                  ctx: Context, principal: Writer) -> AidRequestRead:
-    """到场 or 撤离 of a team sent under the request, recorded by either side."""
-    aid = service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=step == "arrive",
+@router.post("/mutual-aid/requests/{aid_id}/dispatches/{dispatch_id}/arrive", response_model=AidRequestRead,
+             operation_id="emergency_aid_arrive")
+def arrive(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
+    """到场 of a team sent under the request, recorded by either side (409 if recorded already)."""
+    aid = service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=True,
+                       principal=principal, now=ctx.clock.now())
+    return service.read(db, aid, with_log=True)
+
+
+@router.post("/mutual-aid/requests/{aid_id}/dispatches/{dispatch_id}/release", response_model=AidRequestRead,
+             operation_id="emergency_aid_release")
+def release(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
+    """撤离 of a team sent under the request (or called off on the way), recorded by either side."""
+    aid = service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=False,
                        principal=principal, now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
