@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from datetime import UTC
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
@@ -18,12 +17,12 @@ from citysafe.auth.schemas import UserCreate
 from citysafe.core.context import context_of
 from citysafe.core.geo import Location
 from citysafe.core.pagination import PageParams
-from citysafe.emergency.models import Incident
-from citysafe.emergency.mutualaid import catalogue, exchange
+from citysafe.emergency import service as incidents
 from citysafe.emergency.mutualaid import service as aid
 from citysafe.emergency.mutualaid.schemas import AidRequestIn, TeamAsk
 from citysafe.emergency.resources import service as resources
 from citysafe.emergency.resources.schemas import EquipmentItem, TeamCreate, TeamKind
+from citysafe.emergency.schemas import IncidentFilter
 
 SUZHOU_TEAMS = (
     ("姑苏区平江消防救援站", TeamKind.FIRE_STATION, "", "320508", 120.630, 31.318, 32),
@@ -66,9 +65,10 @@ def seed_demo(session: Session, rng: random.Random) -> None:
             name=name, kind=kind, specialty=specialty, region_code=code, location=Location(lon=lon, lat=lat),
             headcount=heads, equipment=[EquipmentItem(name="抢险救援车", count=2)], contact_name="值班室"))
     nanjing = auth_service.principal_for(users["nanjing"])
-    catalogue.import_catalogue(session, principal=nanjing, doc=exchange.validate(MAANSHAN), now=now)
-    incident = session.scalars(select(Incident).where(Incident.state == "responding", Incident.lon.is_not(None),
-                                                      Incident.is_drill.is_(False)).order_by(Incident.id)).first()
+    aid.import_partner(session, principal=nanjing, document=MAANSHAN, now=now)
+    responding, _ = incidents.list_incidents(session, filters=IncidentFilter.model_validate({"state": ["responding"]}),
+                                             params=PageParams(size=100))
+    incident = next((i for i in responding if i.lon is not None), None)
     if incident is None:
         return
     aid.request(session, incident=incident, principal=nanjing, now=now, data=AidRequestIn(

@@ -350,3 +350,10 @@ def orders_of(session: Session, *, aid: AidRequest) -> list[OrderRead]:
     with _crossing(session):
         return [dispatching.order_read(o) for o in dispatching.of_incident(session, incident_id=aid.incident_id)
                 if o.id in aid.dispatch_ids]
+
+
+def import_partner(session: Session, *, principal: Principal, document: dict[str, Any], now: datetime) -> None:
+    """A partner's catalogue given as a parsed document (the demo's sample): validated, then stored."""
+    from citysafe.emergency.mutualaid import catalogue, exchange  # the exchange stays out of request handling
+
+    catalogue.import_catalogue(session, principal=principal, doc=exchange.validate(document), now=now)
