@@ -82,6 +82,16 @@ def _local_time(value: str) -> datetime | None:
         raise field_error("needed_by", "not a time", "时间格式不正确") from None
 
 
+def _offered(form: Any, asked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The asked supply lines with the quantity the giver typed beside each (blank or 0: not offered)."""
+    out = []
+    for index, line in enumerate(asked):
+        typed = str(form.get(f"supply_{index}", "")).strip()
+        if typed and typed != "0":
+            out.append({**line, "quantity": typed})
+    return out
+
+
 @router.post("/emergency/incidents/{incident_id}/aid-requests")
 async def ask(request: Request, incident_id: RowId, db: DbSession, ctx: Context) -> Response:
     form = await request.form()
@@ -117,7 +127,8 @@ async def answer(request: Request, aid_id: RowId, action: str, db: DbSession, ct
         aid, now, note = service.get(db, aid_id=aid_id), ctx.clock.now(), str(form.get("note", "")).strip()
         teams = [int(str(v)) for v in form.getlist("team_id") if str(v).isdigit()]
         if action == "accept":
-            service.accept(db, aid=aid, data=AcceptIn(team_ids=teams, note=note[:2000]), principal=principal, now=now)
+            service.accept(db, aid=aid, data=AcceptIn(team_ids=teams, supplies=_offered(form, aid.supplies_asked),
+                                                      note=note[:2000]), principal=principal, now=now)
             return t.gettext("已同意支援，请派出队伍")
         if action == "decline":
             reason = str(form.get("reason", "")).strip()
