@@ -124,7 +124,8 @@ async def answer(request: Request, aid_id: RowId, action: str, db: DbSession, ct
 
     def act() -> str:
         principal = _principal(request, db, Permission.WRITE_EMERGENCY)
-        aid, now, note = service.get(db, aid_id=aid_id), ctx.clock.now(), str(form.get("note", "")).strip()
+        aid, now = service.get(db, aid_id=aid_id, lock=True), ctx.clock.now()
+        note = str(form.get("note", "")).strip()
         teams = [int(str(v)) for v in form.getlist("team_id") if str(v).isdigit()]
         if action == "accept":
             service.accept(db, aid=aid, data=AcceptIn(team_ids=teams, supplies=_offered(form, aid.supplies_asked),
@@ -161,8 +162,9 @@ async def team_step(request: Request, aid_id: RowId, dispatch_id: RowId, step: s
         principal = _principal(request, db, Permission.WRITE_EMERGENCY)
         if step not in ("arrive", "release"):
             raise field_error("step", "the step is arrive or release", "操作只能是到场或撤离")
-        service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=step == "arrive",
-                     principal=principal, now=ctx.clock.now())
+        aid = service.get(db, aid_id=aid_id, lock=True)
+        service.step(db, aid=aid, dispatch_id=dispatch_id, arrived=step == "arrive", principal=principal,
+                     now=ctx.clock.now())
         return t.gettext("已记录到场") if step == "arrive" else t.gettext("已记录撤离")
 
     return run_action(db, back_to, act, labels=LABELS, t=t)

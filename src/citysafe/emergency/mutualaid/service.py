@@ -92,9 +92,11 @@ def _state(aid: AidRequest, *allowed: AidState) -> None:
                        f"{STATE_NAMES_ZH[AidState(aid.state)]}”，不能进行此操作")
 
 
-def get(session: Session, *, aid_id: int) -> AidRequest:
-    aid: AidRequest | None = session.scalars(
-        visible(select(AidRequest).where(AidRequest.id == aid_id), current_scope(session))).first()
+def get(session: Session, *, aid_id: int, lock: bool = False) -> AidRequest:
+    """The request if the reader takes part in it; ``lock`` for a step (``FOR UPDATE`` on PostgreSQL), so two
+    answers at once are taken one after the other and the second sees the first's state."""
+    stmt = visible(select(AidRequest).where(AidRequest.id == aid_id), current_scope(session))
+    aid: AidRequest | None = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if aid is None:
         raise not_found("aid request", "支援请求", aid_id)
     return aid
@@ -120,6 +122,10 @@ def _names(session: Session, codes: list[str]) -> dict[str, str]:
 
 def _log(session: Session, aid: AidRequest, *, side: str, kind: str, text: str, actor: str, at: datetime,
          payload: dict[str, Any] | None = None) -> None:
+    # Locked and re-read like an incident's timeline (timeline.py): two steps at once never share a sequence.
+    session.flush()
+    session.execute(select(AidRequest.id).where(AidRequest.id == aid.id).with_for_update())
+    session.refresh(aid, ["log_length", "log_head"])
     seq = aid.log_length + 1
     clean = dict(payload or {})
     digest = chain.link({"incident_id": aid.id, "seq": seq, "kind": kind, "text": text, "actor": actor, "at": at,

@@ -15,6 +15,7 @@ from citysafe.core.bounds import RowId
 from citysafe.core.errors import Forbidden
 from citysafe.emergency import service as incidents
 from citysafe.emergency.mutualaid import catalogue, exchange, service
+from citysafe.emergency.mutualaid.models import AidRequest
 from citysafe.emergency.mutualaid.schemas import (
     AcceptIn,
     AidDispatchIn,
@@ -59,7 +60,7 @@ def get_request(aid_id: RowId, db: DbSession, principal: Reader) -> AidRequestRe
              operation_id="emergency_aid_accept")
 def accept(aid_id: RowId, body: AcceptIn, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
     """同意: the asked office offers its own teams (standing by) and/or supplies."""
-    aid = service.accept(db, aid=service.get(db, aid_id=aid_id), data=body, principal=principal, now=ctx.clock.now())
+    aid = service.accept(db, aid=_locked(db, aid_id), data=body, principal=principal, now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
 
@@ -67,7 +68,7 @@ def accept(aid_id: RowId, body: AcceptIn, db: DbSession, ctx: Context, principal
              operation_id="emergency_aid_decline")
 def decline(aid_id: RowId, body: DeclineIn, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
     """拒绝, with the reason (required)."""
-    aid = service.decline(db, aid=service.get(db, aid_id=aid_id), reason=body.reason, principal=principal,
+    aid = service.decline(db, aid=_locked(db, aid_id), reason=body.reason, principal=principal,
                           now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
@@ -75,7 +76,7 @@ def decline(aid_id: RowId, body: DeclineIn, db: DbSession, ctx: Context, princip
 @router.post("/mutual-aid/requests/{aid_id}/withdraw", response_model=AidRequestRead,
              operation_id="emergency_aid_withdraw")
 def withdraw(aid_id: RowId, body: NoteIn, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
-    aid = service.withdraw(db, aid=service.get(db, aid_id=aid_id), note=body.note, principal=principal,
+    aid = service.withdraw(db, aid=_locked(db, aid_id), note=body.note, principal=principal,
                            now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
@@ -84,7 +85,7 @@ def withdraw(aid_id: RowId, body: NoteIn, db: DbSession, ctx: Context, principal
              operation_id="emergency_aid_dispatch")
 def dispatch(aid_id: RowId, body: AidDispatchIn, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
     """The asked office sends its teams across the boundary: dispatch orders of the requesting incident."""
-    aid = service.dispatch(db, aid=service.get(db, aid_id=aid_id), team_ids=list(body.team_ids), note=body.note,
+    aid = service.dispatch(db, aid=_locked(db, aid_id), team_ids=list(body.team_ids), note=body.note,
                            principal=principal, now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
@@ -93,7 +94,7 @@ def dispatch(aid_id: RowId, body: AidDispatchIn, db: DbSession, ctx: Context, pr
              operation_id="emergency_aid_arrive")
 def arrive(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
     """到场 of a team sent under the request, recorded by either side (409 if recorded already)."""
-    aid = service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=True,
+    aid = service.step(db, aid=_locked(db, aid_id), dispatch_id=dispatch_id, arrived=True,
                        principal=principal, now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
@@ -102,7 +103,7 @@ def arrive(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, princ
              operation_id="emergency_aid_release")
 def release(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
     """撤离 of a team sent under the request (or called off on the way), recorded by either side."""
-    aid = service.step(db, aid=service.get(db, aid_id=aid_id), dispatch_id=dispatch_id, arrived=False,
+    aid = service.step(db, aid=_locked(db, aid_id), dispatch_id=dispatch_id, arrived=False,
                        principal=principal, now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
 
@@ -110,9 +111,13 @@ def release(aid_id: RowId, dispatch_id: RowId, db: DbSession, ctx: Context, prin
 @router.post("/mutual-aid/requests/{aid_id}/close", response_model=AidRequestRead,
              operation_id="emergency_aid_close")
 def close(aid_id: RowId, body: NoteIn, db: DbSession, ctx: Context, principal: Writer) -> AidRequestRead:
-    aid = service.close(db, aid=service.get(db, aid_id=aid_id), note=body.note, principal=principal,
+    aid = service.close(db, aid=_locked(db, aid_id), note=body.note, principal=principal,
                         now=ctx.clock.now())
     return service.read(db, aid, with_log=True)
+
+
+def _locked(db: DbSession, aid_id: int) -> AidRequest:
+    return service.get(db, aid_id=aid_id, lock=True)
 
 
 # --- the resource catalogue exchange ------------------------------------------------------------------------
