@@ -82,6 +82,9 @@ def test_nanjing_asks_suzhou_for_a_team_and_both_records_show_it(ctx: AppContext
     expect(page.locator("[data-testid=outgoing]")).to_contain_text("苏州市")
     expect(page.locator("[data-testid=external-teams]")).to_contain_text("马钢集团专职消防队")
     page.screenshot(path=str(artifacts_dir / "em-aid-4-requester-page.png"), full_page=True)
+    page.click("[data-testid=nav-command-map]")  # 马鞍山's teams on the command map, marked 外部
+    expect(page.locator("[data-testid=map-legend][data-ready='1']")).to_contain_text("外部队伍 2")
+    page.screenshot(path=str(artifacts_dir / "em-aid-5-command-map.png"), full_page=True)
 
     login_as(page, live_server, "suzhou", PASSWORD, "/emergency/mutual-aid")
     expect(page.locator("[data-testid=incoming] ol.aid-log")).to_contain_text("到达现场")

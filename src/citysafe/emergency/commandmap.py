@@ -1,6 +1,7 @@
 """指挥一张图 (issue #13 point 6): one GeoJSON of what a commander weighs at once — the active incidents, the
 teams by status, the routes of teams on their way or on scene, the shelters with their occupancy, the depots —
-in the reader's region. The console draws it as layers; warnings add their areas when the warnings domain is in.
+in the reader's region, and the teams of neighbours' imported catalogues (外部). The console draws it as layers;
+warnings add their areas when the warnings domain is in.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from citysafe.emergency import reads
 from citysafe.emergency.calc.lifecycle import ACTIVE_STATES
 from citysafe.emergency.dispatch.models import DispatchOrder
 from citysafe.emergency.models import Incident
+from citysafe.emergency.mutualaid import catalogue
 from citysafe.emergency.resources.calc.status import STATUS_NAMES_ZH, TeamStatus
 from citysafe.emergency.resources.models import Depot, Team
 from citysafe.emergency.shelters.models import Shelter
 
 LAYER_NAMES_ZH = {"incident": "突发事件", "team": "救援队伍", "route": "调派路线", "shelter": "避难场所",
-                  "depot": "物资储备库"}
+                  "depot": "物资储备库", "external_team": "外部队伍"}
 _ACTIVE = [s.value for s in ACTIVE_STATES]
 _INCIDENTS = 500  # the newest active ones: a commander's map of more is no longer read
 
@@ -56,5 +58,9 @@ def command_map(session: Session, *, settings: Settings) -> dict[str, Any]:
                                occupancy=s.occupancy, is_open=s.is_open))
     for d in session.scalars(select(Depot).order_by(Depot.id)):
         features.append(_point("depot", d.lon, d.lat, id=d.id, name=d.name))
+    # Teams of the partners' imported catalogues (区域协同): read-only, their status as of the partner's document.
+    for x in catalogue.external_teams(session):
+        features.append(_point("external_team", x.lon, x.lat, id=x.id, name=x.name, status_name=x.status_name,
+                               publisher=x.publisher_name))
     counts = {layer: sum(1 for f in features if f["properties"]["layer"] == layer) for layer in LAYER_NAMES_ZH}
     return {"type": "FeatureCollection", "features": features, "counts": counts, "layer_names": LAYER_NAMES_ZH}
