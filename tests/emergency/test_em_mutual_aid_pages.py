@@ -41,12 +41,15 @@ def test_supplies_only_request_accept_and_refusals(client: TestClient, ctx: AppC
     aid_id = client.get(f"{EM}/mutual-aid/requests", headers=nanjing).json()[0]["id"]
 
     _login(client, "suzhou")
+    desk = client.get("/emergency")  # the duty desk says a request waits for an answer
+    assert desk.status_code == 200 and "收到支援请求待答复" in desk.text and "南京市" in desk.text
     page = client.get("/emergency/mutual-aid")
     assert page.status_code == 200 and "棉被" in page.text and 'name="supply_0"' in page.text
     blank = client.post(f"/emergency/mutual-aid/{aid_id}/decline", data={"reason": " "}, follow_redirects=True)
     assert "拒绝支援须说明理由" in blank.text
     accepted = client.post(f"/emergency/mutual-aid/{aid_id}/accept", data={"supply_0": "300", "note": "次日送达"},
                            follow_redirects=True)
+    assert "收到支援请求待答复" not in client.get("/emergency").text
     assert "已同意支援" in accepted.text and "棉被</span> 300" in accepted.text
 
     broken = {"format": "mutual-aid-catalogue", "version": "1.0", "generated_at": "2026-07-01T08:00:00+08:00",

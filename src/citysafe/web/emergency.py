@@ -25,6 +25,7 @@ from citysafe.emergency import attachments, promote, reads, roster, service, tim
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.ledger import service as ledger
+from citysafe.emergency.mutualaid import service as aid_service
 from citysafe.emergency.reports import service as reports_service
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH
 from citysafe.emergency.rules import rules
@@ -93,6 +94,7 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
         values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
         roster_rows=ROSTER_ROWS, **emergency_reports.desk_panel(db, ctx),
         warnings_in_force=warnings_service.active_for_desk(db, now=now),
+        aid_awaiting=[aid_service.read(db, a) for a in aid_service.awaiting_answer(db)],
         ok=request.query_params.get("ok", "") if not error else "", local=format_local)
     if error:
         response.status_code = 422

@@ -363,3 +363,12 @@ def import_partner(session: Session, *, principal: Principal, document: dict[str
     from citysafe.emergency.mutualaid import catalogue, exchange  # the exchange stays out of request handling
 
     catalogue.import_catalogue(session, principal=principal, doc=exchange.validate(document), now=now)
+
+
+def awaiting_answer(session: Session) -> list[AidRequest]:
+    """Requests asked of the reader's office and not yet answered: the duty desk shows them first."""
+    scope = current_scope(session)
+    stmt = select(AidRequest).where(AidRequest.state == AidState.REQUESTED.value)
+    if scope is not None:
+        stmt = stmt.where(region_clause(AidRequest.giver_region, scope.prefix))
+    return list(session.scalars(stmt.order_by(AidRequest.created_at, AidRequest.id).limit(20)))
