@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from tests.conftest import UserFactory
 from tests.emergency.api_support import count_rows, error_fields
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
 from citysafe.emergency.dispatch.models import DispatchOrder
+from citysafe.emergency.models import Incident
 from citysafe.emergency.mutualaid.models import AidRequest
 
 T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
@@ -153,3 +156,11 @@ def test_withdraw_and_close_rules(client: TestClient, cities: dict[str, Any]) ->
     assert client.post(f"{AID}/{aid['id']}/withdraw", headers=cities["nanjing"], json={}).status_code == 409
     assert client.post(f"{AID}/{aid['id']}/dispatches/999/arrive", headers=cities["nanjing"]).status_code == 404
     assert sent["state"] == "dispatched"
+
+
+def test_a_drill_asks_no_other_office(client: TestClient, cities: dict[str, Any], ctx: AppContext) -> None:
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        session.execute(update(Incident).where(Incident.id == cities["incident"]).values(is_drill=True))
+    answer = _ask(client, cities)
+    assert answer.status_code == 409 and "演练" in answer.json()["detail_zh"]
+    assert count_rows(ctx, AidRequest) == 0

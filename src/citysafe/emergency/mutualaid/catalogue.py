@@ -71,7 +71,8 @@ def import_catalogue(session: Session, *, principal: Principal, doc: exchange.Ca
     if scope is not None and scope.covers(doc.publisher.region_code):
         raise field_error("$.publisher.region_code", "this is a catalogue of your own region: its resources are "
                           "in the registry already", "这是本辖区自己的资源目录，其资源已在资源库中，无需导入")
-    row = session.scalar(select(PartnerCatalogue).where(PartnerCatalogue.publisher_id == doc.publisher.id))
+    row = session.scalar(select(PartnerCatalogue).where(PartnerCatalogue.publisher_id == doc.publisher.id,
+                                                        PartnerCatalogue.region_code == principal.region_code))
     if row is None:
         row = PartnerCatalogue(region_code=principal.region_code, publisher_id=doc.publisher.id, created_at=now)
         session.add(row)

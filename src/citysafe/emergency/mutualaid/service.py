@@ -157,6 +157,9 @@ def request(session: Session, *, incident: Incident, data: AidRequestIn, princip
     """支援请求 of the reader's office, for one of its incidents, to an office outside its region."""
     if incident.state not in dispatching.OPEN_STATES:
         raise Conflict(detail="the response has ended: no aid is asked for", detail_zh="应急响应已终止，不再请求支援")
+    if incident.is_drill:  # a drill sends nothing outward (drill_mode.py): another city's desk would take it as real
+        raise Conflict(detail="a drill incident does not ask other offices for aid",
+                       detail_zh="演练事件不向其他地区发出支援请求")
     names = _names(session, [data.giver_region, principal.region_code])
     if data.giver_region not in names:
         raise field_error("giver_region", f"no division {data.giver_region}",
