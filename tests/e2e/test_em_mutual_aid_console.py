@@ -88,3 +88,6 @@ def test_nanjing_asks_suzhou_for_a_team_and_both_records_show_it(ctx: AppContext
 
     login_as(page, live_server, "suzhou", PASSWORD, "/emergency/mutual-aid")
     expect(page.locator("[data-testid=incoming] ol.aid-log")).to_contain_text("到达现场")
+    page.goto(f"{live_server}/emergency/mutual-aid?lang=en")  # the same page in English
+    expect(page.locator("[data-testid=incoming] h2")).to_have_text("Aid requests received")
+    page.screenshot(path=str(artifacts_dir / "em-aid-6-giver-english.png"), full_page=True)
