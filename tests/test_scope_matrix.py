@@ -229,7 +229,8 @@ def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str
 
 
 def _seed_resources(client: TestClient, office: dict[str, str]) -> dict[str, str]:
-    """A team, a depot with stock and a shelter of district A (issue #13 points 1 and 3)."""
+    """A team, a depot with stock, a shelter, an expert and an agreement reserve of district A (issue #13 points
+    1, 3 and 6)."""
     point = {"lon": 118.80, "lat": 32.05}
     team = _ok(client.post("/api/v1/emergency/resources/teams", headers=office, json={
         "name": f"{MARK}消防站", "kind": "fire_station", "region_code": A, "location": point}))
@@ -240,6 +241,14 @@ def _seed_resources(client: TestClient, office: dict[str, str]) -> dict[str, str
     shelter = _ok(client.post("/api/v1/emergency/shelters", headers=office, json={
         "name": f"{MARK}广场", "grade": "county", "space": "outdoor", "function": "single", "duration": "emergency",
         "kind": "square", "region_code": A, "location": point, "effective_area_m2": 300}))
+    # The expert pool and an agreement reserve have no path ids: only the list check covers them.
+    _ok(client.post("/api/v1/emergency/resources/experts", headers=office, json={
+        "name": f"{MARK}专家", "field": "hazchem", "region_code": A}))
+    supplier = _ok(client.get("/api/v1/organizations", headers=office, params={"q": MARK}))["items"][0]
+    _ok(client.post("/api/v1/emergency/resources/agreements", headers=office, json={
+        "supplier_id": supplier["id"], "title": f"{MARK}协议", "region_code": A, "response_hours": 4,
+        "valid_from": "2030-01-01", "valid_to": "2030-12-31",
+        "items": [{"code": "1020101", "name": f"{MARK}饮用水", "unit": "箱", "quantity": 10}]}))
     return {"team_id": str(team["id"]), "depot_id": str(depot["id"]), "shelter_id": str(shelter["id"])}
 
 

@@ -55,6 +55,7 @@ from citysafe.web import docs as web_docs
 from citysafe.web import emergency as web_emergency
 from citysafe.web import emergency_command as web_emergency_command
 from citysafe.web import emergency_dispatch as web_emergency_dispatch
+from citysafe.web import emergency_experts as web_emergency_experts
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_map as web_emergency_map
 from citysafe.web import emergency_mutualaid as web_emergency_mutualaid
@@ -146,6 +147,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_emergency_resources.router,
+    web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
     web_users.router,

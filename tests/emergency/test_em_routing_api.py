@@ -77,6 +77,17 @@ def test_a_bad_file_keeps_the_previous_network(client: TestClient, admin: dict[s
     assert _nearest(client, admin)["method"] == "road_network"
 
 
+def test_a_road_file_has_its_own_size_cap(client: TestClient, admin: dict[str, str], ctx: AppContext) -> None:
+    # A city's .osm.pbf is larger than the 10 MB of a spreadsheet or photo: the road file has its own cap.
+    size = len(STREETS.read_bytes())
+    ctx.settings = ctx.settings.model_copy(update={"upload_max_bytes": size // 2, "road_network_max_bytes": size})
+    assert _upload(client, admin, "streets.osm").status_code == 200
+    ctx.settings = ctx.settings.model_copy(update={"road_network_max_bytes": size - 1})
+    refused = _upload(client, admin, "streets.osm")
+    assert refused.status_code in (413, 422) and error_fields(refused) == ["file"]
+    assert count_rows(ctx, RoadNetwork) == 1
+
+
 def test_a_new_import_replaces_the_network_in_service(client: TestClient, admin: dict[str, str],
                                                       ctx: AppContext) -> None:
     first = _upload(client, admin, "streets.osm").json()["network"]["id"]

@@ -117,28 +117,6 @@ def test_gcj02_coordinates_are_converted(graph: RoadGraph) -> None:
     assert float(np.abs(shifted.lon - graph.lon).max()) > 0.003
 
 
-def test_a_limit_bounds_the_work_but_leaves_no_incident_without_a_team(graph: RoadGraph) -> None:
-    teams = [Candidate("c", *C), Candidate("g", *G)]
-    full = dispatch.travel_times(Metric(graph), sources=teams, targets=[A])
-    cut = dispatch.travel_times(Metric(graph), sources=teams, targets=[A], limit=1.0)
-    assert np.isinf(cut).all()
-    again = dispatch.travel_times(Metric(graph), sources=teams, targets=[A], limit=1.0, need=2)
-    assert np.allclose(again, full)
-
-
-def test_the_banded_search_equals_the_whole_graph_search() -> None:
-    from scipy.sparse.csgraph import dijkstra
-
-    from citysafe.emergency.routing.calc.grid import grid_network
-
-    grid = grid_network(60, 60, seed=3)
-    rng = np.random.default_rng(3)
-    sources, targets = rng.choice(grid.node_count, 40, replace=False), rng.choice(grid.node_count, 50, replace=False)
-    for limit in (60.0, 200.0, np.inf):
-        whole = dijkstra(grid.forward, indices=sources, limit=limit)[:, targets]
-        assert np.array_equal(grid.times_matrix(sources, targets, limit=limit), whole)
-
-
 def test_a_pbf_file_gives_the_same_network(graph: RoadGraph, tmp_path: Path) -> None:
     import osmium
 

@@ -43,6 +43,8 @@ ORIGIN = "http://testserver"
 NOT_READ = {
     "/risk/whitepaper/jobs/{job_id}": "the progress fragment of a white paper being built (test_risk_whitepaper*)",
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
+    "/emergency/incidents/{incident_id}/dispatch/panel": "the 调派 form the incident room loads after the page, a "
+                                                          "fragment read in the room by the dispatch browser tests",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # A whole request body, refused with 413 before it is spooled: a console form carries a few photos of at
     # most upload_max_bytes each; nothing else the platform takes comes near it.
     request_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # An OSM road file sent to the API or the console (emergency/routing): a prefecture-level city's .osm.pbf
+    # extract is some 10–40 MB, so 60 MB holds one under the request cap above; a province goes through the CLI
+    # (`citysafe roads import`), which reads the file from disk with no cap.
+    road_network_max_bytes: int = Field(default=60 * 1024 * 1024, gt=0)
     # Rows and columns read from one sheet: a district's fire registry (a high-rise alone has thousands of
     # detectors) fits in 50,000 rows; the templates use at most 25 columns, 64 leave room for notes.
     sheet_max_rows: int = Field(default=50_000, gt=0)

@@ -11,7 +11,7 @@ top classes, but their lower levels are illustrative.
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
 from sqlalchemy.orm import Session
@@ -63,6 +63,28 @@ EXPERTS = (("周建华", "hazchem", "320116", "正高级工程师", "南京工�
            ("王志强", "fire", "320102", "高级工程师", "南京市消防救援支队"),
            ("刘文博", "water", "320106", "高级工程师", "长江南京航道局"),
            ("赵国华", "gas", "320105", "高级工程师", "南京港华燃气"))
+# Experts of the fields the city's risks call for, seeded after everything else (their phones take draws of the
+# demo's random stream, which the stock and shelters above must keep).
+MORE_EXPERTS = (("孙立新", "geology", "320114", "研究员", "江苏省地质调查研究院"),
+                ("吴晓燕", "weather", "320106", "高级工程师", "南京市气象台"),
+                ("黄振宇", "power", "320104", "高级工程师", "国网南京供电公司"),
+                ("徐静", "environment", "320102", "高级工程师", "南京市环境监测中心站"),
+                ("马俊", "traffic", "320102", "副教授", "南京林业大学"),
+                ("林海", "mine", "320114", "正高级工程师", "梅山矿业有限公司"),
+                ("郭磊", "medical", "320104", "副主任医师", "南京市第一医院"),
+                ("何晓东", "hazchem", "320104", "高级工程师", "南京市化工研究设计院"))
+# Agreement reserves beyond the city's own: by the supplier's sector, a title, response hours, the period as days
+# from today (one lapsing within the quarter, one lapsed, one not yet started) and the items.
+AGREEMENTS = (
+    ("建筑施工", "抢险工程机械协议储备", 4, (-320, 45),
+     (("3030101", "挖掘机", "台", 6), ("3030201", "装载机", "台", 4), ("3010201", "砂石料", "吨", 2000))),
+    ("交通运输", "应急物资运输保障协议", 2, (-30, 335),
+     (("2040101", "厢式货车", "辆", 20), ("2040201", "叉车", "台", 4))),
+    ("危险化学品", "危化品泄漏处置物资协议储备", 6, (-400, -35),
+     (("3020201", "活性炭", "千克", 5000), ("2020301", "堵漏器材", "套", 20))),
+    ("商贸综合体", "冬春救灾物资协议储备", 12, (20, 385),
+     (("1010301", "棉大衣", "件", 2000), ("1010401", "电暖器", "台", 500), ("1010201", "棉被", "床", 3000))),
+)
 DEPOTS = (("南京市应急物资储备库", "comprehensive", "city", "320115", 118.8560, 31.9620),
           ("江宁区防汛物资储备库", "flood", "county", "320115", 118.8330, 31.9180),
           ("六合区危化品应急物资库", "hazchem", "county", "320116", 118.8210, 32.2350),
@@ -174,4 +196,22 @@ def seed_demo(session: Session, rng: random.Random) -> None:
                 lon, lat = random_point_in(rng, home.boundary or {})
                 shelters.set_population(session, region_code=community.code, population=rng.randint(30, 120) * 100,
                                         lon=lon, lat=lat, source="演示数据（网格人口统计）", now=now)
+    for name, field, code, title, employer in MORE_EXPERTS:
+        service.create_expert(session, now=now, data=ExpertIn(name=name, field=field, region_code=code, title=title,
+                                                               employer=employer, phone=_phone(rng)))
+    _seed_agreements(session, today=today, now=now)
     session.flush()
+
+
+def _seed_agreements(session: Session, *, today: date, now: datetime) -> None:
+    """Each one with a supplier of its sector in the demo city (none: left out), in that supplier's district."""
+    for sector, title, hours, (start, end), items in AGREEMENTS:
+        found = orgs_service.list_organizations(session, filters=OrganizationFilter(region=DEMO_CITY, sector=sector),
+                                                params=PageParams(size=2))[0]
+        if not found:
+            continue
+        supplier = found[-1]  # the second of a sector when there is one: the first holds the city's own agreement
+        service.create_agreement(session, now=now, data=AgreementIn(
+            supplier_id=supplier.id, title=title, region_code=supplier.region_code[:6], response_hours=hours,
+            valid_from=today + timedelta(days=start), valid_to=today + timedelta(days=end),
+            items=[AgreementItem(code=c, name=n, unit=u, quantity=q) for c, n, u, q in items]))

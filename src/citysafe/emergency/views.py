@@ -15,6 +15,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId, SaneDate
 from citysafe.core.clock import to_local
 from citysafe.core.errors import field_error
+from citysafe.core.geo import BoundingBox
 from citysafe.core.pagination import PageParams
 from citysafe.core.uploads import read_capped
 from citysafe.core.validators import validate_division_code
@@ -184,10 +185,30 @@ def incident_nearby(incident_id: RowId, db: DbSession, principal: Reader,
 
 
 @router.get("/map", operation_id="emergency_command_map",
-            summary="指挥一张图: active incidents, teams by status, dispatch routes, shelters, depots (GeoJSON)")
-def command_map(db: DbSession, ctx: Context, principal: Reader) -> dict[str, Any]:
-    """One FeatureCollection in the reader's region; each feature's ``layer`` says which of the five it is."""
-    return commandmap.command_map(db, settings=ctx.settings)
+            summary="指挥一张图: active incidents, teams by status, dispatch routes, shelters, depots, warning areas "
+                    "(GeoJSON)")
+def command_map(db: DbSession, ctx: Context, principal: Reader,
+                bbox: Annotated[str | None, Query(max_length=100, description="west,south,east,north (WGS84 "
+                                                  "degrees): only what lies in this box")] = None,
+                limit: Annotated[int, Query(ge=1, le=commandmap.MAX_LIMIT, description="at most this many features "
+                                            "per layer")] = commandmap.DEFAULT_LIMIT) -> dict[str, Any]:
+    """One FeatureCollection in the reader's region; each feature's ``layer`` says which of the six it is;
+    ``truncated`` names the layers cut at ``limit``."""
+    return commandmap.command_map(db, settings=ctx.settings, now=ctx.clock.now(), limit=limit, box=_box(bbox))
+
+
+def _box(text: str | None) -> BoundingBox | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        raise field_error("bbox", "bbox is west,south,east,north in degrees",
+                          "范围应为“西,南,东,北”四个经纬度数值") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise field_error("bbox", "bbox needs west < east within ±180 and south < north within ±90",
+                          "范围无效：应西小于东（±180 内）、南小于北（±90 内）")
+    return BoundingBox(west, south, east, north)
 
 
 def _division(code: str) -> str:

@@ -59,7 +59,7 @@ ENTITY_NAMES = MappingProxyType({
     "fw_iot_device": N_("物联设备"), "fw_maintenance": N_("维保窗口"), "fw_alarm": N_("火警/故障"),
     "fw_alarm_action": N_("警情处置"),
     "fw_device_claim": N_("设备认领"), "fw_duty_check": N_("查岗"), "fw_forwarding": N_("119 转报"),
-    "region": N_("行政区划"),
+    "region": N_("行政区划"), "em_expert": N_("应急专家"), "em_agreement": N_("协议储备"),
     "job": N_("后台任务")})
 # A kind of record no page shows (machine rows): its table's name means nothing to a reader.
 OTHER_RECORD = N_("系统记录")
@@ -71,6 +71,9 @@ CHANGE_LABELS = MappingProxyType({
     **FIELD_LABELS, "active": N_("状态"), "organization_id": N_("所属单位"), "uscc": N_("统一社会信用代码"),
     "sector": N_("行业领域"),
     "contacts": N_("联系人"), "region_code": N_("所在区划"), "title": N_("标题"), "state": N_("状态")})
+# A field some record kind names otherwise than the shared label does.
+ENTITY_LABELS: MappingProxyType[str, dict[str, str]] = MappingProxyType({
+    "em_agreement": {"items": N_("协议物资"), "title": N_("协议名称")}})
 # Coded values by the field holding them ("enterprise" is a role's and a unit kind's code, named differently).
 VALUE_NAMES: MappingProxyType[str, dict[str, str]] = MappingProxyType({
     "role": {r.value: n for r, n in ROLE_NAMES_ZH.items()}, "kind": {k.value: n for k, n in KIND_NAMES_ZH.items()}})
@@ -124,8 +127,11 @@ def _value(key: str, value: Any, ctx: AppContext, units: dict[int, str]) -> str:
         return (N_("正常") if value else N_("已停用")) if key == "active" else (N_("是") if value else N_("否"))
     if key == "region_code" and isinstance(value, str):
         return REGION_NAMES.get(ctx).full_name(value) or value
-    if key == "contacts" and isinstance(value, list):
-        return "、".join(str(c.get("name", "")) for c in value if isinstance(c, dict)) or N_("空")
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        # Rows of a record (contacts, an agreement's items, a checklist's results): by their names when they have
+        # them, else how many; never the stored structure.
+        names = [str(v["name"]) for v in value if v.get("name")]
+        return "、".join(names) if names else N_("%s 项") % len(value)
     text = str(value)
     if text in VALUE_NAMES.get(key, {}):
         return VALUE_NAMES[key][text]
@@ -143,12 +149,13 @@ def _value(key: str, value: Any, ctx: AppContext, units: dict[int, str]) -> str:
 def _changes(entry: AuditEntry, ctx: AppContext, units: dict[int, str]) -> tuple[list[tuple[str, str, str]], int]:
     """The labelled fields an entry changed as (label, before, after), and how many other fields it touched; a new or
     deleted record lists only the fields it holds a value in."""
+    labels = {**CHANGE_LABELS, **ENTITY_LABELS.get(entry.entity, {})}
     before, after = entry.before or {}, entry.after or {}
     values = after or before
     keys = [k for k in values if k not in ("id", "created_at", "updated_at", "password_hash")
             and (entry.action == "update" or values[k] not in (None, "", [], 0, False))]
-    shown = [k for k in keys if k in CHANGE_LABELS]
-    rows = [(CHANGE_LABELS[k], _value(k, before.get(k), ctx, units) if entry.action == "update" else "",
+    shown = [k for k in keys if k in labels]
+    rows = [(labels[k], _value(k, before.get(k), ctx, units) if entry.action == "update" else "",
              _value(k, values.get(k), ctx, units)) for k in shown]
     return rows, len(keys) - len(shown)
 

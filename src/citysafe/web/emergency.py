@@ -38,6 +38,7 @@ from citysafe.emergency.schemas import (
     TransitionIn,
 )
 from citysafe.emergency.warnings import service as warnings_service
+from citysafe.emergency.warnings.schemas import STATE_NAMES_ZH as WARNING_STATE_NAMES_ZH
 from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.emergency_command import room_context
@@ -199,10 +200,19 @@ def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Princ
         kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", "") if not error else "", error=error,
         field=field, **emergency_reports.incident_section(db, ctx, incident, values),
         **room_context(db, ctx, principal, incident), **dispatch_context(db, principal, incident),
-        **aid_context(db, principal, incident))
+        incident_warnings=_warnings_of(db, incident.id), **aid_context(db, principal, incident))
     if values is not None:
         response.status_code = 422
     return response
+
+
+def _warnings_of(db: DbSession, incident_id: int) -> list[dict[str, Any]]:
+    """The warnings issued for this incident, for the room's 预警 panel (the timeline says when each was sent)."""
+    levels = warnings_service.level_table(db).levels
+    return [{"id": w.id, "headline": w.headline, "state_name": WARNING_STATE_NAMES_ZH.get(w.state, w.state),
+             "level_name": levels[w.level].name, "colour_zh": levels[w.level].colour_zh,
+             "colour_hex": levels[w.level].hex}
+            for w in warnings_service.of_incident(db, incident_id=incident_id)]
 
 
 @router.post("/emergency/incidents/{incident_id}/reports")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from citysafe.auth.deps import Context, DbSession
@@ -18,9 +18,10 @@ from citysafe.core.errors import CitysafeError, Forbidden, field_error
 from citysafe.emergency import service as incidents
 from citysafe.emergency.dispatch import service
 from citysafe.emergency.models import Incident
-from citysafe.web.common import page_principal
+from citysafe.web.common import page_principal, render
 from citysafe.web.forms import run_action
 from citysafe.web.i18n import N_, translator
+from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 SUGGESTED = 3  # the nearest few: the officer picks, the page does not decide
@@ -28,16 +29,29 @@ LABELS = {"team_ids": N_("出动队伍")}
 
 
 def dispatch_context(db: Session, principal: Principal, incident: Incident) -> dict[str, Any]:
-    """What the incident page shows of dispatch: orders, and for a writer the nearest teams standing by."""
+    """What the incident page shows of dispatch: the orders. The nearest teams are not computed here: routing
+    every team standing by over the road network would slow every render of the room (and every redraw of its
+    command panel); the page asks for them once, from ``dispatch_panel``, after it is drawn."""
     orders = [service.order_read(o) for o in service.of_incident(db, incident_id=incident.id)]
-    suggestions = None
     may_dispatch = principal.can(Permission.WRITE_EMERGENCY) and incident.state in service.OPEN_STATES
-    if may_dispatch and incident.lon is not None:
-        try:
-            suggestions = service.suggest(db, incident=incident, k=SUGGESTED, kinds=None)
-        except CitysafeError:
-            suggestions = None
-    return {"dispatch_orders": orders, "dispatch_suggestions": suggestions, "may_dispatch": may_dispatch}
+    return {"dispatch_orders": orders, "may_dispatch": may_dispatch,
+            "may_suggest": may_dispatch and incident.lon is not None}
+
+
+@router.get("/emergency/incidents/{incident_id}/dispatch/panel", response_class=HTMLResponse)
+def dispatch_panel(request: Request, incident_id: RowId, db: DbSession) -> Response:
+    """The 调派 form with the teams that reach the scene soonest (a fragment the room loads into its panel). A
+    refusal — no location, no road network readable, the scope refused — is said in the panel, not swallowed."""
+    principal = _writer(request, db)
+    incident = incidents.get(db, incident_id=incident_id)
+    suggestions, refused = None, ""
+    try:
+        suggestions = service.suggest(db, incident=incident, k=SUGGESTED, kinds=None)
+    except CitysafeError as exc:
+        db.rollback()
+        refused = form_message(exc, LABELS, translator(request))
+    return render(request, "emergency/_dispatch_suggest.html", principal, i=incident,
+                  dispatch_suggestions=suggestions, refused=refused)
 
 
 def _writer(request: Request, db: Session) -> Principal:

@@ -18,7 +18,7 @@ from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.errors import CitysafeError
 from citysafe.core.pagination import PageParams
-from citysafe.emergency import tabular
+from citysafe.core.sheets import rows as tabular
 from citysafe.emergency.resources import depots, service
 from citysafe.emergency.resources import importer as resource_import
 from citysafe.emergency.resources.calc.status import MOVES, STATUS_NAMES_ZH, TeamStatus

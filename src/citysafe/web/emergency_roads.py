@@ -65,7 +65,7 @@ def roads_import(request: Request, db: DbSession, file: Annotated[UploadFile, Fi
         if principal.role != Role.ADMIN:
             raise Forbidden(detail="only an administrator may replace the road network",
                             detail_zh="只有系统管理员可以更换路网")
-        data = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
+        data = read_capped(file.file, max_bytes=ctx.settings.road_network_max_bytes, field="file")
         parsed = service.read_network(data, source_name=file.filename or "upload.osm",
                                       crs=crs if crs in ("wgs84", "gcj02") else "wgs84")
         with unit_of_work_as(ctx, principal) as session:

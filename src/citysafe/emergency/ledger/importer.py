@@ -21,6 +21,7 @@ from citysafe.core.bounds import MIN_YEAR
 from citysafe.core.clock import SHANGHAI, as_utc, to_local
 from citysafe.core.config import Settings
 from citysafe.core.scope import current_scope
+from citysafe.core.sheets.rows import Column
 from citysafe.core.validators import CodeError, validate_division_code, validate_uscc
 from citysafe.emergency.ledger import industries
 from citysafe.emergency.ledger.models import LedgerEntry
@@ -40,15 +41,6 @@ _MINUS_INTEGER = re.compile(r"^-\d+(\.0+)?$")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
                  "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日",
                  "%Y年%m月%d日%H时%M分")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    help_zh: str = ""
-    width: int = 14
 
 
 COLUMNS: tuple[Column, ...] = (

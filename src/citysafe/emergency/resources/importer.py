@@ -1,4 +1,4 @@
-"""Excel import of teams and of depot stock (row by row, all or nothing: ``emergency.tabular``)."""
+"""Excel import of teams and of depot stock (row by row, all or nothing: ``core.sheets.rows``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.geo import Location
-from citysafe.emergency import tabular
+from citysafe.core.sheets import rows as tabular
 from citysafe.emergency.resources import depots, service
 from citysafe.emergency.resources.calc.codes import StockCodeError, validate_stock_code
 from citysafe.emergency.resources.models import Depot

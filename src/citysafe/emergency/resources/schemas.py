@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from citysafe.core.bounds import NonBlankText, RowId, SaneDate
@@ -180,7 +180,8 @@ class ExpertIn(BaseModel):
     def _field(cls, value: str) -> str:
         if value not in EXPERT_FIELDS_ZH:
             raise PydanticCustomError("unknown_value", "unknown field; one of {names}",
-                                      {"names": ", ".join(EXPERT_FIELDS_ZH)})
+                                      {"names": ", ".join(EXPERT_FIELDS_ZH),
+                                       "zh": "应为以下之一：" + "、".join(EXPERT_FIELDS_ZH.values())})
         return value
 
 
@@ -305,11 +306,14 @@ class AgreementIn(BaseModel):
 
     _region = field_validator("region_code")(classmethod(lambda cls, v: _division(v)))
 
-    @model_validator(mode="after")
-    def _period(self) -> AgreementIn:
-        if self.valid_to < self.valid_from:
+    @field_validator("valid_to")
+    @classmethod
+    def _period(cls, value: date, info: ValidationInfo) -> date:
+        # A field validator (not the model's) so the refusal names valid_to, the date a form marks.
+        start = info.data.get("valid_from")
+        if start is not None and value < start:
             raise PydanticCustomError("period", "valid_to is before valid_from", {"zh": "有效期截止日早于起始日"})
-        return self
+        return value
 
 
 class AgreementRead(AgreementIn):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404, require_references
@@ -183,12 +183,23 @@ def create_expert(session: Session, *, data: ExpertIn, now: datetime) -> Expert:
 
 def list_experts(session: Session, *, field: str | None, region: str | None,
                  params: PageParams) -> tuple[list[Expert], int]:
-    stmt = select(Expert).order_by(Expert.field, Expert.id)
+    # Fields in the order the registry lists them (hazchem, fire, structure…), not by their codes' spelling.
+    field_order = case({code: n for n, code in enumerate(EXPERT_FIELDS_ZH)}, value=Expert.field,
+                       else_=len(EXPERT_FIELDS_ZH))
+    stmt = select(Expert).order_by(field_order, Expert.id)
     if field:
         stmt = stmt.where(Expert.field == field)
     if region:
         stmt = stmt.where(in_region(Expert.region_code, region))
     return paginate(session, stmt, params)
+
+
+def expert_counts(session: Session, *, region: str | None = None) -> dict[str, int]:
+    """How many experts of each field (in the caller's scope, and ``region`` when given)."""
+    stmt = select(Expert.field, func.count()).group_by(Expert.field)
+    if region:
+        stmt = stmt.where(in_region(Expert.region_code, region))
+    return {str(field): int(n) for field, n in session.execute(stmt).all()}
 
 
 def expert_read(expert: Expert) -> ExpertRead:

@@ -16,9 +16,9 @@ from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
 from citysafe.core.context import AppContext
 from citysafe.core.pagination import Page, PageParams, page_of, page_of_all
+from citysafe.core.sheets import rows as tabular
 from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.uploads import read_capped
-from citysafe.emergency import tabular
 from citysafe.emergency.resources import depots, importer, service
 from citysafe.emergency.resources.calc.status import TeamStatus
 from citysafe.emergency.resources.schemas import (

@@ -8,6 +8,7 @@ id), so the blob is read and the CSR and KD-tree built once per import, not per 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -23,8 +25,9 @@ from citysafe.core.errors import FieldProblem, ValidationFailed
 from citysafe.core.geo import to_wgs84
 from citysafe.emergency.routing.calc import dispatch
 from citysafe.emergency.routing.calc.dispatch import Candidate, DepotStock, Metric, Route, StraightLine
-from citysafe.emergency.routing.calc.graph import RoadGraph, from_bytes, to_bytes
+from citysafe.emergency.routing.calc.graph import IntArray, RoadGraph, from_bytes, to_bytes
 from citysafe.emergency.routing.calc.grid import ARTERIAL_KMH, LOCAL_KMH, grid_network
+from citysafe.emergency.routing.calc.nearest_index import NearestIndex
 from citysafe.emergency.routing.calc.osm import RoadFileError, SpeedTable, read_osm
 from citysafe.emergency.routing.models import RoadNetwork
 from citysafe.emergency.routing.schemas import (
@@ -52,13 +55,35 @@ def speed_table(path: Path | None = None) -> SpeedTable:
     return SpeedTable.from_json(text)
 
 
+# Team indexes kept per network (each nodes × labels, ~16 MB on a million-edge city): the teams of the last few
+# questions — the available teams change only when one is dispatched or comes back.
+KEPT_TEAM_INDEXES = 4
+
+
 @dataclass
 class GraphCache:
-    """The compiled graph of one network version; replaced when another version comes into service."""
+    """The compiled graph of one network version and the nearest-team indexes made on it; both go when another
+    version comes into service."""
 
     version: int | None = None
     graph: RoadGraph | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    indexes: OrderedDict[tuple[bytes, int], NearestIndex] = field(default_factory=OrderedDict)
+
+    def team_index(self, graph: RoadGraph, teams: IntArray, keep: int) -> NearestIndex:
+        """The index of these team nodes on ``graph``, made once while they and the network stay the same."""
+        key = (teams.astype(np.int64).tobytes(), keep)
+        with self.lock:
+            if graph is self.graph and (index := self.indexes.get(key)) is not None:
+                self.indexes.move_to_end(key)
+                return index
+        index = NearestIndex.build(graph, teams, keep)  # outside the lock: other questions need not wait
+        with self.lock:
+            if graph is self.graph:
+                self.indexes[key] = index
+                while len(self.indexes) > KEPT_TEAM_INDEXES:
+                    self.indexes.popitem(last=False)
+        return index
 
 
 GRAPHS: Slot[GraphCache] = Slot("emergency.routing.graphs", lambda _ctx: GraphCache())
@@ -134,6 +159,7 @@ def graph_in_service(session: Session, ctx: AppContext | None = None) -> tuple[R
         if cache.version != row.id or cache.graph is None:
             blob = session.scalars(select(RoadNetwork.data).where(RoadNetwork.id == row.id)).one()
             cache.graph, cache.version = from_bytes(blob), row.id
+            cache.indexes.clear()
         return cache.graph, row
 
 
@@ -182,7 +208,8 @@ def assign(session: Session, question: AssignIn) -> AssignOut:
     teams = _candidates(question.candidates, question.crs)
     incidents = _candidates(question.incidents, question.crs)
     times = dispatch.travel_times(used, sources=teams, targets=[(i.lon, i.lat) for i in incidents],
-                                  limit=speed_table().search_limit_s, need=question.per_incident)
+                                  keep=dispatch.keep_for(question.per_incident),
+                                  index_of=GRAPHS.get(context_of(session)).team_index)
     made = dispatch.assign(times, [t.id for t in teams], per_incident=question.per_incident)
     by_id = {t.id: t for t in teams}
     out: list[AssignmentOut] = []

@@ -46,7 +46,7 @@ def import_network(ctx: Context, principal: Reader, file: Annotated[UploadFile, 
     if principal.role != Role.ADMIN:
         raise Forbidden(detail="only an administrator may replace the road network",
                         detail_zh="只有系统管理员可以更换路网")
-    data = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
+    data = read_capped(file.file, max_bytes=ctx.settings.road_network_max_bytes, field="file")
     parsed = service.read_network(data, source_name=file.filename or "upload.osm", crs=crs)
     with unit_of_work_as(ctx, principal) as session:
         row = service.import_network(session, parsed, now=ctx.clock.now(), imported_by=principal.user_id)

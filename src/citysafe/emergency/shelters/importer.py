@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.geo import Location
-from citysafe.emergency import tabular
+from citysafe.core.sheets import rows as tabular
 from citysafe.emergency.resources.importer import POINT
 from citysafe.emergency.shelters import service
 from citysafe.emergency.shelters.models import Shelter

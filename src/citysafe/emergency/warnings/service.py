@@ -20,6 +20,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.context import context_of
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed, field_error
+from citysafe.core.geo import BoundingBox
 from citysafe.core.validators import within_region
 from citysafe.emergency import drill_mode, timeline
 from citysafe.emergency import service as incidents
@@ -354,6 +355,33 @@ def active_for_desk(session: Session, *, now: datetime) -> list[dict[str, Any]]:
              "colour_zh": table.levels[w.level].colour_zh, "colour_hex": table.levels[w.level].hex,
              "is_drill": w.is_drill, "area_desc": w.area_desc,
              "measures": list(table.measures_1_2) if w.level <= 2 else []} for w in rows]
+
+
+def areas_in_force(session: Session, *, now: datetime, box: BoundingBox | None, limit: int) -> list[dict[str, Any]]:
+    """The drawn areas of the warnings in force in the session's scope, highest level first, for the command map.
+    At most ``limit`` rows are read; the box is applied to each area's own bounds (areas have no indexed box)."""
+    table = level_table(session)
+    rows = session.scalars(select(EarlyWarning).where(EarlyWarning.state == "issued", EarlyWarning.expires_at > now,
+                                                      EarlyWarning.area.is_not(None))
+                           .order_by(EarlyWarning.level, EarlyWarning.issued_at.desc()).limit(limit))
+    out = []
+    for w in rows:
+        if w.area is None:
+            continue
+        west, south, east, north = shape(w.area).bounds
+        if box is not None and (west > box.east or east < box.west or south > box.north or north < box.south):
+            continue
+        lv = table.levels[w.level]
+        out.append({"geometry": w.area, "id": w.id, "name": w.headline, "level_name": lv.name,
+                    "colour_zh": lv.colour_zh, "colour_hex": lv.hex, "incident_id": w.incident_id,
+                    "href": f"/emergency/warnings/{w.id}"})
+    return out
+
+
+def of_incident(session: Session, *, incident_id: int) -> list[EarlyWarning]:
+    """The warnings linked to an incident, newest first (the incident room links to them)."""
+    return list(session.scalars(select(EarlyWarning).where(EarlyWarning.incident_id == incident_id)
+                                .order_by(EarlyWarning.id.desc()).limit(50)))
 
 
 def public_message(session: Session, *, identifier: str) -> WarningMessage:

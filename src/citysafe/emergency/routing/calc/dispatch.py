@@ -8,7 +8,7 @@ note in Chinese when it fell back, so nobody reads an estimate as a route.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,9 +17,15 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from citysafe.emergency.routing.calc.graph import FloatArray, IntArray, RoadGraph, haversine_m
+from citysafe.emergency.routing.calc.nearest_index import NearestIndex
 
 Method = Literal["road_network", "straight_line"]
 FALLBACK_NOTE = "未导入路网：按直线距离 × 绕行系数估算，不是实际路线"
+# How many nearest teams of each incident an assignment weighs (at least twice the teams an incident asks for,
+# see ``keep_for``): enough that incidents competing for one team find the next best, few enough that the
+# index stays small (nodes × 8 labels). A platform choice, not a rule.
+KEEP_NEAREST = 8
+IndexMaker = Callable[[RoadGraph, IntArray, int], NearestIndex]
 # linear_sum_assignment needs finite costs: a pair out of reach costs this much and is dropped afterwards.
 UNREACHABLE = 1e12
 
@@ -112,10 +118,13 @@ def nearest(metric: Metric, *, origin: tuple[float, float], candidates: Sequence
 
 
 def travel_times(metric: Metric, *, sources: Sequence[Candidate], targets: Sequence[tuple[float, float]],
-                 limit: float = np.inf, need: int = 0) -> FloatArray:
-    """Seconds from each source to each target (inf: not reachable within ``limit``). With ``need``, a target
-    with fewer sources than that inside the limit is searched again farther out (``fill_short_columns``), so
-    a limit bounds the work without leaving a remote incident with nobody."""
+                 keep: int = KEEP_NEAREST, index_of: IndexMaker = NearestIndex.build) -> FloatArray:
+    """Seconds from each source to each target (sources × targets).
+
+    On a road network each target gets its ``keep`` nearest sources, exactly, and every other pair is inf: the
+    pairs worth weighing when teams are shared (a team that is not among an incident's ``keep`` nearest would
+    only make the total worse). ``index_of`` makes the index of the sources' nodes — the service passes one that
+    keeps it while the teams and the network stay the same. Straight lines give every pair."""
     slon, slat = _lonlat(sources)
     tlon, tlat = _lonlat(targets)
     if metric.graph is None:
@@ -123,10 +132,11 @@ def travel_times(metric: Metric, *, sources: Sequence[Candidate], targets: Seque
         return metric.straight.seconds(metres)
     snodes, _ = metric.graph.snap(slon, slat)
     tnodes, _ = metric.graph.snap(tlon, tlat)
-    times = metric.graph.times_matrix(snodes, tnodes, limit=limit)
-    if need and np.isfinite(limit):
-        metric.graph.fill_short_columns(times, snodes, tnodes, need=need, limit=limit)
-    return times
+    return index_of(metric.graph, snodes, keep).times(tnodes)
+
+
+def keep_for(per_incident: int) -> int:
+    return max(KEEP_NEAREST, 2 * per_incident)
 
 
 def nearest_k(times: FloatArray, k: int) -> tuple[IntArray, FloatArray]:

@@ -25,10 +25,6 @@ IntArray = npt.NDArray[np.int64]
 # place) would vanish; a millisecond keeps it an edge without changing any answer.
 MIN_SECONDS = 1e-3
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius, as core.geo.haversine_m
-# Sources per csgraph call when a matrix of times is asked for: each call allocates (and fills with inf) one
-# row of the node count per source; 16 rows stay in cache-friendly memory, where 64 or more were measured
-# slower on the 2-core machine (bench/dispatch.py: fresh pages cost more than the searches themselves).
-CHUNK = 16
 
 
 def haversine_m(lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray) -> FloatArray:
@@ -68,7 +64,6 @@ class RoadGraph:
     forward: csr_matrix = field(init=False, repr=False)
     reverse: csr_matrix = field(init=False, repr=False)
     lengths: csr_matrix = field(init=False, repr=False)
-    y: FloatArray = field(init=False, repr=False)  # projected northing (m) of each node, ascending
     max_speed: float = field(init=False, repr=False)
     _tree: Any = field(init=False, repr=False)
     _project: Transformer = field(init=False, repr=False)
@@ -82,14 +77,13 @@ class RoadGraph:
             "EPSG:4326", f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m",
             always_xy=True)
         x, y = (np.asarray(v, dtype=np.float64) for v in self._project.transform(self.lon, self.lat))
-        # Nodes numbered south to north: the nodes of a band of latitude are then one range of rows and columns,
-        # which ``times_matrix`` cuts out of the matrix almost for free (see there).
+        # Nodes numbered south to north: neighbours on the ground are then near in memory, which the searches
+        # (csgraph's and nearest_index's, both walking the CSR arrays) feel as fewer cache misses.
         by_y = np.argsort(y, kind="stable")
         renumber = np.empty(n, dtype=np.int64)
         renumber[by_y] = np.arange(n)
         self.lon, self.lat, x, y = self.lon[by_y], self.lat[by_y], x[by_y], y[by_y]
         self.src, self.dst = renumber[self.src], renumber[self.dst]
-        self.y = y
         # Parallel edges (two ways joining the same nodes) keep the fastest: CSR would otherwise add them up.
         order = np.lexsort((self.seconds, self.dst, self.src))
         src, dst = self.src[order], self.dst[order]
@@ -129,48 +123,6 @@ class RoadGraph:
         One search on the reversed graph answers "how far is every team from this incident" at once."""
         dist, pred = dijkstra(self.reverse, indices=target, return_predecessors=True)
         return np.asarray(dist), np.asarray(pred, dtype=np.int64)
-
-    def times_matrix(self, sources: IntArray, targets: IntArray, *, limit: float = np.inf) -> FloatArray:
-        """Seconds from each source to each target (inf past ``limit`` or unreachable)."""
-        return self._banded(self.forward, sources, targets, limit)
-
-    def _banded(self, matrix: csr_matrix, sources: IntArray, targets: IntArray, limit: float) -> FloatArray:
-        """Searches on ``matrix`` from ``sources``, in chunks, read at ``targets``.
-
-        With a limit, nothing a source reaches lies farther than ``limit × max_speed`` metres from it, so the
-        search of a chunk of sources (neighbours in latitude) runs on the band of nodes within that distance
-        north and south of them only: one contiguous block of the matrix. csgraph spends time on every node
-        of the graph it is given for every source, so the band, not the whole city, sets the cost."""
-        out = np.full((len(sources), len(targets)), np.inf)
-        order = np.argsort(self.y[sources], kind="stable")
-        reach = limit * self.max_speed
-        for start in range(0, len(sources), CHUNK):
-            rows = order[start:start + CHUNK]
-            chunk = sources[rows]
-            lo, hi = 0, self.node_count
-            if np.isfinite(reach):
-                lo, hi = (int(v) for v in np.searchsorted(self.y, [self.y[chunk].min() - reach,
-                                                                    self.y[chunk].max() + reach]))
-                hi = max(hi, int(chunk.max()) + 1)
-            inside = (targets >= lo) & (targets < hi)
-            found = dijkstra(matrix[lo:hi, lo:hi], indices=chunk - lo, limit=limit)
-            out[np.ix_(rows, np.flatnonzero(inside))] = found[:, targets[inside] - lo]
-        return out
-
-    def fill_short_columns(self, times: FloatArray, sources: IntArray, targets: IntArray, *, need: int,
-                           limit: float) -> int:
-        """Complete the columns of ``times`` that have fewer than ``need`` finite entries (targets with too few
-        sources within ``limit``), searching backwards from those targets with the limit doubled each round
-        (a search with no limit at all costs the whole graph). Returns how many columns it searched again."""
-        redone = 0
-        total = float(self.seconds.sum())
-        while True:
-            short = np.flatnonzero(np.isfinite(times).sum(axis=0) < min(need, len(sources)))
-            if len(short) == 0 or not np.isfinite(limit):
-                return redone
-            limit = limit * 2 if limit * 2 < total else np.inf
-            redone += len(short)
-            times[:, short] = self._banded(self.reverse, targets[short], sources, limit).T
 
     def nearest_source(self, sources: IntArray) -> tuple[FloatArray, IntArray]:
         """For every node, the seconds from the nearest of ``sources`` and which source (one search)."""

@@ -41,7 +41,6 @@ class SpeedTable:
     source: str
     straight_speed_kmh: float
     detour_factor: float
-    search_limit_s: float = 1800.0
 
     @classmethod
     def from_json(cls, text: str) -> SpeedTable:
@@ -51,8 +50,7 @@ class SpeedTable:
             raise ValueError("speeds_kmh must give a positive speed for at least one highway class")
         line = data.get("straight_line", {})
         return cls(speeds, frozenset(data.get("oneway_by_default", [])), str(data.get("source", "")),
-                   float(line.get("speed_kmh", 30)), float(line.get("detour_factor", 1.3)),
-                   float(data.get("search_limit_s", 1800)))
+                   float(line.get("speed_kmh", 30)), float(line.get("detour_factor", 1.3)))
 
 
 def maxspeed_kmh(tag: str | None) -> float | None:

@@ -20,18 +20,12 @@
     if (p.layer === "incident") return `${esc(p.name)} · ${esc(gettext(p.grade_name || ""))} · ${esc(gettext(p.state_name || ""))}`;
     if (p.layer === "team") return `${esc(p.name)} · ${esc(gettext(p.status_name || ""))}`;
     if (p.layer === "external_team") return `${esc(gettext("外部队伍"))} · ${esc(p.name)} · ${esc(gettext(p.status_name || ""))} · ${esc(p.publisher)}`;
+    if (p.layer === "warning") return `${esc(p.name)} · ${esc(gettext(p.colour_zh || ""))}${esc(box.dataset.warningWord)}`;
     if (p.layer === "shelter") return `${esc(p.name)} · ${p.is_open ? esc(fill(box.dataset.occupancy, p)) : esc(box.dataset.closed)}`;
     return esc(p.name);
   };
-  // The base layer: the reader's region and its districts (a basemap only when one is configured).
-  fetch("/api/v1/regions/" + encodeURIComponent(box.dataset.region) + "/children/boundaries", { credentials: "same-origin" })
-    .then((r) => (r.ok ? r.json() : null))
-    .then((fc) => {
-      if (!fc) return;
-      L.geoJSON(fc, { style: { color: "#7f1d1d", weight: 1, fillColor: "#fff7ed", fillOpacity: 0.35 }, interactive: false })
-        .addTo(map).bringToBack();
-    })
-    .catch(() => {});
+  // The base layer: the reader's region and its districts (district-layer.js; a basemap only when configured).
+  window.citysafeDistrictLayer(map, box.dataset.region);
   fetch("/api/v1/emergency/map", { credentials: "same-origin" })
     .then((r) => (r.ok ? r.json() : null))
     .then((fc) => {
@@ -41,7 +35,11 @@
       fc.features.forEach((f) => {
         const p = f.properties;
         let shape;
-        if (f.geometry.type === "LineString") {
+        if (p.layer === "warning") {
+          // A warning's area, in its level's colour, under the points; a click opens the warning.
+          shape = L.geoJSON(f, { style: { color: p.colour_hex, weight: 2, fillColor: p.colour_hex, fillOpacity: 0.15 } });
+          shape.on("click", () => { window.location.href = p.href; });
+        } else if (f.geometry.type === "LineString") {
           shape = L.geoJSON(f, { style: { color: p.state === "on_scene" ? "#16a34a" : "#d97706", weight: 4, opacity: 0.85 } });
         } else {
           const [lon, lat] = f.geometry.coordinates;
@@ -52,6 +50,7 @@
         shape.addTo(groups[p.layer]);
       });
       groups.team.eachLayer((m) => { if (m.options.fillColor !== teamColours.available) m.bringToFront(); });
+      groups.warning.bringToBack();
       groups.incident.bringToFront();
       const all = L.featureGroup(Object.values(groups));
       if (all.getLayers().some((g) => g.getLayers().length)) map.fitBounds(all.getBounds(), { padding: [20, 20], animate: false });

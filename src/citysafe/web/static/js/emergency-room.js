@@ -31,11 +31,28 @@
         line.eachLayer((layer) => { const el = layer.getElement && layer.getElement(); if (el) el.setAttribute("data-route", p.state || "suggested"); });
         return line;
       };
-      fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/dispatches`, { credentials: "same-origin" })
-        .then((r) => (r.ok ? r.json() : []))
-        .then((orders) => {
+      // The 调派 form with the nearest teams is loaded after the page (routing every team is not done on each
+      // render); its routes come with it. A refusal is shown in the panel as the server words it.
+      const panel = document.querySelector("[data-testid=dispatch-panel][data-src]");
+      const panelLoaded = panel
+        ? fetch(panel.dataset.src, { credentials: "same-origin", headers: { Accept: "text/html" } })
+          .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+          .then((html) => { panel.innerHTML = html; })
+          .catch(() => {
+            const p = document.createElement("p");
+            p.className = "warn";
+            p.setAttribute("role", "alert");
+            p.textContent = panel.dataset.failed;
+            panel.replaceChildren(p);
+          })
+        : Promise.resolve();
+      Promise.all([
+        fetch(`/api/v1/emergency/incidents/${encodeURIComponent(incidentId)}/dispatches`, { credentials: "same-origin" })
+          .then((r) => (r.ok ? r.json() : [])),
+        panelLoaded,
+      ])
+        .then(([orders]) => {
           orders.forEach((o) => drawRoute(o.route, { color: stateColours[o.state] || "#d97706", weight: 4, opacity: 0.85 }));
-          // The suggested routes come with the page (computed once, for its 调派 panel), not from a second request.
           const form = document.querySelector("[data-testid=dispatch-form]");
           JSON.parse((form && form.dataset.routes) || "[]")
             .forEach((route) => drawRoute(route, { color: "#2563eb", weight: 3, dashArray: "6 6", opacity: 0.7 }));

@@ -1,6 +1,10 @@
 """Row-by-row import of registry sheets (teams, depot stock, shelters, community populations): the column
 spec, cell readers that refuse with a message naming the row and the column, the all-or-nothing run, the
-report, and the template workbook. The accident ledger keeps its own (its rows update by natural key).
+report, and the template workbook. The accident ledger keeps its own run and report (its rows update by
+natural key, and its report says new or update per row) but shares ``Column``.
+
+Not imported by this package's ``__init__`` (nor by ``parse``): it needs the database and the scope, which the
+worker process that parses workbooks must not load.
 
 A file is checked whole; it is written only when every row is good, in the caller's transaction, so a file
 with one bad row writes nothing and its report says what to correct where.
