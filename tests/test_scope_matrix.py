@@ -113,6 +113,15 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_dispatch_create": {"team_ids": [1]},
     "emergency_dispatch_arrive": None,
     "emergency_dispatch_release": None,
+    "emergency_aid_request": {"giver_region": "320500", "teams": [{"kind": "fire_station", "count": 1}],
+                              "reason": "越权"},
+    "emergency_aid_accept": {"note": "越权"},
+    "emergency_aid_decline": {"reason": "越权"},
+    "emergency_aid_withdraw": {"note": "越权"},
+    "emergency_aid_dispatch": {},
+    "emergency_aid_arrive": None,
+    "emergency_aid_release": None,
+    "emergency_aid_close": {"note": "越权"},
 }
 
 
@@ -178,6 +187,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_command(client, office, incident["id"], int(emergency["emergency_plan_id"]))
     emergency |= _seed_resources(client, office)
     emergency |= _seed_room(client, office, incident["id"], int(emergency["team_id"]))
+    emergency |= _seed_aid(client, office, incident["id"])
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -266,6 +276,18 @@ def _seed_room(client: TestClient, office: dict[str, str], incident_id: int, tea
     member = next(m for m in command["leaders"] if m["name"] == f"{MARK}副总指挥")
     orders = _ok(client.post(f"{url}/dispatches", headers=office, json={"team_ids": [team_id]}))
     return {"attachment_id": str(photo["id"]), "member_id": str(member["id"]), "dispatch_id": str(orders[0]["id"])}
+
+
+def _seed_aid(client: TestClient, office: dict[str, str], incident_id: int) -> dict[str, str]:
+    """A request of district A's office to 苏州 for its incident, and a partner catalogue A imported."""
+    aid = _ok(client.post(f"/api/v1/emergency/incidents/{incident_id}/aid-requests", headers=office, json={
+        "giver_region": "320500", "teams": [{"kind": "fire_station", "count": 1}], "reason": f"{MARK}支援"}))
+    partner = _ok(client.post("/api/v1/emergency/mutual-aid/catalogues", headers=office, json={
+        "format": "mutual-aid-catalogue", "version": "1.0", "generated_at": "2030-01-01T08:00:00+08:00",
+        "crs": "EPSG:4326", "publisher": {"id": "340500", "name": f"{MARK}马鞍山", "region_code": "340500"},
+        "teams": [{"id": "t1", "name": f"{MARK}外部队", "kind": "fire_station", "region_code": "340503",
+                   "location": {"lon": 118.5, "lat": 31.7}, "status": "available"}]}))
+    return {"aid_id": str(aid["id"]), "catalogue_id": str(partner["id"])}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

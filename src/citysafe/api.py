@@ -24,6 +24,7 @@ from citysafe.emergency.command import views as emergency_command_views
 from citysafe.emergency.dispatch import views as emergency_dispatch_views
 from citysafe.emergency.drills import views as emergency_drills_views
 from citysafe.emergency.ledger import views as emergency_ledger_views
+from citysafe.emergency.mutualaid import views as emergency_mutualaid_views
 from citysafe.emergency.plans import views as emergency_plans_views
 from citysafe.emergency.reports import views as emergency_reports_views
 from citysafe.emergency.resources import views as emergency_resources_views
@@ -57,6 +58,7 @@ from citysafe.web import emergency_dispatch as web_emergency_dispatch
 from citysafe.web import emergency_experts as web_emergency_experts
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_map as web_emergency_map
+from citysafe.web import emergency_mutualaid as web_emergency_mutualaid
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
@@ -117,6 +119,7 @@ EMERGENCY_COMMAND_ROUTERS: tuple[APIRouter, ...] = (
 EMERGENCY_DISPATCH_ROUTERS: tuple[APIRouter, ...] = (
     emergency_routing_views.router,
     emergency_dispatch_views.router,  # dispatch orders: teams by travel time (issue #13 point 2)
+    emergency_mutualaid_views.router,  # mutual aid between offices, the catalogue exchange (issue #13 point 5)
 )
 # Warnings (预警) and broadcast, CAP 1.2 (issue #13, point 4), and their public ATOM feed (no login).
 EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
@@ -140,6 +143,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_command.router,
     web_emergency_dispatch.router,
     web_emergency_map.router,  # 指挥一张图 (issue #13 point 6)
+    web_emergency_mutualaid.router,  # 区域协同 (issue #13 point 5)
     web_emergency_plans.router,
     web_emergency_ledger.router,
     web_emergency_resources.router,

@@ -27,6 +27,7 @@ from citysafe.emergency.command import models as command_models
 from citysafe.emergency.dispatch import models as dispatch_models
 from citysafe.emergency.drills import models as drills_models
 from citysafe.emergency.ledger import models as ledger_models
+from citysafe.emergency.mutualaid import models as mutualaid_models
 from citysafe.emergency.plans import models as plans_models
 from citysafe.emergency.reports import models as reports_models
 from citysafe.emergency.resources import models as resources_models
@@ -80,6 +81,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     routing_models,
     dispatch_models,
     warnings_models,
+    mutualaid_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

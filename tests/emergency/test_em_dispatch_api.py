@@ -105,7 +105,8 @@ def test_the_command_map_shows_incidents_teams_and_routes(client: TestClient, sc
     assert client.post(f"{scene['url']}/dispatches", headers=scene["duty"],
                        json={"team_ids": [north]}).status_code == 201
     answer = client.get(f"{EM}/map", headers=scene["duty"]).json()
-    assert answer["counts"] == {"incident": 1, "team": 2, "route": 1, "shelter": 0, "depot": 0, "warning": 0}
+    assert answer["counts"] == {"incident": 1, "team": 2, "route": 1, "shelter": 0, "depot": 0, "warning": 0,
+                                "external_team": 0}
     by_layer: dict[str, list[dict[str, Any]]] = {}
     for feature in answer["features"]:
         by_layer.setdefault(feature["properties"]["layer"], []).append(feature["properties"])

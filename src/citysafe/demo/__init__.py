@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, firewatch, hazards, risk, roads
+from citysafe.demo import emergency, emergency_resources, firewatch, hazards, mutual_aid, risk, roads
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -34,6 +34,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     emergency.seed_demo,
     emergency_resources.seed_demo,  # teams, depots, shelters, community populations
     roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
+    mutual_aid.seed_demo,  # 苏州's office and teams, a request from 南京, a neighbouring province's catalogue
 )
 
 

@@ -1,6 +1,7 @@
 """指挥一张图 (issue #13 point 6): one GeoJSON of what a commander weighs at once — the active incidents, the
 teams by status, the routes of teams on their way or on scene, the shelters with their occupancy, the depots,
-the areas of the warnings in force — in the reader's region.
+the areas of the warnings in force — in the reader's region, and the teams of neighbours' imported catalogues
+(外部, 区域协同).
 
 Every read is bounded: at most ``limit`` features per layer (``truncated`` says which layer was cut) and, when a
 box is given, only what lies in it (a warning area by its own bounding box), so a province's map or a careless
@@ -21,13 +22,14 @@ from citysafe.emergency import reads
 from citysafe.emergency.calc.lifecycle import ACTIVE_STATES
 from citysafe.emergency.dispatch.models import DispatchOrder
 from citysafe.emergency.models import Incident
+from citysafe.emergency.mutualaid import catalogue
 from citysafe.emergency.resources.calc.status import STATUS_NAMES_ZH, TeamStatus
 from citysafe.emergency.resources.models import Depot, Team
 from citysafe.emergency.shelters.models import Shelter
 from citysafe.emergency.warnings import service as warnings_service
 
 LAYER_NAMES_ZH = {"incident": "突发事件", "team": "救援队伍", "route": "调派路线", "shelter": "避难场所",
-                  "depot": "物资储备库", "warning": "预警区域"}
+                  "depot": "物资储备库", "warning": "预警区域", "external_team": "外部队伍"}
 _ACTIVE = [s.value for s in ACTIVE_STATES]
 DEFAULT_LIMIT = 2000  # per layer: a city's teams, shelters and depots fit; a map of more is no longer read
 MAX_LIMIT = 5000
@@ -93,6 +95,13 @@ def command_map(session: Session, *, settings: Settings, now: datetime, limit: i
     for area in areas:
         features.append({"type": "Feature", "geometry": area.pop("geometry"), "properties": {"layer": "warning",
                                                                                              **area}})
+    # Teams of the partners' imported catalogues: read-only, their status as of the partner's document.
+    outside = [x for x in catalogue.external_teams(session)
+               if box is None or (box.west <= x.lon <= box.east and box.south <= x.lat <= box.north)]
+    external, truncated["external_team"] = _cut(outside, limit)
+    for x in external:
+        features.append(_point("external_team", x.lon, x.lat, id=x.id, name=x.name, status_name=x.status_name,
+                               publisher=x.publisher_name))
     counts = {layer: sum(1 for f in features if f["properties"]["layer"] == layer) for layer in LAYER_NAMES_ZH}
     return {"type": "FeatureCollection", "features": features, "counts": counts, "layer_names": LAYER_NAMES_ZH,
             "truncated": truncated}

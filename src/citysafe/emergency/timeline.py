@@ -28,7 +28,7 @@ KIND_NAMES_ZH: dict[str, str] = {
     "drill_closed": "演练结束",
     "report_initial": "首报", "report_follow_up": "续报", "report_final": "终报", "report_supplementary": "补报",
     "activation": "启动预案", "command": "指挥部", "task": "任务", "decision": "指挥决策", "attachment": "附件",
-    "dispatch": "调派", "warning": "预警",
+    "dispatch": "调派", "warning": "预警", "mutual_aid": "区域协同",
 }
 
 

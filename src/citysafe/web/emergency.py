@@ -25,6 +25,7 @@ from citysafe.emergency import attachments, promote, reads, roster, service, tim
 from citysafe.emergency.calc.grade import DIMENSION_NAMES_ZH
 from citysafe.emergency.calc.lifecycle import ACTION_NAMES_ZH
 from citysafe.emergency.ledger import service as ledger
+from citysafe.emergency.mutualaid import service as aid_service
 from citysafe.emergency.reports import service as reports_service
 from citysafe.emergency.reports.schemas import KIND_NAMES_ZH
 from citysafe.emergency.rules import rules
@@ -42,6 +43,7 @@ from citysafe.web import emergency_reports
 from citysafe.web.common import page_principal, render
 from citysafe.web.emergency_command import room_context
 from citysafe.web.emergency_dispatch import dispatch_context
+from citysafe.web.emergency_mutualaid import aid_context
 from citysafe.web.forms import back, optional_float, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
 from citysafe.web.messages import first_field, form_message
@@ -93,6 +95,7 @@ def _desk(request: Request, db: DbSession, ctx: AppContext, principal: Principal
         values=values or {"reported_at": format_local(now)[:16].replace(" ", "T")}, error=error, field=field,
         roster_rows=ROSTER_ROWS, **emergency_reports.desk_panel(db, ctx),
         warnings_in_force=warnings_service.active_for_desk(db, now=now),
+        aid_awaiting=[aid_service.read(db, a) for a in aid_service.awaiting_answer(db)],
         ok=request.query_params.get("ok", "") if not error else "", local=format_local)
     if error:
         response.status_code = 422
@@ -197,7 +200,7 @@ def _incident(request: Request, db: DbSession, ctx: AppContext, principal: Princ
         kind_names=timeline.KIND_NAMES_ZH, ok=request.query_params.get("ok", "") if not error else "", error=error,
         field=field, **emergency_reports.incident_section(db, ctx, incident, values),
         **room_context(db, ctx, principal, incident), **dispatch_context(db, principal, incident),
-        incident_warnings=_warnings_of(db, incident.id))
+        incident_warnings=_warnings_of(db, incident.id), **aid_context(db, principal, incident))
     if values is not None:
         response.status_code = 422
     return response

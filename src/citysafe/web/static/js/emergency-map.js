@@ -14,10 +14,12 @@
     team: (p) => ({ radius: 6, color: "#111827", weight: 1, fillColor: teamColours[p.status] || "#6b7280", fillOpacity: 0.9 }),
     shelter: (p) => ({ radius: 7, color: "#065f46", weight: 2, fillColor: p.is_open ? "#34d399" : "#d1fae5", fillOpacity: 0.9 }),
     depot: () => ({ radius: 7, color: "#4c1d95", weight: 2, fillColor: "#a78bfa", fillOpacity: 0.9 }),
+    external_team: () => ({ radius: 6, color: "#5b21b6", weight: 2, dashArray: "2 2", fillColor: "#ede9fe", fillOpacity: 0.9 }),
   };
   const tooltip = (p) => {
     if (p.layer === "incident") return `${esc(p.name)} · ${esc(gettext(p.grade_name || ""))} · ${esc(gettext(p.state_name || ""))}`;
     if (p.layer === "team") return `${esc(p.name)} · ${esc(gettext(p.status_name || ""))}`;
+    if (p.layer === "external_team") return `${esc(gettext("外部队伍"))} · ${esc(p.name)} · ${esc(gettext(p.status_name || ""))} · ${esc(p.publisher)}`;
     if (p.layer === "warning") return `${esc(p.name)} · ${esc(gettext(p.colour_zh || ""))}${esc(box.dataset.warningWord)}`;
     if (p.layer === "shelter") return `${esc(p.name)} · ${p.is_open ? esc(fill(box.dataset.occupancy, p)) : esc(box.dataset.closed)}`;
     return esc(p.name);
