@@ -55,7 +55,7 @@ def speed_table(path: Path | None = None) -> SpeedTable:
     return SpeedTable.from_json(text)
 
 
-# Team indexes kept per network (each nodes × labels, ~16 MB on a million-edge city): the teams of the last few
+# Team indexes kept per network (each nodes × labels, ~12 MB on a million-edge city): the teams of the last few
 # questions — the available teams change only when one is dispatched or comes back.
 KEPT_TEAM_INDEXES = 4
 
