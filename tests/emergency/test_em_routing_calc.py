@@ -11,7 +11,7 @@ import pytest
 from tests.emergency.routing_samples import DATA, STREETS, A, B, C, G
 
 from citysafe.emergency.routing.calc import dispatch
-from citysafe.emergency.routing.calc.dispatch import Candidate, DepotStock, Metric
+from citysafe.emergency.routing.calc.dispatch import Candidate, DepotStock, Metric, StraightLine
 from citysafe.emergency.routing.calc.graph import RoadGraph, from_bytes, to_bytes
 from citysafe.emergency.routing.calc.osm import RoadFileError, maxspeed_kmh, read_osm
 from citysafe.emergency.routing.service import speed_table
@@ -142,3 +142,13 @@ def test_a_pbf_file_gives_the_same_network(graph: RoadGraph, tmp_path: Path) -> 
 def test_every_parse_error_of_libosmium_is_named(broken: bytes) -> None:
     with pytest.raises(RoadFileError, match="not a readable OSM file"):
         read_osm(broken, speed_table())
+
+
+def test_the_straight_line_estimate_drives_the_expressway_past_the_city() -> None:
+    line = StraightLine(speed_kmh=30, detour_factor=1.3, far_speed_kmh=100, far_from_km=10)
+    near, far = line.seconds(np.array([5_000.0, 200_000.0]))
+    assert near == pytest.approx(5 * 1.3 / 30 * 3600)  # inside a city: city speed only
+    # 苏州 to 南京 (~200 km straight): 10 km at 30 km/h and 190 km at 100 km/h, each × 1.3 — about 3 h, not 9.
+    assert far == pytest.approx((10 / 30 + 190 / 100) * 1.3 * 3600)
+    table = speed_table()
+    assert (table.far_speed_kmh, table.far_from_km) == (100, 10)

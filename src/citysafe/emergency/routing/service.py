@@ -167,7 +167,8 @@ def metric(session: Session) -> tuple[Metric, NetworkRead | None]:
     """How travel is measured now: the road network in service, else straight lines (and it says so)."""
     graph, row = graph_in_service(session)
     table = speed_table()
-    return (Metric(graph, StraightLine(table.straight_speed_kmh, table.detour_factor)),
+    return (Metric(graph, StraightLine(table.straight_speed_kmh, table.detour_factor, table.far_speed_kmh,
+                                       table.far_from_km)),
             network_read(row) if row else None)
 
 

@@ -49,13 +49,20 @@ class DepotStock:
 
 @dataclass(frozen=True)
 class StraightLine:
-    """The fallback's assumptions (data/road_speeds.json ``straight_line``)."""
+    """The fallback's assumptions (data/road_speeds.json ``straight_line``): city speed for the first
+    ``far_from_km``, expressway speed beyond — a team sent from a neighbouring city (mutual aid) drives most of
+    the way on expressways, and at city speed 200 km would read as nine hours."""
 
     speed_kmh: float = 30.0
     detour_factor: float = 1.3
+    far_speed_kmh: float = 100.0
+    far_from_km: float = 10.0
 
     def seconds(self, metres: FloatArray) -> FloatArray:
-        return np.asarray(metres * self.detour_factor / (self.speed_kmh / 3.6), dtype=np.float64)
+        near = np.minimum(metres, self.far_from_km * 1000.0)
+        far = np.asarray(metres, dtype=np.float64) - near
+        return np.asarray((near / (self.speed_kmh / 3.6) + far / (self.far_speed_kmh / 3.6)) * self.detour_factor,
+                          dtype=np.float64)
 
 
 @dataclass(frozen=True)

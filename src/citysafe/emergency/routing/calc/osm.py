@@ -41,6 +41,8 @@ class SpeedTable:
     source: str
     straight_speed_kmh: float
     detour_factor: float
+    far_speed_kmh: float = 100.0
+    far_from_km: float = 10.0
 
     @classmethod
     def from_json(cls, text: str) -> SpeedTable:
@@ -50,7 +52,8 @@ class SpeedTable:
             raise ValueError("speeds_kmh must give a positive speed for at least one highway class")
         line = data.get("straight_line", {})
         return cls(speeds, frozenset(data.get("oneway_by_default", [])), str(data.get("source", "")),
-                   float(line.get("speed_kmh", 30)), float(line.get("detour_factor", 1.3)))
+                   float(line.get("speed_kmh", 30)), float(line.get("detour_factor", 1.3)),
+                   float(line.get("far_speed_kmh", 100)), float(line.get("far_from_km", 10)))
 
 
 def maxspeed_kmh(tag: str | None) -> float | None:
