@@ -280,8 +280,9 @@ def refusal(report: ImportReport) -> ValidationFailed:
                 for r in report.report for p in r.problems])
 
 
-def _header(sheet: Any, spec: SheetSpec, *, comments: bool) -> None:
-    for index, column in enumerate(spec.columns, start=1):
+def write_header(sheet: Any, columns: Sequence[Column], *, comments: bool) -> None:
+    """A template's header row: required columns red and starred, each column's help in its comment."""
+    for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
         cell.font, cell.fill = _WHITE_BOLD, _REQUIRED_FILL if column.required else _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -298,9 +299,9 @@ def template_bytes(spec: SheetSpec) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = spec.name
-    _header(sheet, spec, comments=True)
+    write_header(sheet, spec.columns, comments=True)
     example = book.create_sheet("填写示例")
-    _header(example, spec, comments=False)
+    write_header(example, spec.columns, comments=False)
     example.append(safe_row([spec.example.get(c.key, "") for c in spec.columns]))
     guide = book.create_sheet("说明")
     guide.column_dimensions["A"].width, guide.column_dimensions["B"].width = 16, 90

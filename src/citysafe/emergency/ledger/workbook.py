@@ -9,20 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citysafe.core.clock import to_local
 from citysafe.core.render.xlsx import safe_row
+from citysafe.core.sheets.rows import write_header
 from citysafe.emergency.ledger import industries
 from citysafe.emergency.ledger.importer import COLUMNS, SHEET
 from citysafe.emergency.ledger.schemas import LedgerRead
 from citysafe.emergency.rules import Rules
 
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
-_WHITE_BOLD = Font(bold=True, color="FFFFFF")
 EXAMPLE: dict[str, Any] = {
     "occurred_at": datetime(2023, 5, 12, 14, 30), "region_code": "320102", "subtype": "高处坠落",
     "industry": "E 建筑业", "deaths": 1, "missing": 0, "serious_injuries": 0, "minor_injuries": 2,
@@ -34,15 +31,8 @@ EXPORT_EXTRA = (("grade", "事故等级"), ("source", "来源"), ("incident", "�
 
 
 def _header(sheet: Any, *, comments: bool) -> None:
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
-        cell.font, cell.fill = _WHITE_BOLD, _REQUIRED_FILL if column.required else _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        if comments and column.help_zh:
-            cell.comment = Comment(column.help_zh, "citysafe")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    sheet.row_dimensions[1].height = 32
+    write_header(sheet, COLUMNS, comments=comments)
+    sheet.row_dimensions[1].height = 32  # the ledger's headers carry units in brackets: two lines
 
 
 def _date_cell(sheet: Any, row: int) -> None:
