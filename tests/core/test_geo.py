@@ -49,3 +49,15 @@ def test_to_wgs84_converts_gcj02_checks_and_keeps_wgs84() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad} accepted")
+
+
+def test_a_box_holds_its_edges_and_overlaps_what_touches_it() -> None:
+    from citysafe.core.geo import BoundingBox
+
+    box = BoundingBox(118.7, 32.0, 118.9, 32.1)
+    assert box.holds(118.7, 32.1) and box.holds(118.8, 32.05)
+    assert not box.holds(118.95, 32.05) and not box.holds(118.8, 31.99)
+    assert box.overlaps(BoundingBox(118.9, 32.1, 119.0, 32.2))  # a shared corner
+    assert box.overlaps(BoundingBox(118.0, 31.0, 120.0, 33.0))  # around it
+    assert not box.overlaps(BoundingBox(118.91, 32.0, 119.0, 32.1))
+    assert not box.overlaps(BoundingBox(118.7, 32.11, 118.9, 32.2))

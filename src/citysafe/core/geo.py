@@ -152,6 +152,13 @@ class BoundingBox:
     east: float
     north: float
 
+    def holds(self, lon: float, lat: float) -> bool:
+        return self.west <= lon <= self.east and self.south <= lat <= self.north
+
+    def overlaps(self, other: BoundingBox) -> bool:
+        return not (other.west > self.east or other.east < self.west or other.south > self.north
+                    or other.north < self.south)
+
 
 def box_around(lon: float, lat: float, radius_m: float) -> BoundingBox:
     """A box that holds the circle of ``radius_m`` around a point, a little larger so that an exact distance

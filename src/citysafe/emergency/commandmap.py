@@ -97,7 +97,7 @@ def command_map(session: Session, *, settings: Settings, now: datetime, limit: i
                                                                                              **area}})
     # Teams of the partners' imported catalogues: read-only, their status as of the partner's document.
     outside = [x for x in catalogue.external_teams(session)
-               if box is None or (box.west <= x.lon <= box.east and box.south <= x.lat <= box.north)]
+               if box is None or box.holds(x.lon, x.lat)]
     external, truncated["external_team"] = _cut(outside, limit)
     for x in external:
         features.append(_point("external_team", x.lon, x.lat, id=x.id, name=x.name, status_name=x.status_name,

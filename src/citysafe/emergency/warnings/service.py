@@ -368,8 +368,7 @@ def areas_in_force(session: Session, *, now: datetime, box: BoundingBox | None, 
     for w in rows:
         if w.area is None:
             continue
-        west, south, east, north = shape(w.area).bounds
-        if box is not None and (west > box.east or east < box.west or south > box.north or north < box.south):
+        if box is not None and not box.overlaps(BoundingBox(*shape(w.area).bounds)):
             continue
         lv = table.levels[w.level]
         out.append({"geometry": w.area, "id": w.id, "name": w.headline, "level_name": lv.name,
