@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Select, String, create_engine, event, select
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Select, String, create_engine, event, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, class_mapper, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -22,6 +22,9 @@ from citysafe.core.clock import as_utc, utcnow
 from citysafe.core.errors import field_error, not_found
 
 M = TypeVar("M")
+
+# 64-bit keys on PostgreSQL; SQLite's rowid alias must be spelled INTEGER to autoincrement.
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -21,10 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 # 64-bit keys on PostgreSQL; SQLite's rowid is 64-bit anyway.
-BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Incident(RegionScoped, Timestamped, Base):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, UTCDateTime
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from citysafe.core.db import Base, BigId, RegionScoped, UTCDateTime
 
 
 class DispatchOrder(RegionScoped, Base):

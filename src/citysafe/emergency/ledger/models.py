@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 
 class LedgerEntry(RegionScoped, Timestamped, Base):

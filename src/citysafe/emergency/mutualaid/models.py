@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 
 class AidRequest(Timestamped, Base):

@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, UTCDateTime
 
 
 class IncidentReport(RegionScoped, Base):

@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 
 class Team(RegionScoped, Timestamped, Base):

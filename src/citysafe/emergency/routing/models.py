@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, UTCDateTime
 
 
 class RoadNetwork(Base):

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 
 class Shelter(RegionScoped, Timestamped, Base):

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
-from citysafe.emergency.models import BigId
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 
 
 class EarlyWarning(RegionScoped, Timestamped, Base):

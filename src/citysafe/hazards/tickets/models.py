@@ -21,11 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citysafe.core.clock import utcnow
-from citysafe.core.db import Base, RegionScoped, Timestamped, UTCDateTime
+from citysafe.core.db import Base, BigId, RegionScoped, Timestamped, UTCDateTime
 from citysafe.core.scope import OrgScoped
 
 # 64-bit keys on PostgreSQL (a province accumulates tickets for years); SQLite's rowid is 64-bit anyway.
-BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class HazardTicket(RegionScoped, OrgScoped, Timestamped, Base):
