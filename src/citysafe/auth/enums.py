@@ -63,14 +63,18 @@ class Permission(StrEnum):
     READ_EMERGENCY = "emergency:read"  # incidents, their timelines and the duty roster of the region
     WRITE_EMERGENCY = "emergency:write"  # take calls (接报), move incidents, report casualties, set the roster
     EMERGENCY_PLANS = "emergency:plans"  # write emergency plans (预案), their reviews and filings, and drills
+    READ_EVALUATION = "evaluation:read"  # creation objects, score sheets, indicators and progress of the region
+    WRITE_EVALUATION = "evaluation:write"  # fill a self-evaluation or 考核 sheet: findings, owners, evidence
+    REVIEW_EVALUATION = "evaluation:review"  # take the workflow's steps: apply, review, recommend, name, revoke
+    MANAGE_CRITERIA = "evaluation:criteria"  # edit criteria sets (a new version each time), the province's job
 
 
 _ALL = frozenset(Permission)
-_OFFICE = _ALL - {Permission.MANAGE_USERS}
+_OFFICE = _ALL - {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL,
-    Role.PROVINCE_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
+    Role.PROVINCE_OFFICE: _OFFICE | {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA},
     Role.CITY_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
     Role.DISTRICT_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
     Role.DEPARTMENT: frozenset({
@@ -79,6 +83,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
         Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
+        # evaluation: a member unit supplies the evidence of the items it answers for (责任单位)
+        Permission.READ_EVALUATION, Permission.WRITE_EVALUATION,
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
@@ -113,6 +119,10 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.RECTIFY_HAZARDS: "整改本单位隐患并提交整改材料",
     Permission.ENFORCE: "执法检查、行政处罚和联合惩戒",
     Permission.WORK_PERMITS: "办理特殊作业票（申请、签批、气体分析、关闭）",
+    Permission.READ_EVALUATION: "查看示范城市创建和安全生产考核",
+    Permission.WRITE_EVALUATION: "填报自评和考核评分表、上传证明材料",
+    Permission.REVIEW_EVALUATION: "申报、复核、推荐、评议、命名和撤销",
+    Permission.MANAGE_CRITERIA: "维护评分标准和考核细则（每次修改形成新版本）",
 }
 
 # Who each role is, for the role reference: whom it serves and how far it reaches.
