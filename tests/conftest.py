@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
+from tests.support.snapshots import SeedSnapshots
 
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
@@ -174,6 +175,18 @@ def make_user(ctx: AppContext, client: TestClient) -> UserFactory:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def seed_snapshots(tmp_path_factory: pytest.TempPathFactory) -> SeedSnapshots:
+    """Seeds of the demo kept for the run (tests/support/snapshots.py): seeded once, restored after. The folder
+    is the run's, above each xdist worker's own, so the workers share it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / "seeds"
+    folder.mkdir(exist_ok=True)
+    return SeedSnapshots(folder)
 
 
 @pytest.fixture(scope="session")

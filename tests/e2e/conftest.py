@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 from tests.e2e.e2e_support import clear_generated_streets, watch_page
+from tests.support.snapshots import SeedSnapshots
 from tests.support.waiting import until_sync
 
 from citysafe.auth import service as auth_service
@@ -77,12 +78,18 @@ def browser_page(page_problems: list[str]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def demo_city(ctx: AppContext) -> Iterator[int]:
-    """The risk demo register of Nanjing and a city_office user; returns the number of sources."""
-    with unit_of_work(ctx.session_factory, actor="demo") as session:
-        count = seed_demo(session, random.Random(2020))
-        auth_service.create_user(session, user_in=UserCreate(
-            username="nanjing", password="correct-horse", role="city_office", region_code="320100",
-            display_name="南京市安委办"))
+def demo_city(ctx: AppContext, seed_snapshots: SeedSnapshots) -> Iterator[int]:
+    """The risk demo register of Nanjing and a city_office user; returns the number of sources. Seeded once per
+    worker and restored for the next test (tests/support/snapshots.py)."""
+
+    def seed() -> int:
+        with unit_of_work(ctx.session_factory, actor="demo") as session:
+            count = seed_demo(session, random.Random(2020))
+            auth_service.create_user(session, user_in=UserCreate(
+                username="nanjing", password="correct-horse", role="city_office", region_code="320100",
+                display_name="南京市安委办"))
+        return count
+
+    count: int = seed_snapshots.seeded("risk-demo", ctx.engine, seed)
     yield count
     clear_generated_streets(ctx)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.e2e.e2e_support import login_as
+from tests.support.demo_parts import seed_whole_demo
+from tests.support.snapshots import SeedSnapshots
 from tests.web.console_scan import DIVISION_CODE
 from tests.web.test_console_words import PASSWORD, path_ids
 
-from citysafe import demo
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.registry.models import Component, Uitd
@@ -34,10 +35,9 @@ def _no_code(text: str) -> None:
     assert not DIVISION_CODE.search(text), text
 
 
-def test_pages_name_what_they_show(ctx: AppContext, live_server: str, browser_page: Any, artifacts_dir: Path,
-                                   tmp_path: Path) -> None:
-    with unit_of_work(ctx.session_factory, actor="tests") as session:
-        demo.seed(session, seed_value=2020, admin_password=PASSWORD)
+def test_pages_name_what_they_show(ctx: AppContext, seed_snapshots: SeedSnapshots, live_server: str, browser_page: Any,
+                                   artifacts_dir: Path, tmp_path: Path) -> None:
+    seed_whole_demo(ctx, seed_snapshots)
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         ids = path_ids(session)
         # The ticket is read by 玄武's office: the first escalated ticket of 玄武 (the demo spreads them over

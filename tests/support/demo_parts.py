@@ -10,7 +10,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
+from tests.support.snapshots import SeedSnapshots
 
+from citysafe import demo
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -38,6 +40,17 @@ def seed_city(ctx: AppContext, *, with_firewatch: bool = True, with_hazards: boo
             hazards.seed_demo(session, rng)
         if with_emergency:
             emergency.seed_demo(session, rng)
+
+
+def seed_whole_demo(ctx: AppContext, snapshots: SeedSnapshots) -> None:
+    """``citysafe demo``'s whole city (every domain's demo, the risk register included: a minute or more to
+    build), seeded once in the run and restored for every later test that reads it."""
+
+    def seed() -> None:
+        with unit_of_work(ctx.session_factory, actor="tests") as session:
+            demo.seed(session, seed_value=2020, admin_password=PASSWORD)
+
+    snapshots.seeded("whole-demo", ctx.engine, seed)
 
 
 def remove_grids(ctx: AppContext) -> None:

@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.support.demo_parts import seed_whole_demo
+from tests.support.snapshots import SeedSnapshots
 from tests.web.console_scan import console_pages, problems
 
-from citysafe import demo
 from citysafe.auth.models import User
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -137,11 +138,11 @@ def read_as(client: TestClient, username: str, urls: list[str], lang: str = "zh"
     return found
 
 
-def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext, tmp_path: Path) -> None:
+def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext, tmp_path: Path,
+                                                                  seed_snapshots: SeedSnapshots) -> None:
     from citysafe.api import create_app
 
-    with unit_of_work(ctx.session_factory, actor="tests") as session:
-        demo.seed(session, seed_value=2020, admin_password=PASSWORD)
+    seed_whole_demo(ctx, seed_snapshots)
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         ids = path_ids(session, ctx)
     app = create_app(ctx=ctx)
