@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import os
 import uuid
+
+# Before citysafe is imported: the suite's accounts and logins hash with argon2's cheapest parameters
+# (core/security.py says why); the servers and CLI runs the tests start inherit it.
+os.environ["CITYSAFE_TEST_CHEAP_PASSWORD_HASH"] = "1"
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any

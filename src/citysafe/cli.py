@@ -198,7 +198,11 @@ def _serve(host: str, port: int, settings: Settings) -> None:
     import uvicorn
 
     from citysafe.api import create_app
+    from citysafe.core import security
 
+    if security.CHEAP_HASHING:
+        typer.echo(f"warning: {security.CHEAP_HASH_VARIABLE}=1 — passwords are hashed with the test suite's cheap "
+                   "parameters; unset it anywhere real passwords are kept", err=True)
     settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
     # proxy_headers off: which proxies' X-Forwarded-* count is CITYSAFE_TRUSTED_PROXIES's to say (web/guard.py),
     # not uvicorn's default of trusting 127.0.0.1.

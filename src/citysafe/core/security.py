@@ -3,16 +3,24 @@ that cross-site checks compare."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-_hasher = PasswordHasher()
+# Argon2id with RFC 9106's parameters (argon2-cffi's defaults: 64 MiB, 3 passes, about 0.1-0.2 s per hash,
+# which is the point). A test suite sets CITYSAFE_TEST_CHEAP_PASSWORD_HASH=1 in its environment before importing
+# this module: it makes thousands of accounts and logins, and at 0.2-1 s each (the 2-core CI machine under load)
+# they were a sizeable share of its run. Any hash verifies whatever parameters made it, since the hash string
+# records them. Never set it where real passwords are kept: `citysafe serve` and `demo` say so on start.
+CHEAP_HASH_VARIABLE = "CITYSAFE_TEST_CHEAP_PASSWORD_HASH"
+CHEAP_HASHING = os.environ.get(CHEAP_HASH_VARIABLE) == "1"
+_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHING else PasswordHasher()
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
