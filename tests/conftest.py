@@ -155,6 +155,10 @@ def client(ctx: AppContext) -> Iterator[TestClient]:
     # without it are refused as cross-site (web/guard.py).
     with TestClient(create_app(ctx=ctx), raise_server_exceptions=False,
                     headers={"Origin": "http://testserver"}) as test_client:
+        # The hazards' overdue sweep runs once as the app starts, in a thread of its own: a test's data made
+        # while it still ran could be swept (escalated) in the middle of the test. It is waited for here.
+        assert test_client.portal is not None
+        test_client.portal.call(ctx.extras["hazards.swept"].wait)
         yield test_client
 
 

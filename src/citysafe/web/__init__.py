@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -15,20 +16,21 @@ from citysafe.web.i18n import router as i18n_router
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def install_console(app: FastAPI, routers: list[object]) -> None:
-    from fastapi import APIRouter
+def console_tree(routers: Sequence[APIRouter]) -> list[APIRouter]:
+    """The console's routers as they are included: grouped by first path segment (a page is matched only against
+    the routes it could hit), then the words every page's scripts read (base.html)."""
+    tree = APIRouter()
+    include_by_prefix(tree, routers)
+    tree.include_router(i18n_router)
+    return [tree]
 
-    page_paths: set[str] = set()
-    for router in routers:
-        assert isinstance(router, APIRouter)
-        page_paths.update(getattr(route, "path", "") for route in router.routes)
-    # Grouped by first path segment: a page is matched only against the routes it could hit.
-    include_by_prefix(app.router, [r for r in routers if isinstance(r, APIRouter)])
-    # Every page's scripts read their words from here (base.html), so it comes with the console.
-    app.include_router(i18n_router)
+
+def install_console(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """What the console adds to an app besides its routes (api.py includes those, built once per process): the
+    static files, the login redirect, and the paths navigation may link to."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Navigation shows only the pages that exist, so an unfinished domain never shows a dead link.
-    app.state.page_paths = frozenset(page_paths)
+    app.state.page_paths = frozenset(getattr(route, "path", "") for router in routers for route in router.routes)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _exc: LoginRequired) -> Response:
