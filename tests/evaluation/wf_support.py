@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
