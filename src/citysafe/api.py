@@ -32,6 +32,8 @@ from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
+from citysafe.evaluation.applicants import views as evaluation_applicants_views
+from citysafe.evaluation.workflow import views as evaluation_workflow_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -126,6 +128,12 @@ EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
     emergency_warnings_views.router,
     emergency_warnings_views.public_router,
 )
+# The demonstration-city applicants and the creation workflow, with the public 公示 list (issue #14 points 1, 6).
+EVALUATION_WORKFLOW_ROUTERS: tuple[APIRouter, ...] = (
+    evaluation_applicants_views.router,
+    evaluation_workflow_views.router,
+    evaluation_workflow_views.public_router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -210,7 +218,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         return {"status": "ok"}
 
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
-                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS),
+                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
+                            *EVALUATION_WORKFLOW_ROUTERS),
                       under=API_PREFIX)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))
