@@ -35,7 +35,8 @@ def test_city_county_and_zone_are_registered_with_their_city(ctx: AppContext) ->
     ({"kind": "county", "division_code": "329999"}, "division_code", "不存在"),
     ({"kind": "county"}, "division_code", "须填写行政区划代码"),
     ({"kind": "zone", "name": "某开发区", "zone_approval": "国函"}, "region_code", "所在行政区划"),
-    ({"kind": "zone", "name": "某开发区", "region_code": "320000", "zone_approval": "国函"}, "region_code", "不属于任何设区市"),
+    ({"kind": "zone", "name": "某开发区", "region_code": "320000", "zone_approval": "国函"}, "region_code",
+     "不属于任何设区市"),
     ({"kind": "zone", "name": "某开发区", "region_code": "320115"}, "zone_approval", "批复"),
 ])
 def test_wrong_divisions_are_refused_naming_the_field(ctx: AppContext, data: dict[str, str], field: str,

@@ -187,7 +187,8 @@ def test_objections_hold_the_approval_until_handled(ctx: AppContext) -> None:
     with acting(ctx, None) as db:
         assert [e.applicant_name for e in publicity.current(db, now=T0 + timedelta(days=1))] == ["江宁区"]
         objection = publicity.lodge(db, application_id=app_id, now=T0 + timedelta(days=1),
-                                    data=ObjectionIn(text="该区今年发生多起较大事故，建议暂缓命名", contact="13800000000"))
+                                    data=ObjectionIn(text="该区今年发生多起较大事故，建议暂缓命名",
+                                                     contact="13800000000"))
         objection_id = objection.id
         assert publicity.current(db, now=T0 + timedelta(days=DAYS)) == []
     with acting(ctx, None) as db, refused(Conflict, "公示期已结束"):
@@ -220,7 +221,8 @@ def test_failed_re_evaluation_proposes_revocation_and_the_province_decides(ctx: 
     with acting(ctx, who["province"]) as db:
         [proposal] = revocations.listing(db)
         assert (proposal.reason, proposal.state, proposal.application_id) == ("failed_re_evaluation", "proposed", again)
-        revocations.decide(db, revocation_id=proposal.id, data=RevocationDecideIn(state="revoked", note="撤销命名并摘牌"),
+        revocations.decide(db, revocation_id=proposal.id,
+                           data=RevocationDecideIn(state="revoked", note="撤销命名并摘牌"),
                            principal=who["province"], now=T0)
         applicant = db.get(Applicant, applicant_id)
         assert applicant is not None and applicant.standing == "revoked"
