@@ -27,6 +27,11 @@ RETURNABLE = {"city_review": "city", "province_review": "province", "publicity":
 # 国家级重大/特别重大 accidents, by the emergency domain's grade codes (国务院令第493号).
 MAJOR_GRADES = frozenset({"major", "especially_major"})
 REVIEW_YEARS = 3  # 复评 three years after naming (plan 五（八）)
+ACTION_NAMES_ZH = {
+    "open": "开始自评", "apply": "申报", "recommend": "推荐", "propose": "列入拟命名名单并公示",
+    "approve": "省安委会审定", "name": "命名授牌", "annual": "年度动态管理", "pass": "复评通过", "fail": "复评未通过",
+    "return": "退回",
+}
 
 
 @dataclass(frozen=True)
@@ -40,16 +45,19 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {a.code: a for a in (
-    Action("apply", "申报", "applicant", frozenset({"drafting"}), None),
-    Action("recommend", "推荐", "city", frozenset({"city_review"}), "province_review"),
-    Action("propose", "列入拟命名名单并公示", "province", frozenset({"province_review"}), "publicity",
+    Action("apply", ACTION_NAMES_ZH["apply"], "applicant", frozenset({"drafting"}), None),
+    Action("recommend", ACTION_NAMES_ZH["recommend"], "city", frozenset({"city_review"}), "province_review"),
+    Action("propose", ACTION_NAMES_ZH["propose"], "province", frozenset({"province_review"}), "publicity",
            frozenset({"creation"})),
-    Action("approve", "省安委会审定", "province", frozenset({"publicity"}), "approved", frozenset({"creation"})),
-    Action("name", "命名授牌", "province", frozenset({"approved"}), "named", frozenset({"creation"})),
-    Action("annual", "年度动态管理", "province", frozenset({"named", "passed"}), None),
-    Action("pass", "复评通过", "province", frozenset({"province_review"}), "passed", frozenset({"re_evaluation"})),
-    Action("fail", "复评未通过", "province", frozenset({"province_review"}), "failed", frozenset({"re_evaluation"})),
-    Action("return", "退回", "city", frozenset(RETURNABLE), "drafting"),
+    Action("approve", ACTION_NAMES_ZH["approve"], "province", frozenset({"publicity"}), "approved",
+           frozenset({"creation"})),
+    Action("name", ACTION_NAMES_ZH["name"], "province", frozenset({"approved"}), "named", frozenset({"creation"})),
+    Action("annual", ACTION_NAMES_ZH["annual"], "province", frozenset({"named", "passed"}), None),
+    Action("pass", ACTION_NAMES_ZH["pass"], "province", frozenset({"province_review"}), "passed",
+           frozenset({"re_evaluation"})),
+    Action("fail", ACTION_NAMES_ZH["fail"], "province", frozenset({"province_review"}), "failed",
+           frozenset({"re_evaluation"})),
+    Action("return", ACTION_NAMES_ZH["return"], "city", frozenset(RETURNABLE), "drafting"),
 )}
 
 

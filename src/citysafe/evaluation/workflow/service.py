@@ -245,7 +245,7 @@ def read(session: Session, application: Application, *, principal: Principal | N
         "state_name": rules.STATE_NAMES_ZH.get(application.state, application.state),
         "allowed": allowed(principal, applicant, application) if principal else []})
     if full:
-        names = {**{a.code: a.name_zh for a in rules.ACTIONS.values()}, "open": "开始自评"}
+        names = rules.ACTION_NAMES_ZH
         steps = session.scalars(select(Step).where(Step.application_id == application.id).order_by(Step.seq))
         opinions = session.scalars(select(Opinion).where(Opinion.application_id == application.id).order_by(Opinion.id))
         objections = session.scalars(select(Objection).where(Objection.application_id == application.id)
