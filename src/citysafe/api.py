@@ -66,6 +66,7 @@ from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
 from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
+from citysafe.web import evaluation_flow as web_evaluation_flow
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
 from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
@@ -158,6 +159,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
+    web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_users.router,
     web_orgs.router,
     web_audit.router,
