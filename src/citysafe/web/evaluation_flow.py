@@ -62,7 +62,7 @@ def _names() -> dict[str, Any]:
 def applicants_page(request: Request, db: DbSession) -> Response:
     principal = _principal(request, db)
     rows = [applicants.read(db, a) for a in applicants.listing(db)]
-    current = {}
+    current: dict[int, Any] = {}
     for application in service.listing(db):
         current.setdefault(application.applicant_id, application)
     proposals = [revocations.read(db, r) for r in revocations.listing(db, state="proposed")]
@@ -111,7 +111,8 @@ def _people(text: str) -> list[Person]:
         if not parts:
             continue
         if len(parts) > 4:
-            raise field_error("people", f"line {number}: at most four parts", f"第 {number} 行最多填写姓名、职务、角色、电话四项")
+            raise field_error("people", f"line {number}: at most four parts",
+                              f"第 {number} 行最多填写姓名、职务、角色、电话四项")
         parts += [""] * (4 - len(parts))
         out.append(Person(name=parts[0], post=parts[1], role=parts[2], phone=parts[3]))
     return out
@@ -224,8 +225,8 @@ async def decide_revocation(request: Request, revocation_id: RowId, db: DbSessio
 def public_page(request: Request, db: DbSession, ctx: Context) -> Response:
     """公示 without a login: the 拟命名名单 with each window, and the form to lodge an objection."""
     entries = publicity.current(db, now=ctx.clock.now())
-    return render(request, "evaluation/flow/publicity.html", None, entries=entries, days=ctx.settings.evaluation_publicity_days,
-                  **_names(), **flash(request))
+    return render(request, "evaluation/flow/publicity.html", None, entries=entries,
+                  days=ctx.settings.evaluation_publicity_days, **_names(), **flash(request))
 
 
 @router.post(PUBLIC + "/{application_id}")
