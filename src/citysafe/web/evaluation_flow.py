@@ -156,13 +156,14 @@ def application_page(request: Request, application_id: RowId, db: DbSession, ctx
     principal = _principal(request, db)
     application = service.get(db, application_id=application_id)
     applicant = service.applicant_of(db, application)
-    read = service.read(db, application, principal=principal, full=True)
+    read = service.read(db, application, principal=principal, full=True, now=ctx.clock.now())
     parties = service.party_of(principal, applicant)
     stage_party = {"city_review": "city", "province_review": "province"}.get(application.state)
     return render(request, "evaluation/flow/application.html", principal, app=read, a=applicants.read(db, applicant),
                   progress=[s for s in PROGRESS if applicant.kind != "city" or s != "city_review"],
                   can_opine=stage_party is not None and stage_party in parties,
-                  can_handle="province" in parties, window_open=application.state == "publicity"
+                  can_handle="province" in parties, is_province="province" in parties,
+                  window_open=application.state == "publicity"
                   and application.publicity_end is not None and ctx.clock.now() < application.publicity_end,
                   **_names(), **flash(request))
 

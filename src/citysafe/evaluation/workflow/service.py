@@ -144,14 +144,20 @@ def _record(session: Session, application: Application, *, action: str, before: 
     return step
 
 
-def allowed(principal: Principal, applicant: Applicant, application: Application) -> list[str]:
-    """The actions ``principal`` may take on ``application`` now (the console shows only these)."""
+def allowed(principal: Principal, applicant: Applicant, application: Application, *, now: datetime | None = None,
+            open_objections: int = 0) -> list[str]:
+    """The actions ``principal`` may take on ``application`` now (the console shows only these): 审定 only once
+    the 公示 window has closed (when ``now`` is given) and no objection is left open."""
     parties = party_of(principal, applicant)
     out = []
     for action in rules.available(application.state, application.round):
         party = rules.party_for_return(application.state) if action.code == "return" else action.party
-        if party in parties:
-            out.append(action.code)
+        if party not in parties:
+            continue
+        if action.code == "approve" and (open_objections or (
+                now is not None and (application.publicity_end is None or now < application.publicity_end))):
+            continue
+        out.append(action.code)
     return out
 
 
@@ -238,12 +244,16 @@ def add_opinion(session: Session, *, application: Application, data: OpinionIn, 
 
 
 def read(session: Session, application: Application, *, principal: Principal | None = None,
-         full: bool = False) -> ApplicationRead:
+         full: bool = False, now: datetime | None = None) -> ApplicationRead:
     applicant = applicant_of(session, application)
+    pending = session.scalar(select(func.count()).select_from(Objection).where(
+        Objection.application_id == application.id, Objection.state == "open")) \
+        if application.state == "publicity" else 0
     out = ApplicationRead.model_validate(application).model_copy(update={
         "applicant_name": applicant.name, "round_name": rules.ROUND_NAMES_ZH.get(application.round, application.round),
         "state_name": rules.STATE_NAMES_ZH.get(application.state, application.state),
-        "allowed": allowed(principal, applicant, application) if principal else []})
+        "allowed": allowed(principal, applicant, application, now=now, open_objections=pending or 0)
+        if principal else []})
     if full:
         names = rules.ACTION_NAMES_ZH
         steps = session.scalars(select(Step).where(Step.application_id == application.id).order_by(Step.seq))

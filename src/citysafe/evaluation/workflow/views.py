@@ -54,9 +54,10 @@ def open_application(applicant_id: RowId, body: ApplicationCreate, db: DbSession
 
 @router.get("/applications/{application_id}", response_model=ApplicationRead,
             operation_id="evaluation_applications_get")
-def get_application(application_id: RowId, db: DbSession, principal: Reader) -> ApplicationRead:
+def get_application(application_id: RowId, db: DbSession, ctx: Context, principal: Reader) -> ApplicationRead:
     """With its whole history, opinions and objections, and ``allowed``: the steps the reader may take now."""
-    return service.read(db, service.get(db, application_id=application_id), principal=principal, full=True)
+    return service.read(db, service.get(db, application_id=application_id), principal=principal, full=True,
+                        now=ctx.clock.now())
 
 
 @router.post("/applications/{application_id}/steps", response_model=ApplicationRead,
