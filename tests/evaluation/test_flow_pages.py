@@ -72,3 +72,16 @@ def test_public_publicity_and_objections(client: TestClient, ctx: AppContext, ma
     _login(client, "sheng")
     page = client.get(f"/evaluation/creation/applications/{app_id}").text
     assert "该区今年发生多起较大事故" in page and "/handle" in page
+
+
+def test_registering_by_division_name(client: TestClient, make_user: UserFactory) -> None:
+    make_user("city_office", "320100", username="nanjing")
+    _login(client, "nanjing")
+    form = client.get("/evaluation/creation").text
+    assert '<option value="320115" lang="zh">江宁区</option>' in form and "320200" not in form  # 南京's own only
+    wrong = client.post("/evaluation/creation", data={"kind": "county", "division": "320100"}, follow_redirects=True)
+    assert "南京市不是县级行政区划" in wrong.text
+    zone = client.post("/evaluation/creation", data={"kind": "zone", "division": "320115",
+                                                     "name": "南京江宁经济技术开发区", "zone_approval": "国函〔2010〕100号"},
+                       follow_redirects=True)
+    assert "已登记参评对象：南京江宁经济技术开发区" in zone.text

@@ -30,6 +30,7 @@ from citysafe.evaluation.workflow.schemas import (
     RevocationDecideIn,
     StepIn,
 )
+from citysafe.regions import service as regions
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import flash, posted, run_action
 from citysafe.web.i18n import N_, translator
@@ -37,7 +38,7 @@ from citysafe.web.i18n import N_, translator
 router = APIRouter(include_in_schema=False)
 PAGE = "/evaluation/creation"
 PUBLIC = "/public/evaluation/publicity"
-LABELS = {"division_code": N_("行政区划代码"), "region_code": N_("所在行政区划"), "name": N_("名称"),
+LABELS = {"division_code": N_("行政区划"), "region_code": N_("所在行政区划"), "name": N_("名称"),
           "zone_approval": N_("批复文件"), "plan_title": N_("方案名称"), "plan_adopted_on": N_("印发日期"),
           "plan_summary": N_("主要内容"), "year": N_("申报年度"), "note": N_("意见"), "unit": N_("成员单位"),
           "stance": N_("意见类型"), "text": N_("异议内容"), "contact": N_("联系方式"), "state": N_("处理结论"),
@@ -66,19 +67,36 @@ def applicants_page(request: Request, db: DbSession) -> Response:
     for application in service.listing(db):
         current.setdefault(application.applicant_id, application)
     proposals = [revocations.read(db, r) for r in revocations.listing(db, state="proposed")]
+    can_register = principal.can(Permission.REVIEW_EVALUATION)
     return render(request, "evaluation/flow/applicants.html", principal, applicants=rows, current=current,
-                  proposals=proposals, can_register=principal.can(Permission.REVIEW_EVALUATION),
+                  proposals=proposals, can_register=can_register,
+                  divisions=_divisions(db, principal) if can_register else [],
                   is_province=principal.role == "province_office", **_names(), **flash(request))
+
+
+def _divisions(db: Session, principal: Principal) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The cities and county-level divisions of the reader's area, by city, for the registration form (names
+    shown, codes sent)."""
+    cities = regions.descendants_at_level(db, code=principal.region_code, level="city")
+    districts = regions.descendants_at_level(db, code=principal.region_code, level="district")
+    groups = [(c.name, [(c.code, c.name)] + [(d.code, d.name) for d in districts if d.parent_code == c.code])
+              for c in cities]
+    if not cities and districts:  # a county office: its own division
+        groups = [("", [(d.code, d.name) for d in districts])]
+    return groups
 
 
 @router.post(PAGE)
 async def register(request: Request, db: DbSession) -> Response:
-    form = posted(await request.form(), ("kind", "division_code", "region_code", "name", "zone_approval"))
+    form = posted(await request.form(), ("kind", "division", "name", "zone_approval"))
     t = translator(request)
 
     def act() -> str:
         principal = _principal(request, db, Permission.REVIEW_EVALUATION)
-        data = ApplicantCreate.model_validate({k: v or None for k, v in form.items()} | {
+        zone = form["kind"] == "zone"
+        data = ApplicantCreate.model_validate({
+            "kind": form["kind"], "division_code": None if zone else (form["division"] or None),
+            "region_code": (form["division"] or None) if zone else None,
             "name": form["name"], "zone_approval": form["zone_approval"]})
         applicant = applicants.create(db, data=data, principal=principal)
         return t.gettext("已登记参评对象：%(name)s", name=applicant.name)

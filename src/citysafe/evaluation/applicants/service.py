@@ -59,10 +59,10 @@ def create(session: Session, *, data: ApplicantCreate, principal: Principal) -> 
         wanted = RegionLevel.CITY if data.kind == "city" else RegionLevel.DISTRICT
         if level != wanted:
             raise field_error("division_code", f"{code} is not of {wanted} level",
-                              f"{region_name}（{code}）不是{'设区市' if data.kind == 'city' else '县级'}行政区划")
+                              f"{region_name}不是{'设区市' if data.kind == 'city' else '县级'}行政区划")
         city = _city_of(code, level, parent)
         if city is None:
-            raise field_error("division_code", "no city above it", f"{region_name}（{code}）不属于任何设区市")
+            raise field_error("division_code", "no city above it", f"{region_name}不属于任何设区市")
         region_code, division_code, name = code, code, name or region_name
     else:
         if not name:
@@ -76,7 +76,7 @@ def create(session: Session, *, data: ApplicantCreate, principal: Principal) -> 
         city = _city_of(code, level, parent)
         if city is None:
             raise field_error("region_code", "the division belongs to no city",
-                              f"{region_name}（{code}）不属于任何设区市，开发区须位于设区市内")
+                              f"{region_name}不属于任何设区市，开发区须位于设区市内")
         region_code, division_code = code, None
         if data.division_code:
             division_code, _n, _l, _p = _division(session, "division_code", data.division_code)
