@@ -81,7 +81,6 @@ def test_registering_by_division_name(client: TestClient, make_user: UserFactory
     assert '<option value="320115" lang="zh">江宁区</option>' in form and "320200" not in form  # 南京's own only
     wrong = client.post("/evaluation/creation", data={"kind": "county", "division": "320100"}, follow_redirects=True)
     assert "南京市不是县级行政区划" in wrong.text
-    zone = client.post("/evaluation/creation", data={"kind": "zone", "division": "320115",
-                                                     "name": "南京江宁经济技术开发区", "zone_approval": "国函〔2010〕100号"},
-                       follow_redirects=True)
+    zone = client.post("/evaluation/creation", follow_redirects=True, data={
+        "kind": "zone", "division": "320115", "name": "南京江宁经济技术开发区", "zone_approval": "国函〔2010〕100号"})
     assert "已登记参评对象：南京江宁经济技术开发区" in zone.text
