@@ -23,6 +23,7 @@ from tests.emergency.ledger_samples import filled
 
 from citysafe.auth.enums import Role
 from citysafe.core import jobs
+from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.hazards.inspection import checklists
@@ -122,6 +123,13 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_aid_arrive": None,
     "emergency_aid_release": None,
     "emergency_aid_close": {"note": "越权"},
+    "evaluation_applicants_plan": {"plan_title": "越权"},
+    "evaluation_applicants_organisation": {},
+    "evaluation_applications_open": {"year": 2030},
+    "evaluation_applications_step": {"action": "apply", "note": "越权"},
+    "evaluation_applications_opinion": {"unit": "越权", "stance": "agree"},
+    "evaluation_objections_handle": {"state": "dismissed", "note": "越权"},
+    "evaluation_revocations_decide": {"state": "kept", "note": "越权"},
 }
 
 
@@ -188,6 +196,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_resources(client, office)
     emergency |= _seed_room(client, office, incident["id"], int(emergency["team_id"]))
     emergency |= _seed_aid(client, office, incident["id"])
+    emergency |= _seed_evaluation(client, ctx, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -288,6 +297,25 @@ def _seed_aid(client: TestClient, office: dict[str, str], incident_id: int) -> d
         "teams": [{"id": "t1", "name": f"{MARK}外部队", "kind": "fire_station", "region_code": "340503",
                    "location": {"lon": 118.5, "lat": 31.7}, "status": "available"}]}))
     return {"aid_id": str(aid["id"]), "catalogue_id": str(partner["id"])}
+
+
+def _seed_evaluation(client: TestClient, ctx: AppContext, office: dict[str, str]) -> dict[str, str]:
+    """District A as a 参评对象 with an application in 自评, an objection and a revocation proposal on it."""
+    from citysafe.evaluation.workflow.models import Objection, Revocation
+
+    applicant = _ok(client.post("/api/v1/evaluation/applicants", headers=office, json={
+        "kind": "county", "division_code": A, "name": f"{MARK}区"}))
+    application = _ok(client.post(f"/api/v1/evaluation/applicants/{applicant['id']}/applications", headers=office,
+                                  json={"year": 2030}))
+    with unit_of_work(ctx.session_factory) as session:
+        objection = Objection(application_id=application["id"], text=f"{MARK}异议", lodged_at=utcnow(),
+                              region_code=A)
+        revocation = Revocation(applicant_id=applicant["id"], reason="major_accident", detail=MARK, region_code=A,
+                                proposed_by="system")
+        session.add_all([objection, revocation])
+        session.flush()
+        ids = {"objection_id": str(objection.id), "revocation_id": str(revocation.id)}
+    return {"applicant_id": str(applicant["id"]), "application_id": str(application["id"])} | ids
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:

@@ -34,6 +34,8 @@ from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
+from citysafe.evaluation.applicants import views as evaluation_applicants_views
+from citysafe.evaluation.workflow import views as evaluation_workflow_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -67,6 +69,7 @@ from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
 from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
+from citysafe.web import evaluation_flow as web_evaluation_flow
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
 from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
@@ -128,6 +131,12 @@ EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
     emergency_warnings_views.router,
     emergency_warnings_views.public_router,
 )
+# The demonstration-city applicants and the creation workflow, with the public 公示 list (issue #14 points 1, 6).
+EVALUATION_WORKFLOW_ROUTERS: tuple[APIRouter, ...] = (
+    evaluation_applicants_views.router,
+    evaluation_workflow_views.router,
+    evaluation_workflow_views.public_router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -152,6 +161,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
+    web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -191,7 +201,8 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api = Branch(API_PREFIX, prefix=API_PREFIX)
     api.get("/health", tags=["system"], operation_id="health")(health)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
-                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS),
+                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
+                            *EVALUATION_WORKFLOW_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

@@ -35,6 +35,8 @@ from citysafe.emergency.routing import models as routing_models
 from citysafe.emergency.shelters import models as shelters_models
 from citysafe.emergency.warnings import models as warnings_models
 from citysafe.evaluation import models as evaluation_models
+from citysafe.evaluation.workflow import handlers as evaluation_handlers
+from citysafe.evaluation.workflow import models as evaluation_workflow_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import duty as firewatch_duty
@@ -84,6 +86,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     warnings_models,
     mutualaid_models,
     evaluation_models,
+    evaluation_workflow_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
@@ -98,6 +101,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     firewatch_handlers,
     hazards_handlers,
     emergency_handlers,
+    evaluation_handlers,
 )
 
 

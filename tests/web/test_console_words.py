@@ -46,6 +46,9 @@ NOT_READ = {
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
     "/emergency/incidents/{incident_id}/dispatch/panel": "the 调派 form the incident room loads after the page, a "
                                                           "fragment read in the room by the dispatch browser tests",
+    # The demo city has no 参评对象 yet (issue #14 point 9); tests/evaluation/test_flow_pages.py and the e2e read them.
+    "/evaluation/creation/applicants/{applicant_id}": "the demo city registers no applicant yet (issue #14 point 9)",
+    "/evaluation/creation/applications/{application_id}": "the demo city has no application yet (issue #14 point 9)",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     hazard_deadline_days_general: int = Field(default=30, gt=0)
     hazard_deadline_days_major: int = Field(default=90, gt=0)
     hazard_escalation_days: float = Field(default=7, gt=0)
+    # Evaluation (citysafe.evaluation.workflow): days the 拟命名名单 stays on public 公示 for objections. [U] the
+    # plan names no length; 7 days is the usual 公示期 of provincial namings.
+    evaluation_publicity_days: int = Field(default=7, gt=0)
     hazard_sweep_seconds: float = Field(default=300, gt=0)
     hazard_standards_file: Path | None = None
     hazard_permit_rules_file: Path | None = None
