@@ -37,10 +37,13 @@ def warm(ctx: AppContext) -> int:
 
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
-    try:
-        count = await asyncio.to_thread(warm, ctx)
-        log.info("risk map: %d division boundaries cached", count)
-    except Exception:  # a database without divisions yet must not stop the app from serving
-        log.warning("risk map: boundary cache not warmed", exc_info=True)
-    gc.freeze()
+    # Only a server process (serve, demo: ``settle_heap``) lives long enough for either to pay: an app made for
+    # one test or one command would warm boundaries nobody asks for (0.15-0.3 s per test in the suite).
+    if ctx.settings.settle_heap:
+        try:
+            count = await asyncio.to_thread(warm, ctx)
+            log.info("risk map: %d division boundaries cached", count)
+        except Exception:  # a database without divisions yet must not stop the app from serving
+            log.warning("risk map: boundary cache not warmed", exc_info=True)
+        gc.freeze()
     yield
