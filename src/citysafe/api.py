@@ -32,6 +32,8 @@ from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
+from citysafe.evaluation.facts import views as evaluation_facts_views
+from citysafe.evaluation.indicators import views as evaluation_indicators_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -64,6 +66,7 @@ from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
 from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
+from citysafe.web import evaluation_indicators as web_evaluation_indicators
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
 from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
@@ -126,6 +129,11 @@ EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
     emergency_warnings_views.router,
     emergency_warnings_views.public_router,
 )
+# 城市安全状况 indicators and the platform's own evidence for the score sheets (issue #14 points 4 and 5).
+EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
+    evaluation_indicators_views.router,
+    evaluation_facts_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -150,6 +158,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
+    web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -210,7 +219,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         return {"status": "ok"}
 
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
-                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS),
+                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
+                            *EVALUATION_INDICATOR_ROUTERS),
                       under=API_PREFIX)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -35,6 +35,7 @@ from citysafe.emergency.routing import models as routing_models
 from citysafe.emergency.shelters import models as shelters_models
 from citysafe.emergency.warnings import models as warnings_models
 from citysafe.evaluation import models as evaluation_models
+from citysafe.evaluation.indicators import models as indicator_models
 from citysafe.firewatch import events as firewatch_events
 from citysafe.firewatch import handlers as firewatch_handlers
 from citysafe.firewatch.alarms import duty as firewatch_duty
@@ -84,6 +85,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     warnings_models,
     mutualaid_models,
     evaluation_models,
+    indicator_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

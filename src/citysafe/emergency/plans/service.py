@@ -263,3 +263,25 @@ def match_reads(session: Session, *, match_in: MatchIn) -> list[MatchRead]:
     reads = plan_reads(session, [plan for plan, _ in found])
     return [MatchRead(plan=read, level=m.level, level_name=RESPONSE_LEVEL_NAMES_ZH[m.level],
                       trigger_index=m.trigger_index) for read, (_, m) in zip(reads, found, strict=True)]
+
+
+def evaluation_figures(session: Session, *, region_code: str, first: date, last: date,
+                       limit: int = 10) -> dict[str, dict[str, object]]:
+    """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's plans, those filed
+    (备案 recorded), and the drills held between ``first`` and ``last`` (inclusive). Each: {"count", "records"}."""
+    from sqlalchemy import func
+
+    from citysafe.emergency.drills.models import Drill
+
+    plans = [in_region(EmergencyPlan.region_code, region_code)]
+    filed = [*plans, EmergencyPlan.id.in_(select(PlanRecord.plan_id).where(PlanRecord.kind == "filing"))]
+    held = [Drill.state == "held", Drill.held_on >= first, Drill.held_on <= last,
+            Drill.plan_id.in_(select(EmergencyPlan.id).where(*plans))]
+    out: dict[str, dict[str, object]] = {}
+    for key, model, label, conditions in (("plans", EmergencyPlan, EmergencyPlan.title, plans),
+                                          ("plans_filed", EmergencyPlan, EmergencyPlan.title, filed),
+                                          ("drills_held", Drill, Drill.title, held)):
+        count = int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+        rows = session.execute(select(model.id, label).where(*conditions).order_by(model.id.desc()).limit(limit))
+        out[key] = {"count": count, "records": [(int(r[0]), str(r[1])) for r in rows]}
+    return out
