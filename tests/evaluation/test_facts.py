@@ -31,7 +31,8 @@ def records(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict
     office = make_user("district_office", "320102", username="xuanwu")
     plan = ok(client.post("/api/v1/emergency/plans", headers=office, json=fire_plan()))
     ok(client.post(f"/api/v1/emergency/plans/{plan['id']}/records", headers=office,
-                   json={"kind": "filing", "on": "2026-05-10", "authority": "玄武区应急管理局", "reference": "备2026-01"}))
+                   json={"kind": "filing", "on": "2026-05-10", "authority": "玄武区应急管理局",
+                         "reference": "备2026-01"}))
     drill = ok(client.post("/api/v1/emergency/drills", headers=office, json={
         "plan_id": plan["id"], "title": "玄武区商场火灾综合应急演练", "content_kind": "comprehensive",
         "form_kind": "live", "scheduled_on": "2026-05-20", "place": "新街口某商场", "organizer": "玄武区应急管理局"}))
@@ -69,7 +70,8 @@ def test_facts_are_computed_from_the_records_with_links(client: TestClient, reco
     capacity = records["shelter"]["capacity"]
     assert facts["shelter_capacity_per_resident"]["value"] == round(capacity * 100 / 500_000, 2)
     assert any(r["type"] == "indicator_base" for r in facts["shelter_capacity_per_resident"]["records"])
-    assert facts["fire_units_online_rate"]["value"] is None and "尚无联网单位" in facts["fire_units_online_rate"]["note"]
+    assert facts["fire_units_online_rate"]["value"] is None
+    assert "尚无联网单位" in facts["fire_units_online_rate"]["note"]
     assert facts["white_paper"]["value"] == "未编制"
     assert facts["late_reports"]["value"] == 0
     assert facts["risk_sources"]["value"] == 0 and facts["risk_assessed_share"]["value"] is None
