@@ -105,10 +105,12 @@ def facts_page(request: Request, db: DbSession) -> Response:
 
 
 def _items_by_fact() -> dict[str, list[str]]:
+    """fact key -> the titles of the sheet items (national-2019) that show it."""
+    titles = facts.item_titles()
     out: dict[str, list[str]] = {}
     for item_id, keys in facts.fact_items().items():
         for key in keys:
-            out.setdefault(key, []).append(item_id)
+            out.setdefault(key, []).append(titles.get(item_id, item_id))
     return out
 
 

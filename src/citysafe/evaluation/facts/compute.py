@@ -66,6 +66,23 @@ def fact_items() -> dict[str, list[str]]:
     return data
 
 
+@lru_cache(maxsize=1)
+def item_titles() -> dict[str, str]:
+    """criteria item id -> its title in the shipped national-2019 set, without the "（待核实）" marks."""
+    text = (resources.files("citysafe.evaluation") / "data" / "national-2019.json").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            title = str(item.get("title", ""))
+            title = title.replace("其余三级项（待核实）", "（其余三级项）").replace("三级项（待核实）", "")
+            out[str(item.get("id"))] = title.replace("（待核实）", "")
+            walk(item.get("children") or item.get("items") or [])
+
+    walk(json.loads(text)["items"])
+    return out
+
+
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The year in China as a UTC range [start, end)."""
     return (datetime(year, 1, 1, tzinfo=SHANGHAI).astimezone(UTC),
@@ -189,7 +206,7 @@ def _emergency(session: Session, region: str, year: int, now: datetime, settings
                _list("值班台", "/emergency")],
               f"{year}年事件 {late['incidents']} 起，其中 {late['late_incidents']} 起有迟报（演练不计）"),
         _fact("shelter_capacity_per_resident", per_hundred, now, shelter_records,
-              (f"避难场所 {shelters['count']} 处，可容纳 {shelters['capacity']} 人；常住人口 {residents} 人"
+              (f"避难场所 {shelters['count']} 处，可容纳 {shelters['capacity']:,} 人；常住人口 {residents:,} 人"
                f"（{base.year if base else ''}年）") if residents
               else "未导入常住人口（城市安全状况指标页导入分母），无法计算"),
     ]

@@ -46,7 +46,7 @@ from citysafe.regions import service as regions_service
 DEATH_CLASS: dict[str, str] = {"production_deaths": "production", "road_deaths": "road", "fire_deaths": "fire",
                                "industrial_deaths": "industrial",
                                "special_equipment_deaths": "special_equipment"}
-ALL_ZERO_POLICY = "连续三年均为零视为达标（calc/indicators.py，docs/evaluation.md；政策待确认 [U]）"
+ALL_ZERO_POLICY = "连续三年均为零视为达标（此口径待省级确认）"
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +170,7 @@ def table(session: Session, *, region_code: str, year_from: int | None = None, y
     return IndicatorTable(region_code=region_code, region_name=names.get(region_code, region_code), years=rows,
                           verdicts=verdicts(session, region_code=region_code, series=series, all_zero=all_zero),
                           all_zero_policy=ALL_ZERO_POLICY if all_zero == "pass" else "连续三年均为零视为未达标",
-                          classes={k: f"{r['label']}：{r['rule']}" + (" [U]" if r.get("tag") == "U" else "")
+                          classes={k: f"{r['label']}：{r['rule']}" + ("（口径待核实）" if r.get("tag") == "U" else "")
                                    for k, r in rules_data()["classes"].items()},
                           unclassified_deaths={y: n for y, n in unclassified.items() if n})
 
