@@ -115,3 +115,17 @@ def test_api_export_and_page(stored: AppContext, client: TestClient, make_user: 
     assert page.status_code == 200
     assert "道路交通事故万车死亡率" in page.text and "数据不足" in page.text and "分母为零" in page.text
     assert "/emergency/ledger?year_from=2024&amp;year_to=2024&amp;region=320102&amp;subtype=road_traffic" in page.text
+
+
+def test_an_administrator_sets_a_target_on_the_console_and_a_district_office_cannot(
+        stored: AppContext, client: TestClient, make_user: UserFactory) -> None:
+    make_user("district_office", "320102", username="xuanwu")
+    assert client.post("/login", data={"username": "xuanwu", "password": "correct-horse"}).status_code in (200, 303)
+    form = {"region": REGION, "rate": "fire_death_rate", "value": "0.7", "source": "省“十四五”规划（测试）"}
+    assert client.post("/evaluation/indicators/targets", data=form, follow_redirects=False).status_code == 403
+    make_user("admin", "320000", username="root")
+    assert client.post("/login", data={"username": "root", "password": "correct-horse"}).status_code in (200, 303)
+    bad = client.post("/evaluation/indicators/targets", data=form | {"value": "三"}, follow_redirects=True)
+    assert "对标值须填写数字" in bad.text
+    saved = client.post("/evaluation/indicators/targets", data=form, follow_redirects=True)
+    assert saved.status_code == 200 and "对标值已保存" in saved.text and "省“十四五”规划（测试）" in saved.text

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context
@@ -21,15 +22,16 @@ from citysafe.core.validators import validate_division_code
 from citysafe.evaluation.facts import compute as facts
 from citysafe.evaluation.facts.views import sheet_in_scope
 from citysafe.evaluation.indicators import importer, service
-from citysafe.evaluation.indicators.schemas import BASE_UNITS_ZH, RATE_UNITS_ZH, VERDICT_NAMES_ZH
+from citysafe.evaluation.indicators.schemas import BASE_UNITS_ZH, RATE_UNITS_ZH, VERDICT_NAMES_ZH, TargetIn
 from citysafe.evaluation.indicators.views import read_rows
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back, flash
-from citysafe.web.i18n import translator
-from citysafe.web.messages import error_detail
+from citysafe.web.i18n import N_, translator
+from citysafe.web.messages import error_detail, form_message
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/evaluation/indicators"
+TARGET_LABELS = {"value": N_("对标值"), "source": N_("来源文件"), "rate": N_("指标"), "region_code": N_("行政区划代码")}
 
 
 def _region(request: Request, principal: Principal) -> str:
@@ -49,6 +51,7 @@ def _indicators_page(request: Request, db: DbSession, principal: Principal, *, p
                   targets=service.targets(db, region_code=region), flash=flash(request), problems=problems or [],
                   error=error, columns=importer.TEMPLATE_HEADER, local=format_local,
                   can_import=principal.can(Permission.WRITE_EVALUATION),
+                  can_set_targets=principal.can(Permission.MANAGE_CRITERIA),
                   export_url=f"/api/v1/evaluation/indicators.xlsx?region={region}")
     page.status_code = status
     return page
@@ -82,6 +85,29 @@ def import_upload(request: Request, db: DbSession, file: Annotated[UploadFile, F
                                 error=t.gettext("文件有问题，未导入任何数据") if listed else error_detail(exc, t))
     t = translator(request)
     return back(f"{PAGE}?region={code}", ok=t.gettext("已导入 %(n)s 个年度的分母数据", n=len(checked)))
+
+
+@router.post(PAGE + "/targets", response_class=HTMLResponse)
+def set_target(request: Request, db: DbSession, region: Annotated[str, Form(max_length=12)],
+               rate: Annotated[str, Form(max_length=40)], value: Annotated[str, Form(max_length=30)],
+               source: Annotated[str, Form(max_length=2000)] = "", label: Annotated[str, Form(max_length=200)] = "",
+               ) -> Response:
+    """对标值: an administrator sets the region's target for one rate, with the document it comes from."""
+    principal = page_principal(request, db)
+    auth_service.require(principal, Permission.MANAGE_CRITERIA)
+    t = translator(request)
+    path = f"{PAGE}?region={region}"
+    try:
+        number = float(value)
+    except ValueError:
+        return back(path, error=t.gettext("对标值须填写数字"))
+    try:
+        data = TargetIn(region_code=region, rate=rate, value=number, label=label, source=source)
+        service.set_target(db, data=data, actor=principal.username, now=app_context(request).clock.now())
+    except (CitysafeError, ValidationError) as exc:
+        db.rollback()
+        return back(path, error=form_message(exc, TARGET_LABELS, t))
+    return back(path, ok=t.gettext("对标值已保存"))
 
 
 def _year(request: Request, default: int) -> int:
