@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -237,9 +238,9 @@ def evaluation_figures(session: Session, *, region_code: str, start: datetime, e
     [start, end) and those handled (closed by an operator's decision). Each: {"count", "records": [(id, label)]}."""
     from citysafe.firewatch.registry.models import Uitd
 
-    def listed(stmt_count: object, stmt_rows: object) -> dict[str, object]:
-        count = int(session.scalar(stmt_count) or 0)  # type: ignore[call-overload]
-        rows = session.execute(stmt_rows).all()  # type: ignore[call-overload]
+    def listed(stmt_count: Any, stmt_rows: Any) -> dict[str, object]:
+        count = int(session.scalar(stmt_count) or 0)
+        rows = session.execute(stmt_rows).all()
         return {"count": count, "records": [(int(r[0]), str(r[1])) for r in rows]}
 
     units = [FireUnit.active.is_(True), in_region(FireUnit.region_code, region_code)]
