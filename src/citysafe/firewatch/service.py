@@ -36,7 +36,7 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry import service as registry_service
-from citysafe.firewatch.registry.models import FireUnit
+from citysafe.firewatch.registry.models import FireUnit, Uitd
 
 __all__ = [
     "SHIFT_CHANGES",
@@ -236,8 +236,6 @@ def evaluation_figures(session: Session, *, region_code: str, start: datetime, e
     """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's active networked units
     and those online now (a registered transmission device heard from and not offline); fire alarms received in
     [start, end) and those handled (closed by an operator's decision). Each: {"count", "records": [(id, label)]}."""
-    from citysafe.firewatch.registry.models import Uitd
-
     def listed(stmt_count: Any, stmt_rows: Any) -> dict[str, object]:
         count = int(session.scalar(stmt_count) or 0)
         rows = session.execute(stmt_rows).all()

@@ -20,8 +20,10 @@ from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
+from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, State, is_overdue
+from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.enums import LEVEL_NAMES_ZH, HazardCategory, HazardLevel, HazardSource
+from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.schemas import OpenHazard, validate_region_code
 from citysafe.hazards.tickets import cache as tickets_cache
 from citysafe.hazards.tickets import service as tickets_service
@@ -260,10 +262,6 @@ def evaluation_figures(session: Session, *, region_code: str, start: datetime, e
     """Counts of a region's hazard work in [start, end), each with its first records: tickets found, closed
     (销号) and closed by their deadline; dangerous-work permits; enforcement records and penalties; joint
     punishments decided. Each value is {"count": n, "records": [(id, label), …]}."""
-    from citysafe.hazards.calc.lifecycle import State
-    from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
-    from citysafe.hazards.permits.models import WorkPermit
-
     found = [in_region(HazardTicket.region_code, region_code), HazardTicket.created_at >= start,
              HazardTicket.created_at < end, HazardTicket.state != State.DISMISSED.value]
     closed = [*found, HazardTicket.state == State.CLOSED.value]

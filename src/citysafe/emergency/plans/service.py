@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import OFFICE_ROLES, Role
@@ -17,6 +17,7 @@ from citysafe.core.errors import Forbidden, NotFound, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
 from citysafe.core.validators import within_region
+from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.plans import documents
 from citysafe.emergency.plans.calc.matching import (
     RESPONSE_LEVEL_NAMES_ZH,
@@ -269,10 +270,6 @@ def evaluation_figures(session: Session, *, region_code: str, first: date, last:
                        limit: int = 10) -> dict[str, dict[str, object]]:
     """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's plans, those filed
     (备案 recorded), and the drills held between ``first`` and ``last`` (inclusive). Each: {"count", "records"}."""
-    from sqlalchemy import func
-
-    from citysafe.emergency.drills.models import Drill
-
     plans = [in_region(EmergencyPlan.region_code, region_code)]
     filed = [*plans, EmergencyPlan.id.in_(select(PlanRecord.plan_id).where(PlanRecord.kind == "filing"))]
     held = [Drill.state == "held", Drill.held_on >= first, Drill.held_on <= last,

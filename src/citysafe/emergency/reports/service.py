@@ -19,6 +19,7 @@ from citysafe.core.clock import as_utc, format_local
 from citysafe.core.config import Settings
 from citysafe.core.db import first_or_404
 from citysafe.core.errors import Conflict, field_error
+from citysafe.core.scope import in_region
 from citysafe.emergency import drill_mode, timeline
 from citysafe.emergency import service as incidents
 from citysafe.emergency.calc import clocks as calc
@@ -221,8 +222,6 @@ def late_reports(session: Session, *, region_code: str, start: datetime, end: da
                  now: datetime, limit: int = 10) -> dict[str, object]:
     """For the evaluation domain's evidence (issue #14 point 4), read-only: incidents of the region opened in
     [start, end) (drills left out) with their information-report clocks missed (迟报), as on the duty desk."""
-    from citysafe.core.scope import in_region
-
     incidents_in = list(session.scalars(select(Incident).where(
         in_region(Incident.region_code, region_code), Incident.opened_at >= start, Incident.opened_at < end)
         .order_by(Incident.opened_at.desc(), Incident.id.desc())))
