@@ -76,6 +76,9 @@ def test_facts_are_computed_from_the_records_with_links(client: TestClient, reco
     assert facts["late_reports"]["value"] == 0
     assert facts["risk_sources"]["value"] == 0 and facts["risk_assessed_share"]["value"] is None
     assert facts["plans_filed_rate"]["as_of"] == NOW.isoformat()
+    fire = facts["rate_fire_death_rate"]  # no denominators for 2026: the rate is not computed, and says so
+    assert fire["value"] is None and "数据不足" in fire["note"]
+    assert fire["records"][-1]["url"] == "/evaluation/indicators?region=320102#year-2026"
 
 
 def _sheet(ctx: AppContext, region: str = "320102") -> int:

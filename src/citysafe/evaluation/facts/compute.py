@@ -28,6 +28,7 @@ from citysafe.emergency.plans import service as plans_service
 from citysafe.emergency.reports import service as reports_service
 from citysafe.emergency.shelters import service as shelters_service
 from citysafe.evaluation.indicators import service as indicators
+from citysafe.evaluation.indicators.schemas import RATE_UNITS_ZH
 from citysafe.evaluation.models import Sheet, SheetItem
 from citysafe.firewatch import service as firewatch_service
 from citysafe.hazards import service as hazards_service
@@ -55,6 +56,7 @@ FACTS: dict[str, tuple[str, str]] = {  # key -> (label, unit)
     "drill_duties_overdue": ("逾期未演练的演练义务", "项"),
     "late_reports": ("信息报告迟报", "次"),
     "shelter_capacity_per_resident": ("应急避难场所人均容量（每百名常住人口可容纳）", "人/百人"),
+    **{f"rate_{rate}": (label, RATE_UNITS_ZH[rate]) for rate, label in indicators.rate_names().items()},
 }
 
 
@@ -212,11 +214,32 @@ def _emergency(session: Session, region: str, year: int, now: datetime, settings
     ]
 
 
+def _rates(session: Session, region: str, year: int, now: datetime) -> list[Fact]:
+    """The 城市安全状况 rates of the year with the trend and benchmark verdicts, linked to the indicators page."""
+    table = indicators.table(session, region_code=region, year_to=year)
+    row = next((y for y in table.years if y.year == year), None)
+    out = []
+    for verdict in table.verdicts:
+        rate = next((r for r in row.rates if r.name == verdict.name), None) if row else None
+        deaths = next((d for d in row.deaths if rate and d.key == rate.deaths_key), None) if row else None
+        records = [{"type": "indicators", "id": None, "label": "城市安全状况指标",
+                    "url": f"/evaluation/indicators?region={region}#year-{year}"}]
+        if deaths is not None:
+            records.insert(0, {"type": "ledger", "id": None, "label": f"{year}年{deaths.label}（{deaths.deaths} 人）",
+                               "url": deaths.url})
+        note = (f"近三年逐年下降：{verdict.trend_name}；不高于对标值 {verdict.target:g}：{verdict.lte_name}"
+                + (f"；{rate.note}" if rate and rate.note else ""))
+        out.append(_fact(f"rate_{verdict.name}", rate.value if rate else None, now, records,
+                         note if row else f"{year}年无事故台账记录，也未导入分母"))
+    return out
+
+
 def compute(session: Session, *, region_code: str, year: int, settings: Settings, now: datetime) -> list[Fact]:
     """Every fact of the region and year, in the order of ``FACTS``."""
     indicators.check_region(session, region_code)
     found = [*_risk(session, region_code, year, now), *_hazards(session, region_code, year, now),
-             *_firewatch(session, region_code, year, now), *_emergency(session, region_code, year, now, settings)]
+             *_firewatch(session, region_code, year, now), *_emergency(session, region_code, year, now, settings),
+             *_rates(session, region_code, year, now)]
     order = list(FACTS)
     return sorted(found, key=lambda fact: order.index(fact["key"]))
 
