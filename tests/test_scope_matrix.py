@@ -26,6 +26,7 @@ from citysafe.core import jobs
 from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.evaluation.models import CriteriaVersion, Sheet
 from citysafe.hazards.inspection import checklists
 
 A, B = "320102", "320104"
@@ -52,6 +53,7 @@ WRITE_BODIES: dict[str, dict[str, Any] | None] = {
     "emergency_warnings_update": {"level": 1},
     "emergency_warnings_cancel": {"note": "越权"},
     "emergency_warnings_resend": None,
+    "evaluation_sheet_facts": None,
     "organizations_update": {"name": "改名"},
     "hazards_tickets_transition": {"action": "dismiss", "note": "越权"},
     "hazards_checklists_update": {"name": "改名"},
@@ -206,6 +208,16 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         session.add(job)
         session.flush()
         job_id = job.id
+        # A score sheet of A's (issue #14): written directly until the sheets' own API seeds one here.
+        criteria = CriteriaVersion(set_id="matrix", version="1", kind="demonstration", title=MARK, digest="0" * 64,
+                                   document={}, origin="shipped", created_by=MARK)
+        session.add(criteria)
+        session.flush()
+        sheet = Sheet(purpose="self", year=2026, subject_name=MARK, criteria_id=criteria.id, region_code=A,
+                      created_by=MARK)
+        session.add(sheet)
+        session.flush()
+        sheet_id = sheet.id
     return {"user_id": str(department_id), "claim_id": str(claim.json()["id"]),
             "job_id": str(job_id), "org_id": str(org["id"]), "ticket_id": str(ticket["id"]),
             "place_id": str(place["id"]),
@@ -213,7 +225,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
             "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
-            "incident_id": str(incident["id"]), "report_id": str(report["id"])} | emergency
+            "incident_id": str(incident["id"]), "report_id": str(report["id"]), "sheet_id": str(sheet_id)} | emergency
 
 
 def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:

@@ -35,6 +35,7 @@ from citysafe.emergency.routing import models as routing_models
 from citysafe.emergency.shelters import models as shelters_models
 from citysafe.emergency.warnings import models as warnings_models
 from citysafe.evaluation import models as evaluation_models
+from citysafe.evaluation.indicators import models as indicator_models
 from citysafe.evaluation.workflow import handlers as evaluation_handlers
 from citysafe.evaluation.workflow import models as evaluation_workflow_models
 from citysafe.firewatch import events as firewatch_events
@@ -87,6 +88,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     mutualaid_models,
     evaluation_models,
     evaluation_workflow_models,
+    indicator_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

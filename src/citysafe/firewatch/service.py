@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -35,7 +36,7 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.protocols.gb26875.tables import component_type_name
 from citysafe.firewatch.registry import service as registry_service
-from citysafe.firewatch.registry.models import FireUnit
+from citysafe.firewatch.registry.models import FireUnit, Uitd
 
 __all__ = [
     "SHIFT_CHANGES",
@@ -228,3 +229,32 @@ def units_in_box(session: Session, *, box: BoundingBox) -> list[MapPoint]:
                            .where(FireUnit.active.is_(True), FireUnit.lon.between(box.west, box.east),
                                   FireUnit.lat.between(box.south, box.north)))
     return [MapPoint(id=row.id, name=row.name, lon=row.lon, lat=row.lat) for row in rows]
+
+
+def evaluation_figures(session: Session, *, region_code: str, start: datetime, end: datetime,
+                       limit: int = 10) -> dict[str, dict[str, object]]:
+    """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's active networked units
+    and those online now (a registered transmission device heard from and not offline); fire alarms received in
+    [start, end) and those handled (closed by an operator's decision). Each: {"count", "records": [(id, label)]}."""
+    def listed(stmt_count: Any, stmt_rows: Any) -> dict[str, object]:
+        count = int(session.scalar(stmt_count) or 0)
+        rows = session.execute(stmt_rows).all()
+        return {"count": count, "records": [(int(r[0]), str(r[1])) for r in rows]}
+
+    units = [FireUnit.active.is_(True), in_region(FireUnit.region_code, region_code)]
+    online = [*units, FireUnit.id.in_(select(Uitd.unit_id).where(
+        Uitd.registered.is_(True), Uitd.last_seen_at.is_not(None), Uitd.offline_since.is_(None)))]
+    fires = [Alarm.kind == AlarmKind.FIRE.value, in_region(Alarm.region_code, region_code),
+             Alarm.first_received_at >= start, Alarm.first_received_at < end]
+    handled = [*fires, Alarm.state.in_([s.value for s in DECISION_STATES])]
+    out = {}
+    for key, model, label, conditions in (("units", FireUnit, FireUnit.name, units),
+                                          ("units_online", FireUnit, FireUnit.name, online),
+                                          ("fire_alarms", Alarm, Alarm.unit_name, fires),
+                                          ("fire_alarms_handled", Alarm, Alarm.unit_name, handled)):
+        out[key] = listed(select(func.count()).select_from(model).where(*conditions),
+                          select(model.id, label).where(*conditions).order_by(model.id.desc()).limit(limit))
+    return out
+
+
+DECISION_STATES = (AlarmState.CONFIRMED, AlarmState.FALSE_ALARM, AlarmState.TEST)

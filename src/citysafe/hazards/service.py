@@ -20,8 +20,10 @@ from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.geo import BoundingBox, MapPoint
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, is_overdue
+from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, State, is_overdue
+from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.enums import LEVEL_NAMES_ZH, HazardCategory, HazardLevel, HazardSource
+from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.schemas import OpenHazard, validate_region_code
 from citysafe.hazards.tickets import cache as tickets_cache
 from citysafe.hazards.tickets import service as tickets_service
@@ -244,3 +246,37 @@ def note_promoted(session: Session, *, ticket_id: int, incident_id: int, inciden
     tickets_service.add_note(session, ticket=ticket, action=PROMOTED, principal=principal, now=now,
                              note=f"已升级为突发事件 {incident_number}",
                              data={"incident_id": incident_id, "incident_number": incident_number})
+
+
+# --- figures for the evaluation domain's evidence (issue #14 point 4), read-only -----------------------------
+
+def _listed(session: Session, model: Any, label: Any, conditions: list[Any], limit: int) -> dict[str, Any]:
+    """How many rows match, and the first ``limit`` of them (id, label), newest first."""
+    count = int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+    rows = session.execute(select(model.id, label).where(*conditions).order_by(model.id.desc()).limit(limit)).all()
+    return {"count": count, "records": [(int(row[0]), str(row[1])) for row in rows]}
+
+
+def evaluation_figures(session: Session, *, region_code: str, start: datetime, end: datetime,
+                       limit: int = 10) -> dict[str, dict[str, Any]]:
+    """Counts of a region's hazard work in [start, end), each with its first records: tickets found, closed
+    (销号) and closed by their deadline; dangerous-work permits; enforcement records and penalties; joint
+    punishments decided. Each value is {"count": n, "records": [(id, label), …]}."""
+    found = [in_region(HazardTicket.region_code, region_code), HazardTicket.created_at >= start,
+             HazardTicket.created_at < end, HazardTicket.state != State.DISMISSED.value]
+    closed = [*found, HazardTicket.state == State.CLOSED.value]
+    return {
+        "tickets_found": _listed(session, HazardTicket, HazardTicket.title, found, limit),
+        "tickets_closed": _listed(session, HazardTicket, HazardTicket.title, closed, limit),
+        "tickets_on_time": _listed(session, HazardTicket, HazardTicket.title,
+                                   [*closed, HazardTicket.closed_at <= HazardTicket.deadline], limit),
+        "permits": _listed(session, WorkPermit, WorkPermit.organization_name,
+                           [in_region(WorkPermit.region_code, region_code), WorkPermit.created_at >= start,
+                            WorkPermit.created_at < end], limit),
+        "enforcement": _listed(session, EnforcementRecord, EnforcementRecord.target_name,
+                               [in_region(EnforcementRecord.region_code, region_code),
+                                EnforcementRecord.inspected_at >= start, EnforcementRecord.inspected_at < end], limit),
+        "punishments": _listed(session, JointPunishment, JointPunishment.organization_name,
+                               [in_region(JointPunishment.region_code, region_code),
+                                JointPunishment.starts_at >= start, JointPunishment.starts_at < end], limit),
+    }

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import OFFICE_ROLES, Role
@@ -17,6 +17,7 @@ from citysafe.core.errors import Forbidden, NotFound, field_error
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
 from citysafe.core.validators import within_region
+from citysafe.emergency.drills.models import Drill
 from citysafe.emergency.plans import documents
 from citysafe.emergency.plans.calc.matching import (
     RESPONSE_LEVEL_NAMES_ZH,
@@ -263,3 +264,21 @@ def match_reads(session: Session, *, match_in: MatchIn) -> list[MatchRead]:
     reads = plan_reads(session, [plan for plan, _ in found])
     return [MatchRead(plan=read, level=m.level, level_name=RESPONSE_LEVEL_NAMES_ZH[m.level],
                       trigger_index=m.trigger_index) for read, (_, m) in zip(reads, found, strict=True)]
+
+
+def evaluation_figures(session: Session, *, region_code: str, first: date, last: date,
+                       limit: int = 10) -> dict[str, dict[str, object]]:
+    """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's plans, those filed
+    (备案 recorded), and the drills held between ``first`` and ``last`` (inclusive). Each: {"count", "records"}."""
+    plans = [in_region(EmergencyPlan.region_code, region_code)]
+    filed = [*plans, EmergencyPlan.id.in_(select(PlanRecord.plan_id).where(PlanRecord.kind == "filing"))]
+    held = [Drill.state == "held", Drill.held_on >= first, Drill.held_on <= last,
+            Drill.plan_id.in_(select(EmergencyPlan.id).where(*plans))]
+    out: dict[str, dict[str, object]] = {}
+    for key, model, label, conditions in (("plans", EmergencyPlan, EmergencyPlan.title, plans),
+                                          ("plans_filed", EmergencyPlan, EmergencyPlan.title, filed),
+                                          ("drills_held", Drill, Drill.title, held)):
+        count = int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+        rows = session.execute(select(model.id, label).where(*conditions).order_by(model.id.desc()).limit(limit))
+        out[key] = {"count": count, "records": [(int(r[0]), str(r[1])) for r in rows]}
+    return out

@@ -19,6 +19,7 @@ from citysafe.core.clock import as_utc, format_local
 from citysafe.core.config import Settings
 from citysafe.core.db import first_or_404
 from citysafe.core.errors import Conflict, field_error
+from citysafe.core.scope import in_region
 from citysafe.emergency import drill_mode, timeline
 from citysafe.emergency import service as incidents
 from citysafe.emergency.calc import clocks as calc
@@ -215,3 +216,34 @@ def prefill(incident: Incident, *, settings: Settings) -> dict[str, str]:
         "casualty_note": "", "measures": "", "other": "",
     }
 
+
+
+def late_reports(session: Session, *, region_code: str, start: datetime, end: datetime, settings: Settings,
+                 now: datetime, limit: int = 10) -> dict[str, object]:
+    """For the evaluation domain's evidence (issue #14 point 4), read-only: incidents of the region opened in
+    [start, end) (drills left out) with their information-report clocks missed (迟报), as on the duty desk."""
+    incidents_in = list(session.scalars(select(Incident).where(
+        in_region(Incident.region_code, region_code), Incident.opened_at >= start, Incident.opened_at < end)
+        .order_by(Incident.opened_at.desc(), Incident.id.desc())))
+    incidents_in = [i for i in incidents_in if not drill_mode.is_drill(i)]
+    ids = [i.id for i in incidents_in]
+    gradings: dict[int, list[IncidentGrading]] = {i: [] for i in ids}
+    filed: dict[int, list[IncidentReport]] = {i: [] for i in ids}
+    if ids:
+        for g in session.scalars(select(IncidentGrading).where(IncidentGrading.incident_id.in_(ids))
+                                 .order_by(IncidentGrading.at, IncidentGrading.id)):
+            gradings[g.incident_id].append(g)
+        for r in session.scalars(select(IncidentReport).where(IncidentReport.incident_id.in_(ids))):
+            filed[r.incident_id].append(r)
+    the_rules = rules(settings).clocks
+    late_total, late_incidents = 0, []
+    for incident in incidents_in:
+        computed = calc.compute(region_code=incident.region_code, grade_history=_history(gradings[incident.id]),
+                                known_at=known_at(incident), filings=_filings(filed[incident.id]),
+                                rules=the_rules, now=now)
+        late = calc.late_count(computed)
+        if late:
+            late_total += late
+            late_incidents.append((incident.id, incident.title))
+    return {"incidents": len(incidents_in), "late": late_total, "late_incidents": len(late_incidents),
+            "records": late_incidents[:limit]}

@@ -258,3 +258,12 @@ def summary(session: Session) -> dict[str, Any]:
     rows, _ = list_shelters(session, filters=ShelterFilter(), params=None)
     return {"shelters": len(rows), "capacity": sum(s.capacity for s in rows),
             "occupancy": sum(s.occupancy for s in rows), "open": sum(1 for s in rows if s.is_open)}
+
+
+def evaluation_figures(session: Session, *, region_code: str, limit: int = 10) -> dict[str, object]:
+    """For the evaluation domain's evidence (issue #14 point 4), read-only: the region's shelters, their total
+    capacity (persons) and the first of them."""
+    rows = list(session.scalars(select(Shelter).where(in_region(Shelter.region_code, region_code))
+                                .order_by(Shelter.capacity.desc(), Shelter.id)))
+    return {"count": len(rows), "capacity": sum(r.capacity for r in rows),
+            "records": [(r.id, r.name) for r in rows[:limit]]}
