@@ -32,6 +32,7 @@ from citysafe.emergency.routing import views as emergency_routing_views
 from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
+from citysafe.evaluation.sheets import views as evaluation_sheets_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -59,6 +60,7 @@ from citysafe.web import emergency_experts as web_emergency_experts
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_map as web_emergency_map
 from citysafe.web import emergency_mutualaid as web_emergency_mutualaid
+from citysafe.web import evaluation_sheets as web_evaluation_sheets
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
@@ -126,6 +128,10 @@ EMERGENCY_WARNING_ROUTERS: tuple[APIRouter, ...] = (
     emergency_warnings_views.router,
     emergency_warnings_views.public_router,
 )
+# Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
+EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
+    evaluation_sheets_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -150,6 +156,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
+    web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -210,7 +217,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         return {"status": "ok"}
 
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
-                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS),
+                            *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
+                            *EVALUATION_ROUTERS),
                       under=API_PREFIX)
     app.include_router(api)
     install_console(app, list(CONSOLE_ROUTERS))

@@ -31,6 +31,7 @@ from citysafe.evaluation.calc.criteria import (
     SHIPPED,
     CriteriaError,
     CriteriaSet,
+    Item,
     check,
     load_criteria,
     shipped_criteria,
@@ -88,6 +89,13 @@ def _unverified(criteria: CriteriaSet) -> Iterator[tuple[int, tuple[str, ...], A
     if criteria.bonus is not None:
         everything += list(_walk(criteria.bonus.items, 1, (criteria.bonus.title,)))
     return (entry for entry in everything if not entry[2].verified)
+
+
+def item_of(criteria: CriteriaSet, item_id: str) -> Item | None:
+    """Any item of the set (first-, second- or third-level, or a bonus item) by its id."""
+    bonus = criteria.bonus.items if criteria.bonus is not None else ()
+    return next((item for _, _, item in (*_walk(criteria.items, 1, ()), *_walk(bonus, 1, ())) if item.id == item_id),
+                None)
 
 
 def unverified_items(row: CriteriaVersion) -> list[dict[str, Any]]:

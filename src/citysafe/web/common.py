@@ -84,6 +84,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
     NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/evaluation", N_("示范城市评价"), "Evaluation", frozenset({_P.READ_AUDIT})),
+    NavItem("/evaluation/sheets", N_("评分与考核"), "Scoring and assessment", frozenset({_P.READ_EVALUATION})),
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )
