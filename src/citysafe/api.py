@@ -60,12 +60,12 @@ from citysafe.web import emergency_experts as web_emergency_experts
 from citysafe.web import emergency_ledger as web_emergency_ledger
 from citysafe.web import emergency_map as web_emergency_map
 from citysafe.web import emergency_mutualaid as web_emergency_mutualaid
-from citysafe.web import evaluation_sheets as web_evaluation_sheets
 from citysafe.web import emergency_plans as web_emergency_plans
 from citysafe.web import emergency_resources as web_emergency_resources
 from citysafe.web import emergency_roads as web_emergency_roads
 from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
+from citysafe.web import evaluation_sheets as web_evaluation_sheets
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
 from citysafe.web import firewatch_upkeep as web_firewatch_upkeep

@@ -45,14 +45,15 @@ def test_grades_from_the_bands_and_the_overview(ctx: AppContext) -> None:
         assert (fair.total, fair.grade) == (Decimal("70.00"), "合格")
         assert (poor.total, poor.grade) == (Decimal("55.00"), "不合格")
         with pytest.raises(Conflict):  # one sheet per subject and year
-            service.create(session, data=SheetCreate(purpose=Purpose.ASSESSMENT, year=2026, subject_name="市交通运输局"),
-                           principal=actor(), now=NOW)
+            service.create(session, principal=actor(), now=NOW, data=SheetCreate(
+                purpose=Purpose.ASSESSMENT, year=2026, subject_name="市交通运输局"))
         with pytest.raises(ValidationFailed) as wrong_set:
             service.create(session, data=SheetCreate(purpose=Purpose.ASSESSMENT, year=2026, subject_name="市水务局",
                                                      criteria_set="national-2019"), principal=actor(), now=NOW)
         assert "考核细则" in wrong_set.value.detail_zh
         view = assessment.overview(session, year=2026)
-        assert [r.subject_name for r in view.rows] == ["市应急管理局", "市住房和城乡建设局", "市交通运输局", "玄武区人民政府"]
+        assert [r.subject_name for r in view.rows] == ["市应急管理局", "市住房和城乡建设局", "市交通运输局",
+                                                       "玄武区人民政府"]
         assert view.by_grade == {"优秀": 1, "良好": 1, "合格": 1}  # the draft is not yet a result
         assert view.rows[0].performance_grade == criteria_store.DEFAULT_PERFORMANCE["优秀"]
         assert "四（三）" in view.performance_source and assessment.overview(session, year=2025).rows == []

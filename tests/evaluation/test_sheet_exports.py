@@ -17,8 +17,8 @@ from citysafe.core.db import unit_of_work
 from citysafe.evaluation.sheets import export, report, scoring, service
 from citysafe.evaluation.sheets.schemas import EvidenceLink, ItemUpdate, SheetDetail
 
-HEADER = ["一级项", "二级项", "三级项", "评价内容", "扣分标准", "扣分", "得分", "证明材料", "责任单位", "完成时限和进度",
-          "不适用原因说明"]
+HEADER = ["一级项", "二级项", "三级项", "评价内容", "扣分标准", "扣分", "得分", "证明材料", "责任单位",
+          "完成时限和进度", "不适用原因说明"]
 
 
 def _filled(ctx: AppContext) -> SheetDetail:

@@ -38,7 +38,8 @@ def test_items_are_scored_and_explained_line_by_line(ctx: AppContext) -> None:
                             data=ItemUpdate(deduction=Decimal("0.5"), reason="重大危险源备案不全"))
         detail = scoring.detail(session, sheet)
         items = {i.item_id: i for i in detail.items}
-        assert items["1.1.1"].score == 0.5 and "每发现一处扣0.5分，2分扣完为止：发现 3 处，扣1.5分" in items["1.1.1"].explanation
+        assert items["1.1.1"].score == 0.5
+        assert "每发现一处扣0.5分，2分扣完为止：发现 3 处，扣1.5分" in items["1.1.1"].explanation
         assert items["1.1.2"].lines[0].text_zh == "改造率 75%，≤80%，扣1分" and items["1.1.2"].score == 1
         assert items["2.2.4"].explanation.endswith("评审扣分：重大危险源备案不全，扣0.5分；得3.5分")
         assert detail.total == 7 and float(sheet.total) == 7.0

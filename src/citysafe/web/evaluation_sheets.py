@@ -91,7 +91,7 @@ def _rule_inputs(item: Item, findings: dict[str, Any]) -> list[dict[str, Any]]:
     for rule in item.rules:
         kind = rule.type
         unit = getattr(rule, "unit", "")
-        hint = {"per_finding": "发现问题数（处）", "award": "次数", "binary": "是否符合",
+        hint = {"per_finding": N_("发现问题数（处）"), "award": N_("次数"), "binary": N_("是否符合"),
                 "threshold": f"{getattr(rule, 'metric', '')}（{unit}）" if unit else getattr(rule, "metric", "")}[kind]
         out.append({"id": rule.id, "type": kind, "text": rule.text or rule.id, "hint": hint,
                     "value": findings.get(rule.id, "")})
@@ -108,7 +108,7 @@ def sheet_page(request: Request, sheet_id: RowId, db: DbSession, item: str = "")
     leaf = next((x for _, x in criteria.leaves() if chosen and x.id == chosen.item_id), None)
     groups: list[dict[str, Any]] = []
     for entry in detail.items:
-        key = (entry.level1 or "鼓励项", entry.level2)
+        key = (entry.level1 or N_("鼓励项"), entry.level2)
         if not groups or (groups[-1]["level1"], groups[-1]["level2"]) != key:
             groups.append({"level1": key[0], "level2": key[1], "items": []})
         groups[-1]["items"].append(entry)
