@@ -75,4 +75,4 @@ def test_export_routes(client: TestClient, ctx: AppContext, make_user: UserFacto
     assert "filename*=UTF-8''" in xlsx.headers["content-disposition"]
     word = client.get(f"/api/v1/evaluation/sheets/{sheet_id}/report.docx", headers=headers)
     assert word.status_code == 200 and word.content.startswith(b"PK")
-    assert client.get(f"/api/v1/evaluation/sheets/{sheet_id}/report.odt", headers=headers).status_code == 422
+    assert client.get(f"/api/v1/evaluation/sheets/{sheet_id}/report.odt", headers=headers).status_code == 404

@@ -5,7 +5,7 @@ submit → lock | return, exports), and the yearly 考核 overview ``/assessment
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
@@ -207,14 +207,25 @@ def export_xlsx(sheet_id: RowId, db: DbSession, principal: Reader) -> Response:
     return Response(export.workbook_bytes(detail), media_type=XLSX, headers={"Content-Disposition": _attachment(name)})
 
 
-@router.get("/sheets/{sheet_id}/report.{fmt}", operation_id="evaluation_sheet_report",
-            responses={200: {"content": {DOCX: {}, "application/pdf": {}}}})
-def report_file(sheet_id: RowId, fmt: Literal["docx", "pdf"], db: DbSession, principal: Reader) -> Response:
-    """自评报告 (or 考核结果报告) as DOCX or PDF."""
+def _report(db: DbSession, sheet_id: int, fmt: str) -> Response:
     detail = scoring.detail(db, service.get(db, sheet_id=sheet_id))
     name = f"{report.title_of(detail)}.{fmt}"
     return Response(report.render(detail, fmt), media_type=DOCX if fmt == "docx" else "application/pdf",
                     headers={"Content-Disposition": _attachment(name)})
+
+
+@router.get("/sheets/{sheet_id}/report.docx", operation_id="evaluation_sheet_report_docx",
+            responses={200: {"content": {DOCX: {}}}})
+def report_docx(sheet_id: RowId, db: DbSession, principal: Reader) -> Response:
+    """自评报告 (or 考核结果报告) as Word."""
+    return _report(db, sheet_id, "docx")
+
+
+@router.get("/sheets/{sheet_id}/report.pdf", operation_id="evaluation_sheet_report_pdf",
+            responses={200: {"content": {"application/pdf": {}}}})
+def report_pdf(sheet_id: RowId, db: DbSession, principal: Reader) -> Response:
+    """自评报告 (or 考核结果报告) as PDF."""
+    return _report(db, sheet_id, "pdf")
 
 
 @router.get("/assessment/overview", response_model=Overview, operation_id="evaluation_assessment_overview")
