@@ -47,7 +47,7 @@ SHARED_READS = {"checklist_id", "criteria_id"}  # criteria versions: everyone re
 
 # One valid body per write on an object, so that the request reaches the scope check.
 WRITE_BODIES: dict[str, Any] = {
-    "evaluation_criteria_edit_items": [{"item_id": "1.1.5", "title": "越权"}],
+    "evaluation_criteria_edit_items": [{"item_id": "1.2.5", "title": "越权"}],
     "evaluation_criteria_edit_grades": {"bands": [{"name": "优秀", "min": 0}]},
     "evaluation_sheet_item_update": {"deduction": 1, "reason": "越权"},
     "evaluation_sheet_evidence_upload": None,  # multipart: refused before or at the scope check alike

@@ -92,9 +92,10 @@ def test_a_verified_item_is_changed_only_by_a_new_file(ctx: AppContext) -> None:
         with pytest.raises(Conflict):
             criteria_store.edit_items(session, criteria_id=national.id, principal=actor(), now=NOW,
                                       edits=[ItemEdit(item_id="1.1.1", title="改名")])
-        with pytest.raises(ValidationFailed):  # verified needs a source
+        with pytest.raises(ValidationFailed) as no_source:  # verified needs a source
             criteria_store.edit_items(session, criteria_id=national.id, principal=actor(), now=NOW,
-                                      edits=[ItemEdit(item_id="1.1.5", verified=True)])
+                                      edits=[ItemEdit(item_id="1.2.8", verified=True)])
+        assert "1.2.8" in no_source.value.detail and "出处" in no_source.value.detail_zh
         assert _count(session) == before
 
 
@@ -113,3 +114,24 @@ def test_api_upload_refuses_naming_the_item_and_needs_the_permission(client, mak
     assert {r["set_id"] for r in listed} == {"small", "national-2019", "assessment-sample"}
     unverified = client.get(f"/api/v1/evaluation/criteria/{made.json()['id']}/unverified", headers=city).json()
     assert any(u["item_id"] == "2.2.4" for u in unverified)
+
+
+def test_console_edit_form_makes_a_version_or_names_the_item(client, ctx: AppContext, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("province_office", "320000", username="sheng")
+    client.post("/login", data={"username": "sheng", "password": "correct-horse"})
+    page = client.get("/evaluation/criteria")
+    assert page.status_code == 200 and "待核实条目" in page.text
+    with unit_of_work(ctx.session_factory) as session:
+        national = criteria_store.latest(session, set_id="national-2019", now=NOW)
+        before, national_id = _count(session), national.id
+    form = client.get(f"/evaluation/criteria?version={national_id}&item=1.2.5")
+    assert 'data-testid="criteria-edit"' in form.text
+    refused = client.post(f"/evaluation/criteria/{national_id}/items/1.2.5", data={"title": "消防站", "points": "5"},
+                          follow_redirects=True)
+    assert "flash-error" in refused.text and "1 › 1.2" in refused.text and "下级项分值合计" in refused.text
+    saved = client.post(f"/evaluation/criteria/{national_id}/items/1.2.5", follow_redirects=True,
+                        data={"title": "消防站建设", "note": "按本省细则补充"})
+    assert "已形成新版本 2019.1-skeleton-2" in saved.text
+    with unit_of_work(ctx.session_factory) as session:
+        assert _count(session) == before + 1
+        assert criteria_store.get(session, criteria_id=national_id).version == "2019.1-skeleton"
