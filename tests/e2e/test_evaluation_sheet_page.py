@@ -23,6 +23,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def test_sheet_page_in_the_browser(ctx: AppContext, live_server: str, browser_page: Any, make_user: UserFactory,
                                    artifacts_dir: Path) -> None:
     make_user("city_office", "320100", username="nanjing", display_name="南京市安委办")
+    make_user("province_office", "320000", username="sheng", display_name="江苏省安委办")
     with unit_of_work(ctx.session_factory) as session:
         who = applicant(session)
         sheet = service.create(session, data=SheetCreate(purpose=Purpose.SELF, year=2026, applicant_id=who.id),
@@ -44,6 +45,15 @@ def test_sheet_page_in_the_browser(ctx: AppContext, live_server: str, browser_pa
                       "as_of": "2026-05-31", "records": [{"type": "plan", "id": "4", "label": "南京市防汛防旱应急预案",
                                                           "url": "/emergency/plans/4"}], "note": ""}]
         sheet_id = sheet.id
+        for name, found in (("南京市应急管理局", {}), ("南京市住房和城乡建设局", {"2.1.1": {"a": Decimal(3)}}),
+                            ("南京市交通运输局", {"2.1.1": {"a": Decimal(3)}, "2.1.2": {"a": 2}})):
+            assessed = service.create(session, principal=actor(region="320100"), now=NOW, data=SheetCreate(
+                purpose=Purpose.ASSESSMENT, year=2026, subject_name=name))
+            for item_id, value in found.items():
+                service.update_item(session, sheet=assessed, item_id=item_id, data=ItemUpdate(findings=value),
+                                    principal=actor(), now=NOW)
+            service.submit(session, sheet=assessed, principal=actor(), now=NOW)
+            service.lock(session, sheet=assessed, principal=actor(), now=NOW)
     page = browser_page
     login_as(page, live_server, "nanjing", "correct-horse", f"/evaluation/sheets/{sheet_id}?item=1.1.1")
     assert "每发现一处扣0.5分" in page.inner_text("[data-testid=item-panel]")
@@ -55,3 +65,11 @@ def test_sheet_page_in_the_browser(ctx: AppContext, live_server: str, browser_pa
     page.wait_for_selector("[data-testid=flash-ok]")
     assert page.inner_text("[data-testid=sheet-total]") == "98.5"
     page.screenshot(path=str(artifacts_dir / "evaluation-sheet-saved.png"), full_page=True)
+
+    page.goto(f"{live_server}/evaluation/assessment?year=2026")
+    assert "南京市交通运输局" in page.inner_text("[data-testid=assessment-overview]")
+    page.screenshot(path=str(artifacts_dir / "evaluation-assessment.png"), full_page=True)
+    login_as(page, live_server, "sheng", "correct-horse", "/evaluation/criteria")
+    page.click("[data-testid=criteria-versions] a >> text=考核")
+    page.wait_for_selector("[data-testid=grades-edit]")
+    page.screenshot(path=str(artifacts_dir / "evaluation-criteria.png"), full_page=True)
