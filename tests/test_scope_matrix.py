@@ -26,7 +26,6 @@ from citysafe.core import jobs
 from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.evaluation.models import CriteriaVersion, Sheet
 from citysafe.hazards.inspection import checklists
 
 A, B = "320102", "320104"
@@ -45,10 +44,19 @@ UNSCOPED_PATH_PARAMS = {
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
 # "every user reads them, the office owning one edits it"): their reads are left out, their writes not.
-SHARED_READS = {"checklist_id"}
+SHARED_READS = {"checklist_id", "criteria_id"}  # criteria versions: everyone reads, MANAGE_CRITERIA writes
 
 # One valid body per write on an object, so that the request reaches the scope check.
-WRITE_BODIES: dict[str, dict[str, Any] | None] = {
+WRITE_BODIES: dict[str, Any] = {
+    "evaluation_criteria_edit_items": [{"item_id": "1.2.5", "title": "越权"}],
+    "evaluation_criteria_edit_grades": {"bands": [{"name": "优秀", "min": 0}]},
+    "evaluation_sheet_item_update": {"deduction": 1, "reason": "越权"},
+    "evaluation_sheet_evidence_upload": None,  # multipart: refused before or at the scope check alike
+    "evaluation_sheet_evidence_link": {"record_type": "plan", "record_id": "1", "label": "越权"},
+    "evaluation_sheet_evidence_delete": None,
+    "evaluation_sheet_submit": None,
+    "evaluation_sheet_return": {"note": "越权"},
+    "evaluation_sheet_lock": None,
     "emergency_warnings_issue": None,
     "emergency_warnings_update": {"level": 1},
     "emergency_warnings_cancel": {"note": "越权"},
@@ -198,7 +206,8 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_resources(client, office)
     emergency |= _seed_room(client, office, incident["id"], int(emergency["team_id"]))
     emergency |= _seed_aid(client, office, incident["id"])
-    emergency |= _seed_evaluation(client, ctx, office)
+    emergency |= _seed_creation(client, ctx, office)
+    emergency |= _seed_evaluation(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -208,16 +217,6 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
         session.add(job)
         session.flush()
         job_id = job.id
-        # A score sheet of A's (issue #14): written directly until the sheets' own API seeds one here.
-        criteria = CriteriaVersion(set_id="matrix", version="1", kind="demonstration", title=MARK, digest="0" * 64,
-                                   document={}, origin="shipped", created_by=MARK)
-        session.add(criteria)
-        session.flush()
-        sheet = Sheet(purpose="self", year=2026, subject_name=MARK, criteria_id=criteria.id, region_code=A,
-                      created_by=MARK)
-        session.add(sheet)
-        session.flush()
-        sheet_id = sheet.id
     return {"user_id": str(department_id), "claim_id": str(claim.json()["id"]),
             "job_id": str(job_id), "org_id": str(org["id"]), "ticket_id": str(ticket["id"]),
             "place_id": str(place["id"]),
@@ -225,7 +224,18 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "punishment_id": str(punishment["id"]), "code": grid["code"], "plan_id": str(plan["id"]),
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
             "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
-            "incident_id": str(incident["id"]), "report_id": str(report["id"]), "sheet_id": str(sheet_id)} | emergency
+            "incident_id": str(incident["id"]), "report_id": str(report["id"])} | emergency
+
+
+def _seed_evaluation(client: TestClient, office: dict[str, str]) -> dict[str, str]:
+    """A 考核 sheet of district A with a file as evidence of one item (issue #14 points 2-3)."""
+    sheet = _ok(client.post("/api/v1/evaluation/sheets", headers=office, json={
+        "purpose": "assessment", "year": 2030, "subject_name": f"{MARK}局"}))
+    evidence = _ok(client.post(f"/api/v1/evaluation/sheets/{sheet['id']}/items/1.1.1/evidence", headers=office,
+                               files={"file": ("a.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}))
+    criteria = _ok(client.get("/api/v1/evaluation/criteria", headers=office))[0]
+    return {"sheet_id": str(sheet["id"]), "item_id": "1.1.1", "evidence_id": str(evidence["id"]),
+            "criteria_id": str(criteria["id"])}
 
 
 def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:
@@ -311,7 +321,7 @@ def _seed_aid(client: TestClient, office: dict[str, str], incident_id: int) -> d
     return {"aid_id": str(aid["id"]), "catalogue_id": str(partner["id"])}
 
 
-def _seed_evaluation(client: TestClient, ctx: AppContext, office: dict[str, str]) -> dict[str, str]:
+def _seed_creation(client: TestClient, ctx: AppContext, office: dict[str, str]) -> dict[str, str]:
     """District A as a 参评对象 with an application in 自评, an objection and a revocation proposal on it."""
     from citysafe.evaluation.workflow.models import Objection, Revocation
 

@@ -37,6 +37,7 @@ from citysafe.emergency.warnings import views as emergency_warnings_views
 from citysafe.evaluation.applicants import views as evaluation_applicants_views
 from citysafe.evaluation.facts import views as evaluation_facts_views
 from citysafe.evaluation.indicators import views as evaluation_indicators_views
+from citysafe.evaluation.sheets import views as evaluation_sheets_views
 from citysafe.evaluation.workflow import views as evaluation_workflow_views
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
@@ -73,6 +74,7 @@ from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import evaluation_flow as web_evaluation_flow
 from citysafe.web import evaluation_indicators as web_evaluation_indicators
+from citysafe.web import evaluation_sheets as web_evaluation_sheets
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
 from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
@@ -145,6 +147,10 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_indicators_views.router,
     evaluation_facts_views.router,
 )
+# Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
+EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
+    evaluation_sheets_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -171,6 +177,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_warnings.router,
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
+    web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -211,7 +218,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api.get("/health", tags=["system"], operation_id="health")(health)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
-                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS),
+                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

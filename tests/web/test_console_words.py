@@ -7,6 +7,7 @@ a page whose path needs an id this test cannot supply fails here until it is giv
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,24 @@ def _emergency(session: Session) -> dict[str, int | str]:
             "warning_id": _first(session, select(EarlyWarning.id).where(EarlyWarning.state == "issued"))}
 
 
+def _evaluation(session: Session) -> dict[str, int | str]:
+    """评分与考核 (issue #14 points 2-3): the demo's first score sheet, or, while the demo has none, a 考核 sheet of
+    the city's 应急管理局 made here through the service."""
+    from citysafe.auth.enums import ROLE_PERMISSIONS, Role
+    from citysafe.auth.schemas import Principal
+    from citysafe.evaluation.models import Sheet
+    from citysafe.evaluation.sheets import service as sheets
+    from citysafe.evaluation.sheets.schemas import Purpose, SheetCreate
+
+    found = session.scalar(select(Sheet.id).order_by(Sheet.id).limit(1))
+    if found is None:
+        office = Principal(user_id=0, username="tests", display_name="南京市安委办", role=Role.CITY_OFFICE,
+                           region_code="320100", permissions=frozenset(ROLE_PERMISSIONS[Role.CITY_OFFICE]))
+        found = sheets.create(session, principal=office, now=datetime.now(UTC), data=SheetCreate(
+            purpose=Purpose.ASSESSMENT, year=2026, subject_name="南京市应急管理局", region_code="320100")).id
+    return {"sheet_id": int(found)}
+
+
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
     """An id of the demo city for each path parameter of the console: the richest object of its kind."""
     escalated = select(HazardTicket.id).where(HazardTicket.escalation_step > 0).order_by(HazardTicket.id)
@@ -106,7 +125,7 @@ def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int |
             "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
             "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
             "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id)),
-            **(_emergency(session) if ctx is not None else {})}
+            **(_emergency(session) if ctx is not None else {}), **(_evaluation(session) if ctx is not None else {})}
 
 
 def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:

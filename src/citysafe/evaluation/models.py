@@ -84,6 +84,9 @@ class CriteriaVersion(Timestamped, Base):
     owner_region: Mapped[str] = mapped_column(String(20), default="")
     unverified_items: Mapped[int] = mapped_column(Integer, default=0)  # items still [U], for the editor's list
     created_by: Mapped[str] = mapped_column(String(100))
+    # A 考核 set's grade → the department's 绩效等级 it leads to (plan 四（三）: 安全生产绩效与部门绩效等级挂钩);
+    # {"优秀": "…", …}, [U] data the editor changes with the grades (0027_ev_sheets).
+    performance_grades: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class Sheet(RegionScoped, Timestamped, Base):
@@ -110,6 +113,7 @@ class Sheet(RegionScoped, Timestamped, Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_by: Mapped[str] = mapped_column(String(100), default="")
     created_by: Mapped[str] = mapped_column(String(100))
+    state_note: Mapped[str] = mapped_column(Text, default="")  # why it was returned (退回原因), 0027_ev_sheets
 
 
 class SheetItem(Timestamped, Base):

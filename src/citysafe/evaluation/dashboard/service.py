@@ -22,8 +22,8 @@ from citysafe.evaluation.workflow.rules import ROUND_NAMES_ZH, STATE_NAMES_ZH
 from citysafe.regions import service as regions
 
 BASIS = ("创建对象按行政区划计：每个设区市本级及其所辖县（市、区）各计 1 个，另加在册的国家级开发区；"
-         "目标依据《江苏省省级安全发展示范城市创建实施方案》（2020 年 4 月 30 日）：2020 年每个设区市不少于 1 个申报参评城市，"
-         "到 2025 年力争三分之一创建对象建成省级安全发展示范城市。")
+         "目标依据《江苏省省级安全发展示范城市创建实施方案》（2020 年 4 月 30 日）："
+         "2020 年每个设区市不少于 1 个申报参评城市，到 2025 年力争三分之一创建对象建成省级安全发展示范城市。")
 
 
 def _city_of(code: str) -> str:
@@ -51,7 +51,8 @@ def _newest_applications(session: Session) -> dict[int, Application]:
 def _stage(application: Application | None) -> str:
     if application is None:
         return ""
-    return f"{application.year}年{ROUND_NAMES_ZH.get(application.round, '')}·{STATE_NAMES_ZH.get(application.state, '')}"
+    round_name = ROUND_NAMES_ZH.get(application.round, "")
+    return f"{application.year}年{round_name}·{STATE_NAMES_ZH.get(application.state, '')}"
 
 
 def overview(session: Session, *, region_code: str, today: date) -> Progress:
