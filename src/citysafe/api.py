@@ -35,6 +35,7 @@ from citysafe.emergency.shelters import views as emergency_shelters_views
 from citysafe.emergency.warnings import delivery as emergency_warnings_delivery
 from citysafe.emergency.warnings import views as emergency_warnings_views
 from citysafe.evaluation.applicants import views as evaluation_applicants_views
+from citysafe.evaluation.dashboard import views as evaluation_dashboard_views
 from citysafe.evaluation.facts import views as evaluation_facts_views
 from citysafe.evaluation.indicators import views as evaluation_indicators_views
 from citysafe.evaluation.sheets import views as evaluation_sheets_views
@@ -74,6 +75,7 @@ from citysafe.web import emergency_warnings as web_emergency_warnings
 from citysafe.web import enforcement as web_enforcement
 from citysafe.web import evaluation_flow as web_evaluation_flow
 from citysafe.web import evaluation_indicators as web_evaluation_indicators
+from citysafe.web import evaluation_progress as web_evaluation_progress
 from citysafe.web import evaluation_sheets as web_evaluation_sheets
 from citysafe.web import firewatch as web_firewatch
 from citysafe.web import firewatch_registry as web_firewatch_registry
@@ -150,6 +152,7 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
 # Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
+    evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -175,6 +178,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_emergency_experts.router,  # expert pool and agreement reserves (issue #13 point 6)
     web_emergency_roads.router,  # dispatch's road network (issue #13 point 2)
     web_emergency_warnings.router,
+    web_evaluation_progress.router,  # 创建进展: the province dashboard (issue #14 point 7)
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)

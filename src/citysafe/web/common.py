@@ -83,7 +83,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/emergency/plans", N_("应急预案"), "Emergency plans", frozenset({_P.EMERGENCY_PLANS})),
     NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
     NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
-    NavItem("/evaluation", N_("示范城市评价"), "Evaluation", frozenset({_P.READ_AUDIT})),
+    NavItem("/evaluation", N_("创建进展"), "Creation progress", frozenset({_P.READ_EVALUATION})),
     NavItem("/evaluation/creation", N_("示范城市创建"), "Demonstration city creation",
             frozenset({_P.READ_EVALUATION})),
     NavItem("/evaluation/sheets", N_("评分与考核"), "Scoring and assessment", frozenset({_P.READ_EVALUATION})),
