@@ -16,10 +16,13 @@ Numbers, dates and booleans pass through unchanged, so sums and filters in Excel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,3 +40,19 @@ def cell_value(value: Any) -> Any:
 def safe_row(values: Iterable[Any]) -> list[Any]:
     """A row of ``cell_value``s (cells built by the caller, e.g. styled ``WriteOnlyCell``s, pass as they are)."""
     return [cell_value(v) for v in values]
+
+
+def append_table(sheet: Any, headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    """A plain table on ``sheet``: its header row in bold, then each row as a ``safe_row``."""
+    sheet.append(list(headers))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(safe_row(row))
+
+
+def book_bytes(book: Workbook) -> bytes:
+    """The workbook as the bytes of an .xlsx file."""
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

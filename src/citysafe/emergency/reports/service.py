@@ -7,7 +7,7 @@ Kinds follow one another per receiving level: a 首报 first (one written and on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -169,12 +169,10 @@ class DeskClocks:
     late_count: int
 
 
-def due(session: Session, *, settings: Settings, now: datetime, limit: int = 200) -> DeskClocks:
-    """The unmet clocks of the active incidents in the session's scope, and their 迟报 count (three queries);
-    a drill's clocks are listed (its incident badged 演练) but not counted."""
-    active = list(session.scalars(select(Incident).where(Incident.state.in_([s.value for s in ACTIVE_STATES]))
-                                  .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(1000)))
-    ids = [i.id for i in active]
+def _clocks(session: Session, incidents: list[Incident], *, settings: Settings,
+            now: datetime) -> Iterator[tuple[Incident, list[calc.Clock]]]:
+    """Each incident with its information-report clocks, from two queries (its gradings, its filed reports)."""
+    ids = [i.id for i in incidents]
     gradings: dict[int, list[IncidentGrading]] = {i: [] for i in ids}
     filed: dict[int, list[IncidentReport]] = {i: [] for i in ids}
     if ids:
@@ -184,12 +182,20 @@ def due(session: Session, *, settings: Settings, now: datetime, limit: int = 200
         for r in session.scalars(select(IncidentReport).where(IncidentReport.incident_id.in_(ids))):
             filed[r.incident_id].append(r)
     the_rules = rules(settings).clocks
+    for incident in incidents:
+        yield incident, calc.compute(region_code=incident.region_code, grade_history=_history(gradings[incident.id]),
+                                     known_at=known_at(incident), filings=_filings(filed[incident.id]),
+                                     rules=the_rules, now=now)
+
+
+def due(session: Session, *, settings: Settings, now: datetime, limit: int = 200) -> DeskClocks:
+    """The unmet clocks of the active incidents in the session's scope, and their 迟报 count (three queries);
+    a drill's clocks are listed (its incident badged 演练) but not counted."""
+    active = list(session.scalars(select(Incident).where(Incident.state.in_([s.value for s in ACTIVE_STATES]))
+                                  .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(1000)))
     rows: list[tuple[Incident, calc.Clock]] = []
     late = 0
-    for incident in active:
-        computed = calc.compute(region_code=incident.region_code, grade_history=_history(gradings[incident.id]),
-                                known_at=known_at(incident), filings=_filings(filed[incident.id]),
-                                rules=the_rules, now=now)
+    for incident, computed in _clocks(session, active, settings=settings, now=now):
         if not drill_mode.is_drill(incident):  # a drill's clocks are shown, never counted as 迟报 (drill_mode.py)
             late += calc.late_count(computed)
         rows.extend((incident, c) for c in computed if c.status is not calc.Status.MET)
@@ -226,21 +232,8 @@ def late_reports(session: Session, *, region_code: str, start: datetime, end: da
         in_region(Incident.region_code, region_code), Incident.opened_at >= start, Incident.opened_at < end)
         .order_by(Incident.opened_at.desc(), Incident.id.desc())))
     incidents_in = [i for i in incidents_in if not drill_mode.is_drill(i)]
-    ids = [i.id for i in incidents_in]
-    gradings: dict[int, list[IncidentGrading]] = {i: [] for i in ids}
-    filed: dict[int, list[IncidentReport]] = {i: [] for i in ids}
-    if ids:
-        for g in session.scalars(select(IncidentGrading).where(IncidentGrading.incident_id.in_(ids))
-                                 .order_by(IncidentGrading.at, IncidentGrading.id)):
-            gradings[g.incident_id].append(g)
-        for r in session.scalars(select(IncidentReport).where(IncidentReport.incident_id.in_(ids))):
-            filed[r.incident_id].append(r)
-    the_rules = rules(settings).clocks
     late_total, late_incidents = 0, []
-    for incident in incidents_in:
-        computed = calc.compute(region_code=incident.region_code, grade_history=_history(gradings[incident.id]),
-                                known_at=known_at(incident), filings=_filings(filed[incident.id]),
-                                rules=the_rules, now=now)
+    for incident, computed in _clocks(session, incidents_in, settings=settings, now=now):
         late = calc.late_count(computed)
         if late:
             late_total += late

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from citysafe.core.render.document import Cell, Document
 from citysafe.core.render.docx import write_docx
-from citysafe.core.render.xlsx import safe_row
+from citysafe.core.render.xlsx import append_table, book_bytes
 from citysafe.evaluation.dashboard.schemas import Progress
 
 ISSUER_ZH = "安全生产委员会办公室"
@@ -80,29 +78,18 @@ def docx_bytes(data: Progress, *, period: str) -> bytes:
         return write_docx(document(data, period=period), Path(folder) / "bulletin.docx").read_bytes()
 
 
-def _bold(sheet: Any) -> None:
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-
-
 def workbook_bytes(data: Progress) -> bytes:
     """Every table of the dashboard: the cities ranked, and the applicants."""
     book = Workbook()
     cities: Any = book.active
     cities.title = "设区市进展"
-    cities.append(["排名", "设区市", "区划代码", "创建对象", "在册", "已申报", "已命名", "命名占比", "2020年目标"])
-    for c in data.cities:
-        cities.append(safe_row([c.rank, c.city_name, c.city_code, c.objects, c.registered, c.applied, c.named,
-                                round(c.named_share, 4), "达到" if c.meets_2020 else "未达到"]))
-    _bold(cities)
-    applicants = book.create_sheet("创建对象")
-    applicants.append(["设区市", "创建对象", "类别", "状态", "当前环节", "命名日期", "复评到期"])
-    for a in data.applicants:
-        applicants.append(safe_row([a.city_name, a.name, a.kind_name, a.standing_name, a.stage,
-                                    a.named_on, a.review_due]))
-    _bold(applicants)
-    notes = book.create_sheet("口径")
-    notes.append(safe_row([data.basis]))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    append_table(cities, ["排名", "设区市", "区划代码", "创建对象", "在册", "已申报", "已命名", "命名占比",
+                          "2020年目标"],
+                 ([c.rank, c.city_name, c.city_code, c.objects, c.registered, c.applied, c.named,
+                   round(c.named_share, 4), "达到" if c.meets_2020 else "未达到"] for c in data.cities))
+    append_table(book.create_sheet("创建对象"),
+                 ["设区市", "创建对象", "类别", "状态", "当前环节", "命名日期", "复评到期"],
+                 ([a.city_name, a.name, a.kind_name, a.standing_name, a.stage, a.named_on, a.review_due]
+                  for a in data.applicants))
+    append_table(book.create_sheet("口径"), ["口径"], [[data.basis]])
+    return book_bytes(book)

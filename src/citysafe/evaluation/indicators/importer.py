@@ -9,8 +9,6 @@ something it may not be; nothing is saved unless every row is good.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,20 +56,6 @@ KEYS = {"region_code": ("行政区划代码", "区划代码"), "year": ("年份"
         "source_note": ("数据来源", "来源", "备注")}
 TEMPLATE_HEADER = ("行政区划代码", "年份", "地区生产总值（亿元）", "机动车保有量（辆）", "常住人口（万人）",
                    "工矿商贸就业人员（人）", "在用特种设备（台）", "数据来源")
-
-
-def csv_rows(data: bytes) -> list[list[Any]]:
-    """A CSV file's rows; UTF-8 (with or without BOM), else GB18030 as Excel in China saves it."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise field_error("file", "the CSV file is neither UTF-8 nor GB18030 text",
-                          "CSV 文件编码无法识别，请另存为 UTF-8")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
 
 
 def _header(cells: Sequence[Any]) -> tuple[dict[str, int], dict[str, Unit], list[FieldProblem]]:

@@ -14,6 +14,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import MAX_YEAR, MIN_YEAR
 from citysafe.core.errors import field_error
 from citysafe.core.sheets.reader import sheet_reader
+from citysafe.core.sheets.rows import csv_rows
 from citysafe.core.uploads import read_capped
 from citysafe.core.validators import validate_division_code
 from citysafe.evaluation.indicators import export, importer, service
@@ -63,7 +64,7 @@ def indicators_template(principal: Reader) -> Response:
 def read_rows(ctx: Context, file: UploadFile) -> list[list[object]]:
     data = read_capped(file.file, max_bytes=ctx.settings.upload_max_bytes, field="file")
     if (file.filename or "").lower().endswith(".csv"):
-        return importer.csv_rows(data)
+        return csv_rows(data)
     sheets = sheet_reader(ctx).read(data, sheets=[importer.SHEET], first_if_missing=True)
     return [list(r) for r in next(iter(sheets.values()), [])]
 
