@@ -105,7 +105,7 @@ def test_two_first_uses_of_the_shipped_criteria_at_once(ctx: AppContext, backend
             try:
                 with unit_of_work(ctx.session_factory) as session:
                     criteria_store.latest(session, set_id="national-2019", region_code="320100", now=NOW)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 failures.append(exc)
 
         threads = [threading.Thread(target=first_use) for _ in range(2)]
