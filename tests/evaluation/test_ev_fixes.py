@@ -25,6 +25,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.errors import ValidationFailed
 from citysafe.core.scope import Scope, bind_scope
 from citysafe.evaluation import criteria_store
+from citysafe.evaluation.calc.criteria import shipped_criteria
 from citysafe.evaluation.models import CriteriaVersion, Evidence
 from citysafe.evaluation.sheets import service
 from citysafe.evaluation.sheets.schemas import Purpose, SheetCreate
@@ -76,7 +77,7 @@ def test_the_audit_entry_of_an_upload_keeps_size_and_digest_not_the_bytes(ctx: A
 
 def _race(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another transaction stores the shipped sets and commits after this one has read that none are stored."""
-    real = criteria_store.shipped_criteria
+    real = shipped_criteria
     raced: list[bool] = []
 
     def shipped(name: str) -> Any:
