@@ -31,9 +31,10 @@ def test_shipped_sets_load_once(ctx: AppContext) -> None:
         again = criteria_store.listing(session, now=NOW)
         assert {r.set_id for r in first} == {"national-2019", "assessment-sample"}
         assert [r.id for r in again] == [r.id for r in first] and _count(session) == 2
-        national = criteria_store.latest(session, set_id="national-2019", now=NOW)
+        national = criteria_store.latest(session, set_id="national-2019", region_code="320000", now=NOW)
         assert national.origin == "shipped" and national.unverified_items > 0
-        assert criteria_store.latest(session, set_id="assessment-sample", now=NOW).performance_grades["优秀"]
+        sample = criteria_store.latest(session, set_id="assessment-sample", region_code="320000", now=NOW)
+        assert sample.performance_grades["优秀"]
 
 
 def test_upload_checks_points_and_never_rewrites_a_version(ctx: AppContext) -> None:
@@ -87,7 +88,7 @@ def test_editing_an_unverified_item_makes_a_new_version(ctx: AppContext) -> None
 
 def test_a_verified_item_is_changed_only_by_a_new_file(ctx: AppContext) -> None:
     with unit_of_work(ctx.session_factory) as session:
-        national = criteria_store.latest(session, set_id="national-2019", now=NOW)
+        national = criteria_store.latest(session, set_id="national-2019", region_code="320000", now=NOW)
         before = _count(session)
         with pytest.raises(Conflict):
             criteria_store.edit_items(session, criteria_id=national.id, principal=actor(), now=NOW,
@@ -122,7 +123,7 @@ def test_console_edit_form_makes_a_version_or_names_the_item(client, ctx: AppCon
     page = client.get("/evaluation/criteria")
     assert page.status_code == 200 and "待核实条目" in page.text
     with unit_of_work(ctx.session_factory) as session:
-        national = criteria_store.latest(session, set_id="national-2019", now=NOW)
+        national = criteria_store.latest(session, set_id="national-2019", region_code="320000", now=NOW)
         before, national_id = _count(session), national.id
     form = client.get(f"/evaluation/criteria?version={national_id}&item=1.2.5")
     assert 'data-testid="criteria-edit"' in form.text

@@ -6,6 +6,7 @@ The table lives in core because every domain's writes pass through here; the aut
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,8 +44,10 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, bytes):
-        return value.hex()
+    if isinstance(value, bytes | bytearray | memoryview):
+        # A file (evidence up to 20 MB, a plan document) is recorded by its size and digest, never copied.
+        data = bytes(value)
+        return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     if isinstance(value, dict | list | str | int | float | bool) or value is None:
         return json.loads(json.dumps(value, default=str))
     return str(value)

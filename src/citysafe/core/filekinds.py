@@ -7,7 +7,10 @@ filename nor the Content-Type header decides what is stored and served back.
 
 from __future__ import annotations
 
+import io
 import re
+import struct
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -29,6 +32,8 @@ WEBP = FileKind("image/webp", "webp", True)
 PDF = FileKind("application/pdf", "pdf", False)
 DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", False)
 DOC = FileKind("application/msword", "doc", False)
+# Accepted only where a domain lists it (evaluation evidence); no shared tuple below includes it.
+XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", False)
 
 IMAGE_KINDS = (JPEG, PNG, WEBP)
 EVIDENCE_KINDS = (JPEG, PNG, WEBP, PDF)
@@ -37,11 +42,44 @@ DOCUMENT_KINDS = (PDF, DOCX, DOC)
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 # How far into a zip a DOCX's word/ part is looked for (it comes early: [Content_Types].xml, _rels, word/).
 _DOCX_PROBE = 65536
+# A zip's directory is read (never a member) only when it lists at most this many entries (an office file
+# has a few dozen); the end-of-directory record sits in the last 64 KiB + 22 bytes.
+_MAX_ZIP_ENTRIES = 2000
+_EOCD = b"PK\x05\x06"
+_EOCD_SPAN = 65536 + 22
+
+
+def _zip_names(data: bytes) -> set[str] | None:
+    """The entry names of a whole zip file, read from its central directory only (nothing is extracted), or
+    None when it is not a complete zip or lists more than ``_MAX_ZIP_ENTRIES`` entries (zip64 included)."""
+    at = data.rfind(_EOCD, max(0, len(data) - _EOCD_SPAN))
+    if at < 0 or len(data) < at + 22:
+        return None
+    (entries,) = struct.unpack_from("<H", data, at + 10)
+    if entries > _MAX_ZIP_ENTRIES:  # 0xFFFF: a zip64 archive, not an office file
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error):
+        return None
+
+
+def _office_kind(data: bytes) -> FileKind | None:
+    names = _zip_names(data)
+    if names is None:
+        # Only the start of the file (a caller's probe) or a damaged zip: a DOCX is known by its word/ part.
+        return DOCX if b"word/" in data[:_DOCX_PROBE] else None
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return XLSX
+    if any(name.startswith("word/") for name in names):
+        return DOCX
+    return None
 
 
 def sniff(head: bytes) -> FileKind | None:
-    """The kind of a file from its first bytes (16 decide an image or a PDF; a DOCX needs the start of the zip),
-    or None when it is none of the known kinds."""
+    """The kind of a file from its bytes (the first 16 decide an image or a PDF; a DOCX is known from the start
+    of the zip, an XLSX only from the whole file's zip directory), or None when it is none of the known kinds."""
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -50,9 +88,10 @@ def sniff(head: bytes) -> FileKind | None:
         return WEBP
     if head.startswith(b"%PDF-"):
         return PDF
-    # A DOCX is a zip with a word/ part; another zip (an XLSX, a bundle) is not a document.
-    if head.startswith(b"PK\x03\x04") and b"word/" in head[:_DOCX_PROBE]:
-        return DOCX
+    # A DOCX is a zip with a word/ part, an XLSX one with [Content_Types].xml and xl/workbook.xml; any other
+    # zip (a PPTX, a bundle) is none of the known kinds.
+    if head.startswith(b"PK\x03\x04"):
+        return _office_kind(head)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return DOC
     return None
@@ -64,7 +103,7 @@ def accepted(data: bytes, *, field: str, max_bytes: int, kinds: Sequence[FileKin
         raise field_error(field, "the file is empty", "文件为空")
     if len(data) > max_bytes:
         raise UploadTooLarge(field, max_bytes)
-    kind = sniff(data[:_DOCX_PROBE])
+    kind = sniff(data)
     if kind is None or kind not in kinds:
         names = [k.extension.upper() for k in kinds]
         raise field_error(field, f"only {', '.join(names)} files are accepted (judged by content, not by name)",

@@ -23,10 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.errors import Conflict, field_error, not_found
+from citysafe.core.validators import region_prefix
 from citysafe.evaluation.calc.criteria import (
     SHIPPED,
     CriteriaError,
@@ -119,14 +121,21 @@ def _store(session: Session, criteria: CriteriaSet, *, origin: str, by: str, now
 
 
 def ensure_shipped(session: Session, *, now: datetime) -> None:
-    """Load the shipped sets that are not stored yet (by set and digest, or by set and version): idempotent."""
+    """Load the shipped sets that are not stored yet (by set and digest, or by set and version): idempotent.
+
+    Two first requests at once may both find a set missing; each insert runs in a savepoint, so the one that
+    loses the race on the unique (set, version) key rolls back only that insert and reads the winner's row."""
     stored = {(r.set_id, r.digest) for r in session.execute(select(CriteriaVersion.set_id, CriteriaVersion.digest))}
     versions = {(r.set_id, r.version) for r in session.execute(select(CriteriaVersion.set_id,
                                                                        CriteriaVersion.version))}
     for name in SHIPPED:
         criteria = shipped_criteria(name)
         if (criteria.id, criteria.digest) not in stored and (criteria.id, criteria.version) not in versions:
-            _store(session, criteria, origin="shipped", by="citysafe", now=now)
+            try:
+                with session.begin_nested():
+                    _store(session, criteria, origin="shipped", by="citysafe", now=now)
+            except IntegrityError:
+                pass  # stored meanwhile by another transaction (committed: read committed shows it from here on)
 
 
 def listing(session: Session, *, now: datetime, set_id: str | None = None) -> list[CriteriaVersion]:
@@ -145,11 +154,25 @@ def get(session: Session, *, criteria_id: int) -> CriteriaVersion:
     return row
 
 
-def latest(session: Session, *, set_id: str, now: datetime) -> CriteriaVersion:
-    """The newest version of a set (the one a new sheet is scored with)."""
+def _owner_depth(owner_region: str, region_code: str) -> int | None:
+    """How specific a version's owner is for a sheet in ``region_code``: 0 for a shared version (no owner), the
+    owner's prefix length when the owner is the region or one above it, None when it belongs to another region."""
+    if not owner_region:
+        return 0
+    prefix = region_prefix(owner_region)
+    return len(prefix) if region_code.startswith(prefix) else None
+
+
+def latest(session: Session, *, set_id: str, region_code: str, now: datetime) -> CriteriaVersion:
+    """The version a new sheet in ``region_code`` is scored with: the newest of the set owned by the region itself
+    or the nearest division above it that has its own (a city's 考核细则 applies to the city's sheets and its
+    counties'), else the newest shared version (``owner_region`` empty). Another region's version never applies."""
     ensure_shipped(session, now=now)
-    row = session.scalars(select(CriteriaVersion).where(CriteriaVersion.set_id == set_id)
-                          .order_by(CriteriaVersion.id.desc()).limit(1)).first()
+    rows = session.execute(select(CriteriaVersion.id, CriteriaVersion.owner_region)
+                           .where(CriteriaVersion.set_id == set_id)).all()
+    ranked = [((depth, r.id), r.id) for r in rows
+              if (depth := _owner_depth(r.owner_region or "", region_code)) is not None]
+    row = session.get(CriteriaVersion, max(ranked)[1]) if ranked else None
     if row is None:
         raise field_error("criteria_set", f"no criteria set {set_id!r}", f"没有评分标准“{set_id}”")
     return row

@@ -24,6 +24,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
 from citysafe.core.errors import CitysafeError, field_error
+from citysafe.core.pagination import PageParams
 from citysafe.core.uploads import read_capped
 from citysafe.evaluation import criteria_store
 from citysafe.evaluation.calc.criteria import CriteriaSet, Item
@@ -31,6 +32,9 @@ from citysafe.evaluation.criteria_store import Band, ItemEdit
 from citysafe.evaluation.models import Applicant, CriteriaVersion
 from citysafe.evaluation.sheets import assessment, scoring, service
 from citysafe.evaluation.sheets.schemas import PURPOSE_NAMES_ZH, EvidenceLink, ItemUpdate, SheetCreate
+from citysafe.orgs import service as orgs_service
+from citysafe.orgs.enums import OrganizationKind
+from citysafe.orgs.schemas import OrganizationFilter
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back, flash, run_action
 from citysafe.web.i18n import N_, Translator, translator
@@ -42,6 +46,7 @@ CRITERIA = "/evaluation/criteria"
 OVERVIEW = "/evaluation/assessment"
 LABELS = {"deduction": N_("评审扣分"), "reason": N_("扣分理由"), "na_reason": N_("不适用原因"),
           "findings": N_("发现问题"), "subject_name": N_("考核对象"), "applicant_id": N_("参评对象"),
+          "subject_org_id": N_("考核对象单位"),
           "year": N_("年度"), "file": N_("证明材料文件"), "document": N_("评分标准文件"), "points": N_("分值"),
           "rules": N_("扣分规则"), "bands": N_("考核等次"), "note": N_("说明"), "label": N_("记录名称"),
           "record_id": N_("记录编号"), "url": N_("链接"), "deadline": N_("完成时限"), "region_code": N_("所在地区"),
@@ -65,8 +70,16 @@ def sheets_page(request: Request, db: DbSession, ctx: Context) -> Response:
     sheets = [scoring.read_sheet(r, versions[r.criteria_id]) for r in rows]
     applicants = [(a.id, a.name) for a in db.scalars(select(Applicant).order_by(Applicant.name).limit(500))]
     return render(request, "evaluation/sheets/list.html", principal, sheets=sheets, applicants=applicants,
+                  agencies=_agencies(db),
                   purposes=PURPOSE_NAMES_ZH, year=ctx.clock.now().year,
                   can_write=principal.can(Permission.WRITE_EVALUATION), **flash(request))
+
+
+def _agencies(db: Session) -> list[tuple[int, str]]:
+    """The region's 机关部门 (orgs), by name: whom a 考核 sheet may name as its subject."""
+    rows, _ = orgs_service.list_organizations(db, filters=OrganizationFilter(kind=OrganizationKind.AGENCY),
+                                              params=PageParams(page=1, size=200))
+    return sorted(((org.id, org.name) for org in rows), key=lambda pair: pair[1])
 
 
 @router.post(SHEETS)
@@ -75,10 +88,12 @@ async def create_sheet(request: Request, db: DbSession, ctx: Context) -> Respons
     t = translator(request)
     try:
         principal = _principal(request, db, Permission.WRITE_EVALUATION)
-        f = {k: str(form.get(k, "")).strip() for k in ("purpose", "year", "applicant_id", "subject_name")}
+        keys = ("purpose", "year", "applicant_id", "subject_name", "subject_org_id")
+        f = {k: str(form.get(k, "")).strip() for k in keys}
         data = SheetCreate.model_validate({"purpose": f["purpose"], "year": f["year"] or None,
                                            "applicant_id": f["applicant_id"] or None,
-                                           "subject_name": f["subject_name"]})
+                                           "subject_name": f["subject_name"],
+                                           "subject_org_id": f["subject_org_id"] or None})
         sheet = service.create(db, data=data, principal=principal, now=ctx.clock.now())
     except (CitysafeError, ValidationError) as exc:
         db.rollback()

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
-from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
-from citysafe.core.filekinds import DOC, DOCX, JPEG, PDF, PNG, WEBP, FileKind, accepted, safe_name, sniff
+from citysafe.core.errors import Conflict, Forbidden, NotFound, field_error, not_found
+from citysafe.core.filekinds import DOC, DOCX, JPEG, PDF, PNG, WEBP, XLSX, FileKind, accepted, safe_name, sniff
 from citysafe.core.scope import current_scope
 from citysafe.core.validators import validate_division_code
 from citysafe.evaluation import criteria_store
@@ -40,12 +40,15 @@ from citysafe.evaluation.sheets.schemas import (
     SheetCreate,
     SheetState,
 )
+from citysafe.orgs import service as orgs_service
 
-EVIDENCE_KINDS: tuple[FileKind, ...] = (PDF, DOCX, DOC, JPEG, PNG, WEBP)
+# 证明材料: scans and photos, Word documents, and Excel workbooks (台账, 统计表 are kept as spreadsheets).
+EVIDENCE_KINDS: tuple[FileKind, ...] = (PDF, DOCX, DOC, XLSX, JPEG, PNG, WEBP)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EDITABLE = (SheetState.DRAFT.value, SheetState.RETURNED.value)
 # What a refused file is, when its first bytes say so (the message names it, not just what is accepted).
-_KNOWN_OTHERS = ((b"PK\x03\x04", "ZIP 压缩包（含 XLSX、PPTX 等）", "a ZIP archive (XLSX, PPTX …)"),
+_KNOWN_OTHERS = ((b"PK\x03\x04", "ZIP 压缩包（非 Word、Excel 文档，如 PPTX 或打包文件）",
+                  "a ZIP archive (not a Word or Excel file: a PPTX, a bundle …)"),
                  (b"MZ", "可执行程序（EXE/DLL）", "a Windows executable"),
                  (b"GIF8", "GIF 图片", "a GIF image"), (b"Rar!", "RAR 压缩包", "a RAR archive"),
                  (b"\x7fELF", "可执行程序（ELF）", "an ELF executable"), (b"{\\rtf", "RTF 文档", "an RTF document"))
@@ -80,6 +83,9 @@ def create(session: Session, *, data: SheetCreate, principal: Principal, now: da
     applicant: Applicant | None = None
     if data.purpose == Purpose.ASSESSMENT:
         subject = data.subject_name.strip()
+        if data.subject_org_id is not None:
+            org_name = _subject_org_name(session, data.subject_org_id)  # checked even when a name is given
+            subject = subject or org_name
         if not subject:
             raise field_error("subject_name", "name the government or department assessed", "请填写考核对象")
         region = validate_division_code(data.region_code) if data.region_code else principal.region_code
@@ -94,7 +100,7 @@ def create(session: Session, *, data: SheetCreate, principal: Principal, now: da
             raise not_found("applicant", "参评对象", data.applicant_id)
         subject, region = applicant.name, applicant.region_code
     set_id = data.criteria_set or DEFAULT_SET.get(data.purpose, DEMONSTRATION_SET)
-    version = criteria_store.latest(session, set_id=set_id, now=now)
+    version = criteria_store.latest(session, set_id=set_id, region_code=region, now=now)
     wanted = "assessment" if data.purpose == Purpose.ASSESSMENT else "demonstration"
     if version.kind != wanted:
         raise field_error("criteria_set", f"{set_id} is a {version.kind} set; this sheet needs a {wanted} set",
@@ -114,6 +120,19 @@ def create(session: Session, *, data: SheetCreate, principal: Principal, now: da
     session.flush()
     scoring.refresh_total(session, sheet, criteria_store.as_set(version))
     return sheet
+
+
+def _subject_org_name(session: Session, org_id: int) -> str:
+    """The name of the assessed department's organisation: it must exist and lie in the reader's scope."""
+    try:
+        org = orgs_service.get(session, org_id=org_id)
+    except NotFound:
+        org = None
+    scope = current_scope(session)
+    if org is None or (scope is not None and not scope.covers(org.region_code)):
+        raise field_error("subject_org_id", f"no organisation {org_id} in your region",
+                          f"本辖区没有编号为 {org_id} 的单位")
+    return str(org.name)
 
 
 def _editable(sheet: Sheet) -> None:
@@ -203,7 +222,7 @@ def update_item(session: Session, *, sheet: Sheet, item_id: str, data: ItemUpdat
 
 
 def _refuse_kind(data: bytes, filename: str) -> None:
-    kind = sniff(data[:65536])
+    kind = sniff(data)
     if kind in EVIDENCE_KINDS:
         return
     names = "、".join(k.extension.upper() for k in EVIDENCE_KINDS)

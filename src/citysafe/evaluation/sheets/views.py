@@ -138,7 +138,7 @@ def update_item(sheet_id: RowId, item_id: str, body: ItemUpdate, db: DbSession, 
 def upload_evidence(sheet_id: RowId, item_id: str, db: DbSession, ctx: Context, principal: Writer,
                     file: Annotated[UploadFile, File()], note: Annotated[str, Form(max_length=2000)] = "",
                     ) -> EvidenceRead:
-    """A file (PDF, Word, JPEG, PNG, WebP — judged by its bytes) kept with its SHA-256."""
+    """A file (PDF, Word, Excel XLSX, JPEG, PNG, WebP — judged by its bytes) kept with its SHA-256."""
     data = read_capped(file.file, max_bytes=service.MAX_EVIDENCE_BYTES, field="file")
     evidence = service.add_file(db, sheet=service.get(db, sheet_id=sheet_id, lock=True), item_id=item_id,
                                 filename=file.filename or "", data=data, note=note, principal=principal,
