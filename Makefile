@@ -39,7 +39,7 @@ test: $(STAMP)
 	scripts/ensure-services.sh
 	$(MAKE) lint typecheck
 	$(BIN)/python scripts/audit-deps.py
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup --durations=15 --cov=citysafe --cov-report=term:skip-covered
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup --durations=40 --cov=citysafe --cov-report=term:skip-covered
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
