@@ -33,6 +33,13 @@ def find(session: Session, *, applicant: Applicant, year: int) -> Sheet | None:
                                                Sheet.purpose == Purpose.SELF.value)).first()
 
 
+def linked(session: Session, application: Application) -> Sheet | None:
+    """The application's sheet, if the reader sees it."""
+    if application.sheet_id is None:
+        return None
+    return session.scalars(select(Sheet).where(Sheet.id == application.sheet_id)).first()
+
+
 def link_on_open(session: Session, *, applicant: Applicant, year: int, sheet_id: int | None, principal: Principal,
                  now: datetime) -> Sheet:
     """The sheet named, else the applicant's 自评 sheet of ``year``, else a new draft."""
