@@ -100,7 +100,9 @@ def test_county_to_named_in_the_browser(ctx: AppContext, live_server: str, brows
     page.click("[data-testid=submit-sheet]")
     _ok(page)
     assert page.inner_text("[data-testid=sheet-state]") == "已提交"
-    page.goto(live_server + app_url)
+    snap("county-submitted")
+    assert "可回到申报页办理“申报”" in page.inner_text("[data-testid=sheet-application]")
+    page.click("[data-testid=sheet-application] a")
     _step(page, "apply", "自评得分 99.5 分，申请市级复核")
     assert page.inner_text("[data-testid=app-state]") == "市级复核"
 

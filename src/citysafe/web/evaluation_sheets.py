@@ -31,6 +31,7 @@ from citysafe.evaluation.criteria_store import Band, ItemEdit
 from citysafe.evaluation.models import Applicant, CriteriaVersion
 from citysafe.evaluation.sheets import assessment, scoring, service
 from citysafe.evaluation.sheets.schemas import PURPOSE_NAMES_ZH, EvidenceLink, ItemUpdate, SheetCreate
+from citysafe.evaluation.workflow import sheet_link
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import back, flash, run_action
 from citysafe.web.i18n import N_, Translator, translator
@@ -113,7 +114,9 @@ def sheet_page(request: Request, sheet_id: RowId, db: DbSession, item: str = "")
             groups.append({"level1": key[0], "level2": key[1], "items": []})
         groups[-1]["items"].append(entry)
     editable = sheet.state in service.EDITABLE and principal.can(Permission.WRITE_EVALUATION)
+    application = sheet_link.application_of(db, sheet_id=sheet.id) if sheet.purpose == "self" else None
     return render(request, "evaluation/sheets/sheet.html", principal, s=detail, groups=groups, chosen=chosen,
+                  application=application,
                   rules=_rule_inputs(leaf, chosen.findings) if leaf and chosen else [], editable=editable,
                   can_review=principal.can(Permission.REVIEW_EVALUATION), record_types=RECORD_TYPES,
                   levels={lv["item"]: lv for lv in detail.levels}, local=format_local, **flash(request))

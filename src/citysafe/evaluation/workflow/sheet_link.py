@@ -40,6 +40,12 @@ def linked(session: Session, application: Application) -> Sheet | None:
     return session.scalars(select(Sheet).where(Sheet.id == application.sheet_id)).first()
 
 
+def application_of(session: Session, *, sheet_id: int) -> Application | None:
+    """The latest application the sheet is the 自评 of (the sheet page links back to it)."""
+    return session.scalars(select(Application).where(Application.sheet_id == sheet_id)
+                           .order_by(Application.id.desc()).limit(1)).first()
+
+
 def link_on_open(session: Session, *, applicant: Applicant, year: int, sheet_id: int | None, principal: Principal,
                  now: datetime) -> Sheet:
     """The sheet named, else the applicant's 自评 sheet of ``year``, else a new draft."""
