@@ -28,15 +28,16 @@ from citysafe.emergency.drills import service as drills
 from citysafe.emergency.plans import service as plans
 from citysafe.evaluation.applicants import service as applicants
 from citysafe.evaluation.applicants.schemas import ApplicantCreate, OrganisationIn, PlanIn
-from citysafe.evaluation.facts.compute import refresh_sheet_facts
+from citysafe.evaluation.facts import service as facts
 from citysafe.evaluation.indicators import service as indicators
 from citysafe.evaluation.indicators.schemas import BaseRowIn
-from citysafe.evaluation.models import Applicant, Sheet
 from citysafe.evaluation.sheets import service as sheets
 from citysafe.evaluation.sheets.schemas import EvidenceLink, ItemUpdate, Purpose, SheetCreate
 from citysafe.evaluation.workflow import service as workflow
 from citysafe.evaluation.workflow.schemas import ApplicationCreate, OpinionIn, StepIn
 
+Applicant = Any  # the registry's row (evaluation's models are not the demo's to import)
+Sheet = Any
 ACCOUNTS = (("jiangsu", Role.PROVINCE_OFFICE, "320000", "江苏省安委办"),
             ("jiangning", Role.DISTRICT_OFFICE, "320115", "江宁区安委办"))
 # Offices that act in the demo without a login of their own.
@@ -207,7 +208,7 @@ def _nanjing(demo: _Demo, year: int) -> None:
         "1.2.6": _findings("南京市交通运输局", date(year + 1, 6, 30), findings={"a": 1},
                            progress="城市道路交通安全设施排查完成 85%"),
         "3.9.u1": _findings("南京市应急管理局", date(year + 1, 3, 31), progress="年度风险评估报告（白皮书）已印发")})
-    refresh_sheet_facts(session, sheet=current, now=now, settings=context_of(session).settings)
+    facts.refresh_sheet(session, sheet_id=current.id, now=now, settings=context_of(session).settings)
     demo.step(app_id, "jiangsu", "annual", now - timedelta(days=3), f"{year}年度动态管理：自评已开展，保持命名")
 
 
