@@ -339,7 +339,9 @@ async def edit_grades(request: Request, criteria_id: RowId, db: DbSession, ctx: 
 def overview_page(request: Request, db: DbSession, ctx: Context, year: int = 0) -> Response:
     principal = _principal(request, db)
     this_year = ctx.clock.now().year
-    chosen = year if 1990 <= year <= 2100 else this_year
+    # Unasked, the latest year assessed (a year's 考核 is held early the next year), else this year.
+    latest = next((s.year for s in service.listing(db, purpose="assessment", limit=1)), this_year)
+    chosen = year if 1990 <= year <= 2100 else latest
     data = assessment.overview(db, year=chosen)
     return render(request, "evaluation/sheets/overview.html", principal, o=data,
                   years=range(this_year, this_year - 6, -1), can_write=principal.can(Permission.WRITE_EVALUATION),
