@@ -26,6 +26,7 @@ def _flow(client: TestClient, make_user: UserFactory) -> tuple[int, int]:
                             json={"kind": "county", "division_code": "320115"}).json()
     application = client.post(f"/api/v1/evaluation/applicants/{applicant['id']}/applications", headers=county,
                               json={"year": 2026}).json()
+    client.post(f"/api/v1/evaluation/sheets/{application['sheet_id']}/submit", headers=county)
     return applicant["id"], application["id"]
 
 

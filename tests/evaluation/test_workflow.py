@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from tests.evaluation.wf_support import acting, people, refused
+from tests.evaluation.wf_support import acting, people, refused, submit_self_sheet
 
 from citysafe.auth.schemas import Principal
 from citysafe.core.audit import AuditEntry
@@ -45,6 +45,8 @@ def _open(ctx: AppContext, principal: Principal, applicant_id: int, year: int = 
 
 
 def _step(ctx: AppContext, principal: Principal, app_id: int, action: str, at: datetime = T0, note: str = "") -> str:
+    if action == "apply":  # 申报 needs the 自评 sheet submitted (test_workflow_sheet.py tests that rule)
+        submit_self_sheet(ctx, app_id)
     with acting(ctx, principal) as db:
         application = service.get(db, application_id=app_id, lock=True)
         service.take_step(db, application=application, data=StepIn(action=action, note=note or action),  # type: ignore[arg-type]

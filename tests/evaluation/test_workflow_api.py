@@ -27,6 +27,10 @@ def test_steps_over_the_api(client: TestClient, make_user: UserFactory) -> None:
     assert by_city.json()["detail_zh"] == "“申报”须由江宁区安委办办理，当前用户无权办理"
     early = client.post(f"/api/v1/evaluation/applications/{app_id}/steps", headers=city, json={"action": "recommend"})
     assert early.status_code == 409 and "“自评”环节，不能办理“推荐”" in early.json()["detail_zh"]
+    draft = client.post(f"/api/v1/evaluation/applications/{app_id}/steps", headers=county, json={"action": "apply"})
+    assert draft.status_code == 409 and "自评评分表尚未提交" in draft.json()["detail_zh"]
+    sheet_id = opened.json()["sheet_id"]
+    assert client.post(f"/api/v1/evaluation/sheets/{sheet_id}/submit", headers=county).status_code == 200
     applied = client.post(f"/api/v1/evaluation/applications/{app_id}/steps", headers=county,
                           json={"action": "apply", "note": "自评得分 86.5 分"})
     assert applied.status_code == 200 and applied.json()["state"] == "city_review"

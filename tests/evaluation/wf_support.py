@@ -50,3 +50,16 @@ def refused(error: type[CitysafeError], words: str) -> Iterator[None]:
     with pytest.raises(error) as caught:
         yield
     assert words in caught.value.detail_zh, caught.value.detail_zh
+
+
+def submit_self_sheet(ctx: AppContext, app_id: int) -> None:
+    """Submit the application's linked 自评 sheet, unless it is submitted or locked already."""
+    from citysafe.evaluation.models import Sheet
+    from citysafe.evaluation.sheets import service as sheets
+    from citysafe.evaluation.workflow.models import Application
+
+    with acting(ctx, None) as db:
+        application = db.get(Application, app_id)
+        sheet = db.get(Sheet, application.sheet_id) if application and application.sheet_id else None
+        if sheet is not None and sheet.state in ("draft", "returned"):
+            sheets.submit(db, sheet=sheet, principal=people(ctx)["county"], now=sheet.updated_at)

@@ -7,7 +7,6 @@ a page whose path needs an id this test cannot supply fails here until it is giv
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +46,6 @@ NOT_READ = {
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
     "/emergency/incidents/{incident_id}/dispatch/panel": "the 调派 form the incident room loads after the page, a "
                                                           "fragment read in the room by the dispatch browser tests",
-    # The demo city has no 参评对象 yet (issue #14 point 9); tests/evaluation/test_flow_pages.py and the e2e read them.
-    "/evaluation/creation/applicants/{applicant_id}": "the demo city registers no applicant yet (issue #14 point 9)",
-    "/evaluation/creation/applications/{application_id}": "the demo city has no application yet (issue #14 point 9)",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.
@@ -89,21 +85,14 @@ def _emergency(session: Session) -> dict[str, int | str]:
 
 
 def _evaluation(session: Session) -> dict[str, int | str]:
-    """评分与考核 (issue #14 points 2-3): the demo's first score sheet, or, while the demo has none, a 考核 sheet of
-    the city's 应急管理局 made here through the service."""
-    from citysafe.auth.enums import ROLE_PERMISSIONS, Role
-    from citysafe.auth.schemas import Principal
-    from citysafe.evaluation.models import Sheet
-    from citysafe.evaluation.sheets import service as sheets
-    from citysafe.evaluation.sheets.schemas import Purpose, SheetCreate
+    """示范城市创建 (issue #14 point 9): 江宁区's 自评 sheet (findings, a deduction, owners, records as evidence),
+    秦淮区's application at 省级评议 (steps and opinions) and 南京市, named."""
+    from citysafe.evaluation.models import Applicant, Sheet
+    from citysafe.evaluation.workflow.models import Application
 
-    found = session.scalar(select(Sheet.id).order_by(Sheet.id).limit(1))
-    if found is None:
-        office = Principal(user_id=0, username="tests", display_name="南京市安委办", role=Role.CITY_OFFICE,
-                           region_code="320100", permissions=frozenset(ROLE_PERMISSIONS[Role.CITY_OFFICE]))
-        found = sheets.create(session, principal=office, now=datetime.now(UTC), data=SheetCreate(
-            purpose=Purpose.ASSESSMENT, year=2026, subject_name="南京市应急管理局", region_code="320100")).id
-    return {"sheet_id": int(found)}
+    return {"sheet_id": _first(session, select(Sheet.id).where(Sheet.subject_name == "江宁区")),
+            "application_id": _first(session, select(Application.id).where(Application.state == "province_review")),
+            "applicant_id": _first(session, select(Applicant.id).where(Applicant.name == "南京市"))}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
@@ -171,7 +160,7 @@ def test_console_pages_name_divisions_and_show_no_developer_text(ctx: AppContext
     with TestClient(app, base_url=ORIGIN) as client:
         urls = [*page_urls(app, ids), *EXTRA_PAGES]
         found = []
-        for username in ("nanjing", "xuanwu", "operator", "grid", "admin"):
+        for username in ("jiangsu", "nanjing", "xuanwu", "operator", "grid", "admin"):
             found += read_as(client, username, urls)
             found += read_as(client, username, urls, lang="en")
     # The white paper is read too: its prose, tables and 编制参数 are a document for the public.

@@ -6,7 +6,8 @@ Modules: ``city`` (organisations, accounts), ``risk`` (the risk register; ``risk
 hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``hazards`` (the closed loop),
 ``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills;
 ``emergency_resources``: teams, depots and stock, shelters, community populations),
-``roads`` (a generated street grid for dispatch, marked as generated).
+``roads`` (a generated street grid for dispatch, marked as generated), ``evaluation`` (示范城市创建: applicants,
+score sheets, denominators, the departments' 考核).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, firewatch, hazards, mutual_aid, risk, roads
+from citysafe.demo import emergency, emergency_resources, evaluation, firewatch, hazards, mutual_aid, risk, roads
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -35,6 +36,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     emergency_resources.seed_demo,  # teams, depots, shelters, community populations
     roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
     mutual_aid.seed_demo,  # 苏州's office and teams, a request from 南京, a neighbouring province's catalogue
+    evaluation.seed_demo,  # applicants at each creation step, score sheets, denominators, 考核 (reads plans, drills)
 )
 
 

@@ -21,7 +21,9 @@ from citysafe.core.clock import format_local
 from citysafe.core.errors import field_error
 from citysafe.evaluation.applicants import service as applicants
 from citysafe.evaluation.applicants.schemas import KIND_NAMES_ZH, ApplicantCreate, OrganisationIn, Person, PlanIn
-from citysafe.evaluation.workflow import publicity, revocations, rules, service
+from citysafe.evaluation.sheets.schemas import STATE_NAMES_ZH as SHEET_STATES
+from citysafe.evaluation.sheets.schemas import SheetState
+from citysafe.evaluation.workflow import publicity, revocations, rules, service, sheet_link
 from citysafe.evaluation.workflow.schemas import (
     ApplicationCreate,
     ObjectionHandleIn,
@@ -177,7 +179,10 @@ def application_page(request: Request, application_id: RowId, db: DbSession, ctx
     read = service.read(db, application, principal=principal, full=True, now=ctx.clock.now())
     parties = service.party_of(principal, applicant)
     stage_party = {"city_review": "city", "province_review": "province"}.get(application.state)
+    sheet = sheet_link.linked(db, application)
     return render(request, "evaluation/flow/application.html", principal, app=read, a=applicants.read(db, applicant),
+                  sheet=sheet, sheet_state=SHEET_STATES[SheetState(sheet.state)] if sheet else "",
+                  sheet_ready=sheet is not None and sheet.state in sheet_link.READY,
                   progress=[s for s in PROGRESS if applicant.kind != "city" or s != "city_review"],
                   can_opine=stage_party is not None and stage_party in parties,
                   can_handle="province" in parties, is_province="province" in parties,

@@ -32,6 +32,7 @@ from citysafe.evaluation.criteria_store import Band, ItemEdit
 from citysafe.evaluation.models import Applicant, CriteriaVersion
 from citysafe.evaluation.sheets import assessment, scoring, service
 from citysafe.evaluation.sheets.schemas import PURPOSE_NAMES_ZH, EvidenceLink, ItemUpdate, SheetCreate
+from citysafe.evaluation.workflow import sheet_link
 from citysafe.orgs import service as orgs_service
 from citysafe.orgs.enums import OrganizationKind
 from citysafe.orgs.schemas import OrganizationFilter
@@ -128,7 +129,9 @@ def sheet_page(request: Request, sheet_id: RowId, db: DbSession, item: str = "")
             groups.append({"level1": key[0], "level2": key[1], "items": []})
         groups[-1]["items"].append(entry)
     editable = sheet.state in service.EDITABLE and principal.can(Permission.WRITE_EVALUATION)
+    application = sheet_link.application_of(db, sheet_id=sheet.id) if sheet.purpose == "self" else None
     return render(request, "evaluation/sheets/sheet.html", principal, s=detail, groups=groups, chosen=chosen,
+                  application=application,
                   rules=_rule_inputs(leaf, chosen.findings) if leaf and chosen else [], editable=editable,
                   can_review=principal.can(Permission.REVIEW_EVALUATION), record_types=RECORD_TYPES,
                   levels={lv["item"]: lv for lv in detail.levels}, local=format_local, **flash(request))
@@ -351,7 +354,9 @@ async def edit_grades(request: Request, criteria_id: RowId, db: DbSession, ctx: 
 def overview_page(request: Request, db: DbSession, ctx: Context, year: int = 0) -> Response:
     principal = _principal(request, db)
     this_year = ctx.clock.now().year
-    chosen = year if 1990 <= year <= 2100 else this_year
+    # Unasked, the latest year assessed (a year's 考核 is held early the next year), else this year.
+    latest = next((s.year for s in service.listing(db, purpose="assessment", limit=1)), this_year)
+    chosen = year if 1990 <= year <= 2100 else latest
     data = assessment.overview(db, year=chosen)
     return render(request, "evaluation/sheets/overview.html", principal, o=data,
                   years=range(this_year, this_year - 6, -1), can_write=principal.can(Permission.WRITE_EVALUATION),

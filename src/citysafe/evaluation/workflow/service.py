@@ -20,8 +20,8 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error
 from citysafe.core.validators import region_prefix
-from citysafe.evaluation.models import Applicant, Sheet
-from citysafe.evaluation.workflow import rules
+from citysafe.evaluation.models import Applicant
+from citysafe.evaluation.workflow import rules, sheet_link
 from citysafe.evaluation.workflow.models import Application, Objection, Opinion, Revocation, Step
 from citysafe.evaluation.workflow.schemas import (
     ApplicationCreate,
@@ -94,13 +94,6 @@ def listing(session: Session, *, applicant_id: int | None = None, state: str | N
     return list(session.scalars(stmt))
 
 
-def _check_sheet(session: Session, applicant: Applicant, sheet_id: int) -> None:
-    sheet = session.get(Sheet, sheet_id)
-    if sheet is None or sheet.applicant_id != applicant.id or sheet.purpose != "self":
-        raise field_error("sheet_id", "not a self-evaluation sheet of this applicant",
-                          f"评分表 {sheet_id} 不是该参评对象的自评表")
-
-
 def open_application(session: Session, *, applicant: Applicant, data: ApplicationCreate, principal: Principal,
                      now: datetime, round_: str = "creation") -> Application:
     """自评 begins: a new creation round (or 复评 of a named applicant), by the applicant's own office; the
@@ -122,10 +115,10 @@ def open_application(session: Session, *, applicant: Applicant, data: Applicatio
         if data.year < applicant.review_due.year:
             raise Conflict(detail="too early",
                            detail_zh=f"{applicant.name}的复评应在 {applicant.review_due.year} 年进行")
-    if data.sheet_id is not None:
-        _check_sheet(session, applicant, data.sheet_id)
+    sheet = sheet_link.link_on_open(session, applicant=applicant, year=data.year, sheet_id=data.sheet_id,
+                                    principal=principal, now=now)
     application = Application(applicant_id=applicant.id, round=round_, year=data.year, state="drafting",
-                              sheet_id=data.sheet_id, region_code=applicant.region_code, created_by=principal.username)
+                              sheet_id=sheet.id, region_code=applicant.region_code, created_by=principal.username)
     session.add(application)
     session.flush()
     _record(session, application, action="open", before="drafting", principal=principal, now=now,
@@ -175,6 +168,10 @@ def take_step(session: Session, *, application: Application, data: StepIn, princ
     if action.code in ("return", "fail") and not note:
         raise field_error("note", "say why", f"“{action.name_zh}”须填写理由")
     _apply(session, application, applicant, action.code, note=note, data=data, now=now, publicity_days=publicity_days)
+    if action.code == "return":
+        sheet_link.on_return(session, application=application, note=note, principal=principal, now=now)
+    elif action.code == "name":
+        sheet_link.on_name(session, application=application, principal=principal, now=now)
     application.state = rules.target_of(action, state=state, kind=applicant.kind)
     session.flush()
     _record(session, application, action=action.code, before=state, principal=principal, now=now, note=note)
@@ -186,9 +183,7 @@ def _apply(session: Session, application: Application, applicant: Applicant, cod
     """What each step changes besides the state."""
     today = local_day(now)
     if code == "apply":
-        if data.sheet_id is not None:
-            _check_sheet(session, applicant, data.sheet_id)
-            application.sheet_id = data.sheet_id
+        sheet_link.require_for_apply(session, application=application, applicant=applicant, sheet_id=data.sheet_id)
         application.apply_note = note
         if applicant.standing != "named":
             applicant.standing = "applying"
