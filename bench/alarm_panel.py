@@ -42,7 +42,8 @@ SPREAD_DEG = 0.08  # ~8 km square: 5,000 units put a dozen or so within 500 m of
 
 def build(data_dir: Path, units: int, history: int) -> tuple[AppContext, int]:
     load_models()
-    ctx = new_context(Settings(data_dir=data_dir, database_url="", secret_key="bench"))  # noqa: S106
+    ctx = new_context(Settings(data_dir=data_dir, database_url="", secret_key="bench",  # noqa: S106
+                               settle_heap=True))  # served as `citysafe serve` serves (risk/warmup.py)
     upgrade(ctx.engine)
     rng = random.Random(11)
     now = ctx.clock.now()

@@ -54,7 +54,9 @@ CASES = {
 
 def build(data_dir: Path) -> tuple[AppContext, int]:
     load_models()
-    ctx = AppContext.from_settings(Settings(data_dir=data_dir, database_url="", secret_key="bench"))  # noqa: S106
+    # settle_heap: served as `citysafe serve` serves (boundaries warmed and the heap frozen at start).
+    ctx = AppContext.from_settings(Settings(data_dir=data_dir, database_url="", secret_key="bench",  # noqa: S106
+                                            settle_heap=True))
     upgrade(ctx.engine)
     with unit_of_work(ctx.session_factory, actor="bench") as session:
         regions_service.import_packaged_jiangsu(session)
