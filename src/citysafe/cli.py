@@ -200,13 +200,14 @@ def _serve(host: str, port: int, settings: Settings) -> None:
     from citysafe.api import create_app
     from citysafe.core import security
 
+    settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
+    app = create_app(settings)  # settings that cannot work stop here, with their one line (exit 2)
     if security.CHEAP_HASHING:
         typer.echo(f"warning: {security.CHEAP_HASH_VARIABLE}=1 — passwords are hashed with the test suite's cheap "
                    "parameters; unset it anywhere real passwords are kept", err=True)
-    settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
     # proxy_headers off: which proxies' X-Forwarded-* count is CITYSAFE_TRUSTED_PROXIES's to say (web/guard.py),
     # not uvicorn's default of trusting 127.0.0.1.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
 
 
 @app.command()
