@@ -64,6 +64,33 @@ def test_rolled_back_events_are_never_delivered(things: AppContext) -> None:
         bus.clear()
 
 
+def test_a_savepoint_neither_delivers_early_nor_loses_the_events_before_it(things: AppContext) -> None:
+    """A savepoint inside a unit of work (a race caught with ``begin_nested``): releasing it delivers nothing
+    yet, rolling it back drops only what it recorded; the commit delivers the rest, once."""
+    seen: list[int] = []
+    bus = things.bus
+    bus.subscribe_name("ThingHappened", lambda _s, payload: seen.append(payload["thing_id"]))
+    try:
+        with unit_of_work(things.session_factory) as session:
+            publish(session, ThingHappened(thing_id=1, region_code="320102"))
+            with session.begin_nested():
+                publish(session, ThingHappened(thing_id=2, region_code="320102"))
+            assert seen == []  # a released savepoint is not the commit
+            try:
+                with session.begin_nested():
+                    publish(session, ThingHappened(thing_id=3, region_code="320102"))
+                    session.flush()
+                    raise RuntimeError("lost the race")
+            except RuntimeError:
+                pass
+            publish(session, ThingHappened(thing_id=4, region_code="320102"))
+        assert seen == [1, 2, 4]
+        with things.session_factory() as session:
+            assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 3
+    finally:
+        bus.clear()
+
+
 def test_pending_events_are_delivered_later_and_bad_payloads_do_not_block_by_name(ctx: AppContext) -> None:
     local = EventBus((ThingHappened,))
     local.bind(ctx.session_factory)

@@ -20,6 +20,7 @@ opens it with each role and each odd ``kind`` instead and reads its first event.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,8 +70,13 @@ def test_no_operation_answers_5xx(server: LiveServer, role: str, tmp_path: Path)
     summary = done.stdout[-6000:]
     print(summary)  # the case and failure counts, seen with -s
     assert done.returncode == 0, summary
-    # The user stayed signed in: an operation that ends its session turns the rest of the run into 401s.
-    assert "Authentication failed" not in summary, summary
+    # The user stayed signed in: an operation that ends its session turns the rest of the run into 401s (300 of
+    # 309 operations, when it happened). Operations the role may never take answer only 403 by design: the
+    # district office has a few (editing criteria sets is the province's), the admin none.
+    refused = re.search(r"Authentication failed: (\d+) operations", summary)
+    tested = re.search(r"Tested: (\d+)", summary)
+    assert tested is not None, summary
+    assert (int(refused.group(1)) if refused else 0) <= int(tested.group(1)) // 20, summary
 
 
 @pytest.mark.timeout(300)

@@ -17,7 +17,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Integer, Row, ScalarSelect, String, event, func, select, update
+from sqlalchemy import JSON, BigInteger, Integer, Row, ScalarSelect, String, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citysafe.core.clock import utcnow
@@ -248,13 +248,20 @@ def install_outbox(factory: sessionmaker[Session], event_bus: EventBus) -> None:
     Listens on the factory (its own Session subclass), not on the Session class: sessions of another
     application's factory deliver to that application's bus.
     """
+    # SQLAlchemy also signals these for a savepoint (``session.begin_nested()``) inside the transaction: releasing
+    # one must not deliver the events so far (the transaction may still roll back, and a handler's own session
+    # would wait for the write lock this one holds), and rolling one back must not forget the events recorded
+    # before it. At the real commit, the events a rolled-back savepoint recorded are no longer in the session.
     def after_commit(session: Session) -> None:
-        rows: list[OutboxEvent] = session.info.pop("outbox", [])
+        if session.in_nested_transaction():
+            return
+        rows = [row for row in session.info.pop("outbox", []) if inspect(row).persistent]
         if rows:
             event_bus.committed(rows)
 
     def after_rollback(session: Session) -> None:
-        session.info.pop("outbox", None)
+        if not session.in_nested_transaction():
+            session.info.pop("outbox", None)
 
     event.listen(factory, "after_commit", after_commit)
     event.listen(factory, "after_rollback", after_rollback)
