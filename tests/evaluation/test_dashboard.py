@@ -69,8 +69,12 @@ def test_the_bulletin_and_the_workbook_carry_the_dashboards_numbers(ctx: AppCont
     _registry(ctx)
     with unit_of_work(ctx.read_session_factory, actor="tests") as session:
         data = service.overview(session, region_code="320000", today=date(2026, 6, 30))
-    text = "\n".join(p.text for p in Document(io.BytesIO(bulletin.docx_bytes(data, period="2026年上半年"))).paragraphs)
-    assert "关于江苏省省级安全发展示范城市创建工作进展情况的通报" in text
+    paragraphs = [p.text for p in Document(io.BytesIO(bulletin.docx_bytes(data, period="2026年上半年"))).paragraphs]
+    text = "\n".join(paragraphs)
+    # A 通报's layout: its title first, no cover band or contents page, the issuer and date signed at the end.
+    assert paragraphs[0] == "关于江苏省省级安全发展示范城市创建工作进展情况的通报"
+    assert "■" not in text and "目　录" not in text
+    assert [p for p in paragraphs if p.strip()][-2:] == ["江苏省安全生产委员会办公室", "2026年6月30日"]
     assert f"共有创建对象 {data.objects} 个" in text and "江宁区（2023年命名）" in text
     assert "苏州市" in text and "尚无申报参评城市" in text  # the cities behind the 2020 target are named
     book = load_workbook(io.BytesIO(bulletin.workbook_bytes(data)))

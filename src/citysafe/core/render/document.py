@@ -87,6 +87,10 @@ class Document:
     date_text: str
     blocks: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    # "report": a cover page (the risk colours' band) and a contents page, as the white paper has; "notice": an
+    # official notice (通报) — the title on the first page above the text, the issuer and date signed at the end,
+    # no cover and no contents, as 党政机关公文格式 (GB/T 9704-2012) lays a 通报 out.
+    layout: str = "report"
     _chapters: int = 0
     _sections: int = 0
     _tables: int = 0

@@ -175,17 +175,37 @@ def _figure(docx: DocxDocument, block: Figure) -> None:
         set_font(note.add_run(block.note), *HEADING_FONT, 8.5, colour=RGBColor(0x6B, 0x72, 0x80))
 
 
+def _notice_title(docx: DocxDocument, doc: Document) -> None:
+    for text, size, bold in ((doc.title, 22, True), (doc.subtitle, 14, False)):
+        if text:
+            paragraph = docx.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            set_font(paragraph.add_run(text), *HEADING_FONT, size, bold=bold)
+
+
+def _signature(docx: DocxDocument, doc: Document) -> None:
+    docx.add_paragraph()
+    for text in (doc.issuer, doc.date_text):
+        paragraph = docx.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        set_font(paragraph.add_run(text), *BODY_FONT, 12)
+
+
 def build_docx(doc: Document) -> DocxDocument:
     docx = python_docx.Document()
     _setup(docx, doc.title)
     docx.core_properties.title = doc.title
     docx.core_properties.subject = doc.subtitle
     docx.core_properties.author = doc.issuer
-    _cover(docx, doc)
+    notice = doc.layout == "notice"
+    if notice:
+        _notice_title(docx, doc)
+    else:
+        _cover(docx, doc)
     first_chapter = True
     for block in doc.blocks:
         if isinstance(block, Heading):
-            if block.level == 1 and not first_chapter:
+            if block.level == 1 and not first_chapter and not notice:  # a notice runs on from page to page
                 docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             first_chapter = first_chapter and block.level != 1
             docx.add_heading(block.title, level=block.level)
@@ -205,6 +225,8 @@ def build_docx(doc: Document) -> DocxDocument:
             _figure(docx, block)
         elif isinstance(block, PageBreak):
             docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if notice:
+        _signature(docx, doc)
     return docx
 
 

@@ -29,7 +29,7 @@ def document(data: Progress, *, period: str) -> Document:
     """The 通报 of ``period`` (e.g. "2026年上半年") for ``data``'s region."""
     doc = Document(title=f"关于{data.region_name}省级安全发展示范城市创建工作进展情况的通报", subtitle=period,
                    issuer=f"{data.region_name}{ISSUER_ZH}", date_text=f"{data.as_of:%Y年%m月%d日}".replace("年0", "年")
-                   .replace("月0", "月"))
+                   .replace("月0", "月"), layout="notice")
     named = [a for a in data.applicants if a.standing == "named"]
     applying = [a for a in data.applicants if a.standing == "applying"]
     whole = "全市" if data.city_count == 1 else "全省"
