@@ -10,8 +10,7 @@ from citysafe.auth import service as auth_service
 from citysafe.auth.deps import DbSession, app_context
 from citysafe.auth.enums import Permission
 from citysafe.core.clock import to_local
-from citysafe.evaluation.dashboard import service
-from citysafe.evaluation.dashboard.views import default_period
+from citysafe.evaluation.dashboard import bulletin, service
 from citysafe.web.common import page_principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -26,5 +25,5 @@ def progress_page(request: Request, db: DbSession) -> Response:
     points = [{"name": a.name, "city": a.city_name, "standing": a.standing, "standing_name": a.standing_name,
                "stage": a.stage, "lon": a.lon, "lat": a.lat} for a in data.applicants if a.lon is not None]
     return render(request, "evaluation/progress.html", principal, p=data, points=points,
-                  period=default_period(today.month, today.year),
+                  period=bulletin.half_year(today),
                   tile_url=app_context(request).settings.tile_url)

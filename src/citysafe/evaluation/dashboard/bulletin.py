@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ from citysafe.core.render.xlsx import append_table, book_bytes
 from citysafe.evaluation.dashboard.schemas import Progress
 
 ISSUER_ZH = "安全生产委员会办公室"
+
+
+def half_year(day: date) -> str:
+    """The period a 通报 written on ``day`` reports on: "2026年上半年" or "2026年下半年"."""
+    return f"{day.year}年{'上' if day.month <= 6 else '下'}半年"
 
 
 def _percent(share: float) -> str:

@@ -30,14 +30,13 @@ def _city_of(code: str) -> str:
     return code[:4] + "00"
 
 
-def _cities(session: Session, region_code: str) -> list[tuple[str, str]]:
-    """(code, name) of the 设区市 the reader's region covers."""
-    region = regions.get(session, code=region_code)
-    if region.level == "city":
-        return [(region.code, region.name)]
-    if region.level in {"province", "country"}:
-        return [(c.code, c.name) for c in regions.descendants_at_level(session, code=region.code, level="city")]
-    city = regions.get(session, code=_city_of(region.code))
+def _cities(session: Session, *, code: str, level: str, name: str) -> list[tuple[str, str]]:
+    """(code, name) of the 设区市 the reader's region (``code``, at ``level``) covers."""
+    if level == "city":
+        return [(code, name)]
+    if level in {"province", "country"}:
+        return [(c.code, c.name) for c in regions.descendants_at_level(session, code=code, level="city")]
+    city = regions.get(session, code=_city_of(code))
     return [(city.code, city.name)]
 
 
@@ -56,7 +55,8 @@ def _stage(application: Application | None) -> str:
 
 
 def overview(session: Session, *, region_code: str, today: date) -> Progress:
-    cities = _cities(session, region_code)
+    region = regions.get(session, code=region_code)
+    cities = _cities(session, code=region.code, level=region.level, name=region.name)
     city_names = dict(cities)
     divisions = {code: 1 + len(regions.children(session, code=code)) for code, _ in cities}
     applicants = [a for a in session.scalars(select(Applicant).order_by(Applicant.city_code, Applicant.id))
@@ -87,7 +87,7 @@ def overview(session: Session, *, region_code: str, today: date) -> Progress:
     pending = session.scalar(select(func.count()).select_from(Revocation).where(Revocation.state == "proposed")) or 0
     due = sum(1 for a in applicants if a.standing == "named" and a.review_due and a.review_due.year <= today.year)
     return Progress(
-        region_code=region_code, region_name=regions.get(session, code=region_code).name, as_of=today,
+        region_code=region_code, region_name=region.name, as_of=today,
         cities=rows, applicants=points, objects=result.objects, named=result.named,
         named_share=float(result.named_share), cities_meeting_2020=result.cities_meeting_2020,
         city_count=len(cities), meets_2020=result.meets_2020, meets_2025=result.meets_2025,

@@ -27,10 +27,6 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
 
-def default_period(ctx_now_month: int, year: int) -> str:
-    return f"{year}年{'上' if ctx_now_month <= 6 else '下'}半年"
-
-
 @router.get("/progress", response_model=Progress, operation_id="evaluation_progress")
 def progress(db: DbSession, ctx: Context, principal: Reader) -> Progress:
     """The reader's region: creation objects, applied and named per city, ranked; the 2020 and 2025 targets."""
@@ -49,5 +45,5 @@ def bulletin_docx(db: DbSession, ctx: Context, principal: Reader,
     """The 通报 of the creation's progress, written from the dashboard's numbers."""
     today = to_local(ctx.clock.now()).date()
     data = service.overview(db, region_code=principal.region_code, today=today)
-    words = period.strip() or default_period(today.month, today.year)
+    words = period.strip() or bulletin.half_year(today)
     return Response(bulletin.docx_bytes(data, period=words), media_type=DOCX, headers=_attachment("创建工作通报.docx"))
