@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from citysafe.auth.deps import DbSession, requires
-from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import Principal
+from citysafe.auth.deps import DbSession
 from citysafe.core.bounds import RowId
+from citysafe.evaluation.access import Office, Reader, Writer
 from citysafe.evaluation.applicants import service
 from citysafe.evaluation.applicants.schemas import ApplicantCreate, ApplicantRead, OrganisationIn, PlanIn
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation applicants"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EVALUATION))]
-Office = Annotated[Principal, Depends(requires(Permission.REVIEW_EVALUATION))]
 
 
 @router.get("/applicants", response_model=list[ApplicantRead], operation_id="evaluation_applicants_list")

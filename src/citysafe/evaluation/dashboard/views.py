@@ -7,20 +7,16 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from citysafe.auth.deps import Context, DbSession, requires
-from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import Principal
+from citysafe.auth.deps import Context, DbSession
 from citysafe.core.clock import to_local
+from citysafe.evaluation.access import DOCX, XLSX, Reader
 from citysafe.evaluation.dashboard import bulletin, service
 from citysafe.evaluation.dashboard.schemas import Progress
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation dashboard"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _attachment(name: str) -> dict[str, str]:

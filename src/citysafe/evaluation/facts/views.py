@@ -5,23 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.auth.deps import Context, DbSession, requires
-from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import Principal
+from citysafe.auth.deps import Context, DbSession
 from citysafe.core.bounds import MAX_YEAR, MIN_YEAR, RowId
 from citysafe.core.errors import not_found
+from citysafe.evaluation.access import Reader, Writer
 from citysafe.evaluation.facts import compute
 from citysafe.evaluation.indicators.views import Region, region_of
 from citysafe.evaluation.models import Sheet
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation facts"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EVALUATION))]
 
 
 class FactRecord(BaseModel):

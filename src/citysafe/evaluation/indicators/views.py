@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from citysafe.auth.deps import Context, DbSession, requires
-from citysafe.auth.enums import Permission
+from citysafe.auth.deps import Context, DbSession
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import MAX_YEAR, MIN_YEAR
 from citysafe.core.errors import field_error
@@ -17,14 +16,11 @@ from citysafe.core.sheets.reader import sheet_reader
 from citysafe.core.sheets.rows import csv_rows
 from citysafe.core.uploads import read_capped
 from citysafe.core.validators import validate_division_code
+from citysafe.evaluation.access import XLSX, Manager, Reader, Writer
 from citysafe.evaluation.indicators import export, importer, service
 from citysafe.evaluation.indicators.schemas import ImportResult, IndicatorTable, TargetIn, TargetRead
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation indicators"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EVALUATION))]
-Manager = Annotated[Principal, Depends(requires(Permission.MANAGE_CRITERIA))]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Region = Annotated[str | None, Query(max_length=12, description="division code; the caller's own by default")]
 YearQ = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)]
 

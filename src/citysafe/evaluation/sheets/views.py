@@ -8,16 +8,15 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from citysafe.auth.deps import Context, DbSession, requires
-from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import Principal
+from citysafe.auth.deps import Context, DbSession
 from citysafe.core.bounds import MAX_YEAR, MIN_YEAR, RowId
 from citysafe.core.errors import field_error, not_found
 from citysafe.core.uploads import read_capped
 from citysafe.evaluation import criteria_store
+from citysafe.evaluation.access import DOCX, XLSX, Manager, Office, Reader, Writer
 from citysafe.evaluation.criteria_store import ItemEdit
 from citysafe.evaluation.models import CriteriaVersion
 from citysafe.evaluation.sheets import assessment, export, report, scoring, service
@@ -38,12 +37,6 @@ from citysafe.evaluation.sheets.schemas import (
 )
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation sheets"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-Writer = Annotated[Principal, Depends(requires(Permission.WRITE_EVALUATION))]
-Reviewer = Annotated[Principal, Depends(requires(Permission.REVIEW_EVALUATION))]
-Manager = Annotated[Principal, Depends(requires(Permission.MANAGE_CRITERIA))]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_CRITERIA_BYTES = 2 * 1024 * 1024
 
 
@@ -180,7 +173,7 @@ def submit(sheet_id: RowId, db: DbSession, ctx: Context, principal: Writer) -> S
 
 
 @router.post("/sheets/{sheet_id}/return", response_model=SheetRead, operation_id="evaluation_sheet_return")
-def return_sheet(sheet_id: RowId, body: StepIn, db: DbSession, ctx: Context, principal: Reviewer) -> SheetRead:
+def return_sheet(sheet_id: RowId, body: StepIn, db: DbSession, ctx: Context, principal: Office) -> SheetRead:
     """退回 for correction, with the reason (required)."""
     sheet = service.return_sheet(db, sheet=service.get(db, sheet_id=sheet_id, lock=True), note=body.note,
                                  principal=principal, now=ctx.clock.now())
@@ -188,7 +181,7 @@ def return_sheet(sheet_id: RowId, body: StepIn, db: DbSession, ctx: Context, pri
 
 
 @router.post("/sheets/{sheet_id}/lock", response_model=SheetRead, operation_id="evaluation_sheet_lock")
-def lock(sheet_id: RowId, db: DbSession, ctx: Context, principal: Reviewer) -> SheetRead:
+def lock(sheet_id: RowId, db: DbSession, ctx: Context, principal: Office) -> SheetRead:
     """锁定: the result is kept as computed now; later criteria versions never change it."""
     sheet = service.lock(db, sheet=service.get(db, sheet_id=sheet_id, lock=True), principal=principal,
                          now=ctx.clock.now())

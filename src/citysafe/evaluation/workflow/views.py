@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from citysafe.auth.deps import Context, DbSession, requires
-from citysafe.auth.enums import Permission
-from citysafe.auth.schemas import Principal
+from citysafe.auth.deps import Context, DbSession
 from citysafe.core.bounds import RowId
+from citysafe.evaluation.access import Office, Reader
 from citysafe.evaluation.applicants import service as applicants
 from citysafe.evaluation.workflow import publicity, revocations, service
 from citysafe.evaluation.workflow.schemas import (
@@ -28,8 +27,6 @@ from citysafe.evaluation.workflow.schemas import (
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation workflow"])
 public_router = APIRouter(prefix="/public", tags=["public evaluation"])
-Reader = Annotated[Principal, Depends(requires(Permission.READ_EVALUATION))]
-Office = Annotated[Principal, Depends(requires(Permission.REVIEW_EVALUATION))]
 
 
 @router.get("/applications", response_model=list[ApplicationRead], operation_id="evaluation_applications_list")
