@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from citysafe.auth import job_views
 from citysafe.auth import views as auth_views
-from citysafe.core import heap, jobs
+from citysafe.core import heap, jobs, threads
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
 from citysafe.core.problems import install_problem_handlers
@@ -243,6 +243,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Events left undelivered by a crash or a failed handler go out before new work starts.
         await asyncio.to_thread(context.bus.deliver_pending)
+        threads.configure(app.state, context.settings.request_threads)
         async with AsyncExitStack() as stack:
             for module in SERVICE_MODULES:
                 await stack.enter_async_context(module.running(app, context))

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Final, TypeVar
 
 import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service
 from citysafe.auth.schemas import Principal
+from citysafe.core import threads
 from citysafe.core.context import AppContext
 from citysafe.core.db import Units, unit_of_work
 from citysafe.core.errors import Unauthenticated
@@ -84,7 +86,8 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
             # busy snapshot whenever the gateway or a timer committed in between (issue #10: 18 of 20 parallel
             # hazard reports answered 503). The lock is taken in a worker thread, so the event loop the
             # gateway shares never waits for it. PostgreSQL just opens its transaction.
-            await run_in_threadpool(session.connection)
+            # Waiting for the lock takes a thread of the lock's own line, never a request thread (core/threads).
+            await anyio.to_thread.run_sync(session.connection, limiter=threads.lock_waiters(request))
         yield session
     except BaseException as exc:
         with anyio.CancelScope(shield=True):  # a cancelled request still rolls back and gives its connection back

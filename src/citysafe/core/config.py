@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # Set by `serve` and `demo` (not by tests, which start many apps in one process): freeze the heap
     # startup loaded and collect less often (core/heap.py).
     settle_heap: bool = False
+    # Worker threads for requests' blocking work (core/threads.py); 0: four per CPU, at least eight.
+    request_threads: int = Field(default=0, ge=0)
     # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).
     gb26875_host: str = "127.0.0.1"
     gb26875_port: int | None = None
