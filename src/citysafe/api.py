@@ -52,6 +52,7 @@ from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.site import views as public_site_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
@@ -85,6 +86,7 @@ from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
+from citysafe.web import public_site as web_public_site
 from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
@@ -154,6 +156,10 @@ EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
 )
+# The public site's data without a login: district risk map, warnings in force, shelters (issue #15 point 5).
+PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
+    public_site_views.public_router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -186,6 +192,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_orgs.router,
     web_audit.router,
     web_docs.router,
+    web_public_site.router,  # the public site: portal, district risk map, warnings, shelters (issue #15 point 5)
 )
 # Each module has ``running(app, ctx)``: an async context manager for the background work of its domain
 # (gateways, live streams, timers), entered when the app starts and left when it stops.
@@ -222,7 +229,8 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api.get("/health", tags=["system"], operation_id="health")(health)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
-                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS),
+                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
+                            *PUBLIC_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

@@ -93,3 +93,25 @@ def demo_city(ctx: AppContext, seed_snapshots: SeedSnapshots) -> Iterator[int]:
     count: int = seed_snapshots.seeded("risk-demo", ctx.engine, seed)
     yield count
     clear_generated_streets(ctx)
+
+
+PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def phone(page_problems: list[str]) -> Iterator[Any]:
+    """A page in a touch browser the size of a common phone, allowed to know where it is."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=2, locale="zh-CN",
+                                      geolocation={"longitude": 118.7905, "latitude": 32.0505},
+                                      permissions=["geolocation"])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        watch_page(page, page_problems)
+        yield page
+        browser.close()
+    assert page_problems == [], "\n".join(page_problems)

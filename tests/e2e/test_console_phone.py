@@ -5,13 +5,11 @@ page, where the fixed tab bar would land in the middle)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.e2e_support import watch_page
+from tests.e2e.conftest import PHONE_WIDTH
 from tests.hazards.conftest import tiny_png
 from tests.support.workbench_city import NOW, PASSWORD, seed
 
@@ -19,28 +17,8 @@ from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
 
 pytestmark = pytest.mark.e2e
-PHONE_WIDTH = 390
 THUMB = 44  # px: the smallest target a thumb hits reliably (WCAG 2.5.5, Apple's and Google's guides)
 FIELD_MENU = ["工作台", "我的任务", "上报", "我的隐患"]
-
-
-@pytest.fixture
-def phone(page_problems: list[str]) -> Iterator[Any]:
-    """A page in a touch browser the size of a common phone, allowed to know where it is."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2, locale="zh-CN",
-                                      geolocation={"longitude": 118.7905, "latitude": 32.0505},
-                                      permissions=["geolocation"])
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        watch_page(page, page_problems)
-        yield page
-        browser.close()
-    assert page_problems == [], "\n".join(page_problems)
 
 
 def _login(page: Any, live_server: str, username: str) -> None:
