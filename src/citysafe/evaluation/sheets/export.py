@@ -4,7 +4,6 @@ second-level cells merged over their items, the totals under them."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -12,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from citysafe.core.clock import format_local
-from citysafe.core.render.xlsx import safe_row
+from citysafe.core.render.xlsx import book_bytes, safe_row
 from citysafe.core.sheets.rows import Column, write_header
 from citysafe.evaluation.sheets.schemas import SheetDetail, SheetItemRead
 
@@ -102,6 +101,4 @@ def workbook_bytes(sheet: SheetDetail) -> bytes:
     state = f"{sheet.state_name}" + (f"（{format_local(sheet.locked_at)[:16]} {sheet.locked_by}）"
                                      if sheet.locked_at else "")
     ws.append(safe_row(["评分标准", f"{sheet.criteria_title}（{sheet.criteria_version}）", "", "状态", state]))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book_bytes(book)
