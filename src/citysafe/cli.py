@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from citysafe.commands import aid, evaluation, firewatch, gb26875, hazards, incident, risk, roads, simulate
-from citysafe.commands.support import app_context, emit, fail, validation_problem
+from citysafe.commands import aid, database, evaluation, firewatch, gb26875, hazards, incident, risk, roads, simulate
+from citysafe.commands.support import app_context, emit, fail, user_errors
 from citysafe.core.config import Settings, get_settings
-from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="citysafe — 城市安全风险综合监管平台", no_args_is_help=True, add_completion=False)
-db_app = typer.Typer(help="database schema", no_args_is_help=True)
 user_app = typer.Typer(help="accounts", no_args_is_help=True)
 regions_app = typer.Typer(help="administrative divisions", no_args_is_help=True)
-app.add_typer(db_app, name="db")
+app.add_typer(database.app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(regions_app, name="regions")
 # Domain command groups live in citysafe.commands.<domain> (composition layer), one line each here;
@@ -38,37 +34,6 @@ COMMAND_MODULES: tuple[tuple[typer.Typer, str], ...] = (  # (the group's app, gr
 )
 for _group_app, _group in COMMAND_MODULES:
     app.add_typer(_group_app, name=_group)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def user_errors(func: F) -> F:
-    """Turn the errors a user can cause into one line and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CitysafeError as exc:
-            fail(exc.detail or exc.title)  # fail keeps the first line
-        except ValidationError as exc:  # a bad CITYSAFE_* setting, named with what it allows
-            fail(validation_problem(exc))
-        except (ValueError, KeyError, OSError) as exc:
-            fail(str(exc) or type(exc).__name__)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@db_app.command("upgrade")
-@user_errors
-def db_upgrade() -> None:
-    """Apply every migration (SQLite under ./var by default, or CITYSAFE_DATABASE_URL)."""
-    from citysafe.core.migrate import upgrade
-
-    ctx = app_context()
-    upgrade(ctx.engine)
-    typer.echo(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is up to date")
-
 
 @user_app.command("create")
 @user_errors

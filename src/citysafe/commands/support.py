@@ -5,20 +5,21 @@ Here rather than in ``citysafe.cli``, which imports the command modules and so c
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
+
+from citysafe.core.errors import CitysafeError
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
-
     from citysafe.core.config import Settings
     from citysafe.core.context import AppContext
-    from citysafe.core.errors import CitysafeError
 
 
 def fail(message: str) -> NoReturn:
@@ -65,7 +66,6 @@ def importing(ctx: AppContext, path: Path) -> Iterator[bytes]:
     """The file an import command was given, read under the same cap as an upload; a file it cannot read, one
     over the cap or a workbook refused by ``core.sheets`` ends the command with one line (exit 2). The
     application's sheet workers stop when the import is done."""
-    from citysafe.core.errors import CitysafeError
     from citysafe.core.sheets.reader import close
     from citysafe.core.uploads import read_file_capped
 
@@ -77,3 +77,23 @@ def importing(ctx: AppContext, path: Path) -> Iterator[bytes]:
         fail(both_languages(exc))
     finally:
         close(ctx)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn the errors a user can cause into one line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CitysafeError as exc:
+            fail(exc.detail or exc.title)  # fail keeps the first line
+        except ValidationError as exc:  # a bad CITYSAFE_* setting, named with what it allows
+            fail(validation_problem(exc))
+        except (ValueError, KeyError, OSError) as exc:
+            fail(str(exc) or type(exc).__name__)
+
+    return wrapper  # type: ignore[return-value]
