@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import ModuleType
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from citysafe.auth import job_views
 from citysafe.auth import views as auth_views
-from citysafe.core import heap, jobs, threads
+from citysafe.core import heap, jobs, metrics, threads
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.context import AppContext
-from citysafe.core.problems import install_problem_handlers
+from citysafe.core.errors import Forbidden
+from citysafe.core.observe import RequestObserver
+from citysafe.core.problems import install_problem_handlers, problem_response
 from citysafe.core.routing import Branch, include_by_prefix
 from citysafe.core.sheets import reader as sheet_reader
 from citysafe.core.uploads import BodyLimit
@@ -40,6 +48,7 @@ from citysafe.evaluation.facts import views as evaluation_facts_views
 from citysafe.evaluation.indicators import views as evaluation_indicators_views
 from citysafe.evaluation.sheets import views as evaluation_sheets_views
 from citysafe.evaluation.workflow import views as evaluation_workflow_views
+from citysafe.firewatch import metrics as firewatch_metrics
 from citysafe.firewatch.alarms import timers as firewatch_timers
 from citysafe.firewatch.alarms import views as firewatch_alarm_views
 from citysafe.firewatch.gateway import service as firewatch_gateway
@@ -215,6 +224,37 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def health_components(request: Request) -> JSONResponse:
+    """The database, the GB/T 26875.3 gateway, its writer (or NATS) and the MQTT subscriber, each on its own;
+    503 when any that runs in this process is down (``ok: null``: not run here)."""
+    ctx: AppContext = request.app.state.ctx
+    started = time.perf_counter()
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database: dict[str, Any] = {"ok": True, "backend": ctx.engine.dialect.name,
+                                    "ms": round((time.perf_counter() - started) * 1000, 1)}
+    except SQLAlchemyError as exc:
+        database = {"ok": False, "backend": ctx.engine.dialect.name, "error": type(exc).__name__}
+    parts = {"database": database, **firewatch_metrics.health(ctx)}
+    healthy = all(part["ok"] is not False for part in parts.values())
+    return JSONResponse({"status": "ok" if healthy else "degraded", "components": parts},
+                        status_code=200 if healthy else 503)
+
+
+def metrics_page(request: Request) -> Response:
+    """Prometheus's text format, for a loopback peer or the bearer ``CITYSAFE_METRICS_TOKEN`` (core/metrics.py)."""
+    ctx: AppContext = request.app.state.ctx
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not metrics.may_read(request.client.host if request.client else None, token,
+                            ctx.settings.metrics_token.get_secret_value()):
+        # problem+json even outside /api: the reader is a monitoring system, not a person in the console
+        return problem_response(Forbidden(
+            detail="metrics are for the monitoring system: loopback or CITYSAFE_METRICS_TOKEN",
+            detail_zh="监控指标仅供监控系统读取（本机或凭 CITYSAFE_METRICS_TOKEN）"), request)
+    return Response(generate_latest(metrics.METRICS.get(ctx).registry), media_type=CONTENT_TYPE_LATEST)
+
+
 @functools.cache
 def route_tree() -> tuple[BaseRoute, ...]:
     """Every API and console route, as the apps of this process include them, built once.
@@ -227,12 +267,14 @@ def route_tree() -> tuple[BaseRoute, ...]:
     only against the routes it could hit (core/routing.py)."""
     api = Branch(API_PREFIX, prefix=API_PREFIX)
     api.get("/health", tags=["system"], operation_id="health")(health)
+    api.get("/health/components", tags=["system"], operation_id="health_components")(health_components)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
                             *PUBLIC_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
+    tree.add_api_route("/metrics", metrics_page, include_in_schema=False)
     tree.include_router(api)
     for router in console_tree(CONSOLE_ROUTERS):
         tree.include_router(router)
@@ -274,4 +316,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.router.routes.extend(route_tree())
     install_console(app, CONSOLE_ROUTERS)
     install_guard(app, context.settings)  # cross-site writes refused, security headers on every response
+    # Outermost: the request id, the access line and the HTTP figures cover every answer, refusals included.
+    metrics.add_collectors(context, (("platform", metrics.PlatformCollector(context)),
+                                     ("firewatch", firewatch_metrics.FirewatchCollector(context))))
+    app.add_middleware(RequestObserver, metrics=lambda _scope: metrics.METRICS.get(context))
     return app

@@ -163,7 +163,7 @@ def _serve(host: str, port: int, settings: Settings) -> None:
     import uvicorn
 
     from citysafe.api import create_app
-    from citysafe.core import security
+    from citysafe.core import observe, security
 
     settings = settings.model_copy(update={"settle_heap": True})  # a long-running server (core/heap.py)
     app = create_app(settings)  # settings that cannot work stop here, with their one line (exit 2)
@@ -172,7 +172,9 @@ def _serve(host: str, port: int, settings: Settings) -> None:
                    "parameters; unset it anywhere real passwords are kept", err=True)
     # proxy_headers off: which proxies' X-Forwarded-* count is CITYSAFE_TRUSTED_PROXIES's to say (web/guard.py),
     # not uvicorn's default of trusting 127.0.0.1.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
+    # Our access line (core/observe.py) carries the request id and the route; uvicorn's own is off.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False,
+                log_config=observe.log_config(settings.log_format))
 
 
 @app.command()

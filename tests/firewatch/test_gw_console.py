@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -185,3 +186,23 @@ def test_without_a_gateway_the_downlink_answers_503(ctx: AppContext, make_user) 
         response = other.post(f"/api/v1/firewatch/uitds/{UITD}/patrol", headers=headers)
     assert response.status_code == 503
     assert response.json()["title_zh"] == "报警传输网关未运行"
+
+
+def test_metrics_and_health_show_the_gateway_and_its_alarms(ctx: AppContext, client: TestClient,
+                                                             device: Device) -> None:
+    """#16 point 6: the gateway's connections, ACKs and their latency, the open alarms, on /metrics; the gateway
+    and its writer apart on the health endpoint."""
+    ctx.settings = ctx.settings.model_copy(update={"metrics_token": SecretStr("scrape-me")})
+    assert client.get("/metrics").status_code == 403  # the TestClient is no loopback peer
+    text = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
+    figures = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line and not line.startswith("#")}
+    assert figures["citysafe_gb26875_connections"] == 1
+    assert figures["citysafe_gb26875_acked_total"] >= 1 and figures["citysafe_gb26875_ack_seconds_count"] >= 1
+    assert figures['citysafe_gb26875_ack_seconds_bucket{le="+Inf"}'] == figures["citysafe_gb26875_ack_seconds_count"]
+    assert figures['citysafe_alarms_open{kind="fire"}'] == 1
+    health = client.get("/api/v1/health/components").json()
+    assert health["status"] == "ok"
+    parts = health["components"]
+    assert parts["database"]["ok"] is True and parts["gateway"]["connections"] == 1
+    assert parts["writer"]["ok"] is True and parts["nats"]["ok"] is None  # no NATS configured here

@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     # Set by `serve` and `demo` (not by tests, which start many apps in one process): freeze the heap
     # startup loaded and collect less often (core/heap.py).
     settle_heap: bool = False
+    # Observability (core/observe.py, core/metrics.py): log lines as JSON for a collector or as text for a
+    # terminal; /metrics for loopback peers, or anyone sending this bearer token.
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr = SecretStr("")
     # Worker threads for requests' blocking work (core/threads.py); 0: four per CPU, at least eight.
     request_threads: int = Field(default=0, ge=0)
     # GB/T 26875.3 TCP gateway (citysafe.firewatch.gateway), run by `serve` when a port is set (0 = any free).

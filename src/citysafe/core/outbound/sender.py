@@ -9,7 +9,9 @@ it is built. The object holds no state between calls, so one instance serves eve
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +61,9 @@ class Outbound:
             self._adapters[adapter.channel] = adapter
         self.retry = retry or RetryPolicy()
         self._sleep, self._clock = sleep, clock or SystemClock()
+        # Recipients' final outcomes since this instance was made, by (channel, status): /metrics reads them.
+        self.tally: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._tally_lock = threading.Lock()  # sends run on several worker threads at once
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -79,6 +84,8 @@ class Outbound:
             report = _report(message, {r: (Attempt(r, "not_sent", error=refusal), 0, None) for r in message.recipients})
         else:
             report = self._attempt(adapter, message, max_attempts or self.retry.max_attempts)
+        with self._tally_lock:
+            self.tally.update((r.channel, r.status) for r in report.results)
         level = logging.INFO if report.all_delivered else logging.WARNING
         log.log(level, "outbound %s", report.summary())
         return report

@@ -14,8 +14,9 @@ so a drop takes effect within one slice of a large read.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol, cast
 
@@ -32,7 +33,8 @@ from citysafe.firewatch.protocols.gb26875 import (
 )
 from citysafe.firewatch.protocols.gb26875.tables import is_reserved_command
 
-__all__ = ["PREAMBLE_REPLY", "Connection", "FrameObserver", "GatewayConfig", "GatewayStats", "Host"]
+__all__ = ["ACK_BUCKETS", "PREAMBLE_REPLY", "AckLatency", "Connection", "FrameObserver", "GatewayConfig",
+           "GatewayStats", "Host"]
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,33 @@ class GatewayStats:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+#: Upper bounds (s) of the ACK latency histogram: receipt of a frame to its ACK written back (a fire's first
+#: hop; GB 26875.1 asks the centre to take an alarm within seconds, the platform aims at well under one).
+ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@dataclass
+class AckLatency:
+    """Counts of ACKs by latency bucket (cumulative at read), their sum and count: /metrics' histogram."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(ACK_BUCKETS) + 1))
+    total_seconds: float = 0.0
+    acks: int = 0
+
+    def observe(self, seconds: float, n: int = 1) -> None:
+        self.counts[bisect.bisect_left(ACK_BUCKETS, seconds)] += n
+        self.total_seconds += seconds * n
+        self.acks += n
+
+    def cumulative(self) -> list[tuple[str, int]]:
+        """(le, count) pairs as Prometheus writes a histogram, ending with +Inf."""
+        running, out = 0, []
+        for bound, count in zip((*(str(b) for b in ACK_BUCKETS), "+Inf"), self.counts, strict=True):
+            running += count
+            out.append((bound, running))
+        return out
 
 
 class FrameObserver(Protocol):

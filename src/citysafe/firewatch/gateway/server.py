@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import cast
 
 from citysafe.core.clock import Clock, to_local
-from citysafe.firewatch.gateway.connection import Connection, FrameObserver, GatewayConfig, GatewayStats
+from citysafe.firewatch.gateway.connection import AckLatency, Connection, FrameObserver, GatewayConfig, GatewayStats
 from citysafe.firewatch.gateway.guard import Admission
 from citysafe.firewatch.gateway.sinks import FrameSink
 from citysafe.firewatch.ingest.service import ReceivedFrame
@@ -55,6 +55,7 @@ class _Pending:
     conn: Connection
     item: ReceivedFrame
     ack: bool
+    since: float  # the loop's time when the frame was read: its ACK latency counts from here
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Gateway:
     connections: set[Connection] = field(default_factory=set)
     by_address: dict[int, Connection] = field(default_factory=dict)
     stats: GatewayStats = field(default_factory=GatewayStats)
+    ack_latency: AckLatency = field(default_factory=AckLatency)
 
     def __post_init__(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -144,7 +146,8 @@ class Gateway:
         self.observe(conn, frame)
         # A response (cmd 5) to our own request is stored but not ACKed: request/response has no ACK.
         ack = frame.command != Command.RESPONSE
-        self._pending.append(_Pending(conn, ReceivedFrame(frame.raw, frame, conn.peer, received_at), ack))
+        self._pending.append(_Pending(conn, ReceivedFrame(frame.raw, frame, conn.peer, received_at), ack,
+                                      self.loop.time()))
         if not self._scheduled and len(self._writing) < self._max_writing:
             self._scheduled = True
             # Runs after every callback already ready in this turn: the data of all connections that
@@ -178,6 +181,7 @@ class Gateway:
 
     def _acknowledge(self, batch: list[_Pending], stored: Sequence[bool]) -> None:
         label = self.now_label().raw
+        now = self.loop.time()
         acks: dict[Connection, list[bytes]] = {}
         counts: dict[Connection, int] = {}
         for pending, ok in zip(batch, stored, strict=True):
@@ -187,6 +191,7 @@ class Gateway:
                 self.stats.withheld += 1  # the device retransmits; a later batch may succeed
             elif pending.ack:
                 acks.setdefault(conn, []).append(ack_bytes(pending.item.raw, label))
+                self.ack_latency.observe(now - pending.since)
         for conn, frames in acks.items():
             conn.write(b"".join(frames))
             self.stats.acked += len(frames)

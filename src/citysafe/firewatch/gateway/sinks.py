@@ -116,6 +116,12 @@ class ProcessSink:
         async with self._spawning:
             await self._spawn()
 
+    def health(self) -> dict[str, Any]:
+        """The writer child as the health endpoint reports it: running, its pid, restarts so far."""
+        proc = self._proc
+        alive = proc is not None and proc.returncode is None
+        return {"ok": alive, "pid": proc.pid if alive and proc is not None else None, "restarts": self.restarts}
+
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         if not items:
             return []
@@ -229,6 +235,10 @@ class JetStreamSink:
         self._nc = await nats.connect(self._url, name="citysafe-gb26875-gateway", max_reconnect_attempts=-1)
         self._js = self._nc.jetstream(publish_async_max_pending=20_000)
         await ensure_stream(self._js, self.names)
+
+    def health(self) -> dict[str, Any]:
+        """NATS as the health endpoint reports it: connected (the client reconnects by itself) and where."""
+        return {"ok": bool(self._nc is not None and self._nc.is_connected), "url": self._url.split("@")[-1]}
 
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         js = self._js
