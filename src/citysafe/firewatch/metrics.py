@@ -60,7 +60,8 @@ class FirewatchCollector(Collector):
                                     "Longest delay from confirmation to the 119 hand-over in the last hour",
                                     labels=["status"])
         mean = GaugeMetricFamily("citysafe_forwarding_delay_mean_seconds",
-                                 "Mean delay from confirmation to the 119 hand-over in the last hour", labels=["status"])
+                                 "Mean delay from confirmation to the 119 hand-over in the last hour",
+                                 labels=["status"])
         for status, n, longest, average in handovers:
             count.add_metric([str(status)], float(n))
             slowest.add_metric([str(status)], float(longest or 0) / 1000)
