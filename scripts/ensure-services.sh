@@ -10,6 +10,18 @@ if ! up 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   wait_for 5432 || exit 1
 fi
+# The suite connects as postgres@127.0.0.1 without a password (CITYSAFE_TEST_POSTGRES_URL changes that). A
+# fresh Debian cluster asks loopback TCP clients for one: the postgres role is let in from 127.0.0.1 alone.
+if [ -z "${CITYSAFE_TEST_POSTGRES_URL:-}" ] && ! psql -w -h 127.0.0.1 -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+  hba="$(ls /etc/postgresql/*/main/pg_hba.conf 2>/dev/null | head -n1)"
+  if [ -n "$hba" ] && [ -w "$hba" ]; then
+    echo "letting postgres@127.0.0.1 in without a password for the test suite ($hba)"
+    sed -i '1i host all postgres 127.0.0.1/32 trust  # citysafe test suite (scripts/ensure-services.sh)' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main reload || true
+  else
+    echo "PostgreSQL does not let postgres@127.0.0.1 in: set CITYSAFE_TEST_POSTGRES_URL" >&2
+  fi
+fi
 if ! up 1883; then
   echo "starting Mosquitto"
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || true

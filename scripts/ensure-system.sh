@@ -7,6 +7,12 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do have "$pkg" || need+=("$pkg"); done
 if [ "${1:-}" = "test" ]; then
   for pkg in chromium poppler-utils; do have "$pkg" || need+=("$pkg"); done
+  # The services the suite talks to (scripts/ensure-services.sh starts them), unless this machine has its own:
+  # PostgreSQL (and its client tools: pg_dump for `citysafe db backup`), Mosquitto, NATS with JetStream.
+  [ -x /usr/bin/pg_ctlcluster ] || have postgresql || need+=(postgresql)
+  command -v pg_dump >/dev/null 2>&1 || have postgresql-client || need+=(postgresql-client)
+  [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+  [ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
