@@ -15,17 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
+from citysafe.core.clock import to_local
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import field_error
-from citysafe.core.clock import to_local
 from citysafe.core.scope import current_scope
 from citysafe.emergency.mutualaid import exchange
 from citysafe.emergency.mutualaid.models import PartnerCatalogue
 from citysafe.emergency.mutualaid.schemas import CatalogueSummary, ExternalTeam
 from citysafe.emergency.resources.calc.status import STATUS_NAMES_ZH, TeamStatus
 from citysafe.emergency.resources.models import Depot, StockLine, Team
-from citysafe.knowledge.thinktank import service as thinktank
 from citysafe.emergency.resources.schemas import TEAM_KIND_NAMES_ZH, TeamKind
+from citysafe.knowledge.thinktank import service as thinktank
 from citysafe.regions import service as regions_service
 
 

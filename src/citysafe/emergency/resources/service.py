@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citysafe.core.db import get_or_404, require_references
-from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.clock import to_local
 from citysafe.core.context import context_of
+from citysafe.core.db import get_or_404, require_references
+from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.geo import haversine_m, location_wgs84
 from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
