@@ -1,4 +1,5 @@
-"""knowledge.thinktank: the one expert registry. Emergency's ``em_expert`` becomes ``kb_expert`` (rows, ids and
+"""knowledge.thinktank and knowledge.services: the one expert registry, and the purchased-services registry with
+the first edition of its guidance catalogue (指导目录). Emergency's ``em_expert`` becomes ``kb_expert`` (rows, ids and
 times kept) with specialities, e-mail, availability with dates and the emergency-pool mark (every existing expert is
 in the pool: emergency put them there).
 
@@ -9,9 +10,12 @@ Depends on: 0019_em_resources (which created em_expert)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+import citysafe.core.db
 
 revision: str = '0031_kb_thinktank'
 down_revision: str | Sequence[str] | None = '0001_foundation'
@@ -20,6 +24,37 @@ depends_on: str | Sequence[str] | None = ('0019_em_resources',)
 
 NEW_COLUMNS = ('specialities', 'email', 'availability', 'busy_from', 'busy_until', 'availability_note',
                'emergency_pool')
+
+# The first edition of the guidance catalogue of government-purchased safety services. The categories follow
+# 财政部《政府购买服务管理办法》(财政部令第102号, 2020) 第三章 (购买内容和目录: 政府向社会公众提供的公共服务, 以及
+# 政府履职所需辅助性服务; 指导性目录管理); the items are the safety services districts commonly buy, each with the
+# rule that asks for the work. Administrators edit it (knowledge.services), a new edition beside the old.
+EDITION = '2026年版'
+PUBLIC = '公共服务 · 公共安全服务'
+AUXILIARY = '政府履职所需辅助性服务 · 安全监管技术服务'
+CATALOGUE = (
+    ('A01', PUBLIC, '安全生产宣传教育', '面向公众、企业从业人员的安全知识普及与宣传活动',
+     '《中华人民共和国安全生产法》(2021) 第十三条'),
+    ('A02', PUBLIC, '安全体验与科普场馆运营', '安全体验基地（馆）日常运营、讲解与预约接待',
+     '《中共中央 国务院关于推进安全生产领域改革发展的意见》(2016)'),
+    ('A03', PUBLIC, '应急救援志愿服务组织与培训', '社会应急力量、志愿者队伍的组织、培训与演练保障',
+     '《中华人民共和国突发事件应对法》(2024)'),
+    ('B01', AUXILIARY, '安全评价', '委托具备资质的机构开展安全预评价、验收评价、现状评价',
+     '《安全评价检测检验机构管理办法》(应急管理部令第1号)'),
+    ('B02', AUXILIARY, '检测检验', '安全设备设施、作业场所的检测检验', '《安全评价检测检验机构管理办法》(应急管理部令第1号)'),
+    ('B03', AUXILIARY, '隐患排查（专家查隐患）', '委托第三方专家对企业开展隐患排查与复核',
+     '《中华人民共和国安全生产法》(2021) 第十五条'),
+    ('B04', AUXILIARY, '安全培训', '企业主要负责人、安全管理人员及监管执法人员培训',
+     '《生产经营单位安全培训规定》(原国家安监总局令第3号)'),
+    ('B05', AUXILIARY, '应急演练评估', '对政府和企业应急演练进行评估并出具报告', 'AQ/T 9009-2015《生产安全事故应急演练评估规范》'),
+    ('B06', AUXILIARY, '应急预案评审', '组织专家评审生产安全事故应急预案', '《生产安全事故应急预案管理办法》(应急管理部令第2号修正)'),
+    ('B07', AUXILIARY, '技术咨询与专家会诊', '重大危险源、复杂隐患的专家会诊和技术咨询',
+     '《中华人民共和国安全生产法》(2021) 第十五条'),
+    ('B08', AUXILIARY, '安全生产标准化评审', '企业安全生产标准化定级评审', '《企业安全生产标准化建设定级办法》(应急〔2021〕83号)'),
+    ('B09', AUXILIARY, '事故调查技术支持', '事故调查中的技术鉴定、分析与报告编写', '《生产安全事故报告和调查处理条例》(国务院令第493号)'),
+    ('B10', AUXILIARY, '安全监管信息化运维', '监测预警、执法等信息系统的运行维护与数据服务',
+     '《"十四五"国家安全生产规划》'),
+)
 
 
 def upgrade() -> None:
@@ -40,8 +75,157 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kb_expert_region_code'), ['region_code'], unique=False)
         batch_op.create_index('ix_kb_expert_field', ['field'], unique=False)
 
+    op.create_table('kb_service_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('edition', sa.String(length=30), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('category', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('basis', sa.String(length=300), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_item')),
+    sa.UniqueConstraint('edition', 'code', name='uq_kb_service_item_code')
+    )
+
+    op.create_table('kb_service_provider',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('item_codes', sa.JSON(), nullable=False),
+    sa.Column('contact_name', sa.String(length=50), nullable=False),
+    sa.Column('contact_phone', sa.String(length=30), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_kb_service_provider_organization_id_organization'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_provider')),
+    sa.UniqueConstraint('organization_id', name=op.f('uq_kb_service_provider_organization_id'))
+    )
+    with op.batch_alter_table('kb_service_provider', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_service_provider_region_code'), ['region_code'], unique=False)
+
+    op.create_table('kb_service_contract',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=60), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('buyer', sa.String(length=200), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['kb_service_item.id'], name=op.f('fk_kb_service_contract_item_id_kb_service_item'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['provider_id'], ['kb_service_provider.id'], name=op.f('fk_kb_service_contract_provider_id_kb_service_provider'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_contract'))
+    )
+    with op.batch_alter_table('kb_service_contract', schema=None) as batch_op:
+        batch_op.create_index('ix_kb_service_contract_provider', ['provider_id', 'starts_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_service_contract_region_code'), ['region_code'], unique=False)
+
+    op.create_table('kb_service_qualification',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('number', sa.String(length=60), nullable=False),
+    sa.Column('issuer', sa.String(length=100), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['kb_service_provider.id'], name=op.f('fk_kb_service_qualification_provider_id_kb_service_provider'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_qualification')),
+    sa.UniqueConstraint('provider_id', 'number', name='uq_kb_service_qualification_number')
+    )
+    with op.batch_alter_table('kb_service_qualification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_service_qualification_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_service_qualification_region_code'), ['region_code'], unique=False)
+
+    op.create_table('kb_service_evaluation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('contract_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('evaluator', sa.String(length=100), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['kb_service_contract.id'], name=op.f('fk_kb_service_evaluation_contract_id_kb_service_contract'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['provider_id'], ['kb_service_provider.id'], name=op.f('fk_kb_service_evaluation_provider_id_kb_service_provider'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_evaluation'))
+    )
+    with op.batch_alter_table('kb_service_evaluation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_service_evaluation_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_service_evaluation_region_code'), ['region_code'], unique=False)
+
+    op.create_table('kb_service_record',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('contract_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=False),
+    sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('result', sa.String(length=500), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['kb_service_contract.id'], name=op.f('fk_kb_service_record_contract_id_kb_service_contract'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_service_record'))
+    )
+    with op.batch_alter_table('kb_service_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_service_record_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_service_record_region_code'), ['region_code'], unique=False)
+
+    items = sa.table('kb_service_item', sa.column('edition', sa.String), sa.column('code', sa.String),
+                     sa.column('category', sa.String), sa.column('name', sa.String),
+                     sa.column('description', sa.Text), sa.column('basis', sa.String), sa.column('active', sa.Boolean),
+                     sa.column('created_at', citysafe.core.db.UTCDateTime(timezone=True)),
+                     sa.column('updated_at', citysafe.core.db.UTCDateTime(timezone=True)))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    op.bulk_insert(items, [{'edition': EDITION, 'code': code, 'category': category, 'name': name,
+                            'description': description, 'basis': basis, 'active': True, 'created_at': now,
+                            'updated_at': now} for code, category, name, description, basis in CATALOGUE])
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('kb_service_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_service_record_region_code'))
+        batch_op.drop_index(batch_op.f('ix_kb_service_record_contract_id'))
+
+    op.drop_table('kb_service_record')
+
+    with op.batch_alter_table('kb_service_evaluation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_service_evaluation_region_code'))
+        batch_op.drop_index(batch_op.f('ix_kb_service_evaluation_provider_id'))
+
+    op.drop_table('kb_service_evaluation')
+
+    with op.batch_alter_table('kb_service_qualification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_service_qualification_region_code'))
+        batch_op.drop_index(batch_op.f('ix_kb_service_qualification_provider_id'))
+
+    op.drop_table('kb_service_qualification')
+
+    with op.batch_alter_table('kb_service_contract', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_service_contract_region_code'))
+        batch_op.drop_index('ix_kb_service_contract_provider')
+
+    op.drop_table('kb_service_contract')
+
+    with op.batch_alter_table('kb_service_provider', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_service_provider_region_code'))
+
+    op.drop_table('kb_service_provider')
+
+    op.drop_table('kb_service_item')
+
     with op.batch_alter_table('kb_expert', schema=None) as batch_op:
         batch_op.drop_index('ix_kb_expert_field')
         batch_op.drop_index(batch_op.f('ix_kb_expert_region_code'))
