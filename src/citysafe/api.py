@@ -51,7 +51,10 @@ from citysafe.firewatch.live import views as firewatch_live_views
 from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
+from citysafe.knowledge.services import views as purchased_services_views
+from citysafe.knowledge.thinktank import views as thinktank_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.participation import views as participation_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
@@ -153,6 +156,9 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
+    thinktank_views.router,  # issue #15 point 4: the one expert registry (安全智库)
+    purchased_services_views.router,  # issue #15 point 4: 政府购买安全服务
+    participation_views.router,  # issue #15 point 6: publicity, training, experience bases, volunteers
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,

@@ -17,7 +17,7 @@ from citysafe.core.pagination import Page
 from citysafe.core.validators import validate_division_code
 from citysafe.emergency.resources.calc.codes import StockCodeError, validate_stock_code
 from citysafe.emergency.resources.calc.status import TeamStatus
-from citysafe.knowledge.thinktank.schemas import EXPERT_FIELDS_ZH
+from citysafe.knowledge.thinktank.schemas import EXPERT_FIELDS_ZH as EXPERT_FIELDS_ZH  # the shared vocabulary
 
 Count = Annotated[int, Ge(0), Le(10_000_000)]
 
