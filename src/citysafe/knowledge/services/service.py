@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, NotFound, field_error
+from citysafe.knowledge.services.catalogue import CATALOGUE, EDITION
 from citysafe.knowledge.services.models import (
     CatalogueItem,
     Contract,
@@ -46,6 +47,17 @@ def list_items(session: Session, *, edition: str | None = None, active_only: boo
     if active_only:
         stmt = stmt.where(CatalogueItem.active.is_(True))
     return list(session.scalars(stmt))
+
+
+def ensure_catalogue(session: Session, *, now: datetime) -> int:
+    """Load the first edition (``catalogue.CATALOGUE``) into an empty catalogue; how many items were added."""
+    if session.scalar(select(func.count()).select_from(CatalogueItem)):
+        return 0
+    for code, category, name, description, basis in CATALOGUE:
+        session.add(CatalogueItem(edition=EDITION, code=code, category=category, name=name, description=description,
+                                  basis=basis, active=True, created_at=now, updated_at=now))
+    session.flush()
+    return len(CATALOGUE)
 
 
 def save_item(session: Session, *, data: ItemIn, now: datetime, item_id: int | None = None) -> CatalogueItem:
