@@ -73,9 +73,11 @@ def test_provider_qualifications_contracts_records_and_standing(client: TestClie
     pid = provider["id"]
     assert provider["name"] == "江苏安元安全技术咨询有限公司" and provider["standing_name"] == "暂无评价"
     ok = client.post(f"{S}/providers/{pid}/qualifications", headers=office, json={
-        "name": "安全评价机构资质", "number": "APJ-（苏）-001", "issuer": "江苏省应急管理厅", "expires_on": "2028-03-31"})
+        "name": "安全评价机构资质", "number": "APJ-（苏）-001", "issuer": "江苏省应急管理厅",
+        "expires_on": "2028-03-31"})
     old = client.post(f"{S}/providers/{pid}/qualifications", headers=office, json={
-        "name": "检测检验机构资质", "number": "JC-（苏）-017", "issuer": "江苏省应急管理厅", "expires_on": "2026-05-31"})
+        "name": "检测检验机构资质", "number": "JC-（苏）-017", "issuer": "江苏省应急管理厅",
+        "expires_on": "2026-05-31"})
     assert ok.json()["expired"] is False and old.json()["expired"] is True
     assert client.get(f"{S}/providers/{pid}", headers=office).json()["expired_qualifications"] == 1
 

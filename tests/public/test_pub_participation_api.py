@@ -33,7 +33,8 @@ def test_registrations_stop_at_capacity(client: TestClient, ctx: AppContext, mak
     assert client.post(f"{P}/events/{eid}/registrations", headers=office,
                        json={"registrant": "玄武区锁金村街道", "people": 30}).status_code == 201
     before = count_rows(ctx, Registration)
-    full = client.post(f"{P}/events/{eid}/registrations", headers=office, json={"registrant": "梅园新村街道", "people": 21})
+    full = client.post(f"{P}/events/{eid}/registrations", headers=office,
+                       json={"registrant": "梅园新村街道", "people": 21})
     assert full.status_code == 409 and "剩余 20" in full.json()["detail_zh"]
     twice = client.post(f"{P}/events/{eid}/registrations", headers=office,
                         json={"registrant": "玄武区锁金村街道", "people": 1})
@@ -54,7 +55,8 @@ def test_bookings_refuse_overbooking_and_double_booking(client: TestClient, ctx:
     ctx.clock = FixedClock(NOW)
     office = make_user("city_office", "320100")
     base = client.post(f"{P}/bases", headers=office, json={
-        "name": "南京市安全教育体验馆", "region_code": "320104", "address": "秦淮区应天大街", "themes": ["消防", "地震"]})
+        "name": "南京市安全教育体验馆", "region_code": "320104", "address": "秦淮区应天大街",
+        "themes": ["消防", "地震"]})
     assert base.status_code == 201, base.text
     bid = base.json()["id"]
     slot = client.post(f"{P}/bases/{bid}/sessions", headers=office, json={
@@ -76,7 +78,8 @@ def test_bookings_refuse_overbooking_and_double_booking(client: TestClient, ctx:
     assert [(s["booked"], s["seats_left"]) for s in client.get(f"{P}/bases/{bid}/sessions", headers=office).json()] \
         == [(60, 0)]
     ctx.clock = FixedClock(datetime(2026, 6, 18, 2, 0, tzinfo=UTC))  # 10:00, the session is on
-    late = client.post(f"{P}/sessions/{sid}/bookings", headers=office, json=company | {"visitor": "某中学", "people": 1})
+    late = client.post(f"{P}/sessions/{sid}/bookings", headers=office,
+                       json=company | {"visitor": "某中学", "people": 1})
     assert late.status_code == 409
 
 
