@@ -87,10 +87,13 @@ from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
+from citysafe.web import participation as web_participation
 from citysafe.web import permits as web_permits
 from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
+from citysafe.web import thinktank_experts as web_thinktank_experts
+from citysafe.web import thinktank_services as web_thinktank_services
 from citysafe.web import users as web_users
 from citysafe.web import workbench as web_workbench
 from citysafe.web.guard import install_guard
@@ -188,6 +191,9 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_thinktank_experts.router,  # 专家智库 (issue #15 point 4)
+    web_thinktank_services.router,  # 政府购买安全服务 (issue #15 point 4)
+    web_participation.router,  # 宣传培训、安全体验基地、志愿者与社会组织 (issue #15 point 6)
     web_users.router,
     web_orgs.router,
     web_audit.router,
