@@ -40,13 +40,15 @@ from citysafe.web.forms import flash, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
-LABELS = {"title": N_("名称"), "kind": N_("类型"), "audience": N_("对象"), "organiser": N_("主办单位"),
-          "place": N_("地点"), "region_code": N_("所在区划"), "capacity": N_("名额"), "starts_at": N_("开始时间"),
-          "ends_at": N_("结束时间"), "registrant": N_("报名单位"), "people": N_("人数"), "contact": N_("联系人"),
-          "visitor": N_("预约单位"), "visitor_kind": N_("单位类型"), "name": N_("名称"), "leader": N_("负责人"),
-          "phone": N_("联系电话"), "focus": N_("服务方向"), "registration_no": N_("登记证号"),
-          "joined_on": N_("加入日期"), "skills": N_("技能"), "held_on": N_("活动日期"), "hours": N_("每人服务时长"), "member_ids": N_("参加成员"),
-          "address": N_("地址")}
+LABELS = {"title": N_("名称"), "kind": N_("类型"), "audience": N_("对象"),
+          "organiser": N_("主办单位"), "place": N_("地点"), "region_code": N_("所在区划"),
+          "capacity": N_("名额"), "starts_at": N_("开始时间"), "ends_at": N_("结束时间"),
+          "registrant": N_("报名单位"), "people": N_("人数"), "contact": N_("联系人"),
+          "visitor": N_("预约单位"), "visitor_kind": N_("单位类型"), "name": N_("名称"),
+          "leader": N_("负责人"), "phone": N_("联系电话"), "focus": N_("服务方向"),
+          "registration_no": N_("登记证号"), "joined_on": N_("加入日期"),
+          "skills": N_("技能"), "held_on": N_("活动日期"), "hours": N_("每人服务时长"),
+          "member_ids": N_("参加成员"), "address": N_("地址")}
 WEEKDAYS = (N_("一"), N_("二"), N_("三"), N_("四"), N_("五"), N_("六"), N_("日"))
 
 

@@ -37,14 +37,18 @@ from citysafe.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/thinktank/services"
-LABELS = {"organization_id": N_("单位"), "region_code": N_("所在区划"), "item_codes": N_("服务事项"),
-          "contact_name": N_("联系人"), "contact_phone": N_("联系电话"), "name": N_("名称"), "number": N_("编号"),
-          "issuer": N_("发证机关"), "issued_on": N_("发证日期"), "expires_on": N_("有效期至"),
-          "item_id": N_("目录事项"), "title": N_("项目名称"), "buyer": N_("购买单位"), "amount": N_("合同金额"), "starts_on": N_("服务期起"),
-          "ends_on": N_("服务期止"), "done_on": N_("服务日期"), "summary": N_("服务内容"), "result": N_("成果"),
-          "contract_id": N_("合同"), "evaluated_on": N_("评价日期"), "evaluator": N_("评价单位"), "scores": N_("评分"),
-          "comment": N_("评价意见"), "edition": N_("目录版本"), "code": N_("事项编码"), "category": N_("类别"),
-          "basis": N_("依据"), "description": N_("说明")}
+LABELS = {"organization_id": N_("单位"), "region_code": N_("所在区划"),
+          "item_codes": N_("服务事项"), "contact_name": N_("联系人"),
+          "contact_phone": N_("联系电话"), "name": N_("名称"), "number": N_("编号"),
+          "issuer": N_("发证机关"), "issued_on": N_("发证日期"),
+          "expires_on": N_("有效期至"), "item_id": N_("目录事项"), "title": N_("项目名称"),
+          "buyer": N_("购买单位"), "amount": N_("合同金额"), "starts_on": N_("服务期起"),
+          "ends_on": N_("服务期止"), "done_on": N_("服务日期"), "summary": N_("服务内容"),
+          "result": N_("成果"), "contract_id": N_("合同"),
+          "evaluated_on": N_("评价日期"), "evaluator": N_("评价单位"),
+          "scores": N_("评分"), "comment": N_("评价意见"), "edition": N_("目录版本"),
+          "code": N_("事项编码"), "category": N_("类别"), "basis": N_("依据"),
+          "description": N_("说明")}
 STANDING_BADGE = {"excellent": "good", "good": "good", "pass": "warn", "fail": "bad", "none": "mute"}
 
 
