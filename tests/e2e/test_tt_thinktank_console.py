@@ -38,6 +38,7 @@ def test_think_tank_services_and_participation(ctx: AppContext, live_server: str
     page.select_option("[data-testid=expert-filter] select[name=field]", "safety_management")
     page.click("[data-testid=expert-filter] button[type=submit]")
     expect(rows).to_have_count(2)
+    rows.first.locator("summary").click()
     first = rows.first.locator("[data-testid=availability-form]")
     first.locator("select[name=availability]").select_option("on_assignment")
     first.locator("input[name=note]").fill("化工园区专项检查")
@@ -74,7 +75,7 @@ def test_think_tank_services_and_participation(ctx: AppContext, live_server: str
     booking.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=ok]")).to_contain_text("南京市力学小学预约成功")
     booking = page.locator("[data-testid=booking-form]").first
-    booking.locator("input[name=visitor]").fill("南京市力学小学")
+    booking.locator("input[name=visitor]").fill("南京市力学小学")  # the same first session again
     booking.locator("input[name=people]").fill("1")
     booking.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=error]")).to_contain_text("不能重复预约")

@@ -45,7 +45,8 @@ def test_demo_pages_read_in_chinese(client: TestClient, ctx: AppContext) -> None
         assert said in experts_page.text, said
     services = client.get("/thinktank/services")
     assert services.status_code == 200
-    for said in ("政府购买安全服务指导目录", "安全评价", "财政部令第102号", "南京宁安安全技术咨询有限公司", "1 项已过期"):
+    for said in ("政府购买安全服务指导目录", "安全评价", "财政部令第102号", "南京宁安安全技术咨询有限公司",
+                 "1 项已过期"):
         assert said in services.text, said
     assert re.search(r'data-testid="standing">(优|良|中|差)<', services.text)
     provider_id = re.search(r'/thinktank/services/providers/(\d+)', services.text)
@@ -68,8 +69,8 @@ def test_demo_pages_read_in_chinese(client: TestClient, ctx: AppContext) -> None
         assert slot is not None
         slot_id, capacity = slot.id, slot.capacity
         before = session.scalar(select(func.count()).select_from(Booking))
-    refused = client.post(f"/participation/sessions/{slot_id}/bookings", follow_redirects=True, data={
-        "visitor": "南京市第一中学", "visitor_kind": "school", "people": str(capacity + 1)})
+    refused = client.post("/participation/bookings", follow_redirects=True, data={
+        "session_id": str(slot_id), "visitor": "南京市第一中学", "visitor_kind": "school", "people": str(capacity + 1)})
     assert refused.status_code == 200 and "名额不足" in refused.text
     with unit_of_work(ctx.session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Booking)) == before

@@ -61,10 +61,11 @@ def seed_demo(session: Session, rng: random.Random) -> None:
         event = service.create_event(session, now=now, data=EventIn(
             title=title, kind=kind, audience=audience, organiser=organiser, place=place, region_code=code,
             capacity=capacity, starts_at=start, ends_at=start + timedelta(hours=3 if kind == "publicity" else 7)))
-        if event.ends_at > now:
-            for who, _ in rng.sample(VISITORS, 2):
-                service.register(session, event_id=event.id, now=now, data=RegistrationIn(
-                    registrant=who, people=rng.randint(5, max(6, capacity // 4)), contact="联络员"))
+        # registrations come in the days before (an event already held was registered for before it began)
+        registered_at = min(now, event.starts_at - timedelta(days=3))
+        for who, _ in rng.sample(VISITORS, 2):
+            service.register(session, event_id=event.id, now=registered_at, data=RegistrationIn(
+                registrant=who, people=rng.randint(5, max(6, capacity // 4)), contact="联络员"))
     for name, code, address, themes in BASES:
         base = service.create_base(session, now=now, data=BaseIn(
             name=name, region_code=code, address=address, themes=themes, operator=name.replace("基地", "") + "管理处",

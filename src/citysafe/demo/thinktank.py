@@ -88,8 +88,8 @@ def seed_demo(session: Session, rng: random.Random) -> None:
             for r in range(2):
                 done = max(start, min(today, start + timedelta(days=20 + 25 * r)))
                 services.add_record(session, contract_id=contract.id, now=now, data=RecordIn(
-                    done_on=done, summary=f"{items[item_code].name}：第{r + 1}批次服务完成",
-                    result=f"出具报告{rng.randint(3, 12)}份"))
+                    done_on=done, summary=f"完成第{r + 1}批次现场服务并提交书面报告",
+                    result=f"覆盖企业{rng.randint(6, 30)}家，出具报告{rng.randint(3, 12)}份"))
             services.evaluate(session, provider_id=provider.id, now=now, data=EvaluationIn(
                 contract_id=contract.id, evaluated_on=max(start, min(today, start + timedelta(days=60))),
                 evaluator=f"{BUYERS[n]}应急管理局",

@@ -18,6 +18,7 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import to_local
+from citysafe.core.errors import field_error
 from citysafe.public.participation import service
 from citysafe.public.participation.schemas import (
     AUDIENCES_ZH,
@@ -36,7 +37,7 @@ from citysafe.public.participation.schemas import (
 from citysafe.regions import service as regions_service
 from citysafe.regions.models import Region
 from citysafe.web.common import page_principal, render
-from citysafe.web.forms import flash, optional_moment, posted, run_action
+from citysafe.web.forms import flash, optional_int, optional_moment, posted, run_action
 from citysafe.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +49,7 @@ LABELS = {"title": N_("名称"), "kind": N_("类型"), "audience": N_("对象"),
           "leader": N_("负责人"), "phone": N_("联系电话"), "focus": N_("服务方向"),
           "registration_no": N_("登记证号"), "joined_on": N_("加入日期"),
           "skills": N_("技能"), "held_on": N_("活动日期"), "hours": N_("每人服务时长"),
-          "member_ids": N_("参加成员"), "address": N_("地址")}
+          "member_ids": N_("参加成员"), "address": N_("地址"), "session_id": N_("场次")}
 WEEKDAYS = (N_("一"), N_("二"), N_("三"), N_("四"), N_("五"), N_("六"), N_("日"))
 
 
@@ -183,13 +184,16 @@ async def add_session(base_id: RowId, request: Request, db: DbSession) -> Respon
     return run_action(db, "/participation/bases", action, labels=LABELS, t=t)
 
 
-@router.post("/participation/sessions/{session_id}/bookings", response_model=None)
-async def book(session_id: RowId, request: Request, db: DbSession) -> Response:
+@router.post("/participation/bookings", response_model=None)
+async def book(request: Request, db: DbSession) -> Response:
     _principal(request, db, Permission.WRITE_ORGANIZATIONS)
-    values = posted(await request.form(), ("visitor", "visitor_kind", "people", "contact"))
+    values = posted(await request.form(), ("session_id", "visitor", "visitor_kind", "people", "contact"))
     t = translator(request)
 
     def action() -> str:
+        session_id = optional_int(values, "session_id")
+        if session_id is None:
+            raise field_error("session_id", "choose a session", "请选择场次")
         data = BookingIn.model_validate({**values, "people": values["people"] or None})
         service.book(db, session_id=session_id, data=data, now=app_context(request).clock.now())
         return t.gettext("%(who)s预约成功，%(n)s 人", who=data.visitor, n=data.people)
