@@ -50,7 +50,7 @@ LABELS = {"title": N_("名称"), "kind": N_("类型"), "audience": N_("对象"),
           "registration_no": N_("登记证号"), "joined_on": N_("加入日期"),
           "skills": N_("技能"), "held_on": N_("活动日期"), "hours": N_("每人服务时长"),
           "member_ids": N_("参加成员"), "address": N_("地址"), "session_id": N_("场次")}
-WEEKDAYS = (N_("一"), N_("二"), N_("三"), N_("四"), N_("五"), N_("六"), N_("日"))
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
 def _principal(request: Request, db: DbSession, permission: str = Permission.READ_ORGANIZATIONS) -> Principal:

@@ -77,7 +77,7 @@ def services_page(request: Request, db: DbSession) -> Response:
                   items={i.code: i.name for i in items}, providers=providers, badge=STANDING_BADGE,
                   orgs=sorted((o for o in orgs if o.id not in taken), key=lambda o: o.name),
                   regions=[own, *regions_service.children(db, code=own.code)], own_region=principal.region_code,
-                  can_write=principal.can(Permission.WRITE_ORGANIZATIONS),
+                  edition=items[0].edition if items else "", can_write=principal.can(Permission.WRITE_ORGANIZATIONS),
                   can_edit=principal.can(Permission.MANAGE_CRITERIA), **flash(request))
 
 
