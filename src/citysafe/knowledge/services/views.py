@@ -46,9 +46,9 @@ def add_item(data: ItemIn, db: DbSession, ctx: Context, principal: Editor) -> It
     return ItemRead.model_validate(service.save_item(db, data=data, now=ctx.clock.now()))
 
 
-@router.put("/catalogue/{item_id}", response_model=ItemRead, operation_id="services_catalogue_update")
-def update_item(item_id: RowId, data: ItemIn, db: DbSession, ctx: Context, principal: Editor) -> ItemRead:
-    return ItemRead.model_validate(service.save_item(db, data=data, now=ctx.clock.now(), item_id=item_id))
+@router.put("/catalogue/{catalogue_item_id}", response_model=ItemRead, operation_id="services_catalogue_update")
+def update_item(catalogue_item_id: RowId, data: ItemIn, db: DbSession, ctx: Context, principal: Editor) -> ItemRead:
+    return ItemRead.model_validate(service.save_item(db, data=data, now=ctx.clock.now(), item_id=catalogue_item_id))
 
 
 @router.get("/providers", response_model=list[ProviderRead], operation_id="services_providers")
