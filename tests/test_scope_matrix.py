@@ -140,6 +140,18 @@ WRITE_BODIES: dict[str, Any] = {
     "evaluation_applications_opinion": {"unit": "越权", "stance": "agree"},
     "evaluation_objections_handle": {"state": "dismissed", "note": "越权"},
     "evaluation_revocations_decide": {"state": "kept", "note": "越权"},
+    "thinktank_experts_availability": {"availability": "available"},
+    "services_catalogue_update": {"edition": "2030年版", "code": "Z99", "category": "越权", "name": "越权"},
+    "services_qualifications_add": {"name": "越权", "number": "Z-1", "issuer": "越权", "expires_on": "2031-01-01"},
+    "services_records_add": {"done_on": "2030-03-01", "summary": "越权"},
+    "services_evaluations_add": {"contract_id": 1, "evaluated_on": "2030-03-01", "evaluator": "越权", "scores": {
+        "quality": 1, "timeliness": 1, "expertise": 1, "compliance": 1, "satisfaction": 1}},
+    "participation_register": {"registrant": "越权", "people": 1},
+    "participation_sessions_add": {"starts_at": "2030-06-02T09:00:00+08:00", "ends_at": "2030-06-02T11:00:00+08:00",
+                                   "capacity": 10},
+    "participation_book": {"visitor": "越权", "visitor_kind": "school", "people": 1},
+    "participation_members_add": {"name": "越权", "joined_on": "2030-01-01"},
+    "participation_activities_add": {"title": "越权", "held_on": "2026-01-01", "hours": 1},
 }
 
 
@@ -208,6 +220,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_aid(client, office, incident["id"])
     emergency |= _seed_creation(client, ctx, office)
     emergency |= _seed_evaluation(client, office)
+    emergency |= _seed_knowledge_and_participation(client, admin, office, org["id"])
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -236,6 +249,34 @@ def _seed_evaluation(client: TestClient, office: dict[str, str]) -> dict[str, st
     criteria = _ok(client.get("/api/v1/evaluation/criteria", headers=office))[0]
     return {"sheet_id": str(sheet["id"]), "item_id": "1.1.1", "evidence_id": str(evidence["id"]),
             "criteria_id": str(criteria["id"])}
+
+
+def _seed_knowledge_and_participation(client: TestClient, admin: dict[str, str], office: dict[str, str],
+                                      org_id: int) -> dict[str, str]:
+    """An expert, a provider with a contract, an event, an experience base with a session, a volunteer team of
+    district A (issue #15 points 4 and 6); a catalogue item (the province's, read by everyone: no marker)."""
+    expert = _ok(client.post("/api/v1/knowledge/experts", headers=office, json={
+        "name": f"{MARK}专家", "field": "safety_management", "region_code": A, "emergency_pool": False}))
+    item = _ok(client.post("/api/v1/knowledge/services/catalogue", headers=admin, json={
+        "edition": "2030年版", "code": "B01", "category": "辅助性服务", "name": "安全评价"}))
+    provider = _ok(client.post("/api/v1/knowledge/services/providers", headers=office, json={
+        "organization_id": org_id, "region_code": A, "contact_name": MARK}))
+    contract = _ok(client.post("/api/v1/knowledge/services/contracts", headers=office, json={
+        "provider_id": provider["id"], "item_id": item["id"], "number": MARK, "title": f"{MARK}评价",
+        "buyer": f"{MARK}局", "amount": "1000", "starts_on": "2030-01-01", "ends_on": "2030-12-31"}))
+    event = _ok(client.post("/api/v1/participation/events", headers=office, json={
+        "title": f"{MARK}宣传", "kind": "publicity", "audience": "public", "organiser": MARK, "place": MARK,
+        "region_code": A, "capacity": 10, "starts_at": "2030-06-01T09:00:00+08:00",
+        "ends_at": "2030-06-01T11:00:00+08:00"}))
+    base = _ok(client.post("/api/v1/participation/bases", headers=office, json={
+        "name": f"{MARK}体验馆", "region_code": A, "address": MARK}))
+    session = _ok(client.post(f"/api/v1/participation/bases/{base['id']}/sessions", headers=office, json={
+        "starts_at": "2030-06-01T09:00:00+08:00", "ends_at": "2030-06-01T11:00:00+08:00", "capacity": 10}))
+    group = _ok(client.post("/api/v1/participation/groups", headers=office, json={
+        "name": f"{MARK}志愿队", "kind": "volunteer_team", "region_code": A}))
+    return {"expert_id": str(expert["id"]), "catalogue_item_id": str(item["id"]),
+            "provider_id": str(provider["id"]), "contract_id": str(contract["id"]), "event_id": str(event["id"]),
+            "base_id": str(base["id"]), "session_id": str(session["id"]), "group_id": str(group["id"])}
 
 
 def _seed_emergency(client: TestClient, office: dict[str, str]) -> dict[str, str]:

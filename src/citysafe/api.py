@@ -60,7 +60,10 @@ from citysafe.firewatch.live import views as firewatch_live_views
 from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
+from citysafe.knowledge.services import views as purchased_services_views
+from citysafe.knowledge.thinktank import views as thinktank_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.participation import views as participation_views
 from citysafe.public.site import views as public_site_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
@@ -94,11 +97,14 @@ from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
+from citysafe.web import participation as web_participation
 from citysafe.web import permits as web_permits
 from citysafe.web import public_site as web_public_site
 from citysafe.web import punishments as web_punishments
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
+from citysafe.web import thinktank_experts as web_thinktank_experts
+from citysafe.web import thinktank_services as web_thinktank_services
 from citysafe.web import users as web_users
 from citysafe.web import workbench as web_workbench
 from citysafe.web.guard import install_guard
@@ -164,6 +170,9 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
+    thinktank_views.router,  # issue #15 point 4: the one expert registry (安全智库)
+    purchased_services_views.router,  # issue #15 point 4: 政府购买安全服务
+    participation_views.router,  # issue #15 point 6: publicity, training, experience bases, volunteers
 )
 # The public site's data without a login: district risk map, warnings in force, shelters (issue #15 point 5).
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
@@ -197,6 +206,9 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_thinktank_experts.router,  # 专家智库 (issue #15 point 4)
+    web_thinktank_services.router,  # 政府购买安全服务 (issue #15 point 4)
+    web_participation.router,  # 宣传培训、安全体验基地、志愿者与社会组织 (issue #15 point 6)
     web_users.router,
     web_orgs.router,
     web_audit.router,

@@ -52,7 +52,10 @@ from citysafe.hazards.grids import models as grids_models
 from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
+from citysafe.knowledge.services import models as purchased_services_models
+from citysafe.knowledge.thinktank import models as thinktank_models
 from citysafe.orgs import models as orgs_models
+from citysafe.public.participation import models as participation_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
 from citysafe.risk import handlers as risk_handlers
@@ -65,6 +68,8 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     regions_models,
     orgs_models,
     auth_models,
+    thinktank_models,
+    purchased_services_models,
     grids_models,
     inspection_models,
     tickets_models,
@@ -89,6 +94,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     evaluation_models,
     evaluation_workflow_models,
     indicator_models,
+    participation_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

@@ -15,7 +15,8 @@ from tests.emergency.plan_samples import new_enterprise
 
 from citysafe.core.clock import to_local
 from citysafe.core.context import AppContext
-from citysafe.emergency.resources.models import Agreement, Expert
+from citysafe.emergency.resources.models import Agreement
+from citysafe.knowledge.thinktank.models import Expert
 
 R = "/api/v1/emergency/resources"
 EXPERTS = "/emergency/resources/experts"

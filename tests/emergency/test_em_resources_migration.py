@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from citysafe.core.context import AppContext
 from citysafe.registry import load_models
 
-OURS = ("em_team", "em_team_status", "em_expert", "em_depot", "em_stock", "em_agreement", "em_shelter",
+OURS = ("em_team", "em_team_status", "em_depot", "em_stock", "em_agreement", "em_shelter",
         "em_shelter_movement", "em_shelter_area_rule", "em_community_population")
 
 

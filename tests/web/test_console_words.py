@@ -95,6 +95,15 @@ def _evaluation(session: Session) -> dict[str, int | str]:
             "applicant_id": _first(session, select(Applicant.id).where(Applicant.name == "南京市"))}
 
 
+def _participation(session: Session) -> dict[str, int | str]:
+    """Issue #15 points 4 and 6: a provider with contracts and evaluations, a volunteer team with activities."""
+    from citysafe.knowledge.services.models import Evaluation
+    from citysafe.public.participation.models import Activity
+
+    return {"provider_id": _first(session, select(Evaluation.provider_id).order_by(Evaluation.id)),
+            "group_id": _first(session, select(Activity.group_id).order_by(Activity.id))}
+
+
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
     """An id of the demo city for each path parameter of the console: the richest object of its kind."""
     escalated = select(HazardTicket.id).where(HazardTicket.escalation_step > 0).order_by(HazardTicket.id)
@@ -114,7 +123,8 @@ def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int |
             "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
             "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
             "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id)),
-            **(_emergency(session) if ctx is not None else {}), **(_evaluation(session) if ctx is not None else {})}
+            **(_emergency(session) if ctx is not None else {}), **(_evaluation(session) if ctx is not None else {}),
+            **(_participation(session) if ctx is not None else {})}
 
 
 def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:

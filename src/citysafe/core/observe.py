@@ -64,9 +64,10 @@ def route_of(scope: Scope) -> str:
 
     A route inside an included router knows only its own part of the template (``/tickets/{ticket_id}``); the
     part before it is the request's path less that part with the request's values put in."""
-    template = getattr(scope.get("route"), "path", None)
-    if not template:
+    found = getattr(scope.get("route"), "path", None)
+    if not found:
         return "unmatched"
+    template = str(found)
     params = scope.get("path_params", {})
     filled = _PARAM.sub(lambda m: str(params.get(m.group(1), "")), template)
     path: str = scope["path"]

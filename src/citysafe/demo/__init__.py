@@ -7,7 +7,8 @@ hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``haza
 ``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills;
 ``emergency_resources``: teams, depots and stock, shelters, community populations),
 ``roads`` (a generated street grid for dispatch, marked as generated), ``evaluation`` (示范城市创建: applicants,
-score sheets, denominators, the departments' 考核).
+score sheets, denominators, the departments' 考核), ``thinktank`` (experts, purchased safety services),
+``participation`` (publicity and training events, experience bases, volunteers and social organisations).
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, evaluation, firewatch, hazards, mutual_aid, risk, roads
+from citysafe.demo import (
+    emergency,
+    emergency_resources,
+    evaluation,
+    firewatch,
+    hazards,
+    mutual_aid,
+    participation,
+    risk,
+    roads,
+    thinktank,
+)
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -37,6 +49,8 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
     mutual_aid.seed_demo,  # 苏州's office and teams, a request from 南京, a neighbouring province's catalogue
     evaluation.seed_demo,  # applicants at each creation step, score sheets, denominators, 考核 (reads plans, drills)
+    thinktank.seed_demo,  # think-tank experts beside emergency's pool, purchased services (catalogue, providers)
+    participation.seed_demo,  # events, experience bases with bookings, volunteer teams and social organisations
 )
 
 

@@ -59,7 +59,7 @@ ENTITY_NAMES = MappingProxyType({
     "fw_iot_device": N_("物联设备"), "fw_maintenance": N_("维保窗口"), "fw_alarm": N_("火警/故障"),
     "fw_alarm_action": N_("警情处置"),
     "fw_device_claim": N_("设备认领"), "fw_duty_check": N_("查岗"), "fw_forwarding": N_("119 转报"),
-    "region": N_("行政区划"), "em_expert": N_("应急专家"), "em_agreement": N_("协议储备"),
+    "region": N_("行政区划"), "kb_expert": N_("智库专家"), "em_agreement": N_("协议储备"),
     "job": N_("后台任务")})
 # A kind of record no page shows (machine rows): its table's name means nothing to a reader.
 OTHER_RECORD = N_("系统记录")

@@ -87,6 +87,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/evaluation/creation", N_("示范城市创建"), "Demonstration city creation",
             frozenset({_P.READ_EVALUATION})),
     NavItem("/evaluation/sheets", N_("评分与考核"), "Scoring and assessment", frozenset({_P.READ_EVALUATION})),
+    NavItem("/thinktank/experts", N_("智库与购买服务"), "Think tank and services",
+            frozenset({_P.WRITE_ORGANIZATIONS})),
+    NavItem("/participation/events", N_("宣传与社会参与"), "Publicity and participation",
+            frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )

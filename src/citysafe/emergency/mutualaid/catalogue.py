@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
+from citysafe.core.clock import to_local
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import field_error
 from citysafe.core.scope import current_scope
@@ -22,8 +23,9 @@ from citysafe.emergency.mutualaid import exchange
 from citysafe.emergency.mutualaid.models import PartnerCatalogue
 from citysafe.emergency.mutualaid.schemas import CatalogueSummary, ExternalTeam
 from citysafe.emergency.resources.calc.status import STATUS_NAMES_ZH, TeamStatus
-from citysafe.emergency.resources.models import Depot, Expert, StockLine, Team
+from citysafe.emergency.resources.models import Depot, StockLine, Team
 from citysafe.emergency.resources.schemas import TEAM_KIND_NAMES_ZH, TeamKind
+from citysafe.knowledge.thinktank import service as thinktank
 from citysafe.regions import service as regions_service
 
 
@@ -55,7 +57,7 @@ def export(session: Session, *, principal: Principal, contacts: bool, now: datet
                "contact": _contact(d.keeper, d.phone, contacts), "stock": stock.get(d.id, [])}
               for d in session.scalars(select(Depot).order_by(Depot.id))]
     experts = [{"id": f"expert-{e.id}", "name": e.name, "field": e.field, "title": e.title, "employer": e.employer}
-               for e in session.scalars(select(Expert).order_by(Expert.id))]
+               for e in thinktank.all_experts(session, today=to_local(now).date())]
     document = {"format": exchange.FORMAT, "version": exchange.VERSION, "generated_at": now.isoformat(),
                 "crs": "EPSG:4326", "publisher": _publisher(session, principal), "teams": teams, "depots": depots,
                 "experts": experts}

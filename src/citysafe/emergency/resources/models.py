@@ -1,6 +1,7 @@
-"""Tables of the resource registry: teams and their status history, experts, depots, stock lines, agreements.
+"""Tables of the resource registry: teams and their status history, depots, stock lines, agreements
+(the experts moved to the think tank, ``knowledge.thinktank``, in migration 0031).
 
-Every table is region-scoped (``region_code`` of the team, the expert, the depot), child rows too (a stock line
+Every table is region-scoped (``region_code`` of the team, the depot), child rows too (a stock line
 and a status change copy their parent's region), so the scope filter keeps each district to its own in every
 query, the dispatch engine's included.
 """
@@ -54,19 +55,6 @@ class TeamStatusChange(RegionScoped, Base):
     actor: Mapped[str] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Expert(RegionScoped, Timestamped, Base):
-    """An expert the command may call (knowledge has no expert registry yet: this is the emergency one)."""
-
-    __tablename__ = "em_expert"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
-    field: Mapped[str] = mapped_column(String(30))
-    title: Mapped[str] = mapped_column(String(100), default="")
-    employer: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str] = mapped_column(String(30), default="")
 
 
 class Depot(RegionScoped, Timestamped, Base):

@@ -17,6 +17,7 @@ from citysafe.core.pagination import Page
 from citysafe.core.validators import validate_division_code
 from citysafe.emergency.resources.calc.codes import StockCodeError, validate_stock_code
 from citysafe.emergency.resources.calc.status import TeamStatus
+from citysafe.knowledge.thinktank.schemas import EXPERT_FIELDS_ZH as EXPERT_FIELDS_ZH  # the shared vocabulary
 
 Count = Annotated[int, Ge(0), Le(10_000_000)]
 
@@ -38,9 +39,6 @@ TEAM_KIND_NAMES_ZH = {
 # The professional bases the national plans name (spec issue #13 point 1).
 SPECIALTY_NAMES_ZH = {"hazchem": "危险化学品", "mine": "矿山", "inland_water": "内河内湖", "yangtze": "长江",
                       "maritime": "海上"}
-EXPERT_FIELDS_ZH = {"hazchem": "危险化学品", "fire": "消防", "structure": "建筑结构", "mine": "矿山",
-                    "geology": "地质灾害", "medical": "医疗救护", "water": "水上救援", "weather": "气象",
-                    "power": "电力", "gas": "燃气", "traffic": "交通运输", "environment": "生态环境"}
 DEPOT_KIND_NAMES_ZH = {"comprehensive": "综合储备库", "flood": "防汛抗旱物资库", "forest_fire": "森林防灭火物资库",
                        "earthquake": "抗震救灾物资库", "hazchem": "危化品应急物资库", "medical": "医疗卫生物资库"}
 DEPOT_LEVEL_NAMES_ZH = {"province": "省级", "city": "市级", "county": "县级", "street": "乡镇（街道）级",

@@ -8,11 +8,13 @@ and, like every change, an audit entry. Services never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citysafe.core.clock import to_local
+from citysafe.core.context import context_of
 from citysafe.core.db import get_or_404, require_references
 from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.geo import haversine_m, location_wgs84
@@ -20,7 +22,7 @@ from citysafe.core.pagination import PageParams, paginate
 from citysafe.core.scope import in_region
 from citysafe.emergency.resources.calc.status import ON_A_JOB, STATUS_NAMES_ZH, TeamStatus, can_move
 from citysafe.emergency.resources.depots import create_agreement, depot_stock, put_stock, save_depot
-from citysafe.emergency.resources.models import Expert, Team, TeamStatusChange
+from citysafe.emergency.resources.models import Team, TeamStatusChange
 from citysafe.emergency.resources.schemas import (
     EXPERT_FIELDS_ZH,
     SPECIALTY_NAMES_ZH,
@@ -34,6 +36,9 @@ from citysafe.emergency.resources.schemas import (
     TeamRead,
     TeamUpdate,
 )
+from citysafe.knowledge.thinktank import service as thinktank
+from citysafe.knowledge.thinktank.schemas import ExpertCreate
+from citysafe.knowledge.thinktank.schemas import ExpertRead as ExpertView
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
@@ -173,36 +178,29 @@ def available_teams(session: Session, *, kinds: Iterable[str] | None = None,
 # --- experts ------------------------------------------------------------------------------------------------
 
 
-def create_expert(session: Session, *, data: ExpertIn, now: datetime) -> Expert:
-    check_division(session, data.region_code)
-    expert = Expert(**data.model_dump(), created_at=now, updated_at=now)
-    session.add(expert)
-    session.flush()
-    return expert
+def _today(session: Session) -> date:
+    return to_local(context_of(session).clock.now()).date()
+
+
+def create_expert(session: Session, *, data: ExpertIn, now: datetime) -> ExpertView:
+    """Into the think tank's registry (``knowledge.thinktank``), in emergency's pool."""
+    return thinktank.create_expert(session, data=ExpertCreate(**data.model_dump(), emergency_pool=True), now=now,
+                                   today=to_local(now).date())
 
 
 def list_experts(session: Session, *, field: str | None, region: str | None,
-                 params: PageParams) -> tuple[list[Expert], int]:
-    # Fields in the order the registry lists them (hazchem, fire, structure…), not by their codes' spelling.
-    field_order = case({code: n for n, code in enumerate(EXPERT_FIELDS_ZH)}, value=Expert.field,
-                       else_=len(EXPERT_FIELDS_ZH))
-    stmt = select(Expert).order_by(field_order, Expert.id)
-    if field:
-        stmt = stmt.where(Expert.field == field)
-    if region:
-        stmt = stmt.where(in_region(Expert.region_code, region))
-    return paginate(session, stmt, params)
+                 params: PageParams) -> tuple[list[ExpertView], int]:
+    """The experts emergency may call, fields in the registry's order (hazchem, fire, structure…)."""
+    return thinktank.list_experts(session, params=params, today=_today(session), field=field, region=region,
+                                  emergency_only=True)
 
 
 def expert_counts(session: Session, *, region: str | None = None) -> dict[str, int]:
     """How many experts of each field (in the caller's scope, and ``region`` when given)."""
-    stmt = select(Expert.field, func.count()).group_by(Expert.field)
-    if region:
-        stmt = stmt.where(in_region(Expert.region_code, region))
-    return {str(field): int(n) for field, n in session.execute(stmt).all()}
+    return thinktank.expert_counts(session, region=region, emergency_only=True)
 
 
-def expert_read(expert: Expert) -> ExpertRead:
-    read = ExpertRead.model_validate(expert)
+def expert_read(expert: ExpertView) -> ExpertRead:
+    read = ExpertRead.model_validate(expert, from_attributes=True)
     read.field_name = EXPERT_FIELDS_ZH.get(expert.field, expert.field)
     return read
