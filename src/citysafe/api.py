@@ -51,6 +51,7 @@ from citysafe.firewatch.live import views as firewatch_live_views
 from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
+from citysafe.knowledge import views as knowledge_views
 from citysafe.orgs import views as orgs_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
@@ -83,6 +84,7 @@ from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
 from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
+from citysafe.web import knowledge as web_knowledge
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
 from citysafe.web import punishments as web_punishments
@@ -111,6 +113,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     whitepaper_views.router,
     emergency_views.router,
 )
+# The knowledge and case library (issue #15 point 3): search, laws by article, cases, imports.
+KNOWLEDGE_ROUTERS: tuple[APIRouter, ...] = (knowledge_views.router,)
 # Emergency plans and drills (issue #12, points 5 and 6), beside the incidents router of the same domain.
 EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
     emergency_plans_views.router,
@@ -182,6 +186,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_knowledge.router,  # 知识库: search, laws by article, cases (issue #15 point 3)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -220,7 +225,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     only against the routes it could hit (core/routing.py)."""
     api = Branch(API_PREFIX, prefix=API_PREFIX)
     api.get("/health", tags=["system"], operation_id="health")(health)
-    include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
+    include_by_prefix(api, (*API_ROUTERS, *KNOWLEDGE_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS),
                       under=API_PREFIX)

@@ -52,6 +52,7 @@ from citysafe.hazards.grids import models as grids_models
 from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
+from citysafe.knowledge import models as knowledge_models
 from citysafe.orgs import models as orgs_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
@@ -65,6 +66,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     regions_models,
     orgs_models,
     auth_models,
+    knowledge_models,
     grids_models,
     inspection_models,
     tickets_models,
