@@ -7,7 +7,7 @@ hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``haza
 ``emergency`` (a year of incidents, reports and the ledger, the duty roster; ``emergency_plans``: plans, drills;
 ``emergency_resources``: teams, depots and stock, shelters, community populations),
 ``roads`` (a generated street grid for dispatch, marked as generated), ``evaluation`` (示范城市创建: applicants,
-score sheets, denominators, the departments' 考核).
+score sheets, denominators, the departments' 考核), ``knowledge`` (the laws shipped, a dozen accident cases).
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, evaluation, firewatch, hazards, mutual_aid, risk, roads
+from citysafe.demo import (
+    emergency,
+    emergency_resources,
+    evaluation,
+    firewatch,
+    hazards,
+    knowledge,
+    mutual_aid,
+    risk,
+    roads,
+)
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -29,6 +39,7 @@ __all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "accounts_of", "seed"]
 # Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it;
 # emergency the accounts and organisations).
 SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
+    knowledge.seed_demo,  # the shipped laws by article and a dozen accident cases (reads nothing before it)
     risk.seed_demo,
     firewatch.seed_demo,
     hazards.seed_demo,

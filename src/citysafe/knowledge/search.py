@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, delete, func, select, text, update
+from sqlalchemy import ColumnElement, TextClause, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from citysafe.knowledge import segment
@@ -77,7 +77,7 @@ def _adjust(session: Session, counts: Counter[str]) -> None:
         known = set(session.scalars(select(KnowledgeTerm.term).where(KnowledgeTerm.term.in_(chunk))))
         fresh = [{"term": t, "df": counts[t]} for t in chunk if t not in known]
         if fresh:
-            session.execute(KnowledgeTerm.__table__.insert(), fresh)
+            session.execute(insert(KnowledgeTerm), fresh)
         by_delta: dict[int, list[str]] = {}
         for t in chunk:
             if t in known:
@@ -87,9 +87,16 @@ def _adjust(session: Session, counts: Counter[str]) -> None:
                             .values(df=KnowledgeTerm.df + delta).execution_options(synchronize_session=False))
 
 
-def add_entries(session: Session, rows: Iterable[dict[str, Any]]) -> int:
+def apply_counts(session: Session, counts: Counter[str]) -> None:
+    """Write the statistics a batch of ``add_entries``/``remove_entries`` calls collected in ``pending``."""
+    _adjust(session, counts)
+    counts.clear()
+
+
+def add_entries(session: Session, rows: Iterable[dict[str, Any]], *, pending: Counter[str] | None = None) -> int:
     """Insert index entries (dicts of ``KnowledgeEntry`` columns without ``terms``/``length``, with ``text``),
-    segmenting each and counting its words into the statistics. Returns how many."""
+    segmenting each and counting its words into the statistics (into ``pending`` when given, for the caller to
+    ``apply_counts`` once after many). Returns how many."""
     batch, counts = [], Counter[str]()
     for row in rows:
         words = entry_terms(row["title"], row["text"])
@@ -100,12 +107,15 @@ def add_entries(session: Session, rows: Iterable[dict[str, Any]]) -> int:
         return 0
     counts[ENTRIES] += len(batch)
     for at in range(0, len(batch), 1000):
-        session.execute(KnowledgeEntry.__table__.insert(), batch[at:at + 1000])
-    _adjust(session, counts)
+        session.execute(insert(KnowledgeEntry), batch[at:at + 1000])
+    if pending is None:
+        _adjust(session, counts)
+    else:
+        pending.update(counts)
     return len(batch)
 
 
-def remove_entries(session: Session, *, document_id: int) -> None:
+def remove_entries(session: Session, *, document_id: int, pending: Counter[str] | None = None) -> None:
     """Drop a document's entries from the index and their words from the statistics."""
     counts = Counter[str]()
     for terms, length in session.execute(select(KnowledgeEntry.terms, KnowledgeEntry.length)
@@ -115,7 +125,10 @@ def remove_entries(session: Session, *, document_id: int) -> None:
         counts[ENTRIES] += 1
     if counts:
         session.execute(delete(KnowledgeEntry).where(KnowledgeEntry.document_id == document_id))
-        _adjust(session, Counter({t: -n for t, n in counts.items()}))
+        if pending is None:
+            _adjust(session, Counter({t: -n for t, n in counts.items()}))
+        else:
+            pending.subtract(counts)
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:

@@ -13,8 +13,12 @@ from collections.abc import Iterable
 import rjieba
 
 # Words too common to tell texts apart; dropped from queries and from the index alike.
-STOPWORDS = frozenset("的 了 和 与 及 或 在 是 对 由 为 并 等 其 之 以 于 应 应当 按照 有关 规定 本 该 这 那 中 上 下 将 被 把 从 "
-                      "而 也 又 可 可以 个 一 不 第 条 款 项".split())
+STOPWORDS = frozenset((
+    "的", "了", "和", "与", "及", "或", "在", "是", "对", "由", "为", "并", "等", "其",
+    "之", "以", "于", "应", "应当", "按照", "有关", "规定", "本", "该", "这", "那", "中",
+    "上", "下", "将", "被", "把", "从", "而", "也", "又", "可", "可以", "个", "一", "不",
+    "第", "条", "款", "项",
+))
 MAX_TERM = 100
 MAX_QUERY_TERMS = 12
 

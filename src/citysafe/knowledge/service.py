@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from citysafe.core.errors import field_error, not_found
@@ -53,13 +54,14 @@ def _entry(document: KnowledgeDocument, text: str, *, article: KnowledgeArticle 
             "day": document.version_date or document.occurred_on, "text": text}
 
 
-def _reindex(session: Session, document: KnowledgeDocument, articles: Sequence[KnowledgeArticle]) -> None:
-    index.remove_entries(session, document_id=document.id)
+def _reindex(session: Session, document: KnowledgeDocument, articles: Sequence[KnowledgeArticle],
+             pending: Counter[str] | None = None) -> None:
+    index.remove_entries(session, document_id=document.id, pending=pending)
     if articles:
-        index.add_entries(session, [_entry(document, a.text, article=a) for a in articles])
+        index.add_entries(session, [_entry(document, a.text, article=a) for a in articles], pending=pending)
     else:
         text = "\n".join(part for part in (document.body, document.causes, document.lessons) if part)
-        index.add_entries(session, [_entry(document, text or document.title)])
+        index.add_entries(session, [_entry(document, text or document.title)], pending=pending)
 
 
 def _fingerprint(law: ParsedLaw) -> str:
@@ -69,10 +71,11 @@ def _fingerprint(law: ParsedLaw) -> str:
     return digest.hexdigest()
 
 
-def save_law(session: Session, *, law: ParsedLaw, file_name: str = "", source: str = "",
-             actor: str = "") -> tuple[KnowledgeDocument, str]:
+def save_law(session: Session, *, law: ParsedLaw, file_name: str = "", source: str = "", actor: str = "",
+             pending: Counter[str] | None = None) -> tuple[KnowledgeDocument, str]:
     """Create or update the document of ``law`` by its key (title and version date); returns it and
-    ``created``, ``updated`` or ``unchanged`` (the same text again rewrites nothing)."""
+    ``created``, ``updated`` or ``unchanged`` (the same text again rewrites nothing). With ``pending``, the
+    search statistics are collected there for ``index.apply_counts``."""
     document = session.scalar(select(KnowledgeDocument).where(KnowledgeDocument.key == law.key))
     fingerprint = _fingerprint(law)
     if document is not None and document.source.endswith(f"#{fingerprint[:16]}"):
@@ -85,13 +88,13 @@ def save_law(session: Session, *, law: ParsedLaw, file_name: str = "", source: s
     document.version_date, document.history, document.body = law.version_date, law.history, law.preamble
     document.file_name, document.source = file_name[:300], f"{source[:260]}#{fingerprint[:16]}"
     session.flush()
-    session.execute(KnowledgeArticle.__table__.delete().where(KnowledgeArticle.document_id == document.id))
-    session.execute(KnowledgeArticle.__table__.insert(), [
+    session.execute(delete(KnowledgeArticle).where(KnowledgeArticle.document_id == document.id))
+    session.execute(insert(KnowledgeArticle), [
         {"document_id": document.id, "number": a.number, "sub": a.sub, "label": a.label, "chapter": a.chapter,
          "section": a.section, "position": i, "text": a.text} for i, a in enumerate(law.articles)])
     articles = list(session.scalars(select(KnowledgeArticle).where(KnowledgeArticle.document_id == document.id)
                                     .order_by(KnowledgeArticle.position)))
-    _reindex(session, document, articles)
+    _reindex(session, document, articles, pending)
     return document, status
 
 
@@ -101,20 +104,24 @@ def import_laws(session: Session, *, folder: Path, actor: str = "") -> ImportRes
         raise field_error("folder", f"{folder} is not a folder", f"{folder} 不是文件夹")
     result = ImportResult(created=0, updated=0, unchanged=0, articles=0, skipped=[], documents=[])
     files = sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+    pending = Counter[str]()
     for path in files:
         try:
             law = parse_law(path.read_text(encoding="utf-8"), file_name=path.name)
         except (LawTextError, UnicodeDecodeError) as exc:
-            result.skipped.append(str(exc) if isinstance(exc, LawTextError) else f"{path.name}: not UTF-8 / 不是 UTF-8 文本")
+            why = str(exc) if isinstance(exc, LawTextError) else f"{path.name}: not UTF-8 / 不是 UTF-8 文本"
+            result.skipped.append(why)
             continue
         document, status = save_law(session, law=law, file_name=path.name,
                                     source=CORPUS_SOURCE if folder.resolve() == CORPUS.resolve() else str(path),
-                                    actor=actor)
+                                    actor=actor, pending=pending)
         setattr(result, status, getattr(result, status) + 1)
         result.articles += len(law.articles)
         result.documents.append(document.id)
+    index.apply_counts(session, pending)
     if not result.documents:
-        raise field_error("folder", f"no law in the corpus format in {folder}", f"{folder} 中没有可导入的法规 Markdown 文件")
+        raise field_error("folder", f"no law in the corpus format in {folder}",
+                          f"{folder} 中没有可导入的法规 Markdown 文件")
     return result
 
 
@@ -278,8 +285,8 @@ def resolve_citations(session: Session, *, text: str) -> list[CitationRead]:
                                .where(KnowledgeDocument.title.in_(titles),
                                       or_(KnowledgeDocument.kind == "law", KnowledgeDocument.kind == "regulation"))
                                .order_by(KnowledgeDocument.version_date.desc(), KnowledgeDocument.id.desc()))
-        for title, document_id in rows.tuples():
-            documents.setdefault(title, document_id)
+        for title, found_id in rows.tuples():
+            documents.setdefault(title, found_id)
     out = []
     for c in found:
         document_id = next((documents[v] for v in title_variants(c.title) if v in documents), None)

@@ -28,11 +28,10 @@ from citysafe.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 
-KIND_CHOICES = MappingProxyType({k.value: N_(name) for k, name in {
-    DocumentKind.LAW: "法律", DocumentKind.REGULATION: "法规规章", DocumentKind.STANDARD: "标准规范",
-    DocumentKind.CASE: "事故案例", DocumentKind.KNOWLEDGE: "安全知识"}.items()})
-LEVEL_CHOICES = MappingProxyType({k.value: N_(name) for k, name in {
-    "national": "国家", "provincial": "省级", "municipal": "市级"}.items()})
+KIND_CHOICES = MappingProxyType({
+    "law": N_("法律"), "regulation": N_("法规规章"), "standard": N_("标准规范"), "case": N_("事故案例"),
+    "knowledge": N_("安全知识")})
+LEVEL_CHOICES = MappingProxyType({"national": N_("国家"), "provincial": N_("省级"), "municipal": N_("市级")})
 GRADE_CHOICES = tuple(g.value for g in Grade)
 EXAMPLES = ("有限空间作业 中毒", "动火作业审批", "疏散通道 堵塞", "液化石油气 泄漏", "重大事故隐患", "特种设备 检验")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
