@@ -88,6 +88,8 @@ def save_law(session: Session, *, law: ParsedLaw, file_name: str = "", source: s
     document.version_date, document.history, document.body = law.version_date, law.history, law.preamble
     document.file_name, document.source = file_name[:300], f"{source[:260]}#{fingerprint[:16]}"
     session.flush()
+    # the entries first, their words out of the statistics: deleting the articles would cascade to them unseen
+    index.remove_entries(session, document_id=document.id, pending=pending)
     session.execute(delete(KnowledgeArticle).where(KnowledgeArticle.document_id == document.id))
     session.execute(insert(KnowledgeArticle), [
         {"document_id": document.id, "number": a.number, "sub": a.sub, "label": a.label, "chapter": a.chapter,
