@@ -109,7 +109,8 @@ def test_docx_and_pdf_imports_keep_their_text(client: TestClient, make_user: Use
                        files={"file": ("有限空间指引.docx", docx)})
     assert made.status_code == 201, made.text
     assert made.json()["title"] == "有限空间指引" and made.json()["kind"] == "knowledge"
-    pdf = weasyprint.HTML(string="<h1>动火作业安全要点</h1><p>动火作业前必须进行气体分析，合格后方可作业。</p>").write_pdf()
+    html = "<h1>动火作业安全要点</h1><p>动火作业前必须进行气体分析，合格后方可作业。</p>"
+    pdf = weasyprint.HTML(string=html).write_pdf()
     made_pdf = client.post(f"{API}/import/file", headers=office, data={"kind": "standard", "title": "动火作业要点"},
                            files={"file": ("hot-work.pdf", pdf)})
     assert made_pdf.status_code == 201, made_pdf.text
@@ -119,7 +120,8 @@ def test_docx_and_pdf_imports_keep_their_text(client: TestClient, make_user: Use
     again = client.post(f"{API}/import/file", headers=office, data={"kind": "knowledge"},
                         files={"file": ("有限空间指引.docx", docx)})
     assert again.json()["id"] == made.json()["id"]  # the same file again: the same document
-    law = _docx("某市燃气安全管理规定", "第一条 为了加强燃气安全管理，制定本规定。", "第二条 燃气用户应当安装泄漏报警装置。")
+    law = _docx("某市燃气安全管理规定", "第一条 为了加强燃气安全管理，制定本规定。",
+                "第二条 燃气用户应当安装泄漏报警装置。")
     made_law = client.post(f"{API}/import/file", headers=office, data={"kind": "regulation"},
                            files={"file": ("燃气.docx", law)}).json()
     detail = client.get(f"{API}/documents/{made_law['id']}", headers=office).json()

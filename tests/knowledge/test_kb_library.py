@@ -106,7 +106,8 @@ def test_search_ranks_articles_and_marks_the_words(ctx: AppContext, tmp_path: Pa
         assert not {i.id for i in paged.items} & {i.id for i in first.items}
         # no entry holds every word: those holding some of them, the more the higher
         loose = _search(session, "风险分级管控 蓝天白云")
-        assert loose.total > 0 and loose.items[0].article == "第四十一条"
+        assert loose.total > 0 and loose.items[0].article == "第四十一条" and loose.match == "any"
+        assert found.match == "all"
 
 
 def test_an_empty_query_is_refused_naming_the_field(ctx: AppContext) -> None:

@@ -35,6 +35,7 @@ class SearchPage(BaseModel):
     page: int
     size: int
     words: list[str]  # the words the query was cut into
+    match: str = "all"  # "any" when no entry holds every word and these hold some of them
 
 
 class ArticleRead(BaseModel):

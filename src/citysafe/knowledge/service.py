@@ -37,6 +37,8 @@ from citysafe.knowledge.schemas import (
 CORPUS = Path(__file__).parent / "corpus" / "laws"
 CORPUS_SOURCE = "LawRefBook/Laws 2f4c5c23716267af9dbebbbbd6cbbf732b101981（国家法律法规数据库）"
 MAX_QUERY = 200
+# What the search page offers to try: the questions a safety office asks the library most.
+EXAMPLE_QUERIES = ("有限空间作业 中毒", "动火作业审批", "疏散通道 堵塞", "液化石油气 泄漏", "重大事故隐患", "特种设备 检验")
 
 
 def document_url(document_id: int, article_number: int | None = None, sub: int = 0) -> str:
@@ -265,7 +267,8 @@ def search_page(session: Session, *, query: str, filters: index.Filters, params:
                         grade=h.grade, date=h.day, score=h.score,
                         url=document_url(h.document_id, *numbers.get(h.article_id or 0, (None, 0))))
              for h in found.hits]
-    return SearchPage(items=items, total=found.total, page=params.page, size=params.size, words=found.words)
+    return SearchPage(items=items, total=found.total, page=params.page, size=params.size, words=found.words,
+                      match="all" if found.every else "any")
 
 
 def _article_numbers(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:

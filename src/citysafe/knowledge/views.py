@@ -60,14 +60,14 @@ def list_documents(
     return page_of(found, params, DocumentRead.model_validate)
 
 
-@router.get("/documents/{document_id}", response_model=DocumentDetail, operation_id="knowledge_documents_get")
-def get_document(document_id: RowId, db: DbSession, principal: CurrentPrincipal) -> DocumentDetail:
-    return service.document_detail(db, document_id=document_id)
+@router.get("/documents/{doc_id}", response_model=DocumentDetail, operation_id="knowledge_documents_get")
+def get_document(doc_id: RowId, db: DbSession, principal: CurrentPrincipal) -> DocumentDetail:
+    return service.document_detail(db, document_id=doc_id)
 
 
-@router.delete("/documents/{document_id}", status_code=204, operation_id="knowledge_documents_delete")
-def delete_document(document_id: RowId, db: DbSession, principal: Editor) -> None:
-    service.delete_document(db, document=service.get_document(db, document_id=document_id))
+@router.delete("/documents/{doc_id}", status_code=204, operation_id="knowledge_documents_delete")
+def delete_document(doc_id: RowId, db: DbSession, principal: Editor) -> None:
+    service.delete_document(db, document=service.get_document(db, document_id=doc_id))
 
 
 @router.get("/articles/{article_id}", response_model=ArticleRead, operation_id="knowledge_articles_get")
@@ -97,10 +97,10 @@ def create_case(case_in: CaseIn, db: DbSession, principal: Editor) -> DocumentDe
     return service.document_detail(db, document_id=document.id)
 
 
-@router.put("/cases/{document_id}", response_model=DocumentDetail, operation_id="knowledge_cases_update")
-def update_case(document_id: RowId, case_in: CaseIn, db: DbSession, principal: Editor) -> DocumentDetail:
+@router.put("/cases/{doc_id}", response_model=DocumentDetail, operation_id="knowledge_cases_update")
+def update_case(doc_id: RowId, case_in: CaseIn, db: DbSession, principal: Editor) -> DocumentDetail:
     document = service.save_case(db, case_in=case_in, actor=principal.username,
-                                 document=service.get_document(db, document_id=document_id))
+                                 document=service.get_document(db, document_id=doc_id))
     return service.document_detail(db, document_id=document.id)
 
 

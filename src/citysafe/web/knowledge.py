@@ -33,7 +33,6 @@ KIND_CHOICES = MappingProxyType({
     "knowledge": N_("安全知识")})
 LEVEL_CHOICES = MappingProxyType({"national": N_("国家"), "provincial": N_("省级"), "municipal": N_("市级")})
 GRADE_CHOICES = tuple(g.value for g in Grade)
-EXAMPLES = ("有限空间作业 中毒", "动火作业审批", "疏散通道 堵塞", "液化石油气 泄漏", "重大事故隐患", "特种设备 检验")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -86,14 +85,14 @@ def search_page(request: Request, db: DbSession, q: str = "", kind: str = "", le
     query = urlencode({k: v for k, v in f.items() if v})
     return render(request, "knowledge/search.html", principal, f=f, result=result, error=error,
                   kind_choices=KIND_CHOICES, level_choices=LEVEL_CHOICES, grade_choices=GRADE_CHOICES,
-                  industries=service.industries(db), counts=counts, laws=laws, cases=cases, examples=EXAMPLES,
+                  industries=service.industries(db), counts=counts, laws=laws, cases=cases, examples=service.EXAMPLE_QUERIES,
                   page=params.page, pages=params.pages(result.total) if result else 1, paging_query=query)
 
 
-@router.get("/knowledge/documents/{document_id}")
-def document_page(request: Request, document_id: RowId, db: DbSession) -> Response:
+@router.get("/knowledge/documents/{doc_id}")
+def document_page(request: Request, doc_id: RowId, db: DbSession) -> Response:
     principal = page_principal(request, db)
-    document = service.document_detail(db, document_id=document_id)
+    document = service.document_detail(db, document_id=doc_id)
     by_chapter: dict[str, list[object]] = {}
     for article in document.articles:
         by_chapter.setdefault(article.chapter, []).append(article)
