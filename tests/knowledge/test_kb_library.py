@@ -27,7 +27,8 @@ from citysafe.knowledge.schemas import CaseIn
 from citysafe.knowledge.search import ENTRIES, LENGTH, Filters
 from citysafe.registry import EVENT_TYPES
 
-CASE = CaseIn(title="某化工公司动火作业爆炸事故", industry="危险化学品", grade=Grade.LARGER, occurred_on=dt.date(2023, 4, 12),
+CASE = CaseIn(title="某化工公司动火作业爆炸事故", industry="危险化学品", grade=Grade.LARGER,
+              occurred_on=dt.date(2023, 4, 12),
               place="江北新区", region_code="320111", deaths=3, injuries=2,
               summary="检修人员在未清洗置换的储罐顶部进行动火作业，罐内可燃气体爆炸。",
               causes="动火作业未办理作业票，违反《安全生产法》第四十三条。", lessons="动火前气体分析合格方可作业。",
@@ -136,8 +137,8 @@ def test_cases_with_causes_lessons_grade_and_links(ctx: AppContext, tmp_path: Pa
 def test_citations_resolve_abbreviated_titles_to_articles(ctx: AppContext, tmp_path: Path) -> None:
     _load(ctx, tmp_path, SAFETY_LAW, FIRE_LAW)
     with ctx.session_factory() as session:
-        cited = service.resolve_citations(
-            session, text="依据《安全生产法》第四十一条、《中华人民共和国消防法》第16条、《安全生产法》第九百条、《无此法》第一条")
+        cited = service.resolve_citations(session, text="依据《安全生产法》第四十一条、《中华人民共和国消防法》第16条、"
+                                                        "《安全生产法》第九百条、《无此法》第一条")
     assert [(c.title, c.article, c.article_id is not None) for c in cited] == [
         ("安全生产法", "第四十一条", True), ("中华人民共和国消防法", "第十六条", True),
         ("安全生产法", "第九百条", False), ("无此法", "第一条", False)]

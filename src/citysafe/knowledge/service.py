@@ -38,7 +38,8 @@ CORPUS = Path(__file__).parent / "corpus" / "laws"
 CORPUS_SOURCE = "LawRefBook/Laws 2f4c5c23716267af9dbebbbbd6cbbf732b101981（国家法律法规数据库）"
 MAX_QUERY = 200
 # What the search page offers to try: the questions a safety office asks the library most.
-EXAMPLE_QUERIES = ("有限空间作业 中毒", "动火作业审批", "疏散通道 堵塞", "液化石油气 泄漏", "重大事故隐患", "特种设备 检验")
+EXAMPLE_QUERIES = ("有限空间作业 中毒", "动火作业审批", "疏散通道 堵塞", "液化石油气 泄漏", "重大事故隐患",
+                   "特种设备 检验")
 
 
 def document_url(document_id: int, article_number: int | None = None, sub: int = 0) -> str:

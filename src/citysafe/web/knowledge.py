@@ -85,7 +85,8 @@ def search_page(request: Request, db: DbSession, q: str = "", kind: str = "", le
     query = urlencode({k: v for k, v in f.items() if v})
     return render(request, "knowledge/search.html", principal, f=f, result=result, error=error,
                   kind_choices=KIND_CHOICES, level_choices=LEVEL_CHOICES, grade_choices=GRADE_CHOICES,
-                  industries=service.industries(db), counts=counts, laws=laws, cases=cases, examples=service.EXAMPLE_QUERIES,
+                  industries=service.industries(db), counts=counts, laws=laws, cases=cases,
+                  examples=service.EXAMPLE_QUERIES,
                   page=params.page, pages=params.pages(result.total) if result else 1, paging_query=query)
 
 
