@@ -55,7 +55,7 @@ def _sizes(session: Session) -> tuple[int, ...]:
 def _stats_agree(session: Session) -> None:
     """The statistics BM25 reads are those of the entries as they are."""
     entries = session.execute(select(KnowledgeEntry.terms, KnowledgeEntry.length)).all()
-    stats = {term: df for term, df in session.execute(select(KnowledgeTerm.term, KnowledgeTerm.df)).tuples()}
+    stats = dict(session.execute(select(KnowledgeTerm.term, KnowledgeTerm.df)).tuples().all())
     assert stats.get(ENTRIES, 0) == len(entries)
     assert stats.get(LENGTH, 0) == sum(length for _, length in entries)
     for word in ("安全", "生产", "消防", "风险"):
@@ -164,8 +164,9 @@ def _answers(engine: Engine, tmp_path: Path) -> list[Any]:
 
 
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="compares SQLite with PostgreSQL: needs both backends")
-def test_sqlite_and_postgresql_answer_the_same(_engines: dict[str, Engine], tmp_path: Path) -> None:
-    sqlite = _answers(_engines["sqlite"], tmp_path / "a")
-    postgres = _answers(_engines["postgresql"], tmp_path / "b")
+def test_sqlite_and_postgresql_answer_the_same(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    engines: dict[str, Engine] = request.getfixturevalue("_engines")  # the suite's two migrated databases
+    sqlite = _answers(engines["sqlite"], tmp_path / "a")
+    postgres = _answers(engines["postgresql"], tmp_path / "b")
     assert sum(total for _, total, _ in sqlite) > 50  # the queries find things
     assert sqlite == postgres
