@@ -4,8 +4,9 @@ Python — BM25 (k1 = 1.2, b = 0.75) on the term statistics of ``knowledge_term`
 databases answer the same items in the same order for the same query.
 
 Entries are segmented by ``segment.terms``; ``index_entry`` keeps the statistics as entries come and go.
-Broad queries: at most ``CANDIDATES`` entries (the first by id, laws before generated material as they are
-loaded first) are ranked; the total is still counted exactly.
+Broad queries: at most ``CANDIDATES`` entries are ranked, the first by id (the laws, loaded first, before
+later material); ``total`` then says ``CANDIDATES`` and ``capped`` that more entries match: counting them all
+would cost more than the search itself, and a reader narrows such a query rather than paging past 1,000.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Integer, Select, Text, column, delete, insert, select, table, text, update
 from sqlalchemy.orm import Session
 
 from citysafe.knowledge import segment
 from citysafe.knowledge.models import KnowledgeEntry, KnowledgeTerm
 
 K1, B = 1.2, 0.75
-CANDIDATES = 1500
+CANDIDATES = 1000
 ENTRIES, LENGTH = "#entries", "#length"  # statistics rows: never a word (words are letters and digits only)
 
 
@@ -62,11 +63,12 @@ class Found:
     total: int
     hits: list[Hit]
     every: bool = True  # False: no entry held every word, these hold some of them (the more, the higher)
+    capped: bool = False  # more entries match than the CANDIDATES ranked
 
 
-def entry_terms(title: str, body: str) -> list[str]:
-    """The words an entry is found by: its document's title, then its own text."""
-    return segment.terms(title) + segment.terms(body)
+def entry_terms(title: str, body: str, industry: str = "") -> list[str]:
+    """The words an entry is found by: its document's title, its industry (a case's), then its own text."""
+    return segment.terms(title) + segment.terms(industry) + segment.terms(body)
 
 
 def _adjust(session: Session, counts: Counter[str]) -> None:
@@ -99,7 +101,7 @@ def add_entries(session: Session, rows: Iterable[dict[str, Any]], *, pending: Co
     ``apply_counts`` once after many). Returns how many."""
     batch, counts = [], Counter[str]()
     for row in rows:
-        words = entry_terms(row["title"], row["text"])
+        words = entry_terms(row["title"], row["text"], row.get("industry", ""))
         batch.append(row | {"terms": " ".join(words), "length": len(words)})
         counts.update(set(words))
         counts[LENGTH] += len(words)
@@ -136,10 +138,10 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if filters.kind:
         out.append(e.kind.in_(list(filters.kind)))
-    for column, value in ((e.level, filters.level), (e.issuer, filters.issuer), (e.industry, filters.industry),
-                          (e.grade, filters.grade)):
+    for field, value in ((e.level, filters.level), (e.issuer, filters.issuer), (e.industry, filters.industry),
+                         (e.grade, filters.grade)):
         if value:
-            out.append(column == value)
+            out.append(field == value)
     if filters.since:
         out.append(e.day >= filters.since)
     if filters.until:
@@ -147,13 +149,22 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return out
 
 
-def _match(session: Session, words: list[str], *, every: bool) -> TextClause:
-    """The index's condition: every word, or any (words are letters and digits only: nothing needs escaping)."""
+def _candidates(session: Session, words: list[str], filters: Filters, *, every: bool) -> Select[Any]:
+    """(id, terms) of the first ``CANDIDATES`` entries by id holding every word (or any) and passing
+    ``filters``, from the database's index (words are letters and digits only: nothing needs escaping)."""
+    e = KnowledgeEntry
+    conditions = _conditions(filters)
     if session.get_bind().dialect.name == "postgresql":
         joined = (" & " if every else " | ").join(f"'{w}'" for w in words)
-        return text("knowledge_entry.tsv @@ CAST(:kq AS tsquery)").bindparams(kq=joined)
-    return text("knowledge_entry.id IN (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH :kq)").bindparams(
-        kq=(" AND " if every else " OR ").join(f'"{w}"' for w in words))
+        return (select(e.id, e.terms).where(text("knowledge_entry.tsv @@ CAST(:kq AS tsquery)").bindparams(kq=joined),
+                                            *conditions).order_by(e.id).limit(CANDIDATES))
+    # Driven by FTS5, whose matches come in rowid order (no sort), reading the words it keeps itself: the
+    # entries' wide rows are joined only when a filter needs their columns.
+    fts = table("knowledge_fts", column("rowid", Integer), column("terms", Text))
+    joined = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
+    stmt = (select(fts.c.rowid, fts.c.terms).where(text("knowledge_fts MATCH :kq").bindparams(kq=joined))
+            .order_by(fts.c.rowid).limit(CANDIDATES))
+    return stmt.join(e, e.id == fts.c.rowid).where(*conditions) if conditions else stmt
 
 
 def _stats(session: Session, words: list[str]) -> dict[str, int]:
@@ -186,11 +197,11 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
     average = total_length / n if n else 1.0
     idf = {w: math.log(1 + (n - stats[w] + 0.5) / (stats[w] + 0.5)) for w in words}
     e = KnowledgeEntry
-    where: list[ColumnElement[bool] | TextClause] = [_match(session, words, every=every), *_conditions(filters)]
-    rows = session.execute(select(e.id, e.terms, e.length).where(*where).order_by(e.id).limit(CANDIDATES)).all()
-    total = len(rows) if len(rows) < CANDIDATES else session.scalar(select(func.count()).select_from(e).where(*where))
+    rows = session.execute(_candidates(session, words, filters, every=every)).all()
+    total = len(rows)
     scored = []
-    for entry_id, terms, length in rows:
+    for entry_id, terms in rows:
+        length = terms.count(" ") + 1 if terms else 0  # as stored in ``length`` (the words, space-separated)
         padded = f" {terms} "
         score = 0.0
         for w in words:
@@ -200,7 +211,7 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
     scored.sort()
     page = scored[offset:offset + limit]
     if not page:
-        return Found(words=words, total=int(total or 0), hits=[], every=every)
+        return Found(words=words, total=total, hits=[], every=every, capped=total >= CANDIDATES)
     ids = [entry_id for _, entry_id in page]
     details = {row.id: row for row in session.scalars(select(e).where(e.id.in_(ids)))}
     marks = _marks(query, words)
@@ -211,7 +222,7 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
                         title=row.title, article=row.article, issuer=row.issuer, level=row.level,
                         industry=row.industry, grade=row.grade, day=row.day, score=-negative,
                         snippet=segment.snippet(row.text, marks)))
-    return Found(words=words, total=int(total or 0), hits=hits, every=every)
+    return Found(words=words, total=total, hits=hits, every=every, capped=total >= CANDIDATES)
 
 
 def _marks(query: str, words: list[str]) -> list[str]:

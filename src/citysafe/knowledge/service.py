@@ -269,7 +269,7 @@ def search_page(session: Session, *, query: str, filters: index.Filters, params:
                         url=document_url(h.document_id, *numbers.get(h.article_id or 0, (None, 0))))
              for h in found.hits]
     return SearchPage(items=items, total=found.total, page=params.page, size=params.size, words=found.words,
-                      match="all" if found.every else "any")
+                      match="all" if found.every else "any", capped=found.capped)
 
 
 def _article_numbers(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
