@@ -163,7 +163,9 @@ def list_documents(session: Session, *, params: PageParams, kind: Sequence[str] 
                           (KnowledgeDocument.level, level)):
         if value:
             stmt = stmt.where(column == value)
-    stmt = stmt.order_by(KnowledgeDocument.kind, KnowledgeDocument.title, KnowledgeDocument.id)
+    # the latest first (a case by its day, a law by its version), the same order on every database
+    latest = func.coalesce(KnowledgeDocument.occurred_on, KnowledgeDocument.version_date, date(1900, 1, 1))
+    stmt = stmt.order_by(KnowledgeDocument.kind, latest.desc(), KnowledgeDocument.title, KnowledgeDocument.id)
     return paginate(session, stmt, params)
 
 
