@@ -36,7 +36,7 @@ class SearchPage(BaseModel):
     size: int
     words: list[str]  # the words the query was cut into
     match: str = "all"  # "any" when no entry holds every word and these hold some of them
-    capped: bool = False  # more entries match than the 1,000 ranked (total says 1,000): narrow the query
+    capped: bool = False  # more entries match than the 500 ranked (total says 500): narrow the query
 
 
 class ArticleRead(BaseModel):

@@ -6,7 +6,7 @@ databases answer the same items in the same order for the same query.
 Entries are segmented by ``segment.terms``; ``index_entry`` keeps the statistics as entries come and go.
 Broad queries: at most ``CANDIDATES`` entries are ranked, the first by id (the laws, loaded first, before
 later material); ``total`` then says ``CANDIDATES`` and ``capped`` that more entries match: counting them all
-would cost more than the search itself, and a reader narrows such a query rather than paging past 1,000.
+would cost more than the search itself, and a reader narrows such a query rather than paging past 500.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from sqlalchemy import ColumnElement, Integer, Select, Text, column, delete, ins
 from sqlalchemy.orm import Session
 
 from citysafe.knowledge import segment
-from citysafe.knowledge.models import KnowledgeEntry, KnowledgeTerm
+from citysafe.knowledge.models import KnowledgeArticle, KnowledgeEntry, KnowledgeTerm
 
 K1, B = 1.2, 0.75
-CANDIDATES = 1000
+CANDIDATES = 500
 ENTRIES, LENGTH = "#entries", "#length"  # statistics rows: never a word (words are letters and digits only)
 
 
@@ -45,6 +45,7 @@ class Hit:
     entry_id: int
     document_id: int
     article_id: int | None
+    article_number: int | None
     kind: str
     title: str
     article: str
@@ -55,6 +56,7 @@ class Hit:
     day: date | None
     score: float
     snippet: str
+    article_sub: int = 0
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,10 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
     if not page:
         return Found(words=words, total=total, hits=[], every=every, capped=total >= CANDIDATES)
     ids = [entry_id for _, entry_id in page]
-    details = {row.id: row for row in session.scalars(select(e).where(e.id.in_(ids)))}
+    a = KnowledgeArticle
+    details = {row.id: row for row in session.execute(
+        select(e.id, e.document_id, e.article_id, e.kind, e.title, e.article, e.issuer, e.level, e.industry, e.grade,
+               e.day, e.text, a.number, a.sub).outerjoin(a, a.id == e.article_id).where(e.id.in_(ids)))}
     marks = _marks(query, words)
     hits = []
     for negative, entry_id in page:
@@ -221,6 +226,7 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
         hits.append(Hit(entry_id=row.id, document_id=row.document_id, article_id=row.article_id, kind=row.kind,
                         title=row.title, article=row.article, issuer=row.issuer, level=row.level,
                         industry=row.industry, grade=row.grade, day=row.day, score=-negative,
+                        article_number=row.number, article_sub=row.sub or 0,
                         snippet=segment.snippet(row.text, marks)))
     return Found(words=words, total=total, hits=hits, every=every, capped=total >= CANDIDATES)
 

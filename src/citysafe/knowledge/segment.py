@@ -1,7 +1,7 @@
 """Chinese words for search: rjieba (the Python binding of jieba-rs, a maintained port of jieba with jieba's
 dictionary) in its search mode, which adds the shorter words inside a long one (有限空间 also gives 有限, 空间),
-so a query finds a text whatever the length of the words either was cut into. Indexing and queries use the
-same function, so both sides agree; the same Python code runs on every database, so both index alike.
+so a query finds a text whatever the length of the words it was cut into; a query is cut in accurate mode
+(``query_terms``). The same Python code runs on every database, so both index and ask alike.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ MAX_TERM = 100
 MAX_QUERY_TERMS = 12
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str, *, search_mode: bool = True) -> list[str]:
+    cut = rjieba.cut_for_search if search_mode else rjieba.cut
     out = []
-    for word in rjieba.cut_for_search(text.lower(), hmm=True):
+    for word in cut(text.lower(), hmm=True):
         if word.isalnum() and "_" not in word and len(word) <= MAX_TERM and word not in STOPWORDS:
             out.append(word)
     return out
@@ -37,9 +38,11 @@ def terms(text: str) -> list[str]:
 
 
 def query_terms(query: str) -> list[str]:
-    """The distinct words of a query, in order of first appearance, at most ``MAX_QUERY_TERMS``."""
+    """The distinct words of a query, in order of first appearance, at most ``MAX_QUERY_TERMS``. A query is cut
+    in jieba's accurate mode: its words are among those search mode indexed (which adds the shorter words
+    inside), so 电动自行车 asks for 电动 and 自行车, not also for 自行 and 行车."""
     seen: dict[str, None] = {}
-    for word in _words(query):
+    for word in _words(query, search_mode=False):
         seen.setdefault(word, None)
     return list(seen)[:MAX_QUERY_TERMS]
 

@@ -263,23 +263,14 @@ def search_page(session: Session, *, query: str, filters: index.Filters, params:
     if len(query) > MAX_QUERY:
         raise field_error("q", f"at most {MAX_QUERY} characters", f"检索词不超过 {MAX_QUERY} 个字")
     found = index.search(session, query=query, filters=filters, offset=params.offset, limit=params.size)
-    numbers = _article_numbers(session, [h.article_id for h in found.hits if h.article_id])
     items = [SearchItem(id=h.entry_id, title=h.title, kind=h.kind, kind_name=KIND_NAMES_ZH[DocumentKind(h.kind)],
                         snippet=h.snippet, article=h.article or None, article_id=h.article_id,
                         document_id=h.document_id, issuer=h.issuer, level=h.level, industry=h.industry,
                         grade=h.grade, date=h.day, score=h.score,
-                        url=document_url(h.document_id, *numbers.get(h.article_id or 0, (None, 0))))
+                        url=document_url(h.document_id, h.article_number, h.article_sub))
              for h in found.hits]
     return SearchPage(items=items, total=found.total, page=params.page, size=params.size, words=found.words,
                       match="all" if found.every else "any", capped=found.capped)
-
-
-def _article_numbers(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
-    if not ids:
-        return {}
-    rows = session.execute(select(KnowledgeArticle.id, KnowledgeArticle.number, KnowledgeArticle.sub)
-                           .where(KnowledgeArticle.id.in_(ids)))
-    return {i: (n, s) for i, n, s in rows.tuples()}
 
 
 def resolve_citations(session: Session, *, text: str) -> list[CitationRead]:
