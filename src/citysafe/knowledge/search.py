@@ -183,7 +183,7 @@ def _candidate_rows(session: Session, words: list[str], stats: dict[str, int], f
     n = max(stats.get(ENTRIES, 0), 1)
     shares = [min(1.0, stats.get(w, 0) / n) for w in words]
     share = math.prod(shares) if every else 1 - math.prod(1 - x for x in shares)
-    bound = span if share <= 0 else min(span, max(1000, int(2 * CANDIDATES / share)))
+    bound = span if share <= 0 else min(span, max(2 * CANDIDATES, int(2 * CANDIDATES / share)))
     while True:
         rows = list(session.execute(stmt.where(KnowledgeEntry.id <= bound)).all())
         if len(rows) >= CANDIDATES or bound >= span:
