@@ -167,7 +167,7 @@ def _answers(engine: Engine, tmp_path: Path) -> list[Any]:
 @pytest.mark.parametrize("candidates", [search.CANDIDATES, 7])
 def test_sqlite_and_postgresql_answer_the_same(request: pytest.FixtureRequest, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch, candidates: int) -> None:
-    """With few candidates (7), broad queries are capped and PostgreSQL's bounded id windows grow step by step."""
+    """With few candidates (7), broad queries are capped: both databases still rank the same first seven."""
     monkeypatch.setattr(search, "CANDIDATES", candidates)
     engines: dict[str, Engine] = request.getfixturevalue("_engines")  # the suite's two migrated databases
     sqlite = _answers(engines["sqlite"], tmp_path / "a")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, Text, column, delete, func, insert, select, table, text, update
+from sqlalchemy import ColumnElement, Integer, Select, Text, column, delete, insert, select, table, text, update
 from sqlalchemy.orm import Session
 
 from citysafe.knowledge import segment
@@ -169,28 +169,6 @@ def _candidates(session: Session, words: list[str], filters: Filters, *, every: 
     return stmt.join(e, e.id == fts.c.rowid).where(*conditions) if conditions else stmt
 
 
-def _candidate_rows(session: Session, words: list[str], stats: dict[str, int], filters: Filters, *,
-                    every: bool) -> list[Any]:
-    """The rows of ``_candidates``. PostgreSQL's GIN index answers a bitmap, not an order: the first 500 by id
-    of 30,000 matches cost a visit to all 30,000 rows. So the query is asked of the ids up to a bound expected
-    (from the words' document frequencies) to hold enough matches, the bitmap then ANDed with the primary key's
-    range; the bound grows until enough are found or it covers every id. The answer is the same as without
-    the bound: with at least ``CANDIDATES`` matches at or below it, the first ``CANDIDATES`` of all are there."""
-    stmt = _candidates(session, words, filters, every=every)
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.execute(stmt).all())
-    span = int(session.scalar(select(func.max(KnowledgeEntry.id))) or 0)
-    n = max(stats.get(ENTRIES, 0), 1)
-    shares = [min(1.0, stats.get(w, 0) / n) for w in words]
-    share = math.prod(shares) if every else 1 - math.prod(1 - x for x in shares)
-    bound = span if share <= 0 else min(span, max(2 * CANDIDATES, int(2 * CANDIDATES / share)))
-    while True:
-        rows = list(session.execute(stmt.where(KnowledgeEntry.id <= bound)).all())
-        if len(rows) >= CANDIDATES or bound >= span:
-            return rows
-        bound = min(span, bound * 4)
-
-
 def _stats(session: Session, words: list[str]) -> dict[str, int]:
     rows = session.execute(select(KnowledgeTerm.term, KnowledgeTerm.df)
                            .where(KnowledgeTerm.term.in_([*words, ENTRIES, LENGTH])))
@@ -221,7 +199,7 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
     average = total_length / n if n else 1.0
     idf = {w: math.log(1 + (n - stats[w] + 0.5) / (stats[w] + 0.5)) for w in words}
     e = KnowledgeEntry
-    rows = _candidate_rows(session, words, stats, filters, every=every)
+    rows = list(session.execute(_candidates(session, words, filters, every=every)).all())
     total = len(rows)
     scored = []
     for entry_id, terms in rows:
