@@ -40,6 +40,7 @@ UNSCOPED_PATH_PARAMS = {
     "name", "fmt", "device", "device_id", "alarm_id", "attachment_id", "report_id",
     "officer_id",
     "identifier",  # a public CAP message by its GB/T 35965.1 identifier (no login: public reference, by design)
+    "doc_id", "article_id",  # the knowledge library: laws, standards and cases every logged-in user reads
 }
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:

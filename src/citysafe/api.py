@@ -60,6 +60,7 @@ from citysafe.firewatch.live import views as firewatch_live_views
 from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
+from citysafe.knowledge import views as knowledge_views
 from citysafe.knowledge.services import views as purchased_services_views
 from citysafe.knowledge.thinktank import views as thinktank_views
 from citysafe.orgs import views as orgs_views
@@ -96,6 +97,7 @@ from citysafe.web import firewatch_upkeep as web_firewatch_upkeep
 from citysafe.web import grids as web_grids
 from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
+from citysafe.web import knowledge as web_knowledge
 from citysafe.web import orgs as web_orgs
 from citysafe.web import participation as web_participation
 from citysafe.web import permits as web_permits
@@ -127,6 +129,12 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     risk_views.router,
     whitepaper_views.router,
     emergency_views.router,
+)
+# The knowledge and case library (issue #15 point 3): search, laws by article, cases, imports.
+KNOWLEDGE_ROUTERS: tuple[APIRouter, ...] = (
+    knowledge_views.router,  # issue #15 point 3: laws by article, cases, search
+    thinktank_views.router,  # issue #15 point 4: the one expert registry (安全智库)
+    purchased_services_views.router,  # issue #15 point 4: 政府购买安全服务
 )
 # Emergency plans and drills (issue #12, points 5 and 6), beside the incidents router of the same domain.
 EMERGENCY_PLAN_ROUTERS: tuple[APIRouter, ...] = (
@@ -170,13 +178,11 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
-    thinktank_views.router,  # issue #15 point 4: the one expert registry (安全智库)
-    purchased_services_views.router,  # issue #15 point 4: 政府购买安全服务
-    participation_views.router,  # issue #15 point 6: publicity, training, experience bases, volunteers
 )
 # The public site's data without a login: district risk map, warnings in force, shelters (issue #15 point 5).
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
     public_site_views.public_router,
+    participation_views.router,  # issue #15 point 6: publicity, training, experience bases, volunteers
 )
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
@@ -209,6 +215,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_thinktank_experts.router,  # 专家智库 (issue #15 point 4)
     web_thinktank_services.router,  # 政府购买安全服务 (issue #15 point 4)
     web_participation.router,  # 宣传培训、安全体验基地、志愿者与社会组织 (issue #15 point 6)
+    web_knowledge.router,  # 知识库: search, laws by article, cases (issue #15 point 3)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -280,7 +287,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api = Branch(API_PREFIX, prefix=API_PREFIX)
     api.get("/health", tags=["system"], operation_id="health")(health)
     api.get("/health/components", tags=["system"], operation_id="health_components")(health_components)
-    include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
+    include_by_prefix(api, (*API_ROUTERS, *KNOWLEDGE_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
                             *PUBLIC_ROUTERS),

@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from citysafe.commands import aid, database, evaluation, firewatch, gb26875, hazards, incident, risk, roads, simulate
+from citysafe.commands import (
+    aid,
+    database,
+    evaluation,
+    firewatch,
+    gb26875,
+    hazards,
+    incident,
+    knowledge,
+    risk,
+    roads,
+    simulate,
+)
 from citysafe.commands.support import app_context, emit, fail, user_errors
 from citysafe.core.config import Settings, get_settings
 
@@ -31,6 +43,7 @@ COMMAND_MODULES: tuple[tuple[typer.Typer, str], ...] = (  # (the group's app, gr
     (roads.app, "roads"),
     (evaluation.app, "evaluation"),
     (aid.app, "aid"),
+    (knowledge.app, "knowledge"),
 )
 for _group_app, _group in COMMAND_MODULES:
     app.add_typer(_group_app, name=_group)

@@ -52,6 +52,7 @@ from citysafe.hazards.grids import models as grids_models
 from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
+from citysafe.knowledge import models as knowledge_models
 from citysafe.knowledge.services import models as purchased_services_models
 from citysafe.knowledge.thinktank import models as thinktank_models
 from citysafe.orgs import models as orgs_models
@@ -70,6 +71,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     auth_models,
     thinktank_models,
     purchased_services_models,
+    knowledge_models,
     grids_models,
     inspection_models,
     tickets_models,

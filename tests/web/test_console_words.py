@@ -34,6 +34,7 @@ from citysafe.hazards.grids.models import GridOfficer
 from citysafe.hazards.inspection.models import InspectionPlan, InspectionTask
 from citysafe.hazards.permits.models import WorkPermit
 from citysafe.hazards.tickets.models import HazardTicket
+from citysafe.knowledge.models import KnowledgeDocument
 from citysafe.risk.models import RiskAssessment, RiskSource
 from citysafe.risk.whitepaper import service as whitepaper
 
@@ -55,7 +56,7 @@ RENAMED = {"/emergency/plans/{plan_id}": {"plan_id": "emergency_plan_id"}}
 EXTRA_PAGES = ("/audit?entity=app_user", "/orgs?kind=enterprise", "/users?active=1",
                "/hazards?tab=escalated", "/risk?region=320102", "/map?code=320102", "/hazards/tasks?mine=false",
                "/hazards/permits?flag=conflict", "/supervision/punishments?state=active",
-               "/supervision/enforcement?status=open")
+               "/supervision/enforcement?status=open", "/knowledge?q=动火作业 爆炸", "/knowledge?q=有限空间&kind=case")
 
 
 @pytest.fixture
@@ -123,6 +124,9 @@ def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int |
             "checklist_id": _first(session, select(InspectionTask.checklist_id).order_by(InspectionTask.id)),
             "plan_id": _first(session, select(InspectionPlan.id).order_by(InspectionPlan.id)),
             "user_id": _first(session, select(User.id).where(User.role == "grid_officer").order_by(User.id)),
+            # the knowledge library: a law with chapters and articles (its cases are read through the search page)
+            "doc_id": _first(session, select(KnowledgeDocument.id)
+                             .where(KnowledgeDocument.title == "中华人民共和国安全生产法")),
             **(_emergency(session) if ctx is not None else {}), **(_evaluation(session) if ctx is not None else {}),
             **(_participation(session) if ctx is not None else {})}
 

@@ -67,6 +67,7 @@ class Permission(StrEnum):
     WRITE_EVALUATION = "evaluation:write"  # fill a self-evaluation or 考核 sheet: findings, owners, evidence
     REVIEW_EVALUATION = "evaluation:review"  # take the workflow's steps: apply, review, recommend, name, revoke
     MANAGE_CRITERIA = "evaluation:criteria"  # edit criteria sets (a new version each time), the province's job
+    WRITE_KNOWLEDGE = "knowledge:write"  # import laws and documents, enter accident cases (every user reads them)
 
 
 _ALL = frozenset(Permission)
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
         # evaluation: a member unit supplies the evidence of the items it answers for (责任单位)
         Permission.READ_EVALUATION, Permission.WRITE_EVALUATION,
+        Permission.WRITE_KNOWLEDGE,  # a department enters the accident cases and standards of its sector
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
@@ -123,6 +125,7 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.WRITE_EVALUATION: "填报自评和考核评分表、上传证明材料",
     Permission.REVIEW_EVALUATION: "申报、复核、推荐、评议、命名和撤销",
     Permission.MANAGE_CRITERIA: "维护评分标准和考核细则（每次修改形成新版本）",
+    Permission.WRITE_KNOWLEDGE: "导入法规和文档、录入事故案例",
 }
 
 # Who each role is, for the role reference: whom it serves and how far it reaches.

@@ -9,6 +9,7 @@ hold its inputs), ``firewatch`` (networked units, devices, a few alarms), ``haza
 ``roads`` (a generated street grid for dispatch, marked as generated), ``evaluation`` (示范城市创建: applicants,
 score sheets, denominators, the departments' 考核), ``thinktank`` (experts, purchased safety services),
 ``participation`` (publicity and training events, experience bases, volunteers and social organisations).
+score sheets, denominators, the departments' 考核), ``knowledge`` (the laws shipped, a dozen accident cases).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from citysafe.demo import (
     evaluation,
     firewatch,
     hazards,
+    knowledge,
     mutual_aid,
     participation,
     risk,
@@ -41,6 +43,7 @@ __all__ = ["DEMO_CITY", "SEEDERS", "DemoAccounts", "accounts_of", "seed"]
 # Each domain's demo, in order (risk reads the organisations, hazards the accounts and units before it;
 # emergency the accounts and organisations).
 SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
+    knowledge.seed_demo,  # the shipped laws by article and a dozen accident cases (reads nothing before it)
     risk.seed_demo,
     firewatch.seed_demo,
     hazards.seed_demo,

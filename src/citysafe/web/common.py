@@ -91,6 +91,7 @@ NAVIGATION: tuple[NavItem, ...] = (
             frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/participation/events", N_("宣传与社会参与"), "Publicity and participation",
             frozenset({_P.WRITE_ORGANIZATIONS})),
+    NavItem("/knowledge", N_("知识库"), "Knowledge"),  # laws, standards and accident cases: everyone reads them
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )
