@@ -67,6 +67,8 @@ class Permission(StrEnum):
     WRITE_EVALUATION = "evaluation:write"  # fill a self-evaluation or 考核 sheet: findings, owners, evidence
     REVIEW_EVALUATION = "evaluation:review"  # take the workflow's steps: apply, review, recommend, name, revoke
     MANAGE_CRITERIA = "evaluation:criteria"  # edit criteria sets (a new version each time), the province's job
+    HANDLE_REPORTS = "reports:handle"  # citizen reports: claim, verify, reject, turn into a ticket or an incident
+    READ_REPORTER_IDENTITY = "reports:identity"  # who reported (the rewards' handlers; every view audited)
 
 
 _ALL = frozenset(Permission)
@@ -80,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.HANDLE_REPORTS,  # a department verifies the citizen reports of its sector (not who reported)
         # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
         Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
@@ -123,6 +126,8 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.WRITE_EVALUATION: "填报自评和考核评分表、上传证明材料",
     Permission.REVIEW_EVALUATION: "申报、复核、推荐、评议、命名和撤销",
     Permission.MANAGE_CRITERIA: "维护评分标准和考核细则（每次修改形成新版本）",
+    Permission.HANDLE_REPORTS: "核实群众举报（认领、核实、不予采纳、转为隐患或突发事件）",
+    Permission.READ_REPORTER_IDENTITY: "查看举报人身份以办理举报奖励（每次查看均记入操作日志）",
 }
 
 # Who each role is, for the role reference: whom it serves and how far it reaches.
