@@ -86,7 +86,9 @@ from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
+from citysafe.web import public_reports as web_public_reports
 from citysafe.web import punishments as web_punishments
+from citysafe.web import reports as web_reports
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -188,6 +190,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_public_reports.router,  # 随手拍/有奖举报: the public pages, no login (issue #15 point 1)
+    web_reports.router,  # 群众举报: the staff console (issue #15 point 1)
     web_users.router,
     web_orgs.router,
     web_audit.router,
