@@ -1,22 +1,21 @@
 """Citizen reports of the demo city (issue #15 point 1): a few 随手拍 reports in 南京 from the public page —
-anonymous and with a verified phone and real name, two of the same blocked exit (one matter) — one verified
+anonymous (the demo sends no SMS, so no phone is verified), two of the same blocked exit (one matter) — one verified
 by 玄武区安委办 and one not accepted with its reason. Photos are the demo's generated site photos (marked 示例)."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
-from citysafe.auth.models import User
 from citysafe.core.clock import utcnow
 from citysafe.core.geo import Location
+from citysafe.core.pagination import PageParams
 from citysafe.demo.photos import site_photo
-from citysafe.public.reports import intake, staff, vault
-from citysafe.public.reports.models import CitizenReport
+from citysafe.public.reports import service as reports
 
 # (category, description, address, lon, lat, scene, hours ago, client)
 REPORTS = (
@@ -35,25 +34,20 @@ REPORTS = (
 
 def seed_demo(session: Session, rng: random.Random) -> int:
     now = utcnow().replace(microsecond=0)
-    stored: list[CitizenReport] = []
-    for i, (category, text, address, lon, lat, scene, hours, client) in enumerate(REPORTS):
+    stored: list[Any] = []
+    for category, text, address, lon, lat, scene, hours, client in REPORTS:
         at = now - timedelta(hours=hours)
         fields = {"category": category, "description": text, "address": address,
                   "location": Location(lon=lon, lat=lat)}
-        report = intake.submit(session, report_in=intake.ReportIn.model_validate(fields), client=client, now=at,
-                               images=[site_photo(rng, scene=scene, at=at)], rng=rng)
-        if i == 0:  # a real-name reporter whose phone was verified (the demo sends no SMS)
-            row = vault.store(session, name="李明", phone="13800000000", id_number="320102198001011234",
-                              phone_verified=True, now=at, retention_days=365)
-            report.vault_id, report.real_name, report.phone_verified = row.id if row else None, True, True
-        stored.append(report)
-    user = session.scalars(select(User).where(User.username == "xuanwu")).first()
-    if user is not None:
-        office = auth_service.principal_for(user)
-        staff.claim(session, report_id=stored[2].id, principal=office, now=now - timedelta(hours=17, minutes=20))
-        staff.verify(session, report_id=stored[2].id, principal=office, now=now - timedelta(hours=17),
+        stored.append(reports.submit(session, report_in=reports.ReportIn.model_validate(fields), client=client,
+                                     now=at, images=[site_photo(rng, scene=scene, at=at)], rng=rng))
+    users = {u.username: u for u in auth_service.list_users(session, params=PageParams(size=500))[0]}
+    if "xuanwu" in users:
+        office = auth_service.principal_for(users["xuanwu"])
+        reports.claim(session, report_id=stored[2].id, principal=office, now=now - timedelta(hours=17, minutes=20))
+        reports.verify(session, report_id=stored[2].id, principal=office, now=now - timedelta(hours=17),
                      note="现场核查属实，已通知属地街道")
-        staff.claim(session, report_id=stored[4].id, principal=office, now=now - timedelta(hours=1, minutes=15))
-        staff.reject(session, report_id=stored[4].id, principal=office, now=now - timedelta(hours=1),
+        reports.claim(session, report_id=stored[4].id, principal=office, now=now - timedelta(hours=1, minutes=15))
+        reports.reject(session, report_id=stored[4].id, principal=office, now=now - timedelta(hours=1),
                      reason="经街道现场核查，该房屋已于上月整改，未发现群租和杂物堆放")
     return len(stored)
