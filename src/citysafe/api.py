@@ -65,6 +65,8 @@ from citysafe.knowledge.services import views as purchased_services_views
 from citysafe.knowledge.thinktank import views as thinktank_views
 from citysafe.orgs import views as orgs_views
 from citysafe.public.participation import views as participation_views
+from citysafe.public.reports import retention as public_reports_retention
+from citysafe.public.reports import views as public_reports_views
 from citysafe.public.site import views as public_site_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
@@ -101,8 +103,10 @@ from citysafe.web import knowledge as web_knowledge
 from citysafe.web import orgs as web_orgs
 from citysafe.web import participation as web_participation
 from citysafe.web import permits as web_permits
+from citysafe.web import public_reports as web_public_reports
 from citysafe.web import public_site as web_public_site
 from citysafe.web import punishments as web_punishments
+from citysafe.web import reports as web_reports
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import thinktank_experts as web_thinktank_experts
@@ -174,6 +178,11 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_indicators_views.router,
     evaluation_facts_views.router,
 )
+# Citizen reports (随手拍/有奖举报, issue #15 point 1): the public side without an account, and the staff side.
+PUBLIC_REPORT_ROUTERS: tuple[APIRouter, ...] = (
+    public_reports_views.public_router,
+    public_reports_views.router,
+)
 # Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
@@ -216,6 +225,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_thinktank_services.router,  # 政府购买安全服务 (issue #15 point 4)
     web_participation.router,  # 宣传培训、安全体验基地、志愿者与社会组织 (issue #15 point 6)
     web_knowledge.router,  # 知识库: search, laws by article, cases (issue #15 point 3)
+    web_public_reports.router,  # 随手拍/有奖举报: the public pages, no login (issue #15 point 1)
+    web_reports.router,  # 群众举报: the staff console (issue #15 point 1)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -236,6 +247,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     risk_timers,
     emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
+    public_reports_retention,  # reporters' personal information erased when its retention ends (PIPL art. 19, 47)
 )
 
 
@@ -290,7 +302,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     include_by_prefix(api, (*API_ROUTERS, *KNOWLEDGE_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
-                            *PUBLIC_ROUTERS),
+                            *PUBLIC_ROUTERS, *PUBLIC_REPORT_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.add_api_route("/metrics", metrics_page, include_in_schema=False)

@@ -57,6 +57,8 @@ from citysafe.knowledge.services import models as purchased_services_models
 from citysafe.knowledge.thinktank import models as thinktank_models
 from citysafe.orgs import models as orgs_models
 from citysafe.public.participation import models as participation_models
+from citysafe.public.reports import handlers as public_reports_handlers
+from citysafe.public.reports import models as public_reports_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
 from citysafe.risk import handlers as risk_handlers
@@ -97,6 +99,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     evaluation_workflow_models,
     indicator_models,
     participation_models,
+    public_reports_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
@@ -112,6 +115,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     hazards_handlers,
     emergency_handlers,
     evaluation_handlers,
+    public_reports_handlers,
 )
 
 

@@ -68,6 +68,8 @@ class Permission(StrEnum):
     REVIEW_EVALUATION = "evaluation:review"  # take the workflow's steps: apply, review, recommend, name, revoke
     MANAGE_CRITERIA = "evaluation:criteria"  # edit criteria sets (a new version each time), the province's job
     WRITE_KNOWLEDGE = "knowledge:write"  # import laws and documents, enter accident cases (every user reads them)
+    HANDLE_REPORTS = "reports:handle"  # citizen reports: claim, verify, reject, turn into a ticket or an incident
+    READ_REPORTER_IDENTITY = "reports:identity"  # who reported (the rewards' handlers; every view audited)
 
 
 _ALL = frozenset(Permission)
@@ -81,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.HANDLE_REPORTS,  # a department verifies the citizen reports of its sector (not who reported)
         # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
         Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
@@ -126,6 +129,8 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.REVIEW_EVALUATION: "申报、复核、推荐、评议、命名和撤销",
     Permission.MANAGE_CRITERIA: "维护评分标准和考核细则（每次修改形成新版本）",
     Permission.WRITE_KNOWLEDGE: "导入法规和文档、录入事故案例",
+    Permission.HANDLE_REPORTS: "核实群众举报（认领、核实、不予采纳、转为隐患或突发事件）",
+    Permission.READ_REPORTER_IDENTITY: "查看举报人身份以办理举报奖励（每次查看均记入操作日志）",
 }
 
 # Who each role is, for the role reference: whom it serves and how far it reaches.

@@ -31,6 +31,7 @@ from citysafe.demo import (
     knowledge,
     mutual_aid,
     participation,
+    public_reports,
     risk,
     roads,
     thinktank,
@@ -54,6 +55,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     evaluation.seed_demo,  # applicants at each creation step, score sheets, denominators, 考核 (reads plans, drills)
     thinktank.seed_demo,  # think-tank experts beside emergency's pool, purchased services (catalogue, providers)
     participation.seed_demo,  # events, experience bases with bookings, volunteer teams and social organisations
+    public_reports.seed_demo,  # 随手拍 reports from the public page, one verified and one not accepted
 )
 
 

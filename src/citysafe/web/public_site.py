@@ -31,8 +31,8 @@ class Entry(NamedTuple):
 
 
 ENTRIES: tuple[Entry, ...] = (
-    Entry("/public/report", N_("随手拍举报"), N_("发现安全隐患，拍照上报，查实有奖")),
-    Entry("/public/report/track", N_("举报进度查询"), N_("凭回执编号查看办理进展")),
+    Entry("/public/reports", N_("随手拍举报"), N_("发现安全隐患，拍照上报，查实有奖")),
+    Entry("/public/reports/track", N_("举报进度查询"), N_("凭回执编号查看办理进展")),
     Entry("/public/warnings", N_("预警信息"), N_("正在生效的突发事件预警")),
     Entry("/public/shelters", N_("附近避难场所"), N_("按您的位置查找最近的应急避难场所")),
     Entry("/public/risk", N_("城市安全风险地图"), N_("各区县风险等级（红橙黄蓝）")),
