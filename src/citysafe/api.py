@@ -52,6 +52,7 @@ from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.open311 import views as open311_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
@@ -226,6 +227,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)
+    tree.include_router(open311_views.router)  # Open311 GeoReport v2 at /open311/v2 (issue #15 point 1)
     for router in console_tree(CONSOLE_ROUTERS):
         tree.include_router(router)
     return tuple(tree.routes)

@@ -53,6 +53,7 @@ from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
 from citysafe.orgs import models as orgs_models
+from citysafe.public.open311 import models as public_open311_models
 from citysafe.public.reports import handlers as public_reports_handlers
 from citysafe.public.reports import models as public_reports_models
 from citysafe.regions import models as regions_models
@@ -92,6 +93,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     evaluation_workflow_models,
     indicator_models,
     public_reports_models,
+    public_open311_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

@@ -86,6 +86,7 @@ class ReporterIdentity(BaseModel):
     real_name: bool
     phone_verified: bool
     erased: bool
+    email: str = ""
     retain_until: datetime | None
 
 
@@ -109,3 +110,22 @@ class PublicReport(BaseModel):
     displacement_m: int
     created_at: datetime
     steps: list[PublicStep]
+
+
+class PublicListed(BaseModel):
+    """A report as anyone may list it (the Open311 view): what, roughly where (displaced), its stage and the
+    latest note written for the reporter; no address, no reporter, no staff."""
+
+    id: int
+    state: str
+    state_name: str
+    category: str
+    description: str
+    region_code: str
+    public_lon: float
+    public_lat: float
+    displacement_m: int
+    created_at: datetime
+    updated_at: datetime
+    ticket_id: int | None
+    note: str
