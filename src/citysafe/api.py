@@ -53,6 +53,7 @@ from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.public.open311 import views as open311_views
+from citysafe.public.reports import views as public_reports_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
@@ -86,7 +87,9 @@ from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
+from citysafe.web import public_reports as web_public_reports
 from citysafe.web import punishments as web_punishments
+from citysafe.web import reports as web_reports
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -150,6 +153,11 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_indicators_views.router,
     evaluation_facts_views.router,
 )
+# Citizen reports (随手拍/有奖举报, issue #15 point 1): the public side without an account, and the staff side.
+PUBLIC_REPORT_ROUTERS: tuple[APIRouter, ...] = (
+    public_reports_views.public_router,
+    public_reports_views.router,
+)
 # Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
@@ -183,6 +191,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_public_reports.router,  # 随手拍/有奖举报: the public pages, no login (issue #15 point 1)
+    web_reports.router,  # 群众举报: the staff console (issue #15 point 1)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -223,7 +233,8 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api.get("/health", tags=["system"], operation_id="health")(health)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
-                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS),
+                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
+                            *PUBLIC_REPORT_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

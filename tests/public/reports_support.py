@@ -72,7 +72,7 @@ def staff(ctx: AppContext, role: str = "district_office", region: str = "320102"
           username: str | None = None) -> Principal:
     with unit_of_work(ctx.session_factory, actor="tests") as session:
         user = auth_service.create_user(session, user_in=UserCreate(
-            username=username or f"{role}_{name}".replace(" ", ""), password="correct-horse", role=role,
+            username=username or f"{role}_{name.encode().hex()[:24]}", password="correct-horse", role=role,
             region_code=region, display_name=name))
         return auth_service.principal_for(user)
 

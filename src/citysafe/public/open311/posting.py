@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session
 
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.geo import Location
 from citysafe.public.open311.catalogue import category_of
 from citysafe.public.open311.keys import KeyHolder
-from citysafe.public.reports import intake
+from citysafe.public.reports import desk, intake
+from citysafe.public.reports import service as reports_service
 
 MEDIA_MAX_BYTES = 20 * 1024 * 1024  # the largest photo the reports' rules can allow (photo_max_kb ≤ 20480)
 MEDIA_TIMEOUT_S = 10.0
@@ -125,18 +126,21 @@ def fetch_media(url: str, *, app: KeyHolder, transport: httpx.BaseTransport | No
         raise field_error("media_url", "the photo could not be fetched", "无法取得照片，请检查地址") from exc
 
 
-def submit(session: Session, *, form: PostForm, images: Sequence[bytes], app: KeyHolder, client: str,
-           now: datetime) -> Posted:
-    """Store the report through the reports' intake (every check of the public page), or refuse it whole."""
-    report_in_ = report_in(form)
+def submit(ctx: AppContext, *, form: PostForm, images: Sequence[bytes], app: KeyHolder, client: str) -> Posted:
+    """Store the report through the reports' public counter (``desk.receive``: the per-address request limit,
+    every check of intake, refusals counted), or refuse it whole. ``client``: the app and the reporter's device
+    (``device_id``, else the app's address), so the burst limits hold per device, not per app."""
+    fields = report_in(form).model_dump()
     device = form.device_id.strip()[:64] or client
     try:
-        report = intake.submit(session, report_in=report_in_, images=images, client=f"open311:{app.id}:{device}",
-                               now=now, verify_phone=False)
+        receipt = desk.receive(ctx, fields=fields, images=images, client=f"open311:{app.id}:{device}",
+                               verify_phone=False)
     except CitysafeError as exc:
         named = renamed(exc)
         if named is exc:
             raise
         raise named from exc
-    return Posted(service_request_id=str(report.id), account_id=form.account_id.strip() or None,
-                  service_notice=f"已受理，回执编号 {report.receipt}：请转告举报人凭此编号查询办理进度")
+    with unit_of_work(ctx.read_session_factory, actor=f"open311:{app.name}") as session:
+        report_id = reports_service.by_receipt(session, receipt=receipt).id
+    return Posted(service_request_id=str(report_id), account_id=form.account_id.strip() or None,
+                  service_notice=f"已受理，回执编号 {receipt}：请转告举报人凭此编号查询办理进度")

@@ -127,8 +127,7 @@ def _post(ctx: AppContext, app: keys.KeyHolder, form: posting.PostForm, media: l
     images = [upload.file.read(posting.MEDIA_MAX_BYTES + 1) for upload in media]
     if form.media_url.strip():
         images.append(posting.fetch_media(form.media_url, app=app))  # outside any transaction
-    now = ctx.clock.now()
+    posted = posting.submit(ctx, form=form, images=images, app=app, client=client)
     with unit_of_work(ctx.session_factory, actor=f"open311:{app.name}") as session:
-        posted = posting.submit(session, form=form, images=images, app=app, client=client, now=now)
-        keys.count(session, key_id=app.id, now=now, report_id=int(posted.service_request_id))
+        keys.count(session, key_id=app.id, now=ctx.clock.now(), report_id=int(posted.service_request_id))
     return posted

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,7 +46,9 @@ class ReportIn(BaseModel):
         value = value.strip()
         words = sum(1 for ch in value if unicodedata.category(ch)[0] in "LN")
         if words < MIN_WORDS:
-            raise ValueError(f"describe what you saw in words (at least {MIN_WORDS} characters, emoji do not count)")
+            raise PydanticCustomError(
+                "too_few_words", "describe what you saw in words (at least {n} characters, emoji do not count)",
+                {"n": MIN_WORDS, "zh": f"请用文字描述看到的情况（至少 {MIN_WORDS} 个字，表情符号不计）"})
         return value
 
     @field_validator("name", "phone", "code", "address", "email")
@@ -58,7 +61,8 @@ class ReportIn(BaseModel):
     def _id_number(cls, value: str) -> str:
         value = value.strip().upper()
         if value and not re.match(_ID_NUMBER, value):
-            raise ValueError("an identity card number has 18 characters")
+            raise PydanticCustomError("id_number", "an identity card number has 18 characters",
+                                      {"zh": "身份证号应为 18 位（最后一位可为 X）"})
         return value
 
 
@@ -108,17 +112,28 @@ def _group(session: Session, *, category: str, lon: float, lat: float, hashes: S
     return None, ""
 
 
-def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes], client: str, now: datetime,
-           rng: random.Random | None = None, verify_phone: bool = True) -> CitizenReport:
-    """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
-    ``verify_phone=False`` (an Open311 app, which cannot relay the SMS code): a phone given is kept unverified."""
-    ctx = context_of(session)
-    figures = rules.values(session)
+def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.Photo]:
+    """The photos as they will be stored (checked, EXIF read, stripped): CPU work done before the write
+    transaction, so no write lock waits for an image to be re-encoded."""
     if not images:
         raise field_error("photos", "add at least one photo", "请至少拍摄或选择一张照片")
     if len(images) > figures["photo_count"]:
         raise field_error("photos", f"no more than {figures['photo_count']} photos",
                           f"每件举报最多 {figures['photo_count']} 张照片")
+    return [photos.process(data, field="photos", max_bytes=figures["photo_max_kb"] * 1024) for data in images]
+
+
+def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Photo], client: str,
+           now: datetime, rng: random.Random | None = None, verify_phone: bool = True) -> CitizenReport:
+    """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
+    ``images``: the uploads as they came, or as ``prepare`` made them. ``verify_phone=False`` (an Open311 app,
+    which cannot relay the SMS code): a phone given is kept as unverified."""
+    ctx = context_of(session)
+    figures = rules.values(session)
+    if not images or not all(isinstance(i, photos.Photo) for i in images):
+        stored = prepare([i for i in images if isinstance(i, bytes)], figures=figures)
+    else:
+        stored = [i for i in images if isinstance(i, photos.Photo)]
     try:
         lon, lat = to_wgs84(report_in.location.lon, report_in.location.lat, report_in.location.crs)
     except ValueError as exc:
@@ -132,7 +147,6 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes], cl
     phone_key, client_key = guards.keyed(ctx, report_in.phone), guards.keyed(ctx, client)
     guards.check_burst(session, phone_key=phone_key, client_key=client_key, now=now,
                        per_hour=figures["burst_per_hour"])
-    stored = [photos.process(data, field="photos", max_bytes=figures["photo_max_kb"] * 1024) for data in images]
     verified = bool(report_in.phone) and verify_phone
     if verified:
         guards.check_code(session, phone=report_in.phone, code=report_in.code, purpose="report", now=now,
