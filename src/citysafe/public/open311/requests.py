@@ -104,7 +104,7 @@ def find(session: Session, *, query: Query, now: datetime) -> list[ServiceReques
     if start is None:
         start = (end or now) - SPAN
     if end is None:
-        end = min(now, start + SPAN) if query.start_date else now
+        end = start + SPAN if query.start_date else now
     if end < start:
         raise field_error("end_date", "end_date comes before start_date", "结束时间早于开始时间")
     if end - start > SPAN:
