@@ -30,7 +30,7 @@ class _Photos(BaseHTTPRequestHandler):
 
     body = photo(seed=21)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.path != "/p.jpg":
             self.send_error(404)
             return
