@@ -95,7 +95,7 @@ def province_outline(ctx: Context) -> Response:
 def lookup(request: Request, ctx: Context, receipt: str = "") -> Response:
     """Find a report by its receipt (a forged number is refused and counted)."""
     if not receipt:
-        return render(request, "reports/public_lookup.html", None, receipt="", error="", **flash(request))
+        return render(request, "reports/public_lookup.html", None, receipt="", **flash(request))
     try:
         value = receipts.normalised(receipt[:40])
         desk.track(ctx, receipt=value, client=client_address(request))

@@ -16,7 +16,7 @@
       if (!feature) return;
       const layer = L.geoJSON(feature, { style: { color: "#7f1d1d", weight: 1.5, fillOpacity: 0.04 }, interactive: false }).addTo(map);
       layer.bringToBack();
-      if (fit) map.fitBounds(layer.getBounds(), { padding: [6, 6] });
+      if (fit) map.fitBounds(layer.getBounds(), { padding: [6, 6], animate: false });
     }).catch(() => {});
   }
 
@@ -32,7 +32,7 @@
       lat.value = latlng.lat.toFixed(6);
       if (marker) marker.setLatLng(latlng);
       else marker = L.circleMarker(latlng, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#ef4444", fillOpacity: 0.9 }).addTo(map);
-      if (zoom) map.setView(latlng, 15);
+      if (zoom) map.setView(latlng, pick.dataset.tiles ? 16 : 9);
       where.textContent = gettext("已选地点：%(lon)s, %(lat)s（可再次点击地图修改）", { lon: lon.value, lat: lat.value });
       where.dataset.picked = "1";
       pick.classList.remove("field-error");
@@ -56,7 +56,7 @@
   if (track) {
     const at = [parseFloat(track.dataset.lat), parseFloat(track.dataset.lon)];
     const map = baseMap(track, at);
-    map.setView(at, 14);
+    map.setView(at, track.dataset.tiles ? 14 : 9);
     L.circleMarker(at, { radius: 10, color: "#7f1d1d", weight: 3, fillColor: "#ef4444", fillOpacity: 0.8 }).addTo(map);
     outline(map, track, false);
   }
