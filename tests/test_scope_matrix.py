@@ -40,6 +40,9 @@ UNSCOPED_PATH_PARAMS = {
     "name", "fmt", "device", "device_id", "alarm_id", "attachment_id", "report_id",
     "officer_id",
     "identifier",  # a public CAP message by its GB/T 35965.1 identifier (no login: public reference, by design)
+    # Open311 GeoReport v2 (/open311/v2): a hazard category, and a citizen report's public fields (no login, by
+    # design: the standard's anonymous reads; no reporter, no staff, the place displaced)
+    "service_code", "service_request_id",
 }
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
