@@ -107,7 +107,7 @@ def post_request(fmt: str, request: Request, ctx: Context, form: Annotated[posti
     try:
         _format(fmt)
         now = ctx.clock.now()
-        with unit_of_work(ctx.session_factory, actor="open311") as session:
+        with unit_of_work(ctx.read_session_factory, actor="open311") as session:  # reads only: no write lock
             app = keys.holder(session, key=api_key or key, now=now)
     except CitysafeError as exc:
         return _error(exc, shown)
