@@ -43,6 +43,7 @@ UNSCOPED_PATH_PARAMS = {
     # Open311 GeoReport v2 (/open311/v2): a hazard category, and a citizen report's public fields (no login, by
     # design: the standard's anonymous reads; no reporter, no staff, the place displaced)
     "service_code", "service_request_id",
+    "receipt",  # a citizen report's receipt: the public tracking page (no login; unguessable, check character)
 }
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
@@ -51,6 +52,9 @@ SHARED_READS = {"checklist_id", "criteria_id"}  # criteria versions: everyone re
 
 # One valid body per write on an object, so that the request reaches the scope check.
 WRITE_BODIES: dict[str, Any] = {
+    # citizen reports (issue #15 point 1): the staff side
+    "reports_identity": {}, "reports_claim": {}, "reports_verify": {"note": "越权"}, "reports_to_ticket": {},
+    "reports_reject": {"reason": "越权越权越权"}, "reports_to_incident": {"category": "accident", "subtype": "fire"},
     "evaluation_criteria_edit_items": [{"item_id": "1.2.5", "title": "越权"}],
     "evaluation_criteria_edit_grades": {"bands": [{"name": "优秀", "min": 0}]},
     "evaluation_sheet_item_update": {"deduction": 1, "reason": "越权"},
@@ -211,6 +215,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_aid(client, office, incident["id"])
     emergency |= _seed_creation(client, ctx, office)
     emergency |= _seed_evaluation(client, office)
+    emergency |= _seed_citizen_report(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -228,6 +233,17 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "task_id": str(tasks[0]["id"]) if tasks else "", "unit_id": str(unit["id"]),
             "address": str(uitd["address"]), "checklist_id": str(checklist["id"]), "window_id": str(window["id"]),
             "incident_id": str(incident["id"]), "report_id": str(report["id"])} | emergency
+
+
+def _seed_citizen_report(client: TestClient, office: dict[str, str]) -> dict[str, str]:
+    """A citizen's report of a place in district A (public, no account), as its staff list it."""
+    from tests.public.reports_support import photo
+
+    _ok(client.post("/api/v1/public/reports", data={
+        "category": "fire_safety", "description": f"{MARK} 楼道堵塞", "lon": "118.7975", "lat": "32.0487"},
+        files=[("photos", ("p.jpg", photo(), "image/jpeg"))]))
+    report = _ok(client.get("/api/v1/reports", headers=office))[0]
+    return {"citizen_report_id": str(report["id"])}
 
 
 def _seed_evaluation(client: TestClient, office: dict[str, str]) -> dict[str, str]:

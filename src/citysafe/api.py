@@ -53,6 +53,7 @@ from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
 from citysafe.public.open311 import views as open311_views
+from citysafe.public.reports import retention as public_reports_retention
 from citysafe.public.reports import views as public_reports_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
@@ -212,6 +213,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     risk_timers,
     emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
+    public_reports_retention,  # reporters' personal information erased when its retention ends (PIPL art. 19, 47)
 )
 
 
