@@ -210,3 +210,15 @@ def test_keys_are_issued_once_listed_without_the_key_and_revoked(ctx: AppContext
         assert revoked.revoked_at is not None
     assert issue_key(ctx, name="街道通") != key  # the name is free again, with a new key
     assert XUANWU  # the place the support module's reports are made at
+
+
+def test_an_apps_reporter_identity_is_erased_at_the_end_of_retention(client: TestClient, ctx: AppContext) -> None:
+    from citysafe.public.reports import vault
+
+    key = issue_key(ctx)
+    assert post(client, key, first_name="明", last_name="李", email="li@example.cn").status_code == 200
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        assert vault.erase_expired(session, now=ctx.clock.now() + timedelta(days=3651)) == 1
+    with unit_of_work(ctx.session_factory) as session:
+        row = session.scalars(select(ReporterVault)).one()
+        assert (row.name, row.email) == ("", "") and row.erased_at is not None
