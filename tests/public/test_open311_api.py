@@ -154,6 +154,7 @@ def test_bad_posts_are_refused_by_the_open311_field_counted_and_nothing_stored(
         ({}, b"GIF89a not a photo", "media"),
         ({}, b"", "media"),  # no photo at all
         ({"media_url": "http://127.0.0.1:9/p.jpg"}, b"", "media_url"),  # a host the key does not list
+        ({"media_url": "http://[::1/p.jpg"}, b"", "media_url"),
     ]
     for changes, image, field in cases:
         response = post(client, key, image=image, **changes)
@@ -185,6 +186,10 @@ def test_bad_reads_answer_the_standards_errors(client: TestClient) -> None:
         ("requests.json", {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
          400),
         ("requests.json", {"service_request_id": "1,abc"}, 400),
+        ("requests.json", {"service_request_id": "²"}, 400),
+        ("requests.json", {"start_date": "9999-12-31T00:00:00+00:00"}, 400),  # the calendar's end
+        ("requests.json", {"end_date": "0001-01-02T00:00:00"}, 400),
+        ("requests/²³.json", {}, 404),
         ("requests/999999.json", {}, 404),
         ("requests/abc.json", {}, 404),
         ("services/unicorns.xml", {}, 404),

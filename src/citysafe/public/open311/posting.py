@@ -102,9 +102,12 @@ def report_in(form: PostForm) -> intake.ReportIn:
 def fetch_media(url: str, *, app: KeyHolder, transport: httpx.BaseTransport | None = None) -> bytes:
     """The photo at ``media_url``, from a host the app's key lists (never any address a client names: the
     platform would otherwise fetch from its own network on a stranger's say); no redirects, size capped."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port_host = f"{host}:{parts.port}" if parts.port else host
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port_host = f"{host}:{parts.port}" if parts.port else host
+    except ValueError as exc:  # a bracket left open, a port that is not a number
+        raise field_error("media_url", "not a valid address", "图片地址无效") from exc
     if parts.scheme not in ("http", "https") or not host:
         raise field_error("media_url", "an http or https address", "应为 http 或 https 地址")
     if host not in app.media_hosts and port_host not in app.media_hosts:

@@ -9,7 +9,7 @@ deadline as ``expected_datetime``. Never the reporter, never a member of staff.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -27,6 +27,10 @@ CLOSED_STATES = frozenset({State.REJECTED.value, State.RECTIFIED.value, State.DI
 OPEN_STATES = frozenset(s.value for s in State) - CLOSED_STATES
 SPAN = timedelta(days=90)  # GeoReport v2: "may not span more than 90 days"; by default the most recent 90 days
 MAX_RESULTS = 1000  # GeoReport v2: at most 1000 requests in one answer
+# The dates a filter may name: reports exist from the platform's time on; the bounds keep date arithmetic (the
+# 90 days around a date) and the databases clear of the calendar's ends.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class ServiceRequest(BaseModel):
@@ -72,7 +76,10 @@ def _moment(field: str, text: str) -> datetime:
     except ValueError as exc:
         raise field_error(field, "a W3C date-time such as 2026-05-01T00:00:00+08:00",
                           "日期时间格式应为 2026-05-01T00:00:00+08:00") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)  # no offset: China time
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)  # no offset: China time
+    if not EARLIEST <= moment <= LATEST:
+        raise field_error(field, "a date between 2000 and 2100", "日期应在 2000 年至 2100 年之间")
+    return moment
 
 
 def _split(text: str) -> list[str]:
@@ -81,7 +88,7 @@ def _split(text: str) -> list[str]:
 
 def _ids(text: str) -> list[int]:
     parts = _split(text)
-    if not all(p.isdigit() and len(p) <= 18 for p in parts):
+    if not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
         raise field_error("service_request_id", "numbers, comma-separated", "应为数字编号，用逗号分隔")
     return [int(p) for p in parts][:MAX_RESULTS]
 
@@ -122,7 +129,7 @@ def find(session: Session, *, query: Query, now: datetime) -> list[ServiceReques
 def one(session: Session, *, request_id: str) -> ServiceRequest:
     """``GET requests/{id}``: 404 for an id that names no report."""
     found = _shown(session, reports_service.public_reports(session, ids=_ids(request_id)[:1])) \
-        if request_id.isdigit() else []
+        if request_id.isascii() and request_id.isdigit() and len(request_id) <= 18 else []
     if not found:
         raise NotFound(detail=f"no service request {request_id}", detail_zh=f"没有编号为 {request_id} 的举报")
     return found[0]
