@@ -20,10 +20,9 @@ from citysafe.core.context import context_of
 from citysafe.core.errors import field_error
 from citysafe.core.geo import Location, box_around, haversine_m, to_wgs84
 from citysafe.hazards.enums import HazardCategory
-from citysafe.public.reports import guards, photos, receipts, rules, vault
+from citysafe.public.reports import guards, photos, places, receipts, rules, vault
 from citysafe.public.reports.models import CitizenReport, ReportPhoto, ReportStep
 from citysafe.public.reports.schemas import State
-from citysafe.regions import service as regions_service
 
 MIN_WORDS = 5  # letters, CJK characters or digits: a description of only emoji or punctuation says nothing
 _ID_NUMBER = r"^[1-9][0-9]{16}[0-9Xx]$"  # GB 11643-1999 公民身份号码: 18 characters, the last a digit or X
@@ -77,13 +76,11 @@ def displaced(lon: float, lat: float, radius_m: int, rng: random.Random) -> tupl
 
 
 def _division(session: Session, lon: float, lat: float) -> str:
-    root = context_of(session).settings.root_region
-    for level in ("district", "city", "province"):
-        found = regions_service.locate(session, lon=lon, lat=lat, level=level, within=root)
-        if found is not None:
-            return found.code
-    raise field_error("location", "the place lies outside the province this platform serves",
-                      "所选位置不在本省范围内，请在地图上重新选择举报地点")
+    found = places.division_of(session, lon=lon, lat=lat)
+    if found is None:
+        raise field_error("location", "the place lies outside the province this platform serves",
+                          "所选位置不在本省范围内，请在地图上重新选择举报地点")
+    return found
 
 
 def _group(session: Session, *, category: str, lon: float, lat: float, hashes: Sequence[str], now: datetime,
