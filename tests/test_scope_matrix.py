@@ -41,9 +41,15 @@ UNSCOPED_PATH_PARAMS = {
     "officer_id",
     "identifier",  # a public CAP message by its GB/T 35965.1 identifier (no login: public reference, by design)
     "doc_id", "article_id",  # the knowledge library: laws, standards and cases every logged-in user reads
+    # Open311 GeoReport v2 (/open311/v2): a hazard category, and a citizen report's public fields (no login, by
+    # design: the standard's anonymous reads; no reporter, no staff, the place displaced)
+    "service_code", "service_request_id",
     "receipt",  # a citizen report's receipt: the public tracking page (no login; unguessable, check character)
 }
-REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
+REGION_PATHS = ("/api/v1/regions/",  # divisions and their boundaries are public reference data
+                # shelters are public places: the public site lists them to everyone (name, address, room; no
+                # manager, no phone — tests/public/test_public_site.py)
+                "/api/v1/public/shelters.json")
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
 # "every user reads them, the office owning one edits it"): their reads are left out, their writes not.
 SHARED_READS = {"checklist_id", "criteria_id"}  # criteria versions: everyone reads, MANAGE_CRITERIA writes

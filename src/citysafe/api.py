@@ -64,6 +64,7 @@ from citysafe.knowledge import views as knowledge_views
 from citysafe.knowledge.services import views as purchased_services_views
 from citysafe.knowledge.thinktank import views as thinktank_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.open311 import views as open311_views
 from citysafe.public.participation import views as participation_views
 from citysafe.public.reports import retention as public_reports_retention
 from citysafe.public.reports import views as public_reports_views
@@ -307,6 +308,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     tree = APIRouter()
     tree.add_api_route("/metrics", metrics_page, include_in_schema=False)
     tree.include_router(api)
+    tree.include_router(open311_views.router)  # Open311 GeoReport v2 at /open311/v2 (issue #15 point 1)
     for router in console_tree(CONSOLE_ROUTERS):
         tree.include_router(router)
     return tuple(tree.routes)

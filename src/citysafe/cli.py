@@ -18,6 +18,7 @@ from citysafe.commands import (
     hazards,
     incident,
     knowledge,
+    public,
     risk,
     roads,
     simulate,
@@ -44,6 +45,7 @@ COMMAND_MODULES: tuple[tuple[typer.Typer, str], ...] = (  # (the group's app, gr
     (evaluation.app, "evaluation"),
     (aid.app, "aid"),
     (knowledge.app, "knowledge"),
+    (public.app, "public"),  # Open311 keys (issue #15 point 1)
 )
 for _group_app, _group in COMMAND_MODULES:
     app.add_typer(_group_app, name=_group)

@@ -56,6 +56,7 @@ from citysafe.knowledge import models as knowledge_models
 from citysafe.knowledge.services import models as purchased_services_models
 from citysafe.knowledge.thinktank import models as thinktank_models
 from citysafe.orgs import models as orgs_models
+from citysafe.public.open311 import models as public_open311_models
 from citysafe.public.participation import models as participation_models
 from citysafe.public.reports import handlers as public_reports_handlers
 from citysafe.public.reports import models as public_reports_models
@@ -100,6 +101,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     indicator_models,
     participation_models,
     public_reports_models,
+    public_open311_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

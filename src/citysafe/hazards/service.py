@@ -20,7 +20,7 @@ from citysafe.core.errors import Conflict, NotFound, field_error
 from citysafe.core.geo import BoundingBox, Location, MapPoint
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
-from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, State, is_overdue
+from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, STATE_NAMES_ZH, State, is_overdue
 from citysafe.hazards.enforcement.models import EnforcementRecord, JointPunishment
 from citysafe.hazards.enums import LEVEL_NAMES_ZH, HazardCategory, HazardLevel, HazardSource
 from citysafe.hazards.permits.models import WorkPermit
@@ -33,10 +33,10 @@ from citysafe.hazards.tickets.schemas import TicketCreate
 from citysafe.orgs import service as orgs_service
 from citysafe.regions import service as regions_service
 
-__all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketRef", "changes_version",
-           "escalated_ticket", "hazard_stats", "note_promoted", "open_hazards", "open_ticket_for_fault",
-           "open_tickets_in_box",
-           "report_ticket", "sweep_overdue", "ticket_digest"]
+__all__ = ["DueTicket", "EscalatedTicket", "OpenHazard", "TicketDigest", "TicketProgress", "TicketRef",
+           "changes_version", "escalated_ticket", "hazard_stats", "note_promoted", "open_hazards",
+           "open_ticket_for_fault", "open_tickets_in_box",
+           "report_ticket", "sweep_overdue", "ticket_digest", "ticket_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +199,31 @@ def report_ticket(session: Session, *, title: str, description: str, category: H
         existing = tickets_service.report(session, ticket_in=ticket_in, principal=principal, settings=settings,
                                           now=now, source_ref=source_ref)
     return TicketRef(existing.id, existing.number)
+
+
+@dataclass(frozen=True)
+class TicketProgress:
+    """How far a ticket has come, in words anyone may read (no names): its state, its deadline, when closed."""
+
+    id: int
+    state: str
+    state_name: str
+    open: bool
+    deadline: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime | None
+
+
+def ticket_progress(session: Session, *, ticket_ids: Iterable[int]) -> dict[int, TicketProgress]:
+    """The progress of the tickets ``ticket_ids`` (every division: the caller shows only these fields)."""
+    wanted = sorted(set(ticket_ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(HazardTicket).where(HazardTicket.id.in_(wanted))
+                           .execution_options(skip_scope=True)).all()
+    return {t.id: TicketProgress(id=t.id, state=t.state, state_name=STATE_NAMES_ZH.get(t.state, t.state),
+                                 open=t.state in OPEN_STATES, deadline=t.deadline, closed_at=t.closed_at,
+                                 updated_at=t.updated_at) for t in rows}
 
 
 # ---- an escalated ticket promoted to an emergency incident (emergency asks; hazards keeps its own history) ----

@@ -42,8 +42,9 @@ def _guarded(ctx: AppContext, *, client: str, phone: str, run: Callable[[], T]) 
 
 
 def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[bytes], client: str,
-            rng: random.Random | None = None) -> str:
-    """A report from the public page: its receipt number, or a problem naming the field (nothing stored)."""
+            rng: random.Random | None = None, verify_phone: bool = True) -> str:
+    """A report from the public page: its receipt number, or a problem naming the field (nothing stored).
+    ``verify_phone=False``: from an Open311 app (``intake.submit``)."""
 
     def run() -> str:
         report_in = ReportIn.model_validate(fields)
@@ -52,7 +53,7 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
         prepared = intake.prepare(images, figures=figures)
         with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
             report = intake.submit(session, report_in=report_in, images=prepared, client=client,
-                                   now=ctx.clock.now(), rng=rng)
+                                   now=ctx.clock.now(), rng=rng, verify_phone=verify_phone)
             return report.receipt
 
     return _guarded(ctx, client=client, phone=str(fields.get("phone") or ""), run=run)

@@ -77,9 +77,10 @@ def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.
 
 
 def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Photo], client: str,
-           now: datetime, rng: random.Random | None = None) -> CitizenReport:
+           now: datetime, rng: random.Random | None = None, verify_phone: bool = True) -> CitizenReport:
     """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
-    ``images``: the uploads as they came, or as ``prepare`` made them."""
+    ``images``: the uploads as they came, or as ``prepare`` made them. ``verify_phone=False`` (an Open311 app,
+    which cannot relay the SMS code): a phone given is kept as unverified."""
     ctx = context_of(session)
     figures = rules.values(session)
     if not images or not all(isinstance(i, photos.Photo) for i in images):
@@ -93,20 +94,21 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
     region_code = _division(session, lon, lat)
     if report_in.phone and not re.match(guards.PHONE, report_in.phone):
         raise field_error("phone", "a mainland mobile number has 11 digits", "请填写 11 位手机号码")
-    if (report_in.name or report_in.id_number) and not report_in.phone:
+    if (report_in.name or report_in.id_number) and not (report_in.phone or report_in.email):
         raise field_error("phone", "a real-name report needs a phone number to reach you",
                           "实名举报请填写手机号并验证，以便核实和领奖时联系您")
     phone_key, client_key = guards.keyed(ctx, report_in.phone), guards.keyed(ctx, client)
     guards.check_burst(session, phone_key=phone_key, client_key=client_key, now=now,
                        per_hour=figures["burst_per_hour"])
-    if report_in.phone:
+    verified = bool(report_in.phone) and verify_phone
+    if verified:
         guards.check_code(session, phone=report_in.phone, code=report_in.code, purpose="report", now=now,
                           max_failures=figures["code_failures"])
     group_id, reason = _group(session, category=report_in.category.value, lon=lon, lat=lat,
                               hashes=[p.phash for p in stored], now=now, figures=figures)
     row = vault.store(session, name=report_in.name, phone=report_in.phone, id_number=report_in.id_number,
-                      phone_verified=bool(report_in.phone), now=now,
-                      retention_days=figures["identity_retention_days"])
+                      phone_verified=verified, now=now, retention_days=figures["identity_retention_days"],
+                      email=report_in.email)
     radius = figures["display_offset_m"]
     public_lon, public_lat = displaced(lon, lat, radius, rng or random.SystemRandom())
     report = CitizenReport(
@@ -114,7 +116,7 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
         description=report_in.description, address=report_in.address, lon=lon, lat=lat, region_code=region_code,
         public_lon=public_lon, public_lat=public_lat, displacement_m=radius, created_at=now, updated_at=now,
         group_id=group_id, duplicate_reason=reason, vault_id=row.id if row else None,
-        real_name=bool(report_in.name and report_in.id_number), phone_verified=bool(report_in.phone),
+        real_name=bool(report_in.name and report_in.id_number), phone_verified=verified,
         phone_key=phone_key, client_key=client_key)
     session.add(report)
     session.flush()

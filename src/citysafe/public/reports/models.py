@@ -31,6 +31,7 @@ class ReporterVault(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     id_number: Mapped[str] = mapped_column(String(18), default="")
     home_address: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")  # given by an Open311 app (GeoReport v2 ``email``)
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The end of the retention period (个人信息保护法 第十九条), from the rule in force when it was stored.

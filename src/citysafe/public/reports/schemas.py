@@ -49,6 +49,7 @@ class ReportIn(BaseModel):
     phone: str = Field(default="", max_length=20)
     code: str = Field(default="", max_length=10)
     id_number: str = Field(default="", max_length=18)
+    email: str = Field(default="", max_length=254)  # from an Open311 app (GeoReport v2); the page asks none
 
     @field_validator("description")
     @classmethod
@@ -61,7 +62,7 @@ class ReportIn(BaseModel):
                 {"n": MIN_WORDS, "zh": f"请用文字描述看到的情况（至少 {MIN_WORDS} 个字，表情符号不计）"})
         return value
 
-    @field_validator("name", "phone", "code", "address")
+    @field_validator("name", "phone", "code", "address", "email")
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
@@ -131,6 +132,7 @@ class ReporterIdentity(BaseModel):
     real_name: bool
     phone_verified: bool
     erased: bool
+    email: str = ""
     retain_until: datetime | None
 
 
@@ -154,3 +156,22 @@ class PublicReport(BaseModel):
     displacement_m: int
     created_at: datetime
     steps: list[PublicStep]
+
+
+class PublicListed(BaseModel):
+    """A report as anyone may list it (the Open311 view): what, roughly where (displaced), its stage and the
+    latest note written for the reporter; no address, no reporter, no staff."""
+
+    id: int
+    state: str
+    state_name: str
+    category: str
+    description: str
+    region_code: str
+    public_lon: float
+    public_lat: float
+    displacement_m: int
+    created_at: datetime
+    updated_at: datetime
+    ticket_id: int | None
+    note: str

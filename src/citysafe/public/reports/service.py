@@ -13,9 +13,10 @@ Stable for the rewards domain (issue #15 point 2):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from citysafe.auth.schemas import Principal
@@ -27,6 +28,7 @@ from citysafe.public.reports.models import CitizenReport, ReportStep
 from citysafe.public.reports.schemas import (
     STATE_NAMES_ZH,
     GroupMember,
+    PublicListed,
     PublicReport,
     PublicStep,
     ReporterIdentity,
@@ -35,8 +37,8 @@ from citysafe.public.reports.schemas import (
 )
 
 __all__ = ["ReportIn", "by_receipt", "claim", "erase_identity", "get_report", "notify_reporter", "public_report",
-           "reject", "report_for_ticket", "report_group", "reporter_identity", "submit", "to_incident", "to_ticket",
-           "verify"]
+           "public_reports", "reject", "report_for_ticket", "report_group", "reporter_identity", "submit",
+           "to_incident", "to_ticket", "verify"]
 
 # A report as the public counter stores it (public/reports/desk.py holds the limits and counts refusals), and the
 # staff's steps on it (public/reports/staff.py), for the console and the demo city.
@@ -131,3 +133,32 @@ def erase_identity(session: Session, *, receipt: str, phone: str, code: str, now
                       max_failures=rules.values(session)["code_failures"])
     vault.erase_for(session, report=report, now=now)
     report.phone_key = ""
+
+
+def public_reports(session: Session, *, ids: Collection[int] = (), categories: Collection[str] = (),
+                   states: Collection[str] = (), since: datetime | None = None, until: datetime | None = None,
+                   limit: int = 1000) -> list[PublicListed]:
+    """Reports as anyone may list them (no reporter, no address, the place displaced), newest first, filtered by
+    id, category, state and when they were received (``since`` ≤ created < ``until``); every division."""
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(CitizenReport.id.in_(list(ids)))
+    if categories:
+        conditions.append(CitizenReport.category.in_(list(categories)))
+    if states:
+        conditions.append(CitizenReport.state.in_(list(states)))
+    if since is not None:
+        conditions.append(CitizenReport.created_at >= since)
+    if until is not None:
+        conditions.append(CitizenReport.created_at < until)
+    rows = session.scalars(select(CitizenReport).where(*conditions).execution_options(skip_scope=True)
+                           .order_by(CitizenReport.created_at.desc(), CitizenReport.id.desc()).limit(limit)).all()
+    last = (select(ReportStep.report_id, func.max(ReportStep.id).label("step_id"))
+            .where(ReportStep.report_id.in_([r.id for r in rows])).group_by(ReportStep.report_id).subquery())
+    notes = dict(session.execute(select(last.c.report_id, ReportStep.note)
+                                 .join(ReportStep, ReportStep.id == last.c.step_id)).tuples().all()) if rows else {}
+    return [PublicListed(id=r.id, state=r.state, state_name=STATE_NAMES_ZH.get(r.state, r.state), category=r.category,
+                         description=r.description, region_code=r.region_code, public_lon=r.public_lon,
+                         public_lat=r.public_lat, displacement_m=r.displacement_m, created_at=r.created_at,
+                         updated_at=r.updated_at, ticket_id=r.ticket_id, note=notes.get(r.id, ""))
+            for r in rows]

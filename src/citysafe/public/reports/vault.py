@@ -19,11 +19,11 @@ from citysafe.public.reports.schemas import ReporterIdentity
 
 
 def store(session: Session, *, name: str, phone: str, id_number: str, phone_verified: bool, now: datetime,
-          retention_days: int) -> ReporterVault | None:
+          retention_days: int, email: str = "") -> ReporterVault | None:
     """A vault row for what the reporter gave; None when nothing was given (an anonymous report)."""
-    if not (name or phone or id_number):
+    if not (name or phone or id_number or email):
         return None
-    row = ReporterVault(name=name, phone=phone, id_number=id_number, phone_verified=phone_verified,
+    row = ReporterVault(name=name, phone=phone, id_number=id_number, email=email, phone_verified=phone_verified,
                         created_at=now, retain_until=now + timedelta(days=retention_days))
     session.add(row)
     session.flush()
@@ -31,7 +31,7 @@ def store(session: Session, *, name: str, phone: str, id_number: str, phone_veri
 
 
 def _erase(row: ReporterVault, *, now: datetime, reason: str) -> None:
-    row.name = row.phone = row.id_number = row.home_address = ""
+    row.name = row.phone = row.id_number = row.home_address = row.email = ""
     row.erased_at, row.erased_reason = now, reason
 
 
@@ -48,7 +48,8 @@ def identity(session: Session, *, report_id: int, principal: Principal) -> Repor
         return ReporterIdentity(report_id=report.id, name="", phone="", id_number="", real_name=False,
                                 phone_verified=False, erased=False, retain_until=None)
     return ReporterIdentity(report_id=report.id, name=row.name, phone=row.phone, id_number=row.id_number,
-                            real_name=bool(row.name and row.id_number), phone_verified=row.phone_verified,
+                            email=row.email, real_name=bool(row.name and row.id_number),
+                            phone_verified=row.phone_verified,
                             erased=row.erased_at is not None, retain_until=row.retain_until)
 
 
@@ -71,7 +72,7 @@ def erase_expired(session: Session, *, now: datetime) -> int:
     """Empty every vault row whose retention has ended (第十九条, 第四十七条); how many were erased."""
     rows = session.execute(update(ReporterVault).where(ReporterVault.retain_until <= now,
                                                        ReporterVault.erased_at.is_(None))
-                           .values(name="", phone="", id_number="", home_address="", erased_at=now,
+                           .values(name="", phone="", id_number="", home_address="", email="", erased_at=now,
                                    erased_reason="retention").returning(ReporterVault.id)).scalars().all()
     if rows:
         audit.record(session, action="erase", entity="pub_reporter_vault", entity_id="retention", region_code=None,
