@@ -52,6 +52,8 @@ from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.rewards import timers as rewards_timers
+from citysafe.public.rewards import views as rewards_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
 from citysafe.risk import timers as risk_timers
@@ -154,6 +156,10 @@ EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
 )
+# Reporting rewards (issue #15 point 2): rules by jurisdiction and version, cases, approval, notices, payments.
+PUBLIC_REWARD_ROUTERS: tuple[APIRouter, ...] = (
+    rewards_views.router,
+)
 CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_shell.router,
     web_workbench.router,
@@ -200,6 +206,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     risk_warmup,
     risk_timers,
     emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
+    rewards_timers,  # 举报奖励: the 20-day notice and 60-day claim timers
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
 )
 
@@ -222,7 +229,8 @@ def route_tree() -> tuple[BaseRoute, ...]:
     api.get("/health", tags=["system"], operation_id="health")(health)
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
-                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS),
+                            *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
+                            *PUBLIC_REWARD_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 
-from citysafe.commands import aid, evaluation, firewatch, gb26875, hazards, incident, risk, roads, simulate
+from citysafe.commands import aid, evaluation, firewatch, gb26875, hazards, incident, reward, risk, roads, simulate
 from citysafe.commands.support import app_context, emit, fail, validation_problem
 from citysafe.core.config import Settings, get_settings
 from citysafe.core.errors import CitysafeError
@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[tuple[typer.Typer, str], ...] = (  # (the group's app, gr
     (roads.app, "roads"),
     (evaluation.app, "evaluation"),
     (aid.app, "aid"),
+    (reward.app, "reward"),  # 举报奖励 (issue #15 point 2)
 )
 for _group_app, _group in COMMAND_MODULES:
     app.add_typer(_group_app, name=_group)

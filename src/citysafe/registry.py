@@ -53,6 +53,7 @@ from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
 from citysafe.orgs import models as orgs_models
+from citysafe.public.rewards import models as rewards_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
 from citysafe.risk import handlers as risk_handlers
@@ -89,6 +90,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     evaluation_models,
     evaluation_workflow_models,
     indicator_models,
+    rewards_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
