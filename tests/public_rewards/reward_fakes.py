@@ -1,0 +1,53 @@
+"""A stand-in for the citizen reports (public.reports) as rewards ask them (``public/rewards/sources.py``): reports
+kept in a dict, the same-matter groups by a matter key, identities looked up and each look-up counted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from citysafe.auth.schemas import Principal
+from citysafe.core.context import AppContext
+from citysafe.public.rewards.sources import REPORT_SOURCE, Identity, ReportFacts
+
+
+@dataclass
+class FakeReports:
+    reports: dict[int, ReportFacts] = field(default_factory=dict)
+    matter: dict[int, str] = field(default_factory=dict)
+    identities: dict[int, Identity] = field(default_factory=dict)
+    identity_reads: list[tuple[int, str]] = field(default_factory=list)  # (report id, who read it)
+
+    def add(self, report_id: int, *, region_code: str, received_at: datetime, verified_at: datetime | None,
+            real_name: bool = True, matter: str = "", name: str = "王某", phone: str = "13900000001") -> ReportFacts:
+        facts = ReportFacts(report_id=report_id, region_code=region_code, received_at=received_at,
+                            real_name=real_name, verified_at=verified_at, label=f"JB{report_id:06d} 消防通道堵塞")
+        self.reports[report_id] = facts
+        self.matter[report_id] = matter or f"m{report_id}"
+        if real_name:
+            self.identities[report_id] = Identity(name=name, phone=phone)
+        return facts
+
+    def get_report(self, session: Session, report_id: int) -> ReportFacts | None:
+        del session
+        return self.reports.get(report_id)
+
+    def same_matter(self, session: Session, report_id: int) -> Sequence[ReportFacts]:
+        del session
+        key = self.matter.get(report_id)
+        return sorted((r for i, r in self.reports.items() if self.matter[i] == key),
+                      key=lambda r: (r.received_at, r.report_id))
+
+    def reporter_identity(self, session: Session, report_id: int, principal: Principal) -> Identity | None:
+        del session
+        self.identity_reads.append((report_id, principal.username))
+        return self.identities.get(report_id)
+
+
+def install(ctx: AppContext) -> FakeReports:
+    fake = FakeReports()
+    REPORT_SOURCE.set(ctx, fake)
+    return fake
