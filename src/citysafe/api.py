@@ -88,6 +88,7 @@ from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
 from citysafe.web import punishments as web_punishments
+from citysafe.web import rewards as web_rewards
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import users as web_users
@@ -188,6 +189,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_rewards.router,  # 举报奖励 (issue #15 point 2)
     web_users.router,
     web_orgs.router,
     web_audit.router,
