@@ -52,6 +52,7 @@ from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.reports import views as public_reports_views
 from citysafe.public.rewards import timers as rewards_timers
 from citysafe.public.rewards import views as rewards_views
 from citysafe.regions import views as regions_views
@@ -152,6 +153,11 @@ EVALUATION_INDICATOR_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_indicators_views.router,
     evaluation_facts_views.router,
 )
+# Citizen reports (随手拍/有奖举报, issue #15 point 1): the public side without an account, and the staff side.
+PUBLIC_REPORT_ROUTERS: tuple[APIRouter, ...] = (
+    public_reports_views.public_router,
+    public_reports_views.router,
+)
 # Evaluation (issue #14): criteria versions, score sheets and the 考核 overview (points 2-3).
 EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
@@ -232,7 +238,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     include_by_prefix(api, (*API_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
-                            *PUBLIC_REWARD_ROUTERS),
+                            *PUBLIC_REPORT_ROUTERS, *PUBLIC_REWARD_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.include_router(api)

@@ -53,6 +53,8 @@ from citysafe.hazards.inspection import models as inspection_models
 from citysafe.hazards.permits import models as permits_models
 from citysafe.hazards.tickets import models as tickets_models
 from citysafe.orgs import models as orgs_models
+from citysafe.public.reports import handlers as public_reports_handlers
+from citysafe.public.reports import models as public_reports_models
 from citysafe.public.rewards import models as rewards_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
@@ -90,6 +92,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     evaluation_models,
     evaluation_workflow_models,
     indicator_models,
+    public_reports_models,
     rewards_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
@@ -106,6 +109,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     hazards_handlers,
     emergency_handlers,
     evaluation_handlers,
+    public_reports_handlers,
 )
 
 

@@ -67,7 +67,10 @@ class Permission(StrEnum):
     WRITE_EVALUATION = "evaluation:write"  # fill a self-evaluation or 考核 sheet: findings, owners, evidence
     REVIEW_EVALUATION = "evaluation:review"  # take the workflow's steps: apply, review, recommend, name, revoke
     MANAGE_CRITERIA = "evaluation:criteria"  # edit criteria sets (a new version each time), the province's job
-    # 举报奖励 (issue #15 point 2): propose, notify, record claims and payments; sees the reporter's identity
+    HANDLE_REPORTS = "reports:handle"  # citizen reports: claim, verify, reject, turn into a ticket or an incident
+    READ_REPORTER_IDENTITY = "reports:identity"  # who reported (the rewards' handlers; every view audited)
+    # 举报奖励 (issue #15 point 2): propose, notify, record claims and payments. The roles holding it also hold
+    # reports:identity (the offices): whoever pays a reward checks who is paid.
     HANDLE_REWARDS = "rewards:handle"
     APPROVE_REWARDS = "rewards:approve"  # approve or reject a proposed reward (never one's own proposal)
     MANAGE_REWARD_RULES = "rewards:rules"  # edit the reward rules of one's jurisdiction (a new version each time)
@@ -86,13 +89,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
         Permission.WRITE_HAZARDS, Permission.REPORT_HAZARDS, Permission.VERIFY_HAZARDS, Permission.ENFORCE,
+        Permission.HANDLE_REPORTS,  # a department verifies the citizen reports of its sector (not who reported)
         # the emergency bureau (应急管理局) is a department: its duty officers take calls and run incidents
         Permission.READ_EMERGENCY, Permission.WRITE_EMERGENCY,
         Permission.EMERGENCY_PLANS,  # a department writes its 部门应急预案 and runs its drills
         # evaluation: a member unit supplies the evidence of the items it answers for (责任单位)
         Permission.READ_EVALUATION, Permission.WRITE_EVALUATION,
-        # "谁受理、谁奖励" (安监总财〔2018〕19号 第四条): the department that took the report pays its reward
-        Permission.HANDLE_REWARDS, Permission.APPROVE_REWARDS,
     }),
     Role.FIRE_RESCUE: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.OPERATE_ALARMS, Permission.MANAGE_DEVICES,
@@ -131,7 +133,9 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.WRITE_EVALUATION: "填报自评和考核评分表、上传证明材料",
     Permission.REVIEW_EVALUATION: "申报、复核、推荐、评议、命名和撤销",
     Permission.MANAGE_CRITERIA: "维护评分标准和考核细则（每次修改形成新版本）",
-    Permission.HANDLE_REWARDS: "办理举报奖励（拟定奖励、发送领奖通知、登记领取和发放），可查看举报人身份",
+    Permission.HANDLE_REPORTS: "核实群众举报（认领、核实、不予采纳、转为隐患或突发事件）",
+    Permission.READ_REPORTER_IDENTITY: "查看举报人身份以办理举报奖励（每次查看均记入操作日志）",
+    Permission.HANDLE_REWARDS: "办理举报奖励（拟定奖励、发送领奖通知、登记领取和发放）",
     Permission.APPROVE_REWARDS: "审批举报奖励（不得审批本人拟定的奖励）",
     Permission.MANAGE_REWARD_RULES: "维护本辖区举报奖励标准（每次修改形成新版本）",
 }

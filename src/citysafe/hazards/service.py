@@ -17,7 +17,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.config import Settings
 from citysafe.core.errors import Conflict, NotFound, field_error
-from citysafe.core.geo import BoundingBox, MapPoint
+from citysafe.core.geo import BoundingBox, Location, MapPoint
 from citysafe.core.scope import in_region
 from citysafe.hazards import overdue
 from citysafe.hazards.calc.lifecycle import DEADLINE_STATES, OPEN_STATES, State, is_overdue
@@ -187,13 +187,15 @@ class TicketRef:
 
 def report_ticket(session: Session, *, title: str, description: str, category: HazardCategory, region_code: str,
                   organization_id: int | None, principal: Principal, settings: Settings, now: datetime,
-                  source_ref: str) -> TicketRef:
-    """A hazard ticket raised by another domain's record (a drill's finding): one per ``source_ref``, so
-    asking again answers the ticket already raised."""
+                  source_ref: str, source: HazardSource | None = None, location: Location | None = None,
+                  address: str = "") -> TicketRef:
+    """A hazard ticket raised by another domain's record (a drill's finding, a citizen's report: ``source``,
+    where it is): one per ``source_ref``, so asking again answers the ticket already raised."""
     existing = session.scalars(select(HazardTicket).where(HazardTicket.source_ref == source_ref)).first()
     if existing is None:
         ticket_in = TicketCreate(category=category, title=title[:200], description=description[:4000],
-                                 region_code=region_code, organization_id=organization_id)
+                                 region_code=region_code, organization_id=organization_id, source=source,
+                                 location=location, address=address[:300])
         existing = tickets_service.report(session, ticket_in=ticket_in, principal=principal, settings=settings,
                                           now=now, source_ref=source_ref)
     return TicketRef(existing.id, existing.number)

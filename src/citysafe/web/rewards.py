@@ -32,6 +32,7 @@ from citysafe.public.rewards.schemas import (
     NoticeIn,
     PaymentIn,
 )
+from citysafe.public.rewards.sources import REPORT_SOURCE
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import flash, posted, run_action
 from citysafe.web.i18n import N_, translator
@@ -109,12 +110,19 @@ async def propose(request: Request, db: DbSession, ctx: Context) -> Response:
 
 
 @router.get(PAGE + "/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: RowId, db: DbSession, ctx: Context) -> Response:
+def case_page(request: Request, case_id: RowId, db: DbSession, ctx: Context, identity: bool = False) -> Response:
+    """The case; with ``identity`` (the button at the claim) the reporter's identity, read through the reports,
+    which audit every read."""
     principal = _principal(request, db, Permission.HANDLE_REWARDS, Permission.APPROVE_REWARDS)
     now = ctx.clock.now()
-    case = present.case(db, service.get(db, case_id=case_id), principal=principal, now=now, full=True)
+    row = service.get(db, case_id=case_id)
+    case = present.case(db, row, principal=principal, now=now, full=True)
+    can_identify = principal.can(Permission.READ_REPORTER_IDENTITY) and case.state in ("notified", "claimed")
+    reporter = REPORT_SOURCE.of(db).reporter_identity(db, row.report_id, principal) \
+        if identity and can_identify else None
     return render(request, "rewards/case.html", principal, c=case, now=now, waiting_approval=case.state == "proposed"
-                  and not case.allowed and principal.username == case.proposed_by, **_names(), **flash(request))
+                  and not case.allowed and principal.username == case.proposed_by, can_identify=can_identify,
+                  identity_shown=identity and can_identify, reporter=reporter, **_names(), **flash(request))
 
 
 @router.post(PAGE + "/cases/{case_id}/{action}")
@@ -133,7 +141,7 @@ async def case_action(request: Request, case_id: RowId, action: str, db: DbSessi
         elif action == "notify":
             service.notify(db, case=case, data=NoticeIn.model_validate({"method": form["method"] or "sms",
                                                                          "note": form["note"]}),
-                           principal=principal, now=now, outbound=ctx.outbound)
+                           principal=principal, now=now)
             if case.state != "notified":
                 return t.gettext("短信未送达，请重试或改用其他方式通知")
         elif action == "extend":

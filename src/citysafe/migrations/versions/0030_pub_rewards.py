@@ -17,7 +17,7 @@ import citysafe.core.db
 revision: str = '0030_pub_rewards'
 down_revision: str | Sequence[str] | None = '0001_foundation'
 branch_labels: str | Sequence[str] | None = ('public_rewards',)
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = '0029_pub_reports'  # reward_case.report_id → pub_report.id
 
 
 def upgrade() -> None:
@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('region_code', sa.String(length=20), nullable=False),
     sa.Column('created_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', citysafe.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['pub_report.id'], name=op.f('fk_reward_case_report_id_pub_report'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['rule_id'], ['reward_rule.id'], name=op.f('fk_reward_case_rule_id_reward_rule'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reward_case'))
     )

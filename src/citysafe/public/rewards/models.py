@@ -55,7 +55,7 @@ class RewardCase(RegionScoped, Timestamped, Base):
                       Index("ix_reward_case_claim_due", "state", "claim_due_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    report_id: Mapped[int] = mapped_column(BigId, index=True)  # the citizen report (public.reports)
+    report_id: Mapped[int] = mapped_column(ForeignKey("pub_report.id", ondelete="RESTRICT"), index=True)
     report_label: Mapped[str] = mapped_column(String(200), default="")  # its receipt number and category
     kind: Mapped[str] = mapped_column(String(30))
     fine_yuan: Mapped[Decimal | None] = mapped_column(Money)

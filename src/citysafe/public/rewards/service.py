@@ -20,7 +20,6 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import format_local
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import Conflict, Forbidden, field_error, not_found
-from citysafe.core.outbound import Message, Outbound
 from citysafe.public.rewards import rules_store
 from citysafe.public.rewards.calc.reward import KIND_NAMES_ZH, RewardInputError, compute
 from citysafe.public.rewards.models import RewardCase, RewardPayment, RewardRule, RewardStep
@@ -209,29 +208,23 @@ def notice_text(case: RewardCase, claim_due_at: datetime) -> str:
             "逾期视为放弃。")
 
 
-def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Principal, now: datetime,
-           outbound: Outbound) -> RewardCase:
+def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Principal, now: datetime) -> RewardCase:
     """领奖通知: an SMS through the platform's outbound channel (or a notice given by phone, letter, in person,
-    recorded). The claim period starts when the notice is given; an SMS that does not arrive leaves the case
-    waiting for its notice, with the failure on its timeline."""
+    recorded). The SMS goes through the reports, so the phone is never read here. The claim period starts when the
+    notice is given; an SMS that does not arrive leaves the case waiting for its notice, with the failure on its
+    timeline."""
     before = _require(case, "notify", principal)
     document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
     claim_due_at = now + timedelta(days=document.claim_days)
     note = data.note.strip()
     if data.method == "sms":
-        identity = REPORT_SOURCE.of(session).reporter_identity(session, case.report_id, principal)
-        if identity is None or not identity.phone:
-            raise field_error("method", "the reporter left no phone number",
-                              "举报人未留手机号码，请改用电话、书面或当面通知并记录")
-        report = outbound.send(Message(channel="sms", recipients=(identity.phone,), sensitive=True,
-                                       text=notice_text(case, claim_due_at),
-                                       correlation_key=f"reward:{case.id}:notice"))
-        result = report.results[0]
-        if result.status != "delivered":
+        sent = REPORT_SOURCE.of(session).notify_reporter(session, case.report_id, notice_text(case, claim_due_at),
+                                                          f"reward:{case.id}:notice")
+        if not sent:
             _by(session, case, principal, action="notice_failed", before=before, now=now,
-                    note=f"短信未送达（{result.error or result.status}），请重试或改用其他方式通知")
+                note="短信未送达（举报人未留手机号、已申请删除个人信息或短信通道未送达），请改用电话、书面或当面通知")
             return case
-        note = (note + "；" if note else "") + f"短信已送达尾号 {identity.phone[-4:]}"
+        note = (note + "；" if note else "") + "短信已送达举报人留存的手机号"
     case.state, case.notified_at, case.notice_method, case.claim_due_at = "notified", now, data.method, claim_due_at
     session.flush()
     _by(session, case, principal, action="notify", before=before, now=now,

@@ -127,7 +127,7 @@ def notify(case_id: RowId, body: NoticeIn, db: DbSession, ctx: Context, principa
     """领奖通知: by SMS to the reporter (through the platform's outbound channel) or recorded as given otherwise."""
     now = ctx.clock.now()
     row = service.notify(db, case=service.get(db, case_id=case_id, lock=True), data=body, principal=principal,
-                         now=now, outbound=ctx.outbound)
+                         now=now)
     return present.case(db, row, principal=principal, now=now, full=True)
 
 

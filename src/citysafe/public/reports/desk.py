@@ -1,0 +1,94 @@
+"""The public counter: each request of the public pages and API (no account) as one call taking the application
+context, like the login (auth/login.py). Every call is first held to the per-address request limit; a refused
+call rolls its own unit of work back and is then counted in one of its own (``guards.count_refusal``), so a
+photo that is not an image, a place outside the province, a forged receipt or a guessed SMS code leaves
+nothing stored but the count. The photos are re-encoded before the write transaction opens."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
+from citysafe.core.errors import CitysafeError, field_error
+from citysafe.core.problems import validation_problem
+from citysafe.public.reports import guards, intake, rules, service
+from citysafe.public.reports.schemas import PublicReport
+
+T = TypeVar("T")
+ACTOR = "public:citizen"
+PURPOSES = ("report", "erase")
+
+
+def _guarded(ctx: AppContext, *, client: str, phone: str, run: Callable[[], T]) -> T:
+    now = ctx.clock.now()
+    try:
+        with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
+            per_minute = rules.values(session)["requests_per_minute"]
+        guards.check_rate(ctx, client=client, per_minute=per_minute)
+        return run()
+    except ValidationError as exc:
+        problem = validation_problem([dict(e) for e in exc.errors()])
+        guards.count_refusal(ctx, exc=problem, client=client, phone=phone, now=now)
+        raise problem from exc
+    except CitysafeError as exc:
+        guards.count_refusal(ctx, exc=exc, client=client, phone=phone, now=now)
+        raise
+
+
+def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[bytes], client: str,
+            rng: random.Random | None = None) -> str:
+    """A report from the public page: its receipt number, or a problem naming the field (nothing stored)."""
+
+    def run() -> str:
+        report_in = intake.ReportIn.model_validate(fields)
+        with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
+            figures = rules.values(session)
+        prepared = intake.prepare(images, figures=figures)
+        with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
+            report = intake.submit(session, report_in=report_in, images=prepared, client=client,
+                                   now=ctx.clock.now(), rng=rng)
+            return report.receipt
+
+    return _guarded(ctx, client=client, phone=str(fields.get("phone") or ""), run=run)
+
+
+def send_code(ctx: AppContext, *, phone: str, purpose: str, client: str) -> None:
+    """A verification code by SMS for a report or for a deletion request."""
+
+    def run() -> None:
+        if not re.match(guards.PHONE, phone.strip()):
+            raise field_error("phone", "a mainland mobile number has 11 digits", "请填写 11 位手机号码")
+        if purpose not in PURPOSES:
+            raise field_error("purpose", "unknown purpose", "用途不正确")
+        with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
+            figures = rules.values(session)
+            guards.send_code(session, phone=phone.strip(), purpose=purpose, now=ctx.clock.now(),
+                             minutes=figures["code_minutes"], per_hour=figures["codes_per_hour"])
+
+    _guarded(ctx, client=client, phone="", run=run)
+
+
+def track(ctx: AppContext, *, receipt: str, client: str) -> PublicReport:
+    """The tracking view of a receipt (a forged or unknown one refused and counted)."""
+
+    def run() -> PublicReport:
+        with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
+            return service.public_report(session, receipt=receipt)
+
+    return _guarded(ctx, client=client, phone="", run=run)
+
+
+def erase(ctx: AppContext, *, receipt: str, phone: str, code: str, client: str) -> None:
+    """The reporter's deletion request (个人信息保护法 第四十七条)."""
+
+    def run() -> None:
+        with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
+            service.erase_identity(session, receipt=receipt, phone=phone, code=code, now=ctx.clock.now())
+
+    _guarded(ctx, client=client, phone=phone.strip(), run=run)

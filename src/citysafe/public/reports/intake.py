@@ -1,0 +1,175 @@
+"""A citizen's report arriving from the public page: checked whole before anything is stored (text, place,
+photos, phone code, limits), then stored in one go — the report, its metadata-free photos, the reporter's
+vault row when anything personal was given, and its first step (已受理) — with a receipt to follow it."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citysafe.core.context import context_of
+from citysafe.core.errors import field_error
+from citysafe.core.geo import Location, box_around, haversine_m, to_wgs84
+from citysafe.hazards.enums import HazardCategory
+from citysafe.public.reports import guards, photos, receipts, rules, vault
+from citysafe.public.reports.models import CitizenReport, ReportPhoto, ReportStep
+from citysafe.public.reports.schemas import State
+from citysafe.regions import service as regions_service
+
+MIN_WORDS = 5  # letters, CJK characters or digits: a description of only emoji or punctuation says nothing
+_ID_NUMBER = r"^[1-9][0-9]{16}[0-9Xx]$"  # GB 11643-1999 公民身份号码: 18 characters, the last a digit or X
+
+
+class ReportIn(BaseModel):
+    category: HazardCategory
+    description: str = Field(max_length=2000)
+    address: str = Field(default="", max_length=300)
+    location: Location
+    name: str = Field(default="", max_length=50)
+    phone: str = Field(default="", max_length=20)
+    code: str = Field(default="", max_length=10)
+    id_number: str = Field(default="", max_length=18)
+
+    @field_validator("description")
+    @classmethod
+    def _words(cls, value: str) -> str:
+        value = value.strip()
+        words = sum(1 for ch in value if unicodedata.category(ch)[0] in "LN")
+        if words < MIN_WORDS:
+            raise PydanticCustomError(
+                "too_few_words", "describe what you saw in words (at least {n} characters, emoji do not count)",
+                {"n": MIN_WORDS, "zh": f"请用文字描述看到的情况（至少 {MIN_WORDS} 个字，表情符号不计）"})
+        return value
+
+    @field_validator("name", "phone", "code", "address")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value and not re.match(_ID_NUMBER, value):
+            raise PydanticCustomError("id_number", "an identity card number has 18 characters",
+                                      {"zh": "身份证号应为 18 位（最后一位可为 X）"})
+        return value
+
+
+def displaced(lon: float, lat: float, radius_m: int, rng: random.Random) -> tuple[float, float]:
+    """A point between half the radius and the radius away, in a random direction: the public sees roughly
+    where, never the door (a rounded point would still give away a house at the grid's corner)."""
+    distance = radius_m * math.sqrt(rng.uniform(0.25, 1.0))
+    bearing = rng.uniform(0.0, 2 * math.pi)
+    dlat = distance * math.cos(bearing) / 111_320.0
+    dlon = distance * math.sin(bearing) / (111_320.0 * math.cos(math.radians(lat)))
+    return round(lon + dlon, 7), round(lat + dlat, 7)
+
+
+def _division(session: Session, lon: float, lat: float) -> str:
+    root = context_of(session).settings.root_region
+    for level in ("district", "city", "province"):
+        found = regions_service.locate(session, lon=lon, lat=lat, level=level, within=root)
+        if found is not None:
+            return found.code
+    raise field_error("location", "the place lies outside the province this platform serves",
+                      "所选位置不在本省范围内，请在地图上重新选择举报地点")
+
+
+def _group(session: Session, *, category: str, lon: float, lat: float, hashes: Sequence[str], now: datetime,
+           figures: dict[str, int]) -> tuple[int | None, str]:
+    """The matter this report joins: the earliest report of the same category within the radius and window,
+    else the earliest with the same photo (pHash within the distance); (None, "") when it is new."""
+    since = now - timedelta(hours=figures["duplicate_window_hours"])
+    radius = figures["duplicate_radius_m"]
+    box = box_around(lon, lat, radius)
+    nearby = session.execute(select(CitizenReport.id, CitizenReport.group_id, CitizenReport.lon, CitizenReport.lat)
+                             .where(CitizenReport.category == category, CitizenReport.created_at >= since,
+                                    CitizenReport.lon.between(box.west, box.east),
+                                    CitizenReport.lat.between(box.south, box.north))
+                             .order_by(CitizenReport.created_at, CitizenReport.id)).all()
+    for row in nearby:
+        if haversine_m(lon, lat, row.lon, row.lat) <= radius:
+            return row.group_id or row.id, "place"
+    if hashes:
+        recent = session.execute(select(ReportPhoto.phash, CitizenReport.id, CitizenReport.group_id)
+                                 .join(CitizenReport, CitizenReport.id == ReportPhoto.report_id)
+                                 .where(CitizenReport.created_at >= since)
+                                 .order_by(CitizenReport.created_at, CitizenReport.id).limit(20_000)).all()
+        for phash, first_id, first_group in recent:
+            if any(photos.distance(phash, h) <= figures["photo_hash_distance"] for h in hashes):
+                return first_group or first_id, "photo"
+    return None, ""
+
+
+def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.Photo]:
+    """The photos as they will be stored (checked, EXIF read, stripped): CPU work done before the write
+    transaction, so no write lock waits for an image to be re-encoded."""
+    if not images:
+        raise field_error("photos", "add at least one photo", "请至少拍摄或选择一张照片")
+    if len(images) > figures["photo_count"]:
+        raise field_error("photos", f"no more than {figures['photo_count']} photos",
+                          f"每件举报最多 {figures['photo_count']} 张照片")
+    return [photos.process(data, field="photos", max_bytes=figures["photo_max_kb"] * 1024) for data in images]
+
+
+def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Photo], client: str,
+           now: datetime, rng: random.Random | None = None) -> CitizenReport:
+    """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
+    ``images``: the uploads as they came, or as ``prepare`` made them."""
+    ctx = context_of(session)
+    figures = rules.values(session)
+    if not images or not all(isinstance(i, photos.Photo) for i in images):
+        stored = prepare([i for i in images if isinstance(i, bytes)], figures=figures)
+    else:
+        stored = [i for i in images if isinstance(i, photos.Photo)]
+    try:
+        lon, lat = to_wgs84(report_in.location.lon, report_in.location.lat, report_in.location.crs)
+    except ValueError as exc:
+        raise field_error("location", str(exc), "位置坐标无效，请在地图上重新选择") from exc
+    region_code = _division(session, lon, lat)
+    if report_in.phone and not re.match(guards.PHONE, report_in.phone):
+        raise field_error("phone", "a mainland mobile number has 11 digits", "请填写 11 位手机号码")
+    if (report_in.name or report_in.id_number) and not report_in.phone:
+        raise field_error("phone", "a real-name report needs a phone number to reach you",
+                          "实名举报请填写手机号并验证，以便核实和领奖时联系您")
+    phone_key, client_key = guards.keyed(ctx, report_in.phone), guards.keyed(ctx, client)
+    guards.check_burst(session, phone_key=phone_key, client_key=client_key, now=now,
+                       per_hour=figures["burst_per_hour"])
+    if report_in.phone:
+        guards.check_code(session, phone=report_in.phone, code=report_in.code, purpose="report", now=now,
+                          max_failures=figures["code_failures"])
+    group_id, reason = _group(session, category=report_in.category.value, lon=lon, lat=lat,
+                              hashes=[p.phash for p in stored], now=now, figures=figures)
+    row = vault.store(session, name=report_in.name, phone=report_in.phone, id_number=report_in.id_number,
+                      phone_verified=bool(report_in.phone), now=now,
+                      retention_days=figures["identity_retention_days"])
+    radius = figures["display_offset_m"]
+    public_lon, public_lat = displaced(lon, lat, radius, rng or random.SystemRandom())
+    report = CitizenReport(
+        receipt=receipts.new_receipt(), state=State.RECEIVED.value, category=report_in.category.value,
+        description=report_in.description, address=report_in.address, lon=lon, lat=lat, region_code=region_code,
+        public_lon=public_lon, public_lat=public_lat, displacement_m=radius, created_at=now, updated_at=now,
+        group_id=group_id, duplicate_reason=reason, vault_id=row.id if row else None,
+        real_name=bool(report_in.name and report_in.id_number), phone_verified=bool(report_in.phone),
+        phone_key=phone_key, client_key=client_key)
+    session.add(report)
+    session.flush()
+    if report.group_id is None:
+        report.group_id = report.id
+    for photo in stored:
+        session.add(ReportPhoto(report_id=report.id, content=photo.content, content_type="image/jpeg",
+                                size=len(photo.content), width=photo.width, height=photo.height, phash=photo.phash,
+                                taken_at=photo.taken_at, exif_lon=photo.lon, exif_lat=photo.lat))
+    session.add(ReportStep(report_id=report.id, stage=State.RECEIVED.value, at=now, note=""))
+    session.flush()
+    return report

@@ -1,0 +1,130 @@
+"""A reporter's photo as the platform keeps it: checked to be an image within the size limit, what its EXIF
+says about where and when it was taken read, then re-encoded from its pixels alone (no EXIF, XMP, ICC profile
+or comment survives), and the result checked to carry no metadata: a photo that still does is refused, never
+stored as it came. The perceptual hash (pHash) finds the same photo sent again, even re-compressed."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import imagehash
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from citysafe.core import filekinds
+from citysafe.core.errors import field_error
+
+MAX_PIXELS = 50_000_000  # a decompression bomb is refused before its pixels are decoded
+MAX_SIDE = 2048  # stored photos are scaled to this longest side: enough to read a sign or a crack
+QUALITY = 85
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _OFFSET_ORIGINAL = 36867, 36881
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+_METADATA_KEYS = ("exif", "xmp", "icc_profile", "comment", "photoshop", "XML:com.adobe.xmp")
+
+
+@dataclass(frozen=True)
+class Photo:
+    content: bytes
+    width: int
+    height: int
+    phash: str
+    taken_at: datetime | None
+    lon: float | None
+    lat: float | None
+
+
+def _rational(value: Any) -> float:
+    return float(value[0]) / float(value[1]) if isinstance(value, tuple) else float(value)
+
+
+def _degrees(parts: Any, ref: Any) -> float | None:
+    try:
+        d, m, s = (_rational(p) for p in parts)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = d + m / 60 + s / 3600
+    return -value if str(ref).upper() in ("S", "W") else value
+
+
+def _taken_at(exif: Image.Exif) -> datetime | None:
+    ifd = exif.get_ifd(_EXIF_IFD)
+    text = str(ifd.get(_DATETIME_ORIGINAL) or "").strip("\x00 ")
+    try:
+        moment = datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = str(ifd.get(_OFFSET_ORIGINAL) or "").strip("\x00 ")
+    try:
+        return datetime.fromisoformat(moment.isoformat() + offset) if offset else moment.replace(tzinfo=_SHANGHAI)
+    except ValueError:
+        return moment.replace(tzinfo=_SHANGHAI)  # a camera without an offset: the city's wall time
+
+
+def _place(exif: Image.Exif) -> tuple[float | None, float | None]:
+    gps = exif.get_ifd(_GPS_IFD)
+    if 2 not in gps or 4 not in gps:
+        return None, None
+    lat, lon = _degrees(gps[2], gps.get(1, "N")), _degrees(gps[4], gps.get(3, "E"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return round(lon, 7), round(lat, 7)
+
+
+def reencode(image: Image.Image) -> bytes:
+    """The pixels alone, as a JPEG: a new image is built from them, so nothing of the original's ``info``
+    (EXIF, XMP, ICC, comments) can be carried over."""
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((MAX_SIDE, MAX_SIDE))
+    clean = Image.new("RGB", upright.size)
+    clean.paste(upright)
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=QUALITY, optimize=False)
+    return out.getvalue()
+
+
+def has_metadata(content: bytes) -> bool:
+    with Image.open(io.BytesIO(content)) as image:
+        return bool(image.getexif()) or any(key in image.info for key in _METADATA_KEYS)
+
+
+def _unreadable(field: str) -> Exception:
+    return field_error(field, "not a readable image", "无法识别为图片，请上传手机拍摄的 JPG、PNG 或 WEBP 照片")
+
+
+def process(data: bytes, *, field: str, max_bytes: int,
+            strip: Callable[[Image.Image], bytes] = reencode) -> Photo:
+    """The photo to store, or a problem naming ``field``: empty, too large, not an image, unreadable, too many
+    pixels, or its metadata could not be removed."""
+    filekinds.accepted(data, field=field, max_bytes=max_bytes, kinds=filekinds.IMAGE_KINDS)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise field_error(field, "the image has too many pixels", "图片像素过多，请用手机相机正常拍摄的照片")
+            image.load()
+            exif = image.getexif()
+            taken_at = _taken_at(exif)
+            lon, lat = _place(exif)
+            content = strip(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise _unreadable(field) from exc
+    try:
+        dirty = has_metadata(content)
+        with Image.open(io.BytesIO(content)) as stored:
+            width, height = stored.size
+            phash = str(imagehash.phash(stored))
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise _unreadable(field) from exc
+    if dirty:
+        raise field_error(field, "the photo's metadata (location, device) could not be removed; it was not stored",
+                          "无法去除照片中的位置等附加信息，照片未保存，请换一张照片或截图后再传")
+    return Photo(content=content, width=width, height=height, phash=phash, taken_at=taken_at, lon=lon, lat=lat)
+
+
+def distance(a: str, b: str) -> int:
+    """Bits that differ between two pHashes (hex)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()

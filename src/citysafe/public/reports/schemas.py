@@ -1,0 +1,111 @@
+"""What the reports service answers: a report for staff and for the rewards domain, the reports of one matter,
+a reporter's identity (for those who handle rewards only), and the public tracking view (no staff, no reporter,
+the place displaced)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class State(StrEnum):
+    RECEIVED = "received"  # 已受理: stored, waiting for staff
+    VERIFIED = "verified"  # 已核实: staff found it true
+    REJECTED = "rejected"  # 不予采纳, with the reason the reporter reads
+    TRANSFERRED = "transferred"  # 已转交整改: a hazard ticket was opened from it
+    INCIDENT = "incident"  # 已转交应急处置: an emergency incident was opened from it
+    RECTIFIED = "rectified"  # 已整改销号: its ticket was closed
+    DISMISSED = "dismissed"  # its ticket was closed as not a hazard
+
+
+STATE_NAMES_ZH: dict[str, str] = {
+    State.RECEIVED: "已受理", State.VERIFIED: "已核实", State.REJECTED: "不予采纳",
+    State.TRANSFERRED: "已转交整改", State.INCIDENT: "已转交应急处置", State.RECTIFIED: "已整改销号",
+    State.DISMISSED: "经核查不构成隐患",
+}
+OPEN_STATES = frozenset({State.RECEIVED, State.VERIFIED})
+# The steps the tracking page draws, in order (a rejected report stops after the first).
+PUBLIC_PATH = (State.RECEIVED, State.VERIFIED, State.TRANSFERRED, State.RECTIFIED)
+DUPLICATE_NAMES_ZH = {"": "", "place": "同一地点同类举报", "photo": "同一照片"}
+
+
+class ReportRead(BaseModel):
+    """A report as staff and the rewards domain see it: no personal information (that is ``ReporterIdentity``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    receipt: str
+    state: str
+    category: str
+    description: str
+    address: str
+    region_code: str
+    lon: float
+    lat: float
+    public_lon: float
+    public_lat: float
+    displacement_m: int
+    created_at: datetime
+    verified_at: datetime | None
+    reject_reason: str
+    ticket_id: int | None
+    ticket_number: str
+    incident_id: int | None
+    incident_number: str
+    closed_at: datetime | None
+    group_id: int | None
+    duplicate_reason: str
+    real_name: bool
+    phone_verified: bool
+    anonymous: bool
+
+
+class GroupMember(BaseModel):
+    """One report of a matter, for deciding who is rewarded (多人举报: 最先受理的实名举报人)."""
+
+    id: int
+    receipt: str
+    created_at: datetime
+    state: str
+    real_name: bool
+    phone_verified: bool
+    duplicate_reason: str
+
+
+class ReporterIdentity(BaseModel):
+    """Who reported: shown only to a holder of ``reports:identity``, each read audited. ``erased``: deleted on
+    request or at the end of retention (nothing left to show)."""
+
+    report_id: int
+    name: str
+    phone: str
+    id_number: str
+    real_name: bool
+    phone_verified: bool
+    erased: bool
+    retain_until: datetime | None
+
+
+class PublicStep(BaseModel):
+    stage: str
+    stage_name: str
+    at: datetime
+    note: str
+
+
+class PublicReport(BaseModel):
+    """The tracking page: what and roughly where (displaced), and each step, with no one's name."""
+
+    receipt: str
+    state: str
+    state_name: str
+    category: str
+    description: str
+    public_lon: float
+    public_lat: float
+    displacement_m: int
+    created_at: datetime
+    steps: list[PublicStep]
