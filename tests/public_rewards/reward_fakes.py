@@ -30,7 +30,7 @@ class FakeReports:
     def add(self, report_id: int, *, region_code: str, received_at: datetime, verified_at: datetime | None,
             real_name: bool = True, matter: str = "", name: str = "王某", phone: str = "13900000001") -> ReportFacts:
         with unit_of_work(self.ctx.session_factory, actor="tests") as session:  # the row the foreign key needs
-            session.add(CitizenReport(id=report_id, receipt=f"T{report_id:08d}", state="verified",
+            session.add(CitizenReport(id=report_id, receipt=f"JB{report_id:06d}", state="verified",
                                       category="fire_safety", description="消防通道堵塞", lon=118.8, lat=32.05,
                                       public_lon=118.8, public_lat=32.05, displacement_m=0, region_code=region_code,
                                       created_at=received_at, real_name=real_name, verified_at=verified_at))

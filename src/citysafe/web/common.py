@@ -87,7 +87,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/evaluation/creation", N_("示范城市创建"), "Demonstration city creation",
             frozenset({_P.READ_EVALUATION})),
     NavItem("/evaluation/sheets", N_("评分与考核"), "Scoring and assessment", frozenset({_P.READ_EVALUATION})),
-    NavItem("/rewards", N_("举报奖励"), "Rewards", frozenset({_P.HANDLE_REWARDS, _P.MANAGE_REWARD_RULES})),
+    NavItem("/rewards", N_("举报奖励"), "Reporting rewards", frozenset({_P.HANDLE_REWARDS, _P.MANAGE_REWARD_RULES})),
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )

@@ -80,7 +80,7 @@ def _first_real_name(group: list[ReportFacts], facts: ReportFacts) -> tuple[Repo
     if anonymous:
         note += f"，其中匿名 {anonymous} 件（匿名举报不影响实名举报人获奖）"
     if first is not None:
-        note += (f"；最先受理的实名举报为 {first.label or first.report_id}（{format_local(first.received_at)}），"
+        note += (f"；最先受理的实名举报为 {first.label or first.report_id}（{format_local(first.received_at)[:16]}），"
                  "按规定只奖励该举报人一次。")
     else:
         note += "；均为匿名举报，奖励由最先受理的举报凭受理编号领取。"
@@ -228,7 +228,7 @@ def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Pri
     case.state, case.notified_at, case.notice_method, case.claim_due_at = "notified", now, data.method, claim_due_at
     session.flush()
     _by(session, case, principal, action="notify", before=before, now=now,
-            note=f"{note or '已通知'}；领取期限至 {format_local(claim_due_at)}")
+            note=f"{note or '已通知'}；领取期限至 {format_local(claim_due_at)[:16]}")
     return case
 
 
@@ -239,7 +239,7 @@ def extend(session: Session, *, case: RewardCase, data: ExtendIn, principal: Pri
     case.claim_due_at = case.claim_due_at + timedelta(days=data.days)
     session.flush()
     _by(session, case, principal, action="extend", before=before, now=now,
-        note=f"延长 {data.days} 日至 {format_local(case.claim_due_at)}：{data.note.strip()}")
+        note=f"延长 {data.days} 日至 {format_local(case.claim_due_at)[:16]}：{data.note.strip()}")
     return case
 
 
@@ -248,7 +248,7 @@ def claim(session: Session, *, case: RewardCase, data: ClaimIn, principal: Princ
     before = _require(case, "claim", principal)
     if case.claim_due_at is not None and now > case.claim_due_at:
         raise Conflict(detail="the claim period has ended",
-                       detail_zh=f"领取期限已于 {format_local(case.claim_due_at)} 届满，可先“延长领取期限”并说明理由")
+                       detail_zh=f"领取期限已于 {format_local(case.claim_due_at)[:16]} 届满，可先“延长领取期限”并说明理由")
     case.state = "claimed"
     session.flush()
     _by(session, case, principal, action="claim", before=before, now=now,

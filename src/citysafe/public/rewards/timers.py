@@ -58,12 +58,12 @@ def sweep(session: Session, *, now: datetime) -> SweepResult:
     for case in overdue:
         case.notice_overdue = True
         record_step(session, case, action="notice_overdue", before=case.state, actor="system", actor_name="系统",
-                    now=now, note=f"领奖通知应于 {format_local(case.notice_due_at)} 前发出，已逾期，请尽快通知举报人")
+                    now=now, note=f"领奖通知应于 {format_local(case.notice_due_at)[:16]} 前发出，已逾期，请尽快通知举报人")
     lapsing = _due(session, select(RewardCase).where(RewardCase.state == "notified", RewardCase.claim_due_at <= now))
     for case in lapsing:
         case.state, case.closed_at = "lapsed", now
         record_step(session, case, action="lapse", before="notified", actor="system", actor_name="系统", now=now,
-                    note=f"举报人未在 {format_local(case.claim_due_at)} 前领取，视为放弃领奖权利")
+                    note=f"举报人未在 {format_local(case.claim_due_at)[:16]} 前领取，视为放弃领奖权利")
     session.flush()
     return SweepResult([c.id for c in overdue], [c.id for c in lapsing])
 
