@@ -35,7 +35,10 @@ def ensure_shipped(session: Session, *, now: datetime) -> None:
     for name in SHIPPED:
         if name in known:
             continue
-        _store(session, shipped_rule(name), version=1, origin="shipped", by="system", now=now, note="随系统发布")
+        try:
+            _store(session, shipped_rule(name), version=1, origin="shipped", by="system", now=now, note="随系统发布")
+        except Conflict:
+            continue  # another request loaded it at the same moment: the same row
 
 
 def _store(session: Session, document: RuleDocument, *, version: int, origin: str, by: str, now: datetime,
