@@ -42,8 +42,8 @@ XUANWU_SQUARE = {"type": "Polygon", "coordinates": [[
 UNSCOPED_PATH_PARAMS = {
     "name", "fmt", "device", "device_id", "alarm_id", "attachment_id", "report_id",
     "officer_id",
-    "receipt",  # a citizen report tracked by its receipt number (no login, public fields only: by design)
     "identifier",  # a public CAP message by its GB/T 35965.1 identifier (no login: public reference, by design)
+    "receipt",  # a citizen report's receipt: the public tracking page (no login; unguessable, check character)
 }
 REGION_PATHS = ("/api/v1/regions/",)  # divisions and their boundaries are public reference data
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
@@ -60,6 +60,9 @@ WRITE_BODIES: dict[str, Any] = {
     "rewards_cases_claim": {"note": "越权"},
     "rewards_cases_pay": {"method": "cash", "reference": "越权"},
     "rewards_rules_revise": {"document": shipped_rule("national-2018").model_dump(mode="json"), "note": "越权"},
+    # citizen reports (issue #15 point 1): the staff side
+    "reports_identity": {}, "reports_claim": {}, "reports_verify": {"note": "越权"}, "reports_to_ticket": {},
+    "reports_reject": {"reason": "越权越权越权"}, "reports_to_incident": {"category": "accident", "subtype": "fire"},
     "evaluation_criteria_edit_items": [{"item_id": "1.2.5", "title": "越权"}],
     "evaluation_criteria_edit_grades": {"bands": [{"name": "优秀", "min": 0}]},
     "evaluation_sheet_item_update": {"deduction": 1, "reason": "越权"},
@@ -221,6 +224,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_creation(client, ctx, office)
     emergency |= _seed_evaluation(client, office)
     emergency |= _seed_rewards(client, ctx, office, admin)
+    emergency |= _seed_citizen_report(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
     claim = client.post("/api/v1/firewatch/uitds/123456789/bind", headers=office, json={"unit_id": unit["id"]})
@@ -256,6 +260,15 @@ def _seed_rewards(client: TestClient, ctx: AppContext, office: dict[str, str],
         "name": "xuanwu-matrix", "jurisdiction": A, "title": "玄武区举报奖励办法"}
     rule = _ok(client.post("/api/v1/rewards/rules", headers=admin, json={"document": document}))
     return {"case_id": str(case["id"]), "rule_id": str(rule["id"])}
+def _seed_citizen_report(client: TestClient, office: dict[str, str]) -> dict[str, str]:
+    """A citizen's report of a place in district A (public, no account), as its staff list it."""
+    from tests.public.reports_support import photo
+
+    _ok(client.post("/api/v1/public/reports", data={
+        "category": "fire_safety", "description": f"{MARK} 楼道堵塞", "lon": "118.7975", "lat": "32.0487"},
+        files=[("photos", ("p.jpg", photo(), "image/jpeg"))]))
+    report = _ok(client.get("/api/v1/reports", headers=office))[0]
+    return {"citizen_report_id": str(report["id"])}
 
 
 def _seed_evaluation(client: TestClient, office: dict[str, str]) -> dict[str, str]:

@@ -52,6 +52,7 @@ from citysafe.firewatch.registry import views as firewatch_registry_views
 from citysafe.hazards import overdue as hazards_overdue
 from citysafe.hazards import views as hazards_views
 from citysafe.orgs import views as orgs_views
+from citysafe.public.reports import retention as public_reports_retention
 from citysafe.public.reports import views as public_reports_views
 from citysafe.public.rewards import timers as rewards_timers
 from citysafe.public.rewards import views as rewards_views
@@ -88,7 +89,9 @@ from citysafe.web import hazards as web_hazards
 from citysafe.web import inspection as web_inspection
 from citysafe.web import orgs as web_orgs
 from citysafe.web import permits as web_permits
+from citysafe.web import public_reports as web_public_reports
 from citysafe.web import punishments as web_punishments
+from citysafe.web import reports as web_reports
 from citysafe.web import rewards as web_rewards
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
@@ -195,6 +198,8 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_evaluation_flow.router,  # 示范城市创建 and its public 公示 page (issue #14 points 1, 6)
     web_evaluation_indicators.router,  # 城市安全状况 indicators, facts from the platform (issue #14 points 4, 5)
     web_evaluation_sheets.router,  # 评分与考核 (issue #14 points 2-3)
+    web_public_reports.router,  # 随手拍/有奖举报: the public pages, no login (issue #15 point 1)
+    web_reports.router,  # 群众举报: the staff console (issue #15 point 1)
     web_rewards.router,  # 举报奖励 (issue #15 point 2)
     web_users.router,
     web_orgs.router,
@@ -216,6 +221,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
     rewards_timers,  # 举报奖励: the 20-day notice and 60-day claim timers
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
+    public_reports_retention,  # reporters' personal information erased when its retention ends (PIPL art. 19, 47)
 )
 
 

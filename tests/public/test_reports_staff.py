@@ -149,3 +149,23 @@ def test_the_identity_is_only_for_reward_handlers_and_every_view_is_audited(ctx:
         assert [v.actor for v in views] == [office.username, office.username]
         with pytest.raises(NotFound):
             service.get_report(session, report_id=report.id + 100)
+
+
+def test_personal_information_is_erased_when_its_retention_ends(ctx: AppContext) -> None:
+    from reports_support import last_code, with_sms
+
+    from citysafe.core.clock import FixedClock
+    from citysafe.public.reports import guards, retention
+    from citysafe.public.reports.models import ReporterVault
+
+    box = with_sms(ctx)
+    with unit_of_work(ctx.session_factory) as session:
+        guards.send_code(session, phone="13800000005", purpose="report", now=NOW, minutes=10, per_hour=5)
+    report = submit(ctx, phone="13800000005", code=last_code(box), name="钱某")
+    ctx.clock = FixedClock(NOW + timedelta(days=364))
+    assert retention.run_once(ctx) == 0
+    ctx.clock = FixedClock(NOW + timedelta(days=365))
+    assert retention.run_once(ctx) == 1
+    with unit_of_work(ctx.session_factory) as session:
+        row = session.get(ReporterVault, report.vault_id)
+        assert row is not None and (row.name, row.phone, row.erased_reason) == ("", "", "retention")

@@ -81,6 +81,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/firewatch", N_("消防监测"), "Fire monitoring", frozenset({_P.OPERATE_ALARMS, _P.MANAGE_DEVICES})),
     NavItem("/emergency", N_("应急管理"), "Emergency", frozenset({_P.READ_EMERGENCY})),
     NavItem("/emergency/plans", N_("应急预案"), "Emergency plans", frozenset({_P.EMERGENCY_PLANS})),
+    NavItem("/reports", N_("举报受理"), "Citizen reports", frozenset({_P.HANDLE_REPORTS})),
     NavItem("/supervision", N_("监督考核"), "Supervision", frozenset({_P.ENFORCE})),
     NavItem("/orgs", N_("单位管理"), "Organisations", frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/evaluation", N_("创建进展"), "Creation progress", frozenset({_P.READ_EVALUATION})),

@@ -104,50 +104,51 @@ def list_reports(db: DbSession, principal: Handler, state: Annotated[str, Query(
     return [service.get_report(db, report_id=r.id) for r in rows]
 
 
-@router.get("/{report_id}", response_model=ReportRead, operation_id="reports_get")
-def get_report(report_id: RowId, db: DbSession, principal: Handler) -> ReportRead:
-    return service.get_report(db, report_id=report_id)
+@router.get("/{citizen_report_id}", response_model=ReportRead, operation_id="reports_get")
+def get_report(citizen_report_id: RowId, db: DbSession, principal: Handler) -> ReportRead:
+    return service.get_report(db, report_id=citizen_report_id)
 
 
-@router.get("/{report_id}/group", response_model=list[GroupMember], operation_id="reports_group")
-def report_group(report_id: RowId, db: DbSession, principal: Handler) -> list[GroupMember]:
+@router.get("/{citizen_report_id}/group", response_model=list[GroupMember], operation_id="reports_group")
+def report_group(citizen_report_id: RowId, db: DbSession, principal: Handler) -> list[GroupMember]:
     """The reports of the same matter, oldest first, each saying whether its reporter gave a real name."""
-    return service.report_group(db, report_id=report_id)
+    return service.report_group(db, report_id=citizen_report_id)
 
 
-@router.post("/{report_id}/identity", response_model=ReporterIdentity, operation_id="reports_identity")
-def reporter_identity(report_id: RowId, db: DbSession, principal: IdentityReader) -> ReporterIdentity:
+@router.post("/{citizen_report_id}/identity", response_model=ReporterIdentity, operation_id="reports_identity")
+def reporter_identity(citizen_report_id: RowId, db: DbSession, principal: IdentityReader) -> ReporterIdentity:
     """Who reported (reward handlers only); every call is written to the audit log."""
-    return service.reporter_identity(db, report_id=report_id, principal=principal)
+    return service.reporter_identity(db, report_id=citizen_report_id, principal=principal)
 
 
-@router.post("/{report_id}/claim", response_model=ReportRead, operation_id="reports_claim")
-def claim(report_id: RowId, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
-    staff.claim(db, report_id=report_id, principal=principal, now=ctx.clock.now())
-    return service.get_report(db, report_id=report_id)
+@router.post("/{citizen_report_id}/claim", response_model=ReportRead, operation_id="reports_claim")
+def claim(citizen_report_id: RowId, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
+    staff.claim(db, report_id=citizen_report_id, principal=principal, now=ctx.clock.now())
+    return service.get_report(db, report_id=citizen_report_id)
 
 
-@router.post("/{report_id}/verify", response_model=ReportRead, operation_id="reports_verify")
-def verify(report_id: RowId, body: NoteIn, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
-    staff.verify(db, report_id=report_id, principal=principal, now=ctx.clock.now(), note=body.note)
-    return service.get_report(db, report_id=report_id)
+@router.post("/{citizen_report_id}/verify", response_model=ReportRead, operation_id="reports_verify")
+def verify(citizen_report_id: RowId, body: NoteIn, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
+    staff.verify(db, report_id=citizen_report_id, principal=principal, now=ctx.clock.now(), note=body.note)
+    return service.get_report(db, report_id=citizen_report_id)
 
 
-@router.post("/{report_id}/reject", response_model=ReportRead, operation_id="reports_reject")
-def reject(report_id: RowId, body: RejectIn, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
-    staff.reject(db, report_id=report_id, principal=principal, now=ctx.clock.now(), reason=body.reason)
-    return service.get_report(db, report_id=report_id)
+@router.post("/{citizen_report_id}/reject", response_model=ReportRead, operation_id="reports_reject")
+def reject(citizen_report_id: RowId, body: RejectIn, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
+    staff.reject(db, report_id=citizen_report_id, principal=principal, now=ctx.clock.now(), reason=body.reason)
+    return service.get_report(db, report_id=citizen_report_id)
 
 
-@router.post("/{report_id}/ticket", response_model=ReportRead, operation_id="reports_to_ticket")
-def to_ticket(report_id: RowId, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
+@router.post("/{citizen_report_id}/ticket", response_model=ReportRead, operation_id="reports_to_ticket")
+def to_ticket(citizen_report_id: RowId, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
     """A hazard ticket (source 群众举报) whose source reference is this report."""
-    staff.to_ticket(db, report_id=report_id, principal=principal, now=ctx.clock.now())
-    return service.get_report(db, report_id=report_id)
+    staff.to_ticket(db, report_id=citizen_report_id, principal=principal, now=ctx.clock.now())
+    return service.get_report(db, report_id=citizen_report_id)
 
 
-@router.post("/{report_id}/incident", response_model=ReportRead, operation_id="reports_to_incident")
-def to_incident(report_id: RowId, body: IncidentIn, db: DbSession, ctx: Context, principal: Handler) -> ReportRead:
-    staff.to_incident(db, report_id=report_id, principal=principal, now=ctx.clock.now(), category=body.category,
-                      subtype=body.subtype)
-    return service.get_report(db, report_id=report_id)
+@router.post("/{citizen_report_id}/incident", response_model=ReportRead, operation_id="reports_to_incident")
+def to_incident(citizen_report_id: RowId, body: IncidentIn, db: DbSession, ctx: Context,
+                principal: Handler) -> ReportRead:
+    staff.to_incident(db, report_id=citizen_report_id, principal=principal, now=ctx.clock.now(),
+                      category=body.category, subtype=body.subtype)
+    return service.get_report(db, report_id=citizen_report_id)

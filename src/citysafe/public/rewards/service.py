@@ -248,7 +248,8 @@ def claim(session: Session, *, case: RewardCase, data: ClaimIn, principal: Princ
     before = _require(case, "claim", principal)
     if case.claim_due_at is not None and now > case.claim_due_at:
         raise Conflict(detail="the claim period has ended",
-                       detail_zh=f"领取期限已于 {format_local(case.claim_due_at)[:16]} 届满，可先“延长领取期限”并说明理由")
+                       detail_zh=f"领取期限已于 {format_local(case.claim_due_at)[:16]} 届满，"
+                                 "可先“延长领取期限”并说明理由")
     case.state = "claimed"
     session.flush()
     _by(session, case, principal, action="claim", before=before, now=now,

@@ -58,7 +58,8 @@ def sweep(session: Session, *, now: datetime) -> SweepResult:
     for case in overdue:
         case.notice_overdue = True
         record_step(session, case, action="notice_overdue", before=case.state, actor="system", actor_name="系统",
-                    now=now, note=f"领奖通知应于 {format_local(case.notice_due_at)[:16]} 前发出，已逾期，请尽快通知举报人")
+                    now=now,
+                    note=f"领奖通知应于 {format_local(case.notice_due_at)[:16]} 前发出，已逾期，请尽快通知举报人")
     lapsing = _due(session, select(RewardCase).where(RewardCase.state == "notified", RewardCase.claim_due_at <= now))
     for case in lapsing:
         case.state, case.closed_at = "lapsed", now
