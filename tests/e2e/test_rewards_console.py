@@ -70,7 +70,11 @@ def test_a_reward_from_proposal_to_payment_and_a_local_schedule_edited(
     form.locator("button[type=submit]").click()
     error = page.locator("[data-testid=flash-error]").inner_text()
     assert "JB000008" in error and "只奖励该举报人" in error  # the anonymous first report is not the one rewarded
-    form.locator("input[name=report_id]").fill("8")
+    form.locator("input[name=report_id]").fill("jb000009")
+    form.locator("input[name=fine_yuan]").fill("100000")
+    form.locator("button[type=submit]").click()
+    assert "找到" in page.locator("[data-testid=flash-error]").inner_text()  # no such receipt
+    form.locator("input[name=report_id]").fill("jb000008")  # the receipt, as the report shows it
     form.locator("input[name=fine_yuan]").fill("100000")
     form.locator("textarea[name=basis_note]").fill("玄应急罚〔2026〕12号 行政处罚决定书")
     form.locator("button[type=submit]").click()

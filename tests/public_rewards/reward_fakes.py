@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from citysafe.auth.schemas import Principal
 from citysafe.core.context import AppContext, context_of
 from citysafe.core.db import unit_of_work
+from citysafe.core.errors import not_found
 from citysafe.core.outbound import Message
 from citysafe.public.reports.models import CitizenReport
 from citysafe.public.rewards.sources import REPORT_SOURCE, Identity, ReportFacts
@@ -45,6 +46,13 @@ class FakeReports:
     def get_report(self, session: Session, report_id: int) -> ReportFacts | None:
         del session
         return self.reports.get(report_id)
+
+    def by_receipt(self, session: Session, receipt: str) -> int:
+        del session
+        found = next((i for i, r in self.reports.items() if r.label.split()[0] == receipt.strip().upper()), None)
+        if found is None:
+            raise not_found("report", "举报", receipt)
+        return found
 
     def same_matter(self, session: Session, report_id: int) -> Sequence[ReportFacts]:
         del session

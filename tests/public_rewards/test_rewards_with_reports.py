@@ -12,7 +12,9 @@ from tests.firewatch.fakes import RecordingAdapter
 from tests.public.reports_support import XUANWU, last_code, photo
 
 from citysafe.core.context import AppContext
+from citysafe.core.db import unit_of_work
 from citysafe.core.outbound import LogAdapter, Outbound
+from citysafe.public.rewards.sources import ReportsLink
 
 FORM = {"category": "fire_safety", "description": "楼道里堆满了电动车，正在充电，堵住了安全出口",
         "lon": str(XUANWU[0]), "lat": str(XUANWU[1]), "address": "玄武区某小区3栋"}
@@ -34,13 +36,16 @@ def test_the_real_name_reporter_of_a_matter_is_rewarded_and_notified(client: Tes
     _report(client, 2, name="王五", id_number="320102199001011234", phone="13900000003", code=last_code(box))
     handler = make_user("district_office", "320102", username="handler", display_name="张三")
     approver = make_user("district_office", "320102", username="approver", display_name="李四")
-    reports = client.get("/api/v1/reports", headers=handler).json()
-    ids = sorted(r["id"] for r in (reports["items"] if isinstance(reports, dict) else reports))
+    listed = client.get("/api/v1/reports", headers=handler).json()
+    rows = listed["items"] if isinstance(listed, dict) else listed
+    ids = sorted(r["id"] for r in rows)
     for report_id in ids:
         assert client.post(f"/api/v1/reports/{report_id}/claim", headers=handler).status_code == 200
         assert client.post(f"/api/v1/reports/{report_id}/verify", headers=handler, json={"note": "属实"}
                            ).status_code == 200
     anonymous, real_name = ids
+    with unit_of_work(ctx.session_factory) as session:  # the console takes the receipt as the report shows it
+        assert sorted(ReportsLink().by_receipt(session, r["receipt"]) for r in rows) == ids
     group = client.get(f"/api/v1/reports/{real_name}/group", headers=handler).json()
     assert [m["id"] for m in group] == ids and [m["real_name"] for m in group] == [False, True]
     refused = client.post("/api/v1/rewards/cases", headers=handler,

@@ -17,7 +17,7 @@ from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
-from citysafe.core.errors import field_error
+from citysafe.core.errors import CitysafeError, field_error
 from citysafe.public.rewards import present, rules_store, service
 from citysafe.public.rewards.calc.reward import GRADE_NAMES_ZH, GRADES, KIND_NAMES_ZH, load_rule
 from citysafe.public.rewards.schemas import (
@@ -40,7 +40,7 @@ from citysafe.web.i18n import N_, translator
 router = APIRouter(include_in_schema=False)
 PAGE = "/rewards"
 RULES = "/rewards/rules"
-LABELS = {"report_id": N_("举报受理号"), "kind": N_("举报类别"), "fine_yuan": N_("罚款金额"), "grade": N_("事故等级"),
+LABELS = {"report_id": N_("举报"), "kind": N_("举报类别"), "fine_yuan": N_("罚款金额"), "grade": N_("事故等级"),
           "deaths": N_("瞒报死亡人数"), "amount_yuan": N_("奖励金额"), "basis_note": N_("奖励依据"), "note": N_("说明"),
           "method": N_("方式"), "reference": N_("凭证号"), "days": N_("延长天数"), "title": N_("规则名称"),
           "document": N_("依据文件"), "notice_days": N_("通知期限"), "claim_days": N_("领取期限"),
@@ -88,6 +88,18 @@ def cases_page(request: Request, db: DbSession, ctx: Context, state: str = "") -
                   **_names(), **flash(request))
 
 
+def _report_id(db: Session, text: str) -> int | None:
+    """The report a handler typed: its receipt number (JB…, as on the report) or its number in the list."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        return REPORT_SOURCE.of(db).by_receipt(db, text)
+    except CitysafeError as exc:
+        raise field_error("report_id", exc.detail, exc.detail_zh or "没有找到该回执编号对应的举报") from exc
+
+
 @router.post(PAGE + "/cases")
 async def propose(request: Request, db: DbSession, ctx: Context) -> Response:
     form = posted(await request.form(), CASE_FIELDS)
@@ -97,7 +109,7 @@ async def propose(request: Request, db: DbSession, ctx: Context) -> Response:
     def act() -> str:
         principal = _principal(request, db, Permission.HANDLE_REWARDS)
         data = CaseCreate.model_validate({k: v for k, v in form.items() if v != ""} | {
-            "report_id": form["report_id"] or None, "kind": form["kind"]})
+            "report_id": _report_id(db, form["report_id"]), "kind": form["kind"]})
         case = service.propose(db, data=data, principal=principal, now=ctx.clock.now())
         created["id"] = case.id
         return t.gettext("已拟定奖励 %(yuan)s 元，待另一名审批人员审批", yuan=_yuan(case.amount_yuan))

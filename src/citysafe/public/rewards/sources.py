@@ -41,6 +41,10 @@ class Identity(NamedTuple):
 class ReportSource(Protocol):
     def get_report(self, session: Session, report_id: int) -> ReportFacts | None: ...
 
+    def by_receipt(self, session: Session, receipt: str) -> int:
+        """The id of the report with this receipt number; a problem naming the receipt when none has it."""
+        ...
+
     def same_matter(self, session: Session, report_id: int) -> Sequence[ReportFacts]:
         """The reports about the same matter as ``report_id``, itself included, oldest first."""
         ...
@@ -65,6 +69,9 @@ class ReportsLink:
         return ReportFacts(report_id=report.id, region_code=report.region_code, received_at=report.created_at,
                            real_name=report.real_name, verified_at=report.verified_at,
                            label=f"{report.receipt} {CATEGORY_NAMES_ZH.get(report.category, report.category)}")
+
+    def by_receipt(self, session: Session, receipt: str) -> int:
+        return reports.by_receipt(session, receipt=receipt).id
 
     def same_matter(self, session: Session, report_id: int) -> Sequence[ReportFacts]:
         out = []
