@@ -97,7 +97,7 @@ def _report_id(db: Session, text: str) -> int | None:
     try:
         return REPORT_SOURCE.of(db).by_receipt(db, text)
     except CitysafeError as exc:
-        raise field_error("report_id", exc.detail, exc.detail_zh or "没有找到该回执编号对应的举报") from exc
+        raise field_error("report_id", exc.detail, exc.detail_zh or exc.detail) from exc
 
 
 @router.post(PAGE + "/cases")
