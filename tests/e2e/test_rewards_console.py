@@ -116,3 +116,14 @@ def test_a_reward_from_proposal_to_payment_and_a_local_schedule_edited(
     assert page.locator("[data-testid=versions] tbody tr").count() == 2
     assert "6,000" in page.locator("[data-testid=rule-facts]").inner_text()
     page.screenshot(path=str(artifacts_dir / "rewards-rule.png"), full_page=True)
+    page.goto(f"{live_server}/rewards/rules")  # a county's own schedule, from the national template
+    create = page.locator("[data-testid=create-rule-form]")
+    create.locator("select[name=jurisdiction]").select_option(label="靖江市")
+    create.locator("input[name=name]").fill("jingjiang-2026")
+    create.locator("input[name=title]").fill("靖江市安全生产领域举报奖励办法")
+    create.locator("input[name=document]").fill("靖江市人民政府办公室 2026年5月")
+    create.locator("input[name=effective_from]").fill("2026-05-01")
+    create.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=flash-ok]")
+    assert "靖江市" in page.locator("[data-testid=rule-facts]").inner_text()
+    assert page.locator("[data-testid=rule-form]").is_visible()

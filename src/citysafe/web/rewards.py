@@ -19,7 +19,7 @@ from citysafe.core.bounds import RowId
 from citysafe.core.clock import format_local
 from citysafe.core.errors import CitysafeError, field_error
 from citysafe.public.rewards import present, rules_store, service
-from citysafe.public.rewards.calc.reward import GRADE_NAMES_ZH, GRADES, KIND_NAMES_ZH, load_rule
+from citysafe.public.rewards.calc.reward import DEFAULT_RULE, GRADE_NAMES_ZH, GRADES, KIND_NAMES_ZH, load_rule
 from citysafe.public.rewards.schemas import (
     ACTION_NAMES_ZH,
     NOTICE_METHOD_NAMES_ZH,
@@ -33,6 +33,7 @@ from citysafe.public.rewards.schemas import (
     PaymentIn,
 )
 from citysafe.public.rewards.sources import REPORT_SOURCE
+from citysafe.regions import service as regions
 from citysafe.web.common import page_principal, render
 from citysafe.web.forms import flash, posted, run_action
 from citysafe.web.i18n import N_, translator
@@ -44,7 +45,7 @@ LABELS = {"report_id": N_("举报"), "kind": N_("举报类别"), "fine_yuan": N_
           "deaths": N_("瞒报死亡人数"), "amount_yuan": N_("奖励金额"), "basis_note": N_("奖励依据"), "note": N_("说明"),
           "method": N_("方式"), "reference": N_("凭证号"), "days": N_("延长天数"), "title": N_("规则名称"),
           "document": N_("依据文件"), "notice_days": N_("通知期限"), "claim_days": N_("领取期限"),
-          "effective_from": N_("施行日期")}
+          "effective_from": N_("施行日期"), "name": N_("规则代号"), "jurisdiction": N_("适用区划")}
 PROGRESS = ("proposed", "approved", "notified", "claimed", "paid")
 CASE_FIELDS = ("report_id", "kind", "fine_yuan", "grade", "deaths", "amount_yuan", "basis_note")
 STEP_FIELDS = ("note", "method", "days", "reference", "amount_yuan")
@@ -177,7 +178,42 @@ async def case_action(request: Request, case_id: RowId, action: str, db: DbSessi
 def rules_page(request: Request, db: DbSession, ctx: Context) -> Response:
     principal = _principal(request, db, Permission.HANDLE_REWARDS, Permission.MANAGE_REWARD_RULES)
     rows = [present.rule(db, r, principal=principal) for r in rules_store.listing(db, now=ctx.clock.now())]
-    return render(request, "rewards/rules.html", principal, rules=rows, **_names(), **flash(request))
+    can_create = principal.can(Permission.MANAGE_REWARD_RULES)
+    return render(request, "rewards/rules.html", principal, rules=rows, can_create=can_create,
+                  divisions=_divisions(db, principal) if can_create else [], **_names(), **flash(request))
+
+
+def _divisions(db: Session, principal: Principal) -> list[tuple[str, str]]:
+    """The divisions a new local rule may be made for: the user's own and the cities and counties inside it."""
+    own = principal.region_code
+    inside = [r for level in ("city", "district") for r in regions.descendants_at_level(db, code=own, level=level)
+              if r.code != own]
+    return [(own, regions.cached_names(db).name(own) or own)] + [(r.code, r.name) for r in inside]
+
+
+@router.post(RULES)
+async def create_rule(request: Request, db: DbSession, ctx: Context) -> Response:
+    """A new local rule, its schedules copied from the national rule to be edited next (a new version each time)."""
+    form = posted(await request.form(), ("name", "title", "jurisdiction", "document", "effective_from"))
+    t = translator(request)
+    made: dict[str, int] = {}
+
+    def act() -> str:
+        principal = _principal(request, db, Permission.MANAGE_REWARD_RULES)
+        now = ctx.clock.now()
+        template = next(r for r in rules_store.listing(db, now=now) if r.name == DEFAULT_RULE)
+        try:
+            document = load_rule({**template.document, **{k: v for k, v in form.items() if v}})
+        except ValueError as exc:
+            raise field_error("document", str(exc), f"规则内容有误：{exc}") from exc
+        row = rules_store.create(db, document=document, principal=principal, now=now, note="以国家标准为模板新建")
+        made["id"] = row.id
+        return t.gettext("已新建“%(title)s”，请按本地办法修改各项标准", title=row.title)
+
+    response = run_action(db, RULES, act, labels=LABELS, t=t)
+    if "id" in made:
+        response.headers["location"] = response.headers["location"].replace(RULES + "?", f"{RULES}/{made['id']}?", 1)
+    return response
 
 
 @router.get(RULES + "/{rule_id}", response_class=HTMLResponse)
