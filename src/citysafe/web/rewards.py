@@ -206,7 +206,7 @@ async def create_rule(request: Request, db: DbSession, ctx: Context) -> Response
             document = load_rule({**template.document, **{k: v for k, v in form.items() if v}})
         except ValueError as exc:
             raise field_error("document", str(exc), f"规则内容有误：{exc}") from exc
-        row = rules_store.create(db, document=document, principal=principal, now=now, note="以国家标准为模板新建")
+        row = rules_store.create(db, document=document, principal=principal, now=now, note=rules_store.TEMPLATE_NOTE)
         made["id"] = row.id
         return t.gettext("已新建“%(title)s”，请按本地办法修改各项标准", title=row.title)
 

@@ -23,6 +23,8 @@ from citysafe.core.validators import region_prefix
 from citysafe.public.rewards.calc.reward import SHIPPED, RuleDocument, shipped_rule
 from citysafe.public.rewards.models import RewardRule
 
+TEMPLATE_NOTE = "以国家标准为模板新建"  # the change note of a local rule made from the national one in the console
+
 
 def document_of(row: RewardRule) -> RuleDocument:
     """The stored document as a checked rule (it was checked when stored)."""
