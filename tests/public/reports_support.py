@@ -20,6 +20,7 @@ from citysafe.core.geo import Location
 from citysafe.core.outbound import Outbound
 from citysafe.public.reports import intake
 from citysafe.public.reports.models import CitizenReport
+from citysafe.public.reports.schemas import ReportIn
 
 NOW = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)
 XUANWU = (118.7975, 32.0487)  # 玄武区, 南京
@@ -53,10 +54,10 @@ def photo(*, seed: int = 1, size: tuple[int, int] = (640, 480), gps: tuple[float
     return out.getvalue()
 
 
-def report_in(**changes: Any) -> intake.ReportIn:
+def report_in(**changes: Any) -> ReportIn:
     data: dict[str, Any] = {"category": "fire_safety", "description": "楼道里堆满了电动车，正在充电，堵住了安全出口",
                             "address": "玄武区某小区3栋", "location": Location(lon=XUANWU[0], lat=XUANWU[1])}
-    return intake.ReportIn.model_validate(data | changes)
+    return ReportIn.model_validate(data | changes)
 
 
 def submit(ctx: AppContext, *, images: list[bytes] | None = None, client: str = "10.0.0.1", now: datetime = NOW,

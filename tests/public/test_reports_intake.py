@@ -162,3 +162,17 @@ def test_personal_information_is_kept_in_the_vault_not_the_report(ctx: AppContex
         assert stored is not None
         assert "李举报" not in repr({c.key: getattr(stored, c.key) for c in CitizenReport.__table__.columns})
         assert "13800000001" not in str([getattr(stored, c.key) for c in CitizenReport.__table__.columns])
+
+
+def test_a_photo_is_stored_upright_and_a_big_one_at_the_stored_size() -> None:
+    image = Image.open(io.BytesIO(photo(size=(640, 480))))
+    exif = image.getexif()
+    exif[0x0112] = 6  # taken with the phone turned: the viewer rotates it 90°
+    turned = io.BytesIO()
+    image.save(turned, "JPEG", exif=exif.tobytes())
+    stored = photos.process(turned.getvalue(), field="photos", max_bytes=10_000_000)
+    assert (stored.width, stored.height) == (480, 640)
+    big = photos.process(photo(size=(4000, 3000)), field="photos", max_bytes=10_000_000)
+    assert (big.width, big.height) == (photos.MAX_SIDE, photos.MAX_SIDE * 3 // 4)
+    thin = photos.process(photo(size=(4000, 1), gps=None), field="photos", max_bytes=10_000_000)
+    assert thin.width == photos.MAX_SIDE and thin.taken_at is not None and thin.lon is None

@@ -90,8 +90,12 @@ def _evaluation(session: Session) -> dict[str, int | str]:
     秦淮区's application at 省级评议 (steps and opinions) and 南京市, named."""
     from citysafe.evaluation.models import Applicant, Sheet
     from citysafe.evaluation.workflow.models import Application
+    from citysafe.public.reports.models import CitizenReport, ReportPhoto
 
-    return {"sheet_id": _first(session, select(Sheet.id).where(Sheet.subject_name == "江宁区")),
+    report = session.scalars(select(CitizenReport).where(CitizenReport.state == "verified").limit(1)).one()
+    return {"report_id": report.id, "receipt": report.receipt,
+            "photo_id": _first(session, select(ReportPhoto.id).where(ReportPhoto.report_id == report.id)),
+            "sheet_id": _first(session, select(Sheet.id).where(Sheet.subject_name == "江宁区")),
             "application_id": _first(session, select(Application.id).where(Application.state == "province_review")),
             "applicant_id": _first(session, select(Applicant.id).where(Applicant.name == "南京市"))}
 

@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 
 from citysafe.auth import service as auth_service
 from citysafe.core.pagination import PageParams
-from citysafe.demo import emergency, emergency_resources, evaluation, firewatch, hazards, mutual_aid, risk, roads
+from citysafe.demo import (
+    emergency,
+    emergency_resources,
+    evaluation,
+    firewatch,
+    hazards,
+    mutual_aid,
+    public_reports,
+    risk,
+    roads,
+)
 from citysafe.demo.city import DEMO_CITY, DemoAccounts, seed_accounts, seed_organizations
 from citysafe.regions import service as regions_service
 
@@ -37,6 +47,7 @@ SEEDERS: tuple[Callable[[Session, random.Random], object], ...] = (
     roads.seed_demo,  # a generated street grid (marked so) for dispatch by travel time
     mutual_aid.seed_demo,  # 苏州's office and teams, a request from 南京, a neighbouring province's catalogue
     evaluation.seed_demo,  # applicants at each creation step, score sheets, denominators, 考核 (reads plans, drills)
+    public_reports.seed_demo,  # 随手拍 reports from the public page, one verified and one not accepted
 )
 
 

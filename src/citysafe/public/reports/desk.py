@@ -18,7 +18,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.problems import validation_problem
 from citysafe.public.reports import guards, intake, rules, service
-from citysafe.public.reports.schemas import PublicReport
+from citysafe.public.reports.schemas import PublicReport, ReportIn
 
 T = TypeVar("T")
 ACTOR = "public:citizen"
@@ -46,7 +46,7 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
     """A report from the public page: its receipt number, or a problem naming the field (nothing stored)."""
 
     def run() -> str:
-        report_in = intake.ReportIn.model_validate(fields)
+        report_in = ReportIn.model_validate(fields)
         with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
             figures = rules.values(session)
         prepared = intake.prepare(images, figures=figures)

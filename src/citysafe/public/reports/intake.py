@@ -7,62 +7,18 @@ from __future__ import annotations
 import math
 import random
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import context_of
 from citysafe.core.errors import field_error
-from citysafe.core.geo import Location, box_around, haversine_m, to_wgs84
-from citysafe.hazards.enums import HazardCategory
-from citysafe.public.reports import guards, photos, receipts, rules, vault
+from citysafe.core.geo import box_around, haversine_m, to_wgs84
+from citysafe.public.reports import guards, photos, places, receipts, rules, vault
 from citysafe.public.reports.models import CitizenReport, ReportPhoto, ReportStep
-from citysafe.public.reports.schemas import State
-from citysafe.regions import service as regions_service
-
-MIN_WORDS = 5  # letters, CJK characters or digits: a description of only emoji or punctuation says nothing
-_ID_NUMBER = r"^[1-9][0-9]{16}[0-9Xx]$"  # GB 11643-1999 公民身份号码: 18 characters, the last a digit or X
-
-
-class ReportIn(BaseModel):
-    category: HazardCategory
-    description: str = Field(max_length=2000)
-    address: str = Field(default="", max_length=300)
-    location: Location
-    name: str = Field(default="", max_length=50)
-    phone: str = Field(default="", max_length=20)
-    code: str = Field(default="", max_length=10)
-    id_number: str = Field(default="", max_length=18)
-
-    @field_validator("description")
-    @classmethod
-    def _words(cls, value: str) -> str:
-        value = value.strip()
-        words = sum(1 for ch in value if unicodedata.category(ch)[0] in "LN")
-        if words < MIN_WORDS:
-            raise PydanticCustomError(
-                "too_few_words", "describe what you saw in words (at least {n} characters, emoji do not count)",
-                {"n": MIN_WORDS, "zh": f"请用文字描述看到的情况（至少 {MIN_WORDS} 个字，表情符号不计）"})
-        return value
-
-    @field_validator("name", "phone", "code", "address")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
-
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str) -> str:
-        value = value.strip().upper()
-        if value and not re.match(_ID_NUMBER, value):
-            raise PydanticCustomError("id_number", "an identity card number has 18 characters",
-                                      {"zh": "身份证号应为 18 位（最后一位可为 X）"})
-        return value
+from citysafe.public.reports.schemas import ReportIn, State
 
 
 def displaced(lon: float, lat: float, radius_m: int, rng: random.Random) -> tuple[float, float]:
@@ -76,13 +32,11 @@ def displaced(lon: float, lat: float, radius_m: int, rng: random.Random) -> tupl
 
 
 def _division(session: Session, lon: float, lat: float) -> str:
-    root = context_of(session).settings.root_region
-    for level in ("district", "city", "province"):
-        found = regions_service.locate(session, lon=lon, lat=lat, level=level, within=root)
-        if found is not None:
-            return found.code
-    raise field_error("location", "the place lies outside the province this platform serves",
-                      "所选位置不在本省范围内，请在地图上重新选择举报地点")
+    found = places.division_of(session, lon=lon, lat=lat)
+    if found is None:
+        raise field_error("location", "the place lies outside the province this platform serves",
+                          "所选位置不在本省范围内，请在地图上重新选择举报地点")
+    return found
 
 
 def _group(session: Session, *, category: str, lon: float, lat: float, hashes: Sequence[str], now: datetime,

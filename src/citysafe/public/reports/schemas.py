@@ -4,10 +4,19 @@ the place displaced)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from citysafe.core.geo import Location
+from citysafe.hazards.enums import HazardCategory
+
+MIN_WORDS = 5  # letters, CJK characters or digits: a description of only emoji or punctuation says nothing
+_ID_NUMBER = r"^[1-9][0-9]{16}[0-9Xx]$"  # GB 11643-1999 公民身份号码: 18 characters, the last a digit or X
 
 
 class State(StrEnum):
@@ -29,6 +38,42 @@ OPEN_STATES = frozenset({State.RECEIVED, State.VERIFIED})
 # The steps the tracking page draws, in order (a rejected report stops after the first).
 PUBLIC_PATH = (State.RECEIVED, State.VERIFIED, State.TRANSFERRED, State.RECTIFIED)
 DUPLICATE_NAMES_ZH = {"": "", "place": "同一地点同类举报", "photo": "同一照片"}
+
+
+class ReportIn(BaseModel):
+    category: HazardCategory
+    description: str = Field(max_length=2000)
+    address: str = Field(default="", max_length=300)
+    location: Location
+    name: str = Field(default="", max_length=50)
+    phone: str = Field(default="", max_length=20)
+    code: str = Field(default="", max_length=10)
+    id_number: str = Field(default="", max_length=18)
+
+    @field_validator("description")
+    @classmethod
+    def _words(cls, value: str) -> str:
+        value = value.strip()
+        words = sum(1 for ch in value if unicodedata.category(ch)[0] in "LN")
+        if words < MIN_WORDS:
+            raise PydanticCustomError(
+                "too_few_words", "describe what you saw in words (at least {n} characters, emoji do not count)",
+                {"n": MIN_WORDS, "zh": f"请用文字描述看到的情况（至少 {MIN_WORDS} 个字，表情符号不计）"})
+        return value
+
+    @field_validator("name", "phone", "code", "address")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value and not re.match(_ID_NUMBER, value):
+            raise PydanticCustomError("id_number", "an identity card number has 18 characters",
+                                      {"zh": "身份证号应为 18 位（最后一位可为 X）"})
+        return value
 
 
 class ReportRead(BaseModel):

@@ -22,7 +22,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.context import context_of
 from citysafe.core.errors import NotFound, field_error
 from citysafe.core.outbound import Message
-from citysafe.public.reports import guards, receipts, rules, staff, vault
+from citysafe.public.reports import guards, intake, receipts, rules, staff, vault
 from citysafe.public.reports.models import CitizenReport, ReportStep
 from citysafe.public.reports.schemas import (
     STATE_NAMES_ZH,
@@ -30,11 +30,22 @@ from citysafe.public.reports.schemas import (
     PublicReport,
     PublicStep,
     ReporterIdentity,
+    ReportIn,
     ReportRead,
 )
 
-__all__ = ["by_receipt", "erase_identity", "get_report", "notify_reporter", "public_report", "report_for_ticket",
-           "report_group", "reporter_identity"]
+__all__ = ["ReportIn", "by_receipt", "claim", "erase_identity", "get_report", "notify_reporter", "public_report",
+           "reject", "report_for_ticket", "report_group", "reporter_identity", "submit", "to_incident", "to_ticket",
+           "verify"]
+
+# A report as the public counter stores it (public/reports/desk.py holds the limits and counts refusals), and the
+# staff's steps on it (public/reports/staff.py), for the console and the demo city.
+submit = intake.submit
+claim = staff.claim
+verify = staff.verify
+reject = staff.reject
+to_ticket = staff.to_ticket
+to_incident = staff.to_incident
 
 
 def _read(report: CitizenReport) -> ReportRead:
