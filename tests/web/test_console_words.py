@@ -46,7 +46,6 @@ NOT_READ = {
     "/risk/import/jobs/{job_id}": "the progress fragment of a large import being written (test_risk_import_batches)",
     "/emergency/incidents/{incident_id}/dispatch/panel": "the 调派 form the incident room loads after the page, a "
                                                           "fragment read in the room by the dispatch browser tests",
-    "/reports/{report_id}/photos/{photo_id}": "a citizen report's photo: an image, not a page (tests/public)",
 }
 # A page whose path parameter shares its name with another page's (the inspection plan's ``plan_id``): the key
 # of ``path_ids`` it reads its id from.
@@ -101,35 +100,28 @@ def _evaluation(session: Session) -> dict[str, int | str]:
 
 
 def _public(session: Session) -> dict[str, int | str]:
-    """Citizen reports and rewards (issue #15 points 1-2): the demo city has no citizen report yet, so one verified
-    report of 玄武区 is made here, with an approved reward case for it (the rules are the shipped ones)."""
+    """举报奖励 (issue #15 point 2): an approved reward case for the demo city's verified citizen report (an
+    anonymous report alone in its matter, so its reporter is the one rewarded), and 泰州's reward rule."""
     from citysafe.auth.enums import ROLE_PERMISSIONS, Role
     from citysafe.auth.schemas import Principal
     from citysafe.core.clock import utcnow
     from citysafe.public.reports.models import CitizenReport
-    from citysafe.public.reports.receipts import new_receipt
     from citysafe.public.rewards import rules_store
     from citysafe.public.rewards import service as rewards
     from citysafe.public.rewards.schemas import CaseCreate, DecisionIn
 
     now = utcnow()
-    report = CitizenReport(receipt=new_receipt(), state="verified", category="fire_safety",
-                           description="小区地下车库消防通道被杂物堵塞", address="玄武区某小区", lon=118.80, lat=32.05,
-                           public_lon=118.80, public_lat=32.05, displacement_m=200, region_code="320102002",
-                           created_at=now, verified_at=now)
-    session.add(report)
-    session.flush()
-    report.group_id = report.id
-    office = {role: Principal(user_id=0, username=f"words-{role}", display_name="玄武区安委办",
-                              role=Role.DISTRICT_OFFICE, region_code="320102",
+    report = session.scalars(select(CitizenReport).where(CitizenReport.state == "verified").limit(1)).one()
+    office = {role: Principal(user_id=0, username=f"words-{role}", display_name="区安委办",
+                              role=Role.DISTRICT_OFFICE, region_code=report.region_code[:6],
                               permissions=frozenset(ROLE_PERMISSIONS[Role.DISTRICT_OFFICE]))
               for role in ("proposer", "approver")}
-    basis = CaseCreate(report_id=report.id, kind="violation", fine_yuan=50000, basis_note="玄应急罚〔2026〕8号")
+    basis = CaseCreate(report_id=report.id, kind="violation", fine_yuan=50000, basis_note="行政处罚决定书〔2026〕8号")
     case = rewards.propose(session, data=basis, principal=office["proposer"], now=now)
     rewards.decide(session, case=case, approve=True, data=DecisionIn(), principal=office["approver"], now=now)
     rule = rules_store.applicable(session, region_code="321202", kind="violation", now=now)
     assert rule is not None
-    return {"receipt": report.receipt, "report_id": report.id, "case_id": case.id, "rule_id": rule.id}
+    return {"case_id": case.id, "rule_id": rule.id}
 
 
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
