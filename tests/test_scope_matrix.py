@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.conftest import UserFactory
 from tests.emergency.ledger_samples import filled
 
@@ -27,6 +28,8 @@ from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.hazards.inspection import checklists
+from citysafe.public.reports.models import CitizenReport
+from citysafe.public.rewards.calc.reward import shipped_rule
 
 A, B = "320102", "320104"
 MARK = "MATRIXA7Q"  # in every name and description of A's objects
@@ -52,10 +55,18 @@ REGION_PATHS = ("/api/v1/regions/",  # divisions and their boundaries are public
                 "/api/v1/public/shelters.json")
 # Objects every user reads by design, and only their owner writes (hazards/inspection/checklists.py:
 # "every user reads them, the office owning one edits it"): their reads are left out, their writes not.
-SHARED_READS = {"checklist_id", "criteria_id"}  # criteria versions: everyone reads, MANAGE_CRITERIA writes
+SHARED_READS = {"checklist_id", "criteria_id",  # criteria versions: everyone reads, MANAGE_CRITERIA writes
+                "rule_id"}  # reward rules: every reward handler reads them, a jurisdiction's own office edits them
 
 # One valid body per write on an object, so that the request reaches the scope check.
 WRITE_BODIES: dict[str, Any] = {
+    "rewards_cases_approve": {"note": "越权"},
+    "rewards_cases_reject": {"note": "越权"},
+    "rewards_cases_notify": {"method": "phone", "note": "越权"},
+    "rewards_cases_extend": {"days": 1, "note": "越权"},
+    "rewards_cases_claim": {"note": "越权"},
+    "rewards_cases_pay": {"method": "cash", "reference": "越权"},
+    "rewards_rules_revise": {"document": shipped_rule("national-2018").model_dump(mode="json"), "note": "越权"},
     # citizen reports (issue #15 point 1): the staff side
     "reports_identity": {}, "reports_claim": {}, "reports_verify": {"note": "越权"}, "reports_to_ticket": {},
     "reports_reject": {"reason": "越权越权越权"}, "reports_to_incident": {"category": "accident", "subtype": "fire"},
@@ -232,6 +243,7 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
     emergency |= _seed_creation(client, ctx, office)
     emergency |= _seed_evaluation(client, office)
     emergency |= _seed_knowledge_and_participation(client, admin, office, org["id"])
+    emergency |= _seed_rewards(client, ctx, office, admin)
     emergency |= _seed_citizen_report(client, office)
     department_id = _ok(client.get("/api/v1/auth/me", headers=department))["user_id"]
     # A district office binding an address it cannot see files a claim for an office above (finding 9).
@@ -252,6 +264,22 @@ def _seed(client: TestClient, ctx: AppContext, make_user: UserFactory) -> dict[s
             "incident_id": str(incident["id"]), "report_id": str(report["id"])} | emergency
 
 
+def _seed_rewards(client: TestClient, ctx: AppContext, office: dict[str, str],
+                  admin: dict[str, str]) -> dict[str, str]:
+    """A verified citizen report of A with its reward case, and a reward rule of A's own (rules are read by every
+    reward handler, so it carries no marker; only A's offices above it may edit it)."""
+    with unit_of_work(ctx.session_factory) as session:
+        session.add(CitizenReport(receipt=f"{MARK}1", state="verified", category="fire_safety", description=MARK,
+                                  lon=118.8, lat=32.05, public_lon=118.8, public_lat=32.05, displacement_m=0,
+                                  region_code="320102002", created_at=utcnow(), verified_at=utcnow()))
+    with unit_of_work(ctx.session_factory) as session:
+        report = session.scalar(select(CitizenReport.id).where(CitizenReport.receipt == f"{MARK}1"))
+    case = _ok(client.post("/api/v1/rewards/cases", headers=office, json={
+        "report_id": report, "kind": "violation", "fine_yuan": "10000", "basis_note": MARK}))
+    document = shipped_rule("national-2018").model_dump(mode="json") | {
+        "name": "xuanwu-matrix", "jurisdiction": A, "title": "玄武区举报奖励办法"}
+    rule = _ok(client.post("/api/v1/rewards/rules", headers=admin, json={"document": document}))
+    return {"case_id": str(case["id"]), "rule_id": str(rule["id"])}
 def _seed_citizen_report(client: TestClient, office: dict[str, str]) -> dict[str, str]:
     """A citizen's report of a place in district A (public, no account), as its staff list it."""
     from tests.public.reports_support import photo

@@ -68,6 +68,8 @@ from citysafe.public.open311 import views as open311_views
 from citysafe.public.participation import views as participation_views
 from citysafe.public.reports import retention as public_reports_retention
 from citysafe.public.reports import views as public_reports_views
+from citysafe.public.rewards import timers as rewards_timers
+from citysafe.public.rewards import views as rewards_views
 from citysafe.public.site import views as public_site_views
 from citysafe.regions import views as regions_views
 from citysafe.registry import check_startup, install_lookups, new_context, register_handlers
@@ -108,6 +110,7 @@ from citysafe.web import public_reports as web_public_reports
 from citysafe.web import public_site as web_public_site
 from citysafe.web import punishments as web_punishments
 from citysafe.web import reports as web_reports
+from citysafe.web import rewards as web_rewards
 from citysafe.web import risk as web_risk
 from citysafe.web import shell as web_shell
 from citysafe.web import thinktank_experts as web_thinktank_experts
@@ -189,6 +192,10 @@ EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
     evaluation_sheets_views.router,
     evaluation_dashboard_views.router,  # the province dashboard and the 通报 (point 7)
 )
+# Reporting rewards (issue #15 point 2): rules by jurisdiction and version, cases, approval, notices, payments.
+PUBLIC_REWARD_ROUTERS: tuple[APIRouter, ...] = (
+    rewards_views.router,
+)
 # The public site's data without a login: district risk map, warnings in force, shelters (issue #15 point 5).
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
     public_site_views.public_router,
@@ -228,6 +235,7 @@ CONSOLE_ROUTERS: tuple[APIRouter, ...] = (
     web_knowledge.router,  # 知识库: search, laws by article, cases (issue #15 point 3)
     web_public_reports.router,  # 随手拍/有奖举报: the public pages, no login (issue #15 point 1)
     web_reports.router,  # 群众举报: the staff console (issue #15 point 1)
+    web_rewards.router,  # 举报奖励 (issue #15 point 2)
     web_users.router,
     web_orgs.router,
     web_audit.router,
@@ -247,6 +255,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     risk_warmup,
     risk_timers,
     emergency_warnings_delivery,  # deliveries of warnings a stopped process left queued go out
+    rewards_timers,  # 举报奖励: the 20-day notice and 60-day claim timers
     sheet_reader,  # stops the workers that parse uploaded workbooks, if an import started them
     public_reports_retention,  # reporters' personal information erased when its retention ends (PIPL art. 19, 47)
 )
@@ -303,7 +312,7 @@ def route_tree() -> tuple[BaseRoute, ...]:
     include_by_prefix(api, (*API_ROUTERS, *KNOWLEDGE_ROUTERS, *EMERGENCY_PLAN_ROUTERS, *EMERGENCY_REPORT_ROUTERS,
                             *EMERGENCY_COMMAND_ROUTERS, *EMERGENCY_DISPATCH_ROUTERS, *EMERGENCY_WARNING_ROUTERS,
                             *EVALUATION_WORKFLOW_ROUTERS, *EVALUATION_INDICATOR_ROUTERS, *EVALUATION_ROUTERS,
-                            *PUBLIC_ROUTERS, *PUBLIC_REPORT_ROUTERS),
+                            *PUBLIC_ROUTERS, *PUBLIC_REPORT_ROUTERS, *PUBLIC_REWARD_ROUTERS),
                       under=API_PREFIX)
     tree = APIRouter()
     tree.add_api_route("/metrics", metrics_page, include_in_schema=False)

@@ -19,6 +19,7 @@ from citysafe.commands import (
     incident,
     knowledge,
     public,
+    reward,
     risk,
     roads,
     simulate,
@@ -46,6 +47,7 @@ COMMAND_MODULES: tuple[tuple[typer.Typer, str], ...] = (  # (the group's app, gr
     (aid.app, "aid"),
     (knowledge.app, "knowledge"),
     (public.app, "public"),  # Open311 keys (issue #15 point 1)
+    (reward.app, "reward"),  # 举报奖励 (issue #15 point 2)
 )
 for _group_app, _group in COMMAND_MODULES:
     app.add_typer(_group_app, name=_group)

@@ -60,6 +60,7 @@ from citysafe.public.open311 import models as public_open311_models
 from citysafe.public.participation import models as participation_models
 from citysafe.public.reports import handlers as public_reports_handlers
 from citysafe.public.reports import models as public_reports_models
+from citysafe.public.rewards import models as rewards_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
 from citysafe.risk import handlers as risk_handlers
@@ -102,6 +103,7 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     participation_models,
     public_reports_models,
     public_open311_models,
+    rewards_models,
 )
 # Each domain's ``events.EVENTS``: the classes typed handlers get their events back as.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (

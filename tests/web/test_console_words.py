@@ -109,6 +109,31 @@ def _participation(session: Session) -> dict[str, int | str]:
             "group_id": _first(session, select(Activity.group_id).order_by(Activity.id))}
 
 
+def _public(session: Session) -> dict[str, int | str]:
+    """举报奖励 (issue #15 point 2): an approved reward case for the demo city's verified citizen report (an
+    anonymous report alone in its matter, so its reporter is the one rewarded), and 泰州's reward rule."""
+    from citysafe.auth.enums import ROLE_PERMISSIONS, Role
+    from citysafe.auth.schemas import Principal
+    from citysafe.core.clock import utcnow
+    from citysafe.public.reports.models import CitizenReport
+    from citysafe.public.rewards import rules_store
+    from citysafe.public.rewards import service as rewards
+    from citysafe.public.rewards.schemas import CaseCreate, DecisionIn
+
+    now = utcnow()
+    report = session.scalars(select(CitizenReport).where(CitizenReport.state == "verified").limit(1)).one()
+    office = {role: Principal(user_id=0, username=f"words-{role}", display_name="区安委办",
+                              role=Role.DISTRICT_OFFICE, region_code=report.region_code[:6],
+                              permissions=frozenset(ROLE_PERMISSIONS[Role.DISTRICT_OFFICE]))
+              for role in ("proposer", "approver")}
+    basis = CaseCreate(report_id=report.id, kind="violation", fine_yuan=50000, basis_note="行政处罚决定书〔2026〕8号")
+    case = rewards.propose(session, data=basis, principal=office["proposer"], now=now)
+    rewards.decide(session, case=case, approve=True, data=DecisionIn(), principal=office["approver"], now=now)
+    rule = rules_store.applicable(session, region_code="321202", kind="violation", now=now)
+    assert rule is not None
+    return {"case_id": case.id, "rule_id": rule.id}
+
+
 def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int | str]:
     """An id of the demo city for each path parameter of the console: the richest object of its kind."""
     escalated = select(HazardTicket.id).where(HazardTicket.escalation_step > 0).order_by(HazardTicket.id)
@@ -132,7 +157,8 @@ def path_ids(session: Session, ctx: AppContext | None = None) -> dict[str, int |
             "doc_id": _first(session, select(KnowledgeDocument.id)
                              .where(KnowledgeDocument.title == "中华人民共和国安全生产法")),
             **(_emergency(session) if ctx is not None else {}), **(_evaluation(session) if ctx is not None else {}),
-            **(_participation(session) if ctx is not None else {})}
+            **(_participation(session) if ctx is not None else {}),
+            **(_public(session) if ctx is not None else {})}
 
 
 def page_urls(app: Any, ids: dict[str, int | str]) -> list[str]:

@@ -70,15 +70,22 @@ class Permission(StrEnum):
     WRITE_KNOWLEDGE = "knowledge:write"  # import laws and documents, enter accident cases (every user reads them)
     HANDLE_REPORTS = "reports:handle"  # citizen reports: claim, verify, reject, turn into a ticket or an incident
     READ_REPORTER_IDENTITY = "reports:identity"  # who reported (the rewards' handlers; every view audited)
+    # 举报奖励 (issue #15 point 2): propose, notify, record claims and payments. The roles holding it also hold
+    # reports:identity (the offices): whoever pays a reward checks who is paid.
+    HANDLE_REWARDS = "rewards:handle"
+    APPROVE_REWARDS = "rewards:approve"  # approve or reject a proposed reward (never one's own proposal)
+    MANAGE_REWARD_RULES = "rewards:rules"  # edit the reward rules of one's jurisdiction (a new version each time)
 
 
 _ALL = frozenset(Permission)
-_OFFICE = _ALL - {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA}
+_OFFICE = _ALL - {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA, Permission.MANAGE_REWARD_RULES}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL,
-    Role.PROVINCE_OFFICE: _OFFICE | {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA},
-    Role.CITY_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
+    Role.PROVINCE_OFFICE: _OFFICE | {Permission.MANAGE_USERS, Permission.MANAGE_CRITERIA,
+                                     Permission.MANAGE_REWARD_RULES},
+    # a city sets its own 举报奖励办法 (泰州's schedule overrides the national rule inside 泰州)
+    Role.CITY_OFFICE: _OFFICE | {Permission.MANAGE_USERS, Permission.MANAGE_REWARD_RULES},
     Role.DISTRICT_OFFICE: _OFFICE | {Permission.MANAGE_USERS},
     Role.DEPARTMENT: frozenset({
         Permission.READ_ORGANIZATIONS, Permission.WRITE_ORGANIZATIONS, Permission.WRITE_RISK,
@@ -131,6 +138,9 @@ PERMISSION_NAMES_ZH: dict[Permission, str] = {
     Permission.WRITE_KNOWLEDGE: "导入法规和文档、录入事故案例",
     Permission.HANDLE_REPORTS: "核实群众举报（认领、核实、不予采纳、转为隐患或突发事件）",
     Permission.READ_REPORTER_IDENTITY: "查看举报人身份以办理举报奖励（每次查看均记入操作日志）",
+    Permission.HANDLE_REWARDS: "办理举报奖励（拟定奖励、发送领奖通知、登记领取和发放）",
+    Permission.APPROVE_REWARDS: "审批举报奖励（不得审批本人拟定的奖励）",
+    Permission.MANAGE_REWARD_RULES: "维护本辖区举报奖励标准（每次修改形成新版本）",
 }
 
 # Who each role is, for the role reference: whom it serves and how far it reaches.

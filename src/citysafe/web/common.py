@@ -93,6 +93,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/participation/events", N_("宣传与社会参与"), "Publicity and participation",
             frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/knowledge", N_("知识库"), "Knowledge"),  # laws, standards and accident cases: everyone reads them
+    NavItem("/rewards", N_("举报奖励"), "Reporting rewards", frozenset({_P.HANDLE_REWARDS, _P.MANAGE_REWARD_RULES})),
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),
 )

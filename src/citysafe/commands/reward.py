@@ -1,0 +1,66 @@
+"""`citysafe reward …`: the reward of a report (举报奖励) under the national rule or a local schedule.
+
+``compute`` prints one JSON object with ``yuan`` and the rule applied; bad input exits 2 with one line on stderr.
+It reads the rules shipped with the package (``public/rewards/data``), not the database: the same answer on any
+machine, for checking a figure before a case is opened.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from citysafe.commands.support import emit, fail
+
+app = typer.Typer(help="举报奖励：按国家或地方奖励办法计算奖励金额", no_args_is_help=True)
+
+# Which inputs each basis takes: an option meant for another kind is refused rather than silently ignored.
+_INPUTS = {"fine_pct": {"--fine-yuan"}, "per_death": {"--grade", "--deaths"}, "range": {"--amount-yuan"}}
+
+
+def _whole(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        fail(f"{option} must be a whole number; got {value!r}")
+
+
+@app.command("compute")
+def compute_command(
+    kind: Annotated[str | None, typer.Option("--kind", help="violation, concealed_accident "
+                                             "(or a local schedule's illegal_act, hazard)")] = None,
+    fine_yuan: Annotated[str | None, typer.Option("--fine-yuan", help="行政处罚金额（元）")] = None,
+    grade: Annotated[str | None, typer.Option("--grade", help="事故等级: general, large, major, extraordinary "
+                                              "(一般, 较大, 重大, 特别重大)")] = None,
+    deaths: Annotated[str | None, typer.Option("--deaths", help="查实瞒报、谎报的死亡人数")] = None,
+    amount_yuan: Annotated[str | None, typer.Option("--amount-yuan", help="range schedules: the amount decided")
+                           ] = None,
+    rules: Annotated[str, typer.Option("--rules", help="national-2018 (default) or a local schedule: taizhou-2020")
+                     ] = "national-2018",
+) -> None:
+    """The reward → {"yuan", "kind", "rule": {"name", "title", "document", "jurisdiction"}, "formula", …}."""
+    from citysafe.public.rewards.calc.reward import KIND_NAMES_ZH, RewardInputError, as_number, compute, shipped_rule
+
+    if not kind:
+        fail("give --kind violation or --kind concealed_accident")
+    try:
+        rule = shipped_rule(rules)
+        schedule = rule.schedules.get(kind)
+        if schedule is not None:
+            given = {name for name, value in (("--fine-yuan", fine_yuan), ("--grade", grade), ("--deaths", deaths),
+                                              ("--amount-yuan", amount_yuan)) if value is not None}
+            extra = sorted(given - _INPUTS[schedule.basis])
+            if extra:
+                fail(f"{', '.join(extra)} does not apply to --kind {kind}")
+        reward = compute(rule, kind, fine_yuan=fine_yuan, grade=grade, deaths=_whole(deaths, "--deaths"),
+                         amount_yuan=amount_yuan)
+    except RewardInputError as exc:
+        fail(str(exc).replace("fine_yuan", "--fine-yuan").replace("amount_yuan", "--amount-yuan"))
+    emit({"yuan": as_number(reward.yuan), "kind": kind, "kind_name": KIND_NAMES_ZH.get(kind, kind),
+          "rule": {"name": rule.name, "title": rule.title, "document": rule.document,
+                   "jurisdiction": rule.jurisdiction or None, "schedule": reward.label, "source": reward.source},
+          "computed_yuan": as_number(reward.computed_yuan), "limited_by": reward.limited_by,
+          "formula": reward.formula_zh})
