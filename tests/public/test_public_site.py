@@ -112,6 +112,8 @@ def test_shelters_nearest_first_without_a_person(client: TestClient, make_user: 
     assert "张管理员" not in page.text and "13900000000" not in page.text
     bad = client.get("/api/v1/public/shelters.json", params={"lon": 200, "lat": 32})
     assert bad.status_code == 422 and "lon" in json.dumps(bad.json())
+    nowhere = client.get("/api/v1/public/shelters.json", params={"region": "000000"})  # found by the fuzz run
+    assert nowhere.status_code == 422 and [e["field"] for e in nowhere.json()["errors"]] == ["region"]
 
 
 def test_the_pages_answer_without_a_login_and_may_be_cached(client: TestClient) -> None:

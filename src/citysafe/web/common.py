@@ -92,7 +92,9 @@ NAVIGATION: tuple[NavItem, ...] = (
             frozenset({_P.WRITE_ORGANIZATIONS})),
     NavItem("/participation/events", N_("宣传与社会参与"), "Publicity and participation",
             frozenset({_P.WRITE_ORGANIZATIONS})),
-    NavItem("/knowledge", N_("知识库"), "Knowledge"),  # laws, standards and accident cases: everyone reads them
+    # Laws, standards and cases: every console role reads them (a field role keeps its three tasks).
+    NavItem("/knowledge", N_("知识库"), "Knowledge",
+            frozenset({_P.READ_ORGANIZATIONS, _P.OPERATE_ALARMS, _P.READ_EMERGENCY, _P.WRITE_KNOWLEDGE})),
     NavItem("/rewards", N_("举报奖励"), "Reporting rewards", frozenset({_P.HANDLE_REWARDS, _P.MANAGE_REWARD_RULES})),
     NavItem("/audit", N_("操作日志"), "Audit", frozenset({_P.READ_AUDIT})),
     NavItem("/users", N_("用户管理"), "Users", frozenset({_P.MANAGE_USERS})),

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from citysafe.core.config import Settings
@@ -86,7 +87,11 @@ def active_warnings(session: Session, *, now: datetime) -> list[PublicWarning]:
 def shelters_near(session: Session, *, lon: float | None, lat: float | None, region_code: str | None,
                   limit: int = NEAREST_SHELTERS) -> list[PublicShelter]:
     """The shelters nearest to a point (open ones first at equal distance), else those of a region by name."""
-    rows, _ = shelters.list_shelters(session, filters=ShelterFilter(region=region_code), params=None)
+    try:
+        filters = ShelterFilter(region=region_code)
+    except ValidationError as exc:  # a code that names no division (000000): the caller's mistake, said as such
+        raise field_error("region", "not a valid division code", "不是有效的行政区划代码") from exc
+    rows, _ = shelters.list_shelters(session, filters=filters, params=None)
     reads = shelters.shelter_reads(session, rows)
     picked: list[tuple[float, Any]] = []
     for row, read in zip(rows, reads, strict=True):
