@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.alarms.models import Alarm, Forwarding
+from citysafe.firewatch.gateway.service import GATEWAY_EXTRA
+from citysafe.firewatch.ingest.mqtt import SUBSCRIBER_EXTRA
 
-GATEWAY_EXTRA = "gb26875_gateway"
 #: Gateway counters exposed as ``citysafe_gb26875_<name>_total`` (GatewayStats' fields of the same name).
 GATEWAY_COUNTERS = {
     "accepted": "Connections accepted", "frames": "Valid frames read", "acked": "Frames ACKed after commit",
@@ -110,7 +111,7 @@ def health(ctx: AppContext) -> dict[str, dict[str, Any]]:
             parts["writer"] = {"ok": True, "state": "in-process"}
     elif ctx.settings.gb26875_port is not None:
         parts["gateway"] = {"ok": False, "state": "not running"}
-    subscriber: Any = ctx.extras.get("firewatch.mqtt")
+    subscriber: Any = ctx.extras.get(SUBSCRIBER_EXTRA)
     if subscriber is not None:
         parts["mqtt"] = {"ok": subscriber.ready.is_set(), "topics": list(subscriber.topics)}
     return parts

@@ -19,7 +19,10 @@ from citysafe.firewatch.gateway.sinks import DatabaseSink, FrameSink, JetStreamS
 from citysafe.firewatch.ingest.worker import StreamNames
 from citysafe.firewatch.live.hub import broadcaster
 
-__all__ = ["config_from_settings", "running", "sink_for"]
+__all__ = ["GATEWAY_EXTRA", "config_from_settings", "running", "sink_for"]
+
+#: Where the running gateway is kept on the application context (the downlink views and /metrics read it).
+GATEWAY_EXTRA = "gb26875_gateway"
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,12 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     gateway.observer = downlink
     await gateway.start()
     downlink.start()
-    ctx.extras["gb26875_gateway"] = gateway
+    ctx.extras[GATEWAY_EXTRA] = gateway
     ctx.extras["gb26875_downlink"] = downlink
     try:
         yield
     finally:
-        ctx.extras.pop("gb26875_gateway", None)
+        ctx.extras.pop(GATEWAY_EXTRA, None)
         ctx.extras.pop("gb26875_downlink", None)
         await downlink.stop()
         await gateway.stop()

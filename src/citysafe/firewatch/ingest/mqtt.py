@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 # "poison" would lose them all.
 DATABASE_TROUBLE = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 MAX_BATCH = 500
+#: Where the running subscriber is kept on the application context (the health endpoint reads it).
+SUBSCRIBER_EXTRA = "firewatch.mqtt"
 EXCERPT = 300  # characters of a set-aside payload in the log
 Item = ReceivedMessage | ReceivedFrame
 
@@ -256,7 +258,7 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
     topics = [t.strip() for t in ctx.settings.firewatch_mqtt_topics.split(",") if t.strip()]
     subscriber = Subscriber(ctx, CONFIG.get(ctx), topics,
                             ctx.settings.resolved_mqtt_client_id())
-    ctx.extras["firewatch.mqtt"] = subscriber
+    ctx.extras[SUBSCRIBER_EXTRA] = subscriber
     task = asyncio.create_task(subscriber.run())
     try:
         yield
@@ -264,4 +266,4 @@ async def running(app: FastAPI, ctx: AppContext) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        ctx.extras.pop("firewatch.mqtt", None)
+        ctx.extras.pop(SUBSCRIBER_EXTRA, None)
