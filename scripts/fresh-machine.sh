@@ -28,6 +28,12 @@ mounts() {
     mountpoint -q "$ROOT/$fs" || mount --rbind "/$fs" "$ROOT/$fs"
   done
   cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  # The network's own trust: where egress goes through a TLS-inspecting proxy, its CA is what the host trusts
+  # too (a site fact, not a project one); nothing else of the host's set-up (pip indexes, wheels) goes in.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates >/dev/null
+  fi
 }
 unmount() { for fs in dev/pts dev sys proc; do umount -R "$ROOT/$fs" 2>/dev/null || true; done; }
 trap unmount EXIT
