@@ -72,6 +72,10 @@ def test_team_status_moves_along_the_machine_with_history(client: TestClient, ci
     assert bad.status_code == 409 and "待命" in bad.json()["detail_zh"]
     no_incident = client.post(f"{R}/teams/{tid}/status", headers=city, json={"status": "dispatched"})
     assert no_incident.status_code == 422 and error_fields(no_incident) == ["incident_id"]
+    # An unknown incident on a move that clears the team's job (a fuzzed 500 once: the history row kept the id).
+    unknown = client.post(f"{R}/teams/{tid}/status", headers=city, json={"status": "out_of_service",
+                                                                        "incident_id": 999999})
+    assert unknown.status_code == 422 and error_fields(unknown) == ["incident_id"]
     for status in ("out_of_service", "available"):
         assert client.post(f"{R}/teams/{tid}/status", headers=city, json={"status": status}).status_code == 200
     history = client.get(f"{R}/teams/{tid}/history", headers=city).json()

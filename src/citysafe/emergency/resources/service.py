@@ -137,11 +137,14 @@ def set_team_status(session: Session, *, team_id: int, status: TeamStatus | str,
     if target == TeamStatus.DISPATCHED and incident_id is None:
         raise field_error("incident_id", "dispatching names the incident", "出动须指明事件")
     job = incident_id if incident_id is not None else team.incident_id
+    change = TeamStatusChange(team_id=team.id, region_code=team.region_code, from_status=current.value,
+                              to_status=target.value, incident_id=job, actor=actor[:100], note=note, at=now)
+    # The history row keeps a named incident even on a move that clears the team's own (back to available), so
+    # the name is checked there: checking only the team let an unknown id through to the flush (a fuzzed 500).
+    require_references(session, change, "incident_id")
     team.incident_id = job if target in ON_A_JOB else None
-    require_references(session, team, "incident_id")
     team.status, team.status_since, team.updated_at = target.value, now, now
-    session.add(TeamStatusChange(team_id=team.id, region_code=team.region_code, from_status=current.value,
-                                 to_status=target.value, incident_id=job, actor=actor[:100], note=note, at=now))
+    session.add(change)
     session.flush()
     return team
 
