@@ -52,11 +52,17 @@ install() { in_root "cd /root/citysafe && scripts/ensure-system.sh test && make 
 isolated() {
   # Its own network namespace: the loopback is brought up, nothing else; the host's PostgreSQL, Mosquitto and
   # NATS on 127.0.0.1 are not there, so everything the tests reach was started by the project's own script.
-  unshare --net --fork bash -c "ip link set lo up && chroot '$ROOT' /usr/bin/env -i HOME=/root \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 bash -lc '$1'"
+  # Its own PID namespace too: the services it starts end with it, and nothing in it can signal the host's.
+  printf 'mount -t proc proc /proc\n%s\n' "$1" > "$ROOT/root/step.sh"
+  unshare --net --pid --mount --fork bash -c "ip link set lo up && chroot '$ROOT' /usr/bin/env -i HOME=/root \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 bash -l /root/step.sh"
 }
 
 services_and_tests() {
+  # Installed beside the host's own PostgreSQL, the package made its cluster on 5433 (pg_createcluster takes the
+  # next free port). A fresh machine has 5432 free: make the cluster again as the package would have there.
+  isolated 'if ! grep -qs "^port = 5432" /etc/postgresql/*/main/postgresql.conf; then v=$(ls /etc/postgresql); \
+    pg_dropcluster --stop $v main && pg_createcluster $v main >/dev/null; fi'
   isolated "cd /root/citysafe && scripts/ensure-services.sh && .venv/bin/pytest -q -p no:cacheprovider \
     ${SERVICE_TESTS[*]} && scripts/demo-answers.sh"
 }
