@@ -24,11 +24,15 @@ if [ -z "${CITYSAFE_TEST_POSTGRES_URL:-}" ] && ! psql -w -h 127.0.0.1 -U postgre
 fi
 if ! up 1883; then
   echo "starting Mosquitto"
+  # Debian's mosquitto.conf writes its pid to /run/mosquitto, which only systemd makes (RuntimeDirectory=):
+  # without systemd (a container, a chroot) the broker would stop at once.
+  [ -d /run/mosquitto ] || install -d -o mosquitto -g mosquitto /run/mosquitto 2>/dev/null || mkdir -p /run/mosquitto
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
   wait_for 1883 || exit 1
 fi
 if ! up 4222; then
   echo "starting NATS"
+  mkdir -p /var/lib/nats-server  # JetStream's store; the package makes no directory of its own
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
     -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server || true
   wait_for 4222 || exit 1
