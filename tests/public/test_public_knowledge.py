@@ -48,7 +48,8 @@ def _library(ctx: AppContext, tmp_path: Path) -> int:
         service.import_laws(session, folder=corpus_folder(tmp_path, SAFETY_LAW, FIRE_LAW), actor="tests")
         case = service.save_case(session, case_in=CASE, actor="kb-editor-zhang")
         tip = _docx("电动自行车不要在楼道、楼梯间停放和充电。", "充电时间不宜过长，人走断电。")
-        service.import_file(session, data=tip, file_name="电动自行车安全充电常识.docx", kind=DocumentKind.KNOWLEDGE, actor="tests")
+        service.import_file(session, data=tip, file_name="电动自行车安全充电常识.docx", kind=DocumentKind.KNOWLEDGE,
+                            actor="tests")
         for title, kind, audience in (("安全生产月广场咨询日", "publicity", "public"),
                                       ("企业主要负责人安全培训班", "training", "workers"),
                                       ("校园消防演练开放日", "publicity", "students")):

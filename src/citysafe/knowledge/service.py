@@ -33,7 +33,9 @@ from citysafe.knowledge.schemas import (
     SearchItem,
     SearchPage,
 )
-from citysafe.knowledge.search import Filters  # what search_page takes, for other domains (public knowledge pages)
+from citysafe.knowledge.search import (
+    Filters as Filters,  # what search_page takes, for other domains (public knowledge pages)
+)
 
 CORPUS = Path(__file__).parent / "corpus" / "laws"
 CORPUS_SOURCE = "LawRefBook/Laws 2f4c5c23716267af9dbebbbbd6cbbf732b101981（国家法律法规数据库）"
