@@ -95,11 +95,13 @@ def id_check_character(first17: str) -> str:
 
 
 def _born_on_a_real_day(digits: str) -> bool:
-    """第 6 条: characters 7‥14 are the date of birth, YYYYMMDD (a day from 1900 on)."""
+    """第 6 条: characters 7‥14 are the date of birth, YYYYMMDD, a day of the calendar (the standard's own example,
+    440524188001010014, was born in 1880: no earliest year is assumed)."""
     try:
-        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])).year >= 1900
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return False
+    return True
 
 
 class ReportRead(BaseModel):
