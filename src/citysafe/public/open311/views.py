@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from citysafe.auth.deps import Context, DbSession, client_address, commits_on_its_own
-from citysafe.core.bounds import RowId
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, NotFound, TooManyAttempts
@@ -118,10 +117,13 @@ def get_token(token: str, fmt: str, db: DbSession, ctx: Context) -> Response:
 
 @router.get(MEDIA_PATH, operation_id="open311_media", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def media(service_request_id: RowId, number: Annotated[int, Path(ge=1, le=100)], db: DbSession) -> Response:
+def media(service_request_id: str, number: str, db: DbSession) -> Response:
     """A photo of a service request, as ``media_url`` names it: served only once staff verified the report, as
-    stored (re-encoded at intake, with no location, time or camera left in it); no login, kept for a day."""
-    content, media_type = reports_service.public_photo(db, report_id=service_request_id, number=number)
+    stored (re-encoded at intake, with no location, time or camera left in it); no login, kept for a day. The
+    parts of the path are text, as in the other Open311 paths: anything but an id and a photo's number is 404."""
+    if not (_small_number(service_request_id, 18) and _small_number(number, 3)):
+        raise NotFound(detail="no such photo", detail_zh="没有这张照片")
+    content, media_type = reports_service.public_photo(db, report_id=int(service_request_id), number=int(number))
     return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400",
                                                              "X-Content-Type-Options": "nosniff"})
 
@@ -149,6 +151,10 @@ def post_request(fmt: str, request: Request, ctx: Context, form: Annotated[posti
         return _error(exc, shown)
     return Response(render.collection("service_requests", [posted.model_dump()], shown),
                     media_type=render.MEDIA_TYPES[shown])
+
+
+def _small_number(text: str, digits: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= digits
 
 
 def _post(ctx: AppContext, app: keys.KeyHolder, form: posting.PostForm, media: list[UploadFile],
