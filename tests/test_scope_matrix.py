@@ -47,6 +47,7 @@ UNSCOPED_PATH_PARAMS = {
     # Open311 GeoReport v2 (/open311/v2): a hazard category, and a citizen report's public fields (no login, by
     # design: the standard's anonymous reads; no reporter, no staff, the place displaced)
     "service_code", "service_request_id",
+    "token", "number",  # an Open311 token (HMAC-signed, tokens.py) and a verified report's public photo by its order
     "receipt",  # a citizen report's receipt: the public tracking page (no login; unguessable, check character)
 }
 REGION_PATHS = ("/api/v1/regions/",  # divisions and their boundaries are public reference data

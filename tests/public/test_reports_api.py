@@ -80,7 +80,7 @@ def test_a_guessed_sms_code_is_refused_and_the_code_dies_after_five_failures(cli
         assert session.scalar(select(func.count()).select_from(ReporterVault)) == 0
     client.post("/api/v1/public/reports/codes", json={"phone": "13900000002"})
     ok = _post(client, {"phone": "13900000002", "code": last_code(box), "name": "王某",
-                        "id_number": "320102198001011234"})
+                        "id_number": "320102198001011238"})
     assert ok.status_code == 201, ok.text
 
 

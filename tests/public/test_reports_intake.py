@@ -153,7 +153,7 @@ def test_personal_information_is_kept_in_the_vault_not_the_report(ctx: AppContex
     box = with_sms(ctx)
     with unit_of_work(ctx.session_factory) as session:
         guards.send_code(session, phone="13800000001", purpose="report", now=NOW, minutes=10, per_hour=5)
-    report = submit(ctx, phone="13800000001", code=last_code(box), name="李举报", id_number="32010219800101123X")
+    report = submit(ctx, phone="13800000001", code=last_code(box), name="李举报", id_number="32010219800101122X")
     assert report.real_name and report.phone_verified and report.vault_id is not None
     with unit_of_work(ctx.session_factory) as session:
         row = session.get(ReporterVault, report.vault_id)

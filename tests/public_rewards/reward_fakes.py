@@ -40,7 +40,7 @@ class FakeReports:
         self.reports[report_id] = facts
         self.matter[report_id] = matter or f"m{report_id}"
         if real_name:
-            self.identities[report_id] = Identity(name=name, phone=phone, id_number="320102199001011234")
+            self.identities[report_id] = Identity(name=name, phone=phone, id_number="320102199001011232")
         return facts
 
     def get_report(self, session: Session, report_id: int) -> ReportFacts | None:

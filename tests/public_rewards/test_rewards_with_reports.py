@@ -33,7 +33,7 @@ def test_the_real_name_reporter_of_a_matter_is_rewarded_and_notified(client: Tes
     ctx.outbound = Outbound([box, LogAdapter()], sleep=lambda _: None)
     _report(client, 1)  # anonymous, first
     assert client.post("/api/v1/public/reports/codes", json={"phone": "13900000003"}).status_code == 202
-    _report(client, 2, name="王五", id_number="320102199001011234", phone="13900000003", code=last_code(box))
+    _report(client, 2, name="王五", id_number="320102199001011232", phone="13900000003", code=last_code(box))
     handler = make_user("district_office", "320102", username="handler", display_name="张三")
     approver = make_user("district_office", "320102", username="approver", display_name="李四")
     listed = client.get("/api/v1/reports", headers=handler).json()

@@ -1,17 +1,22 @@
 """`citysafe reward …`: the reward of a report (举报奖励) under the national rule or a local schedule.
 
 ``compute`` prints one JSON object with ``yuan`` and the rule applied; bad input exits 2 with one line on stderr.
-It reads the rules shipped with the package (``public/rewards/data``), not the database: the same answer on any
-machine, for checking a figure before a case is opened.
+Where a database is configured (``CITYSAFE_DATABASE_URL``, or the embedded one made by ``citysafe db upgrade``), the
+rule is its current version there — the schedule an office edited, or a local rule created in the console — as
+the platform would apply it to a case; otherwise, or while the database holds no rule of that name, the rule
+shipped with the package (``public/rewards/data``). ``rule.origin`` and ``rule.version`` say which was used.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from citysafe.commands.support import emit, fail
+from citysafe.commands.support import app_context, emit, fail
+
+if TYPE_CHECKING:
+    from citysafe.public.rewards.calc.reward import RuleDocument
 
 app = typer.Typer(help="举报奖励：按国家或地方奖励办法计算奖励金额", no_args_is_help=True)
 
@@ -28,6 +33,31 @@ def _whole(value: str | None, option: str) -> int | None:
         fail(f"{option} must be a whole number; got {value!r}")
 
 
+def _rule(name: str) -> tuple[RuleDocument, dict[str, Any]]:
+    """The rule ``name``: its current version in the configured database, else the shipped file."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from citysafe.core.config import get_settings
+    from citysafe.core.db import unit_of_work
+    from citysafe.public.rewards import rules_store
+    from citysafe.public.rewards.calc.reward import shipped_rule
+
+    settings = get_settings()
+    if settings.database_url or (settings.data_dir / "citysafe.db").exists():
+        ctx = app_context(settings)
+        try:
+            with unit_of_work(ctx.read_session_factory, actor="cli") as session:
+                row = next((r for r in rules_store.versions(session, name=name) if r.current), None)
+                if row is not None:
+                    return rules_store.document_of(row), {"origin": "database", "version": row.version}
+        except SQLAlchemyError as exc:  # a database not upgraded yet, or unreachable: say so, on stderr, and go on
+            typer.echo(f"warning: reward rules not read from the database ({type(exc).__name__}); "
+                       "using the shipped rules", err=True)
+        finally:
+            ctx.engine.dispose()
+    return shipped_rule(name), {"origin": "shipped", "version": None}
+
+
 @app.command("compute")
 def compute_command(
     kind: Annotated[str | None, typer.Option("--kind", help="violation, concealed_accident "
@@ -42,12 +72,12 @@ def compute_command(
                      ] = "national-2018",
 ) -> None:
     """The reward → {"yuan", "kind", "rule": {"name", "title", "document", "jurisdiction"}, "formula", …}."""
-    from citysafe.public.rewards.calc.reward import KIND_NAMES_ZH, RewardInputError, as_number, compute, shipped_rule
+    from citysafe.public.rewards.calc.reward import KIND_NAMES_ZH, RewardInputError, as_number, compute
 
     if not kind:
         fail("give --kind violation or --kind concealed_accident")
     try:
-        rule = shipped_rule(rules)
+        rule, origin = _rule(rules)
         schedule = rule.schedules.get(kind)
         if schedule is not None:
             given = {name for name, value in (("--fine-yuan", fine_yuan), ("--grade", grade), ("--deaths", deaths),
@@ -61,6 +91,7 @@ def compute_command(
         fail(str(exc).replace("fine_yuan", "--fine-yuan").replace("amount_yuan", "--amount-yuan"))
     emit({"yuan": as_number(reward.yuan), "kind": kind, "kind_name": KIND_NAMES_ZH.get(kind, kind),
           "rule": {"name": rule.name, "title": rule.title, "document": rule.document,
-                   "jurisdiction": rule.jurisdiction or None, "schedule": reward.label, "source": reward.source},
+                   "jurisdiction": rule.jurisdiction or None, "schedule": reward.label, "source": reward.source,
+                   **origin},
           "computed_yuan": as_number(reward.computed_yuan), "limited_by": reward.limited_by,
           "formula": reward.formula_zh})

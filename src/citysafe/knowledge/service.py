@@ -33,6 +33,9 @@ from citysafe.knowledge.schemas import (
     SearchItem,
     SearchPage,
 )
+from citysafe.knowledge.search import (
+    Filters as Filters,  # what search_page takes, for other domains (public knowledge pages)
+)
 
 CORPUS = Path(__file__).parent / "corpus" / "laws"
 CORPUS_SOURCE = "LawRefBook/Laws 2f4c5c23716267af9dbebbbbd6cbbf732b101981（国家法律法规数据库）"
@@ -256,7 +259,7 @@ def delete_document(session: Session, *, document: KnowledgeDocument) -> None:
 # --- search and citations ---------------------------------------------------------------------------
 
 
-def search_page(session: Session, *, query: str, filters: index.Filters, params: PageParams) -> SearchPage:
+def search_page(session: Session, *, query: str, filters: Filters, params: PageParams) -> SearchPage:
     query = " ".join((query or "").split())
     if not query:
         raise field_error("q", "type the words to search for", "请输入要检索的词语")

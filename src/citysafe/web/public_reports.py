@@ -19,7 +19,9 @@ from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.uploads import read_capped
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH
 from citysafe.public.reports import desk, receipts, rules
+from citysafe.public.reports import service as reports_service
 from citysafe.public.reports.schemas import PUBLIC_PATH, STATE_NAMES_ZH, State
+from citysafe.public.rewards import tracking as reward_tracking
 from citysafe.regions import service as regions_service
 from citysafe.web.common import render
 from citysafe.web.forms import back, flash, posted
@@ -109,8 +111,9 @@ def lookup(request: Request, ctx: Context, receipt: str = "") -> Response:
 
 @router.get(TRACK + "/{receipt}", response_class=HTMLResponse)
 def tracking(request: Request, ctx: Context, receipt: str) -> Response:
-    """Each step of the report and when, with the notes written for the reporter; no staff or reporter names;
-    the place displaced within the stated radius."""
+    """Each step of the report and when, with the notes written for the reporter, then its reward (decided,
+    notified with the claim deadline, paid); no staff or reporter names; the place displaced within the stated
+    radius."""
     try:
         view = desk.track(ctx, receipt=receipt[:40], client=client_address(request))
     except CitysafeError as exc:
@@ -122,8 +125,11 @@ def tracking(request: Request, ctx: Context, receipt: str) -> Response:
     path = [(stage, STATE_NAMES_ZH[stage], next((s for s in view.steps if s.stage == stage), None))
             for stage in PUBLIC_PATH]
     extra = [s for s in view.steps if s.stage not in PUBLIC_PATH]
+    with unit_of_work(ctx.read_session_factory, actor=desk.ACTOR) as session:
+        report_id = reports_service.by_receipt(session, receipt=view.receipt).id
+        reward = reward_tracking.progress(session, report_id=report_id)
     return render(request, "reports/public_track.html", None, local=format_local, view=view, path=path,
-                  extra=extra, reached=reached,
+                  extra=extra, reached=reached, reward=reward,
                   shown=receipts.display(view.receipt), new=request.query_params.get("new") == "1",
                   category_name=CATEGORY_NAMES_ZH.get(view.category, view.category),
                   ended=view.state in (State.REJECTED, State.DISMISSED, State.INCIDENT),

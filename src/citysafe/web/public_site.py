@@ -13,10 +13,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from citysafe.auth.deps import Context, DbSession
-from citysafe.public.site import service
+from citysafe.core.bounds import RowId
+from citysafe.core.errors import CitysafeError
+from citysafe.knowledge.service import EXAMPLE_QUERIES, MAX_QUERY
+from citysafe.public.site import library, service
 from citysafe.public.site.views import PUBLIC_CACHE
 from citysafe.web.common import render
-from citysafe.web.i18n import N_
+from citysafe.web.i18n import N_, translator
+from citysafe.web.messages import form_message
 
 router = APIRouter(include_in_schema=False)
 HOME = "/public"
@@ -83,3 +87,41 @@ def shelters(request: Request, db: DbSession, ctx: Context,
     picks = service.map_regions(db, root=ctx.settings.root_region)
     return _public(render(request, "public/shelters.html", None, shelters=found, near=near, regions=picks,
                           region=region or ""))
+
+
+KNOWLEDGE = HOME + "/knowledge"
+# The kinds a citizen may narrow a search to, in the order a citizen looks for them.
+KNOWLEDGE_KINDS = {"knowledge": N_("安全知识"), "case": N_("事故案例"), "law": N_("法律"),
+                   "regulation": N_("法规规章"), "standard": N_("标准规范")}
+
+
+@router.get(KNOWLEDGE, response_class=HTMLResponse)
+def knowledge(request: Request, db: DbSession, ctx: Context, q: str = "", kind: str = "", page: int = 1) -> Response:
+    """安全知识: the laws, cases and safety knowledge searched (highlighted words, the article that matched);
+    before a search, the latest safety knowledge and the publicity events open to everyone."""
+    query = " ".join(q[:MAX_QUERY * 2].split())  # longer than the limit still, so the search says why
+    result, error = None, ""
+    if query:
+        try:
+            result = library.search(db, query=query, kind=kind, page=page)
+        except CitysafeError as exc:
+            error = form_message(exc, {"q": N_("检索词")}, translator(request))
+    tips = [] if query else library.latest(db, kind="knowledge", size=8)
+    cases = [] if query else library.latest(db, kind="case", size=5)
+    notices = [] if query else library.notices(db, now=ctx.clock.now())
+    response = render(request, "public/knowledge.html", None, q=query, kind=kind if kind in KNOWLEDGE_KINDS else "",
+                      kinds=KNOWLEDGE_KINDS, result=result, error=error, tips=tips, cases=cases, notices=notices,
+                      examples=EXAMPLE_QUERIES)
+    if error:
+        response.status_code = 422
+    return _public(response)
+
+
+@router.get(KNOWLEDGE + "/documents/{doc_id}", response_class=HTMLResponse)
+def knowledge_document(request: Request, db: DbSession, doc_id: RowId) -> Response:
+    """A law with its chapters and articles (each with its anchor), a case, or a piece of safety knowledge."""
+    found = library.document(db, document_id=doc_id)
+    chapters: dict[str, list[object]] = {}
+    for article in found.articles:
+        chapters.setdefault(article.chapter, []).append(article)
+    return _public(render(request, "public/knowledge_document.html", None, d=found, chapters=chapters))

@@ -113,9 +113,13 @@ def holder(session: Session, *, key: str, now: datetime) -> KeyHolder:
     return KeyHolder(id=row.id, name=row.name, media_hosts=_hosts(row.media_hosts))
 
 
-def count(session: Session, *, key_id: int, now: datetime, report_id: int | None = None, refused: str = "") -> None:
-    """One POST made with the key: stored (``report_id``) or refused (the problem's slug)."""
-    session.add(Open311Post(key_id=key_id, at=now, report_id=report_id, refused=refused[:40]))
+def count(session: Session, *, key_id: int, now: datetime, report_id: int | None = None, refused: str = "") -> int:
+    """One POST made with the key: stored (``report_id``) or refused (the problem's slug). Returns the row's id
+    (the token of a stored POST names it: tokens.py)."""
+    post = Open311Post(key_id=key_id, at=now, report_id=report_id, refused=refused[:40])
+    session.add(post)
     row = session.get(Open311Key, key_id)
     if row is not None:
         row.posts, row.last_post_at = row.posts + 1, now
+    session.flush()
+    return post.id

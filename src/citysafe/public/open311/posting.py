@@ -53,11 +53,13 @@ class PostForm(BaseModel):
 
 
 class Posted(BaseModel):
-    """The answer to a POST: the id to follow it by, and a notice with the receipt number for the reporter."""
+    """The answer to a POST: the id to follow it by, and a notice with the receipt number for the reporter; the
+    ``token`` too, for clients that follow a token (``GET tokens/{token}``, tokens.py)."""
 
     service_request_id: str
     service_notice: str
     account_id: str | None = None
+    token: str | None = None
 
 
 def renamed(exc: CitysafeError) -> CitysafeError:

@@ -93,11 +93,13 @@ def _ids(text: str) -> list[int]:
     return [int(p) for p in parts][:MAX_RESULTS]
 
 
-def find(session: Session, *, query: Query, now: datetime) -> list[ServiceRequest]:
+def find(session: Session, *, query: Query, now: datetime, media_base: str = "") -> list[ServiceRequest]:
     """``GET requests``: by id (which overrides every other filter), else by service, status and the time they
-    were requested (the last 90 days unless said, a span of at most 90 days); newest first, at most 1000."""
+    were requested (the last 90 days unless said, a span of at most 90 days); newest first, at most 1000.
+    ``media_base``: where the public photos are served (``media_url`` is that, the id and the photo)."""
     if query.service_request_id:
-        return _shown(session, reports_service.public_reports(session, ids=_ids(query.service_request_id)))
+        return _shown(session, reports_service.public_reports(session, ids=_ids(query.service_request_id)),
+                      media_base)
     codes = _split(query.service_code)
     unknown = [c for c in codes if category_of(c) is None]
     if unknown:
@@ -123,20 +125,25 @@ def find(session: Session, *, query: Query, now: datetime) -> list[ServiceReques
         states = sorted(CLOSED_STATES)
     listed = reports_service.public_reports(session, categories=codes, states=states, since=start,
                                             until=end + timedelta(microseconds=1), limit=MAX_RESULTS)
-    return _shown(session, listed)
+    return _shown(session, listed, media_base)
 
 
-def one(session: Session, *, request_id: str) -> ServiceRequest:
+def one(session: Session, *, request_id: str, media_base: str = "") -> ServiceRequest:
     """``GET requests/{id}``: 404 for an id that names no report."""
-    found = _shown(session, reports_service.public_reports(session, ids=_ids(request_id)[:1])) \
+    found = _shown(session, reports_service.public_reports(session, ids=_ids(request_id)[:1]), media_base) \
         if request_id.isascii() and request_id.isdigit() and len(request_id) <= 18 else []
     if not found:
         raise NotFound(detail=f"no service request {request_id}", detail_zh=f"没有编号为 {request_id} 的举报")
     return found[0]
 
 
-def _shown(session: Session, listed: Sequence[PublicListed]) -> list[ServiceRequest]:
+def media_url(media_base: str, request_id: int, number: int = 1) -> str:
+    return f"{media_base}/{request_id}/{number}.jpg"
+
+
+def _shown(session: Session, listed: Sequence[PublicListed], media_base: str = "") -> list[ServiceRequest]:
     tickets = hazards_service.ticket_progress(session, ticket_ids=[r.ticket_id for r in listed if r.ticket_id])
+    photos = reports_service.public_photo_counts(session, report_ids=[r.id for r in listed]) if media_base else {}
     names = regions_service.names(session, codes={r.region_code for r in listed})
     shown = []
     for report in listed:
@@ -162,5 +169,6 @@ def _shown(session: Session, listed: Sequence[PublicListed]) -> list[ServiceRequ
             service_notice=f"公开位置已在 {report.displacement_m} 米范围内随机偏移，并非确切地点",
             requested_datetime=iso(report.created_at), updated_datetime=iso(updated),
             expected_datetime=iso(ticket.deadline) if ticket is not None and ticket.deadline else None,
-            address=district, lat=report.public_lat, long=report.public_lon))
+            address=district, lat=report.public_lat, long=report.public_lon,
+            media_url=media_url(media_base, report.id) if photos.get(report.id) else None))
     return shown

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -74,7 +74,34 @@ class ReportIn(BaseModel):
         if value and not re.match(_ID_NUMBER, value):
             raise PydanticCustomError("id_number", "an identity card number has 18 characters",
                                       {"zh": "身份证号应为 18 位（最后一位可为 X）"})
+        if value and not _born_on_a_real_day(value[6:14]):
+            raise PydanticCustomError("id_number", "characters 7 to 14 of the number are not a date of birth",
+                                      {"zh": "身份证号第 7 至 14 位应为出生日期，请核对"})
+        if value and value[17] != id_check_character(value[:17]):
+            raise PydanticCustomError("id_number", "the last character does not check (GB 11643-1999); a digit "
+                                      "was probably mistyped", {"zh": "身份证号校验位不符，可能有数字输错，请核对"})
         return value
+
+
+# GB 11643-1999 公民身份号码 第 7 条: the check character is ISO 7064 MOD 11-2 over the first 17 digits, each weighted
+# by 2^(18-i) mod 11; the remainder 0‥10 names the character "1 0 X 9 8 7 6 5 4 3 2".
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_CHECK = "10X98765432"
+
+
+def id_check_character(first17: str) -> str:
+    """The check character of a citizen identity number's first 17 digits (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _born_on_a_real_day(digits: str) -> bool:
+    """第 6 条: characters 7‥14 are the date of birth, YYYYMMDD, a day of the calendar (the standard's own example,
+    440524188001010014, was born in 1880: no earliest year is assumed)."""
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return True
 
 
 class ReportRead(BaseModel):

@@ -9,6 +9,8 @@ Stable for the rewards domain (issue #15 point 2):
   each call writes an audit entry;
 - ``report_for_ticket(session, ticket_id=…)`` → the report a hazard ticket was made from, if any;
 - ``notify_reporter(session, report_id=…, text=…)`` → sends an SMS to the reporter's phone (never shown).
+
+For Open311: ``public_photo_counts`` and ``public_photo`` — a verified report's photos as stored (metadata-free).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from citysafe.core.errors import NotFound, field_error
 from citysafe.core.outbound import Message
 from citysafe.public.reports import guards, intake, receipts, rules, staff, vault
 from citysafe.public.reports.models import CitizenReport, ReportStep
+from citysafe.public.reports.public_photos import public_photo, public_photo_counts
 from citysafe.public.reports.schemas import (
     STATE_NAMES_ZH,
     GroupMember,
@@ -36,9 +39,9 @@ from citysafe.public.reports.schemas import (
     ReportRead,
 )
 
-__all__ = ["ReportIn", "by_receipt", "claim", "erase_identity", "get_report", "notify_reporter", "public_report",
-           "public_reports", "reject", "report_for_ticket", "report_group", "reporter_identity", "submit",
-           "to_incident", "to_ticket", "verify"]
+__all__ = ["ReportIn", "by_receipt", "claim", "erase_identity", "get_report", "notify_reporter", "public_photo",
+           "public_photo_counts", "public_report", "public_reports", "reject", "report_for_ticket", "report_group",
+           "reporter_identity", "submit", "to_incident", "to_ticket", "verify"]
 
 # A report as the public counter stores it (public/reports/desk.py holds the limits and counts refusals), and the
 # staff's steps on it (public/reports/staff.py), for the console and the demo city.
