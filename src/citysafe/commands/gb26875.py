@@ -65,11 +65,16 @@ def decode(
 def worker(
     partition: Annotated[list[int] | None, typer.Option(
         "--partition", help="partition to consume (repeatable); default all of CITYSAFE_GB26875_PARTITIONS")] = None,
+    partitions: Annotated[str | None, typer.Option(
+        "--partitions", metavar="FIRST-LAST", help="a range of partitions, e.g. 0-3 (systemd's instance name)")] = None,
     batch: Annotated[int, typer.Option(help="frames per transaction at most")] = 1000,
 ) -> None:
-    """Ingest the raw frames gateways publish to NATS JetStream (CITYSAFE_NATS_URL) into the database."""
+    """Ingest the raw frames gateways publish to NATS JetStream (CITYSAFE_NATS_URL) into the database.
+
+    One worker per partition: each partition's frames (its devices' order) go through one process."""
     import asyncio
     import logging
+    import os
     import signal
 
     from citysafe.core import heap
@@ -82,7 +87,10 @@ def worker(
     if not settings.nats_url:
         fail("set CITYSAFE_NATS_URL (e.g. nats://127.0.0.1:4222): the worker consumes what gateways publish there")
     count = settings.gb26875_partitions
-    chosen = partition or list(range(count))
+    chosen = list(partition or [])
+    if partitions is not None:
+        chosen += _partition_range(partitions)
+    chosen = sorted(set(chosen)) or list(range(count))
     if bad := [p for p in chosen if not 0 <= p < count]:
         fail(f"partition {bad[0]} is outside 0..{count - 1}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -98,7 +106,7 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
-        detach = relay_events(ctx.bus, events, loop)
+        detach = relay_events(ctx.bus, events, loop, origin=f"{settings.instance or 'worker'}-{os.getpid()}")
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
         heap.settle()  # a long-running ingest process (core/heap.py)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
@@ -111,6 +119,17 @@ def worker(
             await events.drain()
 
     asyncio.run(main())
+
+
+def _partition_range(text: str) -> list[int]:
+    first, dash, last = text.partition("-")
+    try:
+        low, high = int(first), int(last) if dash else int(first)
+    except ValueError:
+        fail(f"--partitions {text!r}: expected FIRST-LAST, e.g. 0-3")
+    if high < low:
+        fail(f"--partitions {text!r}: {high} is below {low}")
+    return list(range(low, high + 1))
 
 
 @app.command("ingest-writer", hidden=True)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
     hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""
+    # This process's name in a multi-process deployment (deploy/systemd sets web-8001, worker-0-3, …): said by
+    # the health endpoint and the live stream's hello, so an operator (and the deployment test) knows which
+    # process behind the proxy answered.
+    instance: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.@:-]*$")
     # Set by `serve` and `demo` (not by tests, which start many apps in one process): freeze the heap
     # startup loaded and collect less often (core/heap.py).
     settle_heap: bool = False

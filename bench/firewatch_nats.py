@@ -1,0 +1,159 @@
+"""`bench/firewatch.py --mode nats --workers N`: the multi-process path of docs/deploy.md, end to end.
+
+A fresh PostgreSQL database and a JetStream stream of this run's own; a gateway process (`citysafe gb26875
+gateway`, or `citysafe serve --gb26875-port` where this tree has no such command) publishing to the stream
+and ACKing after its ack; N `citysafe gb26875 worker` processes sharing the partitions. The same closed-loop
+devices as the embedded benchmark (bench/firewatch.py: one frame in flight per device) for ``--duration`` s:
+
+- ``gateway_acked_frames_per_s``: ACKs the devices got (each means: in the stream);
+- ``committed_frames_per_s``: raw frames committed to PostgreSQL by the workers over the same window
+  (rows counted at its start and end): the end-to-end rate, gateway → JetStream → workers → commit;
+- ``drained_after_s``: how long after the devices stopped the workers took to commit the rest;
+- baseline, in the same run: ``bare_jetstream_publish_per_s``, this process publishing the same frames with
+  the gateway's headers (message id for de-duplication) to a stream of the same configuration, pipelined
+  1,000 at a time, acks awaited: what the stream itself takes, with no gateway and no worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+from citysafe.firewatch.ingest.worker import MSG_ID_HEADER, PEER_HEADER, RECEIVED_HEADER, StreamNames, ensure_stream
+from harness import free_port
+
+NATS_URL = os.environ.get("CITYSAFE_BENCH_NATS_URL", "nats://127.0.0.1:4222")
+POSTGRES_ADMIN_URL = os.environ.get("CITYSAFE_BENCH_POSTGRES_URL",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def split(partitions: int, workers: int) -> list[str]:
+    """``--partitions`` ranges for ``workers`` workers: 8 over 2 → 0-3, 4-7."""
+    bounds = [round(i * partitions / workers) for i in range(workers + 1)]
+    return [f"{bounds[i]}-{bounds[i + 1] - 1}" for i in range(workers) if bounds[i + 1] > bounds[i]]
+
+
+async def bare_publish_rate(template: bytes, seconds: float, names: StreamNames, partitions: int) -> dict[str, Any]:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        js = nc.jetstream(publish_async_max_pending=20_000)
+        await ensure_stream(js, names)
+        now = time.perf_counter()
+        deadline, sent, serial = now + seconds, 0, 0
+        while time.perf_counter() < deadline:
+            futures = []
+            for _ in range(1000):
+                serial += 1
+                headers = {MSG_ID_HEADER: f"bare-{serial}", PEER_HEADER: "127.0.0.1:1",
+                           RECEIVED_HEADER: "2026-03-01T02:00:00+00:00"}
+                futures.append(await js.publish_async(names.subject(serial % partitions), template, headers=headers))
+            await asyncio.gather(*futures)
+            sent += len(futures)
+        elapsed = time.perf_counter() - now
+        await js.delete_stream(names.stream)
+    finally:
+        await nc.close()
+    return {"bare_jetstream_publish_per_s": round(sent / elapsed), "messages": sent}
+
+
+def raw_frames(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM fw_raw_frame")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: Any, stop: Any,
+                     template: bytes) -> dict[str, Any]:
+    name = f"citysafe_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    stream = f"BENCH_GB26875_{uuid.uuid4().hex[:8]}"
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    env = {**os.environ, "CITYSAFE_DATABASE_URL": url, "CITYSAFE_DATA_DIR": str(data_dir),
+           "CITYSAFE_NATS_URL": NATS_URL,
+           "CITYSAFE_GB26875_NATS_STREAM": stream, "CITYSAFE_GB26875_PARTITIONS": str(args.partitions),
+           "CITYSAFE_SECRET_KEY": "bench-secret-" + "x" * 24}
+    procs: list[subprocess.Popen[bytes]] = []
+    result: dict[str, Any] = {"mode": "nats", "workers": args.workers, "partitions": args.partitions}
+    try:
+        for step in (["db", "upgrade"], ["regions", "load-jiangsu"]):
+            subprocess.run([citysafe, *step], env=env, check=True, capture_output=True)
+        gw_port = free_port()
+        has_gateway = subprocess.run([citysafe, "gb26875", "gateway", "--help"], capture_output=True,
+                                     check=False).returncode == 0
+        gateway = ([citysafe, "gb26875", "gateway", "--port", str(gw_port), "--processes", str(args.gateways)]
+                   if has_gateway else [citysafe, "serve", "--port", str(free_port()), "--gb26875-port", str(gw_port)])
+        result["gateway"] = " ".join(gateway[1:3]) + ("" if has_gateway else " (no gateway command in this tree)")
+        with open(data_dir / "processes.log", "wb") as log:
+            procs.append(subprocess.Popen(gateway, env=env, stdout=log, stderr=log))
+            for partitions in split(args.partitions, args.workers):
+                procs.append(subprocess.Popen([citysafe, "gb26875", "worker", "--partitions", partitions],
+                                              env=env, stdout=log, stderr=log))
+        wait_for_port(gw_port, procs[0])
+        await asyncio.sleep(2.0)  # the workers bind their consumers
+
+        async def sample() -> tuple[int, int]:
+            await asyncio.sleep(2.0)  # throughput()'s warm-up
+            first = await asyncio.to_thread(raw_frames, url)
+            await asyncio.sleep(args.duration)
+            return first, await asyncio.to_thread(raw_frames, url)
+
+        counting = asyncio.create_task(sample())
+        measured = await throughput(gw_port, args.devices, args.duration, seed=4)
+        first, last = await counting
+        acked_total = await asyncio.to_thread(raw_frames, url)
+        stopped = time.perf_counter()
+        # Everything ACKed is committed eventually: wait for the count to stop growing.
+        previous = -1
+        while acked_total != previous and time.perf_counter() - stopped < 120:
+            previous = acked_total
+            await asyncio.sleep(1.0)
+            acked_total = await asyncio.to_thread(raw_frames, url)
+        result["end_to_end"] = {
+            "gateway_acked_frames_per_s": measured["acked_frames_per_s"],
+            "ack_latency_ms": measured["ack_latency_ms"],
+            "committed_frames_per_s": round((last - first) / args.duration),
+            "drained_after_s": round(time.perf_counter() - stopped - 1.0, 1),
+            "frames_committed": acked_total,
+        }
+    finally:
+        for proc in procs:
+            stop(proc)
+        admin_drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        with admin.connect() as conn:
+            conn.execute(text(admin_drop))
+        admin.dispose()
+        await _delete_stream(stream)
+    result["baseline"] = await bare_publish_rate(template, args.duration,
+                                                 StreamNames.of(f"BENCH_BARE_{uuid.uuid4().hex[:8]}"), args.partitions)
+    bare = result["baseline"]["bare_jetstream_publish_per_s"]
+    done = result["end_to_end"]["committed_frames_per_s"]
+    result["committed_share_of_bare_publish"] = round(done / bare, 3) if bare else None
+    return result
+
+
+async def _delete_stream(stream: str) -> None:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(stream)
+    except Exception:  # noqa: S110 - never created: nothing to clean
+        pass
+    finally:
+        await nc.close()
