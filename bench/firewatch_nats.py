@@ -66,6 +66,23 @@ async def bare_publish_rate(template: bytes, seconds: float, names: StreamNames,
     return {"bare_jetstream_publish_per_s": round(sent / elapsed), "messages": sent}
 
 
+def prepare(url: str) -> None:
+    """Schema and Jiangsu's divisions in this process (a `citysafe` command would import the package again)."""
+    from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
+    from citysafe.core.migrate import upgrade
+    from citysafe.regions import service as regions_service
+    from citysafe.registry import load_models
+
+    load_models()
+    engine = create_db_engine(url, pool_size=1)
+    try:
+        upgrade(engine)
+        with unit_of_work(make_session_factory(engine), actor="bench") as session:
+            regions_service.import_packaged_jiangsu(session)
+    finally:
+        engine.dispose()
+
+
 def raw_frames(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -91,8 +108,7 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
     procs: list[subprocess.Popen[bytes]] = []
     result: dict[str, Any] = {"mode": "nats", "workers": args.workers, "partitions": args.partitions}
     try:
-        for step in (["db", "upgrade"], ["regions", "load-jiangsu"]):
-            subprocess.run([citysafe, *step], env=env, check=True, capture_output=True)
+        await asyncio.to_thread(prepare, url)
         gw_port = free_port()
         has_gateway = subprocess.run([citysafe, "gb26875", "gateway", "--help"], capture_output=True,
                                      check=False).returncode == 0

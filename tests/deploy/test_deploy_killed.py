@@ -248,7 +248,7 @@ async def test_kill_9_of_a_worker_and_a_web_process_loses_and_doubles_nothing_ac
         for name, browser in on.items():
             await until(lambda b=browser, n=name: b.saw_both_workers(after=seen_before[n]),
                         what=f"fires of both workers on the stream first opened on {name} after the kills",
-                        timeout=WAIT)
+                        timeout=START)  # the new worker-a starts (imports) first
         before = acked()
         await until(lambda: acked() >= before + 100, what="100 more frames ACKed after the restart", timeout=WAIT)
     finally:
