@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import typer
 
@@ -160,3 +161,75 @@ def ingest_writer() -> None:
     finally:
         for stop in stops:
             stop()
+
+
+def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """uvloop where installed (as uvicorn runs the web process): its transports cost a gateway less CPU and
+    memory per connection than the stdlib's; else asyncio's own loop."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+#: Gateway processes one command starts at most: each is one event loop; more than a box has cores several
+#: times over buys nothing but memory.
+MAX_GATEWAY_PROCESSES = 64
+
+
+@app.command("gateway")
+def gateway(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port of the UITDs (0: a free one, printed)")] = 9000,
+    processes: Annotated[int, typer.Option(
+        help="gateway processes sharing the port (SO_REUSEPORT), each with its own open-file limit")] = 1,
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", help="GET /metrics on 127.0.0.1:PORT (process i of --processes on PORT+i)")] = None,
+) -> None:
+    """Accept GB/T 26875.3 UITD connections without the web API: publish to JetStream when CITYSAFE_NATS_URL
+    is set (ACK after the stream's ack), else commit through the database writer process. SIGTERM stops."""
+    import asyncio
+    import logging
+    import signal
+
+    from pydantic import ValidationError
+
+    from citysafe.commands.support import validation_problem
+    from citysafe.core.config import get_settings
+    from citysafe.firewatch.gateway.standalone import Fleet, run_process
+
+    if not 0 <= port <= 65535:
+        fail(f"--port {port} is outside 0..65535")
+    if not 1 <= processes <= MAX_GATEWAY_PROCESSES:
+        fail(f"--processes {processes} is outside 1..{MAX_GATEWAY_PROCESSES}")
+    if metrics_port is not None and not 1 <= metrics_port <= 65536 - processes:
+        fail(f"--metrics-port {metrics_port} is outside 1..{65536 - processes}")
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        fail(validation_problem(exc))
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s gb26875-gateway[%(process)d] %(name)s: %(message)s")
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        if processes == 1:
+            await run_process(settings, host=host, port=port, stop=stop, metrics_port=metrics_port,
+                              on_ready=lambda gw: typer.echo(f"listening on {host}:{gw.port}", err=True))
+            return 0
+        fleet = Fleet(host=host, port=port, processes=processes, metrics_port=metrics_port)
+        typer.echo(f"{processes} gateway processes listening on {host}:{fleet.port}", err=True)
+        return await fleet.run(stop)
+
+    try:
+        code = _run_loop(main())
+    except OSError as exc:  # the port is taken, the host is not ours, NATS is not there
+        fail(f"cannot run the gateway on {host}:{port}: {exc}")
+    if code:
+        raise typer.Exit(code)
