@@ -17,6 +17,7 @@ devices as the embedded benchmark (bench/firewatch.py: one frame in flight per d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -100,6 +101,7 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     stream = f"BENCH_GB26875_{uuid.uuid4().hex[:8]}"
+    names = StreamNames.of(stream)
     data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     env = {**os.environ, "CITYSAFE_DATABASE_URL": url, "CITYSAFE_DATA_DIR": str(data_dir),
            "CITYSAFE_NATS_URL": NATS_URL,
@@ -121,7 +123,7 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
                 procs.append(subprocess.Popen([citysafe, "gb26875", "worker", "--partitions", partitions],
                                               env=env, stdout=log, stderr=log))
         wait_for_port(gw_port, procs[0])
-        await asyncio.sleep(2.0)  # the workers bind their consumers
+        await workers_pulling(names, args.partitions, procs)
 
         async def sample() -> tuple[int, int]:
             await asyncio.sleep(2.0)  # throughput()'s warm-up
@@ -132,20 +134,19 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
         counting = asyncio.create_task(sample())
         measured = await throughput(gw_port, args.devices, args.duration, seed=4)
         first, last = await counting
-        acked_total = await asyncio.to_thread(raw_frames, url)
         stopped = time.perf_counter()
-        # Everything ACKed is committed eventually: wait for the count to stop growing.
-        previous = -1
-        while acked_total != previous and time.perf_counter() - stopped < 120:
-            previous = acked_total
-            await asyncio.sleep(1.0)
-            acked_total = await asyncio.to_thread(raw_frames, url)
+        in_stream = await stream_messages(names)  # every frame ACKed (the stream de-duplicates retransmissions)
+        committed = await asyncio.to_thread(raw_frames, url)
+        while committed < in_stream and time.perf_counter() - stopped < 300:
+            await asyncio.sleep(0.5)
+            committed = await asyncio.to_thread(raw_frames, url)
         result["end_to_end"] = {
             "gateway_acked_frames_per_s": measured["acked_frames_per_s"],
             "ack_latency_ms": measured["ack_latency_ms"],
             "committed_frames_per_s": round((last - first) / args.duration),
-            "drained_after_s": round(time.perf_counter() - stopped - 1.0, 1),
-            "frames_committed": acked_total,
+            "drained_after_s": round(time.perf_counter() - stopped, 1),
+            "frames_in_stream": in_stream,
+            "frames_committed": committed,
         }
     finally:
         for proc in procs:
@@ -161,6 +162,40 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
     done = result["end_to_end"]["committed_frames_per_s"]
     result["committed_share_of_bare_publish"] = round(done / bare, 3) if bare else None
     return result
+
+
+async def workers_pulling(names: StreamNames, partitions: int, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Until every partition's durable consumer has a worker pulling from it (starting takes seconds)."""
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        js = nc.jetstream()
+        deadline = time.perf_counter() + 300
+        pending = set(range(partitions))
+        while pending and time.perf_counter() < deadline:
+            if any(proc.poll() is not None for proc in procs):
+                raise SystemExit("a gateway or worker process exited; see its log")
+            for partition in sorted(pending):
+                with contextlib.suppress(Exception):  # not made yet
+                    info = await js.consumer_info(names.stream, f"{names.durable_prefix}-{partition:03d}")
+                    if info.num_waiting:
+                        pending.discard(partition)
+            await asyncio.sleep(0.5)
+        if pending:
+            raise SystemExit(f"no worker pulls partitions {sorted(pending)}")
+    finally:
+        await nc.close()
+
+
+async def stream_messages(names: StreamNames) -> int:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        return int((await nc.jetstream().stream_info(names.stream)).state.messages)
+    finally:
+        await nc.close()
 
 
 async def _delete_stream(stream: str) -> None:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import uuid
 from collections import defaultdict
@@ -47,7 +48,7 @@ PARTITIONS = 4
 WORKERS = {"worker-a": "0-1", "worker-b": "2-3"}  # names and the partitions each consumes
 DEVICES = 8  # two per partition
 BASE = 0x00DE_0000_0000
-PERIOD = 0.05  # s between a device's frames: ~160 frames/s in all, a busy district, light on a shared machine
+PERIOD = 0.1  # s between a device's frames: ~80 frames/s in all, light enough for a loaded shared machine
 FIRE_EVERY = 3  # every third frame a fire on a new point, so each raises its own alarm (AlarmRaised)
 WAIT = 40.0
 START = 300.0  # s for the processes to start: 12 CPU-s each; ~150 s elapsed when the shared machine's load was 15
@@ -167,6 +168,13 @@ async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Arrangement, FreshDa
         database.drop()
 
 
+def gateway_children(arrangement: Arrangement) -> list[int]:
+    """The gateway processes of `citysafe gb26875 gateway --processes 2` (children of its supervisor)."""
+    pid = arrangement.procs["gateway"].pid
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()] if children.exists() else []
+
+
 def stored_frames(url: str) -> dict[int, list[bytes]]:
     engine = create_engine(url)
     try:
@@ -242,6 +250,13 @@ async def test_kill_9_of_a_worker_and_a_web_process_loses_and_doubles_nothing_ac
         await until(lambda: len(reconnected.instances) >= 2 and reconnected.connected.is_set(),
                     what="the stream of the killed web process reconnected", timeout=WAIT)
         assert reconnected.instances[-1] != victim_web
+        # 3b. kill -9 one gateway process: its devices reconnect (SO_REUSEPORT: to the other, or to the one the
+        # gateway starts again) and retransmit what was not ACKed; the stream drops what it already had.
+        if gateway_children(arrangement):
+            os.kill(gateway_children(arrangement)[0], signal.SIGKILL)
+            before = acked()
+            await until(lambda: acked() >= before + 50, what="50 more frames ACKed after a gateway process died",
+                        timeout=WAIT)
         # 4. worker-a again: it resumes its partitions from the stream, and its fires reach both browsers.
         arrangement.start("worker-a", ["gb26875", "worker", "--partitions", WORKERS["worker-a"]])
         seen_before = {name: len(b.fires) for name, b in on.items()}
@@ -267,7 +282,9 @@ async def test_kill_9_of_a_worker_and_a_web_process_loses_and_doubles_nothing_ac
     def all_stored() -> bool:
         return sum(len(v) for v in stored_frames(database.url).values()) >= total
 
-    await until(all_stored, what=f"the {total} ACKed frames in the database", timeout=WAIT, interval=0.5)
+    # The workers catch up with the backlog worker-a's death left; what is missing after that is named below.
+    with contextlib.suppress(AssertionError):
+        await until(all_stored, what=f"the {total} ACKed frames in the database", timeout=START, interval=0.5)
     stored = stored_frames(database.url)
     for device in devices:
         address = device.uitd.address
