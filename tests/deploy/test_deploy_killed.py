@@ -3,7 +3,7 @@
 Two `citysafe serve` processes behind a real nginx running deploy/nginx/citysafe.conf, a gateway publishing to
 JetStream, two `citysafe gb26875 worker` processes (partitions 0-1 and 2-3), a fresh PostgreSQL database and a
 JetStream stream of this test's own. Simulated UITDs send numbered status and fire frames without pause while
-one worker and then one web process are killed with SIGKILL and the worker is started again.
+one worker, one web process and one gateway process are killed with SIGKILL and the worker is started again.
 
 Then: every frame a device saw ACKed is stored exactly once, each device's frames in the order it sent them;
 two browser-side streams through nginx (one on each web process) saw fires committed by both workers, and the
@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -30,7 +29,6 @@ import nats
 import pytest
 from sqlalchemy import create_engine, text
 from tests.support.arrangement import (
-    CITYSAFE,
     NATS_URL,
     PASSWORD,
     Arrangement,
@@ -53,7 +51,8 @@ FIRE_EVERY = 3  # every third frame a fire on a new point, so each raises its ow
 WAIT = 40.0
 START = 300.0  # s for the processes to start: 12 CPU-s each; ~150 s elapsed when the shared machine's load was 15
 
-# About a minute on a quiet machine; under a shared load of 10, starting five processes alone took 90 s.
+# Most of its time is five processes importing the package (about 12 CPU-s each): 327 s when the shared
+# 2-core machine's load average was 23.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
@@ -63,12 +62,6 @@ def partition_of(address: int) -> int:
 
 def worker_of(address: int) -> str:
     return "worker-a" if partition_of(address) < 2 else "worker-b"
-
-
-def gateway_command() -> str:
-    """`citysafe gb26875 gateway` where this tree has it; else a web process with the gateway inside."""
-    probe = subprocess.run([CITYSAFE, "gb26875", "gateway", "--help"], capture_output=True, check=False)
-    return "gateway" if probe.returncode == 0 else "serve"
 
 
 @dataclass
@@ -141,18 +134,13 @@ async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Arrangement, FreshDa
            "CITYSAFE_GB26875_PARTITIONS": str(PARTITIONS), "CITYSAFE_SECRET_KEY": "deploy-test-secret-" + "x" * 20,
            "CITYSAFE_TRUSTED_PROXIES": "127.0.0.1", "CITYSAFE_GB26875_WRITER": "thread"}
     arrangement = Arrangement(tmp_path, env)
-    ports = {"web-1": free_port(), "web-2": free_port(), "nginx": free_port(), "gateway": free_port(),
-             "gateway-http": free_port()}
+    ports = {"web-1": free_port(), "web-2": free_port(), "nginx": free_port(), "gateway": free_port()}
     try:
         await asyncio.to_thread(database.prepare, "watch")
         for web in ("web-1", "web-2"):
             arrangement.start(web, ["serve", "--port", str(ports[web])])
-        if gateway_command() == "gateway":
-            arrangement.start("gateway", ["gb26875", "gateway", "--host", "127.0.0.1", "--port", str(ports["gateway"]),
-                                          "--processes", "2"])
-        else:
-            arrangement.start("gateway", ["serve", "--port", str(ports["gateway-http"]),
-                                          "--gb26875-port", str(ports["gateway"])])
+        arrangement.start("gateway", ["gb26875", "gateway", "--host", "127.0.0.1", "--port", str(ports["gateway"]),
+                                      "--processes", "2"])
         for name, partitions in WORKERS.items():
             arrangement.start(name, ["gb26875", "worker", "--partitions", partitions])
         conf = render_nginx(tmp_path, ports["nginx"], [ports["web-1"], ports["web-2"]])
@@ -252,11 +240,12 @@ async def test_kill_9_of_a_worker_and_a_web_process_loses_and_doubles_nothing_ac
         assert reconnected.instances[-1] != victim_web
         # 3b. kill -9 one gateway process: its devices reconnect (SO_REUSEPORT: to the other, or to the one the
         # gateway starts again) and retransmit what was not ACKed; the stream drops what it already had.
-        if gateway_children(arrangement):
-            os.kill(gateway_children(arrangement)[0], signal.SIGKILL)
-            before = acked()
-            await until(lambda: acked() >= before + 50, what="50 more frames ACKed after a gateway process died",
-                        timeout=WAIT)
+        children = gateway_children(arrangement)
+        assert len(children) == 2, "citysafe gb26875 gateway --processes 2 runs two gateway processes"
+        os.kill(children[0], signal.SIGKILL)
+        before = acked()
+        await until(lambda: acked() >= before + 50, what="50 more frames ACKed after a gateway process died",
+                    timeout=WAIT)
         # 4. worker-a again: it resumes its partitions from the stream, and its fires reach both browsers.
         arrangement.start("worker-a", ["gb26875", "worker", "--partitions", WORKERS["worker-a"]])
         seen_before = {name: len(b.fires) for name, b in on.items()}
