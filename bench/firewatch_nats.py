@@ -109,7 +109,7 @@ def raw_frames(url: str) -> int:
 async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: Any, stop: Any,
                      template: bytes) -> dict[str, Any]:
     name = f"citysafe_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
