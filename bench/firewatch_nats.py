@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -175,6 +176,7 @@ async def bench_nats(args: Any, citysafe: str, throughput: Any, wait_for_port: A
             conn.execute(text(admin_drop))
         admin.dispose()
         await _delete_stream(stream)
+        shutil.rmtree(data_dir, ignore_errors=True)
     result["baseline"] = await bare_publish_rate(template, args.duration,
                                                  StreamNames.of(f"BENCH_BARE_{uuid.uuid4().hex[:8]}"), args.partitions)
     bare = result["baseline"]["bare_jetstream_publish_per_s"]
