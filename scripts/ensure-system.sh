@@ -13,6 +13,9 @@ if [ "${1:-}" = "test" ]; then
   command -v pg_dump >/dev/null 2>&1 || have postgresql-client || need+=(postgresql-client)
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
   [ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+  # nginx in front of several web processes (deploy/nginx, tests/deploy): the suite runs its own on a loopback
+  # port from a configuration in its temporary directory, never the system's service.
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

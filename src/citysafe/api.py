@@ -279,7 +279,8 @@ def health_components(request: Request) -> JSONResponse:
         database = {"ok": False, "backend": ctx.engine.dialect.name, "error": type(exc).__name__}
     parts = {"database": database, **firewatch_metrics.health(ctx)}
     healthy = all(part["ok"] is not False for part in parts.values())
-    return JSONResponse({"status": "ok" if healthy else "degraded", "components": parts},
+    return JSONResponse({"status": "ok" if healthy else "degraded", "instance": ctx.settings.instance,
+                         "components": parts},
                         status_code=200 if healthy else 503)
 
 

@@ -131,19 +131,23 @@ async def test_patrol_and_clock_sync_are_sent_on_schedule_and_answered(
     await uitd.close()
 
 
-async def test_unanswered_patrol_is_counted_as_missed(ctx: AppContext, gateway: Gateway, clock: FixedClock) -> None:
+async def test_an_unanswered_request_makes_the_device_offline(ctx: AppContext, gateway: Gateway,
+                                                              clock: FixedClock) -> None:
     downlink = gateway.observer
     assert isinstance(downlink, Downlink)
     uitd = await device(gateway)
     assert (await uitd.send(21, [heartbeat()])).acked
     uitd._on_frame = lambda frame: None  # type: ignore[method-assign]  # a device that stopped answering
+    assert [s.kind for s in downlink.tick()] == ["clock_sync"]
+    clock.advance(seconds=29)
     downlink.tick()
-    clock.advance(minutes=61)
-    downlink.tick()
-    clock.advance(minutes=2)
-    downlink.tick()
-    assert downlink.stats.missed == 2
+    assert gateway.stats.offline == 0  # within the answer timeout
+    clock.advance(seconds=2)
+    assert downlink.tick() == []
+    assert downlink.stats.missed == 1
     assert downlink.stats.answered == 0
+    assert gateway.stats.offline == 1
+    await until(lambda: not uitd.connected, what="the gateway closing the silent device's connection")
     await uitd.close()
 
 

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     hazard_export_max_rows: int = Field(default=100_000, gt=0)
     hazard_stats_cache_seconds: float = Field(default=30, ge=0, description="0: statistics always recomputed")
     nats_url: str = ""
+    # This process's name in a multi-process deployment (deploy/systemd sets web-8001, worker-0-3, …): said by
+    # the health endpoint and the live stream's hello, so an operator (and the deployment test) knows which
+    # process behind the proxy answered.
+    instance: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.@:-]*$")
     # Set by `serve` and `demo` (not by tests, which start many apps in one process): freeze the heap
     # startup loaded and collect less often (core/heap.py).
     settle_heap: bool = False
@@ -131,6 +135,8 @@ class Settings(BaseSettings):
     gb26875_identify_seconds: float = Field(default=15.0, gt=0, description="close a peer with no valid frame by then")
     gb26875_invalid_burst: int = Field(default=20, gt=0, description="invalid frames in a row before a peer is dropped")
     gb26875_penalty_seconds: float = Field(default=60.0, ge=0, description="refuse a dropped peer's IP this long")
+    gb26875_memory_budget_mb: int | None = Field(
+        default=None, gt=0, description="resident memory of a gateway process past which it refuses new devices")
     mqtt_url: str = ""
     # Risk map and dynamic levels (citysafe.risk): the default H3 resolution of the map, the rules by
     # which open hazards and live alarms raise a source's level (empty: the built-in rules), the

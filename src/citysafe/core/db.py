@@ -6,13 +6,26 @@ its audit entries and its outbox events land in one transaction or not at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Select, String, create_engine, event, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    create_engine,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, class_mapper, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -187,3 +200,13 @@ class Units:
 
     read: Callable[[], AbstractContextManager[Session]]
     write: Callable[[], AbstractContextManager[Session]]
+
+
+def take_turn(session: Session, name: str) -> bool:
+    """True when this transaction may do the periodic work ``name`` now: on PostgreSQL, several processes
+    share the database (docs/deploy.md) and only one at a time gets the transaction-scoped advisory lock;
+    the others skip their turn. SQLite is one process's: always True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())

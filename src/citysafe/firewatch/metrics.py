@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.alarms.models import Alarm, Forwarding
+from citysafe.firewatch.gateway.limits import LIMITS
 from citysafe.firewatch.gateway.service import GATEWAY_EXTRA
 from citysafe.firewatch.ingest.mqtt import SUBSCRIBER_EXTRA
 
@@ -28,7 +29,8 @@ GATEWAY_COUNTERS = {
     "withheld": "Frames whose ACK was withheld (not stored; the device retransmits)", "naks": "NAKs sent",
     "refused": "Connections refused at accept (caps, penalty box)", "timeouts": "Connections closed for silence",
     "unidentified": "Connections closed for sending no valid frame", "dropped_invalid": "Peers dropped for invalid "
-    "input", "batches": "Group commits",
+    "input", "batches": "Group commits", "offline": "Connections closed for not answering a patrol (device offline)",
+    "refused_memory": "Connections refused because the process's memory was at its budget",
 }
 FORWARDING_WINDOW = timedelta(hours=1)
 
@@ -85,12 +87,48 @@ def _gateway(gateway: Any) -> Iterator[Metric]:
     histogram = HistogramMetricFamily("citysafe_gb26875_ack_seconds", "From reading a frame to writing its ACK")
     histogram.add_metric([], [(le, float(n)) for le, n in latency.cumulative()], sum_value=latency.total_seconds)
     yield histogram
+    yield from _limits(gateway.limits)
     restarts = getattr(gateway.sink, "restarts", None)
     if restarts is not None:
         writer = CounterMetricFamily("citysafe_gb26875_writer_restarts", "Times the ingest writer process was "
                                      "started again after it died")
         writer.add_metric([], float(restarts))
         yield writer
+
+
+def _limits(watch: Any) -> Iterator[Metric]:
+    near = GaugeMetricFamily("citysafe_gb26875_limit_near", "1 while a limit of this gateway process is near "
+                             "(descriptors, connections, memory: from 80 % of it until below 70 %)", labels=["limit"])
+    warnings = CounterMetricFamily("citysafe_gb26875_limit_warnings", "Times a limit of this gateway process "
+                                   "became near (one warning line each)", labels=["limit"])
+    for name in LIMITS:
+        near.add_metric([name], 1.0 if watch.near[name] else 0.0)
+        warnings.add_metric([name], float(watch.warnings[name]))
+    yield from (near, warnings)
+    figures = watch.figures
+    if watch.descriptor_limit:
+        limit = GaugeMetricFamily("citysafe_gb26875_descriptor_limit", "Open-file limit (RLIMIT_NOFILE) of the process")
+        limit.add_metric([], float(watch.descriptor_limit))
+        yield limit
+    if "descriptors" in figures:
+        used = GaugeMetricFamily("citysafe_gb26875_open_descriptors", "Descriptors open in the process at the last "
+                                 "sweep")
+        used.add_metric([], float(figures["descriptors"]))
+        yield used
+    if "memory" in figures:
+        rss = GaugeMetricFamily("citysafe_gb26875_resident_bytes", "Resident memory of the process at the last sweep")
+        rss.add_metric([], float(figures["memory"]))
+        yield rss
+
+
+class GatewayCollector(Collector):
+    """The figures of a gateway process without the web API (``gateway.standalone``): no database to ask."""
+
+    def __init__(self, gateway: Any) -> None:
+        self.gateway = gateway
+
+    def collect(self) -> Iterator[Metric]:
+        yield from _gateway(self.gateway)
 
 
 def health(ctx: AppContext) -> dict[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import AppContext
-from citysafe.core.db import unit_of_work
+from citysafe.core.db import take_turn, unit_of_work
 from citysafe.core.events import publish
 from citysafe.firewatch.alarms import forwarding, notify, retention
 from citysafe.firewatch.alarms.links import links
@@ -151,7 +151,9 @@ async def _loop(ctx: AppContext, config: FirewatchConfig, period: float) -> None
 
 def _run_tick(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:
     with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-        tick(session, now=now, config=config, forwarder=links(ctx).forwarder)
+        # Every web process runs this loop; two ticks at once would remind and escalate an alarm twice.
+        if take_turn(session, "firewatch.timers"):
+            tick(session, now=now, config=config, forwarder=links(ctx).forwarder)
 
 
 def _run_prune(ctx: AppContext, config: FirewatchConfig, now: datetime) -> None:

@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol, cast
 
 from citysafe.core.clock import Clock
 from citysafe.firewatch.gateway.guard import Admission, TokenBucket, host_key
+from citysafe.firewatch.gateway.limits import LimitWatch
 from citysafe.firewatch.protocols.gb26875 import (
     Command,
     DeviceTime,
@@ -52,6 +54,9 @@ _GARBAGE_PER_TOKEN: Final = 1024
 class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 0
+    # SO_REUSEPORT: several gateway processes listen on one port and the kernel spreads the connections
+    # (`citysafe gb26875 gateway --processes N`), each process under its own open-file limit.
+    reuse_port: bool = False
     # Frames of one connection awaiting their ACK before it stops being read (a device sends one at a
     # time and waits, so only a misbehaving or replaying peer ever gets near this).
     max_inflight_per_connection: int = 256
@@ -81,6 +86,9 @@ class GatewayConfig:
     replies_per_second: float = 5.0
     # How long a host whose peer was dropped for invalid input is refused (0: never).
     penalty_seconds: float = 60.0
+    # Resident memory of the process past which new connections are refused (None: not bounded); the
+    # limit watch warns from 80 % of it (limits.LimitWatch).
+    memory_budget: int | None = None
 
 
 @dataclass
@@ -100,6 +108,8 @@ class GatewayStats:
     unidentified: int = 0       # closed for sending no valid frame within identify_timeout
     dropped_invalid: int = 0    # peers dropped for invalid input past the budget
     replies_withheld: int = 0   # NAKs and "OK!"s not sent, past the per-second cap
+    refused_memory: int = 0     # of ``refused``: the process's resident memory was at its budget
+    offline: int = 0            # closed for not answering a patrol within the answer timeout (downlink)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -150,6 +160,7 @@ class Host(Protocol):
     config: GatewayConfig
     stats: GatewayStats
     admission: Admission
+    limits: LimitWatch
     connections: set[Connection]
     by_address: dict[int, Connection]
     observer: FrameObserver | None
@@ -163,6 +174,12 @@ class Host(Protocol):
 
 class Connection(asyncio.Protocol):
     """One UITD's TCP connection."""
+
+    # A gateway process holds ~17,000 of these: slots instead of a __dict__ per connection (measured by
+    # bench/connections.py, RSS per connection).
+    __slots__ = ("_admitted", "_identify_timer", "_invalid", "_reading_paused", "_replies", "_write_timer",
+                 "_writing_paused", "address", "centre_address", "framer", "gateway", "host", "identified",
+                 "inflight", "last_received", "peer", "serial", "transport")
 
     def __init__(self, gateway: Host) -> None:
         self.gateway = gateway
@@ -192,9 +209,15 @@ class Connection(asyncio.Protocol):
         self.transport = transport
         gateway = self.gateway
         peer = transport.get_extra_info("peername")
-        self.host = host_key(str(peer[0])) if isinstance(peer, tuple) else str(peer)
+        # Interned: thousands of connections behind one NAT or converter share one string.
+        self.host = sys.intern(host_key(str(peer[0])) if isinstance(peer, tuple) else str(peer))
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         now = gateway.loop.time()
+        if gateway.limits.over_budget():
+            gateway.stats.refused += 1
+            gateway.stats.refused_memory += 1
+            transport.abort()
+            return
         if gateway.admission.refusal(self.host, len(gateway.connections), now) is not None:
             gateway.stats.refused += 1
             transport.abort()  # at once: a refused socket must not hold a descriptor
@@ -208,6 +231,7 @@ class Connection(asyncio.Protocol):
         gateway.connections.add(self)
         gateway.stats.accepted += 1
         gateway.stats.connections = len(gateway.connections)
+        gateway.limits.on_connections(gateway.stats.connections)
 
     def data_received(self, data: bytes) -> None:
         if len(data) <= _SLICE:

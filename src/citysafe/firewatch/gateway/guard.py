@@ -73,7 +73,7 @@ def host_key(address: str) -> str:
     return str(ip)
 
 
-@dataclass
+@dataclass(slots=True)
 class TokenBucket:
     """``rate`` tokens a second up to ``burst``; ``take`` spends ``cost`` if that many are there.
 

@@ -28,6 +28,7 @@ from typing import cast
 from citysafe.core.clock import Clock, to_local
 from citysafe.firewatch.gateway.connection import AckLatency, Connection, FrameObserver, GatewayConfig, GatewayStats
 from citysafe.firewatch.gateway.guard import Admission
+from citysafe.firewatch.gateway.limits import LimitWatch
 from citysafe.firewatch.gateway.sinks import FrameSink
 from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import Command, DeviceTime, Frame
@@ -75,6 +76,7 @@ class Gateway:
         self.loop = asyncio.get_running_loop()
         config = self.config
         self.admission = Admission(config.max_connections, config.max_connections_per_host, config.penalty_seconds)
+        self.limits = LimitWatch(config.max_connections, memory_budget=config.memory_budget)
         self._server: asyncio.Server | None = None
         self._pending: list[_Pending] = []
         self._scheduled = False
@@ -86,9 +88,10 @@ class Gateway:
         self._on_batch: list[Callable[[int], None]] = []
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    async def start(self) -> int:
+    async def start(self, backlog: int = 4096) -> int:
         self._server = await self.loop.create_server(
-            lambda: Connection(self), self.config.host, self.config.port, backlog=4096, reuse_address=True,
+            lambda: Connection(self), self.config.host, self.config.port, backlog=backlog, reuse_address=True,
+            reuse_port=self.config.reuse_port or None,
         )
         self._sweeper = asyncio.create_task(self._sweep_idle(), name="gb26875-idle-sweep")
         port = int(self._server.sockets[0].getsockname()[1])
@@ -200,11 +203,13 @@ class Gateway:
 
     async def _sweep_idle(self) -> None:
         # One sweep for all connections instead of a timer per connection re-armed on every read. It
-        # also lets hosts out of the penalty box and logs the refusals of the last seconds.
-        period = max(0.05, min(10.0, self.config.idle_timeout / 4))
+        # also lets hosts out of the penalty box, logs the refusals of the last seconds and looks at
+        # the descriptors and memory in use (limits.LimitWatch).
+        period = max(0.05, min(5.0, self.config.idle_timeout / 4))
         while True:
             await asyncio.sleep(period)
             self.admission.sweep(self.loop.time())
+            self.limits.sample(len(self.connections))
             deadline = self.loop.time() - self.config.idle_timeout
             for conn in [c for c in self.connections if c.last_received < deadline]:
                 log.info("closing %s (address %s): silent for %.0f s", conn.peer, conn.address,

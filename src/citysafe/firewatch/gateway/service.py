@@ -47,7 +47,8 @@ def config_from_settings(settings: Settings, open_files: int) -> GatewayConfig:
                          max_connections_per_host=settings.gb26875_max_connections_per_host,
                          identify_timeout=settings.gb26875_identify_seconds,
                          invalid_burst=float(settings.gb26875_invalid_burst),
-                         penalty_seconds=settings.gb26875_penalty_seconds)
+                         penalty_seconds=settings.gb26875_penalty_seconds,
+                         memory_budget=(settings.gb26875_memory_budget_mb or 0) * 2**20 or None)
 
 
 @asynccontextmanager

@@ -4,7 +4,8 @@ At scale the gateway's ``JetStreamSink`` (``gateway.sinks``) publishes every fra
 stream and waits for the stream's ack before the device's ACK; the subject carries a partition of the
 UITD address so one worker keeps each device's order. ``run_worker`` (``citysafe gb26875 worker``)
 pulls batches, ingests each batch in one transaction and acks the messages only after the commit: a
-crash in between redelivers them and ingest's de-duplication drops what was already stored. The
+worker killed in between leaves them unacked, and the worker started after it resumes at the first
+unacked frame in stream order (``_bind``), ingest's de-duplication dropping what was already stored. The
 message id is the frame's dedup key, so JetStream itself also drops a device's retransmissions within
 its window.
 """
@@ -13,18 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy.orm import Session
-
-from citysafe.core.events import EventBus
 from citysafe.firewatch.ingest.service import ReceivedFrame
-from citysafe.firewatch.live.hub import LIVE_EVENTS, NATS_SUBJECT
+from citysafe.firewatch.live.hub import relay_events
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
 __all__ = ["MSG_ID_HEADER", "PEER_HEADER", "RECEIVED_HEADER", "STREAM", "FrameStore", "StreamNames",
@@ -94,6 +91,48 @@ class FrameStore(Protocol):
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]: ...
 
 
+# A frame the database refuses while the rest of its batch is stored is poison (the database itself is up):
+# after this many tries it is terminated with an error log, as the consumer's max_deliver of 20 did before.
+POISON_TRIES: Final = 20
+# How long a pull request of a dead worker may still be waiting on the server (``_consume`` fetches with a
+# 1 s timeout; twice that and a margin) before the partition is taken to be in use by another live worker.
+STALE_PULL_SECONDS: Final = 5.0
+
+
+async def _store_in_order(sink: FrameStore, pairs: list[tuple[Any, ReceivedFrame]], stop: asyncio.Event) -> None:
+    """Store a fetched batch, acking each message after its commit, before the partition fetches more.
+
+    Failures are retried here, holding the partition, instead of being nak'ed: a nak'ed message comes
+    back after newer ones and would break the device's order. While the database is down every frame
+    fails and the partition waits (backing off up to 5 s); ``in_progress`` keeps the server from
+    redelivering the held messages meanwhile.
+    """
+    tries = 0
+    while pairs:
+        stored = list(await sink.store([item for _, item in pairs]))
+        left = []
+        for (msg, item), ok in zip(pairs, stored, strict=True):
+            if ok:
+                await msg.ack()
+            else:
+                left.append((msg, item))
+        if not left:
+            return
+        tries += 1
+        if len(left) < len(pairs) and tries >= POISON_TRIES:
+            for msg, item in left:
+                log.error("dropping a frame the database refused %d times: %s", tries, item.raw.hex())
+                await msg.term()
+            return
+        pairs = left
+        for msg, _ in pairs:
+            await msg.in_progress()
+        if stop.is_set():
+            return  # unacked: a worker started later gets them again, in order (``_bind``)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
+
+
 async def _consume(sub: Any, sink: FrameStore, stop: asyncio.Event, batch: int,
                    on_batch: Callable[[int], None] | None) -> None:
     while not stop.is_set():
@@ -101,19 +140,56 @@ async def _consume(sub: Any, sink: FrameStore, stop: asyncio.Event, batch: int,
             msgs = await sub.fetch(batch, timeout=1.0)
         except TimeoutError:  # nats' own TimeoutError subclasses it; nothing arrived
             continue
-        pairs = [(msg, _received(msg)) for msg in msgs]
-        items = [item for _, item in pairs if item is not None]
-        stored = iter(await sink.store(items))
-        for msg, item in pairs:
+        pairs = []
+        for msg in msgs:
+            item = _received(msg)
             if item is None:
                 await msg.term()  # not a frame: redelivery cannot help
-            elif next(stored):
-                await msg.ack()
             else:
-                # Redelivered after the delay (ingest de-duplicates); max_deliver bounds a poison frame.
-                await msg.nak(delay=1.0)
+                pairs.append((msg, item))
+        await _store_in_order(sink, pairs, stop)
         if on_batch is not None:
-            on_batch(len(items))
+            on_batch(len(pairs))
+
+
+async def _bind(js: Any, names: StreamNames, partition: int) -> Any:
+    """The pull subscription of ``partition``'s durable consumer, resuming at its first unacked frame.
+
+    A worker killed with frames fetched but not acked leaves them pending on the consumer; JetStream would
+    redeliver them only after ``ack_wait``, behind the newer frames a restarted worker fetches at once,
+    and those devices' frames would be stored out of order. So when frames are pending, the consumer is
+    made again starting at its ack floor + 1, in stream order: frames acked past the floor come again
+    and ingest's de-duplication drops them. The stream keeps every message (limits retention, 7 days)
+    whatever its consumers do. One worker per partition: a partition whose consumer still has a live
+    puller is refused rather than rewound under it.
+    """
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+    from nats.js.errors import NotFoundError
+
+    durable = f"{names.durable_prefix}-{partition:03d}"
+    config = ConsumerConfig(durable_name=durable, filter_subject=names.subject(partition),
+                            ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                            max_deliver=-1, ack_wait=30.0, max_ack_pending=20_000)
+    try:
+        info = await js.consumer_info(names.stream, durable)
+    except NotFoundError:
+        info = None
+    waited = 0.0
+    while info is not None and info.num_waiting and waited < STALE_PULL_SECONDS:
+        await asyncio.sleep(0.25)
+        waited += 0.25
+        info = await js.consumer_info(names.stream, durable)
+    if info is not None and info.num_waiting:
+        raise RuntimeError(f"partition {partition} is being consumed by another worker ({durable})")
+    if info is None or info.num_ack_pending or info.config.max_deliver != -1:
+        if info is not None:
+            start = info.ack_floor.stream_seq + 1
+            log.info("partition %d: %d frames were fetched and not acked; resuming at stream sequence %d",
+                     partition, info.num_ack_pending, start)
+            await js.delete_consumer(names.stream, durable)
+            config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, start
+        await js.add_consumer(names.stream, config)
+    return await js.pull_subscribe_bind(durable=durable, stream=names.stream)
 
 
 async def run_worker(
@@ -133,22 +209,16 @@ async def run_worker(
     the loops share the sink's single writer thread, which serialises their transactions.
     """
     import nats
-    from nats.js.api import ConsumerConfig
 
+    chosen = [p for p in partitions if 0 <= p < partition_count]
+    if not chosen:
+        raise ValueError(f"no partition in 0..{partition_count - 1} to consume")
     nc = await nats.connect(url, name="citysafe-gb26875-worker", max_reconnect_attempts=-1)
     try:
         js = nc.jetstream()
         names = names or StreamNames()
         await ensure_stream(js, names)
-        consumer = ConsumerConfig(max_deliver=20, ack_wait=30.0, max_ack_pending=20_000)
-        subs = [
-            await js.pull_subscribe(names.subject(p), durable=f"{names.durable_prefix}-{p:03d}",
-                                    stream=names.stream, config=consumer)
-            for p in partitions
-            if 0 <= p < partition_count
-        ]
-        if not subs:
-            raise ValueError(f"no partition in 0..{partition_count - 1} to consume")
+        subs = [await _bind(js, names, p) for p in chosen]
         try:
             await asyncio.gather(*(_consume(sub, sink, stop, batch, on_batch) for sub in subs))
         finally:
@@ -156,42 +226,3 @@ async def run_worker(
                 await sub.unsubscribe()
     finally:
         await nc.drain()
-
-
-def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
-    """Forward this process's live alarm events to NATS, where every web process's live hub listens.
-
-    Bus handlers run on the committing (writer) thread; the publish is handed to the loop. The returned
-    ``detach()`` unsubscribes them; a delivery already under way when it runs does nothing (nor once the
-    loop is closed): a handler that raised would roll back the other handlers' work.
-    """
-    active = [True]
-    pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
-
-    def start(subject: str, data: bytes) -> None:
-        task = loop.create_task(nc.publish(subject, data))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-
-    def forwarder(name: str) -> Callable[[Session, dict[str, Any]], None]:
-        subject = f"{NATS_SUBJECT}.{name}"
-
-        def handler(_session: Session, payload: dict[str, Any]) -> None:
-            if not active[0] or loop.is_closed():
-                return
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            with contextlib.suppress(RuntimeError):  # the loop closed in between
-                loop.call_soon_threadsafe(start, subject, data)
-
-        return handler
-
-    handlers = {name: forwarder(name) for name in LIVE_EVENTS}
-    for name, handler in handlers.items():
-        event_bus.subscribe_name(name, handler)
-
-    def detach() -> None:
-        active[0] = False
-        for name, handler in handlers.items():
-            event_bus.unsubscribe_name(name, handler)
-
-    return detach

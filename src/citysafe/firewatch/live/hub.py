@@ -6,8 +6,10 @@ event loop with ``call_soon_threadsafe``; the loop fans each one out to the subs
 scope covers it (region subtree, and for an enterprise user its own organisation). A stream that
 falls ``queue_size`` events behind is told to ``resync`` (reload the list) instead of holding memory.
 
-In a multi-process deployment the ingest workers are other processes: they forward the same events
-over NATS (``citysafe.events.firewatch.<name>``) and the hub of every web process subscribes to them.
+In a multi-process deployment (docs/deploy.md) the ingest workers and the other web processes commit
+alarm events too: every process forwards the events it commits over NATS
+(``citysafe.events.firewatch.<name>``, ``relay_events``) and the hub of every web process subscribes to
+them, skipping its own (the ``Citysafe-Origin`` header), which it already got from its own bus.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import functools
 import itertools
 import json
 import logging
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, Final
@@ -29,8 +33,8 @@ from citysafe.core.context import AppContext
 from citysafe.core.events import EventBus
 from citysafe.core.scope import Scope
 
-__all__ = ["EXTRAS_KEY", "LIVE_EVENTS", "NATS_SUBJECT", "LiveHub", "Subscription", "broadcaster",
-           "principal_scope", "register", "running"]
+__all__ = ["EXTRAS_KEY", "LIVE_EVENTS", "NATS_SUBJECT", "ORIGIN_HEADER", "LiveHub", "Subscription", "broadcaster",
+           "principal_scope", "register", "relay_events", "running"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,8 @@ LIVE_EVENTS: Final = ("AlarmRaised", "AlarmUpdated", "AlarmCleared", "FireConfir
                       "AlarmEscalated")
 NATS_SUBJECT: Final = "citysafe.events.firewatch"
 EXTRAS_KEY: Final = "firewatch_live"
+# Which process committed a relayed event: a web hub skips its own, already delivered by its bus.
+ORIGIN_HEADER: Final = "Citysafe-Origin"
 
 
 class Subscription:
@@ -146,12 +152,55 @@ def principal_scope(principal: Principal) -> Scope:
     return Scope(region_code=principal.region_code, organization_id=org)
 
 
-async def _relay_from_nats(hub: LiveHub, url: str) -> Any:
+def relay_events(event_bus: EventBus, nc: Any, loop: asyncio.AbstractEventLoop,
+                 origin: str = "") -> Callable[[], None]:
+    """Forward this process's live alarm events to NATS, where every web process's live hub listens.
+
+    Bus handlers run on the committing (writer) thread; the publish is handed to the loop. The returned
+    ``detach()`` unsubscribes them; a delivery already under way when it runs does nothing (nor once the
+    loop is closed): a handler that raised would roll back the other handlers' work.
+    """
+    active = [True]
+    pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+    headers = {ORIGIN_HEADER: origin} if origin else None
+
+    def start(subject: str, data: bytes) -> None:
+        task = loop.create_task(nc.publish(subject, data, headers=headers))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    def forwarder(name: str) -> Callable[[Session, dict[str, Any]], None]:
+        subject = f"{NATS_SUBJECT}.{name}"
+
+        def handler(_session: Session, payload: dict[str, Any]) -> None:
+            if not active[0] or loop.is_closed():
+                return
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            with suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(start, subject, data)
+
+        return handler
+
+    handlers = {name: forwarder(name) for name in LIVE_EVENTS}
+    for name, handler in handlers.items():
+        event_bus.subscribe_name(name, handler)
+
+    def detach() -> None:
+        active[0] = False
+        for name, handler in handlers.items():
+            event_bus.unsubscribe_name(name, handler)
+
+    return detach
+
+
+async def _relay_from_nats(hub: LiveHub, url: str, origin: str = "") -> Any:
     import nats
 
     nc = await nats.connect(url, name="citysafe-live", max_reconnect_attempts=-1)
 
     async def on_message(msg: Any) -> None:
+        if origin and (msg.headers or {}).get(ORIGIN_HEADER) == origin:
+            return  # committed here: the hub has it from this process's bus
         name = msg.subject.rsplit(".", 1)[-1]
         with suppress(ValueError):
             hub.publish(name, json.loads(msg.data))
@@ -166,14 +215,21 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     unregister = register(ctx.bus, hub)
     ctx.extras[EXTRAS_KEY] = hub
     nc = None
+    detach: Callable[[], None] | None = None
     if ctx.settings.nats_url:
+        # This process's own commits (an operator's confirmation, a timer's escalation) go to the other
+        # web processes' consoles too.
+        origin = f"{ctx.settings.instance or 'web'}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            nc = await _relay_from_nats(hub, ctx.settings.nats_url)
+            nc = await _relay_from_nats(hub, ctx.settings.nats_url, origin)
+            detach = relay_events(ctx.bus, nc, asyncio.get_running_loop(), origin)
         except Exception:  # the console still shows this process's own alarms
             log.exception("live feed: cannot subscribe to NATS at %s", ctx.settings.nats_url)
     try:
         yield
     finally:
+        if detach is not None:
+            detach()
         unregister()
         ctx.extras.pop(EXTRAS_KEY, None)
         if nc is not None:

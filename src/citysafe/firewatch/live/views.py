@@ -47,10 +47,12 @@ async def stream(
         raise LiveUnavailable(detail="the live feed is not running", detail_zh="实时告警推送未启动")
     scope = principal_scope(principal)
     kinds = frozenset(kind) if kind else None
+    instance = request.app.state.ctx.settings.instance  # which process behind the proxy holds this stream
 
     async def events() -> AsyncIterator[dict[str, str]]:
         with hub.subscribe(scope, kinds) as sub:
-            yield {"event": "hello", "data": json.dumps({"user": principal.username, "scope": scope.region_code})}
+            yield {"event": "hello", "data": json.dumps({"user": principal.username, "scope": scope.region_code,
+                                                         "instance": instance})}
             while True:
                 event_id, name, payload = await sub.get()
                 yield _format(event_id, name, payload)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import Slot
@@ -89,8 +90,14 @@ def bump(session: Session, *, cache_still_valid: bool = False) -> None:
     result = session.execute(update(RegistryVersion).where(RegistryVersion.id == 1).values(token=token)
                              .execution_options(synchronize_session=False))
     if getattr(result, "rowcount", 0) == 0:
-        session.add(RegistryVersion(id=1, token=token))
-        session.flush()
+        try:
+            # Two ingest workers on a fresh database both find no row and insert it (docs/deploy.md): the
+            # one that loses updates the row the other made.
+            with session.begin_nested():
+                session.add(RegistryVersion(id=1, token=token))
+        except IntegrityError:
+            session.execute(update(RegistryVersion).where(RegistryVersion.id == 1).values(token=token)
+                            .execution_options(synchronize_session=False))
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,0 +1,270 @@
+"""A province on one gateway box: 100,000 concurrent UITD connections on loopback (issue #16 point 2).
+
+The arrangement, all real processes: ``citysafe gb26875 gateway --processes G`` (SO_REUSEPORT, JetStream
+sink), one ``citysafe gb26875 worker`` ingesting into SQLite, one ``citysafe serve`` whose live board
+(the SSE stream /api/v1/firewatch/stream) hears the alarms over NATS, and C client processes
+(``uitd_fleet.py``) holding the devices, each from its own 127.0.0.x source addresses.
+
+Phases: the gateway processes' RSS at rest (the baseline); the clients connect; the hold, during which
+every device sends a heartbeat each ``--heartbeat`` s plus some status and fault frames and answers the
+patrols (every ``--patrol`` s), ``--probes`` devices of this process each send one fire and the time to
+its AlarmRaised on the live board is measured, and ``--silent`` devices per client go silent (sockets
+left open) and the time until the gateway closes each is their offline detection delay.
+
+Prints one JSON document. ``--connections 2000`` for a short run while developing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
+from citysafe.firewatch.simulator import SimulatedUitd, china_now
+from harness import free_port
+
+NATS_URL = "nats://127.0.0.1:4222"
+HERE = Path(__file__).resolve().parent
+CITYSAFE = str(Path(sys.executable).parent / "citysafe")
+PASSWORD = "correct-horse-battery"  # noqa: S105 - a throwaway database of the run
+FIRST_ADDRESS = 0x0010_0000_0000
+PROBE_ADDRESS = 0x0020_0000_0000
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def scrape(port: int) -> dict[str, float]:
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line and not line.startswith("#")}
+
+
+def fleet_figures(metrics: int, gateways: int) -> list[dict[str, float]]:
+    return [scrape(metrics + i) for i in range(gateways)]
+
+
+def total(figures: list[dict[str, float]], name: str) -> float:
+    return sum(f.get(name, 0.0) for f in figures)
+
+
+def prepare(data: Path, env: dict[str, str]) -> None:
+    for args in (["db", "upgrade"], ["regions", "load-jiangsu"]):
+        subprocess.run([CITYSAFE, *args], env=env, check=True, capture_output=True)
+    subprocess.run([CITYSAFE, "user", "create", "watch", "--role", "admin", "--region", "320000", "--password-stdin"],
+                   env=env, check=True, capture_output=True, input=f"{PASSWORD}\n".encode())
+
+
+async def live_board(base: str, token: str, arrivals: dict[int, float], ready: asyncio.Event) -> None:
+    """Read the SSE stream; note when each device's first AlarmRaised arrives (monotonic clock)."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None)) as client, client.stream(
+            "GET", f"{base}/api/v1/firewatch/stream", headers={"Authorization": f"Bearer {token}"}) as stream:
+        event = ""
+        async for line in stream.aiter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+                if event == "hello":
+                    ready.set()
+            elif line.startswith("data:") and event == "AlarmRaised":
+                address = int(json.loads(line[5:])["device_address"])
+                if address >= PROBE_ADDRESS:
+                    arrivals.setdefault(address, time.monotonic())
+
+
+async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float]) -> int:
+    """``count`` devices, each one fire; the send time is taken as the frame goes out."""
+    uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=30) for i in range(count)]
+    for uitd in uitds:
+        await uitd.connect()
+    acked = 0
+    for i, uitd in enumerate(uitds):
+        point = ComponentStatus(1, 1, 40, 1 << 16 | (i % 60 + 1), 0x0003, encode_description("探测器"),
+                                DeviceTime.of(china_now()))
+
+        def stamp(_frame: Any, address: int = uitd.address) -> None:
+            sent.setdefault(address, time.monotonic())
+
+        acked += (await uitd.send(2, [point], on_sent=stamp)).acked
+        await asyncio.sleep(gap)
+    for uitd in uitds:
+        await uitd.close()
+    return acked
+
+
+async def read_client(proc: asyncio.subprocess.Process, reports: list[dict[str, Any]]) -> None:
+    assert proc.stdout is not None
+    while line := await proc.stdout.readline():
+        reports.append(json.loads(line))
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    data = Path(tempfile.mkdtemp(prefix="bench-connections-"))
+    stream = f"BENCH_CONN_{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "CITYSAFE_DATA_DIR": str(data), "CITYSAFE_DATABASE_URL": "", "CITYSAFE_NATS_URL": NATS_URL,
+           "CITYSAFE_GB26875_NATS_STREAM": stream, "CITYSAFE_GB26875_PARTITIONS": "4",
+           "CITYSAFE_GB26875_PATROL_SECONDS": str(args.patrol),
+           # Every client address carries thousands of devices here; on a real network each site has its own.
+           "CITYSAFE_GB26875_MAX_CONNECTIONS_PER_HOST": "30000"}
+    prepare(data, env)
+    port, metrics, http = free_port(), free_port(), free_port()
+    log = (data / "processes.log").open("wb")
+    procs = {
+        "gateway": subprocess.Popen([CITYSAFE, "gb26875", "gateway", "--port", str(port), "--processes",
+                                     str(args.gateways), "--metrics-port", str(metrics)], env=env, stdout=log,
+                                    stderr=log),
+        "worker": subprocess.Popen([CITYSAFE, "gb26875", "worker"], env=env, stdout=log, stderr=log),
+        "serve": subprocess.Popen([CITYSAFE, "serve", "--port", str(http)], env=env, stdout=log, stderr=log),
+    }
+    clients: list[asyncio.subprocess.Process] = []
+    try:
+        base = f"http://127.0.0.1:{http}"
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200 and all(
+                        scrape(metrics + i) for i in range(args.gateways)):
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+        gateway_pids = children(procs["gateway"].pid)
+        rest = {pid: rss(pid) for pid in gateway_pids}
+        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "watch", "password": PASSWORD}
+                           ).json()["access_token"]
+        arrivals: dict[int, float] = {}
+        board_ready = asyncio.Event()
+        board = asyncio.create_task(live_board(base, token, arrivals, board_ready))
+        await asyncio.wait_for(board_ready.wait(), 60)
+
+        per_client = (args.connections - args.probes) // args.clients
+        reports: list[list[dict[str, Any]]] = [[] for _ in range(args.clients)]
+        started = time.monotonic()
+        for k in range(args.clients):
+            sources = ",".join(f"127.0.0.{10 + args.sources * k + s}" for s in range(args.sources))
+            clients.append(await asyncio.create_subprocess_exec(
+                sys.executable, str(HERE / "uitd_fleet.py"), "--port", str(port), "--index", str(k),
+                "--count", str(per_client), "--first-address", str(FIRST_ADDRESS + k * 1_000_000),
+                "--sources", sources, "--heartbeat", str(args.heartbeat), "--silent", str(args.silent),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env))
+        readers = [asyncio.create_task(read_client(c, r)) for c, r in zip(clients, reports, strict=True)]
+        while not all(any(m["event"] == "connected" for m in r) for r in reports):
+            await asyncio.sleep(0.5)
+        ramp = time.monotonic() - started
+        held = fleet_figures(metrics, args.gateways)
+        before_frames, before_time = total(held, "citysafe_gb26875_frames_total"), time.monotonic()
+
+        for client in clients:  # the silent devices' clock starts now
+            assert client.stdin is not None
+            client.stdin.write(b"silence\n")
+            await client.stdin.drain()
+        sent: dict[int, float] = {}
+        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent))
+        hold_until = time.monotonic() + args.hold
+        peak = held
+        while time.monotonic() < hold_until:
+            await asyncio.sleep(10)
+            figures = fleet_figures(metrics, args.gateways)
+            if total(figures, "citysafe_gb26875_connections") > total(peak, "citysafe_gb26875_connections"):
+                peak = figures
+        acked_fires = await probes
+        end = fleet_figures(metrics, args.gateways)
+        frames_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames) / (time.monotonic() - before_time)
+        memory = {pid: rss(pid) for pid in gateway_pids}
+        await asyncio.sleep(2)  # the last fires' way to the board
+        for client in clients:
+            assert client.stdin is not None
+            client.stdin.write(b"stop\n")
+            await client.stdin.drain()
+        await asyncio.gather(*readers)
+        board.cancel()
+    finally:
+        for client in clients:
+            if client.returncode is None:
+                client.kill()
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            proc.wait(60)
+        log.close()
+    done = [next(m for m in r if m["event"] == "done") for r in reports]
+    delays = [d for r in done for d in r["offline_delays"]]
+    latencies = [arrivals[a] - sent[a] for a in sent if a in arrivals]
+    connections = [f.get("citysafe_gb26875_connections", 0) for f in peak]
+    per_process = [(memory[pid] - rest[pid]) / max(1.0, c) for pid, c in zip(gateway_pids, connections, strict=True)]
+    log_text = (data / "processes.log").read_text(errors="replace")
+    return {
+        "connections_held": int(sum(connections)),
+        "connections_per_process": [int(c) for c in connections],
+        "connections_target": args.connections,
+        "ramp_seconds": round(ramp, 1),
+        "gateway_processes": args.gateways,
+        "client_processes": args.clients,
+        "client_source_addresses": args.clients * args.sources,
+        "rss_per_connection_bytes": {"median": round(statistics.median(per_process)), "max": round(max(per_process)),
+                                     "note": "(RSS at the end − RSS at rest) / connections, per gateway process"},
+        "rss_gateway_process_mb": {"at_rest_median": round(statistics.median(rest.values()) / 2**20, 1),
+                                   "held_max": round(max(memory.values()) / 2**20, 1)},
+        "heartbeat_seconds": args.heartbeat,
+        "patrol_seconds": args.patrol,
+        "frames_per_second": round(frames_rate),
+        "acked_total": int(total(end, "citysafe_gb26875_acked_total")),
+        "withheld_total": int(total(end, "citysafe_gb26875_withheld_total")),
+        "refused_total": int(total(end, "citysafe_gb26875_refused_total")),
+        "client_unexpected_disconnects": sum(r["lost"] for r in done),
+        "offline": {"silenced": args.silent * args.clients, "detected": len(delays),
+                    "undetected": sum(r["undetected"] for r in done),
+                    "delay_p50_s": quantile(delays, 0.5), "delay_max_s": max(delays) if delays else None,
+                    "bound_s": args.patrol + 60},
+        "fire_to_board": {"fires": len(sent), "acked": acked_fires, "on_board": len(latencies),
+                          "p50_s": quantile(latencies, 0.5), "p99_s": quantile(latencies, 0.99),
+                          "max_s": quantile(latencies, 1.0)},
+        "near_limit": {"warning_lines": log_text.count("gateway near its"),
+                       "metric_warnings": int(sum(v for f in end for k, v in f.items()
+                                                  if k.startswith("citysafe_gb26875_limit_warnings_total")))},
+        "data_dir": str(data),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=100_000)
+    parser.add_argument("--gateways", type=int, default=6)
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--sources", type=int, default=2, help="source addresses per client process")
+    parser.add_argument("--heartbeat", type=int, default=60, help="seconds between a device's heartbeats")
+    parser.add_argument("--patrol", type=int, default=120, help="CITYSAFE_GB26875_PATROL_SECONDS")
+    parser.add_argument("--hold", type=float, default=200, help="seconds held after the ramp")
+    parser.add_argument("--silent", type=int, default=20, help="devices per client that go silent")
+    parser.add_argument("--probes", type=int, default=100, help="devices that each send one fire")
+    parser.add_argument("--fire-gap", type=float, default=1.0)
+    print(json.dumps(asyncio.run(bench(parser.parse_args())), indent=2))
+
+
+if __name__ == "__main__":
+    main()
