@@ -6,27 +6,44 @@ A message marked ``redelivered`` (MQTT: DUP or retained) may have been stored be
 committed but crashed before its PUBACK: it is stored only if no message with the same device id, source
 (topic) and payload was stored within the de-duplication window. Only such messages are checked, as an
 identical fresh payload (a heartbeat without ``ts``) is a new report, not a copy.
+
+Telemetry writes no audit rows: messages and readings are bulk inserts (driver-level on SQLite), and a
+device's ``last_seen_at`` is a Core update written at most every ``SEEN_WRITE_INTERVAL_S`` per device by
+one process, as the gateway does for UITDs. A device that numbers its messages (``seq``) and skips
+numbers has lost messages on the way: that raises a fault alarm on its point ``iot:<id>/loss``
+(``sequence_gaps``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports
-from citysafe.firewatch.bulk import table_of
+from citysafe.firewatch.bulk import insert_numbered, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
-from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind
+from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind, PointCondition
 from citysafe.firewatch.ingest import iot
 from citysafe.firewatch.ingest.models import IotMessage, Reading
+from citysafe.firewatch.ingest.observe import Observation
+from citysafe.firewatch.registry import cache as regcache
 from citysafe.firewatch.registry.models import Building, FireUnit, IotDevice
+
+# A device's last_seen_at is rewritten at most this often by one process: offline limits are minutes
+# (config.offline_after), and it is the same interval as a UITD's (ingest.service.SEEN_WRITE_INTERVAL_S).
+SEEN_WRITE_INTERVAL_S: Final = 30.0
+_MESSAGES = table_of(IotMessage)
+_MESSAGE_COLUMNS: Final = ("received_at", "device_id", "source", "device_time", "payload")
+_DEVICES = table_of(IotDevice)
+_TOUCH = update(_DEVICES).where(_DEVICES.c.device_id == bindparam("key")).values(last_seen_at=bindparam("seen"))
 
 
 @dataclass(frozen=True)
@@ -133,26 +150,19 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         parsed.append((index, item, facts))
     if not parsed:
         return [o or IotOutcome(None, None, error="not processed") for o in outcomes]
-    message_ids = list(session.scalars(insert(IotMessage).returning(IotMessage.id, sort_by_parameter_order=True), [
-        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
-         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
-        for _, item, facts in parsed]))
+    message_ids = _insert_messages(session, parsed)
     readings: list[dict[str, Any]] = []
-    reports: list[PointReport] = []
+    reports: list[PointReport] = sequence_gaps(session, parsed, devices)
     back_online: dict[str, IotDevice] = {}
+    _touch(session, parsed, devices)
     for (index, item, facts), message_id in zip(parsed, message_ids, strict=True):
         device, unit, building = devices[facts.device_id]
-        if device.last_seen_at is None or device.last_seen_at < item.received_at:
-            device.last_seen_at = item.received_at
         if device.offline_since is not None:
             back_online[device.device_id] = device
         readings.extend({"received_at": item.received_at, "device_time": facts.device_time,
                          "device_id": facts.device_id, "quantity": r.quantity, "value": r.value, "unit": r.unit,
                          "raw_frame_id": None, "iot_message_id": message_id} for r in facts.readings)
-        owner = Owner(device.region_code, device.unit_id, device.organization_id, unit.name if unit else "",
-                      device.lon if device.lon is not None else (unit.lon if unit else None),
-                      device.lat if device.lat is not None else (unit.lat if unit else None),
-                      unregistered=not device.registered)
+        owner = _owner(device, unit)
         label, zone_key = _label(device, building)
         value = facts.readings[0].value if facts.readings else None
         reports.extend(PointReport(
@@ -171,3 +181,91 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         result.append(IotOutcome(outcome.device_id, outcome.message_id, outcome.error,
                                  applied.raised.get(index, []), applied.cleared.get(index, []), outcome.duplicate))
     return result
+
+
+Parsed = Sequence[tuple[int, ReceivedMessage, iot.IotFacts]]
+Devices = dict[str, tuple[IotDevice, FireUnit | None, Building | None]]
+
+
+def _insert_messages(session: Session, parsed: Parsed) -> list[int]:
+    """Insert the messages (one executemany by the driver on SQLite); their ids, in order."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer).
+        rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
+                 json.dumps(item.payload if isinstance(item.payload, dict) else {})) for _, item, facts in parsed]
+        return insert_numbered(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
+    return list(connection.scalars(insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), [
+        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
+         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
+        for _, item, facts in parsed]))
+
+
+def _touch(session: Session, parsed: Parsed, devices: Devices) -> None:
+    """Write each device's last_seen_at, at most every SEEN_WRITE_INTERVAL_S (a Core update: no audit row
+    for what is telemetry, not a change anyone made)."""
+    written = regcache.iot_seen_written(session)
+    latest = {facts.device_id: item.received_at for _, item, facts in parsed}
+    rows = []
+    for key, seen in latest.items():
+        device = devices[key][0]
+        last = written.get(key)
+        if last is None and device.last_seen_at is not None:
+            last = device.last_seen_at.timestamp()
+        if last is None or seen.timestamp() - last >= SEEN_WRITE_INTERVAL_S:
+            rows.append({"key": key, "seen": seen})
+            written[key] = seen.timestamp()
+    if rows:
+        session.connection().execute(_TOUCH, rows)
+
+
+def _sequence(payload: Any) -> int | None:
+    value = payload.get("seq") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _last_sequences(session: Session, keys: set[str]) -> dict[str, int]:
+    """The ``seq`` of each device's latest stored message, for devices this process has not seen yet."""
+    if not keys:
+        return {}
+    latest = select(func.max(_MESSAGES.c.id)).where(_MESSAGES.c.device_id.in_(keys)).group_by(_MESSAGES.c.device_id)
+    rows = session.connection().execute(select(_MESSAGES.c.device_id, _MESSAGES.c.payload)
+                                        .where(_MESSAGES.c.id.in_(latest.scalar_subquery())))
+    return {row.device_id: seq for row in rows if (seq := _sequence(row.payload)) is not None}
+
+
+def sequence_gaps(session: Session, parsed: Parsed, devices: Devices) -> list[PointReport]:
+    """A fault report for each message whose ``seq`` skipped numbers since the device's previous one.
+
+    Read before this batch's messages are inserted (a device's baseline is its latest stored message).
+    A number lower than the last one is a device that restarted its count (a reboot, a wrap-around):
+    the new baseline, not a loss. The same number again is a copy the device sent twice: nothing lost.
+    """
+    numbered = [(index, item, facts, seq) for index, item, facts in parsed
+                if (seq := _sequence(item.payload)) is not None]
+    if not numbered:
+        return []
+    known = regcache.iot_sequences(session)
+    known.update(_last_sequences(session, {facts.device_id for _, _, facts, _ in numbered} - known.keys()))
+    reports = []
+    for index, item, facts, seq in numbered:
+        last = known.get(facts.device_id)
+        known[facts.device_id] = seq
+        if last is None or seq <= last + 1:
+            continue
+        device, unit, _ = devices[facts.device_id]
+        text = f"消息序号从 {last} 跳到 {seq}，丢失 {seq - last - 1} 条消息"
+        obs = Observation(f"iot:{facts.device_id}/loss", frozenset({PointCondition.FAULT}), True, None, ("消息丢失",),
+                          facts.device_time, description=text, cause="message_loss")
+        reports.append(PointReport(
+            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=device.device_id,
+            owner=_owner(device, unit), iot_device_id=device.device_id, component_label=f"{device.device_id} 消息丢失",
+        ))
+    return reports
+
+
+def _owner(device: IotDevice, unit: FireUnit | None) -> Owner:
+    return Owner(device.region_code, device.unit_id, device.organization_id, unit.name if unit else "",
+                 device.lon if device.lon is not None else (unit.lon if unit else None),
+                 device.lat if device.lat is not None else (unit.lat if unit else None),
+                 unregistered=not device.registered)
