@@ -150,9 +150,9 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         parsed.append((index, item, facts))
     if not parsed:
         return [o or IotOutcome(None, None, error="not processed") for o in outcomes]
+    reports: list[PointReport] = sequence_gaps(session, parsed, devices)  # before the batch is stored
     message_ids = _insert_messages(session, parsed)
     readings: list[dict[str, Any]] = []
-    reports: list[PointReport] = sequence_gaps(session, parsed, devices)
     back_online: dict[str, IotDevice] = {}
     _touch(session, parsed, devices)
     for (index, item, facts), message_id in zip(parsed, message_ids, strict=True):
