@@ -54,6 +54,7 @@ class RegistryCache:
         self.seen_written: dict[int, float] = {}
         # the same for IoT devices (by device id), and the last ``seq`` each device sent (gap detection)
         self.iot_seen_written: dict[str, float] = {}
+        self.iot_devices: dict[str, object] = {}  # device id → ingest.iot_store.IotInfo (that layer's type)
         self.iot_sequences: dict[str, int] = {}
 
     def reset(self) -> None:
@@ -63,6 +64,7 @@ class RegistryCache:
         self.components.clear()
         self.seen_written.clear()
         self.iot_seen_written.clear()
+        self.iot_devices.clear()
         self.iot_sequences.clear()
 
 
@@ -170,6 +172,14 @@ def iot_seen_written(session: Session) -> dict[str, float]:
     cache = _cache(session)
     session.info.setdefault(_TOUCHED, set()).add(cache)
     return cache.iot_seen_written
+
+
+def iot_devices(session: Session) -> dict[str, object]:
+    """Device id → what ingest keeps of an IoT device (``ingest.iot_store.IotInfo``); dropped with the cache
+    when the registry changes or a batch that added to it rolls back."""
+    cache = _cache(session)
+    session.info.setdefault(_TOUCHED, set()).add(cache)
+    return cache.iot_devices
 
 
 def iot_sequences(session: Session) -> dict[str, int]:
