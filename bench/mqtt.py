@@ -1,19 +1,21 @@
 """Benchmark: MQTT ingest against a real Mosquitto, next to the broker's own backlog drain in the same run.
 
 A Mosquitto of the run's own (the settings of deploy/mosquitto/citysafe.conf, or with ``--stock`` the
-stock queue limits: 1000 queued, 20 in flight) on a free port. Each round, twice, on a fresh session:
+stock queue limits: 1000 queued, 20 in flight) on a free port. Each round, three times, on a fresh session:
 ``--messages`` QoS-1 messages from ``--devices`` devices (smoke heartbeats, hydrant pressure, electrical
 readings, each with its ``seq``) are published while the subscriber is away, so that they wait in the
 broker as a backlog; then
 
-* baseline: a bare aiomqtt subscriber (QoS 1, the broker's PUBACKs sent by the client library at once)
-  drains it: messages/s from connect to the last message;
+* baseline, the broker's drain: Mosquitto's own C client (``mosquitto_sub``, QoS 1) receives it:
+  messages/s from its start to its exit; and, for reference, a bare aiomqtt subscriber (the client
+  library citysafe uses, PUBACKs sent by it at once) from connect to the last message;
 * citysafe: ``ingest.mqtt.Subscriber`` with its writer process (``citysafe firewatch mqtt-writer``) on a
   fresh SQLite (or ``--database-url`` PostgreSQL) database drains it: messages/s from connect to the last
   PUBACK, which goes only after the commit that holds the message.
 
 Lost = messages published − messages stored (checked in the database); the broker's dropped count and
-the fault alarms citysafe raised are reported too. Prints one JSON object; ``--rounds`` rounds, medians.
+the fault alarms citysafe raised are reported too. Prints one JSON object; ``--rounds`` rounds,
+medians; the ratio is citysafe's rate over the broker's drain.
 
     .venv/bin/python bench/mqtt.py [--messages 50000] [--devices 500] [--rounds 3] [--stock]
 """
@@ -25,6 +27,7 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +41,7 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.firewatch.fw_mosquitto
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness
 
 from tests.firewatch.fw_mosquitto import mosquitto
 
@@ -50,6 +54,7 @@ from citysafe.firewatch.ingest import mqtt
 from citysafe.firewatch.ingest.models import IotMessage
 from citysafe.firewatch.ingest.mqtt_sinks import ProcessWriter
 from citysafe.registry import new_context
+from harness import cpu_seconds
 
 SHIPPED = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto" / "citysafe.conf"
 STOCK = {"max_queued_messages": 1000, "max_inflight_messages": 20}
@@ -125,6 +130,18 @@ async def bare_drain(port: int, client_id: str, count: int, idle: float) -> dict
     return {"received": received, "seconds": round(seconds, 3), "msgs_per_s": round(received / seconds)}
 
 
+def broker_drain(port: int, client_id: str, topic: str, count: int, idle: float) -> dict[str, Any]:
+    """The broker's own delivery rate of the backlog: Mosquitto's C client (mosquitto_sub, QoS 1, the
+    session's queue) receiving ``count`` messages, timed from its start to its exit."""
+    start = time.perf_counter()
+    done = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-i", client_id, "-c", "-q", "1",
+                           "-t", topic, "-C", str(count), "-W", str(int(idle * 3))],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    seconds = time.perf_counter() - start
+    received = done.stdout.count(b"\n")
+    return {"received": received, "seconds": round(seconds, 3), "msgs_per_s": round(received / seconds)}
+
+
 def fresh_database(directory: Path, database_url: str) -> Settings:
     if database_url:
         admin = create_engine(database_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
@@ -150,6 +167,9 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
     ctx = new_context(settings)
     sink = ProcessWriter(settings, on_events=lambda name, payload: None)
     await sink.start()  # the child's start-up is not the drain's
+    writer_pid = sink.pid
+    assert writer_pid is not None
+    writer_cpu, own_cpu = cpu_seconds(writer_pid), time.process_time()
     start = time.perf_counter()
     async with mqtt.running(FastAPI(), ctx, sink):
         subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
@@ -159,6 +179,7 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
             if subscriber.stats.stored + subscriber.stats.duplicates > done:
                 done, last = subscriber.stats.stored + subscriber.stats.duplicates, time.perf_counter()
         seconds = last - start
+        writer_cpu, own_cpu = cpu_seconds(writer_pid) - writer_cpu, time.process_time() - own_cpu
         stats = subscriber.stats
         await asyncio.sleep(2.5)  # two $SYS intervals: the broker's dropped count arrives
         dropped = subscriber.stats.broker_dropped
@@ -169,6 +190,8 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
     ctx.engine.dispose()
     return {"acked_after_commit": stats.stored, "stored_rows": stored, "duplicates": stats.duplicates,
             "seconds": round(seconds, 3), "msgs_per_s": round(stats.stored / seconds), "audit_rows": audits,
+            "writer_cpu_us_per_msg": round(writer_cpu / max(stats.stored, 1) * 1e6),
+            "subscriber_cpu_us_per_msg": round(own_cpu / max(stats.stored, 1) * 1e6),
             "broker_dropped": dropped, "loss_faults": len(faults),
             "fault_examples": [f"{k}: {d}" for k, d in faults[:3]], "failed_batches": stats.failed_batches}
 
@@ -176,16 +199,20 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
 async def one_round(port: int, args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     root = f"bench/{uuid.uuid4().hex[:6]}"
     messages = traffic(args.messages, args.devices, root)
-    bare_id, cs_id = f"bare-{uuid.uuid4().hex[:8]}", f"cs-{uuid.uuid4().hex[:8]}"
-    await open_session(port, bare_id, f"{root}/#")
+    sub_id, bare_id, cs_id = (f"{who}-{uuid.uuid4().hex[:8]}" for who in ("sub", "bare", "cs"))
+    await open_session(port, sub_id, f"{root}/#")
     published = publish(port, messages)
+    broker = broker_drain(port, sub_id, f"{root}/#", args.messages, args.idle)
+    await open_session(port, bare_id, f"{root}/#")
+    publish(port, messages)
     bare = await bare_drain(port, bare_id, args.messages, args.idle)
     await open_session(port, cs_id, f"{root}/#")
     publish(port, messages)
     ours = await citysafe_drain(settings, port, cs_id, root, args.messages, args.idle)
     ours["lost"] = args.messages - ours["stored_rows"]
-    return {"publish_s": round(published, 3), "bare": bare, "citysafe": ours,
-            "ratio": round(ours["msgs_per_s"] / bare["msgs_per_s"], 3) if bare["msgs_per_s"] else None}
+    return {"publish_s": round(published, 3), "broker_drain": broker, "aiomqtt_bare": bare, "citysafe": ours,
+            "ratio": round(ours["msgs_per_s"] / broker["msgs_per_s"], 3) if broker["msgs_per_s"] else None,
+            "ratio_to_aiomqtt_bare": round(ours["msgs_per_s"] / bare["msgs_per_s"], 3) if bare["msgs_per_s"] else None}
 
 
 def main() -> None:
@@ -208,9 +235,10 @@ def main() -> None:
     print(json.dumps({
         "broker_settings": options, "messages": args.messages, "devices": args.devices,
         "database": "postgresql" if args.database_url else "sqlite",
-        "median_bare_msgs_per_s": statistics.median(r["bare"]["msgs_per_s"] for r in rounds),
+        "median_broker_drain_msgs_per_s": statistics.median(r["broker_drain"]["msgs_per_s"] for r in rounds),
+        "median_aiomqtt_bare_msgs_per_s": statistics.median(r["aiomqtt_bare"]["msgs_per_s"] for r in rounds),
         "median_citysafe_msgs_per_s": statistics.median(r["citysafe"]["msgs_per_s"] for r in rounds),
-        "median_ratio": statistics.median(ratios) if ratios else None,
+        "median_ratio": statistics.median(ratios) if ratios else None,  # citysafe / the broker's drain
         "lost": [r["citysafe"]["lost"] for r in rounds],
         "rounds": rounds,
     }, indent=1, ensure_ascii=False))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from urllib.parse import unquote, urlparse
 import aiomqtt
 import paho.mqtt.client as paho
 from fastapi import FastAPI
+from paho.mqtt.enums import MQTTErrorCode
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -52,6 +54,8 @@ MAX_BATCH: Final = 500
 # Batches in flight to the writer: while it commits one, the next ones cross the pipe and queue up to be
 # written in its next transaction (``ingest.writer.serve_pipe``), so neither side waits for the other.
 PIPELINE: Final = 4
+# Bytes read from the broker's socket at a time (paho's reads are served from them).
+RECV_CHUNK: Final = 1 << 16
 #: Where the running subscriber is kept on the application context (the health endpoint reads it).
 SUBSCRIBER_EXTRA = "firewatch.mqtt"
 
@@ -74,10 +78,11 @@ class BatchNotStored(Exception):
 
 
 class Acknowledger:
-    """Manual PUBACKs and the DUP flag of one connection.
+    """Manual PUBACKs, the DUP flag and reads in bursts, on one connection.
 
-    aiomqtt 2.5 offers neither (its Message drops ``dup``; it has no ``manual_ack`` option nor ``ack``), so
-    both go through its paho client, the private ``_client``: touched here and nowhere else.
+    aiomqtt 2.5 offers none of them (its Message drops ``dup``; it has no ``manual_ack`` option nor ``ack``;
+    it reads one packet per readable event), so they go through its paho client, the private ``_client``,
+    and paho's own private reading: touched here and nowhere else.
     """
 
     def __init__(self, client: aiomqtt.Client) -> None:
@@ -95,6 +100,49 @@ class Acknowledger:
             deliver(client, userdata, message)
 
         self._paho.on_message = on_message
+        # Reading: paho takes a message off the socket in three or more recv() calls (a byte of header, the
+        # length byte by byte, the rest), and aiomqtt has it read one message per readable event. A
+        # backlog was drained one event-loop turn and several system calls per message, a tenth of the
+        # broker's rate. Here the socket is read in chunks that paho's reads are served from, and each
+        # readable event reads on until nothing complete is left.
+        self._chunk = b""
+        self._at = 0
+        self._paho._sock_recv = self._recv  # type: ignore[method-assign]
+        self._paho.loop_read = self._read_all  # type: ignore[method-assign]
+
+    def _recv(self, bufsize: int) -> bytes:
+        """paho's ``_sock_recv``, from a chunk read ahead; BlockingIOError when the socket has nothing."""
+        if self._at >= len(self._chunk):
+            sock = self._paho._sock
+            if sock is None:
+                raise ConnectionError("the socket is closed")
+            try:
+                chunk = sock.recv(RECV_CHUNK)
+            except ssl.SSLWantReadError as exc:
+                raise BlockingIOError from exc
+            if not chunk:
+                return b""  # the broker closed the connection: paho handles it as recv() does
+            self._chunk, self._at = chunk, 0
+        end = self._at + bufsize
+        out = self._chunk[self._at:end]
+        self._at = min(end, len(self._chunk))
+        return out
+
+    def _read_all(self, max_packets: int = 1) -> MQTTErrorCode:
+        """paho's ``loop_read``, reading packets until the socket and the chunk have none complete left.
+
+        Bounded all the same: the broker sends at most max_inflight_messages unacknowledged messages, and
+        acknowledgements need this event loop to run.
+        """
+        client = self._paho
+        while True:
+            if client._sock is None:
+                return MQTTErrorCode.MQTT_ERR_NO_CONN
+            rc = client._packet_read()
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+            if rc > 0:
+                return client._loop_rc_handle(rc)
 
     def redelivered(self, message: aiomqtt.Message) -> bool:
         return message.mid in self._dup
