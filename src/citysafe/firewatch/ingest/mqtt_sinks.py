@@ -81,6 +81,7 @@ class ProcessWriter:
         self._replies: deque[asyncio.Future[bytes]] = deque()
         self._spawning = asyncio.Lock()
         self.restarts = 0
+        self._spawned = False  # a child was started before: the next one is a restart
 
     async def start(self) -> None:
         async with self._spawning:
@@ -102,7 +103,7 @@ class ProcessWriter:
         try:
             async with self._spawning:
                 if self._proc is None or self._proc.returncode is not None:
-                    if self._proc is not None:
+                    if self._spawned:
                         self.restarts += 1
                     await self._stop_child(kill=True)
                     await self._spawn()
@@ -125,6 +126,7 @@ class ProcessWriter:
         await self._stop_child(kill=False)
 
     async def _spawn(self) -> None:
+        self._spawned = True
         loop = asyncio.get_running_loop()
         self._proc = await asyncio.create_subprocess_exec(
             *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 20)
