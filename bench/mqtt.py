@@ -157,6 +157,17 @@ def fresh_database(directory: Path, database_url: str) -> Settings:
     return settings
 
 
+def drop_database(settings: Settings) -> None:
+    """The round's PostgreSQL database goes again (an SQLite file goes with the temporary folder)."""
+    url = settings.database_url
+    if not url.startswith("postgresql"):
+        return
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
 async def citysafe_drain(settings: Settings, port: int, client_id: str, root: str, count: int,
                          idle: float) -> dict[str, Any]:
     """Drain as ``bare_drain`` does, but through citysafe: until the last message is acknowledged after its
@@ -230,7 +241,10 @@ def main() -> None:
     with mosquitto(**options) as (port, _conf), tempfile.TemporaryDirectory(prefix="bench-mqtt-") as folder:
         for n in range(args.rounds):
             settings = fresh_database(Path(folder) / f"r{n}", args.database_url)
-            rounds.append(asyncio.run(one_round(port, args, settings)))
+            try:
+                rounds.append(asyncio.run(one_round(port, args, settings)))
+            finally:
+                drop_database(settings)
     ratios = [r["ratio"] for r in rounds if r["ratio"] is not None]
     print(json.dumps({
         "broker_settings": options, "messages": args.messages, "devices": args.devices,
