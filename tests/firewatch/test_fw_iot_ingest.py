@@ -111,7 +111,10 @@ def test_ctwing_push_of_a_gb26875_frame_and_of_vendor_json(client: TestClient, c
 async def mqtt_ctx(ctx: AppContext) -> AsyncIterator[tuple[AppContext, str]]:
     root = f"citysafe-test/{uuid.uuid4().hex}"
     ctx.settings = ctx.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883",
-                                                   "firewatch_mqtt_topics": f"{root}/#"})
+                                                   "firewatch_mqtt_topics": f"{root}/#",
+                                                   # written on a thread, so the alarm's event reaches this
+                                                   # app's bus (the writer process is test_fw_mqtt_loss's)
+                                                   "firewatch_mqtt_writer": "thread"})
     ctx.bus.subscribe_name("AlarmRaised", _on_raised)
     yield ctx, root
     await forget_mqtt_session(ctx.settings.resolved_mqtt_client_id())

@@ -24,7 +24,7 @@ from tests.support.waiting import until
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.ingest import mqtt
+from citysafe.firewatch.ingest import mqtt, mqtt_batch
 from citysafe.firewatch.ingest.iot_store import ReceivedMessage
 from citysafe.firewatch.ingest.models import IotMessage
 
@@ -36,7 +36,9 @@ async def mqtt_ctx(ctx: AppContext) -> AsyncIterator[tuple[AppContext, str]]:
     client_id = f"cs-test-{uuid.uuid4().hex[:12]}"
     ctx.settings = ctx.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883",
                                                    "firewatch_mqtt_topics": f"{root}/#",
-                                                   "firewatch_mqtt_client_id": client_id})
+                                                   "firewatch_mqtt_client_id": client_id,
+                                                   # a thread of this process writes: the tests patch ingest
+                                                   "firewatch_mqtt_writer": "thread"})
     yield ctx, root
     await forget_mqtt_session(client_id)
 
@@ -74,7 +76,7 @@ def database_down() -> OperationalError:
 async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
         mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, root = mqtt_ctx
-    real, calls = mqtt.ingest_messages, []
+    real, calls = mqtt_batch.ingest_messages, []
 
     def fails_once(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
@@ -82,7 +84,7 @@ async def test_a_batch_whose_ingest_fails_is_redelivered_and_stored_once(
             raise database_down()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(mqtt, "ingest_messages", fails_once)
+    monkeypatch.setattr(mqtt_batch, "ingest_messages", fails_once)
     device, later = device_id(), device_id()
     async with subscribed(ctx) as subscriber:
         await publish(f"{root}/smoke/{device}", {"event": "alarm", "ts": 1772330400})
@@ -99,16 +101,16 @@ async def test_a_copy_of_a_committed_message_is_not_stored_twice(
         mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash after the commit and before the PUBACK: the broker sends the message again, with DUP."""
     ctx, root = mqtt_ctx
-    real, calls = mqtt.Subscriber._ingest, []
+    real, calls = mqtt_batch.BatchWriter.ingest, []
 
-    def commits_then_fails_once(self: mqtt.Subscriber, items: Any) -> Any:
+    def commits_then_fails_once(self: mqtt_batch.BatchWriter, items: Any) -> Any:
         result = real(self, items)
         calls.append(1)
         if len(calls) == 1:
             raise database_down()  # as good as a crash before the acknowledgement
         return result
 
-    monkeypatch.setattr(mqtt.Subscriber, "_ingest", commits_then_fails_once)
+    monkeypatch.setattr(mqtt_batch.BatchWriter, "ingest", commits_then_fails_once)
     device, later = device_id(), device_id()
     async with subscribed(ctx) as subscriber:
         await publish(f"{root}/hydrant_pressure/{device}", {"pressure_mpa": 0.32})
@@ -171,14 +173,14 @@ def raises_on_poison(real: Callable[..., Any]) -> Callable[..., Any]:
 
 def test_a_failing_batch_is_halved_until_the_culprit_is_alone(
         ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mqtt, "ingest_messages", raises_on_poison(mqtt.ingest_messages))
-    subscriber = mqtt.Subscriber(ctx, FirewatchConfig(), [], "unused")
+    monkeypatch.setattr(mqtt_batch, "ingest_messages", raises_on_poison(mqtt_batch.ingest_messages))
+    writer = mqtt_batch.BatchWriter(ctx, FirewatchConfig())
     devices = [device_id() for _ in range(5)]
-    items = [ReceivedMessage(payload=POISON if i == 3 else {"event": "heartbeat"}, source=f"mqtt:t/smoke/{d}",
-                             received_at=ctx.clock.now(), device_id=d, kind="smoke")
-             for i, d in enumerate(devices)]
-    copies, invalid, poisoned = subscriber._store(items)
-    assert (copies, invalid, poisoned) == (0, [], [items[3]])
+    items: list[mqtt_batch.Item] = [
+        ReceivedMessage(payload=POISON if i == 3 else {"event": "heartbeat"}, source=f"mqtt:t/smoke/{d}",
+                        received_at=ctx.clock.now(), device_id=d, kind="smoke") for i, d in enumerate(devices)]
+    code = mqtt_batch.Code
+    assert writer.store(items) == [code.STORED, code.STORED, code.STORED, code.SET_ASIDE, code.STORED]
     assert [stored(ctx, d) for d in devices] == [1, 1, 1, 0, 1]
 
 
@@ -193,17 +195,21 @@ def test_a_failing_database_splits_nothing(
     def down(*args: Any, **kwargs: Any) -> Any:
         raise trouble()
 
-    monkeypatch.setattr(mqtt, "ingest_messages", down)
-    subscriber = mqtt.Subscriber(ctx, FirewatchConfig(), [], "unused")
-    items = [ReceivedMessage(payload={}, source="mqtt:t", received_at=ctx.clock.now()) for _ in range(4)]
+    monkeypatch.setattr(mqtt_batch, "ingest_messages", down)
+    writer = mqtt_batch.BatchWriter(ctx, FirewatchConfig())
+    items: list[mqtt_batch.Item] = [ReceivedMessage(payload={}, source="mqtt:t", received_at=ctx.clock.now())
+                                    for _ in range(4)]
     with pytest.raises(type(trouble())):
-        subscriber._store(items)
+        writer.store(items)
+    # As the writer answers it: every message withheld, none acknowledged.
+    rows: list[mqtt_batch.Row] = [("t/smoke/x", b"{}", ctx.clock.now(), False)] * 4
+    assert writer.write(rows) == bytes(4)
 
 
 async def test_a_poison_message_is_set_aside_and_the_rest_of_its_batch_stored(
         mqtt_ctx: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, root = mqtt_ctx
-    monkeypatch.setattr(mqtt, "ingest_messages", raises_on_poison(mqtt.ingest_messages))
+    monkeypatch.setattr(mqtt_batch, "ingest_messages", raises_on_poison(mqtt_batch.ingest_messages))
     async with subscribed(ctx):
         pass  # the session exists: what is published now waits in the broker and arrives as one batch
     good, bad = device_id(), device_id()

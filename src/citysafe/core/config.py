@@ -180,6 +180,15 @@ class Settings(BaseSettings):
     firewatch_notify_url: str = Field(default="", description="SMS/voice gateway URL (firewatch_notifier=webhook)")
     firewatch_notify_timeout_seconds: float = Field(default=5.0, gt=0)
     firewatch_mqtt_topics: str = "citysafe/iot/#"
+    firewatch_mqtt_writer: Literal["process", "thread"] = Field(
+        default="process", description="who writes MQTT batches: a child process (two cores) or a thread")
+    firewatch_mqtt_broker_config: str = Field(
+        default="/etc/mosquitto/mosquitto.conf",
+        description="the broker's mosquitto.conf, read at start-up to check its queue settings (when readable)")
+    firewatch_mqtt_backlog: int = Field(
+        default=1_000_000, gt=0,
+        description="messages the broker must queue for citysafe: the longest outage to ride out × the message "
+                    "rate (1,000,000: 10 minutes at about 1,700 messages/s); checked against max_queued_messages")
     firewatch_mqtt_client_id: str = Field(
         default="", max_length=23, pattern=r"^[0-9A-Za-z_-]*$",
         description="MQTT client id; the broker keeps this installation's session (unacked and queued "

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from typing import Any, Final, cast
 
@@ -37,7 +37,7 @@ def _bind_processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -
 
 
 def insert_numbered(connection: Connection, table: Table, columns: Sequence[str],
-                    rows: Sequence[Sequence[Any]]) -> list[int]:
+                    rows: Sequence[Sequence[Any]], *, converted: Collection[str] = ()) -> list[int]:
     """SQLite only: insert ``rows`` (values in ``columns`` order) into ``table`` with its ``id`` INTEGER
     PRIMARY KEY, and return the ids of the rows, in order.
 
@@ -47,12 +47,15 @@ def insert_numbered(connection: Connection, table: Table, columns: Sequence[str]
     SQLite numbers an INTEGER PRIMARY KEY (max + 1, …). That needs the write lock from the max() on,
     which ingest holds (BEGIN IMMEDIATE, core/db.py); a deferred transaction that lost a race fails on
     its stale snapshot or on the primary key instead and rolls back: ids are never matched wrongly.
+    ``converted`` names columns whose values the caller gave as the driver takes them (a JSON column's
+    text: dicts cannot be converted value by value here, as they cannot be hashed).
     """
     assert connection.dialect.name == "sqlite", "qmark placeholders and rowid numbering are SQLite's"
     if not rows:
         return []
     first = int(connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}").scalar_one())
-    processors = _bind_processors(connection.dialect, table, tuple(columns))
+    processors = [(i, p) for i, p in _bind_processors(connection.dialect, table, tuple(columns))
+                  if columns[i] not in converted]
     # Column by column, each distinct value converted once: device time labels have one-second
     # resolution and the frames of one read share their receive time, so most values of a batch repeat.
     values: list[Sequence[Any]] = [range(first, first + len(rows)), *zip(*rows, strict=True)]

@@ -32,6 +32,14 @@ GATEWAY_COUNTERS = {
     "input", "batches": "Group commits", "offline": "Connections closed for not answering a patrol (device offline)",
     "refused_memory": "Connections refused because the process's memory was at its budget",
 }
+#: MQTT subscriber counters exposed as ``citysafe_mqtt_<name>_total`` (ingest.mqtt.MqttStats' fields).
+MQTT_COUNTERS = {
+    "received": "MQTT messages received", "stored": "MQTT messages stored and acknowledged after commit",
+    "duplicates": "Redelivered copies recognised and not stored again", "rejected": "Payloads that can never "
+    "be stored (acknowledged, logged)", "poisoned": "Messages ingest raised on, set aside", "failed_batches":
+    "Batches not stored (not acknowledged; the broker redelivers)", "reconnects": "Connections to the broker "
+    "re-opened", "broker_dropped": "Messages the broker reported dropped ($SYS), each raised as a fault",
+}
 FORWARDING_WINDOW = timedelta(hours=1)
 
 
@@ -43,6 +51,12 @@ class FirewatchCollector(Collector):
         gateway: Any = self.ctx.extras.get(GATEWAY_EXTRA)
         if gateway is not None:
             yield from _gateway(gateway)
+        subscriber: Any = self.ctx.extras.get(SUBSCRIBER_EXTRA)
+        if subscriber is not None:
+            for name, text in MQTT_COUNTERS.items():
+                counter = CounterMetricFamily(f"citysafe_mqtt_{name}", text)
+                counter.add_metric([], float(getattr(subscriber.stats, name)))
+                yield counter
         yield from self._database()
 
     def _database(self) -> Iterator[Metric]:
@@ -151,5 +165,9 @@ def health(ctx: AppContext) -> dict[str, dict[str, Any]]:
         parts["gateway"] = {"ok": False, "state": "not running"}
     subscriber: Any = ctx.extras.get(SUBSCRIBER_EXTRA)
     if subscriber is not None:
-        parts["mqtt"] = {"ok": subscriber.ready.is_set(), "topics": list(subscriber.topics)}
+        sink = subscriber.sink
+        parts["mqtt"] = {"ok": subscriber.ready.is_set(), "topics": list(subscriber.topics),
+                         "writer": sink.health() if sink is not None else None,
+                         "broker_problems": list(subscriber.broker_problems),
+                         "broker_dropped": subscriber.stats.broker_dropped}
     return parts

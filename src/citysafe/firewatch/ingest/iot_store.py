@@ -6,27 +6,45 @@ A message marked ``redelivered`` (MQTT: DUP or retained) may have been stored be
 committed but crashed before its PUBACK: it is stored only if no message with the same device id, source
 (topic) and payload was stored within the de-duplication window. Only such messages are checked, as an
 identical fresh payload (a heartbeat without ``ts``) is a new report, not a copy.
+
+Telemetry writes no audit rows: messages and readings are bulk inserts (driver-level on SQLite), and a
+device's ``last_seen_at`` is a Core update written at most every ``SEEN_WRITE_INTERVAL_S`` per device by
+one process, as the gateway does for UITDs. A device that numbers its messages (``seq``) and skips
+numbers has lost messages on the way: that raises a fault alarm on its point ``iot:<id>/loss``
+(``sequence_gaps``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
-from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports
-from citysafe.firewatch.bulk import table_of
+from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
+from citysafe.firewatch.bulk import insert_numbered, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
-from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, IotKind
+from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, PointCondition
 from citysafe.firewatch.ingest import iot
 from citysafe.firewatch.ingest.models import IotMessage, Reading
+from citysafe.firewatch.ingest.observe import Observation
+from citysafe.firewatch.registry import cache as regcache
 from citysafe.firewatch.registry.models import Building, FireUnit, IotDevice
+
+# A device's last_seen_at is rewritten at most this often by one process: offline limits are minutes
+# (config.offline_after), and it is the same interval as a UITD's (ingest.service.SEEN_WRITE_INTERVAL_S).
+SEEN_WRITE_INTERVAL_S: Final = 30.0
+_MESSAGES = table_of(IotMessage)
+_MESSAGE_COLUMNS: Final = ("received_at", "device_id", "source", "device_time", "payload")
+_DEVICES = table_of(IotDevice)
+_TOUCH = update(_DEVICES).where(_DEVICES.c.device_id == bindparam("key")).values(last_seen_at=bindparam("seen"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,7 @@ def topic_parts(topic: str) -> tuple[str | None, str | None]:
     levels = [p for p in topic.split("/") if p]
     if not levels:
         return None, None
-    kind = levels[-2] if len(levels) >= 2 and levels[-2] in {k.value for k in IotKind} else None
+    kind = levels[-2] if len(levels) >= 2 and levels[-2] in iot.KINDS else None
     return kind, levels[-1]
 
 
@@ -102,13 +120,8 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     if not items:
         return []
     cfg = config or config_of(session)
-    ids = {i for i in (_claimed_id(item) for item in items) if i}
-    rows = session.execute(
-        select(IotDevice, FireUnit, Building).outerjoin(FireUnit, FireUnit.id == IotDevice.unit_id)
-        .outerjoin(Building, Building.id == IotDevice.building_id)
-        .where(IotDevice.device_id.in_(ids)).execution_options(skip_scope=True)
-    ).all()
-    devices = {d.device_id: (d, u, b) for d, u, b in rows}
+    regcache.validate(session)
+    devices = _devices(session, {i for i in (_claimed_id(item) for item in items) if i})
     parsed: list[tuple[int, ReceivedMessage, iot.IotFacts]] = []
     outcomes: list[IotOutcome | None] = [None] * len(items)
     copies = _stored_copies(session, items, min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window)
@@ -119,8 +132,8 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         known = devices.get(_claimed_id(item) or "")
         try:
             facts = iot.parse_payload(item.payload, device_id=item.device_id,
-                                      kind=known[0].kind if known else item.kind, limits=cfg.thresholds,
-                                      overrides=known[0].thresholds if known else None)
+                                      kind=known.kind if known else item.kind, limits=cfg.thresholds,
+                                      overrides=known.thresholds if known else None)
         except iot.IotPayloadError as exc:
             outcomes[index] = IotOutcome(_claimed_id(item), None, error=str(exc))
             continue
@@ -129,45 +142,180 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
                                region_code=cfg.unregistered_region, description="未登记设备", thresholds={})
             session.add(device)
             session.flush()
-            devices[facts.device_id] = (device, None, None)
+            devices[facts.device_id] = _remember(session, _info(device, None, None))
         parsed.append((index, item, facts))
     if not parsed:
         return [o or IotOutcome(None, None, error="not processed") for o in outcomes]
-    message_ids = list(session.scalars(insert(IotMessage).returning(IotMessage.id, sort_by_parameter_order=True), [
-        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
-         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
-        for _, item, facts in parsed]))
-    readings: list[dict[str, Any]] = []
-    reports: list[PointReport] = []
-    back_online: dict[str, IotDevice] = {}
+    reports: list[PointReport] = sequence_gaps(session, parsed, devices)  # before the batch is stored
+    message_ids = _insert_messages(session, parsed)
+    readings: list[tuple[Any, ...]] = []
+    back_online: set[str] = set()
+    _touch(session, parsed, devices)
+    states = load_states(session, {obs.point_key for _, _, facts in parsed for obs in facts.observations})
     for (index, item, facts), message_id in zip(parsed, message_ids, strict=True):
-        device, unit, building = devices[facts.device_id]
-        if device.last_seen_at is None or device.last_seen_at < item.received_at:
-            device.last_seen_at = item.received_at
-        if device.offline_since is not None:
-            back_online[device.device_id] = device
-        readings.extend({"received_at": item.received_at, "device_time": facts.device_time,
-                         "device_id": facts.device_id, "quantity": r.quantity, "value": r.value, "unit": r.unit,
-                         "raw_frame_id": None, "iot_message_id": message_id} for r in facts.readings)
-        owner = Owner(device.region_code, device.unit_id, device.organization_id, unit.name if unit else "",
-                      device.lon if device.lon is not None else (unit.lon if unit else None),
-                      device.lat if device.lat is not None else (unit.lat if unit else None),
-                      unregistered=not device.registered)
-        label, zone_key = _label(device, building)
+        info = devices[facts.device_id]
+        if info.offline:
+            back_online.add(info.device_id)
+        readings.extend((item.received_at, facts.device_time, facts.device_id, r.quantity, r.value, r.unit, message_id)
+                        for r in facts.readings)
         value = facts.readings[0].value if facts.readings else None
+        # As the gateway does (ingest.service): a normal report of a point with no stored state changes
+        # nothing, and nearly all telemetry is that; no report is built for it.
         reports.extend(PointReport(
-            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=device.device_id,
-            owner=owner, iot_device_id=device.device_id, iot_message_id=message_id, component_label=label,
-            zone_key=zone_key if not obs.point_key.endswith("/fault") else None, value=value,
-        ) for obs in facts.observations)
+            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=info.device_id,
+            owner=info.owner, iot_device_id=info.device_id, iot_message_id=message_id, component_label=info.label,
+            zone_key=info.zone_key if not obs.point_key.endswith("/fault") else None, value=value,
+        ) for obs in facts.observations if is_relevant(obs, states))
         outcomes[index] = IotOutcome(facts.device_id, message_id)
-    if readings:
-        session.connection().execute(insert(table_of(Reading)), readings)
-    restore_iot_online(session, list(back_online.values()), at=max(i.received_at for _, i, _ in parsed))
-    applied = apply_reports(session, reports, config=cfg)
+    _insert_readings(session, readings)
+    if back_online:
+        offline = list(session.scalars(select(IotDevice).where(IotDevice.device_id.in_(back_online))
+                                       .execution_options(skip_scope=True)))
+        restore_iot_online(session, offline, at=max(i.received_at for _, i, _ in parsed))
+        for key in back_online:
+            _remember(session, dataclasses.replace(devices[key], offline=False))
+    applied = apply_reports(session, reports, config=cfg, states=states)
     result: list[IotOutcome] = []
     for index, outcome in enumerate(outcomes):
         assert outcome is not None
         result.append(IotOutcome(outcome.device_id, outcome.message_id, outcome.error,
                                  applied.raised.get(index, []), applied.cleared.get(index, []), outcome.duplicate))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class IotInfo:
+    """What ingest needs of a device, kept in the registry cache (one query per device, not per batch)."""
+
+    device_id: str
+    kind: str
+    thresholds: dict[str, Any]
+    owner: Owner
+    label: str
+    zone_key: str | None
+    offline: bool
+    last_seen: float | None     # epoch seconds of last_seen_at when it was read
+
+
+Parsed = Sequence[tuple[int, ReceivedMessage, iot.IotFacts]]
+Devices = dict[str, IotInfo]
+
+
+def _info(device: IotDevice, unit: FireUnit | None, building: Building | None) -> IotInfo:
+    label, zone_key = _label(device, building)
+    return IotInfo(device.device_id, device.kind, dict(device.thresholds or {}), _owner(device, unit), label,
+                   zone_key, device.offline_since is not None,
+                   device.last_seen_at.timestamp() if device.last_seen_at is not None else None)
+
+
+def _remember(session: Session, info: IotInfo) -> IotInfo:
+    regcache.iot_devices(session)[info.device_id] = info
+    return info
+
+
+def _devices(session: Session, ids: set[str]) -> Devices:
+    """The known devices among ``ids``: from the registry cache, the missing ones in one query."""
+    cached = regcache.iot_devices(session)
+    missing = ids - cached.keys()
+    if missing:
+        for device, unit, building in session.execute(
+                select(IotDevice, FireUnit, Building).outerjoin(FireUnit, FireUnit.id == IotDevice.unit_id)
+                .outerjoin(Building, Building.id == IotDevice.building_id)
+                .where(IotDevice.device_id.in_(missing)).execution_options(skip_scope=True)):
+            cached[device.device_id] = _info(device, unit, building)
+    return {key: cast(IotInfo, cached[key]) for key in ids if key in cached}
+
+
+def _insert_messages(session: Session, parsed: Parsed) -> list[int]:
+    """Insert the messages (one executemany by the driver on SQLite); their ids, in order."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer).
+        rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
+                 json.dumps(item.payload if isinstance(item.payload, dict) else {})) for _, item, facts in parsed]
+        return insert_numbered(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
+    return list(connection.scalars(insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), [
+        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
+         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
+        for _, item, facts in parsed]))
+
+
+_READING_COLUMNS: Final = ("received_at", "device_time", "device_id", "quantity", "value", "unit", "iot_message_id")
+
+
+def _insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the readings (one executemany by the driver on SQLite)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        insert_numbered(connection, table_of(Reading), _READING_COLUMNS, rows)
+    else:
+        connection.execute(insert(table_of(Reading)), [dict(zip(_READING_COLUMNS, row, strict=True)) for row in rows])
+
+
+def _touch(session: Session, parsed: Parsed, devices: Devices) -> None:
+    """Write each device's last_seen_at, at most every SEEN_WRITE_INTERVAL_S (a Core update: no audit row
+    for what is telemetry, not a change anyone made)."""
+    written = regcache.iot_seen_written(session)
+    latest = {facts.device_id: item.received_at for _, item, facts in parsed}
+    rows = []
+    for key, seen in latest.items():
+        last = written.get(key, devices[key].last_seen)
+        if last is None or seen.timestamp() - last >= SEEN_WRITE_INTERVAL_S:
+            rows.append({"key": key, "seen": seen})
+            written[key] = seen.timestamp()
+    if rows:
+        session.connection().execute(_TOUCH, rows)
+
+
+def _sequence(payload: Any) -> int | None:
+    value = payload.get("seq") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _last_sequences(session: Session, keys: set[str]) -> dict[str, int]:
+    """The ``seq`` of each device's latest stored message, for devices this process has not seen yet."""
+    if not keys:
+        return {}
+    latest = select(func.max(_MESSAGES.c.id)).where(_MESSAGES.c.device_id.in_(keys)).group_by(_MESSAGES.c.device_id)
+    rows = session.connection().execute(select(_MESSAGES.c.device_id, _MESSAGES.c.payload)
+                                        .where(_MESSAGES.c.id.in_(latest.scalar_subquery())))
+    return {row.device_id: seq for row in rows if (seq := _sequence(row.payload)) is not None}
+
+
+def sequence_gaps(session: Session, parsed: Parsed, devices: Devices) -> list[PointReport]:
+    """A fault report for each message whose ``seq`` skipped numbers since the device's previous one.
+
+    Read before this batch's messages are inserted (a device's baseline is its latest stored message).
+    A number lower than the last one is a device that restarted its count (a reboot, a wrap-around):
+    the new baseline, not a loss. The same number again is a copy the device sent twice: nothing lost.
+    """
+    numbered = [(index, item, facts, seq) for index, item, facts in parsed
+                if (seq := _sequence(item.payload)) is not None]
+    if not numbered:
+        return []
+    known = regcache.iot_sequences(session)
+    known.update(_last_sequences(session, {facts.device_id for _, _, facts, _ in numbered} - known.keys()))
+    reports = []
+    for index, item, facts, seq in numbered:
+        last = known.get(facts.device_id)
+        known[facts.device_id] = seq
+        if last is None or seq <= last + 1:
+            continue
+        info = devices[facts.device_id]
+        text = f"消息序号从 {last} 跳到 {seq}，丢失 {seq - last - 1} 条消息"
+        obs = Observation(f"iot:{facts.device_id}/loss", frozenset({PointCondition.FAULT}), True, None, ("消息丢失",),
+                          facts.device_time, description=text, cause="message_loss")
+        reports.append(PointReport(
+            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=info.device_id,
+            owner=info.owner, iot_device_id=info.device_id, component_label=f"{info.label} 消息丢失"[:200],
+        ))
+    return reports
+
+
+def _owner(device: IotDevice, unit: FireUnit | None) -> Owner:
+    return Owner(device.region_code, device.unit_id, device.organization_id, unit.name if unit else "",
+                 device.lon if device.lon is not None else (unit.lon if unit else None),
+                 device.lat if device.lat is not None else (unit.lat if unit else None),
+                 unregistered=not device.registered)

@@ -117,11 +117,14 @@ class _Pipe:
             self._buf += chunk
 
 
-def serve_pipe(*, make_context: Callable[[Settings], AppContext]) -> None:
+def serve_pipe(*, make_context: Callable[[Settings], AppContext],
+               make_writer: Callable[[AppContext], Callable[[list[Any]], bytes]] | None = None) -> None:
     """The child's main loop (``citysafe gb26875 ingest-writer``): batches in, flags and events out.
 
     ``make_context(settings)`` builds the child's application context on the parent's settings (thresholds,
     dedup window, risk rules: the parent's, not this environment's), its bus with the domains' handlers.
+    ``make_writer(ctx)`` gives what stores one group commit's items and answers a byte per item; by
+    default the gateway's frames (``_write``). The MQTT writer (``ingest.mqtt_batch``) passes its own.
     """
     # The parent decides when the child stops (EOF on stdin): a Ctrl-C sent to the terminal's whole
     # process group must not abort the batch in flight.
@@ -134,6 +137,8 @@ def serve_pipe(*, make_context: Callable[[Settings], AppContext]) -> None:
         raise SystemExit("ingest writer: expected the settings first")
     ctx = make_context(Settings.model_validate(first[1]))
     factory, clock, event_bus = ctx.session_factory, ctx.clock, ctx.bus
+    write: Callable[[list[Any]], bytes] = (make_writer(ctx) if make_writer is not None
+                                           else lambda batch: _write(factory, clock, batch))
     outgoing: list[tuple[str, dict[str, Any]]] = []
 
     def forward_live(name: str, payload: dict[str, Any]) -> None:
@@ -169,7 +174,7 @@ def serve_pipe(*, make_context: Callable[[Settings], AppContext]) -> None:
                 batches.append(more[1])
         assert event_bus.deferred is not None
         before = len(event_bus.deferred)
-        flags = _write(factory, clock, [frame for batch in batches for frame in batch])
+        flags = write([item for batch in batches for item in batch])
         flush_events()  # before the flags: a fire is on the live board no later than it is ACKed
         start = 0
         for batch in batches:  # one reply per batch, in order: each settles the oldest waiting one

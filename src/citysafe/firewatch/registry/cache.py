@@ -53,6 +53,10 @@ class RegistryCache:
         self.components: dict[ComponentKey, ComponentInfo | None] = {}
         # when this process last wrote each UITD's last_seen_at: heartbeats need not write every time
         self.seen_written: dict[int, float] = {}
+        # the same for IoT devices (by device id), and the last ``seq`` each device sent (gap detection)
+        self.iot_seen_written: dict[str, float] = {}
+        self.iot_devices: dict[str, object] = {}  # device id → ingest.iot_store.IotInfo (that layer's type)
+        self.iot_sequences: dict[str, int] = {}
 
     def reset(self) -> None:
         """Forget everything: the next batch reloads what it needs."""
@@ -60,6 +64,9 @@ class RegistryCache:
         self.uitds.clear()
         self.components.clear()
         self.seen_written.clear()
+        self.iot_seen_written.clear()
+        self.iot_devices.clear()
+        self.iot_sequences.clear()
 
 
 CACHE: Final = Slot("firewatch.registry_cache", lambda _ctx: RegistryCache())
@@ -165,6 +172,29 @@ def seen_written(session: Session) -> dict[int, float]:
     cache = _cache(session)
     session.info.setdefault(_TOUCHED, set()).add(cache)
     return cache.seen_written
+
+
+def iot_seen_written(session: Session) -> dict[str, float]:
+    """Device id → epoch seconds of the last last_seen_at this process wrote (cleared with the cache)."""
+    cache = _cache(session)
+    session.info.setdefault(_TOUCHED, set()).add(cache)
+    return cache.iot_seen_written
+
+
+def iot_devices(session: Session) -> dict[str, object]:
+    """Device id → what ingest keeps of an IoT device (``ingest.iot_store.IotInfo``); dropped with the cache
+    when the registry changes or a batch that added to it rolls back."""
+    cache = _cache(session)
+    session.info.setdefault(_TOUCHED, set()).add(cache)
+    return cache.iot_devices
+
+
+def iot_sequences(session: Session) -> dict[str, int]:
+    """Device id → the last ``seq`` it sent, as far as this process knows (cleared with the cache, so a
+    rolled-back batch's numbers are forgotten and read again from the stored messages)."""
+    cache = _cache(session)
+    session.info.setdefault(_TOUCHED, set()).add(cache)
+    return cache.iot_sequences
 
 
 def components(session: Session, keys: set[ComponentKey]) -> dict[ComponentKey, ComponentInfo | None]:

@@ -1,0 +1,49 @@
+"""A Mosquitto of a test's own (or a benchmark's), on a free loopback port with the options it is given:
+queue limits can be set without touching the machine's broker on 1883."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def mosquitto(**options: str | int) -> Iterator[tuple[int, Path]]:
+    """A broker with ``options`` (mosquitto.conf lines) on a free port; yields (port, its config file)."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    with tempfile.TemporaryDirectory(prefix="cs-mosquitto-") as folder:
+        port = free_port()
+        conf = Path(folder) / "mosquitto.conf"
+        lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", f"persistence_location {folder}/"]
+        lines += [f"{name} {value}" for name, value in options.items()]
+        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"mosquitto did not start on {port}")
+                time.sleep(0.05)
+            yield port, conf
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
