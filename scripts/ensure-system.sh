@@ -6,7 +6,8 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 # WeasyPrint renders PDFs with Pango; a CJK font makes Chinese text render in them and in screenshots.
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do have "$pkg" || need+=("$pkg"); done
 if [ "${1:-}" = "test" ]; then
-  for pkg in chromium poppler-utils; do have "$pkg" || need+=("$pkg"); done
+  # libatomic1: the node that Playwright ships links it, and a minimal Debian lacks it.
+  for pkg in chromium poppler-utils libatomic1; do have "$pkg" || need+=("$pkg"); done
   # The services the suite talks to (scripts/ensure-services.sh starts them), unless this machine has its own:
   # PostgreSQL (and its client tools: pg_dump for `citysafe db backup`), Mosquitto, NATS with JetStream.
   [ -x /usr/bin/pg_ctlcluster ] || have postgresql || need+=(postgresql)

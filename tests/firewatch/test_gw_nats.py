@@ -162,6 +162,7 @@ async def test_alarm_events_reach_a_web_process_hub_over_nats(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # four process starts (db upgrade, regions, serve, worker) on a loaded machine
 async def test_serve_and_a_worker_process_share_the_work_over_nats(tmp_path: Path, names: StreamNames) -> None:
     """`citysafe serve --gb26875-port` publishes, `citysafe gb26875 worker` ingests, and the fire comes
     back to the web process's live stream over NATS: three processes as in a province deployment."""
@@ -186,7 +187,8 @@ async def test_serve_and_a_worker_process_share_the_work_over_nats(tmp_path: Pat
                 except httpx.TransportError:
                     return False
 
-            await until(up, what="citysafe serve answering /api/v1/health", interval=0.1)
+            # A process start, like wait_serving's: 20 s was outrun on a loaded machine (a fresh-machine run).
+            await until(up, what="citysafe serve answering /api/v1/health", interval=0.1, timeout=120)
             token = (await client.post(f"{base}/api/v1/auth/token",
                                        data={"username": "watch", "password": "correct-horse"})).json()["access_token"]
             async with client.stream("GET", f"{base}/api/v1/firewatch/stream",
