@@ -142,12 +142,12 @@ async def live_board(base: str, token: str, arrivals: dict[int, float], ready: a
                     arrivals.setdefault(address, time.monotonic())
 
 
-async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float]) -> int:
-    """``count`` devices, each one fire; the send time is taken as the frame goes out."""
-    uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=30) for i in range(count)]
+async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float], acked: list[int]) -> None:
+    """``count`` devices, each one fire; the send time is taken as the frame goes out. Cancelled at the end
+    of the hold if not done (``acked`` holds what was ACKed by then)."""
+    uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=10) for i in range(count)]
     for uitd in uitds:
         await uitd.connect()
-    acked = 0
     for i, uitd in enumerate(uitds):
         point = ComponentStatus(1, 1, 40, 1 << 16 | (i % 60 + 1), 0x0003, encode_description("探测器"),
                                 DeviceTime.of(china_now()))
@@ -155,11 +155,10 @@ async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float])
         def stamp(_frame: Any, address: int = uitd.address) -> None:
             sent.setdefault(address, time.monotonic())
 
-        acked += (await uitd.send(2, [point], on_sent=stamp)).acked
+        acked.append(int((await uitd.send(2, [point], on_sent=stamp)).acked))
         await asyncio.sleep(gap)
     for uitd in uitds:
         await uitd.close()
-    return acked
 
 
 async def read_client(proc: asyncio.subprocess.Process, reports: list[dict[str, Any]]) -> None:
@@ -243,7 +242,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             client.stdin.write(b"silence\n")
             await client.stdin.drain()
         sent: dict[int, float] = {}
-        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent))
+        acked_list: list[int] = []
+        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent, acked_list))
         hold_until = time.monotonic() + args.hold
         peak = held
         while time.monotonic() < hold_until:
@@ -251,7 +251,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             figures = fleet_figures(metrics, args.gateways)
             if total(figures, "citysafe_gb26875_connections") > total(peak, "citysafe_gb26875_connections"):
                 peak = figures
-        acked_fires = await probes
+        probes.cancel()
+        acked_fires = sum(acked_list)
         end = fleet_figures(metrics, args.gateways)
         frames_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames) / (time.monotonic() - before_time)
         memory = {pid: rss(pid) for pid in gateway_pids}
