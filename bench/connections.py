@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from citysafe.firewatch.ingest.worker import StreamNames
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
 from citysafe.firewatch.simulator import SimulatedUitd, china_now
 from harness import free_port
@@ -41,6 +42,7 @@ CITYSAFE = str(Path(sys.executable).parent / "citysafe")
 PASSWORD = "correct-horse-battery"  # noqa: S105 - a throwaway database of the run
 FIRST_ADDRESS = 0x0010_0000_0000
 PROBE_ADDRESS = 0x0020_0000_0000
+PARTITIONS = 4
 
 
 def quantile(values: list[float], q: float) -> float | None:
@@ -75,6 +77,48 @@ def total(figures: list[dict[str, float]], name: str) -> float:
     return sum(f.get(name, 0.0) for f in figures)
 
 
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def database(name: str, *, create: bool) -> None:
+    """CREATE or DROP the run's own PostgreSQL database (the province deployment's database)."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            statement = f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+async def delete_stream(names: StreamNames) -> None:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(names.stream)
+    finally:
+        await nc.close()
+
+
+async def ingest_backlog(names: StreamNames, partitions: int) -> int:
+    """Frames published but not yet ingested (and acked) by the workers, over all partitions."""
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        js = nc.jetstream()
+        pending = 0
+        for p in range(partitions):
+            info = await js.consumer_info(names.stream, f"{names.durable_prefix}-{p:03d}")
+            pending += int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+        return pending
+    finally:
+        await nc.close()
+
+
 def prepare(data: Path, env: dict[str, str]) -> None:
     for args in (["db", "upgrade"], ["regions", "load-jiangsu"]):
         subprocess.run([CITYSAFE, *args], env=env, check=True, capture_output=True)
@@ -98,12 +142,12 @@ async def live_board(base: str, token: str, arrivals: dict[int, float], ready: a
                     arrivals.setdefault(address, time.monotonic())
 
 
-async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float]) -> int:
-    """``count`` devices, each one fire; the send time is taken as the frame goes out."""
-    uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=30) for i in range(count)]
+async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float], acked: list[int]) -> None:
+    """``count`` devices, each one fire; the send time is taken as the frame goes out. Cancelled at the end
+    of the hold if not done (``acked`` holds what was ACKed by then)."""
+    uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=10) for i in range(count)]
     for uitd in uitds:
         await uitd.connect()
-    acked = 0
     for i, uitd in enumerate(uitds):
         point = ComponentStatus(1, 1, 40, 1 << 16 | (i % 60 + 1), 0x0003, encode_description("探测器"),
                                 DeviceTime.of(china_now()))
@@ -111,11 +155,10 @@ async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float])
         def stamp(_frame: Any, address: int = uitd.address) -> None:
             sent.setdefault(address, time.monotonic())
 
-        acked += (await uitd.send(2, [point], on_sent=stamp)).acked
+        acked.append(int((await uitd.send(2, [point], on_sent=stamp)).acked))
         await asyncio.sleep(gap)
     for uitd in uitds:
         await uitd.close()
-    return acked
 
 
 async def read_client(proc: asyncio.subprocess.Process, reports: list[dict[str, Any]]) -> None:
@@ -126,9 +169,13 @@ async def read_client(proc: asyncio.subprocess.Process, reports: list[dict[str, 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     data = Path(tempfile.mkdtemp(prefix="bench-connections-"))
-    stream = f"BENCH_CONN_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "CITYSAFE_DATA_DIR": str(data), "CITYSAFE_DATABASE_URL": "", "CITYSAFE_NATS_URL": NATS_URL,
-           "CITYSAFE_GB26875_NATS_STREAM": stream, "CITYSAFE_GB26875_PARTITIONS": "4",
+    run = uuid.uuid4().hex[:8]
+    stream, db_name = f"BENCH_CONN_{run}", f"bench_connections_{run}"
+    names = StreamNames.of(stream)
+    database(db_name, create=True)
+    env = {**os.environ, "CITYSAFE_DATA_DIR": str(data), "CITYSAFE_NATS_URL": NATS_URL,
+           "CITYSAFE_DATABASE_URL": POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{db_name}",
+           "CITYSAFE_GB26875_NATS_STREAM": stream, "CITYSAFE_GB26875_PARTITIONS": str(PARTITIONS),
            "CITYSAFE_GB26875_PATROL_SECONDS": str(args.patrol),
            # Every client address carries thousands of devices here; on a real network each site has its own.
            "CITYSAFE_GB26875_MAX_CONNECTIONS_PER_HOST": "30000"}
@@ -139,7 +186,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "gateway": subprocess.Popen([CITYSAFE, "gb26875", "gateway", "--port", str(port), "--processes",
                                      str(args.gateways), "--metrics-port", str(metrics)], env=env, stdout=log,
                                     stderr=log),
-        "worker": subprocess.Popen([CITYSAFE, "gb26875", "worker"], env=env, stdout=log, stderr=log),
+        **{f"worker{w}": subprocess.Popen([CITYSAFE, "gb26875", "worker",
+                                           *(f"--partition={p}" for p in range(w, PARTITIONS, args.workers))],
+                                          env=env, stdout=log, stderr=log) for w in range(args.workers)},
         "serve": subprocess.Popen([CITYSAFE, "serve", "--port", str(http)], env=env, stdout=log, stderr=log),
     }
     clients: list[asyncio.subprocess.Process] = []
@@ -176,15 +225,25 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         while not all(any(m["event"] == "connected" for m in r) for r in reports):
             await asyncio.sleep(0.5)
         ramp = time.monotonic() - started
+        # The ramp's first frames (one heartbeat per device) are ingested before the hold: a fire then
+        # meets the steady traffic, not the start-up backlog (whose drain is reported).
+        drain_until = time.monotonic() + args.drain_timeout
+        while (backlog_ramp := await ingest_backlog(names, PARTITIONS)) > args.connections // 100:
+            if time.monotonic() > drain_until:
+                break
+            await asyncio.sleep(2)
+        drained = time.monotonic() - started - ramp
         held = fleet_figures(metrics, args.gateways)
         before_frames, before_time = total(held, "citysafe_gb26875_frames_total"), time.monotonic()
+        backlog_before = await ingest_backlog(names, PARTITIONS)
 
         for client in clients:  # the silent devices' clock starts now
             assert client.stdin is not None
             client.stdin.write(b"silence\n")
             await client.stdin.drain()
         sent: dict[int, float] = {}
-        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent))
+        acked_list: list[int] = []
+        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent, acked_list))
         hold_until = time.monotonic() + args.hold
         peak = held
         while time.monotonic() < hold_until:
@@ -192,10 +251,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             figures = fleet_figures(metrics, args.gateways)
             if total(figures, "citysafe_gb26875_connections") > total(peak, "citysafe_gb26875_connections"):
                 peak = figures
-        acked_fires = await probes
+        probes.cancel()
+        acked_fires = sum(acked_list)
         end = fleet_figures(metrics, args.gateways)
         frames_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames) / (time.monotonic() - before_time)
         memory = {pid: rss(pid) for pid in gateway_pids}
+        backlog_end = await ingest_backlog(names, PARTITIONS)
+        # what the workers took off the stream during the hold: arrivals minus the backlog's growth
+        ingested_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames - (backlog_end - backlog_before)
+                         ) / (time.monotonic() - before_time)
         await asyncio.sleep(2)  # the last fires' way to the board
         for client in clients:
             assert client.stdin is not None
@@ -212,6 +276,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for proc in procs.values():
             proc.wait(60)
         log.close()
+        database(db_name, create=False)
+        await delete_stream(names)
     done = [next(m for m in r if m["event"] == "done") for r in reports]
     delays = [d for r in done for d in r["offline_delays"]]
     latencies = [arrivals[a] - sent[a] for a in sent if a in arrivals]
@@ -223,6 +289,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "connections_per_process": [int(c) for c in connections],
         "connections_target": args.connections,
         "ramp_seconds": round(ramp, 1),
+        "ramp_ingest_backlog_drained_seconds": round(drained, 1),
+        "ingest_backlog_after_ramp": backlog_ramp,
+        "ingest_backlog_at_end": backlog_end,
+        "ingested_per_second_during_hold": round(ingested_rate),
         "gateway_processes": args.gateways,
         "client_processes": args.clients,
         "client_source_addresses": args.clients * args.sources,
@@ -243,7 +313,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     "bound_s": args.patrol + 60},
         "fire_to_board": {"fires": len(sent), "acked": acked_fires, "on_board": len(latencies),
                           "p50_s": quantile(latencies, 0.5), "p99_s": quantile(latencies, 0.99),
-                          "max_s": quantile(latencies, 1.0)},
+                          "max_s": quantile(latencies, 1.0),
+                          "slowest": sorted(((round(arrivals[a] - sent[a], 3), a - PROBE_ADDRESS) for a in sent
+                                             if a in arrivals), reverse=True)[:5]},
         "near_limit": {"warning_lines": log_text.count("gateway near its"),
                        "metric_warnings": int(sum(v for f in end for k, v in f.items()
                                                   if k.startswith("citysafe_gb26875_limit_warnings_total")))},
@@ -257,12 +329,14 @@ def main() -> None:
     parser.add_argument("--gateways", type=int, default=6)
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--sources", type=int, default=2, help="source addresses per client process")
-    parser.add_argument("--heartbeat", type=int, default=60, help="seconds between a device's heartbeats")
+    parser.add_argument("--heartbeat", type=int, default=300, help="seconds between a device's heartbeats")
     parser.add_argument("--patrol", type=int, default=120, help="CITYSAFE_GB26875_PATROL_SECONDS")
-    parser.add_argument("--hold", type=float, default=200, help="seconds held after the ramp")
+    parser.add_argument("--hold", type=float, default=175, help="seconds held after the ramp")
     parser.add_argument("--silent", type=int, default=20, help="devices per client that go silent")
     parser.add_argument("--probes", type=int, default=100, help="devices that each send one fire")
     parser.add_argument("--fire-gap", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=4, help="`citysafe gb26875 worker` processes")
+    parser.add_argument("--drain-timeout", type=float, default=180, help="wait at most this for the ramp's backlog")
     print(json.dumps(asyncio.run(bench(parser.parse_args())), indent=2))
 
 

@@ -237,3 +237,27 @@ async def test_near_limits_warn_once_and_show_on_metrics_then_the_cap_refuses(tm
     assert len(warnings) == 2, warnings
     assert any("near its connections limit: 200 of 250" in line for line in warnings)
     assert any("near its descriptors limit" in line and "of 300" in line for line in warnings)
+
+
+async def test_a_gateway_process_killed_is_started_again_and_the_port_keeps_serving(tmp_path: Path,
+                                                                                   names: StreamNames) -> None:
+    port, metrics = free_port(), free_port()
+    env = {**os.environ, "CITYSAFE_NATS_URL": NATS_URL, "CITYSAFE_GB26875_NATS_STREAM": names.stream,
+           "CITYSAFE_DATA_DIR": str(tmp_path)}
+    log = tmp_path / "gateway.log"
+    proc = gateway(env, log, "--port", str(port), "--processes", "2", "--metrics-port", str(metrics))
+    try:
+        until_sync(lambda: proc.poll() is None and len(children(proc.pid)) == 2 and answers(metrics)
+                   and answers(metrics + 1), what="two gateway processes listening", timeout=WAIT)
+        victim = children(proc.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        until_sync(lambda: victim not in children(proc.pid) and len(children(proc.pid)) == 2 and answers(metrics)
+                   and answers(metrics + 1), what="the killed process started again", timeout=WAIT)
+        uitd = SimulatedUitd(0x00CD_0000_0300, host="127.0.0.1", port=port, ack_timeout=WAIT)
+        await uitd.connect()
+        assert (await uitd.send(2, [fire(3)])).acked
+        await uitd.close()
+    finally:
+        code = stop(proc) if proc.poll() is None else proc.returncode
+    assert code == 0, log.read_text()
+    assert "exited with -9; starting it again" in log.read_text()
