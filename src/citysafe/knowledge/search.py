@@ -18,9 +18,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from citysafe.knowledge import segment
@@ -28,6 +28,7 @@ from citysafe.knowledge.models import KnowledgeArticle, KnowledgeEntry, Knowledg
 
 K1, B = 1.2, 0.75
 CANDIDATES = 500
+POSTINGS = cast(Table, KnowledgePosting.__table__)
 ENTRIES, LENGTH = "#entries", "#length"  # statistics rows: never a word (words are letters and digits only)
 
 
@@ -123,8 +124,8 @@ def add_entries(session: Session, rows: Iterable[dict[str, Any]], *, pending: Co
                               batch[at:at + 1000]).all()
         postings = [p for entry_id, words in zip(ids, segmented[at:at + 1000], strict=True)
                     for p in _postings(entry_id, words)]
-        for start in range(0, len(postings), 10_000):
-            session.execute(insert(KnowledgePosting), postings[start:start + 10_000])
+        for start in range(0, len(postings), 10_000):  # Core, not the ORM's bulk insert: a third of the CPU
+            session.connection().execute(insert(POSTINGS), postings[start:start + 10_000])
     if pending is None:
         _adjust(session, counts)
     else:
