@@ -41,7 +41,7 @@ CASE = CaseIn(title="某化工公司动火作业爆炸事故", industry="危险�
               causes="动火作业未办理作业票，违反《安全生产法》第四十三条。", lessons="动火前气体分析合格方可作业。",
               risk_categories=["industrial"], hazard_ids=[7, 7, 3], incident_ids=[12])
 QUERIES = ("风险分级管控", "有限空间作业 中毒", "疏散通道 堵塞", "动火作业", "消防 安全 责任", "事故隐患 排查 治理",
-           "安全生产法 第四十一条", "罚款", "不存在的词语组合啊", "动火 爆炸")
+           "安全生产法 第四十一条", "罚款", "不存在的词语组合啊", "动火 爆炸", "消防 蓝天白云", "火灾 爆炸 中毒 坍塌")
 
 
 def _search(session: Session, q: str, **filters: Any) -> Any:
@@ -170,9 +170,10 @@ def _answers(engine: Engine, tmp_path: Path) -> list[Any]:
             service.save_case(session, case_in=CASE, actor="tests")
         out = []
         with ctx.session_factory() as session:
-            for q in QUERIES:
-                page = _search(session, q)
-                out.append((q, page.total, [(i.title, i.kind, i.article, i.snippet, i.score) for i in page.items]))
+            for q in QUERIES:  # every word, any word (消防 蓝天白云), and through a filter of the entries' columns
+                for page in (_search(session, q), _search(session, q, level="provincial")):
+                    out.append((q, page.total, page.match,
+                                [(i.title, i.kind, i.article, i.snippet, i.score) for i in page.items]))
         return out
     finally:
         _empty_tables(engine)
@@ -187,5 +188,6 @@ def test_sqlite_and_postgresql_answer_the_same(request: pytest.FixtureRequest, t
     engines: dict[str, Engine] = request.getfixturevalue("_engines")  # the suite's two migrated databases
     sqlite = _answers(engines["sqlite"], tmp_path / "a")
     postgres = _answers(engines["postgresql"], tmp_path / "b")
-    assert sum(total for _, total, _ in sqlite) > 30  # the queries find things
+    assert sum(total for _, total, _, _ in sqlite) > 30  # the queries find things
+    assert {match for _, total, match, _ in sqlite if total} == {"all", "any"}
     assert sqlite == postgres
