@@ -5,6 +5,7 @@ BM25 in Python, snippets), the API's own path below HTTP. The baseline, in the s
 of the raw text for every word of the query (``knowledge.search.like_search``).
 
     .venv/bin/python bench/search.py [--cases 91000] [--backends sqlite,postgresql] [--like-queries 200]
+        [--sqlite-file /tmp/kb.db --postgres-db citysafe_kb]   # keep the loaded library; later runs reuse it
 
 Prints one JSON object: per backend the load time, the latencies (ms: p50, p95, p99, max) of search and of
 the LIKE baseline and their ratio (``like_over_search``: LIKE's p50 and p95 over search's), and whether both
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from citysafe.core.config import Settings
 from citysafe.core.db import create_db_engine, unit_of_work
@@ -150,6 +152,23 @@ def load(url: str, cases: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
                  "load_total_s": round(time.perf_counter() - began, 1)}
 
 
+def _loaded(url: str, cases: list[dict[str, Any]]) -> Any:
+    """The context of a database a run with --sqlite-file/--postgres-db loaded with these same cases, or None:
+    loading 100,000 entries costs minutes on a shared machine, measuring them again does not need it."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(text("SELECT count(*) FROM knowledge_document WHERE key LIKE :k"),
+                                {"k": cases[0]["key"].rsplit(":", 1)[0] + ":%"}).scalar() if cases else 0
+    except SQLAlchemyError:  # no such database, or no schema yet: load it
+        engine.dispose()
+        return None
+    if held != len(cases):
+        engine.dispose()
+        return None
+    return new_context(Settings(database_url=url, secret_key="bench"), engine=engine)  # noqa: S106
+
+
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
 
@@ -189,6 +208,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--like-queries", type=int, default=200, help="queries also run as the LIKE baseline")
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--sqlite-file", help="keep SQLite's library in this file; measure on it if loaded already")
+    parser.add_argument("--postgres-db", help="keep PostgreSQL's library in this database; likewise")
     args = parser.parse_args()
     load_models()
     cases, qs = generated_cases(args.cases, args.seed), queries(args.seed)
@@ -196,21 +217,24 @@ def main() -> None:
     answers: dict[str, list[Any]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for backend in args.backends.split(","):
-            admin = None
+            kept = args.sqlite_file if backend == "sqlite" else args.postgres_db
+            admin, name = None, kept or f"citysafe_bench_search_{os.getpid()}"
             if backend == "sqlite":
-                url = f"sqlite:///{Path(folder) / 'search.db'}"
+                url = f"sqlite:///{Path(kept) if kept else Path(folder) / 'search.db'}"
             else:
                 admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-                name = f"citysafe_bench_search_{os.getpid()}"
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
                 url = admin.url.set(database=name).render_as_string(hide_password=False)
-            ctx, loaded = load(url, cases)
+            ctx, loaded = (_loaded(url, cases) if kept else None), {}
+            if ctx is None:
+                if admin is not None:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                        conn.execute(text(f'CREATE DATABASE "{name}"'))
+                ctx, loaded = load(url, cases)
             figures, answers[backend] = measure(ctx, qs, args.like_queries)
-            result["backends"][backend] = loaded | figures
+            result["backends"][backend] = loaded | figures | ({"kept": kept} if kept else {})
             ctx.engine.dispose()
-            if admin is not None:
+            if admin is not None and not kept:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             print(f"{backend}: {json.dumps(result['backends'][backend], ensure_ascii=False)}", file=sys.stderr)

@@ -20,7 +20,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from citysafe.knowledge import segment
@@ -184,14 +195,17 @@ def _every(session: Session, words: list[str], filters: Filters) -> list[Candida
 
 def _any(session: Session, words: list[str], filters: Filters) -> list[Candidate]:
     """The first ``CANDIDATES`` entries by id holding any word and passing ``filters``: the first of each word's
-    postings. An entry among the first of them all is among the first of each word it holds (fewer entries
-    come before it there than in the union), so the frequencies read are all it has."""
-    found: dict[int, Candidate] = {}
+    postings, in one statement (one round trip, however many words). An entry among the first of them all is
+    among the first of each word it holds (fewer entries come before it there than in the union), so the
+    frequencies read are all it has."""
     p = KnowledgePosting
-    for word in words:
-        stmt = _filtered(select(p.entry_id, p.length, p.tf).where(p.term == word), p.entry_id, filters)
-        for entry_id, length, tf in session.execute(stmt.order_by(p.entry_id).limit(CANDIDATES)):
-            found.setdefault(entry_id, (entry_id, length, {}))[2][word] = tf
+    firsts = [_filtered(select(p.entry_id, p.length, p.tf).where(p.term == word), p.entry_id, filters)
+              .order_by(p.entry_id).limit(CANDIDATES).subquery() for word in words]
+    stmt = union_all(*[select(literal_column(str(at)), first.c.entry_id, first.c.length, first.c.tf)
+                       for at, first in enumerate(firsts)])
+    found: dict[int, Candidate] = {}
+    for at, entry_id, length, tf in session.execute(stmt):
+        found.setdefault(entry_id, (entry_id, length, {}))[2][words[at]] = tf
     return [found[entry_id] for entry_id in sorted(found)[:CANDIDATES]]
 
 
