@@ -5,6 +5,7 @@ the same answers from SQLite and PostgreSQL for the same queries."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,13 @@ from citysafe.core.pagination import PageParams
 from citysafe.core.security import TokenSigner
 from citysafe.knowledge import search, service
 from citysafe.knowledge.enums import Grade
-from citysafe.knowledge.models import KnowledgeArticle, KnowledgeDocument, KnowledgeEntry, KnowledgeTerm
+from citysafe.knowledge.models import (
+    KnowledgeArticle,
+    KnowledgeDocument,
+    KnowledgeEntry,
+    KnowledgePosting,
+    KnowledgeTerm,
+)
 from citysafe.knowledge.schemas import CaseIn
 from citysafe.knowledge.search import ENTRIES, LENGTH, Filters
 from citysafe.registry import EVENT_TYPES
@@ -34,7 +41,7 @@ CASE = CaseIn(title="某化工公司动火作业爆炸事故", industry="危险�
               causes="动火作业未办理作业票，违反《安全生产法》第四十三条。", lessons="动火前气体分析合格方可作业。",
               risk_categories=["industrial"], hazard_ids=[7, 7, 3], incident_ids=[12])
 QUERIES = ("风险分级管控", "有限空间作业 中毒", "疏散通道 堵塞", "动火作业", "消防 安全 责任", "事故隐患 排查 治理",
-           "安全生产法 第四十一条", "罚款", "不存在的词语组合啊", "动火 爆炸")
+           "安全生产法 第四十一条", "罚款", "不存在的词语组合啊", "动火 爆炸", "消防 蓝天白云", "火灾 爆炸 中毒 坍塌")
 
 
 def _search(session: Session, q: str, **filters: Any) -> Any:
@@ -53,13 +60,20 @@ def _sizes(session: Session) -> tuple[int, ...]:
 
 
 def _stats_agree(session: Session) -> None:
-    """The statistics BM25 reads are those of the entries as they are."""
-    entries = session.execute(select(KnowledgeEntry.terms, KnowledgeEntry.length)).all()
+    """The statistics BM25 reads, and the postings search reads, are those of the entries as they are: one
+    posting per word of each entry, with its count and the entry's length, none twice, none left over."""
+    entries = session.execute(select(KnowledgeEntry.id, KnowledgeEntry.terms, KnowledgeEntry.length)).all()
     stats = dict(session.execute(select(KnowledgeTerm.term, KnowledgeTerm.df)).tuples().all())
     assert stats.get(ENTRIES, 0) == len(entries)
-    assert stats.get(LENGTH, 0) == sum(length for _, length in entries)
+    assert stats.get(LENGTH, 0) == sum(length for _, _, length in entries)
     for word in ("安全", "生产", "消防", "风险"):
-        assert stats.get(word, 0) == sum(1 for terms, _ in entries if word in terms.split())
+        assert stats.get(word, 0) == sum(1 for _, terms, _ in entries if word in terms.split())
+    postings = session.execute(select(KnowledgePosting.entry_id, KnowledgePosting.term, KnowledgePosting.tf,
+                                      KnowledgePosting.length)).tuples().all()
+    expected = [(entry_id, term, tf, length) for entry_id, terms, length in entries
+                for term, tf in Counter(terms.split()).items()]
+    assert len(postings) == sum(len(set(terms.split())) for _, terms, _ in entries) > 0
+    assert sorted(postings) == sorted(expected)
 
 
 def test_import_then_import_again_updates_and_never_duplicates(ctx: AppContext, tmp_path: Path) -> None:
@@ -124,6 +138,7 @@ def test_cases_with_causes_lessons_grade_and_links(ctx: AppContext, tmp_path: Pa
         again = service.save_case(session, case_in=CASE.model_copy(update={"deaths": 4}), actor="tests")
         assert again.id == case.id  # the same case entered twice is one case
     with ctx.session_factory() as session:
+        _stats_agree(session)  # saved twice: one entry, its postings once
         detail = service.document_detail(session, document_id=case.id)
         assert (detail.kind, detail.grade, detail.deaths, detail.industry) == ("case", "较大", 4, "危险化学品")
         assert (detail.hazard_ids, detail.incident_ids, detail.risk_categories) == ([3, 7], [12], ["industrial"])
@@ -155,9 +170,10 @@ def _answers(engine: Engine, tmp_path: Path) -> list[Any]:
             service.save_case(session, case_in=CASE, actor="tests")
         out = []
         with ctx.session_factory() as session:
-            for q in QUERIES:
-                page = _search(session, q)
-                out.append((q, page.total, [(i.title, i.kind, i.article, i.snippet, i.score) for i in page.items]))
+            for q in QUERIES:  # every word, any word (消防 蓝天白云), and through a filter of the entries' columns
+                for page in (_search(session, q), _search(session, q, level="provincial")):
+                    out.append((q, page.total, page.match,
+                                [(i.title, i.kind, i.article, i.snippet, i.score) for i in page.items]))
         return out
     finally:
         _empty_tables(engine)
@@ -172,5 +188,6 @@ def test_sqlite_and_postgresql_answer_the_same(request: pytest.FixtureRequest, t
     engines: dict[str, Engine] = request.getfixturevalue("_engines")  # the suite's two migrated databases
     sqlite = _answers(engines["sqlite"], tmp_path / "a")
     postgres = _answers(engines["postgresql"], tmp_path / "b")
-    assert sum(total for _, total, _ in sqlite) > 30  # the queries find things
+    assert sum(total for _, total, _, _ in sqlite) > 30  # the queries find things
+    assert {match for _, total, match, _ in sqlite if total} == {"all", "any"}
     assert sqlite == postgres

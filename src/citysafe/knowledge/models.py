@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from citysafe.core.db import Base, Timestamped
@@ -67,8 +67,7 @@ class KnowledgeArticle(Base):
 
 class KnowledgeEntry(Base):
     """What search finds: an article of a law, a case, a document. ``terms`` is the text segmented into words
-    (space-separated, lower case): SQLite indexes it in the FTS5 table ``knowledge_fts`` (kept by triggers),
-    PostgreSQL in the generated tsvector column ``tsv`` with a GIN index (both made by the migration)."""
+    (space-separated, lower case), each word's postings in ``knowledge_posting``."""
 
     __tablename__ = "knowledge_entry"
     __audited__ = False
@@ -99,3 +98,22 @@ class KnowledgeTerm(Base):
 
     term: Mapped[str] = mapped_column(String(120), primary_key=True)
     df: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KnowledgePosting(Base):
+    """The index search reads: one row per word of an entry, with how often the word occurs there (``tf``) and
+    the entry's length in words (repeated on each of its postings, so ranking reads this index alone). The key
+    (term, entry_id) orders a word's entries by id on every database, so both find the same first entries by
+    the same SQL; on PostgreSQL the key also holds tf and length, so the search reads the index only (SQLite
+    keeps the row in its key's B-tree: no rowid). Written with the entries by ``search.add_entries``; deleted with
+    them (explicitly, and by the cascade as a guard)."""
+
+    __tablename__ = "knowledge_posting"
+    __audited__ = False
+    __table_args__ = (PrimaryKeyConstraint("term", "entry_id", postgresql_include=["tf", "length"]),
+                      {"sqlite_with_rowid": False})
+
+    term: Mapped[str] = mapped_column(String(120))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("knowledge_entry.id", ondelete="CASCADE"), index=True)
+    tf: Mapped[int] = mapped_column(Integer)
+    length: Mapped[int] = mapped_column(Integer)

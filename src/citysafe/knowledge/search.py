@@ -1,12 +1,14 @@
-"""Full-text search of the library: the database's index finds the entries holding every word of the query
-(SQLite: FTS5 ``knowledge_fts``; PostgreSQL: the GIN-indexed tsvector ``tsv``), and one formula ranks them in
-Python — BM25 (k1 = 1.2, b = 0.75) on the term statistics of ``knowledge_term``, ties by entry id — so both
-databases answer the same items in the same order for the same query.
+"""Full-text search of the library: the posting table ``knowledge_posting`` (word, entry, term frequency, entry
+length; keyed and so ordered by word then entry id) finds the first entries by id holding every word of the
+query, and one formula ranks them in Python — BM25 (k1 = 1.2, b = 0.75) on the term statistics of
+``knowledge_term``, ties by entry id. SQLite and PostgreSQL run the same SQL on the same rows, made by the same
+segmentation in Python, so they answer the same items in the same order by construction.
 
-Entries are segmented by ``segment.terms``; ``index_entry`` keeps the statistics as entries come and go.
-Broad queries: at most ``CANDIDATES`` entries are ranked, the first by id (the laws, loaded first, before
-later material); ``total`` then says ``CANDIDATES`` and ``capped`` that more entries match: counting them all
-would cost more than the search itself, and a reader narrows such a query rather than paging past 500.
+Entries are segmented by ``segment.terms``; ``add_entries``/``remove_entries`` keep postings and statistics as
+entries come and go. Broad queries: at most ``CANDIDATES`` entries are ranked, the first by id (the laws,
+loaded first, before later material); ``total`` then says ``CANDIDATES`` and ``capped`` that more entries
+match: counting them all would cost more than the search itself, and a reader narrows such a query rather
+than paging past 500.
 """
 
 from __future__ import annotations
@@ -16,16 +18,28 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Select, Text, column, delete, insert, select, table, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 
 from citysafe.knowledge import segment
-from citysafe.knowledge.models import KnowledgeArticle, KnowledgeEntry, KnowledgeTerm
+from citysafe.knowledge.models import KnowledgeArticle, KnowledgeEntry, KnowledgePosting, KnowledgeTerm
 
 K1, B = 1.2, 0.75
 CANDIDATES = 500
+POSTINGS = cast(Table, KnowledgePosting.__table__)
 ENTRIES, LENGTH = "#entries", "#length"  # statistics rows: never a word (words are letters and digits only)
 
 
@@ -97,21 +111,32 @@ def apply_counts(session: Session, counts: Counter[str]) -> None:
     counts.clear()
 
 
+def _postings(entry_id: int, words: list[str]) -> list[dict[str, Any]]:
+    return [{"term": term, "entry_id": entry_id, "tf": tf, "length": len(words)}
+            for term, tf in Counter(words).items()]
+
+
 def add_entries(session: Session, rows: Iterable[dict[str, Any]], *, pending: Counter[str] | None = None) -> int:
-    """Insert index entries (dicts of ``KnowledgeEntry`` columns without ``terms``/``length``, with ``text``),
-    segmenting each and counting its words into the statistics (into ``pending`` when given, for the caller to
-    ``apply_counts`` once after many). Returns how many."""
-    batch, counts = [], Counter[str]()
+    """Insert index entries (dicts of ``KnowledgeEntry`` columns without ``terms``/``length``, with ``text``)
+    and their postings, segmenting each and counting its words into the statistics (into ``pending`` when
+    given, for the caller to ``apply_counts`` once after many). Returns how many."""
+    batch, segmented, counts = [], [], Counter[str]()
     for row in rows:
         words = entry_terms(row["title"], row["text"], row.get("industry", ""))
         batch.append(row | {"terms": " ".join(words), "length": len(words)})
+        segmented.append(words)
         counts.update(set(words))
         counts[LENGTH] += len(words)
     if not batch:
         return 0
     counts[ENTRIES] += len(batch)
     for at in range(0, len(batch), 1000):
-        session.execute(insert(KnowledgeEntry), batch[at:at + 1000])
+        ids = session.scalars(insert(KnowledgeEntry).returning(KnowledgeEntry.id, sort_by_parameter_order=True),
+                              batch[at:at + 1000]).all()
+        postings = [p for entry_id, words in zip(ids, segmented[at:at + 1000], strict=True)
+                    for p in _postings(entry_id, words)]
+        for start in range(0, len(postings), 10_000):  # Core, not the ORM's bulk insert: a third of the CPU
+            session.connection().execute(insert(POSTINGS), postings[start:start + 10_000])
     if pending is None:
         _adjust(session, counts)
     else:
@@ -120,7 +145,7 @@ def add_entries(session: Session, rows: Iterable[dict[str, Any]], *, pending: Co
 
 
 def remove_entries(session: Session, *, document_id: int, pending: Counter[str] | None = None) -> None:
-    """Drop a document's entries from the index and their words from the statistics."""
+    """Drop a document's entries and their postings from the index, and their words from the statistics."""
     counts = Counter[str]()
     for terms, length in session.execute(select(KnowledgeEntry.terms, KnowledgeEntry.length)
                                          .where(KnowledgeEntry.document_id == document_id)):
@@ -128,6 +153,8 @@ def remove_entries(session: Session, *, document_id: int, pending: Counter[str] 
         counts[LENGTH] += length
         counts[ENTRIES] += 1
     if counts:
+        owned = select(KnowledgeEntry.id).where(KnowledgeEntry.document_id == document_id)
+        session.execute(delete(KnowledgePosting).where(KnowledgePosting.entry_id.in_(owned)))
         session.execute(delete(KnowledgeEntry).where(KnowledgeEntry.document_id == document_id))
         if pending is None:
             _adjust(session, Counter({t: -n for t, n in counts.items()}))
@@ -151,22 +178,43 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return out
 
 
-def _candidates(session: Session, words: list[str], filters: Filters, *, every: bool) -> Select[Any]:
-    """(id, terms) of the first ``CANDIDATES`` entries by id holding every word (or any) and passing
-    ``filters``, from the database's index (words are letters and digits only: nothing needs escaping)."""
-    e = KnowledgeEntry
+Candidate = tuple[int, int, dict[str, int]]  # entry id, its length, the query's words' frequencies in it
+
+
+def _every(session: Session, words: list[str], filters: Filters) -> list[Candidate]:
+    """The first ``CANDIDATES`` entries by id holding every word and passing ``filters``: the rarest word's
+    postings in id order (its key's order, no sort), each probed for the other words by key."""
+    postings = [aliased(KnowledgePosting) for _ in words]
+    first = postings[0]
+    stmt = select(first.entry_id, first.length, *[p.tf for p in postings]).where(first.term == words[0])
+    for posting, word in zip(postings[1:], words[1:], strict=True):
+        stmt = stmt.join(posting, and_(posting.term == word, posting.entry_id == first.entry_id))
+    stmt = _filtered(stmt, first.entry_id, filters).order_by(first.entry_id).limit(CANDIDATES)
+    return [(row[0], row[1], dict(zip(words, row[2:], strict=True))) for row in session.execute(stmt)]
+
+
+def _any(session: Session, words: list[str], filters: Filters) -> list[Candidate]:
+    """The first ``CANDIDATES`` entries by id holding any word and passing ``filters``: the first of each word's
+    postings, in one statement (one round trip, however many words). An entry among the first of them all is
+    among the first of each word it holds (fewer entries come before it there than in the union), so the
+    frequencies read are all it has."""
+    p = KnowledgePosting
+    firsts = [_filtered(select(p.entry_id, p.length, p.tf).where(p.term == word), p.entry_id, filters)
+              .order_by(p.entry_id).limit(CANDIDATES).subquery() for word in words]
+    stmt = union_all(*[select(literal_column(str(at)), first.c.entry_id, first.c.length, first.c.tf)
+                       for at, first in enumerate(firsts)])
+    found: dict[int, Candidate] = {}
+    for at, entry_id, length, tf in session.execute(stmt):
+        found.setdefault(entry_id, (entry_id, length, {}))[2][words[at]] = tf
+    return [found[entry_id] for entry_id in sorted(found)[:CANDIDATES]]
+
+
+def _filtered(stmt: Select[Any], entry_id: Any, filters: Filters) -> Select[Any]:
+    """The entries' wide rows are joined only when a filter needs their columns."""
     conditions = _conditions(filters)
-    if session.get_bind().dialect.name == "postgresql":
-        joined = (" & " if every else " | ").join(f"'{w}'" for w in words)
-        return (select(e.id, e.terms).where(text("knowledge_entry.tsv @@ CAST(:kq AS tsquery)").bindparams(kq=joined),
-                                            *conditions).order_by(e.id).limit(CANDIDATES))
-    # Driven by FTS5, whose matches come in rowid order (no sort), reading the words it keeps itself: the
-    # entries' wide rows are joined only when a filter needs their columns.
-    fts = table("knowledge_fts", column("rowid", Integer), column("terms", Text))
-    joined = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
-    stmt = (select(fts.c.rowid, fts.c.terms).where(text("knowledge_fts MATCH :kq").bindparams(kq=joined))
-            .order_by(fts.c.rowid).limit(CANDIDATES))
-    return stmt.join(e, e.id == fts.c.rowid).where(*conditions) if conditions else stmt
+    if not conditions:
+        return stmt
+    return stmt.join(KnowledgeEntry, KnowledgeEntry.id == entry_id).where(*conditions)
 
 
 def _stats(session: Session, words: list[str]) -> dict[str, int]:
@@ -199,15 +247,14 @@ def _ranked(session: Session, query: str, words: list[str], stats: dict[str, int
     average = total_length / n if n else 1.0
     idf = {w: math.log(1 + (n - stats[w] + 0.5) / (stats[w] + 0.5)) for w in words}
     e = KnowledgeEntry
-    rows = list(session.execute(_candidates(session, words, filters, every=every)).all())
+    rarest_first = sorted(words, key=lambda w: (stats[w], w))
+    rows = _every(session, rarest_first, filters) if every else _any(session, words, filters)
     total = len(rows)
     scored = []
-    for entry_id, terms in rows:
-        length = terms.count(" ") + 1 if terms else 0  # as stored in ``length`` (the words, space-separated)
-        padded = f" {terms} "
+    for entry_id, length, tfs in rows:
         score = 0.0
-        for w in words:
-            tf = padded.count(f" {w} ")
+        for w in words:  # in the query's order: the same sum, to the last bit, whatever the plan
+            tf = tfs.get(w, 0)
             score += idf[w] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
         scored.append((-round(score, 9), entry_id))
     scored.sort()
