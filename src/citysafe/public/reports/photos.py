@@ -120,8 +120,9 @@ def has_metadata(content: bytes) -> bool:
 
 
 def _phash(image: Image.Image) -> str:
-    """The pHash of ``image`` made small first (a box filter, then imagehash's 32×32 Lanczos): the same bits,
-    within the duplicate distance, as hashing it whole, for a fraction of the work."""
+    """The pHash of ``image`` made small first (a box filter, then imagehash's 32×32 Lanczos): a fraction of
+    the work of hashing it whole, and the same photo sent small and as sent, or large and re-encoded, stays
+    within the duplicate distance (tests/public/test_reports_photo_strip.py)."""
     if image.mode not in ("L", "RGB"):
         image = image.convert("L")  # Image.reduce takes neither a palette nor a 16-bit picture
     factor = min(image.size) // _HASH_SIDE
