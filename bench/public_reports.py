@@ -90,7 +90,7 @@ def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess
     command = [sys.executable, "-m", "uvicorn", "citysafe.api:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
-    for _ in range(600):
+    for _ in range(3000):  # up to ~5 min: on a loaded shared machine the app takes long to import
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                 return server
