@@ -1,16 +1,26 @@
 """Benchmark: citizen reports accepted per second through the public API (issue #15 point 1), each with a
-2 MB phone photo (4000×3000 JPEG with EXIF: decoded, read, stripped by re-encoding, hashed, stored).
+2 MB phone photo: a 4000×3000 JPEG as a camera writes it (EXIF with camera, time and GPS, XMP, an sRGB ICC
+profile). Such a photo is over the stored size (photos.MAX_SIDE, 2000 px), so it takes the re-encoding path
+(decoded at 1/2 scale, turned upright, hashed, encoded from its pixels alone); ``--side 2000`` sends 2000×1500
+photos of about the same bytes instead, which are stripped as sent (no decode beyond the 1/8-scale one for the
+hash).
 
 Builds a fresh database (SQLite in a temporary folder, or PostgreSQL with --postgres: a database of its own,
-dropped at the end), applies the migrations, loads Jiangsu's divisions, starts a real ``uvicorn`` server process
-and drives it with ``--clients`` concurrent httpx clients. Each report comes from another client address
-(X-Forwarded-For, which uvicorn trusts from loopback): the per-address limits are the defence against one sender,
-not what is measured here. Baseline in the same run and under the same concurrency: ``/api/v1/health``.
-Prints one JSON document.
+dropped at the end), applies the migrations, loads Jiangsu's divisions, starts a real ``uvicorn`` server (one
+process, or ``--workers`` processes sharing the port and the database: what several ``citysafe serve`` processes
+behind a balancer do) and drives it with ``--clients`` concurrent httpx clients. Each report comes from another
+client address (X-Forwarded-For, which uvicorn trusts from loopback): the per-address limits are the defence
+against one sender, not what is measured here.
+
+Baselines in the same run and under the same concurrency: ``/api/v1/health`` (the server's floor), and the same
+report with a small photo (640×480, ~70 KB: the report's own work without the 2 MB photo; a report needs a
+photo). Server CPU per report is the server processes' CPU time (/proc) over the phase divided by the reports
+accepted: what one core can do is 1000 / that. The clients run on the same machine and take CPU of their own
+(``client_cpu_ms_per_report``). Prints one JSON document.
 
 Target (brief): ≥ 200 reports/s accepted.
 
-    .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--postgres]
+    .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
 
 from __future__ import annotations
@@ -30,36 +40,39 @@ import uuid
 from pathlib import Path
 
 import httpx
-from PIL import Image
+from PIL import Image, ImageCms
 from sqlalchemy import create_engine, text
 
 from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
 from citysafe.core.migrate import upgrade
 from citysafe.regions import service as regions_service
-from harness import free_port
+from harness import cpu_seconds, free_port
 
 PG_ADMIN = os.environ.get("CITYSAFE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def phone_photo(seed: int, target: int = 2 * 1024 * 1024) -> bytes:
-    """A 4000×3000 JPEG of about ``target`` bytes with a camera's EXIF (GPS, time)."""
+def phone_photo(seed: int, target: int = 2 * 1024 * 1024, size: tuple[int, int] = (4000, 3000)) -> bytes:
+    """A JPEG of ``size`` of at most ``target`` bytes (the highest quality that fits) carrying what a phone
+    writes: EXIF (camera, time, GPS), XMP and an sRGB ICC profile."""
     rng = random.Random(seed)
-    small = Image.effect_noise((500, 375), 60).convert("RGB")
+    small = Image.effect_noise((size[0] // 8, size[1] // 8), 60).convert("RGB")
     small = Image.merge("RGB", [c.point(lambda v, k=k: (v + k) % 256) for k, c in
                                 zip((rng.randrange(256) for _ in range(3)), small.split(), strict=True)])
-    image = small.resize((4000, 3000), Image.Resampling.BICUBIC)
+    image = small.resize(size, Image.Resampling.BICUBIC)
     exif = Image.Exif()
-    exif[0x010F] = "BenchCam"
-    exif.get_ifd(0x8769)[36867] = "2026:05:10 09:30:00"
+    exif.update({0x010F: "BenchCam", 0x0110: "Phone 15", 0x0131: "Camera 1.0"})
+    exif.get_ifd(0x8769).update({36867: "2026:05:10 09:30:00", 36881: "+08:00"})
     exif.get_ifd(0x8825).update({1: "N", 2: (32.0, 3.0, 0.0), 3: "E", 4: (118.0, 47.0, 0.0)})
-    quality, data = 90, b""
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    quality, data = 100, b""
     while quality >= 30:
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
+        image.save(out, "JPEG", quality=quality, exif=exif.tobytes(), icc_profile=icc, xmp=xmp)
         data = out.getvalue()
         if len(data) <= target:
             break
-        quality -= 10
+        quality -= 2
     return data
 
 
@@ -77,7 +90,7 @@ def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess
     command = [sys.executable, "-m", "uvicorn", "citysafe.api:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
-    for _ in range(600):
+    for _ in range(3000):  # up to ~5 min: on a loaded shared machine the app takes long to import
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                 return server
@@ -92,33 +105,70 @@ def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess
     raise SystemExit("the server did not start")
 
 
-async def _run(base: str, clients: int, count: int, make: object) -> tuple[float, dict[int, int]]:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its living descendants (uvicorn's worker processes)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        total += sum(tree_cpu_seconds(int(child)) for child in children)
+    return total
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1) if ordered else 0.0
+
+
+async def _run(base: str, clients: int, count: int, make: object) -> dict[str, object]:
+    """``count`` calls of ``make`` from ``clients`` concurrent clients: rate, statuses, latency."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)
     statuses: dict[int, int] = {}
+    latencies: list[float] = []
 
     async def worker() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
             while not queue.empty():
                 i = queue.get_nowait()
+                began = time.perf_counter()
                 status = await make(client, i)  # type: ignore[operator]
+                latencies.append(time.perf_counter() - began)
                 statuses[status] = statuses.get(status, 0) + 1
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
-    return time.perf_counter() - start, statuses
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "statuses": statuses, "p50_ms": percentile(latencies, 0.5),
+            "p95_ms": percentile(latencies, 0.95)}
+
+
+def measured(base: str, clients: int, count: int, make: object, server_pid: int) -> dict[str, object]:
+    """One phase, with the server's and this process's CPU over it."""
+    server_before, client_before = tree_cpu_seconds(server_pid), time.process_time()
+    result = asyncio.run(_run(base, clients, count, make))
+    server_cpu, client_cpu = tree_cpu_seconds(server_pid) - server_before, time.process_time() - client_before
+    ok = sum(n for status, n in result["statuses"].items() if 200 <= status < 300)  # type: ignore[attr-defined]
+    seconds = float(result["seconds"])  # type: ignore[arg-type]
+    return {"sent": count, "ok": ok, "statuses": result["statuses"], "per_s": round(ok / seconds, 1),
+            "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"],
+            "server_cpu_ms_per_request": round(server_cpu * 1000 / max(ok, 1), 1),
+            "client_cpu_ms_per_request": round(client_cpu * 1000 / max(ok, 1), 1)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--health", type=int, default=3000)
+    parser.add_argument("--small", type=int, default=300, help="reports with a small photo (baseline)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--side", type=int, default=4000, choices=(4000, 2000),
+                        help="long side of the 2 MB photos: 4000 (re-encoded) or 2000 (stripped as sent)")
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    photos = [phone_photo(seed) for seed in range(8)]
+    photos = [phone_photo(seed, size=(args.side, args.side * 3 // 4)) for seed in range(8)]
+    small_photos = [phone_photo(100 + seed, target=80 * 1024, size=(640, 480)) for seed in range(8)]
     folder = tempfile.mkdtemp(prefix="bench-reports-")
     pg_name = f"citysafe_bench_reports_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT") if args.postgres else None
@@ -134,35 +184,43 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(1)
 
-    async def report(client: httpx.AsyncClient, i: int) -> int:
-        form = {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
-                "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
-        response = await client.post("/api/v1/public/reports", data=form,
-                                      headers={"X-Forwarded-For": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"},
-                                      files=[("photos", ("p.jpg", photos[i % len(photos)], "image/jpeg"))])
-        return response.status_code
+    def reporter(images: list[bytes], first_address: int) -> object:
+        async def report(client: httpx.AsyncClient, i: int) -> int:
+            form = {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
+                    "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
+            n = first_address + i
+            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+            response = await client.post("/api/v1/public/reports", data=form, headers={"X-Forwarded-For": address},
+                                          files=[("photos", ("p.jpg", images[i % len(images)], "image/jpeg"))])
+            return response.status_code
+        return report
 
     async def health(client: httpx.AsyncClient, _i: int) -> int:
         return (await client.get("/api/v1/health")).status_code
 
     try:
-        asyncio.run(_run(base, args.clients, 16, report))  # warm-up: imports, first connections
-        health_s, health_status = asyncio.run(_run(base, args.clients, args.health, health))
-        reports_s, report_status = asyncio.run(_run(base, args.clients, args.reports, report))
+        asyncio.run(_run(base, args.clients, 16, reporter(photos, 1_000_000)))  # warm-up: imports, connections
+        health_phase = measured(base, args.clients, args.health, health, server.pid)
+        small_phase = measured(base, args.clients, args.small, reporter(small_photos, 2_000_000), server.pid)
+        report_phase = measured(base, args.clients, args.reports, reporter(photos, 3_000_000), server.pid)
     finally:
         server.terminate()
         server.wait(30)
         if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-    accepted = report_status.get(201, 0)
+    rate = float(report_phase["per_s"])  # type: ignore[arg-type]
+    cpu = float(report_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
     print(json.dumps({
         "bench": "public_reports", "python": platform.python_version(), "cpus": os.cpu_count(),
         "database": "postgresql" if args.postgres else "sqlite", "workers": args.workers, "clients": args.clients,
-        "photo_bytes": sum(len(p) for p in photos) // len(photos), "photo_pixels": "4000x3000",
-        "baseline_health_per_s": round(args.health / health_s, 1), "baseline_statuses": health_status,
-        "reports_sent": args.reports, "reports_accepted": accepted, "statuses": report_status,
-        "reports_accepted_per_s": round(accepted / reports_s, 1), "target_per_s": 200,
+        "photo_bytes": sum(len(p) for p in photos) // len(photos), "photo_pixels": f"{args.side}x{args.side * 3 // 4}",
+        "reports_accepted_per_s": rate, "reports": report_phase,
+        "baseline_health": health_phase, "baseline_small_photo_reports": small_phase,
+        "ratio_to_health": round(rate / float(health_phase["per_s"]), 4),  # type: ignore[arg-type]
+        "ratio_to_small_photo_reports": round(rate / float(small_phase["per_s"]), 3),  # type: ignore[arg-type]
+        "server_cpu_ms_per_report": cpu, "reports_per_s_one_core_could_do": round(1000 / cpu, 1) if cpu else None,
+        "target_per_s": 200,
     }, ensure_ascii=False))
 
 

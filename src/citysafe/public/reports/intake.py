@@ -123,7 +123,7 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
     if report.group_id is None:
         report.group_id = report.id
     for photo in stored:
-        session.add(ReportPhoto(report_id=report.id, content=photo.content, content_type="image/jpeg",
+        session.add(ReportPhoto(report_id=report.id, content=photo.content, content_type=photo.content_type,
                                 size=len(photo.content), width=photo.width, height=photo.height, phash=photo.phash,
                                 taken_at=photo.taken_at, exif_lon=photo.lon, exif_lat=photo.lat))
     session.add(ReportStep(report_id=report.id, stage=State.RECEIVED.value, at=now, note=""))

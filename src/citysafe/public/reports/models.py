@@ -91,11 +91,14 @@ class CitizenReport(RegionScoped, Base):
 
 
 class ReportPhoto(Base):
-    """A photo as stored: re-encoded without any metadata. What its EXIF said (where and when it was taken)
-    was read before it was stripped and is kept here for staff."""
+    """A photo as stored: without any metadata (stripped as sent, or re-encoded; ``content_type`` says which).
+    What its EXIF said (where and when it was taken) was read before it was stripped and is kept here for staff."""
 
     __tablename__ = "pub_report_photo"
     __audited__ = False  # the bytes: the report's own audit entry records the report
+    # The duplicate-photo check reads (report_id, phash) from this index alone, never the rows with their bytes
+    # (migration 0034_pub_photo_hash_cover).
+    __table_args__ = (Index("ix_pub_report_photo_report_phash", "report_id", "phash"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("pub_report.id", ondelete="CASCADE"), index=True)

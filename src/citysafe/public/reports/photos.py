@@ -1,7 +1,16 @@
 """A reporter's photo as the platform keeps it: checked to be an image within the size limit, what its EXIF
-says about where and when it was taken read, then re-encoded from its pixels alone (no EXIF, XMP, ICC profile
-or comment survives), and the result checked to carry no metadata: a photo that still does is refused, never
-stored as it came. The perceptual hash (pHash) finds the same photo sent again, even re-compressed."""
+says about where and when it was taken read, then its metadata removed, and the result checked to carry none: a
+photo that still does is refused, never stored as it came. The perceptual hash (pHash) finds the same photo sent
+again, even re-compressed.
+
+Two ways to remove the metadata (``metastrip`` says what goes):
+- as sent: a JPEG or PNG already upright and within ``MAX_SIDE`` keeps its compressed pixels byte for byte and
+  loses its metadata segments (a few milliseconds; the pixels are decoded once, at 1/8 scale where the JPEG
+  allows, only to check them and to hash them);
+- re-encoded: a WebP, a picture to turn upright (EXIF orientation), one over ``MAX_SIDE``, or a container the
+  walk cannot vouch for is decoded (at the stored size where libjpeg can scale) and encoded anew from its
+  pixels alone.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citysafe.core import filekinds
 from citysafe.core.errors import field_error
+from citysafe.public.reports import metastrip
 
 MAX_PIXELS = 50_000_000  # a decompression bomb is refused before its pixels are decoded
 MAX_SIDE = 2000  # stored photos are scaled to this longest side: enough to read a sign or a crack
@@ -24,12 +34,16 @@ QUALITY = 85
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _ORIENTATION = 36867, 36881, 0x0112
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
-_METADATA_KEYS = ("exif", "xmp", "icc_profile", "comment", "photoshop", "XML:com.adobe.xmp")
+_METADATA_KEYS = ("exif", "xmp", "icc_profile", "comment", "photoshop", "XML:com.adobe.xmp", "mp")
+# The pHash reads a 32×32 grey picture (imagehash's default, hash_size 8 × highfreq_factor 4): decoding more
+# than a few times that is work thrown away. 128 lets libjpeg decode a phone's 4000×3000 JPEG at 1/8 scale.
+_HASH_SIDE = 128
 
 
 @dataclass(frozen=True)
 class Photo:
     content: bytes
+    content_type: str
     width: int
     height: int
     phash: str
@@ -94,8 +108,42 @@ def reencode(image: Image.Image) -> bytes:
 
 
 def has_metadata(content: bytes) -> bool:
+    """Whether Pillow still finds EXIF, XMP, ICC, a comment, IPTC or MPF in ``content``, or (for a JPEG or a
+    PNG) a segment or chunk outside what ``metastrip`` keeps."""
     with Image.open(io.BytesIO(content)) as image:
-        return bool(image.getexif()) or any(key in image.info for key in _METADATA_KEYS)
+        if bool(image.getexif()) or any(key in image.info for key in _METADATA_KEYS):
+            return True
+    try:
+        return bool(metastrip.leftovers(content))
+    except metastrip.NotStrippable:
+        return True  # what is stored is a JPEG or a PNG this module wrote or walked: anything else is refused
+
+
+def _phash(image: Image.Image) -> str:
+    """The pHash of ``image`` made small first (a box filter, then imagehash's 32×32 Lanczos): a fraction of
+    the work of hashing it whole, and the same photo sent small and as sent, or large and re-encoded, stays
+    within the duplicate distance (tests/public/test_reports_photo_strip.py)."""
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("L")  # Image.reduce takes neither a palette nor a 16-bit picture
+    factor = min(image.size) // _HASH_SIDE
+    small = image.reduce(factor) if factor > 1 else image
+    return str(imagehash.phash(small if small.mode == "L" else small.convert("L")))
+
+
+def _as_sent(data: bytes, kind: filekinds.FileKind, strip: Callable[[bytes], bytes]) -> tuple[bytes, str] | None:
+    """The upload without its metadata segments, and its pHash; None when the container walk cannot vouch
+    for it (the caller re-encodes). Its pixels are decoded once, from the stripped bytes (what is stored
+    must decode), at 1/8 scale for a JPEG (libjpeg's DCT scaling still reads every coefficient, so a corrupt
+    or truncated stream is caught)."""
+    try:
+        content = strip(data)
+    except metastrip.NotStrippable:
+        return None
+    with Image.open(io.BytesIO(content)) as image:
+        if kind is filekinds.JPEG:
+            image.draft("L", (_HASH_SIDE, _HASH_SIDE))
+        image.load()
+        return content, _phash(image)
 
 
 def _unreadable(field: str) -> Exception:
@@ -103,26 +151,35 @@ def _unreadable(field: str) -> Exception:
 
 
 def process(data: bytes, *, field: str, max_bytes: int,
-            strip: Callable[[Image.Image], bytes] = reencode) -> Photo:
+            strip: Callable[[bytes], bytes] = metastrip.strip) -> Photo:
     """The photo to store, or a problem naming ``field``: empty, too large, not an image, unreadable, too many
-    pixels, or its metadata could not be removed."""
-    filekinds.accepted(data, field=field, max_bytes=max_bytes, kinds=filekinds.IMAGE_KINDS)
+    pixels, or its metadata could not be removed. ``strip``: the container-level removal (a test may pass
+    one that fails to remove anything, to see the upload refused)."""
+    kind = filekinds.accepted(data, field=field, max_bytes=max_bytes, kinds=filekinds.IMAGE_KINDS)
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise field_error(field, "the image has too many pixels", "图片像素过多，请用手机相机正常拍摄的照片")
-            # A phone's 12-megapixel JPEG is decoded straight at the stored size (libjpeg's DCT scaling):
-            # a quarter of the pixels, and of the time, of decoding it whole and scaling it after.
-            longest = max(image.size)
-            image.draft("RGB", (max(1, MAX_SIDE * image.width // longest), max(1, MAX_SIDE * image.height // longest)))
-            image.load()
             exif = image.getexif()
             taken_at = _taken_at(exif)
             lon, lat = _place(exif)
-            picture = upright(image)
-            width, height = picture.size
-            phash = str(imagehash.phash(picture))
-            content = strip(picture)
+            width, height = image.size
+            sent = None
+            if kind in (filekinds.JPEG, filekinds.PNG) and max(image.size) <= MAX_SIDE \
+                    and exif.get(_ORIENTATION, 1) == 1 and image.mode in ("L", "RGB", "RGBA", "P", "LA"):
+                sent = _as_sent(data, kind, strip)
+            if sent is not None:
+                (content, phash), content_type = sent, kind.content_type
+            else:
+                # A phone's 12-megapixel JPEG is decoded straight at the stored size (libjpeg's DCT scaling):
+                # a quarter of the pixels, and of the time, of decoding it whole and scaling it after.
+                longest = max(image.size)
+                image.draft("RGB", (max(1, MAX_SIDE * width // longest), max(1, MAX_SIDE * height // longest)))
+                image.load()
+                picture = upright(image)
+                width, height = picture.size
+                phash = _phash(picture)
+                content, content_type = reencode(picture), filekinds.JPEG.content_type
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise _unreadable(field) from exc
     try:
@@ -132,7 +189,8 @@ def process(data: bytes, *, field: str, max_bytes: int,
     if dirty:
         raise field_error(field, "the photo's metadata (location, device) could not be removed; it was not stored",
                           "无法去除照片中的位置等附加信息，照片未保存，请换一张照片或截图后再传")
-    return Photo(content=content, width=width, height=height, phash=phash, taken_at=taken_at, lon=lon, lat=lat)
+    return Photo(content=content, content_type=content_type, width=width, height=height, phash=phash,
+                 taken_at=taken_at, lon=lon, lat=lat)
 
 
 def distance(a: str, b: str) -> int:
