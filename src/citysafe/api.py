@@ -195,6 +195,7 @@ EVALUATION_ROUTERS: tuple[APIRouter, ...] = (
 # Reporting rewards (issue #15 point 2): rules by jurisdiction and version, cases, approval, notices, payments.
 PUBLIC_REWARD_ROUTERS: tuple[APIRouter, ...] = (
     rewards_views.router,
+    rewards_views.public_router,
 )
 # The public site's data without a login: district risk map, warnings in force, shelters (issue #15 point 5).
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (

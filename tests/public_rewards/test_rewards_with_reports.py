@@ -64,3 +64,14 @@ def test_the_real_name_reporter_of_a_matter_is_rewarded_and_notified(client: Tes
     assert notified.status_code == 200 and notified.json()["state"] == "notified", notified.text
     message = box.messages[sent_before]
     assert message.recipients == ("13900000003",) and "4,500元" in message.text
+
+    # The reporter follows the reward by receipt through the API, as on the tracking page: no one's name.
+    reward = client.get(f"/api/v1/public/reports/{group[1]['receipt']}/reward")
+    assert reward.status_code == 200, reward.text
+    steps = reward.json()
+    assert [s["stage"] for s in steps] == ["reward_approve", "reward_notify", "reward_pending"]
+    assert "4,500" in steps[0]["note"] and steps[-1]["name"] == "待领取奖励" and steps[-1]["at"] is None
+    assert not any(name in reward.text for name in ("handler", "approver", "张三", "李四", "13900000003"))
+    assert client.get(f"/api/v1/public/reports/{group[0]['receipt']}/reward").json() == []  # no case of its own
+    forged = client.get("/api/v1/public/reports/JBQG6PW9U68KM3Q/reward")
+    assert forged.status_code in (404, 422), forged.text

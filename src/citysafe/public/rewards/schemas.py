@@ -180,3 +180,11 @@ class ComputeOut(BaseModel):
     rule_title: str
     rule_version: int
     source: str
+
+class PublicRewardStep(BaseModel):
+    """A reward step as its reporter sees it: no staff, no approver's reasons (public/rewards/tracking.py)."""
+
+    stage: str
+    name: str
+    at: datetime | None  # None for the step still to come
+    note: str

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from citysafe.auth.deps import Context, DbSession, requires
+from citysafe.auth.deps import Context, DbSession, client_address, requires
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import field_error
-from citysafe.public.rewards import present, rules_store, service
+from citysafe.public.reports import desk
+from citysafe.public.reports import service as reports_service
+from citysafe.public.rewards import present, rules_store, service, tracking
 from citysafe.public.rewards.calc.reward import RewardInputError, compute
 from citysafe.public.rewards.schemas import (
     CaseCreate,
@@ -24,11 +27,14 @@ from citysafe.public.rewards.schemas import (
     ExtendIn,
     NoticeIn,
     PaymentIn,
+    PublicRewardStep,
     RuleIn,
     RuleRead,
 )
 
 router = APIRouter(prefix="/rewards", tags=["rewards"])
+# The reporter's side of a reward, by receipt and without an account, beside the report's own tracking view.
+public_router = APIRouter(prefix="/public/reports", tags=["public citizen reports"])
 Handler = Annotated[Principal, Depends(requires(Permission.HANDLE_REWARDS))]
 Approver = Annotated[Principal, Depends(requires(Permission.APPROVE_REWARDS))]
 RuleManager = Annotated[Principal, Depends(requires(Permission.MANAGE_REWARD_RULES))]
@@ -152,3 +158,16 @@ def pay(case_id: RowId, body: PaymentIn, db: DbSession, ctx: Context, principal:
     now = ctx.clock.now()
     row = service.pay(db, case=service.get(db, case_id=case_id, lock=True), data=body, principal=principal, now=now)
     return present.case(db, row, principal=principal, now=now, full=True)
+
+
+
+@public_router.get("/{receipt}/reward", response_model=list[PublicRewardStep], operation_id="public_reports_reward")
+def public_reward(request: Request, ctx: Context,
+                  receipt: Annotated[str, Path(max_length=40)]) -> list[PublicRewardStep]:
+    """The reward of a report by its receipt, as on the tracking page: decided, notified with the claim deadline,
+    claimed, paid, then the step to come; empty while no reward case is open. A forged receipt is refused and
+    counted like the report's own tracking view."""
+    view = desk.track(ctx, receipt=receipt, client=client_address(request))
+    with unit_of_work(ctx.read_session_factory, actor=desk.ACTOR) as session:
+        report_id = reports_service.by_receipt(session, receipt=view.receipt).id
+        return [PublicRewardStep(**step._asdict()) for step in tracking.progress(session, report_id=report_id)]
