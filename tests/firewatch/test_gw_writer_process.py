@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from tests.support.waiting import until
 
 from citysafe.core.context import AppContext
 from citysafe.firewatch.alarms.models import Alarm
@@ -93,10 +94,10 @@ async def test_a_child_that_dies_withholds_its_batch_and_the_next_batch_starts_a
     await sink.start()
     try:
         assert list(await sink.store([item(1, [heartbeat()], 21)])) == [True]
-        proc = sink._proc
-        assert proc is not None
-        os.kill(proc.pid, signal.SIGKILL)
-        await proc.wait()
+        pid = sink.health()["pid"]
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        await until(lambda: sink.health()["pid"] is None, what="the killed writer reaped")
         # The next batch finds the child gone and starts another one; nothing already ACKed is lost.
         assert list(await sink.store([item(2, [heartbeat()], 21), item(1, [heartbeat()], 21)])) == [True, True]
         assert sink.restarts == 1
@@ -110,12 +111,12 @@ async def test_a_child_killed_mid_batch_fails_only_that_batch(ctx: AppContext) -
     sink = ProcessSink(ctx.settings, on_events=lambda name, payload: None, reply_timeout=20)
     await sink.start()
     try:
-        proc = sink._proc
-        assert proc is not None
+        pid = sink.health()["pid"]
+        assert pid is not None
         big = [item(n, [heartbeat()], 21, source=ADDRESS + n % 50) for n in range(1, 3001)]
         pending = asyncio.ensure_future(sink.store(big))
         await asyncio.sleep(0)  # the batch is on its way
-        os.kill(proc.pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
         flags = await pending
         stored = count(ctx, RawFrame)
         assert set(flags) == {False} or (all(flags) and stored == len(big))  # committed whole or not at all

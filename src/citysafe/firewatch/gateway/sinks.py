@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import pickle
 import sys
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Protocol
@@ -34,7 +31,8 @@ from citysafe.firewatch.ingest.worker import (
     StreamNames,
     ensure_stream,
 )
-from citysafe.firewatch.ingest.writer import LENGTH, pack, write_batch
+from citysafe.firewatch.ingest.writer import write_batch
+from citysafe.firewatch.ingest.writer_child import CHILD_FAILURES, WriterChild
 from citysafe.firewatch.protocols.gb26875 import dedup_key
 
 __all__ = ["WRITER_COMMAND", "DatabaseSink", "FrameSink", "JetStreamSink", "ProcessSink"]
@@ -87,132 +85,46 @@ class DatabaseSink:
 
 
 class ProcessSink:
-    """A ``FrameSink`` whose transactions run in a child process.
+    """A ``FrameSink`` whose transactions run in a child process (``ingest.writer_child``).
 
     The child gets ``settings`` over its pipe and builds its own application context on them; the live
     events it commits come back to ``on_events`` (the parent application's live hub).
 
     Several batches may be in flight (``concurrent_batches``): the child writes one while the next ones
     cross the pipe, so it does not idle while the gateway sends ACKs and gathers the next batch.
-    The child answers in order, so each reply settles the oldest waiting batch.
     """
 
     concurrent_batches = 8
 
     def __init__(self, settings: Settings, *, command: Sequence[str] = WRITER_COMMAND,
                  reply_timeout: float = 60.0, on_events: Callable[[str, dict[str, Any]], None]) -> None:
-        self._settings = settings
-        self._command = tuple(command)
-        self._reply_timeout = reply_timeout
-        self._on_events = on_events
-        self._proc: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._replies: deque[asyncio.Future[bytes]] = deque()
-        self._spawning = asyncio.Lock()
-        self.restarts = 0
+        self._child = WriterChild(settings, command=command, name="ingest writer", reply_timeout=reply_timeout,
+                                  on_events=on_events)
+
+    @property
+    def restarts(self) -> int:
+        return self._child.restarts
 
     async def start(self) -> None:
-        async with self._spawning:
-            await self._spawn()
+        await self._child.start()
 
     def health(self) -> dict[str, Any]:
         """The writer child as the health endpoint reports it: running, its pid, restarts so far."""
-        proc = self._proc
-        alive = proc is not None and proc.returncode is None
-        return {"ok": alive, "pid": proc.pid if alive and proc is not None else None, "restarts": self.restarts}
+        pid = self._child.pid
+        return {"ok": pid is not None, "pid": pid, "restarts": self._child.restarts}
 
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
         if not items:
             return []
-        reply: asyncio.Future[bytes] | None = None
         try:
-            async with self._spawning:
-                if self._proc is None or self._proc.returncode is not None:
-                    await self._stop_child(kill=True)
-                    self.restarts += 1
-                    await self._spawn()
-            proc = self._proc
-            assert proc is not None
-            assert proc.stdin is not None
-            reply = asyncio.get_running_loop().create_future()
-            self._replies.append(reply)
-            proc.stdin.write(pack(("batch", [(item.raw, item.peer, item.received_at) for item in items])))
-            await proc.stdin.drain()
-            flags = await asyncio.wait_for(reply, self._reply_timeout)
-        except (OSError, EOFError, TimeoutError, asyncio.IncompleteReadError) as exc:
+            flags = await self._child.send([(item.raw, item.peer, item.received_at) for item in items])
+        except CHILD_FAILURES as exc:
             log.error("ingest writer failed on a batch of %d frames (%s); withholding their ACKs", len(items), exc)
-            if reply is not None and reply.done() and not reply.cancelled():
-                reply.exception()  # the child died while this batch was still being sent: seen, not lost
-            await self._stop_child(kill=True)
             return [False] * len(items)
         return [flag == 1 for flag in flags]
 
     async def aclose(self) -> None:
-        await self._stop_child(kill=False)
-
-    async def _spawn(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._proc = await asyncio.create_subprocess_exec(
-            *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 20)
-        self._ready = loop.create_future()
-        self._reader = loop.create_task(self._read(self._proc), name="gb26875-writer-reader")
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(pack(("settings", self._settings.model_dump(mode="json"))))
-        await self._proc.stdin.drain()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._ready), self._reply_timeout)
-        except BaseException:
-            await self._stop_child(kill=True)
-            raise
-
-    async def _read(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdout is not None
-        problem: BaseException = EOFError("the ingest writer exited")
-        try:
-            while True:
-                size = LENGTH.unpack(await proc.stdout.readexactly(LENGTH.size))[0]
-                message = pickle.loads(await proc.stdout.readexactly(size))  # noqa: S301 - our own child
-                kind = message[0]
-                if kind == "stored":
-                    reply = self._replies.popleft()
-                    if not reply.done():  # else it timed out: the batch was withheld already
-                        reply.set_result(message[1])
-                elif kind == "events":
-                    for name, payload in message[1]:
-                        self._on_events(name, payload)
-                elif kind == "ready" and self._ready is not None and not self._ready.done():
-                    self._ready.set_result(None)
-        except (asyncio.IncompleteReadError, ConnectionError) as exc:
-            problem = EOFError(f"the ingest writer exited ({exc})")
-        except Exception as exc:  # a message we cannot read: the child is not what we think it is
-            log.exception("unreadable message from the ingest writer")
-            problem = exc
-        waiters: list[asyncio.Future[Any]] = [*self._replies, *([self._ready] if self._ready else [])]
-        self._replies.clear()
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_exception(problem)
-
-    async def _stop_child(self, *, kill: bool) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None and not proc.stdin.is_closing():
-            proc.stdin.close()  # EOF: the child finishes its batch, runs its queued handlers and exits
-        if kill:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        try:
-            await asyncio.wait_for(proc.wait(), 30.0)
-        except TimeoutError:
-            log.warning("ingest writer did not exit; killing it")
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self._reader = None
+        await self._child.stop(kill=False)
 
 
 class JetStreamSink:
