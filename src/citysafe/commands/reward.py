@@ -43,6 +43,7 @@ def _rule(name: str) -> tuple[RuleDocument, dict[str, Any]]:
     from citysafe.public.rewards.calc.reward import shipped_rule
 
     settings = get_settings()
+    unread: dict[str, str] = {}
     if settings.database_url or (settings.data_dir / "citysafe.db").exists():
         ctx = app_context(settings)
         try:
@@ -50,12 +51,13 @@ def _rule(name: str) -> tuple[RuleDocument, dict[str, Any]]:
                 row = next((r for r in rules_store.versions(session, name=name) if r.current), None)
                 if row is not None:
                     return rules_store.document_of(row), {"origin": "database", "version": row.version}
-        except SQLAlchemyError as exc:  # a database not upgraded yet, or unreachable: say so, on stderr, and go on
-            typer.echo(f"warning: reward rules not read from the database ({type(exc).__name__}); "
-                       "using the shipped rules", err=True)
+        except SQLAlchemyError as exc:
+            # A database not upgraded yet, or unreachable: said in the answer (a line on stderr would break
+            # the one-line error of bad input, which is all stderr may carry).
+            unread = {"database": f"not read ({type(exc).__name__})"}
         finally:
             ctx.engine.dispose()
-    return shipped_rule(name), {"origin": "shipped", "version": None}
+    return shipped_rule(name), {"origin": "shipped", "version": None} | unread
 
 
 @app.command("compute")

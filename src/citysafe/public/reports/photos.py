@@ -146,6 +146,19 @@ def _as_sent(data: bytes, kind: filekinds.FileKind, strip: Callable[[bytes], byt
         return content, _phash(image)
 
 
+def _ends_whole(data: bytes, kind: filekinds.FileKind) -> bool:
+    """Whether the upload's container reaches its end: a JPEG's end-of-image marker after its first scan, a
+    PNG's IEND chunk, a WebP's RIFF length. Pillow cannot be trusted to refuse a cut-off picture: WeasyPrint
+    sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process when it is imported (for PDFs), after which
+    a truncated JPEG decodes with grey where its data stops (a CI run accepted one)."""
+    if kind is filekinds.JPEG:
+        scan = data.find(b"\xff\xda")
+        return scan >= 0 and data.find(b"\xff\xd9", scan) >= 0
+    if kind is filekinds.PNG:
+        return data.find(b"IEND", 8) >= 0
+    return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
+
+
 def _unreadable(field: str) -> Exception:
     return field_error(field, "not a readable image", "无法识别为图片，请上传手机拍摄的 JPG、PNG 或 WEBP 照片")
 
@@ -156,6 +169,8 @@ def process(data: bytes, *, field: str, max_bytes: int,
     pixels, or its metadata could not be removed. ``strip``: the container-level removal (a test may pass
     one that fails to remove anything, to see the upload refused)."""
     kind = filekinds.accepted(data, field=field, max_bytes=max_bytes, kinds=filekinds.IMAGE_KINDS)
+    if not _ends_whole(data, kind):
+        raise _unreadable(field)
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
