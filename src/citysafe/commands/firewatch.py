@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from citysafe.commands.support import app_context, emit, fail, importing
+from citysafe.commands.support import app_context, emit, fail, importing, run_writer_child
 from citysafe.core.errors import CitysafeError
 
 app = typer.Typer(help="networked fire monitoring: registry, binding, retention", no_args_is_help=True)
@@ -110,29 +110,8 @@ def tick_command() -> None:
 @app.command("mqtt-writer", hidden=True)
 def mqtt_writer() -> None:
     """The child process the MQTT subscriber writes its batches with (a pipe protocol on stdin/stdout)."""
-    import logging
-    from collections.abc import Callable
-
-    from citysafe.core.config import Settings
-    from citysafe.core.context import AppContext
-    from citysafe.core.wal import checkpoint_in_background
     from citysafe.firewatch.config import CONFIG
     from citysafe.firewatch.ingest.mqtt_batch import BatchWriter
-    from citysafe.firewatch.ingest.writer import serve_pipe
-    from citysafe.registry import check_startup, new_context, register_handlers
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s mqtt-writer %(name)s: %(message)s")
-    stops: list[Callable[[], None]] = []
+    run_writer_child("mqtt-writer", make_writer=lambda ctx: BatchWriter(ctx, CONFIG.get(ctx)).write)
 
-    def make_context(settings: Settings) -> AppContext:
-        ctx = new_context(settings)  # the parent's settings, sent over the pipe
-        check_startup(ctx)
-        stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
-        register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
-        return ctx
-
-    try:
-        serve_pipe(make_context=make_context, make_writer=lambda ctx: BatchWriter(ctx, CONFIG.get(ctx)).write)
-    finally:
-        for stop in stops:
-            stop()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from citysafe.commands.support import emit, fail
+from citysafe.commands.support import emit, fail, run_writer_child
 from citysafe.firewatch.protocols.gb26875 import FrameError, StreamFramer, decode_frame, frame_to_dict, item_to_dict
 
 app = typer.Typer(help="GB/T 26875.3 protocol tools", no_args_is_help=True)
@@ -136,31 +136,7 @@ def _partition_range(text: str) -> list[int]:
 @app.command("ingest-writer", hidden=True)
 def ingest_writer() -> None:
     """The child process `serve --gb26875-port` writes gateway frames with (a pipe protocol on stdin/stdout)."""
-    import logging
-    from collections.abc import Callable
-
-    from citysafe.core.config import Settings
-    from citysafe.core.context import AppContext
-    from citysafe.core.wal import checkpoint_in_background
-    from citysafe.firewatch.ingest.writer import serve_pipe
-    from citysafe.registry import check_startup, new_context, register_handlers
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s gb26875-writer %(name)s: %(message)s")
-
-    stops: list[Callable[[], None]] = []
-
-    def make_context(settings: Settings) -> AppContext:
-        ctx = new_context(settings)  # the parent's settings, sent over the pipe
-        check_startup(ctx)
-        stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
-        register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
-        return ctx
-
-    try:
-        serve_pipe(make_context=make_context)
-    finally:
-        for stop in stops:
-            stop()
+    run_writer_child("gb26875-writer")
 
 
 def _run_loop(main: Coroutine[Any, Any, int]) -> int:

@@ -97,3 +97,31 @@ def user_errors(func: F) -> F:
             fail(str(exc) or type(exc).__name__)
 
     return wrapper  # type: ignore[return-value]
+
+
+def run_writer_child(label: str, make_writer: Callable[[AppContext], Callable[[list[Any]], bytes]] | None = None,
+                     ) -> None:
+    """The body of a writer child process (``gb26875 ingest-writer``, ``firewatch mqtt-writer``): its context
+    built on the parent's settings sent over the pipe, WAL checkpoints off the commit path, the web process's
+    reactions to alarm events; then ``serve_pipe`` until the parent closes stdin."""
+    import logging
+
+    from citysafe.core.wal import checkpoint_in_background
+    from citysafe.firewatch.ingest.writer import serve_pipe
+    from citysafe.registry import check_startup, new_context, register_handlers
+
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s {label} %(name)s: %(message)s")
+    stops: list[Callable[[], None]] = []
+
+    def make_context(settings: Settings) -> AppContext:
+        ctx = new_context(settings)  # the parent's settings, sent over the pipe
+        check_startup(ctx)
+        stops.append(checkpoint_in_background(ctx.engine))  # commits never wait for a checkpoint
+        register_handlers(ctx.bus)  # the same reactions to alarm events as in the web process
+        return ctx
+
+    try:
+        serve_pipe(make_context=make_context, make_writer=make_writer)
+    finally:
+        for stop in stops:
+            stop()
