@@ -8,9 +8,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.waiting import until_sync
 
 
 def free_port() -> int:
@@ -32,13 +33,13 @@ def mosquitto(**options: str | int) -> Iterator[tuple[int, Path]]:
         proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 10
-            while True:
+            def listening() -> bool:
+                assert proc.poll() is None, f"mosquitto exited before listening on {port}"
                 with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"mosquitto did not start on {port}")
-                time.sleep(0.05)
+                    return True
+                return False
+
+            until_sync(listening, what=f"mosquitto listening on {port}", timeout=10)
             yield port, conf
         finally:
             proc.terminate()

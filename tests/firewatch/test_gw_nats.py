@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ import httpx
 import nats
 import pytest
 from sqlalchemy import func, select
+from tests.support.nats_streams import NATS_URL, fresh_stream_names
 from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
@@ -34,7 +34,6 @@ from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
 from citysafe.firewatch.simulator import SimulatedUitd
 
-NATS_URL = "nats://127.0.0.1:4222"
 T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
 WAIT = 20.0
 PARTITIONS = 4
@@ -54,13 +53,8 @@ def frames_stored(ctx: AppContext, expected: int) -> Callable[[], Awaitable[bool
 
 @pytest.fixture
 async def names() -> AsyncIterator[StreamNames]:
-    names = StreamNames.of(f"TEST_GB26875_{uuid.uuid4().hex[:10]}")
-    yield names
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(names.stream)
-    finally:
-        await nc.close()
+    async with fresh_stream_names("TEST_GB26875") as names:
+        yield names
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ import httpx
 import nats
 import pytest
 from sqlalchemy import create_engine, func, select
+from tests.support.nats_streams import NATS_URL, fresh_stream_names
 from tests.support.waiting import until, until_sync
 
 from citysafe.firewatch.ingest.models import RawFrame
@@ -28,7 +28,6 @@ from citysafe.firewatch.ingest.worker import StreamNames
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
 from citysafe.firewatch.simulator import SimulatedUitd
 
-NATS_URL = "nats://127.0.0.1:4222"
 CITYSAFE = str(Path(sys.executable).parent / "citysafe")
 WAIT = 30.0
 
@@ -85,13 +84,8 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 @pytest.fixture
 async def names() -> AsyncIterator[StreamNames]:
-    names = StreamNames.of(f"TEST_GWSTANDALONE_{uuid.uuid4().hex[:10]}")
-    yield names
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(names.stream)
-    finally:
-        await nc.close()
+    async with fresh_stream_names("TEST_GWSTANDALONE") as names:
+        yield names
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -7,13 +7,13 @@ same with real processes and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import nats
 import pytest
+from tests.support.nats_streams import NATS_URL, fresh_stream_names
 from tests.support.waiting import until
 
 from citysafe.firewatch.gateway.sinks import JetStreamSink
@@ -21,7 +21,6 @@ from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.ingest.worker import StreamNames, run_worker
 from citysafe.firewatch.protocols.gb26875 import DeviceTime, UitdStatus, build_upload, decode_frame, encode_frame
 
-NATS_URL = "nats://127.0.0.1:4222"
 PARTITIONS = 2
 DEVICES = (0x00AC_0000_0000, 0x00AC_0000_0001)  # one in each partition
 
@@ -52,13 +51,8 @@ def frame(source: int, serial: int) -> ReceivedFrame:
 
 @pytest.fixture
 async def names() -> AsyncIterator[StreamNames]:
-    names = StreamNames.of(f"TEST_RESUME_{uuid.uuid4().hex[:10]}")
-    yield names
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(names.stream)
-    finally:
-        await nc.close()
+    async with fresh_stream_names("TEST_RESUME") as names:
+        yield names
 
 
 async def publish(names: StreamNames, serials: range) -> None:
