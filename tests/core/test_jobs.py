@@ -4,15 +4,20 @@ progress, record success or a Chinese error, clean up after a failure, and do no
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from tests.support.waiting import until_sync
 
 from citysafe.core import jobs
+from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import field_error
+from citysafe.registry import load_models
 
 
 def wait_finished(ctx: AppContext, job_id: int) -> jobs.Job:
@@ -99,3 +104,56 @@ def test_jobs_left_running_by_a_stopped_process_are_failed_at_start(ctx: AppCont
         rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
         assert [(j.status, j.error) for j in rows] == [("failed", jobs.ABANDONED_ZH), ("failed", jobs.ABANDONED_ZH),
                                                        ("succeeded", None)]
+
+
+def second_process(ctx: AppContext) -> AppContext:
+    """Another ``citysafe serve`` on the same database: a context of its own, hence another runner."""
+    return AppContext(settings=ctx.settings, engine=ctx.engine, signer=ctx.signer)
+
+
+def test_a_process_starting_beside_a_running_one_leaves_its_jobs_alone(ctx: AppContext) -> None:
+    release, started = threading.Event(), threading.Event()
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        started.set()
+        assert release.wait(30)
+        return {"done": True}
+
+    job_id = submit(ctx, work)
+    assert started.wait(30)
+    other = second_process(ctx)
+    assert jobs.RUNNER.get(other) != jobs.RUNNER.get(ctx)
+    assert jobs.abandon_unfinished(other) == 0  # what the other process does at its start and every beat
+    release.set()
+    job = wait_finished(ctx, job_id)
+    assert (job.status, job.result, job.error) == ("succeeded", {"done": True}, None)
+
+
+def test_jobs_of_a_process_that_stopped_beating_are_failed_by_another(ctx: AppContext) -> None:
+    stale = utcnow() - timedelta(seconds=jobs.STALE_SECONDS + 5)
+    recent = utcnow() - timedelta(seconds=jobs.HEARTBEAT_SECONDS)
+    with unit_of_work(ctx.session_factory) as session:
+        for runner, heartbeat in (("gone:1:aa", stale), ("alive:2:bb", recent), (jobs.RUNNER.get(ctx), stale)):
+            session.add(jobs.Job(kind="test", region_code="320102", created_by="tests", status="running",
+                                 runner=runner, heartbeat_at=heartbeat))
+    assert jobs.abandon_unfinished(ctx) == 1
+    with unit_of_work(ctx.session_factory) as session:
+        rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
+        assert [(j.runner, j.status) for j in rows] == [
+            ("gone:1:aa", "failed"), ("alive:2:bb", "running"), (jobs.RUNNER.get(ctx), "running")]
+    # This process's beat brings its own job back to life; the other's is untouched.
+    jobs.beat(ctx)
+    with unit_of_work(ctx.session_factory) as session:
+        own = session.query(jobs.Job).filter(jobs.Job.runner == jobs.RUNNER.get(ctx)).one()
+        other = session.query(jobs.Job).filter(jobs.Job.runner == "alive:2:bb").one()
+        assert own.heartbeat_at is not None and own.heartbeat_at > recent
+        assert other.heartbeat_at is not None and abs((other.heartbeat_at - recent).total_seconds()) < 1
+    assert jobs.abandon_unfinished(second_process(ctx)) == 0
+
+
+def test_the_job_runner_migration_matches_the_model(ctx: AppContext) -> None:
+    with ctx.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), load_models().metadata)
+        columns = {c["name"] for c in conn.dialect.get_columns(conn, "job")}
+    assert {"runner", "heartbeat_at"} <= columns
+    assert [d for d in diffs if "'job'" in repr(d) or "ix_job_" in repr(d)] == []

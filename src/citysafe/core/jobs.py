@@ -4,23 +4,34 @@ A request ``submit``s a job in its own unit of work and answers at once; the job
 application's worker threads only once that unit of work has committed (a rolled-back request starts
 nothing). The work reports its progress (0–100 and a Chinese step) through short transactions of their
 own, so no write lock is held while it computes. When it fails, its partial output is removed by the
-``cleanup`` it was submitted with and the job records the error in Chinese; a job that a stopped process
-left queued or running is marked failed at the next start (``abandon_unfinished``), honestly, not resumed.
+``cleanup`` it was submitted with and the job records the error in Chinese.
+
+A job left queued or running by a process that stopped is marked failed (``abandon_unfinished``), honestly,
+not resumed. Several ``citysafe serve`` processes share one database, so "stopped" cannot mean "not this
+process": each job names its runner (host, pid and a nonce of the process's context) and the runner stamps a
+heartbeat on its unfinished jobs every ``HEARTBEAT_SECONDS``; a job whose heartbeat is older than
+``STALE_SECONDS`` belongs to a process that is gone. Every serving process sweeps at start and with each beat,
+so a crashed process's jobs are failed within a minute or two even when no process restarts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, Integer, String, event, update
+from sqlalchemy import JSON, Integer, String, event, or_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from citysafe.core.clock import utcnow
@@ -31,6 +42,9 @@ from citysafe.core.errors import CitysafeError
 log = logging.getLogger(__name__)
 INTERNAL_ERROR_ZH = "内部错误，已记录，请联系管理员"
 ABANDONED_ZH = "服务重启，任务被中断，请重新提交"
+HEARTBEAT_SECONDS = 30.0
+# Four missed beats: a process busy enough to miss one (a long GC pause, a slow disk) is not taken for dead.
+STALE_SECONDS = 4 * HEARTBEAT_SECONDS
 
 
 class JobStatus(StrEnum):
@@ -53,6 +67,9 @@ class Job(Timestamped, RegionScoped, Base):
     error: Mapped[str | None] = mapped_column(String(1000))
     created_by: Mapped[str] = mapped_column(String(100))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The process that runs it and its last sign of life (``beat``); None on jobs recorded before runners.
+    runner: Mapped[str | None] = mapped_column(String(120), index=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def finished(self) -> bool:
@@ -97,14 +114,24 @@ def _executor(ctx: AppContext) -> ThreadPoolExecutor:
 EXECUTOR: Slot[ThreadPoolExecutor] = Slot("core.jobs.executor", _executor)
 
 
+def _runner_name(ctx: AppContext) -> str:
+    del ctx
+    # The nonce tells apart two contexts of one process (tests) and a pid reused after a restart.
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+RUNNER: Slot[str] = Slot("core.jobs.runner", _runner_name)
+
+
 def submit(session: Session, *, kind: str, region_code: str, created_by: str, work: Work,
            cleanup: Callable[[], None] | None = None) -> Job:
     """Record a queued job in ``session``; it runs in the background once ``session`` commits."""
+    ctx = context_of(session)
     job = Job(kind=kind, region_code=region_code, created_by=created_by, status=JobStatus.QUEUED.value,
-              progress=0, step="排队等待")
+              progress=0, step="排队等待", runner=RUNNER.get(ctx), heartbeat_at=utcnow())
     session.add(job)
     session.flush()
-    ctx, job_id = context_of(session), job.id
+    job_id = job.id
 
     def start(_session: Session) -> None:
         EXECUTOR.get(ctx).submit(run, ctx, job_id, work, cleanup)
@@ -156,29 +183,59 @@ def get(session: Session, *, job_id: int) -> Job:
     return get_or_404(session, Job, job_id, what="job", what_zh="任务")
 
 
+def _unfinished() -> Any:
+    return Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value])
+
+
+def beat(ctx: AppContext) -> None:
+    """Stamp this process's unfinished jobs as alive."""
+    with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
+        session.execute(update(Job).where(_unfinished(), Job.runner == RUNNER.get(ctx))
+                        .values(heartbeat_at=utcnow()).execution_options(skip_scope=True))
+
+
 def abandon_unfinished(ctx: AppContext) -> int:
-    """Mark failed the jobs a stopped process left queued or running; returns how many."""
+    """Mark failed the unfinished jobs of processes that stopped (no heartbeat for ``STALE_SECONDS``, or none
+    recorded), never this process's own; returns how many."""
+    stale_before = utcnow() - timedelta(seconds=STALE_SECONDS)
     with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
         outcome = session.execute(
-            update(Job).where(Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+            update(Job).where(_unfinished(), or_(Job.runner.is_(None), Job.runner != RUNNER.get(ctx)),
+                              or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before))
             .values(status=JobStatus.FAILED.value, error=ABANDONED_ZH, step="失败", finished_at=utcnow(),
                     updated_at=utcnow())
             .execution_options(skip_scope=True))
         return int(getattr(outcome, "rowcount", 0) or 0)
 
 
+def _beat_and_sweep(ctx: AppContext) -> None:
+    beat(ctx)
+    abandoned = abandon_unfinished(ctx)
+    if abandoned:
+        log.warning("jobs: %d left unfinished by a stopped process marked failed", abandoned)
+
+
 @asynccontextmanager
 async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
-    """The jobs of a serving process: the unfinished ones of the last run are failed at start, and the
-    worker threads are stopped (running work finishes first) when the app stops."""
-    import asyncio
+    """The jobs of a serving process: the unfinished ones of stopped processes are failed at start and at each
+    heartbeat, this process's own are kept alive, and the worker threads are stopped (running work finishes
+    first) when the app stops."""
+    async def keep_beating() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await asyncio.to_thread(_beat_and_sweep, ctx)
+            except Exception:  # a database that is briefly away: the next beat tries again
+                log.exception("jobs: heartbeat failed")
 
-    abandoned = await asyncio.to_thread(abandon_unfinished, ctx)
-    if abandoned:
-        log.warning("jobs: %d left unfinished by the last run marked failed", abandoned)
+    await asyncio.to_thread(_beat_and_sweep, ctx)
+    beating = asyncio.create_task(keep_beating(), name="citysafe-job-heartbeat")
     try:
         yield
     finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
         executor = ctx.extras.pop(EXECUTOR.name, None)  # a later start of the same context makes a new one
         if isinstance(executor, ThreadPoolExecutor):
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
