@@ -189,3 +189,42 @@ def test_a_handler_by_name_can_be_unsubscribed() -> None:
     assert bus.has_handlers("ThingHappened")
     bus.unsubscribe_name("ThingHappened", handler)
     assert not bus.has_handlers("ThingHappened")
+
+
+def test_two_processes_delivering_the_same_event_run_its_handlers_once(ctx: AppContext) -> None:
+    """A starting process's ``deliver_pending`` races the process that committed the event and is delivering
+    it at that moment (several ``citysafe serve`` on one database): the handlers run once."""
+    import threading
+
+    handled: list[str] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(_session: Session, payload: dict[str, Any]) -> None:
+        handled.append("committing process")
+        inside.set()
+        assert release.wait(30)
+
+    committing, starting = EventBus((ThingHappened,)), EventBus((ThingHappened,))
+    for bus in (committing, starting):
+        bus.bind(ctx.session_factory)
+    committing.subscribe_name("ThingHappened", slow)
+    starting.subscribe_name("ThingHappened", lambda _s, _p: handled.append("starting process"))
+    with unit_of_work(ctx.session_factory) as session:  # the context's own bus has no handler: it stays pending
+        publish(session, ThingHappened(thing_id=1, region_code="320102"))
+    first = threading.Thread(target=committing.deliver_pending)
+    first.start()
+    assert inside.wait(30)
+    results: list[int] = []
+    second = threading.Thread(target=lambda: results.append(starting.deliver_pending()))
+    second.start()
+    second.join(0.5)  # it waits on the claimed row while the first delivery is still in its handler
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert handled == ["committing process"]
+    # PostgreSQL: the second saw the row pending, waited on its claim, found it taken (settled, not run).
+    # SQLite: a unit of work takes the write lock as it begins, so the second read only after the commit.
+    assert results == ([1] if ctx.engine.dialect.name == "postgresql" else [0])
+    with ctx.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)
+                              .where(OutboxEvent.delivered_at.is_(None))) == 0

@@ -124,12 +124,22 @@ class EventBus:
         return any(when is None or when(payload) for _, when in entries)
 
     def deliver(self, outbox_id: int, name: str, payload: dict[str, Any]) -> bool:
-        """Run every handler of one event in one unit of work; mark the outbox row delivered."""
+        """Run every handler of one event in one unit of work that also marks the outbox row delivered.
+
+        The row is claimed first (marked delivered where it was not yet, in the handlers' transaction): another
+        process delivering the same event at the same moment (``deliver_pending`` at its start, beside the
+        process that committed it) waits on that row and then finds it taken, so the handlers run once; if this
+        transaction rolls back, the claim goes with it and the event stays for a retry."""
         if self._factory is None:
             return False
         event_type = self.event_types.get(name)
         try:
             with unit_of_work(self._factory, actor="system:events") as session:
+                claimed = session.execute(update(OutboxEvent)
+                                          .where(OutboxEvent.id == outbox_id, OutboxEvent.delivered_at.is_(None))
+                                          .values(delivered_at=utcnow()))
+                if int(getattr(claimed, "rowcount", 0) or 0) != 1:
+                    return True  # delivered by another process, or the row is gone: nothing left to do here
                 typed_handlers = [h for h, when in self._handlers.get(name, ()) if when is None or when(payload)]
                 # Rebuild the typed event only for typed handlers: by-name subscribers take the payload
                 # as it is, so a payload the class cannot rebuild never blocks them.
@@ -140,9 +150,6 @@ class EventBus:
                 for payload_handler, when in self._payload_handlers.get(name, ()):
                     if when is None or when(payload):
                         payload_handler(session, dict(payload))
-                row = session.get(OutboxEvent, outbox_id)
-                if row is not None:
-                    row.delivered_at = utcnow()
         except Exception:
             log.exception("event %s (outbox %s) failed; left for retry", name, outbox_id)
             return False
