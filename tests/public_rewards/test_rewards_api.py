@@ -71,7 +71,7 @@ def test_a_reward_from_proposal_to_payment(client: TestClient, world: dict[str, 
     assert paid.status_code == 200, paid.text
     final = client.get(f"{API}/cases/{cid}", headers=approver).json()
     assert final["state"] == "paid" and final["allowed"] == []
-    assert [s["action"] for s in final["steps"]] == ["propose", "approve", "notify", "claim", "pay"]
+    assert [s["action"] for s in final["steps"]] == ["propose", "approve", "notice_sending", "notify", "claim", "pay"]
     assert final["payment"]["reference"] == "TX20260601001" and final["payment"]["paid_by"] == "handler"
     assert final["payment"]["amount_yuan"] == "15000.00"
     assert client.post(f"{API}/cases/{cid}/payment", headers=handler,
@@ -207,5 +207,50 @@ def test_a_notice_that_does_not_arrive_leaves_the_case_waiting(client: TestClien
     assert no_phone.status_code == 200 and no_phone.json()["state"] == "approved"
     with unit_of_work(ctx.session_factory) as session:
         steps = session.scalars(select(RewardStep.action).where(RewardStep.case_id == anonymous)).all()
-        assert steps == ["propose", "approve", "notice_failed"]
+        assert steps == ["propose", "approve", "notice_sending", "notice_failed"]
     assert world["sms"].messages == []
+
+
+def test_the_notice_sms_leaves_after_its_intent_is_committed_and_holds_no_lock(
+        client: TestClient, ctx: AppContext, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SMS gateway is called (with retries: seconds) outside any write transaction: the case can be locked
+    and written by someone else meanwhile, and "notice_sending" is already on record."""
+    reports: FakeReports = world["reports"]
+    cid = _propose(client, world["handler"], report_id=1).json()["id"]
+    client.post(f"{API}/cases/{cid}/approve", headers=world["approver"], json={})
+    seen: list[tuple[str, str]] = []
+    send = reports.notify_reporter
+
+    def checking(session: Any, report_id: int, text: str, correlation_key: str) -> bool:
+        with unit_of_work(ctx.session_factory, actor="tests") as other:  # SQLite: takes the write lock
+            case = other.scalars(select(RewardCase).where(RewardCase.id == cid)
+                                 .with_for_update(nowait=True)).one()  # PostgreSQL: fails at once if held
+            last = other.scalars(select(RewardStep.action).where(RewardStep.case_id == cid)
+                                 .order_by(RewardStep.seq.desc()).limit(1)).one()
+            seen.append((case.state, last))
+        return send(session, report_id, text, correlation_key)
+
+    monkeypatch.setattr(reports, "notify_reporter", checking)
+    notified = client.post(f"{API}/cases/{cid}/notify", headers=world["handler"], json={"method": "sms"})
+    assert notified.status_code == 200, notified.text
+    assert seen == [("approved", "notice_sending")]
+    assert notified.json()["state"] == "notified" and len(world["sms"].messages) == 1
+    assert [s["action"] for s in notified.json()["steps"]][-2:] == ["notice_sending", "notify"]
+
+
+def test_a_second_sms_notice_while_the_first_is_sending_is_refused(client: TestClient, ctx: AppContext,
+                                                                  world: dict[str, Any]) -> None:
+    from citysafe.public.rewards import notice, service
+
+    cid = _propose(client, world["handler"], report_id=1).json()["id"]
+    client.post(f"{API}/cases/{cid}/approve", headers=world["approver"], json={})
+    with unit_of_work(ctx.session_factory, actor="tests") as session:  # a send in progress in another request
+        case = service.get(session, case_id=cid)
+        service.record_step(session, case, action="notice_sending", before="approved", actor="handler",
+                            actor_name="张三", now=NOW, note="经短信通道发送，送达结果见下一步")
+    busy = client.post(f"{API}/cases/{cid}/notify", headers=world["handler"], json={"method": "sms"})
+    assert busy.status_code == 409 and world["sms"].messages == []
+    assert "开始发送" in busy.json()["detail_zh"]
+    ctx.clock = FixedClock(NOW + notice.SENDING_HOLD)  # the sender died: after the hold it may be given again
+    again = client.post(f"{API}/cases/{cid}/notify", headers=world["handler"], json={"method": "sms"})
+    assert again.status_code == 200 and again.json()["state"] == "notified" and len(world["sms"].messages) == 1

@@ -19,7 +19,9 @@ Yuan = Decimal
 STATE_NAMES_ZH = {"proposed": "待审批", "approved": "待通知", "rejected": "不予奖励", "notified": "待领取",
                   "claimed": "待发放", "paid": "已发放", "lapsed": "逾期未领"}
 ACTION_NAMES_ZH = {"propose": "拟定奖励", "approve": "审批同意", "reject": "不予奖励", "notify": "发送领奖通知",
-                   "notice_failed": "领奖通知未送达", "notice_overdue": "领奖通知逾期", "extend": "延长领取期限",
+                   "notice_sending": "开始发送领奖通知短信", "notice_failed": "领奖通知未送达",
+                   "notice_delivered": "领奖通知短信送达（案件已另行处理）", "notice_overdue": "领奖通知逾期",
+                   "extend": "延长领取期限",
                    "claim": "登记领取", "pay": "发放奖金", "lapse": "逾期未领"}
 NOTICE_METHOD_NAMES_ZH = {"sms": "短信", "phone": "电话", "letter": "书面通知", "in_person": "当面告知"}
 PAYMENT_METHOD_NAMES_ZH = {"bank_transfer": "银行转账", "cash": "现金", "mobile": "移动支付"}

@@ -149,13 +149,13 @@ def record_step(session: Session, case: RewardCase, *, action: str, before: str,
     return step
 
 
-def _by(session: Session, case: RewardCase, principal: Principal, *, action: str, before: str, now: datetime,
+def record_by(session: Session, case: RewardCase, principal: Principal, *, action: str, before: str, now: datetime,
         note: str) -> RewardStep:
     return record_step(session, case, action=action, before=before, actor=principal.username,
                        actor_name=principal.display_name, now=now, note=note)
 
 
-def _require(case: RewardCase, action: str, principal: Principal) -> str:
+def require(case: RewardCase, action: str, principal: Principal) -> str:
     states, permission = ACTIONS[action]
     name = ACTION_NAMES_ZH[action]
     if case.state not in states:
@@ -187,7 +187,7 @@ def allowed(case: RewardCase, principal: Principal, *, now: datetime) -> list[st
 def decide(session: Session, *, case: RewardCase, approve: bool, data: DecisionIn, principal: Principal,
            now: datetime) -> RewardCase:
     """审批: a second person with the approval permission agrees or refuses (with a reason)."""
-    before = _require(case, "approve" if approve else "reject", principal)
+    before = require(case, "approve" if approve else "reject", principal)
     note = data.note.strip()
     if not approve and not note:
         raise field_error("note", "say why the reward is refused", "“不予奖励”须填写理由")
@@ -196,7 +196,7 @@ def decide(session: Session, *, case: RewardCase, approve: bool, data: DecisionI
     if not approve:
         case.closed_at = now
     session.flush()
-    _by(session, case, principal, action="approve" if approve else "reject", before=before, now=now,
+    record_by(session, case, principal, action="approve" if approve else "reject", before=before, now=now,
         note=note or f"同意奖励 {_yuan(case.amount_yuan)} 元")
     return case
 
@@ -209,57 +209,48 @@ def notice_text(case: RewardCase, claim_due_at: datetime) -> str:
 
 
 def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Principal, now: datetime) -> RewardCase:
-    """领奖通知: an SMS through the platform's outbound channel (or a notice given by phone, letter, in person,
-    recorded). The SMS goes through the reports, so the phone is never read here. The claim period starts when the
-    notice is given; an SMS that does not arrive leaves the case waiting for its notice, with the failure on its
-    timeline."""
-    before = _require(case, "notify", principal)
+    """领奖通知 given by phone, letter or in person, recorded; the claim period starts when the notice is given. An
+    SMS goes through ``notice.give``, which sends it outside any write transaction."""
+    if data.method == "sms":
+        raise field_error("method", "an SMS notice is sent through notice.give", "短信通知须经短信通道发送")
+    before = require(case, "notify", principal)
     document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
     claim_due_at = now + timedelta(days=document.claim_days)
-    note = data.note.strip()
-    if data.method == "sms":
-        sent = REPORT_SOURCE.of(session).notify_reporter(session, case.report_id, notice_text(case, claim_due_at),
-                                                          f"reward:{case.id}:notice")
-        if not sent:
-            _by(session, case, principal, action="notice_failed", before=before, now=now,
-                note="短信未送达（举报人未留手机号、已申请删除个人信息或短信通道未送达），请改用电话、书面或当面通知")
-            return case
-        note = (note + "；" if note else "") + "短信已送达举报人留存的手机号"
     case.state, case.notified_at, case.notice_method, case.claim_due_at = "notified", now, data.method, claim_due_at
     session.flush()
-    _by(session, case, principal, action="notify", before=before, now=now,
-            note=f"{note or '已通知'}；领取期限至 {format_local(claim_due_at)[:16]}")
+    record_by(session, case, principal, action="notify", before=before, now=now,
+        note=f"{data.note.strip() or '已通知'}；领取期限至 {format_local(claim_due_at)[:16]}")
     return case
 
 
 def extend(session: Session, *, case: RewardCase, data: ExtendIn, principal: Principal, now: datetime) -> RewardCase:
     """逾期前能够说明理由的，可以适当延长领取时间."""
-    before = _require(case, "extend", principal)
+    before = require(case, "extend", principal)
     assert case.claim_due_at is not None
     case.claim_due_at = case.claim_due_at + timedelta(days=data.days)
     session.flush()
-    _by(session, case, principal, action="extend", before=before, now=now,
+    record_by(session, case, principal, action="extend", before=before, now=now,
         note=f"延长 {data.days} 日至 {format_local(case.claim_due_at)[:16]}：{data.note.strip()}")
     return case
 
 
 def claim(session: Session, *, case: RewardCase, data: ClaimIn, principal: Principal, now: datetime) -> RewardCase:
     """The reporter came with a valid identity document within the claim period (登记领取)."""
-    before = _require(case, "claim", principal)
+    before = require(case, "claim", principal)
     if case.claim_due_at is not None and now > case.claim_due_at:
         raise Conflict(detail="the claim period has ended",
                        detail_zh=f"领取期限已于 {format_local(case.claim_due_at)[:16]} 届满，"
                                  "可先“延长领取期限”并说明理由")
     case.state = "claimed"
     session.flush()
-    _by(session, case, principal, action="claim", before=before, now=now,
+    record_by(session, case, principal, action="claim", before=before, now=now,
         note=data.note.strip() or "举报人凭有效证件领取，身份已核对")
     return case
 
 
 def pay(session: Session, *, case: RewardCase, data: PaymentIn, principal: Principal, now: datetime) -> RewardCase:
     """发放: the payment record (amount, method, reference, who paid) closes the case."""
-    before = _require(case, "pay", principal)
+    before = require(case, "pay", principal)
     amount = data.amount_yuan if data.amount_yuan is not None else case.amount_yuan
     if amount != case.amount_yuan:
         raise field_error("amount_yuan", f"the approved reward is {case.amount_yuan} yuan",
@@ -269,7 +260,7 @@ def pay(session: Session, *, case: RewardCase, data: PaymentIn, principal: Princ
                               note=data.note.strip(), region_code=case.region_code))
     case.state, case.closed_at = "paid", now
     session.flush()
-    _by(session, case, principal, action="pay", before=before, now=now,
+    record_by(session, case, principal, action="pay", before=before, now=now,
         note=f"{PAYMENT_METHOD_NAMES_ZH[data.method]}发放 {_yuan(amount)} 元，凭证 {data.reference.strip()}")
     return case
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from citysafe.auth.deps import Context, DbSession, client_address, requires
+from citysafe.auth.deps import Context, DbSession, client_address, commits_on_its_own, requires, units_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
@@ -15,7 +15,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.errors import field_error
 from citysafe.public.reports import desk
 from citysafe.public.reports import service as reports_service
-from citysafe.public.rewards import present, rules_store, service, tracking
+from citysafe.public.rewards import notice, present, rules_store, service, tracking
 from citysafe.public.rewards.calc.reward import RewardInputError, compute
 from citysafe.public.rewards.schemas import (
     CaseCreate,
@@ -129,12 +129,15 @@ def reject(case_id: RowId, body: DecisionIn, db: DbSession, ctx: Context, princi
 
 
 @router.post("/cases/{case_id}/notify", response_model=CaseRead, operation_id="rewards_cases_notify")
-def notify(case_id: RowId, body: NoticeIn, db: DbSession, ctx: Context, principal: Handler) -> CaseRead:
-    """领奖通知: by SMS to the reporter (through the platform's outbound channel) or recorded as given otherwise."""
-    now = ctx.clock.now()
-    row = service.notify(db, case=service.get(db, case_id=case_id, lock=True), data=body, principal=principal,
-                         now=now)
-    return present.case(db, row, principal=principal, now=now, full=True)
+@commits_on_its_own
+def notify(case_id: RowId, body: NoticeIn, ctx: Context, principal: Handler) -> CaseRead:
+    """领奖通知: by SMS to the reporter (through the platform's outbound channel, no lock held while it is sent) or
+    recorded as given otherwise."""
+    units = units_as(ctx, principal)
+    notice.give(units, case_id=case_id, data=body, principal=principal, clock=ctx.clock)
+    with units.read() as session:  # a reader opened now sees what the short units of work committed
+        return present.case(session, service.get(session, case_id=case_id), principal=principal,
+                            now=ctx.clock.now(), full=True)
 
 
 @router.post("/cases/{case_id}/extend", response_model=CaseRead, operation_id="rewards_cases_extend")
