@@ -95,7 +95,7 @@ def test_a_reward_from_proposal_to_payment_and_a_local_schedule_edited(
     _step(page, "pay", method="bank_transfer", reference="JS20260601-0008")
     assert page.locator("[data-testid=case-state]").inner_text() == "已发放"
     steps = page.locator("[data-testid=timeline] tbody tr")
-    assert steps.count() == 6  # the SMS's start on record before it is sent, then its delivery (public/rewards/notice.py)
+    assert steps.count() == 6  # the SMS recorded as started before it is sent, then delivered
     assert "开始发送领奖通知短信" in steps.nth(2).inner_text() and "短信已送达" in steps.nth(3).inner_text()
     assert "JS20260601-0008" in page.locator("[data-testid=payment]").inner_text()
     assert "匿名 1 件" in page.locator("[data-testid=matter]").inner_text()
