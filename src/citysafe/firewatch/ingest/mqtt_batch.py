@@ -1,9 +1,14 @@
 """One batch of MQTT messages stored in one transaction: what ``ingest.mqtt``'s subscriber hands to its
 writer (a child process by default, ``citysafe firewatch mqtt-writer``; or a thread of its own process).
 
-A batch is a list of ``Row``: (topic, payload bytes, receive time, possibly a copy). The answer is one
-``Code`` per row, in order; the subscriber acknowledges a message (PUBACK) only for an answer other
-than ``WITHHELD``, so nothing is acknowledged before it has committed.
+A batch is a list of ``Row``: (topic, payload bytes, receive time, possibly a copy, the subscriber's
+connection number). The answer is one ``Code`` per row, in order; the subscriber acknowledges a message
+(PUBACK) only for an answer other than ``WITHHELD``, so nothing is acknowledged before it has committed.
+
+Once a batch is withheld, so is every later batch of the same connection or an earlier one (the fence,
+``withheld_through``): the subscriber leaves that connection and the broker sends them all again, in
+order. Writing the batches behind a withheld one would store a device's later messages before its
+earlier ones (and take the jump in its ``seq`` for a loss).
 
 A payload that cannot be stored however often it is sent (not JSON, a broken GB/T 26875.3 frame, off the
 schema) is logged and answered ``REJECTED``: redelivery would not help. So is one on which ingest itself
@@ -43,9 +48,9 @@ log = logging.getLogger(__name__)
 DATABASE_TROUBLE = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 EXCERPT: Final = 300  # characters of a set-aside payload in the log
 Item = ReceivedMessage | ReceivedFrame
-#: One message as the subscriber hands it over: topic, payload, receive time (aware UTC), and whether it
-#: may be a copy of one stored before (DUP flag, or retained).
-Row = tuple[str, bytes, datetime, bool]
+#: One message as the subscriber hands it over: topic, payload, receive time (aware UTC), whether it may be
+#: a copy of one stored before (DUP flag, or retained), and the number of the connection it came on.
+Row = tuple[str, bytes, datetime, bool, int]
 
 
 class Code(IntEnum):
@@ -64,13 +69,17 @@ class BatchWriter:
     def __init__(self, ctx: AppContext, config: FirewatchConfig) -> None:
         self.ctx = ctx
         self.config = config
+        self.withheld_through = 0  # rows of this connection number or an earlier one are withheld
 
     def write(self, rows: list[Row]) -> bytes:
         """Store ``rows`` in one transaction (halved around a poison message); one ``Code`` per row."""
         codes = bytearray(len(rows))
         items: list[Item] = []
         positions: list[int] = []
+        fence = self.withheld_through
         for position, row in enumerate(rows):
+            if row[4] <= fence:
+                continue  # behind a withheld batch: WITHHELD (0) as well
             decoded = self.decode(row)
             if isinstance(decoded, str):
                 log.warning("MQTT mqtt:%s: %s", row[0], decoded)
@@ -82,6 +91,7 @@ class BatchWriter:
             stored = self.store(items)
         except DATABASE_TROUBLE:
             log.exception("MQTT batch of %d messages could not be stored", len(items))
+            self.withheld_through = max(row[4] for row in rows)
             return bytes(len(rows))  # all WITHHELD: the subscriber leaves, the broker delivers them again
         for position, code in zip(positions, stored, strict=True):
             codes[position] = code
@@ -89,7 +99,7 @@ class BatchWriter:
 
     def decode(self, row: Row) -> Item | str:
         """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
-        topic, raw, received_at, maybe_copy = row
+        topic, raw, received_at, maybe_copy, _ = row
         kind, device_id = topic_parts(topic)
         if raw[:2] == b"@@":
             # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
