@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 # "poison" would lose them all.
 DATABASE_TROUBLE = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 EXCERPT: Final = 300  # characters of a set-aside payload in the log
+TOPICS_KEPT: Final = 100_000  # topics whose parts are kept decoded (one per device: a city's fleet)
 Item = ReceivedMessage | ReceivedFrame
 #: One message as the subscriber hands it over: topic, payload, receive time (aware UTC), whether it may be
 #: a copy of one stored before (DUP flag, or retained), and the number of the connection it came on.
@@ -70,6 +71,7 @@ class BatchWriter:
         self.ctx = ctx
         self.config = config
         self.withheld_through = 0  # rows of this connection number or an earlier one are withheld
+        self._topics: dict[str, tuple[str | None, str | None, str]] = {}
 
     def write(self, rows: list[Row]) -> bytes:
         """Store ``rows`` in one transaction (halved around a poison message); one ``Code`` per row."""
@@ -100,7 +102,6 @@ class BatchWriter:
     def decode(self, row: Row) -> Item | str:
         """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
         topic, raw, received_at, maybe_copy, _ = row
-        kind, device_id = topic_parts(topic)
         if raw[:2] == b"@@":
             # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
             try:
@@ -109,11 +110,22 @@ class BatchWriter:
                 return f"broken GB/T 26875.3 frame: {exc}"
             return ReceivedFrame(raw=raw, frame=frame, peer=f"mqtt:{topic}"[:80], received_at=received_at)
         try:
-            payload = json.loads(raw)
+            text = raw.decode()  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1)
+            payload = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError):
             return "payload is not JSON"
-        return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=received_at,
-                               device_id=device_id, kind=kind, redelivered=maybe_copy)
+        kind, device_id, source = self._topic(topic)
+        return ReceivedMessage(payload=payload, source=source, received_at=received_at, device_id=device_id,
+                               kind=kind, redelivered=maybe_copy, text=text)
+
+    def _topic(self, topic: str) -> tuple[str | None, str | None, str]:
+        """(kind, device id, source) of a topic, kept: a fleet's devices publish on the same topics."""
+        found = self._topics.get(topic)
+        if found is None:
+            if len(self._topics) >= TOPICS_KEPT:
+                self._topics.clear()
+            found = self._topics[topic] = (*topic_parts(topic), f"mqtt:{topic}")
+        return found
 
     def ingest(self, items: list[Item]) -> list[Code]:
         """Store one batch in one transaction; one code per item."""
