@@ -52,6 +52,7 @@ from citysafe.core.migrate import upgrade
 from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.ingest import mqtt
 from citysafe.firewatch.ingest.models import IotMessage
+from citysafe.firewatch.ingest.mqtt_batch import Code
 from citysafe.firewatch.ingest.mqtt_sinks import ProcessWriter
 from citysafe.registry import new_context
 from harness import cpu_seconds
@@ -207,21 +208,65 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
             "fault_examples": [f"{k}: {d}" for k, d in faults[:3]], "failed_batches": stats.failed_batches}
 
 
+class AnswerAtOnce:
+    """A sink that answers every message STORED without writing it: the subscriber's own path (receive,
+    batch, PUBACK) on its own, to tell its cost from the database's."""
+
+    async def start(self) -> None:
+        return None
+
+    async def store(self, rows: list[Any]) -> bytes:
+        return bytes([Code.STORED]) * len(rows)
+
+    def health(self) -> dict[str, Any]:
+        return {"ok": True}
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def receive_only(settings: Settings, port: int, client_id: str, root: str, count: int,
+                       idle: float) -> dict[str, Any]:
+    """citysafe's subscriber with ``AnswerAtOnce``: messages/s from connect to the last PUBACK."""
+    settings = settings.model_copy(update={
+        "mqtt_url": f"mqtt://127.0.0.1:{port}", "firewatch_mqtt_topics": f"{root}/#",
+        "firewatch_mqtt_client_id": client_id, "firewatch_mqtt_broker_config": ""})
+    ctx = new_context(settings)
+    own_cpu, start = time.process_time(), time.perf_counter()
+    async with mqtt.running(FastAPI(), ctx, AnswerAtOnce()):
+        subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
+        last, done = start, 0
+        while done < count and time.perf_counter() - last < idle:
+            await asyncio.sleep(0.005)
+            if subscriber.stats.stored > done:
+                done, last = subscriber.stats.stored, time.perf_counter()
+        own_cpu = time.process_time() - own_cpu
+    ctx.engine.dispose()
+    seconds = last - start
+    return {"acknowledged": done, "seconds": round(seconds, 3), "msgs_per_s": round(done / seconds),
+            "cpu_us_per_msg": round(own_cpu / max(done, 1) * 1e6, 1)}
+
+
 async def one_round(port: int, args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     root = f"bench/{uuid.uuid4().hex[:6]}"
     messages = traffic(args.messages, args.devices, root)
-    sub_id, bare_id, cs_id = (f"{who}-{uuid.uuid4().hex[:8]}" for who in ("sub", "bare", "cs"))
+    sub_id, bare_id, only_id, cs_id = (f"{who}-{uuid.uuid4().hex[:8]}" for who in ("sub", "bare", "only", "cs"))
     await open_session(port, sub_id, f"{root}/#")
     published = publish(port, messages)
     broker = broker_drain(port, sub_id, f"{root}/#", args.messages, args.idle)
     await open_session(port, bare_id, f"{root}/#")
     publish(port, messages)
     bare = await bare_drain(port, bare_id, args.messages, args.idle)
+    await open_session(port, only_id, f"{root}/#")
+    publish(port, messages)
+    only = await receive_only(settings, port, only_id, root, args.messages, args.idle)
     await open_session(port, cs_id, f"{root}/#")
     publish(port, messages)
     ours = await citysafe_drain(settings, port, cs_id, root, args.messages, args.idle)
     ours["lost"] = args.messages - ours["stored_rows"]
-    return {"publish_s": round(published, 3), "broker_drain": broker, "aiomqtt_bare": bare, "citysafe": ours,
+    return {"publish_s": round(published, 3), "broker_drain": broker, "aiomqtt_bare": bare,
+            "citysafe_receive_only": only, "citysafe": ours,
+            "ratio_receive_only": round(only["msgs_per_s"] / broker["msgs_per_s"], 3) if broker["msgs_per_s"] else None,
             "ratio": round(ours["msgs_per_s"] / broker["msgs_per_s"], 3) if broker["msgs_per_s"] else None,
             "ratio_to_aiomqtt_bare": round(ours["msgs_per_s"] / bare["msgs_per_s"], 3) if bare["msgs_per_s"] else None}
 
@@ -230,7 +275,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--devices", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds without a message that end a drain")
     parser.add_argument("--stock", action="store_true", help="Mosquitto's stock queue limits instead")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: a fresh SQLite file)")
@@ -251,8 +296,12 @@ def main() -> None:
         "database": "postgresql" if args.database_url else "sqlite",
         "median_broker_drain_msgs_per_s": statistics.median(r["broker_drain"]["msgs_per_s"] for r in rounds),
         "median_aiomqtt_bare_msgs_per_s": statistics.median(r["aiomqtt_bare"]["msgs_per_s"] for r in rounds),
+        "median_citysafe_receive_only_msgs_per_s": statistics.median(
+            r["citysafe_receive_only"]["msgs_per_s"] for r in rounds),
         "median_citysafe_msgs_per_s": statistics.median(r["citysafe"]["msgs_per_s"] for r in rounds),
         "median_ratio": statistics.median(ratios) if ratios else None,  # citysafe / the broker's drain
+        "median_ratio_receive_only": statistics.median(r["ratio_receive_only"] for r in rounds
+                                                       if r["ratio_receive_only"] is not None),
         "lost": [r["citysafe"]["lost"] for r in rounds],
         "rounds": rounds,
     }, indent=1, ensure_ascii=False))
