@@ -6,19 +6,17 @@ and the packet reader takes packets however the stream is cut."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from tests.firewatch.fw_mosquitto import mosquitto
+from tests.firewatch.fw_mosquitto import mosquitto, subscribed
 from tests.support.waiting import until
 
 from citysafe.core.context import AppContext
@@ -41,15 +39,6 @@ def on_port(ctx: AppContext, port: int) -> str:
         "mqtt_url": f"mqtt://127.0.0.1:{port}", "firewatch_mqtt_topics": f"{root}/#",
         "firewatch_mqtt_client_id": f"cs-{uuid.uuid4().hex[:12]}", "firewatch_mqtt_writer": "thread"})
     return root
-
-
-@contextlib.asynccontextmanager
-async def subscribed(ctx: AppContext, sink: Any = None) -> AsyncIterator[mqtt.Subscriber]:
-    async with mqtt.running(FastAPI(), ctx, sink):
-        subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
-        subscriber.first_pause = 0.1
-        await asyncio.wait_for(subscriber.ready.wait(), timeout=30)
-        yield subscriber
 
 
 async def publish(port: int, messages: list[tuple[str, dict[str, Any]]]) -> None:
