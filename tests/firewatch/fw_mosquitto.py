@@ -1,17 +1,23 @@
 """A Mosquitto of a test's own (or a benchmark's), on a free loopback port with the options it is given:
-queue limits can be set without touching the machine's broker on 1883."""
+queue limits can be set without touching the machine's broker on 1883; and citysafe's subscriber on it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+from fastapi import FastAPI
 from tests.support.waiting import until_sync
+
+from citysafe.core.context import AppContext
+from citysafe.firewatch.ingest import mqtt
 
 
 def free_port() -> int:
@@ -48,3 +54,14 @@ def mosquitto(**options: str | int) -> Iterator[tuple[int, Path]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def subscribed(ctx: AppContext, sink: Any = None) -> AsyncIterator[mqtt.Subscriber]:
+    """The MQTT service as ``serve`` runs it on ``ctx``'s settings, once its subscriptions are in place."""
+    async with mqtt.running(FastAPI(), ctx, sink):
+        subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
+        subscriber.first_pause = 0.1
+        # A writer process starts first: importing the application took up to 16 s on the loaded machine.
+        await asyncio.wait_for(subscriber.ready.wait(), timeout=90)
+        yield subscriber

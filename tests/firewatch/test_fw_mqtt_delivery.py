@@ -202,7 +202,7 @@ def test_a_failing_database_splits_nothing(
     with pytest.raises(type(trouble())):
         writer.store(items)
     # As the writer answers it: every message withheld, none acknowledged.
-    rows: list[mqtt_batch.Row] = [("t/smoke/x", b"{}", ctx.clock.now(), False)] * 4
+    rows: list[mqtt_batch.Row] = [("t/smoke/x", b"{}", ctx.clock.now(), False, 1)] * 4
     assert writer.write(rows) == bytes(4)
 
 

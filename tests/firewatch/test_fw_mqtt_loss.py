@@ -6,20 +6,18 @@ each raise a fault, and the broker configuration check names the settings that l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
-from tests.firewatch.fw_mosquitto import mosquitto
+from tests.firewatch.fw_mosquitto import mosquitto, subscribed
 from tests.firewatch.fw_support import T0
 from tests.support.waiting import until
 
@@ -52,16 +50,6 @@ def on_port(ctx: AppContext, port: int, conf: Path, **more: Any) -> str:
         "firewatch_mqtt_client_id": f"cs-{uuid.uuid4().hex[:12]}", "firewatch_mqtt_broker_config": str(conf),
         "firewatch_mqtt_writer": "thread", **more})
     return root
-
-
-@contextlib.asynccontextmanager
-async def subscribed(ctx: AppContext, sink: Any = None) -> AsyncIterator[mqtt.Subscriber]:
-    async with mqtt.running(FastAPI(), ctx, sink):
-        subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
-        subscriber.first_pause = 0.1
-        # A writer process starts first: importing the application took up to 16 s on the loaded machine.
-        await asyncio.wait_for(subscriber.ready.wait(), timeout=90)
-        yield subscriber
 
 
 async def publish(port: int, topic: str, payloads: list[dict[str, Any]]) -> None:

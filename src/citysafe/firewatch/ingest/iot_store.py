@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -47,14 +47,17 @@ _DEVICES = table_of(IotDevice)
 _TOUCH = update(_DEVICES).where(_DEVICES.c.device_id == bindparam("key")).values(last_seen_at=bindparam("seen"))
 
 
-@dataclass(frozen=True)
-class ReceivedMessage:
+class ReceivedMessage(NamedTuple):
+    """One message to ingest. A NamedTuple, as ``observe.Observation``: MQTT builds one for every message
+    (thousands a second), and a frozen dataclass's ``__init__`` costs several times as much."""
+
     payload: Any                    # the decoded JSON
     source: str                     # "mqtt:<topic>" or "http" / "http:ctwing"
     received_at: datetime           # aware UTC
     device_id: str | None = None    # from the topic, when it names one
     kind: str | None = None         # from the topic, when it names one
     redelivered: bool = False       # may be a copy of one stored before (MQTT DUP or retained)
+    text: str | None = None         # the JSON text ``payload`` was decoded from, when it came as text (MQTT)
 
 
 @dataclass(frozen=True)
@@ -230,14 +233,21 @@ def _insert_messages(session: Session, parsed: Parsed) -> list[int]:
     """Insert the messages (one executemany by the driver on SQLite); their ids, in order."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer).
+        # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer), or
+        # the JSON text it came as: the same value, read back alike, without encoding it again.
         rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
-                 json.dumps(item.payload if isinstance(item.payload, dict) else {})) for _, item, facts in parsed]
+                 _json_text(item)) for _, item, facts in parsed]
         return insert_numbered(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
     return list(connection.scalars(insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), [
         {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
          "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
         for _, item, facts in parsed]))
+
+
+def _json_text(item: ReceivedMessage) -> str:
+    if not isinstance(item.payload, dict):
+        return "{}"
+    return item.text if item.text is not None else json.dumps(item.payload)
 
 
 _READING_COLUMNS: Final = ("received_at", "device_time", "device_id", "quantity", "value", "unit", "iot_message_id")

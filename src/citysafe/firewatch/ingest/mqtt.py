@@ -1,6 +1,8 @@
 """The MQTT subscriber: IoT devices (or their platform) publish JSON to ``…/<kind>/<device id>`` topics
 (docs/iot-payloads.md); batches of queued messages are written by a writer of their own
 (``ingest.mqtt_sinks``: a child process by default, as the TCP gateway's), each in one transaction.
+The connection is ``ingest.mqtt_wire``'s lean MQTT 3.1.1 client: messages arrive in batches, and a
+batch's PUBACKs leave in one write (a general client library cost ~200 µs of CPU a message; bench/mqtt.py).
 
 Delivery is at least once, with nothing lost across a crash: a QoS-1 message is acknowledged (PUBACK)
 only after the transaction holding it has committed, as the TCP gateway ACKs frames. Until then the
@@ -9,8 +11,10 @@ sends it again on the next connection, as it queues whatever arrives while citys
 pipelined (``PIPELINE`` in flight to the writer) and acknowledged in order of receipt, each once its
 own answer came. A batch the writer answers ``WITHHELD`` (the database failed, the writer died) is not
 acknowledged: the connection is dropped and re-opened after a pause, so the broker redelivers it and
-everything behind it. A redelivered copy (DUP flag) of a message that had committed before a crash is
-recognised and not stored twice (``ingest.iot_store``; GB/T 26875.3 frames by their own de-duplication).
+everything behind it, in order; the batches behind it on that connection are withheld too (each row
+carries its connection's number: ``mqtt_batch``'s fence), so a device's messages are stored in order.
+A redelivered copy (DUP flag) of a message that had committed before a crash is recognised and not
+stored twice (``ingest.iot_store``; GB/T 26875.3 frames by their own de-duplication).
 What can never be stored (``mqtt_batch.Code``: rejected, set aside) is logged, counted and acknowledged.
 
 Loss the broker causes is not silent: the broker's configuration is checked at start-up and its count
@@ -27,22 +31,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 from urllib.parse import unquote, urlparse
 
-import aiomqtt
-import paho.mqtt.client as paho
 from fastapi import FastAPI
-from paho.mqtt.enums import MQTTErrorCode
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.firewatch.config import CONFIG, FirewatchConfig
-from citysafe.firewatch.ingest import mqtt_broker
+from citysafe.firewatch.ingest import mqtt_broker, mqtt_wire
 from citysafe.firewatch.ingest.mqtt_batch import BatchWriter, Code, Row
 from citysafe.firewatch.ingest.mqtt_sinks import MessageSink, ProcessWriter, ThreadWriter
 from citysafe.firewatch.live.hub import broadcaster
@@ -54,8 +54,6 @@ MAX_BATCH: Final = 500
 # Batches in flight to the writer: while it commits one, the next ones cross the pipe and queue up to be
 # written in its next transaction (``ingest.writer.serve_pipe``), so neither side waits for the other.
 PIPELINE: Final = 4
-# Bytes read from the broker's socket at a time (paho's reads are served from them).
-RECV_CHUNK: Final = 1 << 16
 #: Where the running subscriber is kept on the application context (the health endpoint reads it).
 SUBSCRIBER_EXTRA = "firewatch.mqtt"
 
@@ -77,90 +75,6 @@ class BatchNotStored(Exception):
     """A batch's transaction failed: it stays unacknowledged, for the broker to deliver again."""
 
 
-class Acknowledger:
-    """Manual PUBACKs, the DUP flag and reads in bursts, on one connection.
-
-    aiomqtt 2.5 offers none of them (its Message drops ``dup``; it has no ``manual_ack`` option nor ``ack``;
-    it reads one packet per readable event), so they go through its paho client, the private ``_client``,
-    and paho's own private reading: touched here and nowhere else.
-    """
-
-    def __init__(self, client: aiomqtt.Client) -> None:
-        self._paho: paho.Client = client._client
-        # Before connecting: a resumed session's messages arrive right after CONNACK.
-        self._paho.manual_ack_set(True)
-        self._dup: set[int] = set()  # packet ids of messages received with DUP, until acknowledged
-        deliver = self._paho.on_message
-        assert deliver is not None
-
-        def on_message(client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
-            # The broker reuses a packet id only after its PUBACK, so the id names the message until then.
-            if message.dup:
-                self._dup.add(message.mid)
-            deliver(client, userdata, message)
-
-        self._paho.on_message = on_message
-        # Reading: paho takes a message off the socket in three or more recv() calls (a byte of header, the
-        # length byte by byte, the rest), and aiomqtt has it read one message per readable event. A
-        # backlog was drained one event-loop turn and several system calls per message, a tenth of the
-        # broker's rate. Here the socket is read in chunks that paho's reads are served from, and each
-        # readable event reads on until nothing complete is left.
-        self._chunk = b""
-        self._at = 0
-        self._paho._sock_recv = self._recv  # type: ignore[method-assign]
-        self._paho.loop_read = self._read_all  # type: ignore[method-assign]
-
-    def _recv(self, bufsize: int) -> bytes:
-        """paho's ``_sock_recv``, from a chunk read ahead; BlockingIOError when the socket has nothing."""
-        if self._at >= len(self._chunk):
-            sock = self._paho._sock
-            if sock is None:
-                raise ConnectionError("the socket is closed")
-            try:
-                chunk = sock.recv(RECV_CHUNK)
-            except ssl.SSLWantReadError as exc:
-                raise BlockingIOError from exc
-            if not chunk:
-                return b""  # the broker closed the connection: paho handles it as recv() does
-            self._chunk, self._at = chunk, 0
-        end = self._at + bufsize
-        out = self._chunk[self._at:end]
-        self._at = min(end, len(self._chunk))
-        return out
-
-    def _read_all(self, max_packets: int = 1) -> MQTTErrorCode:
-        """paho's ``loop_read``, reading packets until the socket and the chunk have none complete left.
-
-        Bounded all the same: the broker sends at most max_inflight_messages unacknowledged messages, and
-        acknowledgements need this event loop to run.
-        """
-        client = self._paho
-        while True:
-            if client._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = client._packet_read()
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
-            if rc > 0:
-                return client._loop_rc_handle(rc)
-
-    def redelivered(self, message: aiomqtt.Message) -> bool:
-        return message.mid in self._dup
-
-    def ack(self, messages: Sequence[aiomqtt.Message]) -> None:
-        # In order of receipt, as MQTT 3.1.1 §4.6 asks; QoS 0 needs none (paho ignores it).
-        for message in messages:
-            self._paho.ack(message.mid, message.qos)
-            self._dup.discard(message.mid)
-
-
-def _payload(message: aiomqtt.Message) -> bytes:
-    raw = message.payload
-    if isinstance(raw, bytes):
-        return raw
-    return bytes(raw) if isinstance(raw, bytearray) else str(raw).encode()
-
-
 @dataclass
 class Subscriber:
     ctx: AppContext
@@ -172,6 +86,7 @@ class Subscriber:
     stats: MqttStats = field(default_factory=MqttStats)
     first_pause: float = 1.0   # seconds before reconnecting; doubles up to a minute while it keeps failing
     broker_problems: list[str] = field(default_factory=list)  # the start-up check's findings
+    connection_number: int = 0  # counts this subscriber's connections; the writer fences a failed one's batches
     _failing: bool = field(default=False, init=False, repr=False)  # the last batch was not stored
     _loss: mqtt_broker.BrokerLoss | None = field(default=None, init=False, repr=False)
 
@@ -204,25 +119,24 @@ class Subscriber:
             log.exception("MQTT writer did not start")
         pause = self.first_pause
         while True:
-            client = aiomqtt.Client(
-                host, port,
-                username=unquote(url.username) if url.username else None,
-                password=unquote(url.password) if url.password else None,
-                # A persistent session (MQTT 3.1.1): the broker keeps unacknowledged and newly arriving
-                # messages for this id while we are away, and delivers them when we come back.
-                identifier=self.client_id, clean_session=False, protocol=aiomqtt.ProtocolVersion.V311,
-            )
-            acks = Acknowledger(client)
+            self.connection_number += 1
             try:
-                async with client:
-                    for topic in self.topics:
-                        await client.subscribe(topic, qos=1)
-                    await client.subscribe(mqtt_broker.DROPPED_TOPIC, qos=0)
+                conn = await mqtt_wire.Connection.open(
+                    host, port, self.client_id,
+                    username=unquote(url.username) if url.username else None,
+                    password=unquote(url.password) if url.password else None,
+                    # A persistent session (MQTT 3.1.1): the broker keeps unacknowledged and newly arriving
+                    # messages for this id while we are away, and delivers them when we come back.
+                    clean_session=False)
+                try:
+                    await conn.subscribe([(topic, 1) for topic in self.topics] + [(mqtt_broker.DROPPED_TOPIC, 0)])
                     self.ready.set()
                     if not self._failing:  # a database that keeps failing gets ever longer pauses, too
                         pause = self.first_pause
-                    await self._consume(client, acks)
-            except (aiomqtt.MqttError, BatchNotStored) as exc:
+                    await self._consume(conn)
+                finally:
+                    conn.abort()  # cancelled (stopping) or failed: nothing unacknowledged is lost either way
+            except (mqtt_wire.MqttError, BatchNotStored) as exc:
                 self.ready.clear()
                 self.stats.reconnects += 1
                 self.stats.last_error = str(exc)
@@ -230,11 +144,11 @@ class Subscriber:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 60.0)
 
-    async def _consume(self, client: aiomqtt.Client, acks: Acknowledger) -> None:
+    async def _consume(self, conn: mqtt_wire.Connection) -> None:
         """Read batches and acknowledge them as their answers come, until either side fails."""
-        pending: asyncio.Queue[tuple[list[aiomqtt.Message], asyncio.Task[bytes]]] = asyncio.Queue(PIPELINE)
-        reader = asyncio.create_task(self._read(client, acks, pending))
-        acker = asyncio.create_task(self._acknowledge(acks, pending))
+        pending: asyncio.Queue[tuple[list[int], asyncio.Task[bytes]]] = asyncio.Queue(PIPELINE)
+        reader = asyncio.create_task(self._read(conn, pending))
+        acker = asyncio.create_task(self._acknowledge(conn, pending))
         try:
             done, _ = await asyncio.wait({reader, acker}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -244,56 +158,56 @@ class Subscriber:
             acker.cancel()
             await asyncio.gather(reader, acker, return_exceptions=True)
             # Batches still in flight are left to finish: none of them is acknowledged on this connection,
-            # so the broker sends them again, and what committed comes back as copies.
+            # so the broker sends them again, and what committed comes back as copies. Those behind a
+            # withheld one are withheld too (the writer's fence, ``mqtt_batch``), so a device's messages
+            # are stored in the order they were sent.
             while not pending.empty():
                 pending.get_nowait()[1].add_done_callback(_seen)
 
-    async def _read(self, client: aiomqtt.Client, acks: Acknowledger,
-                    pending: asyncio.Queue[tuple[list[aiomqtt.Message], asyncio.Task[bytes]]]) -> None:
-        messages = client.messages
+    async def _read(self, conn: mqtt_wire.Connection,
+                    pending: asyncio.Queue[tuple[list[int], asyncio.Task[bytes]]]) -> None:
         assert self.sink is not None
+        number = self.connection_number
         while True:
-            batch = [await anext(messages)]
-            while len(messages) and len(batch) < MAX_BATCH:  # drain what is queued, without waiting
-                batch.append(await anext(messages))
+            batch = await conn.take(MAX_BATCH)
             telemetry = []
             for message in batch:
-                if message.topic.value.startswith("$SYS/"):
-                    await self._broker_count(message)
+                if message.packet_id == 0 and message.topic.startswith("$SYS/"):
+                    await self._broker_count(message.payload)
                 else:
                     telemetry.append(message)
             if not telemetry:
                 continue
             self.stats.received += len(telemetry)
             now = self.ctx.clock.now()
-            # A retained message is sent again on every (re)subscription: it may be a copy as well.
-            rows: list[Row] = [(message.topic.value, _payload(message), now,
-                                acks.redelivered(message) or message.retain) for message in telemetry]
-            await pending.put((telemetry, asyncio.create_task(self.sink.store(rows))))
+            rows: list[Row] = [(m.topic, m.payload, now, m.maybe_copy, number) for m in telemetry]
+            # QoS 0 needs no PUBACK (its packet id is 0).
+            ids = [m.packet_id for m in telemetry if m.packet_id]
+            await pending.put((ids, asyncio.create_task(self.sink.store(rows))))
 
-    async def _acknowledge(self, acks: Acknowledger,
-                           pending: asyncio.Queue[tuple[list[aiomqtt.Message], asyncio.Task[bytes]]]) -> None:
+    async def _acknowledge(self, conn: mqtt_wire.Connection,
+                           pending: asyncio.Queue[tuple[list[int], asyncio.Task[bytes]]]) -> None:
         while True:
-            batch, answer = await pending.get()
+            ids, answer = await pending.get()
             codes = await answer
             if Code.WITHHELD in codes:
                 self._failing = True
                 self.stats.failed_batches += 1
                 # Leaving the connection (no PUBACK for this batch nor for what is queued behind it)
                 # makes the broker send them all again once we reconnect.
-                raise BatchNotStored(f"batch of {len(batch)} messages not stored")
+                raise BatchNotStored(f"batch of {len(codes)} messages not stored")
             self._failing = False
-            acks.ack(batch)
+            conn.ack(ids)  # in order of receipt, one write for the batch
             # Counted once acknowledged: a batch that failed comes again and is counted then.
             self.stats.stored += codes.count(Code.STORED)
             self.stats.duplicates += codes.count(Code.COPY)
             self.stats.rejected += codes.count(Code.REJECTED)
             self.stats.poisoned += codes.count(Code.SET_ASIDE)
 
-    async def _broker_count(self, message: aiomqtt.Message) -> None:
+    async def _broker_count(self, payload: bytes) -> None:
         """The broker's dropped count ($SYS): stored when it changed, a fault alarm when it grew."""
         try:
-            count = int(_payload(message))
+            count = int(payload)
         except ValueError:
             return
         loss = self._loss

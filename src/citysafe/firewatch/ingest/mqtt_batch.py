@@ -1,9 +1,14 @@
 """One batch of MQTT messages stored in one transaction: what ``ingest.mqtt``'s subscriber hands to its
 writer (a child process by default, ``citysafe firewatch mqtt-writer``; or a thread of its own process).
 
-A batch is a list of ``Row``: (topic, payload bytes, receive time, possibly a copy). The answer is one
-``Code`` per row, in order; the subscriber acknowledges a message (PUBACK) only for an answer other
-than ``WITHHELD``, so nothing is acknowledged before it has committed.
+A batch is a list of ``Row``: (topic, payload bytes, receive time, possibly a copy, the subscriber's
+connection number). The answer is one ``Code`` per row, in order; the subscriber acknowledges a message
+(PUBACK) only for an answer other than ``WITHHELD``, so nothing is acknowledged before it has committed.
+
+Once a batch is withheld, so is every later batch of the same connection or an earlier one (the fence,
+``withheld_through``): the subscriber leaves that connection and the broker sends them all again, in
+order. Writing the batches behind a withheld one would store a device's later messages before its
+earlier ones (and take the jump in its ``seq`` for a loss).
 
 A payload that cannot be stored however often it is sent (not JSON, a broken GB/T 26875.3 frame, off the
 schema) is logged and answered ``REJECTED``: redelivery would not help. So is one on which ingest itself
@@ -42,10 +47,11 @@ log = logging.getLogger(__name__)
 # "poison" would lose them all.
 DATABASE_TROUBLE = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 EXCERPT: Final = 300  # characters of a set-aside payload in the log
+TOPICS_KEPT: Final = 100_000  # topics whose parts are kept decoded (one per device: a city's fleet)
 Item = ReceivedMessage | ReceivedFrame
-#: One message as the subscriber hands it over: topic, payload, receive time (aware UTC), and whether it
-#: may be a copy of one stored before (DUP flag, or retained).
-Row = tuple[str, bytes, datetime, bool]
+#: One message as the subscriber hands it over: topic, payload, receive time (aware UTC), whether it may be
+#: a copy of one stored before (DUP flag, or retained), and the number of the connection it came on.
+Row = tuple[str, bytes, datetime, bool, int]
 
 
 class Code(IntEnum):
@@ -64,13 +70,18 @@ class BatchWriter:
     def __init__(self, ctx: AppContext, config: FirewatchConfig) -> None:
         self.ctx = ctx
         self.config = config
+        self.withheld_through = 0  # rows of this connection number or an earlier one are withheld
+        self._topics: dict[str, tuple[str | None, str | None, str]] = {}
 
     def write(self, rows: list[Row]) -> bytes:
         """Store ``rows`` in one transaction (halved around a poison message); one ``Code`` per row."""
         codes = bytearray(len(rows))
         items: list[Item] = []
         positions: list[int] = []
+        fence = self.withheld_through
         for position, row in enumerate(rows):
+            if row[4] <= fence:
+                continue  # behind a withheld batch: WITHHELD (0) as well
             decoded = self.decode(row)
             if isinstance(decoded, str):
                 log.warning("MQTT mqtt:%s: %s", row[0], decoded)
@@ -82,6 +93,7 @@ class BatchWriter:
             stored = self.store(items)
         except DATABASE_TROUBLE:
             log.exception("MQTT batch of %d messages could not be stored", len(items))
+            self.withheld_through = max(row[4] for row in rows)
             return bytes(len(rows))  # all WITHHELD: the subscriber leaves, the broker delivers them again
         for position, code in zip(positions, stored, strict=True):
             codes[position] = code
@@ -89,8 +101,7 @@ class BatchWriter:
 
     def decode(self, row: Row) -> Item | str:
         """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
-        topic, raw, received_at, maybe_copy = row
-        kind, device_id = topic_parts(topic)
+        topic, raw, received_at, maybe_copy, _ = row
         if raw[:2] == b"@@":
             # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
             try:
@@ -99,11 +110,22 @@ class BatchWriter:
                 return f"broken GB/T 26875.3 frame: {exc}"
             return ReceivedFrame(raw=raw, frame=frame, peer=f"mqtt:{topic}"[:80], received_at=received_at)
         try:
-            payload = json.loads(raw)
+            text = raw.decode()  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1)
+            payload = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError):
             return "payload is not JSON"
-        return ReceivedMessage(payload=payload, source=f"mqtt:{topic}", received_at=received_at,
-                               device_id=device_id, kind=kind, redelivered=maybe_copy)
+        kind, device_id, source = self._topic(topic)
+        return ReceivedMessage(payload=payload, source=source, received_at=received_at, device_id=device_id,
+                               kind=kind, redelivered=maybe_copy, text=text)
+
+    def _topic(self, topic: str) -> tuple[str | None, str | None, str]:
+        """(kind, device id, source) of a topic, kept: a fleet's devices publish on the same topics."""
+        found = self._topics.get(topic)
+        if found is None:
+            if len(self._topics) >= TOPICS_KEPT:
+                self._topics.clear()
+            found = self._topics[topic] = (*topic_parts(topic), f"mqtt:{topic}")
+        return found
 
     def ingest(self, items: list[Item]) -> list[Code]:
         """Store one batch in one transaction; one code per item."""

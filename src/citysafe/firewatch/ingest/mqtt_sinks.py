@@ -10,7 +10,7 @@ those that queued up while its last transaction ran in one transaction (``serve_
 
 If the child dies or stops answering, every batch in flight is answered ``WITHHELD`` (the subscriber
 drops its connection, the broker delivers them again, de-duplication drops what had committed after
-all) and the next batch starts a new child.
+all), and so is every later batch of that connection; the next connection's first batch starts a new child.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class ProcessWriter:
                  on_events: Callable[[str, dict[str, Any]], None]) -> None:
         self._child = WriterChild(settings, command=command, name="MQTT writer", reply_timeout=reply_timeout,
                                   on_events=on_events)
+        # As the child's own fence (``BatchWriter.withheld_through``), which a child that died took with it.
+        self._withheld_through = 0
 
     @property
     def restarts(self) -> int:
@@ -88,10 +90,13 @@ class ProcessWriter:
     async def store(self, rows: list[Row]) -> bytes:
         if not rows:
             return b""
+        if rows[0][4] <= self._withheld_through:
+            return bytes(len(rows))  # behind a withheld batch of its connection
         try:
             reply: bytes = await self._child.send(rows)
         except CHILD_FAILURES as exc:
             log.error("MQTT writer failed on a batch of %d messages (%s); withholding their PUBACKs", len(rows), exc)
+            self._withheld_through = max(self._withheld_through, rows[0][4])
             return bytes(len(rows))
         return reply
 
