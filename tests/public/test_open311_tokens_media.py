@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from open311_support import BASE, issue_key, post
 from PIL import Image
-from reports_support import photo, staff
+from reports_support import photo, run_jobs, staff
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -58,6 +58,10 @@ def test_media_url_serves_a_verified_reports_photo_without_its_metadata(client: 
         reports_staff.verify(session, report_id=int(request_id), principal=officer, now=now, note="属实")
         reports_staff.claim(session, report_id=int(refused_id), principal=officer, now=now)
         reports_staff.reject(session, report_id=int(refused_id), principal=officer, now=now, reason="与实际不符")
+    # Verified, but its photo not decoded yet (photo_jobs, off the request): shown to no one until it is.
+    assert client.get(media).status_code == 404
+    assert client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"] is None
+    assert run_jobs(ctx) == 2
 
     shown = client.get(f"{BASE}/requests/{request_id}.json").json()[0]
     assert shown["media_url"] == f"http://testserver{media}"

@@ -14,7 +14,7 @@ again for photos a stopped process left pending or processing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -91,21 +91,23 @@ def _finish_one(ctx: AppContext, photo_id: int) -> str:
     return PHOTO_READY
 
 
-def _join_by_photo(session: Session, *, report_id: int, figures: dict[str, int], now: datetime) -> int | None:
-    """Join ``report_id`` and the reports whose photos match one of its own (pHash within the distance, in the
-    window) into the matter of the earliest of them: a report that is the first of its own matter and joined
-    none by place moves, with its members. The group joined, or None."""
+def _join_by_photo(session: Session, *, report_id: int, figures: dict[str, int]) -> int | None:
+    """Join ``report_id`` and the reports whose photos match one of its own (pHash within the distance, received
+    within the window before or after it) into the matter of the earliest of them: a report that is the first of
+    its own matter and joined none by place moves, with its members. The group joined, or None."""
     report = session.get(CitizenReport, report_id)
     if report is None:
         return None
-    since = now - timedelta(hours=figures["duplicate_window_hours"])
+    window = timedelta(hours=figures["duplicate_window_hours"])
     own = list(session.scalars(select(ReportPhoto.phash).where(ReportPhoto.report_id == report_id,
                                                                ReportPhoto.status == PHOTO_READY)))
     if not own:
         return None
     others = session.execute(select(ReportPhoto.phash, ReportPhoto.report_id)
                              .join(CitizenReport, CitizenReport.id == ReportPhoto.report_id)
-                             .where(CitizenReport.created_at >= since, ReportPhoto.report_id != report_id,
+                             .where(CitizenReport.created_at.between(report.created_at - window,
+                                                                     report.created_at + window),
+                                    ReportPhoto.report_id != report_id,
                                     ReportPhoto.status == PHOTO_READY)
                              .order_by(CitizenReport.created_at, CitizenReport.id).limit(20_000)).all()
     matched = {other_id for phash, other_id in others
@@ -129,7 +131,7 @@ def process_report(ctx: AppContext, report_id: int) -> dict[str, Any]:
     result (how many photos became ready or unreadable, the matter joined)."""
     outcomes = [_finish_one(ctx, photo_id) for photo_id in _claim(ctx, report_id)]
     with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-        group = _join_by_photo(session, report_id=report_id, figures=rules.values(session), now=ctx.clock.now())
+        group = _join_by_photo(session, report_id=report_id, figures=rules.values(session))
     return {"report_id": report_id, "ready": outcomes.count(PHOTO_READY),
             "unreadable": outcomes.count(PHOTO_UNREADABLE), "group_id": group}
 
