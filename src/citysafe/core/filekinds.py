@@ -102,12 +102,13 @@ def ends_whole(data: bytes, kind: FileKind) -> bool:
     PNG's IEND chunk, a WebP's RIFF length (True for any other kind). Pillow cannot be trusted to refuse a
     cut-off picture: WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process when it is
     imported (for PDFs), after which a truncated JPEG decodes with grey where its data stops (a CI run
-    accepted one). A byte search, no decode: a few microseconds for a 2 MB photo."""
+    accepted one). A byte search, no decode; the end marker is looked for from the end, where it is (searching
+    forward through 2 MB of entropy-coded data, full of 0xFF bytes, took ~2 ms)."""
     if kind is JPEG:
         scan = data.find(b"\xff\xda")
-        return scan >= 0 and data.find(b"\xff\xd9", scan) >= 0
+        return scan >= 0 and data.rfind(b"\xff\xd9") > scan
     if kind is PNG:
-        return data.find(b"IEND", 8) >= 0
+        return data.rfind(b"IEND") >= 8
     if kind is WEBP:
         return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
     return True
