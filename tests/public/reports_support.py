@@ -14,14 +14,13 @@ from tests.firewatch.fakes import RecordingAdapter
 
 from citysafe.auth import service as auth_service
 from citysafe.auth.schemas import Principal, UserCreate
+from citysafe.core import jobs
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.geo import Location
 from citysafe.core.outbound import Outbound
-from citysafe.core import jobs
 from citysafe.public.reports import intake, photo_files
-from citysafe.public.reports.models import ReportPhoto
-from citysafe.public.reports.models import CitizenReport
+from citysafe.public.reports.models import CitizenReport, ReportPhoto
 from citysafe.public.reports.schemas import ReportIn
 
 NOW = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)

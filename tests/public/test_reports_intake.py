@@ -134,7 +134,8 @@ def test_reports_of_the_same_place_and_category_or_photo_form_one_matter(ctx: Ap
     assert (same_photo.group_id, same_photo.duplicate_reason) == (same_photo.id, "")
     assert run_jobs(ctx) == 4
     with unit_of_work(ctx.session_factory) as session:
-        first, near, same_photo, other = (session.get_one(CitizenReport, r.id) for r in (first, near, same_photo, other))
+        first, near, same_photo, other = (session.get_one(CitizenReport, r.id)
+                                          for r in (first, near, same_photo, other))
         session.expunge_all()
     assert first.group_id == first.id
     assert (near.group_id, near.duplicate_reason) == (first.id, "place")

@@ -127,8 +127,12 @@ def test_a_cut_off_photo_is_refused_at_once_for_every_image_upload(ctx: AppConte
 
 
 def test_a_report_rolled_back_after_its_photo_was_written_leaves_no_file_and_no_job(ctx: AppContext) -> None:
-    with pytest.raises(RuntimeError), unit_of_work(ctx.session_factory, actor="public:citizen") as session:
-        intake.submit(session, report_in=report_in(), images=[photo()], client="10.0.0.1", now=NOW)
-        raise RuntimeError("the database failed at commit")
+    def failing_at_commit() -> None:
+        with unit_of_work(ctx.session_factory, actor="public:citizen") as session:
+            intake.submit(session, report_in=report_in(), images=[photo()], client="10.0.0.1", now=NOW)
+            raise RuntimeError("the database failed at commit")
+
+    with pytest.raises(RuntimeError):
+        failing_at_commit()
     assert _rows(ctx) == [] and run_jobs(ctx) == 0
     assert not [p for p in (Path(ctx.settings.data_dir) / "uploads").rglob("*") if p.is_file()]

@@ -1,4 +1,5 @@
-"""Background jobs of the reward tests (reports made through the API) wait for the test to run them (``reports_support.run_jobs``)."""
+"""Background jobs of the reward tests (reports made through the API) wait for the test to run them
+(``reports_support.run_jobs``)."""
 
 from __future__ import annotations
 

@@ -71,12 +71,14 @@ def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.
 
 
 def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Received], client: str,
-           now: datetime, rng: random.Random | None = None, verify_phone: bool = True) -> CitizenReport:
+           now: datetime, rng: random.Random | None = None, verify_phone: bool = True,
+           figures: dict[str, int] | None = None) -> CitizenReport:
     """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
     ``images``: the uploads as they came, or as ``prepare`` made them. ``verify_phone=False`` (an Open311 app,
-    which cannot relay the SMS code): a phone given is kept as unverified."""
+    which cannot relay the SMS code): a phone given is kept as unverified. ``figures``: the rules in force, when
+    the caller already read them for this request."""
     ctx = context_of(session)
-    figures = rules.values(session)
+    figures = figures if figures is not None else rules.values(session)
     if not images or not all(isinstance(i, photos.Received) for i in images):
         stored = prepare([i for i in images if isinstance(i, bytes)], figures=figures)
     else:
