@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +20,7 @@ from citysafe.core.errors import CitysafeError, FieldProblem
 from citysafe.core.problems import ProblemPage, answer
 
 CHUNK = 64 * 1024
+_WRITTEN = "core.uploads.files_written"
 
 
 class UploadTooLarge(CitysafeError):
@@ -106,3 +109,20 @@ class BodyLimit:
                 raise
             # Answered already: what the app made of the disconnect it was handed (a ClientDisconnect from
             # request.body(), say) is of no one's concern.
+
+
+def removed_on_rollback(session: Session, path: Path) -> None:
+    """``path``, a file just written for rows of ``session``, is removed if ``session`` rolls back: a refused
+    request leaves no file behind, the rows that would have named it being gone too."""
+    session.info.setdefault(_WRITTEN, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_files(session: Session) -> None:
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)

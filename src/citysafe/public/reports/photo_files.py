@@ -4,7 +4,7 @@ then the page; PostgreSQL's TOAST, which also tries to compress a JPEG in vain) 
 written once, outside any lock.
 
 Nothing is stored half-way: a file written in a unit of work that rolls back is removed with it (as
-hazards/tickets/files.py does for ticket uploads), and a file replaced or removed by the photo job goes only
+``core.uploads.removed_on_rollback``, as for ticket uploads), and a file replaced or removed by the photo job goes only
 once the rows no longer name it. Random names, not content addresses: two reports sending the same bytes each
 own their file, so removing one (a refused report, an undecodable photo) never takes another's.
 """
@@ -15,13 +15,12 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from citysafe.core.uploads import removed_on_rollback
 from citysafe.public.reports.models import ReportPhoto
 
 SUBDIR = Path("uploads") / "reports"
-_WRITTEN = "public.reports.photo_files_written"
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
@@ -31,7 +30,7 @@ def write(session: Session, *, root: Path, content: bytes, content_type: str, no
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
-    session.info.setdefault(_WRITTEN, []).append(target)
+    removed_on_rollback(session, target)
     return relative.as_posix()
 
 
@@ -45,14 +44,3 @@ def read(root: Path, row: ReportPhoto) -> bytes:
 def remove(root: Path, relative: str) -> None:
     if relative:
         (root / relative).unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_files(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _remove_files(session: Session) -> None:
-    for path in session.info.pop(_WRITTEN, []):
-        path.unlink(missing_ok=True)
