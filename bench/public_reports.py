@@ -1,24 +1,51 @@
-"""Benchmark: citizen reports accepted per second through the public API (issue #15 point 1), each with a
-2 MB phone photo: a 4000×3000 JPEG as a camera writes it (EXIF with camera, time and GPS, XMP, an sRGB ICC
-profile). Such a photo is over the stored size (photos.MAX_SIDE, 2000 px), so it takes the re-encoding path
-(decoded at 1/2 scale, turned upright, hashed, encoded from its pixels alone); ``--side 2000`` sends 2000×1500
-photos of about the same bytes instead, which are stripped as sent (no decode beyond the 1/8-scale one for the
-hash).
+"""Benchmark: citizen reports through the public API (issue #15: "the public report page handles ≥ 200 reports/s
+with photos of 2 MB"), each with a 2 MB phone photo: a 4000×3000 JPEG as a camera writes it (EXIF with camera,
+time and GPS, XMP, an sRGB ICC profile). ``--side 2000`` sends 2000×1500 photos of about the same bytes instead
+(kept as received by the job: hashed at 1/8 scale, not re-encoded).
 
-Builds a fresh database (SQLite in a temporary folder, or PostgreSQL with --postgres: a database of its own,
-dropped at the end), applies the migrations, loads Jiangsu's divisions, starts a real ``uvicorn`` server (one
-process, or ``--workers`` processes sharing the port and the database: what several ``citysafe serve`` processes
-behind a balancer do) and drives it with ``--clients`` concurrent httpx clients. Each report comes from another
-client address (X-Forwarded-For, which uvicorn trusts from loopback): the per-address limits are the defence
-against one sender, not what is measured here.
+A report is accepted in the request without a pixel decoded (photos.receive: the container walked, the metadata
+stripped, the file written, the report and its job stored); a background job (core/jobs.py, photo_jobs) then
+decodes the photo, hashes it, looks for the same photo elsewhere and makes the copy shown. So three rates:
 
-Baselines in the same run and under the same concurrency: ``/api/v1/health`` (the server's floor), and the same
-report with a small photo (640×480, ~70 KB: the report's own work without the 2 MB photo; a report needs a
-photo). Server CPU per report is the server processes' CPU time (/proc) over the phase divided by the reports
-accepted: what one core can do is 1000 / that. The clients run on the same machine and take CPU of their own
-(``client_cpu_ms_per_report``). Prints one JSON document.
+- accepted (burst): reports/s answered 201 while the jobs are held back (bench/report_sink.py holds them until a
+  file appears), and the server CPU per report: the request's own cost;
+- background: the held photos decoded once released, with no request coming in: photos/s and CPU per photo;
+- sustained: reports sent with the jobs running beside them, timed until the last photo is decoded: the rate the
+  whole pipeline keeps up, and the CPU per report of both halves.
 
-Target (brief): ≥ 200 reports/s accepted.
+Floors in the same run, same server and concurrency: ``/api/v1/health``; the same 2 MB body POSTed raw to an
+endpoint that only reads it, and as the report's multipart form to a sync endpoint that reads the files as the
+report view does (``read_capped``) and nothing else (both only in bench/report_sink.py); the same report with a
+small photo (640×480, ~70 KB: the report's own work without the 2 MB). Server CPU is the server processes' CPU
+time (/proc) over the phase divided by the requests answered; what two cores can do is 2000 / that. The clients
+run on the same machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and
+httptools when installed (``--loop auto --http auto``; the JSON says which). Prints one JSON document.
+
+Measured 2026-12-07 on the 2-core helper machine, load average 10-20 from other sessions' tests and benchmarks
+(so wall-clock rates are depressed and noisy; CPU per request is the steadier figure), --workers 2 --clients 16,
+300 reports per phase:
+
+                                     SQLite                 PostgreSQL
+  accepted (jobs held)               14.4/s, 38.1 ms CPU    {pg_acc}
+  background decode                  5.1 photos/s, 82.8 ms  {pg_bg}
+  sustained end to end               4.4/s, 114.5 ms        {pg_sus}
+  small-photo report (70 KB)         15.2/s, 30.2 ms        {pg_small}
+  multipart 2 MB floor               48.6/s, 10.0 ms        {pg_mp}
+  raw 2 MB floor                     61.5/s, 2.9 ms         {pg_raw}
+  health                             261/s, 1.6 ms          {pg_health}
+
+Before this change the same bench measured 2.6 reports/s and 109 ms per report with the decode in the request.
+
+Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all
+in. The request now costs ~38 ms, of which the 2 MB photo (multipart parsing, which Starlette spools to a
+temporary file past 1 MB, the container walk and strip, the file write) is ~8 ms (38 against 30 for the same
+report with a 70 KB photo) and the multipart upload alone 10 ms (the raw 2 MB body 3 ms): the upload floor by
+itself allows ~200/s on two cores with nothing else done. What bounds the accepted rate is the report's own
+work without its photo (~28 ms: the request limit, the rules, the burst and division queries, the report, step,
+vault and job rows with their audit entries, in SQLAlchemy's ORM, one write transaction; on SQLite two processes
+also queue on the one writer). The decode moved off the request but did not go away: ~80 ms per 4000×3000 photo,
+so the sustained end-to-end rate on two cores is ~2000 / 115 ≈ 17 reports/s unloaded at best; a burst is
+accepted at the faster rate and its photos are decoded as the jobs catch up (shown as 处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """

@@ -7,8 +7,9 @@ report first) a few seconds after the second was accepted, which is how FixMyStr
 staff meet the flag when they open the report, the reporter's receipt does not wait for it.
 
 A photo is claimed before it is decoded (pending → processing in a short transaction of its own), so two jobs
-(two processes after a restart) never handle it twice; the start-up sweep (``retention.run_once``) submits a job
-again for photos a stopped process left pending or processing.
+for one report do not both decode it. At start-up (``retention.running``) photos a stopped process left pending or
+processing get a job again; a photo another process was decoding at that moment may be decoded twice, which
+ends the same way (the later copy shown; the earlier copy's file may stay behind, unnamed).
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ def _finish_one(ctx: AppContext, photo_id: int) -> str:
         if row is None:  # the report went meanwhile
             return ""
         old_path, orientation = row.path, row.orientation
-        content = photo_files.read(root, row)
+        try:
+            content = photo_files.read(root, row)
+        except FileNotFoundError:  # replaced meanwhile by a job another process started (see resume_unfinished)
+            return ""
     try:
         done = photos.finish(content, orientation=orientation)
     except photos.Undecodable as exc:
