@@ -266,6 +266,8 @@ def main() -> None:
         raw_phase = measured(base, args.clients, args.floor, raw, server.pid)
         multipart_phase = measured(base, args.clients, args.floor,
                                    reporter(photos, 4_000_000, "/bench/sink/multipart"), server.pid)
+        spooled_phase = measured(base, args.clients, args.floor,
+                                 reporter(photos, 6_000_000, "/bench/sink/spooled"), server.pid)
         # 1. accepted: the jobs held back, so this is the request's own cost.
         accept_phase = measured(base, args.clients, args.reports, reporter(photos, 3_000_000), server.pid)
         # 2. background: the held jobs released, the photos decoded with no request coming in.
@@ -308,6 +310,7 @@ def main() -> None:
                       "p50_ms": sustained_accept["p50_ms"], "p95_ms": sustained_accept["p95_ms"],
                       "server_cpu_ms_per_report": round(sustained["server_cpu"] * 1000 / max(ok, 1), 1)},
         "floor_raw_2mb": raw_phase, "floor_multipart_2mb": multipart_phase,
+        "floor_multipart_2mb_spooled_to_disk": spooled_phase,
         "ratio_accepted_to_multipart_floor": round(rate / float(multipart_phase["per_s"]), 3),  # type: ignore[arg-type]
         "report_cpu_over_floor_ms": round(cpu - multipart_cpu, 1),
         "baseline_health": health_phase, "baseline_small_photo_reports": small_phase,
