@@ -14,38 +14,42 @@ decodes the photo, hashes it, looks for the same photo elsewhere and makes the c
   whole pipeline keeps up, and the CPU per report of both halves.
 
 Floors in the same run, same server and concurrency: ``/api/v1/health``; the same 2 MB body POSTed raw to an
-endpoint that only reads it, and as the report's multipart form to a sync endpoint that reads the files as the
-report view does (``read_capped``) and nothing else (both only in bench/report_sink.py); the same report with a
-small photo (640×480, ~70 KB: the report's own work without the 2 MB). Server CPU is the server processes' CPU
-time (/proc) over the phase divided by the requests answered; what two cores can do is 2000 / that. The clients
-run on the same machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and
-httptools when installed (``--loop auto --http auto``; the JSON says which). Prints one JSON document.
+endpoint that only reads it; the report's multipart form to a sync endpoint that reads the files as the report
+view does (``read_capped``) and nothing else, on the report's route class (core/uploads.UploadsInMemory: parts
+kept in memory) and on FastAPI's default (Starlette rolls a part over 1 MB to a temporary file) — all three only
+in bench/report_sink.py; the same report with a small photo (640×480, ~70 KB: the report's own work without the
+2 MB). Server CPU is the uvicorn processes' CPU time (/proc) over the phase divided by the requests answered
+(PostgreSQL's own processes are not counted); what two cores can do is 2000 / that. The clients run on the same
+machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and httptools when
+installed (``--loop auto --http auto``; the JSON says which: both were). Prints one JSON document.
 
-Measured 2026-12-07 on the 2-core helper machine, load average 10-20 from other sessions' tests and benchmarks
-(so wall-clock rates are depressed and noisy; CPU per request is the steadier figure), --workers 2 --clients 16,
-300 reports per phase:
+Measured 2026-12-07 on the 2-core helper machine while other sessions ran tests and benchmarks (load average
+7-20, so wall-clock rates are depressed and noisy; CPU per request is the steadier figure), --workers 2
+--clients 16, 300 reports per phase; rate and server CPU per request:
 
-                                     SQLite                 PostgreSQL
-  accepted (jobs held)               14.4/s, 38.1 ms CPU    {pg_acc}
-  background decode                  5.1 photos/s, 82.8 ms  {pg_bg}
-  sustained end to end               4.4/s, 114.5 ms        {pg_sus}
-  small-photo report (70 KB)         15.2/s, 30.2 ms        {pg_small}
-  multipart 2 MB floor               48.6/s, 10.0 ms        {pg_mp}
-  raw 2 MB floor                     61.5/s, 2.9 ms         {pg_raw}
-  health                             261/s, 1.6 ms          {pg_health}
+                                     SQLite                   PostgreSQL
+  accepted (jobs held)               16.3/s   35.0 ms         {pg_acc}
+  background decode (per photo)      7.9/s    86.2 ms         {pg_bg}
+  sustained end to end               4.2/s   126.2 ms         {pg_sus}
+  small-photo report (70 KB)         22.7/s   28.5 ms         {pg_small}
+  multipart 2 MB floor, in memory    36.5/s    6.8 ms         {pg_mp}
+  multipart 2 MB floor, spooled      46.9/s    8.9 ms         {pg_sp}
+  raw 2 MB floor                     68.6/s    3.9 ms         {pg_raw}
+  health                            202.9/s    1.3 ms         {pg_health}
 
-Before this change the same bench measured 2.6 reports/s and 109 ms per report with the decode in the request.
+(An earlier SQLite run before the parts were kept in memory: accepted 14.4/s at 38.1 ms.) Before this change the
+same bench measured 2.6 reports/s and 109 ms per report, with the decode in the request.
 
 Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all
-in. The request now costs ~38 ms, of which the 2 MB photo (multipart parsing, which Starlette spools to a
-temporary file past 1 MB, the container walk and strip, the file write) is ~8 ms (38 against 30 for the same
-report with a 70 KB photo) and the multipart upload alone 10 ms (the raw 2 MB body 3 ms): the upload floor by
-itself allows ~200/s on two cores with nothing else done. What bounds the accepted rate is the report's own
-work without its photo (~28 ms: the request limit, the rules, the burst and division queries, the report, step,
-vault and job rows with their audit entries, in SQLAlchemy's ORM, one write transaction; on SQLite two processes
-also queue on the one writer). The decode moved off the request but did not go away: ~80 ms per 4000×3000 photo,
-so the sustained end-to-end rate on two cores is ~2000 / 115 ≈ 17 reports/s unloaded at best; a burst is
-accepted at the faster rate and its photos are decoded as the jobs catch up (shown as 处理中 meanwhile).
+in. The request now costs ~35 ms. The 2 MB photo's share is ~7 ms (35 against 28.5 for the same report with a
+70 KB photo: multipart parsing, the container walk and strip, the file write); the multipart upload alone is
+~7 ms (the raw 2 MB body ~4 ms), so the upload floor by itself already allows only ~300/s on two cores with
+nothing else done. What bounds the accepted rate is the report's own work without its photo (~28 ms: the
+request limit, the rules, the burst and division queries, the report, step, vault and job rows with their
+audit entries through SQLAlchemy's ORM, one write transaction; on SQLite two processes also queue on the one
+writer), ~57 reports/s on two cores at best. The decode moved off the request but did not go away: ~85-100 ms
+per 4000×3000 photo, so the sustained end-to-end rate on two cores is at most ~2000 / 126 ≈ 16 reports/s; a
+burst is accepted at the faster rate and its photos are decoded as the jobs catch up (处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
