@@ -42,16 +42,17 @@ PostgreSQL. In the last runs one small-photo report of 300 was answered 422, cau
 counted as accepted.) Before this change the same bench measured 2.6 reports/s and 109 ms per report, with the
 decode in the request.
 
-Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all
-in. The request now costs ~35-37 ms. The 2 MB photo's share is ~7-14 ms (35 against 28.5 on SQLite, 36.6
-against 22.1 on PostgreSQL, for the same report with a 70 KB photo: multipart parsing, the container walk and
-strip, the file write); the multipart upload alone is ~7 ms (the raw 2 MB body 2-4 ms), so the upload floor by
-itself already allows only ~300/s on two cores with nothing else done. What bounds the accepted rate is the report's own work without its photo (~22-28 ms: the
-request limit, the rules, the burst and division queries, the report, step, vault and job rows with their
-audit entries through SQLAlchemy's ORM, one write transaction; on SQLite two processes also queue on the one
-writer), ~55-57 reports/s on two cores at best. The decode moved off the request but did not go away: ~85-100 ms
-per 4000×3000 photo, so the sustained end-to-end rate on two cores is at most ~2000 / 126 ≈ 16 reports/s; a
-burst is accepted at the faster rate and its photos are decoded as the jobs catch up (处理中 meanwhile).
+Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
+The request now costs ~35-37 ms. The 2 MB photo's share is ~7-14 ms (35 against 28.5 on SQLite, 36.6 against 22.1
+on PostgreSQL, for the same report with a 70 KB photo: multipart parsing, the container walk and strip, the file
+write); the multipart upload alone is ~7 ms (the raw 2 MB body 2-4 ms), so the upload floor by itself already
+allows only ~300/s on two cores with nothing else done. What bounds the accepted rate is the report's own work
+without its photo (~22-28 ms: the request limit, the rules, the burst and division queries, the report, step,
+vault and job rows with their audit entries through SQLAlchemy's ORM, one write transaction; on SQLite two
+processes also queue on the one writer), ~55-57 reports/s on two cores at best. The decode moved off the request
+but did not go away: ~85-100 ms per 4000×3000 photo, so the sustained end-to-end rate on two cores is at most
+~2000 / 126 ≈ 16 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs catch up
+(处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
