@@ -1,7 +1,7 @@
 """Open311 GeoReport v2, the two parts a client app follows after its POST: ``GET tokens/{token}`` answers the
 ``service_request_id`` the POST's token stands for (a made-up or altered token is the standard's 404 error), and
-``media_url`` names a photo anyone can fetch without a login — only once staff verified the report, and as stored:
-re-encoded at intake with no location, time or camera left in it."""
+``media_url`` names a photo anyone can fetch without a login — only once staff verified the report and its photo
+was decoded (photo_jobs), as shown: no location, time or camera left in it."""
 
 from __future__ import annotations
 
