@@ -1,24 +1,58 @@
-"""Benchmark: citizen reports accepted per second through the public API (issue #15 point 1), each with a
-2 MB phone photo: a 4000×3000 JPEG as a camera writes it (EXIF with camera, time and GPS, XMP, an sRGB ICC
-profile). Such a photo is over the stored size (photos.MAX_SIDE, 2000 px), so it takes the re-encoding path
-(decoded at 1/2 scale, turned upright, hashed, encoded from its pixels alone); ``--side 2000`` sends 2000×1500
-photos of about the same bytes instead, which are stripped as sent (no decode beyond the 1/8-scale one for the
-hash).
+"""Benchmark: citizen reports through the public API (issue #15: "the public report page handles ≥ 200 reports/s
+with photos of 2 MB"), each with a 2 MB phone photo: a 4000×3000 JPEG as a camera writes it (EXIF with camera,
+time and GPS, XMP, an sRGB ICC profile). ``--side 2000`` sends 2000×1500 photos of about the same bytes instead
+(kept as received by the job: hashed at 1/8 scale, not re-encoded).
 
-Builds a fresh database (SQLite in a temporary folder, or PostgreSQL with --postgres: a database of its own,
-dropped at the end), applies the migrations, loads Jiangsu's divisions, starts a real ``uvicorn`` server (one
-process, or ``--workers`` processes sharing the port and the database: what several ``citysafe serve`` processes
-behind a balancer do) and drives it with ``--clients`` concurrent httpx clients. Each report comes from another
-client address (X-Forwarded-For, which uvicorn trusts from loopback): the per-address limits are the defence
-against one sender, not what is measured here.
+A report is accepted in the request without a pixel decoded (photos.receive: the container walked, the metadata
+stripped, the file written, the report and its job stored); a background job (core/jobs.py, photo_jobs) then
+decodes the photo, hashes it, looks for the same photo elsewhere and makes the copy shown. So three rates:
 
-Baselines in the same run and under the same concurrency: ``/api/v1/health`` (the server's floor), and the same
-report with a small photo (640×480, ~70 KB: the report's own work without the 2 MB photo; a report needs a
-photo). Server CPU per report is the server processes' CPU time (/proc) over the phase divided by the reports
-accepted: what one core can do is 1000 / that. The clients run on the same machine and take CPU of their own
-(``client_cpu_ms_per_report``). Prints one JSON document.
+- accepted (burst): reports/s answered 201 while the jobs are held back (bench/report_sink.py holds them until a
+  file appears), and the server CPU per report: the request's own cost;
+- background: the held photos decoded once released, with no request coming in: photos/s and CPU per photo;
+- sustained: reports sent with the jobs running beside them, timed until the last photo is decoded: the rate the
+  whole pipeline keeps up, and the CPU per report of both halves.
 
-Target (brief): ≥ 200 reports/s accepted.
+Floors in the same run, same server and concurrency: ``/api/v1/health``; the same 2 MB body POSTed raw to an
+endpoint that only reads it; the report's multipart form to a sync endpoint that reads the files as the report
+view does (``read_capped``) and nothing else, on the report's route class (core/uploads.UploadsInMemory: parts
+kept in memory) and on FastAPI's default (Starlette rolls a part over 1 MB to a temporary file) — all three only
+in bench/report_sink.py; the same report with a small photo (640×480, ~70 KB: the report's own work without the
+2 MB). Server CPU is the uvicorn processes' CPU time (/proc) over the phase divided by the requests answered
+(PostgreSQL's own processes are not counted); what two cores can do is 2000 / that. The clients run on the same
+machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and httptools when
+installed (``--loop auto --http auto``; the JSON says which: both were). Prints one JSON document.
+
+Measured 2026-12-07 on the 2-core helper machine while other sessions ran tests and benchmarks (load average
+7-20, so wall-clock rates are depressed and noisy; CPU per request is the steadier figure), --workers 2
+--clients 16, 300 reports per phase; rate and server CPU per request:
+
+                                     SQLite                   PostgreSQL
+  accepted (jobs held)               16.3/s   35.0 ms         23.6/s   36.6 ms
+  background decode (per photo)      7.9/s    86.2 ms         7.0/s    90.6 ms
+  sustained end to end               4.2/s   126.2 ms         5.5/s   125.7 ms
+  small-photo report (70 KB)         22.7/s   28.5 ms         29.3/s   22.1 ms
+  multipart 2 MB floor, in memory    36.5/s    6.8 ms         74.9/s    6.5 ms
+  multipart 2 MB floor, spooled      46.9/s    8.9 ms         61.3/s    8.6 ms
+  raw 2 MB floor                     68.6/s    3.9 ms         113.4/s   2.0 ms
+  health                            202.9/s    1.3 ms         279.5/s   1.2 ms
+
+(Earlier runs before the parts were kept in memory: accepted 14.4/s at 38.1 ms on SQLite, 17.1/s at 39.6 ms on
+PostgreSQL. In the last runs one small-photo report of 300 was answered 422, cause not looked into; it is not
+counted as accepted.) Before this change the same bench measured 2.6 reports/s and 109 ms per report, with the
+decode in the request.
+
+Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
+The request now costs ~35-37 ms. The 2 MB photo's share is ~7-14 ms (35 against 28.5 on SQLite, 36.6 against 22.1
+on PostgreSQL, for the same report with a 70 KB photo: multipart parsing, the container walk and strip, the file
+write); the multipart upload alone is ~7 ms (the raw 2 MB body 2-4 ms), so the upload floor by itself already
+allows only ~300/s on two cores with nothing else done. What bounds the accepted rate is the report's own work
+without its photo (~22-28 ms: the request limit, the rules, the burst and division queries, the report, step,
+vault and job rows with their audit entries through SQLAlchemy's ORM, one write transaction; on SQLite two
+processes also queue on the one writer), ~55-57 reports/s on two cores at best. The decode moved off the request
+but did not go away: ~85-100 ms per 4000×3000 photo, so the sustained end-to-end rate on two cores is at most
+~2000 / 126 ≈ 16 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs catch up
+(处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
@@ -27,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import io
 import json
 import os
@@ -41,12 +76,13 @@ from pathlib import Path
 
 import httpx
 from PIL import Image, ImageCms
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
 from citysafe.core.migrate import upgrade
 from citysafe.regions import service as regions_service
 from harness import cpu_seconds, free_port
+from report_sink import RELEASE_FILE
 
 PG_ADMIN = os.environ.get("CITYSAFE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -85,9 +121,12 @@ def prepare(url: str) -> None:
 
 
 def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
+    bench_dir = str(Path(__file__).resolve().parent)
     env = os.environ | {"CITYSAFE_DATABASE_URL": url, "CITYSAFE_DATA_DIR": data_dir,
-                        "CITYSAFE_SECRET_KEY": "bench-secret", "CITYSAFE_HAZARD_SWEEP_SECONDS": "3600"}
-    command = [sys.executable, "-m", "uvicorn", "citysafe.api:create_app", "--factory", "--host", "127.0.0.1",
+                        "CITYSAFE_SECRET_KEY": "bench-secret", "CITYSAFE_HAZARD_SWEEP_SECONDS": "3600",
+                        "CITYSAFE_BENCH_HOLD_JOBS": "1",
+                        "PYTHONPATH": os.pathsep.join(filter(None, [bench_dir, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "uvicorn", "report_sink:create", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
     for _ in range(3000):  # up to ~5 min: on a loaded shared machine the app takes long to import
@@ -156,15 +195,37 @@ def measured(base: str, clients: int, count: int, make: object, server_pid: int)
             "client_cpu_ms_per_request": round(client_cpu * 1000 / max(ok, 1), 1)}
 
 
+def unprocessed(engine: Engine) -> int:
+    """Photos stored but not decoded yet (pending, or being decoded by a job)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM pub_report_photo "
+                                     "WHERE status IN ('pending', 'processing')")).scalar_one())
+
+
+def drained(engine: Engine, server_pid: int, began: float, cpu_before: float, *,
+            timeout: float = 1800) -> dict[str, float]:
+    """Wait until every stored photo is decoded: seconds since ``began`` and server CPU since ``cpu_before``."""
+    deadline = time.perf_counter() + timeout
+    while unprocessed(engine) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    return {"seconds": time.perf_counter() - began, "server_cpu": tree_cpu_seconds(server_pid) - cpu_before,
+            "left": unprocessed(engine)}
+
+
+def installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--health", type=int, default=3000)
+    parser.add_argument("--floor", type=int, default=300, help="2 MB bodies to the trivial endpoints")
     parser.add_argument("--small", type=int, default=300, help="reports with a small photo (baseline)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--side", type=int, default=4000, choices=(4000, 2000),
-                        help="long side of the 2 MB photos: 4000 (re-encoded) or 2000 (stripped as sent)")
+                        help="long side of the 2 MB photos: 4000 (scaled by the job) or 2000 (kept as sent)")
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     photos = [phone_photo(seed, size=(args.side, args.side * 3 // 4)) for seed in range(8)]
@@ -179,47 +240,87 @@ def main() -> None:
     else:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
     prepare(url)
+    watcher = create_db_engine(url)
     port = free_port()
     server = start_server(url, port, args.workers, folder)
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(1)
 
-    def reporter(images: list[bytes], first_address: int) -> object:
+    def form(i: int) -> dict[str, str]:
+        return {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
+                "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
+
+    def reporter(images: list[bytes], first_address: int, path: str = "/api/v1/public/reports") -> object:
         async def report(client: httpx.AsyncClient, i: int) -> int:
-            form = {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
-                    "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
             n = first_address + i
             address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-            response = await client.post("/api/v1/public/reports", data=form, headers={"X-Forwarded-For": address},
-                                          files=[("photos", ("p.jpg", images[i % len(images)], "image/jpeg"))])
+            response = await client.post(path, data=form(i), headers={"X-Forwarded-For": address},
+                                         files=[("photos", ("p.jpg", images[i % len(images)], "image/jpeg"))])
             return response.status_code
         return report
 
     async def health(client: httpx.AsyncClient, _i: int) -> int:
         return (await client.get("/api/v1/health")).status_code
 
+    async def raw(client: httpx.AsyncClient, i: int) -> int:
+        return (await client.post("/bench/sink/raw", content=photos[i % len(photos)],
+                                  headers={"Content-Type": "image/jpeg"})).status_code
+
     try:
-        asyncio.run(_run(base, args.clients, 16, reporter(photos, 1_000_000)))  # warm-up: imports, connections
+        # Warm-up (imports, connections) with small photos, so the held jobs are almost all the 2 MB photos.
+        asyncio.run(_run(base, args.clients, 16, reporter(small_photos, 1_000_000)))
         health_phase = measured(base, args.clients, args.health, health, server.pid)
+        raw_phase = measured(base, args.clients, args.floor, raw, server.pid)
+        multipart_phase = measured(base, args.clients, args.floor,
+                                   reporter(photos, 4_000_000, "/bench/sink/multipart"), server.pid)
+        spooled_phase = measured(base, args.clients, args.floor,
+                                 reporter(photos, 6_000_000, "/bench/sink/spooled"), server.pid)
+        # 1. accepted: the jobs held back, so this is the request's own cost.
+        accept_phase = measured(base, args.clients, args.reports, reporter(photos, 3_000_000), server.pid)
+        # 2. background: the held jobs released, the photos decoded with no request coming in.
+        waiting = unprocessed(watcher)
+        began, cpu_before = time.perf_counter(), tree_cpu_seconds(server.pid)
+        (Path(folder) / RELEASE_FILE).touch()
+        drain = drained(watcher, server.pid, began, cpu_before)
+        # 3. sustained: reports sent with the jobs running beside them, until the last photo is decoded.
+        began, cpu_before = time.perf_counter(), tree_cpu_seconds(server.pid)
+        sustained_accept = measured(base, args.clients, args.reports, reporter(photos, 5_000_000), server.pid)
+        sustained = drained(watcher, server.pid, began, cpu_before)
         small_phase = measured(base, args.clients, args.small, reporter(small_photos, 2_000_000), server.pid)
-        report_phase = measured(base, args.clients, args.reports, reporter(photos, 3_000_000), server.pid)
+        drained(watcher, server.pid, time.perf_counter(), 0.0)
     finally:
         server.terminate()
         server.wait(30)
+        watcher.dispose()
         if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-    rate = float(report_phase["per_s"])  # type: ignore[arg-type]
-    cpu = float(report_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
+    rate = float(accept_phase["per_s"])  # type: ignore[arg-type]
+    cpu = float(accept_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
+    multipart_cpu = float(multipart_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
+    ok = int(sustained_accept["ok"])  # type: ignore[call-overload]
     print(json.dumps({
         "bench": "public_reports", "python": platform.python_version(), "cpus": os.cpu_count(),
         "database": "postgresql" if args.postgres else "sqlite", "workers": args.workers, "clients": args.clients,
+        "uvicorn_loop": "uvloop" if installed("uvloop") else "asyncio",
+        "uvicorn_http": "httptools" if installed("httptools") else "h11",
         "photo_bytes": sum(len(p) for p in photos) // len(photos), "photo_pixels": f"{args.side}x{args.side * 3 // 4}",
-        "reports_accepted_per_s": rate, "reports": report_phase,
+        "reports_accepted_per_s": rate, "server_cpu_ms_per_report_accepted": cpu,
+        "accepted_reports_per_s_two_cores_could_do": round(2000 / cpu, 1) if cpu else None,
+        "accepted": accept_phase,
+        "background": {"photos": waiting, "seconds": round(drain["seconds"], 2), "left": drain["left"],
+                       "photos_per_s": round(waiting / drain["seconds"], 1),
+                       "server_cpu_ms_per_photo": round(drain["server_cpu"] * 1000 / max(waiting, 1), 1)},
+        "sustained": {"reports": ok, "seconds": round(sustained["seconds"], 2), "left": sustained["left"],
+                      "end_to_end_per_s": round(ok / sustained["seconds"], 1),
+                      "accepted_per_s_meanwhile": sustained_accept["per_s"],
+                      "p50_ms": sustained_accept["p50_ms"], "p95_ms": sustained_accept["p95_ms"],
+                      "server_cpu_ms_per_report": round(sustained["server_cpu"] * 1000 / max(ok, 1), 1)},
+        "floor_raw_2mb": raw_phase, "floor_multipart_2mb": multipart_phase,
+        "floor_multipart_2mb_spooled_to_disk": spooled_phase,
+        "ratio_accepted_to_multipart_floor": round(rate / float(multipart_phase["per_s"]), 3),  # type: ignore[arg-type]
+        "report_cpu_over_floor_ms": round(cpu - multipart_cpu, 1),
         "baseline_health": health_phase, "baseline_small_photo_reports": small_phase,
-        "ratio_to_health": round(rate / float(health_phase["per_s"]), 4),  # type: ignore[arg-type]
-        "ratio_to_small_photo_reports": round(rate / float(small_phase["per_s"]), 3),  # type: ignore[arg-type]
-        "server_cpu_ms_per_report": cpu, "reports_per_s_one_core_could_do": round(1000 / cpu, 1) if cpu else None,
         "target_per_s": 200,
     }, ensure_ascii=False))
 

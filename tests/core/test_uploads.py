@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Annotated
 
 import pytest
+from fastapi import FastAPI, File, UploadFile
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from citysafe.core.uploads import BodyLimit, UploadTooLarge, read_capped
+from citysafe.core.uploads import BodyLimit, UploadsInMemory, UploadTooLarge, read_capped
 
 
 def test_read_capped_stops_past_the_limit_and_names_the_field() -> None:
@@ -50,3 +52,24 @@ def test_a_body_over_the_limit_is_a_413_problem(limited: TestClient) -> None:
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
         assert "请求内容超过" in response.json()["detail_zh"]
+
+
+def _upload_app() -> TestClient:
+    def where(photos: Annotated[list[UploadFile], File()]) -> dict[str, object]:
+        # SpooledTemporaryFile._rolled: whether the part went to a temporary file on disk
+        return {"sizes": [len(read_capped(p.file, max_bytes=10_000_000, field="photos")) for p in photos],
+                "on_disk": [bool(p.file._rolled) for p in photos]}  # type: ignore[attr-defined]
+
+    app = FastAPI()
+    app.router.add_api_route("/memory", where, methods=["POST"], route_class_override=UploadsInMemory)
+    app.add_api_route("/default", where, methods=["POST"])
+    return TestClient(app)
+
+
+def test_a_2_mb_photo_stays_in_memory_on_an_uploads_in_memory_route() -> None:
+    client = _upload_app()
+    files = [("photos", ("a.jpg", b"\xff" * 2_000_000, "image/jpeg")), ("photos", ("b.jpg", b"x" * 10, "image/jpeg"))]
+    assert client.post("/memory", files=files).json() == {"sizes": [2_000_000, 10], "on_disk": [False, False]}
+    assert client.post("/default", files=files).json() == {"sizes": [2_000_000, 10], "on_disk": [True, False]}
+    broken = client.post("/memory", content=b"--x\r\nnot a part", headers={"Content-Type": "multipart/form-data"})
+    assert broken.status_code == 400

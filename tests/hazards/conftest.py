@@ -22,7 +22,16 @@ def tiny_png(colour: tuple[int, int, int] = (200, 30, 30), size: int = 4) -> byt
             + chunk(b"IEND", b""))
 
 
-TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+# An 8×8 grey JPEG as Pillow writes it (quality 50), whole: a scan and its end-of-image marker. Every image
+# upload is checked to reach its end (core/filekinds.ends_whole), so a header alone no longer passes for a photo.
+TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616183123251d283a"
+    "333d3c3933383740485c4e404457453738506d51575f626768673e4d71797064785c656763ffc0000b080008000801011100ffc4"
+    "001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d"
+    "01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435"
+    "363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798"
+    "999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4"
+    "f5f6f7f8f9faffda0008010100003f002bffd9")
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # A square of about 300 m in Xuanwu district (WGS84), around 32.048 N, 118.800 E (新街口—大行宫一带).

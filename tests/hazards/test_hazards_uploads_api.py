@@ -17,7 +17,7 @@ UPLOAD = "/api/v1/hazards/attachments"
 
 @pytest.mark.parametrize(("data", "content_type"), [
     (tiny_png(), "image/png"), (TINY_JPEG, "image/jpeg"), (TINY_PDF, "application/pdf"),
-    (b"RIFF\x10\x00\x00\x00WEBPVP8 \x00\x00\x00\x00", "image/webp"),
+    (b"RIFF\x0c\x00\x00\x00WEBPVP8 \x00\x00\x00\x00", "image/webp"),
 ])
 def test_accepted_kinds_are_stored_under_data_dir(client: TestClient, ctx: AppContext, make_user: UserFactory,
                                                   data: bytes, content_type: str) -> None:

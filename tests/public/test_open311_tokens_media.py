@@ -1,7 +1,7 @@
 """Open311 GeoReport v2, the two parts a client app follows after its POST: ``GET tokens/{token}`` answers the
 ``service_request_id`` the POST's token stands for (a made-up or altered token is the standard's 404 error), and
-``media_url`` names a photo anyone can fetch without a login — only once staff verified the report, and as stored:
-re-encoded at intake with no location, time or camera left in it."""
+``media_url`` names a photo anyone can fetch without a login — only once staff verified the report and its photo
+was decoded (photo_jobs), as shown: no location, time or camera left in it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from open311_support import BASE, issue_key, post
 from PIL import Image
-from reports_support import photo, staff
+from reports_support import photo, run_jobs, staff
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -58,6 +58,10 @@ def test_media_url_serves_a_verified_reports_photo_without_its_metadata(client: 
         reports_staff.verify(session, report_id=int(request_id), principal=officer, now=now, note="属实")
         reports_staff.claim(session, report_id=int(refused_id), principal=officer, now=now)
         reports_staff.reject(session, report_id=int(refused_id), principal=officer, now=now, reason="与实际不符")
+    # Verified, but its photo not decoded yet (photo_jobs, off the request): shown to no one until it is.
+    assert client.get(media).status_code == 404
+    assert client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"] is None
+    assert run_jobs(ctx) == 2
 
     shown = client.get(f"{BASE}/requests/{request_id}.json").json()[0]
     assert shown["media_url"] == f"http://testserver{media}"

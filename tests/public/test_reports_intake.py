@@ -9,7 +9,7 @@ import random
 
 import pytest
 from PIL import Image
-from reports_support import NOW, XUANWU, photo, report_in, submit
+from reports_support import NOW, XUANWU, photo, report_in, run_jobs, stored_bytes, submit
 from sqlalchemy import func, select
 
 from citysafe.core.context import AppContext
@@ -36,9 +36,11 @@ def test_a_report_is_stored_with_its_photo_stripped_and_its_place_displaced(ctx:
         assert stored.taken_at is not None and stored.taken_at.isoformat() == "2026-05-10T01:30:00+00:00"
         assert stored.exif_lon == pytest.approx(XUANWU[0], abs=1e-4)
         assert stored.exif_lat == pytest.approx(XUANWU[1], abs=1e-4)
-        with Image.open(io.BytesIO(stored.content)) as image:
+        assert (stored.status, stored.phash, stored.content) == ("pending", "", None)  # a file, decoded later
+        content = stored_bytes(ctx, stored)
+        with Image.open(io.BytesIO(content)) as image:
             assert not image.getexif() and "exif" not in image.info
-        assert b"TestCam" not in stored.content
+        assert b"TestCam" not in content
         view = service.public_report(session, receipt=report.receipt)
     assert [s.stage_name for s in view.steps] == ["已受理"]
     assert (view.public_lon, view.public_lat) != (report.lon, report.lat)
@@ -128,6 +130,13 @@ def test_reports_of_the_same_place_and_category_or_photo_form_one_matter(ctx: Ap
                         location=Location(lon=118.78, lat=32.06))
     other = submit(ctx, images=[photo(seed=3)], client="10.0.0.4", category="town_gas",
                    location=Location(lon=118.76, lat=32.03))
+    # The same photo is found once the photos are decoded, off the request (photo_jobs).
+    assert (same_photo.group_id, same_photo.duplicate_reason) == (same_photo.id, "")
+    assert run_jobs(ctx) == 4
+    with unit_of_work(ctx.session_factory) as session:
+        first, near, same_photo, other = (session.get_one(CitizenReport, r.id)
+                                          for r in (first, near, same_photo, other))
+        session.expunge_all()
     assert first.group_id == first.id
     assert (near.group_id, near.duplicate_reason) == (first.id, "place")
     assert (same_photo.group_id, same_photo.duplicate_reason) == (first.id, "photo")

@@ -130,8 +130,8 @@ def identity_page(request: Request, report_id: RowId, db: DbSession, ctx: Contex
 @router.get(PAGE + "/{report_id}/photos/{photo_id}")
 def photo(request: Request, report_id: RowId, photo_id: RowId, db: DbSession) -> Response:
     _principal(request, db)
-    row = staff.photo(db, report_id=report_id, photo_id=photo_id)
-    return Response(row.content, media_type=row.content_type,
+    content, media_type = staff.photo(db, report_id=report_id, photo_id=photo_id)
+    return Response(content, media_type=media_type,
                     headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 

@@ -9,16 +9,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citysafe.core.db import get_or_404
 from citysafe.core.errors import FieldProblem, ValidationFailed, not_found
 from citysafe.core.filekinds import EVIDENCE_KINDS, IMAGE_KINDS, FileKind, accepted, safe_name
+from citysafe.core.uploads import removed_on_rollback
 from citysafe.hazards.tickets.models import HazardAttachment, HazardTicket
 
 UPLOAD_SUBDIR = Path("uploads") / "hazards"
-_WRITTEN = "hazards.files_written"
 
 
 def check_file(data: bytes, *, field: str, max_bytes: int, images_only: bool = False) -> FileKind:
@@ -36,25 +36,13 @@ def store(
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    session.info.setdefault(_WRITTEN, []).append(target)
+    removed_on_rollback(session, target)
     attachment = HazardAttachment(
         content_type=kind.content_type, size=len(data), sha256=digest, path=relative.as_posix(),
         filename=safe_name(filename, kind), uploaded_by=uploaded_by, uploaded_at=now, region_code=region_code)
     session.add(attachment)
     session.flush()
     return attachment
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_files(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _remove_files(session: Session) -> None:
-    # A refused report or step leaves no file behind: the rows that would have named them are gone too.
-    for path in session.info.pop(_WRITTEN, []):
-        path.unlink(missing_ok=True)
 
 
 def claim(session: Session, *, ids: Sequence[int], user_id: int | None, ticket: HazardTicket,

@@ -2,7 +2,7 @@
 context, like the login (auth/login.py). Every call is first held to the per-address request limit; a refused
 call rolls its own unit of work back and is then counted in one of its own (``guards.count_refusal``), so a
 photo that is not an image, a place outside the province, a forged receipt or a guessed SMS code leaves
-nothing stored but the count. The photos are re-encoded before the write transaction opens."""
+nothing stored but the count. The photos are stripped (not decoded) before the write transaction opens."""
 
 from __future__ import annotations
 
@@ -25,13 +25,14 @@ ACTOR = "public:citizen"
 PURPOSES = ("report", "erase")
 
 
-def _guarded(ctx: AppContext, *, client: str, phone: str, run: Callable[[], T]) -> T:
+def _guarded(ctx: AppContext, *, client: str, phone: str, run: Callable[[dict[str, int]], T]) -> T:
+    """``run`` with the figures in force (read once per request), after the per-address limit."""
     now = ctx.clock.now()
     try:
         with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
-            per_minute = rules.values(session)["requests_per_minute"]
-        guards.check_rate(ctx, client=client, per_minute=per_minute)
-        return run()
+            figures = rules.values(session)
+        guards.check_rate(ctx, client=client, per_minute=figures["requests_per_minute"])
+        return run(figures)
     except ValidationError as exc:
         problem = validation_problem([dict(e) for e in exc.errors()])
         guards.count_refusal(ctx, exc=problem, client=client, phone=phone, now=now)
@@ -46,14 +47,12 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
     """A report from the public page: its receipt number, or a problem naming the field (nothing stored).
     ``verify_phone=False``: from an Open311 app (``intake.submit``)."""
 
-    def run() -> str:
+    def run(figures: dict[str, int]) -> str:
         report_in = ReportIn.model_validate(fields)
-        with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
-            figures = rules.values(session)
         prepared = intake.prepare(images, figures=figures)
         with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
             report = intake.submit(session, report_in=report_in, images=prepared, client=client,
-                                   now=ctx.clock.now(), rng=rng, verify_phone=verify_phone)
+                                   now=ctx.clock.now(), rng=rng, verify_phone=verify_phone, figures=figures)
             return report.receipt
 
     return _guarded(ctx, client=client, phone=str(fields.get("phone") or ""), run=run)
@@ -62,13 +61,12 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
 def send_code(ctx: AppContext, *, phone: str, purpose: str, client: str) -> None:
     """A verification code by SMS for a report or for a deletion request."""
 
-    def run() -> None:
+    def run(figures: dict[str, int]) -> None:
         if not re.match(guards.PHONE, phone.strip()):
             raise field_error("phone", "a mainland mobile number has 11 digits", "请填写 11 位手机号码")
         if purpose not in PURPOSES:
             raise field_error("purpose", "unknown purpose", "用途不正确")
         with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-            figures = rules.values(session)
             guards.send_code(session, phone=phone.strip(), purpose=purpose, now=ctx.clock.now(),
                              minutes=figures["code_minutes"], per_hour=figures["codes_per_hour"])
 
@@ -78,7 +76,7 @@ def send_code(ctx: AppContext, *, phone: str, purpose: str, client: str) -> None
 def track(ctx: AppContext, *, receipt: str, client: str) -> PublicReport:
     """The tracking view of a receipt (a forged or unknown one refused and counted)."""
 
-    def run() -> PublicReport:
+    def run(_figures: dict[str, int]) -> PublicReport:
         with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
             return service.public_report(session, receipt=receipt)
 
@@ -88,7 +86,7 @@ def track(ctx: AppContext, *, receipt: str, client: str) -> PublicReport:
 def erase(ctx: AppContext, *, receipt: str, phone: str, code: str, client: str) -> None:
     """The reporter's deletion request (个人信息保护法 第四十七条)."""
 
-    def run() -> None:
+    def run(_figures: dict[str, int]) -> None:
         with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
             service.erase_identity(session, receipt=receipt, phone=phone, code=code, now=ctx.clock.now())
 

@@ -1,6 +1,8 @@
 """A citizen's report arriving from the public page: checked whole before anything is stored (text, place,
-photos, phone code, limits), then stored in one go — the report, its metadata-free photos, the reporter's
-vault row when anything personal was given, and its first step (已受理) — with a receipt to follow it."""
+photos, phone code, limits), then stored in one go — the report, its metadata-free photos (files named by their
+rows: ``photo_files``), the reporter's vault row when anything personal was given, its first step (已受理) and
+the job that decodes its photos (``photo_jobs``: pHash, the same photo in another report, the copy shown) — with
+a receipt to follow it. Reports of the same place are grouped here; of the same photo, by that job."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from sqlalchemy.orm import Session
 from citysafe.core.context import context_of
 from citysafe.core.errors import field_error
 from citysafe.core.geo import box_around, haversine_m, to_wgs84
-from citysafe.public.reports import guards, photos, places, receipts, rules, vault
-from citysafe.public.reports.models import CitizenReport, ReportPhoto, ReportStep
+from citysafe.public.reports import guards, photo_files, photo_jobs, photos, places, receipts, rules, vault
+from citysafe.public.reports.models import PHOTO_PENDING, CitizenReport, ReportPhoto, ReportStep
 from citysafe.public.reports.schemas import ReportIn, State
 
 
@@ -39,10 +41,10 @@ def _division(session: Session, lon: float, lat: float) -> str:
     return found
 
 
-def _group(session: Session, *, category: str, lon: float, lat: float, hashes: Sequence[str], now: datetime,
+def _group(session: Session, *, category: str, lon: float, lat: float, now: datetime,
            figures: dict[str, int]) -> tuple[int | None, str]:
-    """The matter this report joins: the earliest report of the same category within the radius and window,
-    else the earliest with the same photo (pHash within the distance); (None, "") when it is new."""
+    """The matter this report joins: the earliest report of the same category within the radius and window;
+    (None, "") when it is new (the same photo is looked for once it is decoded: ``photo_jobs``)."""
     since = now - timedelta(hours=figures["duplicate_window_hours"])
     radius = figures["duplicate_radius_m"]
     box = box_around(lon, lat, radius)
@@ -54,39 +56,33 @@ def _group(session: Session, *, category: str, lon: float, lat: float, hashes: S
     for row in nearby:
         if haversine_m(lon, lat, row.lon, row.lat) <= radius:
             return row.group_id or row.id, "place"
-    if hashes:
-        recent = session.execute(select(ReportPhoto.phash, CitizenReport.id, CitizenReport.group_id)
-                                 .join(CitizenReport, CitizenReport.id == ReportPhoto.report_id)
-                                 .where(CitizenReport.created_at >= since)
-                                 .order_by(CitizenReport.created_at, CitizenReport.id).limit(20_000)).all()
-        for phash, first_id, first_group in recent:
-            if any(photos.distance(phash, h) <= figures["photo_hash_distance"] for h in hashes):
-                return first_group or first_id, "photo"
     return None, ""
 
 
-def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.Photo]:
-    """The photos as they will be stored (checked, EXIF read, stripped): CPU work done before the write
-    transaction, so no write lock waits for an image to be re-encoded."""
+def prepare(images: Sequence[bytes], *, figures: dict[str, int]) -> list[photos.Received]:
+    """The photos as they will be stored (checked, EXIF read, stripped; not decoded): done before the write
+    transaction, so no write lock waits for it."""
     if not images:
         raise field_error("photos", "add at least one photo", "请至少拍摄或选择一张照片")
     if len(images) > figures["photo_count"]:
         raise field_error("photos", f"no more than {figures['photo_count']} photos",
                           f"每件举报最多 {figures['photo_count']} 张照片")
-    return [photos.process(data, field="photos", max_bytes=figures["photo_max_kb"] * 1024) for data in images]
+    return [photos.receive(data, field="photos", max_bytes=figures["photo_max_kb"] * 1024) for data in images]
 
 
-def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Photo], client: str,
-           now: datetime, rng: random.Random | None = None, verify_phone: bool = True) -> CitizenReport:
+def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Received], client: str,
+           now: datetime, rng: random.Random | None = None, verify_phone: bool = True,
+           figures: dict[str, int] | None = None) -> CitizenReport:
     """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written.
     ``images``: the uploads as they came, or as ``prepare`` made them. ``verify_phone=False`` (an Open311 app,
-    which cannot relay the SMS code): a phone given is kept as unverified."""
+    which cannot relay the SMS code): a phone given is kept as unverified. ``figures``: the rules in force, when
+    the caller already read them for this request."""
     ctx = context_of(session)
-    figures = rules.values(session)
-    if not images or not all(isinstance(i, photos.Photo) for i in images):
+    figures = figures if figures is not None else rules.values(session)
+    if not images or not all(isinstance(i, photos.Received) for i in images):
         stored = prepare([i for i in images if isinstance(i, bytes)], figures=figures)
     else:
-        stored = [i for i in images if isinstance(i, photos.Photo)]
+        stored = [i for i in images if isinstance(i, photos.Received)]
     try:
         lon, lat = to_wgs84(report_in.location.lon, report_in.location.lat, report_in.location.crs)
     except ValueError as exc:
@@ -104,8 +100,8 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
     if verified:
         guards.check_code(session, phone=report_in.phone, code=report_in.code, purpose="report", now=now,
                           max_failures=figures["code_failures"])
-    group_id, reason = _group(session, category=report_in.category.value, lon=lon, lat=lat,
-                              hashes=[p.phash for p in stored], now=now, figures=figures)
+    group_id, reason = _group(session, category=report_in.category.value, lon=lon, lat=lat, now=now,
+                              figures=figures)
     row = vault.store(session, name=report_in.name, phone=report_in.phone, id_number=report_in.id_number,
                       phone_verified=verified, now=now, retention_days=figures["identity_retention_days"],
                       email=report_in.email)
@@ -122,10 +118,14 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
     session.flush()
     if report.group_id is None:
         report.group_id = report.id
+    root = ctx.settings.data_dir
     for photo in stored:
-        session.add(ReportPhoto(report_id=report.id, content=photo.content, content_type=photo.content_type,
-                                size=len(photo.content), width=photo.width, height=photo.height, phash=photo.phash,
-                                taken_at=photo.taken_at, exif_lon=photo.lon, exif_lat=photo.lat))
+        path = photo_files.write(session, root=root, content=photo.content, content_type=photo.content_type, now=now)
+        session.add(ReportPhoto(report_id=report.id, path=path, status=PHOTO_PENDING, orientation=photo.orientation,
+                                content_type=photo.content_type, size=len(photo.content), width=photo.width,
+                                height=photo.height, phash="", taken_at=photo.taken_at, exif_lon=photo.lon,
+                                exif_lat=photo.lat))
     session.add(ReportStep(report_id=report.id, stage=State.RECEIVED.value, at=now, note=""))
     session.flush()
+    photo_jobs.schedule(session, report=report)
     return report

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from citysafe.core.clock import utcnow
 from citysafe.core.db import Base, BigId, RegionScoped, UTCDateTime
 
+PHOTO_PENDING, PHOTO_READY, PHOTO_UNREADABLE = "pending", "ready", "unreadable"
+
 
 class ReporterVault(Base):
     """Personal information of one reporter for one report (个人信息保护法: kept apart, deleted on request or
@@ -91,8 +93,12 @@ class CitizenReport(RegionScoped, Base):
 
 
 class ReportPhoto(Base):
-    """A photo as stored: without any metadata (stripped as sent, or re-encoded; ``content_type`` says which).
-    What its EXIF said (where and when it was taken) was read before it was stripped and is kept here for staff."""
+    """A photo as stored: without any metadata (stripped as sent, or re-encoded). Its bytes are a file under the
+    data directory (``photo_files``; ``content`` holds only the photos stored before migration 0035). What its
+    EXIF said (where and when it was taken, which way up) was read before it was stripped and is kept here.
+
+    ``status``: ``pending`` (stored at once, not yet decoded: no pHash, not shown), ``ready`` (decoded, hashed,
+    the shown copy made) or ``unreadable`` (its pixels did not decode: the file removed, ``problem`` says why)."""
 
     __tablename__ = "pub_report_photo"
     __audited__ = False  # the bytes: the report's own audit entry records the report
@@ -102,13 +108,18 @@ class ReportPhoto(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("pub_report.id", ondelete="CASCADE"), index=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    path: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(12), default=PHOTO_READY, index=True)
+    problem: Mapped[str] = mapped_column(String(200), default="")
+    orientation: Mapped[int] = mapped_column(Integer, default=1)
     content_type: Mapped[str] = mapped_column(String(30))
     size: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    # Perceptual hash (imagehash.phash, 64 bits as 16 hex digits): the same photo re-sent or re-compressed.
-    phash: Mapped[str] = mapped_column(String(16), index=True)
+    # Perceptual hash (imagehash.phash, 64 bits as 16 hex digits): the same photo re-sent or re-compressed;
+    # "" until the photo is decoded.
+    phash: Mapped[str] = mapped_column(String(16), index=True, default="")
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     exif_lon: Mapped[float | None]
     exif_lat: Mapped[float | None]

@@ -1,15 +1,19 @@
-"""A reporter's photo as the platform keeps it: checked to be an image within the size limit, what its EXIF
-says about where and when it was taken read, then its metadata removed, and the result checked to carry none: a
-photo that still does is refused, never stored as it came. The perceptual hash (pHash) finds the same photo sent
-again, even re-compressed.
+"""A reporter's photo as the platform keeps it, in two steps (issue #15: ≥ 200 reports/s with 2 MB photos on two
+cores leaves no room to decode 12 megapixels inside the request).
 
-Two ways to remove the metadata (``metastrip`` says what goes):
-- as sent: a JPEG or PNG already upright and within ``MAX_SIDE`` keeps its compressed pixels byte for byte and
-  loses its metadata segments (a few milliseconds; the pixels are decoded once, at 1/8 scale where the JPEG
-  allows, only to check them and to hash them);
-- re-encoded: a WebP, a picture to turn upright (EXIF orientation), one over ``MAX_SIDE``, or a container the
-  walk cannot vouch for is decoded (at the stored size where libjpeg can scale) and encoded anew from its
-  pixels alone.
+``receive`` (in the request, no pixel decoded): checked to be an image within the size limits and whole (its
+container reaches its end: ``filekinds.ends_whole``), what its EXIF says about where and when it was taken read
+from the header, then its metadata removed at the container level (``metastrip``: a JPEG or a PNG of any pixel
+size keeps its compressed pixels byte for byte) and the result checked to carry none: a photo that still does is
+refused, never stored as it came. A WebP, or a JPEG/PNG the container walk cannot vouch for, is the rare case
+still decoded and encoded anew here, from its pixels alone.
+
+``finish`` (off the request, core/jobs.py via ``photo_jobs``): the pixels decoded (a photo that does not decode
+is removed), the perceptual hash (pHash) that finds the same photo sent again, even re-compressed, and the copy
+shown to staff and the public: as received when it is upright and within ``MAX_SIDE``, else scaled and turned
+upright (its EXIF orientation, read by ``receive`` before the EXIF went) and encoded anew.
+
+``process`` is both at once (the CLI, tests).
 """
 
 from __future__ import annotations
@@ -22,14 +26,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import imagehash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from citysafe.core import filekinds
 from citysafe.core.errors import field_error
 from citysafe.public.reports import metastrip
 
 MAX_PIXELS = 50_000_000  # a decompression bomb is refused before its pixels are decoded
-MAX_SIDE = 2000  # stored photos are scaled to this longest side: enough to read a sign or a crack
+MAX_SIDE = 2000  # photos are shown at most this long side: enough to read a sign or a crack
 QUALITY = 85
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _ORIENTATION = 36867, 36881, 0x0112
@@ -38,6 +42,38 @@ _METADATA_KEYS = ("exif", "xmp", "icc_profile", "comment", "photoshop", "XML:com
 # The pHash reads a 32×32 grey picture (imagehash's default, hash_size 8 × highfreq_factor 4): decoding more
 # than a few times that is work thrown away. 128 lets libjpeg decode a phone's 4000×3000 JPEG at 1/8 scale.
 _HASH_SIDE = 128
+# EXIF orientation (TIFF 6.0 tag 274) → the turn that makes the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A photo as stored at once: metadata-free ``content``, not yet decoded; ``orientation`` is what its EXIF
+    said (1: upright), kept so the shown copy can be turned after the EXIF is gone."""
+
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+    orientation: int
+    taken_at: datetime | None
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What decoding a received photo gave: its pHash, and the copy to show (``content`` None: the received
+    bytes as they are)."""
+
+    content: bytes | None
+    content_type: str
+    width: int
+    height: int
+    phash: str
 
 
 @dataclass(frozen=True)
@@ -50,6 +86,10 @@ class Photo:
     taken_at: datetime | None
     lon: float | None
     lat: float | None
+
+
+class Undecodable(ValueError):
+    """The pixels of a received photo do not decode."""
 
 
 def _rational(value: Any) -> float:
@@ -89,9 +129,10 @@ def _place(exif: Image.Exif) -> tuple[float | None, float | None]:
     return round(lon, 7), round(lat, 7)
 
 
-def upright(image: Image.Image) -> Image.Image:
-    """The picture the right way up (EXIF orientation applied), in RGB, at most ``MAX_SIDE`` on its long side."""
-    turned = ImageOps.exif_transpose(image) if image.getexif().get(_ORIENTATION, 1) != 1 else image
+def upright(image: Image.Image, orientation: int = 1) -> Image.Image:
+    """The picture the right way up (``orientation`` as its EXIF said), in RGB, at most ``MAX_SIDE`` long."""
+    turn = _UPRIGHT.get(orientation)
+    turned = image.transpose(turn) if turn is not None else image
     rgb = turned if turned.mode == "RGB" else turned.convert("RGB")
     rgb.thumbnail((MAX_SIDE, MAX_SIDE))
     return rgb
@@ -109,7 +150,7 @@ def reencode(image: Image.Image) -> bytes:
 
 def has_metadata(content: bytes) -> bool:
     """Whether Pillow still finds EXIF, XMP, ICC, a comment, IPTC or MPF in ``content``, or (for a JPEG or a
-    PNG) a segment or chunk outside what ``metastrip`` keeps."""
+    PNG) a segment or chunk outside what ``metastrip`` keeps. Reads the header only, no pixel."""
     with Image.open(io.BytesIO(content)) as image:
         if bool(image.getexif()) or any(key in image.info for key in _METADATA_KEYS):
             return True
@@ -130,82 +171,84 @@ def _phash(image: Image.Image) -> str:
     return str(imagehash.phash(small if small.mode == "L" else small.convert("L")))
 
 
-def _as_sent(data: bytes, kind: filekinds.FileKind, strip: Callable[[bytes], bytes]) -> tuple[bytes, str] | None:
-    """The upload without its metadata segments, and its pHash; None when the container walk cannot vouch
-    for it (the caller re-encodes). Its pixels are decoded once, from the stripped bytes (what is stored
-    must decode), at 1/8 scale for a JPEG (libjpeg's DCT scaling still reads every coefficient, so a corrupt
-    or truncated stream is caught)."""
-    try:
-        content = strip(data)
-    except metastrip.NotStrippable:
-        return None
-    with Image.open(io.BytesIO(content)) as image:
-        if kind is filekinds.JPEG:
-            image.draft("L", (_HASH_SIDE, _HASH_SIDE))
-        image.load()
-        return content, _phash(image)
-
-
-def _ends_whole(data: bytes, kind: filekinds.FileKind) -> bool:
-    """Whether the upload's container reaches its end: a JPEG's end-of-image marker after its first scan, a
-    PNG's IEND chunk, a WebP's RIFF length. Pillow cannot be trusted to refuse a cut-off picture: WeasyPrint
-    sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process when it is imported (for PDFs), after which
-    a truncated JPEG decodes with grey where its data stops (a CI run accepted one)."""
-    if kind is filekinds.JPEG:
-        scan = data.find(b"\xff\xda")
-        return scan >= 0 and data.find(b"\xff\xd9", scan) >= 0
-    if kind is filekinds.PNG:
-        return data.find(b"IEND", 8) >= 0
-    return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
-
-
 def _unreadable(field: str) -> Exception:
     return field_error(field, "not a readable image", "无法识别为图片，请上传手机拍摄的 JPG、PNG 或 WEBP 照片")
 
 
-def process(data: bytes, *, field: str, max_bytes: int,
-            strip: Callable[[bytes], bytes] = metastrip.strip) -> Photo:
-    """The photo to store, or a problem naming ``field``: empty, too large, not an image, unreadable, too many
-    pixels, or its metadata could not be removed. ``strip``: the container-level removal (a test may pass
-    one that fails to remove anything, to see the upload refused)."""
+def _decoded_anew(image: Image.Image, orientation: int) -> tuple[bytes, Image.Image]:
+    """``image`` decoded straight at the shown size where libjpeg scales (a quarter of the pixels of a phone's
+    12-megapixel JPEG), turned upright, encoded from its pixels alone: the bytes and the upright picture."""
+    longest = max(image.size)
+    if longest > MAX_SIDE:
+        image.draft("RGB", (max(1, MAX_SIDE * image.width // longest), max(1, MAX_SIDE * image.height // longest)))
+    image.load()
+    picture = upright(image, orientation)
+    return reencode(picture), picture
+
+
+def receive(data: bytes, *, field: str, max_bytes: int, strip: Callable[[bytes], bytes] = metastrip.strip) -> Received:
+    """The photo to store now, or a problem naming ``field``: empty, too large, not an image, cut off, too many
+    pixels, or its metadata could not be removed. Only the header is parsed and the container walked (a JPEG
+    or PNG); ``strip``: that removal (a test may pass one that removes nothing, to see the upload refused)."""
     kind = filekinds.accepted(data, field=field, max_bytes=max_bytes, kinds=filekinds.IMAGE_KINDS)
-    if not _ends_whole(data, kind):
-        raise _unreadable(field)
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise field_error(field, "the image has too many pixels", "图片像素过多，请用手机相机正常拍摄的照片")
             exif = image.getexif()
-            taken_at = _taken_at(exif)
-            lon, lat = _place(exif)
+            orientation = int(exif.get(_ORIENTATION, 1) or 1)
+            taken_at, (lon, lat) = _taken_at(exif), _place(exif)
             width, height = image.size
-            sent = None
-            if kind in (filekinds.JPEG, filekinds.PNG) and max(image.size) <= MAX_SIDE \
-                    and exif.get(_ORIENTATION, 1) == 1 and image.mode in ("L", "RGB", "RGBA", "P", "LA"):
-                sent = _as_sent(data, kind, strip)
-            if sent is not None:
-                (content, phash), content_type = sent, kind.content_type
-            else:
-                # A phone's 12-megapixel JPEG is decoded straight at the stored size (libjpeg's DCT scaling):
-                # a quarter of the pixels, and of the time, of decoding it whole and scaling it after.
-                longest = max(image.size)
-                image.draft("RGB", (max(1, MAX_SIDE * width // longest), max(1, MAX_SIDE * height // longest)))
-                image.load()
-                picture = upright(image)
+            content, content_type = b"", kind.content_type
+            if kind in (filekinds.JPEG, filekinds.PNG):
+                try:
+                    content = strip(data)
+                except metastrip.NotStrippable:
+                    content = b""
+            if not content:  # a WebP, or a container the walk cannot vouch for: its pixels, encoded anew
+                content, picture = _decoded_anew(image, orientation)
                 width, height = picture.size
-                phash = _phash(picture)
-                content, content_type = reencode(picture), filekinds.JPEG.content_type
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _unreadable(field) from exc
-    try:
+                content_type, orientation = filekinds.JPEG.content_type, 1
         dirty = has_metadata(content)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except _DECODE_ERRORS as exc:
         raise _unreadable(field) from exc
     if dirty:
         raise field_error(field, "the photo's metadata (location, device) could not be removed; it was not stored",
                           "无法去除照片中的位置等附加信息，照片未保存，请换一张照片或截图后再传")
-    return Photo(content=content, content_type=content_type, width=width, height=height, phash=phash,
-                 taken_at=taken_at, lon=lon, lat=lat)
+    return Received(content=content, content_type=content_type, width=width, height=height,
+                    orientation=orientation if orientation in _UPRIGHT else 1, taken_at=taken_at, lon=lon, lat=lat)
+
+
+def finish(content: bytes, *, orientation: int = 1) -> Finished:
+    """Decode a received photo: its pHash and the copy to show; ``Undecodable`` when its pixels do not decode
+    (libjpeg's DCT scaling still reads every coefficient, so a corrupt stream is caught at 1/8 scale too)."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if max(image.size) > MAX_SIDE or orientation in _UPRIGHT:
+                shown, picture = _decoded_anew(image, orientation)
+                return Finished(content=shown, content_type=filekinds.JPEG.content_type, width=picture.width,
+                                height=picture.height, phash=_phash(picture))
+            width, height = image.size
+            if image.format == "JPEG":
+                image.draft("L", (_HASH_SIDE, _HASH_SIDE))
+            image.load()
+            return Finished(content=None, content_type=Image.MIME.get(image.format or "", "image/jpeg"),
+                            width=width, height=height, phash=_phash(image))
+    except _DECODE_ERRORS as exc:
+        raise Undecodable(str(exc) or type(exc).__name__) from exc
+
+
+def process(data: bytes, *, field: str, max_bytes: int,
+            strip: Callable[[bytes], bytes] = metastrip.strip) -> Photo:
+    """``receive`` and ``finish`` at once: the photo as it is shown, or a problem naming ``field``."""
+    received = receive(data, field=field, max_bytes=max_bytes, strip=strip)
+    try:
+        done = finish(received.content, orientation=received.orientation)
+    except Undecodable as exc:
+        raise _unreadable(field) from exc
+    content = done.content if done.content is not None else received.content
+    return Photo(content=content, content_type=done.content_type, width=done.width, height=done.height,
+                 phash=done.phash, taken_at=received.taken_at, lon=received.lon, lat=received.lat)
 
 
 def distance(a: str, b: str) -> int:

@@ -22,8 +22,8 @@ from citysafe.emergency import service as emergency_service
 from citysafe.emergency.schemas import IncidentCreate
 from citysafe.hazards import service as hazards_service
 from citysafe.hazards.enums import CATEGORY_NAMES_ZH, HazardCategory, HazardSource
-from citysafe.public.reports import rules
-from citysafe.public.reports.models import CitizenReport, ReportPhoto, ReportStep
+from citysafe.public.reports import photo_files, rules
+from citysafe.public.reports.models import PHOTO_READY, CitizenReport, ReportPhoto, ReportStep
 from citysafe.public.reports.schemas import OPEN_STATES, State
 
 
@@ -58,12 +58,15 @@ def photos_of(session: Session, *, report_id: int) -> Sequence[ReportPhoto]:
                            .order_by(ReportPhoto.id)).all()
 
 
-def photo(session: Session, *, report_id: int, photo_id: int) -> ReportPhoto:
+def photo(session: Session, *, report_id: int, photo_id: int) -> tuple[bytes, str]:
+    """A photo of a report in the caller's scope, as shown (decoded and made upright: ``photo_jobs``): its bytes
+    and media type; 404 for one still being processed (处理中) or removed as unreadable."""
     get(session, report_id=report_id)  # in the caller's scope, or 404
     row = session.get(ReportPhoto, photo_id)
-    if row is None or row.report_id != report_id:
-        raise NotFound(detail="no such photo", detail_zh="照片不存在")
-    return row
+    if row is None or row.report_id != report_id or row.status != PHOTO_READY:
+        raise NotFound(detail="no such photo, or it is still being processed",
+                       detail_zh="照片不存在，或仍在处理中")
+    return photo_files.read(context_of(session).settings.data_dir, row), row.content_type
 
 
 def _step(session: Session, report: CitizenReport, stage: State, *, now: datetime, note: str = "",

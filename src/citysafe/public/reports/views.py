@@ -15,12 +15,13 @@ from citysafe.auth.deps import Context, DbSession, client_address, commits_on_it
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
-from citysafe.core.uploads import read_capped
+from citysafe.core.uploads import UploadsInMemory, read_capped
 from citysafe.public.reports import desk, service, staff
 from citysafe.public.reports.schemas import GroupMember, PublicReport, ReporterIdentity, ReportRead
 
 router = APIRouter(prefix="/reports", tags=["citizen reports"])
-public_router = APIRouter(prefix="/public/reports", tags=["public citizen reports"])
+# The report form's photos (2 MB from a phone) stay in memory while parsed: core/uploads.UploadsInMemory.
+public_router = APIRouter(prefix="/public/reports", tags=["public citizen reports"], route_class=UploadsInMemory)
 Handler = Annotated[Principal, Depends(requires(Permission.HANDLE_REPORTS))]
 IdentityReader = Annotated[Principal, Depends(requires(Permission.READ_REPORTER_IDENTITY))]
 MAX_PHOTO_BYTES = 20 * 1024 * 1024  # the highest the rule ``photo_max_kb`` may be set to; it decides below
