@@ -26,12 +26,14 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from citysafe.firewatch.ingest.worker import StreamNames
+from citysafe.firewatch.live.hub import NATS_SUBJECT as NATS_EVENTS
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
 from citysafe.firewatch.simulator import SimulatedUitd, china_now
 from harness import free_port
@@ -50,6 +52,21 @@ def quantile(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
+
+
+def stages(sent: dict[int, float], received: dict[int, float], acked: dict[int, float],
+           committed: dict[int, float], board: dict[int, float]) -> dict[str, dict[str, float | None]]:
+    """Where a fire's second goes, p50/p99 of each hop (wall clock, one machine): the client's send →
+    the gateway's receive (received_at of the alarm) → the device's ACK (after the JetStream ack) → the
+    worker's commit (its AlarmRaised on NATS) → the live board (SSE)."""
+    hops = {"send_to_gateway": (sent, received), "gateway_to_ack": (received, acked),
+            "ack_to_commit": (acked, committed), "commit_to_board": (committed, board),
+            "gateway_to_commit": (received, committed)}
+    out = {}
+    for name, (start, end) in hops.items():
+        values = [end[a] - start[a] for a in start if a in end]
+        out[name] = {"p50_s": quantile(values, 0.5), "p99_s": quantile(values, 0.99)}
+    return out
 
 
 def children(pid: int) -> list[int]:
@@ -93,6 +110,22 @@ def database(name: str, *, create: bool) -> None:
         admin.dispose()
 
 
+def offline_rows(url: str, addresses: list[int]) -> int:
+    """Of ``addresses``, the UITDs the database holds as offline (fw_uitd.offline_since set)."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    if not addresses:
+        return 0
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT count(*) FROM fw_uitd WHERE offline_since IS NOT NULL AND address IN :addresses"
+                         ).bindparams(bindparam("addresses", expanding=True))
+            return int(conn.execute(query, {"addresses": addresses}).scalar_one())
+    finally:
+        engine.dispose()
+
+
 async def delete_stream(names: StreamNames) -> None:
     import nats
 
@@ -112,8 +145,9 @@ async def ingest_backlog(names: StreamNames, partitions: int) -> int:
         js = nc.jetstream()
         pending = 0
         for p in range(partitions):
-            info = await js.consumer_info(names.stream, f"{names.durable_prefix}-{p:03d}")
-            pending += int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+            for urgent in (False, True):
+                info = await js.consumer_info(names.stream, names.durable(p, urgent=urgent))
+                pending += int(info.num_pending or 0) + int(info.num_ack_pending or 0)
         return pending
     finally:
         await nc.close()
@@ -126,8 +160,10 @@ def prepare(data: Path, env: dict[str, str]) -> None:
                    env=env, check=True, capture_output=True, input=f"{PASSWORD}\n".encode())
 
 
-async def live_board(base: str, token: str, arrivals: dict[int, float], ready: asyncio.Event) -> None:
-    """Read the SSE stream; note when each device's first AlarmRaised arrives (monotonic clock)."""
+async def live_board(base: str, token: str, arrivals: dict[int, float], ready: asyncio.Event,
+                     received: dict[int, float]) -> None:
+    """Read the SSE stream; note when each device's first AlarmRaised arrives (wall clock, as the other
+    stages), and the gateway's receive time the event carries."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None)) as client, client.stream(
             "GET", f"{base}/api/v1/firewatch/stream", headers={"Authorization": f"Bearer {token}"}) as stream:
         event = ""
@@ -137,14 +173,38 @@ async def live_board(base: str, token: str, arrivals: dict[int, float], ready: a
                 if event == "hello":
                     ready.set()
             elif line.startswith("data:") and event == "AlarmRaised":
-                address = int(json.loads(line[5:])["device_address"])
-                if address >= PROBE_ADDRESS:
-                    arrivals.setdefault(address, time.monotonic())
+                payload = json.loads(line[5:])
+                address = int(payload["device_address"])
+                if address >= PROBE_ADDRESS and address not in arrivals:
+                    arrivals[address] = time.time()
+                    received[address] = datetime.fromisoformat(payload["received_at"]).timestamp()
 
 
-async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float], acked: list[int]) -> None:
-    """``count`` devices, each one fire; the send time is taken as the frame goes out. Cancelled at the end
-    of the hold if not done (``acked`` holds what was ACKed by then)."""
+async def worker_events(committed: dict[int, float], offline: dict[int, float]) -> None:
+    """The ingest workers' AlarmRaised and UnitOffline as they relay them over NATS after the commit (the
+    live board's source)."""
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        async def on_message(msg: Any) -> None:
+            address = int(json.loads(msg.data)["device_address"])
+            if msg.subject.endswith("UnitOffline"):
+                offline.setdefault(address, time.time())
+            elif address >= PROBE_ADDRESS:
+                committed.setdefault(address, time.time())
+
+        await nc.subscribe(f"{NATS_EVENTS}.AlarmRaised", cb=on_message)
+        await nc.subscribe(f"{NATS_EVENTS}.UnitOffline", cb=on_message)
+        await asyncio.Event().wait()
+    finally:
+        await nc.close()
+
+
+async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float], acked: list[int],
+                      ack_times: dict[int, float]) -> None:
+    """``count`` devices, each one fire; the send time is taken as the frame goes out (wall clock). Cancelled
+    at the end of the hold if not done (``acked`` holds what was ACKed by then)."""
     uitds = [SimulatedUitd(PROBE_ADDRESS + i, host="127.0.0.1", port=port, ack_timeout=10) for i in range(count)]
     for uitd in uitds:
         await uitd.connect()
@@ -153,9 +213,12 @@ async def probe_fires(port: int, count: int, gap: float, sent: dict[int, float],
                                 DeviceTime.of(china_now()))
 
         def stamp(_frame: Any, address: int = uitd.address) -> None:
-            sent.setdefault(address, time.monotonic())
+            sent.setdefault(address, time.time())
 
-        acked.append(int((await uitd.send(2, [point], on_sent=stamp)).acked))
+        result = await uitd.send(2, [point], on_sent=stamp)
+        acked.append(int(result.acked))
+        if result.acked:
+            ack_times[uitd.address] = time.time()
         await asyncio.sleep(gap)
     for uitd in uitds:
         await uitd.close()
@@ -207,8 +270,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "watch", "password": PASSWORD}
                            ).json()["access_token"]
         arrivals: dict[int, float] = {}
+        received: dict[int, float] = {}
+        committed: dict[int, float] = {}
+        ack_times: dict[int, float] = {}
         board_ready = asyncio.Event()
-        board = asyncio.create_task(live_board(base, token, arrivals, board_ready))
+        board = asyncio.create_task(live_board(base, token, arrivals, board_ready, received))
+        offline_at: dict[int, float] = {}
+        relayed = asyncio.create_task(worker_events(committed, offline_at))
         await asyncio.wait_for(board_ready.wait(), 60)
 
         per_client = (args.connections - args.probes) // args.clients
@@ -237,13 +305,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         before_frames, before_time = total(held, "citysafe_gb26875_frames_total"), time.monotonic()
         backlog_before = await ingest_backlog(names, PARTITIONS)
 
+        silenced_at = time.time()
         for client in clients:  # the silent devices' clock starts now
             assert client.stdin is not None
             client.stdin.write(b"silence\n")
             await client.stdin.drain()
         sent: dict[int, float] = {}
         acked_list: list[int] = []
-        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent, acked_list))
+        probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent, acked_list, ack_times))
         hold_until = time.monotonic() + args.hold
         peak = held
         while time.monotonic() < hold_until:
@@ -260,13 +329,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         # what the workers took off the stream during the hold: arrivals minus the backlog's growth
         ingested_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames - (backlog_end - backlog_before)
                          ) / (time.monotonic() - before_time)
-        await asyncio.sleep(2)  # the last fires' way to the board
+        await asyncio.sleep(2)  # the last fires' (and verdicts') way to the board
+        silent = [a for r in reports for m in r if m["event"] == "silenced" for a in m["addresses"]]
+        offline_in_db = offline_rows(env["CITYSAFE_DATABASE_URL"], silent)
         for client in clients:
             assert client.stdin is not None
             client.stdin.write(b"stop\n")
             await client.stdin.drain()
         await asyncio.gather(*readers)
         board.cancel()
+        relayed.cancel()
     finally:
         for client in clients:
             if client.returncode is None:
@@ -280,6 +352,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         await delete_stream(names)
     done = [next(m for m in r if m["event"] == "done") for r in reports]
     delays = [d for r in done for d in r["offline_delays"]]
+    recorded = [offline_at[a] - silenced_at for a in silent if a in offline_at]
     latencies = [arrivals[a] - sent[a] for a in sent if a in arrivals]
     connections = [f.get("citysafe_gb26875_connections", 0) for f in peak]
     per_process = [(memory[pid] - rest[pid]) / max(1.0, c) for pid, c in zip(gateway_pids, connections, strict=True)]
@@ -307,13 +380,19 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "withheld_total": int(total(end, "citysafe_gb26875_withheld_total")),
         "refused_total": int(total(end, "citysafe_gb26875_refused_total")),
         "client_unexpected_disconnects": sum(r["lost"] for r in done),
-        "offline": {"silenced": args.silent * args.clients, "detected": len(delays),
+        "offline": {"silenced": len(silent), "connection_closed": len(delays),
                     "undetected": sum(r["undetected"] for r in done),
-                    "delay_p50_s": quantile(delays, 0.5), "delay_max_s": max(delays) if delays else None,
-                    "bound_s": args.patrol + 60},
+                    "close_delay_p50_s": quantile(delays, 0.5), "close_delay_max_s": max(delays) if delays else None,
+                    "recorded_unit_offline": len(recorded), "recorded_in_db": offline_in_db,
+                    "recorded_delay_p50_s": quantile(recorded, 0.5), "recorded_delay_p95_s": quantile(recorded, 0.95),
+                    "recorded_delay_max_s": quantile(recorded, 1.0),
+                    "bound_s": args.patrol + 60,
+                    "note": "closed: the gateway closed the socket; recorded: UnitOffline committed by the worker "
+                            "(offline_since set in fw_uitd), both from the moment the devices went silent"},
         "fire_to_board": {"fires": len(sent), "acked": acked_fires, "on_board": len(latencies),
                           "p50_s": quantile(latencies, 0.5), "p99_s": quantile(latencies, 0.99),
                           "max_s": quantile(latencies, 1.0),
+                          "stages": stages(sent, received, ack_times, committed, arrivals),
                           "slowest": sorted(((round(arrivals[a] - sent[a], 3), a - PROBE_ADDRESS) for a in sent
                                              if a in arrivals), reverse=True)[:5]},
         "near_limit": {"warning_lines": log_text.count("gateway near its"),

@@ -163,7 +163,7 @@ async def commands(fleet: Fleet) -> None:
             fleet.silenced_at = time.monotonic()
             for device in fleet.devices[: fleet.args.silent]:
                 device.silent = True
-            emit(event="silenced", devices=fleet.args.silent)
+            emit(event="silenced", addresses=[d.address for d in fleet.devices[: fleet.args.silent]])
         elif line == "stop":
             break
     fleet.stopping = True

@@ -99,10 +99,11 @@ async def test_frames_go_through_jetstream_to_the_worker_and_the_database(
         info = await nc.jetstream().stream_info(names.stream, subjects_filter=">")
     finally:
         await nc.close()
-    # partitioned by UITD address: devices 0 and 4 share partition 0, and so on
+    # partitioned by UITD address: devices 0 and 4 share partition 0, and so on; component statuses go in
+    # each partition's urgent lane
     assert info.state.messages == 18
-    assert info.state.subjects == {f"{names.subject_prefix}.000": 6, f"{names.subject_prefix}.001": 6,
-                                   f"{names.subject_prefix}.002": 3, f"{names.subject_prefix}.003": 3}
+    assert info.state.subjects == {f"{names.subject_prefix}.000u": 6, f"{names.subject_prefix}.001u": 6,
+                                   f"{names.subject_prefix}.002u": 3, f"{names.subject_prefix}.003u": 3}
     for uitd in uitds:
         await uitd.close()
 

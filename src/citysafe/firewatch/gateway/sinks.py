@@ -28,10 +28,13 @@ from citysafe.firewatch.ingest.worker import (
     MSG_ID_HEADER,
     PEER_HEADER,
     RECEIVED_HEADER,
+    VERDICT_HEADER,
+    OfflineVerdict,
     StreamNames,
     ensure_stream,
+    is_urgent,
 )
-from citysafe.firewatch.ingest.writer import write_batch
+from citysafe.firewatch.ingest.writer import write_batch, write_offline
 from citysafe.firewatch.ingest.writer_child import CHILD_FAILURES, WriterChild
 from citysafe.firewatch.protocols.gb26875 import dedup_key
 
@@ -82,6 +85,11 @@ class DatabaseSink:
 
     def write(self, items: list[ReceivedFrame]) -> list[bool]:
         return write_batch(self._factory, self._clock, items)
+
+    async def record_offline(self, verdicts: Sequence[OfflineVerdict]) -> bool:
+        """The ingest worker's offline verdicts, on the same writer thread as the frames (in their order)."""
+        pairs = [(v.address, v.at) for v in verdicts]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, write_offline, self._factory, pairs)
 
 
 class ProcessSink:
@@ -162,7 +170,7 @@ class JetStreamSink:
                 PEER_HEADER: item.peer,
                 RECEIVED_HEADER: item.received_at.isoformat(),
             }
-            subject = self.names.subject_for(source, self._partitions)
+            subject = self.names.subject_for(source, self._partitions, urgent=is_urgent(item.frame))
             futures.append(await js.publish_async(subject, item.raw, headers=headers))
         try:
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._timeout)
@@ -173,6 +181,18 @@ class JetStreamSink:
         if failed:
             log.warning("JetStream refused %d of %d frames: %s", len(failed), len(items), failed[0])
         return [not isinstance(r, BaseException) for r in results]
+
+    async def publish_offline(self, verdict: OfflineVerdict) -> bool:
+        """The gateway's offline verdict, in the device's normal lane behind its frames (``ingest.worker``);
+        logged and dropped if JetStream refuses it (the alarm timer's offline limit still applies)."""
+        headers = {VERDICT_HEADER: "offline", MSG_ID_HEADER: f"offline-{verdict.address:012x}-{verdict.at.isoformat()}"}
+        try:
+            await self._js.publish(self.names.subject_for(verdict.address, self._partitions), verdict.encode(),
+                                   headers=headers, timeout=self._timeout)
+        except Exception as exc:  # any NATS failure: the verdict is advisory, the alarm timer remains
+            log.warning("offline verdict of UITD %012x not published: %s", verdict.address, exc)
+            return False
+        return True
 
     async def aclose(self) -> None:
         if self._nc is not None:
