@@ -80,14 +80,20 @@ def rss(pid: int) -> int:
     return 0
 
 
-def scrape(port: int) -> dict[str, float]:
-    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+async def scrape(port: int) -> dict[str, float]:
+    """One gateway process's /metrics; empty if it does not answer within 60 s (a saturated loop)."""
+    try:
+        async with httpx.AsyncClient(timeout=60) as client:
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    except httpx.HTTPError:
+        return {}
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
             if line and not line.startswith("#")}
 
 
-def fleet_figures(metrics: int, gateways: int) -> list[dict[str, float]]:
-    return [scrape(metrics + i) for i in range(gateways)]
+async def fleet_figures(metrics: int, gateways: int) -> list[dict[str, float]]:
+    """All processes at once, without blocking this loop (the live board and the probes run on it)."""
+    return list(await asyncio.gather(*(scrape(metrics + i) for i in range(gateways))))
 
 
 def total(figures: list[dict[str, float]], name: str) -> float:
@@ -231,6 +237,7 @@ async def read_client(proc: asyncio.subprocess.Process, reports: list[dict[str, 
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    begun = time.monotonic()
     data = Path(tempfile.mkdtemp(prefix="bench-connections-"))
     run = uuid.uuid4().hex[:8]
     stream, db_name = f"BENCH_CONN_{run}", f"bench_connections_{run}"
@@ -260,7 +267,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(600):
             try:
                 if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200 and all(
-                        scrape(metrics + i) for i in range(args.gateways)):
+                        await fleet_figures(metrics, args.gateways)):
                     break
             except httpx.HTTPError:
                 pass
@@ -291,6 +298,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env))
         readers = [asyncio.create_task(read_client(c, r)) for c, r in zip(clients, reports, strict=True)]
         while not all(any(m["event"] == "connected" for m in r) for r in reports):
+            if any(c.returncode is not None for c in clients):
+                raise RuntimeError(f"a client process exited during the ramp: {reports}")
             await asyncio.sleep(0.5)
         ramp = time.monotonic() - started
         # The ramp's first frames (one heartbeat per device) are ingested before the hold: a fire then
@@ -301,7 +310,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(2)
         drained = time.monotonic() - started - ramp
-        held = fleet_figures(metrics, args.gateways)
+        held = await fleet_figures(metrics, args.gateways)
         before_frames, before_time = total(held, "citysafe_gb26875_frames_total"), time.monotonic()
         backlog_before = await ingest_backlog(names, PARTITIONS)
 
@@ -313,18 +322,18 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         sent: dict[int, float] = {}
         acked_list: list[int] = []
         probes = asyncio.create_task(probe_fires(port, args.probes, args.fire_gap, sent, acked_list, ack_times))
-        hold_until = time.monotonic() + args.hold
-        peak = held
+        # The hold ends by the run's time budget (the teardown of 100k connections needs its last minute).
+        hold_until = min(time.monotonic() + args.hold, begun + args.budget - 60)
+        peak = [f.get("citysafe_gb26875_connections", 0.0) for f in held]
         while time.monotonic() < hold_until:
-            await asyncio.sleep(10)
-            figures = fleet_figures(metrics, args.gateways)
-            if total(figures, "citysafe_gb26875_connections") > total(peak, "citysafe_gb26875_connections"):
-                peak = figures
+            await asyncio.sleep(min(10.0, max(0.0, hold_until - time.monotonic())))
+            figures = await fleet_figures(metrics, args.gateways)
+            peak = [max(p, f.get("citysafe_gb26875_connections", 0.0)) for p, f in zip(peak, figures, strict=True)]
         probes.cancel()
         acked_fires = sum(acked_list)
-        end = fleet_figures(metrics, args.gateways)
+        end = await fleet_figures(metrics, args.gateways)
         frames_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames) / (time.monotonic() - before_time)
-        memory = {pid: rss(pid) for pid in gateway_pids}
+        memory = {pid: rss(pid) for pid in gateway_pids if Path(f"/proc/{pid}").exists()}
         backlog_end = await ingest_backlog(names, PARTITIONS)
         # what the workers took off the stream during the hold: arrivals minus the backlog's growth
         ingested_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames - (backlog_end - backlog_before)
@@ -346,7 +355,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for proc in procs.values():
             proc.terminate()
         for proc in procs.values():
-            proc.wait(60)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:  # the figures matter more than a graceful stop
+                proc.kill()
+                proc.wait()
         log.close()
         database(db_name, create=False)
         await delete_stream(names)
@@ -354,14 +367,17 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     delays = [d for r in done for d in r["offline_delays"]]
     recorded = [offline_at[a] - silenced_at for a in silent if a in offline_at]
     latencies = [arrivals[a] - sent[a] for a in sent if a in arrivals]
-    connections = [f.get("citysafe_gb26875_connections", 0) for f in peak]
-    per_process = [(memory[pid] - rest[pid]) / max(1.0, c) for pid, c in zip(gateway_pids, connections, strict=True)]
+    connections = peak
+    per_process = [(memory[pid] - rest[pid]) / max(1.0, c) for pid, c in zip(gateway_pids, connections, strict=True)
+                   if pid in memory and c > 0]
     log_text = (data / "processes.log").read_text(errors="replace")
     return {
+        "run_seconds": round(time.monotonic() - begun),
         "connections_held": int(sum(connections)),
         "connections_per_process": [int(c) for c in connections],
         "connections_target": args.connections,
         "ramp_seconds": round(ramp, 1),
+        "connect_failures": sum(m.get("failed", 0) for r in reports for m in r if m["event"] == "connected"),
         "ramp_ingest_backlog_drained_seconds": round(drained, 1),
         "ingest_backlog_after_ramp": backlog_ramp,
         "ingest_backlog_at_end": backlog_end,
@@ -415,7 +431,8 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=100, help="devices that each send one fire")
     parser.add_argument("--fire-gap", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=4, help="`citysafe gb26875 worker` processes")
-    parser.add_argument("--drain-timeout", type=float, default=180, help="wait at most this for the ramp's backlog")
+    parser.add_argument("--drain-timeout", type=float, default=120, help="wait at most this for the ramp's backlog")
+    parser.add_argument("--budget", type=float, default=660, help="seconds the whole run may take; the hold is cut")
     print(json.dumps(asyncio.run(bench(parser.parse_args())), indent=2))
 
 
