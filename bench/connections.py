@@ -1,17 +1,29 @@
 """A province on one gateway box: 100,000 concurrent UITD connections on loopback (issue #16 point 2).
 
 The arrangement, all real processes: ``citysafe gb26875 gateway --processes G`` (SO_REUSEPORT, JetStream
-sink), one ``citysafe gb26875 worker`` ingesting into SQLite, one ``citysafe serve`` whose live board
-(the SSE stream /api/v1/firewatch/stream) hears the alarms over NATS, and C client processes
-(``uitd_fleet.py``) holding the devices, each from its own 127.0.0.x source addresses.
+sink), ``--workers`` ``citysafe gb26875 worker`` processes ingesting into a PostgreSQL database of the run's
+own, one ``citysafe serve`` whose live board (the SSE stream /api/v1/firewatch/stream) hears the alarms over
+NATS, and C client processes (``uitd_fleet.py``) holding the devices, each from its own 127.0.0.x source
+addresses.
 
-Phases: the gateway processes' RSS at rest (the baseline); the clients connect; the hold, during which
-every device sends a heartbeat each ``--heartbeat`` s plus some status and fault frames and answers the
-patrols (every ``--patrol`` s), ``--probes`` devices of this process each send one fire and the time to
-its AlarmRaised on the live board is measured, and ``--silent`` devices per client go silent (sockets
-left open) and the time until the gateway closes each is their offline detection delay.
+Phases: the gateway processes' RSS at rest (the baseline); the clients connect; the ramp's backlog drains
+(at most ``--drain-timeout``); the hold, during which every device sends a heartbeat each ``--heartbeat`` s
+plus some status and fault frames and answers the patrols (every ``--patrol`` s), ``--probes`` devices of
+this process each send one fire and its time to AlarmRaised on the live board is measured, hop by hop
+(client send → gateway receive → ACK after the JetStream ack → the worker's commit, seen as its AlarmRaised
+on NATS → the SSE stream), and ``--silent`` devices per client go silent (sockets left open): the time
+until the gateway closes each, and until its UnitOffline is committed (``fw_uitd.offline_since`` set,
+counted in the database at the end), are the offline detection delays. The whole run keeps to
+``--budget`` seconds (the hold is cut), and each scrape of a gateway's /metrics is asynchronous, so a
+saturated process cannot stall the live board or the probes.
 
 Prints one JSON document. ``--connections 2000`` for a short run while developing.
+
+Figures on the 2-core machine shared with other engineers' runs (load average 5–15; docs/operations.md):
+``--connections 10000 --gateways 2 --clients 2``, before → after the urgent lane, same session:
+fire → live board p50 0.094 → 0.086 s, p99 2.06 → 0.71 s (100 fires each; the wait was between the ACK
+and the worker's commit: p99 0.58 s of the 0.71 after); offline recorded in the database for 40 of 40
+silenced, 126 s after silence with a 120 s patrol (bound 180 s); 3.2 KB RSS per connection.
 """
 
 from __future__ import annotations
