@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink
 from citysafe.firewatch.gateway.verdicts import OfflineRecorder
 from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, UitdStatus, encode_description
 from citysafe.firewatch.registry.models import Uitd
@@ -179,6 +180,14 @@ async def test_an_offline_verdict_reaches_the_database_and_the_live_hub(
     assert kinds == ["offline"]
     await until(lambda: any(name == "UnitOffline" for name, _ in seen), what="UnitOffline on the live hub")
     await until(lambda: not uitd.connected, what="the connection closed")
+    # a heartbeat received before the verdict, stored after it (it overtook it in the urgent lane): still offline
+    stale = uitd.build(21, [heartbeat()], serial=900)
+    sink = gateway.sink
+    assert isinstance(sink, DatabaseSink)
+    assert sink.write([ReceivedFrame(stale.raw, stale, "127.0.0.1:1", clock.now() - timedelta(seconds=20))]) == [True]
+    still = await query(ctx, lambda s: s.scalar(select(Uitd.offline_since).where(Uitd.address == ADDRESS)))
+    assert still == offline_since
+    clock.advance(seconds=1)
     back = await device(gateway)
     assert (await back.send(21, [heartbeat()])).acked
     assert await query(ctx, lambda s: s.scalar(select(Uitd.offline_since).where(Uitd.address == ADDRESS))) is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -37,8 +37,17 @@ def _close_offline(session: Session, point_keys: list[str], at: datetime) -> lis
     return [a.id for a in alarms]
 
 
-def restore_online(session: Session, infos: Sequence[regcache.UitdInfo], *, at: datetime) -> list[int]:
-    """UITDs that were offline sent something: clear the flag and close their offline alarms."""
+def restore_online(session: Session, infos: Sequence[regcache.UitdInfo], *, at: datetime,
+                   seen: Mapping[int, datetime] | None = None) -> list[int]:
+    """UITDs that were offline sent something: clear the flag and close their offline alarms.
+
+    With ``seen`` (address → when its frame was received) a frame received before the UITD was found offline
+    brings nothing back: the gateway's verdict travels in the urgent lane and may be stored before the
+    device's last heartbeats, which came from before it fell silent (``ingest.worker``)."""
+    if seen is not None and infos:
+        since = dict(session.execute(select(Uitd.id, Uitd.offline_since).where(
+            Uitd.id.in_([i.uitd_id for i in infos])).execution_options(skip_scope=True)).tuples().all())
+        infos = [i for i in infos if (when := since.get(i.uitd_id)) is None or seen[i.address] > when]
     if not infos:
         return []
     session.execute(update(Uitd).where(Uitd.id.in_([i.uitd_id for i in infos])).values(offline_since=None)

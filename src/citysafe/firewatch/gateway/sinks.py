@@ -183,11 +183,12 @@ class JetStreamSink:
         return [not isinstance(r, BaseException) for r in results]
 
     async def publish_offline(self, verdict: OfflineVerdict) -> bool:
-        """The gateway's offline verdict, in the device's normal lane behind its frames (``ingest.worker``);
-        logged and dropped if JetStream refuses it (the alarm timer's offline limit still applies)."""
+        """The gateway's offline verdict, in the device's urgent lane (``ingest.worker``); logged and dropped
+        if JetStream refuses it (the alarm timer's offline limit still applies)."""
         headers = {VERDICT_HEADER: "offline", MSG_ID_HEADER: f"offline-{verdict.address:012x}-{verdict.at.isoformat()}"}
         try:
-            await self._js.publish(self.names.subject_for(verdict.address, self._partitions), verdict.encode(),
+            await self._js.publish(self.names.subject_for(verdict.address, self._partitions, urgent=True),
+                                   verdict.encode(),
                                    headers=headers, timeout=self._timeout)
         except Exception as exc:  # any NATS failure: the verdict is advisory, the alarm timer remains
             log.warning("offline verdict of UITD %012x not published: %s", verdict.address, exc)

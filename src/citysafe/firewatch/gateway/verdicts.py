@@ -1,9 +1,9 @@
 """Where the downlink's offline verdicts go: the platform's record of device online state, not only a closed
 socket (issue #16: offline within the patrol period + 60 s, on the board and in the database).
 
-With JetStream as the sink the verdict is published in the device's partition behind its frames and the
-ingest worker records it (``ingest.worker``); with the database as the sink it is written here, in a
-thread — the device's frames were ACKed, so committed, before its patrol went unanswered. Either way
+With JetStream as the sink the verdict is published in the device's urgent lane and the ingest worker
+records it (``ingest.worker``); with the database as the sink it is written here, in a thread — the
+device's frames were ACKed, so committed, before its patrol went unanswered. Either way
 ``alarms.presence.record_offline_verdicts`` sets ``offline_since``, raises the offline alarm and publishes
 ``UnitOffline`` for the live board.
 """

@@ -20,8 +20,11 @@ What an urgent frame may overtake is another point's earlier frame, or the UITD'
 the same fire, which then finds the component's alarm open (``alarms.store``: one fire, one alarm).
 
 An offline verdict of the gateway (a patrol unanswered, the connection closed; ``VERDICT_HEADER``)
-travels in the device's normal lane behind its frames, and is recorded in the database
-(``alarms.presence.record_offline_verdicts``) in its place in that order.
+travels in the device's urgent lane too — behind a backlog of heartbeats it would come minutes late — and
+is recorded in the database (``alarms.presence.record_offline_verdicts``) in its place in that lane. The
+heartbeats it overtakes were received before it and do not bring the device back
+(``presence.restore_online``); a frame received after it does, and a verdict older than the device's
+last frame stored is ignored.
 """
 
 from __future__ import annotations
@@ -294,11 +297,14 @@ async def run_worker(
     batch: int = 1000,
     names: StreamNames | None = None,
     on_batch: Callable[[int], None] | None = None,
+    urgent_sink: FrameStore | None = None,
 ) -> None:
     """Ingest the given partitions until ``stop`` is set.
 
     One durable consumer and one fetch loop per partition and lane, so each point's frames stay in order;
-    the loops share the sink's single writer thread, which serialises their transactions.
+    the loops share the sink's single writer thread, which serialises their transactions — except the urgent
+    lanes' when ``urgent_sink`` is given (its own writer thread): then a fire's short transaction does not
+    wait for a normal batch's long one (on PostgreSQL; the worker command's choice).
     """
     import nats
 
@@ -314,7 +320,8 @@ async def run_worker(
         urgent = [await _bind(js, names, p, urgent=True) for p in chosen]
         subs = [*urgent, *[await _bind(js, names, p) for p in chosen]]
         try:
-            await asyncio.gather(*(_consume(sub, sink, stop, min(batch, URGENT_BATCH), on_batch) for sub in urgent),
+            fast = urgent_sink or sink
+            await asyncio.gather(*(_consume(sub, fast, stop, min(batch, URGENT_BATCH), on_batch) for sub in urgent),
                                  *(_consume(sub, sink, stop, batch, on_batch) for sub in subs[len(urgent):]))
         finally:
             for sub in subs:  # a pull subscription left open makes drain() wait out its whole timeout
