@@ -136,9 +136,13 @@ class ProcessSink:
 
 
 class JetStreamSink:
-    """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that)."""
+    """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that).
 
-    concurrent_batches = 1
+    Several batches may wait for their acks at once: the publishes of one NATS connection enter the stream
+    in the order they were made, so a later batch never lands ahead of an earlier one, and a fire read
+    while a batch waits for a slow ack goes out at once instead of after it (seconds at 100,000 devices)."""
+
+    concurrent_batches = 4
 
     def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0,
                  names: StreamNames | None = None) -> None:

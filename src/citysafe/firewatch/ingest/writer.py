@@ -93,6 +93,11 @@ def write_offline(factory: sessionmaker[Session], verdicts: list[tuple[int, date
     try:
         with unit_of_work(factory, actor="gateway:gb26875") as session:
             record_offline_verdicts(session, verdicts, config=config_of(session))
+    except OperationalError as exc:
+        # A deadlock with another worker's transaction (both bump the registry version) or the database
+        # away: the worker tries again.
+        log.warning("recording %d offline verdicts failed, to be retried: %s", len(verdicts), str(exc).splitlines()[0])
+        return False
     except Exception:
         log.exception("recording %d offline verdicts failed", len(verdicts))
         return False
