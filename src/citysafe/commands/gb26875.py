@@ -108,20 +108,18 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
         detach = relay_events(ctx.bus, events, loop, origin=f"{settings.instance or 'worker'}-{os.getpid()}")
+        # One writer thread for both lanes: with a second one for the urgent lane (tried in the 100k run of
+        # bench/connections.py) a new device's first heartbeat and first status raced to create its row
+        # and deadlocked on the registry version, retried batches of hundreds of frames, for no gain in the
+        # fire's latency there. The urgent lane's batches are small and its loops fetch apart.
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
-        # The urgent lanes get a writer thread of their own on PostgreSQL, so a fire does not wait for a
-        # heartbeat batch's transaction; SQLite takes one writer at a time anyway.
-        sqlite = ctx.engine.dialect.name == "sqlite"
-        urgent = None if sqlite else DatabaseSink(ctx.session_factory, ctx.clock)
         heap.settle()  # a long-running ingest process (core/heap.py)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)
         try:
             await run_worker(sink, url=settings.nats_url, partitions=chosen, partition_count=count, stop=stop,
-                             batch=batch, names=StreamNames.of(settings.gb26875_nats_stream), urgent_sink=urgent)
+                             batch=batch, names=StreamNames.of(settings.gb26875_nats_stream))
         finally:
             await sink.aclose()
-            if urgent is not None:
-                await urgent.aclose()
             detach()
             await events.drain()
 

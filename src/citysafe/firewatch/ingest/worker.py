@@ -297,14 +297,11 @@ async def run_worker(
     batch: int = 1000,
     names: StreamNames | None = None,
     on_batch: Callable[[int], None] | None = None,
-    urgent_sink: FrameStore | None = None,
 ) -> None:
     """Ingest the given partitions until ``stop`` is set.
 
     One durable consumer and one fetch loop per partition and lane, so each point's frames stay in order;
-    the loops share the sink's single writer thread, which serialises their transactions — except the urgent
-    lanes' when ``urgent_sink`` is given (its own writer thread): then a fire's short transaction does not
-    wait for a normal batch's long one (on PostgreSQL; the worker command's choice).
+    the loops share the sink's single writer thread, which serialises their transactions.
     """
     import nats
 
@@ -320,8 +317,7 @@ async def run_worker(
         urgent = [await _bind(js, names, p, urgent=True) for p in chosen]
         subs = [*urgent, *[await _bind(js, names, p) for p in chosen]]
         try:
-            fast = urgent_sink or sink
-            await asyncio.gather(*(_consume(sub, fast, stop, min(batch, URGENT_BATCH), on_batch) for sub in urgent),
+            await asyncio.gather(*(_consume(sub, sink, stop, min(batch, URGENT_BATCH), on_batch) for sub in urgent),
                                  *(_consume(sub, sink, stop, batch, on_batch) for sub in subs[len(urgent):]))
         finally:
             for sub in subs:  # a pull subscription left open makes drain() wait out its whole timeout
