@@ -24,6 +24,11 @@ Figures on the 2-core machine shared with other engineers' runs (load average 5�
 fire → live board p50 0.094 → 0.086 s, p99 2.06 → 0.71 s (100 fires each; the wait was between the ACK
 and the worker's commit: p99 0.58 s of the 0.71 after); offline recorded in the database for 40 of 40
 silenced, 126 s after silence with a 120 s patrol (bound 180 s); 3.2 KB RSS per connection.
+``--connections 100000`` (defaults): ~99,500 held, the run printing its JSON in 500–660 s, 2.7–3.1 KB RSS
+per connection, 120 of 120 silenced devices recorded offline in the database within the bound, the
+near-limit line and metric in all 6 processes; the fire's p99 is seconds to tens of seconds there, because
+the workers on this machine ingest barely as fast as the heartbeats arrive (the table in
+docs/operations.md, with where the time goes).
 """
 
 from __future__ import annotations
