@@ -44,7 +44,7 @@ class Fleet:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.label = DeviceTime.of(china_now())
-        self.sent = self.acked = self.patrols = self.downlink = self.lost = 0
+        self.sent = self.acked = self.patrols = self.downlink = self.lost = self.failed = 0
         self.devices: list[Device] = []
         self.delays: list[float] = []
         self.silenced_at = 0.0
@@ -128,11 +128,14 @@ async def connect(fleet: Fleet, address: int, source: str, limit: asyncio.Semaph
             sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
             sock.bind((source, 0))
             sock.setblocking(False)
-            await loop.sock_connect(sock, (fleet.args.host, fleet.args.port))
+            # Bounded: a SYN dropped by a full accept queue is retried by the kernel for about two minutes.
+            await asyncio.wait_for(loop.sock_connect(sock, (fleet.args.host, fleet.args.port)), 30)
             _, device = await loop.create_connection(lambda: Device(fleet, address), sock=sock)
-        except OSError as exc:
+        except (OSError, TimeoutError) as exc:
             sock.close()
-            emit(event="connect_failed", error=str(exc))
+            fleet.failed += 1
+            if fleet.failed <= 5:  # a few by name; the count is in the "connected" line
+                emit(event="connect_failed", error=str(exc) or type(exc).__name__)
             return None
         return device
 
@@ -163,7 +166,7 @@ async def commands(fleet: Fleet) -> None:
             fleet.silenced_at = time.monotonic()
             for device in fleet.devices[: fleet.args.silent]:
                 device.silent = True
-            emit(event="silenced", devices=fleet.args.silent)
+            emit(event="silenced", addresses=[d.address for d in fleet.devices[: fleet.args.silent]])
         elif line == "stop":
             break
     fleet.stopping = True
@@ -178,7 +181,8 @@ async def main(args: argparse.Namespace) -> None:
     results = await asyncio.gather(*(connect(fleet, base + i, sources[i % len(sources)], limit)
                                      for i in range(args.count)))
     fleet.devices = [d for d in results if d is not None]
-    emit(event="connected", devices=len(fleet.devices), seconds=round(time.monotonic() - started, 1))
+    emit(event="connected", devices=len(fleet.devices), failed=fleet.failed,
+         seconds=round(time.monotonic() - started, 1))
     ticker = asyncio.create_task(traffic(fleet))
     await commands(fleet)
     ticker.cancel()

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,10 @@ from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, JetStreamSink
 from citysafe.firewatch.ingest.models import RawFrame
-from citysafe.firewatch.ingest.worker import StreamNames, relay_events, run_worker
+from citysafe.firewatch.ingest.worker import OfflineVerdict, StreamNames, relay_events, run_worker
 from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, encode_description
+from citysafe.firewatch.registry.models import Uitd
 from citysafe.firewatch.simulator import SimulatedUitd
 
 T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
@@ -99,10 +100,11 @@ async def test_frames_go_through_jetstream_to_the_worker_and_the_database(
         info = await nc.jetstream().stream_info(names.stream, subjects_filter=">")
     finally:
         await nc.close()
-    # partitioned by UITD address: devices 0 and 4 share partition 0, and so on
+    # partitioned by UITD address: devices 0 and 4 share partition 0, and so on; component statuses go in
+    # each partition's urgent lane
     assert info.state.messages == 18
-    assert info.state.subjects == {f"{names.subject_prefix}.000": 6, f"{names.subject_prefix}.001": 6,
-                                   f"{names.subject_prefix}.002": 3, f"{names.subject_prefix}.003": 3}
+    assert info.state.subjects == {f"{names.subject_prefix}.000u": 6, f"{names.subject_prefix}.001u": 6,
+                                   f"{names.subject_prefix}.002u": 3, f"{names.subject_prefix}.003u": 3}
     for uitd in uitds:
         await uitd.close()
 
@@ -153,6 +155,33 @@ async def test_alarm_events_reach_a_web_process_hub_over_nats(
         detach()
         await publisher.drain()
         await subscriber.drain()
+
+
+async def test_an_offline_verdict_goes_through_jetstream_to_the_database(
+    ctx: AppContext, pipeline: tuple[Gateway, JetStreamSink],
+) -> None:
+    """The gateway's verdict (a patrol unanswered) is recorded by the worker where the platform keeps online
+    state; a stale one (the device was seen after it) changes nothing."""
+    gateway, sink = pipeline
+    seen, silent = 0x00AB_0000_0400, 0x00AB_0000_0401
+    for address in (seen, silent):
+        uitd = SimulatedUitd(address, host="127.0.0.1", port=gateway.port, ack_timeout=WAIT)
+        await uitd.connect()
+        assert (await uitd.send(2, [fire(1)])).acked
+        await uitd.close()
+    await until(frames_stored(ctx, 2), what="both devices known to the database")
+    assert await sink.publish_offline(OfflineVerdict(seen, T0 - timedelta(minutes=5)))  # before its frame
+    assert await sink.publish_offline(OfflineVerdict(silent, T0 + timedelta(minutes=3)))
+
+    def offline() -> dict[int, datetime | None]:
+        with ctx.session_factory() as session:
+            return dict(session.execute(select(Uitd.address, Uitd.offline_since)).tuples().all())
+
+    async def recorded() -> bool:
+        return (await asyncio.to_thread(offline))[silent] is not None
+
+    await until(recorded, what="the verdict recorded by the worker")
+    assert await asyncio.to_thread(offline) == {seen: None, silent: T0 + timedelta(minutes=3)}
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,14 +14,17 @@ from tests.support.waiting import until
 
 from citysafe.core.clock import FixedClock
 from citysafe.core.context import AppContext
-from citysafe.firewatch.alarms.models import DutyCheck
+from citysafe.firewatch.alarms.models import Alarm, DutyCheck
 from citysafe.firewatch.gateway.connection import GatewayConfig
 from citysafe.firewatch.gateway.downlink import Downlink, DownlinkConfig
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink
+from citysafe.firewatch.gateway.verdicts import OfflineRecorder
 from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.live import hub as live
 from citysafe.firewatch.protocols.gb26875 import ComponentStatus, DeviceTime, UitdStatus, encode_description
+from citysafe.firewatch.registry.models import Uitd
 from citysafe.firewatch.simulator import SimulatedUitd
 
 T0 = datetime(2026, 3, 1, 2, 0, 0, tzinfo=UTC)
@@ -148,6 +151,47 @@ async def test_an_unanswered_request_makes_the_device_offline(ctx: AppContext, g
     assert downlink.stats.answered == 0
     assert gateway.stats.offline == 1
     await until(lambda: not uitd.connected, what="the gateway closing the silent device's connection")
+    await uitd.close()
+
+
+async def test_an_offline_verdict_reaches_the_database_and_the_live_hub(
+    ctx: AppContext, gateway: Gateway, clock: FixedClock, hub: live.LiveHub,
+) -> None:
+    """Not only a closed socket: offline_since is set, the offline alarm opens and UnitOffline goes out; the
+    device's next frame brings it back online."""
+    downlink = gateway.observer
+    assert isinstance(downlink, Downlink)
+    recorder = OfflineRecorder(gateway.sink, ctx.session_factory)
+    downlink.on_offline(recorder)
+    seen: list[tuple[str, dict[str, Any]]] = []
+    hub.listen(lambda name, payload: seen.append((name, payload)))
+    uitd = await device(gateway)
+    assert (await uitd.send(21, [heartbeat()])).acked
+    uitd._on_frame = lambda frame: None  # type: ignore[method-assign]  # a device that stopped answering
+    downlink.tick()
+    clock.advance(seconds=31)
+    downlink.tick()
+    await recorder.aclose()
+    assert recorder.recorded == 1
+    offline_since = await query(ctx, lambda s: s.scalar(select(Uitd.offline_since).where(Uitd.address == ADDRESS)))
+    assert offline_since == clock.now()
+    kinds = await query(ctx, lambda s: s.scalars(select(Alarm.kind).where(Alarm.uitd_address == ADDRESS,
+                                                                          Alarm.is_open.is_(True))).all())
+    assert kinds == ["offline"]
+    await until(lambda: any(name == "UnitOffline" for name, _ in seen), what="UnitOffline on the live hub")
+    await until(lambda: not uitd.connected, what="the connection closed")
+    # a heartbeat received before the verdict, stored after it (it overtook it in the urgent lane): still offline
+    stale = uitd.build(21, [heartbeat()], serial=900)
+    sink = gateway.sink
+    assert isinstance(sink, DatabaseSink)
+    assert sink.write([ReceivedFrame(stale.raw, stale, "127.0.0.1:1", clock.now() - timedelta(seconds=20))]) == [True]
+    still = await query(ctx, lambda s: s.scalar(select(Uitd.offline_since).where(Uitd.address == ADDRESS)))
+    assert still == offline_since
+    clock.advance(seconds=1)
+    back = await device(gateway)
+    assert (await back.send(21, [heartbeat()])).acked
+    assert await query(ctx, lambda s: s.scalar(select(Uitd.offline_since).where(Uitd.address == ADDRESS))) is None
+    await back.close()
     await uitd.close()
 
 

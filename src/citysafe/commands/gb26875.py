@@ -108,6 +108,10 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         events = await nats.connect(settings.nats_url, name="citysafe-gb26875-events")
         detach = relay_events(ctx.bus, events, loop, origin=f"{settings.instance or 'worker'}-{os.getpid()}")
+        # One writer thread for both lanes: with a second one for the urgent lane (tried in the 100k run of
+        # bench/connections.py) a new device's first heartbeat and first status raced to create its row
+        # and deadlocked on the registry version, retried batches of hundreds of frames, for no gain in the
+        # fire's latency there. The urgent lane's batches are small and its loops fetch apart.
         sink = DatabaseSink(ctx.session_factory, ctx.clock)
         heap.settle()  # a long-running ingest process (core/heap.py)
         typer.echo(f"ingesting partitions {chosen} of {count} from {settings.nats_url}", err=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -37,8 +37,17 @@ def _close_offline(session: Session, point_keys: list[str], at: datetime) -> lis
     return [a.id for a in alarms]
 
 
-def restore_online(session: Session, infos: Sequence[regcache.UitdInfo], *, at: datetime) -> list[int]:
-    """UITDs that were offline sent something: clear the flag and close their offline alarms."""
+def restore_online(session: Session, infos: Sequence[regcache.UitdInfo], *, at: datetime,
+                   seen: Mapping[int, datetime] | None = None) -> list[int]:
+    """UITDs that were offline sent something: clear the flag and close their offline alarms.
+
+    With ``seen`` (address → when its frame was received) a frame received before the UITD was found offline
+    brings nothing back: the gateway's verdict travels in the urgent lane and may be stored before the
+    device's last heartbeats, which came from before it fell silent (``ingest.worker``)."""
+    if seen is not None and infos:
+        since = dict(session.execute(select(Uitd.id, Uitd.offline_since).where(
+            Uitd.id.in_([i.uitd_id for i in infos])).execution_options(skip_scope=True)).tuples().all())
+        infos = [i for i in infos if (when := since.get(i.uitd_id)) is None or seen[i.address] > when]
     if not infos:
         return []
     session.execute(update(Uitd).where(Uitd.id.in_([i.uitd_id for i in infos])).values(offline_since=None)
@@ -63,7 +72,6 @@ def mark_offline(session: Session, *, now: datetime, config: FirewatchConfig) ->
                (Uitd.last_seen_at < horizon) | FireUnit.offline_minutes.is_not(None))
         .execution_options(skip_scope=True)
     ).all()
-    reports: list[PointReport] = []
     silent: list[tuple[Uitd | IotDevice, FireUnit | None, str]] = []
     for uitd, unit in rows:
         limit = patrol.offline_limit(config.offline_after, unit.offline_minutes if unit else None)
@@ -75,6 +83,33 @@ def mark_offline(session: Session, *, now: datetime, config: FirewatchConfig) ->
         .execution_options(skip_scope=True)
     ).all()
     silent.extend((device, unit, f"iot:{device.device_id}") for device, unit in devices)
+    return _raise_offline(session, silent, now=now, config=config)
+
+
+def record_offline_verdicts(session: Session, verdicts: Sequence[tuple[int, datetime]], *,
+                            config: FirewatchConfig) -> list[int]:
+    """The gateway found these UITDs offline (``(address, when)``: a patrol unanswered within its timeout,
+    the connection closed): raise them at once, as ``mark_offline`` raises a silent one, instead of waiting
+    for the offline limit. A UITD already offline, unknown, or seen after the verdict (it reconnected; the
+    verdict reached the worker behind its new frames) is left alone. Returns the ids of the alarms opened."""
+    latest: dict[int, datetime] = {}
+    for address, at in verdicts:
+        latest[address] = max(at, latest.get(address, at))
+    if not latest:
+        return []
+    rows = session.execute(
+        select(Uitd, FireUnit).outerjoin(FireUnit, FireUnit.id == Uitd.unit_id)
+        .where(Uitd.address.in_(list(latest)), Uitd.offline_since.is_(None)).execution_options(skip_scope=True)
+    ).all()
+    silent: list[tuple[Uitd | IotDevice, FireUnit | None, str]] = [
+        (uitd, unit, str(uitd.address)) for uitd, unit in rows
+        if uitd.last_seen_at is None or uitd.last_seen_at <= latest[uitd.address]]
+    return _raise_offline(session, silent, now=max(latest.values()), config=config)
+
+
+def _raise_offline(session: Session, silent: list[tuple[Uitd | IotDevice, FireUnit | None, str]], *,
+                   now: datetime, config: FirewatchConfig) -> list[int]:
+    reports: list[PointReport] = []
     for index, (device, unit, key) in enumerate(silent):
         device.offline_since = now
         owner = Owner(device.region_code, device.unit_id if unit else None, device.organization_id,

@@ -11,7 +11,8 @@ connection is closed (``GatewayStats.offline``), so a link that died without a F
 a NAT that forgot it) holds no descriptor past its next patrol, and a device that is alive reconnects.
 Every connected device is patrolled at least every ``patrol``, so a device that falls silent is offline
 within ``patrol + answer_timeout + 2 × tick_seconds`` (≤ patrol + 40 s): one sweep per tick over the
-process's devices, not a timer per connection.
+process's devices, not a timer per connection. The sweep's verdicts go to the ``on_offline`` listeners
+(``verdicts.OfflineRecorder``), which record them where the platform keeps device online state.
 
 Times come from the injected clock, so tests advance a FixedClock and call ``tick()``; the running
 service ticks every ``tick_seconds`` of real time.
@@ -36,6 +37,7 @@ from citysafe.firewatch.alarms.patrol import MAX_PATROL_PERIOD, patrol_period
 from citysafe.firewatch.alarms.presence import record_duty_check_sent
 from citysafe.firewatch.gateway.connection import Connection
 from citysafe.firewatch.gateway.server import Gateway
+from citysafe.firewatch.ingest.worker import OfflineVerdict
 from citysafe.firewatch.protocols.gb26875 import (
     Command,
     Frame,
@@ -117,6 +119,7 @@ class Downlink:
         self._devices: dict[Connection, _Device] = {}
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[Sent, Frame], None]] = []
+        self._offline_listeners: list[Callable[[list[OfflineVerdict]], None]] = []
 
     @classmethod
     def from_settings(cls, gateway: Gateway, ctx: AppContext) -> Downlink:
@@ -138,6 +141,10 @@ class Downlink:
     def on_answer(self, listener: Callable[[Sent, Frame], None]) -> None:
         """Call ``listener(sent, reply)`` when a device answers a downlink frame."""
         self._listeners.append(listener)
+
+    def on_offline(self, listener: Callable[[list[OfflineVerdict]], None]) -> None:
+        """Call ``listener(verdicts)`` after each sweep that found devices offline (their connections closed)."""
+        self._offline_listeners.append(listener)
 
     # -- traffic from the gateway -------------------------------------------------------------------
     def on_frame(self, conn: Connection, frame: Frame) -> None:
@@ -192,6 +199,9 @@ class Downlink:
                 out.append(self._send(conn, device, PATROL, now))
         if offline:
             self._log_offline(offline)
+            verdicts = [OfflineVerdict(sent.address, now) for sent in offline]
+            for listener in self._offline_listeners:
+                listener(verdicts)
         return out
 
     def _log_offline(self, offline: list[Sent]) -> None:

@@ -16,6 +16,7 @@ from citysafe.firewatch.gateway.downlink import Downlink
 from citysafe.firewatch.gateway.guard import connection_cap, raise_open_files_limit
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, FrameSink, JetStreamSink, ProcessSink
+from citysafe.firewatch.gateway.verdicts import OfflineRecorder
 from citysafe.firewatch.ingest.worker import StreamNames
 from citysafe.firewatch.live.hub import broadcaster
 
@@ -65,6 +66,8 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
     gateway = Gateway(sink=sink, clock=ctx.clock, config=config)
     downlink = Downlink.from_settings(gateway, ctx)
     gateway.observer = downlink
+    verdicts = OfflineRecorder(sink, ctx.session_factory)
+    downlink.on_offline(verdicts)
     await gateway.start()
     downlink.start()
     ctx.extras[GATEWAY_EXTRA] = gateway
@@ -75,4 +78,5 @@ async def running(app: Any, ctx: AppContext) -> AsyncIterator[None]:
         ctx.extras.pop(GATEWAY_EXTRA, None)
         ctx.extras.pop("gb26875_downlink", None)
         await downlink.stop()
+        await verdicts.aclose()
         await gateway.stop()

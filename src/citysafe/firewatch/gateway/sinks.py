@@ -28,10 +28,13 @@ from citysafe.firewatch.ingest.worker import (
     MSG_ID_HEADER,
     PEER_HEADER,
     RECEIVED_HEADER,
+    VERDICT_HEADER,
+    OfflineVerdict,
     StreamNames,
     ensure_stream,
+    is_urgent,
 )
-from citysafe.firewatch.ingest.writer import write_batch
+from citysafe.firewatch.ingest.writer import write_batch, write_offline
 from citysafe.firewatch.ingest.writer_child import CHILD_FAILURES, WriterChild
 from citysafe.firewatch.protocols.gb26875 import dedup_key
 
@@ -83,6 +86,11 @@ class DatabaseSink:
     def write(self, items: list[ReceivedFrame]) -> list[bool]:
         return write_batch(self._factory, self._clock, items)
 
+    async def record_offline(self, verdicts: Sequence[OfflineVerdict]) -> bool:
+        """The ingest worker's offline verdicts, on the same writer thread as the frames (in their order)."""
+        pairs = [(v.address, v.at) for v in verdicts]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, write_offline, self._factory, pairs)
+
 
 class ProcessSink:
     """A ``FrameSink`` whose transactions run in a child process (``ingest.writer_child``).
@@ -128,9 +136,13 @@ class ProcessSink:
 
 
 class JetStreamSink:
-    """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that)."""
+    """Publish each frame to JetStream and wait for the stream's acks (the gateway ACKs after that).
 
-    concurrent_batches = 1
+    Several batches may wait for their acks at once: the publishes of one NATS connection enter the stream
+    in the order they were made, so a later batch never lands ahead of an earlier one, and a fire read
+    while a batch waits for a slow ack goes out at once instead of after it (seconds at 100,000 devices)."""
+
+    concurrent_batches = 4
 
     def __init__(self, url: str, *, partitions: int = 8, timeout: float = 5.0,
                  names: StreamNames | None = None) -> None:
@@ -162,7 +174,7 @@ class JetStreamSink:
                 PEER_HEADER: item.peer,
                 RECEIVED_HEADER: item.received_at.isoformat(),
             }
-            subject = self.names.subject_for(source, self._partitions)
+            subject = self.names.subject_for(source, self._partitions, urgent=is_urgent(item.frame))
             futures.append(await js.publish_async(subject, item.raw, headers=headers))
         try:
             results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._timeout)
@@ -173,6 +185,19 @@ class JetStreamSink:
         if failed:
             log.warning("JetStream refused %d of %d frames: %s", len(failed), len(items), failed[0])
         return [not isinstance(r, BaseException) for r in results]
+
+    async def publish_offline(self, verdict: OfflineVerdict) -> bool:
+        """The gateway's offline verdict, in the device's urgent lane (``ingest.worker``); logged and dropped
+        if JetStream refuses it (the alarm timer's offline limit still applies)."""
+        headers = {VERDICT_HEADER: "offline", MSG_ID_HEADER: f"offline-{verdict.address:012x}-{verdict.at.isoformat()}"}
+        try:
+            await self._js.publish(self.names.subject_for(verdict.address, self._partitions, urgent=True),
+                                   verdict.encode(),
+                                   headers=headers, timeout=self._timeout)
+        except Exception as exc:  # any NATS failure: the verdict is advisory, the alarm timer remains
+            log.warning("offline verdict of UITD %012x not published: %s", verdict.address, exc)
+            return False
+        return True
 
     async def aclose(self) -> None:
         if self._nc is not None:

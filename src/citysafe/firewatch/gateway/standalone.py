@@ -38,6 +38,7 @@ from citysafe.firewatch.gateway.guard import raise_open_files_limit
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.service import config_from_settings
 from citysafe.firewatch.gateway.sinks import FrameSink, JetStreamSink, ProcessSink
+from citysafe.firewatch.gateway.verdicts import OfflineRecorder
 from citysafe.firewatch.ingest.worker import StreamNames
 
 __all__ = ["CHILD_COMMAND", "Fleet", "reserve_port", "run_process", "serve_metrics", "standalone_config",
@@ -133,6 +134,9 @@ async def run_process(
         patrol=patrol_period(timedelta(seconds=settings.gb26875_patrol_seconds)),
         clock_sync=timedelta(seconds=settings.gb26875_clock_sync_seconds)))
     gateway.observer = downlink
+    # No database here: with JetStream the verdicts go to the ingest workers; the writer-child sink has none.
+    verdicts = OfflineRecorder(sink)
+    downlink.on_offline(verdicts)
     try:
         await gateway.start(backlog=LISTEN_BACKLOG)
     except BaseException:
@@ -157,6 +161,7 @@ async def run_process(
         if metrics is not None:
             metrics.close()
         await downlink.stop()
+        await verdicts.aclose()
         await gateway.stop()
     return gateway
 

@@ -245,9 +245,11 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
             fresh.append(index)
     frame_ids = dict(zip(fresh, _store(connection, [_frame_row(items[i], keys[i]) for i in fresh]), strict=True))
 
-    _touch(session, {item.frame.source: item for item in items}, owners)
+    latest = {item.frame.source: item for item in items}
+    _touch(session, latest, owners)
     if offline := [o for o in owners.values() if o.offline]:
-        restore_online(session, offline, at=max(i.received_at for i in items))
+        restore_online(session, offline, at=max(i.received_at for i in items),
+                       seen={source: item.received_at for source, item in latest.items()})
 
     all_facts = [(index, facts) for index in fresh if (facts := frame_facts(items[index].frame)) is not NOTHING]
     # Most observations are normal statuses of points with no stored state: the engine would skip

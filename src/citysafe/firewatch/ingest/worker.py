@@ -8,12 +8,30 @@ worker killed in between leaves them unacked, and the worker started after it re
 unacked frame in stream order (``_bind``), ingest's de-duplication dropping what was already stored. The
 message id is the frame's dedup key, so JetStream itself also drops a device's retransmissions within
 its window.
+
+Two lanes per partition, each with its own consumer and fetch loop: the **urgent** lane carries the ADU
+types in which the building's fire facility reports its states — system status (1), component status (2),
+system operation (4) — and the UITD's own operations (24: manual alarm, 查岗 reply); the normal lane
+carries the rest, mostly heartbeats (21) and patrol answers. So a fire never waits behind a partition's
+heartbeats. Order still holds where state depends on it: every alarm point's observations travel in one
+lane (a component's and a system's only in types 1, 2 and 4; the UITD's own status only in 21, whose
+manual alarm in 24 is momentary and no later 21 clears a fire), and each lane is consumed in stream order.
+What an urgent frame may overtake is another point's earlier frame, or the UITD's summary fire flag of
+the same fire, which then finds the component's alarm open (``alarms.store``: one fire, one alarm).
+
+An offline verdict of the gateway (a patrol unanswered, the connection closed; ``VERDICT_HEADER``)
+travels in the device's urgent lane too — behind a backlog of heartbeats it would come minutes late — and
+is recorded in the database (``alarms.presence.record_offline_verdicts``) in its place in that lane. The
+heartbeats it overtakes were received before it and do not bring the device back
+(``presence.restore_online``); a frame received after it does, and a verdict older than the device's
+last frame stored is ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,10 +40,10 @@ from typing import Any, Final, Protocol
 
 from citysafe.firewatch.ingest.service import ReceivedFrame
 from citysafe.firewatch.live.hub import relay_events
-from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
+from citysafe.firewatch.protocols.gb26875 import Frame, FrameError, decode_frame
 
-__all__ = ["MSG_ID_HEADER", "PEER_HEADER", "RECEIVED_HEADER", "STREAM", "FrameStore", "StreamNames",
-           "ensure_stream", "relay_events", "run_worker"]
+__all__ = ["MSG_ID_HEADER", "PEER_HEADER", "RECEIVED_HEADER", "STREAM", "URGENT_TYPES", "VERDICT_HEADER",
+           "FrameStore", "OfflineVerdict", "StreamNames", "ensure_stream", "is_urgent", "relay_events", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +53,10 @@ SUBJECT_PREFIX: Final = "citysafe.gb26875.raw"
 PEER_HEADER: Final = "Citysafe-Peer"
 RECEIVED_HEADER: Final = "Citysafe-Received-At"
 MSG_ID_HEADER: Final = "Nats-Msg-Id"
+#: Marks a gateway's offline verdict (``OfflineVerdict``) among the frames: its body is not a frame.
+VERDICT_HEADER: Final = "Citysafe-Verdict"
+#: ADU types of the urgent lane (see the module's docstring for why these keep each point's order).
+URGENT_TYPES: Final = frozenset((1, 2, 4, 24))
 
 
 @dataclass(frozen=True)
@@ -51,12 +73,36 @@ class StreamNames:
         base = stream.lower().replace("_", ".")
         return cls(stream=stream, subject_prefix=f"{base}.raw", durable_prefix=f"{base.replace('.', '-')}-ingest")
 
-    def subject(self, partition: int) -> str:
-        return f"{self.subject_prefix}.{partition:03d}"
+    def subject(self, partition: int, *, urgent: bool = False) -> str:
+        return f"{self.subject_prefix}.{partition:03d}{'u' if urgent else ''}"
 
-    def subject_for(self, address: int, partitions: int) -> str:
-        """Partitioned by UITD address: one consumer per partition keeps each device's order."""
-        return self.subject(address % partitions)
+    def subject_for(self, address: int, partitions: int, *, urgent: bool = False) -> str:
+        """Partitioned by UITD address: one consumer per partition and lane keeps each device's order."""
+        return self.subject(address % partitions, urgent=urgent)
+
+    def durable(self, partition: int, *, urgent: bool = False) -> str:
+        return f"{self.durable_prefix}-{partition:03d}{'-urgent' if urgent else ''}"
+
+
+def is_urgent(frame: Frame) -> bool:
+    """Whether ``frame`` goes in its partition's urgent lane (``URGENT_TYPES``)."""
+    return frame.adu is not None and frame.adu.type in URGENT_TYPES
+
+
+@dataclass(frozen=True)
+class OfflineVerdict:
+    """The gateway closed ``address``'s connection at ``at``: it did not answer a patrol in time."""
+
+    address: int
+    at: datetime
+
+    def encode(self) -> bytes:
+        return json.dumps({"address": self.address, "at": self.at.isoformat()}).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> OfflineVerdict:
+        body = json.loads(data)
+        return cls(int(body["address"]), datetime.fromisoformat(body["at"]))
 
 
 async def ensure_stream(js: Any, names: StreamNames) -> None:
@@ -90,10 +136,16 @@ class FrameStore(Protocol):
 
     async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]: ...
 
+    async def record_offline(self, verdicts: Sequence[OfflineVerdict]) -> bool:
+        """Record the verdicts in one transaction; False when it failed (the worker tries again)."""
+        ...
+
 
 # A frame the database refuses while the rest of its batch is stored is poison (the database itself is up):
 # after this many tries it is terminated with an error log, as the consumer's max_deliver of 20 did before.
 POISON_TRIES: Final = 20
+# Frames per transaction of the urgent lane: small, so a fire commits in one short transaction.
+URGENT_BATCH: Final = 100
 # How long a pull request of a dead worker may still be waiting on the server (``_consume`` fetches with a
 # 1 s timeout; twice that and a margin) before the partition is taken to be in use by another live worker.
 STALE_PULL_SECONDS: Final = 5.0
@@ -133,6 +185,40 @@ async def _store_in_order(sink: FrameStore, pairs: list[tuple[Any, ReceivedFrame
             await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
 
 
+async def _record_verdicts(sink: FrameStore, msgs: list[Any], stop: asyncio.Event) -> None:
+    """Record a run of offline verdicts, acking them after the commit; retried in place as frames are."""
+    verdicts = []
+    for msg in msgs:
+        try:
+            verdicts.append((msg, OfflineVerdict.decode(msg.data)))
+        except (ValueError, KeyError, TypeError):
+            log.error("dropping an unreadable offline verdict on %s: %r", msg.subject, bytes(msg.data)[:200])
+            await msg.term()
+    tries = 0
+    while verdicts and not await sink.record_offline([v for _, v in verdicts]):
+        tries += 1
+        for msg, _ in verdicts:
+            await msg.in_progress()
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
+    for msg, _ in verdicts:
+        await msg.ack()
+
+
+def _runs(msgs: list[Any]) -> list[tuple[bool, list[Any]]]:
+    """``msgs`` cut into consecutive runs of frames (False) and of offline verdicts (True), in order."""
+    runs: list[tuple[bool, list[Any]]] = []
+    for msg in msgs:
+        verdict = (msg.headers or {}).get(VERDICT_HEADER) == "offline"
+        if runs and runs[-1][0] == verdict:
+            runs[-1][1].append(msg)
+        else:
+            runs.append((verdict, [msg]))
+    return runs
+
+
 async def _consume(sub: Any, sink: FrameStore, stop: asyncio.Event, batch: int,
                    on_batch: Callable[[int], None] | None) -> None:
     while not stop.is_set():
@@ -140,20 +226,29 @@ async def _consume(sub: Any, sink: FrameStore, stop: asyncio.Event, batch: int,
             msgs = await sub.fetch(batch, timeout=1.0)
         except TimeoutError:  # nats' own TimeoutError subclasses it; nothing arrived
             continue
-        pairs = []
-        for msg in msgs:
-            item = _received(msg)
-            if item is None:
-                await msg.term()  # not a frame: redelivery cannot help
-            else:
-                pairs.append((msg, item))
-        await _store_in_order(sink, pairs, stop)
+        stored = 0
+        for verdicts, run in _runs(msgs):
+            if stop.is_set():
+                break  # the rest stays unacked and comes again, in order (``_bind``)
+            if verdicts:
+                await _record_verdicts(sink, run, stop)
+                continue
+            pairs = []
+            for msg in run:
+                item = _received(msg)
+                if item is None:
+                    await msg.term()  # not a frame: redelivery cannot help
+                else:
+                    pairs.append((msg, item))
+            await _store_in_order(sink, pairs, stop)
+            stored += len(pairs)
         if on_batch is not None:
-            on_batch(len(pairs))
+            on_batch(stored)
 
 
-async def _bind(js: Any, names: StreamNames, partition: int) -> Any:
-    """The pull subscription of ``partition``'s durable consumer, resuming at its first unacked frame.
+async def _bind(js: Any, names: StreamNames, partition: int, *, urgent: bool = False) -> Any:
+    """The pull subscription of ``partition``'s durable consumer of one lane, resuming at its first unacked
+    frame.
 
     A worker killed with frames fetched but not acked leaves them pending on the consumer; JetStream would
     redeliver them only after ``ack_wait``, behind the newer frames a restarted worker fetches at once,
@@ -166,8 +261,8 @@ async def _bind(js: Any, names: StreamNames, partition: int) -> Any:
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
     from nats.js.errors import NotFoundError
 
-    durable = f"{names.durable_prefix}-{partition:03d}"
-    config = ConsumerConfig(durable_name=durable, filter_subject=names.subject(partition),
+    durable = names.durable(partition, urgent=urgent)
+    config = ConsumerConfig(durable_name=durable, filter_subject=names.subject(partition, urgent=urgent),
                             ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
                             max_deliver=-1, ack_wait=30.0, max_ack_pending=20_000)
     try:
@@ -205,7 +300,7 @@ async def run_worker(
 ) -> None:
     """Ingest the given partitions until ``stop`` is set.
 
-    One durable consumer and one fetch loop per partition, so each device's frames stay in order;
+    One durable consumer and one fetch loop per partition and lane, so each point's frames stay in order;
     the loops share the sink's single writer thread, which serialises their transactions.
     """
     import nats
@@ -218,9 +313,12 @@ async def run_worker(
         js = nc.jetstream()
         names = names or StreamNames()
         await ensure_stream(js, names)
-        subs = [await _bind(js, names, p) for p in chosen]
+        # The urgent lanes first: their fetches and batches queue ahead on the sink's writer thread.
+        urgent = [await _bind(js, names, p, urgent=True) for p in chosen]
+        subs = [*urgent, *[await _bind(js, names, p) for p in chosen]]
         try:
-            await asyncio.gather(*(_consume(sub, sink, stop, batch, on_batch) for sub in subs))
+            await asyncio.gather(*(_consume(sub, sink, stop, min(batch, URGENT_BATCH), on_batch) for sub in urgent),
+                                 *(_consume(sub, sink, stop, batch, on_batch) for sub in subs[len(urgent):]))
         finally:
             for sub in subs:  # a pull subscription left open makes drain() wait out its whole timeout
                 await sub.unsubscribe()

@@ -34,6 +34,7 @@ import signal
 import struct
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy.exc import OperationalError
@@ -44,6 +45,8 @@ from citysafe.core.clock import Clock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.firewatch.alarms.presence import record_offline_verdicts
+from citysafe.firewatch.config import config_of
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.live.hub import LIVE_EVENTS
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
@@ -83,6 +86,22 @@ def write_batch(factory: sessionmaker[Session], clock: Clock, items: list[Receiv
         half = len(items) // 2
         return write_batch(factory, clock, items[:half]) + write_batch(factory, clock, items[half:])
     return [True] * len(items)
+
+
+def write_offline(factory: sessionmaker[Session], verdicts: list[tuple[int, datetime]]) -> bool:
+    """Record the gateway's offline verdicts (``(address, when)``) in one transaction; False if it failed."""
+    try:
+        with unit_of_work(factory, actor="gateway:gb26875") as session:
+            record_offline_verdicts(session, verdicts, config=config_of(session))
+    except OperationalError as exc:
+        # A deadlock with another worker's transaction (both bump the registry version) or the database
+        # away: the worker tries again.
+        log.warning("recording %d offline verdicts failed, to be retried: %s", len(verdicts), str(exc).splitlines()[0])
+        return False
+    except Exception:
+        log.exception("recording %d offline verdicts failed", len(verdicts))
+        return False
+    return True
 
 
 # -- the child ---------------------------------------------------------------------------------------
