@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from reports_support import XUANWU, photo
+from reports_support import XUANWU, photo, run_jobs
 from sqlalchemy import func, select
 
 from citysafe.core.audit import AuditEntry
@@ -100,3 +100,20 @@ def test_the_rules_page_changes_a_figure_and_refuses_one_out_of_range(client: Te
     assert "参数已保存" in saved.text and 'value="300"' in saved.text
     refused = client.post("/reports/rules", data={"display_offset_m": "5"})
     assert "公开位置随机偏移半径" in refused.text and "50 至 2000" in refused.text
+
+
+def test_the_detail_page_says_a_photo_is_being_processed_then_shows_it(client: TestClient, ctx: AppContext,
+                                                                      make_user: Any) -> None:
+    """A report is accepted before its photo is decoded (photo_jobs): until the job has run, staff see that it is
+    being processed, never the upload as it came; then the processed copy."""
+    _report(client)
+    _login(client, make_user, "district_office", "320102", "xuanwu")
+    with unit_of_work(ctx.session_factory) as session:
+        report_id = session.scalars(select(CitizenReport.id)).one()
+    waiting = client.get(f"/reports/{report_id}").text
+    assert 'data-testid="photo-pending"' in waiting and "照片处理中" in waiting and 'data-testid="photo"' not in waiting
+    assert run_jobs(ctx) == 1
+    shown = client.get(f"/reports/{report_id}").text
+    assert 'data-testid="photo"' in shown and "照片处理中" not in shown
+    photo_url = f"/reports/{report_id}/photos/"
+    assert photo_url in shown
