@@ -196,6 +196,10 @@ def test_two_processes_delivering_the_same_event_run_its_handlers_once(ctx: AppC
     it at that moment (several ``citysafe serve`` on one database): the handlers run once."""
     import threading
 
+    if ctx.engine.dialect.name == "sqlite":
+        pytest.skip("several serving processes share PostgreSQL (docs/deploy.md); on SQLite the row is marked at "
+                    "the end so that no write lock is held while handlers call out (EventBus.deliver)")
+
     handled: list[str] = []
     inside, release = threading.Event(), threading.Event()
 
@@ -221,10 +225,9 @@ def test_two_processes_delivering_the_same_event_run_its_handlers_once(ctx: AppC
     release.set()
     first.join(30)
     second.join(30)
+    # The second saw the row pending, waited on its claim, found it taken: settled, not run.
     assert handled == ["committing process"]
-    # PostgreSQL: the second saw the row pending, waited on its claim, found it taken (settled, not run).
-    # SQLite: a unit of work takes the write lock as it begins, so the second read only after the commit.
-    assert results == ([1] if ctx.engine.dialect.name == "postgresql" else [0])
+    assert results == [1]
     with ctx.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(OutboxEvent)
                               .where(OutboxEvent.delivered_at.is_(None))) == 0

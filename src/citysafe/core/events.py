@@ -126,19 +126,20 @@ class EventBus:
     def deliver(self, outbox_id: int, name: str, payload: dict[str, Any]) -> bool:
         """Run every handler of one event in one unit of work that also marks the outbox row delivered.
 
-        The row is claimed first (marked delivered where it was not yet, in the handlers' transaction): another
-        process delivering the same event at the same moment (``deliver_pending`` at its start, beside the
-        process that committed it) waits on that row and then finds it taken, so the handlers run once; if this
-        transaction rolls back, the claim goes with it and the event stays for a retry."""
+        On PostgreSQL (where several processes share the database) the row is claimed first — marked delivered
+        where it was not yet, in the handlers' transaction: another process delivering the same event at the
+        same moment (``deliver_pending`` at its start, beside the process that committed it) waits on that one
+        row and then finds it taken, so the handlers run once; if this transaction rolls back, the claim goes
+        with it and the event stays for a retry. On SQLite a write at the start would take the database's one
+        write lock for the whole of the handlers (which call SMS gateways: tests/firewatch/test_fw_notify.py),
+        so the row is marked at the end, as a single process's outbox needs."""
         if self._factory is None:
             return False
         event_type = self.event_types.get(name)
         try:
             with unit_of_work(self._factory, actor="system:events") as session:
-                claimed = session.execute(update(OutboxEvent)
-                                          .where(OutboxEvent.id == outbox_id, OutboxEvent.delivered_at.is_(None))
-                                          .values(delivered_at=utcnow()))
-                if int(getattr(claimed, "rowcount", 0) or 0) != 1:
+                claim_first = session.get_bind().dialect.name != "sqlite"
+                if claim_first and not _claimed(session, outbox_id):
                     return True  # delivered by another process, or the row is gone: nothing left to do here
                 typed_handlers = [h for h, when in self._handlers.get(name, ()) if when is None or when(payload)]
                 # Rebuild the typed event only for typed handlers: by-name subscribers take the payload
@@ -150,6 +151,9 @@ class EventBus:
                 for payload_handler, when in self._payload_handlers.get(name, ()):
                     if when is None or when(payload):
                         payload_handler(session, dict(payload))
+                if not claim_first:
+                    session.execute(update(OutboxEvent).where(OutboxEvent.id == outbox_id)
+                                    .values(delivered_at=utcnow()))
         except Exception:
             log.exception("event %s (outbox %s) failed; left for retry", name, outbox_id)
             return False
@@ -219,6 +223,14 @@ class EventBus:
                                     .values(delivered_at=utcnow()))
             settled += len(unwanted) + sum(self.deliver(r.id, r.name, r.payload) for r in wanted)
             after_id = rows[-1].id
+
+
+def _claimed(session: Session, outbox_id: int) -> bool:
+    """Mark the event delivered if nobody has: whether this transaction took it."""
+    outcome = session.execute(update(OutboxEvent)
+                              .where(OutboxEvent.id == outbox_id, OutboxEvent.delivered_at.is_(None))
+                              .values(delivered_at=utcnow()))
+    return int(getattr(outcome, "rowcount", 0) or 0) == 1
 
 
 def _rebuild(event_type: type[DomainEvent], payload: dict[str, Any]) -> DomainEvent:
