@@ -114,6 +114,18 @@ def ends_whole(data: bytes, kind: FileKind) -> bool:
     return True
 
 
+def refuse_broken_pixels() -> None:
+    """Make Pillow raise on pixels that do not decode, as it does by default. WeasyPrint, when imported (for
+    PDFs, core/render/pdf.py), sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process, after which
+    Pillow silently fills undecodable or missing pixels with grey: a corrupt photo would pass the report photo
+    job's decode (public/reports/photos.finish) and be shown. The platform never wants that: the PDFs embed
+    only pictures it made or already decoded, so the setting is put back wherever either could have changed it.
+    (Pillow reads the module attribute at each decode; setting it, not toggling it, leaves no window.)"""
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def accepted(data: bytes, *, field: str, max_bytes: int, kinds: Sequence[FileKind]) -> FileKind:
     """The file's real kind, or a problem naming ``field``: empty, too large, not one of ``kinds``, or an
     image cut off before its end (an interrupted upload: ``ends_whole``)."""

@@ -178,6 +178,7 @@ def _unreadable(field: str) -> Exception:
 def _decoded_anew(image: Image.Image, orientation: int) -> tuple[bytes, Image.Image]:
     """``image`` decoded straight at the shown size where libjpeg scales (a quarter of the pixels of a phone's
     12-megapixel JPEG), turned upright, encoded from its pixels alone: the bytes and the upright picture."""
+    filekinds.refuse_broken_pixels()
     longest = max(image.size)
     if longest > MAX_SIDE:
         image.draft("RGB", (max(1, MAX_SIDE * image.width // longest), max(1, MAX_SIDE * image.height // longest)))
@@ -222,6 +223,7 @@ def receive(data: bytes, *, field: str, max_bytes: int, strip: Callable[[bytes],
 def finish(content: bytes, *, orientation: int = 1) -> Finished:
     """Decode a received photo: its pHash and the copy to show; ``Undecodable`` when its pixels do not decode
     (libjpeg's DCT scaling still reads every coefficient, so a corrupt stream is caught at 1/8 scale too)."""
+    filekinds.refuse_broken_pixels()  # in case WeasyPrint was imported by something else in this process
     try:
         with Image.open(io.BytesIO(content)) as image:
             if max(image.size) > MAX_SIDE or orientation in _UPRIGHT:
