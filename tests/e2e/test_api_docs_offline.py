@@ -59,7 +59,8 @@ def test_redoc_works_offline(live_server: str, browser_page: Any, artifacts_dir:
     page = browser_page
     tried = _offline(page)
     page.goto(f"{live_server}/redoc")
-    page.wait_for_selector("h1:has-text('citysafe')")
+    # ReDoc lays out all ~400 operations before its first heading: over 20 s on a loaded CI machine (seen).
+    page.wait_for_selector("h1:has-text('citysafe')", timeout=90_000)
     # The sidebar lists the tags and the body every operation, each with its method and path.
     assert "hazards" in page.locator(".menu-content").inner_text()
     page.locator(".menu-content label", has_text="system").first.click()

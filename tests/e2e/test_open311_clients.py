@@ -18,7 +18,7 @@ from civicbot.http import HttpError, HttpTransport, RateLimiter
 from civicbot.open311 import Open311Client
 from civicbot.registry import Endpoint
 from georeport import GeoReport
-from tests.public.reports_support import XUANWU, photo
+from tests.public.reports_support import XUANWU, photo, stored_bytes
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
@@ -114,7 +114,8 @@ def test_open311_client_libraries_discover_post_and_read(live_server: str, ctx: 
         vault = session.get(ReporterVault, report.vault_id)
         assert vault is not None and (vault.name, vault.email) == ("李明", "li@example.cn")
         stored = session.query(ReportPhoto).filter_by(report_id=report.id).one()
-        assert b"TestCam" not in stored.content and stored.exif_lat is not None  # read, then stripped
+        kept = stored_bytes(ctx, stored)  # the file as stored (photos are files since photo_files.py)
+        assert kept and b"TestCam" not in kept and stored.exif_lat is not None  # read, then stripped
 
     keyless = Open311Client(Endpoint(id="citysafe", name="x", base_url=base, write=True,
                                      api_key_required_for_write=False), transport=transport)
