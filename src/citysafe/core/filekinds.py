@@ -99,10 +99,11 @@ def sniff(head: bytes) -> FileKind | None:
 
 def ends_whole(data: bytes, kind: FileKind) -> bool:
     """Whether an image's container reaches its end: a JPEG's end-of-image marker after its first scan, a
-    PNG's IEND chunk, a WebP's RIFF length (True for any other kind). Pillow cannot be trusted to refuse a
-    cut-off picture: WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process when it is
-    imported (for PDFs), after which a truncated JPEG decodes with grey where its data stops (a CI run
-    accepted one). A byte search, no decode; the end marker is looked for from the end, where it is (searching
+    PNG's IEND chunk, a WebP's RIFF length (True for any other kind). Checked on the bytes, not left to
+    Pillow: an upload is accepted before its pixels are decoded (the report photo job decodes later), and a
+    Pillow told to accept truncated pictures (WeasyPrint's import does that process-wide; see
+    ``refuse_broken_pixels``) decodes a cut-off JPEG with grey where its data stops (a CI run accepted one).
+    A byte search, no decode; the end marker is looked for from the end, where it is (searching
     forward through 2 MB of entropy-coded data, full of 0xFF bytes, took ~2 ms)."""
     if kind is JPEG:
         scan = data.find(b"\xff\xda")

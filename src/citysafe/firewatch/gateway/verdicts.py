@@ -42,14 +42,10 @@ class OfflineRecorder:
         if isinstance(self._sink, JetStreamSink):
             done = await asyncio.gather(*(self._sink.publish_offline(v) for v in verdicts))
             self.recorded += sum(done)
-            return
-        elif self._factory is not None:
-            if not await asyncio.to_thread(write_offline, self._factory, [(v.address, v.at) for v in verdicts]):
-                return
-        else:
+        elif self._factory is None:
             log.warning("%d offline verdicts not recorded: no JetStream and no database here", len(verdicts))
-            return
-        self.recorded += len(verdicts)
+        elif await asyncio.to_thread(write_offline, self._factory, [(v.address, v.at) for v in verdicts]):
+            self.recorded += len(verdicts)
 
     async def aclose(self) -> None:
         """Wait for the verdicts on their way (before the sink closes)."""

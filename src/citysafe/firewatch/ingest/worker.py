@@ -151,6 +151,19 @@ URGENT_BATCH: Final = 100
 STALE_PULL_SECONDS: Final = 5.0
 
 
+async def _held(msgs: list[Any], tries: int, stop: asyncio.Event) -> bool:
+    """Hold ``msgs`` (failed ``tries`` times) before the next try: ``in_progress`` keeps the server from
+    redelivering them, then a back-off up to 5 s. False once stopping: they stay unacked and a worker started
+    later gets them again, in order (``_bind``)."""
+    for msg in msgs:
+        await msg.in_progress()
+    if stop.is_set():
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
+    return True
+
+
 async def _store_in_order(sink: FrameStore, pairs: list[tuple[Any, ReceivedFrame]], stop: asyncio.Event) -> None:
     """Store a fetched batch, acking each message after its commit, before the partition fetches more.
 
@@ -177,12 +190,8 @@ async def _store_in_order(sink: FrameStore, pairs: list[tuple[Any, ReceivedFrame
                 await msg.term()
             return
         pairs = left
-        for msg, _ in pairs:
-            await msg.in_progress()
-        if stop.is_set():
-            return  # unacked: a worker started later gets them again, in order (``_bind``)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
+        if not await _held([msg for msg, _ in pairs], tries, stop):
+            return
 
 
 async def _record_verdicts(sink: FrameStore, msgs: list[Any], stop: asyncio.Event) -> None:
@@ -197,12 +206,8 @@ async def _record_verdicts(sink: FrameStore, msgs: list[Any], stop: asyncio.Even
     tries = 0
     while verdicts and not await sink.record_offline([v for _, v in verdicts]):
         tries += 1
-        for msg, _ in verdicts:
-            await msg.in_progress()
-        if stop.is_set():
+        if not await _held([msg for msg, _ in verdicts], tries, stop):
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2 ** min(tries, 5)))
     for msg, _ in verdicts:
         await msg.ack()
 
