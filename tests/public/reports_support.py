@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -19,7 +21,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.geo import Location
 from citysafe.core.outbound import Outbound
-from citysafe.public.reports import intake, photo_files
+from citysafe.public.reports import intake, metastrip, photo_files, photos
 from citysafe.public.reports.models import CitizenReport, ReportPhoto
 from citysafe.public.reports.schemas import ReportIn
 
@@ -129,3 +131,31 @@ def run_jobs(ctx: AppContext) -> int:
 
 def stored_bytes(ctx: AppContext, row: ReportPhoto) -> bytes:
     return photo_files.read(ctx.settings.data_dir, row)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """A photo as the platform ends up showing it, both halves run at once (``process_photo``)."""
+
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+    phash: str
+    taken_at: datetime | None
+    lon: float | None
+    lat: float | None
+
+
+def process_photo(data: bytes, *, field: str, max_bytes: int,
+                  strip: Callable[[bytes], bytes] = metastrip.strip) -> Processed:
+    """``photos.receive`` (the request's half) then ``photos.finish`` (the photo job's) on one upload: the photo
+    as it is shown, or the request's problem naming ``field`` (an undecodable photo: the one the form shows)."""
+    received = photos.receive(data, field=field, max_bytes=max_bytes, strip=strip)
+    try:
+        done = photos.finish(received.content, orientation=received.orientation)
+    except photos.Undecodable as exc:
+        raise photos._unreadable(field) from exc
+    content = done.content if done.content is not None else received.content
+    return Processed(content=content, content_type=done.content_type, width=done.width, height=done.height,
+                     phash=done.phash, taken_at=received.taken_at, lon=received.lon, lat=received.lat)

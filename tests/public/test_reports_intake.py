@@ -9,7 +9,7 @@ import random
 
 import pytest
 from PIL import Image
-from reports_support import NOW, XUANWU, photo, report_in, run_jobs, stored_bytes, submit
+from reports_support import NOW, XUANWU, photo, process_photo, report_in, run_jobs, stored_bytes, submit
 from sqlalchemy import func, select
 
 from citysafe.core.context import AppContext
@@ -78,7 +78,7 @@ def test_a_photo_over_the_limit_is_refused(ctx: AppContext) -> None:
 def test_a_photo_whose_metadata_stays_is_refused_not_stored() -> None:
     original = photo()
     with pytest.raises(CitysafeError) as caught:
-        photos.process(original, field="photos", max_bytes=10_000_000, strip=lambda _image: original)
+        process_photo(original, field="photos", max_bytes=10_000_000, strip=lambda _image: original)
     assert "无法去除" in caught.value.fields[0].message_zh
 
 
@@ -179,9 +179,9 @@ def test_a_photo_is_stored_upright_and_a_big_one_at_the_stored_size() -> None:
     exif[0x0112] = 6  # taken with the phone turned: the viewer rotates it 90°
     turned = io.BytesIO()
     image.save(turned, "JPEG", exif=exif.tobytes())
-    stored = photos.process(turned.getvalue(), field="photos", max_bytes=10_000_000)
+    stored = process_photo(turned.getvalue(), field="photos", max_bytes=10_000_000)
     assert (stored.width, stored.height) == (480, 640)
-    big = photos.process(photo(size=(4000, 3000)), field="photos", max_bytes=10_000_000)
+    big = process_photo(photo(size=(4000, 3000)), field="photos", max_bytes=10_000_000)
     assert (big.width, big.height) == (photos.MAX_SIDE, photos.MAX_SIDE * 3 // 4)
-    thin = photos.process(photo(size=(4000, 1), gps=None), field="photos", max_bytes=10_000_000)
+    thin = process_photo(photo(size=(4000, 1), gps=None), field="photos", max_bytes=10_000_000)
     assert thin.width == photos.MAX_SIDE and thin.taken_at is not None and thin.lon is None

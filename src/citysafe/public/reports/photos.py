@@ -12,8 +12,6 @@ still decoded and encoded anew here, from its pixels alone.
 is removed), the perceptual hash (pHash) that finds the same photo sent again, even re-compressed, and the copy
 shown to staff and the public: as received when it is upright and within ``MAX_SIDE``, else scaled and turned
 upright (its EXIF orientation, read by ``receive`` before the EXIF went) and encoded anew.
-
-``process`` is both at once (the CLI, tests).
 """
 
 from __future__ import annotations
@@ -74,18 +72,6 @@ class Finished:
     width: int
     height: int
     phash: str
-
-
-@dataclass(frozen=True)
-class Photo:
-    content: bytes
-    content_type: str
-    width: int
-    height: int
-    phash: str
-    taken_at: datetime | None
-    lon: float | None
-    lat: float | None
 
 
 class Undecodable(ValueError):
@@ -238,19 +224,6 @@ def finish(content: bytes, *, orientation: int = 1) -> Finished:
                             width=width, height=height, phash=_phash(image))
     except _DECODE_ERRORS as exc:
         raise Undecodable(str(exc) or type(exc).__name__) from exc
-
-
-def process(data: bytes, *, field: str, max_bytes: int,
-            strip: Callable[[bytes], bytes] = metastrip.strip) -> Photo:
-    """``receive`` and ``finish`` at once: the photo as it is shown, or a problem naming ``field``."""
-    received = receive(data, field=field, max_bytes=max_bytes, strip=strip)
-    try:
-        done = finish(received.content, orientation=received.orientation)
-    except Undecodable as exc:
-        raise _unreadable(field) from exc
-    content = done.content if done.content is not None else received.content
-    return Photo(content=content, content_type=done.content_type, width=done.width, height=done.height,
-                 phash=done.phash, taken_at=received.taken_at, lon=received.lon, lat=received.lat)
 
 
 def distance(a: str, b: str) -> int:
