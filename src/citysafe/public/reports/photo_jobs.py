@@ -87,7 +87,7 @@ def _finish_one(ctx: AppContext, photo_id: int) -> str:
         old_path, orientation = row.path, row.orientation
         try:
             content = photo_files.read(root, row)
-        except FileNotFoundError:  # replaced meanwhile by a job another process started (see resume_unfinished)
+        except FileNotFoundError:  # replaced meanwhile by a job submitted again (see submit_again)
             return ""
     try:
         done = photos.finish(content, orientation=orientation)
