@@ -62,6 +62,19 @@ def insert_numbered(connection: Connection, table: Table, columns: Sequence[str]
     return list(ids)
 
 
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in ``columns`` order) whose ids nobody needs: the driver's executemany on SQLite
+    (the ids numbered by SQLite itself, no max() first), one COPY on PostgreSQL."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        copy_rows(connection, table, columns, rows)
+        return
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",
+                               _bound(connection, table, columns, rows, (), None))
+
+
 def _bound(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
            converted: Collection[str], ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
     """``rows`` (prefixed with ``ids``) with each value converted the way its column's type would bind it."""

@@ -57,7 +57,7 @@ def device_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, bool):
         raise IotPayloadError("ts: expected a time")
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # a tuple: isinstance of a union is several times slower
         seconds = value / 1000 if value > 10**11 else value
         try:
             return datetime.fromtimestamp(seconds, UTC)

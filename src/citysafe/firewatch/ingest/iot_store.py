@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
-from citysafe.firewatch.bulk import copy_rows, insert_numbered, table_of
+from citysafe.firewatch.bulk import copy_rows, insert_numbered, insert_rows, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, PointCondition
 from citysafe.firewatch.ingest import iot
@@ -256,11 +256,7 @@ def _insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """Insert the readings (one executemany by the driver on SQLite, one COPY on PostgreSQL)."""
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        insert_numbered(connection, table_of(Reading), _READING_COLUMNS, rows)
-    else:
-        copy_rows(connection, table_of(Reading), _READING_COLUMNS, rows)
+    insert_rows(session.connection(), table_of(Reading), _READING_COLUMNS, rows)
 
 
 def _touch(session: Session, parsed: Parsed, devices: Devices) -> None:

@@ -102,7 +102,7 @@ class BatchWriter:
     def decode(self, row: Row) -> Item | str:
         """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
         topic, raw, received_at, maybe_copy, _ = row
-        if raw[:2] == b"@@":
+        if raw.startswith(b"@@"):
             # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
             try:
                 frame = decode_frame(raw)
