@@ -110,8 +110,10 @@ def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows
             f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, %(n)s)",
             {"n": len(rows)}).scalars())
     names = ", ".join(("id", *columns) if ids is not None else columns)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+    # The driver's own connection, in the transaction the session holds: COPY is not SQLAlchemy's.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for row in _bound(connection, table, columns, rows, converted, ids):
             copy.write_row(row)
     return ids or []
