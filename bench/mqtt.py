@@ -28,10 +28,10 @@ Measured 2026-12-07 (50,000 messages, 500 devices, 3 rounds, medians; the docume
 so only the same-round ratios mean much; before → after the COPY / reading-index / fewer-objects change):
 
     SQLite      citysafe  7,732/s (0.195 of a 42,723/s drain) → 23,428/s (0.276 of 77,687/s)
-    PostgreSQL  citysafe  6,475/s (0.096 of a 58,984/s drain) → 14,730/s (0.223 of 65,870/s)
+    PostgreSQL  citysafe  6,475/s (0.096 of a 58,984/s drain) → 15,857/s (0.235 of 67,486/s)
 
 none lost, 500 audit rows (the devices' creation), no fault raised. The writer child is the limit, at
-~30–40 µs of CPU a message on SQLite and ~42 µs on PostgreSQL (plus the server's own share); its breakdown
+~30–40 µs of CPU a message on SQLite and ~40 µs on PostgreSQL (plus the server's own share); its breakdown
 and the history are in docs/operations.md ("MQTT: the broker's settings and loss detection").
 """
 
