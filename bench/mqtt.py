@@ -23,19 +23,16 @@ medians; the ratio is citysafe's rate over the broker's drain.
     .venv/bin/python bench/mqtt.py [--messages 50000] [--devices 500] [--rounds 3] [--stock]
                                    [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/x]
 
-Measured (50,000 messages, 500 devices, 3 rounds, medians; the documented settings; the shared 2-core
-machine at a load average of 8–20 from other helpers' benchmarks and tests, so every figure is noisy
-and only the same-round ratios mean much):
+Measured 2026-12-07 (50,000 messages, 500 devices, 3 rounds, medians; the documented settings; the shared
+2-core machine, load average 2–5; the drain itself swung between 40,000 and 85,000/s from round to round,
+so only the same-round ratios mean much; before → after the COPY / reading-index / fewer-objects change):
 
-    SQLite      drain 18,984/s   aiomqtt bare 2,165/s   receive only 43,399/s (1.89)   citysafe 5,235/s (0.276)
-    PostgreSQL  drain 18,166/s   aiomqtt bare 2,677/s   receive only 40,665/s (2.24)   citysafe 2,183/s (0.120)
+    SQLite      citysafe  7,732/s (0.195 of a 42,723/s drain) → 23,428/s (0.276 of 77,687/s)
+    PostgreSQL  citysafe  6,475/s (0.096 of a 58,984/s drain) → 15,857/s (0.235 of 67,486/s)
 
-none lost, 500 audit rows (the devices' creation), no fault raised. citysafe's subscriber (its own MQTT
-client, ``ingest.mqtt_wire``, ~6 µs of CPU a message receiving and acknowledging) is no longer the limit,
-as aiomqtt was (~200 µs a message, 0.095 before); the writer child is, at ~90 µs a message on SQLite and
-~140–170 µs on PostgreSQL (inserts, commit and WAL checkpoint, JSON and payload parsing, the alarm
-engine's bookkeeping): on a core of its own that is at most ~11,000/s on SQLite, about half of an idle
-broker's drain.
+none lost, 500 audit rows (the devices' creation), no fault raised. The writer child is the limit, at
+~30–40 µs of CPU a message on SQLite and ~40 µs on PostgreSQL (plus the server's own share); its breakdown
+and the history are in docs/operations.md ("MQTT: the broker's settings and loss detection").
 """
 
 from __future__ import annotations

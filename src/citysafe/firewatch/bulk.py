@@ -1,7 +1,8 @@
 """Bulk writes for the high-volume tables of ingest and the alarm store (SQLite and PostgreSQL).
 
 ``table_of`` gives the Core table of a model, so bulk statements skip the ORM's per-row bookkeeping;
-``insert_numbered`` is SQLite's fast path for inserting rows and knowing their ids.
+``insert_numbered`` is SQLite's fast path for inserting rows and knowing their ids; ``copy_rows`` is
+PostgreSQL's (ids drawn from the table's sequence in one query, the rows sent by COPY).
 """
 
 from __future__ import annotations
@@ -54,15 +55,65 @@ def insert_numbered(connection: Connection, table: Table, columns: Sequence[str]
     if not rows:
         return []
     first = int(connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}").scalar_one())
-    processors = [(i, p) for i, p in _bind_processors(connection.dialect, table, tuple(columns))
-                  if columns[i] not in converted]
-    # Column by column, each distinct value converted once: device time labels have one-second
-    # resolution and the frames of one read share their receive time, so most values of a batch repeat.
-    values: list[Sequence[Any]] = [range(first, first + len(rows)), *zip(*rows, strict=True)]
-    for i, process in processors:
-        converted = {value: process(value) for value in set(values[i + 1])}
-        values[i + 1] = [converted[value] for value in values[i + 1]]
+    ids = range(first, first + len(rows))
     marks = ", ".join("?" * (len(columns) + 1))
     connection.exec_driver_sql(f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES ({marks})",
-                               list(zip(*values, strict=True)))
-    return list(range(first, first + len(rows)))
+                               _bound(connection, table, columns, rows, converted, ids))
+    return list(ids)
+
+
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in ``columns`` order) whose ids nobody needs: the driver's executemany on SQLite
+    (the ids numbered by SQLite itself, no max() first), one COPY on PostgreSQL."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        copy_rows(connection, table, columns, rows)
+        return
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",
+                               _bound(connection, table, columns, rows, (), None))
+
+
+def _bound(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+           converted: Collection[str], ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    """``rows`` (prefixed with ``ids``) with each value converted the way its column's type would bind it."""
+    processors = [(i, p) for i, p in _bind_processors(connection.dialect, table, tuple(columns))
+                  if columns[i] not in converted]
+    if not processors and ids is None:
+        return [tuple(row) for row in rows]
+    # Column by column, each distinct value converted once: device time labels have one-second
+    # resolution and the frames of one read share their receive time, so most values of a batch repeat.
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, process in processors:
+        done = {value: process(value) for value in set(values[i])}
+        values[i] = [done[value] for value in values[i]]
+    return list(zip(ids, *values, strict=True) if ids is not None else zip(*values, strict=True))
+
+
+def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+              numbered: bool = False, converted: Collection[str] = ()) -> list[int]:
+    """PostgreSQL only: insert ``rows`` (values in ``columns`` order) into ``table`` with one COPY; with
+    ``numbered``, their ids (drawn from the table's ``id`` sequence first), in order, else [].
+
+    SQLAlchemy's executemany with RETURNING renders, binds and sends the rows in pages of parameters and
+    cost more than everything else ingest does with a message; COPY streams them in the driver's C code.
+    ``converted`` as for ``insert_numbered`` (a JSON column's text goes as it is: the server parses it).
+    """
+    assert connection.dialect.name == "postgresql", "COPY and sequences are PostgreSQL's"
+    if not rows:
+        return []
+    ids: list[int] | None = None
+    if numbered:
+        # One nextval per row in one query; sorted, so ids rise in the rows' order as they do on SQLite.
+        ids = sorted(connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, %(n)s)",
+            {"n": len(rows)}).scalars())
+    names = ", ".join(("id", *columns) if ids is not None else columns)
+    # The driver's own connection, in the transaction the session holds: COPY is not SQLAlchemy's.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in _bound(connection, table, columns, rows, converted, ids):
+            copy.write_row(row)
+    return ids or []

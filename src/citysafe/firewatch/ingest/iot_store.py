@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, NamedTuple, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
-from citysafe.firewatch.bulk import insert_numbered, table_of
+from citysafe.firewatch.bulk import copy_rows, insert_numbered, insert_rows, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, PointCondition
 from citysafe.firewatch.ingest import iot
@@ -60,7 +60,7 @@ class ReceivedMessage(NamedTuple):
     text: str | None = None         # the JSON text ``payload`` was decoded from, when it came as text (MQTT)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: MQTT builds one per message, and a frozen one costs twice as much
 class IotOutcome:
     device_id: str | None
     message_id: int | None
@@ -155,21 +155,24 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     back_online: set[str] = set()
     _touch(session, parsed, devices)
     states = load_states(session, {obs.point_key for _, _, facts in parsed for obs in facts.observations})
+    stored: dict[int, tuple[str, int]] = {}
     for (index, item, facts), message_id in zip(parsed, message_ids, strict=True):
         info = devices[facts.device_id]
         if info.offline:
             back_online.add(info.device_id)
-        readings.extend((item.received_at, facts.device_time, facts.device_id, r.quantity, r.value, r.unit, message_id)
-                        for r in facts.readings)
-        value = facts.readings[0].value if facts.readings else None
+        stored[index] = (facts.device_id, message_id)
+        if facts.readings:
+            received_at, when, key = item.received_at, facts.device_time, facts.device_id
+            readings += [(received_at, when, key, r.quantity, r.value, r.unit, message_id) for r in facts.readings]
         # As the gateway does (ingest.service): a normal report of a point with no stored state changes
         # nothing, and nearly all telemetry is that; no report is built for it.
-        reports.extend(PointReport(
-            index=index, obs=obs, received_at=item.received_at, source="iot", device_address=info.device_id,
-            owner=info.owner, iot_device_id=info.device_id, iot_message_id=message_id, component_label=info.label,
-            zone_key=info.zone_key if not obs.point_key.endswith("/fault") else None, value=value,
-        ) for obs in facts.observations if is_relevant(obs, states))
-        outcomes[index] = IotOutcome(facts.device_id, message_id)
+        for obs in facts.observations:
+            if is_relevant(obs, states):
+                reports.append(PointReport(
+                    index=index, obs=obs, received_at=item.received_at, source="iot", device_address=info.device_id,
+                    owner=info.owner, iot_device_id=info.device_id, iot_message_id=message_id,
+                    component_label=info.label, value=facts.readings[0].value if facts.readings else None,
+                    zone_key=info.zone_key if not obs.point_key.endswith("/fault") else None))
     _insert_readings(session, readings)
     if back_online:
         offline = list(session.scalars(select(IotDevice).where(IotDevice.device_id.in_(back_online))
@@ -178,12 +181,11 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
         for key in back_online:
             _remember(session, dataclasses.replace(devices[key], offline=False))
     applied = apply_reports(session, reports, config=cfg, states=states)
-    result: list[IotOutcome] = []
-    for index, outcome in enumerate(outcomes):
-        assert outcome is not None
-        result.append(IotOutcome(outcome.device_id, outcome.message_id, outcome.error,
-                                 applied.raised.get(index, []), applied.cleared.get(index, []), outcome.duplicate))
-    return result
+    raised, cleared = applied.raised, applied.cleared
+    # One outcome per message, built once here.
+    return [outcome if outcome is not None else IotOutcome(*stored[index], None, raised.get(index, []),
+                                                            cleared.get(index, []))
+            for index, outcome in enumerate(outcomes)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,18 +232,15 @@ def _devices(session: Session, ids: set[str]) -> Devices:
 
 
 def _insert_messages(session: Session, parsed: Parsed) -> list[int]:
-    """Insert the messages (one executemany by the driver on SQLite); their ids, in order."""
+    """Insert the messages (one executemany by the driver on SQLite, one COPY on PostgreSQL); their ids, in order."""
     connection = session.connection()
+    # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer), or
+    # the JSON text it came as: the same value, read back alike, without encoding it again.
+    rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
+             _json_text(item)) for _, item, facts in parsed]
     if connection.dialect.name == "sqlite":
-        # The payload as the JSON column would serialise it (json.dumps, SQLAlchemy's default serializer), or
-        # the JSON text it came as: the same value, read back alike, without encoding it again.
-        rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
-                 _json_text(item)) for _, item, facts in parsed]
         return insert_numbered(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
-    return list(connection.scalars(insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), [
-        {"received_at": item.received_at, "device_id": facts.device_id, "source": item.source[:200],
-         "device_time": facts.device_time, "payload": item.payload if isinstance(item.payload, dict) else {}}
-        for _, item, facts in parsed]))
+    return copy_rows(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, numbered=True, converted=("payload",))
 
 
 def _json_text(item: ReceivedMessage) -> str:
@@ -254,14 +253,10 @@ _READING_COLUMNS: Final = ("received_at", "device_time", "device_id", "quantity"
 
 
 def _insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Insert the readings (one executemany by the driver on SQLite)."""
+    """Insert the readings (one executemany by the driver on SQLite, one COPY on PostgreSQL)."""
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        insert_numbered(connection, table_of(Reading), _READING_COLUMNS, rows)
-    else:
-        connection.execute(insert(table_of(Reading)), [dict(zip(_READING_COLUMNS, row, strict=True)) for row in rows])
+    insert_rows(session.connection(), table_of(Reading), _READING_COLUMNS, rows)
 
 
 def _touch(session: Session, parsed: Parsed, devices: Devices) -> None:

@@ -29,7 +29,7 @@ import json
 import logging
 from datetime import datetime
 from enum import IntEnum
-from typing import Final
+from typing import Final, cast
 
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
 
@@ -102,7 +102,7 @@ class BatchWriter:
     def decode(self, row: Row) -> Item | str:
         """The message to ingest, or why it cannot be (logged and counted once it is acknowledged)."""
         topic, raw, received_at, maybe_copy, _ = row
-        if raw[:2] == b"@@":
+        if raw.startswith(b"@@"):
             # A UITD bridged onto MQTT publishes its GB/T 26875.3 frames as they are.
             try:
                 frame = decode_frame(raw)
@@ -115,8 +115,7 @@ class BatchWriter:
         except (UnicodeDecodeError, json.JSONDecodeError):
             return "payload is not JSON"
         kind, device_id, source = self._topic(topic)
-        return ReceivedMessage(payload=payload, source=source, received_at=received_at, device_id=device_id,
-                               kind=kind, redelivered=maybe_copy, text=text)
+        return ReceivedMessage(payload, source, received_at, device_id, kind, maybe_copy, text)
 
     def _topic(self, topic: str) -> tuple[str | None, str | None, str]:
         """(kind, device id, source) of a topic, kept: a fleet's devices publish on the same topics."""
@@ -129,8 +128,9 @@ class BatchWriter:
 
     def ingest(self, items: list[Item]) -> list[Code]:
         """Store one batch in one transaction; one code per item."""
-        messages = [(i, item) for i, item in enumerate(items) if isinstance(item, ReceivedMessage)]
         frames = [(i, item) for i, item in enumerate(items) if isinstance(item, ReceivedFrame)]
+        messages = ([(i, item) for i, item in enumerate(items) if isinstance(item, ReceivedMessage)] if frames
+                    else cast(list[tuple[int, ReceivedMessage]], list(enumerate(items))))  # nearly always JSON alone
         with unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
             frame_outcomes = ingest_frames(session, items=[f for _, f in frames], clock=self.ctx.clock,
                                            config=self.config)

@@ -108,7 +108,9 @@ def last_count(session: Session, device: str) -> int | None:
     """The broker's dropped count citysafe last stored, if any."""
     readings = table_of(Reading)
     value = session.connection().execute(
-        select(readings.c.value).where(readings.c.device_id == device, readings.c.quantity == DROPPED_QUANTITY)
+        select(readings.c.value).where(readings.c.device_id == device, readings.c.quantity == DROPPED_QUANTITY,
+                                       # the partial index's condition (ix_fw_reading_unlinked_device)
+                                       readings.c.raw_frame_id.is_(None), readings.c.iot_message_id.is_(None))
         .order_by(readings.c.id.desc()).limit(1)).scalar()
     return None if value is None else int(value)
 
