@@ -45,13 +45,13 @@ from citysafe.core.clock import Clock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.alarms.presence import record_offline_verdicts
+from citysafe.firewatch.alarms.presence import record_offline_verdicts, record_seen
 from citysafe.firewatch.config import config_of
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.live.hub import LIVE_EVENTS
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
-__all__ = ["LENGTH", "pack", "serve_pipe", "write_batch"]
+__all__ = ["LENGTH", "pack", "serve_pipe", "write_batch", "write_offline", "write_seen"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,20 @@ def write_offline(factory: sessionmaker[Session], verdicts: list[tuple[int, date
         return False
     except Exception:
         log.exception("recording %d offline verdicts failed", len(verdicts))
+        return False
+    return True
+
+
+def write_seen(factory: sessionmaker[Session], seen: dict[int, datetime]) -> bool:
+    """Record the gateways' seen summaries (address → when) in one transaction; False if it failed."""
+    try:
+        with unit_of_work(factory, actor="gateway:gb26875") as session:
+            record_seen(session, seen)
+    except OperationalError as exc:  # a deadlock or the database away: the worker tries again
+        log.warning("recording %d seen UITDs failed, to be retried: %s", len(seen), str(exc).splitlines()[0])
+        return False
+    except Exception:
+        log.exception("recording %d seen UITDs failed", len(seen))
         return False
     return True
 
