@@ -337,6 +337,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         drained = time.monotonic() - started - ramp
         held = await fleet_figures(metrics, args.gateways)
         before_frames, before_time = total(held, "citysafe_gb26875_frames_total"), time.monotonic()
+        before_keepalives = total(held, "citysafe_gb26875_keepalives_total")
         backlog_before = await ingest_backlog(names, PARTITIONS)
 
         silenced_at = time.time()
@@ -359,6 +360,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         acked_fires = sum(acked_list)
         end = await fleet_figures(metrics, args.gateways)
         frames_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames) / (time.monotonic() - before_time)
+        keepalive_rate = (total(end, "citysafe_gb26875_keepalives_total") - before_keepalives
+                          ) / (time.monotonic() - before_time)
         memory = {pid: rss(pid) for pid in gateway_pids if Path(f"/proc/{pid}").exists()}
         backlog_end = await ingest_backlog(names, PARTITIONS)
         # what the workers took off the stream during the hold: arrivals minus the backlog's growth
@@ -418,6 +421,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "heartbeat_seconds": args.heartbeat,
         "patrol_seconds": args.patrol,
         "frames_per_second": round(frames_rate),
+        "keepalives_acked_by_gateway_per_second": round(keepalive_rate),
         "acked_total": int(total(end, "citysafe_gb26875_acked_total")),
         "withheld_total": int(total(end, "citysafe_gb26875_withheld_total")),
         "refused_total": int(total(end, "citysafe_gb26875_refused_total")),
