@@ -364,9 +364,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                           ) / (time.monotonic() - before_time)
         memory = {pid: rss(pid) for pid in gateway_pids if Path(f"/proc/{pid}").exists()}
         backlog_end = await ingest_backlog(names, PARTITIONS)
-        # what the workers took off the stream during the hold: arrivals minus the backlog's growth
-        ingested_rate = (total(end, "citysafe_gb26875_frames_total") - before_frames - (backlog_end - backlog_before)
-                         ) / (time.monotonic() - before_time)
+        # what the workers took off the stream during the hold: what was published (the frames read less the
+        # keep-alives the gateways ACKed themselves) minus the backlog's growth
+        published = (total(end, "citysafe_gb26875_frames_total") - before_frames
+                     - (total(end, "citysafe_gb26875_keepalives_total") - before_keepalives))
+        ingested_rate = (published - (backlog_end - backlog_before)) / (time.monotonic() - before_time)
         await asyncio.sleep(2)  # the last fires' (and verdicts') way to the board
         silent = [a for r in reports for m in r if m["event"] == "silenced" for a in m["addresses"]]
         offline_in_db = offline_rows(env["CITYSAFE_DATABASE_URL"], silent)
