@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
@@ -137,9 +138,15 @@ class HeartbeatPath:
             self.seen.setdefault(address, at)
 
     async def _run(self) -> None:
+        # Gateway processes started together would publish together and their summaries reach each worker at
+        # once: a random phase spreads them over the interval.
+        await asyncio.sleep(random.uniform(0, self.interval))
         while True:
+            await self.flush_logged()
             await asyncio.sleep(self.interval)
-            try:
-                await self.flush()
-            except Exception:  # a bug, not JetStream (publish_seen reports that): log it and keep going
-                log.exception("publishing the seen summary failed")
+
+    async def flush_logged(self) -> None:
+        try:
+            await self.flush()
+        except Exception:  # a bug, not JetStream (publish_seen reports that): log it and keep going
+            log.exception("publishing the seen summary failed")

@@ -170,6 +170,9 @@ class FrameStore(Protocol):
 POISON_TRIES: Final = 20
 # Frames per transaction of the urgent lane: small, so a fire commits in one short transaction.
 URGENT_BATCH: Final = 100
+# UITDs per transaction of a seen summary: at 100,000 devices six gateways' summaries reach a worker together
+# (~9,000 UITDs), seconds of one transaction that a fire on the same writer thread would wait behind.
+SEEN_PER_TRANSACTION: Final = 500
 # How long a pull request of a dead worker may still be waiting on the server (``_consume`` fetches with a
 # 1 s timeout; twice that and a margin) before the partition is taken to be in use by another live worker.
 STALE_PULL_SECONDS: Final = 5.0
@@ -236,10 +239,17 @@ async def _record_verdicts(sink: FrameStore, kind: str, msgs: list[Any], stop: a
             log.error("dropping an unreadable %s message on %s: %r", kind, msg.subject, bytes(msg.data)[:200])
             await msg.term()
 
+    pending = list(seen.items())
+
     async def record() -> bool:
         if kind == "offline":
             return await sink.record_offline([v for _, v in verdicts])
-        return await sink.record_seen(seen)
+        # Short transactions: the urgent lane's batches queue on the same writer thread and go between them.
+        while pending:
+            if not await sink.record_seen(dict(pending[:SEEN_PER_TRANSACTION])):
+                return False
+            del pending[:SEEN_PER_TRANSACTION]
+        return True
 
     tries = 0
     while held and not await record():
