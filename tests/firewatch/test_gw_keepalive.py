@@ -5,7 +5,7 @@ every status change, abnormal status and first status of a connection is stored 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -21,7 +21,8 @@ from citysafe.firewatch.gateway.heartbeats import HeartbeatPath, keepalive_statu
 from citysafe.firewatch.gateway.server import Gateway
 from citysafe.firewatch.gateway.sinks import DatabaseSink, JetStreamSink
 from citysafe.firewatch.ingest.models import RawFrame
-from citysafe.firewatch.ingest.worker import OfflineVerdict, run_worker
+from citysafe.firewatch.ingest.service import ReceivedFrame
+from citysafe.firewatch.ingest.worker import SEEN_PER_TRANSACTION, OfflineVerdict, run_worker
 from citysafe.firewatch.protocols.gb26875 import (
     AduObject,
     Command,
@@ -192,3 +193,41 @@ async def test_a_summary_brings_an_offline_uitd_back_only_when_seen_after_the_ve
 
     await until(other_moved, what="the summary recorded")
     assert (await asyncio.to_thread(uitd_row, ctx, address))[1:] == (T0 + timedelta(minutes=4), None)
+
+
+class SeenRecorder:
+    """A worker's store that records the seen transactions it is given (and stores frames as they come)."""
+
+    def __init__(self) -> None:
+        self.transactions: list[dict[int, datetime]] = []
+
+    async def store(self, items: Sequence[ReceivedFrame]) -> Sequence[bool]:
+        return [True] * len(items)
+
+    async def record_offline(self, verdicts: Sequence[OfflineVerdict]) -> bool:
+        return True
+
+    async def record_seen(self, seen: dict[int, datetime]) -> bool:
+        self.transactions.append(seen)
+        return True
+
+
+async def test_a_large_summary_is_recorded_in_short_transactions() -> None:
+    """Six gateways' summaries reach a worker together at scale: one transaction for all would hold the urgent
+    lane's fires behind it on the worker's one writer thread."""
+    async with fresh_stream_names("TEST_GB26875_SEEN") as names:
+        sink = JetStreamSink(NATS_URL, partitions=1, names=names)
+        await sink.start()
+        seen = {0x00AC_0001_0000 + i: T0 + timedelta(seconds=i % 30) for i in range(2 * SEEN_PER_TRANSACTION + 7)}
+        assert await sink.publish_seen(seen)
+        store, stop = SeenRecorder(), asyncio.Event()
+        worker = asyncio.create_task(run_worker(store, url=NATS_URL, partitions=[0], partition_count=1, stop=stop,
+                                                names=names))
+        try:
+            await until(lambda: sum(map(len, store.transactions)) == len(seen), what="the summary recorded")
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, WAIT)
+            await sink.aclose()
+        assert [len(t) for t in store.transactions] == [SEEN_PER_TRANSACTION, SEEN_PER_TRANSACTION, 7]
+        assert {a: t for part in store.transactions for a, t in part.items()} == seen
