@@ -90,30 +90,26 @@ def write_batch(factory: sessionmaker[Session], clock: Clock, items: list[Receiv
 
 def write_offline(factory: sessionmaker[Session], verdicts: list[tuple[int, datetime]]) -> bool:
     """Record the gateway's offline verdicts (``(address, when)``) in one transaction; False if it failed."""
-    try:
-        with unit_of_work(factory, actor="gateway:gb26875") as session:
-            record_offline_verdicts(session, verdicts, config=config_of(session))
-    except OperationalError as exc:
-        # A deadlock with another worker's transaction (both bump the registry version) or the database
-        # away: the worker tries again.
-        log.warning("recording %d offline verdicts failed, to be retried: %s", len(verdicts), str(exc).splitlines()[0])
-        return False
-    except Exception:
-        log.exception("recording %d offline verdicts failed", len(verdicts))
-        return False
-    return True
+    return _presence_transaction(factory, f"{len(verdicts)} offline verdicts",
+                                 lambda session: record_offline_verdicts(session, verdicts, config=config_of(session)))
 
 
 def write_seen(factory: sessionmaker[Session], seen: dict[int, datetime]) -> bool:
     """Record the gateways' seen summaries (address → when) in one transaction; False if it failed."""
+    return _presence_transaction(factory, f"{len(seen)} seen UITDs", lambda session: record_seen(session, seen))
+
+
+def _presence_transaction(factory: sessionmaker[Session], what: str, record: Callable[[Session], object]) -> bool:
     try:
         with unit_of_work(factory, actor="gateway:gb26875") as session:
-            record_seen(session, seen)
-    except OperationalError as exc:  # a deadlock or the database away: the worker tries again
-        log.warning("recording %d seen UITDs failed, to be retried: %s", len(seen), str(exc).splitlines()[0])
+            record(session)
+    except OperationalError as exc:
+        # A deadlock with another worker's transaction (offline verdicts bump the registry version) or the
+        # database away: the worker tries again.
+        log.warning("recording %s failed, to be retried: %s", what, str(exc).splitlines()[0])
         return False
     except Exception:
-        log.exception("recording %d seen UITDs failed", len(seen))
+        log.exception("recording %s failed", what)
         return False
     return True
 
