@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     gb26875_penalty_seconds: float = Field(default=60.0, ge=0, description="refuse a dropped peer's IP this long")
     gb26875_memory_budget_mb: int | None = Field(
         default=None, gt=0, description="resident memory of a gateway process past which it refuses new devices")
+    # With JetStream, a repeated normal type-21 status (a heartbeat, a patrol answer) is ACKed by the gateway and
+    # only its device's last-seen time reaches the workers (firewatch/gateway/heartbeats.py); one per device is
+    # still stored as a raw frame every this many seconds, for audit. 0: store every one.
+    gb26875_heartbeat_sample_seconds: int = Field(
+        default=3600, ge=0, description="store one keep-alive per device this often; 0 stores all")
     mqtt_url: str = ""
     # Risk map and dynamic levels (citysafe.risk): the default H3 resolution of the map, the rules by
     # which open hazards and live alarms raise a source's level (empty: the built-in rules), the

@@ -31,6 +31,8 @@ GATEWAY_COUNTERS = {
     "unidentified": "Connections closed for sending no valid frame", "dropped_invalid": "Peers dropped for invalid "
     "input", "batches": "Group commits", "offline": "Connections closed for not answering a patrol (device offline)",
     "refused_memory": "Connections refused because the process's memory was at its budget",
+    "keepalives": "Of frames: keep-alives (a repeated normal type-21 status) ACKed without being stored; their "
+    "devices reach the workers in the seen summary",
 }
 #: MQTT subscriber counters exposed as ``citysafe_mqtt_<name>_total`` (ingest.mqtt.MqttStats' fields).
 MQTT_COUNTERS = {

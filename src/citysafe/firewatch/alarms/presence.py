@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import publish
@@ -55,6 +56,33 @@ def restore_online(session: Session, infos: Sequence[regcache.UitdInfo], *, at: 
     for info in infos:
         regcache.remember_uitd(session, dataclasses.replace(info, offline=False))
     return _close_offline(session, [str(i.address) for i in infos], at)
+
+
+def record_seen(session: Session, seen: Mapping[int, datetime]) -> list[int]:
+    """UITDs a gateway saw by keep-alives only (address → when; ``gateway.heartbeats``): what storing those
+    frames did besides the raw rows — ``last_seen_at`` moved (never back) and offline ones brought back as
+    ``restore_online`` does for frames, a keep-alive received before the verdict bringing nothing back.
+    Unknown addresses are skipped: a device's first frame on a connection always takes the full path.
+    Returns the ids of the offline alarms closed."""
+    regcache.validate(session)
+    infos = regcache.uitds(session, seen.keys())
+    if not infos:
+        return []
+    rows = [{"uitd_id": info.uitd_id, "seen": seen[address]}
+            for address, info in sorted(infos.items(), key=lambda pair: pair[1].uitd_id)]
+    session.connection().execute(_SEEN, rows)
+    offline = [info for info in infos.values() if info.offline]
+    if not offline:
+        return []
+    return restore_online(session, offline, at=max(seen[i.address] for i in offline), seen=seen)
+
+
+_UITDS = cast(Table, Uitd.__table__)
+# Only forward: a summary may reach the worker after a frame of the same device that was received later.
+_SEEN = update(_UITDS).where(
+    _UITDS.c.id == bindparam("uitd_id"),
+    or_(_UITDS.c.last_seen_at.is_(None), _UITDS.c.last_seen_at < bindparam("seen")),
+).values(last_seen_at=bindparam("seen"))
 
 
 def restore_iot_online(session: Session, devices: Sequence[IotDevice], *, at: datetime) -> list[int]:

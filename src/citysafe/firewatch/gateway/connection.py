@@ -89,6 +89,9 @@ class GatewayConfig:
     # Resident memory of the process past which new connections are refused (None: not bounded); the
     # limit watch warns from 80 % of it (limits.LimitWatch).
     memory_budget: int | None = None
+    # With a sink that takes seen summaries (JetStream): one keep-alive per device is stored every this many
+    # seconds, the others are ACKed here and summarised (heartbeats.HeartbeatPath); 0 stores every one.
+    heartbeat_sample: float = 0.0
 
 
 @dataclass
@@ -110,6 +113,7 @@ class GatewayStats:
     replies_withheld: int = 0   # NAKs and "OK!"s not sent, past the per-second cap
     refused_memory: int = 0     # of ``refused``: the process's resident memory was at its budget
     offline: int = 0            # closed for not answering a patrol within the answer timeout (downlink)
+    keepalives: int = 0         # of ``frames``: ACKed without being stored (heartbeats.HeartbeatPath)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -179,7 +183,8 @@ class Connection(asyncio.Protocol):
     # bench/connections.py, RSS per connection).
     __slots__ = ("_admitted", "_identify_timer", "_invalid", "_reading_paused", "_replies", "_write_timer",
                  "_writing_paused", "address", "centre_address", "framer", "gateway", "host", "identified",
-                 "inflight", "last_received", "peer", "serial", "transport")
+                 "inflight", "keepalive", "last_received", "peer", "sampled_at", "serial", "status_inflight",
+                 "transport")
 
     def __init__(self, gateway: Host) -> None:
         self.gateway = gateway
@@ -193,6 +198,10 @@ class Connection(asyncio.Protocol):
         self.inflight = 0
         self.last_received = 0.0
         self.serial = 0  # our own counter for downlink frames (each initiator keeps its own)
+        # The keep-alive path's view of this connection (heartbeats.KeepAliveConn).
+        self.keepalive: int | None = None
+        self.status_inflight = 0
+        self.sampled_at = 0.0
         config = gateway.config
         self._invalid = TokenBucket(config.invalid_per_second, config.invalid_burst)
         self._replies = TokenBucket(config.replies_per_second, config.replies_burst)

@@ -2,9 +2,10 @@
 
 Each connected UITD is patrolled every ``patrol`` (GB 50440: at most 2 h) and gets its clock set when it
 first shows up and then every ``clock_sync``. Its answers are matched by the serial it echoes: a
-type-21 response (cmd 5) or an ACK (cmd 3). The response frames are stored like uploads, so the unit's
-last-seen time moves and the alarm timer's offline rule (firewatch_offline_minutes, longer than the
-patrol period) raises a unit that stops answering.
+type-21 response (cmd 5) or an ACK (cmd 3). The response frames are stored like uploads (or, repeating the
+normal status last stored, summarised as seen: ``heartbeats``), so the unit's last-seen time moves and the
+alarm timer's offline rule (firewatch_offline_minutes, longer than the patrol period) raises a unit that stops
+answering.
 
 Here a request unanswered within ``answer_timeout`` makes the device offline for the gateway: its
 connection is closed (``GatewayStats.offline``), so a link that died without a FIN or RST (a cut cable,

@@ -28,9 +28,10 @@ from typing import cast
 from citysafe.core.clock import Clock, to_local
 from citysafe.firewatch.gateway.connection import AckLatency, Connection, FrameObserver, GatewayConfig, GatewayStats
 from citysafe.firewatch.gateway.guard import Admission
+from citysafe.firewatch.gateway.heartbeats import HeartbeatPath
 from citysafe.firewatch.gateway.limits import LimitWatch
-from citysafe.firewatch.gateway.sinks import FrameSink
-from citysafe.firewatch.ingest.service import ReceivedFrame
+from citysafe.firewatch.gateway.sinks import FrameSink, JetStreamSink
+from citysafe.firewatch.ingest.service import SEEN_WRITE_INTERVAL_S, ReceivedFrame
 from citysafe.firewatch.protocols.gb26875 import Command, DeviceTime, Frame
 
 __all__ = ["Gateway", "ack_bytes", "device_time"]
@@ -86,6 +87,11 @@ class Gateway:
         self._label_second = -1.0
         self._label = device_time(self.clock)
         self._on_batch: list[Callable[[int], None]] = []
+        # Keep-alives ACKed here and summarised, where a sink takes the summaries (heartbeats.py).
+        self.heartbeats: HeartbeatPath | None = None
+        if config.heartbeat_sample > 0 and isinstance(self.sink, JetStreamSink):
+            self.heartbeats = HeartbeatPath(self.sink.publish_seen, sample=config.heartbeat_sample,
+                                            interval=SEEN_WRITE_INTERVAL_S)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self, backlog: int = 4096) -> int:
@@ -94,6 +100,8 @@ class Gateway:
             reuse_port=self.config.reuse_port or None,
         )
         self._sweeper = asyncio.create_task(self._sweep_idle(), name="gb26875-idle-sweep")
+        if self.heartbeats is not None:
+            self.heartbeats.start()
         port = int(self._server.sockets[0].getsockname()[1])
         log.info("GB/T 26875.3 gateway listening on %s:%d", self.config.host, port)
         return port
@@ -112,6 +120,8 @@ class Gateway:
             await asyncio.gather(*self._writing, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        if self.heartbeats is not None:
+            await self.heartbeats.stop()  # the last summary, before the sink closes
         await self.sink.aclose()
 
     @property
@@ -138,7 +148,6 @@ class Gateway:
 
     def submit(self, conn: Connection, frame: Frame, received_at: datetime) -> None:
         self.stats.frames += 1
-        conn.inflight += 1
         if conn.address != frame.source:
             if conn.address is not None and self.by_address.get(conn.address) is conn:
                 del self.by_address[conn.address]
@@ -149,6 +158,17 @@ class Gateway:
         self.observe(conn, frame)
         # A response (cmd 5) to our own request is stored but not ACKed: request/response has no ACK.
         ack = frame.command != Command.RESPONSE
+        heartbeats = self.heartbeats
+        if heartbeats is not None:
+            if heartbeats.absorb(conn, frame, received_at, self.loop.time()):
+                self.stats.keepalives += 1
+                if ack:
+                    conn.write(ack_bytes(frame.raw, self.now_label().raw))
+                    self.stats.acked += 1
+                    self.ack_latency.observe(0.0)
+                return
+            heartbeats.sent(conn, frame)
+        conn.inflight += 1
         self._pending.append(_Pending(conn, ReceivedFrame(frame.raw, frame, conn.peer, received_at), ack,
                                       self.loop.time()))
         if not self._scheduled and len(self._writing) < self._max_writing:
@@ -187,9 +207,12 @@ class Gateway:
         now = self.loop.time()
         acks: dict[Connection, list[bytes]] = {}
         counts: dict[Connection, int] = {}
+        heartbeats = self.heartbeats
         for pending, ok in zip(batch, stored, strict=True):
             conn = pending.conn
             counts[conn] = counts.get(conn, 0) + 1
+            if heartbeats is not None:
+                heartbeats.settled(conn, pending.item.frame, ok, now)
             if not ok:
                 self.stats.withheld += 1  # the device retransmits; a later batch may succeed
             elif pending.ack:

@@ -49,7 +49,8 @@ def config_from_settings(settings: Settings, open_files: int) -> GatewayConfig:
                          identify_timeout=settings.gb26875_identify_seconds,
                          invalid_burst=float(settings.gb26875_invalid_burst),
                          penalty_seconds=settings.gb26875_penalty_seconds,
-                         memory_budget=(settings.gb26875_memory_budget_mb or 0) * 2**20 or None)
+                         memory_budget=(settings.gb26875_memory_budget_mb or 0) * 2**20 or None,
+                         heartbeat_sample=float(settings.gb26875_heartbeat_sample_seconds))
 
 
 @asynccontextmanager

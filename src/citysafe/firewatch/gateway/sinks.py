@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, Final, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,11 +32,12 @@ from citysafe.firewatch.ingest.worker import (
     RECEIVED_HEADER,
     VERDICT_HEADER,
     OfflineVerdict,
+    SeenSummary,
     StreamNames,
     ensure_stream,
     is_urgent,
 )
-from citysafe.firewatch.ingest.writer import write_batch, write_offline
+from citysafe.firewatch.ingest.writer import write_batch, write_offline, write_seen
 from citysafe.firewatch.ingest.writer_child import CHILD_FAILURES, WriterChild
 from citysafe.firewatch.protocols.gb26875 import dedup_key
 
@@ -42,6 +45,8 @@ __all__ = ["WRITER_COMMAND", "DatabaseSink", "FrameSink", "JetStreamSink", "Proc
 
 log = logging.getLogger(__name__)
 
+# Devices per seen-summary message: ~25 bytes each in JSON, well under NATS's 1 MB default payload limit.
+SEEN_CHUNK: Final = 10_000
 # What the writer process is started as; tests may point it elsewhere.
 WRITER_COMMAND: Final = (sys.executable, "-m", "citysafe", "gb26875", "ingest-writer")
 
@@ -90,6 +95,10 @@ class DatabaseSink:
         """The ingest worker's offline verdicts, on the same writer thread as the frames (in their order)."""
         pairs = [(v.address, v.at) for v in verdicts]
         return await asyncio.get_running_loop().run_in_executor(self._executor, write_offline, self._factory, pairs)
+
+    async def record_seen(self, seen: dict[int, datetime]) -> bool:
+        """The gateways' seen summaries (``gateway.heartbeats``), on the same writer thread as the frames."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, write_seen, self._factory, seen)
 
 
 class ProcessSink:
@@ -152,6 +161,8 @@ class JetStreamSink:
         self._timeout = timeout
         self._nc: Any = None
         self._js: Any = None
+        self._instance = uuid.uuid4().hex[:12]  # seen summaries' message ids: this process's, numbered
+        self._summaries = 0
 
     async def start(self) -> None:
         import nats
@@ -198,6 +209,26 @@ class JetStreamSink:
             log.warning("offline verdict of UITD %012x not published: %s", verdict.address, exc)
             return False
         return True
+
+    async def publish_seen(self, seen: dict[int, datetime]) -> bool:
+        """A seen summary (``gateway.heartbeats``) in each partition's normal lane, at most ``SEEN_CHUNK``
+        devices a message; False if JetStream refused one (the gateway keeps those devices for the next)."""
+        by_partition: dict[int, dict[int, datetime]] = {}
+        for address, at in seen.items():
+            by_partition.setdefault(address % self._partitions, {})[address] = at
+        ok = True
+        for partition, part in sorted(by_partition.items()):
+            items = list(part.items())
+            for start in range(0, len(items), SEEN_CHUNK):
+                self._summaries += 1
+                headers = {VERDICT_HEADER: "seen", MSG_ID_HEADER: f"seen-{self._instance}-{self._summaries}"}
+                body = SeenSummary(dict(items[start:start + SEEN_CHUNK])).encode()
+                try:
+                    await self._js.publish(self.names.subject(partition), body, headers=headers, timeout=self._timeout)
+                except Exception as exc:  # any NATS failure: kept for the next summary
+                    log.warning("seen summary of %d UITDs not published: %s", len(items), exc)
+                    ok = False
+        return ok
 
     async def aclose(self) -> None:
         if self._nc is not None:

@@ -25,6 +25,10 @@ is recorded in the database (``alarms.presence.record_offline_verdicts``) in its
 heartbeats it overtakes were received before it and do not bring the device back
 (``presence.restore_online``); a frame received after it does, and a verdict older than the device's
 last frame stored is ignored.
+
+A gateway's *seen summary* (``VERDICT_HEADER`` "seen", ``SeenSummary``: the UITDs whose keep-alives it ACKed
+without publishing them, ``gateway.heartbeats``) travels in the normal lane; the worker sets their
+``last_seen_at`` and brings offline ones back (``alarms.presence.record_seen``) in one transaction.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ from citysafe.firewatch.live.hub import relay_events
 from citysafe.firewatch.protocols.gb26875 import Frame, FrameError, decode_frame
 
 __all__ = ["MSG_ID_HEADER", "PEER_HEADER", "RECEIVED_HEADER", "STREAM", "URGENT_TYPES", "VERDICT_HEADER",
-           "FrameStore", "OfflineVerdict", "StreamNames", "ensure_stream", "is_urgent", "relay_events", "run_worker"]
+           "FrameStore", "OfflineVerdict", "SeenSummary", "StreamNames", "ensure_stream", "is_urgent", "relay_events",
+           "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,8 @@ SUBJECT_PREFIX: Final = "citysafe.gb26875.raw"
 PEER_HEADER: Final = "Citysafe-Peer"
 RECEIVED_HEADER: Final = "Citysafe-Received-At"
 MSG_ID_HEADER: Final = "Nats-Msg-Id"
-#: Marks a gateway's offline verdict (``OfflineVerdict``) among the frames: its body is not a frame.
+#: Marks a gateway's offline verdict ("offline", ``OfflineVerdict``) or seen summary ("seen", ``SeenSummary``)
+#: among the frames: its body is not a frame.
 VERDICT_HEADER: Final = "Citysafe-Verdict"
 #: ADU types of the urgent lane (see the module's docstring for why these keep each point's order).
 URGENT_TYPES: Final = frozenset((1, 2, 4, 24))
@@ -105,6 +111,20 @@ class OfflineVerdict:
         return cls(int(body["address"]), datetime.fromisoformat(body["at"]))
 
 
+@dataclass(frozen=True)
+class SeenSummary:
+    """UITDs a gateway saw only by keep-alives it ACKed itself (``gateway.heartbeats``): address → when."""
+
+    seen: dict[int, datetime]
+
+    def encode(self) -> bytes:
+        return json.dumps([[a, round(t.timestamp(), 3)] for a, t in self.seen.items()], separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> SeenSummary:
+        return cls({int(a): datetime.fromtimestamp(float(t), UTC) for a, t in json.loads(data)})
+
+
 async def ensure_stream(js: Any, names: StreamNames) -> None:
     from nats.js.api import StorageType, StreamConfig
     from nats.js.errors import NotFoundError
@@ -140,12 +160,19 @@ class FrameStore(Protocol):
         """Record the verdicts in one transaction; False when it failed (the worker tries again)."""
         ...
 
+    async def record_seen(self, seen: dict[int, datetime]) -> bool:
+        """Record the summaries' seen times in one transaction; False when it failed (the worker tries again)."""
+        ...
+
 
 # A frame the database refuses while the rest of its batch is stored is poison (the database itself is up):
 # after this many tries it is terminated with an error log, as the consumer's max_deliver of 20 did before.
 POISON_TRIES: Final = 20
 # Frames per transaction of the urgent lane: small, so a fire commits in one short transaction.
 URGENT_BATCH: Final = 100
+# UITDs per transaction of a seen summary: at 100,000 devices six gateways' summaries reach a worker together
+# (~9,000 UITDs), seconds of one transaction that a fire on the same writer thread would wait behind.
+SEEN_PER_TRANSACTION: Final = 500
 # How long a pull request of a dead worker may still be waiting on the server (``_consume`` fetches with a
 # 1 s timeout; twice that and a margin) before the partition is taken to be in use by another live worker.
 STALE_PULL_SECONDS: Final = 5.0
@@ -194,33 +221,55 @@ async def _store_in_order(sink: FrameStore, pairs: list[tuple[Any, ReceivedFrame
             return
 
 
-async def _record_verdicts(sink: FrameStore, msgs: list[Any], stop: asyncio.Event) -> None:
-    """Record a run of offline verdicts, acking them after the commit; retried in place as frames are."""
-    verdicts = []
+async def _record_verdicts(sink: FrameStore, kind: str, msgs: list[Any], stop: asyncio.Event) -> None:
+    """Record a run of offline verdicts or seen summaries (``kind``), acking them after the commit; retried in
+    place as frames are."""
+    verdicts: list[tuple[Any, OfflineVerdict]] = []
+    seen: dict[int, datetime] = {}
+    held: list[Any] = []
     for msg in msgs:
         try:
-            verdicts.append((msg, OfflineVerdict.decode(msg.data)))
+            if kind == "offline":
+                verdicts.append((msg, OfflineVerdict.decode(msg.data)))
+            else:
+                for address, at in SeenSummary.decode(msg.data).seen.items():
+                    seen[address] = max(at, seen.get(address, at))
+            held.append(msg)
         except (ValueError, KeyError, TypeError):
-            log.error("dropping an unreadable offline verdict on %s: %r", msg.subject, bytes(msg.data)[:200])
+            log.error("dropping an unreadable %s message on %s: %r", kind, msg.subject, bytes(msg.data)[:200])
             await msg.term()
+
+    pending = list(seen.items())
+
+    async def record() -> bool:
+        if kind == "offline":
+            return await sink.record_offline([v for _, v in verdicts])
+        # Short transactions: the urgent lane's batches queue on the same writer thread and go between them.
+        while pending:
+            if not await sink.record_seen(dict(pending[:SEEN_PER_TRANSACTION])):
+                return False
+            del pending[:SEEN_PER_TRANSACTION]
+        return True
+
     tries = 0
-    while verdicts and not await sink.record_offline([v for _, v in verdicts]):
+    while held and not await record():
         tries += 1
-        if not await _held([msg for msg, _ in verdicts], tries, stop):
+        if not await _held(held, tries, stop):
             return
-    for msg, _ in verdicts:
+    for msg in held:
         await msg.ack()
 
 
-def _runs(msgs: list[Any]) -> list[tuple[bool, list[Any]]]:
-    """``msgs`` cut into consecutive runs of frames (False) and of offline verdicts (True), in order."""
-    runs: list[tuple[bool, list[Any]]] = []
+def _runs(msgs: list[Any]) -> list[tuple[str, list[Any]]]:
+    """``msgs`` cut into consecutive runs of frames (""), offline verdicts ("offline") and seen summaries
+    ("seen"), in order."""
+    runs: list[tuple[str, list[Any]]] = []
     for msg in msgs:
-        verdict = (msg.headers or {}).get(VERDICT_HEADER) == "offline"
-        if runs and runs[-1][0] == verdict:
+        kind = (msg.headers or {}).get(VERDICT_HEADER) or ""
+        if runs and runs[-1][0] == kind:
             runs[-1][1].append(msg)
         else:
-            runs.append((verdict, [msg]))
+            runs.append((kind, [msg]))
     return runs
 
 
@@ -232,11 +281,11 @@ async def _consume(sub: Any, sink: FrameStore, stop: asyncio.Event, batch: int,
         except TimeoutError:  # nats' own TimeoutError subclasses it; nothing arrived
             continue
         stored = 0
-        for verdicts, run in _runs(msgs):
+        for kind, run in _runs(msgs):
             if stop.is_set():
                 break  # the rest stays unacked and comes again, in order (``_bind``)
-            if verdicts:
-                await _record_verdicts(sink, run, stop)
+            if kind:
+                await _record_verdicts(sink, kind, run, stop)
                 continue
             pairs = []
             for msg in run:

@@ -45,13 +45,13 @@ from citysafe.core.clock import Clock
 from citysafe.core.config import Settings
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
-from citysafe.firewatch.alarms.presence import record_offline_verdicts
+from citysafe.firewatch.alarms.presence import record_offline_verdicts, record_seen
 from citysafe.firewatch.config import config_of
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.live.hub import LIVE_EVENTS
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
-__all__ = ["LENGTH", "pack", "serve_pipe", "write_batch"]
+__all__ = ["LENGTH", "pack", "serve_pipe", "write_batch", "write_offline", "write_seen"]
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +90,26 @@ def write_batch(factory: sessionmaker[Session], clock: Clock, items: list[Receiv
 
 def write_offline(factory: sessionmaker[Session], verdicts: list[tuple[int, datetime]]) -> bool:
     """Record the gateway's offline verdicts (``(address, when)``) in one transaction; False if it failed."""
+    return _presence_transaction(factory, f"{len(verdicts)} offline verdicts",
+                                 lambda session: record_offline_verdicts(session, verdicts, config=config_of(session)))
+
+
+def write_seen(factory: sessionmaker[Session], seen: dict[int, datetime]) -> bool:
+    """Record the gateways' seen summaries (address → when) in one transaction; False if it failed."""
+    return _presence_transaction(factory, f"{len(seen)} seen UITDs", lambda session: record_seen(session, seen))
+
+
+def _presence_transaction(factory: sessionmaker[Session], what: str, record: Callable[[Session], object]) -> bool:
     try:
         with unit_of_work(factory, actor="gateway:gb26875") as session:
-            record_offline_verdicts(session, verdicts, config=config_of(session))
+            record(session)
     except OperationalError as exc:
-        # A deadlock with another worker's transaction (both bump the registry version) or the database
-        # away: the worker tries again.
-        log.warning("recording %d offline verdicts failed, to be retried: %s", len(verdicts), str(exc).splitlines()[0])
+        # A deadlock with another worker's transaction (offline verdicts bump the registry version) or the
+        # database away: the worker tries again.
+        log.warning("recording %s failed, to be retried: %s", what, str(exc).splitlines()[0])
         return False
     except Exception:
-        log.exception("recording %d offline verdicts failed", len(verdicts))
+        log.exception("recording %s failed", what)
         return False
     return True
 
