@@ -16,7 +16,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, TooManyAttempts
 from citysafe.core.geo import Location, haversine_m
-from citysafe.public.reports import intake, photos, receipts, service
+from citysafe.public.reports import intake, photos, places, receipts, service
 from citysafe.public.reports.models import CitizenReport, ReporterVault, ReportPhoto
 
 
@@ -88,6 +88,18 @@ def test_a_place_outside_the_province_is_refused(ctx: AppContext) -> None:
                       images=[photo()], client="a", now=NOW)
     assert caught.value.fields[0].field == "location" and "不在本省" in caught.value.fields[0].message_zh
     assert _count(ctx, CitizenReport) == 0
+
+
+def test_a_place_in_a_sliver_between_two_districts_is_in_the_nearest(ctx: AppContext) -> None:
+    # 2 m outside 玄武区's simplified boundary and inside no other (bench/public_reports.py met such points);
+    # 8 km off the coast at 如东 (黄海) stays outside.
+    sliver = Location(lon=118.77887, lat=32.06168)
+    with unit_of_work(ctx.read_session_factory) as session:
+        assert places.division_of(session, lon=sliver.lon, lat=sliver.lat) == "320102"
+        assert places.division_of(session, lon=121.5, lat=32.5) is None
+    with unit_of_work(ctx.session_factory) as session:
+        report = intake.submit(session, report_in=report_in(location=sliver), images=[photo()], client="a", now=NOW)
+        assert report.region_code == "320102"
 
 
 @pytest.mark.parametrize("text", ["🔥🔥🔥🔥🔥🔥🔥", "！！！。。。", "火 🔥"])
