@@ -48,7 +48,9 @@ def _plain(value: Any) -> Any:
         # A file (evidence up to 20 MB, a plan document) is recorded by its size and digest, never copied.
         data = bytes(value)
         return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+    if value is None or type(value) in (str, int, float, bool):  # already what JSON stores: no round trip
+        return value
+    if isinstance(value, dict | list | str | int | float | bool):
         return json.loads(json.dumps(value, default=str))
     return str(value)
 
