@@ -166,6 +166,20 @@ def test_a_burst_from_one_address_is_refused(ctx: AppContext) -> None:
     assert submit(ctx, images=[photo(seed=21)], client="10.9.9.9").id
 
 
+def test_a_burst_from_one_phone_is_refused_whatever_the_address(ctx: AppContext) -> None:
+    def send(i: int, client: str) -> CitizenReport:
+        with unit_of_work(ctx.session_factory, actor="public:citizen") as session:
+            return intake.submit(session, report_in=report_in(phone="13800000009",
+                                                              location=Location(lon=118.70 + i * 0.01, lat=32.05)),
+                                 images=[photo(seed=30 + i)], client=client, now=NOW, verify_phone=False)
+
+    for i in range(5):
+        send(i, f"10.8.0.{i}")
+    with pytest.raises(TooManyAttempts) as caught:
+        send(6, "10.8.1.1")
+    assert "同一手机号" in caught.value.detail_zh
+
+
 def test_personal_information_is_kept_in_the_vault_not_the_report(ctx: AppContext) -> None:
     from reports_support import last_code, with_sms
 

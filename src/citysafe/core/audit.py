@@ -150,7 +150,7 @@ def created_entry(model: type[Base], values: dict[str, Any], *, actor: str, at: 
     mapper = inspect(model)
     after = {attr.key: _plain(values.get(attr.key)) for attr in mapper.column_attrs
              if attr.key not in _SKIPPED_ATTRIBUTES}
-    key = "/".join(str(values[column.key]) for column in mapper.primary_key)
+    key = "/".join(str(values[column.name]) for column in mapper.primary_key)
     return {"at": at, "actor": actor, "action": "create", "entity": model.__tablename__, "entity_id": key,
             "region_code": values.get("region_code") if issubclass(model, RegionScoped) else None,
             "before": None, "after": after}

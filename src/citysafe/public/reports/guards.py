@@ -13,8 +13,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import AppContext, Slot, context_of
@@ -72,18 +73,30 @@ def check_rate(ctx: AppContext, *, client: str, per_minute: int) -> None:
                               detail_zh="操作过于频繁，请一分钟后再试", retry_after=60)
 
 
+def _reports_since(column: Any) -> Any:
+    table = CitizenReport.__table__.c
+    return (select(func.count()).select_from(CitizenReport.__table__)
+            .where(column == bindparam("key_" + column.key),
+                   table.created_at >= bindparam("since", type_=table.created_at.type)).scalar_subquery())
+
+
+_KEYED = (("phone_key", "手机号"), ("client_key", "网络地址"))
+# Built once (their cache keys kept on them), for each set of keys given: the reports of the phone and of the
+# address in the last hour, in one statement, each count from its key's index.
+_BURST = {(phone, client): select(*(_reports_since(CitizenReport.__table__.c[name])
+                                    for (name, _what), given in zip(_KEYED, (phone, client), strict=True) if given))
+          for phone in (True, False) for client in (True, False) if phone or client}
+
+
 def check_burst(db: Session | Connection, *, phone_key: str, client_key: str, now: datetime, per_hour: int) -> None:
-    """429 when the phone or the address already sent ``per_hour`` reports in the last hour: both counts in one
-    statement, each from its key's index."""
-    since = now - timedelta(hours=1)
-    counts = [(select(func.count()).select_from(CitizenReport.__table__)
-               .where(column == key, CitizenReport.created_at >= since).scalar_subquery(), what)
-              for column, key, what in ((CitizenReport.phone_key, phone_key, "手机号"),
-                                        (CitizenReport.client_key, client_key, "网络地址")) if key]
-    if not counts:
+    """429 when the phone or the address already sent ``per_hour`` reports in the last hour."""
+    given = (bool(phone_key), bool(client_key))
+    if not any(given):
         return
-    found = db.execute(select(*(count for count, _what in counts))).one()
-    for (_count, what), count in zip(counts, found, strict=True):
+    found = db.execute(_BURST[given], {"key_phone_key": phone_key, "key_client_key": client_key,
+                                       "since": now - timedelta(hours=1)}).one()
+    whats = [what for (_name, what), is_given in zip(_KEYED, given, strict=True) if is_given]
+    for count, what in zip(found, whats, strict=True):
         if (count or 0) >= per_hour:
             raise TooManyAttempts(detail=f"no more than {per_hour} reports an hour from one phone or address",
                                   detail_zh=f"同一{what}每小时最多举报 {per_hour} 件，请稍后再报；"

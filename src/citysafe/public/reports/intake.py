@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from citysafe.core.context import context_of
@@ -41,18 +41,24 @@ def _division(session: Session, lon: float, lat: float) -> str:
     return found
 
 
+_T = CitizenReport.__table__.c
+# Built once (its cache key kept on it): the same category within the window and the box around the place.
+_NEARBY = (select(_T.id, _T.group_id, _T.lon, _T.lat)
+           .where(_T.category == bindparam("category"), _T.created_at >= bindparam("since", type_=_T.created_at.type),
+                  _T.lon.between(bindparam("west"), bindparam("east")),
+                  _T.lat.between(bindparam("south"), bindparam("north")))
+           .order_by(_T.created_at, _T.id))
+
+
 def _group(db: Session | Connection, *, category: str, lon: float, lat: float, now: datetime,
            figures: dict[str, int]) -> tuple[int | None, str]:
     """The matter this report joins: the earliest report of the same category within the radius and window;
     (None, "") when it is new (the same photo is looked for once it is decoded: ``photo_jobs``)."""
-    since = now - timedelta(hours=figures["duplicate_window_hours"])
     radius = figures["duplicate_radius_m"]
     box = box_around(lon, lat, radius)
-    table = CitizenReport.__table__.c
-    nearby = db.execute(select(table.id, table.group_id, table.lon, table.lat)
-                        .where(table.category == category, table.created_at >= since,
-                               table.lon.between(box.west, box.east), table.lat.between(box.south, box.north))
-                        .order_by(table.created_at, table.id)).all()
+    since = now - timedelta(hours=figures["duplicate_window_hours"])
+    nearby = db.execute(_NEARBY, {"category": category, "since": since, "west": box.west, "east": box.east,
+                                  "south": box.south, "north": box.north}).all()
     for row in nearby:
         if haversine_m(lon, lat, row.lon, row.lat) <= radius:
             return row.group_id or row.id, "place"

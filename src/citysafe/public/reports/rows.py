@@ -19,10 +19,11 @@ from citysafe.public.reports.schemas import State
 _REPORT, _PHOTO, _STEP = CitizenReport.__table__, ReportPhoto.__table__, ReportStep.__table__
 # Built once: SQLAlchemy keeps a statement's cache key on it, so a statement made anew for every report cost
 # its construction and its key (~0.1 ms each) again.
-_INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
-_OWN_GROUP = update(_REPORT).where(_REPORT.c.id == bindparam("report_id")).values(group_id=bindparam("report_id"))
-_INSERT_PHOTO = insert(_PHOTO)
-_INSERT_STEP = insert(_STEP).returning(_STEP.c.id)
+_INSERT_REPORT = insert(CitizenReport).returning(CitizenReport.id)
+_OWN_GROUP = (update(CitizenReport).where(CitizenReport.id == bindparam("report_id"))
+              .values(group_id=bindparam("report_id")))
+_INSERT_PHOTO = insert(ReportPhoto)
+_INSERT_STEP = insert(ReportStep).returning(ReportStep.id)
 _INSERT_AUDIT = insert(AuditEntry)
 
 

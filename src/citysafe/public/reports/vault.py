@@ -24,8 +24,7 @@ def store(conn: Connection, *, name: str, phone: str, id_number: str, phone_veri
     ORM: ``intake.store``): its id, None when nothing was given (an anonymous report)."""
     if not (name or phone or id_number or email):
         return None
-    table = ReporterVault.__table__
-    return int(conn.execute(insert(table).returning(table.c.id), {
+    return int(conn.execute(insert(ReporterVault).returning(ReporterVault.id), {
         "name": name, "phone": phone, "id_number": id_number, "home_address": "", "email": email,
         "phone_verified": phone_verified, "created_at": now, "retain_until": now + timedelta(days=retention_days),
         "erased_reason": ""}).scalar_one())
