@@ -135,15 +135,19 @@ def submit(session: Session, *, kind: str, region_code: str, created_by: str, wo
     return job
 
 
+_INSERT_JOB = insert(Job).returning(Job.id)
+
+
 def queue(session: Session, *, kind: str, region_code: str, created_by: str, work: Work) -> int:
     """``submit`` without the ORM: the job's row inserted by one statement on the session's connection, for a
     path that stores the rest of its unit of work the same way (a citizen's report: public/reports/intake.py).
     The job's id; it runs once ``session`` commits."""
     ctx, now = context_of(session), utcnow()
-    job_id = session.connection().execute(insert(Job).values(
-        kind=kind, region_code=region_code, created_by=created_by, status=JobStatus.QUEUED.value, progress=0,
-        step="排队等待", runner=RUNNER.get(ctx), heartbeat_at=now, created_at=now, updated_at=now)
-        .returning(Job.id)).scalar_one()
+    # The values as parameters of a statement built once: ``.values(...)`` coerced each of them anew (~0.4 ms).
+    job_id = session.connection().execute(_INSERT_JOB, {
+        "kind": kind, "region_code": region_code, "created_by": created_by, "status": JobStatus.QUEUED.value,
+        "progress": 0, "step": "排队等待", "runner": RUNNER.get(ctx), "heartbeat_at": now, "created_at": now,
+        "updated_at": now}).scalar_one()
     _start_after_commit(session, ctx, job_id, work, None)
     return int(job_id)
 

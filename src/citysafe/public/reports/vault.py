@@ -17,6 +17,8 @@ from citysafe.core.db import get_or_404
 from citysafe.public.reports.models import CitizenReport, ReporterVault
 from citysafe.public.reports.schemas import ReporterIdentity
 
+_INSERT = insert(ReporterVault).returning(ReporterVault.id)  # built once: its cache key kept on it
+
 
 def store(conn: Connection, *, name: str, phone: str, id_number: str, phone_verified: bool, now: datetime,
           retention_days: int, email: str = "") -> int | None:
@@ -24,7 +26,7 @@ def store(conn: Connection, *, name: str, phone: str, id_number: str, phone_veri
     ORM: ``intake.store``): its id, None when nothing was given (an anonymous report)."""
     if not (name or phone or id_number or email):
         return None
-    return int(conn.execute(insert(ReporterVault).returning(ReporterVault.id), {
+    return int(conn.execute(_INSERT, {
         "name": name, "phone": phone, "id_number": id_number, "home_address": "", "email": email,
         "phone_verified": phone_verified, "created_at": now, "retain_until": now + timedelta(days=retention_days),
         "erased_reason": ""}).scalar_one())
