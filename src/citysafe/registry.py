@@ -60,6 +60,7 @@ from citysafe.public.open311 import models as public_open311_models
 from citysafe.public.participation import models as participation_models
 from citysafe.public.reports import handlers as public_reports_handlers
 from citysafe.public.reports import models as public_reports_models
+from citysafe.public.reports import photo_jobs as report_photo_jobs
 from citysafe.public.rewards import models as rewards_models
 from citysafe.regions import models as regions_models
 from citysafe.risk import events as risk_events
@@ -139,8 +140,11 @@ def new_context(settings: Settings, *, engine: Engine | None = None, clock: Cloc
 
 def install_lookups(ctx: AppContext) -> None:
     """What a lower domain asks of a higher one through an interface of its own: firewatch's escalation
-    notices ask emergency's duty roster who is on duty (firewatch/alarms/duty.py)."""
+    notices ask emergency's duty roster who is on duty (firewatch/alarms/duty.py); the jobs sweep asks a domain
+    to submit its work again (core/jobs.py)."""
     firewatch_duty.DUTY_LOOKUP.set(ctx, emergency_roster.duty_people)
+    # Job kinds that start over when the process running them stopped (core/jobs.py asks; it cannot import them).
+    jobs.RESUMERS.set(ctx, {report_photo_jobs.JOB_KIND: report_photo_jobs.submit_again})
 
 
 def register_handlers(event_bus: EventBus) -> None:

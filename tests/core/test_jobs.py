@@ -151,9 +151,64 @@ def test_jobs_of_a_process_that_stopped_beating_are_failed_by_another(ctx: AppCo
     assert jobs.abandon_unfinished(second_process(ctx)) == 0
 
 
+def test_a_stale_job_of_a_kind_that_resumes_is_submitted_again_once(ctx: AppContext) -> None:
+    """A kind with a resumer is failed with its own message and submitted again in the same transaction, by one
+    sweeping process only; a kind without one, or a job without a subject, is failed as before."""
+    stale = utcnow() - timedelta(seconds=jobs.STALE_SECONDS + 5)
+    resumed: list[str] = []
+
+    def resume(session: Any, subject: str) -> None:
+        resumed.append(subject)
+        jobs.submit(session, kind="photos", region_code="320102", created_by="tests", subject=subject,
+                    work=lambda _progress: {"again": subject})
+
+    with unit_of_work(ctx.session_factory) as session:
+        for kind, subject in (("photos", "41"), ("test", "42"), ("photos", None)):
+            session.add(jobs.Job(kind=kind, region_code="320102", created_by="tests", status="running",
+                                 runner="gone:1:aa", heartbeat_at=stale, subject=subject))
+    other = second_process(ctx)
+    jobs.RESUMERS.set(ctx, {"photos": resume})
+    jobs.RESUMERS.set(other, {"photos": resume})
+    assert jobs.abandon_unfinished(ctx) == 3
+    assert jobs.abandon_unfinished(other) == 0  # a neighbour sweeping after it finds nothing left to take
+    assert resumed == ["41"]
+    with unit_of_work(ctx.session_factory) as session:
+        rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
+        assert [(j.kind, j.subject, j.error) for j in rows[:3]] == [
+            ("photos", "41", jobs.RESUBMITTED_ZH), ("test", "42", jobs.ABANDONED_ZH),
+            ("photos", None, jobs.ABANDONED_ZH)]
+        again = rows[3].id
+    job = wait_finished(ctx, again)
+    assert (job.kind, job.subject, job.status, job.result) == ("photos", "41", "succeeded", {"again": "41"})
+
+
+def test_a_failing_resumer_leaves_its_job_failed_and_the_sweep_goes_on(ctx: AppContext) -> None:
+    stale = utcnow() - timedelta(seconds=jobs.STALE_SECONDS + 5)
+    resumed: list[str] = []
+
+    def resume(session: Any, subject: str) -> None:
+        if subject == "41":
+            session.add(jobs.Job(kind="half-written", region_code="320102", created_by="tests"))
+            session.flush()
+            raise RuntimeError("the database went away")
+        resumed.append(subject)
+
+    with unit_of_work(ctx.session_factory) as session:
+        for subject in ("41", "43"):
+            session.add(jobs.Job(kind="photos", region_code="320102", created_by="tests", status="running",
+                                 runner="gone:1:aa", heartbeat_at=stale, subject=subject))
+    jobs.RESUMERS.set(ctx, {"photos": resume})
+    assert jobs.abandon_unfinished(ctx) == 2
+    assert resumed == ["43"]
+    with unit_of_work(ctx.session_factory) as session:
+        rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
+        assert [(j.kind, j.subject, j.status, j.error) for j in rows] == [  # nothing of the broken one's work stays
+            ("photos", "41", "failed", jobs.ABANDONED_ZH), ("photos", "43", "failed", jobs.RESUBMITTED_ZH)]
+
+
 def test_the_job_runner_migration_matches_the_model(ctx: AppContext) -> None:
     with ctx.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), load_models().metadata)
         columns = {c["name"] for c in conn.dialect.get_columns(conn, "job")}
-    assert {"runner", "heartbeat_at"} <= columns
+    assert {"runner", "heartbeat_at", "subject"} <= columns
     assert [d for d in diffs if "'job'" in repr(d) or "ix_job_" in repr(d)] == []

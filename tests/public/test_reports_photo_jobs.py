@@ -6,20 +6,24 @@ Until then no one is shown it."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from reports_support import NOW, XUANWU, photo, report_in, run_jobs, stored_bytes, submit
-from sqlalchemy import select
+from reports_support import NOW, XUANWU, hold_jobs, photo, report_in, run_jobs, stored_bytes, submit
+from sqlalchemy import select, update
 
+from citysafe.core import jobs
+from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, NotFound
 from citysafe.core.geo import Location
-from citysafe.public.reports import intake, metastrip, photos, public_photos
+from citysafe.public.reports import intake, metastrip, photo_jobs, photos, public_photos
 from citysafe.public.reports import staff as reports_staff
 from citysafe.public.reports.models import CitizenReport, ReportPhoto
+from citysafe.registry import install_lookups
 
 
 def _turned_camera_photo(size: tuple[int, int]) -> bytes:
@@ -141,3 +145,37 @@ def test_a_report_rolled_back_after_its_photo_was_written_leaves_no_file_and_no_
         failing_at_commit()
     assert _rows(ctx) == [] and run_jobs(ctx) == 0
     assert not [p for p in (Path(ctx.settings.data_dir) / "uploads").rglob("*") if p.is_file()]
+
+
+def _crash_midway(ctx: AppContext, report_id: int, *, runner: str, heartbeat_age_s: float, status: str) -> None:
+    """What a process that stopped while decoding leaves: the photo claimed (processing) and its job ``status``,
+    in the name of ``runner`` with its last heartbeat ``heartbeat_age_s`` ago; its thread is gone."""
+    with unit_of_work(ctx.session_factory) as session:
+        session.execute(update(ReportPhoto).where(ReportPhoto.report_id == report_id).values(status="processing"))
+        session.execute(update(jobs.Job).where(jobs.Job.subject == str(report_id)).values(
+            status=status, runner=runner, heartbeat_at=utcnow() - timedelta(seconds=heartbeat_age_s)))
+    hold_jobs(ctx).waiting.clear()
+
+
+def test_photos_of_a_job_whose_process_stopped_are_decoded_by_the_sweep_of_another(ctx: AppContext) -> None:
+    install_lookups(ctx)
+    report = submit(ctx, images=[photo()])
+    _crash_midway(ctx, report.id, runner="gone:1:aa", heartbeat_age_s=jobs.STALE_SECONDS + 5, status="running")
+    assert jobs.abandon_unfinished(ctx) == 1  # any serving process's beat, well before a restart
+    assert run_jobs(ctx) == 1
+    (ready,) = _rows(ctx)
+    assert ready.status == "ready" and len(ready.phash) == 16
+    with unit_of_work(ctx.session_factory) as session:
+        assert [(j.status, j.error) for j in session.scalars(select(jobs.Job).order_by(jobs.Job.id))] == [
+            ("failed", jobs.RESUBMITTED_ZH), ("succeeded", None)]
+
+
+def test_start_up_leaves_photos_a_live_process_is_decoding_and_resumes_the_orphans(ctx: AppContext) -> None:
+    install_lookups(ctx)
+    live, orphan = submit(ctx, images=[photo()]), submit(ctx, images=[photo(size=(300, 200))])
+    _crash_midway(ctx, live.id, runner="alive:2:bb", heartbeat_age_s=5, status="running")
+    _crash_midway(ctx, orphan.id, runner="gone:1:aa", heartbeat_age_s=5, status="failed")  # failed on an error
+    assert photo_jobs.resume_unfinished(ctx) == 1
+    assert [(row.report_id, row.status) for row in _rows(ctx)] == [(live.id, "processing"), (orphan.id, "pending")]
+    assert run_jobs(ctx) == 1
+    assert [(row.report_id, row.status) for row in _rows(ctx)] == [(live.id, "processing"), (orphan.id, "ready")]

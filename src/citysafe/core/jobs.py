@@ -6,11 +6,15 @@ nothing). The work reports its progress (0–100 and a Chinese step) through sho
 own, so no write lock is held while it computes. When it fails, its partial output is removed by the
 ``cleanup`` it was submitted with and the job records the error in Chinese.
 
-A job left queued or running by a process that stopped is marked failed (``abandon_unfinished``), honestly,
-not resumed. Several ``citysafe serve`` processes share one database, so "stopped" cannot mean "not this
-process": each job names its runner (host, pid and a nonce of the process's context) and the runner stamps a
-heartbeat on its unfinished jobs every ``HEARTBEAT_SECONDS``; a job whose heartbeat is older than
-``STALE_SECONDS`` belongs to a process that is gone. Every serving process sweeps at start and with each beat,
+A job left queued or running by a process that stopped is marked failed (``abandon_unfinished``), honestly;
+a kind of work that can safely start over (a report's photos) names its ``subject`` when submitted and has a
+resumer (``RESUMERS``, set by the registry), which submits it again in the transaction that fails the stale
+one, so the work is done once the stopped process is found out, not when a process next restarts.
+
+Several ``citysafe serve`` processes share one database, so "stopped" cannot mean "not this process": each
+job names its runner (host, pid and a nonce of the process's context) and the runner stamps a heartbeat on its
+unfinished jobs every ``HEARTBEAT_SECONDS``; a job whose heartbeat is older than ``STALE_SECONDS`` belongs to a
+process that is gone. Every serving process sweeps at start and with each beat,
 so a crashed process's jobs are failed within a minute or two even when no process restarts.
 """
 
@@ -22,7 +26,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,7 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import JSON, Integer, String, event, insert, or_, update
+from sqlalchemy import JSON, Integer, String, event, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from citysafe.core.clock import utcnow
@@ -42,6 +46,7 @@ from citysafe.core.errors import CitysafeError
 log = logging.getLogger(__name__)
 INTERNAL_ERROR_ZH = "内部错误，已记录，请联系管理员"
 ABANDONED_ZH = "服务重启，任务被中断，请重新提交"
+RESUBMITTED_ZH = "服务重启，任务被中断，已自动重新提交"
 HEARTBEAT_SECONDS = 30.0
 # Four missed beats: a process busy enough to miss one (a long GC pause, a slow disk) is not taken for dead.
 STALE_SECONDS = 4 * HEARTBEAT_SECONDS
@@ -70,6 +75,8 @@ class Job(Timestamped, RegionScoped, Base):
     # The process that runs it and its last sign of life (``beat``); None on jobs recorded before runners.
     runner: Mapped[str | None] = mapped_column(String(120), index=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the work is about ("report id"), for a kind that a resumer can submit again after its runner stopped.
+    subject: Mapped[str | None] = mapped_column(String(80))
 
     @property
     def finished(self) -> bool:
@@ -122,13 +129,26 @@ def _runner_name(ctx: AppContext) -> str:
 
 RUNNER: Slot[str] = Slot("core.jobs.runner", _runner_name)
 
+# Submits a job of its kind again for a subject, in the session given (it starts once that commits).
+Resume = Callable[[Session, str], None]
+
+
+def _no_resumers(ctx: AppContext) -> Mapping[str, Resume]:
+    del ctx
+    return {}
+
+
+# Kind → resumer; the registry sets it (a domain's job kinds are its own; core cannot import them).
+RESUMERS: Slot[Mapping[str, Resume]] = Slot("core.jobs.resumers", _no_resumers)
+
 
 def submit(session: Session, *, kind: str, region_code: str, created_by: str, work: Work,
-           cleanup: Callable[[], None] | None = None) -> Job:
-    """Record a queued job in ``session``; it runs in the background once ``session`` commits."""
+           cleanup: Callable[[], None] | None = None, subject: str | None = None) -> Job:
+    """Record a queued job in ``session``; it runs in the background once ``session`` commits. ``subject``
+    names what it works on, for a kind with a resumer (``RESUMERS``)."""
     ctx = context_of(session)
     job = Job(kind=kind, region_code=region_code, created_by=created_by, status=JobStatus.QUEUED.value,
-              progress=0, step="排队等待", runner=RUNNER.get(ctx), heartbeat_at=utcnow())
+              progress=0, step="排队等待", runner=RUNNER.get(ctx), heartbeat_at=utcnow(), subject=subject)
     session.add(job)
     session.flush()
     _start_after_commit(session, ctx, job.id, work, cleanup)
@@ -138,7 +158,8 @@ def submit(session: Session, *, kind: str, region_code: str, created_by: str, wo
 _INSERT_JOB = insert(Job).returning(Job.id)
 
 
-def queue(session: Session, *, kind: str, region_code: str, created_by: str, work: Work) -> int:
+def queue(session: Session, *, kind: str, region_code: str, created_by: str, work: Work,
+          subject: str | None = None) -> int:
     """``submit`` without the ORM: the job's row inserted by one statement on the session's connection, for a
     path that stores the rest of its unit of work the same way (a citizen's report: public/reports/intake.py).
     The job's id; it runs once ``session`` commits."""
@@ -147,7 +168,7 @@ def queue(session: Session, *, kind: str, region_code: str, created_by: str, wor
     job_id = session.connection().execute(_INSERT_JOB, {
         "kind": kind, "region_code": region_code, "created_by": created_by, "status": JobStatus.QUEUED.value,
         "progress": 0, "step": "排队等待", "runner": RUNNER.get(ctx), "heartbeat_at": now, "created_at": now,
-        "updated_at": now}).scalar_one()
+        "updated_at": now, "subject": subject}).scalar_one()
     _start_after_commit(session, ctx, job_id, work, None)
     return int(job_id)
 
@@ -214,18 +235,52 @@ def beat(ctx: AppContext) -> None:
                         .values(heartbeat_at=utcnow()).execution_options(skip_scope=True))
 
 
+def unfinished_subjects(session: Session, *, kind: str) -> set[str]:
+    """The subjects of the queued and running jobs of ``kind``, whichever process runs them."""
+    return {subject for subject in session.scalars(
+        select(Job.subject).where(_unfinished(), Job.kind == kind, Job.subject.is_not(None))
+        .execution_options(skip_scope=True)) if subject}
+
+
 def abandon_unfinished(ctx: AppContext) -> int:
     """Mark failed the unfinished jobs of processes that stopped (no heartbeat for ``STALE_SECONDS``, or none
-    recorded), never this process's own; returns how many."""
+    recorded), never this process's own, and submit again those a resumer takes back; returns how many failed.
+
+    Each is failed by an update of its own row that still finds it unfinished, so of two processes sweeping at
+    once only one resubmits it."""
     stale_before = utcnow() - timedelta(seconds=STALE_SECONDS)
+    stale = (_unfinished(), or_(Job.runner.is_(None), Job.runner != RUNNER.get(ctx)),
+             or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before))
+    resumers = RESUMERS.get(ctx)
+    failed = 0
     with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
-        outcome = session.execute(
-            update(Job).where(_unfinished(), or_(Job.runner.is_(None), Job.runner != RUNNER.get(ctx)),
-                              or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before))
-            .values(status=JobStatus.FAILED.value, error=ABANDONED_ZH, step="失败", finished_at=utcnow(),
-                    updated_at=utcnow())
-            .execution_options(skip_scope=True))
-        return int(getattr(outcome, "rowcount", 0) or 0)
+        found = session.execute(select(Job.id, Job.kind, Job.subject).where(*stale).order_by(Job.id)
+                                .execution_options(skip_scope=True)).all()
+        for job_id, kind, subject in found:
+            resume = resumers.get(kind) if subject else None
+            outcome = session.execute(
+                update(Job).where(Job.id == job_id, *stale)
+                .values(status=JobStatus.FAILED.value, error=RESUBMITTED_ZH if resume else ABANDONED_ZH,
+                        step="失败", finished_at=utcnow(), updated_at=utcnow())
+                .execution_options(skip_scope=True))
+            if int(getattr(outcome, "rowcount", 0) or 0) != 1:
+                continue  # another process's sweep took it first
+            failed += 1
+            if resume is not None and subject:
+                _resume_or_leave_failed(session, job_id, resume, subject)
+    return failed
+
+
+def _resume_or_leave_failed(session: Session, job_id: int, resume: Resume, subject: str) -> None:
+    """Run one resumer in a savepoint: when it fails, the job stays failed with the usual message (resubmit by
+    hand) and the sweep goes on, so one broken resumer cannot stop every later sweep."""
+    try:
+        with session.begin_nested():
+            resume(session, subject)
+    except Exception:
+        log.exception("jobs: job %d could not be submitted again", job_id)
+        session.execute(update(Job).where(Job.id == job_id).values(error=ABANDONED_ZH)
+                        .execution_options(skip_scope=True))
 
 
 def _beat_and_sweep(ctx: AppContext) -> None:

@@ -7,9 +7,11 @@ report first) a few seconds after the second was accepted, which is how FixMyStr
 staff meet the flag when they open the report, the reporter's receipt does not wait for it.
 
 A photo is claimed before it is decoded (pending → processing in a short transaction of its own), so two jobs
-for one report do not both decode it. At start-up (``retention.running``) photos a stopped process left pending or
-processing get a job again; a photo another process was decoding at that moment may be decoded twice, which
-ends the same way (the later copy shown; the earlier copy's file may stay behind, unnamed).
+for one report do not both decode it. The job names its report (``subject``): when the process running it stops,
+the jobs sweep of any serving process (core/jobs.py, within about two minutes) fails it and ``submit_again``
+puts the report's half-done photos back to pending with a new job. At start-up (``retention.running``) photos
+left pending or processing with no unfinished job at all (one that failed on a database error) get one too;
+photos that a live process's job is decoding are left to it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,20 @@ def schedule_for(session: Session, *, report_id: int, region_code: str) -> None:
     """``schedule`` by the report's id (a report stored without the ORM: ``intake.store``)."""
     ctx = context_of(session)
     jobs.queue(session, kind=JOB_KIND, region_code=region_code, created_by=ACTOR,
-               work=lambda _progress: process_report(ctx, report_id))
+               work=lambda _progress: process_report(ctx, report_id), subject=str(report_id))
+
+
+def submit_again(session: Session, subject: str) -> None:
+    """The resumer of this kind (``jobs.RESUMERS``): the photos of report ``subject`` that a stopped job left
+    claimed go back to pending, and the report gets a new job if any photo waits."""
+    report = session.get(CitizenReport, int(subject), execution_options={"skip_scope": True})
+    if report is None:  # the report went meanwhile
+        return
+    session.execute(update(ReportPhoto).where(ReportPhoto.report_id == report.id,
+                                              ReportPhoto.status == _PROCESSING).values(status=PHOTO_PENDING))
+    if session.scalar(select(ReportPhoto.id).where(ReportPhoto.report_id == report.id,
+                                                   ReportPhoto.status == PHOTO_PENDING).limit(1)) is not None:
+        schedule(session, report=report)
 
 
 def _claim(ctx: AppContext, report_id: int) -> list[int]:
@@ -77,7 +92,7 @@ def _finish_one(ctx: AppContext, photo_id: int) -> str:
         old_path, orientation = row.path, row.orientation
         try:
             content = photo_files.read(root, row)
-        except FileNotFoundError:  # replaced meanwhile by a job another process started (see resume_unfinished)
+        except FileNotFoundError:  # replaced meanwhile by a job submitted again (see submit_again)
             return ""
     try:
         done = photos.finish(content, orientation=orientation)
@@ -146,15 +161,16 @@ def process_report(ctx: AppContext, report_id: int) -> dict[str, Any]:
 
 
 def resume_unfinished(ctx: AppContext) -> int:
-    """Photos a stopped process left pending or half-way: put back to pending and a job submitted for each of
-    their reports (jobs are not resumed across restarts: core/jobs.py). How many reports."""
+    """Photos left pending or half-way whose report has no unfinished job (its job failed on an error, or was
+    recorded before jobs named their subject): put back to pending and a job submitted for each report. How many
+    reports."""
     with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-        session.execute(update(ReportPhoto).where(ReportPhoto.status == _PROCESSING).values(status=PHOTO_PENDING))
-        waiting = select(ReportPhoto.report_id).where(ReportPhoto.status == PHOTO_PENDING)
-        reports = list(session.scalars(select(CitizenReport).where(CitizenReport.id.in_(waiting))
-                                       .execution_options(skip_scope=True)))
-        for report in reports:
-            schedule(session, report=report)
-    if reports:
-        log.info("report photos: jobs submitted again for %d reports left unprocessed", len(reports))
-    return len(reports)
+        running = jobs.unfinished_subjects(session, kind=JOB_KIND)
+        waiting = set(session.scalars(select(ReportPhoto.report_id).where(
+            ReportPhoto.status.in_([PHOTO_PENDING, _PROCESSING])).distinct()))
+        orphans = sorted(report_id for report_id in waiting if str(report_id) not in running)
+        for report_id in orphans:
+            submit_again(session, str(report_id))
+    if orphans:
+        log.info("report photos: jobs submitted again for %d reports left unprocessed", len(orphans))
+    return len(orphans)
