@@ -32,6 +32,7 @@ window of our own, fewer copies of the photo; docs/operations.md "Citizen report
                                      SQLite                   PostgreSQL
   accepted (jobs held), before       35.6/s   24.4 ms         23.2/s   26.2 ms
   accepted (jobs held), after        47.3/s   16.1 ms         48.1/s   20.4 ms
+  the same, a second run             63.7/s   11.6 ms         41.6/s   15.6 ms
   background decode (per photo)      17.3/s   61.8 ms         19.7/s   74.1 ms
   sustained end to end               14.0/s   79.7 ms         10.8/s  101.9 ms
   multipart 2 MB floor, in memory    85.3/s    5.8 ms        110.6/s    4.3 ms
@@ -43,7 +44,7 @@ report in a run of 916 was answered 422: its random place fell in a sliver betwe
 boundaries, now in the nearest district (public/reports/places.py); the runs after had none.
 
 Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
-The request now costs 16-20 ms: ~5 ms is the HTTP upload of 2 MB and its multipart form before any of the
+The request now costs 12-20 ms (runs differ by the machine's load): ~4-5 ms is the HTTP upload of 2 MB and its multipart form before any of the
 report's code runs (the floors), ~3-5 ms the photo's bytes (the container walked twice, the file written), ~3 ms
 the write transaction's statements, the rest the framework and the checks. The decode moved off the request but
 did not go away: ~60-75 ms per 4000×3000 photo, so the sustained end-to-end rate on two cores is ~11-14 reports/s;
