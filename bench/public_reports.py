@@ -44,11 +44,12 @@ report in a run of 916 was answered 422: its random place fell in a sliver betwe
 boundaries, now in the nearest district (public/reports/places.py); the runs after had none.
 
 Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
-The request now costs 12-20 ms (runs differ by the machine's load): ~4-5 ms is the HTTP upload of 2 MB and its multipart form before any of the
-report's code runs (the floors), ~3-5 ms the photo's bytes (the container walked twice, the file written), ~3 ms
-the write transaction's statements, the rest the framework and the checks. The decode moved off the request but
-did not go away: ~60-75 ms per 4000×3000 photo, so the sustained end-to-end rate on two cores is ~11-14 reports/s;
-a burst is accepted at the faster rate and its photos are decoded as the jobs catch up (处理中 meanwhile).
+The request now costs 12-20 ms (runs differ by the machine's load): ~4-5 ms is the HTTP upload of 2 MB and its
+multipart form before any of the report's code runs (the floors), ~3-5 ms the photo's bytes (the container walked
+twice, the file written), ~3 ms the write transaction's statements, the rest the framework and the checks. The
+decode moved off the request but did not go away: ~50-75 ms per 4000×3000 photo, so the sustained end-to-end rate
+on two cores is ~5-14 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs
+catch up (处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
