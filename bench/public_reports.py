@@ -24,35 +24,32 @@ machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs 
 installed (``--loop auto --http auto``; the JSON says which: both were). Prints one JSON document.
 
 Measured 2026-12-07 on the 2-core helper machine while other sessions ran tests and benchmarks (load average
-7-20, so wall-clock rates are depressed and noisy; CPU per request is the steadier figure), --workers 2
---clients 16, 300 reports per phase; rate and server CPU per request:
+2-5; wall-clock rates are depressed and noisy, CPU per request is the steadier figure), --workers 2 --clients 16,
+300 reports per phase; rate and server CPU per request, the accept path before (8e18aa9: ORM unit of work,
+rules read per request, the ``limits`` package's window) and after (single statements, rules kept 5 s, a
+window of our own, fewer copies of the photo; docs/operations.md "Citizen reports: what accepting one costs"):
 
                                      SQLite                   PostgreSQL
-  accepted (jobs held)               16.3/s   35.0 ms         23.6/s   36.6 ms
-  background decode (per photo)      7.9/s    86.2 ms         7.0/s    90.6 ms
-  sustained end to end               4.2/s   126.2 ms         5.5/s   125.7 ms
-  small-photo report (70 KB)         22.7/s   28.5 ms         29.3/s   22.1 ms
-  multipart 2 MB floor, in memory    36.5/s    6.8 ms         74.9/s    6.5 ms
-  multipart 2 MB floor, spooled      46.9/s    8.9 ms         61.3/s    8.6 ms
-  raw 2 MB floor                     68.6/s    3.9 ms         113.4/s   2.0 ms
-  health                            202.9/s    1.3 ms         279.5/s   1.2 ms
+  accepted (jobs held), before       35.6/s   24.4 ms         23.2/s   26.2 ms
+  accepted (jobs held), after        47.3/s   16.1 ms         48.1/s   20.4 ms
+  the same, a second run             63.7/s   11.6 ms         41.6/s   15.6 ms
+  background decode (per photo)      17.3/s   61.8 ms         19.7/s   74.1 ms
+  sustained end to end               14.0/s   79.7 ms         10.8/s  101.9 ms
+  multipart 2 MB floor, in memory    85.3/s    5.8 ms        110.6/s    4.3 ms
+  raw 2 MB floor                    167.5/s    2.3 ms        238.0/s    1.9 ms
+  health                            579.7/s    0.9 ms        308.9/s    1.0 ms
 
-(Earlier runs before the parts were kept in memory: accepted 14.4/s at 38.1 ms on SQLite, 17.1/s at 39.6 ms on
-PostgreSQL. In the last runs one small-photo report of 300 was answered 422, cause not looked into; it is not
-counted as accepted.) Before this change the same bench measured 2.6 reports/s and 109 ms per report, with the
-decode in the request.
+(The small-photo phase runs with the jobs released, so its CPU includes decoding its photos.) Before, one
+report in a run of 916 was answered 422: its random place fell in a sliver between two simplified district
+boundaries, now in the nearest district (public/reports/places.py); the runs after had none.
 
 Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
-The request now costs ~35-37 ms. The 2 MB photo's share is ~7-14 ms (35 against 28.5 on SQLite, 36.6 against 22.1
-on PostgreSQL, for the same report with a 70 KB photo: multipart parsing, the container walk and strip, the file
-write); the multipart upload alone is ~7 ms (the raw 2 MB body 2-4 ms), so the upload floor by itself already
-allows only ~300/s on two cores with nothing else done. What bounds the accepted rate is the report's own work
-without its photo (~22-28 ms: the request limit, the rules, the burst and division queries, the report, step,
-vault and job rows with their audit entries through SQLAlchemy's ORM, one write transaction; on SQLite two
-processes also queue on the one writer), ~55-57 reports/s on two cores at best. The decode moved off the request
-but did not go away: ~85-100 ms per 4000×3000 photo, so the sustained end-to-end rate on two cores is at most
-~2000 / 126 ≈ 16 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs catch up
-(处理中 meanwhile).
+The request now costs 12-20 ms (runs differ by the machine's load): ~4-5 ms is the HTTP upload of 2 MB and its
+multipart form before any of the report's code runs (the floors), ~3-5 ms the photo's bytes (the container walked
+twice, the file written), ~3 ms the write transaction's statements, the rest the framework and the checks. The
+decode moved off the request but did not go away: ~50-75 ms per 4000×3000 photo, so the sustained end-to-end rate
+on two cores is ~5-14 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs
+catch up (处理中 meanwhile).
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """

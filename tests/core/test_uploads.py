@@ -25,6 +25,22 @@ def test_read_capped_stops_past_the_limit_and_names_the_field() -> None:
     assert caught.value.status == 413 and caught.value.fields[0].field == "photos"
 
 
+class _Pipe(io.BytesIO):
+    """A stream that cannot be measured first (a pipe): read in chunks."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("stream", [io.BytesIO, _Pipe])
+def test_read_capped_reads_a_part_from_where_it_stands(stream: type[io.BytesIO]) -> None:
+    part = stream(b"head" + b"y" * 150_000)
+    part.read(4)
+    assert read_capped(part, max_bytes=150_000, field="photos") == b"y" * 150_000
+    with pytest.raises(UploadTooLarge):
+        read_capped(stream(b"z" * 150_001), max_bytes=150_000, field="photos")
+
+
 async def _echo(request: Request) -> PlainTextResponse:
     return PlainTextResponse(str(len(await request.body())))
 

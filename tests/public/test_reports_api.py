@@ -84,6 +84,14 @@ def test_a_guessed_sms_code_is_refused_and_the_code_dies_after_five_failures(cli
     assert ok.status_code == 201, ok.text
 
 
+def test_the_figures_kept_for_the_public_counter_follow_a_rule_changed_here(ctx: AppContext) -> None:
+    assert rules.current(ctx)["photo_count"] == 3  # kept from now on (rules.FRESH_SECONDS)
+    with unit_of_work(ctx.session_factory) as session:
+        rules.set_value(session, code="photo_count", value=2, actor="tests", now=ctx.clock.now())
+        assert rules.current(ctx)["photo_count"] == 3  # not before the change commits
+    assert rules.current(ctx)["photo_count"] == 2
+
+
 def test_requests_over_the_address_limit_answer_429(client: TestClient, ctx: AppContext) -> None:
     with unit_of_work(ctx.session_factory) as session:
         rules.set_value(session, code="requests_per_minute", value=5, actor="tests", now=ctx.clock.now())
@@ -119,3 +127,14 @@ def test_the_staff_api_needs_its_permissions(client: TestClient, ctx: AppContext
     assert client.post(f"/api/v1/reports/{report_id}/identity", headers=grid).status_code == 403
     elsewhere = make_user("district_office", "320205")
     assert client.get(f"/api/v1/reports/{report_id}", headers=elsewhere).status_code == 404
+
+
+def test_the_address_window_moves_and_forgets_idle_addresses() -> None:
+    from citysafe.public.reports.guards import MovingWindow
+
+    window = MovingWindow()
+    assert [window.hit("a", 2, now=t) for t in (100.0, 130.0, 150.0)] == [True, True, False]
+    assert window.hit("a", 2, now=160.5) is True  # the hit at 100 left the minute
+    assert window.hit("b", 2, now=161.0) is True
+    window.hit("b", 2, now=230.0)  # a minute after the last sweep: "a" (last hit 160.5) is swept
+    assert set(window.hits) == {"b"}

@@ -40,8 +40,7 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
 def _figures(ctx: AppContext) -> dict[str, int]:
-    with unit_of_work(ctx.read_session_factory) as session:
-        return rules.values(session)
+    return rules.current(ctx)  # the figures the report it sends will be held to (kept a few seconds)
 
 
 def _form(request: Request, ctx: AppContext, *, values: dict[str, str], error: str = "",

@@ -26,11 +26,10 @@ PURPOSES = ("report", "erase")
 
 
 def _guarded(ctx: AppContext, *, client: str, phone: str, run: Callable[[dict[str, int]], T]) -> T:
-    """``run`` with the figures in force (read once per request), after the per-address limit."""
+    """``run`` with the figures in force (``rules.current``: kept a few seconds), after the per-address limit."""
     now = ctx.clock.now()
     try:
-        with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
-            figures = rules.values(session)
+        figures = rules.current(ctx)
         guards.check_rate(ctx, client=client, per_minute=figures["requests_per_minute"])
         return run(figures)
     except ValidationError as exc:
@@ -51,9 +50,8 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
         report_in = ReportIn.model_validate(fields)
         prepared = intake.prepare(images, figures=figures)
         with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-            report = intake.submit(session, report_in=report_in, images=prepared, client=client,
-                                   now=ctx.clock.now(), rng=rng, verify_phone=verify_phone, figures=figures)
-            return report.receipt
+            return intake.store(session, report_in=report_in, images=prepared, client=client, now=ctx.clock.now(),
+                                rng=rng, verify_phone=verify_phone, figures=figures)
 
     return _guarded(ctx, client=client, phone=str(fields.get("phone") or ""), run=run)
 

@@ -44,9 +44,14 @@ UNREADABLE_ZH = "照片无法解码（文件损坏或不完整），已删除"
 
 def schedule(session: Session, *, report: CitizenReport) -> None:
     """A job for the pending photos of ``report``; it starts once ``session`` commits (nothing if it rolls back)."""
-    ctx, report_id = context_of(session), report.id
-    jobs.submit(session, kind=JOB_KIND, region_code=report.region_code, created_by=ACTOR,
-                work=lambda _progress: process_report(ctx, report_id), subject=str(report_id))
+    schedule_for(session, report_id=report.id, region_code=report.region_code)
+
+
+def schedule_for(session: Session, *, report_id: int, region_code: str) -> None:
+    """``schedule`` by the report's id (a report stored without the ORM: ``intake.store``)."""
+    ctx = context_of(session)
+    jobs.queue(session, kind=JOB_KIND, region_code=region_code, created_by=ACTOR,
+               work=lambda _progress: process_report(ctx, report_id), subject=str(report_id))
 
 
 def submit_again(session: Session, subject: str) -> None:

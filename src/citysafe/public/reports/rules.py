@@ -5,18 +5,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from citysafe.core.context import CONTEXT, AppContext, Slot
+from citysafe.core.db import unit_of_work
 from citysafe.core.errors import field_error
 from citysafe.public.reports.models import ReportRule
 
 PIPL_19 = "个人信息保护法 第十九条（保存期限为实现处理目的所必要的最短时间）"
 PIPL_47 = "个人信息保护法 第四十七条（处理目的已实现或保存期限届满的，应当主动删除）"
 UNSET = "平台设定 [U]（规范未规定，管理员可改）"
+# How long the figures read for the public counter serve before they are read again (``current``): a change
+# made in this process is seen at once (``set_value`` forgets them at its commit), one made by another serving
+# process sharing the database (docs/deploy.md) within this time. A platform choice: an administrator's edit
+# taking effect a few seconds late harms nobody; reading them on every report cost ~1 ms of its ~10.
+FRESH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,14 +65,48 @@ def values(session: Session) -> dict[str, int]:
     return {rule.code: stored.get(rule.code, rule.default) for rule in RULES}
 
 
+@dataclass
+class _Kept:
+    figures: dict[str, int] | None = None
+    read_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+KEPT: Slot[_Kept] = Slot("public.reports.rules", lambda _ctx: _Kept())
+
+
+def current(ctx: AppContext) -> dict[str, int]:
+    """The figures in force for a public request, kept per application for ``FRESH_SECONDS`` (a copy)."""
+    kept = KEPT.get(ctx)
+    figures, read_at = kept.figures, kept.read_at
+    if figures is None or not 0 <= time.monotonic() - read_at < FRESH_SECONDS:
+        began = time.monotonic()
+        with unit_of_work(ctx.read_session_factory, actor="public:citizen") as session:
+            figures = values(session)
+        with kept.lock:
+            if kept.read_at <= began:  # never put back figures older than a newer read (or a forget)
+                kept.figures, kept.read_at = figures, began
+    return dict(figures)
+
+
+def _forget(session: Session) -> None:
+    ctx = session.info.get(CONTEXT)
+    if isinstance(ctx, AppContext):
+        kept = KEPT.get(ctx)
+        with kept.lock:
+            kept.figures, kept.read_at = None, time.monotonic()
+
+
 def set_value(session: Session, *, code: str, value: int, actor: str, now: datetime) -> None:
-    """Change one figure (refused, naming the field, when unknown or outside its range)."""
+    """Change one figure (refused, naming the field, when unknown or outside its range); the public counter's
+    kept figures (``current``) are forgotten once the change commits."""
     rule = BY_CODE.get(code)
     if rule is None:
         raise field_error("code", f"unknown rule {code!r}", "没有这项规则")
     if not rule.low <= value <= rule.high:
         raise field_error(code, f"must lie between {rule.low} and {rule.high}",
                           f"须在 {rule.low} 至 {rule.high} {rule.unit}之间")
+    event.listen(session, "after_commit", _forget, once=True)
     row = session.get(ReportRule, code)
     if row is None:
         session.add(ReportRule(code=code, value=value, updated_at=now, updated_by=actor))
