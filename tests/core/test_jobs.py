@@ -206,6 +206,42 @@ def test_a_failing_resumer_leaves_its_job_failed_and_the_sweep_goes_on(ctx: AppC
             ("photos", "41", "failed", jobs.ABANDONED_ZH), ("photos", "43", "failed", jobs.RESUBMITTED_ZH)]
 
 
+class _Submissions:
+    """Stands in for the worker threads: records what would start, runs nothing until asked."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[Any, ...]] = []
+
+    def submit(self, fn: Any, *args: Any) -> None:
+        self.started.append((fn, *args))
+
+
+def test_a_job_submitted_in_a_savepoint_starts_when_the_outer_transaction_commits(ctx: AppContext) -> None:
+    """SQLAlchemy fires after_commit when a SAVEPOINT is released; a job started then would look for a row no
+    other connection can see yet (on PostgreSQL its start and end updated nothing and it stayed queued)."""
+    held, ran = _Submissions(), []
+    jobs.EXECUTOR.set(ctx, held)  # type: ignore[arg-type]
+    with unit_of_work(ctx.session_factory, actor="tests") as session:
+        with session.begin_nested():
+            kept = jobs.submit(session, kind="test", region_code="320102", created_by="tests",
+                               work=lambda _progress: {"kept": True}).id
+        assert held.started == []  # the savepoint is released, the transaction is not committed
+        try:
+            with session.begin_nested():
+                jobs.submit(session, kind="test", region_code="320102", created_by="tests",
+                            work=lambda _progress: {"kept": bool(ran.append("undone"))})
+                raise RuntimeError("this part of the work is undone")
+        except RuntimeError:
+            pass
+    assert [args[2] for args in held.started] == [kept, kept + 1]  # both listeners fire at the commit…
+    for fn, *args in held.started:
+        fn(*args)
+    with unit_of_work(ctx.session_factory) as session:  # …and only the job whose row exists runs
+        rows = session.query(jobs.Job).order_by(jobs.Job.id).all()
+        assert [(j.id, j.status, j.result) for j in rows] == [(kept, "succeeded", {"kept": True})]
+    assert ran == []
+
+
 def test_the_job_runner_migration_matches_the_model(ctx: AppContext) -> None:
     with ctx.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), load_models().metadata)

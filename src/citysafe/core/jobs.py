@@ -175,16 +175,33 @@ def queue(session: Session, *, kind: str, region_code: str, created_by: str, wor
 
 def _start_after_commit(session: Session, ctx: AppContext, job_id: int, work: Work,
                         cleanup: Callable[[], None] | None) -> None:
-    def start(_session: Session) -> None:
+    started = False
+
+    def start(committed: Session) -> None:
+        # SQLAlchemy fires after_commit for a released SAVEPOINT too: the job's row is not visible to other
+        # connections until the outermost transaction commits, so a job submitted inside ``begin_nested``
+        # (a resumer of the sweep) waits for that. (A listener cannot remove itself while the event runs.)
+        nonlocal started
+        if started or committed.in_nested_transaction():
+            return
+        started = True
         EXECUTOR.get(ctx).submit(run, ctx, job_id, work, cleanup)
 
-    event.listen(session, "after_commit", start, once=True)
+    event.listen(session, "after_commit", start)
 
 
 def run(ctx: AppContext, job_id: int, work: Work, cleanup: Callable[[], None] | None = None) -> None:
     """Run one job's work to its end and record how it ended; never raises (it runs in a worker thread)."""
     try:
-        _update(ctx, job_id, status=JobStatus.RUNNING.value, step="开始处理")
+        claimed = _claimed(ctx, job_id)
+    except Exception:  # the database away: the job stays queued, as when its end cannot be recorded
+        log.exception("job %d could not be started", job_id)
+        return
+    if not claimed:
+        # Its row went with a rolled-back SAVEPOINT whose outer transaction committed, or it was taken already.
+        log.warning("job %d: not queued when its worker came to it, not run", job_id)
+        return
+    try:
         result = work(Progress(ctx, job_id))
     except Exception as exc:  # the job records every failure; a programming error is also logged in full
         if isinstance(exc, CitysafeError):
@@ -202,6 +219,15 @@ def run(ctx: AppContext, job_id: int, work: Work, cleanup: Callable[[], None] | 
         _finish(ctx, job_id, JobStatus.FAILED, error=message[:1000])
         return
     _finish(ctx, job_id, JobStatus.SUCCEEDED, result=result)
+
+
+def _claimed(ctx: AppContext, job_id: int) -> bool:
+    """Queued → running; False when the job is not (or no longer) queued."""
+    with unit_of_work(ctx.session_factory, actor="system:jobs") as session:
+        outcome = session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED.value)
+                                  .values(status=JobStatus.RUNNING.value, step="开始处理", updated_at=utcnow())
+                                  .execution_options(skip_scope=True))
+        return int(getattr(outcome, "rowcount", 0) or 0) == 1
 
 
 def _update(ctx: AppContext, job_id: int, **values: Any) -> None:
