@@ -226,3 +226,26 @@ async def test_a_poison_message_is_set_aside_and_the_rest_of_its_batch_stored(
         await publish(f"{root}/smoke/{later}", {"event": "heartbeat"})
         await until(lambda: stored(ctx, later) == 1, what="the later message")
     assert again.stats.received == 1 and again.stats.poisoned == 0
+
+
+@pytest.mark.parametrize("raw", [
+    b"not json", b'{"pressure_mpa": NaN}', b'{"pressure_mpa": Infinity}', b'{"pressure_mpa": 1e400}',
+    rb'{"description": "\ud800"}', "{\"description\": \"烟感\"}".encode("gb18030"), b'{"seq": 1',
+], ids=["text", "NaN", "Infinity", "overflow", "lone surrogate", "GB18030", "truncated"])
+def test_a_payload_that_is_not_json_is_rejected_before_ingest(ctx: AppContext, raw: bytes) -> None:
+    """RFC 8259 JSON in UTF-8 only: what json.loads would let through (NaN, ∞, a lone surrogate) the JSON
+    column would not store alike on both databases."""
+    writer = mqtt_batch.BatchWriter(ctx, FirewatchConfig())
+    assert writer.decode(("t/smoke/X-1", raw, ctx.clock.now(), False, 1)) == "payload is not JSON"
+    assert writer.write([("t/smoke/X-1", raw, ctx.clock.now(), False, 1)]) == bytes([mqtt_batch.Code.REJECTED])
+    assert stored(ctx, "X-1") == 0
+
+
+def test_a_json_payload_decodes_as_json_loads_would(ctx: AppContext) -> None:
+    text = json.dumps({"device_id": "X-2", "seq": 2**70, "ts": "2026-03-01T10:00:00", "temperature_c": [41.5, -0.0],
+                       "description": "三楼 烟感", "fault": False, "extra": None}, ensure_ascii=False)
+    item = mqtt_batch.BatchWriter(ctx, FirewatchConfig()).decode(
+        ("t/smoke/X-2", text.encode(), ctx.clock.now(), True, 1))
+    assert isinstance(item, ReceivedMessage)
+    assert item.payload == json.loads(text) and item.text == text
+    assert (item.kind, item.device_id, item.source, item.redelivered) == ("smoke", "X-2", "mqtt:t/smoke/X-2", True)
