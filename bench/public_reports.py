@@ -23,7 +23,7 @@ in bench/report_sink.py; the same report with a small photo (640×480, ~70 KB: t
 machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and httptools when
 installed (``--loop auto --http auto``; the JSON says which: both were). Prints one JSON document.
 
-Measured 2026-12-07 on the 2-core helper machine while other sessions ran tests and benchmarks (load average
+Measured 2026-12-07 on the shared 2-core machine while other engineers ran tests and benchmarks (load average
 2-5; wall-clock rates are depressed and noisy, CPU per request is the steadier figure), --workers 2 --clients 16,
 300 reports per phase; rate and server CPU per request, the accept path before (8e18aa9: ORM unit of work,
 rules read per request, the ``limits`` package's window) and after (single statements, rules kept 5 s, a
