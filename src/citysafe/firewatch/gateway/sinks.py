@@ -220,13 +220,15 @@ class JetStreamSink:
         for partition, part in sorted(by_partition.items()):
             items = list(part.items())
             for start in range(0, len(items), SEEN_CHUNK):
+                chunk = dict(items[start:start + SEEN_CHUNK])
                 self._summaries += 1
                 headers = {VERDICT_HEADER: "seen", MSG_ID_HEADER: f"seen-{self._instance}-{self._summaries}"}
-                body = SeenSummary(dict(items[start:start + SEEN_CHUNK])).encode()
+                body = SeenSummary(chunk).encode()
                 try:
                     await self._js.publish(self.names.subject(partition), body, headers=headers, timeout=self._timeout)
                 except Exception as exc:  # any NATS failure: kept for the next summary
-                    log.warning("seen summary of %d UITDs not published: %s", len(items), exc)
+                    # The message's own count: the partition's other chunks may have been published.
+                    log.warning("seen summary of %d UITDs not published: %s", len(chunk), exc)
                     ok = False
         return ok
 
