@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import publish
 from citysafe.firewatch.alarms import patrol
 from citysafe.firewatch.alarms.models import Alarm, AlarmOccurrence, DutyCheck
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, iso
+from citysafe.firewatch.bulk import table_of
 from citysafe.firewatch.config import FirewatchConfig
 from citysafe.firewatch.enums import AlarmKind, AlarmState
 from citysafe.firewatch.events import AlarmCleared, UnitOffline
@@ -77,7 +77,7 @@ def record_seen(session: Session, seen: Mapping[int, datetime]) -> list[int]:
     return restore_online(session, offline, at=max(seen[i.address] for i in offline), seen=seen)
 
 
-_UITDS = cast(Table, Uitd.__table__)
+_UITDS = table_of(Uitd)
 # Only forward: a summary may reach the worker after a frame of the same device that was received later.
 _SEEN = update(_UITDS).where(
     _UITDS.c.id == bindparam("uitd_id"),
