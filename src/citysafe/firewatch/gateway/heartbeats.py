@@ -142,10 +142,10 @@ class HeartbeatPath:
         # once: a random phase spreads them over the interval.
         await asyncio.sleep(random.uniform(0, self.interval))
         while True:
-            await self.flush_logged()
+            await self._flush_logged()
             await asyncio.sleep(self.interval)
 
-    async def flush_logged(self) -> None:
+    async def _flush_logged(self) -> None:
         try:
             await self.flush()
         except Exception:  # a bug, not JetStream (publish_seen reports that): log it and keep going
