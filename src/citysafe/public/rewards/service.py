@@ -208,14 +208,19 @@ def notice_text(case: RewardCase, claim_due_at: datetime) -> str:
             "逾期视为放弃。")
 
 
+def claim_due(session: Session, case: RewardCase, *, now: datetime) -> datetime:
+    """The end of the claim period of a notice given ``now`` (the case's rule's claim days)."""
+    document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
+    return now + timedelta(days=document.claim_days)
+
+
 def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Principal, now: datetime) -> RewardCase:
     """领奖通知 given by phone, letter or in person, recorded; the claim period starts when the notice is given. An
     SMS goes through ``notice.give``, which sends it outside any write transaction."""
     if data.method == "sms":
         raise field_error("method", "an SMS notice is sent through notice.give", "短信通知须经短信通道发送")
     before = require(case, "notify", principal)
-    document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
-    claim_due_at = now + timedelta(days=document.claim_days)
+    claim_due_at = claim_due(session, case, now=now)
     case.state, case.notified_at, case.notice_method, case.claim_due_at = "notified", now, data.method, claim_due_at
     session.flush()
     record_by(session, case, principal, action="notify", before=before, now=now,
