@@ -26,18 +26,12 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 def write(session: Session, *, root: Path, content: bytes, content_type: str, now: datetime) -> str:
     """Write ``content`` to a new file; its path relative to ``root``. Removed again if ``session`` rolls back."""
-    relative = write_file(root=root, content=content, content_type=content_type, now=now)
-    removed_on_rollback(session, root / relative)
-    return relative
-
-
-def write_file(*, root: Path, content: bytes, content_type: str, now: datetime) -> str:
-    """Write ``content`` to a new file (the caller removes it if its rows are not stored); its relative path."""
     relative = SUBDIR / now.strftime("%Y/%m") / f"{uuid.uuid4().hex}.{_EXTENSIONS.get(content_type, 'bin')}"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb", buffering=0) as out:  # unbuffered: the bytes go to the kernel once, not via a buffer
         out.write(content)
+    removed_on_rollback(session, target)
     return relative.as_posix()
 
 

@@ -42,13 +42,9 @@ _PROCESSING = "processing"
 UNREADABLE_ZH = "照片无法解码（文件损坏或不完整），已删除"
 
 
-def schedule(session: Session, *, report: CitizenReport) -> None:
-    """A job for the pending photos of ``report``; it starts once ``session`` commits (nothing if it rolls back)."""
-    schedule_for(session, report_id=report.id, region_code=report.region_code)
-
-
 def schedule_for(session: Session, *, report_id: int, region_code: str) -> None:
-    """``schedule`` by the report's id (a report stored without the ORM: ``intake.store``)."""
+    """A job for the pending photos of report ``report_id``; it starts once ``session`` commits (nothing if it
+    rolls back)."""
     ctx = context_of(session)
     jobs.queue(session, kind=JOB_KIND, region_code=region_code, created_by=ACTOR,
                work=lambda _progress: process_report(ctx, report_id), subject=str(report_id))
@@ -64,7 +60,7 @@ def submit_again(session: Session, subject: str) -> None:
                                               ReportPhoto.status == _PROCESSING).values(status=PHOTO_PENDING))
     if session.scalar(select(ReportPhoto.id).where(ReportPhoto.report_id == report.id,
                                                    ReportPhoto.status == PHOTO_PENDING).limit(1)) is not None:
-        schedule(session, report=report)
+        schedule_for(session, report_id=report.id, region_code=report.region_code)
 
 
 def _claim(ctx: AppContext, report_id: int) -> list[int]:

@@ -23,7 +23,7 @@ from citysafe.auth.schemas import Principal
 from citysafe.core.clock import Clock, format_local
 from citysafe.core.db import Units
 from citysafe.core.errors import Conflict
-from citysafe.public.rewards import rules_store, service
+from citysafe.public.rewards import service
 from citysafe.public.rewards.models import RewardCase, RewardStep
 from citysafe.public.rewards.schemas import NoticeIn
 from citysafe.public.rewards.sources import REPORT_SOURCE
@@ -56,8 +56,7 @@ def _begin(session: Session, *, case: RewardCase, data: NoticeIn, principal: Pri
     if since is not None and now - since < SENDING_HOLD:
         raise Conflict(detail="a notice SMS of this case is being sent",
                        detail_zh=f"领奖通知短信已于 {format_local(since)[11:16]} 开始发送，请稍候刷新查看结果")
-    document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
-    claim_due_at = now + timedelta(days=document.claim_days)
+    claim_due_at = service.claim_due(session, case, now=now)
     service.record_by(session, case, principal, action="notice_sending", before=before, now=now,
                       note="经短信通道发送，送达结果见下一步")
     return _Intent(report_id=case.report_id, text=service.notice_text(case, claim_due_at),

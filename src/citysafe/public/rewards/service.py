@@ -150,7 +150,7 @@ def record_step(session: Session, case: RewardCase, *, action: str, before: str,
 
 
 def record_by(session: Session, case: RewardCase, principal: Principal, *, action: str, before: str, now: datetime,
-        note: str) -> RewardStep:
+              note: str) -> RewardStep:
     return record_step(session, case, action=action, before=before, actor=principal.username,
                        actor_name=principal.display_name, now=now, note=note)
 
@@ -197,7 +197,7 @@ def decide(session: Session, *, case: RewardCase, approve: bool, data: DecisionI
         case.closed_at = now
     session.flush()
     record_by(session, case, principal, action="approve" if approve else "reject", before=before, now=now,
-        note=note or f"同意奖励 {_yuan(case.amount_yuan)} 元")
+              note=note or f"同意奖励 {_yuan(case.amount_yuan)} 元")
     return case
 
 
@@ -208,18 +208,23 @@ def notice_text(case: RewardCase, claim_due_at: datetime) -> str:
             "逾期视为放弃。")
 
 
+def claim_due(session: Session, case: RewardCase, *, now: datetime) -> datetime:
+    """The end of the claim period of a notice given ``now`` (the case's rule's claim days)."""
+    document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
+    return now + timedelta(days=document.claim_days)
+
+
 def notify(session: Session, *, case: RewardCase, data: NoticeIn, principal: Principal, now: datetime) -> RewardCase:
     """领奖通知 given by phone, letter or in person, recorded; the claim period starts when the notice is given. An
     SMS goes through ``notice.give``, which sends it outside any write transaction."""
     if data.method == "sms":
         raise field_error("method", "an SMS notice is sent through notice.give", "短信通知须经短信通道发送")
     before = require(case, "notify", principal)
-    document = rules_store.document_of(rules_store.get(session, rule_id=case.rule_id))
-    claim_due_at = now + timedelta(days=document.claim_days)
+    claim_due_at = claim_due(session, case, now=now)
     case.state, case.notified_at, case.notice_method, case.claim_due_at = "notified", now, data.method, claim_due_at
     session.flush()
     record_by(session, case, principal, action="notify", before=before, now=now,
-        note=f"{data.note.strip() or '已通知'}；领取期限至 {format_local(claim_due_at)[:16]}")
+              note=f"{data.note.strip() or '已通知'}；领取期限至 {format_local(claim_due_at)[:16]}")
     return case
 
 
@@ -230,7 +235,7 @@ def extend(session: Session, *, case: RewardCase, data: ExtendIn, principal: Pri
     case.claim_due_at = case.claim_due_at + timedelta(days=data.days)
     session.flush()
     record_by(session, case, principal, action="extend", before=before, now=now,
-        note=f"延长 {data.days} 日至 {format_local(case.claim_due_at)[:16]}：{data.note.strip()}")
+              note=f"延长 {data.days} 日至 {format_local(case.claim_due_at)[:16]}：{data.note.strip()}")
     return case
 
 
@@ -244,7 +249,7 @@ def claim(session: Session, *, case: RewardCase, data: ClaimIn, principal: Princ
     case.state = "claimed"
     session.flush()
     record_by(session, case, principal, action="claim", before=before, now=now,
-        note=data.note.strip() or "举报人凭有效证件领取，身份已核对")
+              note=data.note.strip() or "举报人凭有效证件领取，身份已核对")
     return case
 
 
@@ -261,7 +266,7 @@ def pay(session: Session, *, case: RewardCase, data: PaymentIn, principal: Princ
     case.state, case.closed_at = "paid", now
     session.flush()
     record_by(session, case, principal, action="pay", before=before, now=now,
-        note=f"{PAYMENT_METHOD_NAMES_ZH[data.method]}发放 {_yuan(amount)} 元，凭证 {data.reference.strip()}")
+              note=f"{PAYMENT_METHOD_NAMES_ZH[data.method]}发放 {_yuan(amount)} 元，凭证 {data.reference.strip()}")
     return case
 
 
