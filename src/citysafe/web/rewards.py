@@ -150,11 +150,9 @@ async def case_notify(request: Request, case_id: RowId, db: DbSession, ctx: Cont
     def act() -> str:
         principal = _principal(request, db, Permission.HANDLE_REWARDS, Permission.APPROVE_REWARDS)
         units = units_as(ctx, principal)
-        notice.give(units, case_id=case_id, principal=principal, clock=ctx.clock,
-                    data=NoticeIn.model_validate({"method": form["method"] or "sms", "note": form["note"]}))
-        with units.read() as session:
-            if service.get(session, case_id=case_id).state != "notified":
-                return t.gettext("短信未送达，请重试或改用其他方式通知")
+        if not notice.give(units, case_id=case_id, principal=principal, clock=ctx.clock,
+                           data=NoticeIn.model_validate({"method": form["method"] or "sms", "note": form["note"]})):
+            return t.gettext("短信未送达，请重试或改用其他方式通知")
         return t.gettext("已办理：%(action)s", action=t.name(ACTION_NAMES_ZH["notify"]))
 
     return await asyncio.to_thread(run_action, db, f"{PAGE}/cases/{case_id}", act, labels=LABELS, t=t)

@@ -82,14 +82,14 @@ def _finish(session: Session, *, case: RewardCase, intent: _Intent, delivered: b
                       note=f"{note}；领取期限至 {format_local(intent.claim_due_at)[:16]}")
 
 
-def give(units: Units, *, case_id: int, data: NoticeIn, principal: Principal, clock: Clock) -> None:
+def give(units: Units, *, case_id: int, data: NoticeIn, principal: Principal, clock: Clock) -> bool:
     """Give the 领奖通知 of a case (SMS, or recorded as given otherwise); a refused step raises before anything
-    is sent or stored."""
+    is sent or stored. False when the SMS did not reach the reporter (recorded as notice_failed)."""
     with units.write() as session:
         case = service.get(session, case_id=case_id, lock=True)
         if data.method != "sms":
             service.notify(session, case=case, data=data, principal=principal, now=clock.now())
-            return
+            return True
         intent = _begin(session, case=case, data=data, principal=principal, now=clock.now())
     with units.read() as session:
         delivered = REPORT_SOURCE.of(session).notify_reporter(session, intent.report_id, intent.text,
@@ -97,3 +97,4 @@ def give(units: Units, *, case_id: int, data: NoticeIn, principal: Principal, cl
     with units.write() as session:
         case = service.get(session, case_id=case_id, lock=True)
         _finish(session, case=case, intent=intent, delivered=delivered, principal=principal, now=clock.now())
+    return delivered
