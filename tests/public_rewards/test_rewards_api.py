@@ -254,3 +254,39 @@ def test_a_second_sms_notice_while_the_first_is_sending_is_refused(client: TestC
     ctx.clock = FixedClock(NOW + notice.SENDING_HOLD)  # the sender died: after the hold it may be given again
     again = client.post(f"{API}/cases/{cid}/notify", headers=world["handler"], json={"method": "sms"})
     assert again.status_code == 200 and again.json()["state"] == "notified" and len(world["sms"].messages) == 1
+
+
+def test_give_answers_whether_the_sms_arrived_not_what_the_case_became(
+        client: TestClient, ctx: AppContext, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console's message after 领奖通知 follows ``notice.give``'s answer: an SMS that arrived while another
+    hand moved the case on is delivered (recorded, not applied), one that did not arrive is not."""
+    from citysafe.auth.deps import units_as
+    from citysafe.auth.models import User
+    from citysafe.auth.service import principal_for
+    from citysafe.public.rewards import notice
+    from citysafe.public.rewards.schemas import NoticeIn
+
+    with unit_of_work(ctx.session_factory) as session:
+        principal = principal_for(session.scalars(select(User).where(User.username == "handler")).one())
+    units = units_as(ctx, principal)
+    world["reports"].add(2, region_code=XUANWU, received_at=NOW - timedelta(days=5),
+                         verified_at=NOW - timedelta(days=1), matter="another")
+    moved, failing = (_propose(client, world["handler"], report_id=r).json()["id"] for r in (1, 2))
+    for cid in (moved, failing):
+        client.post(f"{API}/cases/{cid}/approve", headers=world["approver"], json={})
+    reports: FakeReports = world["reports"]
+    send = reports.notify_reporter
+
+    def moving_on(session: Any, report_id: int, text: str, correlation_key: str) -> bool:
+        with unit_of_work(ctx.session_factory, actor="tests") as other:  # a timer acts while the SMS is out
+            other.execute(RewardCase.__table__.update().where(RewardCase.id == moved).values(state="lapsed"))
+        return send(session, report_id, text, correlation_key)
+
+    monkeypatch.setattr(reports, "notify_reporter", moving_on)
+    assert notice.give(units, case_id=moved, data=NoticeIn(method="sms"), principal=principal, clock=ctx.clock)
+    with unit_of_work(ctx.session_factory) as session:
+        case = session.get(RewardCase, moved)
+        assert case is not None and case.state == "lapsed"
+    monkeypatch.setattr(reports, "notify_reporter", send)
+    world["sms"].fail = 10
+    assert not notice.give(units, case_id=failing, data=NoticeIn(method="sms"), principal=principal, clock=ctx.clock)
