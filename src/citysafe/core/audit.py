@@ -86,7 +86,8 @@ def _identity(obj: Any) -> str:
     return "/".join(str(part) for part in key) if key and None not in key else ""
 
 
-def _actor(session: Session) -> str:
+def actor_of(session: Session) -> str:
+    """Who the audit log names for what ``session`` writes (its unit of work's ``actor``)."""
     return str(session.info.get("actor", "system"))
 
 
@@ -112,7 +113,7 @@ def _write_audit(session: Session, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
     from_parent: list[tuple[dict[str, Any], Any]] = []
     at = utcnow()
-    actor = _actor(session)
+    actor = actor_of(session)
 
     def add(obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         row = {
@@ -160,5 +161,5 @@ def record(session: Session, *, action: str, entity: str, entity_id: str, region
            after: dict[str, Any] | None = None) -> None:
     """An audit entry for an act that changes no audited column (a logout, a password change: the
     hash is never copied into the log), written in the same transaction as the act."""
-    session.add(AuditEntry(at=utcnow(), actor=_actor(session), action=action, entity=entity,
+    session.add(AuditEntry(at=utcnow(), actor=actor_of(session), action=action, entity=entity,
                            entity_id=entity_id, region_code=region_code, before=None, after=after))

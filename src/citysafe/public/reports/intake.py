@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from citysafe.core import audit
 from citysafe.core.context import context_of
 from citysafe.core.errors import field_error
 from citysafe.core.geo import box_around, haversine_m, to_wgs84
@@ -138,6 +139,6 @@ def store(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Se
         real_name=bool(report_in.name and report_in.id_number), phone_verified=verified,
         phone_key=phone_key, client_key=client_key)
     rows.write(conn, report=report, photos=list(zip(stored, files, strict=True)), now=now,
-                actor=str(session.info.get("actor", "system")))
+               actor=audit.actor_of(session))
     photo_jobs.schedule_for(session, report_id=report["id"], region_code=region_code)
     return str(report["receipt"])
