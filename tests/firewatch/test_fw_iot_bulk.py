@@ -1,6 +1,6 @@
 """The bulk inserts of IoT ingest (executemany on SQLite, COPY on PostgreSQL): every message gets its own
 id, rising in the batch's order, its payload comes back as sent (tabs, backslashes and non-ASCII text
-included, which COPY's text format must escape), and each reading points at the message it came in."""
+included), its times and numbers exact, and each reading points at the message it came in."""
 
 from __future__ import annotations
 
@@ -40,7 +40,11 @@ def test_messages_and_readings_are_linked_in_order(ctx: AppContext) -> None:
     assert ids == sorted(set(ids)) and len(ids) == 2 * len(items)
     assert [m.device_id for m in messages] == [device for device, _, _ in PAYLOADS] * 2
     assert [m.payload for m in messages] == [payload for _, _, payload in PAYLOADS] * 2
+    # Times and numbers as sent (PostgreSQL's COPY is binary: each value sent in its column's own type).
+    assert [m.received_at for m in messages] == [T0 + timedelta(milliseconds=n) for n in range(len(items))] * 2
+    assert [r.value for r in readings if r.iot_message_id == ids[0]] == [12.5, 21.0, 22.5, 23.0]
     by_message = {m.id: m for m in messages}
+    assert all(r.received_at == by_message[r.iot_message_id].received_at for r in readings)
     assert all(by_message[r.iot_message_id].device_id == r.device_id for r in readings)
     per_message = [sum(r.iot_message_id == m.id for r in readings) for m in messages]
     assert per_message == [4, 1, 0, 2] * 2  # residual current + three temperatures; pressure; none; current + battery

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import ARRAY, Row, String, any_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from citysafe.core.events import publish
@@ -89,8 +89,11 @@ def snapshot_of(row: StoredState | None) -> engine.PointSnapshot:
 
 _STATES = table_of(PointState)
 # Built once: a statement constructed per batch costs more to build and cache-key than to run.
-_STATES_OF = select(_STATES.c.id, _STATES.c.point_key, _STATES.c.active, _STATES.c.changes,
-                    _STATES.c.flapping).where(_STATES.c.point_key.in_(bindparam("keys", expanding=True)))
+_STATE_COLUMNS = (_STATES.c.id, _STATES.c.point_key, _STATES.c.active, _STATES.c.changes, _STATES.c.flapping)
+_STATES_OF = select(*_STATE_COLUMNS).where(_STATES.c.point_key.in_(bindparam("keys", expanding=True)))
+# PostgreSQL: the keys as one array parameter. An expanding IN of a batch's ~1,000 keys was rendered and
+# bound key by key for every batch, and took a tenth of MQTT ingest's time there.
+_STATES_OF_ARRAY = select(*_STATE_COLUMNS).where(_STATES.c.point_key == any_(bindparam("keys", type_=ARRAY(String))))
 
 _UPDATE_STATE = update(_STATES).where(_STATES.c.id == bindparam("state_id")).values(
     active=bindparam("active"), changes=bindparam("changes"), flapping=bindparam("flapping"),
@@ -108,7 +111,9 @@ def load_states(session: Session, keys: Collection[str]) -> dict[str, StoredStat
     """Stored states of those of ``keys`` that have one (Core rows, not ORM objects: read-only here)."""
     if not keys:
         return {}
-    rows = session.connection().execute(_STATES_OF, {"keys": list(keys)})
+    connection = session.connection()
+    statement = _STATES_OF_ARRAY if connection.dialect.name == "postgresql" else _STATES_OF
+    rows = connection.execute(statement, {"keys": list(keys)})
     return {row.point_key: cast(StoredState, row) for row in rows}
 
 
