@@ -71,7 +71,7 @@ from citysafe.firewatch.alarms.models import Alarm
 from citysafe.firewatch.ingest import mqtt
 from citysafe.firewatch.ingest.models import IotMessage
 from citysafe.firewatch.ingest.mqtt_batch import Code
-from citysafe.firewatch.ingest.mqtt_sinks import ProcessWriter
+from citysafe.firewatch.ingest.mqtt_sinks import PartitionedWriter, ProcessWriter
 from citysafe.registry import new_context
 from harness import cpu_seconds
 
@@ -188,18 +188,20 @@ def drop_database(settings: Settings) -> None:
 
 
 async def citysafe_drain(settings: Settings, port: int, client_id: str, root: str, count: int,
-                         idle: float) -> dict[str, Any]:
+                         idle: float, writers: int = 0) -> dict[str, Any]:
     """Drain as ``bare_drain`` does, but through citysafe: until the last message is acknowledged after its
-    commit (or none was for ``idle`` seconds)."""
-    settings = settings.model_copy(update={
+    commit (or none was for ``idle`` seconds). ``writers``: writer processes (0: as ``serve`` decides)."""
+    settings = settings.model_copy(update={"firewatch_mqtt_writers": writers,
         "mqtt_url": f"mqtt://127.0.0.1:{port}", "firewatch_mqtt_topics": f"{root}/#",
         "firewatch_mqtt_client_id": client_id, "firewatch_mqtt_broker_config": ""})
     ctx = new_context(settings)
-    sink = ProcessWriter(settings, on_events=lambda name, payload: None)
-    await sink.start()  # the child's start-up is not the drain's
-    writer_pid = sink.pid
-    assert writer_pid is not None
-    writer_cpu, own_cpu = cpu_seconds(writer_pid), time.process_time()
+    sink = mqtt.sink_for(ctx)  # as ``serve`` builds it: on PostgreSQL two writer processes by default
+    await sink.start()  # the children's start-up is not the drain's
+    children = sink.writers if isinstance(sink, PartitionedWriter) else (sink,)
+    writer_pids = [child.pid for child in children if isinstance(child, ProcessWriter)]
+    assert writer_pids
+    assert None not in writer_pids
+    writer_cpu, own_cpu = sum(cpu_seconds(pid) for pid in writer_pids if pid), time.process_time()
     start = time.perf_counter()
     async with mqtt.running(FastAPI(), ctx, sink):
         subscriber: mqtt.Subscriber = ctx.extras[mqtt.SUBSCRIBER_EXTRA]
@@ -209,7 +211,8 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
             if subscriber.stats.stored + subscriber.stats.duplicates > done:
                 done, last = subscriber.stats.stored + subscriber.stats.duplicates, time.perf_counter()
         seconds = last - start
-        writer_cpu, own_cpu = cpu_seconds(writer_pid) - writer_cpu, time.process_time() - own_cpu
+        writer_cpu = sum(cpu_seconds(pid) for pid in writer_pids if pid) - writer_cpu
+        own_cpu = time.process_time() - own_cpu
         stats = subscriber.stats
         await asyncio.sleep(2.5)  # two $SYS intervals: the broker's dropped count arrives
         dropped = subscriber.stats.broker_dropped
@@ -220,6 +223,7 @@ async def citysafe_drain(settings: Settings, port: int, client_id: str, root: st
     ctx.engine.dispose()
     return {"acked_after_commit": stats.stored, "stored_rows": stored, "duplicates": stats.duplicates,
             "seconds": round(seconds, 3), "msgs_per_s": round(stats.stored / seconds), "audit_rows": audits,
+            "writer_processes": len(writer_pids),
             "writer_cpu_us_per_msg": round(writer_cpu / max(stats.stored, 1) * 1e6),
             "subscriber_cpu_us_per_msg": round(own_cpu / max(stats.stored, 1) * 1e6),
             "broker_dropped": dropped, "loss_faults": len(faults),
@@ -280,7 +284,7 @@ async def one_round(port: int, args: argparse.Namespace, settings: Settings) -> 
     only = await receive_only(settings, port, only_id, root, args.messages, args.idle)
     await open_session(port, cs_id, f"{root}/#")
     publish(port, messages)
-    ours = await citysafe_drain(settings, port, cs_id, root, args.messages, args.idle)
+    ours = await citysafe_drain(settings, port, cs_id, root, args.messages, args.idle, args.writers)
     ours["lost"] = args.messages - ours["stored_rows"]
     return {"publish_s": round(published, 3), "broker_drain": broker, "aiomqtt_bare": bare,
             "citysafe_receive_only": only, "citysafe": ours,
@@ -295,6 +299,8 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds without a message that end a drain")
+    parser.add_argument("--writers", type=int, default=0,
+                        help="MQTT writer processes (default 0: as serve decides, 2 on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--stock", action="store_true", help="Mosquitto's stock queue limits instead")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: a fresh SQLite file)")
     args = parser.parse_args()

@@ -187,6 +187,10 @@ class Settings(BaseSettings):
     firewatch_mqtt_topics: str = "citysafe/iot/#"
     firewatch_mqtt_writer: Literal["process", "thread"] = Field(
         default="process", description="who writes MQTT batches: a child process (two cores) or a thread")
+    firewatch_mqtt_writers: int = Field(
+        default=0, ge=0, le=8,
+        description="MQTT writer processes, each storing its share of the devices (one device always to the "
+                    "same one, in order); 0: two on PostgreSQL, one on SQLite, whose writes take turns anyway")
     firewatch_mqtt_broker_config: str = Field(
         default="/etc/mosquitto/mosquitto.conf",
         description="the broker's mosquitto.conf, read at start-up to check its queue settings (when readable)")

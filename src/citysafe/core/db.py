@@ -7,7 +7,7 @@ its audit entries and its outbox events land in one transaction or not at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,5 +208,19 @@ def take_turn(session: Session, name: str) -> bool:
     the others skip their turn. SQLite is one process's: always True."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(name)}).scalar())
+
+
+def one_at_a_time(session: Session, names: Iterable[str]) -> None:
+    """Wait until this transaction alone holds each of ``names`` (until it ends): on PostgreSQL, transactions
+    of several processes that must see each other's committed work (two fires in one zone, stored by two
+    writers at once) take their turns. Taken in a fixed order, so two such transactions cannot deadlock.
+    SQLite's writers already take turns (one write lock): nothing to do."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key(name) for name in names}):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import BigInteger, Integer, LargeBinary, Table
 from sqlalchemy.engine import Connection, Dialect
@@ -110,10 +110,10 @@ def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows
     if numbered:
         # One nextval per row in one query and one row; sorted, so ids rise in the rows' order as on SQLite.
         ids = sorted(connection.exec_driver_sql(
-            f"SELECT array_agg(nextval(pg_get_serial_sequence('{table.name}', 'id'))) FROM generate_series(1, %(n)s)",
+            f"SELECT array_agg(nextval('{_sequence_of(connection, table.name)}')) FROM generate_series(1, %(n)s)",
             {"n": len(rows)}).scalar_one())
     names = ("id", *columns) if ids is not None else tuple(columns)
-    types = _column_types(connection, table.name)
+    types = _catalogue(connection, table.name).types
     # The driver's own connection, in the transaction the session holds: COPY is not SQLAlchemy's.
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -128,12 +128,27 @@ def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows
 _TEXT_OID: Final = 25  # pg_type's text: what a JSON column's text is sent as (json's binary form is its text)
 
 
-def _column_types(connection: Connection, table: str) -> dict[str, int]:
-    """Column name → type OID of ``table``, read once per database connection (kept in its ``info``)."""
-    kept: dict[str, dict[str, int]] = connection.info.setdefault("citysafe_copy_types", {})
+class _Catalogue(NamedTuple):
+    types: dict[str, int]   # column name → type OID
+    sequence: str | None    # the ``id`` column's sequence
+
+
+def _catalogue(connection: Connection, table: str) -> _Catalogue:
+    """What COPY needs of ``table`` from the catalogue, read once per database connection (kept in its
+    ``info``): asked per row, ``pg_get_serial_sequence`` alone took 1.4 ms of a 500-message batch."""
+    kept: dict[str, _Catalogue] = connection.info.setdefault("citysafe_copy_catalogue", {})
     found = kept.get(table)
     if found is None:
-        found = kept[table] = dict(connection.exec_driver_sql(
+        types = dict(connection.exec_driver_sql(
             "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %(table)s::regclass AND attnum > 0"
             " AND NOT attisdropped", {"table": table}).tuples().all())
+        sequence = connection.exec_driver_sql("SELECT pg_get_serial_sequence(%(table)s, 'id')",
+                                              {"table": table}).scalar() if "id" in types else None
+        found = kept[table] = _Catalogue(types, sequence)
     return found
+
+
+def _sequence_of(connection: Connection, table: str) -> str:
+    sequence = _catalogue(connection, table).sequence
+    assert sequence is not None, f"{table}.id has no sequence"
+    return sequence

@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ARRAY, Row, String, any_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from citysafe.core.db import one_at_a_time
 from citysafe.core.events import publish
 from citysafe.firewatch.alarms import engine
 from citysafe.firewatch.alarms.models import Alarm, AlarmOccurrence, PointState
@@ -277,6 +278,10 @@ class _Batch:
     def _corroborate(self) -> None:
         fires = [a for a in [*self.raised, *self.updated.values()]
                  if a.kind == AlarmKind.FIRE.value and a.zone_key and a.is_open]
+        # Writers storing at once (MQTT's partitioned writers, the NATS workers) each see only the fires the
+        # others committed: two fires of one zone in two open transactions would corroborate neither. The
+        # zone's lock makes the second wait for the first to commit, and then see its fire.
+        one_at_a_time(self.session, (f"fire-zone:{alarm.zone_key}" for alarm in fires))
         for alarm in fires:
             since = alarm.last_received_at - self.config.corroboration_window
             others = self.session.execute(

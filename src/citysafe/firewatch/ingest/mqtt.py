@@ -44,7 +44,7 @@ from citysafe.core.db import unit_of_work
 from citysafe.firewatch.config import CONFIG, FirewatchConfig
 from citysafe.firewatch.ingest import mqtt_broker, mqtt_wire
 from citysafe.firewatch.ingest.mqtt_batch import BatchWriter, Code, Row
-from citysafe.firewatch.ingest.mqtt_sinks import MessageSink, ProcessWriter, ThreadWriter
+from citysafe.firewatch.ingest.mqtt_sinks import MessageSink, PartitionedWriter, ProcessWriter, ThreadWriter
 from citysafe.firewatch.live.hub import broadcaster
 
 log = logging.getLogger(__name__)
@@ -237,10 +237,15 @@ def _seen(task: asyncio.Task[bytes]) -> None:
 
 
 def sink_for(ctx: AppContext) -> MessageSink:
-    """The MQTT writer ``serve`` uses: a child process (``firewatch_mqtt_writer = "process"``) or a thread."""
-    if ctx.settings.firewatch_mqtt_writer == "process":
-        return ProcessWriter(ctx.settings, on_events=broadcaster(ctx))
-    return ThreadWriter(BatchWriter(ctx, CONFIG.get(ctx)))
+    """The MQTT writer ``serve`` uses: child processes (``firewatch_mqtt_writer = "process"``, as many as
+    ``firewatch_mqtt_writers``, partitioned by device) or a thread."""
+    settings = ctx.settings
+    if settings.firewatch_mqtt_writer != "process":
+        return ThreadWriter(BatchWriter(ctx, CONFIG.get(ctx)))
+    count = settings.firewatch_mqtt_writers or (2 if ctx.engine.dialect.name == "postgresql" else 1)
+    if count == 1:
+        return ProcessWriter(settings, on_events=broadcaster(ctx))
+    return PartitionedWriter([ProcessWriter(settings, on_events=broadcaster(ctx)) for _ in range(count)])
 
 
 @contextlib.asynccontextmanager

@@ -173,6 +173,21 @@ class BatchWriter:
         return self.store(items[:half]) + self.store(items[half:])
 
 
+def device_key(topic: str, payload: bytes) -> str:
+    """The device a message will be stored under, as ingest decides (``iot_store``): the payload's own
+    ``device_id`` when it has one, else the topic's last level; a bridged GB/T 26875.3 frame's, its topic.
+    What ``mqtt_sinks.PartitionedWriter`` shares the devices out by, so one device's messages always go
+    to the same writer, in order."""
+    if b'"device_id"' in payload and not payload.startswith(b"@@"):
+        try:
+            own = msgspec.json.decode(payload)
+        except msgspec.DecodeError:
+            own = None  # rejected by its writer all the same
+        if isinstance(own, dict) and own.get("device_id"):
+            return str(own["device_id"])
+    return topic_parts(topic)[1] or topic
+
+
 def _source(item: Item) -> str:
     return item.source if isinstance(item, ReceivedMessage) else item.peer
 
