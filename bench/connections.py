@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -399,6 +400,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         await delete_stream(names)
     done = [next(m for m in r if m["event"] == "done") for r in reports]
     delays = [d for r in done for d in r["offline_delays"]]
+    lost_ages = [a for r in done for a in r.get("lost_ages_s", [])]
     recorded = [offline_at[a] - silenced_at for a in silent if a in offline_at]
     latencies = [arrivals[a] - sent[a] for a in sent if a in arrivals]
     connections = peak
@@ -412,6 +414,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "connections_target": args.connections,
         "ramp_seconds": round(ramp, 1),
         "connect_failures": sum(m.get("failed", 0) for r in reports for m in r if m["event"] == "connected"),
+        "connect_failure_reasons": dict(sum((Counter(m.get("failure_reasons", {})) for r in reports for m in r
+                                             if m["event"] == "connected"), Counter())),
         "ramp_ingest_backlog_drained_seconds": round(drained, 1),
         "ingest_backlog_after_ramp": backlog_ramp,
         "ingest_backlog_at_end": backlog_end,
@@ -431,6 +435,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "withheld_total": int(total(end, "citysafe_gb26875_withheld_total")),
         "refused_total": int(total(end, "citysafe_gb26875_refused_total")),
         "client_unexpected_disconnects": sum(r["lost"] for r in done),
+        "client_disconnect_reasons": dict(sum((Counter(r.get("lost_reasons", {})) for r in done), Counter())),
+        "client_disconnected_after_s": {f"p{int(q * 100)}": quantile(lost_ages, q) for q in (0.0, 0.5, 1.0)},
         "offline": {"silenced": len(silent), "connection_closed": len(delays),
                     "undetected": sum(r["undetected"] for r in done),
                     "close_delay_p50_s": quantile(delays, 0.5), "close_delay_max_s": max(delays) if delays else None,

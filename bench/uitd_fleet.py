@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import random
 import socket
 import sys
 import time
+from collections import Counter
 from typing import Any
 
 from citysafe.firewatch.protocols.gb26875 import (
@@ -45,6 +47,9 @@ class Fleet:
         self.args = args
         self.label = DeviceTime.of(china_now())
         self.sent = self.acked = self.patrols = self.downlink = self.lost = self.failed = 0
+        self.failure_reasons: Counter[str] = Counter()  # why connects failed
+        self.lost_reasons: Counter[str] = Counter()     # why held connections ended unasked
+        self.lost_ages: list[float] = []                # seconds they had been connected
         self.devices: list[Device] = []
         self.delays: list[float] = []
         self.silenced_at = 0.0
@@ -58,7 +63,7 @@ class Fleet:
 
 
 class Device(asyncio.Protocol):
-    __slots__ = ("address", "closed", "fleet", "framer", "serial", "silent", "transport")
+    __slots__ = ("address", "closed", "connected_at", "fleet", "framer", "serial", "silent", "transport")
 
     def __init__(self, fleet: Fleet, address: int) -> None:
         self.fleet, self.address = fleet, address
@@ -67,9 +72,11 @@ class Device(asyncio.Protocol):
         self.serial = 0
         self.silent = False
         self.closed = False
+        self.connected_at = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.connected_at = time.monotonic()
         self.heartbeat()
 
     def send(self, adu_type: int, objects: list[Any]) -> None:
@@ -113,6 +120,14 @@ class Device(asyncio.Protocol):
             fleet.delays.append(time.monotonic() - fleet.silenced_at)
         elif not fleet.stopping:
             fleet.lost += 1
+            # None: the gateway closed it (EOF); else the kernel's reason (a reset, a timeout).
+            fleet.lost_reasons[reason(exc) if exc is not None else "closed by the gateway (EOF)"] += 1
+            fleet.lost_ages.append(round(time.monotonic() - self.connected_at, 1))
+
+
+def reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {errno.errorcode.get(exc.errno, exc.errno)}" if isinstance(exc, OSError) \
+        and exc.errno else type(exc).__name__
 
 
 def emit(**fields: Any) -> None:
@@ -134,6 +149,7 @@ async def connect(fleet: Fleet, address: int, source: str, limit: asyncio.Semaph
         except (OSError, TimeoutError) as exc:
             sock.close()
             fleet.failed += 1
+            fleet.failure_reasons[reason(exc)] += 1
             if fleet.failed <= 5:  # a few by name; the count is in the "connected" line
                 emit(event="connect_failed", error=str(exc) or type(exc).__name__)
             return None
@@ -181,14 +197,15 @@ async def main(args: argparse.Namespace) -> None:
     results = await asyncio.gather(*(connect(fleet, base + i, sources[i % len(sources)], limit)
                                      for i in range(args.count)))
     fleet.devices = [d for d in results if d is not None]
-    emit(event="connected", devices=len(fleet.devices), failed=fleet.failed,
+    emit(event="connected", devices=len(fleet.devices), failed=fleet.failed, failure_reasons=fleet.failure_reasons,
          seconds=round(time.monotonic() - started, 1))
     ticker = asyncio.create_task(traffic(fleet))
     await commands(fleet)
     ticker.cancel()
     undetected = sum(1 for d in fleet.devices[: args.silent] if d.silent and not d.closed) if fleet.silenced_at else 0
     emit(event="done", devices=len(fleet.devices), sent=fleet.sent, acked=fleet.acked, patrols=fleet.patrols,
-         downlink=fleet.downlink, lost=fleet.lost, offline_delays=[round(d, 2) for d in fleet.delays],
+         downlink=fleet.downlink, lost=fleet.lost, lost_reasons=fleet.lost_reasons,
+         lost_ages_s=sorted(fleet.lost_ages), offline_delays=[round(d, 2) for d in fleet.delays],
          undetected=undetected)
     for device in fleet.devices:
         if device.transport is not None:
