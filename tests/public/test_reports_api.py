@@ -130,9 +130,9 @@ def test_the_staff_api_needs_its_permissions(client: TestClient, ctx: AppContext
 
 
 def test_the_address_window_moves_and_forgets_idle_addresses() -> None:
-    from citysafe.public.reports.guards import MovingWindow
+    from citysafe.core.ratelimit import MovingWindow
 
-    window = MovingWindow()
+    window = MovingWindow(60.0)
     assert [window.hit("a", 2, now=t) for t in (100.0, 130.0, 150.0)] == [True, True, False]
     assert window.hit("a", 2, now=160.5) is True  # the hit at 100 left the minute
     assert window.hit("b", 2, now=161.0) is True

@@ -21,9 +21,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 
 from citysafe.auth.models import User
@@ -31,6 +28,7 @@ from citysafe.core.clock import utcnow
 from citysafe.core.context import AppContext, Slot
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import TooManyAttempts, Unauthenticated
+from citysafe.core.ratelimit import MovingWindow
 from citysafe.core.security import hash_password, verify_password
 
 MAX_FAILED_LOGINS = 5
@@ -44,15 +42,13 @@ def refused() -> Unauthenticated:
 
 @dataclass(frozen=True)
 class _AddressLimit:
-    limiter: MovingWindowRateLimiter
-    item: RateLimitItemPerSecond
+    failures: MovingWindow  # failed logins per address, within the settings' window
+    limit: int
 
 
 def _address_limit(ctx: AppContext) -> _AddressLimit:
     settings = ctx.settings
-    return _AddressLimit(MovingWindowRateLimiter(MemoryStorage()),
-                         RateLimitItemPerSecond(settings.login_failures_per_address,
-                                                settings.login_failure_window_seconds))
+    return _AddressLimit(MovingWindow(settings.login_failure_window_seconds), settings.login_failures_per_address)
 
 
 ADDRESS_LIMIT: Slot[_AddressLimit] = Slot("auth.login_address_limit", _address_limit)
@@ -61,12 +57,10 @@ DUMMY_HASH: Slot[str] = Slot("auth.login_dummy_hash", lambda _ctx: hash_password
 
 
 def _check_address(limit: _AddressLimit, client: str) -> None:
-    if limit.limiter.test(limit.item, client):
+    if limit.failures.allows(client, limit.limit):
         return
-    reset_at, _ = limit.limiter.get_window_stats(limit.item, client)
-    wait = max(1, int(reset_at - datetime.now().timestamp()) + 1)
     raise TooManyAttempts(detail="too many failed logins from this address; try again later",
-                          detail_zh="登录尝试过于频繁，请稍后再试", retry_after=wait)
+                          detail_zh="登录尝试过于频繁，请稍后再试", retry_after=limit.failures.retry_after(client))
 
 
 def authenticate(ctx: AppContext, *, username: str, password: str, client: str,
@@ -82,10 +76,10 @@ def authenticate(ctx: AppContext, *, username: str, password: str, client: str,
                                .execution_options(skip_scope=True)).first()
     matches = verify_password(user.password_hash if user is not None else DUMMY_HASH.get(ctx), password)
     if user is None or not user.active:
-        limit.limiter.hit(limit.item, client)
+        limit.failures.hit(client, limit.limit)
         raise refused()
     if not matches:
-        limit.limiter.hit(limit.item, client)
+        limit.failures.hit(client, limit.limit)
         _count_failure(ctx, user.id, moment)
         raise refused()
     if user.locked_until is not None and user.locked_until > moment:

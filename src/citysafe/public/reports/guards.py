@@ -1,5 +1,5 @@
 """What keeps a public form from being abused: keyed digests of phones and addresses, the per-address request
-limit (``limits``, moving window, per application), the burst check (reports per phone or address per hour,
+limit (``core.ratelimit``, a moving window per application), the burst check (reports per phone or address per hour,
 from the stored reports so a restart forgets nothing), SMS codes, and the count of refused attempts (in a unit
 of work of its own, after the refusal rolled back, like the login's failure count)."""
 
@@ -8,10 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,41 +19,14 @@ from citysafe.core.context import AppContext, Slot, context_of
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, Conflict, TooManyAttempts, field_error
 from citysafe.core.outbound import Message
+from citysafe.core.ratelimit import MovingWindow
 from citysafe.public.reports.models import CitizenReport, RefusedAttempt, SmsCode
 
 PHONE = r"^1[3-9][0-9]{9}$"
 WINDOW_SECONDS = 60.0
 
 
-@dataclass
-class MovingWindow:
-    """The public requests of each address in the last minute (a moving window, per application). The
-    ``limits`` package's memory storage did the same at ~4 ms a request: it starts a timer thread every 10 ms
-    that walks every key. Here each address keeps the times of its hits, dropped as they leave the window, and
-    addresses idle for a whole window are swept at most once a window."""
-
-    hits: dict[str, deque[float]] = field(default_factory=dict)
-    swept_at: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def hit(self, key: str, limit: int, now: float | None = None) -> bool:
-        """Count a request of ``key``; False (not counted) when ``limit`` were already made in the window."""
-        now = time.monotonic() if now is None else now
-        cutoff = now - WINDOW_SECONDS
-        with self.lock:
-            times = self.hits.setdefault(key, deque())
-            while times and times[0] <= cutoff:
-                times.popleft()
-            allowed = len(times) < limit
-            if allowed:
-                times.append(now)
-            if now - self.swept_at >= WINDOW_SECONDS:
-                self.hits = {k: v for k, v in self.hits.items() if v and v[-1] > cutoff}
-                self.swept_at = now
-            return allowed
-
-
-LIMITER: Slot[MovingWindow] = Slot("public.reports.limiter", lambda _ctx: MovingWindow())
+LIMITER: Slot[MovingWindow] = Slot("public.reports.limiter", lambda _ctx: MovingWindow(WINDOW_SECONDS))
 
 
 def keyed(ctx: AppContext, value: str) -> str:
