@@ -434,6 +434,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "acked_total": int(total(end, "citysafe_gb26875_acked_total")),
         "withheld_total": int(total(end, "citysafe_gb26875_withheld_total")),
         "refused_total": int(total(end, "citysafe_gb26875_refused_total")),
+        "gateway_closed": {name: int(total(end, f"citysafe_gb26875_{name}_total"))
+                           for name in ("offline", "unidentified", "timeouts", "dropped_invalid")},
         "client_unexpected_disconnects": sum(r["lost"] for r in done),
         "client_disconnect_reasons": dict(sum((Counter(r.get("lost_reasons", {})) for r in done), Counter())),
         "client_disconnected_after_s": {f"p{int(q * 100)}": quantile(lost_ages, q) for q in (0.0, 0.5, 1.0)},

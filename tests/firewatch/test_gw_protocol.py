@@ -217,6 +217,8 @@ async def test_half_frames_are_completed_by_later_bytes(gateway: Gateway, sink: 
     frame = encode_frame(upload(9))
     for cut in (1, 20, 27, len(frame) - 1):
         peer.send(frame[:cut])
+        # accepted once its first bytes arrived (TCP_DEFER_ACCEPT), then read
+        await until(lambda: len(gateway.connections) == 1, what="the connection accepted", timeout=WAIT)
         (conn,) = gateway.connections
         # the gateway has read the first piece and holds it
         await until(lambda conn=conn, cut=cut: conn.framer.buffered == cut,

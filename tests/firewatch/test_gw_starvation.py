@@ -255,11 +255,21 @@ async def test_http_answers_while_the_gateway_is_flooded_and_full(server: Server
         await http_answers(server)
         await device_gets_acks(server.gateway_port, 506)
         assert await flooder.closed_by_gateway()
-        # 400 silent sockets from one host: most are refused at once, and the process keeps descriptors
-        # for HTTP (before, they exhausted its limit and /api/v1/health answered nothing).
-        for _ in range(400):
+        accepted_before_silent = (await gateway_counters(server))["accepted"]
+        # 400 sockets from one host that say one byte and then nothing: most are refused at once, and the
+        # process keeps descriptors for HTTP (before, they exhausted its limit and /api/v1/health answered
+        # nothing). Wholly silent ones the kernel keeps until they speak (TCP_DEFER_ACCEPT): not even accepted.
+        for _ in range(100):
             with contextlib.suppress(OSError):
                 silent.append(await connect_from(ATTACKER, server.gateway_port))
+        await http_answers(server)
+        assert (await gateway_counters(server))["accepted"] == accepted_before_silent
+        for _ in range(400):
+            with contextlib.suppress(OSError):
+                peer = await connect_from(ATTACKER, server.gateway_port)
+                peer.send(b"@")
+                silent.append(peer)
+        await until(lambda: refused_at_least(server, 400 - 44), what="most of the 400 refused", timeout=60)
         await http_answers(server)
         counters = await gateway_counters(server)
         assert counters["connections"] <= 44
@@ -267,6 +277,10 @@ async def test_http_answers_while_the_gateway_is_flooded_and_full(server: Server
     finally:
         for peer in silent:
             peer.close()
+
+
+async def refused_at_least(server: Server, count: int) -> bool:
+    return (await gateway_counters(server))["refused"] >= count
 
 
 async def gateway_counters(server: Server) -> dict[str, int]:

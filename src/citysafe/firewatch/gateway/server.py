@@ -18,7 +18,9 @@ invalid input at once (and its host refused for a while). Connections are capped
 from __future__ import annotations
 
 import asyncio
+import asyncio.trsock
 import logging
+import socket
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -60,6 +62,24 @@ class _Pending:
     since: float  # the loop's time when the frame was read: its ACK latency counts from here
 
 
+def defer_until_data(listeners: Sequence[socket.socket | asyncio.trsock.TransportSocket], seconds: int) -> None:
+    """Have the kernel hand over a connection only once its first data arrived (TCP_DEFER_ACCEPT, Linux), for
+    up to ``seconds``; 0 leaves accept as it is.
+
+    A UITD speaks first. In a reconnect storm the accept queues overflow and the kernel drops the client's
+    last handshake ACK: the device believes it is connected and sends its first frame, which is dropped too
+    and retransmitted with a growing back-off; accepted 30 s later, its frame could arrive past
+    ``identify_timeout`` and the connection was closed as one that said nothing (6 to 24 of 100,000 in
+    bench/connections.py's ramp). Deferred, a connection is accepted with its first frame already there, and
+    sockets that never say anything cost the process no descriptor.
+    """
+    option = getattr(socket, "TCP_DEFER_ACCEPT", None)
+    if option is None or seconds <= 0:
+        return
+    for listener in listeners:
+        listener.setsockopt(socket.IPPROTO_TCP, option, seconds)
+
+
 @dataclass
 class Gateway:
     """The listener, its connections and the group-commit pipeline in front of a ``FrameSink``."""
@@ -99,6 +119,7 @@ class Gateway:
             lambda: Connection(self), self.config.host, self.config.port, backlog=backlog, reuse_address=True,
             reuse_port=self.config.reuse_port or None,
         )
+        defer_until_data(self._server.sockets, int(self.config.identify_timeout))
         self._sweeper = asyncio.create_task(self._sweep_idle(), name="gb26875-idle-sweep")
         if self.heartbeats is not None:
             self.heartbeats.start()
