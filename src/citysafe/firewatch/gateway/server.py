@@ -63,15 +63,15 @@ class _Pending:
 
 
 def defer_until_data(listeners: Sequence[socket.socket | asyncio.trsock.TransportSocket], seconds: int) -> None:
-    """Have the kernel hand over a connection only once its first data arrived (TCP_DEFER_ACCEPT, Linux), for
-    up to ``seconds``; 0 leaves accept as it is.
+    """Have the kernel hand over a connection only once its first data arrived (TCP_DEFER_ACCEPT, Linux), or
+    once ``seconds`` have passed; 0 leaves accept as it is.
 
-    A UITD speaks first. In a reconnect storm the accept queues overflow and the kernel drops the client's
-    last handshake ACK: the device believes it is connected and sends its first frame, which is dropped too
-    and retransmitted with a growing back-off; accepted 30 s later, its frame could arrive past
-    ``identify_timeout`` and the connection was closed as one that said nothing (6 to 24 of 100,000 in
-    bench/connections.py's ramp). Deferred, a connection is accepted with its first frame already there, and
-    sockets that never say anything cost the process no descriptor.
+    A UITD speaks first: a socket that says nothing now costs the process no descriptor while the kernel
+    waits, and a connection usually arrives with its first frame already there, as nginx's and HAProxy's
+    deferred listeners do for HTTP. It does not save a device whose first frame the kernel dropped on a full
+    accept queue (a reconnect storm): past ``seconds`` the kernel hands the connection over on the device's
+    next bare ACK, and a first frame retransmitted after a long back-off can still arrive past
+    ``identify_timeout`` (docs/operations.md, "Gateway processes for a province").
     """
     option = getattr(socket, "TCP_DEFER_ACCEPT", None)
     if option is None or seconds <= 0:
