@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from tests.firewatch.fw_support import T0
 
@@ -49,3 +50,15 @@ def test_messages_and_readings_are_linked_in_order(ctx: AppContext) -> None:
     per_message = [sum(r.iot_message_id == m.id for r in readings) for m in messages]
     assert per_message == [4, 1, 0, 2] * 2  # residual current + three temperatures; pressure; none; current + battery
     assert {r.quantity for r in readings if r.iot_message_id == ids[-1]} == {"residual_current", "battery"}
+
+
+def test_a_row_the_database_refuses_raises_sqlalchemys_error_on_both(ctx: AppContext) -> None:
+    """COPY runs on the driver's own connection; its errors still come as SQLAlchemy's classes, by which the
+    MQTT writer tells the database's trouble (withhold the batch) from a message's (set it aside)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from citysafe.firewatch.bulk import insert_with_ids, table_of
+
+    with pytest.raises(IntegrityError), unit_of_work(ctx.session_factory) as session:
+        insert_with_ids(session.connection(), table_of(IotMessage), ("received_at", "device_id", "source", "payload"),
+                        [(T0, None, "mqtt:t", "{}")], converted=("payload",))  # device_id is NOT NULL

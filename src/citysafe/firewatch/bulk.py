@@ -1,8 +1,9 @@
 """Bulk writes for the high-volume tables of ingest and the alarm store (SQLite and PostgreSQL).
 
 ``table_of`` gives the Core table of a model, so bulk statements skip the ORM's per-row bookkeeping;
-``insert_numbered`` is SQLite's fast path for inserting rows and knowing their ids; ``copy_rows`` is
-PostgreSQL's (ids drawn from the table's sequence in one query, the rows sent by COPY).
+``insert_with_ids`` inserts rows and answers their ids on either database: ``insert_numbered`` on SQLite,
+``copy_rows`` on PostgreSQL (ids drawn from the table's sequence in one query, the rows sent by COPY);
+``insert_rows`` inserts rows whose ids nobody needs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import BigInteger, Integer, LargeBinary, Table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 from citysafe.core.db import Base
 
@@ -60,6 +62,15 @@ def insert_numbered(connection: Connection, table: Table, columns: Sequence[str]
     connection.exec_driver_sql(f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES ({marks})",
                                _bound(connection, table, columns, rows, converted, ids))
     return list(ids)
+
+
+def insert_with_ids(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                    converted: Collection[str] = ()) -> list[int]:
+    """Insert ``rows`` (values in ``columns`` order) and return their ids, in order, rising: numbered as SQLite
+    numbers them (``insert_numbered``), or drawn from the sequence and sent by COPY on PostgreSQL (``copy_rows``)."""
+    if connection.dialect.name == "sqlite":
+        return insert_numbered(connection, table, columns, rows, converted=converted)
+    return copy_rows(connection, table, columns, rows, numbered=True, converted=converted)
 
 
 def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -118,10 +129,15 @@ def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows
     driver = connection.connection.driver_connection
     assert driver is not None
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types([_TEXT_OID if name in converted else types[name] for name in names])
-        for row in _bound(connection, table, columns, rows, converted, ids):
-            copy.write_row(row)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types([_TEXT_OID if name in converted else types[name] for name in names])
+            for row in _bound(connection, table, columns, rows, converted, ids):
+                copy.write_row(row)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy raises a statement's: callers tell the database's trouble (OperationalError: down,
+        # restarting) from a row's (IntegrityError, DataError) by these classes.
+        raise DBAPIError.instance(statement, None, exc, connection.dialect.loaded_dbapi.Error) from exc
     return ids or []
 
 

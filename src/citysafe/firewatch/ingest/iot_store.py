@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from citysafe.core.clock import Clock
 from citysafe.firewatch.alarms.presence import restore_iot_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
-from citysafe.firewatch.bulk import copy_rows, insert_numbered, insert_rows, table_of
+from citysafe.firewatch.bulk import insert_rows, insert_with_ids, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.enums import IOT_KIND_NAMES_ZH, PointCondition
 from citysafe.firewatch.ingest import iot
@@ -243,9 +243,7 @@ def _insert_messages(session: Session, parsed: Parsed) -> list[int]:
     # the JSON text it came as: the same value, read back alike, without encoding it again.
     rows = [(item.received_at, facts.device_id, item.source[:200], facts.device_time,
              _json_text(item)) for _, item, facts in parsed]
-    if connection.dialect.name == "sqlite":
-        return insert_numbered(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
-    return copy_rows(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, numbered=True, converted=("payload",))
+    return insert_with_ids(connection, _MESSAGES, _MESSAGE_COLUMNS, rows, converted=("payload",))
 
 
 def _json_text(item: ReceivedMessage) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Final, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from citysafe.core.clock import Clock
 from citysafe.core.db import UTCDateTime
 from citysafe.firewatch.alarms.presence import record_duty_replies, restore_online
 from citysafe.firewatch.alarms.store import Owner, PointReport, apply_reports, is_relevant, load_states
-from citysafe.firewatch.bulk import insert_numbered, table_of
+from citysafe.firewatch.bulk import insert_rows, insert_with_ids, table_of
 from citysafe.firewatch.config import FirewatchConfig, config_of
 from citysafe.firewatch.ingest.models import RawFrame, Reading
 from citysafe.firewatch.ingest.observe import NOTHING, Observation, device_utc, frame_facts
@@ -112,6 +112,8 @@ def _time_result(dialect: Dialect) -> Callable[[Any], datetime | None]:
     return process
 
 
+# Reading columns in the order of the rows ingest_frames builds (a frame's readings link no IoT message).
+_READING_COLUMNS: Final = ("received_at", "device_time", "device_id", "quantity", "value", "unit", "raw_frame_id")
 # Raw-frame columns in the order of the rows _frame_row builds.
 _FRAME_COLUMNS: Final = ("received_at", "source_address", "destination_address", "serial", "command", "adu_type",
                          "adu_hash", "device_time", "peer", "raw")
@@ -126,17 +128,7 @@ def _frame_row(item: ReceivedFrame, key: Key) -> tuple[Any, ...]:
 
 def _store(connection: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert the fresh raw frames; returns their ids in the order of ``rows``."""
-    raw = table_of(RawFrame)
-    if not rows:
-        return []
-    if connection.dialect.name == "sqlite":
-        return insert_numbered(connection, raw, _FRAME_COLUMNS, rows)
-    # RETURNING without sort_by_parameter_order, which would make SQLAlchemy insert row by row where it
-    # has no sentinel: the fresh keys are unique in the batch, so the ids are matched back by key.
-    stmt = insert(raw).returning(raw.c.id, raw.c.source_address, raw.c.serial, raw.c.adu_hash)
-    by_key = {(r.source_address, r.serial, r.adu_hash): r.id
-              for r in connection.execute(stmt, [dict(zip(_FRAME_COLUMNS, row, strict=True)) for row in rows])}
-    return [by_key[row[1], row[3], row[6]] for row in rows]
+    return insert_with_ids(connection, table_of(RawFrame), _FRAME_COLUMNS, rows)
 
 
 def _owners(session: Session, first: dict[int, ReceivedFrame], config: FirewatchConfig) -> dict[int, regcache.UitdInfo]:
@@ -257,20 +249,17 @@ def ingest_frames(session: Session, *, items: Sequence[ReceivedFrame], clock: Cl
     states = load_states(session, {obs.point_key for _, facts in all_facts for obs in facts.observations})
     relevant = [(index, obs) for index, facts in all_facts for obs in facts.observations if is_relevant(obs, states)]
     reports = _reports(session, items, relevant, owners, frame_ids)
-    readings: list[dict[str, Any]] = []
+    readings: list[tuple[Any, ...]] = []
     for index, facts in all_facts:
         if not facts.readings and not facts.duty_replies:
             continue
         item = items[index]
-        for r in facts.readings:
-            readings.append({"received_at": item.received_at, "device_time": r.device_time, "device_id": r.device_id,
-                             "quantity": r.quantity[:40], "value": r.value, "unit": r.unit,
-                             "raw_frame_id": frame_ids[index], "iot_message_id": None})
+        readings += [(item.received_at, r.device_time, r.device_id, r.quantity[:40], r.value, r.unit,
+                      frame_ids[index]) for r in facts.readings]
         if facts.duty_replies:
             record_duty_replies(session, address=item.frame.source, replies=facts.duty_replies,
                                 received_at=item.received_at, raw_frame_id=frame_ids[index])
-    if readings:
-        connection.execute(insert(table_of(Reading)), readings)
+    insert_rows(connection, table_of(Reading), _READING_COLUMNS, readings)
     applied = apply_reports(session, reports, config=cfg, states=states)
 
     outcomes: list[IngestOutcome] = []
