@@ -64,6 +64,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,10 @@ from pathlib import Path
 import httpx
 from PIL import Image, ImageCms
 from sqlalchemy import Engine, create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.arrangement import nginx_binary, render_nginx
 
 from citysafe.core.db import create_db_engine, make_session_factory, unit_of_work
 from citysafe.core.migrate import upgrade
@@ -118,18 +123,27 @@ def prepare(url: str) -> None:
 
 
 def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
+    """``uvicorn report_sink:create`` on ``port``, with ``workers`` processes sharing its socket, once healthy."""
     bench_dir = str(Path(__file__).resolve().parent)
+    # The clients' X-Forwarded-For is believed from loopback (nginx, or the clients themselves), so each report
+    # comes from an address of its own, as from phones, and the per-address limits apply as in production.
     env = os.environ | {"CITYSAFE_DATABASE_URL": url, "CITYSAFE_DATA_DIR": data_dir,
                         "CITYSAFE_SECRET_KEY": "bench-secret", "CITYSAFE_HAZARD_SWEEP_SECONDS": "3600",
-                        "CITYSAFE_BENCH_HOLD_JOBS": "1",
+                        "CITYSAFE_BENCH_HOLD_JOBS": "1", "CITYSAFE_TRUSTED_PROXIES": "127.0.0.1",
                         "PYTHONPATH": os.pathsep.join(filter(None, [bench_dir, os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "uvicorn", "report_sink:create", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
+    healthy(server, port)
+    return server
+
+
+def healthy(server: subprocess.Popen[bytes], port: int) -> None:
+    """Wait until ``port`` answers the health check; exit when ``server`` dies first."""
     for _ in range(3000):  # up to ~5 min: on a loaded shared machine the app takes long to import
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
+                return
         except httpx.HTTPError:
             pass
         try:
@@ -139,6 +153,27 @@ def start_server(url: str, port: int, workers: int, data_dir: str) -> subprocess
         raise SystemExit("the server exited during start-up")
     server.kill()
     raise SystemExit("the server did not start")
+
+
+def start_front(url: str, workers: int, data_dir: str) -> tuple[list[subprocess.Popen[bytes]], int]:
+    """The deployment's shape (deploy/: ``citysafe-web@PORT`` processes behind nginx): ``workers`` one-process
+    servers on ports of their own, nginx with deploy/nginx/citysafe.conf in front; the processes and nginx's
+    port."""
+    nginx = nginx_binary()
+    if nginx is None:
+        raise SystemExit("nginx is not installed (scripts/ensure-system.sh test installs it); or --front workers")
+    ports = [free_port() for _ in range(workers)]
+    servers = [start_server(url, port, 1, data_dir) for port in ports]
+    directory = Path(data_dir) / "nginx"
+    directory.mkdir()
+    # nginx's workers run as an unprivileged user when started by root: they may need its temporary files.
+    for path in (Path(data_dir), directory):
+        path.chmod(0o755)
+    listen = free_port()
+    conf = render_nginx(directory, listen, ports)
+    front = subprocess.Popen([nginx, "-c", str(conf), "-p", str(directory)])
+    healthy(front, listen)
+    return [front, *servers], listen
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -155,35 +190,75 @@ def percentile(values: list[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1) if ordered else 0.0
 
 
-async def _run(base: str, clients: int, count: int, make: object) -> dict[str, object]:
-    """``count`` calls of ``make`` from ``clients`` concurrent clients: rate, statuses, latency."""
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(count):
-        queue.put_nowait(i)
+def encoded(port: int, method: str, path: str, *, address: str = "", **body: object) -> bytes:
+    """One HTTP/1.1 request as it goes on the wire (httpx encodes the form), for ``_run``'s clients."""
+    request = httpx.Request(method, f"http://127.0.0.1:{port}{path}", **body)  # type: ignore[arg-type]
+    content = request.read()
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(content)}"]
+    if "content-type" in request.headers:
+        head.append(f"Content-Type: {request.headers['content-type']}")
+    if address:
+        head.append(f"X-Forwarded-For: {address}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + content
+
+
+async def _run(port: int, clients: int, requests: list[bytes]) -> dict[str, object]:
+    """``requests`` (encoded beforehand) sent by ``clients`` keep-alive connections, each waiting for its answer
+    before sending the next, as a browser's connection does: rate, statuses, latency. The clients only write
+    bytes and read answers (as wrk does), so they take little of the two cores the server runs on; httpx
+    building a 2 MB form per request took 3.7-4.7 ms of CPU a report."""
+    pending = list(reversed(requests))
     statuses: dict[int, int] = {}
     latencies: list[float] = []
 
-    async def worker() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            while not queue.empty():
-                i = queue.get_nowait()
+    async def answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
+        """Read one response: its status, and whether the server keeps the connection open."""
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        headers: dict[bytes, bytes] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if headers.get(b"transfer-encoding") == b"chunked":
+            while size := int((await reader.readline()).split(b";")[0], 16):
+                await reader.readexactly(size + 2)
+            await reader.readline()
+        else:
+            await reader.readexactly(int(headers.get(b"content-length", b"0")))
+        return int(status_line.split()[1]), headers.get(b"connection") != b"close"
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while pending:
+                request = pending.pop()
                 began = time.perf_counter()
-                status = await make(client, i)  # type: ignore[operator]
+                writer.write(request)
+                await writer.drain()
+                status, open_still = await answer(reader)
                 latencies.append(time.perf_counter() - began)
                 statuses[status] = statuses.get(status, 0) + 1
+                if not open_still:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "statuses": statuses, "p50_ms": percentile(latencies, 0.5),
             "p95_ms": percentile(latencies, 0.95)}
 
 
-def measured(base: str, clients: int, count: int, make: object, server_pid: int) -> dict[str, object]:
-    """One phase, with the server's and this process's CPU over it."""
-    server_before, client_before = tree_cpu_seconds(server_pid), time.process_time()
-    result = asyncio.run(_run(base, clients, count, make))
-    server_cpu, client_cpu = tree_cpu_seconds(server_pid) - server_before, time.process_time() - client_before
+def measured(port: int, clients: int, requests: list[bytes], server_pids: list[int]) -> dict[str, object]:
+    """One phase, with the server's (every process's, nginx's included) and this process's CPU over it."""
+    count = len(requests)
+    server_before, client_before = sum(map(tree_cpu_seconds, server_pids)), time.process_time()
+    result = asyncio.run(_run(port, clients, requests))
+    server_cpu = sum(map(tree_cpu_seconds, server_pids)) - server_before
+    client_cpu = time.process_time() - client_before
     ok = sum(n for status, n in result["statuses"].items() if 200 <= status < 300)  # type: ignore[attr-defined]
     seconds = float(result["seconds"])  # type: ignore[arg-type]
     return {"sent": count, "ok": ok, "statuses": result["statuses"], "per_s": round(ok / seconds, 1),
@@ -199,14 +274,14 @@ def unprocessed(engine: Engine) -> int:
                                      "WHERE status IN ('pending', 'processing')")).scalar_one())
 
 
-def drained(engine: Engine, server_pid: int, began: float, cpu_before: float, *,
-            timeout: float = 1800) -> dict[str, float]:
+def drained(engine: Engine, server_pids: list[int], began: float, cpu_before: float, *,
+             timeout: float = 1800) -> dict[str, float]:
     """Wait until every stored photo is decoded: seconds since ``began`` and server CPU since ``cpu_before``."""
     deadline = time.perf_counter() + timeout
     while unprocessed(engine) and time.perf_counter() < deadline:
         time.sleep(0.05)
-    return {"seconds": time.perf_counter() - began, "server_cpu": tree_cpu_seconds(server_pid) - cpu_before,
-            "left": unprocessed(engine)}
+    return {"seconds": time.perf_counter() - began,
+            "server_cpu": sum(map(tree_cpu_seconds, server_pids)) - cpu_before, "left": unprocessed(engine)}
 
 
 def installed(module: str) -> bool:
@@ -224,6 +299,9 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=4000, choices=(4000, 2000),
                         help="long side of the 2 MB photos: 4000 (scaled by the job) or 2000 (kept as sent)")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--front", choices=("nginx", "workers"), default="nginx",
+                        help="nginx: --workers one-process servers behind nginx (deploy/); workers: one uvicorn "
+                             "with --workers processes sharing its socket")
     args = parser.parse_args()
     photos = [phone_photo(seed, size=(args.side, args.side * 3 // 4)) for seed in range(8)]
     small_photos = [phone_photo(100 + seed, target=80 * 1024, size=(640, 480)) for seed in range(8)]
@@ -238,60 +316,60 @@ def main() -> None:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
     prepare(url)
     watcher = create_db_engine(url)
-    port = free_port()
-    server = start_server(url, port, args.workers, folder)
-    base = f"http://127.0.0.1:{port}"
+    if args.front == "nginx":
+        servers, port = start_front(url, args.workers, folder)
+    else:
+        port = free_port()
+        servers = [start_server(url, port, args.workers, folder)]
+    pids = [server.pid for server in servers]
     rng = random.Random(1)
 
-    def form(i: int) -> dict[str, str]:
-        return {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
-                "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
-
-    def reporter(images: list[bytes], first_address: int, path: str = "/api/v1/public/reports") -> object:
-        async def report(client: httpx.AsyncClient, i: int) -> int:
+    def reports(images: list[bytes], count: int, first_address: int,
+                path: str = "/api/v1/public/reports") -> list[bytes]:
+        """``count`` reports, each from an address of its own, encoded before the phase's clock starts."""
+        def one(i: int) -> bytes:
             n = first_address + i
-            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-            response = await client.post(path, data=form(i), headers={"X-Forwarded-For": address},
-                                         files=[("photos", ("p.jpg", images[i % len(images)], "image/jpeg"))])
-            return response.status_code
-        return report
+            form = {"category": "fire_safety", "description": f"楼道堆放杂物堵塞安全出口（第 {i} 件）",
+                    "lon": f"{118.70 + rng.random() * 0.2:.6f}", "lat": f"{31.95 + rng.random() * 0.15:.6f}"}
+            return encoded(port, "POST", path, address=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+                           data=form, files=[("photos", ("p.jpg", images[i % len(images)], "image/jpeg"))])
+        return [one(i) for i in range(count)]
 
-    async def health(client: httpx.AsyncClient, _i: int) -> int:
-        return (await client.get("/api/v1/health")).status_code
-
-    async def raw(client: httpx.AsyncClient, i: int) -> int:
-        return (await client.post("/bench/sink/raw", content=photos[i % len(photos)],
-                                  headers={"Content-Type": "image/jpeg"})).status_code
+    def phase(requests: list[bytes]) -> dict[str, object]:
+        return measured(port, args.clients, requests, pids)
 
     try:
         # Warm-up (imports, connections) with small photos, so the held jobs are almost all the 2 MB photos.
-        asyncio.run(_run(base, args.clients, 16, reporter(small_photos, 1_000_000)))
-        health_phase = measured(base, args.clients, args.health, health, server.pid)
-        raw_phase = measured(base, args.clients, args.floor, raw, server.pid)
-        multipart_phase = measured(base, args.clients, args.floor,
-                                   reporter(photos, 4_000_000, "/bench/sink/multipart"), server.pid)
-        spooled_phase = measured(base, args.clients, args.floor,
-                                 reporter(photos, 6_000_000, "/bench/sink/spooled"), server.pid)
+        asyncio.run(_run(port, args.clients, reports(small_photos, 16, 1_000_000)))
+        health_phase = phase([encoded(port, "GET", "/api/v1/health")] * args.health)
+        raw_phase = phase([encoded(port, "POST", "/bench/sink/raw", content=photos[i % len(photos)],
+                                   headers={"Content-Type": "image/jpeg"}) for i in range(args.floor)])
+        multipart_phase = phase(reports(photos, args.floor, 4_000_000, "/bench/sink/multipart"))
+        spooled_phase = phase(reports(photos, args.floor, 6_000_000, "/bench/sink/spooled"))
         # 1. accepted: the jobs held back, so this is the request's own cost.
-        accept_phase = measured(base, args.clients, args.reports, reporter(photos, 3_000_000), server.pid)
+        accept_phase = phase(reports(photos, args.reports, 3_000_000))
         # 2. background: the held jobs released, the photos decoded with no request coming in.
         waiting = unprocessed(watcher)
-        began, cpu_before = time.perf_counter(), tree_cpu_seconds(server.pid)
+        began, cpu_before = time.perf_counter(), sum(map(tree_cpu_seconds, pids))
         (Path(folder) / RELEASE_FILE).touch()
-        drain = drained(watcher, server.pid, began, cpu_before)
+        drain = drained(watcher, pids, began, cpu_before)
         # 3. sustained: reports sent with the jobs running beside them, until the last photo is decoded.
-        began, cpu_before = time.perf_counter(), tree_cpu_seconds(server.pid)
-        sustained_accept = measured(base, args.clients, args.reports, reporter(photos, 5_000_000), server.pid)
-        sustained = drained(watcher, server.pid, began, cpu_before)
-        small_phase = measured(base, args.clients, args.small, reporter(small_photos, 2_000_000), server.pid)
-        drained(watcher, server.pid, time.perf_counter(), 0.0)
+        sustained_requests = reports(photos, args.reports, 5_000_000)
+        began, cpu_before = time.perf_counter(), sum(map(tree_cpu_seconds, pids))
+        sustained_accept = phase(sustained_requests)
+        sustained = drained(watcher, pids, began, cpu_before)
+        small_phase = phase(reports(small_photos, args.small, 2_000_000))
+        drained(watcher, pids, time.perf_counter(), 0.0)
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(30)
         watcher.dispose()
         if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        shutil.rmtree(folder, ignore_errors=True)
     rate = float(accept_phase["per_s"])  # type: ignore[arg-type]
     cpu = float(accept_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
     multipart_cpu = float(multipart_phase["server_cpu_ms_per_request"])  # type: ignore[arg-type]
@@ -299,6 +377,7 @@ def main() -> None:
     print(json.dumps({
         "bench": "public_reports", "python": platform.python_version(), "cpus": os.cpu_count(),
         "database": "postgresql" if args.postgres else "sqlite", "workers": args.workers, "clients": args.clients,
+        "front": args.front,
         "uvicorn_loop": "uvloop" if installed("uvloop") else "asyncio",
         "uvicorn_http": "httptools" if installed("httptools") else "h11",
         "photo_bytes": sum(len(p) for p in photos) // len(photos), "photo_pixels": f"{args.side}x{args.side * 3 // 4}",

@@ -2,7 +2,8 @@
 context, like the login (auth/login.py). Every call is first held to the per-address request limit; a refused
 call rolls its own unit of work back and is then counted in one of its own (``guards.count_refusal``), so a
 photo that is not an image, a place outside the province, a forged receipt or a guessed SMS code leaves
-nothing stored but the count. The photos are stripped (not decoded) before the write transaction opens."""
+nothing stored but the count. The photos are stripped (not decoded) and their files written before the write
+transaction opens."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
 from citysafe.core.errors import CitysafeError, field_error
 from citysafe.core.problems import validation_problem
-from citysafe.public.reports import guards, intake, rules, service
+from citysafe.public.reports import guards, intake, photo_files, rules, service
 from citysafe.public.reports.schemas import PublicReport, ReportIn
 
 T = TypeVar("T")
@@ -49,9 +50,12 @@ def receive(ctx: AppContext, *, fields: Mapping[str, object], images: Sequence[b
     def run(figures: dict[str, int]) -> str:
         report_in = ReportIn.model_validate(fields)
         prepared = intake.prepare(images, figures=figures)
-        with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-            return intake.store(session, report_in=report_in, images=prepared, client=client, now=ctx.clock.now(),
-                                rng=rng, verify_phone=verify_phone, figures=figures)
+        now = ctx.clock.now()
+        # The files first, outside the database's write lock; removed if the report is then refused.
+        with photo_files.written_first(ctx.settings.data_dir, [(p.content, p.content_type) for p in prepared],
+                                       now=now) as files, unit_of_work(ctx.session_factory, actor=ACTOR) as session:
+            return intake.store(session, report_in=report_in, images=prepared, client=client, now=now, rng=rng,
+                                verify_phone=verify_phone, figures=figures, files=files)
 
     return _guarded(ctx, client=client, phone=str(fields.get("phone") or ""), run=run)
 

@@ -89,16 +89,19 @@ def submit(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | S
 
 def store(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Sequence[photos.Received], client: str,
           now: datetime, rng: random.Random | None = None, verify_phone: bool = True,
-          figures: dict[str, int] | None = None) -> str:
+          figures: dict[str, int] | None = None, files: Sequence[str] | None = None) -> str:
     """Store a citizen's report, or refuse it whole (a problem naming the field) before anything is written; its
     receipt. ``images``: the uploads as they came, or as ``prepare`` made them. ``verify_phone=False`` (an
     Open311 app, which cannot relay the SMS code): a phone given is kept as unverified. ``figures``: the rules
-    in force, when the caller already read them for this request.
+    in force, when the caller already read them for this request. ``files``: where ``images`` (as ``prepare``
+    made them) were already written, before this transaction (``photo_files.written_first``, as the public
+    desk does); the caller removes them if this refuses.
 
     The rows go in by single statements on the session's connection, not through the ORM's unit of work (issue
     #15's 200 reports/s: the flush and its automatic audit cost more than the rest of the request): the report,
     its photos, its first step, its job, and its two audit entries (``rows.write``). The photo files are written once
-    every check passed (a refused report writes none); removed again if the transaction rolls back."""
+    every check passed (a refused report writes none); removed again if the transaction rolls back — unless the
+    caller wrote them first (``files``)."""
     ctx = context_of(session)
     figures = figures if figures is not None else rules.values(session)
     if not images or not all(isinstance(i, photos.Received) for i in images):
@@ -126,9 +129,9 @@ def store(session: Session, *, report_in: ReportIn, images: Sequence[bytes] | Se
     vault_id = vault.store(conn, name=report_in.name, phone=report_in.phone, id_number=report_in.id_number,
                            phone_verified=verified, now=now, retention_days=figures["identity_retention_days"],
                            email=report_in.email)
-    root = ctx.settings.data_dir
-    files = [photo_files.write(session, root=root, content=p.content, content_type=p.content_type, now=now)
-             for p in stored]
+    if files is None:
+        files = [photo_files.write(session, root=ctx.settings.data_dir, content=p.content,
+                                   content_type=p.content_type, now=now) for p in stored]
     radius = figures["display_offset_m"]
     public_lon, public_lat = displaced(lon, lat, radius, rng or random.SystemRandom())
     report = rows.report(
