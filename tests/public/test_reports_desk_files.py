@@ -1,13 +1,17 @@
 """The public desk writes a report's photo files before its write transaction opens (photo_files.written_first):
 on SQLite that transaction holds the database's one write lock from its first statement, and a 2 MB write inside
-it made every other writer wait its milliseconds. A report refused once its files are written leaves none."""
+it made every other writer wait its milliseconds. A report refused once its files are written leaves none. The
+bytes go to disk past the page cache (O_DIRECT) where the filesystem allows it, else by a plain write."""
 
 from __future__ import annotations
 
+import errno
+import os
+import random
 from pathlib import Path
 
 import pytest
-from reports_support import XUANWU, photo
+from reports_support import NOW, XUANWU, photo
 from sqlalchemy import func, select
 
 from citysafe.core.context import AppContext
@@ -63,3 +67,42 @@ def test_a_report_failing_in_its_transaction_leaves_no_file(ctx: AppContext, mon
     with pytest.raises(RuntimeError):
         desk.receive(ctx, fields=_fields(), images=[photo()], client="10.0.0.10")
     assert _files(ctx) == []  # … and removed with it
+
+
+def _direct_io_allowed(folder: Path) -> bool:
+    probe = folder / "probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | getattr(os, "O_DIRECT", 0), 0o644)
+    except OSError:
+        return False
+    os.close(fd)
+    probe.unlink()
+    return hasattr(os, "O_DIRECT")
+
+
+@pytest.mark.parametrize("size", [1, 4095, 4096, 4097, 2 * 1024 * 1024 + 123])
+def test_a_photo_written_past_the_page_cache_is_its_bytes_exactly(tmp_path: Path, size: int) -> None:
+    if not _direct_io_allowed(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT (the plain write is tested below)")
+    content = random.Random(size).randbytes(size)
+    target = tmp_path / "photo.jpg"
+    assert photo_files._written_direct(target, content) is True
+    assert target.read_bytes() == content  # whole blocks went to disk; the padding is cut off again
+
+
+def test_where_direct_io_is_refused_the_photo_is_written_plainly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain_open = os.open
+    direct = getattr(os, "O_DIRECT", 0x4000)
+    monkeypatch.setattr(os, "O_DIRECT", direct, raising=False)
+
+    def refusing(path: object, flags: int, mode: int = 0o777) -> int:
+        if flags & direct:
+            raise OSError(errno.EINVAL, "Invalid argument")  # as tmpfs before Linux 6.6 answers
+        return plain_open(path, flags, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing)
+    content = random.Random(5).randbytes(10_000)
+    relative = photo_files._write(tmp_path, content, "image/jpeg", NOW)
+    assert (tmp_path / relative).read_bytes() == content
+    assert [p.name for p in (tmp_path / relative).parent.iterdir()] == [Path(relative).name]

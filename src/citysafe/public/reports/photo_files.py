@@ -11,6 +11,9 @@ own their file, so removing one (a refused report, an undecodable photo) never t
 
 from __future__ import annotations
 
+import errno
+import mmap
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from citysafe.core.uploads import removed_on_rollback
 from citysafe.public.reports.models import ReportPhoto
 
 SUBDIR = Path("uploads") / "reports"
+_BLOCK = 4096  # a multiple of any disk's logical block (512 or 4096 bytes) and of the page size
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
@@ -30,9 +34,46 @@ def _write(root: Path, content: bytes, content_type: str, now: datetime) -> str:
     relative = SUBDIR / now.strftime("%Y/%m") / f"{uuid.uuid4().hex}.{_EXTENSIONS.get(content_type, 'bin')}"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb", buffering=0) as out:  # unbuffered: the bytes go to the kernel once, not via a buffer
-        out.write(content)
+    if not _written_direct(target, content):
+        with target.open("wb", buffering=0) as out:  # unbuffered: the bytes go to the kernel once, not via a buffer
+            out.write(content)
     return relative.as_posix()
+
+
+def _written_direct(target: Path, content: bytes) -> bool:
+    """Write ``content`` to the new file ``target`` past the page cache (O_DIRECT), as object stores write
+    what is written once and read once (MinIO does): False where the filesystem or the system does not allow
+    it (``target`` then not created), for a plain write.
+
+    A photo goes to the disk from a page-aligned copy; the page cache is left alone. Through the cache, a burst
+    of reports copied each 2 MB into pages the cache had to take for it — 0.5 ms a photo on a machine whose
+    memory was all in use before, 3-4 ms on a fresh virtual machine whose memory had never been touched — and
+    filled the cache with bytes read once, by the photo's job."""
+    direct = getattr(os, "O_DIRECT", 0)
+    if not direct or not content:
+        return False
+    padded = -(-len(content) // _BLOCK) * _BLOCK  # O_DIRECT writes whole blocks from an aligned buffer
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | direct, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # a filesystem without direct I/O (tmpfs before Linux 6.6, some FUSE)
+            return False
+        raise
+    try:
+        with mmap.mmap(-1, padded, flags=mmap.MAP_PRIVATE) as aligned:  # anonymous: page-aligned
+            aligned.write(content)
+            written = os.write(fd, aligned)
+        if written != padded:
+            raise OSError(errno.EIO, f"short direct write to {target}: {written} of {padded} bytes")
+        os.ftruncate(fd, len(content))  # the padding off again
+    except OSError as exc:
+        os.close(fd)
+        target.unlink(missing_ok=True)
+        if exc.errno == errno.EINVAL:  # an alignment the device refuses (a logical block above 4 KB)
+            return False
+        raise
+    os.close(fd)
+    return True
 
 
 def write(session: Session, *, root: Path, content: bytes, content_type: str, now: datetime) -> str:
