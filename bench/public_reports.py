@@ -13,43 +13,30 @@ decodes the photo, hashes it, looks for the same photo elsewhere and makes the c
 - sustained: reports sent with the jobs running beside them, timed until the last photo is decoded: the rate the
   whole pipeline keeps up, and the CPU per report of both halves.
 
+The server is the deployment's shape (deploy/): ``--workers`` one-process servers on ports of their own behind
+nginx running deploy/nginx/citysafe.conf, nginx's CPU counted as the server's (``--front workers``: one uvicorn
+with ``--workers`` processes sharing its socket; its 16 keep-alive clients all landed on one process). The
+clients write requests encoded before each phase starts and read the answers (as wrk does), on keep-alive
+connections, each from an address of its own (X-Forwarded-For, believed from loopback as from nginx).
+
 Floors in the same run, same server and concurrency: ``/api/v1/health``; the same 2 MB body POSTed raw to an
 endpoint that only reads it; the report's multipart form to a sync endpoint that reads the files as the report
 view does (``read_capped``) and nothing else, on the report's route class (core/uploads.UploadsInMemory: parts
 kept in memory) and on FastAPI's default (Starlette rolls a part over 1 MB to a temporary file) — all three only
 in bench/report_sink.py; the same report with a small photo (640×480, ~70 KB: the report's own work without the
-2 MB). Server CPU is the uvicorn processes' CPU time (/proc) over the phase divided by the requests answered
+2 MB). Server CPU is the server processes' CPU time (/proc) over the phase divided by the requests answered
 (PostgreSQL's own processes are not counted); what two cores can do is 2000 / that. The clients run on the same
 machine and take CPU of their own (``client_cpu_ms_per_request``). uvicorn runs with uvloop and httptools when
 installed (``--loop auto --http auto``; the JSON says which: both were). Prints one JSON document.
 
-Measured 2026-12-07 on the shared 2-core machine while other engineers ran tests and benchmarks (load average
-2-5; wall-clock rates are depressed and noisy, CPU per request is the steadier figure), --workers 2 --clients 16,
-300 reports per phase; rate and server CPU per request, the accept path before (8e18aa9: ORM unit of work,
-rules read per request, the ``limits`` package's window) and after (single statements, rules kept 5 s, a
-window of our own, fewer copies of the photo; docs/operations.md "Citizen reports: what accepting one costs"):
+Measured 2026-12-07 on the 2-core machine, otherwise idle, 300 reports a phase (docs/operations.md, "Measured as
+deployed"): accepted 98-131 reports/s on SQLite (server CPU 11.9-15.2 ms a report, nginx included), 99.5/s on
+PostgreSQL (15.0 ms); the multipart 2 MB floor 205-279/s (5.7-7.2 ms). At the session's start, with one uvicorn
+``--workers 2`` and httpx clients: 60.5/s at 17.6 ms. The photo jobs decode 21-30 photos/s (64-78 ms each).
 
-                                     SQLite                   PostgreSQL
-  accepted (jobs held), before       35.6/s   24.4 ms         23.2/s   26.2 ms
-  accepted (jobs held), after        47.3/s   16.1 ms         48.1/s   20.4 ms
-  the same, a second run             63.7/s   11.6 ms         41.6/s   15.6 ms
-  background decode (per photo)      17.3/s   61.8 ms         19.7/s   74.1 ms
-  sustained end to end               14.0/s   79.7 ms         10.8/s  101.9 ms
-  multipart 2 MB floor, in memory    85.3/s    5.8 ms        110.6/s    4.3 ms
-  raw 2 MB floor                    167.5/s    2.3 ms        238.0/s    1.9 ms
-  health                            579.7/s    0.9 ms        308.9/s    1.0 ms
-
-(The small-photo phase runs with the jobs released, so its CPU includes decoding its photos.) Before, one
-report in a run of 916 was answered 422: its random place fell in a sliver between two simplified district
-boundaries, now in the nearest district (public/reports/places.py); the runs after had none.
-
-Is ≥ 200 accepted reports/s met on this 2-core machine? No. 200/s on two cores is 10 ms of CPU per report, all in.
-The request now costs 12-20 ms (runs differ by the machine's load): ~4-5 ms is the HTTP upload of 2 MB and its
-multipart form before any of the report's code runs (the floors), ~3-5 ms the photo's bytes (the container walked
-twice, the file written), ~3 ms the write transaction's statements, the rest the framework and the checks. The
-decode moved off the request but did not go away: ~50-75 ms per 4000×3000 photo, so the sustained end-to-end rate
-on two cores is ~5-14 reports/s; a burst is accepted at the faster rate and its photos are decoded as the jobs
-catch up (处理中 meanwhile).
+Is >= 200 accepted reports/s met on this 2-core machine? No: 200/s on two cores is 10 ms of CPU per report, all
+in; the request costs 12-15 ms, of which the 2 MB upload and its multipart form are 6-7 ms before any of the
+report's code runs.
 
     .venv/bin/python bench/public_reports.py [--reports 300] [--clients 16] [--workers 2] [--side 4000] [--postgres]
 """
