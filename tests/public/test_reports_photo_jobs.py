@@ -6,6 +6,7 @@ Until then no one is shown it."""
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -179,3 +180,37 @@ def test_start_up_leaves_photos_a_live_process_is_decoding_and_resumes_the_orpha
     assert [(row.report_id, row.status) for row in _rows(ctx)] == [(live.id, "processing"), (orphan.id, "pending")]
     assert run_jobs(ctx) == 1
     assert [(row.report_id, row.status) for row in _rows(ctx)] == [(live.id, "processing"), (orphan.id, "ready")]
+
+
+def test_the_photos_are_compared_while_other_writers_may_write(ctx: AppContext,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to 20,000 photos are compared in Python: inside the write transaction that held SQLite's one write lock,
+    and every writer of the city (the fire gateway's included) waited for it."""
+    if ctx.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock: what is checked is SQLite's")
+    sent = photo(seed=6, size=(800, 600))
+    first = submit(ctx, images=[sent])
+    again = submit(ctx, images=[sent], client="10.0.0.9", category="town_gas",
+                   location=Location(lon=118.78, lat=32.06))
+    database = ctx.engine.url.database
+    lock_free_while_comparing: list[bool] = []
+    compare = photos.distance
+
+    def probing(a: str, b: str) -> int:
+        other = sqlite3.connect(str(database), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if a writer holds the lock
+            other.execute("ROLLBACK")
+            lock_free_while_comparing.append(True)
+        except sqlite3.OperationalError:
+            lock_free_while_comparing.append(False)
+        finally:
+            other.close()
+        return compare(a, b)
+
+    monkeypatch.setattr(photos, "distance", probing)
+    assert run_jobs(ctx) == 2
+    assert lock_free_while_comparing and all(lock_free_while_comparing)
+    with unit_of_work(ctx.session_factory) as session:
+        later = session.get_one(CitizenReport, again.id)
+        assert (later.group_id, later.duplicate_reason) == (first.id, "photo")

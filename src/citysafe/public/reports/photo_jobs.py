@@ -111,18 +111,18 @@ def _finish_one(ctx: AppContext, photo_id: int) -> str:
     return PHOTO_READY
 
 
-def _join_by_photo(session: Session, *, report_id: int, figures: dict[str, int]) -> int | None:
-    """Join ``report_id`` and the reports whose photos match one of its own (pHash within the distance, received
-    within the window before or after it) into the matter of the earliest of them: a report that is the first of
-    its own matter and joined none by place moves, with its members. The group joined, or None."""
+def _matching(session: Session, *, report_id: int, figures: dict[str, int]) -> set[int]:
+    """The other reports with a photo matching one of ``report_id``'s (pHash within the distance, received within
+    the window before or after it). Read-only: up to 20,000 photos compared in Python, which inside the write
+    transaction held SQLite's one write lock — every writer of the city waited — for as long as they took."""
     report = session.get(CitizenReport, report_id)
     if report is None:
-        return None
+        return set()
     window = timedelta(hours=figures["duplicate_window_hours"])
     own = list(session.scalars(select(ReportPhoto.phash).where(ReportPhoto.report_id == report_id,
                                                                ReportPhoto.status == PHOTO_READY)))
     if not own:
-        return None
+        return set()
     others = session.execute(select(ReportPhoto.phash, ReportPhoto.report_id)
                              .join(CitizenReport, CitizenReport.id == ReportPhoto.report_id)
                              .where(CitizenReport.created_at.between(report.created_at - window,
@@ -130,12 +130,18 @@ def _join_by_photo(session: Session, *, report_id: int, figures: dict[str, int])
                                     ReportPhoto.report_id != report_id,
                                     ReportPhoto.status == PHOTO_READY)
                              .order_by(CitizenReport.created_at, CitizenReport.id).limit(20_000)).all()
-    matched = {other_id for phash, other_id in others
-               if any(photos.distance(phash, h) <= figures["photo_hash_distance"] for h in own)}
-    if not matched:
-        return None
+    return {other_id for phash, other_id in others
+            if any(photos.distance(phash, h) <= figures["photo_hash_distance"] for h in own)}
+
+
+def _join(session: Session, *, report_id: int, matched: set[int]) -> int | None:
+    """Join ``report_id`` and the ``matched`` reports into the matter of the earliest of them (their groups read
+    now, in the write transaction): a report that is the first of its own matter and joined none by place moves,
+    with its members. The group joined, or None when the report went meanwhile."""
     members = list(session.scalars(select(CitizenReport).where(CitizenReport.id.in_([report_id, *matched]))
                                    .order_by(CitizenReport.created_at, CitizenReport.id)))
+    if not any(member.id == report_id for member in members):
+        return None
     first = members[0]
     group = first.group_id or first.id
     for member in members[1:]:
@@ -150,8 +156,14 @@ def process_report(ctx: AppContext, report_id: int) -> dict[str, Any]:
     """Decode the pending photos of ``report_id`` and look for the same photo in other reports: the job's
     result (how many photos became ready or unreadable, the matter joined)."""
     outcomes = [_finish_one(ctx, photo_id) for photo_id in _claim(ctx, report_id)]
-    with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
-        group = _join_by_photo(session, report_id=report_id, figures=rules.values(session))
+    # Compared outside the write transaction: each of two reports with the same photo compares after its own
+    # photo was committed ready, so the later of the two comparisons sees the other's.
+    with unit_of_work(ctx.read_session_factory, actor=ACTOR) as session:
+        matched = _matching(session, report_id=report_id, figures=rules.values(session))
+    group = None
+    if matched:
+        with unit_of_work(ctx.session_factory, actor=ACTOR) as session:
+            group = _join(session, report_id=report_id, matched=matched)
     return {"report_id": report_id, "ready": outcomes.count(PHOTO_READY),
             "unreadable": outcomes.count(PHOTO_UNREADABLE), "group_id": group}
 
