@@ -67,12 +67,12 @@ def _written_direct(target: Path, content: bytes) -> bool:
             raise OSError(errno.EIO, f"short direct write to {target}: {written} of {padded} bytes")
         os.ftruncate(fd, len(content))  # the padding off again
     except OSError as exc:
-        os.close(fd)
         target.unlink(missing_ok=True)
         if exc.errno == errno.EINVAL:  # an alignment the device refuses (a logical block above 4 KB)
             return False
         raise
-    os.close(fd)
+    finally:
+        os.close(fd)
     return True
 
 
