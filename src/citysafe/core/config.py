@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     firewatch_mqtt_writers: int = Field(
         default=0, ge=0, le=8,
         description="MQTT writer processes, each storing its share of the devices (one device always to the "
-                    "same one, in order); 0: two on PostgreSQL, one on SQLite, whose writes take turns anyway")
+                    "same one, in order); 0: two (each parses its batch while the other writes)")
     firewatch_mqtt_broker_config: str = Field(
         default="/etc/mosquitto/mosquitto.conf",
         description="the broker's mosquitto.conf, read at start-up to check its queue settings (when readable)")

@@ -118,10 +118,41 @@ def _stored_copies(session: Session, items: Sequence[ReceivedMessage], since: da
     return found
 
 
+class Prepared(NamedTuple):
+    """A batch's messages parsed before its write transaction (``prepare_messages``)."""
+
+    token: int | None                   # the registry's version they were parsed against
+    parses: list[iot.IotFacts | str]    # per item: its facts, or why it cannot be stored
+
+
+def prepare_messages(session: Session, items: Sequence[ReceivedMessage], config: FirewatchConfig) -> Prepared:
+    """Parse ``items`` in a read transaction, before the batch's write transaction opens.
+
+    On SQLite the write transaction holds the database's one write lock from its first statement: parsed
+    here, the messages of one MQTT writer are parsed while another writer holds the lock
+    (``mqtt_sinks.PartitionedWriter``) instead of inside it. ``ingest_messages`` uses the parses only if
+    the registry has not changed since (the cache's token); otherwise it parses again.
+    """
+    regcache.validate(session)
+    devices = _devices(session, {i for i in (_claimed_id(item) for item in items) if i})
+    return Prepared(regcache.token(session), [_parse(item, devices, config) for item in items])
+
+
+def _parse(item: ReceivedMessage, devices: Devices, cfg: FirewatchConfig) -> iot.IotFacts | str:
+    """``item``'s facts as its device (if known) reads them, or why the payload cannot be stored."""
+    known = devices.get(_claimed_id(item) or "")
+    try:
+        return iot.parse_payload(item.payload, device_id=item.device_id, kind=known.kind if known else item.kind,
+                                 limits=cfg.thresholds, overrides=known.thresholds if known else None)
+    except iot.IotPayloadError as exc:
+        return str(exc)
+
+
 def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock: Clock,
-                    config: FirewatchConfig | None = None) -> list[IotOutcome]:
+                    config: FirewatchConfig | None = None, prepared: Prepared | None = None) -> list[IotOutcome]:
     """Store and apply one batch of IoT messages; one outcome per item (an ``error`` for a bad payload,
-    which is then not stored: there is nothing in it to alarm on)."""
+    which is then not stored: there is nothing in it to alarm on). ``prepared``: ``prepare_messages`` of
+    the same ``items``."""
     if not items:
         return []
     cfg = config or config_of(session)
@@ -130,25 +161,27 @@ def ingest_messages(session: Session, *, items: Sequence[ReceivedMessage], clock
     parsed: list[tuple[int, ReceivedMessage, iot.IotFacts]] = []
     outcomes: list[IotOutcome | None] = [None] * len(items)
     copies = _stored_copies(session, items, min(clock.now(), min(i.received_at for i in items)) - cfg.dedup_window)
+    # Parsed before the transaction (``prepare_messages``) against the registry as it still is, or here.
+    new_devices: dict[str, IotDevice] = {}
+    early = prepared.parses if prepared is not None and prepared.token == regcache.token(session) else None
     for index, item in enumerate(items):
         if index in copies:
             outcomes[index] = IotOutcome(_claimed_id(item), copies[index], duplicate=True)
             continue
-        known = devices.get(_claimed_id(item) or "")
-        try:
-            facts = iot.parse_payload(item.payload, device_id=item.device_id,
-                                      kind=known.kind if known else item.kind, limits=cfg.thresholds,
-                                      overrides=known.thresholds if known else None)
-        except iot.IotPayloadError as exc:
-            outcomes[index] = IotOutcome(_claimed_id(item), None, error=str(exc))
+        facts = early[index] if early is not None else _parse(item, devices, cfg)
+        if isinstance(facts, str):
+            outcomes[index] = IotOutcome(_claimed_id(item), None, error=facts)
             continue
-        if facts.device_id not in devices:
-            device = IotDevice(device_id=facts.device_id, kind=facts.kind, registered=False,
-                               region_code=cfg.unregistered_region, description="未登记设备", thresholds={})
-            session.add(device)
-            session.flush()
-            devices[facts.device_id] = _remember(session, _info(device, None, None))
+        if facts.device_id not in devices and facts.device_id not in new_devices:
+            new_devices[facts.device_id] = IotDevice(
+                device_id=facts.device_id, kind=facts.kind, registered=False, region_code=cfg.unregistered_region,
+                description="未登记设备", thresholds={})
         parsed.append((index, item, facts))
+    if new_devices:  # one flush for all: a fleet's first batch after a fresh start meets hundreds at once
+        session.add_all(new_devices.values())
+        session.flush()
+        for key, device in new_devices.items():
+            devices[key] = _remember(session, _info(device, None, None))
     if not parsed:
         return [o or IotOutcome(None, None, error="not processed") for o in outcomes]
     reports: list[PointReport] = sequence_gaps(session, parsed, devices)  # before the batch is stored

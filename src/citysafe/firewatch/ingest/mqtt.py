@@ -242,7 +242,7 @@ def sink_for(ctx: AppContext) -> MessageSink:
     settings = ctx.settings
     if settings.firewatch_mqtt_writer != "process":
         return ThreadWriter(BatchWriter(ctx, CONFIG.get(ctx)))
-    count = settings.firewatch_mqtt_writers or (2 if ctx.engine.dialect.name == "postgresql" else 1)
+    count = settings.firewatch_mqtt_writers or 2
     if count == 1:
         return ProcessWriter(settings, on_events=broadcaster(ctx))
     return PartitionedWriter([ProcessWriter(settings, on_events=broadcaster(ctx)) for _ in range(count)])

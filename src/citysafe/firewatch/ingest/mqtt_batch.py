@@ -36,8 +36,9 @@ from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, Prog
 
 from citysafe.core.context import AppContext
 from citysafe.core.db import unit_of_work
+from citysafe.core.wal import write_turn
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages, topic_parts
+from citysafe.firewatch.ingest.iot_store import ReceivedMessage, ingest_messages, prepare_messages, topic_parts
 from citysafe.firewatch.ingest.service import ReceivedFrame, ingest_frames
 from citysafe.firewatch.protocols.gb26875 import FrameError, decode_frame
 
@@ -135,11 +136,15 @@ class BatchWriter:
         frames = [(i, item) for i, item in enumerate(items) if isinstance(item, ReceivedFrame)]
         messages = ([(i, item) for i, item in enumerate(items) if isinstance(item, ReceivedMessage)] if frames
                     else cast(list[tuple[int, ReceivedMessage]], list(enumerate(items))))  # nearly always JSON alone
-        with unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
+        json_items = [m for _, m in messages]
+        # Parsed before the write transaction: on SQLite another writer may hold the write lock meanwhile.
+        with unit_of_work(self.ctx.read_session_factory, actor="system:mqtt") as session:
+            prepared = prepare_messages(session, json_items, self.config)
+        with write_turn(self.ctx.engine), unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
             frame_outcomes = ingest_frames(session, items=[f for _, f in frames], clock=self.ctx.clock,
                                            config=self.config)
-            outcomes = ingest_messages(session, items=[m for _, m in messages], clock=self.ctx.clock,
-                                       config=self.config)
+            outcomes = ingest_messages(session, items=json_items, clock=self.ctx.clock, config=self.config,
+                                       prepared=prepared)
         codes = [Code.STORED] * len(items)
         for (i, _), frame_outcome in zip(frames, frame_outcomes, strict=True):
             codes[i] = Code.COPY if frame_outcome.duplicate else Code.STORED

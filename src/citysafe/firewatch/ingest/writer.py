@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from citysafe.core import heap
 from citysafe.core.clock import Clock
@@ -176,6 +176,9 @@ def serve_pipe(*, make_context: Callable[[Settings], AppContext],
 
     event_bus.observe_commits(forward_live)
     event_bus.defer()
+    # The models' mappers are configured by the first query of a process otherwise: ~0.1 s inside the first
+    # batch (py-spy of the MQTT writers on bench/mqtt.py), with the batch's devices waiting for their ACKs.
+    configure_mappers()
     heap.settle()  # what startup loaded lives as long as the process: out of the collector's way
     pipe.send(("ready",))
 

@@ -137,6 +137,11 @@ def validate(session: Session) -> None:
         cache.token = token
 
 
+def token(session: Session) -> int | None:
+    """The registry version this process's cache holds (as of its last ``validate``)."""
+    return _cache(session).token
+
+
 def _uitd_info(uitd: Uitd, unit: FireUnit | None) -> UitdInfo:
     return UitdInfo(
         uitd_id=uitd.id, address=uitd.address, registered=uitd.registered, unit_id=uitd.unit_id,
