@@ -1,5 +1,5 @@
-"""MQTT's partitioned writers (``mqtt_sinks.PartitionedWriter``, two writer processes by default on
-PostgreSQL): a device's messages always go to the same writer and keep their order, the answers come back
+"""MQTT's partitioned writers (``mqtt_sinks.PartitionedWriter``, two writer processes by default, on SQLite
+as on PostgreSQL): a device's messages always go to the same writer and keep their order, the answers come back
 in the batch's order, a writer that fails withholds only its own share; and two fires of one zone stored
 at once by two writers still corroborate each other (``core.db.one_at_a_time``)."""
 
@@ -99,6 +99,14 @@ async def test_a_failing_writer_withholds_only_its_own_share() -> None:
     failed_share = {r[0] for b in failing.batches for r in b}
     assert withheld == failed_share and 0 < len(withheld) < 20
     assert not sink.health()["ok"]
+
+
+def test_serve_runs_two_writer_processes_by_default(ctx: AppContext) -> None:
+    """On either database: on SQLite one parses its batch while the other holds the write lock."""
+    ctx.settings = ctx.settings.model_copy(update={"firewatch_mqtt_writer": "process", "firewatch_mqtt_writers": 0})
+    sink = mqtt.sink_for(ctx)
+    assert isinstance(sink, PartitionedWriter) and len(sink.writers) == 2
+    assert all(isinstance(w, ProcessWriter) for w in sink.writers)
 
 
 @pytest.fixture
