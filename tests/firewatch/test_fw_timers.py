@@ -15,10 +15,10 @@ from citysafe.core.db import unit_of_work
 from citysafe.core.events import OutboxEvent
 from citysafe.firewatch.alarms.links import links
 from citysafe.firewatch.alarms.models import Alarm, AlarmAction, AlarmOccurrence
-from citysafe.firewatch.alarms.retention import prune
+from citysafe.firewatch.alarms.retention import first_reading_since, prune
 from citysafe.firewatch.alarms.timers import TickReport, tick
 from citysafe.firewatch.config import FirewatchConfig
-from citysafe.firewatch.ingest.models import RawFrame
+from citysafe.firewatch.ingest.models import RawFrame, Reading
 
 CONFIG = FirewatchConfig(remind_after=timedelta(minutes=3), escalate_after=timedelta(minutes=5),
                          fault_overdue_after=timedelta(hours=72), offline_after=timedelta(minutes=150))
@@ -168,3 +168,28 @@ def test_prune_keeps_a_year_and_open_alarms(ctx: AppContext) -> None:
         open_alarm = session.get(Alarm, still_open)
         assert open_alarm is not None and frames == {open_alarm.raw_frame_id, recent}
         assert session.execute(select(func.count(AlarmOccurrence.id))).scalar() == 1
+
+
+def test_readings_are_pruned_by_their_ids_boundary(ctx: AppContext) -> None:
+    """Readings have no index by time: the prune bisects their ids for the first one received since the
+    cutoff. Ids rise with receive times only roughly (writers' batches interleave): a reading received
+    before the cutoff beyond the boundary waits for a later prune, one received after it below the
+    boundary is kept."""
+    year_ago = T0 - timedelta(days=366)
+    times = [year_ago - timedelta(days=30 - n) for n in range(20)] + [year_ago + timedelta(hours=n) for n in range(10)]
+    times[25] = year_ago - timedelta(days=1)   # late: before the cutoff, among the kept
+    times[5] = year_ago + timedelta(minutes=1)  # early: after the cutoff, among the old ones
+    with unit_of_work(ctx.session_factory) as session:
+        session.add_all(Reading(received_at=t, device_id="HYD-1", quantity="pressure", value=0.3, unit="MPa")
+                        for t in times)
+    with ctx.session_factory() as session:
+        ids = list(session.execute(select(Reading.id).order_by(Reading.id)).scalars())
+        assert first_reading_since(session, year_ago) == ids[20]
+    with unit_of_work(ctx.session_factory) as session:
+        assert prune(session, now=T0, retention=timedelta(days=366))["readings"] == 19
+    with ctx.session_factory() as session:
+        kept = set(session.execute(select(Reading.id)).scalars())
+    assert kept == {ids[5], *ids[20:]}
+    with unit_of_work(ctx.session_factory) as session:
+        empty = first_reading_since(session, T0 + timedelta(days=1))
+        assert empty == ids[-1] + 1
