@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,3 +109,51 @@ def test_a_refused_step_leaves_no_file(client: TestClient, ctx: AppContext, make
     assert refused.status_code == 422  # the unit does not exist: nothing is kept, not even the photo
     assert not list((Path(ctx.settings.data_dir) / "uploads").rglob("*.png"))
     assert client.get("/api/v1/hazards/tickets", headers=grid).json()["total"] == 0
+
+
+def test_the_file_is_written_while_no_write_lock_is_held(
+        client: TestClient, ctx: AppContext, make_user: UserFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite a writing transaction holds the database's one write lock from its start: the upload is checked,
+    hashed and written before its short transaction opens, so another writer takes the lock at once meanwhile."""
+    if ctx.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock to hold")
+    from citysafe.hazards.tickets import files
+
+    write_first = files.write_first
+    other_writer_waited: list[bool] = []
+
+    def watched(*args: object, **kwargs: object) -> files.Written:
+        probe = sqlite3.connect(str(ctx.engine.url.database), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            other_writer_waited.append(False)
+        except sqlite3.OperationalError:  # database is locked
+            other_writer_waited.append(True)
+        finally:
+            probe.close()
+        return write_first(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "write_first", watched)
+    headers = make_user("grid_officer", "320102")
+    response = client.post(UPLOAD, headers=headers, files={"file": ("照片.png", tiny_png(), "image/png")})
+    assert response.status_code == 201, response.text
+    assert other_writer_waited == [False]
+    assert client.get(response.json()["url"], headers=headers).content == tiny_png()
+
+
+def test_an_upload_whose_record_fails_leaves_no_file(ctx: AppContext, make_user: UserFactory,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from citysafe.api import create_app
+    from citysafe.hazards.tickets import files
+
+    def failing(*_args: object, **_kwargs: object) -> object:
+        assert len(list((Path(ctx.settings.data_dir) / "uploads").rglob("*.png"))) == 1  # written first …
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(files, "record", failing)
+    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as client:
+        response = client.post(UPLOAD, headers=make_user("grid_officer", "320102"),
+                               files={"file": ("照片.png", tiny_png(), "image/png")})
+    assert response.status_code == 500
+    assert not list((Path(ctx.settings.data_dir) / "uploads").rglob("*.png"))  # … and removed with it

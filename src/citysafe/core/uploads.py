@@ -7,8 +7,8 @@ that names the form field, so no caller ever holds more than the cap plus one ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from contextlib import aclosing
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import aclosing, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -158,6 +158,19 @@ def removed_on_rollback(session: Session, path: Path) -> None:
     """``path``, a file just written for rows of ``session``, is removed if ``session`` rolls back: a refused
     request leaves no file behind, the rows that would have named it being gone too."""
     session.info.setdefault(_WRITTEN, []).append(path)
+
+
+@contextmanager
+def removed_unless_kept(paths: Sequence[Path]) -> Iterator[None]:
+    """``paths``, files written before the transaction that names them opened (so that on SQLite no write lock
+    is held while the bytes go to disk), are removed again if the block raises; read then, so a list the block
+    fills as it writes will do."""
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
 
 
 @event.listens_for(Session, "after_commit")

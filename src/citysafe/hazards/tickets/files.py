@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,23 +27,52 @@ def check_file(data: bytes, *, field: str, max_bytes: int, images_only: bool = F
     return accepted(data, field=field, max_bytes=max_bytes, kinds=IMAGE_KINDS if images_only else EVIDENCE_KINDS)
 
 
-def store(
-    session: Session, *, data: bytes, filename: str, field: str, root: Path, max_bytes: int, region_code: str,
-    uploaded_by: int | None, now: datetime, images_only: bool = False,
-) -> HazardAttachment:
+class Written(NamedTuple):
+    """A checked upload's file, written before the row that names it (``write_first``)."""
+
+    kind: FileKind
+    sha256: str
+    relative: Path  # under the data directory
+    size: int
+
+
+def write_first(data: bytes, *, field: str, root: Path, max_bytes: int, now: datetime,
+                images_only: bool = False) -> Written:
+    """Check ``data`` and write it to a new file under ``root``; the row naming it is ``record``'s.
+
+    Called before the transaction that records it where it can be (the API's upload): on SQLite a writing
+    transaction holds the database's one write lock from its start, and every other writer of the city
+    would wait out a 10 MB document's hashing and writing (``core.uploads.removed_unless_kept`` takes the
+    file away again if that transaction fails)."""
     kind = check_file(data, field=field, max_bytes=max_bytes, images_only=images_only)
-    digest = hashlib.sha256(data).hexdigest()
     relative = UPLOAD_SUBDIR / now.strftime("%Y/%m") / f"{uuid.uuid4().hex}.{kind.extension}"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    removed_on_rollback(session, target)
+    return Written(kind, hashlib.sha256(data).hexdigest(), relative, len(data))
+
+
+def record(session: Session, written: Written, *, filename: str, region_code: str, uploaded_by: int | None,
+           now: datetime) -> HazardAttachment:
+    """The row of an upload ``write_first`` wrote."""
     attachment = HazardAttachment(
-        content_type=kind.content_type, size=len(data), sha256=digest, path=relative.as_posix(),
-        filename=safe_name(filename, kind), uploaded_by=uploaded_by, uploaded_at=now, region_code=region_code)
+        content_type=written.kind.content_type, size=written.size, sha256=written.sha256,
+        path=written.relative.as_posix(), filename=safe_name(filename, written.kind), uploaded_by=uploaded_by,
+        uploaded_at=now, region_code=region_code)
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def store(
+    session: Session, *, data: bytes, filename: str, field: str, root: Path, max_bytes: int, region_code: str,
+    uploaded_by: int | None, now: datetime, images_only: bool = False,
+) -> HazardAttachment:
+    """``write_first`` and ``record`` inside ``session``'s transaction (a form that stores its ticket and its
+    photos at once); the file is removed if the transaction rolls back."""
+    written = write_first(data, field=field, root=root, max_bytes=max_bytes, now=now, images_only=images_only)
+    removed_on_rollback(session, root / written.relative)
+    return record(session, written, filename=filename, region_code=region_code, uploaded_by=uploaded_by, now=now)
 
 
 def claim(session: Session, *, ids: Sequence[int], user_id: int | None, ticket: HazardTicket,

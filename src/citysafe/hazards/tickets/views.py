@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
-from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, requires
+from citysafe.auth.deps import Context, CurrentPrincipal, DbSession, commits_on_its_own, requires, unit_of_work_as
 from citysafe.auth.enums import Permission
 from citysafe.auth.schemas import Principal
 from citysafe.core.bounds import RowId
 from citysafe.core.errors import Forbidden
 from citysafe.core.pagination import PageParams
-from citysafe.core.uploads import read_capped
+from citysafe.core.uploads import read_capped, removed_unless_kept
 from citysafe.hazards import rules
 from citysafe.hazards.tickets import export, files, queries, reads, service, stats
 from citysafe.hazards.tickets.schemas import (
@@ -110,16 +110,19 @@ def hazard_stats(
 
 
 @router.post("/attachments", response_model=AttachmentRead, status_code=201, operation_id="hazards_attachments_upload")
+@commits_on_its_own
 def upload_attachment(
-    db: DbSession, ctx: Context, principal: Annotated[Principal, Depends(_acting)],
+    ctx: Context, principal: Annotated[Principal, Depends(_acting)],
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or PDF, judged by content")],
 ) -> AttachmentRead:
-    """Store a photo or document; pass its id in ``attachment_ids`` when reporting or moving a ticket."""
-    limit = ctx.settings.upload_max_bytes
+    """Store a photo or document; pass its id in ``attachment_ids`` when reporting or moving a ticket. The file
+    is checked and written before the short transaction that records it (no write lock held meanwhile)."""
+    limit, now, root = ctx.settings.upload_max_bytes, ctx.clock.now(), ctx.settings.data_dir
     data = read_capped(file.file, max_bytes=limit, field="file")
-    attachment = files.store(db, data=data, filename=file.filename or "", field="file", root=ctx.settings.data_dir,
-                             max_bytes=limit, region_code=principal.region_code, uploaded_by=principal.user_id,
-                             now=ctx.clock.now())
+    written = files.write_first(data, field="file", root=root, max_bytes=limit, now=now)
+    with removed_unless_kept([root / written.relative]), unit_of_work_as(ctx, principal) as session:
+        attachment = files.record(session, written, filename=file.filename or "", region_code=principal.region_code,
+                                  uploaded_by=principal.user_id, now=now)
     return reads.attachment_read(attachment)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from citysafe.core.uploads import removed_on_rollback
+from citysafe.core.uploads import removed_on_rollback, removed_unless_kept
 from citysafe.public.reports.models import ReportPhoto
 
 SUBDIR = Path("uploads") / "reports"
@@ -93,14 +93,12 @@ def written_first(root: Path, photos: Sequence[tuple[bytes, str]], *, now: datet
     made every other writer of the city wait that long: at a burst of reports, the lock's turns, not the CPU,
     set the rate."""
     paths: list[str] = []
-    try:
+    written: list[Path] = []
+    with removed_unless_kept(written):
         for content, content_type in photos:
             paths.append(_write(root, content, content_type, now))
+            written.append(root / paths[-1])
         yield paths
-    except BaseException:
-        for relative in paths:
-            remove(root, relative)
-        raise
 
 
 def read(root: Path, row: ReportPhoto) -> bytes:
