@@ -46,8 +46,9 @@ devices in one flush; readings not indexed by time): SQLite 25,192/s (0.384 of 6
 → 33,267/s (0.585 of 56,834/s) and, the same code run again, 26,952/s (0.433 of 65,849/s): the writers' CPU a
 message swung 31 → 42 µs between those runs. PostgreSQL 26,317/s (0.449 of 58,811/s). Then 16 batches in
 flight instead of 4 (the broker's max_inflight_messages 8000), so that the writers merge a backlog into
-transactions of thousands: SQLite 0.513 (0.51, 0.64, 0.51) and 0.574 (0.47, 0.80, 0.57) of the drain in two
-runs, 30-35k/s; PostgreSQL 37,172/s, 0.728 (0.73, 0.71, 0.77). None lost, nothing dropped by the broker.
+transactions of thousands: SQLite 0.513 (0.51, 0.64, 0.51), 0.574 (0.47, 0.80, 0.57), 0.439 (0.44, 0.41, 0.70)
+and 0.467 (0.45, 0.47, 0.78) of the drain in four runs, 28-35k/s, the writers' CPU 25-40 µs a message from round
+to round; PostgreSQL 37,172/s, 0.728 (0.73, 0.71, 0.77). None lost, nothing dropped by the broker.
 """
 
 from __future__ import annotations

@@ -138,8 +138,10 @@ class BatchWriter:
                     else cast(list[tuple[int, ReceivedMessage]], list(enumerate(items))))  # nearly always JSON alone
         json_items = [m for _, m in messages]
         # Parsed before the write transaction: on SQLite another writer may hold the write lock meanwhile.
-        with unit_of_work(self.ctx.read_session_factory, actor="system:mqtt") as session:
-            prepared = prepare_messages(session, json_items, self.config)
+        prepared = None
+        if json_items:  # a batch of bridged GB/T 26875.3 frames alone has nothing to parse early
+            with unit_of_work(self.ctx.read_session_factory, actor="system:mqtt") as session:
+                prepared = prepare_messages(session, json_items, self.config)
         with write_turn(self.ctx.engine), unit_of_work(self.ctx.session_factory, actor="system:mqtt") as session:
             frame_outcomes = ingest_frames(session, items=[f for _, f in frames], clock=self.ctx.clock,
                                            config=self.config)
