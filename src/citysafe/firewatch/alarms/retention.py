@@ -62,13 +62,14 @@ def prune(session: Session, *, now: datetime, retention: Any) -> dict[str, int]:
     cutoff = now - retention
     kept_frames = select(Alarm.raw_frame_id).where(Alarm.is_open.is_(True), Alarm.raw_frame_id.is_not(None))
     old_alarms = select(Alarm.id).where(Alarm.is_open.is_(False), Alarm.closed_at < cutoff)
+    readings_boundary = first_reading_since(session, cutoff)  # once: the chunks' deletes leave it where it is
     counts = {
         "raw_frames": _chunked(session, RawFrame, lambda: select(RawFrame.id).where(
             RawFrame.received_at < cutoff, RawFrame.id.not_in(kept_frames))),
         "iot_messages": _chunked(session, IotMessage, lambda: select(IotMessage.id).where(
             IotMessage.received_at < cutoff)),
         "readings": _chunked(session, Reading, lambda: select(Reading.id).where(
-            Reading.id < first_reading_since(session, cutoff), Reading.received_at < cutoff)),
+            Reading.id < readings_boundary, Reading.received_at < cutoff)),
         "duty_checks": _chunked(session, DutyCheck, lambda: select(DutyCheck.id).where(DutyCheck.sent_at < cutoff)),
     }
     counts["alarm_occurrences"] = _chunked(session, AlarmOccurrence, lambda: select(AlarmOccurrence.id).where(

@@ -55,8 +55,8 @@ MAX_BATCH: Final = 500
 # written in its next transaction (``ingest.writer.serve_pipe``), so neither side waits for the other. With
 # 4, a writer's transactions carried ~500 messages while draining a backlog; with 16 (the broker's
 # max_inflight_messages 8000) up to a few thousand, and each device's index page, the commit and the turn
-# of the write lock are paid once for several of its messages: bench/mqtt.py 0.40–0.44 → 0.59 of the
-# broker's drain (docs/operations.md, stop 28). A transaction then takes up to ~0.1 s, in a backlog only.
+# of the write lock are paid once for several of its messages: bench/mqtt.py on SQLite 0.38–0.47 → 0.44–0.59
+# of the broker's drain (docs/operations.md, stop 28). A transaction then takes up to ~0.1 s, in a backlog only.
 PIPELINE: Final = 16
 #: Where the running subscriber is kept on the application context (the health endpoint reads it).
 SUBSCRIBER_EXTRA = "firewatch.mqtt"
